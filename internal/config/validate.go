@@ -1,0 +1,197 @@
+package config
+
+import (
+	"errors"
+	"maps"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+)
+
+var (
+	queueName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	digits    = regexp.MustCompile(`^[0-9]{1,8}$`)
+)
+
+// Validate checks every key and returns all violations at once, each naming
+// its key and what is allowed.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	oneOf := func(key, val string, allowed ...string) {
+		if !slices.Contains(allowed, val) {
+			bad(key, "must be one of %s, got %q", strings.Join(allowed, ", "), val)
+		}
+	}
+
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	oneOf("log.format", c.Log.Format, "auto", "json", "console")
+
+	if c.Database.URL == "" {
+		bad("database.url", "must be set (e.g. postgres://sestd@localhost:5432/sestd)")
+	}
+	if c.Database.MaxConns < 2 || c.Database.MaxConns > 500 {
+		bad("database.max_conns", "must be between 2 and 500, got %d", c.Database.MaxConns)
+	}
+
+	if host, _, err := net.SplitHostPort(c.Admin.Listen); err != nil {
+		bad("admin.listen", "must be host:port, got %q", c.Admin.Listen)
+	} else if !IsLoopback(host) && c.Admin.Token == "" {
+		bad("admin.token", "must be set when admin.listen (%s) is not a loopback address; set SESTD_ADMIN_TOKEN or SESTD_ADMIN_TOKEN_FILE", c.Admin.Listen)
+	}
+	if c.Admin.Token != "" && len(c.Admin.Token) < 16 {
+		bad("admin.token", "must be at least 16 characters")
+	}
+	if c.Admin.UploadMaxBytes < 1024 {
+		bad("admin.upload_max_bytes", "must be at least 1024, got %d", c.Admin.UploadMaxBytes)
+	}
+
+	if len(c.River.Queues) == 0 {
+		bad("river.queues", "must name at least one queue")
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.River.Queues)) {
+		if !queueName.MatchString(name) {
+			bad("river.queues."+name, "queue names are lower-case letters, digits and _")
+		}
+		if n := c.River.Queues[name]; n < 1 || n > 1000 {
+			bad("river.queues."+name, "workers must be between 1 and 1000, got %d", n)
+		}
+	}
+	if c.River.ShutdownGrace < time.Second {
+		bad("river.shutdown_grace", "must be at least 1s, got %s", c.River.ShutdownGrace)
+	}
+	if c.River.MaxAttempts < 1 || c.River.MaxAttempts > 100 {
+		bad("river.max_attempts", "must be between 1 and 100, got %d", c.River.MaxAttempts)
+	}
+
+	s := c.Servicestelle
+	if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("servicestelle.base_url", "must be an http(s) URL, got %q", s.BaseURL)
+	}
+	if s.InterfaceVersion < 2 || s.InterfaceVersion > 4 {
+		bad("servicestelle.interface_version", "must be 2, 3 or 4, got %d", s.InterfaceVersion)
+	}
+	if s.Hochschulnummer != "" && !digits.MatchString(s.Hochschulnummer) {
+		bad("servicestelle.hochschulnummer", "must be digits, got %q", s.Hochschulnummer)
+	}
+	if vp := s.Vermittlungsprozess; vp.Jahr != 0 && (vp.Jahr < 2000 || vp.Jahr > 2100) {
+		bad("servicestelle.vermittlungsprozess.jahr", "must be a year like 2026, got %d", vp.Jahr)
+	}
+	oneOf("servicestelle.vermittlungsprozess.semester", s.Vermittlungsprozess.Semester, "WS", "SS")
+	oneOf("servicestelle.vermittlungsprozess.typ", s.Vermittlungsprozess.Typ, "Koordinierung", "Clearing")
+	if s.ProxyURL != "" {
+		if u, err := url.Parse(s.ProxyURL); err != nil || u.Host == "" {
+			bad("servicestelle.proxy_url", "must be a URL like http://proxy:3128, got %q", s.ProxyURL)
+		}
+	}
+	if s.Timeout < time.Second || s.Timeout > 30*time.Minute {
+		bad("servicestelle.timeout", "must be between 1s and 30m, got %s", s.Timeout)
+	}
+	if _, err := time.LoadLocation(s.TimeZone); err != nil {
+		bad("servicestelle.time_zone", "must be an IANA zone like Europe/Berlin, got %q", s.TimeZone)
+	}
+	if s.PackageSize < 1 || s.PackageSize > 5000 {
+		bad("servicestelle.package_size", "must be between 1 and 5000, got %d", s.PackageSize)
+	}
+
+	sched := map[string]string{
+		"delta": c.Sync.Schedules.Delta, "studienangebote": c.Sync.Schedules.Studienangebote,
+		"full": c.Sync.Schedules.Full, "outbound": c.Sync.Schedules.Outbound,
+		"inbox": c.Sync.Schedules.Inbox, "retention": c.Sync.Schedules.Retention,
+	}
+	for _, name := range slices.Sorted(maps.Keys(sched)) {
+		if _, err := ParseSchedule(sched[name]); err != nil {
+			bad("sync.schedules."+name, "%v", err)
+		}
+	}
+	if c.Sync.DocumentRoot == "" {
+		bad("sync.document_root", "must be set")
+	}
+	for name := range c.Sync.Bearbeitungsstatus {
+		if name == "" {
+			bad("sync.bearbeitungsstatus", "status names must not be empty")
+		}
+	}
+
+	oneOf("import.encoding", c.Import.Encoding, "auto", "utf8", "utf-8", "windows-1252", "cp437", "ascii", "latin_1")
+	if c.Import.BatchSize < 1 || c.Import.BatchSize > 100000 {
+		bad("import.batch_size", "must be between 1 and 100000, got %d", c.Import.BatchSize)
+	}
+	oneOf("export.encoding", c.Export.Encoding, "utf-8", "windows-1252")
+
+	if c.Mail.Host != "" {
+		if c.Mail.Port < 1 || c.Mail.Port > 65535 {
+			bad("mail.port", "must be a TCP port, got %d", c.Mail.Port)
+		}
+		oneOf("mail.tls", c.Mail.TLS, "none", "starttls", "tls")
+		if !strings.Contains(c.Mail.From, "@") {
+			bad("mail.from", "must be an address when mail.host is set, got %q", c.Mail.From)
+		}
+		if len(c.Mail.To) == 0 {
+			bad("mail.to", "must list at least one address when mail.host is set")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ParseSchedule parses a five-field cron expression; "off" gives nil.
+func ParseSchedule(expr string) (cron.Schedule, error) {
+	if expr == "off" {
+		return nil, nil
+	}
+	sched, err := cron.ParseStandard(expr)
+	if err != nil {
+		return nil, fmt.Errorf("must be a cron expression like \"*/5 * * * *\" or \"off\", got %q", expr)
+	}
+	return sched, nil
+}
+
+// IsLoopback reports whether host (name or address) is loopback only.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Redacted renders the effective configuration as YAML with every secret
+// replaced by [redacted].
+func (c Config) Redacted() string {
+	out, err := yaml.Marshal(c)
+	if err != nil {
+		return "# cannot render config: " + err.Error()
+	}
+	return string(redactURLPassword(out, c.Database.URL))
+}
+
+// redactURLPassword hides a password embedded in the database URL.
+func redactURLPassword(out []byte, raw string) []byte {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return out
+	}
+	if _, has := u.User.Password(); !has {
+		return out
+	}
+	return []byte(strings.ReplaceAll(string(out), raw, u.Redacted()))
+}
+
+// Location returns the Servicestelle's time zone (validated by Validate).
+func (s Servicestelle) Location() *time.Location {
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+

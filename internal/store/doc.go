@@ -1,0 +1,9 @@
+// Package store owns sestd's PostgreSQL schema and every SQL statement sestd
+// runs: embedded, numbered migrations (River's through rivermigrate), the
+// mirror of the Servicestelle, sync cursors, the outbox, the upload log,
+// import runs and the audit log. One *Store wraps one pgxpool.Pool, shared
+// with River so that jobs can be enqueued in the transaction that caused them.
+//
+// Methods take ctx first and are named entity-first (CursorGet,
+// BewerbungUpsertBatch). Not-found is ErrNotFound, never nil, nil.
+package store
