@@ -2,8 +2,8 @@ package config
 
 import (
 	"errors"
-	"maps"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
@@ -194,4 +194,3 @@ func (s Servicestelle) Location() *time.Location {
 	}
 	return loc
 }
-
