@@ -137,15 +137,20 @@ func TestSystemdUnitSettings(t *testing.T) {
 		}
 		require.ElementsMatch(t, wantRW, gotRW, "ReadWritePaths= must be the document root, inbox and export directories")
 
-		// systemd creates them, owned by the service user.
-		var state []string
+		// systemd creates them, owned by the service user. A state directory
+		// is writable too, so there must be no others (not even sestd itself).
+		var state, wantState []string
 		for _, v := range u["Service"]["StateDirectory"] {
 			state = append(state, strings.Fields(v)...)
 		}
 		for _, p := range wantRW {
 			rel, ok := strings.CutPrefix(p, "/var/lib/")
 			require.True(t, ok, "%s is not below /var/lib", p)
-			require.Contains(t, state, rel, "StateDirectory= should create %s", p)
+			wantState = append(wantState, rel)
+		}
+		require.ElementsMatch(t, wantState, state, "StateDirectory= should create exactly the writable directories")
+		for _, key := range []string{"RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory"} {
+			require.NotContains(t, u["Service"], key, "%s= would add a writable directory", key)
 		}
 	})
 
