@@ -186,3 +186,42 @@ func TestDashboardQueries(t *testing.T) {
 	require.NoError(t, r.err, "a dashboard query does not parse:\n%s", r.output())
 	require.Contains(t, r.output(), fmt.Sprintf("SUCCESS: %d rules found", len(rules)))
 }
+
+// TestGrafanaProvisioning checks that the docker-compose Grafana loads the
+// dashboard and reaches the compose Prometheus.
+func TestGrafanaProvisioning(t *testing.T) {
+	t.Parallel()
+	var ds struct {
+		Datasources []struct {
+			Type      string `yaml:"type"`
+			URL       string `yaml:"url"`
+			IsDefault bool   `yaml:"isDefault"`
+		} `yaml:"datasources"`
+	}
+	decodeYAMLFile(t, "deploy/grafana/provisioning/datasources/prometheus.yml", &ds)
+	require.Len(t, ds.Datasources, 1)
+	require.Equal(t, "prometheus", ds.Datasources[0].Type)
+	require.True(t, ds.Datasources[0].IsDefault, "the dashboard's ${datasource} starts at the default")
+	u := mustURL(t, ds.Datasources[0].URL)
+
+	var dash struct {
+		Providers []struct {
+			Type    string `yaml:"type"`
+			Options struct {
+				Path string `yaml:"path"`
+			} `yaml:"options"`
+		} `yaml:"providers"`
+	}
+	decodeYAMLFile(t, "deploy/grafana/provisioning/dashboards/sestd.yml", &dash)
+	require.Len(t, dash.Providers, 1)
+	require.Equal(t, "file", dash.Providers[0].Type)
+
+	services := composeFile(t)
+	require.Contains(t, services, "grafana")
+	require.Contains(t, services, u.Hostname(), "the data source points at a compose service")
+	require.Equal(t, "9090", u.Port())
+	grafana := services["grafana"]
+	require.Contains(t, grafana.Volumes, "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro")
+	require.Contains(t, grafana.Volumes, "./"+dashboardPath+":"+dash.Providers[0].Options.Path+"/sestd.json:ro",
+		"the dashboard is mounted where the provider looks")
+}

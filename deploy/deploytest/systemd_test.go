@@ -149,7 +149,7 @@ func TestSystemdUnitSettings(t *testing.T) {
 			wantState = append(wantState, rel)
 		}
 		require.ElementsMatch(t, wantState, state, "StateDirectory= should create exactly the writable directories")
-		for _, key := range []string{"RuntimeDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory"} {
+		for _, key := range []string{"RuntimeDirectory", "CacheDirectory", "LogsDirectory"} {
 			require.NotContains(t, u["Service"], key, "%s= would add a writable directory", key)
 		}
 	})
