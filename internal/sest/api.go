@@ -1,0 +1,288 @@
+package sest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Servicestelle is the Servicestelle as seen by sestd's jobs; *Client
+// implements it. Every method honours ctx and the configured timeout and
+// returns the typed errors of this package (see IsPermanent). Batch
+// methods return one result per sent item, in the Servicestelle's order;
+// a rejected item is a result with ErgebnisStatus zurueckgewiesen, not an
+// error. Timestamps in results are in UTC.
+type Servicestelle interface {
+	// StudienangeboteAbrufen returns all Studienangebote (SAF 102),
+	// optionally filtered by Abschluss and/or Studienfach.
+	StudienangeboteAbrufen(ctx context.Context, f StudienangebotSuche) ([]Studienangebot, error)
+	// StudienangeboteAnlegenAendern creates or changes Studienangebote (SAF 101).
+	StudienangeboteAnlegenAendern(ctx context.Context, angebote []Studienangebot) ([]StudienangebotErgebnis, error)
+
+	// StammdatenAbrufen returns the Stammdaten of an applicant who
+	// authorised the university with bewerberID and BAN (SAF 201). An
+	// unknown applicant or wrong BAN is a permanent *FaultError.
+	StammdatenAbrufen(ctx context.Context, bewerberID, ban string) (Bewerber, error)
+	// StammdatenaenderungenAnfragen is step one of the Bewerber delta
+	// (SAF 202): references of applicants changed at or after start.
+	StammdatenaenderungenAnfragen(ctx context.Context, start time.Time) (Delta, error)
+	// StammdatenaenderungenUebermitteln is step two: the referenced
+	// applicants. Expired references give an error matching
+	// ErrReferenceExpired.
+	StammdatenaenderungenUebermitteln(ctx context.Context, refs []string) ([]Bewerber, error)
+	// StammdatenOhneAutorisierungAbrufen searches applicants who applied
+	// to the university (SAF 204); set at least one field.
+	StammdatenOhneAutorisierungAbrufen(ctx context.Context, s Suche) ([]Bewerber, error)
+
+	// NeueBewerbungenUebermitteln creates Bewerbungen (SAF 301).
+	NeueBewerbungenUebermitteln(ctx context.Context, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error)
+	// GeaenderteBewerbungenUebermitteln changes Bewerbungen (SAF 302);
+	// each must carry the VersionSeSt it was read with (stale: code 30233).
+	GeaenderteBewerbungenUebermitteln(ctx context.Context, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error)
+	// BewerbungenAnfragen is step one of the Bewerbungen delta (SAF 303).
+	BewerbungenAnfragen(ctx context.Context, start time.Time) (Delta, error)
+	// BewerbungenUebermitteln is step two: the referenced Bewerbungen.
+	BewerbungenUebermitteln(ctx context.Context, refs []string) ([]Bewerbung, error)
+	// BewerbungenAbrufen searches Bewerbungen (SAF 304); set at least one
+	// field.
+	BewerbungenAbrufen(ctx context.Context, s Suche) ([]Bewerbung, error)
+
+	// StudienpaketeAnlegenAendern creates or changes Studienpakete (SAF 401).
+	StudienpaketeAnlegenAendern(ctx context.Context, pakete []Studienpaket) ([]StudienpaketErgebnis, error)
+	// RanglistenUebermitteln sends Ranglisten with or without Kopfdaten
+	// (SAF 402).
+	RanglistenUebermitteln(ctx context.Context, ranglisten []Rangliste) ([]RanglisteErgebnis, error)
+	// RanglistenstatusAnfragen is step one of the Ranglistenstatus delta
+	// (SAF 403).
+	RanglistenstatusAnfragen(ctx context.Context, start time.Time) (Delta, error)
+	// RanglistenstatusUebermitteln is step two.
+	RanglistenstatusUebermitteln(ctx context.Context, refs []string) ([]Ranglistenstatus, error)
+	// RanglistenstatusAbrufen returns the status of the given Ranglisten,
+	// of all when none given (SAF 404).
+	RanglistenstatusAbrufen(ctx context.Context, ranglistenSchluessel ...string) ([]Ranglistenstatus, error)
+	// FruehzeitigeZulassungsangeboteAusloesen triggers early admission
+	// offers for Studienpakete (SAF 405).
+	FruehzeitigeZulassungsangeboteAusloesen(ctx context.Context, studienpaketSchluessel []string) ([]StudienpaketErgebnis, error)
+	// StudienpaketeAbrufen returns all Studienpakete (SAF 406).
+	StudienpaketeAbrufen(ctx context.Context) ([]Studienpaket, error)
+
+	// DokumenteAbrufen returns the documents with the given ids; ids the
+	// Servicestelle does not know are missing from the result.
+	DokumenteAbrufen(ctx context.Context, dokumentIDs []string) ([]Dokument, error)
+}
+
+// Delta is the answer of a delta's step one. Ende is the watermark: pass
+// it unchanged as start of the next query (the Servicestelle answers
+// changes at or after start, so items changed at exactly Ende come again;
+// nothing is lost). Store Ende only after all Referenzen were fetched.
+type Delta struct {
+	Referenzen []string
+	Ende       time.Time // UTC
+}
+
+// StudienangebotSuche filters StudienangeboteAbrufen; empty fields do not
+// filter.
+type StudienangebotSuche struct {
+	AbschlussSchluessel   string
+	StudienfachSchluessel string
+}
+
+// Suche selects applicants or Bewerbungen; at least one field must be set.
+type Suche struct {
+	BewerberID                string
+	AbschlussSchluessel       string
+	StudienfachSchluessel     string
+	FachkennzeichenSchluessel string
+}
+
+func (s Suche) request(k Kontext) (*SuchRequest, error) {
+	if s == (Suche{}) {
+		return nil, errors.New("suche: set at least one of bewerber id, abschluss, studienfach, fachkennzeichen")
+	}
+	return &SuchRequest{Kontext: k, BewerberID: s.BewerberID, AbschlussSchluessel: s.AbschlussSchluessel,
+		StudienfachSchluessel: s.StudienfachSchluessel, FachkennzeichenSchluessel: s.FachkennzeichenSchluessel}, nil
+}
+
+// StudienangeboteAbrufen implements Servicestelle.
+func (c *Client) StudienangeboteAbrufen(ctx context.Context, f StudienangebotSuche) ([]Studienangebot, error) {
+	var resp StudienangebotListe
+	err := c.call(ctx, OpAbrufenStudienangebote, &StudienangebotFilter{Kontext: c.cfg.Kontext(),
+		AbschlussSchluessel: f.AbschlussSchluessel, StudienfachSchluessel: f.StudienfachSchluessel}, &resp)
+	return resp.Studienangebot, err
+}
+
+// StudienangeboteAnlegenAendern implements Servicestelle.
+func (c *Client) StudienangeboteAnlegenAendern(ctx context.Context, angebote []Studienangebot) ([]StudienangebotErgebnis, error) {
+	var resp StudienangebotErgebnisse
+	if err := c.call(ctx, OpAnlegenAendernStudienangebote, &StudienangeboteRequest{Kontext: c.cfg.Kontext(), Studienangebot: angebote}, &resp); err != nil {
+		return nil, err
+	}
+	for i := range resp.Ergebnis {
+		r := &resp.Ergebnis[i]
+		r.fill()
+		r.Key = r.Schluessel.Key()
+	}
+	return resp.Ergebnis, nil
+}
+
+// StammdatenAbrufen implements Servicestelle.
+func (c *Client) StammdatenAbrufen(ctx context.Context, bewerberID, ban string) (Bewerber, error) {
+	var resp BewerberListe
+	if err := c.call(ctx, OpAbrufenStammdaten, &StammdatenRequest{Kontext: c.cfg.Kontext(), BewerberID: bewerberID, BewerberBAN: ban}, &resp); err != nil {
+		return Bewerber{}, err
+	}
+	if len(resp.Bewerber) == 0 {
+		return Bewerber{}, fmt.Errorf("abrufen stammdaten: %w", ErrNotFound)
+	}
+	return resp.Bewerber[0], nil
+}
+
+func (c *Client) anfragen(ctx context.Context, op string, start time.Time) (Delta, error) {
+	var resp ReferenzListe
+	if err := c.call(ctx, op, &AnfrageRequest{Kontext: c.cfg.Kontext(), Start: NewTimestamp(start)}, &resp); err != nil {
+		return Delta{}, err
+	}
+	if resp.Ende.IsZero() {
+		return Delta{}, &MalformedResponseError{Service: operations[op].Service, Operation: op, Err: errors.New("response without ende")}
+	}
+	return Delta{Referenzen: resp.Referenz, Ende: resp.Ende.Time}, nil
+}
+
+// StammdatenaenderungenAnfragen implements Servicestelle.
+func (c *Client) StammdatenaenderungenAnfragen(ctx context.Context, start time.Time) (Delta, error) {
+	return c.anfragen(ctx, OpAnfragenStammdatenaenderungen, start)
+}
+
+// StammdatenaenderungenUebermitteln implements Servicestelle.
+func (c *Client) StammdatenaenderungenUebermitteln(ctx context.Context, refs []string) ([]Bewerber, error) {
+	var resp BewerberListe
+	err := c.call(ctx, OpUebermittelnStammdatenaenderung, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
+	return resp.Bewerber, err
+}
+
+// StammdatenOhneAutorisierungAbrufen implements Servicestelle.
+func (c *Client) StammdatenOhneAutorisierungAbrufen(ctx context.Context, s Suche) ([]Bewerber, error) {
+	req, err := s.request(c.cfg.Kontext())
+	if err != nil {
+		return nil, err
+	}
+	var resp BewerberListe
+	err = c.call(ctx, OpAbrufenStammdatenOhneAuth, req, &resp)
+	return resp.Bewerber, err
+}
+
+func (c *Client) sendBewerbungen(ctx context.Context, op string, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error) {
+	var resp BewerbungErgebnisse
+	if err := c.call(ctx, op, &BewerbungenRequest{Kontext: c.cfg.Kontext(), Bewerbung: bewerbungen}, &resp); err != nil {
+		return nil, err
+	}
+	for i := range resp.Ergebnis {
+		r := &resp.Ergebnis[i]
+		r.fill()
+		r.Key = r.Schluessel.Key()
+	}
+	return resp.Ergebnis, nil
+}
+
+// NeueBewerbungenUebermitteln implements Servicestelle.
+func (c *Client) NeueBewerbungenUebermitteln(ctx context.Context, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error) {
+	return c.sendBewerbungen(ctx, OpUebermittelnNeueBewerbungen, bewerbungen)
+}
+
+// GeaenderteBewerbungenUebermitteln implements Servicestelle.
+func (c *Client) GeaenderteBewerbungenUebermitteln(ctx context.Context, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error) {
+	return c.sendBewerbungen(ctx, OpUebermittelnGeaenderteBew, bewerbungen)
+}
+
+// BewerbungenAnfragen implements Servicestelle.
+func (c *Client) BewerbungenAnfragen(ctx context.Context, start time.Time) (Delta, error) {
+	return c.anfragen(ctx, OpAnfragenBewerbungen, start)
+}
+
+// BewerbungenUebermitteln implements Servicestelle.
+func (c *Client) BewerbungenUebermitteln(ctx context.Context, refs []string) ([]Bewerbung, error) {
+	var resp BewerbungListe
+	err := c.call(ctx, OpUebermittelnBewerbungen, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
+	return resp.Bewerbung, err
+}
+
+// BewerbungenAbrufen implements Servicestelle.
+func (c *Client) BewerbungenAbrufen(ctx context.Context, s Suche) ([]Bewerbung, error) {
+	req, err := s.request(c.cfg.Kontext())
+	if err != nil {
+		return nil, err
+	}
+	var resp BewerbungListe
+	err = c.call(ctx, OpAbrufenBewerbungen, req, &resp)
+	return resp.Bewerbung, err
+}
+
+// StudienpaketeAnlegenAendern implements Servicestelle.
+func (c *Client) StudienpaketeAnlegenAendern(ctx context.Context, pakete []Studienpaket) ([]StudienpaketErgebnis, error) {
+	var resp StudienpaketErgebnisse
+	if err := c.call(ctx, OpAnlegenAendernStudienpakete, &StudienpaketeRequest{Kontext: c.cfg.Kontext(), Studienpaket: pakete}, &resp); err != nil {
+		return nil, err
+	}
+	for i := range resp.Ergebnis {
+		resp.Ergebnis[i].fill()
+	}
+	return resp.Ergebnis, nil
+}
+
+// RanglistenUebermitteln implements Servicestelle.
+func (c *Client) RanglistenUebermitteln(ctx context.Context, ranglisten []Rangliste) ([]RanglisteErgebnis, error) {
+	var resp RanglisteErgebnisse
+	if err := c.call(ctx, OpUebermittelnRanglisten, &RanglistenRequest{Kontext: c.cfg.Kontext(), Rangliste: ranglisten}, &resp); err != nil {
+		return nil, err
+	}
+	for i := range resp.Ergebnis {
+		resp.Ergebnis[i].fill()
+	}
+	return resp.Ergebnis, nil
+}
+
+// RanglistenstatusAnfragen implements Servicestelle.
+func (c *Client) RanglistenstatusAnfragen(ctx context.Context, start time.Time) (Delta, error) {
+	return c.anfragen(ctx, OpAnfragenRanglistenstatus, start)
+}
+
+// RanglistenstatusUebermitteln implements Servicestelle.
+func (c *Client) RanglistenstatusUebermitteln(ctx context.Context, refs []string) ([]Ranglistenstatus, error) {
+	var resp RanglistenstatusListe
+	err := c.call(ctx, OpUebermittelnRanglistenstatus, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
+	return resp.Ranglistenstatus, err
+}
+
+// RanglistenstatusAbrufen implements Servicestelle.
+func (c *Client) RanglistenstatusAbrufen(ctx context.Context, ranglistenSchluessel ...string) ([]Ranglistenstatus, error) {
+	var resp RanglistenstatusListe
+	err := c.call(ctx, OpAbrufenRanglistenstatus, &RanglistenstatusRequest{Kontext: c.cfg.Kontext(), RanglistenSchluessel: ranglistenSchluessel}, &resp)
+	return resp.Ranglistenstatus, err
+}
+
+// FruehzeitigeZulassungsangeboteAusloesen implements Servicestelle.
+func (c *Client) FruehzeitigeZulassungsangeboteAusloesen(ctx context.Context, studienpaketSchluessel []string) ([]StudienpaketErgebnis, error) {
+	var resp StudienpaketErgebnisse
+	if err := c.call(ctx, OpAusloesenZulassungsangebote, &ZulassungsangeboteRequest{Kontext: c.cfg.Kontext(), StudienpaketSchluessel: studienpaketSchluessel}, &resp); err != nil {
+		return nil, err
+	}
+	for i := range resp.Ergebnis {
+		resp.Ergebnis[i].fill()
+	}
+	return resp.Ergebnis, nil
+}
+
+// StudienpaketeAbrufen implements Servicestelle.
+func (c *Client) StudienpaketeAbrufen(ctx context.Context) ([]Studienpaket, error) {
+	var resp StudienpaketListe
+	err := c.call(ctx, OpAbrufenStudienpakete, &KontextRequest{Kontext: c.cfg.Kontext()}, &resp)
+	return resp.Studienpaket, err
+}
+
+// DokumenteAbrufen implements Servicestelle.
+func (c *Client) DokumenteAbrufen(ctx context.Context, dokumentIDs []string) ([]Dokument, error) {
+	var resp DokumentListe
+	err := c.call(ctx, OpAbrufenDokumente, &DokumenteRequest{Kontext: c.cfg.Kontext(), DokumentID: dokumentIDs}, &resp)
+	return resp.Dokument, err
+}

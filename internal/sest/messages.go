@@ -1,0 +1,276 @@
+package sest
+
+import (
+	"reflect"
+	"sort"
+)
+
+// Wire messages. A request element is named `<operation>Request`, a
+// response element `<operation>Response`; several operations share a
+// message type (and so an XSD complexType). The simulator decodes requests
+// into and encodes responses from these types; callers of the Client use its
+// typed methods instead.
+
+// KontextRequest carries nothing but the context block.
+type KontextRequest struct {
+	Kontext
+}
+
+// StudienangebotFilter asks for Studienangebote, optionally filtered.
+type StudienangebotFilter struct {
+	Kontext
+	AbschlussSchluessel   string `xml:"abschlussSchluessel,omitempty"`
+	StudienfachSchluessel string `xml:"studienfachSchluessel,omitempty"`
+}
+
+// StudienangeboteRequest creates or changes Studienangebote.
+type StudienangeboteRequest struct {
+	Kontext
+	Studienangebot []Studienangebot `xml:"studienangebot"`
+}
+
+// StudienangebotListe lists Studienangebote.
+type StudienangebotListe struct {
+	Studienangebot []Studienangebot `xml:"studienangebot"`
+}
+
+// StudienangebotErgebnisse are per-item results.
+type StudienangebotErgebnisse struct {
+	Ergebnis []StudienangebotErgebnis `xml:"studienangebotErgebnis"`
+}
+
+// StammdatenRequest asks for one authorised applicant's Stammdaten.
+type StammdatenRequest struct {
+	Kontext
+	BewerberID  string `xml:"bewerberId"`
+	BewerberBAN string `xml:"bewerberBAN"`
+}
+
+// AnfrageRequest is step one of a delta: changes at or after Start.
+type AnfrageRequest struct {
+	Kontext
+	Start Timestamp `xml:"start"`
+}
+
+// ReferenzListe answers step one: references and the watermark Ende.
+type ReferenzListe struct {
+	Referenz []string  `xml:"referenz"`
+	Ende     Timestamp `xml:"ende"`
+}
+
+// ReferenzRequest is step two of a delta: fetch the referenced items.
+type ReferenzRequest struct {
+	Kontext
+	Referenz []string `xml:"referenz"`
+}
+
+// SuchRequest filters by applicant or Studienangebot parts; at least one
+// field must be set.
+type SuchRequest struct {
+	Kontext
+	BewerberID                string `xml:"bewerberId,omitempty"`
+	AbschlussSchluessel       string `xml:"abschlussSchluessel,omitempty"`
+	StudienfachSchluessel     string `xml:"studienfachSchluessel,omitempty"`
+	FachkennzeichenSchluessel string `xml:"fachkennzeichenSchluessel,omitempty"`
+}
+
+// BewerberListe lists applicants.
+type BewerberListe struct {
+	Bewerber []Bewerber `xml:"bewerber"`
+}
+
+// BewerbungenRequest sends Bewerbungen.
+type BewerbungenRequest struct {
+	Kontext
+	Bewerbung []Bewerbung `xml:"bewerbung"`
+}
+
+// BewerbungListe lists Bewerbungen.
+type BewerbungListe struct {
+	Bewerbung []Bewerbung `xml:"bewerbung"`
+}
+
+// BewerbungErgebnisse are per-item results.
+type BewerbungErgebnisse struct {
+	Ergebnis []BewerbungErgebnis `xml:"bewerbungErgebnis"`
+}
+
+// StudienpaketeRequest creates or changes Studienpakete.
+type StudienpaketeRequest struct {
+	Kontext
+	Studienpaket []Studienpaket `xml:"studienpaket"`
+}
+
+// StudienpaketListe lists Studienpakete.
+type StudienpaketListe struct {
+	Studienpaket []Studienpaket `xml:"studienpaket"`
+}
+
+// StudienpaketErgebnisse are per-item results.
+type StudienpaketErgebnisse struct {
+	Ergebnis []StudienpaketErgebnis `xml:"studienpaketErgebnis"`
+}
+
+// RanglistenRequest sends Ranglisten.
+type RanglistenRequest struct {
+	Kontext
+	Rangliste []Rangliste `xml:"rangliste"`
+}
+
+// RanglisteErgebnisse are per-item results.
+type RanglisteErgebnisse struct {
+	Ergebnis []RanglisteErgebnis `xml:"ranglisteErgebnis"`
+}
+
+// RanglistenstatusRequest asks for the status of the given Ranglisten (all
+// when empty).
+type RanglistenstatusRequest struct {
+	Kontext
+	RanglistenSchluessel []string `xml:"ranglistenSchluessel"`
+}
+
+// RanglistenstatusListe lists Ranglistenstatus.
+type RanglistenstatusListe struct {
+	Ranglistenstatus []Ranglistenstatus `xml:"ranglistenstatus"`
+}
+
+// ZulassungsangeboteRequest triggers early admission offers for Studienpakete.
+type ZulassungsangeboteRequest struct {
+	Kontext
+	StudienpaketSchluessel []string `xml:"studienpaketSchluessel"`
+}
+
+// DokumenteRequest fetches documents by id.
+type DokumenteRequest struct {
+	Kontext
+	DokumentID []string `xml:"dokumentId"`
+}
+
+// DokumentListe lists documents.
+type DokumentListe struct {
+	Dokument []Dokument `xml:"dokument"`
+}
+
+// Service names (the last path segment of each endpoint).
+const (
+	ServiceStudiengaenge   = "studiengaengeService"
+	ServiceBenutzer        = "benutzerService"
+	ServiceBewerbungen     = "bewerbungenService"
+	ServiceBewerberauswahl = "bewerberauswahlService"
+	ServiceUnterstuetzung  = "unterstuetzungService"
+)
+
+// Services returns the service names in a fixed order.
+func Services() []string {
+	return []string{ServiceStudiengaenge, ServiceBenutzer, ServiceBewerbungen, ServiceBewerberauswahl, ServiceUnterstuetzung}
+}
+
+// serviceInfo names each service's WSDL, namespace and fault element.
+var serviceInfo = map[string]struct{ Name, Namespace, Fehler string }{
+	ServiceStudiengaenge:   {"StudiengaengeService", "http://StudiengaengeServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "studiengaengeServiceFehler"},
+	ServiceBenutzer:        {"BenutzerService", "http://BenutzerServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "benutzerServiceFehler"},
+	ServiceBewerbungen:     {"BewerbungenService", "http://BewerbungenServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "bewerbungenServiceFehler"},
+	ServiceBewerberauswahl: {"BewerberauswahlService", "http://BewerberauswahlServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "bewerberauswahlServiceFehler"},
+	ServiceUnterstuetzung:  {"UnterstuetzungService", "http://UnterstuetzungServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "unterstuetzungServiceFehler"},
+}
+
+// Namespace returns the target namespace of a service's messages.
+func Namespace(service string) string { return serviceInfo[service].Namespace }
+
+// FaultElement returns the name of the element inside a fault's detail
+// for a service (e.g. bewerbungenServiceFehler).
+func FaultElement(service string) string { return serviceInfo[service].Fehler }
+
+// Operation describes one SOAP operation.
+type Operation struct {
+	Name     string // e.g. anfragenNeueGeaenderteBewerbungenDurchHS
+	Service  string // e.g. bewerbungenService
+	SAF      string // number in the interface documentation, "" when unknown
+	request  reflect.Type
+	response reflect.Type
+}
+
+// SOAPAction is the value of the SOAPAction header (unquoted).
+func (o Operation) SOAPAction() string { return Namespace(o.Service) + "/" + o.Name }
+
+// RequestElement is the request body element's local name.
+func (o Operation) RequestElement() string { return o.Name + "Request" }
+
+// ResponseElement is the response body element's local name.
+func (o Operation) ResponseElement() string { return o.Name + "Response" }
+
+// NewRequest returns a pointer to a zero request message of the operation.
+func (o Operation) NewRequest() any { return reflect.New(o.request).Interface() }
+
+// NewResponse returns a pointer to a zero response message of the operation.
+func (o Operation) NewResponse() any { return reflect.New(o.response).Interface() }
+
+// Operation names.
+const (
+	OpAnlegenAendernStudienangebote   = "anlegenAendernStudienangeboteDurchHS"
+	OpAbrufenStudienangebote          = "abrufenStudienangeboteDurchHS"
+	OpAbrufenStammdaten               = "abrufenStammdatenDurchHS"
+	OpAnfragenStammdatenaenderungen   = "anfragenStammdatenaenderungenDurchHS"
+	OpUebermittelnStammdatenaenderung = "uebermittelnStammdatenaenderungAnHS"
+	OpAbrufenStammdatenOhneAuth       = "abrufenStammdatenDurchHSohneAutorisierung"
+	OpUebermittelnNeueBewerbungen     = "uebermittelnNeueBewerbungenAnSeSt"
+	OpUebermittelnGeaenderteBew       = "uebermittelnGeaenderteBewerbungenAnSeSt"
+	OpAnfragenBewerbungen             = "anfragenNeueGeaenderteBewerbungenDurchHS"
+	OpUebermittelnBewerbungen         = "uebermittelnNeueGeaenderteBewerbungenAnHS"
+	OpAbrufenBewerbungen              = "abrufenBewerbungenDurchHS"
+	OpAnlegenAendernStudienpakete     = "anlegenAendernStudienpaketeDurchHS"
+	OpUebermittelnRanglisten          = "uebermittelnRanglistenAnSeSt"
+	OpAnfragenRanglistenstatus        = "anfragenGeaenderteRanglistenstatusDurchHS"
+	OpUebermittelnRanglistenstatus    = "uebermittelnGeaenderteRanglistenstatusAnHS"
+	OpAbrufenRanglistenstatus         = "abrufenRanglistenstatusDurchHS"
+	OpAusloesenZulassungsangebote     = "ausloesenFruehzeitigerZulassungsangeboteDurchHS"
+	OpAbrufenStudienpakete            = "abrufenStudienpaketeDurchHS"
+	OpAbrufenDokumente                = "abrufenDokumenteDurchHS"
+)
+
+func op(name, service, saf string, req, resp any) Operation {
+	return Operation{Name: name, Service: service, SAF: saf,
+		request: reflect.TypeOf(req), response: reflect.TypeOf(resp)}
+}
+
+// operations is the constant operation table.
+var operations = map[string]Operation{
+	OpAnlegenAendernStudienangebote:   op(OpAnlegenAendernStudienangebote, ServiceStudiengaenge, "101", StudienangeboteRequest{}, StudienangebotErgebnisse{}),
+	OpAbrufenStudienangebote:          op(OpAbrufenStudienangebote, ServiceStudiengaenge, "102", StudienangebotFilter{}, StudienangebotListe{}),
+	OpAbrufenStammdaten:               op(OpAbrufenStammdaten, ServiceBenutzer, "201", StammdatenRequest{}, BewerberListe{}),
+	OpAnfragenStammdatenaenderungen:   op(OpAnfragenStammdatenaenderungen, ServiceBenutzer, "202", AnfrageRequest{}, ReferenzListe{}),
+	OpUebermittelnStammdatenaenderung: op(OpUebermittelnStammdatenaenderung, ServiceBenutzer, "202", ReferenzRequest{}, BewerberListe{}),
+	OpAbrufenStammdatenOhneAuth:       op(OpAbrufenStammdatenOhneAuth, ServiceBenutzer, "204", SuchRequest{}, BewerberListe{}),
+	OpUebermittelnNeueBewerbungen:     op(OpUebermittelnNeueBewerbungen, ServiceBewerbungen, "301", BewerbungenRequest{}, BewerbungErgebnisse{}),
+	OpUebermittelnGeaenderteBew:       op(OpUebermittelnGeaenderteBew, ServiceBewerbungen, "302", BewerbungenRequest{}, BewerbungErgebnisse{}),
+	OpAnfragenBewerbungen:             op(OpAnfragenBewerbungen, ServiceBewerbungen, "303", AnfrageRequest{}, ReferenzListe{}),
+	OpUebermittelnBewerbungen:         op(OpUebermittelnBewerbungen, ServiceBewerbungen, "303", ReferenzRequest{}, BewerbungListe{}),
+	OpAbrufenBewerbungen:              op(OpAbrufenBewerbungen, ServiceBewerbungen, "304", SuchRequest{}, BewerbungListe{}),
+	OpAnlegenAendernStudienpakete:     op(OpAnlegenAendernStudienpakete, ServiceBewerberauswahl, "401", StudienpaketeRequest{}, StudienpaketErgebnisse{}),
+	OpUebermittelnRanglisten:          op(OpUebermittelnRanglisten, ServiceBewerberauswahl, "402", RanglistenRequest{}, RanglisteErgebnisse{}),
+	OpAnfragenRanglistenstatus:        op(OpAnfragenRanglistenstatus, ServiceBewerberauswahl, "403", AnfrageRequest{}, ReferenzListe{}),
+	OpUebermittelnRanglistenstatus:    op(OpUebermittelnRanglistenstatus, ServiceBewerberauswahl, "403", ReferenzRequest{}, RanglistenstatusListe{}),
+	OpAbrufenRanglistenstatus:         op(OpAbrufenRanglistenstatus, ServiceBewerberauswahl, "404", RanglistenstatusRequest{}, RanglistenstatusListe{}),
+	OpAusloesenZulassungsangebote:     op(OpAusloesenZulassungsangebote, ServiceBewerberauswahl, "405", ZulassungsangeboteRequest{}, StudienpaketErgebnisse{}),
+	OpAbrufenStudienpakete:            op(OpAbrufenStudienpakete, ServiceBewerberauswahl, "406", KontextRequest{}, StudienpaketListe{}),
+	OpAbrufenDokumente:                op(OpAbrufenDokumente, ServiceUnterstuetzung, "", DokumenteRequest{}, DokumentListe{}),
+}
+
+// LookupOperation returns the operation with the given name.
+func LookupOperation(name string) (Operation, bool) {
+	o, ok := operations[name]
+	return o, ok
+}
+
+// Operations returns all operations of a service (all when service is ""),
+// sorted by name.
+func Operations(service string) []Operation {
+	var out []Operation
+	for _, o := range operations {
+		if service == "" || o.Service == service {
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
