@@ -1,0 +1,136 @@
+// Package admin serves sestd's admin HTTP API on its own listener: health,
+// readiness, metrics, and the operator routes (trigger a job, runs, cursors,
+// outbox, imports). Every route sits behind the bearer token when one is
+// configured; wrong or missing tokens get 401 without detail. Responses are
+// JSON; bad requests get 400 with a message an operator can act on.
+package admin
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"sestd/internal/config"
+)
+
+// Readiness reports why sestd is not ready, or nil when it is.
+type Readiness func(ctx context.Context) error
+
+// Server is the admin HTTP server.
+type Server struct {
+	log   *zap.Logger
+	token string
+	mux   *http.ServeMux
+	srv   *http.Server
+}
+
+// Options are the admin server's collaborators.
+type Options struct {
+	Listen  string
+	Token   config.Secret
+	Log     *zap.Logger
+	Ready   Readiness
+	Metrics http.Handler
+}
+
+// New builds the server and its base routes. It refuses a non-loopback
+// listen address without a token.
+func New(opts Options) (*Server, error) {
+	host, _, err := net.SplitHostPort(opts.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("admin.listen: must be host:port: %w", err)
+	}
+	if !config.IsLoopback(host) && opts.Token == "" {
+		return nil, fmt.Errorf("admin.listen is %s, not a loopback address: refusing to serve the admin API without admin.token (set SESTD_ADMIN_TOKEN or SESTD_ADMIN_TOKEN_FILE)", opts.Listen)
+	}
+	s := &Server{log: opts.Log, token: opts.Token.Value(), mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := opts.Ready(ctx); err != nil {
+			WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+			return
+		}
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	s.mux.Handle("GET /metrics", opts.Metrics)
+	s.srv = &http.Server{
+		Addr:              opts.Listen,
+		Handler:           s.authenticate(s.mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	return s, nil
+}
+
+// Handle adds a route (pattern as for http.ServeMux) behind the token.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// HandleFunc adds a route behind the token.
+func (s *Server) HandleFunc(pattern string, h http.HandlerFunc) { s.mux.HandleFunc(pattern, h) }
+
+// Handler is the whole API with authentication, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.srv.Handler }
+
+// Listen binds the listener; Serve then serves on it. Split so that the
+// caller learns of a busy port before it reports itself started.
+func (s *Server) Listen() (net.Listener, error) {
+	l, err := net.Listen("tcp", s.srv.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("admin listener on %s: %w", s.srv.Addr, err)
+	}
+	return l, nil
+}
+
+// Serve serves on l until Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	if err := s.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("admin server: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting requests and waits for running ones.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+
+// authenticate checks the bearer token in constant time.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	if s.token == "" {
+		return next
+	}
+	want := []byte(s.token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="sestd"`)
+			WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// WriteError writes {"error": msg} with status.
+func WriteError(w http.ResponseWriter, status int, msg string) {
+	WriteJSON(w, status, map[string]string{"error": msg})
+}
