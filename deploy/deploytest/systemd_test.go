@@ -204,7 +204,7 @@ func TestSystemdUnitVerify(t *testing.T) {
 	t.Parallel()
 	tool := requireTool(t, "systemd-analyze", "systemd")
 
-	verify := func(t *testing.T, path string) ([]string, error) {
+	verify := func(t *testing.T, path string) ([]string, result) {
 		t.Helper()
 		r := runTool(t, filepath.Dir(path), tool, "verify", "--man=no", path)
 		// verify exits 0 on unknown keys and bad values, printing warnings;
@@ -218,23 +218,23 @@ func TestSystemdUnitVerify(t *testing.T) {
 				t.Logf("systemd-analyze verify (host): %s", line)
 			}
 		}
-		return ours, r.err
+		return ours, r
 	}
 
 	t.Run("unit is clean", func(t *testing.T) {
 		t.Parallel()
-		lines, err := verify(t, stubUnit(t, nil))
-		require.NoError(t, err, "systemd-analyze verify: %s", strings.Join(lines, "\n"))
+		lines, r := verify(t, stubUnit(t, nil))
+		require.NoError(t, r.err, "systemd-analyze verify:\n%s", r.output())
 		require.Empty(t, lines, "systemd-analyze verify warns about the unit")
 	})
 
 	// The check is only worth something if it notices mistakes.
 	t.Run("verify catches a broken unit", func(t *testing.T) {
 		t.Parallel()
-		lines, err := verify(t, stubUnit(t, func(s string) string {
+		lines, r := verify(t, stubUnit(t, func(s string) string {
 			return strings.Replace(s, "\nWatchdogSec=60\n", "\nWatchdogSecs=60\n", 1)
 		}))
-		require.True(t, err != nil || len(lines) > 0, "systemd-analyze verify accepted an unknown key")
+		require.True(t, r.err != nil || len(lines) > 0, "systemd-analyze verify accepted an unknown key")
 	})
 }
 
