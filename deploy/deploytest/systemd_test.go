@@ -232,6 +232,7 @@ func TestSystemdUnitVerify(t *testing.T) {
 	t.Run("verify catches a broken unit", func(t *testing.T) {
 		t.Parallel()
 		lines, r := verify(t, stubUnit(t, func(s string) string {
+			require.Contains(t, s, "\nWatchdogSec=60\n")
 			return strings.Replace(s, "\nWatchdogSec=60\n", "\nWatchdogSecs=60\n", 1)
 		}))
 		require.True(t, r.err != nil || len(lines) > 0, "systemd-analyze verify accepted an unknown key")
