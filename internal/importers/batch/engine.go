@@ -1,0 +1,389 @@
+// Package batch is the import machinery shared by sestd's importers, after
+// Kofa's batch processors: a kind declares its fields (location, required,
+// optional) and converts a record into rows for its target tables; the
+// engine streams records from a Source, applies the mode (create, update,
+// remove; upsert), writes valid rows in batches through the store's
+// COPY-and-merge, and sends every rejected record, with its line and
+// reason, to a Rejecter. Memory is bounded by the batch size, not the
+// file size.
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"sestd/internal/store"
+)
+
+// ErrPermanent marks failures that retrying cannot fix: the file is
+// unreadable, undecodable, lacks a required column, or exceeds a limit.
+var ErrPermanent = errors.New("permanent import failure")
+
+// Record is one record of a file: CSV line or XML element. Names are the
+// column (attribute) names as they stand in the file, Values aligned with
+// them. Err set means the record could not be parsed; it is rejected.
+type Record struct {
+	Line   int64
+	Tag    string
+	Names  []string
+	Values []string
+	Err    error
+	seq    int64 // position in the file, unique per import
+}
+
+// Source yields records; Next returns io.EOF at the end. An error other
+// than io.EOF ends the import as a bad file.
+type Source interface {
+	Next() (Record, error)
+	// FixedNames reports whether all records share the names of the first
+	// (a CSV header), so that required columns are checked once.
+	FixedNames() bool
+}
+
+// Rejecter receives rejected records. Close finishes the rejects file and
+// returns its path ("" when nothing was rejected).
+type Rejecter interface {
+	Reject(rec Record, reason string) error
+	Close() (string, error)
+	Abort()
+}
+
+// Out is one row a record produces for one target. Companion rows (e.g. a
+// student's identity delivered in the students file) are upserted after
+// the batch's main rows, only for records that were not rejected, and not
+// at all in remove mode.
+type Out struct {
+	Values    *Values
+	Companion bool
+}
+
+// Spec declares a kind.
+type Spec struct {
+	Kind   string
+	Fields []Field
+	// Targets in the order rows are written (reversed for remove).
+	Targets []*store.ImportTarget
+	// Modes the kind supports; empty means create, update, remove, upsert.
+	Modes []Mode
+	// CheckNames may add header checks beyond required fields (e.g. one of
+	// two alternative columns); has reports whether field f is present.
+	CheckNames func(has func(f int) bool, mode Mode) error
+	// Convert turns the record in c into rows (c.Fail rejects, c.Skip
+	// skips).
+	Convert func(c *Conv) []Out
+	// BeforeFlush runs before a batch is written, with its rows.
+	BeforeFlush func(ctx context.Context, tx *store.ImportTx, outs []Out) error
+	// Transitions, when not nil, are the only allowed State changes.
+	Transitions []store.Transition
+}
+
+// Counts are an import's numbers.
+type Counts struct {
+	Read, Created, Updated, Removed, Rejected, Skipped int64
+}
+
+// Params are what Run needs besides the spec and the source.
+type Params struct {
+	Mode      Mode
+	BatchSize int
+	Loc       *time.Location
+	// Progress, when set, is called after each batch with the counts so far.
+	Progress func(Counts)
+}
+
+type rejected struct {
+	rec    Record
+	reason string
+}
+
+type engine struct {
+	spec     *Spec
+	p        Params
+	tx       *store.ImportTx
+	rej      Rejecter
+	counts   Counts
+	recs     []Record // records of the batch, in line order
+	outs     []Out
+	rejects  []rejected
+	keys     map[string]struct{}
+	idx      []int
+	idxNames []string
+}
+
+// Run imports src into tx according to spec and p. It returns the counts;
+// errors wrapping ErrPermanent are the file's fault, others the database's
+// or the rejects file's.
+func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Rejecter, p Params) (Counts, error) {
+	if len(spec.Modes) > 0 && !slices.Contains(spec.Modes, p.Mode) {
+		return Counts{}, fmt.Errorf("%w: kind %s does not support mode %s", ErrPermanent, spec.Kind, p.Mode)
+	}
+	if p.BatchSize <= 0 {
+		p.BatchSize = 5000
+	}
+	if p.Loc == nil {
+		p.Loc = time.UTC
+	}
+	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[string]struct{}{}}
+	checked := false
+	for {
+		if err := ctx.Err(); err != nil {
+			return e.counts, err
+		}
+		rec, err := src.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if errors.Is(err, ErrPermanent) {
+				return e.counts, err
+			}
+			return e.counts, fmt.Errorf("%w: reading record after line %d: %v", ErrPermanent, e.lastLine(), err)
+		}
+		e.counts.Read++
+		rec.seq = e.counts.Read
+		if rec.Err != nil {
+			e.reject(rec, rec.Err.Error())
+			continue
+		}
+		if !e.sameNames(rec.Names) {
+			e.mapNames(rec.Names)
+			if src.FixedNames() && !checked {
+				if err := e.checkNames(); err != nil {
+					return e.counts, err
+				}
+				checked = true
+			}
+		}
+		if src.FixedNames() && len(rec.Values) != len(rec.Names) {
+			e.reject(rec, fmt.Sprintf("%d fields where the header has %d", len(rec.Values), len(rec.Names)))
+			continue
+		}
+		c := &Conv{Mode: p.Mode, Rec: &rec, Loc: p.Loc, spec: spec, idx: e.idx}
+		outs := spec.Convert(c)
+		switch {
+		case c.err != "":
+			e.reject(rec, c.err)
+			continue
+		case c.skip != "":
+			e.counts.Skipped++
+			continue
+		}
+		keys := make([]string, 0, 2)
+		collide := false
+		for _, o := range outs {
+			if p.Mode == store.ModeRemove && o.Companion {
+				continue
+			}
+			for _, k := range rowKeys(o.Values) {
+				keys = append(keys, k)
+				if _, dup := e.keys[k]; dup {
+					collide = true
+				}
+			}
+		}
+		if collide {
+			if err := e.flush(ctx); err != nil {
+				return e.counts, err
+			}
+		}
+		for _, k := range keys {
+			e.keys[k] = struct{}{}
+		}
+		e.recs = append(e.recs, rec)
+		e.outs = append(e.outs, outs...)
+		if len(e.recs) >= p.BatchSize {
+			if err := e.flush(ctx); err != nil {
+				return e.counts, err
+			}
+		}
+	}
+	if err := e.flush(ctx); err != nil {
+		return e.counts, err
+	}
+	return e.counts, nil
+}
+
+func (e *engine) lastLine() int64 {
+	if n := len(e.recs); n > 0 {
+		return e.recs[n-1].Line
+	}
+	return 0
+}
+
+func (e *engine) sameNames(names []string) bool {
+	if len(names) != len(e.idxNames) || e.idx == nil {
+		return false
+	}
+	if len(names) == 0 {
+		return true
+	}
+	if &names[0] == &e.idxNames[0] {
+		return true
+	}
+	for i := range names {
+		if names[i] != e.idxNames[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *engine) mapNames(names []string) {
+	e.idxNames = names
+	if e.idx == nil {
+		e.idx = make([]int, len(e.spec.Fields))
+	}
+	for f, fd := range e.spec.Fields {
+		e.idx[f] = -1
+		for i, n := range names {
+			if strings.EqualFold(n, fd.Name) || slices.ContainsFunc(fd.Aliases, func(a string) bool { return strings.EqualFold(a, n) }) {
+				e.idx[f] = i
+				break
+			}
+		}
+	}
+}
+
+func (e *engine) checkNames() error {
+	var missing []string
+	for f, fd := range e.spec.Fields {
+		need := fd.Location || (fd.Required && (e.p.Mode == store.ModeCreate || e.p.Mode == store.ModeUpsert))
+		if need && e.idx[f] < 0 {
+			missing = append(missing, fd.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: the header lacks the required column(s) %s for %s in mode %s",
+			ErrPermanent, strings.Join(missing, ", "), e.spec.Kind, e.p.Mode)
+	}
+	if e.spec.CheckNames != nil {
+		if err := e.spec.CheckNames(func(f int) bool { return e.idx[f] >= 0 }, e.p.Mode); err != nil {
+			return fmt.Errorf("%w: %v", ErrPermanent, err)
+		}
+	}
+	return nil
+}
+
+func (e *engine) reject(rec Record, reason string) {
+	e.rejects = append(e.rejects, rejected{rec: rec, reason: reason})
+}
+
+// rowKeys returns the dedup keys of a row: its target's key and unique
+// column sets.
+func rowKeys(v *Values) []string {
+	t := v.Target
+	sets := append([][]string{t.Key}, t.Unique...)
+	out := make([]string, 0, len(sets))
+	for si, set := range sets {
+		var b strings.Builder
+		b.WriteString(t.Table)
+		b.WriteByte('#')
+		b.WriteString(strconv.Itoa(si))
+		for _, col := range set {
+			b.WriteByte(0)
+			switch x := v.Row.Values[t.Col(col)].(type) {
+			case string:
+				b.WriteString(x)
+			case int64:
+				b.WriteString(strconv.FormatInt(x, 10))
+			default:
+				fmt.Fprint(&b, x)
+			}
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+func (e *engine) flush(ctx context.Context) error {
+	defer func() {
+		e.recs = e.recs[:0]
+		e.outs = e.outs[:0]
+		e.rejects = e.rejects[:0]
+		clear(e.keys)
+	}()
+	if len(e.outs) > 0 {
+		if e.spec.BeforeFlush != nil {
+			if err := e.spec.BeforeFlush(ctx, e.tx, e.outs); err != nil {
+				return err
+			}
+		}
+		targets := slices.Clone(e.spec.Targets)
+		if e.p.Mode == store.ModeRemove {
+			slices.Reverse(targets)
+		}
+		dead := map[int64]bool{}
+		opts := store.MergeOptions{Transitions: e.spec.Transitions}
+		for _, companion := range []bool{false, true} {
+			if companion && e.p.Mode == store.ModeRemove {
+				break
+			}
+			for _, t := range targets {
+				var rows []store.ImportRow
+				for _, o := range e.outs {
+					if o.Companion == companion && o.Values.Target == t && !dead[o.Values.Row.Line] {
+						rows = append(rows, o.Values.Row)
+					}
+				}
+				if len(rows) == 0 {
+					continue
+				}
+				mode := e.p.Mode
+				if companion {
+					mode = store.ModeUpsert
+				}
+				res, err := e.tx.Merge(ctx, t, mode, rows, opts)
+				if err != nil {
+					return err
+				}
+				if !companion {
+					e.counts.Created += res.Created
+					e.counts.Updated += res.Updated
+					e.counts.Removed += res.Removed
+				}
+				for _, r := range res.Rejected {
+					dead[r.Line] = true
+					if rec, ok := e.record(r.Line); ok {
+						e.reject(rec, r.Reason)
+					}
+				}
+			}
+		}
+	}
+	sort.SliceStable(e.rejects, func(i, j int) bool { return e.rejects[i].rec.seq < e.rejects[j].rec.seq })
+	for _, r := range e.rejects {
+		e.counts.Rejected++
+		if err := e.rej.Reject(r.rec, r.reason); err != nil {
+			return fmt.Errorf("writing rejected line %d: %w", r.rec.Line, err)
+		}
+	}
+	if e.p.Progress != nil {
+		e.p.Progress(e.counts)
+	}
+	return nil
+}
+
+// record finds the batch's record by its sequence number (what the store
+// calls the row's line).
+func (e *engine) record(seq int64) (Record, bool) {
+	i, ok := slices.BinarySearchFunc(e.recs, seq, func(r Record, l int64) int {
+		switch {
+		case r.seq < l:
+			return -1
+		case r.seq > l:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return Record{}, false
+	}
+	return e.recs[i], true
+}

@@ -1,0 +1,180 @@
+// Package charset names the character encodings sestd's import files may
+// use (S-BEAT's list: windows-1252, utf8, cp437, ascii, latin_1), detects
+// the encoding of a file, and decodes and encodes through
+// golang.org/x/text, never by hand.
+package charset
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// The encoding names, as S-BEAT spells them. Auto asks for detection.
+const (
+	Auto        = "auto"
+	UTF8        = "utf8"
+	Windows1252 = "windows-1252"
+	CP437       = "cp437"
+	ASCII       = "ascii"
+	Latin1      = "latin_1"
+)
+
+// ErrUnknown is returned for an encoding name that is not supported.
+var ErrUnknown = errors.New("unknown encoding")
+
+// Names lists the supported encodings (without Auto).
+func Names() []string { return []string{UTF8, Windows1252, CP437, ASCII, Latin1} }
+
+// Normalize maps a name or a common alias (utf-8, cp1252, iso-8859-1,
+// latin1, us-ascii, ibm437, …; case-insensitive) to one of the constants.
+// The empty name is Auto.
+func Normalize(name string) (string, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	n = strings.ReplaceAll(n, "_", "-")
+	switch n {
+	case "", "auto":
+		return Auto, nil
+	case "utf8", "utf-8", "utf-8-sig", "utf8-bom", "utf-8-bom":
+		return UTF8, nil
+	case "windows-1252", "cp1252", "win-1252", "windows1252", "ansi":
+		return Windows1252, nil
+	case "cp437", "ibm437", "437", "cp-437", "dos":
+		return CP437, nil
+	case "ascii", "us-ascii", "us":
+		return ASCII, nil
+	case "latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "iso-latin-1":
+		return Latin1, nil
+	}
+	return "", fmt.Errorf("%w %q (known: %s)", ErrUnknown, name, strings.Join(Names(), ", "))
+}
+
+func lookup(name string) (encoding.Encoding, error) {
+	n, err := Normalize(name)
+	if err != nil {
+		return nil, err
+	}
+	switch n {
+	case UTF8:
+		return unicode.UTF8BOM, nil // strips a BOM when decoding
+	case Windows1252:
+		return charmap.Windows1252, nil
+	case CP437:
+		return charmap.CodePage437, nil
+	case ASCII:
+		// x/text has no strict ASCII; like WHATWG's encoding standard,
+		// read it as windows-1252, its superset.
+		return charmap.Windows1252, nil
+	case Latin1:
+		return charmap.ISO8859_1, nil
+	}
+	return nil, fmt.Errorf("%w %q: name an encoding or detect it first", ErrUnknown, name)
+}
+
+// NewReader decodes r from encoding name to UTF-8. For UTF-8, a leading
+// BOM is dropped and invalid bytes make Read fail with an error wrapping
+// encoding.ErrInvalidUTF8.
+func NewReader(r io.Reader, name string) (io.Reader, error) {
+	enc, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if n, _ := Normalize(name); n == UTF8 {
+		return transform.NewReader(r, transform.Chain(encoding.UTF8Validator, enc.NewDecoder())), nil
+	}
+	return transform.NewReader(r, enc.NewDecoder()), nil
+}
+
+// NewWriter encodes UTF-8 written to it into encoding name on w. Characters
+// the encoding cannot represent become a replacement character. With bom, a UTF-8 writer
+// starts with a byte order mark.
+func NewWriter(w io.Writer, name string, bom bool) (io.Writer, error) {
+	n, err := Normalize(name)
+	if err != nil {
+		return nil, err
+	}
+	if n == UTF8 {
+		if bom {
+			if _, err := w.Write([]byte("\uFEFF")); err != nil {
+				return nil, err
+			}
+		}
+		return w, nil
+	}
+	enc, err := lookup(n)
+	if err != nil {
+		return nil, err
+	}
+	return transform.NewWriter(w, encoding.ReplaceUnsupported(enc.NewEncoder())), nil
+}
+
+// Sniffer watches a file's bytes go by (it is an io.Writer, to be fed
+// through io.MultiWriter next to a hash) and then tells its encoding: a
+// UTF-8 BOM or content that is valid UTF-8 throughout means UTF-8,
+// anything else windows-1252 (S-BEAT's default).
+type Sniffer struct {
+	n       int64
+	head    []byte
+	carry   []byte
+	invalid bool
+}
+
+// Write implements io.Writer; it never fails.
+func (s *Sniffer) Write(p []byte) (int, error) {
+	if len(s.head) < 3 {
+		k := min(3-len(s.head), len(p))
+		s.head = append(s.head, p[:k]...)
+	}
+	s.n += int64(len(p))
+	if s.invalid {
+		return len(p), nil
+	}
+	buf := p
+	if len(s.carry) > 0 {
+		buf = append(append([]byte{}, s.carry...), p...)
+		s.carry = s.carry[:0]
+	}
+	// Keep an incomplete sequence at the end for the next write.
+	end := len(buf)
+	for i := 1; i <= 3 && i <= len(buf); i++ {
+		c := buf[len(buf)-i]
+		if c < 0x80 {
+			break
+		}
+		if utf8.RuneStart(c) {
+			if !utf8.FullRune(buf[len(buf)-i:]) {
+				end = len(buf) - i
+			}
+			break
+		}
+	}
+	if !utf8.Valid(buf[:end]) {
+		s.invalid = true
+		return len(p), nil
+	}
+	s.carry = append(s.carry, buf[end:]...)
+	return len(p), nil
+}
+
+// BOM reports whether the content starts with a UTF-8 byte order mark.
+func (s *Sniffer) BOM() bool { return bytes.HasPrefix(s.head, []byte("\xEF\xBB\xBF")) }
+
+// Encoding returns the detected encoding: UTF8 for a BOM or valid UTF-8,
+// Windows1252 otherwise.
+func (s *Sniffer) Encoding() string {
+	if s.BOM() || (!s.invalid && len(s.carry) == 0) {
+		return UTF8
+	}
+	return Windows1252
+}
+
+// Size returns the number of bytes seen.
+func (s *Sniffer) Size() int64 { return s.n }

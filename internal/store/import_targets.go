@@ -1,0 +1,193 @@
+package store
+
+import "fmt"
+
+// ImportColumn is one column an importer writes: its name in the table and
+// its PostgreSQL type (for the staging table). Values passed for it must be
+// nil or of the Go type matching Type: string (text), int64 (integer,
+// bigint), float64 (numeric), bool (boolean), time.Time (date,
+// timestamptz).
+type ImportColumn struct {
+	Name string
+	Type string
+}
+
+// ImportParent names the row an imported row belongs to: Columns of the
+// imported row must match ParentColumns of a row of Table.
+type ImportParent struct {
+	Table         string
+	Columns       []string
+	ParentColumns []string
+}
+
+// ImportTarget describes a table the importers write, the way Kofa's batch
+// processors describe their objects: Key holds the location columns that
+// find an existing row, Unique further column sets no two rows may share,
+// State the workflow column whose changes are checked against allowed
+// transitions. Targets are constant tables; the importers refer to them by
+// the exported variables below and give values in Columns order.
+type ImportTarget struct {
+	Table   string
+	Columns []ImportColumn
+	Key     []string
+	Unique  [][]string
+	Parent  *ImportParent
+	State   string
+	// NoRun marks child tables without import_run_id / updated_at.
+	NoRun bool
+}
+
+// Col returns the index of column name in t.Columns. An unknown name is a
+// programming error (the importers' tests cover every target) and panics.
+func (t *ImportTarget) Col(name string) int {
+	for i, c := range t.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	panic(fmt.Sprintf("store: table %s has no import column %s", t.Table, name))
+}
+
+func cols(spec ...string) []ImportColumn {
+	out := make([]ImportColumn, 0, len(spec)/2)
+	for i := 0; i+1 < len(spec); i += 2 {
+		out = append(out, ImportColumn{Name: spec[i], Type: spec[i+1]})
+	}
+	return out
+}
+
+// The import targets (constant tables, see migrations 0021–0025).
+var (
+	TargetSbeatStudent = &ImportTarget{
+		Table: "sbeat_student",
+		Columns: cols("identnr", "text", "stg", "text", "immdat", "date", "exmdat", "date",
+			"sem_start", "integer", "sem_end", "integer", "sperrart1", "text", "pnr", "text",
+			"pdatum", "date", "geschl", "text", "gebdat", "date", "hzbnote", "integer",
+			"hzbdatum", "date", "hzbart", "text", "hzbgrp", "text"),
+		Key: []string{"identnr"},
+	}
+	TargetSbeatExam = &ImportTarget{
+		Table: "sbeat_exam",
+		Columns: cols("identnr", "text", "pnr", "text", "psem", "integer", "pversuch", "integer",
+			"pdtxt", "text", "abschlart", "text", "stg", "text", "bonus", "numeric",
+			"pruefer_nachname", "text", "pruefer_vorname", "text", "pstatus", "text", "part", "text",
+			"pnote", "integer", "pvermerk", "text", "pform", "text", "panerk", "boolean",
+			"pflicht", "text", "pabschn", "text", "pversion", "text"),
+		Key: []string{"identnr", "pnr", "psem", "pversuch"},
+	}
+	TargetSbeatCourse = &ImportTarget{
+		Table: "sbeat_course",
+		Columns: cols("stg", "text", "gruppe", "text", "abschlart", "text", "ltxt", "text",
+			"ktxt", "text", "fb", "text", "regelstz", "integer"),
+		Key: []string{"stg"},
+	}
+	TargetSbeatApplicant = &ImportTarget{
+		Table: "sbeat_applicant",
+		Columns: cols("identnr", "text", "stg", "text", "sem", "integer", "geschl", "text",
+			"gebdat", "date", "hzbnote", "integer", "hzbdatum", "date", "hzbart", "text",
+			"hzbgrp", "text", "appldat", "date", "zuldat", "date"),
+		Key: []string{"identnr", "stg", "sem"},
+	}
+	TargetSbeatIdentity = &ImportTarget{
+		Table: "sbeat_identity",
+		Columns: cols("identnr", "text", "matrikelnr", "text", "vorname", "text", "nachname", "text",
+			"kuerzel", "text", "email", "text", "land", "text", "plz", "text", "stang", "text",
+			"eu", "boolean"),
+		Key: []string{"identnr"},
+	}
+	TargetFSPerson = &ImportTarget{
+		Table: "fs_person",
+		Columns: cols("fodselsdato", "text", "personnr", "text", "rolle", "text", "fornavn", "text",
+			"etternavn", "text", "kjonn", "text", "adresse_kilde", "text", "adrlin1", "text",
+			"adrlin2", "text", "adrlin3", "text", "postnr", "text", "adresseland", "text",
+			"stedkode", "text", "kurs_start", "date", "kurs_slutt", "date"),
+		Key: []string{"fodselsdato", "personnr", "rolle"},
+	}
+	TargetRankingEntry = &ImportTarget{
+		Table:   "ranking_entry",
+		Columns: cols("rangliste", "text", "bewerber_id", "text", "rang", "integer"),
+		Key:     []string{"rangliste", "bewerber_id"},
+		Unique:  [][]string{{"rangliste", "rang"}},
+	}
+	TargetUniBewerbung = &ImportTarget{
+		Table: "uni_bewerbung",
+		Columns: cols("hs_bewerbung_id", "text", "typ", "text", "bewerber_id", "text",
+			"bewerber_ban", "text", "studiengang_schluessel", "text", "abschluss_schluessel", "text",
+			"studienfach_schluessel", "text", "fachkennzeichen_schluessel", "text",
+			"eingangszeitpunkt", "timestamptz", "bearbeitungsstatus", "text",
+			"aktivitaetsstatus", "text", "papierantragstatus", "text", "statusanmerkung", "text",
+			"sonderantragsentscheidung", "text", "version_sest", "bigint"),
+		Key:   []string{"hs_bewerbung_id"},
+		State: "bearbeitungsstatus",
+	}
+	TargetUniTeilfachbewerbung = &ImportTarget{
+		Table: "uni_teilfachbewerbung",
+		Columns: cols("hs_bewerbung_id", "text", "studiengang_schluessel", "text",
+			"abschluss_schluessel", "text", "studienfach_schluessel", "text",
+			"fachkennzeichen_schluessel", "text", "hauptfach_schluessel", "text",
+			"ersatzfach_schluessel", "text", "ist_ersatzfach_akzeptabel", "boolean",
+			"ist_fachwechsel", "boolean", "bearbeitungsstatus", "text", "aktivitaetsstatus", "text",
+			"statusanmerkung", "text", "sonderantragsentscheidung", "text", "version_sest", "bigint"),
+		Key:    []string{"hs_bewerbung_id", "studiengang_schluessel"},
+		Parent: &ImportParent{Table: "uni_bewerbung", Columns: []string{"hs_bewerbung_id"}, ParentColumns: []string{"hs_bewerbung_id"}},
+		State:  "bearbeitungsstatus",
+	}
+	TargetUniBewerberAuth = &ImportTarget{
+		Table:   "uni_bewerber_auth",
+		Columns: cols("bewerber_id", "text", "ban", "text"),
+		Key:     []string{"bewerber_id"},
+	}
+
+	TargetEkvvVeranstaltung = &ImportTarget{
+		Table: "ekvv_veranstaltung",
+		Columns: cols("id", "text", "verfahren", "text", "status", "text", "semester", "integer",
+			"semester_name", "text", "belegnummer", "text", "thema", "text", "fakultaet", "text",
+			"art", "text", "sws", "text", "dozenten_zusatz", "text", "teilnehmermanagement", "boolean",
+			"teilnehmerbegrenzung", "integer"),
+		Key: []string{"id"},
+	}
+	TargetEkvvDozent = &ImportTarget{
+		Table: "ekvv_dozent", NoRun: true,
+		Columns: cols("veranstaltung_id", "text", "pos", "integer", "dozent_id", "text", "anrede", "text",
+			"titel", "text", "vorname", "text", "nachname", "text"),
+		Key: []string{"veranstaltung_id", "pos"},
+	}
+	TargetEkvvFachzuordnung = &ImportTarget{
+		Table: "ekvv_fachzuordnung", NoRun: true,
+		Columns: cols("veranstaltung_id", "text", "pos", "integer", "fachzuordnung_id", "text",
+			"ekvv_studiengang_id", "text", "sos_fach_code", "text", "sos_abschluss_code", "text",
+			"fuer_kern_hauptfach", "boolean", "fuer_nebenfach", "boolean", "modell", "text",
+			"studiengang_name", "text", "abschnitt", "text", "status", "text", "fachsemester", "text",
+			"leistung", "text", "leistungspunkte", "text", "kommentar", "text"),
+		Key: []string{"veranstaltung_id", "pos"},
+	}
+	TargetEkvvUntergliederung = &ImportTarget{
+		Table: "ekvv_untergliederung", NoRun: true,
+		Columns: cols("veranstaltung_id", "text", "fachzuordnung_pos", "integer", "pos", "integer",
+			"untergliederung_id", "text", "kuerzel", "text", "name", "text"),
+		Key: []string{"veranstaltung_id", "fachzuordnung_pos", "pos"},
+	}
+	TargetEkvvTeilnehmer = &ImportTarget{
+		Table: "ekvv_teilnehmer", NoRun: true,
+		Columns: cols("veranstaltung_id", "text", "pos", "integer", "teilnehmer", "text",
+			"matrikelnummer", "text", "gastbenutzer", "text", "teilnahmestatus", "text",
+			"warteposition", "integer", "hat_geoeffnete_einschreibungen", "boolean", "eltern", "boolean",
+			"prioritaet", "integer", "anrede", "text", "vornamen", "text", "nachname", "text"),
+		Key: []string{"veranstaltung_id", "pos"},
+	}
+	TargetEkvvEinschreibung = &ImportTarget{
+		Table: "ekvv_einschreibung", NoRun: true,
+		Columns: cols("veranstaltung_id", "text", "teilnehmer_pos", "integer", "pos", "integer",
+			"semester", "integer", "sos_fach_code", "text", "sos_abschluss_code", "text",
+			"fuer_kern_hauptfach", "boolean", "fuer_nebenfach", "boolean", "geoeffnet", "boolean",
+			"studiengang_name", "text", "fachsemester", "integer"),
+		Key: []string{"veranstaltung_id", "teilnehmer_pos", "pos"},
+	}
+	TargetEkvvTermin = &ImportTarget{
+		Table: "ekvv_termin", NoRun: true,
+		Columns: cols("veranstaltung_id", "text", "pos", "integer", "datum", "date",
+			"start_minuten", "integer", "end_minuten", "integer", "typ", "text", "ketten_id", "text",
+			"uhrzeit", "text"),
+		Key: []string{"veranstaltung_id", "pos"},
+	}
+)

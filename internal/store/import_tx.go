@@ -1,0 +1,397 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ImportMode is Kofa's import mode.
+type ImportMode string
+
+// The import modes. Upsert is create-or-update, for files that are
+// re-delivered whole (S-BEAT exports).
+const (
+	ModeCreate ImportMode = "create"
+	ModeUpdate ImportMode = "update"
+	ModeRemove ImportMode = "remove"
+	ModeUpsert ImportMode = "upsert"
+)
+
+// ImportRow is one row for a target: the file line it came from (unique
+// within one Merge call), the values in the target's column order, and a
+// bit mask of columns to leave unchanged on update (bit i = Columns[i]:
+// Kofa's <IGNORE>, or a column the file does not have).
+type ImportRow struct {
+	Line   int64
+	Values []any
+	Ignore uint64
+}
+
+// LineReject is a row the database refused, with a reason a clerk can act
+// on.
+type LineReject struct {
+	Line   int64
+	Reason string
+}
+
+// MergeResult counts what one Merge did.
+type MergeResult struct {
+	Created  int64
+	Updated  int64
+	Removed  int64
+	Rejected []LineReject
+}
+
+// Transition is an allowed change of a target's State column.
+type Transition struct{ From, To string }
+
+// MergeOptions tunes a Merge. Transitions, when not nil, lists the only
+// allowed changes of the target's State column in update and upsert mode.
+type MergeOptions struct {
+	Transitions []Transition
+}
+
+// ImportTx is the one transaction an import writes in: everything or
+// nothing of a file is committed. It is not safe for concurrent use.
+type ImportTx struct {
+	conn   *pgxpool.Conn
+	tx     pgx.Tx
+	runID  int64
+	staged map[string]bool
+	done   bool
+}
+
+// ImportBegin starts the transaction of import run runID. It takes a
+// transaction-scoped advisory lock on lockKey (the kind), so that imports of
+// one kind run one after the other. The caller must Commit or Rollback.
+func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKey string) (*ImportTx, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("acquiring connection for import: %w", err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		conn.Release()
+		return nil, fmt.Errorf("beginning import transaction: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('sestd.import.' || $1, 0))`, lockKey); err != nil {
+		_ = tx.Rollback(ctx)
+		conn.Release()
+		return nil, fmt.Errorf("taking import lock for %s: %w", lockKey, err)
+	}
+	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}}, nil
+}
+
+// Commit commits the import and releases the connection.
+func (t *ImportTx) Commit(ctx context.Context) error {
+	if t.done {
+		return errors.New("committing import: transaction already ended")
+	}
+	t.done = true
+	defer t.conn.Release()
+	if err := t.tx.Commit(ctx); err != nil {
+		return fmt.Errorf("committing import: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the import and releases the connection. It is safe to
+// call after Commit (then it does nothing), so callers defer it.
+func (t *ImportTx) Rollback(ctx context.Context) {
+	if t.done {
+		return
+	}
+	t.done = true
+	// A fresh context: the rollback must happen even when ctx was cancelled.
+	_ = t.tx.Rollback(context.WithoutCancel(ctx))
+	t.conn.Release()
+}
+
+// ImportFindDone is ImportRunFindDone inside the import's transaction,
+// after the kind's lock was taken, so that two imports of one file cannot
+// both pass the check.
+func (t *ImportTx) ImportFindDone(ctx context.Context, sha256, kind, mode string) (ImportRun, error) {
+	r, err := scanImportRun(t.tx.QueryRow(ctx, `SELECT `+importRunColumns+` FROM import_runs
+		WHERE sha256 = $1 AND kind = $2 AND mode = $3 AND status IN ('succeeded', 'partial')
+		ORDER BY id DESC LIMIT 1`, sha256, kind, mode))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ImportRun{}, fmt.Errorf("import of %s as %s/%s: %w", sha256, kind, mode, ErrNotFound)
+	}
+	if err != nil {
+		return ImportRun{}, fmt.Errorf("looking up earlier imports: %w", err)
+	}
+	return r, nil
+}
+
+func stageName(t *ImportTarget) string { return "import_stage_" + t.Table }
+
+func (t *ImportTx) stage(ctx context.Context, target *ImportTarget) error {
+	name := stageName(target)
+	if t.staged[name] {
+		_, err := t.tx.Exec(ctx, "TRUNCATE "+name)
+		if err != nil {
+			return fmt.Errorf("emptying staging table for %s: %w", target.Table, err)
+		}
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, ign bigint NOT NULL", name)
+	for _, c := range target.Columns {
+		fmt.Fprintf(&b, ", %s %s", c.Name, c.Type)
+	}
+	b.WriteString(") ON COMMIT DROP")
+	if _, err := t.tx.Exec(ctx, b.String()); err != nil {
+		return fmt.Errorf("creating staging table for %s: %w", target.Table, err)
+	}
+	t.staged[name] = true
+	return nil
+}
+
+func (t *ImportTx) copyStage(ctx context.Context, target *ImportTarget, rows []ImportRow) error {
+	names := make([]string, 0, len(target.Columns)+2)
+	names = append(names, "line", "ign")
+	for _, c := range target.Columns {
+		names = append(names, c.Name)
+	}
+	i := 0
+	buf := make([]any, len(names))
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i >= len(rows) {
+			return nil, nil
+		}
+		r := rows[i]
+		i++
+		if len(r.Values) != len(target.Columns) {
+			return nil, fmt.Errorf("line %d: %d values for %d columns of %s", r.Line, len(r.Values), len(target.Columns), target.Table)
+		}
+		buf[0] = r.Line
+		buf[1] = int64(r.Ignore)
+		copy(buf[2:], r.Values)
+		return buf, nil
+	})
+	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{stageName(target)}, names, src); err != nil {
+		return fmt.Errorf("copying %d rows for %s: %w", len(rows), target.Table, err)
+	}
+	return nil
+}
+
+func keyMatch(a, b string, key []string) string {
+	parts := make([]string, len(key))
+	for i, k := range key {
+		parts[i] = fmt.Sprintf("%s.%s = %s.%s", a, k, b, k)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// rejectLines runs query (which selects line and reason) and removes the
+// lines it finds from the staging table.
+func (t *ImportTx) rejectLines(ctx context.Context, target *ImportTarget, query string, args ...any) ([]LineReject, error) {
+	rows, err := t.tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (LineReject, error) {
+		var lr LineReject
+		err := r.Scan(&lr.Line, &lr.Reason)
+		return lr, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	lines := make([]int64, len(out))
+	for i, r := range out {
+		lines[i] = r.Line
+	}
+	if _, err := t.tx.Exec(ctx, "DELETE FROM "+stageName(target)+" WHERE line = ANY($1)", lines); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Merge writes rows into target according to mode, through COPY into a
+// staging table and one set-based statement per step; never a round trip
+// per row. Rows whose key occurs twice in one call are a caller error. A
+// row that cannot be written is returned in Rejected with its reason
+// (create: the key exists; update, remove: it does not; a Unique column
+// set taken by another row; a missing parent; a State change not in
+// opts.Transitions) and nothing of it is written.
+func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportMode, rows []ImportRow, opts MergeOptions) (MergeResult, error) {
+	var res MergeResult
+	if len(rows) == 0 {
+		return res, nil
+	}
+	if err := t.stage(ctx, target); err != nil {
+		return res, err
+	}
+	if err := t.copyStage(ctx, target, rows); err != nil {
+		return res, err
+	}
+	st := stageName(target)
+	tbl := target.Table
+	match := keyMatch("t", "s", target.Key)
+	keyText := make([]string, len(target.Key))
+	for i, k := range target.Key {
+		keyText[i] = "s." + k + "::text"
+	}
+	keyDesc := "concat_ws(', ', " + strings.Join(keyText, ", ") + ")"
+	fail := func(step string, err error) (MergeResult, error) {
+		return res, fmt.Errorf("%s %s rows: %w", step, tbl, err)
+	}
+	reject := func(step, q string, args ...any) error {
+		rj, err := t.rejectLines(ctx, target, q, args...)
+		if err != nil {
+			return fmt.Errorf("%s %s rows: %w", step, tbl, err)
+		}
+		res.Rejected = append(res.Rejected, rj...)
+		return nil
+	}
+
+	if mode != ModeRemove {
+		if p := target.Parent; p != nil {
+			conds := make([]string, len(p.Columns))
+			descs := make([]string, len(p.Columns))
+			for i := range p.Columns {
+				conds[i] = fmt.Sprintf("p.%s = s.%s", p.ParentColumns[i], p.Columns[i])
+				descs[i] = "s." + p.Columns[i] + "::text"
+			}
+			q := fmt.Sprintf(`SELECT s.line, 'no %s row with %s ' || concat_ws(', ', %s) || ' (create it first)'
+				FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s p WHERE %s)`,
+				p.Table, strings.Join(p.Columns, ", "), strings.Join(descs, ", "), st, p.Table, strings.Join(conds, " AND "))
+			if err := reject("checking parents of", q); err != nil {
+				return res, err
+			}
+		}
+		for _, u := range target.Unique {
+			descs := make([]string, len(u))
+			for i, c := range u {
+				descs[i] = "s." + c + "::text"
+			}
+			q := fmt.Sprintf(`SELECT s.line, '%s ' || concat_ws(', ', %s) || ' is already taken by ' || concat_ws(', ', %s)
+				FROM %s s JOIN %s t ON %s
+				WHERE NOT (%s)
+				AND NOT EXISTS (SELECT 1 FROM %s s2 WHERE %s)`,
+				strings.Join(u, ", "), strings.Join(descs, ", "), strings.ReplaceAll(strings.Join(keyText, ", "), "s.", "t."),
+				st, tbl, keyMatch("t", "s", u), match, st, keyMatch("t", "s2", target.Key))
+			if err := reject("checking unique columns of", q); err != nil {
+				return res, err
+			}
+		}
+	}
+	if (mode == ModeUpdate || mode == ModeUpsert) && target.State != "" && opts.Transitions != nil {
+		bit := 1 << slices.IndexFunc(target.Columns, func(c ImportColumn) bool { return c.Name == target.State })
+		from := make([]string, len(opts.Transitions))
+		to := make([]string, len(opts.Transitions))
+		for i, tr := range opts.Transitions {
+			from[i], to[i] = tr.From, tr.To
+		}
+		sc := target.State
+		q := fmt.Sprintf(`SELECT s.line, '%s may not change from ' || coalesce(t.%s, '(none)') || ' to ' || coalesce(s.%s, '(none)')
+			FROM %s s JOIN %s t ON %s
+			WHERE s.ign & %d = 0 AND s.%s IS DISTINCT FROM t.%s
+			AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) a(f, n) WHERE a.f = t.%s AND a.n = s.%s)`,
+			sc, sc, sc, st, tbl, match, bit, sc, sc, sc, sc)
+		if err := reject("checking transitions of", q, from, to); err != nil {
+			return res, err
+		}
+	}
+
+	names := make([]string, len(target.Columns))
+	for i, c := range target.Columns {
+		names[i] = c.Name
+	}
+	insertCols := strings.Join(names, ", ")
+	selectCols := "s." + strings.Join(names, ", s.")
+	if !target.NoRun {
+		insertCols += ", import_run_id, updated_at"
+		selectCols += fmt.Sprintf(", %d, now()", t.runID)
+	}
+	insert := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s) ORDER BY s.line`,
+		tbl, insertCols, selectCols, st, tbl, match)
+
+	switch mode {
+	case ModeCreate:
+		q := fmt.Sprintf(`SELECT s.line, 'already exists: ' || %s FROM %s s WHERE EXISTS (SELECT 1 FROM %s t WHERE %s)`,
+			keyDesc, st, tbl, match)
+		if err := reject("checking existing", q); err != nil {
+			return res, err
+		}
+		tag, err := t.tx.Exec(ctx, insert)
+		if err != nil {
+			return fail("inserting", err)
+		}
+		res.Created = tag.RowsAffected()
+	case ModeUpdate, ModeUpsert:
+		sets := make([]string, 0, len(names)+2)
+		for i, n := range names {
+			if slices.Contains(target.Key, n) {
+				continue
+			}
+			sets = append(sets, fmt.Sprintf("%s = CASE WHEN s.ign & %d <> 0 THEN t.%s ELSE s.%s END", n, uint64(1)<<i, n, n))
+		}
+		if !target.NoRun {
+			sets = append(sets, fmt.Sprintf("import_run_id = %d", t.runID), "updated_at = now()")
+		}
+		if len(sets) == 0 { // a table of key columns only: touch nothing
+			sets = append(sets, fmt.Sprintf("%s = t.%s", target.Key[0], target.Key[0]))
+		}
+		update := fmt.Sprintf(`UPDATE %s t SET %s FROM %s s WHERE %s`, tbl, strings.Join(sets, ", "), st, match)
+		if mode == ModeUpdate {
+			q := fmt.Sprintf(`SELECT s.line, 'not found: ' || %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)`,
+				keyDesc, st, tbl, match)
+			if err := reject("checking missing", q); err != nil {
+				return res, err
+			}
+		}
+		tag, err := t.tx.Exec(ctx, update)
+		if err != nil {
+			return fail("updating", err)
+		}
+		res.Updated = tag.RowsAffected()
+		if mode == ModeUpsert {
+			tag, err := t.tx.Exec(ctx, insert)
+			if err != nil {
+				return fail("inserting", err)
+			}
+			res.Created = tag.RowsAffected()
+		}
+	case ModeRemove:
+		q := fmt.Sprintf(`SELECT s.line, 'not found: ' || %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)`,
+			keyDesc, st, tbl, match)
+		if err := reject("checking missing", q); err != nil {
+			return res, err
+		}
+		tag, err := t.tx.Exec(ctx, fmt.Sprintf(`DELETE FROM %s t USING %s s WHERE %s`, tbl, st, match))
+		if err != nil {
+			return fail("deleting", err)
+		}
+		res.Removed = tag.RowsAffected()
+	default:
+		return res, fmt.Errorf("merging %s rows: unknown mode %q", tbl, mode)
+	}
+	return res, nil
+}
+
+// CopyInsert appends rows to target with COPY, without staging or checks:
+// for child tables whose parent the same import replaces.
+func (t *ImportTx) CopyInsert(ctx context.Context, target *ImportTarget, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	names := make([]string, len(target.Columns))
+	for i, c := range target.Columns {
+		names[i] = c.Name
+	}
+	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{target.Table}, names, pgx.CopyFromRows(rows)); err != nil {
+		return fmt.Errorf("copying %d rows into %s: %w", len(rows), target.Table, err)
+	}
+	return nil
+}
