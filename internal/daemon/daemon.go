@@ -30,6 +30,7 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/logging"
 	"sestd/internal/metrics"
+	"sestd/internal/sest"
 	"sestd/internal/store"
 )
 
@@ -67,6 +68,11 @@ func Run(ctx context.Context, opts Options) error {
 	m.AddGaugeFunc(metrics.GaugeFunc{
 		Name: "sestd_river_jobs", Help: "River jobs by state (queue depth).", Label: "state",
 		Collect: st.RiverJobCountsByState,
+	})
+
+	m.AddGaugeFunc(metrics.GaugeFunc{
+		Name: "sestd_sync_cursor_age_seconds", Help: "Seconds since each delta stream's cursor last moved (sync lag).", Label: "stream",
+		Collect: st.CursorAges,
 	})
 
 	var phase atomic.Value // why not ready; "" when ready
@@ -107,7 +113,16 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 
-	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: m})
+	deps := jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: m}
+	if cfg.Servicestelle.Hochschulnummer != "" {
+		client, err := NewSestClient(cfg, log, m)
+		if err != nil {
+			return err
+		}
+		defer client.Close()
+		deps.Sest = client
+	}
+	kit, err := jobs.Build(deps)
 	if err != nil {
 		return fmt.Errorf("building jobs: %w", err)
 	}
@@ -273,4 +288,21 @@ func queueNames(cfg config.Config) []string {
 		out = append(out, q)
 	}
 	return out
+}
+
+// NewSestClient builds the Servicestelle client from the config.
+func NewSestClient(cfg config.Config, log *zap.Logger, m *metrics.Metrics) (*sest.Client, error) {
+	s := cfg.Servicestelle
+	client, err := sest.New(sest.Config{
+		BaseURL: s.BaseURL, InterfaceVersion: s.InterfaceVersion,
+		Username: s.Username, Password: s.Password.Value(), Hochschulnummer: s.Hochschulnummer,
+		Jahr: s.Vermittlungsprozess.Jahr, Semester: s.Vermittlungsprozess.Semester,
+		VermittlungsprozessTyp: s.Vermittlungsprozess.Typ,
+		ProxyURL:               s.ProxyURL, CAFile: s.CAFile, InsecureSkipVerify: s.InsecureSkipVerify,
+		Timeout: s.Timeout, Location: s.Location(), DebugBodies: s.DebugBodies,
+	}, log, sest.NewMetrics(m.Registry))
+	if err != nil {
+		return nil, fmt.Errorf("servicestelle client: %w", err)
+	}
+	return client, nil
 }

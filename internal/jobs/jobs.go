@@ -15,6 +15,7 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/metrics"
+	"sestd/internal/sest"
 	"sestd/internal/store"
 )
 
@@ -33,6 +34,9 @@ type Deps struct {
 	Store   *store.Store
 	Log     *zap.Logger
 	Metrics *metrics.Metrics
+	// Sest is the Servicestelle; nil when it is not configured (the sync
+	// jobs are then off).
+	Sest sest.Servicestelle
 }
 
 // Trigger makes job args from an admin request's JSON arguments.
@@ -70,6 +74,7 @@ func Build(d Deps) (*Kit, error) {
 // schedule and trigger to the kit.
 var registrations = []func(Deps, *Kit) error{
 	registerSelftest,
+	registerSync,
 }
 
 // addPeriodic schedules args on the cron expression expr ("off" disables).

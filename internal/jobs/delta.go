@@ -1,0 +1,391 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/riverqueue/river"
+	"go.uber.org/zap"
+
+	"sestd/internal/sest"
+	"sestd/internal/store"
+)
+
+// DeltaArgs polls one stream's changes (Bewerber, Bewerbungen,
+// Ranglistenstatus): references since the cursor, then the items in
+// packages of servicestelle.package_size.
+type DeltaArgs struct {
+	Stream string `json:"stream"`
+}
+
+// Kind implements river.JobArgs.
+func (DeltaArgs) Kind() string { return "delta_poll" }
+
+// InsertOpts keeps one poll per stream queued or running.
+func (DeltaArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSync, UniqueOpts: uniqueWhileActive()}
+}
+
+// DeltaWorker runs DeltaArgs.
+type DeltaWorker struct {
+	river.WorkerDefaults[DeltaArgs]
+	sync *syncer
+}
+
+// Work polls the stream; a second poll of the same stream (another
+// instance, a manual trigger) waits for the first by snoozing.
+func (w *DeltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error {
+	if !slices.Contains(store.Streams, job.Args.Stream) {
+		return river.JobCancel(fmt.Errorf("unknown stream %q: want one of %v", job.Args.Stream, store.Streams))
+	}
+	return w.sync.withLock(ctx, job.Args.Stream, func() error {
+		if job.Args.Stream == store.StreamRanglistenstatus {
+			if err := w.sync.studienpakete(ctx); err != nil {
+				return err
+			}
+		}
+		return w.sync.stream(ctx, job.Args.Stream, job.Args.Stream, time.Time{})
+	})
+}
+
+// syncer holds what the mirror jobs share.
+type syncer struct {
+	deps Deps
+	sest sest.Servicestelle
+}
+
+// withLock runs fn holding the stream's lock, or snoozes when another poll
+// of the stream holds it.
+func (s *syncer) withLock(ctx context.Context, name string, fn func() error) error {
+	unlock, ok, err := s.deps.Store.TryLock(ctx, "stream:"+name)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		Logger(ctx).Info("another run of this stream is active; waiting", zap.String("stream", name))
+		return river.JobSnooze(30 * time.Second)
+	}
+	defer unlock()
+	return fn()
+}
+
+// start is where a stream without a cursor begins: the start of the
+// Vermittlungsprozess.
+func (s *syncer) start() time.Time {
+	vp := s.deps.Config.Servicestelle.Vermittlungsprozess
+	if !vp.Start.IsZero() {
+		return vp.Start
+	}
+	jahr := vp.Jahr
+	if jahr == 0 {
+		jahr = time.Now().Year()
+	}
+	// A round for the winter semester opens in spring, one for the summer
+	// semester in the previous autumn.
+	if vp.Semester == "SS" {
+		return time.Date(jahr-1, time.September, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(jahr, time.January, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// stream brings one stream up to date. runName keys the run bookkeeping
+// and the cursor ("bewerbungen" for the delta, "full_bewerbungen" for the
+// full download); from, when set, overrides the cursor (full download).
+func (s *syncer) stream(ctx context.Context, stream, runName string, from time.Time) error {
+	log := Logger(ctx).With(zap.String("stream", stream))
+	st := s.deps.Store
+	run, err := st.RunGet(ctx, runName)
+	switch {
+	case err == nil:
+		log.Info("resuming interrupted run", zap.Int("done", run.Done), zap.Int("references", len(run.Refs)))
+	case errors.Is(err, store.ErrNotFound):
+		start := from
+		if start.IsZero() {
+			c, err := st.CursorGet(ctx, runName)
+			switch {
+			case err == nil:
+				start = c.Position
+			case errors.Is(err, store.ErrNotFound):
+				start = s.start()
+				log.Info("no cursor: starting from the beginning of the Vermittlungsprozess", zap.Time("start", start))
+			default:
+				return err
+			}
+		}
+		delta, err := s.anfragen(ctx, stream, start)
+		if err != nil {
+			return classify(fmt.Errorf("asking for changes since %s: %w", start.Format(time.RFC3339), err))
+		}
+		run = store.Run{Stream: runName, Start: start, Ende: delta.Ende, Refs: delta.Referenzen}
+		if err := st.RunBegin(ctx, run); err != nil {
+			return err
+		}
+		if len(run.Refs) == 0 {
+			log.Info("no changes", zap.Time("since", start))
+			return nil
+		}
+		log.Info("changes found", zap.Int("references", len(run.Refs)), zap.Time("since", start), zap.Time("ende", delta.Ende))
+	default:
+		return err
+	}
+
+	size := s.deps.Config.Servicestelle.PackageSize
+	total := len(run.Refs)
+	packages := (total + size - 1) / size
+	var sum store.Counts
+	began := time.Now()
+	for i := run.Done; i < total; i += size {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		refs := run.Refs[i:min(i+size, total)]
+		pkg := i/size + 1
+		counts, err := s.fetchPackage(ctx, stream, refs, store.Step{Stream: runName, Items: len(refs)})
+		if errors.Is(err, sest.ErrReferenceExpired) {
+			// Start over from the unchanged cursor: what was committed
+			// stays, nothing is skipped.
+			if aerr := st.RunAbandon(ctx, runName); aerr != nil {
+				return aerr
+			}
+			return fmt.Errorf("package %d of %d: references expired, asking again on retry: %w", pkg, packages, err)
+		}
+		if err != nil {
+			return classify(fmt.Errorf("package %d of %d: %w", pkg, packages, err))
+		}
+		sum.Add(counts)
+		s.count(stream, counts)
+		done := min(i+size, total)
+		log.Info("package mirrored",
+			zap.Int("package", pkg), zap.Int("packages", packages),
+			zap.Int("created", counts.Created), zap.Int("updated", counts.Updated), zap.Int("unchanged", counts.Unchanged),
+			zap.Int("done", done), zap.Int("total", total),
+			zap.Float64("items_per_second", float64(done-run.Done)/max(time.Since(began).Seconds(), 1e-3)))
+	}
+	log.Info("stream up to date", zap.Int("created", sum.Created), zap.Int("updated", sum.Updated),
+		zap.Int("unchanged", sum.Unchanged), zap.Time("cursor", run.Ende), zap.Duration("duration", time.Since(began)))
+	return nil
+}
+
+func (s *syncer) anfragen(ctx context.Context, stream string, start time.Time) (sest.Delta, error) {
+	switch stream {
+	case store.StreamBewerber:
+		return s.sest.StammdatenaenderungenAnfragen(ctx, start)
+	case store.StreamBewerbungen:
+		return s.sest.BewerbungenAnfragen(ctx, start)
+	case store.StreamRanglistenstatus:
+		return s.sest.RanglistenstatusAnfragen(ctx, start)
+	}
+	return sest.Delta{}, fmt.Errorf("unknown stream %q", stream)
+}
+
+// fetchPackage fetches the referenced items and upserts them with step.
+func (s *syncer) fetchPackage(ctx context.Context, stream string, refs []string, step store.Step) (store.Counts, error) {
+	st := s.deps.Store
+	switch stream {
+	case store.StreamBewerber:
+		items, err := s.sest.StammdatenaenderungenUebermitteln(ctx, refs)
+		if err != nil {
+			return store.Counts{}, err
+		}
+		return st.BewerberUpsertBatch(ctx, items, step)
+	case store.StreamBewerbungen:
+		items, err := s.sest.BewerbungenUebermitteln(ctx, refs)
+		if err != nil {
+			return store.Counts{}, err
+		}
+		return st.BewerbungUpsertBatch(ctx, items, step)
+	case store.StreamRanglistenstatus:
+		items, err := s.sest.RanglistenstatusUebermitteln(ctx, refs)
+		if err != nil {
+			return store.Counts{}, err
+		}
+		return st.RanglistenstatusUpsertBatch(ctx, items, step)
+	}
+	return store.Counts{}, fmt.Errorf("unknown stream %q", stream)
+}
+
+func (s *syncer) count(stream string, c store.Counts) {
+	m := s.deps.Metrics.SyncItems
+	m.WithLabelValues(stream, "created").Add(float64(c.Created))
+	m.WithLabelValues(stream, "updated").Add(float64(c.Updated))
+	m.WithLabelValues(stream, "unchanged").Add(float64(c.Unchanged))
+}
+
+// studienpakete mirrors the Studienpakete (downloaded whole).
+func (s *syncer) studienpakete(ctx context.Context) error {
+	pakete, err := s.sest.StudienpaketeAbrufen(ctx)
+	if err != nil {
+		return classify(fmt.Errorf("fetching Studienpakete: %w", err))
+	}
+	c, err := s.deps.Store.StudienpaketReplaceAll(ctx, pakete)
+	if err != nil {
+		return err
+	}
+	s.count("studienpakete", c)
+	Logger(ctx).Info("Studienpakete mirrored", zap.Int("count", len(pakete)), zap.Int("created", c.Created), zap.Int("updated", c.Updated))
+	return nil
+}
+
+// studienangebote mirrors the Studienangebote, whole or filtered by the
+// configured Abschluss and Fach filters.
+func (s *syncer) studienangebote(ctx context.Context) error {
+	cfg := s.deps.Config.Sync
+	var filters []sest.StudienangebotSuche
+	for _, a := range cfg.AbschlussFilter {
+		filters = append(filters, sest.StudienangebotSuche{AbschlussSchluessel: a})
+	}
+	for _, f := range cfg.FachFilter {
+		filters = append(filters, sest.StudienangebotSuche{StudienfachSchluessel: f})
+	}
+	complete := len(filters) == 0
+	if complete {
+		filters = []sest.StudienangebotSuche{{}}
+	}
+	seen := map[string]bool{}
+	var all []sest.Studienangebot
+	for _, f := range filters {
+		items, err := s.sest.StudienangeboteAbrufen(ctx, f)
+		if err != nil {
+			return classify(fmt.Errorf("fetching Studienangebote: %w", err))
+		}
+		for _, a := range items {
+			if !seen[a.Key()] {
+				seen[a.Key()] = true
+				all = append(all, a)
+			}
+		}
+	}
+	c, err := s.deps.Store.StudienangebotReplaceAll(ctx, all, complete)
+	if err != nil {
+		return err
+	}
+	s.count("studienangebote", c)
+	Logger(ctx).Info("Studienangebote mirrored", zap.Int("count", len(all)), zap.Bool("filtered", !complete),
+		zap.Int("created", c.Created), zap.Int("updated", c.Updated), zap.Int("unchanged", c.Unchanged))
+	return nil
+}
+
+// classify turns failures that can never succeed (bad Hochschulnummer,
+// bad credentials) into a cancelled job; the rest River retries.
+func classify(err error) error {
+	if err != nil && sest.IsPermanent(err) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// StudienangeboteArgs downloads the Studienangebote whole.
+type StudienangeboteArgs struct{}
+
+// Kind implements river.JobArgs.
+func (StudienangeboteArgs) Kind() string { return "studienangebote_download" }
+
+// InsertOpts keeps one download queued or running.
+func (StudienangeboteArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSync, UniqueOpts: uniqueWhileActive()}
+}
+
+// StudienangeboteWorker runs StudienangeboteArgs.
+type StudienangeboteWorker struct {
+	river.WorkerDefaults[StudienangeboteArgs]
+	sync *syncer
+}
+
+// Work downloads the Studienangebote.
+func (w *StudienangeboteWorker) Work(ctx context.Context, _ *river.Job[StudienangeboteArgs]) error {
+	return w.sync.withLock(ctx, "studienangebote", func() error { return w.sync.studienangebote(ctx) })
+}
+
+// FullArgs downloads everything from the start of the Vermittlungsprozess,
+// documents included (Sestco's download_sest --all). It does not move the
+// delta cursors; it repairs whatever the mirror may lack.
+type FullArgs struct{}
+
+// Kind implements river.JobArgs.
+func (FullArgs) Kind() string { return "full_download" }
+
+// InsertOpts keeps one full download queued or running.
+func (FullArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueSync, UniqueOpts: uniqueWhileActive()}
+}
+
+// FullWorker runs FullArgs.
+type FullWorker struct {
+	river.WorkerDefaults[FullArgs]
+	sync *syncer
+}
+
+// Timeout lets a full download run as long as it needs.
+func (w *FullWorker) Timeout(*river.Job[FullArgs]) time.Duration { return -1 }
+
+// Work downloads everything; an interrupted run resumes where it stopped.
+func (w *FullWorker) Work(ctx context.Context, _ *river.Job[FullArgs]) error {
+	s := w.sync
+	return s.withLock(ctx, "full", func() error {
+		if s.deps.Config.Sync.StudienangebotDownload {
+			if err := s.studienangebote(ctx); err != nil {
+				return err
+			}
+		}
+		if err := s.studienpakete(ctx); err != nil {
+			return err
+		}
+		for _, stream := range store.Streams {
+			if err := s.stream(ctx, stream, "full_"+stream, s.start()); err != nil {
+				return err
+			}
+		}
+		if s.deps.Config.Sync.DokumentDownload {
+			return s.documents(ctx)
+		}
+		return nil
+	})
+}
+
+func registerSync(d Deps, k *Kit) error {
+	if d.Sest == nil {
+		d.Log.Warn("the Servicestelle is not configured (servicestelle.hochschulnummer is empty): sync jobs are off")
+		return nil
+	}
+	s := &syncer{deps: d, sest: d.Sest}
+	river.AddWorker(k.Workers, &DeltaWorker{sync: s})
+	river.AddWorker(k.Workers, &StudienangeboteWorker{sync: s})
+	river.AddWorker(k.Workers, &FullWorker{sync: s})
+	sched := d.Config.Sync.Schedules
+	for _, stream := range store.Streams {
+		if err := k.addPeriodic("delta_"+stream, sched.Delta, func() river.JobArgs { return DeltaArgs{Stream: stream} }); err != nil {
+			return err
+		}
+	}
+	if d.Config.Sync.StudienangebotDownload {
+		if err := k.addPeriodic("studienangebote", sched.Studienangebote, func() river.JobArgs { return StudienangeboteArgs{} }); err != nil {
+			return err
+		}
+	}
+	if err := k.addPeriodic("full_download", sched.Full, func() river.JobArgs { return FullArgs{} }); err != nil {
+		return err
+	}
+	k.Triggers["delta_poll"] = Trigger{
+		Help: `poll one stream's changes; {"stream": "bewerber" | "bewerbungen" | "ranglistenstatus"}`,
+		Args: func(raw json.RawMessage) (river.JobArgs, error) {
+			a, err := decodeArgs[DeltaArgs](raw)
+			if err == nil && !slices.Contains(store.Streams, a.Stream) {
+				err = fmt.Errorf("stream must be one of %v, got %q", store.Streams, a.Stream)
+			}
+			return a, err
+		},
+	}
+	k.Triggers["studienangebote_download"] = Trigger{
+		Help: "download the Studienangebote whole; no arguments",
+		Args: func(raw json.RawMessage) (river.JobArgs, error) { return decodeArgs[StudienangeboteArgs](raw) },
+	}
+	k.Triggers["full_download"] = Trigger{
+		Help: "download everything from the start of the Vermittlungsprozess, documents included; no arguments",
+		Args: func(raw json.RawMessage) (river.JobArgs, error) { return decodeArgs[FullArgs](raw) },
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"sestd/internal/store"
+	"sestd/internal/testdb"
+)
+
+func importSetup(t *testing.T) (*store.Store, int64) {
+	t.Helper()
+	s := store.New(testdb.New(t))
+	id, err := s.ImportRunStart(context.Background(), store.ImportRun{Kind: "ranking", Mode: "create", FileName: "r.csv", SHA256: "abc"})
+	require.NoError(t, err)
+	return s, id
+}
+
+func rankRow(line int64, liste, bewerber string, rang int64) store.ImportRow {
+	return store.ImportRow{Line: line, Values: []any{liste, bewerber, rang}}
+}
+
+func mergeOne(t *testing.T, s *store.Store, run int64, target *store.ImportTarget, mode store.ImportMode, rows []store.ImportRow, opts store.MergeOptions) store.MergeResult {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := s.ImportBegin(ctx, run, target.Table)
+	require.NoError(t, err)
+	defer tx.Rollback(ctx)
+	res, err := tx.Merge(ctx, target, mode, rows, opts)
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit(ctx))
+	return res
+}
+
+func TestImportMergeModes(t *testing.T) {
+	t.Parallel()
+	s, run := importSetup(t)
+	ctx := context.Background()
+	rt := store.TargetRankingEntry
+
+	res := mergeOne(t, s, run, rt, store.ModeCreate, []store.ImportRow{
+		rankRow(2, "L1", "B1", 1), rankRow(3, "L1", "B2", 2), rankRow(4, "L2", "B1", 1),
+	}, store.MergeOptions{})
+	require.EqualValues(t, 3, res.Created)
+	require.Empty(t, res.Rejected)
+
+	// create of an existing key and of a taken rank is rejected, the rest written
+	res = mergeOne(t, s, run, rt, store.ModeCreate, []store.ImportRow{
+		rankRow(2, "L1", "B1", 5), rankRow(3, "L1", "B3", 2), rankRow(4, "L1", "B4", 3),
+	}, store.MergeOptions{})
+	require.EqualValues(t, 1, res.Created)
+	require.Len(t, res.Rejected, 2)
+	reasons := map[int64]string{}
+	for _, r := range res.Rejected {
+		reasons[r.Line] = r.Reason
+	}
+	require.Contains(t, reasons[2], "already exists")
+	require.Contains(t, reasons[3], "already taken")
+
+	// update: ranks may swap within one batch; a missing key is rejected
+	res = mergeOne(t, s, run, rt, store.ModeUpdate, []store.ImportRow{
+		rankRow(2, "L1", "B1", 2), rankRow(3, "L1", "B2", 1), rankRow(4, "L1", "B9", 7),
+	}, store.MergeOptions{})
+	require.EqualValues(t, 2, res.Updated)
+	require.Len(t, res.Rejected, 1)
+	require.EqualValues(t, 4, res.Rejected[0].Line)
+	require.Contains(t, res.Rejected[0].Reason, "not found")
+
+	// <IGNORE>: rang kept
+	ign := rankRow(2, "L1", "B1", 99)
+	ign.Ignore = 1 << 2
+	res = mergeOne(t, s, run, rt, store.ModeUpdate, []store.ImportRow{ign}, store.MergeOptions{})
+	require.EqualValues(t, 1, res.Updated)
+	var rang int
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT rang FROM ranking_entry WHERE rangliste='L1' AND bewerber_id='B1'`).Scan(&rang))
+	require.Equal(t, 2, rang)
+
+	// remove
+	res = mergeOne(t, s, run, rt, store.ModeRemove, []store.ImportRow{
+		rankRow(2, "L2", "B1", 0), rankRow(3, "L2", "B7", 0),
+	}, store.MergeOptions{})
+	require.EqualValues(t, 1, res.Removed)
+	require.Len(t, res.Rejected, 1)
+
+	// upsert
+	res = mergeOne(t, s, run, rt, store.ModeUpsert, []store.ImportRow{
+		rankRow(2, "L1", "B1", 2), rankRow(3, "L3", "B1", 1),
+	}, store.MergeOptions{})
+	require.EqualValues(t, 1, res.Updated)
+	require.EqualValues(t, 1, res.Created)
+}
+
+func TestImportMergeParentAndTransitions(t *testing.T) {
+	t.Parallel()
+	s, run := importSetup(t)
+	at := time.Date(2026, 3, 6, 13, 3, 0, 0, time.UTC)
+	head := func(line int64, id, status string) store.ImportRow {
+		v := make([]any, len(store.TargetUniBewerbung.Columns))
+		v[store.TargetUniBewerbung.Col("hs_bewerbung_id")] = id
+		v[store.TargetUniBewerbung.Col("typ")] = "mehrfach"
+		v[store.TargetUniBewerbung.Col("bewerber_id")] = "B-1"
+		v[store.TargetUniBewerbung.Col("abschluss_schluessel")] = "025"
+		v[store.TargetUniBewerbung.Col("eingangszeitpunkt")] = at
+		v[store.TargetUniBewerbung.Col("bearbeitungsstatus")] = status
+		return store.ImportRow{Line: line, Values: v}
+	}
+	teil := func(line int64, id, sg string) store.ImportRow {
+		v := make([]any, len(store.TargetUniTeilfachbewerbung.Columns))
+		v[store.TargetUniTeilfachbewerbung.Col("hs_bewerbung_id")] = id
+		v[store.TargetUniTeilfachbewerbung.Col("studiengang_schluessel")] = sg
+		v[store.TargetUniTeilfachbewerbung.Col("abschluss_schluessel")] = "025"
+		v[store.TargetUniTeilfachbewerbung.Col("studienfach_schluessel")] = sg[4:]
+		v[store.TargetUniTeilfachbewerbung.Col("ist_ersatzfach_akzeptabel")] = false
+		v[store.TargetUniTeilfachbewerbung.Col("ist_fachwechsel")] = false
+		return store.ImportRow{Line: line, Values: v}
+	}
+	res := mergeOne(t, s, run, store.TargetUniBewerbung, store.ModeCreate, []store.ImportRow{head(1, "A1", "eingegangen")}, store.MergeOptions{})
+	require.EqualValues(t, 1, res.Created)
+	res = mergeOne(t, s, run, store.TargetUniTeilfachbewerbung, store.ModeCreate, []store.ImportRow{
+		teil(2, "A1", "025-007"), teil(3, "A1", "025-059"), teil(4, "A9", "025-007"),
+	}, store.MergeOptions{})
+	require.EqualValues(t, 2, res.Created)
+	require.Len(t, res.Rejected, 1)
+	require.Contains(t, res.Rejected[0].Reason, "no uni_bewerbung row")
+
+	allowed := store.MergeOptions{Transitions: []store.Transition{{From: "eingegangen", To: "gueltig"}}}
+	res = mergeOne(t, s, run, store.TargetUniBewerbung, store.ModeUpdate, []store.ImportRow{head(1, "A1", "zugelassen")}, allowed)
+	require.Len(t, res.Rejected, 1)
+	require.Contains(t, res.Rejected[0].Reason, "may not change from eingegangen to zugelassen")
+	res = mergeOne(t, s, run, store.TargetUniBewerbung, store.ModeUpdate, []store.ImportRow{head(1, "A1", "gueltig")}, allowed)
+	require.EqualValues(t, 1, res.Updated)
+}
+
+func TestImportRuns(t *testing.T) {
+	t.Parallel()
+	s, run := importSetup(t)
+	ctx := context.Background()
+	_, err := s.ImportRunFindDone(ctx, "abc", "ranking", "create")
+	require.True(t, errors.Is(err, store.ErrNotFound))
+	require.NoError(t, s.ImportRunFinish(ctx, store.ImportRun{ID: run, Status: store.ImportPartial, Encoding: "utf8",
+		Read: 3, Created: 2, Rejected: 1, RejectsPath: "/x", Duration: 1500 * time.Millisecond}))
+	r, err := s.ImportRunFindDone(ctx, "abc", "ranking", "create")
+	require.NoError(t, err)
+	require.Equal(t, run, r.ID)
+	require.EqualValues(t, 2, r.Created)
+	require.Equal(t, 1500*time.Millisecond, r.Duration)
+	require.NotNil(t, r.FinishedAt)
+	list, err := s.ImportRunList(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	_, err = s.ImportRunGet(ctx, 999)
+	require.True(t, errors.Is(err, store.ErrNotFound))
+	require.True(t, errors.Is(s.ImportRunFinish(ctx, store.ImportRun{ID: 999, Status: store.ImportFailed}), store.ErrNotFound))
+}

@@ -1,0 +1,553 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"sestd/internal/sest"
+)
+
+// Counts says what an upsert did to a package.
+type Counts struct {
+	Created   int
+	Updated   int
+	Unchanged int
+}
+
+// Add sums counts.
+func (c *Counts) Add(o Counts) {
+	c.Created += o.Created
+	c.Updated += o.Updated
+	c.Unchanged += o.Unchanged
+}
+
+// Delta streams with a cursor.
+const (
+	StreamBewerber         = "bewerber"
+	StreamBewerbungen      = "bewerbungen"
+	StreamRanglistenstatus = "ranglistenstatus"
+)
+
+// Streams lists the delta streams.
+var Streams = []string{StreamBewerber, StreamBewerbungen, StreamRanglistenstatus}
+
+// Step ties a package to a run of a delta stream: the package's rows and
+// the run's progress commit in one transaction, and the package that
+// completes the run moves the stream's cursor to the run's watermark. A
+// zero Step applies the package without run bookkeeping.
+type Step struct {
+	Stream string
+	Items  int // references this package covers
+}
+
+func nullTime(t sest.Timestamp) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func nullStr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// inTx runs fn in a transaction and, for a Step, advances its run.
+func (s *Store) inTx(ctx context.Context, step Step, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if step.Stream == "" {
+			return nil
+		}
+		return advanceRun(ctx, tx, step)
+	})
+}
+
+// countUpserts reads `inserted` booleans of an upsert's RETURNING.
+func countUpserts(rows pgx.Rows, total int) (Counts, []string, error) {
+	var c Counts
+	var changed []string
+	for rows.Next() {
+		var key string
+		var inserted bool
+		if err := rows.Scan(&key, &inserted); err != nil {
+			return c, nil, err
+		}
+		changed = append(changed, key)
+		if inserted {
+			c.Created++
+		} else {
+			c.Updated++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return c, nil, err
+	}
+	c.Unchanged = total - c.Created - c.Updated
+	return c, changed, nil
+}
+
+// BewerbungUpsertBatch writes a package of Bewerbungen (and a stub for each
+// applicant not mirrored yet) in one transaction. A Bewerbung whose version
+// is older than the stored one never overwrites it.
+func (s *Store) BewerbungUpsertBatch(ctx context.Context, items []sest.Bewerbung, step Step) (Counts, error) {
+	n := len(items)
+	keys, arts, bewerber, angebote, status, aktiv := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	anmerkung := make([]string, n)
+	versions := make([]int32, n)
+	eingang, letzte := make([]*time.Time, n), make([]*time.Time, n)
+	data := make([][]byte, n)
+	byKey := make(map[string]sest.Bewerbung, n)
+	for i, b := range items {
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return Counts{}, fmt.Errorf("encoding Bewerbung %s: %w", b.Key(), err)
+		}
+		keys[i], bewerber[i], versions[i], status[i], data[i] = b.Key(), b.BewerberID(), int32(b.Version()), b.Bearbeitungsstatus(), raw
+		letzte[i] = nullTime(b.LetzteAenderung())
+		switch {
+		case b.Einfach != nil:
+			e := b.Einfach
+			arts[i], angebote[i], aktiv[i], anmerkung[i] = "einfach", e.Studienangebot.StudiengangSchluessel, e.Aktivitaetsstatus, e.Statusanmerkung
+			eingang[i] = nullTime(e.EingangsZeitpunkt)
+		case b.Mehrfach != nil:
+			m := b.Mehrfach
+			arts[i], angebote[i], aktiv[i], anmerkung[i] = "mehrfach", m.Studienangebot.AbschlussSchluessel, m.Aktivitaetsstatus, m.Statusanmerkung
+			eingang[i] = nullTime(m.EingangsZeitpunkt)
+		default:
+			return Counts{}, fmt.Errorf("bewerbung %d of the package is neither Einfach nor Mehrfach", i)
+		}
+		byKey[keys[i]] = b
+	}
+	var counts Counts
+	err := s.inTx(ctx, step, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO bewerber (bewerber_id, complete)
+			SELECT DISTINCT unnest($1::text[]), false ON CONFLICT DO NOTHING`, bewerber); err != nil {
+			return fmt.Errorf("adding applicant stubs: %w", err)
+		}
+		rows, err := tx.Query(ctx, `
+INSERT INTO bewerbung AS b (bewerbung_key, art, bewerber_id, studienangebot_schluessel, bearbeitungsstatus,
+    aktivitaetsstatus, version, eingangs_zeitpunkt, letzte_aenderung, statusanmerkung, data)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
+    $8::timestamptz[], $9::timestamptz[], $10::text[], $11::jsonb[])
+ON CONFLICT (bewerbung_key) DO UPDATE SET
+    art = excluded.art, bewerber_id = excluded.bewerber_id,
+    studienangebot_schluessel = excluded.studienangebot_schluessel,
+    bearbeitungsstatus = excluded.bearbeitungsstatus, aktivitaetsstatus = excluded.aktivitaetsstatus,
+    version = excluded.version, eingangs_zeitpunkt = excluded.eingangs_zeitpunkt,
+    letzte_aenderung = excluded.letzte_aenderung, statusanmerkung = excluded.statusanmerkung,
+    data = excluded.data, updated_at = now(), seen_at = now()
+WHERE b.version <= excluded.version AND b.data IS DISTINCT FROM excluded.data
+RETURNING bewerbung_key, (xmax = 0)`,
+			keys, arts, bewerber, angebote, status, aktiv, versions, eingang, letzte, anmerkung, data)
+		if err != nil {
+			return fmt.Errorf("upserting Bewerbungen: %w", err)
+		}
+		var changed []string
+		counts, changed, err = countUpserts(rows, n)
+		if err != nil {
+			return fmt.Errorf("upserting Bewerbungen: %w", err)
+		}
+		if err := writeBewerbungChildren(ctx, tx, changed, byKey); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE bewerbung SET seen_at = now() WHERE bewerbung_key = ANY($1)`, keys); err != nil {
+			return fmt.Errorf("marking Bewerbungen seen: %w", err)
+		}
+		return nil
+	})
+	return counts, err
+}
+
+// writeBewerbungChildren replaces Teilfach-, Bestandteil- and Bescheid rows
+// of the changed Bewerbungen, adding their Dokument references first.
+func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed []string, byKey map[string]sest.Bewerbung) error {
+	if len(changed) == 0 {
+		return nil
+	}
+	for _, table := range []string{"teilfachbewerbung", "bewerbungsbestandteil", "bescheid"} {
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE bewerbung_key = ANY($1)`, changed); err != nil {
+			return fmt.Errorf("clearing %s: %w", table, err)
+		}
+	}
+	var (
+		tfKey, tfStudiengang, tfStatus []string
+		tfVersion                      []int32
+		tfHaupt                        []bool
+		btKey, btFeld, btWert          []string
+		btPos                          []int32
+		btDok                          []*string
+		bsKey, bsArt                   []string
+		bsPos                          []int32
+		bsAm                           []*time.Time
+		bsDok                          []*string
+		dokID, dokBewerber, dokName    []string
+		dokMime                        []string
+	)
+	addDok := func(bewerberID string, d *sest.Dokumentreferenz) *string {
+		if d == nil || d.DokumentID == "" {
+			return nil
+		}
+		dokID, dokBewerber, dokName, dokMime = append(dokID, d.DokumentID), append(dokBewerber, bewerberID), append(dokName, d.Dateiname), append(dokMime, d.MimeType)
+		return &d.DokumentID
+	}
+	for _, key := range changed {
+		b := byKey[key]
+		var bescheide []sest.Bescheid
+		switch {
+		case b.Einfach != nil:
+			bescheide = b.Einfach.Bescheid
+		case b.Mehrfach != nil:
+			bescheide = b.Mehrfach.Bescheid
+			haupt := map[string]bool{}
+			for _, h := range b.Mehrfach.Hauptfaecher() {
+				haupt[h.StudiengangSchluessel] = true
+			}
+			for _, t := range b.Mehrfach.Teilfachbewerbung {
+				tfKey, tfStudiengang, tfStatus = append(tfKey, key), append(tfStudiengang, t.Studienangebot.StudiengangSchluessel), append(tfStatus, t.Bearbeitungsstatus)
+				tfVersion, tfHaupt = append(tfVersion, int32(t.VersionSeSt)), append(tfHaupt, haupt[t.Studienangebot.StudiengangSchluessel])
+			}
+		}
+		for i, bt := range b.Bestandteile() {
+			btKey, btPos, btFeld, btWert = append(btKey, key), append(btPos, int32(i)), append(btFeld, bt.FeldangabeSchluessel), append(btWert, bt.Wert)
+			btDok = append(btDok, addDok(b.BewerberID(), bt.Dokument))
+		}
+		for i, bs := range bescheide {
+			bsKey, bsPos, bsArt, bsAm = append(bsKey, key), append(bsPos, int32(i)), append(bsArt, bs.Bescheidart), append(bsAm, nullTime(bs.ErstelltAm))
+			bsDok = append(bsDok, addDok(b.BewerberID(), bs.Dokument))
+		}
+	}
+	if len(dokID) > 0 {
+		if _, err := tx.Exec(ctx, `
+INSERT INTO dokument (dokument_id, bewerber_id, dateiname, mime_type)
+SELECT DISTINCT ON (id) id, bid, name, mime FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(id, bid, name, mime)
+ON CONFLICT (dokument_id) DO UPDATE SET bewerber_id = excluded.bewerber_id, dateiname = excluded.dateiname,
+    mime_type = excluded.mime_type, seen_at = now()`, dokID, dokBewerber, dokName, dokMime); err != nil {
+			return fmt.Errorf("upserting Dokument references: %w", err)
+		}
+	}
+	if len(tfKey) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO teilfachbewerbung (bewerbung_key, studiengang_schluessel, bearbeitungsstatus, version, ist_hauptfach)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bool[]) ON CONFLICT DO NOTHING`,
+			tfKey, tfStudiengang, tfStatus, tfVersion, tfHaupt); err != nil {
+			return fmt.Errorf("writing Teilfachbewerbungen: %w", err)
+		}
+	}
+	if len(btKey) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO bewerbungsbestandteil (bewerbung_key, position, feldangabe_schluessel, wert, dokument_id)
+SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[])`,
+			btKey, btPos, btFeld, btWert, btDok); err != nil {
+			return fmt.Errorf("writing Bewerbungsbestandteile: %w", err)
+		}
+	}
+	if len(bsKey) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO bescheid (bewerbung_key, position, bescheidart, erstellt_am, dokument_id)
+SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[])`,
+			bsKey, bsPos, bsArt, bsAm, bsDok); err != nil {
+			return fmt.Errorf("writing Bescheide: %w", err)
+		}
+	}
+	return nil
+}
+
+// BewerberUpsertBatch writes a package of applicants in one transaction.
+// Stammdaten older than the stored ones (by letzteAenderung) are skipped.
+func (s *Store) BewerberUpsertBatch(ctx context.Context, items []sest.Bewerber, step Step) (Counts, error) {
+	n := len(items)
+	cols := make([][]string, 19)
+	for i := range cols {
+		cols[i] = make([]string, n)
+	}
+	zugestimmt := make([]bool, n)
+	letzte := make([]*time.Time, n)
+	staat, land := make([]*string, n), make([]*string, n)
+	data := make([][]byte, n)
+	var landKeys, landNames []string
+	for i, b := range items {
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return Counts{}, fmt.Errorf("encoding Bewerber %s: %w", b.ID, err)
+		}
+		data[i] = raw
+		p := b.Postanschrift
+		for j, v := range []string{b.ID, b.Status, b.Anrede, b.Vorname, b.WeitereVornamen, b.Nachname, b.EmailAdresse,
+			b.Telefonnummer, b.Mobilnummer, b.Geburtsname, b.Geburtsdatum, b.Geburtsort,
+			p.CareOf, p.StrasseHausNrOderPostfach, p.Plz, p.Ort, p.Region} {
+			cols[j][i] = v
+		}
+		zugestimmt[i] = b.HatVerfahrensrichtlinienZugestimmt
+		letzte[i] = nullTime(b.LetzteAenderung)
+		if b.Staatsangehoerigkeit != nil && b.Staatsangehoerigkeit.Schluessel != "" {
+			staat[i] = &b.Staatsangehoerigkeit.Schluessel
+			landKeys, landNames = append(landKeys, b.Staatsangehoerigkeit.Schluessel), append(landNames, b.Staatsangehoerigkeit.NameDe)
+		}
+		if p.Land.Schluessel != "" {
+			land[i] = &items[i].Postanschrift.Land.Schluessel
+			landKeys, landNames = append(landKeys, p.Land.Schluessel), append(landNames, p.Land.NameDe)
+		}
+	}
+	var counts Counts
+	err := s.inTx(ctx, step, func(tx pgx.Tx) error {
+		if err := upsertKeyTable(ctx, tx, "land", landKeys, landNames); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+INSERT INTO bewerber AS b (bewerber_id, status, anrede, vorname, weitere_vornamen, nachname, email_adresse,
+    telefonnummer, mobilnummer, geburtsname, geburtsdatum, geburtsort, care_of, strasse_hausnr_postfach,
+    plz, ort, region, verfahrensrichtlinien_zugestimmt, letzte_aenderung, staatsangehoerigkeit, land, data, complete)
+SELECT id, st, an, vn, wvn, nn, em, tel, mob, gn, NULLIF(gd, '')::date, go, co, str, plz, ort, reg, zu, la, sa, ld, d, true
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+    $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+    $18::bool[], $19::timestamptz[], $20::text[], $21::text[], $22::jsonb[])
+    AS u(id, st, an, vn, wvn, nn, em, tel, mob, gn, gd, go, co, str, plz, ort, reg, zu, la, sa, ld, d)
+ON CONFLICT (bewerber_id) DO UPDATE SET
+    status = excluded.status, anrede = excluded.anrede, vorname = excluded.vorname,
+    weitere_vornamen = excluded.weitere_vornamen, nachname = excluded.nachname,
+    email_adresse = excluded.email_adresse, telefonnummer = excluded.telefonnummer,
+    mobilnummer = excluded.mobilnummer, geburtsname = excluded.geburtsname,
+    geburtsdatum = excluded.geburtsdatum, geburtsort = excluded.geburtsort, care_of = excluded.care_of,
+    strasse_hausnr_postfach = excluded.strasse_hausnr_postfach, plz = excluded.plz, ort = excluded.ort,
+    region = excluded.region, verfahrensrichtlinien_zugestimmt = excluded.verfahrensrichtlinien_zugestimmt,
+    letzte_aenderung = excluded.letzte_aenderung, staatsangehoerigkeit = excluded.staatsangehoerigkeit,
+    land = excluded.land, data = excluded.data, complete = true, updated_at = now(), seen_at = now()
+WHERE (NOT b.complete OR b.data IS DISTINCT FROM excluded.data)
+  AND (b.letzte_aenderung IS NULL OR excluded.letzte_aenderung IS NULL OR b.letzte_aenderung <= excluded.letzte_aenderung)
+RETURNING bewerber_id, (xmax = 0 OR NOT b.complete)`,
+			cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9], cols[10], cols[11],
+			cols[12], cols[13], cols[14], cols[15], cols[16], zugestimmt, letzte, staat, land, data)
+		if err != nil {
+			return fmt.Errorf("upserting Bewerber: %w", err)
+		}
+		counts, _, err = countUpserts(rows, n)
+		if err != nil {
+			return fmt.Errorf("upserting Bewerber: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE bewerber SET seen_at = now() WHERE bewerber_id = ANY($1)`, cols[0]); err != nil {
+			return fmt.Errorf("marking Bewerber seen: %w", err)
+		}
+		return nil
+	})
+	return counts, err
+}
+
+// upsertKeyTable adds key/name pairs to one of the key tables.
+func upsertKeyTable(ctx context.Context, tx pgx.Tx, table string, keys, names []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+table+` (schluessel, name_de)
+SELECT DISTINCT ON (k) k, n FROM unnest($1::text[], $2::text[]) AS u(k, n)
+ON CONFLICT (schluessel) DO UPDATE SET name_de = excluded.name_de WHERE `+table+`.name_de IS DISTINCT FROM excluded.name_de`, keys, names)
+	if err != nil {
+		return fmt.Errorf("upserting %s keys: %w", table, err)
+	}
+	return nil
+}
+
+// StudienangebotReplaceAll writes the whole list of Studienangebote; when
+// complete (the download was not filtered), offers missing from it are
+// removed.
+func (s *Store) StudienangebotReplaceAll(ctx context.Context, items []sest.Studienangebot, complete bool) (Counts, error) {
+	var (
+		abKeys, abNames, sfKeys, sfNames, fkKeys, fkNames []string
+		sgKey, sgName, sgAb, sgSf                         []string
+		sgFk                                              []*string
+		sgNC                                              []bool
+		saKey, saArt, saStatus, saName                    []string
+		saSg, saAb                                        []*string
+		saAnfang, saEnde                                  []*time.Time
+		saData                                            [][]byte
+		tfMehrfach, tfTeil                                []string
+	)
+	for _, a := range items {
+		raw, err := json.Marshal(a)
+		if err != nil {
+			return Counts{}, fmt.Errorf("encoding Studienangebot %s: %w", a.Key(), err)
+		}
+		saKey, saData = append(saKey, a.Key()), append(saData, raw)
+		var k *sest.Koordinierungsangebotsdaten
+		switch {
+		case a.Einfach != nil:
+			e := a.Einfach
+			sg := e.Studiengang
+			abKeys, abNames = append(abKeys, sg.Abschluss.Schluessel), append(abNames, sg.Abschluss.NameDe)
+			sfKeys, sfNames = append(sfKeys, sg.Studienfach.Schluessel), append(sfNames, sg.Studienfach.NameDe)
+			var fk *string
+			if sg.Fachkennzeichen != nil && sg.Fachkennzeichen.Schluessel != "" {
+				fkKeys, fkNames = append(fkKeys, sg.Fachkennzeichen.Schluessel), append(fkNames, sg.Fachkennzeichen.NameDe)
+				fk = &sg.Fachkennzeichen.Schluessel
+			}
+			key := e.Schluessel.StudiengangSchluessel
+			sgKey, sgName, sgAb, sgSf, sgFk, sgNC = append(sgKey, key), append(sgName, sg.NameDe), append(sgAb, sg.Abschluss.Schluessel), append(sgSf, sg.Studienfach.Schluessel), append(sgFk, fk), append(sgNC, sg.IstNCStudiengang)
+			saArt, saStatus, saName = append(saArt, "einfach"), append(saStatus, e.Status), append(saName, e.NameDe)
+			saSg, saAb = append(saSg, &key), append(saAb, &sg.Abschluss.Schluessel)
+			k = e.Koordinierungsangebotsdaten
+		case a.Mehrfach != nil:
+			m := a.Mehrfach
+			abKeys, abNames = append(abKeys, m.Abschluss.Schluessel), append(abNames, m.Abschluss.NameDe)
+			saArt, saStatus, saName = append(saArt, "mehrfach"), append(saStatus, m.Status), append(saName, m.NameDe)
+			saSg, saAb = append(saSg, nil), append(saAb, &m.Abschluss.Schluessel)
+			for _, t := range m.Teilstudienangebot {
+				tfMehrfach, tfTeil = append(tfMehrfach, a.Key()), append(tfTeil, t.StudiengangSchluessel)
+			}
+			k = m.Koordinierungsangebotsdaten
+		default:
+			return Counts{}, errors.New("a Studienangebot is neither Einfach nor Mehrfach")
+		}
+		if k != nil {
+			saAnfang, saEnde = append(saAnfang, nullTime(k.AnfangBewerbungsfrist)), append(saEnde, nullTime(k.EndeBewerbungsfrist))
+		} else {
+			saAnfang, saEnde = append(saAnfang, nil), append(saEnde, nil)
+		}
+	}
+	var counts Counts
+	err := s.inTx(ctx, Step{}, func(tx pgx.Tx) error {
+		started := time.Now()
+		for _, kt := range []struct {
+			table       string
+			keys, names []string
+		}{{"abschluss", abKeys, abNames}, {"studienfach", sfKeys, sfNames}, {"fachkennzeichen", fkKeys, fkNames}} {
+			if err := upsertKeyTable(ctx, tx, kt.table, kt.keys, kt.names); err != nil {
+				return err
+			}
+		}
+		if len(sgKey) > 0 {
+			if _, err := tx.Exec(ctx, `
+INSERT INTO studiengang (studiengang_schluessel, name_de, abschluss_schluessel, studienfach_schluessel, fachkennzeichen_schluessel, ist_nc)
+SELECT DISTINCT ON (k) * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[]) AS u(k, n, a, f, fk, nc)
+ON CONFLICT (studiengang_schluessel) DO UPDATE SET name_de = excluded.name_de, abschluss_schluessel = excluded.abschluss_schluessel,
+    studienfach_schluessel = excluded.studienfach_schluessel, fachkennzeichen_schluessel = excluded.fachkennzeichen_schluessel,
+    ist_nc = excluded.ist_nc, seen_at = now()`, sgKey, sgName, sgAb, sgSf, sgFk, sgNC); err != nil {
+				return fmt.Errorf("upserting Studiengänge: %w", err)
+			}
+		}
+		rows, err := tx.Query(ctx, `
+INSERT INTO studienangebot AS s (schluessel, art, studiengang_schluessel, abschluss_schluessel, status, name_de,
+    anfang_bewerbungsfrist, ende_bewerbungsfrist, data)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::jsonb[])
+ON CONFLICT (schluessel) DO UPDATE SET art = excluded.art, studiengang_schluessel = excluded.studiengang_schluessel,
+    abschluss_schluessel = excluded.abschluss_schluessel, status = excluded.status, name_de = excluded.name_de,
+    anfang_bewerbungsfrist = excluded.anfang_bewerbungsfrist, ende_bewerbungsfrist = excluded.ende_bewerbungsfrist,
+    data = excluded.data, updated_at = now()
+WHERE s.data IS DISTINCT FROM excluded.data
+RETURNING schluessel, (xmax = 0)`, saKey, saArt, saSg, saAb, saStatus, saName, saAnfang, saEnde, saData)
+		if err != nil {
+			return fmt.Errorf("upserting Studienangebote: %w", err)
+		}
+		if counts, _, err = countUpserts(rows, len(saKey)); err != nil {
+			return fmt.Errorf("upserting Studienangebote: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE studienangebot SET seen_at = now() WHERE schluessel = ANY($1)`, saKey); err != nil {
+			return fmt.Errorf("marking Studienangebote seen: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM studienangebot_teilfach WHERE mehrfach_schluessel = ANY($1)`, saKey); err != nil {
+			return fmt.Errorf("clearing Teilfächer: %w", err)
+		}
+		if len(tfMehrfach) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO studienangebot_teilfach SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`, tfMehrfach, tfTeil); err != nil {
+				return fmt.Errorf("writing Teilfächer: %w", err)
+			}
+		}
+		if complete {
+			if _, err := tx.Exec(ctx, `DELETE FROM studienangebot WHERE seen_at < $1`, started); err != nil {
+				return fmt.Errorf("removing Studienangebote no longer offered: %w", err)
+			}
+		}
+		return nil
+	})
+	return counts, err
+}
+
+// StudienpaketReplaceAll writes the whole list of Studienpakete.
+func (s *Store) StudienpaketReplaceAll(ctx context.Context, items []sest.Studienpaket) (Counts, error) {
+	var keys, names, bPaket, bSg []string
+	var kap, bZ, bN []int32
+	var data [][]byte
+	for _, p := range items {
+		raw, err := json.Marshal(p)
+		if err != nil {
+			return Counts{}, fmt.Errorf("encoding Studienpaket %s: %w", p.Schluessel, err)
+		}
+		keys, names, kap, data = append(keys, p.Schluessel), append(names, p.NameDe), append(kap, int32(p.Kapazitaet)), append(data, raw)
+		for _, b := range p.Paketbestandteil {
+			bPaket, bSg = append(bPaket, p.Schluessel), append(bSg, b.Studienangebot.StudiengangSchluessel)
+			bZ, bN = append(bZ, int32(b.Bewerberplatzbedarf.Zaehler)), append(bN, int32(b.Bewerberplatzbedarf.Nenner))
+		}
+	}
+	var counts Counts
+	err := s.inTx(ctx, Step{}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+INSERT INTO studienpaket AS p (schluessel, name_de, kapazitaet, data)
+SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::jsonb[])
+ON CONFLICT (schluessel) DO UPDATE SET name_de = excluded.name_de, kapazitaet = excluded.kapazitaet,
+    data = excluded.data, updated_at = now()
+WHERE p.data IS DISTINCT FROM excluded.data
+RETURNING schluessel, (xmax = 0)`, keys, names, kap, data)
+		if err != nil {
+			return fmt.Errorf("upserting Studienpakete: %w", err)
+		}
+		if counts, _, err = countUpserts(rows, len(keys)); err != nil {
+			return fmt.Errorf("upserting Studienpakete: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE studienpaket SET seen_at = now() WHERE schluessel = ANY($1)`, keys); err != nil {
+			return fmt.Errorf("marking Studienpakete seen: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM studienpaket_bestandteil WHERE studienpaket_schluessel = ANY($1)`, keys); err != nil {
+			return fmt.Errorf("clearing Paketbestandteile: %w", err)
+		}
+		if len(bPaket) > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO studienpaket_bestandteil SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) ON CONFLICT DO NOTHING`,
+				bPaket, bSg, bZ, bN); err != nil {
+				return fmt.Errorf("writing Paketbestandteile: %w", err)
+			}
+		}
+		return nil
+	})
+	return counts, err
+}
+
+// RanglistenstatusUpsertBatch writes a package of Ranglistenstatus.
+func (s *Store) RanglistenstatusUpsertBatch(ctx context.Context, items []sest.Ranglistenstatus, step Step) (Counts, error) {
+	n := len(items)
+	keys, pakete, status, anm := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	anzahl := make([]int32, n)
+	letzte := make([]*time.Time, n)
+	data := make([][]byte, n)
+	for i, r := range items {
+		raw, err := json.Marshal(r)
+		if err != nil {
+			return Counts{}, fmt.Errorf("encoding Ranglistenstatus %s: %w", r.RanglistenSchluessel, err)
+		}
+		keys[i], pakete[i], status[i], anm[i], anzahl[i], letzte[i], data[i] = r.RanglistenSchluessel, r.StudienpaketSchluessel, r.Status, r.Statusanmerkung, int32(r.AnzahlEintraege), nullTime(r.LetzteAenderung), raw
+	}
+	var counts Counts
+	err := s.inTx(ctx, step, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+INSERT INTO ranglistenstatus AS r (ranglisten_schluessel, studienpaket_schluessel, status, statusanmerkung, anzahl_eintraege, letzte_aenderung, data)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[])
+ON CONFLICT (ranglisten_schluessel) DO UPDATE SET studienpaket_schluessel = excluded.studienpaket_schluessel,
+    status = excluded.status, statusanmerkung = excluded.statusanmerkung, anzahl_eintraege = excluded.anzahl_eintraege,
+    letzte_aenderung = excluded.letzte_aenderung, data = excluded.data, updated_at = now(), seen_at = now()
+WHERE r.data IS DISTINCT FROM excluded.data
+  AND (r.letzte_aenderung IS NULL OR excluded.letzte_aenderung IS NULL OR r.letzte_aenderung <= excluded.letzte_aenderung)
+RETURNING ranglisten_schluessel, (xmax = 0)`, keys, pakete, status, anm, anzahl, letzte, data)
+		if err != nil {
+			return fmt.Errorf("upserting Ranglistenstatus: %w", err)
+		}
+		if counts, _, err = countUpserts(rows, n); err != nil {
+			return fmt.Errorf("upserting Ranglistenstatus: %w", err)
+		}
+		return nil
+	})
+	return counts, err
+}
