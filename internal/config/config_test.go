@@ -68,7 +68,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 
 func TestEnvironmentOverridesFile(t *testing.T) {
 	t.Parallel()
-	path := writeFile(t, "servicestelle:\n  package_size: 100\n  hochschulnummer: \"4411\"\nriver:\n  queues:\n    sync: 3\n")
+	path := writeFile(t, "servicestelle:\n  package_size: 100\n  hochschulnummer: \"4411\"\n  username: hs4411\n  password: pw\n  vermittlungsprozess:\n    jahr: 2026\nriver:\n  queues:\n    sync: 3\n")
 	cfg, err := config.Load(path, envOf(map[string]string{
 		"SESTD_SERVICESTELLE_PACKAGE_SIZE": "250",
 		"SESTD_RIVER_SHUTDOWN_GRACE":       "90s",

@@ -86,6 +86,17 @@ func (c *Config) Validate() error {
 	if vp := s.Vermittlungsprozess; vp.Jahr != 0 && (vp.Jahr < 2000 || vp.Jahr > 2100) {
 		bad("servicestelle.vermittlungsprozess.jahr", "must be a year like 2026, got %d", vp.Jahr)
 	}
+	if s.Hochschulnummer != "" {
+		if s.Vermittlungsprozess.Jahr == 0 {
+			bad("servicestelle.vermittlungsprozess.jahr", "must be set when servicestelle.hochschulnummer is (the admission round's year, e.g. 2026)")
+		}
+		if s.Username == "" {
+			bad("servicestelle.username", "must be set when servicestelle.hochschulnummer is")
+		}
+		if s.Password == "" {
+			bad("servicestelle.password", "must be set when servicestelle.hochschulnummer is (or SESTD_SERVICESTELLE_PASSWORD_FILE)")
+		}
+	}
 	oneOf("servicestelle.vermittlungsprozess.semester", s.Vermittlungsprozess.Semester, "WS", "SS")
 	oneOf("servicestelle.vermittlungsprozess.typ", s.Vermittlungsprozess.Typ, "Koordinierung", "Clearing")
 	if s.ProxyURL != "" {
