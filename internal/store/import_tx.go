@@ -67,9 +67,10 @@ type ImportTx struct {
 	done   bool
 }
 
-// ImportBegin starts the transaction of import run runID. It takes a
+// ImportBegin starts the transaction of an import. It takes a
 // transaction-scoped advisory lock on lockKey (the kind), so that imports of
-// one kind run one after the other. The caller must Commit or Rollback.
+// one kind run one after the other. Rows written carry import run runID
+// (see SetRunID). The caller must Commit or Rollback.
 func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKey string) (*ImportTx, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
@@ -87,6 +88,9 @@ func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKey string) (*
 	}
 	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}}, nil
 }
+
+// SetRunID sets the import run that rows written from now on carry.
+func (t *ImportTx) SetRunID(id int64) { t.runID = id }
 
 // Commit commits the import and releases the connection.
 func (t *ImportTx) Commit(ctx context.Context) error {
