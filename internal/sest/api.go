@@ -72,7 +72,8 @@ type Servicestelle interface {
 	DokumenteAbrufen(ctx context.Context, dokumentIDs []string) ([]Dokument, error)
 }
 
-// Delta is the answer of a delta's step one. Ende is the watermark: pass
+// Delta is the answer of a delta's step one (a zero start asks for
+// everything). Ende is the watermark: pass
 // it unchanged as start of the next query (the Servicestelle answers
 // changes at or after start, so items changed at exactly Ende come again;
 // nothing is lost). Store Ende only after all Referenzen were fetched.
@@ -139,6 +140,9 @@ func (c *Client) StammdatenAbrufen(ctx context.Context, bewerberID, ban string) 
 }
 
 func (c *Client) anfragen(ctx context.Context, op string, start time.Time) (Delta, error) {
+	if start.IsZero() {
+		start = time.Date(2000, 1, 1, 0, 0, 0, 0, c.cfg.Location)
+	}
 	var resp ReferenzListe
 	if err := c.call(ctx, op, &AnfrageRequest{Kontext: c.cfg.Kontext(), Start: NewTimestamp(start)}, &resp); err != nil {
 		return Delta{}, err

@@ -385,7 +385,7 @@ func (s *Sim) serveSOAP(w http.ResponseWriter, r *http.Request, version int, ser
 		s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0, "Die Anfrage ist ungültig: "+decErr.Error())
 		return
 	}
-	sest.InLocation(req, time.UTC)
+	sest.InLocation(req, s.cfg.Location)
 	sest.ToLocation(req, s.cfg.Location)
 	if f := s.checkKontext(version, kontextOf(req)); f != nil {
 		s.writeFault(w, service, f.code, f.typ, f.num, f.msg)
