@@ -41,6 +41,7 @@ func commands() []command {
 		{"migrate", "apply database migrations (or list them with --status)", cmdMigrate},
 		{"config", "check a config file and print the effective config (secrets redacted)", cmdConfig},
 		{"demo", "run everything locally on defaults: throwaway PostgreSQL, simulator, daemon", cmdDemo},
+		{"sim", "run a simulated Servicestelle (SOAP over HTTP) for tests and demos", cmdSim},
 		{"version", "print version, commit and Go version", cmdVersion},
 	}
 }

@@ -53,6 +53,7 @@ func (s *syncer) documents(ctx context.Context) error {
 		if err != nil {
 			return classify(fmt.Errorf("fetching documents %d-%d of %d: %w", i+1, i+len(batch), len(todo), err))
 		}
+		downloads := make([]store.Download, 0, len(docs))
 		for _, d := range docs {
 			name := DocumentFileName(d)
 			sum := sha256.Sum256(d.Inhalt)
@@ -66,9 +67,10 @@ func (s *syncer) documents(ctx context.Context) error {
 				}
 				written++
 			}
-			if err := s.deps.Store.DokumentMarkDownloaded(ctx, d.DokumentID, name, hexSum, int64(len(d.Inhalt))); err != nil {
-				return err
-			}
+			downloads = append(downloads, store.Download{DokumentID: d.DokumentID, Path: name, SHA256: hexSum, Size: int64(len(d.Inhalt))})
+		}
+		if err := s.deps.Store.DokumentMarkDownloaded(ctx, downloads); err != nil {
+			return err
 		}
 		if (i/dokumentPackage)%50 == 0 || i+dokumentPackage >= len(todo) {
 			log.Info("documents progress", zap.Int("done", min(i+dokumentPackage, len(todo))), zap.Int("total", len(todo)))

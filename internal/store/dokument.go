@@ -33,11 +33,25 @@ FROM dokument ORDER BY dokument_id`)
 	return out, rows.Err()
 }
 
-// DokumentMarkDownloaded records where a document was written.
-func (s *Store) DokumentMarkDownloaded(ctx context.Context, id, path, sha string, size int64) error {
-	_, err := s.pool.Exec(ctx, `UPDATE dokument SET path = $2, sha256 = $3, size = $4, downloaded_at = now() WHERE dokument_id = $1`, id, path, sha, size)
+// Download records where a document was written.
+type Download struct {
+	DokumentID string
+	Path       string
+	SHA256     string
+	Size       int64
+}
+
+// DokumentMarkDownloaded records a package of written documents.
+func (s *Store) DokumentMarkDownloaded(ctx context.Context, ds []Download) error {
+	ids, paths, sums := make([]string, len(ds)), make([]string, len(ds)), make([]string, len(ds))
+	sizes := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i], paths[i], sums[i], sizes[i] = d.DokumentID, d.Path, d.SHA256, d.Size
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE dokument SET path = u.path, sha256 = u.sha, size = u.size, downloaded_at = now()
+FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(id, path, sha, size) WHERE dokument_id = u.id`, ids, paths, sums, sizes)
 	if err != nil {
-		return fmt.Errorf("recording download of document %s: %w", id, err)
+		return fmt.Errorf("recording %d downloaded documents: %w", len(ds), err)
 	}
 	return nil
 }

@@ -412,7 +412,6 @@ func (s *Store) StudienangebotReplaceAll(ctx context.Context, items []sest.Studi
 	}
 	var counts Counts
 	err := s.inTx(ctx, Step{}, func(tx pgx.Tx) error {
-		started := time.Now()
 		for _, kt := range []struct {
 			table       string
 			keys, names []string
@@ -459,7 +458,9 @@ RETURNING schluessel, (xmax = 0)`, saKey, saArt, saSg, saAb, saStatus, saName, s
 			}
 		}
 		if complete {
-			if _, err := tx.Exec(ctx, `DELETE FROM studienangebot WHERE seen_at < $1`, started); err != nil {
+			// now() is the transaction's start: rows this download touched
+			// carry it, the rest were not offered any more.
+			if _, err := tx.Exec(ctx, `DELETE FROM studienangebot WHERE seen_at < now()`); err != nil {
 				return fmt.Errorf("removing Studienangebote no longer offered: %w", err)
 			}
 		}

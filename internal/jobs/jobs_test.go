@@ -1,0 +1,477 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest"
+
+	"sestd/internal/config"
+	"sestd/internal/daemon"
+	"sestd/internal/jobs"
+	"sestd/internal/metrics"
+	"sestd/internal/sest"
+	"sestd/internal/sest/sim"
+	"sestd/internal/store"
+	"sestd/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// bundle is one test's world: a simulator over real HTTP, a real
+// PostgreSQL database, sestd's jobs on a real River client.
+type bundle struct {
+	sim     *sim.Sim
+	pool    *pgxpool.Pool
+	store   *store.Store
+	cfg     config.Config
+	metrics *metrics.Metrics
+	client  *river.Client[pgx.Tx]
+	events  <-chan *river.Event
+	failNth atomic.Int64
+}
+
+type options struct {
+	sim         sim.Config
+	packageSize int
+	configure   func(*config.Config)
+}
+
+func setup(t *testing.T, o options) *bundle {
+	t.Helper()
+	o.sim.Hochschulnummer = "4411"
+	o.sim.Username, o.sim.Password = "hs4411", "sim-password"
+	s, err := sim.New(o.sim)
+	require.NoError(t, err)
+	bnd := &bundle{}
+	// failNth answers the n-th fetch of Bewerbungen with HTTP 503.
+	var fetches atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.Header.Get("SOAPAction"), sest.OpUebermittelnBewerbungen) {
+			if n := fetches.Add(1); n == bnd.failNth.Load() {
+				http.Error(w, "injected outage", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		s.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+
+	pool := testdb.New(t)
+	cfg := config.Default()
+	cfg.Database.URL = pool.Config().ConnString()
+	cfg.Servicestelle.BaseURL = srv.URL + "/hochschule/webservice/3"
+	cfg.Servicestelle.Hochschulnummer = "4411"
+	cfg.Servicestelle.Username = "hs4411"
+	cfg.Servicestelle.Password = "sim-password"
+	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
+	cfg.Servicestelle.Timeout = 10 * time.Second
+	cfg.Servicestelle.PackageSize = 500
+	if o.packageSize > 0 {
+		cfg.Servicestelle.PackageSize = o.packageSize
+	}
+	cfg.Sync.DocumentRoot = filepath.Join(t.TempDir(), "documents")
+	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
+	require.NoError(t, cfg.Validate())
+
+	log := zaptest.NewLogger(t, zaptest.Level(logLevel()))
+	m := metrics.New(metrics.BuildInfo{Version: "test"})
+	client, err := daemon.NewSestClient(cfg, log, m)
+	require.NoError(t, err)
+	st := store.New(pool)
+	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: m, Sest: client})
+	require.NoError(t, err)
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 3}},
+		Workers:     kit.Workers,
+		MaxAttempts: 5,
+		Middleware:  []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
+		Logger:      nil,
+		TestOnly:    true,
+	})
+	require.NoError(t, err)
+	events, cancel := rc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	t.Cleanup(cancel)
+	ctx, stop := context.WithCancel(context.Background())
+	require.NoError(t, rc.Start(ctx))
+	t.Cleanup(func() {
+		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		_ = rc.Stop(sctx)
+		stop()
+	})
+	*bnd = bundle{sim: s, pool: pool, store: st, cfg: cfg, metrics: m, client: rc, events: events}
+	return bnd
+}
+
+// run inserts args and waits for that job's first outcome.
+func (b *bundle) run(t *testing.T, args river.JobArgs) *river.Event {
+	t.Helper()
+	res, err := b.client.Insert(context.Background(), args, &river.InsertOpts{MaxAttempts: 5})
+	require.NoError(t, err)
+	timeout := time.After(3 * time.Minute)
+	for {
+		select {
+		case ev := <-b.events:
+			if ev.Job.ID == res.Job.ID {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("job %s did not finish within 3 minutes", args.Kind())
+		}
+	}
+}
+
+// sync brings the whole mirror up to date with delta polls.
+func (b *bundle) sync(t *testing.T) {
+	t.Helper()
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.StudienangeboteArgs{}).Kind)
+	for _, s := range store.Streams {
+		ev := b.run(t, jobs.DeltaArgs{Stream: s})
+		require.Equal(t, river.EventKindJobCompleted, ev.Kind, "delta %s: %v", s, ev.Job.Errors)
+	}
+}
+
+// normalize decodes JSON into generic values with every timestamp in UTC,
+// so that items decoded by the client compare equal with the simulator's.
+func normalize(t *testing.T, v any) any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	require.NoError(t, err)
+	var out any
+	require.NoError(t, json.Unmarshal(raw, &out))
+	var walk func(any) any
+	walk = func(x any) any {
+		switch x := x.(type) {
+		case map[string]any:
+			for k, v := range x {
+				x[k] = walk(v)
+			}
+		case []any:
+			for i, v := range x {
+				x[i] = walk(v)
+			}
+		case string:
+			if ts, err := time.Parse(time.RFC3339Nano, x); err == nil {
+				return ts.UTC().Format(time.RFC3339Nano)
+			}
+		}
+		return x
+	}
+	return walk(out)
+}
+
+// mirrorData reads key → data of a mirror table.
+func (b *bundle) mirrorData(t *testing.T, table, key string) map[string]json.RawMessage {
+	t.Helper()
+	rows, err := b.pool.Query(context.Background(), fmt.Sprintf(`SELECT %s, data FROM %s WHERE data IS NOT NULL`, key, table))
+	require.NoError(t, err)
+	out := map[string]json.RawMessage{}
+	for rows.Next() {
+		var k string
+		var d json.RawMessage
+		require.NoError(t, rows.Scan(&k, &d))
+		out[k] = d
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// requireMirrorEqualsSim compares every mirrored item with the simulator's,
+// field by field.
+func (b *bundle) requireMirrorEqualsSim(t *testing.T) {
+	t.Helper()
+	compare := func(what string, mirror map[string]json.RawMessage, want map[string]any, decode func(json.RawMessage) (any, error)) {
+		t.Helper()
+		require.Equal(t, len(want), len(mirror), "%s: mirror holds as many items as the simulator", what)
+		for k, w := range want {
+			raw, ok := mirror[k]
+			require.True(t, ok, "%s %s is mirrored", what, k)
+			got, err := decode(raw)
+			require.NoError(t, err)
+			require.Equal(t, normalize(t, w), normalize(t, got), "%s %s equals the simulator's", what, k)
+		}
+	}
+	want := map[string]any{}
+	for _, x := range b.sim.Bewerbungen() {
+		want[x.Key()] = x
+	}
+	compare("Bewerbung", b.mirrorData(t, "bewerbung", "bewerbung_key"), want, func(r json.RawMessage) (any, error) {
+		var v sest.Bewerbung
+		return v, json.Unmarshal(r, &v)
+	})
+	want = map[string]any{}
+	for _, x := range b.sim.AllBewerber() {
+		want[x.ID] = x
+	}
+	compare("Bewerber", b.mirrorData(t, "bewerber", "bewerber_id"), want, func(r json.RawMessage) (any, error) {
+		var v sest.Bewerber
+		return v, json.Unmarshal(r, &v)
+	})
+	want = map[string]any{}
+	for _, x := range b.sim.Studienangebote() {
+		want[x.Key()] = x
+	}
+	compare("Studienangebot", b.mirrorData(t, "studienangebot", "schluessel"), want, func(r json.RawMessage) (any, error) {
+		var v sest.Studienangebot
+		return v, json.Unmarshal(r, &v)
+	})
+	want = map[string]any{}
+	for _, x := range b.sim.Studienpakete() {
+		want[x.Schluessel] = x
+	}
+	compare("Studienpaket", b.mirrorData(t, "studienpaket", "schluessel"), want, func(r json.RawMessage) (any, error) {
+		var v sest.Studienpaket
+		return v, json.Unmarshal(r, &v)
+	})
+	want = map[string]any{}
+	for _, x := range b.sim.Ranglistenstatus() {
+		want[x.RanglistenSchluessel] = x
+	}
+	compare("Ranglistenstatus", b.mirrorData(t, "ranglistenstatus", "ranglisten_schluessel"), want, func(r json.RawMessage) (any, error) {
+		var v sest.Ranglistenstatus
+		return v, json.Unmarshal(r, &v)
+	})
+
+	var stubs int
+	require.NoError(t, b.pool.QueryRow(context.Background(), `SELECT count(*) FROM bewerber WHERE NOT complete`).Scan(&stubs))
+	require.Zero(t, stubs, "every applicant of a Bewerbung has its Stammdaten")
+}
+
+func TestFullDownloadMirrorsEverything(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{sim: sim.Config{Seed: 7, Bewerbungen: 10000},
+		configure: func(c *config.Config) { c.Sync.DokumentDownload = false }})
+	ev := b.run(t, jobs.FullArgs{})
+	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "errors: %v", ev.Job.Errors)
+	b.requireMirrorEqualsSim(t)
+}
+
+func TestFullDownloadWritesDocuments(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{sim: sim.Config{Seed: 7, Bewerbungen: 500}})
+	ev := b.run(t, jobs.FullArgs{})
+	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "errors: %v", ev.Job.Errors)
+	b.requireMirrorEqualsSim(t)
+
+	// Normalised columns agree with the items.
+	var mehrfach, teilfach, bestandteile int
+	ctx := context.Background()
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM bewerbung WHERE art = 'mehrfach'`).Scan(&mehrfach))
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM teilfachbewerbung`).Scan(&teilfach))
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM bewerbungsbestandteil`).Scan(&bestandteile))
+	require.Positive(t, mehrfach)
+	require.GreaterOrEqual(t, teilfach, 2*mehrfach)
+	require.Positive(t, bestandteile)
+
+	// Every document is on disk, byte for byte, named as the manual says.
+	ids := b.sim.DokumentIDs()
+	require.NotEmpty(t, ids)
+	for _, id := range ids {
+		d, err := b.sim.Dokument(id)
+		require.NoError(t, err)
+		got, err := os.ReadFile(filepath.Join(b.cfg.Sync.DocumentRoot, jobs.DocumentFileName(d)))
+		require.NoError(t, err, "document %s written", id)
+		require.Equal(t, []byte(d.Inhalt), got)
+	}
+
+	// A second full download writes no document again and changes nothing.
+	b.sim.ResetReceived()
+	ev = b.run(t, jobs.FullArgs{})
+	require.Equal(t, river.EventKindJobCompleted, ev.Kind)
+	require.Empty(t, b.sim.Received(sest.OpAbrufenDokumente), "documents present with their checksum are not fetched again")
+}
+
+func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{sim: sim.Config{Seed: 3, Bewerbungen: 600}, packageSize: 100})
+	b.sync(t)
+	b.requireMirrorEqualsSim(t)
+
+	// A poll without changes fetches nothing.
+	b.sim.ResetReceived()
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerbungen}).Kind)
+	require.Empty(t, b.sim.Received(sest.OpUebermittelnBewerbungen), "no changes, no items fetched")
+
+	// Change 25 Bewerbungen and 10 applicants, add nothing else.
+	b.sim.Clock().Advance(time.Minute)
+	all := b.sim.Bewerbungen()
+	sort.Slice(all, func(i, j int) bool { return all[i].Key() < all[j].Key() })
+	changed := map[string]bool{}
+	for i := 0; i < 25; i++ {
+		key := all[i*17].Key()
+		_, err := b.sim.ChangeBewerbung(key, func(x *sest.Bewerbung) {
+			if x.Einfach != nil {
+				x.Einfach.Statusanmerkung = "geändert im Test"
+			} else {
+				x.Mehrfach.Statusanmerkung = "geändert im Test"
+			}
+		})
+		require.NoError(t, err)
+		changed[key] = true
+	}
+	people := b.sim.AllBewerber()
+	for i := 0; i < 10; i++ {
+		require.NoError(t, b.sim.ChangeBewerber(people[i*3].ID, func(x *sest.Bewerber) { x.Postanschrift.Ort = "Mannheim" }))
+	}
+	b.sim.ResetReceived()
+	before := b.counter(t, store.StreamBewerbungen, "updated")
+	b.sync(t)
+	b.requireMirrorEqualsSim(t)
+	require.Equal(t, 25.0, b.counter(t, store.StreamBewerbungen, "updated")-before, "exactly the changed Bewerbungen are updated")
+
+	var fetched int
+	for _, c := range b.sim.Received(sest.OpUebermittelnBewerbungen) {
+		fetched += len(c.Request.(*sest.ReferenzRequest).Referenz)
+	}
+	require.GreaterOrEqual(t, fetched, 25)
+	require.Less(t, fetched, 100, "the delta fetches the changes, not the whole data set")
+}
+
+func (b *bundle) counter(t *testing.T, stream, op string) float64 {
+	t.Helper()
+	mfs, err := b.metrics.Registry.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() != "sestd_sync_items_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["stream"] == stream && labels["operation"] == op {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
+}
+
+func TestInterruptedRunResumesWithoutLossOrSkip(t *testing.T) {
+	t.Parallel()
+	// Packages of 7 with 50 items per timestamp: items sharing a timestamp
+	// straddle package boundaries.
+	b := setup(t, options{sim: sim.Config{Seed: 11, Bewerbungen: 300, SameTimestamp: 50}, packageSize: 7})
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.StudienangeboteArgs{}).Kind)
+
+	// The fifth package fails; the job is retried later.
+	b.failNth.Store(5)
+
+	ctx := context.Background()
+	run := jobs.DeltaArgs{Stream: store.StreamBewerbungen}
+	ev := b.run(t, run)
+	require.Equal(t, river.EventKindJobFailed, ev.Kind, "the failing package fails the attempt")
+	r, err := b.store.RunGet(ctx, store.StreamBewerbungen)
+	require.NoError(t, err, "the interrupted run is kept")
+	_, err = b.store.CursorGet(ctx, store.StreamBewerbungen)
+	require.ErrorIs(t, err, store.ErrNotFound, "the cursor moves only when the run completes")
+
+	b.sim.ResetReceived()
+	ev2 := b.waitRetry(t, ev.Job.ID)
+	require.Equal(t, river.EventKindJobCompleted, ev2.Kind, "the retry completes: %v", ev2.Job.Errors)
+
+	// The retry fetched exactly what was not committed: nothing twice.
+	var refetched int
+	for _, c := range b.sim.Received(sest.OpUebermittelnBewerbungen) {
+		refetched += len(c.Request.(*sest.ReferenzRequest).Referenz)
+	}
+	require.Equal(t, len(r.Refs)-r.Done, refetched, "the resumed run fetches only the uncommitted references")
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerber}).Kind)
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamRanglistenstatus}).Kind)
+	b.requireMirrorEqualsSim(t)
+}
+
+// waitRetry works a failed job again at once and waits for its outcome.
+func (b *bundle) waitRetry(t *testing.T, id int64) *river.Event {
+	t.Helper()
+	_, err := b.client.JobRetry(context.Background(), id)
+	require.NoError(t, err)
+	timeout := time.After(2 * time.Minute)
+	for {
+		select {
+		case ev := <-b.events:
+			if ev.Job.ID == id {
+				return ev
+			}
+		case <-timeout:
+			t.Fatal("retried job did not finish")
+		}
+	}
+}
+
+func TestEmptyDatabaseRebuildsEverything(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{sim: sim.Config{Seed: 5, Bewerbungen: 400}})
+	b.sync(t)
+	ctx := context.Background()
+	_, err := b.pool.Exec(ctx, `TRUNCATE bewerbung, teilfachbewerbung, bewerbungsbestandteil, bescheid, dokument, bewerber,
+		studienangebot, studienangebot_teilfach, studiengang, abschluss, studienfach, fachkennzeichen, land,
+		studienpaket, studienpaket_bestandteil, ranglistenstatus, sync_cursor, sync_run CASCADE`)
+	require.NoError(t, err)
+	b.sync(t)
+	b.requireMirrorEqualsSim(t)
+}
+
+func TestPermanentFaultsCancelTheJob(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{
+		sim:       sim.Config{Seed: 1, Bewerbungen: 50},
+		configure: func(c *config.Config) { c.Servicestelle.Hochschulnummer = "9999" },
+	})
+	ev := b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerbungen})
+	require.Equal(t, river.EventKindJobCancelled, ev.Kind, "an unknown Hochschulnummer never succeeds")
+	require.NotEmpty(t, ev.Job.Errors)
+	require.Contains(t, ev.Job.Errors[len(ev.Job.Errors)-1].Error, "9999", "the fault's text is in the job's errors")
+
+	b2 := setup(t, options{
+		sim:       sim.Config{Seed: 1, Bewerbungen: 50},
+		configure: func(c *config.Config) { c.Servicestelle.Password = "wrong" },
+	})
+	ev = b2.run(t, jobs.DeltaArgs{Stream: store.StreamBewerber})
+	require.Equal(t, river.EventKindJobCancelled, ev.Kind, "wrong credentials never succeed")
+}
+
+func TestDocumentNamesCannotEscapeTheRoot(t *testing.T) {
+	t.Parallel()
+	for _, d := range []sest.Dokument{
+		{DokumentID: "../../etc/passwd", BewerberID: "..", Dateiname: "x.pdf"},
+		{DokumentID: "D1", BewerberID: "B/../../1", Dateiname: "../../evil.sh", Dateiendung: "../pdf"},
+		{DokumentID: "D2", Dateiname: "noext"},
+	} {
+		name := jobs.DocumentFileName(d)
+		require.Equal(t, name, filepath.Base(name), "%q stays in the root", name)
+		require.NotContains(t, name, "..")
+	}
+	require.Equal(t, "B1_D9.pdf", jobs.DocumentFileName(sest.Dokument{DokumentID: "D9", BewerberID: "B1", Dateiname: "Zeugnis.PDF"}))
+	require.Equal(t, "D9.pdf", jobs.DocumentFileName(sest.Dokument{DokumentID: "D9", Dateiendung: "pdf"}))
+}
+
+func logLevel() zapcore.Level {
+	if os.Getenv("SESTD_TEST_LOG") != "" {
+		return zap.InfoLevel
+	}
+	return zap.WarnLevel
+}
