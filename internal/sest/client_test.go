@@ -500,7 +500,7 @@ func TestBewerberauswahl(t *testing.T) {
 	res, err := b.client.StudienpaketeAnlegenAendern(ctx, []sest.Studienpaket{
 		{Schluessel: "SP-NEU", NameDe: "Neues Paket", Kapazitaet: 30, Paketbestandteil: sp.Paketbestandteil},
 		{Schluessel: "SP-KAPUTT", NameDe: "Kaputt", Kapazitaet: 30, Paketbestandteil: []sest.Paketbestandteil{{
-			Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "99-999", AbschlussSchluessel: "99", StudienfachSchluessel: "999"},
+			Studienangebot:      sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "99-999", AbschlussSchluessel: "99", StudienfachSchluessel: "999"},
 			Bewerberplatzbedarf: sest.Bewerberplatzbedarf{Zaehler: 1, Nenner: 1}}}},
 	})
 	require.NoError(t, err)
