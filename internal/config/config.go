@@ -34,6 +34,7 @@ type Config struct {
 	Import        Import        `yaml:"import"`
 	Export        Export        `yaml:"export"`
 	Mail          Mail          `yaml:"mail"`
+	Vergabeschema Vergabeschema `yaml:"vergabeschema"`
 }
 
 // Log configures the process logger.

@@ -151,6 +151,7 @@ func (c *Config) Validate() error {
 			bad("mail.to", "must list at least one address when mail.host is set")
 		}
 	}
+	c.Vergabeschema.validate(bad)
 	return errors.Join(errs...)
 }
 
