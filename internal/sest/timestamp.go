@@ -16,7 +16,7 @@ const TimestampLayout = "2006-01-02T15:04:05.000"
 // Timestamp is a point in time in the Servicestelle's format.
 //
 // On the wire it is wall-clock time in the configured time.Location without
-// a zone. encoding/xml alone cannot know that Location: UnmarshalXML reads
+// a zone. encoding/xml alone cannot know that Location: UnmarshalText reads
 // the wall clock as if it were UTC, and the Client then reinterprets every
 // Timestamp of a decoded response in its Location (see InLocation), so the
 // values callers get are true instants, in UTC. MarshalXML writes the wall
@@ -37,14 +37,10 @@ func (t Timestamp) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return e.EncodeElement(xml.CharData(t.AppendFormat(buf[:0], TimestampLayout)), start)
 }
 
-// UnmarshalXML reads the wall clock as UTC (see the type documentation).
+// UnmarshalText reads the wall clock as UTC (see the type documentation).
 // It also accepts the value with a zone or without milliseconds.
-func (t *Timestamp) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	var s string
-	if err := d.DecodeElement(&s, &start); err != nil {
-		return err
-	}
-	v, err := ParseTimestamp(s, time.UTC)
+func (t *Timestamp) UnmarshalText(text []byte) error {
+	v, err := ParseTimestamp(string(text), time.UTC)
 	if err != nil {
 		return err
 	}
@@ -105,7 +101,7 @@ var timestampType = reflect.TypeFor[Timestamp]()
 
 // InLocation walks v (a pointer to a message or data type) and
 // reinterprets the wall clock of every Timestamp, as decoded by
-// UnmarshalXML, in loc; the result is stored in UTC. Used by the Client on
+// UnmarshalText, in loc; the result is stored in UTC. Used by the Client on
 // responses and by the simulator on requests.
 func InLocation(v any, loc *time.Location) {
 	walkTimestamps(reflect.ValueOf(v), func(t time.Time) time.Time {
