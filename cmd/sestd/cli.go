@@ -38,6 +38,7 @@ func exitCode(err error) int {
 func commands() []command {
 	return []command{
 		{"run", "run the daemon (jobs, admin API, metrics)", cmdRun},
+		{"import", "import a file (S-BEAT CSV, eKVV XML, FS persons, ranking list, university applications)", cmdImport},
 		{"migrate", "apply database migrations (or list them with --status)", cmdMigrate},
 		{"config", "check a config file and print the effective config (secrets redacted)", cmdConfig},
 		{"demo", "run everything locally on defaults: throwaway PostgreSQL, simulator, daemon", cmdDemo},

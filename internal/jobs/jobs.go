@@ -75,6 +75,7 @@ func Build(d Deps) (*Kit, error) {
 var registrations = []func(Deps, *Kit) error{
 	registerSelftest,
 	registerSync,
+	registerImport,
 }
 
 // addPeriodic schedules args on the cron expression expr ("off" disables).

@@ -1,0 +1,159 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/riverqueue/river"
+	"go.uber.org/zap"
+
+	"sestd/internal/importers"
+)
+
+// ImportArgs imports one file. FileKind empty: detected from the path. The
+// args hold a path and import options only, never file contents or
+// personal data.
+type ImportArgs struct {
+	Path     string `json:"path"`
+	FileKind string `json:"kind,omitempty"`
+	Mode     string `json:"mode,omitempty"`
+	Encoding string `json:"encoding,omitempty"`
+	Force    bool   `json:"force,omitempty"`
+	// RejectsDir receives the rejects file (default: beside the file).
+	RejectsDir string `json:"rejects_dir,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (ImportArgs) Kind() string { return "import" }
+
+// InsertOpts: imports run on their own queue; the same file is imported
+// once at a time.
+func (ImportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueImport, MaxAttempts: 5, UniqueOpts: uniqueWhileActive()}
+}
+
+// ImportWorker runs ImportArgs.
+type ImportWorker struct {
+	river.WorkerDefaults[ImportArgs]
+	deps     Deps
+	mappings *importers.Mappings
+}
+
+// Timeout lets a large import run as long as it needs.
+func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return -1 }
+
+// Work imports the file. A bad file (unknown kind, undecodable, refused
+// XML) cancels the job: retrying cannot help. Database trouble is retried.
+// The summary is the job's recorded output.
+func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
+	sum, err := w.run(ctx, job.Args, Logger(ctx))
+	if err != nil {
+		if errors.Is(err, importers.ErrPermanent) {
+			return river.JobCancel(err)
+		}
+		return err
+	}
+	return river.RecordOutput(ctx, sum)
+}
+
+func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (importers.Summary, error) {
+	opts, err := w.options(a)
+	if err != nil {
+		return importers.Summary{}, err
+	}
+	log = log.With(zap.String("import_kind", string(opts.Kind)), zap.String("file", filepath.Base(a.Path)))
+	last := time.Now()
+	sum, err := importers.Import(ctx, w.deps.Store, a.Path, opts, log, func(p importers.Progress) {
+		if time.Since(last) >= 5*time.Second {
+			last = time.Now()
+			log.Info("import progress", zap.Int64("run_id", p.RunID), zap.Int64("read", p.Read), zap.Int64("rejected", p.Rejected))
+		}
+	})
+	if err != nil {
+		return sum, fmt.Errorf("importing %s: %w", filepath.Base(a.Path), err)
+	}
+	rows := w.deps.Metrics.ImportRows
+	for outcome, n := range map[string]int64{"created": sum.Created, "updated": sum.Updated, "removed": sum.Removed, "rejected": sum.Rejected, "skipped": sum.Skipped} {
+		rows.WithLabelValues(string(sum.Kind), outcome).Add(float64(n))
+	}
+	if sum.AlreadyImported {
+		log.Info("file imported before; nothing done (force to import again)", zap.Int64("run_id", sum.RunID))
+		return sum, nil
+	}
+	log.Info("import finished", zap.Int64("run_id", sum.RunID), zap.String("status", sum.Status), zap.Int64("read", sum.Read),
+		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("removed", sum.Removed),
+		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.String("rejects_file", sum.RejectsFile),
+		zap.Duration("duration", sum.Duration))
+	return sum, nil
+}
+
+// options turns args and config into importer options.
+func (w *ImportWorker) options(a ImportArgs) (importers.Options, error) {
+	cfg := w.deps.Config
+	var kind importers.Kind
+	var err error
+	if a.FileKind != "" {
+		kind, err = importers.ParseKind(a.FileKind)
+	} else {
+		kind, err = importers.DetectKind(a.Path)
+	}
+	if err != nil {
+		return importers.Options{}, err
+	}
+	opts := importers.Options{
+		Kind: kind, Encoding: a.Encoding, Force: a.Force, RejectsDir: a.RejectsDir,
+		BatchSize: cfg.Import.BatchSize, AllowedAbschlussarten: cfg.Import.AllowedAbschlussarten,
+		Mappings: w.mappings, Location: cfg.Servicestelle.Location(),
+	}
+	if opts.Encoding == "" && cfg.Import.Encoding != "auto" {
+		opts.Encoding = cfg.Import.Encoding
+	}
+	if a.Mode != "" {
+		if opts.Mode, err = importers.ParseMode(a.Mode); err != nil {
+			return importers.Options{}, err
+		}
+	}
+	if len(cfg.Sync.Bearbeitungsstatus) > 0 {
+		opts.Bearbeitungsstatus = map[string]importers.StatusRule{}
+		for status, r := range cfg.Sync.Bearbeitungsstatus {
+			opts.Bearbeitungsstatus[status] = importers.StatusRule{UniIn: r.UniIn, UniOut: r.UniOut}
+		}
+	}
+	return opts, nil
+}
+
+func registerImport(d Deps, k *Kit) error {
+	mappings, err := importers.LoadMappings(d.Config.Import.MappingsFile)
+	if err != nil {
+		return fmt.Errorf("import.mappings_file: %w", err)
+	}
+	river.AddWorker(k.Workers, &ImportWorker{deps: d, mappings: mappings})
+	k.Triggers["import"] = Trigger{
+		Help: `import a file on the server; {"path": "/var/lib/sestd/inbox/x.csv", "kind": "...", "mode": "create|update|remove|upsert", "encoding": "...", "force": false}`,
+		Args: func(raw json.RawMessage) (river.JobArgs, error) {
+			a, err := decodeArgs[ImportArgs](raw)
+			if err != nil {
+				return nil, err
+			}
+			if a.Path == "" || !filepath.IsAbs(a.Path) {
+				return nil, fmt.Errorf("path must be an absolute path on the server, got %q", a.Path)
+			}
+			if a.FileKind != "" {
+				if _, err := importers.ParseKind(a.FileKind); err != nil {
+					return nil, err
+				}
+			}
+			if a.Mode != "" {
+				if _, err := importers.ParseMode(a.Mode); err != nil {
+					return nil, err
+				}
+			}
+			return a, nil
+		},
+	}
+	return nil
+}
