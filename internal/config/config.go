@@ -75,6 +75,10 @@ type River struct {
 	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
 	// MaxAttempts is River's default attempt limit for sestd's jobs.
 	MaxAttempts int `yaml:"max_attempts"`
+	// RescueAfter is when a job running that long is presumed stuck and run
+	// again. Jobs of a crashed instance are rescued at once when sestd
+	// starts; sync jobs hold locks, so a rescued live job never overlaps.
+	RescueAfter time.Duration `yaml:"rescue_after"`
 }
 
 // Servicestelle configures the SOAP client (Sestco's SECO_* settings).
@@ -191,6 +195,7 @@ func Default() Config {
 			Queues:        map[string]int{"default": 4, "sync": 2, "outbound": 2, "import": 2},
 			ShutdownGrace: 60 * time.Second,
 			MaxAttempts:   10,
+			RescueAfter:   15 * time.Minute,
 		},
 		Servicestelle: Servicestelle{
 			BaseURL:          "https://hsst.hochschulstart.de/hochschule/webservice/3",

@@ -69,6 +69,9 @@ func (c *Config) Validate() error {
 	if c.River.ShutdownGrace < time.Second {
 		bad("river.shutdown_grace", "must be at least 1s, got %s", c.River.ShutdownGrace)
 	}
+	if c.River.RescueAfter < 5*time.Second {
+		bad("river.rescue_after", "must be at least 5s, got %s", c.River.RescueAfter)
+	}
 	if c.River.MaxAttempts < 1 || c.River.MaxAttempts > 100 {
 		bad("river.max_attempts", "must be between 1 and 100, got %d", c.River.MaxAttempts)
 	}

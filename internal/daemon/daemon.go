@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -133,14 +134,22 @@ func Run(ctx context.Context, opts Options) error {
 	for name, n := range cfg.River.Queues {
 		queues[name] = river.QueueConfig{MaxWorkers: n}
 	}
+	clientID := riverClientID()
+	releaseAlive, err := st.ClientAlive(ctx, clientID)
+	if err != nil {
+		return err
+	}
+	defer releaseAlive()
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:       logging.Slog(log),
-		Queues:       queues,
-		Workers:      kit.Workers,
-		PeriodicJobs: kit.Periodic,
-		MaxAttempts:  cfg.River.MaxAttempts,
-		JobTimeout:   -1, // jobs bound themselves; shutdown cancels them
-		Middleware:   []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
+		ID:                   clientID,
+		RescueStuckJobsAfter: cfg.River.RescueAfter,
+		Logger:               logging.Slog(log),
+		Queues:               queues,
+		Workers:              kit.Workers,
+		PeriodicJobs:         kit.Periodic,
+		MaxAttempts:          cfg.River.MaxAttempts,
+		JobTimeout:           -1, // jobs bound themselves; shutdown cancels them
+		Middleware:           []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
 	})
 	if err != nil {
 		return fmt.Errorf("creating River client: %w", err)
@@ -155,6 +164,11 @@ func Run(ctx context.Context, opts Options) error {
 			return nil
 		}
 		return err
+	}
+	if n, err := st.RiverRescueOrphaned(ctx); err != nil {
+		log.Warn("looking for jobs of crashed instances", zap.Error(err))
+	} else if n > 0 {
+		log.Warn("resumed jobs left running by a crashed instance", zap.Int("jobs", n))
 	}
 	phase.Store("")
 	notify(daemon.SdNotifyReady)
@@ -305,4 +319,11 @@ func NewSestClient(cfg config.Config, log *zap.Logger, m *metrics.Metrics) (*ses
 		return nil, fmt.Errorf("servicestelle client: %w", err)
 	}
 	return client, nil
+}
+
+// riverClientID names this process in River's job rows (attempted_by) and
+// its liveness lock.
+func riverClientID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("sestd_%s_%d_%d", host, os.Getpid(), time.Now().UnixNano())
 }
