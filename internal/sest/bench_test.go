@@ -1,7 +1,6 @@
 package sest_test
 
 import (
-	"bytes"
 	"context"
 	"net/http/httptest"
 	"strings"
@@ -114,4 +113,45 @@ func BenchmarkSimGenerate100k(b *testing.B) {
 	}
 }
 
-var _ = bytes.MinRead
+
+
+// BenchmarkSimServe500 measures the simulator alone answering
+// uebermittelnNeueGeaenderteBewerbungenAnHS with 500 Bewerbungen from a
+// data set of 100,000 (in-process, no network).
+func BenchmarkSimServe500(b *testing.B) {
+	s, err := sim.New(sim.Config{Seed: 1, Bewerbungen: 100000})
+	require.NoError(b, err)
+	ctxXML := `<version>3</version><hochschulnummer>1810</hochschulnummer><serviceverfahren><jahr>2026</jahr><semester>WS</semester></serviceverfahren><vermittlungsprozessTyp>Koordinierung</vermittlungsprozessTyp>`
+	ns := sest.Namespace(sest.ServiceBewerbungen)
+	post := func(op, inner string) *httptest.ResponseRecorder {
+		env := `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><` + op + `Request xmlns="` + ns + `">` + ctxXML + inner + `</` + op + `Request></soap:Body></soap:Envelope>`
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/hochschule/webservice/3/bewerbungenService", strings.NewReader(env)))
+		return rec
+	}
+	refsResp := post(sest.OpAnfragenBewerbungen, `<start>2000-01-01T00:00:00.000</start>`).Body.String()
+	parts := strings.Split(refsResp, "<referenz>")[1:]
+	require.Len(b, parts, 100000)
+	var reqs []string
+	for i := 0; i+500 <= len(parts); i += 500 {
+		var refs strings.Builder
+		for _, part := range parts[i : i+500] {
+			refs.WriteString("<referenz>" + part[:strings.Index(part, "</referenz>")] + "</referenz>")
+		}
+		reqs = append(reqs, refs.String())
+	}
+	b.ReportAllocs()
+	var n int64
+	i := 0
+	for b.Loop() {
+		rec := post(sest.OpUebermittelnBewerbungen, reqs[i%len(reqs)])
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+		n += int64(rec.Body.Len())
+		i++
+	}
+	b.SetBytes(n / int64(max(i, 1)))
+	b.ReportMetric(float64(i*500)/b.Elapsed().Seconds(), "bewerbungen/s")
+	s.ResetReceived()
+}

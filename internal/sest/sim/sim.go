@@ -61,9 +61,11 @@ type Config struct {
 	SameTimestamp int
 	// Faults per operation name ("*" for all), see Fault.
 	Faults map[string]Fault
-	// MaxRecorded bounds the recorded calls kept (default 100000, oldest
-	// dropped).
-	MaxRecorded int
+	// MaxRecorded bounds the recorded calls kept (default 100000) and
+	// MaxRecordedBytes their raw bodies (default 256 MiB); beyond either,
+	// the oldest half is dropped.
+	MaxRecorded      int
+	MaxRecordedBytes int
 	// Log receives one line per call at debug level (default no-op).
 	Log *zap.Logger
 }
@@ -122,6 +124,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxRecorded == 0 {
 		c.MaxRecorded = 100000
 	}
+	if c.MaxRecordedBytes == 0 {
+		c.MaxRecordedBytes = 256 << 20
+	}
 	if c.Log == nil {
 		c.Log = zap.NewNop()
 	}
@@ -167,9 +172,10 @@ type Sim struct {
 	faults map[string]*faultState
 	rnd    *rand.Rand // fault and churn randomness, under fmu
 
-	rmu      sync.Mutex
-	recorded []Call
-	seq      int
+	rmu           sync.Mutex
+	recorded      []Call
+	recordedBytes int
+	seq           int
 }
 
 type faultState struct {
@@ -520,10 +526,15 @@ func (s *Sim) record(op sest.Operation, body []byte, req any, decoded bool) int 
 	if decoded {
 		c.Request = req
 	}
-	if len(s.recorded) >= s.cfg.MaxRecorded {
-		s.recorded = append(s.recorded[:0], s.recorded[len(s.recorded)/2:]...)
+	if len(s.recorded) >= s.cfg.MaxRecorded || s.recordedBytes+len(body) > s.cfg.MaxRecordedBytes {
+		half := len(s.recorded) / 2
+		for _, old := range s.recorded[:half] {
+			s.recordedBytes -= len(old.Body)
+		}
+		s.recorded = append(s.recorded[:0], s.recorded[half:]...)
 	}
 	s.recorded = append(s.recorded, c)
+	s.recordedBytes += len(body)
 	return s.seq
 }
 
@@ -560,7 +571,7 @@ func (s *Sim) Received(op string) []Call {
 func (s *Sim) ResetReceived() {
 	s.rmu.Lock()
 	defer s.rmu.Unlock()
-	s.recorded = nil
+	s.recorded, s.recordedBytes = nil, 0
 }
 
 // ---- fault injection ----
