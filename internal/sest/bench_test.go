@@ -113,8 +113,6 @@ func BenchmarkSimGenerate100k(b *testing.B) {
 	}
 }
 
-
-
 // BenchmarkSimServe500 measures the simulator alone answering
 // uebermittelnNeueGeaenderteBewerbungenAnHS with 500 Bewerbungen from a
 // data set of 100,000 (in-process, no network).
