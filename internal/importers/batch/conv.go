@@ -63,13 +63,21 @@ type Values struct {
 
 // Row starts a row for target t on the current record; Convert returns
 // the rows it made through Out.
+// In update and upsert mode every column starts out kept (unchanged):
+// only what Set or Put stores is written.
 func (c *Conv) Row(t *store.ImportTarget) *Values {
 	v := &Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: make([]any, len(t.Columns))}}
+	if c.Mode == store.ModeUpdate || c.Mode == store.ModeUpsert {
+		v.Row.Ignore = 1<<uint(len(t.Columns)) - 1
+	}
 	return v
 }
 
-// Set stores a value for column col.
-func (v *Values) Set(col int, val any) { v.Row.Values[col] = val }
+// Set stores a value for column col (and undoes Keep).
+func (v *Values) Set(col int, val any) {
+	v.Row.Values[col] = val
+	v.Row.Ignore &^= 1 << uint(col)
+}
 
 // Keep marks column col unchanged on update.
 func (v *Values) Keep(col int) { v.Row.Ignore |= 1 << uint(col) }
@@ -114,6 +122,12 @@ func (c *Conv) Has(f int) bool {
 	return i >= 0 && i < len(c.Rec.Values)
 }
 
+// Ignored reports whether field f holds the <IGNORE> marker.
+func (c *Conv) Ignored(f int) bool {
+	_, st := c.get(f)
+	return st == ignored
+}
+
 // Str returns the trimmed value of field f and whether it is given
 // (present, not empty, not <IGNORE>).
 func (c *Conv) Str(f int) (string, bool) {
@@ -142,14 +156,13 @@ func (c *Conv) Put(v *Values, col, f int, conv func(string) (any, error)) any {
 			c.Fail("%s is required", c.name(f))
 			return nil
 		}
-		if c.Mode == store.ModeUpdate || c.Mode == store.ModeUpsert {
-			v.Keep(col)
-		}
+		v.Keep(col)
 		return nil
 	case empty:
 		if c.required(f) || (c.spec.Fields[f].Required && c.Mode == store.ModeUpdate) {
 			c.Fail("%s is required", c.name(f))
 		}
+		v.Set(col, nil)
 		return nil
 	}
 	val, err := conv(s)

@@ -282,6 +282,9 @@ func rowKeys(v *Values) []string {
 	sets := append([][]string{t.Key}, t.Unique...)
 	out := make([]string, 0, len(sets))
 	for si, set := range sets {
+		if si > 0 && slices.ContainsFunc(set, func(col string) bool { return v.Row.Values[t.Col(col)] == nil }) {
+			continue // NULLs never collide
+		}
 		var b strings.Builder
 		b.WriteString(t.Table)
 		b.WriteByte('#')

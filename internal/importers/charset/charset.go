@@ -107,7 +107,7 @@ func NewWriter(w io.Writer, name string, bom bool) (io.Writer, error) {
 				return nil, err
 			}
 		}
-		return w, nil
+		return struct{ io.Writer }{w}, nil // no Close: the caller owns w
 	}
 	enc, err := lookup(n)
 	if err != nil {

@@ -1,0 +1,567 @@
+// Package ekvv imports eKVV Anmeldelisten (seed 003): one Veranstaltung
+// per XML document with its lecturers, subject assignments and modules,
+// participants with priorities and enrolments, and dates. The document is
+// decoded as a stream (package xmlx, with its limits); child rows go to
+// the database by COPY in batches as they are read, so memory does not
+// grow with the number of participants.
+//
+// The record located by the mode is the Veranstaltung (its id): create
+// rejects an existing one, update and remove a missing one; update (and
+// upsert of an existing one) replaces it with everything that belongs to
+// it. A participant listed twice is rejected (the first one is kept).
+package ekvv
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"sestd/internal/importers/batch"
+	"sestd/internal/importers/xmlx"
+	"sestd/internal/store"
+)
+
+// Config tunes an import.
+type Config struct {
+	// Encoding: Auto (as declared) or a charset name.
+	Encoding string
+	// Verfahren is the allocation procedure of the course (default: its
+	// semester id, or "" when it has none).
+	Verfahren string
+	Limits    xmlx.Limits
+}
+
+// RejectNames are the columns of the eKVV rejects file (plus line and
+// error).
+var RejectNames = []string{"veranstaltung_id", "teilnehmer"}
+
+// Writer is what the importer writes through: the import transaction
+// (*store.ImportTx), or a fake in fuzz tests.
+type Writer interface {
+	EkvvVeranstaltungExists(ctx context.Context, id string) (bool, error)
+	EkvvVeranstaltungDelete(ctx context.Context, id string) (bool, error)
+	CopyInsert(ctx context.Context, t *store.ImportTarget, rows [][]any) error
+	Merge(ctx context.Context, t *store.ImportTarget, mode store.ImportMode, rows []store.ImportRow, opts store.MergeOptions) (store.MergeResult, error)
+}
+
+var _ Writer = (*store.ImportTx)(nil)
+
+type importer struct {
+	ctx    context.Context
+	tx     Writer
+	d      *xmlx.Decoder
+	p      batch.Params
+	rej    batch.Rejecter
+	counts batch.Counts
+	id     string
+	head   []any
+	bufs   map[*store.ImportTarget][][]any
+	seen   map[string]bool
+	exists bool
+	// positions
+	nDoz, nFach, nTeil, nTermin int
+}
+
+// Run imports the document r into tx. Rejections go to rej with the
+// Veranstaltung id and participant as columns. It returns the counts and
+// the document's encoding.
+func Run(ctx context.Context, tx Writer, r io.Reader, cfg Config, rej batch.Rejecter, p batch.Params) (batch.Counts, string, error) {
+	d, err := xmlx.NewDecoder(r, cfg.Encoding, cfg.Limits)
+	if err != nil {
+		return batch.Counts{}, cfg.Encoding, err
+	}
+	if p.BatchSize <= 0 {
+		p.BatchSize = 5000
+	}
+	im := &importer{ctx: ctx, tx: tx, d: d, p: p, rej: rej, bufs: map[*store.ImportTarget][][]any{}, seen: map[string]bool{}}
+	err = im.run(cfg)
+	return im.counts, d.Encoding(), err
+}
+
+func (im *importer) run(cfg Config) error {
+	root, line, err := im.root()
+	if err != nil {
+		return err
+	}
+	im.counts.Read++
+	id, _ := xmlx.Attr(root, "id")
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return im.rejectDoc(line, "", "veranstaltung has no id")
+	}
+	im.id = id
+	exists, err := im.tx.EkvvVeranstaltungExists(im.ctx, id)
+	if err != nil {
+		return err
+	}
+	im.exists = exists
+	switch im.p.Mode {
+	case store.ModeCreate:
+		if exists {
+			return im.rejectDoc(line, id, "already exists: Veranstaltung "+id)
+		}
+	case store.ModeUpdate, store.ModeRemove:
+		if !exists {
+			return im.rejectDoc(line, id, "not found: Veranstaltung "+id)
+		}
+	}
+	if exists {
+		if _, err := im.tx.EkvvVeranstaltungDelete(im.ctx, id); err != nil {
+			return err
+		}
+	}
+	if im.p.Mode == store.ModeRemove {
+		im.counts.Removed++
+		return nil
+	}
+	t := store.TargetEkvvVeranstaltung
+	im.head = make([]any, len(t.Columns))
+	im.head[t.Col("id")] = id
+	if s, ok := xmlx.Attr(root, "status"); ok && s != "" {
+		im.head[t.Col("status")] = s
+	}
+	if err := im.children(); err != nil {
+		return err
+	}
+	verfahren := cfg.Verfahren
+	if verfahren == "" {
+		if sem, ok := im.head[t.Col("semester")].(int64); ok {
+			verfahren = strconv.FormatInt(sem, 10)
+		}
+	}
+	im.head[t.Col("verfahren")] = verfahren
+	if err := im.flushAll(); err != nil {
+		return err
+	}
+	res, err := im.tx.Merge(im.ctx, t, store.ModeCreate, []store.ImportRow{{Line: line, Values: im.head}}, store.MergeOptions{})
+	if err != nil {
+		return err
+	}
+	if len(res.Rejected) > 0 {
+		return fmt.Errorf("writing Veranstaltung %s: %s", id, res.Rejected[0].Reason)
+	}
+	if exists {
+		im.counts.Updated++
+	} else {
+		im.counts.Created++
+	}
+	if im.p.Progress != nil {
+		im.p.Progress(im.counts)
+	}
+	return nil
+}
+
+func (im *importer) rejectDoc(line int64, id, reason string) error {
+	im.counts.Rejected++
+	return im.rej.Reject(batch.Record{Line: line, Names: RejectNames, Values: []string{id, ""}}, reason)
+}
+
+func (im *importer) root() (xml.StartElement, int64, error) {
+	for {
+		line := im.d.Line()
+		tok, err := im.d.Token()
+		if errors.Is(err, io.EOF) {
+			return xml.StartElement{}, 0, fmt.Errorf("%w: no veranstaltung element", batch.ErrPermanent)
+		}
+		if err != nil {
+			return xml.StartElement{}, 0, err
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if se.Name.Local != "veranstaltung" {
+				return se, line, fmt.Errorf("%w: not an eKVV Anmeldeliste: root element <%s>", batch.ErrPermanent, se.Name.Local)
+			}
+			return se, line, nil
+		}
+	}
+}
+
+// elem is an element read whole: attributes and the text of its simple
+// children (and its own text).
+type elem struct {
+	start xml.StartElement
+	line  int64
+	text  map[string]string
+}
+
+func (e *elem) attr(name string) string {
+	v, _ := xmlx.Attr(e.start, name)
+	return strings.TrimSpace(v)
+}
+
+// children walks the root's content.
+func (im *importer) children() error {
+	t := store.TargetEkvvVeranstaltung
+	for {
+		tok, err := im.d.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch se.Name.Local {
+		case "semester":
+			txt, err := im.text()
+			if err != nil {
+				return err
+			}
+			im.head[t.Col("semester_name")] = nonEmpty(txt)
+			if s, ok := xmlx.Attr(se, "id"); ok {
+				if n, err := batch.ParseSemester(s); err == nil {
+					im.head[t.Col("semester")] = n
+				}
+			}
+		case "belegnummer", "thema", "fakultaet", "art", "sws", "dozenten_zusatz":
+			txt, err := im.text()
+			if err != nil {
+				return err
+			}
+			im.head[t.Col(se.Name.Local)] = nonEmpty(txt)
+		case "dozenten", "fachzuordnungen", "termine", "untergliederungen", "einschreibungen":
+			// containers: walk on
+		case "dozent":
+			if err := im.dozent(se); err != nil {
+				return err
+			}
+		case "fachzuordnung":
+			if err := im.fachzuordnung(se); err != nil {
+				return err
+			}
+		case "teilnehmerliste":
+			if v, ok := xmlx.Attr(se, "teilnehmermanagement"); ok {
+				im.head[t.Col("teilnehmermanagement")] = jaNein(v)
+			}
+			if v, ok := xmlx.Attr(se, "teilnehmerbegrenzung"); ok {
+				if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32); err == nil {
+					im.head[t.Col("teilnehmerbegrenzung")] = n
+				}
+			}
+		case "teilnehmer":
+			if err := im.teilnehmer(se); err != nil {
+				return err
+			}
+		case "termin":
+			if err := im.termin(se); err != nil {
+				return err
+			}
+		default:
+			if err := im.skipElem(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// text reads the character data of the element just opened up to its end
+// (nested elements are skipped).
+func (im *importer) text() (string, error) {
+	var b strings.Builder
+	depth := im.d.Depth()
+	for {
+		tok, err := im.d.Token()
+		if err != nil {
+			return "", err
+		}
+		switch x := tok.(type) {
+		case xml.CharData:
+			if im.d.Depth() == depth {
+				b.Write(x)
+			}
+		case xml.EndElement:
+			if im.d.Depth() < depth {
+				return strings.TrimSpace(b.String()), nil
+			}
+		}
+	}
+}
+
+func (im *importer) skipElem() error {
+	depth := im.d.Depth()
+	for {
+		tok, err := im.d.Token()
+		if err != nil {
+			return err
+		}
+		if _, ok := tok.(xml.EndElement); ok && im.d.Depth() < depth {
+			return nil
+		}
+	}
+}
+
+// simple reads an element whose children are text-only, calling sub for
+// nested elements named in subs.
+func (im *importer) simple(se xml.StartElement, subs map[string]func(xml.StartElement) error) (*elem, error) {
+	e := &elem{start: se, line: im.d.Line(), text: map[string]string{}}
+	depth := im.d.Depth()
+	for {
+		tok, err := im.d.Token()
+		if err != nil {
+			return nil, err
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			if f, ok := subs[x.Name.Local]; ok {
+				if err := f(x); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if im.d.Depth() == depth+1 {
+				txt, err := im.text()
+				if err != nil {
+					return nil, err
+				}
+				e.text[x.Name.Local] = txt
+			}
+		case xml.EndElement:
+			if im.d.Depth() < depth {
+				return e, nil
+			}
+		}
+	}
+}
+
+func nonEmpty(s string) any {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func jaNein(s string) any {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "ja":
+		return true
+	case "nein":
+		return false
+	}
+	return nil
+}
+
+func intOrNil(s string) any {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 32)
+	if err != nil {
+		return nil
+	}
+	return n
+}
+
+func (im *importer) add(t *store.ImportTarget, row []any) error {
+	im.bufs[t] = append(im.bufs[t], row)
+	if len(im.bufs[t]) >= im.p.BatchSize {
+		return im.flush(t)
+	}
+	return nil
+}
+
+func (im *importer) flush(t *store.ImportTarget) error {
+	if err := im.tx.CopyInsert(im.ctx, t, im.bufs[t]); err != nil {
+		return err
+	}
+	im.bufs[t] = im.bufs[t][:0]
+	if im.p.Progress != nil && t == store.TargetEkvvTeilnehmer {
+		im.p.Progress(im.counts)
+	}
+	return nil
+}
+
+func (im *importer) flushAll() error {
+	for _, t := range []*store.ImportTarget{store.TargetEkvvDozent, store.TargetEkvvFachzuordnung,
+		store.TargetEkvvUntergliederung, store.TargetEkvvTeilnehmer, store.TargetEkvvEinschreibung, store.TargetEkvvTermin} {
+		if err := im.flush(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (im *importer) dozent(se xml.StartElement) error {
+	e, err := im.simple(se, nil)
+	if err != nil {
+		return err
+	}
+	im.nDoz++
+	t := store.TargetEkvvDozent
+	row := make([]any, len(t.Columns))
+	row[t.Col("veranstaltung_id")] = im.id
+	row[t.Col("pos")] = int64(im.nDoz)
+	row[t.Col("dozent_id")] = nonEmpty(e.attr("id"))
+	for _, n := range []string{"anrede", "titel", "vorname", "nachname"} {
+		row[t.Col(n)] = nonEmpty(e.text[n])
+	}
+	return im.add(t, row)
+}
+
+func (im *importer) fachzuordnung(se xml.StartElement) error {
+	im.nFach++
+	pos := int64(im.nFach)
+	nUnter := 0
+	ut := store.TargetEkvvUntergliederung
+	e, err := im.simple(se, map[string]func(xml.StartElement) error{
+		"untergliederungen": func(xml.StartElement) error { return nil },
+		"untergliederung": func(u xml.StartElement) error {
+			ue, err := im.simple(u, nil)
+			if err != nil {
+				return err
+			}
+			nUnter++
+			row := make([]any, len(ut.Columns))
+			row[ut.Col("veranstaltung_id")] = im.id
+			row[ut.Col("fachzuordnung_pos")] = pos
+			row[ut.Col("pos")] = int64(nUnter)
+			row[ut.Col("untergliederung_id")] = nonEmpty(ue.attr("id"))
+			row[ut.Col("kuerzel")] = nonEmpty(ue.text["kuerzel"])
+			row[ut.Col("name")] = nonEmpty(ue.text["name"])
+			return im.add(ut, row)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	t := store.TargetEkvvFachzuordnung
+	row := make([]any, len(t.Columns))
+	row[t.Col("veranstaltung_id")] = im.id
+	row[t.Col("pos")] = pos
+	row[t.Col("fachzuordnung_id")] = nonEmpty(e.attr("id"))
+	row[t.Col("ekvv_studiengang_id")] = nonEmpty(e.attr("ekvvstudiengangid"))
+	row[t.Col("sos_fach_code")] = nonEmpty(e.attr("sosfachcode"))
+	row[t.Col("sos_abschluss_code")] = nonEmpty(e.attr("sosabschlusscode"))
+	row[t.Col("fuer_kern_hauptfach")] = e.attr("fuerkernhauptfach") == "ja"
+	row[t.Col("fuer_nebenfach")] = e.attr("fuernebenfach") == "ja"
+	row[t.Col("modell")] = nonEmpty(e.attr("modell"))
+	row[t.Col("studiengang_name")] = nonEmpty(e.text["ekvvstudiengangname"])
+	for _, n := range []string{"abschnitt", "status", "fachsemester", "leistung", "leistungspunkte", "kommentar"} {
+		row[t.Col(n)] = nonEmpty(e.text[n])
+	}
+	return im.add(t, row)
+}
+
+func (im *importer) teilnehmer(se xml.StartElement) error {
+	im.counts.Read++
+	line := im.d.Line()
+	im.nTeil++
+	pos := int64(im.nTeil)
+	var ein [][]any
+	et := store.TargetEkvvEinschreibung
+	e, err := im.simple(se, map[string]func(xml.StartElement) error{
+		"einschreibungen": func(xml.StartElement) error { return nil },
+		"einschreibung": func(s xml.StartElement) error {
+			ee, err := im.simple(s, nil)
+			if err != nil {
+				return err
+			}
+			if len(ein) >= 1000 {
+				return nil // more enrolments than anyone has: ignore the rest
+			}
+			row := make([]any, len(et.Columns))
+			row[et.Col("veranstaltung_id")] = im.id
+			row[et.Col("teilnehmer_pos")] = pos
+			row[et.Col("pos")] = int64(len(ein) + 1)
+			row[et.Col("semester")] = intOrNil(ee.attr("semester"))
+			row[et.Col("sos_fach_code")] = nonEmpty(ee.attr("sosfachcode"))
+			row[et.Col("sos_abschluss_code")] = nonEmpty(ee.attr("sosabschlusscode"))
+			row[et.Col("fuer_kern_hauptfach")] = ee.attr("fuerkernhauptfach") == "ja"
+			row[et.Col("fuer_nebenfach")] = ee.attr("fuernebenfach") == "ja"
+			row[et.Col("geoeffnet")] = jaNein(ee.attr("geoeffnet"))
+			row[et.Col("studiengang_name")] = nonEmpty(ee.text["sosstudiengangname"])
+			row[et.Col("fachsemester")] = intOrNil(ee.text["fachsemester"])
+			ein = append(ein, row)
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	mat, gast := e.attr("matrikelnummer"), e.attr("gastbenutzer")
+	key := ""
+	switch {
+	case mat != "":
+		key = "m:" + mat
+	case gast != "":
+		key = "g:" + gast
+	}
+	reject := func(reason string) error {
+		im.counts.Rejected++
+		return im.rej.Reject(batch.Record{Line: line, Names: RejectNames, Values: []string{im.id, key}}, reason)
+	}
+	if key == "" {
+		return reject("teilnehmer without matrikelnummer or gastbenutzer")
+	}
+	if im.seen[key] {
+		return reject("teilnehmer listed twice: " + key)
+	}
+	prio := int64(-1)
+	if s := e.attr("prioritaet"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 32)
+		if err != nil {
+			return reject(fmt.Sprintf("prioritaet %q is not a whole number", s))
+		}
+		if n < 0 {
+			n = -1 // no priority: the lowest
+		}
+		prio = n
+	}
+	im.seen[key] = true
+	t := store.TargetEkvvTeilnehmer
+	row := make([]any, len(t.Columns))
+	row[t.Col("veranstaltung_id")] = im.id
+	row[t.Col("pos")] = pos
+	row[t.Col("teilnehmer")] = key
+	row[t.Col("matrikelnummer")] = nonEmpty(mat)
+	row[t.Col("gastbenutzer")] = nonEmpty(gast)
+	status := e.attr("teilnahmestatus")
+	row[t.Col("teilnahmestatus")] = nonEmpty(status)
+	if w, ok := strings.CutPrefix(status, "wartet"); ok {
+		row[t.Col("warteposition")] = intOrNil(w)
+	}
+	row[t.Col("hat_geoeffnete_einschreibungen")] = jaNein(e.attr("hatgeoeffneteeinschreibungen"))
+	row[t.Col("eltern")] = jaNein(e.attr("eltern"))
+	row[t.Col("prioritaet")] = prio
+	for _, n := range []string{"anrede", "vornamen", "nachname"} {
+		row[t.Col(n)] = nonEmpty(e.text[n])
+	}
+	if err := im.add(t, row); err != nil {
+		return err
+	}
+	for _, r := range ein {
+		if err := im.add(et, r); err != nil {
+			return err
+		}
+	}
+	if !im.exists {
+		im.counts.Created++
+	} else {
+		im.counts.Updated++
+	}
+	return nil
+}
+
+func (im *importer) termin(se xml.StartElement) error {
+	e, err := im.simple(se, nil)
+	if err != nil {
+		return err
+	}
+	im.nTermin++
+	t := store.TargetEkvvTermin
+	row := make([]any, len(t.Columns))
+	row[t.Col("veranstaltung_id")] = im.id
+	row[t.Col("pos")] = int64(im.nTermin)
+	if d, err := batch.ParseDate(e.attr("datum")); err == nil {
+		row[t.Col("datum")] = d
+	}
+	row[t.Col("start_minuten")] = intOrNil(e.attr("startUhrzeitMinuten"))
+	row[t.Col("end_minuten")] = intOrNil(e.attr("endUhrzeitMinuten"))
+	row[t.Col("typ")] = nonEmpty(e.attr("typ"))
+	row[t.Col("ketten_id")] = nonEmpty(e.attr("kettenId"))
+	row[t.Col("uhrzeit")] = nonEmpty(e.text["uhrzeit"])
+	return im.add(t, row)
+}

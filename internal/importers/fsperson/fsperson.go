@@ -1,0 +1,345 @@
+// Package fsperson imports FS person XML, the format of Cerebrum's
+// FS-persons.dat: a root element holding fagperson, student and evu
+// records whose data are attributes, in the encoding the XML declaration
+// names (ISO-8859-1 in practice). Each record becomes an fs_person row
+// (person and role) with the address the rules of seed 002 choose, and EVU
+// students outside the course window are skipped.
+package fsperson
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"sestd/internal/importers/batch"
+	"sestd/internal/importers/charset"
+	"sestd/internal/importers/xmlx"
+	"sestd/internal/store"
+)
+
+// Limits bound the XML input.
+type Limits = xmlx.Limits
+
+// Config holds the EVU rule: a record with course dates is imported when
+// the course starts no later than Window from now and has not ended more
+// than Window ago.
+type Config struct {
+	Window time.Duration
+	Now    func() time.Time
+}
+
+// addressOrder is the precedence of address families per role: work
+// address for fagpersoner, semester address for students, job address for
+// EVU students, each falling back to the home address.
+var addressOrder = map[string][]string{
+	"fagperson": {"arbeide", "hjemsted", "hjem"},
+	"student":   {"semadr", "hjemsted", "hjem"},
+	"evu":       {"job", "hjem", "hjemsted"},
+}
+
+var addressFamilies = []string{"arbeide", "semadr", "job", "hjem", "hjemsted"}
+var addressParts = []string{"adrlin1", "adrlin2", "adrlin3", "postnr", "adresseland"}
+
+// Field indexes.
+const (
+	fFodselsdato = iota
+	fPersonnr
+	fFornavn
+	fEtternavn
+	fKjonn
+	fInstitusjonsnr
+	fFaknr
+	fInstituttnr
+	fGruppenr
+	fKursStart
+	fKursSlutt
+	fAddress // addressFamilies × addressParts follow
+)
+
+func fields() []batch.Field {
+	fs := []batch.Field{
+		{Name: "fodselsdato", Location: true, Doc: "date of birth DDMMYY"},
+		{Name: "personnr", Location: true, Doc: "personal number (5 digits)"},
+		{Name: "fornavn", Doc: "first name"},
+		{Name: "etternavn", Doc: "last name"},
+		{Name: "kjonn", Doc: "M or K (default: from personnr)"},
+		{Name: "institusjonsnr", Doc: "stedkode part 1"},
+		{Name: "faknr", Doc: "stedkode part 2"},
+		{Name: "instituttnr", Doc: "stedkode part 3"},
+		{Name: "gruppenr", Doc: "stedkode part 4"},
+		{Name: "kurs_start", Aliases: []string{"dato_kurs_start", "dato_fra", "startdato"}, Doc: "EVU course start"},
+		{Name: "kurs_slutt", Aliases: []string{"dato_kurs_slutt", "dato_til", "sluttdato"}, Doc: "EVU course end"},
+	}
+	for _, fam := range addressFamilies {
+		for _, part := range addressParts {
+			fs = append(fs, batch.Field{Name: part + "_" + fam, Doc: fam + " address"})
+		}
+	}
+	return fs
+}
+
+func digits(n int) func(string) (any, error) {
+	return func(s string) (any, error) {
+		if len(s) > n || len(s) == 0 {
+			return nil, fmt.Errorf("%q is not %d digits", s, n)
+		}
+		for _, r := range s {
+			if r < '0' || r > '9' {
+				return nil, fmt.Errorf("%q is not %d digits", s, n)
+			}
+		}
+		// FS drops leading zeros (fodselsdato 10136 is 010136).
+		return strings.Repeat("0", n-len(s)) + s, nil
+	}
+}
+
+// Spec returns the FS person kind.
+func Spec(cfg Config) *batch.Spec {
+	if cfg.Window <= 0 {
+		cfg.Window = 14 * 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	t := store.TargetFSPerson
+	return &batch.Spec{
+		Kind:    "fs_persons",
+		Fields:  fields(),
+		Targets: []*store.ImportTarget{t},
+		Convert: func(c *batch.Conv) []batch.Out {
+			rolle := c.Rec.Tag
+			order, ok := addressOrder[rolle]
+			if !ok {
+				c.Fail("unknown record <%s> (fagperson, student or evu)", rolle)
+				return nil
+			}
+			v := c.Row(t)
+			c.Put(v, t.Col("fodselsdato"), fFodselsdato, digits(6))
+			pnr := c.Put(v, t.Col("personnr"), fPersonnr, digits(5))
+			v.Set(t.Col("rolle"), rolle)
+			if c.Mode == store.ModeRemove {
+				return []batch.Out{{Values: v}}
+			}
+			c.Put(v, t.Col("fornavn"), fFornavn, batch.Text)
+			c.Put(v, t.Col("etternavn"), fEtternavn, batch.Text)
+			if c.Put(v, t.Col("kjonn"), fKjonn, batch.OneOf("M", "K")) == nil && !c.Has(fKjonn) {
+				if p, ok := pnr.(string); ok {
+					// The third digit of the personal number is odd for men.
+					if (p[2]-'0')%2 == 1 {
+						v.Set(t.Col("kjonn"), "M")
+					} else {
+						v.Set(t.Col("kjonn"), "K")
+					}
+				}
+			}
+			var sted []string
+			for _, f := range []int{fInstitusjonsnr, fFaknr, fInstituttnr, fGruppenr} {
+				if s, ok := c.Str(f); ok {
+					sted = append(sted, s)
+				}
+			}
+			if len(sted) > 0 {
+				v.Set(t.Col("stedkode"), strings.Join(sted, "-"))
+			}
+			start := c.Put(v, t.Col("kurs_start"), fKursStart, batch.Date)
+			slutt := c.Put(v, t.Col("kurs_slutt"), fKursSlutt, batch.Date)
+			if rolle == "evu" && !c.Failed() && !inWindow(start, slutt, cfg.Now(), cfg.Window) {
+				c.Skip("EVU course outside the window")
+				return nil
+			}
+			address(c, v, t, order)
+			return []batch.Out{{Values: v}}
+		},
+	}
+}
+
+// inWindow applies the EVU rule where course dates are given.
+func inWindow(start, slutt any, now time.Time, window time.Duration) bool {
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if s, ok := start.(time.Time); ok && s.After(day.Add(window)) {
+		return false
+	}
+	if e, ok := slutt.(time.Time); ok && e.Before(day.Add(-window)) {
+		return false
+	}
+	return true
+}
+
+// address stores the first address family in order that has any part.
+func address(c *batch.Conv, v *batch.Values, t *store.ImportTarget, order []string) {
+	for _, fam := range order {
+		fi := -1
+		for i, f := range addressFamilies {
+			if f == fam {
+				fi = i
+			}
+		}
+		vals := make([]string, len(addressParts))
+		found := false
+		for p := range addressParts {
+			if s, ok := c.Str(fAddress + fi*len(addressParts) + p); ok {
+				vals[p] = s
+				found = true
+			}
+		}
+		if !found {
+			continue
+		}
+		v.Set(t.Col("adresse_kilde"), fam)
+		for p, part := range addressParts {
+			if vals[p] == "" {
+				v.Set(t.Col(part), nil)
+			} else {
+				v.Set(t.Col(part), vals[p])
+			}
+		}
+		return
+	}
+	v.Set(t.Col("adresse_kilde"), nil)
+	for _, part := range addressParts {
+		v.Set(t.Col(part), nil)
+	}
+}
+
+// Source yields one record per child element of the document's root.
+type Source struct {
+	d *xmlx.Decoder
+}
+
+// NewSource reads FS person XML from r (encoding Auto: as declared).
+func NewSource(r io.Reader, encoding string, lim Limits) (*Source, error) {
+	d, err := xmlx.NewDecoder(r, encoding, lim)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{d: d}, nil
+}
+
+// Encoding returns the document's encoding (known after the first record).
+func (s *Source) Encoding() string { return s.d.Encoding() }
+
+// FixedNames implements batch.Source: attributes vary per record.
+func (s *Source) FixedNames() bool { return false }
+
+// Next implements batch.Source.
+func (s *Source) Next() (batch.Record, error) {
+	for {
+		line := s.d.Line()
+		tok, err := s.d.Token()
+		if err != nil {
+			return batch.Record{}, err
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || s.d.Depth() != 2 {
+			continue
+		}
+		rec := batch.Record{Line: line, Tag: se.Name.Local}
+		for _, a := range se.Attr {
+			rec.Names = append(rec.Names, a.Name.Local)
+			rec.Values = append(rec.Values, a.Value)
+		}
+		return rec, nil
+	}
+}
+
+// Rejects writes rejected records as an FS person XML document: each
+// element as it came, with line and error attributes added (earlier ones
+// dropped), in the source's encoding; importable again once fixed.
+type Rejects struct {
+	path     string
+	encoding func() string
+	f        *os.File
+	w        io.Writer
+}
+
+// NewRejects prepares a rejects file at path; encoding is asked for when
+// the first record is rejected.
+func NewRejects(path string, encoding func() string) *Rejects {
+	return &Rejects{path: path, encoding: encoding}
+}
+
+// Reject implements batch.Rejecter.
+func (r *Rejects) Reject(rec batch.Record, reason string) error {
+	if r.f == nil {
+		f, err := batch.CreatePrivate(r.path + ".part")
+		if err != nil {
+			return fmt.Errorf("creating rejects file: %w", err)
+		}
+		enc := r.encoding()
+		w, err := charset.NewWriter(f, enc, false)
+		if err != nil {
+			_ = f.Close()
+			return fmt.Errorf("creating rejects file: %w", err)
+		}
+		r.f, r.w = f, w
+		if _, err := fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"%s\"?>\n<data>\n", xmlx.Label(enc)); err != nil {
+			return err
+		}
+	}
+	tag := rec.Tag
+	if tag == "" || !isName(tag) {
+		tag = "record"
+	}
+	var b strings.Builder
+	b.WriteString("<" + tag)
+	for i, n := range rec.Names {
+		if strings.EqualFold(n, "line") || strings.EqualFold(n, "error") || !isName(n) || i >= len(rec.Values) {
+			continue
+		}
+		b.WriteString(" " + n + "=\"")
+		_ = xml.EscapeText(&b, []byte(rec.Values[i]))
+		b.WriteString("\"")
+	}
+	b.WriteString(` line="` + strconv.FormatInt(rec.Line, 10) + `" error="`)
+	_ = xml.EscapeText(&b, []byte(reason))
+	b.WriteString("\"/>\n")
+	_, err := io.WriteString(r.w, b.String())
+	return err
+}
+
+func isName(s string) bool {
+	for i, r := range s {
+		ok := r == '_' || r == '-' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Close implements batch.Rejecter.
+func (r *Rejects) Close() (string, error) {
+	if r.f == nil {
+		return "", nil
+	}
+	_, err := io.WriteString(r.w, "</data>\n")
+	if c, ok := r.w.(io.Closer); ok && err == nil {
+		err = c.Close()
+	}
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(r.path+".part", r.path)
+	}
+	if err != nil {
+		_ = os.Remove(r.path + ".part")
+		return "", fmt.Errorf("writing rejects file: %w", err)
+	}
+	return r.path, nil
+}
+
+// Abort implements batch.Rejecter.
+func (r *Rejects) Abort() {
+	if r.f != nil {
+		_ = r.f.Close()
+		_ = os.Remove(r.path + ".part")
+	}
+}
+
+var _ batch.Rejecter = (*Rejects)(nil)
+var _ batch.Source = (*Source)(nil)

@@ -1,0 +1,403 @@
+package importers
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"sestd/internal/importers/batch"
+	"sestd/internal/importers/charset"
+	"sestd/internal/importers/ekvv"
+	"sestd/internal/importers/fsperson"
+	"sestd/internal/importers/ranking"
+	"sestd/internal/importers/sbeat"
+	"sestd/internal/importers/uniapp"
+	"sestd/internal/store"
+)
+
+// ErrPermanent is wrapped by every error that retrying cannot fix: an
+// unknown kind, mode or encoding, a missing or unreadable file, bytes that
+// do not decode, a header without a required column, XML that is not
+// well-formed, too deeply nested or has a huge token. A job should cancel,
+// not retry, on it. Other errors (database, disk) are transient.
+var ErrPermanent = batch.ErrPermanent
+
+// Mappings translate S-BEAT's deprecated columns (ABSCHL, HZBART) and STG
+// codes.
+type Mappings = sbeat.Mappings
+
+// LoadMappings reads an S-BEAT mappings file laid over the shipped
+// defaults; "" returns the defaults.
+func LoadMappings(path string) (*Mappings, error) { return sbeat.LoadMappings(path) }
+
+// StatusRule says whether the university may set a Bearbeitungsstatus and
+// leave it (Sestco's uni_in, uni_out).
+type StatusRule = uniapp.StatusRule
+
+// Options configure one import. The zero value of each field means its
+// default.
+type Options struct {
+	// Kind of the file; required (see DetectKind).
+	Kind Kind
+	// Mode: create (default), update, remove or upsert.
+	Mode Mode
+	// Encoding: auto (default: BOM, else valid UTF-8, else windows-1252),
+	// utf8, windows-1252, cp437, ascii or latin_1. XML kinds use the
+	// document's declaration unless an encoding is given here.
+	Encoding string
+	// Force imports a file again although the same bytes were imported
+	// with the same kind and mode before.
+	Force bool
+	// FileName is recorded in import_runs and names the rejects file
+	// (default: the base name of the path).
+	FileName string
+	// RejectsDir receives the rejects file (default: the file's
+	// directory). Created 0700 when missing.
+	RejectsDir string
+	// BatchSize is the rows written per COPY-and-merge (default 5000).
+	BatchSize int
+	// AllowedAbschlussarten restricts S-BEAT courses of study; empty
+	// allows all.
+	AllowedAbschlussarten []string
+	// Mappings for S-BEAT's deprecated columns; nil: shipped defaults.
+	Mappings *Mappings
+	// Bearbeitungsstatus overrides the university's status rules per
+	// status (uni_bewerbungen).
+	Bearbeitungsstatus map[string]StatusRule
+	// Verfahren is the eKVV allocation procedure the courses belong to
+	// (default: the course's semester id).
+	Verfahren string
+	// EVUWindow is the FS person EVU rule's window (default 14 days): an
+	// EVU student with course dates is imported when the course starts
+	// within the window or ended less than the window ago.
+	EVUWindow time.Duration
+	// Now is the clock for the EVU rule (default time.Now).
+	Now func() time.Time
+	// Location is the zone of timestamps without one (default
+	// Europe/Berlin, UTC when the zone database is missing).
+	Location *time.Location
+	// MaxXMLDepth and MaxXMLTokenBytes bound XML input (defaults 64 and
+	// 1 MiB); beyond them the file is refused.
+	MaxXMLDepth      int
+	MaxXMLTokenBytes int
+}
+
+// Progress is reported after every batch.
+type Progress struct {
+	RunID    int64 `json:"run_id"`
+	Kind     Kind  `json:"kind"`
+	Read     int64 `json:"read"`
+	Created  int64 `json:"created"`
+	Updated  int64 `json:"updated"`
+	Removed  int64 `json:"removed"`
+	Rejected int64 `json:"rejected"`
+	Skipped  int64 `json:"skipped"`
+}
+
+// Summary is the outcome of an import, as recorded in import_runs.
+type Summary struct {
+	RunID    int64  `json:"run_id"`
+	Kind     Kind   `json:"kind"`
+	Mode     Mode   `json:"mode"`
+	File     string `json:"file"`
+	SHA256   string `json:"sha256"`
+	Encoding string `json:"encoding"`
+	// Read counts data records (CSV lines after the header, XML records).
+	Read     int64         `json:"read"`
+	Created  int64         `json:"created"`
+	Updated  int64         `json:"updated"`
+	Removed  int64         `json:"removed"`
+	Rejected int64         `json:"rejected"`
+	Skipped  int64         `json:"skipped"`
+	Duration time.Duration `json:"duration"`
+	// Status: succeeded, partial (some rows rejected) or failed.
+	Status string `json:"status"`
+	// RejectsFile is the path of the rejects file, "" when none.
+	RejectsFile string `json:"rejects_file,omitempty"`
+	// AlreadyImported: the same file was imported before with this kind
+	// and mode (run RunID); nothing was done.
+	AlreadyImported bool `json:"already_imported,omitempty"`
+}
+
+func (o Options) withDefaults(path string) (Options, error) {
+	if o.Kind == "" {
+		return o, fmt.Errorf("%w: no kind given for %s", ErrPermanent, filepath.Base(path))
+	}
+	k, err := ParseKind(string(o.Kind))
+	if err != nil {
+		return o, err
+	}
+	o.Kind = k
+	if o.Mode, err = ParseMode(string(o.Mode)); err != nil {
+		return o, err
+	}
+	if o.Encoding, err = charset.Normalize(o.Encoding); err != nil {
+		return o, fmt.Errorf("%w: %v", ErrPermanent, err)
+	}
+	if o.FileName == "" {
+		o.FileName = filepath.Base(path)
+	}
+	if o.RejectsDir == "" {
+		o.RejectsDir = filepath.Dir(path)
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 5000
+	}
+	if o.EVUWindow <= 0 {
+		o.EVUWindow = 14 * 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Location == nil {
+		if loc, err := time.LoadLocation("Europe/Berlin"); err == nil {
+			o.Location = loc
+		} else {
+			o.Location = time.UTC
+		}
+	}
+	if o.MaxXMLDepth <= 0 {
+		o.MaxXMLDepth = 64
+	}
+	if o.MaxXMLTokenBytes <= 0 {
+		o.MaxXMLTokenBytes = 1 << 20
+	}
+	return o, nil
+}
+
+// specFor returns the batch spec of a record-oriented kind.
+func specFor(k Kind, o Options) (*batch.Spec, error) {
+	cfg := sbeat.Config{Mappings: o.Mappings, AllowedAbschlussarten: o.AllowedAbschlussarten}
+	switch k {
+	case KindSbeatStudents:
+		return sbeat.Students(cfg), nil
+	case KindSbeatExams:
+		return sbeat.Exams(cfg), nil
+	case KindSbeatIdentities:
+		return sbeat.Identities(cfg), nil
+	case KindSbeatCourses:
+		return sbeat.Courses(cfg), nil
+	case KindSbeatApplicants:
+		return sbeat.Applicants(cfg), nil
+	case KindRanking:
+		return ranking.Spec(), nil
+	case KindUniBewerbungen:
+		rules := uniapp.DefaultStatusRules()
+		maps.Copy(rules, o.Bearbeitungsstatus)
+		return uniapp.Applications(rules, o.Location), nil
+	case KindUniBewerberAuth:
+		return uniapp.Authorisations(), nil
+	case KindFSPersons:
+		return fsperson.Spec(fsperson.Config{Window: o.EVUWindow, Now: o.Now}), nil
+	}
+	return nil, fmt.Errorf("%w: kind %s has no record spec", ErrPermanent, k)
+}
+
+// rejectsPath names the rejects file: <dir>/<name>.rejects<ext>, or with
+// the run id when that exists already.
+func rejectsPath(dir, fileName string, runID int64) string {
+	ext := filepath.Ext(fileName)
+	base := strings.TrimSuffix(filepath.Base(fileName), ext)
+	p := filepath.Join(dir, base+".rejects"+ext)
+	if _, err := os.Stat(p); err == nil {
+		p = filepath.Join(dir, fmt.Sprintf("%s.rejects-%d%s", base, runID, ext))
+	}
+	return p
+}
+
+// Import imports the file at path into the database in one transaction:
+// all of its valid rows or nothing. It records the run in import_runs
+// (status running, then succeeded, partial or failed), writes rejected
+// rows with their line and reason to a rejects file, calls progress (if
+// not nil) after every batch, and returns the summary. A file whose bytes
+// were imported before with the same kind and mode returns a Summary with
+// AlreadyImported set and nil error, unless opts.Force. Errors wrap
+// ErrPermanent when the file is at fault; others are transient. Import
+// returns when ctx is cancelled (the transaction is rolled back).
+func Import(ctx context.Context, st *store.Store, path string, opts Options, log *zap.Logger, progress func(Progress)) (Summary, error) {
+	start := time.Now()
+	if log == nil {
+		log = zap.NewNop()
+	}
+	o, err := opts.withDefaults(path)
+	sum := Summary{Kind: o.Kind, Mode: o.Mode, File: o.FileName, Encoding: o.Encoding}
+	if err != nil {
+		return sum, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return sum, fmt.Errorf("%w: opening %s: %v", ErrPermanent, path, err)
+	}
+	defer f.Close()
+
+	// First pass: hash and sniff the encoding.
+	h := sha256.New()
+	sniff := &charset.Sniffer{}
+	if _, err := io.Copy(io.MultiWriter(h, sniff), f); err != nil {
+		return sum, fmt.Errorf("reading %s: %w", path, err)
+	}
+	sum.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return sum, fmt.Errorf("rewinding %s: %w", path, err)
+	}
+
+	tx, err := st.ImportBegin(ctx, 0, string(o.Kind))
+	if err != nil {
+		return sum, err
+	}
+	defer tx.Rollback(ctx)
+	if !o.Force {
+		prev, err := tx.ImportFindDone(ctx, sum.SHA256, string(o.Kind), string(o.Mode))
+		if err == nil {
+			log.Info("import skipped: file imported before", zap.String("file", o.FileName),
+				zap.String("kind", string(o.Kind)), zap.Int64("import_run_id", prev.ID))
+			return Summary{RunID: prev.ID, Kind: o.Kind, Mode: o.Mode, File: o.FileName, SHA256: sum.SHA256,
+				Encoding: prev.Encoding, Status: prev.Status, RejectsFile: prev.RejectsPath, AlreadyImported: true,
+				Duration: time.Since(start)}, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return sum, err
+		}
+	}
+	runID, err := st.ImportRunStart(ctx, store.ImportRun{Kind: string(o.Kind), Mode: string(o.Mode),
+		FileName: o.FileName, SHA256: sum.SHA256, Encoding: o.Encoding, Forced: o.Force})
+	if err != nil {
+		return sum, err
+	}
+	tx.SetRunID(runID)
+	sum.RunID = runID
+	log = log.With(zap.Int64("import_run_id", runID), zap.String("kind", string(o.Kind)), zap.String("file", o.FileName))
+
+	var prog func(batch.Counts)
+	if progress != nil {
+		prog = func(c batch.Counts) {
+			progress(Progress{RunID: runID, Kind: o.Kind, Read: c.Read, Created: c.Created, Updated: c.Updated,
+				Removed: c.Removed, Rejected: c.Rejected, Skipped: c.Skipped})
+		}
+	}
+	counts, rejects, enc, err := runKind(ctx, tx, f, sniff, o, rejectsPath(o.RejectsDir, o.FileName, runID), prog)
+	if err == nil {
+		if err = tx.Commit(ctx); err != nil && rejects != "" {
+			_ = os.Remove(rejects)
+			rejects = ""
+		}
+	} else if rejects != "" {
+		_ = os.Remove(rejects)
+		rejects = ""
+	}
+	sum.Encoding = enc
+	sum.Read, sum.Created, sum.Updated, sum.Removed, sum.Rejected, sum.Skipped =
+		counts.Read, counts.Created, counts.Updated, counts.Removed, counts.Rejected, counts.Skipped
+	sum.RejectsFile = rejects
+	sum.Duration = time.Since(start)
+	switch {
+	case err != nil:
+		sum.Status = store.ImportFailed
+	case sum.Rejected > 0:
+		sum.Status = store.ImportPartial
+	default:
+		sum.Status = store.ImportSucceeded
+	}
+	run := store.ImportRun{ID: runID, Status: sum.Status, Encoding: sum.Encoding, Read: sum.Read,
+		Created: sum.Created, Updated: sum.Updated, Removed: sum.Removed, Rejected: sum.Rejected,
+		Skipped: sum.Skipped, RejectsPath: sum.RejectsFile, Duration: sum.Duration}
+	if err != nil {
+		run.Error = err.Error()
+	}
+	// Record the outcome even when ctx was cancelled.
+	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if ferr := st.ImportRunFinish(finishCtx, run); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil {
+		log.Warn("import failed", zap.Error(err), zap.Int64("read", sum.Read))
+		return sum, fmt.Errorf("importing %s as %s: %w", o.FileName, o.Kind, err)
+	}
+	log.Info("import done", zap.String("status", sum.Status), zap.Int64("read", sum.Read),
+		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("removed", sum.Removed),
+		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.Duration("duration", sum.Duration))
+	return sum, nil
+}
+
+// runKind streams the file through the kind's importer. It returns the
+// counts, the rejects file (written, "" when none), and the encoding used.
+func runKind(ctx context.Context, tx *store.ImportTx, f *os.File, sniff *charset.Sniffer, o Options, rejPath string, prog func(batch.Counts)) (batch.Counts, string, string, error) {
+	params := batch.Params{Mode: o.Mode, BatchSize: o.BatchSize, Loc: o.Location, Progress: prog}
+	limits := fsperson.Limits{MaxDepth: o.MaxXMLDepth, MaxTokenBytes: o.MaxXMLTokenBytes}
+	switch o.Kind {
+	case KindEkvv:
+		rej := batch.NewCSVRejects(rejPath+".csv", charset.UTF8, false, ';', ekvv.RejectNames)
+		counts, enc, err := ekvv.Run(ctx, tx, f, ekvv.Config{Encoding: o.Encoding, Verfahren: o.Verfahren, Limits: limits}, rej, params)
+		if err != nil {
+			rej.Abort()
+			return counts, "", enc, err
+		}
+		p, err := rej.Close()
+		return counts, p, enc, err
+	case KindFSPersons:
+		spec, err := specFor(o.Kind, o)
+		if err != nil {
+			return batch.Counts{}, "", o.Encoding, err
+		}
+		src, err := fsperson.NewSource(f, o.Encoding, limits)
+		if err != nil {
+			return batch.Counts{}, "", o.Encoding, err
+		}
+		rej := fsperson.NewRejects(rejPath, src.Encoding)
+		counts, err := batch.Run(ctx, tx, spec, src, rej, params)
+		enc := src.Encoding()
+		if err != nil {
+			rej.Abort()
+			return counts, "", enc, err
+		}
+		p, err := rej.Close()
+		return counts, p, enc, err
+	}
+	spec, err := specFor(o.Kind, o)
+	if err != nil {
+		return batch.Counts{}, "", o.Encoding, err
+	}
+	enc := o.Encoding
+	if enc == charset.Auto {
+		enc = sniff.Encoding()
+	}
+	dec, err := charset.NewReader(f, enc)
+	if err != nil {
+		return batch.Counts{}, "", enc, fmt.Errorf("%w: %v", ErrPermanent, err)
+	}
+	src, err := batch.NewCSVSource(&permanentReader{r: dec})
+	if err != nil {
+		return batch.Counts{}, "", enc, err
+	}
+	rej := batch.NewCSVRejects(rejPath, enc, sniff.BOM(), src.Comma(), src.Header())
+	counts, err := batch.Run(ctx, tx, spec, src, rej, params)
+	if err != nil {
+		rej.Abort()
+		return counts, "", enc, err
+	}
+	p, err := rej.Close()
+	return counts, p, enc, err
+}
+
+// permanentReader marks decoding errors (bytes invalid in the encoding) as
+// the file's fault.
+type permanentReader struct{ r io.Reader }
+
+func (p *permanentReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = fmt.Errorf("%w: decoding: %v", ErrPermanent, err)
+	}
+	return n, err
+}

@@ -1,0 +1,303 @@
+// Package uniapp declares the kinds that stage the university's own data
+// for the outbound sync: applications (uni_bewerbung with
+// uni_teilfachbewerbung, after Sestco's new_bewerbung_einfach /
+// new_bewerbung_mehrfach / new_bewerbung_teilfach) and applicant
+// authorisations (uni_bewerber_auth: Bewerber-ID and BAN).
+package uniapp
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"sestd/internal/importers/batch"
+	"sestd/internal/store"
+)
+
+// StatusRule says whether the university may set a Bearbeitungsstatus
+// (UniIn) and change a Bewerbung away from it (UniOut); Sestco's uni_in
+// and uni_out.
+type StatusRule struct {
+	UniIn  bool
+	UniOut bool
+}
+
+// DefaultStatusRules is the university's part of Sestco's
+// bearbeitungsstatus table as sestd ships it; configuration overrides it
+// per status. Withdrawals, offers and acceptances happen only at the
+// Servicestelle.
+func DefaultStatusRules() map[string]StatusRule {
+	return map[string]StatusRule{
+		"in_Vorbereitung":             {UniIn: true, UniOut: true},
+		"eingegangen":                 {UniIn: true, UniOut: true},
+		"gueltig":                     {UniIn: true, UniOut: true},
+		"ausgeschlossen":              {UniIn: true, UniOut: true},
+		"zurueckgezogen":              {UniIn: false, UniOut: true},
+		"Zulassungsangebot_liegt_vor": {UniIn: false, UniOut: false},
+		"zugelassen":                  {UniIn: false, UniOut: true},
+		"eingeschrieben":              {UniIn: true, UniOut: false},
+		"nicht_eingeschrieben":        {UniIn: true, UniOut: false},
+		"Frist_ueberschritten":        {UniIn: false, UniOut: false},
+	}
+}
+
+// Transitions lists every allowed change: from a status the university
+// may leave to one it may set.
+func Transitions(rules map[string]StatusRule) []store.Transition {
+	var names []string
+	for n := range rules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := []store.Transition{}
+	for _, from := range names {
+		if !rules[from].UniOut {
+			continue
+		}
+		for _, to := range names {
+			if rules[to].UniIn {
+				out = append(out, store.Transition{From: from, To: to})
+			}
+		}
+	}
+	return out
+}
+
+// Field indexes of the applications file.
+const (
+	fID = iota
+	fTyp
+	fBewerber
+	fBAN
+	fStudiengang
+	fAbschluss
+	fStudienfach
+	fFachkennzeichen
+	fEingang
+	fStatus
+	fAktivitaet
+	fPapierantrag
+	fAnmerkung
+	fSonderantrag
+	fVersion
+	fHauptfach
+	fErsatzfach
+	fErsatzAkzeptabel
+	fFachwechsel
+)
+
+// Applications is the university applications kind. Each row is one of:
+//
+//   - typ einfach: a Bewerbung for one Einfachstudienangebot
+//     (studiengang_schluessel required; abschluss_, studienfach_ and
+//     fachkennzeichen_schluessel are taken from it when not given);
+//   - typ mehrfach: the head of a Mehrfachstudienangebotsbewerbung
+//     (abschluss_schluessel required);
+//   - typ teilfach: one Teilfachbewerbung of the mehrfach head with the
+//     same hs_bewerbung_id (studiengang_schluessel required; the head
+//     must exist or come earlier in the file).
+//
+// A Bewerbung is located by hs_bewerbung_id, a Teilfachbewerbung by
+// hs_bewerbung_id and studiengang_schluessel. bearbeitungsstatus must be
+// one the university may set, and may change only by rules (nil: the
+// defaults).
+func Applications(rules map[string]StatusRule, loc *time.Location) *batch.Spec {
+	if rules == nil {
+		rules = DefaultStatusRules()
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	head := store.TargetUniBewerbung
+	teil := store.TargetUniTeilfachbewerbung
+	status := func(s string) (any, error) {
+		for name, r := range rules {
+			if strings.EqualFold(name, s) {
+				if !r.UniIn {
+					return nil, fmt.Errorf("%s is set by the Servicestelle only", name)
+				}
+				return name, nil
+			}
+		}
+		return nil, fmt.Errorf("%q is not a known Bearbeitungsstatus", s)
+	}
+	ts := func(s string) (any, error) {
+		t, err := batch.ParseTimestamp(s, loc)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	return &batch.Spec{
+		Kind: "uni_bewerbungen",
+		Fields: []batch.Field{
+			{Name: "HS_BEWERBUNG_ID", Location: true, Doc: "the university's application number"},
+			{Name: "TYP", Required: true, Doc: "einfach, mehrfach or teilfach"},
+			{Name: "BEWERBER_ID", Aliases: []string{"BEWERBERID"}, Doc: "Bewerber-ID (einfach, mehrfach)"},
+			{Name: "BEWERBER_BAN", Aliases: []string{"BAN"}, Doc: "the applicant's BAN"},
+			{Name: "STUDIENGANG_SCHLUESSEL", Doc: "atomic key <abschluss>-<fach>[-<fkz>] (einfach, teilfach)"},
+			{Name: "ABSCHLUSS_SCHLUESSEL", Doc: "Abschluss key (mehrfach; else from studiengang_schluessel)"},
+			{Name: "STUDIENFACH_SCHLUESSEL", Doc: "Studienfach key (else from studiengang_schluessel)"},
+			{Name: "FACHKENNZEICHEN_SCHLUESSEL", Doc: "Fachkennzeichen key (optional)"},
+			{Name: "EINGANGSZEITPUNKT", Doc: "when the application arrived"},
+			{Name: "BEARBEITUNGSSTATUS", Doc: "e.g. eingegangen, gueltig, ausgeschlossen"},
+			{Name: "AKTIVITAETSSTATUS", Doc: "e.g. aktiv"},
+			{Name: "PAPIERANTRAGSTATUS", Doc: "status of a paper application"},
+			{Name: "STATUSANMERKUNG", Doc: "remark on the status"},
+			{Name: "SONDERANTRAGSENTSCHEIDUNG", Doc: "decision on special applications"},
+			{Name: "VERSION_SEST", Aliases: []string{"VERSION"}, Doc: "Servicestelle version (for changes)"},
+			{Name: "HAUPTFACH", Doc: "studiengang_schluessel of the Hauptfach (teilfach)"},
+			{Name: "ERSATZFACH", Doc: "studiengang_schluessel of the Ersatzfach (teilfach)"},
+			{Name: "IST_ERSATZFACH_AKZEPTABEL", Doc: "J/N (teilfach)"},
+			{Name: "IST_FACHWECHSEL", Doc: "J/N (teilfach)"},
+		},
+		Targets:     []*store.ImportTarget{head, teil},
+		Transitions: Transitions(rules),
+		Convert: func(c *batch.Conv) []batch.Out {
+			typ, _ := c.Str(fTyp)
+			typ = strings.ToLower(typ)
+			switch typ {
+			case "einfach", "mehrfach", "teilfach":
+			case "":
+				c.Fail("TYP is required")
+				return nil
+			default:
+				c.Fail("TYP %q is not einfach, mehrfach or teilfach", typ)
+				return nil
+			}
+			creating := c.Mode == store.ModeCreate || c.Mode == store.ModeUpsert
+			need := func(f int, name string) {
+				if _, ok := c.Str(f); !ok && (creating || !c.Ignored(f) && c.Has(f)) {
+					c.Fail("%s is required for typ %s", name, typ)
+				}
+			}
+			if typ == "teilfach" {
+				v := c.Row(teil)
+				c.Put(v, teil.Col("hs_bewerbung_id"), fID, batch.Text)
+				need(fStudiengang, "STUDIENGANG_SCHLUESSEL")
+				sg, ok := c.Put(v, teil.Col("studiengang_schluessel"), fStudiengang, batch.Text).(string)
+				if !ok {
+					c.Fail("STUDIENGANG_SCHLUESSEL is required for typ teilfach")
+				}
+				if c.Mode == store.ModeRemove || c.Failed() {
+					return []batch.Out{{Values: v}}
+				}
+				keyParts(c, v, teil, sg)
+				c.Put(v, teil.Col("hauptfach_schluessel"), fHauptfach, batch.Text)
+				c.Put(v, teil.Col("ersatzfach_schluessel"), fErsatzfach, batch.Text)
+				for _, p := range []struct {
+					f   int
+					col string
+				}{{fErsatzAkzeptabel, "ist_ersatzfach_akzeptabel"}, {fFachwechsel, "ist_fachwechsel"}} {
+					if c.Put(v, teil.Col(p.col), p.f, batch.Bool) == nil {
+						if _, ok := c.Str(p.f); !ok && (creating || c.Has(p.f) && !c.Ignored(p.f)) {
+							v.Set(teil.Col(p.col), false)
+						}
+					}
+				}
+				c.Put(v, teil.Col("bearbeitungsstatus"), fStatus, status)
+				c.Put(v, teil.Col("aktivitaetsstatus"), fAktivitaet, batch.Text)
+				c.Put(v, teil.Col("statusanmerkung"), fAnmerkung, batch.Text)
+				c.Put(v, teil.Col("sonderantragsentscheidung"), fSonderantrag, batch.Text)
+				c.Put(v, teil.Col("version_sest"), fVersion, batch.Int)
+				return []batch.Out{{Values: v}}
+			}
+			v := c.Row(head)
+			c.Put(v, head.Col("hs_bewerbung_id"), fID, batch.Text)
+			if c.Mode == store.ModeRemove {
+				return []batch.Out{{Values: v}}
+			}
+			v.Set(head.Col("typ"), typ)
+			need(fBewerber, "BEWERBER_ID")
+			need(fEingang, "EINGANGSZEITPUNKT")
+			need(fStatus, "BEARBEITUNGSSTATUS")
+			c.Put(v, head.Col("bewerber_id"), fBewerber, batch.Text)
+			c.Put(v, head.Col("bewerber_ban"), fBAN, batch.Text)
+			if typ == "einfach" {
+				need(fStudiengang, "STUDIENGANG_SCHLUESSEL")
+				if sg, ok := c.Put(v, head.Col("studiengang_schluessel"), fStudiengang, batch.Text).(string); ok {
+					keyParts(c, v, head, sg)
+				}
+			} else {
+				if _, ok := c.Str(fStudiengang); ok {
+					c.Fail("STUDIENGANG_SCHLUESSEL belongs on the teilfach rows of a mehrfach Bewerbung")
+				}
+				v.Set(head.Col("studiengang_schluessel"), nil)
+				need(fAbschluss, "ABSCHLUSS_SCHLUESSEL")
+				c.Put(v, head.Col("abschluss_schluessel"), fAbschluss, batch.Text)
+				v.Set(head.Col("studienfach_schluessel"), nil)
+				v.Set(head.Col("fachkennzeichen_schluessel"), nil)
+			}
+			c.Put(v, head.Col("eingangszeitpunkt"), fEingang, ts)
+			c.Put(v, head.Col("bearbeitungsstatus"), fStatus, status)
+			c.Put(v, head.Col("aktivitaetsstatus"), fAktivitaet, batch.Text)
+			c.Put(v, head.Col("papierantragstatus"), fPapierantrag, batch.Text)
+			c.Put(v, head.Col("statusanmerkung"), fAnmerkung, batch.Text)
+			c.Put(v, head.Col("sonderantragsentscheidung"), fSonderantrag, batch.Text)
+			c.Put(v, head.Col("version_sest"), fVersion, batch.Int)
+			return []batch.Out{{Values: v}}
+		},
+	}
+}
+
+// keyParts fills abschluss_, studienfach_ and fachkennzeichen_schluessel
+// from the atomic studiengang_schluessel <abschluss>-<fach>[-<fkz>]; given
+// parts must agree with it.
+func keyParts(c *batch.Conv, v *batch.Values, t *store.ImportTarget, sg string) {
+	parts := strings.Split(sg, "-")
+	if len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
+		c.Fail("STUDIENGANG_SCHLUESSEL %q is not <abschluss>-<fach>[-<fkz>]", sg)
+		return
+	}
+	for i, p := range []struct {
+		f    int
+		col  string
+		name string
+	}{{fAbschluss, "abschluss_schluessel", "ABSCHLUSS_SCHLUESSEL"}, {fStudienfach, "studienfach_schluessel", "STUDIENFACH_SCHLUESSEL"}, {fFachkennzeichen, "fachkennzeichen_schluessel", "FACHKENNZEICHEN_SCHLUESSEL"}} {
+		want := ""
+		if i < len(parts) {
+			want = parts[i]
+		}
+		if got, ok := c.Str(p.f); ok && got != want {
+			c.Fail("%s %s does not match STUDIENGANG_SCHLUESSEL %s", p.name, got, sg)
+			return
+		}
+		if want == "" {
+			v.Set(t.Col(p.col), nil)
+		} else {
+			v.Set(t.Col(p.col), want)
+		}
+	}
+}
+
+// Authorisations is the applicant authorisations kind: bewerber_id;ban,
+// located by bewerber_id (table uni_bewerber_auth).
+func Authorisations() *batch.Spec {
+	t := store.TargetUniBewerberAuth
+	return &batch.Spec{
+		Kind: "uni_bewerber_auth",
+		Fields: []batch.Field{
+			{Name: "BEWERBER_ID", Aliases: []string{"BEWERBERID"}, Location: true, Doc: "Bewerber-ID"},
+			{Name: "BAN", Aliases: []string{"BEWERBER_BAN"}, Required: true, Doc: "the applicant's BAN"},
+		},
+		Targets: []*store.ImportTarget{t},
+		Convert: func(c *batch.Conv) []batch.Out {
+			v := c.Row(t)
+			c.Put(v, t.Col("bewerber_id"), 0, batch.Text)
+			if c.Mode != store.ModeRemove {
+				c.Put(v, t.Col("ban"), 1, ban)
+			}
+			return []batch.Out{{Values: v}}
+		},
+	}
+}
+
+func ban(s string) (any, error) {
+	if strings.ContainsAny(s, " \t") {
+		return nil, errors.New("a BAN has no spaces")
+	}
+	return s, nil
+}
