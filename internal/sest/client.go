@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tiaguinho/gosoap"
@@ -33,12 +32,13 @@ type Client struct {
 	metrics *Metrics
 	base    *url.URL
 	rt      http.RoundTripper
-	pools   map[string]*sync.Pool // service -> *conn
+	conns   map[string]chan *conn // service -> idle conns (a bounded free list)
 }
 
 // conn is one gosoap client with its own round tripper state. gosoap's
 // Client takes no context and keeps its http.Client in a field, so each
-// call checks a conn out of a pool and hands its context to the round
+// call checks a conn out of a free list (creating one when none is idle;
+// that parses the embedded WSDL once) and hands its context to the round
 // tripper through the conn's callState.
 type conn struct {
 	soap  *gosoap.Client
@@ -103,9 +103,9 @@ func New(cfg Config, log *zap.Logger, m *Metrics) (*Client, error) {
 			zap.String("base_url", cfg.BaseURL))
 	}
 	tr.TLSClientConfig = tlsCfg
-	c := &Client{cfg: cfg, log: log, metrics: m, base: base, rt: tr, pools: map[string]*sync.Pool{}}
+	c := &Client{cfg: cfg, log: log, metrics: m, base: base, rt: tr, conns: map[string]chan *conn{}}
 	for _, svc := range Services() {
-		c.pools[svc] = &sync.Pool{New: func() any { return c.newConn(svc) }}
+		c.conns[svc] = make(chan *conn, maxIdleConns)
 	}
 	return c, nil
 }
@@ -120,7 +120,26 @@ func (c *Client) Close() {
 	}
 }
 
-func (c *Client) newConn(service string) any {
+// maxIdleConns bounds the idle gosoap clients kept per service.
+const maxIdleConns = 32
+
+func (c *Client) getConn(service string) *conn {
+	select {
+	case cn := <-c.conns[service]:
+		return cn
+	default:
+		return c.newConn(service)
+	}
+}
+
+func (c *Client) putConn(service string, cn *conn) {
+	select {
+	case c.conns[service] <- cn:
+	default:
+	}
+}
+
+func (c *Client) newConn(service string) *conn {
 	st := &callState{}
 	hc := &http.Client{
 		Transport: &roundTripper{c: c, state: st},
@@ -241,13 +260,12 @@ func (c *Client) call(ctx context.Context, opName string, req, resp any) (err er
 	callCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
-	pool := c.pools[op.Service]
-	cn := pool.Get().(*conn)
+	cn := c.getConn(op.Service)
 	*cn.state = callState{ctx: callCtx, op: op}
 	res, callErr := cn.soap.Call(op.RequestElement(), params)
 	st := *cn.state
 	*cn.state = callState{}
-	pool.Put(cn)
+	c.putConn(op.Service, cn)
 
 	switch {
 	case st.err != nil:

@@ -689,3 +689,25 @@ func TestInterfaceVersionTwo(t *testing.T) {
 	require.Equal(t, sest.FaultValidierung, fe.DetailType)
 	require.True(t, errors.Is(err, err))
 }
+
+func TestConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	d, err := b.client.BewerbungenAnfragen(ctx, time.Time{})
+	require.NoError(t, err)
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			refs := d.Referenzen[i*10 : i*10+10]
+			got, err := b.client.BewerbungenUebermitteln(ctx, refs)
+			if err == nil && len(got) != 10 {
+				err = errors.New("short package")
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		require.NoError(t, <-errs)
+	}
+}
