@@ -267,6 +267,9 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	sent := calls[0].Request.(*sest.BewerbungenRequest)
 	require.Len(t, sent.Bewerbung, 5)
 	require.Equal(t, free.ID, sent.Bewerbung[0].BewerberID())
+	for k, n := range b.sim.SentBewerbungen(sest.OpUebermittelnNeueBewerbungen) {
+		require.Equal(t, 1, n, k)
+	}
 }
 
 func TestMehrfachBewerbungRoundTrip(t *testing.T) {

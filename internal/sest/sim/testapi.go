@@ -615,3 +615,22 @@ func decodeFault(raw json.RawMessage) (Fault, error) {
 	}
 	return f, nil
 }
+
+// SentBewerbungen counts, per Bewerbung key, how often it was received in
+// uebermittelnNeueBewerbungenAnSeSt and uebermittelnGeaenderteBewerbungenAnSeSt
+// calls (only op when op is not ""), including calls answered with an
+// injected fault. A count above 1 means a Bewerbung was sent twice.
+func (s *Sim) SentBewerbungen(op string) map[string]int {
+	out := map[string]int{}
+	for _, c := range s.Received(op) {
+		if c.Operation != sest.OpUebermittelnNeueBewerbungen && c.Operation != sest.OpUebermittelnGeaenderteBew {
+			continue
+		}
+		if req, ok := c.Request.(*sest.BewerbungenRequest); ok {
+			for _, b := range req.Bewerbung {
+				out[b.Key()]++
+			}
+		}
+	}
+	return out
+}
