@@ -714,3 +714,36 @@ func TestConcurrentCalls(t *testing.T) {
 		require.NoError(t, <-errs)
 	}
 }
+
+func TestFruehzeitigeZulassungsangeboteChangeBewerbungen(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	var target sest.Bewerbung
+	for _, bw := range b.sim.Bewerbungen() {
+		if bw.Einfach != nil && bw.Bearbeitungsstatus() == "gueltig" {
+			target = bw
+			break
+		}
+	}
+	require.NotNil(t, target.Einfach)
+	paket := "SP-" + target.Einfach.Studienangebot.StudiengangSchluessel
+	pct := 100.0
+	res, err := b.client.RanglistenUebermitteln(ctx, []sest.Rangliste{{Schluessel: "RL-FRUEH", StudienpaketSchluessel: paket, NameDe: "Frühe Angebote",
+		Ebene: "Hauptquoten", Status: "freigegeben", Kopfdaten: &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct},
+		Eintrag: []sest.Ranglisteneintrag{{Rang: 1, BewerberID: target.BewerberID()}}}})
+	require.NoError(t, err)
+	require.False(t, res[0].Rejected(), res[0].GrundZurueckweisung)
+	start := b.sim.Clock().Now()
+	za, err := b.client.FruehzeitigeZulassungsangeboteAusloesen(ctx, []string{paket})
+	require.NoError(t, err)
+	require.Equal(t, sest.ErgebnisAktualisiert, za[0].ErgebnisStatus)
+	d, err := b.client.BewerbungenAnfragen(ctx, start)
+	require.NoError(t, err)
+	got, err := b.client.BewerbungenUebermitteln(ctx, d.Referenzen)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, target.Key(), got[0].Key())
+	require.Equal(t, "Zulassungsangebot_liegt_vor", got[0].Bearbeitungsstatus())
+	require.Equal(t, target.Version()+1, got[0].Version())
+}

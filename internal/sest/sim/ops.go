@@ -816,28 +816,60 @@ func (s *Sim) abrufenRanglistenstatus(req *sest.RanglistenstatusRequest) *sest.R
 	return out
 }
 
+// ausloesen answers ausloesenFruehzeitigerZulassungsangeboteDurchHS: for a
+// Studienpaket with a freigegebene Rangliste, the Bewerbungen (status
+// gueltig) of the best-ranked applicants, up to the Paket's capacity, get
+// an offer (Zulassungsangebot_liegt_vor, version+1).
 func (s *Sim) ausloesen(req *sest.ZulassungsangeboteRequest) *sest.StudienpaketErgebnisse {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	out := &sest.StudienpaketErgebnisse{}
 	for _, k := range req.StudienpaketSchluessel {
 		res := sest.StudienpaketErgebnis{StudienpaketSchluessel: k}
-		if _, ok := s.st.paketIdx[k]; !ok {
+		pi, ok := s.st.paketIdx[k]
+		if !ok {
 			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodePaketUnbekannt, fmt.Sprintf("Das Studienpaket %s konnte nicht gefunden werden.", k))
 			out.Ergebnis = append(out.Ergebnis, res)
 			continue
 		}
-		freigegeben := false
+		var lists []*sest.Rangliste
 		for _, r := range s.st.ranglisten {
 			if r.r.StudienpaketSchluessel == k && r.r.Status == "freigegeben" {
-				freigegeben = true
+				lists = append(lists, r.r)
 			}
 		}
-		if !freigegeben {
+		if len(lists) == 0 {
 			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeRanglisteNichtFreigeg, fmt.Sprintf("Für das Studienpaket %s ist keine Rangliste freigegeben.", k))
-		} else {
-			res.ErgebnisStatus = sest.ErgebnisAktualisiert
+			out.Ergebnis = append(out.Ergebnis, res)
+			continue
 		}
+		p := s.st.pakete[pi]
+		angebote := map[string]bool{}
+		for _, pb := range p.Paketbestandteil {
+			angebote[pb.Studienangebot.StudiengangSchluessel] = true
+		}
+		offers := 0
+		for _, rl := range lists {
+			eintraege := append([]sest.Ranglisteneintrag(nil), rl.Eintrag...)
+			sort.Slice(eintraege, func(i, j int) bool { return eintraege[i].Rang < eintraege[j].Rang })
+			for _, e := range eintraege {
+				if offers >= p.Kapazitaet {
+					break
+				}
+				for _, bi := range s.st.byBewerber[e.BewerberID] {
+					b := s.st.bewerbungen[bi]
+					if b.deleted || b.b.Einfach == nil || !angebote[b.b.Einfach.Studienangebot.StudiengangSchluessel] || b.b.Bearbeitungsstatus() != "gueltig" {
+						continue
+					}
+					if _, err := s.changeBewerbungLocked(b.b.Key(), func(nb *sest.Bewerbung) {
+						nb.Einfach.Bearbeitungsstatus = "Zulassungsangebot_liegt_vor"
+					}); err == nil {
+						offers++
+					}
+				}
+			}
+		}
+		res.ErgebnisStatus = sest.ErgebnisAktualisiert
 		out.Ergebnis = append(out.Ergebnis, res)
 	}
 	return out
