@@ -1,8 +1,3 @@
-// Package admin serves sestd's admin HTTP API on its own listener: health,
-// readiness, metrics, and the operator routes (trigger a job, runs, cursors,
-// outbox, imports). Every route sits behind the bearer token when one is
-// configured; wrong or missing tokens get 401 without detail. Responses are
-// JSON; bad requests get 400 with a message an operator can act on.
 package admin
 
 import (
@@ -14,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -30,6 +26,8 @@ type Server struct {
 	token string
 	mux   *http.ServeMux
 	srv   *http.Server
+	api   atomic.Pointer[api]
+	ui    atomic.Pointer[http.Handler]
 }
 
 // Options are the admin server's collaborators.
@@ -65,6 +63,7 @@ func New(opts Options) (*Server, error) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	s.mux.Handle("GET /metrics", opts.Metrics)
+	s.routes()
 	s.srv = &http.Server{
 		Addr:              opts.Listen,
 		Handler:           s.authenticate(s.mux),
@@ -104,7 +103,9 @@ func (s *Server) Serve(l net.Listener) error {
 // Shutdown stops accepting requests and waits for running ones.
 func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
 
-// authenticate checks the bearer token in constant time.
+// authenticate checks the token in constant time: as a bearer token, or
+// as the password of HTTP basic authentication (any user name), so that a
+// browser can open River's UI.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	if s.token == "" {
 		return next
@@ -112,8 +113,12 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	want := []byte(s.token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			_, got, ok = r.BasicAuth()
+		}
 		if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="sestd"`)
+			w.Header().Add("WWW-Authenticate", `Bearer realm="sestd"`)
+			w.Header().Add("WWW-Authenticate", `Basic realm="sestd admin (any user, the admin token as password)", charset="UTF-8"`)
 			WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
 			return
 		}

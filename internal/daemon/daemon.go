@@ -170,6 +170,9 @@ func Run(ctx context.Context, opts Options) error {
 	} else if n > 0 {
 		log.Warn("resumed jobs left running by a crashed instance", zap.Int("jobs", n))
 	}
+	if err := adm.MountAPI(ctx, admin.APIDeps{Config: cfg, Store: st, River: client, Triggers: kit.Triggers}); err != nil {
+		return err
+	}
 	phase.Store("")
 	notify(daemon.SdNotifyReady)
 	log.Info("sestd ready", zap.Strings("queues", queueNames(cfg)), zap.Int("periodic_jobs", len(kit.Periodic)))
