@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tiaguinho/gosoap"
+	"golang.org/x/net/html/charset"
 	"go.uber.org/zap"
 )
 
@@ -304,6 +305,7 @@ func isTimeout(err error) bool {
 // element is decoded into resp, anything else is malformed.
 func decodeBody(body []byte, op Operation, resp any) error {
 	d := xml.NewDecoder(bytes.NewReader(body))
+	d.CharsetReader = charset.NewReaderLabel // e.g. ISO-8859-1 declared in the prolog
 	for {
 		tok, err := d.Token()
 		if err != nil {
