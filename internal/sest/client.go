@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/tiaguinho/gosoap"
-	"golang.org/x/net/html/charset"
 	"go.uber.org/zap"
+	"golang.org/x/net/html/charset"
 )
 
 // wsdlHost is the pseudo host under which the Client's round tripper
