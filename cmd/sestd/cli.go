@@ -43,6 +43,8 @@ func commands() []command {
 		{"config", "check a config file and print the effective config (secrets redacted)", cmdConfig},
 		{"demo", "run everything locally on defaults: throwaway PostgreSQL, simulator, daemon", cmdDemo},
 		{"sim", "run a simulated Servicestelle (SOAP over HTTP) for tests and demos", cmdSim},
+		{"trigger", "ask a running daemon to run a job now (admin API)", cmdTrigger},
+		{"status", "show a running daemon's cursors, lag, queue, outbox, runs and failures (admin API)", cmdStatus},
 		{"version", "print version, commit and Go version", cmdVersion},
 	}
 }

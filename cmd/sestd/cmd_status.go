@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"sestd/internal/admin"
+)
+
+func cmdStatus(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "status", "[--config FILE] [--admin URL] [--json]", `
+Shows a running daemon's state through its admin API: each sync stream's
+cursor and lag (time since the cursor last moved) with the run in progress,
+River's jobs by state, the outbox by state, the last finished jobs, the
+failing jobs with their last error, and the last imports.
+
+The token is admin.token of the config (SESTD_ADMIN_TOKEN,
+SESTD_ADMIN_TOKEN_FILE). --json prints the admin API's GET /api/status
+answer for scripts.`)
+	connect := adminFlags(fs, e)
+	asJSON := fs.Bool("json", false, "print JSON (GET /api/status) instead of tables")
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
+	}
+	c, err := connect()
+	if err != nil {
+		return err
+	}
+	var st admin.Status
+	if err := c.do(ctx, http.MethodGet, "/api/status", nil, &st); err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, st)
+	}
+	return printStatus(e.stdout, st)
+}
+
+func printStatus(w io.Writer, st admin.Status) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	at := func(t *time.Time) string {
+		if t == nil {
+			return "-"
+		}
+		return t.Local().Format("2006-01-02 15:04:05")
+	}
+
+	fmt.Fprintln(tw, "SYNC STREAM\tCURSOR\tLAG\tRUN IN PROGRESS")
+	for _, c := range st.Cursors {
+		lag, run := "never synced", "-"
+		if c.AgeSeconds != nil {
+			lag = seconds(c.AgeSeconds)
+		}
+		if c.Run != nil {
+			run = fmt.Sprintf("%d/%d references, since %s", c.Run.Done, c.Run.References, durationText(st.At.Sub(c.Run.StartedAt)))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Stream, at(c.Position), lag, run)
+	}
+
+	fmt.Fprintf(tw, "\nJOBS\t%s\n", counts(st.Jobs, []string{"available", "running", "scheduled", "retryable", "pending", "completed", "cancelled", "discarded"}))
+	if st.Outbox != nil {
+		fmt.Fprintf(tw, "OUTBOX\t%s\n", counts(st.Outbox, []string{"pending", "sending", "failed", "sent", "discarded"}))
+	}
+
+	fmt.Fprintln(tw, "\nLAST RUNS\tKIND\tSTATE\tFINISHED\tDURATION\tATTEMPTS")
+	if len(st.LastRuns) == 0 {
+		fmt.Fprintln(tw, "(none)")
+	}
+	for _, r := range st.LastRuns {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", r.ID, r.Kind, r.State, at(r.FinalizedAt), seconds(r.DurationSeconds), r.Attempt)
+	}
+
+	fmt.Fprintln(tw, "\nFAILING\tKIND\tSTATE\tATTEMPTS\tLAST ERROR")
+	if len(st.Failing) == 0 {
+		fmt.Fprintln(tw, "(none)")
+	}
+	for _, r := range st.Failing {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\n", r.ID, r.Kind, r.State, r.Attempt, r.MaxAttempts, oneLine(r.LastError(), 100))
+	}
+
+	if len(st.Imports) > 0 {
+		fmt.Fprintln(tw, "\nIMPORTS\tKIND\tSTATUS\tFILE\tREAD\tCREATED\tUPDATED\tREMOVED\tREJECTED\tSTARTED")
+		for _, r := range st.Imports {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.ID, r.Kind, r.Status, r.FileName,
+				r.Read, r.Created, r.Updated, r.Removed, r.Rejected, at(&r.StartedAt))
+		}
+	}
+	return tw.Flush()
+}
+
+// counts prints "state n" pairs, the known states first in their order.
+func counts(m map[string]int64, order []string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if !slices.Contains(order, k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var parts []string
+	for _, k := range append(order, keys...) {
+		if n, ok := m[k]; ok {
+			parts = append(parts, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "(none)"
+	}
+	return strings.Join(parts, "  ")
+}
+
+func oneLine(s string, most int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > most {
+		return string(r[:most-1]) + "…"
+	}
+	return s
+}
