@@ -25,10 +25,21 @@ func MkdirPrivate(dir string) error {
 // WriteFileAtomic writes data to path with mode 0600: readers see the old
 // file or the new one, never a part, also after a crash.
 func WriteFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := MkdirPrivate(dir); err != nil {
+	if err := MkdirPrivate(filepath.Dir(path)); err != nil {
 		return err
 	}
+	if err := WriteFileNoDirSync(path, data); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// WriteFileNoDirSync is WriteFileAtomic for many files in one existing
+// directory: the file's contents are synced, the rename is durable only
+// after SyncDir of the directory, which the caller must call before it
+// relies on the files (e.g. before recording them in the database).
+func WriteFileNoDirSync(path string, data []byte) error {
+	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return fmt.Errorf("creating temporary file in %s: %w", dir, err)
@@ -52,6 +63,11 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("renaming into %s: %w", path, err)
 	}
+	return nil
+}
+
+// SyncDir makes renames in dir durable.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("opening %s to sync: %w", dir, err)

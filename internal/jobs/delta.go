@@ -67,7 +67,7 @@ func (s *syncer) withLock(ctx context.Context, name string, fn func() error) err
 	}
 	if !ok {
 		Logger(ctx).Info("another run of this stream is active; waiting", zap.String("stream", name))
-		return river.JobSnooze(30 * time.Second)
+		return river.JobSnooze(5 * time.Second)
 	}
 	defer unlock()
 	return fn()
@@ -322,10 +322,12 @@ type FullWorker struct {
 // Timeout lets a full download run as long as it needs.
 func (w *FullWorker) Timeout(*river.Job[FullArgs]) time.Duration { return -1 }
 
-// Work downloads everything; an interrupted run resumes where it stopped.
-func (w *FullWorker) Work(ctx context.Context, _ *river.Job[FullArgs]) error {
+// Work downloads everything; an interrupted run resumes where it stopped:
+// streams this job completed are not fetched again.
+func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 	s := w.sync
 	return s.withLock(ctx, "full", func() error {
+		runName := func(stream string) string { return fmt.Sprintf("full_%d_%s", job.ID, stream) }
 		if s.deps.Config.Sync.StudienangebotDownload {
 			if err := s.studienangebote(ctx); err != nil {
 				return err
@@ -335,12 +337,23 @@ func (w *FullWorker) Work(ctx context.Context, _ *river.Job[FullArgs]) error {
 			return err
 		}
 		for _, stream := range store.Streams {
-			if err := s.stream(ctx, stream, "full_"+stream, s.start()); err != nil {
+			if _, err := s.deps.Store.CursorGet(ctx, runName(stream)); err == nil {
+				Logger(ctx).Info("stream already downloaded by this job", zap.String("stream", stream))
+				continue
+			}
+			if err := s.stream(ctx, stream, runName(stream), s.start()); err != nil {
 				return err
 			}
 		}
 		if s.deps.Config.Sync.DokumentDownload {
-			return s.documents(ctx)
+			if err := s.documents(ctx); err != nil {
+				return err
+			}
+		}
+		for _, stream := range store.Streams {
+			if err := s.deps.Store.CursorReset(ctx, runName(stream)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

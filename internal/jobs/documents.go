@@ -62,12 +62,15 @@ func (s *syncer) documents(ctx context.Context) error {
 			if fileHasSum(path, hexSum) {
 				skipped++
 			} else {
-				if err := fsutil.WriteFileAtomic(path, d.Inhalt); err != nil {
+				if err := fsutil.WriteFileNoDirSync(path, d.Inhalt); err != nil {
 					return err
 				}
 				written++
 			}
 			downloads = append(downloads, store.Download{DokumentID: d.DokumentID, Path: name, SHA256: hexSum, Size: int64(len(d.Inhalt))})
+		}
+		if err := fsutil.SyncDir(root); err != nil {
+			return err
 		}
 		if err := s.deps.Store.DokumentMarkDownloaded(ctx, downloads); err != nil {
 			return err

@@ -2,8 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -28,6 +26,7 @@ import (
 	"sestd/internal/daemon"
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
+	"sestd/internal/mirrortest"
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
 	"sestd/internal/store"
@@ -153,119 +152,13 @@ func (b *bundle) sync(t *testing.T) {
 	}
 }
 
-// normalize decodes JSON into generic values with every timestamp in UTC,
-// so that items decoded by the client compare equal with the simulator's.
-func normalize(t *testing.T, v any) any {
-	t.Helper()
-	raw, err := json.Marshal(v)
-	require.NoError(t, err)
-	var out any
-	require.NoError(t, json.Unmarshal(raw, &out))
-	var walk func(any) any
-	walk = func(x any) any {
-		switch x := x.(type) {
-		case map[string]any:
-			for k, v := range x {
-				x[k] = walk(v)
-			}
-		case []any:
-			for i, v := range x {
-				x[i] = walk(v)
-			}
-		case string:
-			if ts, err := time.Parse(time.RFC3339Nano, x); err == nil {
-				return ts.UTC().Format(time.RFC3339Nano)
-			}
-		}
-		return x
-	}
-	return walk(out)
-}
-
-// mirrorData reads key → data of a mirror table.
-func (b *bundle) mirrorData(t *testing.T, table, key string) map[string]json.RawMessage {
-	t.Helper()
-	rows, err := b.pool.Query(context.Background(), fmt.Sprintf(`SELECT %s, data FROM %s WHERE data IS NOT NULL`, key, table))
-	require.NoError(t, err)
-	out := map[string]json.RawMessage{}
-	for rows.Next() {
-		var k string
-		var d json.RawMessage
-		require.NoError(t, rows.Scan(&k, &d))
-		out[k] = d
-	}
-	require.NoError(t, rows.Err())
-	return out
-}
-
-// requireMirrorEqualsSim compares every mirrored item with the simulator's,
-// field by field.
-func (b *bundle) requireMirrorEqualsSim(t *testing.T) {
-	t.Helper()
-	compare := func(what string, mirror map[string]json.RawMessage, want map[string]any, decode func(json.RawMessage) (any, error)) {
-		t.Helper()
-		require.Equal(t, len(want), len(mirror), "%s: mirror holds as many items as the simulator", what)
-		for k, w := range want {
-			raw, ok := mirror[k]
-			require.True(t, ok, "%s %s is mirrored", what, k)
-			got, err := decode(raw)
-			require.NoError(t, err)
-			require.Equal(t, normalize(t, w), normalize(t, got), "%s %s equals the simulator's", what, k)
-		}
-	}
-	want := map[string]any{}
-	for _, x := range b.sim.Bewerbungen() {
-		want[x.Key()] = x
-	}
-	compare("Bewerbung", b.mirrorData(t, "bewerbung", "bewerbung_key"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Bewerbung
-		return v, json.Unmarshal(r, &v)
-	})
-	want = map[string]any{}
-	for _, x := range b.sim.AllBewerber() {
-		want[x.ID] = x
-	}
-	compare("Bewerber", b.mirrorData(t, "bewerber", "bewerber_id"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Bewerber
-		return v, json.Unmarshal(r, &v)
-	})
-	want = map[string]any{}
-	for _, x := range b.sim.Studienangebote() {
-		want[x.Key()] = x
-	}
-	compare("Studienangebot", b.mirrorData(t, "studienangebot", "schluessel"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Studienangebot
-		return v, json.Unmarshal(r, &v)
-	})
-	want = map[string]any{}
-	for _, x := range b.sim.Studienpakete() {
-		want[x.Schluessel] = x
-	}
-	compare("Studienpaket", b.mirrorData(t, "studienpaket", "schluessel"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Studienpaket
-		return v, json.Unmarshal(r, &v)
-	})
-	want = map[string]any{}
-	for _, x := range b.sim.Ranglistenstatus() {
-		want[x.RanglistenSchluessel] = x
-	}
-	compare("Ranglistenstatus", b.mirrorData(t, "ranglistenstatus", "ranglisten_schluessel"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Ranglistenstatus
-		return v, json.Unmarshal(r, &v)
-	})
-
-	var stubs int
-	require.NoError(t, b.pool.QueryRow(context.Background(), `SELECT count(*) FROM bewerber WHERE NOT complete`).Scan(&stubs))
-	require.Zero(t, stubs, "every applicant of a Bewerbung has its Stammdaten")
-}
-
 func TestFullDownloadMirrorsEverything(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{sim: sim.Config{Seed: 7, Bewerbungen: 10000},
 		configure: func(c *config.Config) { c.Sync.DokumentDownload = false }})
 	ev := b.run(t, jobs.FullArgs{})
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "errors: %v", ev.Job.Errors)
-	b.requireMirrorEqualsSim(t)
+	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
 }
 
 func TestFullDownloadWritesDocuments(t *testing.T) {
@@ -273,7 +166,7 @@ func TestFullDownloadWritesDocuments(t *testing.T) {
 	b := setup(t, options{sim: sim.Config{Seed: 7, Bewerbungen: 500}})
 	ev := b.run(t, jobs.FullArgs{})
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "errors: %v", ev.Job.Errors)
-	b.requireMirrorEqualsSim(t)
+	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
 
 	// Normalised columns agree with the items.
 	var mehrfach, teilfach, bestandteile int
@@ -307,7 +200,7 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{sim: sim.Config{Seed: 3, Bewerbungen: 600}, packageSize: 100})
 	b.sync(t)
-	b.requireMirrorEqualsSim(t)
+	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
 
 	// A poll without changes fetches nothing.
 	b.sim.ResetReceived()
@@ -338,7 +231,7 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 	b.sim.ResetReceived()
 	before := b.counter(t, store.StreamBewerbungen, "updated")
 	b.sync(t)
-	b.requireMirrorEqualsSim(t)
+	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
 	require.Equal(t, 25.0, b.counter(t, store.StreamBewerbungen, "updated")-before, "exactly the changed Bewerbungen are updated")
 
 	var fetched int
@@ -401,7 +294,7 @@ func TestInterruptedRunResumesWithoutLossOrSkip(t *testing.T) {
 	require.Equal(t, len(r.Refs)-r.Done, refetched, "the resumed run fetches only the uncommitted references")
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerber}).Kind)
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamRanglistenstatus}).Kind)
-	b.requireMirrorEqualsSim(t)
+	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
 }
 
 // waitRetry works a failed job again at once and waits for its outcome.
@@ -432,7 +325,7 @@ func TestEmptyDatabaseRebuildsEverything(t *testing.T) {
 		studienpaket, studienpaket_bestandteil, ranglistenstatus, sync_cursor, sync_run CASCADE`)
 	require.NoError(t, err)
 	b.sync(t)
-	b.requireMirrorEqualsSim(t)
+	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
 }
 
 func TestPermanentFaultsCancelTheJob(t *testing.T) {
