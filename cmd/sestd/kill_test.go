@@ -60,7 +60,7 @@ type daemonProc struct {
 	log   *os.File
 }
 
-func startDaemon(t *testing.T, env []string, logPath string) *daemonProc {
+func startSestdProcess(t *testing.T, env []string, logPath string) *daemonProc {
 	t.Helper()
 	port, err := pgcluster.FreePort()
 	require.NoError(t, err)
@@ -164,7 +164,7 @@ func TestKill9DuringFullSyncLosesNothing(t *testing.T) {
 
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
 	require.NoError(t, err)
-	p := startDaemon(t, env, logPath)
+	p := startSestdProcess(t, env, logPath)
 	p.waitReady(t)
 	full, err := client.Insert(context.Background(), jobs.FullArgs{}, nil)
 	require.NoError(t, err)
@@ -178,7 +178,7 @@ func TestKill9DuringFullSyncLosesNothing(t *testing.T) {
 		// The Servicestelle changes meanwhile.
 		s.Clock().Advance(time.Minute)
 		s.Churn(20)
-		p = startDaemon(t, env, logPath)
+		p = startSestdProcess(t, env, logPath)
 		readyTimes = append(readyTimes, p.waitReady(t))
 	}
 	waitJobs(t, pool, 3*time.Minute, full.Job.ID)
