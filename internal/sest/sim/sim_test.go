@@ -167,13 +167,19 @@ func TestRealTimeClockAndServe(t *testing.T) {
 	require.NoError(t, <-done)
 }
 
+// TestGenerationIsFast guards against accidental quadratic generation
+// (BenchmarkSimGenerate100k in package sest measures it: about 0.5-1 s on
+// an idle machine). The bound is loose for loaded CI machines.
 func TestGenerationIsFast(t *testing.T) {
 	t.Parallel()
+	if raceEnabled || testing.Short() {
+		t.Skip("timing test: skipped under -race and -short")
+	}
 	start := time.Now()
 	s, err := sim.New(sim.Config{Bewerbungen: 100000, Seed: 1})
 	require.NoError(t, err)
+	require.Less(t, time.Since(start), 20*time.Second)
 	require.Len(t, s.Bewerbungen(), 100000)
-	require.Less(t, time.Since(start), 10*time.Second)
 	ids := map[string]bool{}
 	for _, b := range s.AllBewerber() {
 		require.False(t, ids[b.ID], "unique bewerber ids")
