@@ -420,7 +420,7 @@ func TestFaultsAndHTTPErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			b := setup(t, func(_ *sim.Config, c *sest.Config) { c.Timeout = 300 * time.Millisecond })
+			b := setup(t, func(_ *sim.Config, c *sest.Config) { c.Timeout = time.Second })
 			f := tc.fault
 			f.Times = 1
 			require.NoError(t, b.sim.SetFault(sest.OpAnfragenBewerbungen, f))
