@@ -69,7 +69,7 @@ func printStatus(w io.Writer, st admin.Status) error {
 
 	fmt.Fprintf(tw, "\nJOBS\t%s\n", counts(st.Jobs, []string{"available", "running", "scheduled", "retryable", "pending", "completed", "cancelled", "discarded"}))
 	if st.Outbox != nil {
-		fmt.Fprintf(tw, "OUTBOX\t%s\n", counts(st.Outbox, []string{"pending", "sending", "failed", "sent", "discarded"}))
+		fmt.Fprintf(tw, "OUTBOX\t%s\n", counts(st.Outbox, []string{"pending", "sent", "accepted", "rejected", "failed", "discarded"}))
 	}
 
 	fmt.Fprintln(tw, "\nLAST RUNS\tKIND\tSTATE\tFINISHED\tDURATION\tATTEMPTS")
