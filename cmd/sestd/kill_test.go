@@ -35,7 +35,7 @@ var (
 )
 
 // sestdBinary builds the real sestd binary once per test run.
-func sestdBinary(t *testing.T) string {
+func sestdBinary(t testing.TB) string {
 	t.Helper()
 	binaryOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "sestd-bin-")
@@ -60,7 +60,7 @@ type daemonProc struct {
 	log   *os.File
 }
 
-func startSestdProcess(t *testing.T, env []string, logPath string) *daemonProc {
+func startSestdProcess(t testing.TB, env []string, logPath string) *daemonProc {
 	t.Helper()
 	port, err := pgcluster.FreePort()
 	require.NoError(t, err)
@@ -80,7 +80,7 @@ func startSestdProcess(t *testing.T, env []string, logPath string) *daemonProc {
 	return p
 }
 
-func (p *daemonProc) waitReady(t *testing.T) time.Duration {
+func (p *daemonProc) waitReady(t testing.TB) time.Duration {
 	t.Helper()
 	start := time.Now()
 	for time.Since(start) < 60*time.Second {

@@ -138,13 +138,34 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 	packages := (total + size - 1) / size
 	var sum store.Counts
 	began := time.Now()
-	for i := run.Done; i < total; i += size {
-		if err := ctx.Err(); err != nil {
-			return err
+	// One package is fetched while the previous one is written: the
+	// Servicestelle's latency and the database's overlap. Packages are
+	// committed in order, so the run's progress stays a prefix.
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fetchedCh := make(chan fetched, 1)
+	go func() {
+		defer close(fetchedCh)
+		for i := run.Done; i < total; i += size {
+			refs := run.Refs[i:min(i+size, total)]
+			items, err := s.fetch(fctx, stream, refs)
+			select {
+			case fetchedCh <- fetched{start: i, refs: len(refs), items: items, err: err}:
+			case <-fctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
 		}
-		refs := run.Refs[i:min(i+size, total)]
-		pkg := i/size + 1
-		counts, err := s.fetchPackage(ctx, stream, refs, store.Step{Stream: runName, Items: len(refs)})
+	}()
+	for f := range fetchedCh {
+		pkg := f.start/size + 1
+		err := f.err
+		var counts store.Counts
+		if err == nil {
+			counts, err = s.apply(ctx, f.items, store.Step{Stream: runName, Items: f.refs})
+		}
 		if errors.Is(err, sest.ErrReferenceExpired) {
 			// Start over from the unchanged cursor: what was committed
 			// stays, nothing is skipped.
@@ -158,12 +179,15 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 		}
 		sum.Add(counts)
 		s.count(stream, counts)
-		done := min(i+size, total)
+		done := f.start + f.refs
 		log.Info("package mirrored",
 			zap.Int("package", pkg), zap.Int("packages", packages),
 			zap.Int("created", counts.Created), zap.Int("updated", counts.Updated), zap.Int("unchanged", counts.Unchanged),
 			zap.Int("done", done), zap.Int("total", total),
 			zap.Float64("items_per_second", float64(done-run.Done)/max(time.Since(began).Seconds(), 1e-3)))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	log.Info("stream up to date", zap.Int("created", sum.Created), zap.Int("updated", sum.Updated),
 		zap.Int("unchanged", sum.Unchanged), zap.Time("cursor", run.Ende), zap.Duration("duration", time.Since(began)))
@@ -182,30 +206,38 @@ func (s *syncer) anfragen(ctx context.Context, stream string, start time.Time) (
 	return sest.Delta{}, fmt.Errorf("unknown stream %q", stream)
 }
 
-// fetchPackage fetches the referenced items and upserts them with step.
-func (s *syncer) fetchPackage(ctx context.Context, stream string, refs []string, step store.Step) (store.Counts, error) {
-	st := s.deps.Store
+// fetched is one package of a run, fetched ahead of its upsert.
+type fetched struct {
+	start, refs int
+	items       any
+	err         error
+}
+
+// fetch fetches the referenced items of a stream.
+func (s *syncer) fetch(ctx context.Context, stream string, refs []string) (any, error) {
 	switch stream {
 	case store.StreamBewerber:
-		items, err := s.sest.StammdatenaenderungenUebermitteln(ctx, refs)
-		if err != nil {
-			return store.Counts{}, err
-		}
-		return st.BewerberUpsertBatch(ctx, items, step)
+		return s.sest.StammdatenaenderungenUebermitteln(ctx, refs)
 	case store.StreamBewerbungen:
-		items, err := s.sest.BewerbungenUebermitteln(ctx, refs)
-		if err != nil {
-			return store.Counts{}, err
-		}
-		return st.BewerbungUpsertBatch(ctx, items, step)
+		return s.sest.BewerbungenUebermitteln(ctx, refs)
 	case store.StreamRanglistenstatus:
-		items, err := s.sest.RanglistenstatusUebermitteln(ctx, refs)
-		if err != nil {
-			return store.Counts{}, err
-		}
+		return s.sest.RanglistenstatusUebermitteln(ctx, refs)
+	}
+	return nil, fmt.Errorf("unknown stream %q", stream)
+}
+
+// apply upserts a fetched package with step.
+func (s *syncer) apply(ctx context.Context, items any, step store.Step) (store.Counts, error) {
+	st := s.deps.Store
+	switch items := items.(type) {
+	case []sest.Bewerber:
+		return st.BewerberUpsertBatch(ctx, items, step)
+	case []sest.Bewerbung:
+		return st.BewerbungUpsertBatch(ctx, items, step)
+	case []sest.Ranglistenstatus:
 		return st.RanglistenstatusUpsertBatch(ctx, items, step)
 	}
-	return store.Counts{}, fmt.Errorf("unknown stream %q", stream)
+	return store.Counts{}, fmt.Errorf("cannot store %T", items)
 }
 
 func (s *syncer) count(stream string, c store.Counts) {
