@@ -75,7 +75,9 @@ func Build(d Deps) (*Kit, error) {
 var registrations = []func(Deps, *Kit) error{
 	registerSelftest,
 	registerSync,
+	registerOutbound,
 	registerImport,
+	registerRanking,
 }
 
 // addPeriodic schedules args on the cron expression expr ("off" disables).

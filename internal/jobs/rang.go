@@ -1,0 +1,323 @@
+package jobs
+
+// The ranking upload (Sestco's rang_show_studienpakete, rang_upload_schema,
+// rang_upload_eintraege and BaseRangHandler.update_university):
+//
+//   - rang_upload_schema sends, for the chosen Studienpakete, one Rangliste
+//     per Ranglisten type of the configured Vergabeschema, with Kopfdaten
+//     and no entries, status eingerichtet.
+//   - rang_upload_eintraege sends the entries of the ranking import
+//     (table ranking_entry) with the run's status, without Kopfdaten by
+//     default (the Servicestelle keeps the stored ones).
+//   - rang_export_status writes every Rangliste's status and
+//     statusanmerkung, as the Ranglistenstatus delta poll mirrored them, to
+//     rang_status.csv in export.dir (and the view uni.ranglisten_status).
+//
+// Rangliste keys are "<studienpaket>-<id_nr>" (config.RanglisteKey): the
+// ranking import file must use them. Since id_nr holds letters and digits
+// only, the part after the last "-" is the type, the part before it the
+// Studienpaket.
+//
+// Uploads take the advisory lock of every Rangliste they send
+// (store.RanglisteTryLock) and snooze while another upload holds one, so
+// two uploads never write the same Rangliste at once. Every sent Rangliste
+// (and every entry refused before sending) is written to the upload log
+// with item_kind "rangliste".
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"go.uber.org/zap"
+
+	"sestd/internal/config"
+	"sestd/internal/sest"
+	"sestd/internal/store"
+)
+
+// ItemKindRangliste is the upload log's item_kind of the ranking upload.
+const ItemKindRangliste = "rangliste"
+
+// The Ranglisten status values a run may set.
+var ranglistenStatus = []string{"eingerichtet", "befuellt", "freigegeben"}
+
+// rangLockSnooze is how long an upload waits for another one holding a
+// Rangliste.
+const rangLockSnooze = 30 * time.Second
+
+// ranker holds what the ranking jobs share.
+type ranker struct {
+	deps Deps
+	sest sest.Servicestelle
+}
+
+// RangUploadResult is the recorded output of an upload job.
+type RangUploadResult struct {
+	// Ranglisten sent (whole or in packages) and their entries.
+	Ranglisten int `json:"ranglisten"`
+	Eintraege  int `json:"eintraege"`
+	// Nachrichten is the number of uebermittelnRanglistenAnSeSt calls.
+	Nachrichten     int              `json:"nachrichten"`
+	Neu             []string         `json:"neu,omitempty"`
+	Aktualisiert    []string         `json:"aktualisiert,omitempty"`
+	Zurueckgewiesen []RangRejection  `json:"zurueckgewiesen,omitempty"`
+	Verweigert      []RangRefusedRow `json:"verweigert,omitempty"`
+	// NichtGespiegelt lists Studienpakete not in the mirror (sent anyway:
+	// the Servicestelle decides).
+	NichtGespiegelt []string `json:"nicht_gespiegelt,omitempty"`
+}
+
+// RangRejection is a Rangliste the Servicestelle rejected.
+type RangRejection struct {
+	Rangliste string `json:"rangliste"`
+	Grund     string `json:"grund"`
+	Code      int    `json:"code,omitempty"`
+}
+
+// RangRefusedRow is an entry sestd refused to send: the applicant has no
+// Bewerbung for the Rangliste's Studienpaket in the mirror.
+type RangRefusedRow struct {
+	Rangliste  string `json:"rangliste"`
+	BewerberID string `json:"bewerber_id"`
+	Rang       int    `json:"rang"`
+}
+
+// err summarises what went wrong, nil when every Rangliste was accepted.
+func (r RangUploadResult) err() error {
+	var parts []string
+	if n := len(r.Verweigert); n > 0 {
+		var l []string
+		for _, v := range r.Verweigert[:min(n, 20)] {
+			l = append(l, fmt.Sprintf("%s: %s (rang %d)", v.Rangliste, v.BewerberID, v.Rang))
+		}
+		more := ""
+		if n > 20 {
+			more = fmt.Sprintf(", and %d more (see the upload log)", n-20)
+		}
+		parts = append(parts, fmt.Sprintf("%d entries refused, their Ranglisten not sent: applicants without a Bewerbung for the Studienpaket in the mirror: %s%s",
+			n, strings.Join(l, ", "), more))
+	}
+	if n := len(r.Zurueckgewiesen); n > 0 {
+		var l []string
+		for _, z := range r.Zurueckgewiesen {
+			l = append(l, z.Rangliste+": "+z.Grund)
+		}
+		parts = append(parts, fmt.Sprintf("%d Ranglisten rejected by the Servicestelle: %s", n, strings.Join(l, "; ")))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+// kopfdaten builds a type's Kopfdaten.
+func kopfdaten(t config.PositionedTyp) *sest.Kopfdaten {
+	k := &sest.Kopfdaten{Abarbeitungsposition: t.Abarbeitungsposition, IstVorwegzulasserrangliste: t.IstVorwegzulasser, IstChancenrangliste: t.IstChance}
+	if p := t.Plaetze.Absolut; p != nil {
+		n := int(*p)
+		k.PlaetzeAbsolut = &n
+	}
+	if p := t.Plaetze.Prozentual; p != nil {
+		v := *p
+		k.PlaetzeProzentual = &v
+	}
+	c := t.Klauseln
+	if c == (config.Klauseln{}) {
+		return k
+	}
+	kl := &sest.Klauseln{Limitierungsklausel: c.Limitierungsklausel, Nichtauffuellklausel: c.Nichtauffuellklausel}
+	if b := c.Binnenquotenklausel; b != nil {
+		kl.Binnenquotenklausel = &sest.Binnenquotenklausel{Binnenquotenkennung: b.Binnenquotenkennung, IstBinnenquotendachrangliste: b.IstBinnenquotendachrangliste}
+	}
+	if m := c.Mindestplatzklausel; m != nil {
+		kl.Mindestplatzklausel = &sest.Mindestplatzklausel{Grenzkapazitaet: int(m.Grenzkapazitaet)}
+	}
+	if u := c.Unterbelegungsklausel; u != nil {
+		kl.Unterbelegungsklausel = &sest.Unterbelegungsklausel{PlatzuebergabeEbene: u.Platzuebergabe.Ebene, PlatzuebergabeRanglistentyp: u.Platzuebergabe.RanglistenTyp}
+	}
+	k.Klauseln = kl
+	return k
+}
+
+// parseRanglisteKey splits a Rangliste key into its Studienpaket and type.
+func parseRanglisteKey(schema config.Vergabeschema, key string) (string, config.PositionedTyp, error) {
+	i := strings.LastIndexByte(key, '-')
+	if i <= 0 || i == len(key)-1 {
+		return "", config.PositionedTyp{}, fmt.Errorf("rangliste %q: not of the form <studienpaket>-<id_nr>", key)
+	}
+	t, ok := schema.Typ(key[i+1:])
+	if !ok {
+		return "", config.PositionedTyp{}, fmt.Errorf("rangliste %q: %q is no id_nr of the vergabeschema", key, key[i+1:])
+	}
+	return key[:i], t, nil
+}
+
+// uniq returns the non-empty strings of in, sorted and without duplicates.
+func uniq(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// lock takes the upload locks of the Ranglisten or asks River to try
+// again later.
+func (r *ranker) lock(ctx context.Context, keys []string) (func(), error) {
+	unlock, ok, err := r.deps.Store.RanglisteTryLock(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		Logger(ctx).Info("another upload holds one of these Ranglisten; waiting", zap.Int("ranglisten", len(keys)))
+		return nil, river.JobSnooze(rangLockSnooze)
+	}
+	return unlock, nil
+}
+
+// message is one uebermittelnRanglistenAnSeSt call.
+type message struct {
+	ranglisten []sest.Rangliste
+	// part and parts number the packages of a split Rangliste (both 1
+	// for whole ones).
+	part, parts int
+}
+
+// send sends the messages one after the other and logs every Rangliste
+// to the upload log. A rejected package of a split Rangliste stops that
+// Rangliste's further packages. A failed call logs its Ranglisten and
+// returns the error (River retries the job, which sends everything
+// again: the first package of a list replaces what is stored).
+func (r *ranker) send(ctx context.Context, attempt int, msgs []message, res *RangUploadResult) error {
+	log := Logger(ctx)
+	stopped := map[string]bool{}
+	counted := map[string]bool{}
+	for mi, m := range msgs {
+		var batch []sest.Rangliste
+		for _, rl := range m.ranglisten {
+			if !stopped[rl.Schluessel] {
+				batch = append(batch, rl)
+			}
+		}
+		if len(batch) == 0 {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		results, err := r.sest.RanglistenUebermitteln(ctx, batch)
+		res.Nachrichten++
+		entries := make([]store.UploadLogEntry, 0, len(batch))
+		if err != nil {
+			for _, rl := range batch {
+				entries = append(entries, r.logEntry(attempt, rl, m, nil, err.Error()))
+			}
+			if lerr := r.deps.Store.UploadLogInsert(ctx, entries); lerr != nil {
+				log.Error("writing the upload log failed", zap.Error(lerr))
+			}
+			return classify(fmt.Errorf("message %d of %d: %w", mi+1, len(msgs), err))
+		}
+		byKey := make(map[string]sest.RanglisteErgebnis, len(results))
+		for _, e := range results {
+			byKey[e.RanglistenSchluessel] = e
+		}
+		for _, rl := range batch {
+			e, ok := byKey[rl.Schluessel]
+			if !ok {
+				e = sest.RanglisteErgebnis{RanglistenSchluessel: rl.Schluessel,
+					Ergebnis: sest.Ergebnis{ErgebnisStatus: sest.ErgebnisZurueckgewiesen, GrundZurueckweisung: "no result for this Rangliste in the Servicestelle's answer"}}
+			}
+			entries = append(entries, r.logEntry(attempt, rl, m, &e, e.GrundZurueckweisung))
+			if !counted[rl.Schluessel] {
+				counted[rl.Schluessel] = true
+				res.Ranglisten++
+			}
+			res.Eintraege += len(rl.Eintrag)
+			switch {
+			case e.Rejected():
+				stopped[rl.Schluessel] = true
+				res.Zurueckgewiesen = append(res.Zurueckgewiesen, RangRejection{Rangliste: rl.Schluessel, Grund: e.GrundZurueckweisung, Code: e.Code})
+				log.Warn("Rangliste rejected", zap.String("rangliste", rl.Schluessel), zap.Int("part", m.part), zap.Int("parts", m.parts),
+					zap.String("reason", e.GrundZurueckweisung), zap.Int("code", e.Code))
+			case m.part < m.parts:
+				// More packages follow.
+			case e.ErgebnisStatus == sest.ErgebnisNeu:
+				res.Neu = append(res.Neu, rl.Schluessel)
+			default:
+				res.Aktualisiert = append(res.Aktualisiert, rl.Schluessel)
+			}
+		}
+		if err := r.deps.Store.UploadLogInsert(ctx, entries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// logEntry is the upload log row of one sent Rangliste (e nil: the call
+// failed with reason).
+func (r *ranker) logEntry(attempt int, rl sest.Rangliste, m message, e *sest.RanglisteErgebnis, reason string) store.UploadLogEntry {
+	req, _ := json.Marshal(rl)
+	le := store.UploadLogEntry{Operation: sest.OpUebermittelnRanglisten, ItemKind: ItemKindRangliste, ItemKey: rl.Schluessel,
+		Attempt: attempt, Request: string(req), Reason: reason}
+	if m.parts > 1 {
+		le.Reason = strings.TrimSpace(fmt.Sprintf("package %d of %d. %s", m.part, m.parts, reason))
+	}
+	if e != nil {
+		resp, _ := json.Marshal(e)
+		le.Response, le.ErgebnisStatus, le.Code = string(resp), e.ErgebnisStatus, e.Code
+	}
+	return le
+}
+
+func registerRanking(d Deps, k *Kit) error {
+	river.AddWorker(k.Workers, &RangExportStatusWorker{deps: d})
+	k.Triggers[RangExportStatusArgs{}.Kind()] = Trigger{
+		Help: "write every Rangliste's status and statusanmerkung (as last polled) to rang_status.csv in export.dir; no arguments",
+		Args: func(raw json.RawMessage) (river.JobArgs, error) { return decodeArgs[RangExportStatusArgs](raw) },
+	}
+	if !d.Config.Vergabeschema.Empty() {
+		// The CSV follows the Ranglistenstatus poll within one delta
+		// period; uni.ranglisten_status is always current.
+		if err := k.addPeriodic("rang_export_status", d.Config.Sync.Schedules.Delta, func() river.JobArgs { return RangExportStatusArgs{} }); err != nil {
+			return err
+		}
+	}
+	if d.Sest == nil {
+		return nil
+	}
+	r := &ranker{deps: d, sest: d.Sest}
+	river.AddWorker(k.Workers, &RangUploadSchemaWorker{rank: r})
+	river.AddWorker(k.Workers, &RangUploadEintraegeWorker{rank: r})
+	schema := d.Config.Vergabeschema
+	k.Triggers[RangUploadSchemaArgs{}.Kind()] = Trigger{
+		Help: `send the Vergabeschema's Ranglisten with Kopfdaten (status eingerichtet, no entries) for Studienpakete; {"studienpakete": ["<key>", …]} or {"alle": true} for every mirrored one`,
+		Args: func(raw json.RawMessage) (river.JobArgs, error) {
+			a, err := decodeArgs[RangUploadSchemaArgs](raw)
+			if err != nil {
+				return nil, err
+			}
+			return a, a.validate(schema)
+		},
+	}
+	k.Triggers[RangUploadEintraegeArgs{}.Kind()] = Trigger{
+		Help: `send the imported ranking entries; {"studienpakete": ["<key>", …]} and/or {"ranglisten": ["<studienpaket>-<id_nr>", …]}, "status": "eingerichtet" | "befuellt" | "freigegeben", "kopfdaten_beibehalten": true (default; false sends the Vergabeschema's Kopfdaten too)`,
+		Args: func(raw json.RawMessage) (river.JobArgs, error) {
+			a, err := decodeArgs[RangUploadEintraegeArgs](raw)
+			if err != nil {
+				return nil, err
+			}
+			return a, a.validate(schema)
+		},
+	}
+	return nil
+}

@@ -1,0 +1,241 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"sestd/internal/config"
+	"sestd/internal/daemon"
+	"sestd/internal/jobs"
+	"sestd/internal/metrics"
+	"sestd/internal/sest"
+	"sestd/internal/sest/sim"
+	"sestd/internal/store"
+	"sestd/internal/testdb"
+)
+
+// rangWorld is a ranking test's world: the simulator over real HTTP, a
+// real database, sestd's jobs on a real River client with the outbound
+// queue.
+type rangWorld struct {
+	sim    *sim.Sim
+	pool   *pgxpool.Pool
+	store  *store.Store
+	cfg    config.Config
+	kit    *jobs.Kit
+	client *river.Client[pgx.Tx]
+	events <-chan *river.Event
+	log    *zap.Logger
+}
+
+type rangOptions struct {
+	sim         sim.Config
+	packageSize int
+	schema      config.Vergabeschema
+	// unchecked skips config validation (to send what sestd would refuse).
+	unchecked bool
+}
+
+func f64(v float64) *float64 { return &v }
+
+// testSchema is a schema with three Ranglisten types, one per level.
+func testSchema() config.Vergabeschema {
+	return config.Vergabeschema{
+		Vorabquoten: config.Ebene{Ranglisten: []config.Ranglistentyp{{IDNr: "HF", Name: "Härtefälle", Plaetze: config.Plaetze{Prozentual: f64(2)},
+			IstVorwegzulasser: true,
+			Klauseln:          config.Klauseln{Unterbelegungsklausel: &config.Unterbelegungsklausel{Platzuebergabe: config.Platzuebergabe{Ebene: "Hauptquoten"}}}}}},
+		GeminderteVorabquoten: config.Ebene{Ranglisten: []config.Ranglistentyp{{IDNr: "ZS", Name: "Zweitstudium", Plaetze: config.Plaetze{Absolut: f64(3)},
+			Klauseln: config.Klauseln{Mindestplatzklausel: &config.Mindestplatzklausel{Grenzkapazitaet: 20}, Limitierungsklausel: true}}}},
+		Hauptquoten: config.Ebene{Ranglisten: []config.Ranglistentyp{{IDNr: "HQ", Name: "Hauptquote", Plaetze: config.Plaetze{Prozentual: f64(100)},
+			IstChance: true, Klauseln: config.Klauseln{Nichtauffuellklausel: true}}}},
+	}
+}
+
+func rangSetup(t *testing.T, o rangOptions) *rangWorld {
+	t.Helper()
+	o.sim.Hochschulnummer = "4411"
+	o.sim.Username, o.sim.Password = "hs4411", "sim-password"
+	s, err := sim.New(o.sim)
+	require.NoError(t, err)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+
+	pool := testdb.New(t)
+	cfg := config.Default()
+	cfg.Database.URL = pool.Config().ConnString()
+	cfg.Servicestelle.BaseURL = srv.URL + "/hochschule/webservice/3"
+	cfg.Servicestelle.Hochschulnummer = "4411"
+	cfg.Servicestelle.Username = "hs4411"
+	cfg.Servicestelle.Password = "sim-password"
+	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
+	cfg.Servicestelle.Timeout = 20 * time.Second
+	cfg.Servicestelle.PackageSize = 500
+	if o.packageSize > 0 {
+		cfg.Servicestelle.PackageSize = o.packageSize
+	}
+	cfg.Sync.DocumentRoot = filepath.Join(t.TempDir(), "documents")
+	cfg.Export.Dir = filepath.Join(t.TempDir(), "export")
+	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
+	cfg.Vergabeschema = o.schema
+	if !o.unchecked {
+		require.NoError(t, cfg.Validate())
+	}
+
+	level := zap.WarnLevel
+	if os.Getenv("SESTD_TEST_LOG") != "" {
+		level = zap.InfoLevel
+	}
+	log := zaptest.NewLogger(t, zaptest.Level(level))
+	m := metrics.New(metrics.BuildInfo{Version: "test"})
+	client, err := daemon.NewSestClient(cfg, log, m)
+	require.NoError(t, err)
+	st := store.New(pool)
+	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: m, Sest: client})
+	require.NoError(t, err)
+	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 2},
+			jobs.QueueOutbound: {MaxWorkers: 2}},
+		Workers:    kit.Workers,
+		Middleware: []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
+		TestOnly:   true,
+	})
+	require.NoError(t, err)
+	events, cancel := rc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	t.Cleanup(cancel)
+	ctx, stop := context.WithCancel(context.Background())
+	require.NoError(t, rc.Start(ctx))
+	t.Cleanup(func() {
+		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		defer c()
+		_ = rc.Stop(sctx)
+		stop()
+	})
+	return &rangWorld{sim: s, pool: pool, store: st, cfg: cfg, kit: kit, client: rc, events: events, log: log}
+}
+
+// run inserts args and waits for that job's first outcome.
+func (w *rangWorld) run(t *testing.T, args river.JobArgs) *river.Event {
+	t.Helper()
+	res, err := w.client.Insert(context.Background(), args, &river.InsertOpts{MaxAttempts: 3})
+	require.NoError(t, err)
+	timeout := time.After(2 * time.Minute)
+	for {
+		select {
+		case ev := <-w.events:
+			if ev.Job.ID == res.Job.ID {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("job %s did not finish within 2 minutes", args.Kind())
+		}
+	}
+}
+
+// mustComplete runs args and requires it to complete.
+func (w *rangWorld) mustComplete(t *testing.T, args river.JobArgs) *river.Event {
+	t.Helper()
+	ev := w.run(t, args)
+	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "%s: %s", args.Kind(), lastError(ev))
+	return ev
+}
+
+func lastError(ev *river.Event) string {
+	if n := len(ev.Job.Errors); n > 0 {
+		return ev.Job.Errors[n-1].Error
+	}
+	return ""
+}
+
+// poll runs the delta poll of the given streams.
+func (w *rangWorld) poll(t *testing.T, streams ...string) {
+	t.Helper()
+	for _, s := range streams {
+		w.mustComplete(t, jobs.DeltaArgs{Stream: s})
+	}
+}
+
+// simRangliste returns the simulator's Rangliste with the key.
+func (w *rangWorld) simRangliste(t *testing.T, key string) sest.Rangliste {
+	t.Helper()
+	for _, r := range w.sim.Ranglisten() {
+		if r.Schluessel == key {
+			return r
+		}
+	}
+	t.Fatalf("the simulator holds no Rangliste %s", key)
+	return sest.Rangliste{}
+}
+
+// sentRanglisten returns the Ranglisten of every uebermittelnRanglisten
+// call, one slice per call.
+func (w *rangWorld) sentRanglisten(t *testing.T) [][]sest.Rangliste {
+	t.Helper()
+	var out [][]sest.Rangliste
+	for _, c := range w.sim.Received(sest.OpUebermittelnRanglisten) {
+		req, ok := c.Request.(*sest.RanglistenRequest)
+		require.True(t, ok, "call %d decoded", c.Seq)
+		out = append(out, req.Rangliste)
+	}
+	return out
+}
+
+// applyFor makes every given applicant apply (Einfach) for the
+// Studiengang at the simulator, unless it has already.
+func applyFor(t *testing.T, s *sim.Sim, studiengang sest.EinfachstudienangebotsSchluessel, bewerber []string) {
+	t.Helper()
+	have := map[string]bool{}
+	for _, b := range s.Bewerbungen() {
+		if b.Einfach != nil && b.Einfach.Studienangebot.StudiengangSchluessel == studiengang.StudiengangSchluessel {
+			have[b.BewerberID()] = true
+		}
+	}
+	for _, id := range bewerber {
+		if have[id] {
+			continue
+		}
+		_, err := s.AddBewerbung(sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "eingegangen",
+			BewerberID: id, Studienangebot: studiengang}})
+		require.NoError(t, err, "applicant %s", id)
+	}
+}
+
+// writeRanking writes a ranking import file: lists maps a Rangliste key to
+// its applicants in rank order.
+func writeRanking(t *testing.T, keys []string, lists map[string][]string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ranking.csv")
+	f, err := os.Create(p)
+	require.NoError(t, err)
+	_, err = fmt.Fprintln(f, "rangliste;bewerber_id;rang")
+	require.NoError(t, err)
+	for _, k := range keys {
+		for i, id := range lists[k] {
+			_, err = fmt.Fprintf(f, "%s;%s;%d\n", k, id, i+1)
+			require.NoError(t, err)
+		}
+	}
+	require.NoError(t, f.Close())
+	return p
+}
+
+// uploadLog returns the upload log of a Rangliste, oldest first.
+func (w *rangWorld) uploadLog(t *testing.T, key string) []store.UploadLogEntry {
+	t.Helper()
+	l, err := w.store.UploadLogList(context.Background(), jobs.ItemKindRangliste, key, 1000)
+	require.NoError(t, err)
+	return l
+}
