@@ -75,7 +75,6 @@ func Build(d Deps) (*Kit, error) {
 var registrations = []func(Deps, *Kit) error{
 	registerSelftest,
 	registerSync,
-	registerOutbound,
 	registerImport,
 	registerRanking,
 }
