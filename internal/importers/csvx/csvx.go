@@ -91,17 +91,14 @@ func (r *Reader) Comma() rune { return r.comma }
 // other errors (reading or decoding the file) end the reading.
 func (r *Reader) Read() (Record, error) {
 	fields, err := r.r.Read()
-	line, _ := r.r.FieldPos(0)
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			if errors.Is(pe.Err, csv.ErrFieldCount) {
-				return Record{Line: int64(line), Fields: fields}, nil
-			}
 			return Record{Line: int64(pe.StartLine), Err: fmt.Errorf("line %d: %w", pe.StartLine, pe.Err)}, nil
 		}
 		return Record{}, err
 	}
+	line, _ := r.r.FieldPos(0)
 	if len(fields) > MaxFields {
 		return Record{Line: int64(line), Err: fmt.Errorf("%d fields, at most %d allowed", len(fields), MaxFields)}, nil
 	}
