@@ -21,8 +21,12 @@ type memWriter struct {
 	exists bool
 }
 
-func (m *memWriter) EkvvVeranstaltungExists(context.Context, string) (bool, error) { return m.exists, nil }
-func (m *memWriter) EkvvVeranstaltungDelete(context.Context, string) (bool, error) { return m.exists, nil }
+func (m *memWriter) EkvvVeranstaltungExists(context.Context, string) (bool, error) {
+	return m.exists, nil
+}
+func (m *memWriter) EkvvVeranstaltungDelete(context.Context, string) (bool, error) {
+	return m.exists, nil
+}
 func (m *memWriter) CopyInsert(_ context.Context, t *store.ImportTarget, rows [][]any) error {
 	for _, r := range rows {
 		if len(r) != len(t.Columns) {
