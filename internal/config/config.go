@@ -34,6 +34,7 @@ type Config struct {
 	Import        Import        `yaml:"import"`
 	Export        Export        `yaml:"export"`
 	Mail          Mail          `yaml:"mail"`
+	Outbox        Outbox        `yaml:"outbox"`
 	Vergabeschema Vergabeschema `yaml:"vergabeschema"`
 }
 
@@ -185,6 +186,13 @@ type Mail struct {
 	To       []string `yaml:"to"`
 }
 
+// Outbox configures the outbound sync's retries and the admins' digest.
+type Outbox struct {
+	MaxAttempts int           `yaml:"max_attempts"` // sends of an item before it fails (first try + retries)
+	Backoff     time.Duration `yaml:"backoff"`      // wait before the first retry; doubles per retry
+	Digest      string        `yaml:"digest"`       // cron of the daily mail of still-failing items, or "off"
+}
+
 // Default returns the configuration sestd runs with when a key is not set.
 func Default() Config {
 	return Config{
@@ -223,6 +231,7 @@ func Default() Config {
 		Import: Import{InboxDir: "/var/lib/sestd/inbox", Encoding: "auto", BatchSize: 5000},
 		Export: Export{Dir: "/var/lib/sestd/export", Encoding: "utf-8"},
 		Mail:   Mail{Port: 587, TLS: "starttls"},
+		Outbox: Outbox{MaxAttempts: 3, Backoff: 5 * time.Minute, Digest: "0 7 * * *"},
 	}
 }
 
