@@ -180,6 +180,9 @@ func (a *api) storeUpload(part *multipart.Part) (Upload, error) {
 // '_'; anything else becomes '_'.
 func sanitizeFileName(name string) string {
 	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
+	if name == "/" || name == "." {
+		return "upload"
+	}
 	name = strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
