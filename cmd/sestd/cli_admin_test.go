@@ -114,7 +114,7 @@ func TestTriggerAndStatusAgainstARunningDaemon(t *testing.T) {
 
 	out, errOut, err = runCLI(t, env, "status")
 	require.NoError(t, err, errOut)
-	for _, want := range []string{"SYNC STREAM", "bewerber", "never synced", "JOBS", "completed 2", "LAST RUNS", "selftest", "FAILING", "(none)"} {
+	for _, want := range []string{"SYNC", "STREAM", "bewerber", "never synced", "JOBS", "completed 2", "LAST RUNS", "selftest", "FAILING JOBS", "(none)"} {
 		require.Contains(t, out, want)
 	}
 

@@ -47,55 +47,77 @@ answer for scripts.`)
 }
 
 func printStatus(w io.Writer, st admin.Status) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	at := func(t *time.Time) string {
 		if t == nil {
 			return "-"
 		}
 		return t.Local().Format("2006-01-02 15:04:05")
 	}
-
-	fmt.Fprintln(tw, "SYNC STREAM\tCURSOR\tLAG\tRUN IN PROGRESS")
-	for _, c := range st.Cursors {
-		lag, run := "never synced", "-"
-		if c.AgeSeconds != nil {
-			lag = seconds(c.AgeSeconds)
+	// section prints a title and a table of its own.
+	section := func(title, header string, rows func(tw *tabwriter.Writer)) error {
+		fmt.Fprintln(w, title)
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, header)
+		rows(tw)
+		if err := tw.Flush(); err != nil {
+			return err
 		}
-		if c.Run != nil {
-			run = fmt.Sprintf("%d/%d references, since %s", c.Run.Done, c.Run.References, durationText(st.At.Sub(c.Run.StartedAt)))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Stream, at(c.Position), lag, run)
+		fmt.Fprintln(w)
+		return nil
 	}
 
-	fmt.Fprintf(tw, "\nJOBS\t%s\n", counts(st.Jobs, []string{"available", "running", "scheduled", "retryable", "pending", "completed", "cancelled", "discarded"}))
+	err := section("SYNC", "STREAM\tCURSOR\tLAG\tRUN IN PROGRESS", func(tw *tabwriter.Writer) {
+		for _, c := range st.Cursors {
+			lag, run := "never synced", "-"
+			if c.AgeSeconds != nil {
+				lag = seconds(c.AgeSeconds)
+			}
+			if c.Run != nil {
+				run = fmt.Sprintf("%d/%d references, since %s", c.Run.Done, c.Run.References, durationText(st.At.Sub(c.Run.StartedAt)))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Stream, at(c.Position), lag, run)
+		}
+	})
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "JOBS    %s\n", counts(st.Jobs, []string{"available", "running", "scheduled", "retryable", "pending", "completed", "cancelled", "discarded"}))
 	if st.Outbox != nil {
-		fmt.Fprintf(tw, "OUTBOX\t%s\n", counts(st.Outbox, []string{"pending", "sent", "accepted", "rejected", "failed", "discarded"}))
+		fmt.Fprintf(w, "OUTBOX  %s\n", counts(st.Outbox, []string{"pending", "sent", "accepted", "rejected", "failed", "discarded"}))
+	}
+	fmt.Fprintln(w)
+
+	err = section("LAST RUNS", "ID\tKIND\tSTATE\tFINISHED\tDURATION\tATTEMPTS", func(tw *tabwriter.Writer) {
+		for _, r := range st.LastRuns {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", r.ID, r.Kind, r.State, at(r.FinalizedAt), seconds(r.DurationSeconds), r.Attempt)
+		}
+		if len(st.LastRuns) == 0 {
+			fmt.Fprintln(tw, "(none)")
+		}
+	})
+	if err != nil {
+		return err
 	}
 
-	fmt.Fprintln(tw, "\nLAST RUNS\tKIND\tSTATE\tFINISHED\tDURATION\tATTEMPTS")
-	if len(st.LastRuns) == 0 {
-		fmt.Fprintln(tw, "(none)")
-	}
-	for _, r := range st.LastRuns {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\n", r.ID, r.Kind, r.State, at(r.FinalizedAt), seconds(r.DurationSeconds), r.Attempt)
-	}
-
-	fmt.Fprintln(tw, "\nFAILING\tKIND\tSTATE\tATTEMPTS\tLAST ERROR")
-	if len(st.Failing) == 0 {
-		fmt.Fprintln(tw, "(none)")
-	}
-	for _, r := range st.Failing {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\n", r.ID, r.Kind, r.State, r.Attempt, r.MaxAttempts, oneLine(r.LastError(), 100))
+	err = section("FAILING JOBS", "ID\tKIND\tSTATE\tATTEMPTS\tLAST ERROR", func(tw *tabwriter.Writer) {
+		for _, r := range st.Failing {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\n", r.ID, r.Kind, r.State, r.Attempt, r.MaxAttempts, oneLine(r.LastError(), 100))
+		}
+		if len(st.Failing) == 0 {
+			fmt.Fprintln(tw, "(none)")
+		}
+	})
+	if err != nil || len(st.Imports) == 0 {
+		return err
 	}
 
-	if len(st.Imports) > 0 {
-		fmt.Fprintln(tw, "\nIMPORTS\tKIND\tSTATUS\tFILE\tREAD\tCREATED\tUPDATED\tREMOVED\tREJECTED\tSTARTED")
+	return section("IMPORTS", "ID\tKIND\tSTATUS\tFILE\tREAD\tCREATED\tUPDATED\tREMOVED\tREJECTED\tSTARTED", func(tw *tabwriter.Writer) {
 		for _, r := range st.Imports {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.ID, r.Kind, r.Status, r.FileName,
 				r.Read, r.Created, r.Updated, r.Removed, r.Rejected, at(&r.StartedAt))
 		}
-	}
-	return tw.Flush()
+	})
 }
 
 // counts prints "state n" pairs, the known states first in their order.
