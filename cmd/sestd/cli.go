@@ -39,6 +39,7 @@ func commands() []command {
 	return []command{
 		{"run", "run the daemon (jobs, admin API, metrics)", cmdRun},
 		{"import", "import a file (S-BEAT CSV, eKVV XML, FS persons, ranking list, university applications)", cmdImport},
+		{"rang", "ranking upload: list Studienpakete, upload the Vergabeschema and Ranglisten entries, export their status", cmdRang},
 		{"migrate", "apply database migrations (or list them with --status)", cmdMigrate},
 		{"config", "check a config file and print the effective config (secrets redacted)", cmdConfig},
 		{"demo", "run everything locally on defaults: throwaway PostgreSQL, simulator, daemon", cmdDemo},

@@ -54,7 +54,7 @@ type options struct {
 	configure   func(*config.Config)
 }
 
-func setup(t *testing.T, o options) *bundle {
+func setup(t testing.TB, o options) *bundle {
 	t.Helper()
 	o.sim.Hochschulnummer = "4411"
 	o.sim.Username, o.sim.Password = "hs4411", "sim-password"
@@ -125,7 +125,7 @@ func setup(t *testing.T, o options) *bundle {
 }
 
 // run inserts args and waits for that job's first outcome.
-func (b *bundle) run(t *testing.T, args river.JobArgs) *river.Event {
+func (b *bundle) run(t testing.TB, args river.JobArgs) *river.Event {
 	t.Helper()
 	res, err := b.client.Insert(context.Background(), args, &river.InsertOpts{MaxAttempts: 5})
 	require.NoError(t, err)

@@ -1,0 +1,43 @@
+package jobs_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/riverqueue/river"
+
+	"sestd/internal/jobs"
+	"sestd/internal/sest/sim"
+	"sestd/internal/store"
+)
+
+// BenchmarkDeltaPollNoChanges measures a Bewerbungen delta poll that finds
+// no changes, against mirrors of 10,000 and 200,000 Bewerbungen: its cost
+// must not grow with the mirror. The mirror is filled through the store
+// (not timed). Run with
+//
+//	go test ./internal/jobs -run '^$' -bench DeltaPollNoChanges -benchtime 20x
+func BenchmarkDeltaPollNoChanges(b *testing.B) {
+	for _, n := range []int{10_000, 200_000} {
+		b.Run(fmt.Sprintf("mirror=%d", n), func(b *testing.B) {
+			bnd := setup(b, options{sim: sim.Config{Seed: 1, Bewerbungen: n}})
+			ctx := context.Background()
+			all := bnd.sim.Bewerbungen()
+			for i := 0; i < len(all); i += 5000 {
+				if _, err := bnd.store.BewerbungUpsertBatch(ctx, all[i:min(i+5000, len(all))], store.Step{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := bnd.store.CursorSet(ctx, store.StreamBewerbungen, bnd.sim.Clock().Now()); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if ev := bnd.run(b, jobs.DeltaArgs{Stream: store.StreamBewerbungen}); ev.Kind != river.EventKindJobCompleted {
+					b.Fatalf("delta poll %s: %v", ev.Kind, ev.Job.Errors)
+				}
+			}
+		})
+	}
+}
