@@ -75,6 +75,7 @@ func Build(d Deps) (*Kit, error) {
 var registrations = []func(Deps, *Kit) error{
 	registerSelftest,
 	registerSync,
+	registerOutbound,
 	registerImport,
 	registerRanking,
 }

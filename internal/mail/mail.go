@@ -37,7 +37,7 @@ func (s *Sender) Send(ctx context.Context, subject, body string) error {
 	if !s.Enabled() {
 		return ErrDisabled
 	}
-	m := gomail.NewMsg()
+	m := gomail.NewMsg(gomail.WithEncoding(gomail.NoEncoding)) // 8bit: readable in any client and in tests
 	if err := m.From(s.cfg.From); err != nil {
 		return fmt.Errorf("mail.from %q: %w", s.cfg.From, err)
 	}

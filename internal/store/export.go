@@ -34,7 +34,7 @@ type ExportWriter func(run ExportRun, kind string, header []string, rows [][]str
 // transaction; the run and its files commit after every kind is written.
 // Every change lands in exactly one run's window.
 func (s *Store) ExportChanges(ctx context.Context, write ExportWriter) (ExportRun, error) {
-	run := ExportRun{Rows: map[string]int{}}
+	run := ExportRun{Rows: map[string]int{}, Files: []string{}}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 WITH prev AS (SELECT coalesce((SELECT hi FROM export_run ORDER BY id DESC LIMIT 1), '1970-01-01T00:00:00Z'::timestamptz) AS lo),

@@ -1,0 +1,582 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap/zaptest"
+	"golang.org/x/text/encoding/charmap"
+
+	"sestd/internal/config"
+	"sestd/internal/daemon"
+	"sestd/internal/importers"
+	"sestd/internal/jobs"
+	"sestd/internal/mail/mailtest"
+	"sestd/internal/metrics"
+	"sestd/internal/sest"
+	"sestd/internal/sest/sim"
+	"sestd/internal/store"
+	"sestd/internal/testdb"
+)
+
+// obundle is an outbound test's world: the simulator behind real HTTP
+// (optionally wrapped), a real database, a real SMTP server and a River
+// client that the test can stop hard and start again (a crash).
+type obundle struct {
+	sim     *sim.Sim
+	pool    *pgxpool.Pool
+	store   *store.Store
+	cfg     config.Config
+	smtp    *mailtest.Server
+	client  *river.Client[pgx.Tx]
+	events  <-chan *river.Event
+	cancel  func()
+	metrics *metrics.Metrics
+}
+
+type ooptions struct {
+	sim  sim.Config
+	wrap func(s *sim.Sim, h http.Handler) http.Handler
+}
+
+func setupOutbound(t *testing.T, o ooptions) *obundle {
+	t.Helper()
+	o.sim.Hochschulnummer = "4411"
+	s, err := sim.New(o.sim)
+	require.NoError(t, err)
+	var h http.Handler = s.Handler()
+	if o.wrap != nil {
+		h = o.wrap(s, h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	smtp := mailtest.New(t)
+
+	pool := testdb.New(t)
+	cfg := config.Default()
+	cfg.Database.URL = pool.Config().ConnString()
+	cfg.Servicestelle.BaseURL = srv.URL + "/hochschule/webservice/3"
+	cfg.Servicestelle.Hochschulnummer = "4411"
+	cfg.Servicestelle.Username, cfg.Servicestelle.Password = "hs4411", "pw"
+	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
+	cfg.Servicestelle.Timeout = 10 * time.Second
+	cfg.Servicestelle.PackageSize = 100
+	cfg.Sync.DocumentRoot = filepath.Join(t.TempDir(), "documents")
+	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
+	cfg.Export = config.Export{Dir: filepath.Join(t.TempDir(), "export"), Encoding: "windows-1252"}
+	cfg.Mail = config.Mail{Host: smtp.Host, Port: smtp.Port, TLS: "none", From: "sestd@uni.example", To: []string{"admins@uni.example"}}
+	cfg.Outbox = config.Outbox{MaxAttempts: 3, Backoff: 0, Digest: "off"}
+	require.NoError(t, cfg.Validate())
+	b := &obundle{sim: s, pool: pool, store: store.New(pool), cfg: cfg, smtp: smtp}
+	b.start(t)
+	return b
+}
+
+// start starts a River client on the bundle's database (again after stop).
+func (b *obundle) start(t *testing.T) {
+	t.Helper()
+	log := zaptest.NewLogger(t, zaptest.Level(logLevel()))
+	m := metrics.New(metrics.BuildInfo{Version: "test"})
+	client, err := daemon.NewSestClient(b.cfg, log, m)
+	require.NoError(t, err)
+	kit, err := jobs.Build(jobs.Deps{Config: b.cfg, Store: b.store, Log: log, Metrics: m, Sest: client})
+	require.NoError(t, err)
+	rc, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 2},
+			jobs.QueueOutbound: {MaxWorkers: 1}},
+		Workers:     kit.Workers,
+		MaxAttempts: 5,
+		Middleware:  []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
+		TestOnly:    true,
+	})
+	require.NoError(t, err)
+	events, cancelSub := rc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
+	ctx, stop := context.WithCancel(context.Background())
+	require.NoError(t, rc.Start(ctx))
+	b.client, b.events, b.metrics = rc, events, m
+	var once sync.Once
+	b.cancel = func() {
+		once.Do(func() {
+			sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+			defer c()
+			_ = rc.StopAndCancel(sctx)
+			cancelSub()
+			stop()
+		})
+	}
+	cancel := b.cancel
+	t.Cleanup(cancel)
+}
+
+// run inserts args and waits for that job's outcome (snoozes included).
+func (b *obundle) run(t *testing.T, args river.JobArgs) *river.Event {
+	t.Helper()
+	res, err := b.client.Insert(context.Background(), args, &river.InsertOpts{MaxAttempts: 5})
+	require.NoError(t, err)
+	timeout := time.After(2 * time.Minute)
+	for {
+		select {
+		case ev := <-b.events:
+			if ev.Job.ID == res.Job.ID && ev.Kind != river.EventKindJobSnoozed {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("job %s did not finish within 2 minutes", args.Kind())
+		}
+	}
+}
+
+func (b *obundle) mirror(t *testing.T) {
+	t.Helper()
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.StudienangeboteArgs{}).Kind)
+	for _, s := range store.Streams {
+		ev := b.run(t, jobs.DeltaArgs{Stream: s})
+		require.Equal(t, river.EventKindJobCompleted, ev.Kind, "delta %s: %v", s, ev.Job.Errors)
+	}
+}
+
+// outboundUntilQuiet runs the outbound sync until nothing is pending or
+// sent (as the periodic schedule would), at most n times.
+func (b *obundle) outboundUntilQuiet(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		b.run(t, jobs.OutboundArgs{})
+		counts, err := b.store.OutboxCountsByState(context.Background())
+		require.NoError(t, err)
+		if counts[store.OutboxPending] == 0 && counts[store.OutboxSent] == 0 {
+			return
+		}
+	}
+	t.Fatalf("outbox not settled after %d runs", n)
+}
+
+func (b *obundle) importCSV(t *testing.T, kind importers.Kind, mode importers.Mode, content string) importers.Summary {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, string(kind)+".csv")
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	sum, err := importers.Import(context.Background(), b.store, path, importers.Options{Kind: kind, Mode: mode, Force: true}, zaptest.NewLogger(t, zaptest.Level(logLevel())), nil)
+	require.NoError(t, err)
+	require.Zero(t, sum.Rejected, "rejected rows: see %s", sum.RejectsFile)
+	return sum
+}
+
+// application is one university application of the tests.
+type application struct {
+	hsID, bewerber, ban, studiengang string
+}
+
+func (a application) key() string { return a.bewerber + "/" + a.studiengang }
+
+// newApplications picks n (applicant, Studienangebot) pairs the simulator
+// does not have yet.
+func newApplications(t *testing.T, s *sim.Sim, n int, prefix string) []application {
+	t.Helper()
+	exists := map[string]bool{}
+	for _, b := range s.Bewerbungen() {
+		exists[b.Key()] = true
+	}
+	var angebote []string
+	for _, a := range s.Studienangebote() {
+		if a.Einfach != nil && a.Einfach.Status == "oeffentlich_sichtbar" && !strings.HasPrefix(a.Key(), "25-") {
+			angebote = append(angebote, a.Key())
+		}
+	}
+	sort.Strings(angebote)
+	var out []application
+	for _, bw := range s.AllBewerber() {
+		_, ban, err := s.Bewerber(bw.ID)
+		require.NoError(t, err)
+		for _, sg := range angebote {
+			a := application{hsID: fmt.Sprintf("%s-%05d", prefix, len(out)+1), bewerber: bw.ID, ban: ban, studiengang: sg}
+			if exists[a.key()] {
+				continue
+			}
+			exists[a.key()] = true
+			out = append(out, a)
+			if len(out) == n {
+				return out
+			}
+		}
+	}
+	t.Fatalf("only %d free pairs", len(out))
+	return nil
+}
+
+func applicationsCSV(apps []application, status string) string {
+	var sb strings.Builder
+	sb.WriteString("HS_BEWERBUNG_ID;TYP;BEWERBER_ID;BAN;STUDIENGANG_SCHLUESSEL;EINGANGSZEITPUNKT;BEARBEITUNGSSTATUS;AKTIVITAETSSTATUS\n")
+	for _, a := range apps {
+		fmt.Fprintf(&sb, "%s;einfach;%s;%s;%s;2026-07-01T10:00:00+02:00;%s;aktiv\n", a.hsID, a.bewerber, a.ban, a.studiengang, status)
+	}
+	return sb.String()
+}
+
+// applied counts, per Bewerbung key, how often the simulator applied a
+// send of op (calls answered with an injected error did not apply).
+func applied(s *sim.Sim, op string) map[string]int {
+	out := map[string]int{}
+	for _, c := range s.Received(op) {
+		if c.Injected != "" && c.Injected != "truncate" {
+			continue
+		}
+		req, ok := c.Request.(*sest.BewerbungenRequest)
+		if !ok {
+			continue
+		}
+		for _, b := range req.Bewerbung {
+			out[b.Key()]++
+		}
+	}
+	return out
+}
+
+func (b *obundle) items(t *testing.T, kind string) map[string]store.OutboxItem {
+	t.Helper()
+	all, err := b.store.OutboxList(context.Background(), "", 100000)
+	require.NoError(t, err)
+	out := map[string]store.OutboxItem{}
+	for _, it := range all {
+		if it.Kind == kind {
+			out[it.ItemKey] = it
+		}
+	}
+	return out
+}
+
+func TestOutboundSendsChangesAndReports(t *testing.T) {
+	t.Parallel()
+	b := setupOutbound(t, ooptions{sim: sim.Config{Seed: 11, Bewerber: 150, Bewerbungen: 100}})
+	ctx := context.Background()
+	b.mirror(t)
+
+	// 1,000 new applications, 4 for an offer still in preparation (always
+	// rejected), 20 authorisations of which 2 carry a wrong BAN.
+	apps := newApplications(t, b.sim, 1000, "H")
+	hidden := make([]application, 4)
+	for i := range hidden {
+		hidden[i] = application{hsID: fmt.Sprintf("X-%d", i), bewerber: apps[900+i*20].bewerber, ban: apps[900+i*20].ban, studiengang: "82-999"}
+	}
+	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeCreate, applicationsCSV(append(slices.Clone(apps), hidden...), "eingegangen"))
+	var auth strings.Builder
+	auth.WriteString("BEWERBER_ID;BAN\n")
+	for i := range 20 {
+		ban := apps[i*40].ban
+		if i < 2 {
+			ban = "falsch"
+		}
+		fmt.Fprintf(&auth, "%s;%s\n", apps[i*40].bewerber, ban)
+	}
+	b.importCSV(t, importers.KindUniBewerberAuth, importers.ModeCreate, auth.String())
+
+	// The Servicestelle answers some sends with HTTP errors, and applies
+	// some whose answer is lost (truncated): the outcome is unknown.
+	require.NoError(t, b.sim.SetFault(sest.OpUebermittelnNeueBewerbungen, sim.Fault{HTTPErrorRate: 0.25, TruncateRate: 0.25, Times: 6}))
+	b.outboundUntilQuiet(t, 15)
+
+	got := applied(b.sim, sest.OpUebermittelnNeueBewerbungen)
+	for _, a := range apps {
+		require.Equal(t, 1, got[a.key()], "application %s reached the simulator exactly once", a.hsID)
+		_, err := b.sim.Bewerbung(a.key())
+		require.NoError(t, err)
+	}
+	items := b.items(t, store.OutboxKindBewerbung)
+	for _, a := range apps {
+		require.Equal(t, store.OutboxAccepted, items[a.hsID].State, "%s: %s", a.hsID, items[a.hsID].Reason)
+		require.Equal(t, 1, items[a.hsID].ResultVersion)
+	}
+	for _, h := range hidden {
+		it := items[h.hsID]
+		require.Equal(t, store.OutboxFailed, it.State)
+		require.Equal(t, 3, it.Attempts, "first try and two retries")
+		require.Contains(t, it.Reason, "82-999")
+		require.GreaterOrEqual(t, got[h.key()], 3)
+		logs, err := b.store.UploadLogList(ctx, store.OutboxKindBewerbung, h.hsID, 100)
+		require.NoError(t, err)
+		require.Len(t, logs, 3, "every attempt is in the upload log")
+		require.Equal(t, sest.ErgebnisZurueckgewiesen, logs[2].ErgebnisStatus)
+	}
+	auths := b.items(t, store.OutboxKindBewerberAuth)
+	require.Len(t, auths, 20)
+	for i := range 20 {
+		it := auths[apps[i*40].bewerber]
+		if i < 2 {
+			require.Equal(t, store.OutboxRejected, it.State)
+			require.NotEmpty(t, it.Reason)
+		} else {
+			require.Equal(t, store.OutboxAccepted, it.State, it.Reason)
+		}
+	}
+	var authLeft int
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM uni_bewerber_auth`).Scan(&authLeft))
+	require.Zero(t, authLeft, "authorisations no longer needed are cleaned up")
+
+	// A SOAP fault's text reaches the upload log.
+	var faults int
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM upload_log WHERE reason LIKE '%http status%' OR reason LIKE '%malformed%'`).Scan(&faults))
+	require.Positive(t, faults)
+
+	// Each failed or rejected item is in exactly one mail.
+	require.Eventually(t, func() bool {
+		n := 0
+		for _, m := range b.smtp.Messages() {
+			n += strings.Count(m.Data, "retry:")
+		}
+		return n == len(hidden)+2
+	}, 20*time.Second, 100*time.Millisecond)
+	for _, it := range append(mapValues(items), mapValues(auths)...) {
+		if it.State != store.OutboxFailed && it.State != store.OutboxRejected {
+			continue
+		}
+		n := 0
+		for _, m := range b.smtp.Messages() {
+			if strings.Contains(m.Data, fmt.Sprintf("#%d %s", it.ID, it.Kind)) {
+				n++
+				require.Contains(t, m.Data, fmt.Sprintf("outbox_retry '{\"id\": %d}'", it.ID))
+			}
+		}
+		require.Equal(t, 1, n, "item %d is in exactly one mail", it.ID)
+	}
+	mailsBefore := len(b.smtp.Messages())
+
+	// Changes: 100 applications become gueltig; 10 of them were changed at
+	// the Servicestelle meanwhile (stale version); 10 more were given an
+	// admission offer there, which the university may not change (a
+	// forbidden transition).
+	b.sim.ResetReceived()
+	b.sim.Clock().Advance(time.Minute)
+	changed := apps[100:200]
+	forbidden := apps[300:310]
+	for _, a := range forbidden {
+		_, err := b.sim.SetBearbeitungsstatus(a.key(), "Zulassungsangebot_liegt_vor")
+		require.NoError(t, err)
+	}
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerbungen}).Kind)
+	for _, a := range changed[:10] { // after the poll: the mirror's version is stale
+		_, err := b.sim.ChangeBewerbung(a.key(), func(x *sest.Bewerbung) { x.Einfach.Statusanmerkung = "geändert an der Servicestelle" })
+		require.NoError(t, err)
+	}
+	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeUpdate, applicationsCSV(append(slices.Clone(changed), forbidden...), "ausgeschlossen"))
+	b.outboundUntilQuiet(t, 10)
+
+	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen), "changes are not sent as new")
+	got = applied(b.sim, sest.OpUebermittelnGeaenderteBew)
+	items = b.items(t, store.OutboxKindBewerbung)
+	for i, a := range changed {
+		want := 1
+		if i < 10 {
+			want = 2 // the stale version, then the change re-applied to the current one
+		}
+		require.Equal(t, want, got[a.key()], "change of %s sent", a.hsID)
+		require.Equal(t, store.OutboxAccepted, items[a.hsID].State, items[a.hsID].Reason)
+		cur, err := b.sim.Bewerbung(a.key())
+		require.NoError(t, err)
+		require.Equal(t, "ausgeschlossen", cur.Bearbeitungsstatus())
+		if i < 10 {
+			require.Equal(t, "geändert an der Servicestelle", cur.Einfach.Statusanmerkung)
+			require.Equal(t, 3, cur.Version())
+		}
+	}
+	for _, a := range forbidden {
+		require.Zero(t, got[a.key()], "forbidden transition of %s not sent", a.hsID)
+		require.Equal(t, store.OutboxRejected, items[a.hsID].State)
+		require.Contains(t, items[a.hsID].Reason, "uni_out is false")
+	}
+	require.Eventually(t, func() bool { return len(b.smtp.Messages()) == mailsBefore+1 }, 20*time.Second, 100*time.Millisecond,
+		"the forbidden transitions are mailed once")
+	require.Equal(t, 10, strings.Count(b.smtp.Messages()[mailsBefore].Data, "retry:"))
+
+	// Operators: retry one failed item, discard another.
+	failed, err := b.store.OutboxList(ctx, store.OutboxFailed, 10)
+	require.NoError(t, err)
+	require.Len(t, failed, len(hidden))
+	require.NoError(t, b.store.OutboxDiscard(ctx, failed[0].ID))
+	require.ErrorIs(t, b.store.OutboxDiscard(ctx, failed[0].ID), store.ErrOutboxState)
+	require.ErrorIs(t, b.store.OutboxRetry(ctx, 999999), store.ErrNotFound)
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboxRetryArgs{ID: failed[1].ID}).Kind)
+	it, err := b.store.OutboxGet(ctx, failed[1].ID)
+	require.NoError(t, err)
+	require.Contains(t, []string{store.OutboxPending, store.OutboxSent, store.OutboxFailed}, it.State)
+
+	// Back to the university: what the mirror learns after this point is
+	// exported exactly once, in files and in the uni views.
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerbungen}).Kind)
+	b.outboundUntilQuiet(t, 5)
+	b.sim.Clock().Advance(time.Minute)
+	var wantBewerbungen, wantStatus []string
+	for i, a := range apps[500:507] {
+		if i < 2 {
+			_, err := b.sim.SetBearbeitungsstatus(a.key(), "gueltig")
+			require.NoError(t, err)
+			wantStatus = append(wantStatus, a.key())
+		} else {
+			_, err := b.sim.ChangeBewerbung(a.key(), func(x *sest.Bewerbung) { x.Einfach.Statusanmerkung = "Nachweis fehlt" })
+			require.NoError(t, err)
+		}
+		wantBewerbungen = append(wantBewerbungen, a.key())
+	}
+	bewerber := b.sim.AllBewerber()[:3]
+	var wantBewerber []string
+	for _, bw := range bewerber {
+		require.NoError(t, b.sim.ChangeBewerber(bw.ID, func(x *sest.Bewerber) { x.Nachname = "Größer-Müller" }))
+		wantBewerber = append(wantBewerber, bw.ID)
+	}
+	for _, s := range []string{store.StreamBewerbungen, store.StreamBewerber} {
+		require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: s}).Kind)
+	}
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboundArgs{}).Kind)
+	run, err := b.store.ExportRunLatest(ctx)
+	require.NoError(t, err)
+	sort.Strings(wantBewerbungen)
+	sort.Strings(wantStatus)
+	sort.Strings(wantBewerber)
+	require.Equal(t, wantBewerbungen, b.exportKeys(t, run, "bewerbungen", "bewerbung_key"))
+	require.Equal(t, wantBewerbungen, b.viewKeys(t, "bewerbungen", "bewerbung_key"))
+	require.Equal(t, wantStatus, b.exportKeys(t, run, "statusaenderungen", "bewerbung_key"))
+	require.Equal(t, wantStatus, b.viewKeys(t, "statusaenderungen", "bewerbung_key"))
+	require.Equal(t, wantBewerber, b.exportKeys(t, run, "bewerber", "bewerber_id"))
+	require.Equal(t, wantBewerber, b.viewKeys(t, "bewerber", "bewerber_id"))
+	require.Empty(t, b.exportKeys(t, run, "outbox_ergebnisse", "id"), "nothing was sent in this run")
+	raw, err := os.ReadFile(filepath.Join(b.cfg.Export.Dir, fileOf(t, run, "bewerber")))
+	require.NoError(t, err)
+	require.Contains(t, string(raw), "Gr\xf6\xdfer-M\xfcller", "windows-1252")
+	fi, err := os.Stat(filepath.Join(b.cfg.Export.Dir, fileOf(t, run, "bewerber")))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	// The daily digest lists what is still failing.
+	before := len(b.smtp.Messages())
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboxMailArgs{Digest: true}).Kind)
+	msgs := b.smtp.Messages()
+	require.Len(t, msgs, before+1)
+	require.Contains(t, msgs[before].Data, "still failing")
+}
+
+func mapValues(m map[string]store.OutboxItem) []store.OutboxItem {
+	out := make([]store.OutboxItem, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func fileOf(t *testing.T, run store.ExportRun, kind string) string {
+	t.Helper()
+	for _, f := range run.Files {
+		if strings.HasPrefix(f, kind+"_") {
+			return f
+		}
+	}
+	return ""
+}
+
+// exportKeys reads the column of the run's CSV file of kind (none: no
+// rows), sorted.
+func (b *obundle) exportKeys(t *testing.T, run store.ExportRun, kind, col string) []string {
+	t.Helper()
+	name := fileOf(t, run, kind)
+	if name == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(filepath.Join(b.cfg.Export.Dir, name))
+	require.NoError(t, err)
+	dec, err := io.ReadAll(charmap.Windows1252.NewDecoder().Reader(bytes.NewReader(raw)))
+	require.NoError(t, err)
+	r := csv.NewReader(bytes.NewReader(dec))
+	r.Comma = ';'
+	recs, err := r.ReadAll()
+	require.NoError(t, err)
+	i := slices.Index(recs[0], col)
+	require.GreaterOrEqual(t, i, 0)
+	var out []string
+	for _, rec := range recs[1:] {
+		out = append(out, rec[i])
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (b *obundle) viewKeys(t *testing.T, view, col string) []string {
+	t.Helper()
+	rows, err := b.pool.Query(context.Background(), fmt.Sprintf(`SELECT %s::text FROM uni.%s ORDER BY 1`, col, view))
+	require.NoError(t, err)
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// TestOutboundCrashBetweenSendAndRecord stops the process (River, hard)
+// after the Servicestelle applied a package of new Bewerbungen but before
+// sestd recorded the results; the restarted sync looks the outcome up and
+// sends nothing twice.
+func TestOutboundCrashBetweenSendAndRecord(t *testing.T) {
+	t.Parallel()
+	var crashOnce atomic.Bool
+	crashed := make(chan struct{})
+	b := setupOutbound(t, ooptions{sim: sim.Config{Seed: 5, Bewerber: 40, Bewerbungen: 20},
+		wrap: func(s *sim.Sim, h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.Contains(r.Header.Get("SOAPAction"), sest.OpUebermittelnNeueBewerbungen) && crashOnce.CompareAndSwap(false, true) {
+					h.ServeHTTP(httptest.NewRecorder(), r) // the Servicestelle applies it ...
+					close(crashed)                         // ... and sestd dies before it hears back
+					<-r.Context().Done()
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		}})
+	b.mirror(t)
+	apps := newApplications(t, b.sim, 150, "C")
+	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeCreate, applicationsCSV(apps, "eingegangen"))
+
+	_, err := b.client.Insert(context.Background(), jobs.OutboundArgs{}, nil)
+	require.NoError(t, err)
+	select {
+	case <-crashed:
+	case <-time.After(time.Minute):
+		t.Fatal("no send")
+	}
+	b.cancel() // kill: the job's context ends mid-call
+	counts, err := b.store.OutboxCountsByState(context.Background())
+	require.NoError(t, err)
+	require.Positive(t, counts[store.OutboxSent], "a package is left with an unknown outcome")
+
+	// What River's rescuer would do after a real crash: the killed job
+	// does not block a new run.
+	_, err = b.pool.Exec(context.Background(), `DELETE FROM river_job WHERE kind = 'outbound_sync'`)
+	require.NoError(t, err)
+	b.start(t) // restart
+	b.outboundUntilQuiet(t, 5)
+	got := applied(b.sim, sest.OpUebermittelnNeueBewerbungen)
+	items := b.items(t, store.OutboxKindBewerbung)
+	for _, a := range apps {
+		require.Equal(t, 1, got[a.key()], "%s reached the simulator exactly once", a.hsID)
+		require.Equal(t, store.OutboxAccepted, items[a.hsID].State, items[a.hsID].Reason)
+	}
+	recovered, err := b.store.UploadLogList(context.Background(), store.OutboxKindBewerbung, apps[0].hsID, 10)
+	require.NoError(t, err)
+	require.Equal(t, sest.OpAbrufenBewerbungen, recovered[len(recovered)-1].Operation, "the outcome was looked up")
+}
