@@ -308,6 +308,16 @@ func TestRangRejectionsReachTheUploadLog(t *testing.T) {
 	ev = w.run(t, jobs.RangUploadEintraegeArgs{Ranglisten: []string{hf}, Status: "befuellt"})
 	require.Equal(t, river.EventKindJobSnoozed, ev.Kind)
 	unlock()
+
+	// "alle": the schema for every mirrored Studienpaket.
+	ev = w.run(t, jobs.RangUploadSchemaArgs{Alle: true})
+	require.Equal(t, river.EventKindJobCancelled, ev.Kind, "the BAD type is rejected for every Paket")
+	require.NoError(t, json.Unmarshal(ev.Job.Output(), &res))
+	n := len(w.sim.Studienpakete())
+	require.Equal(t, 4*n, res.Ranglisten)
+	require.Len(t, res.Zurueckgewiesen, n)
+	lastPaket := w.sim.Studienpakete()[n-1].Schluessel
+	require.Equal(t, sest.ErgebnisNeu, w.uploadLog(t, lastPaket+"-HQ")[0].ErgebnisStatus)
 }
 
 func TestRangTriggers(t *testing.T) {
