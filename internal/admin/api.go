@@ -86,6 +86,7 @@ func (s *Server) routes() {
 	s.route("GET /api/runs/{id}", (*api).runGet)
 	s.route("GET /api/cursors", (*api).cursorList)
 	s.route("POST /api/cursors/{stream}/reset", (*api).cursorReset)
+	s.outboxRoutes()
 	s.route("GET /api/imports", (*api).importList)
 	s.route("POST /api/imports", (*api).importUpload)
 	s.route("GET /api/imports/{id}", (*api).importGet)
@@ -386,11 +387,6 @@ func (a *api) status(w http.ResponseWriter, r *http.Request) {
 		st.Imports = []store.ImportRun{}
 	}
 	WriteJSON(w, http.StatusOK, st)
-}
-
-// outboxCounts counts outbox items by state; nil when there is no outbox.
-func (a *api) outboxCounts(context.Context) (map[string]int64, error) {
-	return nil, nil
 }
 
 func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {

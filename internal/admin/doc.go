@@ -20,8 +20,8 @@
 // Every action that changes sync state or reads or writes personal data is
 // recorded in the audit log (audit_log) with actor "admin-token" (or
 // "admin-loopback" on a loopback listener without a token): job.trigger,
-// cursor.reset, import.upload, import.rejects.read, outbox.retry,
-// outbox.discard, outbox.retry_failed.
+// cursor.reset, import.upload, import.rejects.read, outbox.list,
+// outbox.read, outbox.retry, outbox.discard, outbox.retry_failed.
 //
 // # Routes
 //
@@ -59,10 +59,18 @@
 //	                                    "previous":cursor}; 404 unknown stream; 409 while a sync of
 //	                                    the stream runs
 //
-//	GET  /api/outbox?state=&limit=      {"items":[…]} outbox items (audited: personal data)
-//	POST /api/outbox/{id}/retry         re-queue one item for the next send
-//	POST /api/outbox/{id}/discard       give one item up
-//	POST /api/outbox/retry-failed       re-queue every failed item; {"retried":n}
+//	GET  /api/outbox?state=&limit=      {"items":[item…]} newest first; states: pending, sent,
+//	                                    accepted, rejected, failed, discarded; limit default 100
+//	                                    (audited: the payloads are personal data)
+//	GET  /api/outbox/{id}               one item: kind, item_key, bewerber_id, payload, state,
+//	                                    attempts, next_attempt_at, ergebnis_status, reason, code …
+//	POST /api/outbox/{id}/retry         a failed, rejected or discarded item becomes pending with
+//	                                    its attempts reset, and an outbound run is enqueued;
+//	                                    200 {"item","outbound":{job}}; 409 in another state
+//	POST /api/outbox/{id}/discard       gives the item up until its staging row changes;
+//	                                    200 {"item"}; 409 while it is being sent or discarded
+//	POST /api/outbox/retry-failed       every failed item pending again; 200 {"retried":n,
+//	                                    "outbound":{job}}
 //
 //	POST /api/imports?kind=&mode=&encoding=&force=
 //	                                    multipart/form-data with the file in the field "file", at

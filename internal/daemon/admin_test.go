@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,11 +121,17 @@ func (w *adminWorld) trigger(t *testing.T, name string, args any) admin.Run {
 func (w *adminWorld) waitJob(t *testing.T, id int64) admin.Run {
 	t.Helper()
 	var run admin.Run
-	eventually(t, 30*time.Second, fmt.Sprintf("job %d finishes", id), func() bool {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
 		w.api(t, http.MethodGet, fmt.Sprintf("/api/runs/%d", id), nil, http.StatusOK, &run)
-		return run.Finished()
-	})
-	return run
+		if run.Finished() {
+			return run
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %d (%s) not finished within 30s: %s after %d attempts, errors %v", id, run.Kind, run.State, run.Attempt, run.Errors)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func multipartFile(t *testing.T, field, name string, content []byte) (*bytes.Buffer, string) {
@@ -310,75 +317,6 @@ func TestAdminAPI(t *testing.T) {
 		require.NotNil(t, st.Imports)
 	})
 
-	t.Run("metrics after the sync", func(t *testing.T) {
-		status, body := w.call(t, "GET", "/metrics", adminTestToken, nil, "")
-		require.Equal(t, http.StatusOK, status)
-		parser := expfmt.NewTextParser(model.UTF8Validation)
-		fams, err := parser.TextToMetricFamilies(bytes.NewReader(body))
-		require.NoError(t, err)
-		value := func(name string, labels map[string]string) float64 {
-			t.Helper()
-			fam, ok := fams[name]
-			require.True(t, ok, "metric family %s missing", name)
-			var sum float64
-			var found bool
-			for _, m := range fam.Metric {
-				if !hasLabels(m, labels) {
-					continue
-				}
-				found = true
-				switch {
-				case m.Counter != nil:
-					sum += m.Counter.GetValue()
-				case m.Gauge != nil:
-					sum += m.Gauge.GetValue()
-				case m.Histogram != nil:
-					sum += float64(m.Histogram.GetSampleCount())
-				}
-			}
-			require.True(t, found, "%s%v missing", name, labels)
-			return sum
-		}
-		require.Equal(t, 1.0, value("sestd_build_info", nil))
-		require.GreaterOrEqual(t, value("sestd_job_runs_total", map[string]string{"kind": "delta_poll", "outcome": "completed"}), 4.0)
-		require.GreaterOrEqual(t, value("sestd_job_runs_total", map[string]string{"kind": "delta_poll", "outcome": "cancelled"}), 1.0)
-		require.GreaterOrEqual(t, value("sestd_job_duration_seconds", map[string]string{"kind": "delta_poll"}), 5.0)
-		require.GreaterOrEqual(t, value("sestd_river_jobs", map[string]string{"state": "completed"}), 6.0)
-		require.Equal(t, 0.0, value("sestd_river_jobs", map[string]string{"state": "running"})+value("sestd_river_jobs", map[string]string{"state": "available"}))
-		require.GreaterOrEqual(t, value("sestd_soap_requests_total", map[string]string{"operation": sest.OpAnfragenBewerbungen, "outcome": "ok"}), 2.0)
-		require.GreaterOrEqual(t, value("sestd_soap_requests_total", map[string]string{"operation": sest.OpAnfragenStammdatenaenderungen}), 2.0)
-		require.Greater(t, value("sestd_soap_request_duration_seconds", nil), 0.0)
-		require.Equal(t, float64(len(w.sim.Bewerbungen())),
-			value("sestd_sync_items_total", map[string]string{"stream": "bewerbungen", "operation": "created"}), "every Bewerbung created once")
-		require.Equal(t, float64(len(w.sim.Bewerbungen())),
-			value("sestd_sync_items_total", map[string]string{"stream": "bewerbungen", "operation": "unchanged"}), "and unchanged after the reset")
-		for _, s := range store.Streams {
-			age := value("sestd_sync_cursor_age_seconds", map[string]string{"stream": s})
-			require.GreaterOrEqual(t, age, 0.0, s)
-			require.Less(t, age, 120.0, s)
-		}
-		for _, optional := range []string{"sestd_outbox_items", "sestd_import_rows_total", "sestd_mails_total"} {
-			fam, ok := fams[optional]
-			if !ok {
-				t.Logf("%s not exposed yet (no samples or not wired in this build)", optional)
-				continue
-			}
-			for _, m := range fam.Metric {
-				require.GreaterOrEqual(t, m.GetGauge().GetValue()+m.GetCounter().GetValue(), 0.0, optional)
-			}
-		}
-
-		promtool, err := exec.LookPath("promtool")
-		if err != nil {
-			t.Log("promtool not installed: skipping `promtool check metrics` (install Debian's prometheus package)")
-			return
-		}
-		cmd := exec.Command(promtool, "check", "metrics")
-		cmd.Stdin = bytes.NewReader(body)
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "promtool check metrics:\n%s", out)
-	})
-
 	t.Run("riverui", func(t *testing.T) {
 		status, body := w.call(t, "GET", "/riverui/", adminTestToken, nil, "")
 		require.Equal(t, http.StatusOK, status)
@@ -470,6 +408,160 @@ func TestAdminAPI(t *testing.T) {
 		w.api(t, "GET", "/api/imports/987654", nil, http.StatusNotFound, nil)
 		w.api(t, "GET", "/api/imports/x", nil, http.StatusBadRequest, nil)
 	})
+
+	t.Run("metrics after the sync", func(t *testing.T) {
+		status, body := w.call(t, "GET", "/metrics", adminTestToken, nil, "")
+		require.Equal(t, http.StatusOK, status)
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := parser.TextToMetricFamilies(bytes.NewReader(body))
+		require.NoError(t, err)
+		value := func(name string, labels map[string]string) float64 {
+			t.Helper()
+			fam, ok := fams[name]
+			require.True(t, ok, "metric family %s missing", name)
+			var sum float64
+			var found bool
+			for _, m := range fam.Metric {
+				if !hasLabels(m, labels) {
+					continue
+				}
+				found = true
+				switch {
+				case m.Counter != nil:
+					sum += m.Counter.GetValue()
+				case m.Gauge != nil:
+					sum += m.Gauge.GetValue()
+				case m.Histogram != nil:
+					sum += float64(m.Histogram.GetSampleCount())
+				}
+			}
+			require.True(t, found, "%s%v missing", name, labels)
+			return sum
+		}
+		require.Equal(t, 1.0, value("sestd_build_info", nil))
+		require.GreaterOrEqual(t, value("sestd_job_runs_total", map[string]string{"kind": "delta_poll", "outcome": "completed"}), 4.0)
+		require.GreaterOrEqual(t, value("sestd_job_runs_total", map[string]string{"kind": "delta_poll", "outcome": "cancelled"}), 1.0)
+		require.GreaterOrEqual(t, value("sestd_job_duration_seconds", map[string]string{"kind": "delta_poll"}), 5.0)
+		require.GreaterOrEqual(t, value("sestd_river_jobs", map[string]string{"state": "completed"}), 6.0)
+		require.Equal(t, 0.0, value("sestd_river_jobs", map[string]string{"state": "running"})+value("sestd_river_jobs", map[string]string{"state": "available"}))
+		require.GreaterOrEqual(t, value("sestd_soap_requests_total", map[string]string{"operation": sest.OpAnfragenBewerbungen, "outcome": "ok"}), 2.0)
+		require.GreaterOrEqual(t, value("sestd_soap_requests_total", map[string]string{"operation": sest.OpAnfragenStammdatenaenderungen}), 2.0)
+		require.Greater(t, value("sestd_soap_request_duration_seconds", nil), 0.0)
+		require.Equal(t, float64(len(w.sim.Bewerbungen())),
+			value("sestd_sync_items_total", map[string]string{"stream": "bewerbungen", "operation": "created"}), "every Bewerbung created once")
+		require.Equal(t, float64(len(w.sim.Bewerbungen())),
+			value("sestd_sync_items_total", map[string]string{"stream": "bewerbungen", "operation": "unchanged"}), "and unchanged after the reset")
+		for _, s := range store.Streams {
+			age := value("sestd_sync_cursor_age_seconds", map[string]string{"stream": s})
+			require.GreaterOrEqual(t, age, 0.0, s)
+			require.Less(t, age, 120.0, s)
+		}
+		if _, ok := fams["sestd_import_rows_total"]; ok {
+			require.Equal(t, 2.0, value("sestd_import_rows_total", map[string]string{"kind": "ranking", "outcome": "created"}), "the uploaded ranking list")
+			require.Equal(t, 1.0, value("sestd_import_rows_total", map[string]string{"kind": "ranking", "outcome": "rejected"}))
+		}
+		for _, optional := range []string{"sestd_outbox_items", "sestd_import_rows_total", "sestd_mails_total"} {
+			fam, ok := fams[optional]
+			if !ok {
+				t.Logf("%s not exposed yet (no samples or not wired in this build)", optional)
+				continue
+			}
+			for _, m := range fam.Metric {
+				require.GreaterOrEqual(t, m.GetGauge().GetValue()+m.GetCounter().GetValue(), 0.0, optional)
+			}
+		}
+
+		promtool, err := exec.LookPath("promtool")
+		if err != nil {
+			t.Log("promtool not installed: skipping `promtool check metrics` (install Debian's prometheus package)")
+			return
+		}
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(body)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "promtool check metrics:\n%s", out)
+	})
+
+	t.Run("outbox", func(t *testing.T) { testOutbox(t, w) })
+}
+
+// testOutbox: list, retry (re-queued, outbound run started), discard,
+// retry of every failed item, conflicts, audit.
+func testOutbox(t *testing.T, w *adminWorld) {
+	ctx := context.Background()
+	var news []store.OutboxNew
+	for _, id := range []string{"B-1", "B-2", "B-3", "B-4"} {
+		news = append(news, store.OutboxNew{Kind: store.OutboxKindBewerberAuth, ItemKey: id, BewerberID: id,
+			Payload: json.RawMessage(`{"bewerber_id":"` + id + `","ban":"BAN-` + id + `"}`), SourceUpdatedAt: time.Now()})
+	}
+	_, err := w.store.OutboxUpsert(ctx, news)
+	require.NoError(t, err)
+	_, err = w.pool.Exec(ctx, `UPDATE outbox_item SET state = CASE item_key WHEN 'B-4' THEN 'accepted' ELSE 'failed' END,
+		attempts = 5, reason = 'test rejection'`)
+	require.NoError(t, err)
+	ids := map[string]int64{}
+	rows, err := w.pool.Query(ctx, `SELECT item_key, id FROM outbox_item`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var k string
+		var id int64
+		require.NoError(t, rows.Scan(&k, &id))
+		ids[k] = id
+	}
+	require.NoError(t, rows.Err())
+
+	var list struct{ Items []store.OutboxItem }
+	w.api(t, "GET", "/api/outbox?state=failed", nil, http.StatusOK, &list)
+	require.Len(t, list.Items, 3)
+	require.Equal(t, "test rejection", list.Items[0].Reason)
+	w.api(t, "GET", "/api/outbox?state=lost", nil, http.StatusBadRequest, nil)
+	var one store.OutboxItem
+	w.api(t, "GET", fmt.Sprintf("/api/outbox/%d", ids["B-1"]), nil, http.StatusOK, &one)
+	require.Equal(t, "B-1", one.ItemKey)
+
+	var st admin.Status
+	w.api(t, "GET", "/api/status", nil, http.StatusOK, &st)
+	require.Equal(t, int64(3), st.Outbox["failed"])
+	require.Equal(t, int64(1), st.Outbox["accepted"])
+
+	var res admin.OutboxAction
+	w.api(t, "POST", fmt.Sprintf("/api/outbox/%d/discard", ids["B-2"]), nil, http.StatusOK, &res)
+	require.Equal(t, store.OutboxDiscarded, res.Item.State)
+	w.api(t, "POST", fmt.Sprintf("/api/outbox/%d/discard", ids["B-2"]), nil, http.StatusConflict, nil)
+	w.api(t, "POST", fmt.Sprintf("/api/outbox/%d/retry", ids["B-4"]), nil, http.StatusConflict, nil)
+	w.api(t, "POST", "/api/outbox/987654/retry", nil, http.StatusNotFound, nil)
+	w.api(t, "POST", "/api/outbox/x/discard", nil, http.StatusBadRequest, nil)
+
+	res = admin.OutboxAction{}
+	w.api(t, "POST", fmt.Sprintf("/api/outbox/%d/retry", ids["B-1"]), nil, http.StatusOK, &res)
+	require.Equal(t, store.OutboxPending, res.Item.State, "re-queued")
+	require.Zero(t, res.Item.Attempts)
+	var jobs struct{ Jobs []admin.JobInfo }
+	w.api(t, "GET", "/api/jobs", nil, http.StatusOK, &jobs)
+	if slices.ContainsFunc(jobs.Jobs, func(j admin.JobInfo) bool { return j.Name == "outbound_sync" }) {
+		require.NotNil(t, res.Outbound, "an outbound run is started")
+		require.Equal(t, "outbound_sync", res.Outbound.Kind)
+		var run admin.Run
+		w.api(t, "GET", fmt.Sprintf("/api/runs/%d", res.Outbound.JobID), nil, http.StatusOK, &run)
+		require.Equal(t, "outbound_sync", run.Kind, "the outbound run is a River job")
+	} else {
+		require.Nil(t, res.Outbound)
+		t.Log("this build has no outbound_sync job: the item waits for one")
+	}
+
+	res = admin.OutboxAction{}
+	w.api(t, "POST", "/api/outbox/retry-failed", nil, http.StatusOK, &res)
+	require.NotNil(t, res.Retried)
+	require.GreaterOrEqual(t, *res.Retried, int64(1), "B-3 at least; B-2 is discarded")
+	it, err := w.store.OutboxGet(ctx, ids["B-2"])
+	require.NoError(t, err)
+	require.Equal(t, store.OutboxDiscarded, it.State)
+
+	audit := auditActions(t, w.store)
+	for _, action := range []string{"outbox.list", "outbox.read", "outbox.retry", "outbox.discard", "outbox.retry_failed"} {
+		require.NotEmpty(t, audit[action], action)
+	}
+	require.Equal(t, store.OutboxFailed, audit["outbox.retry"][0].Detail["previous_state"])
 }
 
 func hasLabels(m *dto.Metric, want map[string]string) bool {
