@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"go.uber.org/zap"
 
+	"sestd/internal/fsutil"
 	"sestd/internal/importers"
 )
 
@@ -25,6 +27,9 @@ type ImportArgs struct {
 	Force    bool   `json:"force,omitempty"`
 	// RejectsDir receives the rejects file (default: beside the file).
 	RejectsDir string `json:"rejects_dir,omitempty"`
+	// FromInbox moves the file to processed/ or failed/ beside it when the
+	// import is done (succeeded, or failed for good).
+	FromInbox bool `json:"from_inbox,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -50,14 +55,86 @@ func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return -1
 // XML) cancels the job: retrying cannot help. Database trouble is retried.
 // The summary is the job's recorded output.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
-	sum, err := w.run(ctx, job.Args, Logger(ctx))
-	if err != nil {
-		if errors.Is(err, importers.ErrPermanent) {
-			return river.JobCancel(err)
+	log := Logger(ctx)
+	sum, err := w.run(ctx, job.Args, log)
+	if err != nil && !errors.Is(err, importers.ErrPermanent) {
+		return err // transient: the file stays where it is for the retry
+	}
+	if job.Args.FromInbox {
+		f := importers.InboxFile{Path: job.Args.Path, Dir: filepath.Dir(job.Args.Path), Name: filepath.Base(job.Args.Path)}
+		if merr := importers.MoveDone(f, err == nil); merr != nil {
+			log.Error("moving the imported file out of the inbox", zap.Error(merr))
 		}
-		return err
+	}
+	if err != nil {
+		return river.JobCancel(err)
 	}
 	return river.RecordOutput(ctx, sum)
+}
+
+// InboxArgs scans the inbox and enqueues an import for each file waiting
+// there.
+type InboxArgs struct{}
+
+// Kind implements river.JobArgs.
+func (InboxArgs) Kind() string { return "inbox_scan" }
+
+// InsertOpts keeps one scan queued or running.
+func (InboxArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueImport, MaxAttempts: 3, UniqueOpts: uniqueWhileActive()}
+}
+
+// InboxWorker runs InboxArgs.
+type InboxWorker struct {
+	river.WorkerDefaults[InboxArgs]
+	deps Deps
+}
+
+// inboxSettle is how long a file must be unchanged before it is imported:
+// a file still being copied in is left for the next scan.
+const inboxSettle = 2 * time.Second
+
+// Work enqueues one import per settled file; a file whose kind cannot be
+// told goes to failed/ at once, with the reason in the log.
+func (w *InboxWorker) Work(ctx context.Context, _ *river.Job[InboxArgs]) error {
+	log := Logger(ctx)
+	dir := w.deps.Config.Import.InboxDir
+	if err := fsutil.MkdirPrivate(dir); err != nil {
+		return err
+	}
+	files, err := importers.ScanInbox(dir)
+	if err != nil {
+		return err
+	}
+	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	if err != nil {
+		return fmt.Errorf("inbox scan needs its River client: %w", err)
+	}
+	queued := 0
+	for _, f := range files {
+		if time.Since(f.ModTime) < inboxSettle {
+			continue
+		}
+		if f.KindErr != nil {
+			log.Warn("inbox file of unknown kind moved to failed/", zap.String("file", f.Name), zap.Error(f.KindErr))
+			if err := importers.MoveDone(f, false); err != nil {
+				return err
+			}
+			continue
+		}
+		res, err := client.Insert(ctx, ImportArgs{Path: f.Path, FileKind: string(f.Kind), FromInbox: true, RejectsDir: f.ProcessedDir()}, nil)
+		if err != nil {
+			return fmt.Errorf("enqueueing the import of %s: %w", f.Name, err)
+		}
+		if !res.UniqueSkippedAsDuplicate {
+			queued++
+			log.Info("inbox file queued for import", zap.String("file", f.Name), zap.String("import_kind", string(f.Kind)), zap.Int64("import_job_id", res.Job.ID))
+		}
+	}
+	if queued > 0 {
+		log.Info("inbox scanned", zap.Int("files", len(files)), zap.Int("queued", queued))
+	}
+	return nil
 }
 
 func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (importers.Summary, error) {
@@ -132,6 +209,14 @@ func registerImport(d Deps, k *Kit) error {
 		return fmt.Errorf("import.mappings_file: %w", err)
 	}
 	river.AddWorker(k.Workers, &ImportWorker{deps: d, mappings: mappings})
+	river.AddWorker(k.Workers, &InboxWorker{deps: d})
+	if err := k.addPeriodic("inbox_scan", d.Config.Sync.Schedules.Inbox, func() river.JobArgs { return InboxArgs{} }); err != nil {
+		return err
+	}
+	k.Triggers["inbox_scan"] = Trigger{
+		Help: "scan the import inbox now; no arguments",
+		Args: func(raw json.RawMessage) (river.JobArgs, error) { return decodeArgs[InboxArgs](raw) },
+	}
 	k.Triggers["import"] = Trigger{
 		Help: `import a file on the server; {"path": "/var/lib/sestd/inbox/x.csv", "kind": "...", "mode": "create|update|remove|upsert", "encoding": "...", "force": false}`,
 		Args: func(raw json.RawMessage) (river.JobArgs, error) {

@@ -102,7 +102,7 @@ func setup(t testing.TB, o options) *bundle {
 	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: m, Sest: client})
 	require.NoError(t, err)
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 3}},
+		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 3}, jobs.QueueImport: {MaxWorkers: 2}},
 		Workers:     kit.Workers,
 		MaxAttempts: 5,
 		Middleware:  []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
