@@ -29,7 +29,8 @@ type ExportWriter func(run ExportRun, kind string, header []string, rows [][]str
 
 // ExportChanges starts an export run whose window reaches from the previous
 // run's end to the newest instant before which every change is committed
-// (the start of the oldest writing transaction still open, else now), and
+// (the start of the oldest writing transaction still open in this
+// database, else now), and
 // hands each kind's rows of the uni views to write inside the same
 // transaction; the run and its files commit after every kind is written.
 // Every change lands in exactly one run's window.
@@ -38,7 +39,8 @@ func (s *Store) ExportChanges(ctx context.Context, write ExportWriter) (ExportRu
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 WITH prev AS (SELECT coalesce((SELECT hi FROM export_run ORDER BY id DESC LIMIT 1), '1970-01-01T00:00:00Z'::timestamptz) AS lo),
-open AS (SELECT min(xact_start) AS t FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid())
+open AS (SELECT min(xact_start) AS t FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+    AND datname = current_database())
 INSERT INTO export_run (lo, hi)
 SELECT prev.lo, greatest(prev.lo, least(now(), coalesce(open.t, now()))) FROM prev, open
 RETURNING id, lo, hi`).Scan(&run.ID, &run.Lo, &run.Hi)
