@@ -75,7 +75,8 @@ func rangStore(ctx context.Context, e env, path string) (config.Config, *zap.Log
 	if err != nil {
 		return config.Config{}, nil, nil, nil, err
 	}
-	pool, err := store.Connect(ctx, cfg.Database.URL, cfg.Database.Password.Value(), 4)
+	// River, the Ranglisten locks and the upload log each take connections.
+	pool, err := store.Connect(ctx, cfg.Database.URL, cfg.Database.Password.Value(), 8)
 	if err != nil {
 		return config.Config{}, nil, nil, nil, err
 	}
