@@ -24,8 +24,7 @@ func newRiverUI(ctx context.Context, client *river.Client[pgx.Tx], log *zap.Logg
 		Endpoints: riverui.NewEndpoints(client, nil),
 		Logger:    logging.Slog(log.Named("riverui")),
 		Prefix:    riverUIPrefix,
-		// Job args hold paths and stream names, never personal data, but
-		// operators open them on demand.
+		// The job list stays short; a job's page shows its args.
 		JobListHideArgsByDefault: true,
 	})
 	if err != nil {
