@@ -289,10 +289,36 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	}
 	b.importCSV(t, importers.KindUniBewerberAuth, importers.ModeCreate, auth.String())
 
-	// The Servicestelle answers some sends with HTTP errors, and applies
-	// some whose answer is lost (truncated): the outcome is unknown.
+	// One Zwei-Fächer-Bachelor application (Mehrfach with two Teilfächer).
+	var mbid string
+	for _, bw := range slices.Backward(b.sim.AllBewerber()) {
+		if !slices.ContainsFunc(b.sim.Bewerbungen(), func(x sest.Bewerbung) bool { return x.Mehrfach != nil && x.BewerberID() == bw.ID }) {
+			mbid = bw.ID
+			break
+		}
+	}
+	_, mban, err := b.sim.Bewerber(mbid)
+	require.NoError(t, err)
+	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeCreate, fmt.Sprintf(
+		"HS_BEWERBUNG_ID;TYP;BEWERBER_ID;BAN;STUDIENGANG_SCHLUESSEL;ABSCHLUSS_SCHLUESSEL;EINGANGSZEITPUNKT;BEARBEITUNGSSTATUS;HAUPTFACH\n"+
+			"M-1;mehrfach;%s;%s;;25;2026-07-01T10:00:00+02:00;eingegangen;\n"+
+			"M-1;teilfach;;;25-007;;;;25-007\n"+
+			"M-1;teilfach;;;25-059;;;;\n", mbid, mban))
+
+	// The Servicestelle answers the first send with a SOAP fault; then some
+	// with HTTP errors, and it applies some whose answer is lost
+	// (truncated): their outcome is unknown.
+	require.NoError(t, b.sim.SetFault(sest.OpUebermittelnNeueBewerbungen, sim.Fault{FaultRate: 1, Times: 1}))
+	b.smtp.Refuse(1) // and the first mail delivery fails
+	b.run(t, jobs.OutboundArgs{})
 	require.NoError(t, b.sim.SetFault(sest.OpUebermittelnNeueBewerbungen, sim.Fault{HTTPErrorRate: 0.25, TruncateRate: 0.25, Times: 6}))
 	b.outboundUntilQuiet(t, 15)
+	mkey := mbid + "/25/25-007"
+	require.Equal(t, 1, applied(b.sim, sest.OpUebermittelnNeueBewerbungen)[mkey])
+	mb, err := b.sim.Bewerbung(mkey)
+	require.NoError(t, err)
+	require.Len(t, mb.Mehrfach.Teilfachbewerbung, 2)
+	require.Equal(t, store.OutboxAccepted, b.items(t, store.OutboxKindBewerbung)["M-1"].State)
 
 	got := applied(b.sim, sest.OpUebermittelnNeueBewerbungen)
 	for _, a := range apps {
@@ -331,10 +357,12 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM uni_bewerber_auth`).Scan(&authLeft))
 	require.Zero(t, authLeft, "authorisations no longer needed are cleaned up")
 
-	// A SOAP fault's text reaches the upload log.
-	var faults int
-	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM upload_log WHERE reason LIKE '%http status%' OR reason LIKE '%malformed%'`).Scan(&faults))
-	require.Positive(t, faults)
+	// A SOAP fault's text, HTTP errors and lost answers reach the upload log.
+	for _, like := range []string{"%soap fault%TechnischerFehler%", "%http status 503%", "%malformed%"} {
+		var n int
+		require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM upload_log WHERE reason LIKE $1`, like).Scan(&n))
+		require.Positive(t, n, like)
+	}
 
 	// Each failed or rejected item is in exactly one mail.
 	require.Eventually(t, func() bool {
@@ -358,6 +386,11 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		require.Equal(t, 1, n, "item %d is in exactly one mail", it.ID)
 	}
 	mailsBefore := len(b.smtp.Messages())
+	require.Equal(t, 1, b.smtp.Refused(), "the refused delivery was retried")
+	require.Equal(t, 1.0, metricValue(t, b.metrics, "sestd_mails_total", "failed"))
+	require.Equal(t, float64(mailsBefore), metricValue(t, b.metrics, "sestd_mails_total", "sent"))
+	require.Equal(t, 4.0, metricValue(t, b.metrics, "sestd_outbox_items", "failed"))
+	require.Equal(t, 1000.0+1+18, metricValue(t, b.metrics, "sestd_outbox_items", "accepted"))
 
 	// Changes: 100 applications become gueltig; 10 of them were changed at
 	// the Servicestelle meanwhile (stale version); 10 more were given an
@@ -470,6 +503,28 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	msgs := b.smtp.Messages()
 	require.Len(t, msgs, before+1)
 	require.Contains(t, msgs[before].Data, "still failing")
+}
+
+// metricValue reads the value of a one-label gauge or counter family from
+// the registry.
+func metricValue(t *testing.T, m *metrics.Metrics, name, label string) float64 {
+	t.Helper()
+	mfs, err := m.Registry.Gather()
+	require.NoError(t, err)
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, mm := range mf.GetMetric() {
+			for _, l := range mm.GetLabel() {
+				if l.GetValue() == label {
+					return mm.GetGauge().GetValue() + mm.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{%q}", name, label)
+	return 0
 }
 
 func mapValues(m map[string]store.OutboxItem) []store.OutboxItem {
