@@ -45,6 +45,7 @@ func commands() []command {
 		{"demo", "run everything locally on defaults: throwaway PostgreSQL, simulator, daemon", cmdDemo},
 		{"sim", "run a simulated Servicestelle (SOAP over HTTP) for tests and demos", cmdSim},
 		{"trigger", "ask a running daemon to run a job now (admin API)", cmdTrigger},
+		{"subject", "export or erase everything held about one applicant; run the retention purge", cmdSubject},
 		{"status", "show a running daemon's cursors, lag, queue, outbox, runs and failures (admin API)", cmdStatus},
 		{"version", "print version, commit and Go version", cmdVersion},
 	}

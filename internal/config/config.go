@@ -36,6 +36,7 @@ type Config struct {
 	Mail          Mail          `yaml:"mail"`
 	Outbox        Outbox        `yaml:"outbox"`
 	Vergabeschema Vergabeschema `yaml:"vergabeschema"`
+	Retention     Retention     `yaml:"retention"`
 }
 
 // Log configures the process logger.
@@ -232,6 +233,8 @@ func Default() Config {
 		Export: Export{Dir: "/var/lib/sestd/export", Encoding: "utf-8"},
 		Mail:   Mail{Port: 587, TLS: "starttls"},
 		Outbox: Outbox{MaxAttempts: 3, Backoff: 5 * time.Minute, Digest: "0 7 * * *"},
+
+		Retention: DefaultRetention(),
 	}
 }
 

@@ -155,6 +155,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.Vergabeschema.validate(bad)
+	c.Retention.validate(bad)
 	return errors.Join(errs...)
 }
 

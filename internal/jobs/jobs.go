@@ -77,6 +77,7 @@ var registrations = []func(Deps, *Kit) error{
 	registerSync,
 	registerOutbound,
 	registerImport,
+	registerRetention,
 	registerRanking,
 }
 

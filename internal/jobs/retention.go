@@ -1,0 +1,148 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/riverqueue/river"
+	"go.uber.org/zap"
+
+	"sestd/internal/store"
+)
+
+// RetentionArgs purges personal data that sestd no longer needs (see
+// Retention). DryRun only reports what would go.
+type RetentionArgs struct {
+	DryRun bool `json:"dry_run,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (RetentionArgs) Kind() string { return "retention" }
+
+// InsertOpts keeps one retention run queued or running.
+func (RetentionArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueDefault, MaxAttempts: 3, UniqueOpts: uniqueWhileActive()}
+}
+
+// RetentionWorker runs RetentionArgs.
+type RetentionWorker struct {
+	river.WorkerDefaults[RetentionArgs]
+	deps Deps
+}
+
+// Timeout lets a purge of a whole Vermittlungsprozess take its time.
+func (w *RetentionWorker) Timeout(*river.Job[RetentionArgs]) time.Duration { return time.Hour }
+
+// Work purges and records the report as the job's output.
+func (w *RetentionWorker) Work(ctx context.Context, job *river.Job[RetentionArgs]) error {
+	rep, err := Retention(ctx, w.deps, job.Args.DryRun, time.Now())
+	if err != nil {
+		return err
+	}
+	return river.RecordOutput(ctx, rep)
+}
+
+// RetentionReport says what a retention run purged (or, dry, would purge).
+type RetentionReport struct {
+	DryRun bool `json:"dry_run"`
+	// PurgeAt is when the Vermittlungsprozess' data is due (zero: unknown);
+	// Closed says it is due now and the whole of it went.
+	PurgeAt time.Time `json:"purge_at"`
+	Closed  bool      `json:"closed"`
+	// Subjects are the bewerberIds purged.
+	Subjects []string `json:"subjects"`
+	// Rows counts purged rows per table (upload_log_bodies: cleared
+	// request/response bodies).
+	Rows map[string]int64 `json:"rows"`
+	// Files counts document files removed (dry: that would be removed).
+	Files int `json:"files"`
+}
+
+// retentionChunk bounds the applicants purged in one transaction.
+const retentionChunk = 1000
+
+// Retention purges what retention.* says is due at now:
+//   - when the Vermittlungsprozess closed more than retention.after_close
+//     ago, every applicant's data (mirror rows, documents, staging rows,
+//     ranking entries, outbox items) and every upload-log body;
+//   - else, with retention.purge_marked, the data of applicants the
+//     Servicestelle marks for deletion.
+//
+// Purged applicants get a tombstone (the mirror does not take them back
+// unless the Servicestelle changes them again). It logs counts only and
+// records a purge in the audit log.
+func Retention(ctx context.Context, d Deps, dryRun bool, now time.Time) (RetentionReport, error) {
+	log := Logger(ctx)
+	cfg := d.Config.Retention
+	rep := RetentionReport{DryRun: dryRun, Rows: map[string]int64{}, Subjects: []string{},
+		PurgeAt: cfg.PurgeAt(d.Config.Servicestelle.Vermittlungsprozess)}
+	rep.Closed = !rep.PurgeAt.IsZero() && !now.Before(rep.PurgeAt)
+	var (
+		ids  []string
+		opts store.EraseOptions
+		err  error
+	)
+	switch {
+	case rep.Closed:
+		ids, err = d.Store.RetentionSubjects(ctx)
+		opts = store.EraseOptions{Reason: store.TombstoneRetentionClosed, KeepUploadLog: true, SkipBodyScan: true}
+	case cfg.PurgeMarked:
+		ids, err = d.Store.RetentionMarked(ctx)
+		opts = store.EraseOptions{Reason: store.TombstoneRetentionMarked, KeepUploadLog: true}
+	}
+	if err != nil {
+		return rep, err
+	}
+	opts.DryRun = dryRun
+	var files []string
+	for i := 0; i < len(ids); i += retentionChunk {
+		chunk := ids[i:min(i+retentionChunk, len(ids))]
+		res, err := d.Store.SubjectErase(ctx, chunk, opts)
+		if err != nil {
+			return rep, err
+		}
+		for t, n := range res.Rows {
+			rep.Rows[t] += n
+		}
+		files = append(files, res.Files...)
+		rep.Subjects = append(rep.Subjects, chunk...)
+	}
+	if rep.Closed {
+		n, err := d.Store.UploadLogClearBodies(ctx, dryRun)
+		if err != nil {
+			return rep, err
+		}
+		rep.Rows["upload_log_bodies"] += n
+	}
+	rep.Files = len(files)
+	var ferr error
+	if !dryRun {
+		rep.Files, ferr = removeDocuments(d.Config.Sync.DocumentRoot, files)
+	}
+	fields := []zap.Field{zap.Bool("dry_run", dryRun), zap.Bool("closed", rep.Closed), zap.Int("subjects", len(rep.Subjects)), zap.Int("files", rep.Files)}
+	for t, n := range rep.Rows {
+		fields = append(fields, zap.Int64(t, n))
+	}
+	log.Info("retention", fields...)
+	if !dryRun && len(rep.Subjects) > 0 {
+		detail := map[string]any{"closed": rep.Closed, "subjects": len(rep.Subjects), "rows": rep.Rows, "files": rep.Files}
+		if err := d.Store.AuditInsert(ctx, "retention", AuditRetention, "", detail); err != nil {
+			return rep, errors.Join(err, ferr)
+		}
+	}
+	return rep, ferr
+}
+
+func registerRetention(d Deps, k *Kit) error {
+	river.AddWorker(k.Workers, &RetentionWorker{deps: d})
+	if err := k.addPeriodic("retention", d.Config.Sync.Schedules.Retention, func() river.JobArgs { return RetentionArgs{} }); err != nil {
+		return err
+	}
+	k.Triggers["retention"] = Trigger{
+		Help: `purge personal data due under retention.*; {"dry_run": true} only reports what would go`,
+		Args: func(raw json.RawMessage) (river.JobArgs, error) { return decodeArgs[RetentionArgs](raw) },
+	}
+	return nil
+}
