@@ -45,7 +45,7 @@ import (
 const ItemKindRangliste = "rangliste"
 
 // The Ranglisten status values a run may set.
-var ranglistenStatus = []string{"eingerichtet", "befuellt", "freigegeben"}
+var rangStatusValues = []string{"eingerichtet", "befuellt", "freigegeben"}
 
 // rangLockSnooze is how long an upload waits for another one holding a
 // Rangliste.
@@ -116,8 +116,8 @@ func (r RangUploadResult) err() error {
 	return errors.New(strings.Join(parts, "; "))
 }
 
-// kopfdaten builds a type's Kopfdaten.
-func kopfdaten(t config.PositionedTyp) *sest.Kopfdaten {
+// rangKopfdaten builds a type's Kopfdaten.
+func rangKopfdaten(t config.PositionedTyp) *sest.Kopfdaten {
 	k := &sest.Kopfdaten{Abarbeitungsposition: t.Abarbeitungsposition, IstVorwegzulasserrangliste: t.IstVorwegzulasser, IstChancenrangliste: t.IstChance}
 	if p := t.Plaetze.Absolut; p != nil {
 		n := int(*p)
@@ -158,8 +158,8 @@ func parseRanglisteKey(schema config.Vergabeschema, key string) (string, config.
 	return key[:i], t, nil
 }
 
-// uniq returns the non-empty strings of in, sorted and without duplicates.
-func uniq(in []string) []string {
+// rangUniq returns the non-empty strings of in, sorted and without duplicates.
+func rangUniq(in []string) []string {
 	var out []string
 	for _, s := range in {
 		if s = strings.TrimSpace(s); s != "" {
@@ -184,8 +184,8 @@ func (r *ranker) lock(ctx context.Context, keys []string) (func(), error) {
 	return unlock, nil
 }
 
-// message is one uebermittelnRanglistenAnSeSt call.
-type message struct {
+// rangMessage is one uebermittelnRanglistenAnSeSt call.
+type rangMessage struct {
 	ranglisten []sest.Rangliste
 	// part and parts number the packages of a split Rangliste (both 1
 	// for whole ones).
@@ -197,7 +197,7 @@ type message struct {
 // Rangliste's further packages. A failed call logs its Ranglisten and
 // returns the error (River retries the job, which sends everything
 // again: the first package of a list replaces what is stored).
-func (r *ranker) send(ctx context.Context, attempt int, msgs []message, res *RangUploadResult) error {
+func (r *ranker) send(ctx context.Context, attempt int, msgs []rangMessage, res *RangUploadResult) error {
 	log := Logger(ctx)
 	stopped := map[string]bool{}
 	counted := map[string]bool{}
@@ -265,7 +265,7 @@ func (r *ranker) send(ctx context.Context, attempt int, msgs []message, res *Ran
 
 // logEntry is the upload log row of one sent Rangliste (e nil: the call
 // failed with reason).
-func (r *ranker) logEntry(attempt int, rl sest.Rangliste, m message, e *sest.RanglisteErgebnis, reason string) store.UploadLogEntry {
+func (r *ranker) logEntry(attempt int, rl sest.Rangliste, m rangMessage, e *sest.RanglisteErgebnis, reason string) store.UploadLogEntry {
 	req, _ := json.Marshal(rl)
 	le := store.UploadLogEntry{Operation: sest.OpUebermittelnRanglisten, ItemKind: ItemKindRangliste, ItemKey: rl.Schluessel,
 		Attempt: attempt, Request: string(req), Reason: reason}

@@ -55,14 +55,14 @@ func (a RangUploadEintraegeArgs) validate(schema config.Vergabeschema) error {
 	if schema.Empty() {
 		return errors.New("the vergabeschema is empty: configure it (see deploy/sestd.example.yaml) before uploading Ranglisten")
 	}
-	if !slices.Contains(ranglistenStatus, a.Status) {
-		return fmt.Errorf("status must be one of %s, got %q", strings.Join(ranglistenStatus, ", "), a.Status)
+	if !slices.Contains(rangStatusValues, a.Status) {
+		return fmt.Errorf("status must be one of %s, got %q", strings.Join(rangStatusValues, ", "), a.Status)
 	}
-	if len(uniq(a.Studienpakete)) == 0 && len(uniq(a.Ranglisten)) == 0 {
+	if len(rangUniq(a.Studienpakete)) == 0 && len(rangUniq(a.Ranglisten)) == 0 {
 		return errors.New(`name the Studienpakete or Ranglisten: {"studienpakete": ["<key>", …]} or {"ranglisten": ["<studienpaket>-<id_nr>", …]}`)
 	}
 	var bad []string
-	for _, k := range uniq(a.Ranglisten) {
+	for _, k := range rangUniq(a.Ranglisten) {
 		if _, _, err := parseRanglisteKey(schema, k); err != nil {
 			bad = append(bad, err.Error())
 		}
@@ -85,8 +85,8 @@ func (w *RangUploadEintraegeWorker) Timeout(*river.Job[RangUploadEintraegeArgs])
 	return -1
 }
 
-// target is one Rangliste to send.
-type target struct {
+// rangTarget is one Rangliste to send.
+type rangTarget struct {
 	key, studienpaket string
 	typ               config.PositionedTyp
 }
@@ -147,23 +147,23 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 	}
 
 	size := r.deps.Config.Servicestelle.PackageSize
-	var msgs []message
+	var msgs []rangMessage
 	var open []sest.Rangliste
 	openEntries := 0
-	base := func(t target) sest.Rangliste {
+	base := func(t rangTarget) sest.Rangliste {
 		rl := sest.Rangliste{Schluessel: t.key, StudienpaketSchluessel: t.studienpaket, Ebene: t.typ.Ebene, Status: a.Status}
 		if !a.keepKopfdaten() {
-			rl.NameDe, rl.Kopfdaten = t.typ.Name, kopfdaten(t.typ)
+			rl.NameDe, rl.Kopfdaten = t.typ.Name, rangKopfdaten(t.typ)
 		}
 		return rl
 	}
 	flush := func() {
 		if len(open) > 0 {
-			msgs = append(msgs, message{ranglisten: open, part: 1, parts: 1})
+			msgs = append(msgs, rangMessage{ranglisten: open, part: 1, parts: 1})
 			open, openEntries = nil, 0
 		}
 	}
-	var large []target
+	var large []rangTarget
 	for _, t := range targets {
 		if refused[t.key] {
 			continue
@@ -193,7 +193,7 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 			if p > 0 {
 				rl.NameDe, rl.Kopfdaten = "", nil
 			}
-			msgs = append(msgs, message{ranglisten: []sest.Rangliste{rl}, part: p + 1, parts: parts})
+			msgs = append(msgs, rangMessage{ranglisten: []sest.Rangliste{rl}, part: p + 1, parts: parts})
 		}
 	}
 	log.Info("uploading Ranglisten entries", zap.Int("ranglisten", len(targets)-len(refused)), zap.Int("refused_ranglisten", len(refused)),
@@ -215,21 +215,21 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 
 // targets resolves the args into Ranglisten with imported entries, in key
 // order.
-func (w *RangUploadEintraegeWorker) targets(ctx context.Context, a RangUploadEintraegeArgs, schema config.Vergabeschema) ([]target, error) {
-	want := map[string]target{}
+func (w *RangUploadEintraegeWorker) targets(ctx context.Context, a RangUploadEintraegeArgs, schema config.Vergabeschema) ([]rangTarget, error) {
+	want := map[string]rangTarget{}
 	explicit := map[string]bool{}
-	for _, p := range uniq(a.Studienpakete) {
+	for _, p := range rangUniq(a.Studienpakete) {
 		for _, t := range schema.Typen() {
 			k := config.RanglisteKey(p, t.IDNr)
-			want[k] = target{key: k, studienpaket: p, typ: t}
+			want[k] = rangTarget{key: k, studienpaket: p, typ: t}
 		}
 	}
-	for _, k := range uniq(a.Ranglisten) {
+	for _, k := range rangUniq(a.Ranglisten) {
 		p, t, err := parseRanglisteKey(schema, k)
 		if err != nil {
 			return nil, river.JobCancel(err)
 		}
-		want[k] = target{key: k, studienpaket: p, typ: t}
+		want[k] = rangTarget{key: k, studienpaket: p, typ: t}
 		explicit[k] = true
 	}
 	keys := make([]string, 0, len(want))
@@ -241,7 +241,7 @@ func (w *RangUploadEintraegeWorker) targets(ctx context.Context, a RangUploadEin
 	if err != nil {
 		return nil, err
 	}
-	var out []target
+	var out []rangTarget
 	var empty []string
 	for _, k := range keys {
 		switch {
@@ -255,13 +255,13 @@ func (w *RangUploadEintraegeWorker) targets(ctx context.Context, a RangUploadEin
 		return nil, river.JobCancel(fmt.Errorf("no entries imported for Rangliste %s: import the ranking file first (keys <studienpaket>-<id_nr>)", strings.Join(empty, ", ")))
 	}
 	if len(out) == 0 {
-		return nil, river.JobCancel(fmt.Errorf("no entries imported for any Rangliste of Studienpaket %s (keys <studienpaket>-<id_nr>)", strings.Join(uniq(a.Studienpakete), ", ")))
+		return nil, river.JobCancel(fmt.Errorf("no entries imported for any Rangliste of Studienpaket %s (keys <studienpaket>-<id_nr>)", strings.Join(rangUniq(a.Studienpakete), ", ")))
 	}
 	return out, nil
 }
 
 // logRefused writes one upload log row per refused entry.
-func (w *RangUploadEintraegeWorker) logRefused(ctx context.Context, attempt int, targets []target, refused []RangRefusedRow) error {
+func (w *RangUploadEintraegeWorker) logRefused(ctx context.Context, attempt int, targets []rangTarget, refused []RangRefusedRow) error {
 	paket := map[string]string{}
 	for _, t := range targets {
 		paket[t.key] = t.studienpaket

@@ -38,7 +38,7 @@ func (a RangUploadSchemaArgs) validate(schema config.Vergabeschema) error {
 		return errors.New("the vergabeschema is empty: configure it (see deploy/sestd.example.yaml) before uploading Ranglisten")
 	case a.Alle && len(a.Studienpakete) > 0:
 		return errors.New("give either studienpakete or alle, not both")
-	case !a.Alle && len(uniq(a.Studienpakete)) == 0:
+	case !a.Alle && len(rangUniq(a.Studienpakete)) == 0:
 		return errors.New(`name the Studienpakete: {"studienpakete": ["<key>", …]} or {"alle": true} (see sestd rang studienpakete)`)
 	}
 	return nil
@@ -64,7 +64,7 @@ func (w *RangUploadSchemaWorker) Work(ctx context.Context, job *river.Job[RangUp
 		return river.JobCancel(err)
 	}
 	log := Logger(ctx)
-	pakete := uniq(job.Args.Studienpakete)
+	pakete := rangUniq(job.Args.Studienpakete)
 	var res RangUploadResult
 	if job.Args.Alle {
 		all, err := r.deps.Store.RangStudienpaketList(ctx)
@@ -98,7 +98,7 @@ func (w *RangUploadSchemaWorker) Work(ctx context.Context, job *river.Job[RangUp
 			key := config.RanglisteKey(p, t.IDNr)
 			keys = append(keys, key)
 			ranglisten = append(ranglisten, sest.Rangliste{Schluessel: key, StudienpaketSchluessel: p, NameDe: t.Name, Ebene: t.Ebene,
-				Status: "eingerichtet", Kopfdaten: kopfdaten(t)})
+				Status: "eingerichtet", Kopfdaten: rangKopfdaten(t)})
 		}
 	}
 	unlock, err := r.lock(ctx, keys)
@@ -107,9 +107,9 @@ func (w *RangUploadSchemaWorker) Work(ctx context.Context, job *river.Job[RangUp
 	}
 	defer unlock()
 	size := r.deps.Config.Servicestelle.PackageSize
-	var msgs []message
+	var msgs []rangMessage
 	for i := 0; i < len(ranglisten); i += size {
-		msgs = append(msgs, message{ranglisten: ranglisten[i:min(i+size, len(ranglisten))], part: 1, parts: 1})
+		msgs = append(msgs, rangMessage{ranglisten: ranglisten[i:min(i+size, len(ranglisten))], part: 1, parts: 1})
 	}
 	log.Info("uploading the Vergabeschema", zap.Int("studienpakete", len(pakete)), zap.Int("ranglisten", len(ranglisten)), zap.Int("messages", len(msgs)))
 	sendErr := r.send(ctx, job.Attempt, msgs, &res)
