@@ -288,6 +288,16 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		fmt.Fprintf(&auth, "%s;%s\n", apps[i*40].bewerber, ban)
 	}
 	b.importCSV(t, importers.KindUniBewerberAuth, importers.ModeCreate, auth.String())
+	// The account of the last applicant is marked for deletion: its
+	// applications are rejected with 30235 and not retried.
+	gone := apps[len(apps)-1].bewerber
+	require.NoError(t, b.sim.MarkBewerberForDeletion(gone))
+	var zl []application
+	for _, a := range apps {
+		if a.bewerber == gone {
+			zl = append(zl, a)
+		}
+	}
 
 	// One Zwei-Fächer-Bachelor application (Mehrfach with two Teilfächer).
 	var mbid string
@@ -321,15 +331,20 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	require.Equal(t, store.OutboxAccepted, b.items(t, store.OutboxKindBewerbung)["M-1"].State)
 
 	got := applied(b.sim, sest.OpUebermittelnNeueBewerbungen)
-	for _, a := range apps {
-		require.Equal(t, 1, got[a.key()], "application %s reached the simulator exactly once", a.hsID)
-		_, err := b.sim.Bewerbung(a.key())
-		require.NoError(t, err)
-	}
 	items := b.items(t, store.OutboxKindBewerbung)
 	for _, a := range apps {
-		require.Equal(t, store.OutboxAccepted, items[a.hsID].State, "%s: %s", a.hsID, items[a.hsID].Reason)
-		require.Equal(t, 1, items[a.hsID].ResultVersion)
+		require.Equal(t, 1, got[a.key()], "application %s reached the simulator exactly once", a.hsID)
+		it := items[a.hsID]
+		if a.bewerber == gone {
+			require.Equal(t, store.OutboxRejected, it.State)
+			require.Equal(t, sest.CodeBewerberZurLoeschung, it.Code)
+			require.Equal(t, 1, it.Attempts, "not retried")
+			continue
+		}
+		_, err := b.sim.Bewerbung(a.key())
+		require.NoError(t, err)
+		require.Equal(t, store.OutboxAccepted, it.State, "%s: %s", a.hsID, it.Reason)
+		require.Equal(t, 1, it.ResultVersion)
 	}
 	for _, h := range hidden {
 		it := items[h.hsID]
@@ -370,7 +385,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		for _, m := range b.smtp.Messages() {
 			n += strings.Count(m.Data, "retry:")
 		}
-		return n == len(hidden)+2
+		return n == len(hidden)+2+len(zl)
 	}, 20*time.Second, 100*time.Millisecond)
 	for _, it := range append(mapValues(items), mapValues(auths)...) {
 		if it.State != store.OutboxFailed && it.State != store.OutboxRejected {
@@ -390,7 +405,8 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	require.Equal(t, 1.0, metricValue(t, b.metrics, "sestd_mails_total", "failed"))
 	require.Equal(t, float64(mailsBefore), metricValue(t, b.metrics, "sestd_mails_total", "sent"))
 	require.Equal(t, 4.0, metricValue(t, b.metrics, "sestd_outbox_items", "failed"))
-	require.Equal(t, 1000.0+1+18, metricValue(t, b.metrics, "sestd_outbox_items", "accepted"))
+	require.Equal(t, float64(2+len(zl)), metricValue(t, b.metrics, "sestd_outbox_items", "rejected"))
+	require.Equal(t, float64(1000-len(zl)+1+18), metricValue(t, b.metrics, "sestd_outbox_items", "accepted"))
 
 	// Changes: 100 applications become gueltig; 10 of them were changed at
 	// the Servicestelle meanwhile (stale version); 10 more were given an
@@ -469,7 +485,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		wantBewerbungen = append(wantBewerbungen, a.key())
 	}
 	bewerber := b.sim.AllBewerber()[:3]
-	var wantBewerber []string
+	wantBewerber := []string{gone} // marked for deletion earlier: the Bewerber stream brings it now
 	for _, bw := range bewerber {
 		require.NoError(t, b.sim.ChangeBewerber(bw.ID, func(x *sest.Bewerber) { x.Nachname = "Größer-Müller" }))
 		wantBewerber = append(wantBewerber, bw.ID)

@@ -1,0 +1,48 @@
+package jobs
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"sestd/internal/config"
+)
+
+// The bearbeitungsstatus table: Sestco's defaults, overridden per status
+// by sync.bearbeitungsstatus.
+func TestTransitionForbidden(t *testing.T) {
+	t.Parallel()
+	cfg := config.Default()
+	o, err := newOutbound(Deps{Config: cfg})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name, from, to string
+		allowed        bool
+	}{
+		{"new in a status the university sets", "", "eingegangen", true},
+		{"new as admitted", "", "zugelassen", false},
+		{"unchanged", "zugelassen", "zugelassen", true},
+		{"eingegangen to gueltig", "eingegangen", "gueltig", true},
+		{"out of an admission offer", "Zulassungsangebot_liegt_vor", "ausgeschlossen", false},
+		{"into a withdrawal", "gueltig", "zurueckgezogen", false},
+		{"out of a withdrawal", "zurueckgezogen", "gueltig", true},
+		{"unknown status", "gueltig", "erfunden", false},
+	} {
+		require.Equal(t, tc.allowed, o.transitionForbidden(tc.from, tc.to) == "", tc.name)
+	}
+
+	cfg.Sync.Bearbeitungsstatus = map[string]config.StatusRule{
+		"Zulassungsangebot_liegt_vor": {SestIn: true, SestOut: true, UniIn: false, UniOut: true},
+		"in_Vorbereitung":             {SestIn: false, SestOut: true, UniIn: true, UniOut: true},
+		"eingegangen":                 {SestIn: true, SestOut: true, UniIn: false, UniOut: true},
+	}
+	o, err = newOutbound(Deps{Config: cfg})
+	require.NoError(t, err)
+	require.Empty(t, o.transitionForbidden("Zulassungsangebot_liegt_vor", "ausgeschlossen"), "overridden: uni_out")
+	require.Contains(t, o.transitionForbidden("gueltig", "eingegangen"), "uni_in is false")
+	require.Empty(t, o.transitionForbidden("gueltig", "gueltig"))
+
+	cfg.Outbox.MaxAttempts = 0
+	_, err = newOutbound(Deps{Config: cfg})
+	require.ErrorContains(t, err, "outbox.max_attempts")
+}
