@@ -1,6 +1,9 @@
 package store
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // ImportColumn is one column an importer writes: its name in the table and
 // its PostgreSQL type (for the staging table). Values passed for it must be
@@ -35,15 +38,22 @@ type ImportTarget struct {
 	State   string
 	// NoRun marks child tables without import_run_id / updated_at.
 	NoRun bool
+
+	colsOnce sync.Once
+	colIdx   map[string]int
 }
 
 // Col returns the index of column name in t.Columns. An unknown name is a
 // programming error (the importers' tests cover every target) and panics.
 func (t *ImportTarget) Col(name string) int {
-	for i, c := range t.Columns {
-		if c.Name == name {
-			return i
+	t.colsOnce.Do(func() {
+		t.colIdx = make(map[string]int, len(t.Columns))
+		for i, c := range t.Columns {
+			t.colIdx[c.Name] = i
 		}
+	})
+	if i, ok := t.colIdx[name]; ok {
+		return i
 	}
 	panic(fmt.Sprintf("store: table %s has no import column %s", t.Table, name))
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -65,6 +67,9 @@ type ImportTx struct {
 	runID  int64
 	staged map[string]bool
 	done   bool
+	// checkKeys: tables where create met an existing key; their later
+	// batches are checked before the COPY.
+	checkKeys map[string]bool
 }
 
 // ImportBegin starts the transaction of an import. It takes a
@@ -86,7 +91,17 @@ func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKey string) (*
 		conn.Release()
 		return nil, fmt.Errorf("taking import lock for %s: %w", lockKey, err)
 	}
-	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}}, nil
+	// Every statement of an import joins one batch (a few thousand rows)
+	// with a table that may hold millions and grows within this very
+	// transaction, so its statistics lag: without this the planner may
+	// hash the whole table once per batch. Index probes per row are the
+	// plan that scales.
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+		_ = tx.Rollback(ctx)
+		conn.Release()
+		return nil, fmt.Errorf("setting import plan options: %w", err)
+	}
+	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}}, nil
 }
 
 // SetRunID sets the import run that rows written from now on carry.
@@ -233,12 +248,16 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 	if len(rows) == 0 {
 		return res, nil
 	}
+	if mode == ModeCreate && target.Parent == nil && len(target.Unique) == 0 {
+		return t.createDirect(ctx, target, rows)
+	}
 	if err := t.stage(ctx, target); err != nil {
 		return res, err
 	}
 	if err := t.copyStage(ctx, target, rows); err != nil {
 		return res, err
 	}
+	staged := int64(len(rows))
 	st := stageName(target)
 	tbl := target.Table
 	match := keyMatch("t", "s", target.Key)
@@ -256,6 +275,7 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 			return fmt.Errorf("%s %s rows: %w", step, tbl, err)
 		}
 		res.Rejected = append(res.Rejected, rj...)
+		staged -= int64(len(rj))
 		return nil
 	}
 
@@ -318,7 +338,7 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		insertCols += ", import_run_id, updated_at"
 		selectCols += fmt.Sprintf(", %d, now()", t.runID)
 	}
-	insert := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s) ORDER BY s.line`,
+	insert := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)`,
 		tbl, insertCols, selectCols, st, tbl, match)
 
 	switch mode {
@@ -328,7 +348,7 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		if err := reject("checking existing", q); err != nil {
 			return res, err
 		}
-		tag, err := t.tx.Exec(ctx, insert)
+		tag, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s`, tbl, insertCols, selectCols, st))
 		if err != nil {
 			return fail("inserting", err)
 		}
@@ -382,6 +402,161 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		return res, fmt.Errorf("merging %s rows: unknown mode %q", tbl, mode)
 	}
 	return res, nil
+}
+
+// createDirect is create mode for targets without parents or unique
+// column sets: one query finds the keys that exist already (through the
+// primary key's index), the other rows go into the table by COPY
+// directly, with no staging table in between.
+func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows []ImportRow) (MergeResult, error) {
+	// Optimistically, no key exists: COPY straight in under a savepoint.
+	// The first batch that meets an existing key is rolled back and the
+	// target is checked key by key from then on (for this import).
+	if !t.checkKeys[target.Table] {
+		n, err := t.copyDirect(ctx, target, rows, true)
+		if err == nil {
+			return MergeResult{Created: n}, nil
+		}
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+			return MergeResult{}, err
+		}
+		t.checkKeys[target.Table] = true
+	}
+	var res MergeResult
+	keyIdx := make([]int, len(target.Key))
+	arrays := make([]any, len(target.Key))
+	conds := make([]string, len(target.Key))
+	descs := make([]string, len(target.Key))
+	for i, k := range target.Key {
+		keyIdx[i] = target.Col(k)
+		arrays[i] = keyArray(target.Columns[keyIdx[i]].Type, rows, keyIdx[i])
+		conds[i] = fmt.Sprintf("t.%s = k.k%d", k, i)
+		descs[i] = fmt.Sprintf("k.k%d::text", i)
+	}
+	cols := make([]string, len(target.Key))
+	for i := range target.Key {
+		cols[i] = fmt.Sprintf("k%d", i)
+	}
+	params := make([]string, len(target.Key))
+	for i, k := range target.Key {
+		params[i] = fmt.Sprintf("$%d::%s[]", i+1, target.Columns[target.Col(k)].Type)
+	}
+	q := fmt.Sprintf(`SELECT k.i, 'already exists: ' || concat_ws(', ', %s)
+		FROM unnest(%s) WITH ORDINALITY AS k(%s, i)
+		WHERE EXISTS (SELECT 1 FROM %s t WHERE %s)`,
+		strings.Join(descs, ", "), strings.Join(params, ", "), strings.Join(cols, ", "), target.Table, strings.Join(conds, " AND "))
+	found, err := t.tx.Query(ctx, q, arrays...)
+	if err != nil {
+		return res, fmt.Errorf("checking existing %s rows: %w", target.Table, err)
+	}
+	exists := map[int]string{}
+	for found.Next() {
+		var i int64
+		var reason string
+		if err := found.Scan(&i, &reason); err != nil {
+			found.Close()
+			return res, fmt.Errorf("checking existing %s rows: %w", target.Table, err)
+		}
+		exists[int(i-1)] = reason
+	}
+	if err := found.Err(); err != nil {
+		return res, fmt.Errorf("checking existing %s rows: %w", target.Table, err)
+	}
+	keep := rows[:0:0]
+	for i, r := range rows {
+		if reason, ok := exists[i]; ok {
+			res.Rejected = append(res.Rejected, LineReject{Line: r.Line, Reason: reason})
+			continue
+		}
+		keep = append(keep, r)
+	}
+	n, err := t.copyDirect(ctx, target, keep, false)
+	if err != nil {
+		return res, err
+	}
+	res.Created = n
+	return res, nil
+}
+
+// copyDirect copies rows into target's table, with the run id; under a
+// savepoint when guarded, so that a failure leaves the transaction usable.
+func (t *ImportTx) copyDirect(ctx context.Context, target *ImportTarget, rows []ImportRow, guarded bool) (int64, error) {
+	names := make([]string, 0, len(target.Columns)+1)
+	for _, c := range target.Columns {
+		names = append(names, c.Name)
+	}
+	if !target.NoRun {
+		names = append(names, "import_run_id")
+	}
+	i := 0
+	buf := make([]any, len(names))
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i >= len(rows) {
+			return nil, nil
+		}
+		copy(buf, rows[i].Values)
+		if !target.NoRun {
+			buf[len(buf)-1] = t.runID
+		}
+		i++
+		return buf, nil
+	})
+	if !guarded {
+		n, err := t.tx.CopyFrom(ctx, pgx.Identifier{target.Table}, names, src)
+		if err != nil {
+			return 0, fmt.Errorf("copying %d rows into %s: %w", len(rows), target.Table, err)
+		}
+		return n, nil
+	}
+	sp, err := t.tx.Begin(ctx) // a savepoint
+	if err != nil {
+		return 0, fmt.Errorf("copying into %s: %w", target.Table, err)
+	}
+	n, err := sp.CopyFrom(ctx, pgx.Identifier{target.Table}, names, src)
+	if err != nil {
+		_ = sp.Rollback(ctx)
+		return 0, err
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("copying into %s: %w", target.Table, err)
+	}
+	return n, nil
+}
+
+// keyArray collects column col of rows as a typed slice for unnest.
+func keyArray(typ string, rows []ImportRow, col int) any {
+	switch typ {
+	case "integer", "bigint":
+		out := make([]int64, len(rows))
+		for i, r := range rows {
+			out[i], _ = r.Values[col].(int64)
+		}
+		return out
+	case "date", "timestamptz":
+		out := make([]time.Time, len(rows))
+		for i, r := range rows {
+			out[i], _ = r.Values[col].(time.Time)
+		}
+		return out
+	case "boolean":
+		out := make([]bool, len(rows))
+		for i, r := range rows {
+			out[i], _ = r.Values[col].(bool)
+		}
+		return out
+	case "numeric":
+		out := make([]float64, len(rows))
+		for i, r := range rows {
+			out[i], _ = r.Values[col].(float64)
+		}
+		return out
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i], _ = r.Values[col].(string)
+	}
+	return out
 }
 
 // CopyInsert appends rows to target with COPY, without staging or checks:

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"sestd/internal/store"
@@ -103,23 +104,45 @@ type rejected struct {
 	reason string
 }
 
+// work is one batch: the records read, the rows they made, the records
+// rejected before the database saw them, and the reader's counts.
+type work struct {
+	recs          []Record // in line order
+	outs          []Out
+	rejects       []rejected
+	read, skipped int64
+}
+
+func (w *work) reset() {
+	w.recs, w.outs, w.rejects = w.recs[:0], w.outs[:0], w.rejects[:0]
+	w.read, w.skipped = 0, 0
+}
+
+// engine reads and converts records in the caller's goroutine and writes
+// batches in a second one, so that parsing the next batch overlaps writing
+// the last. The writer owns tx, the rejecter and the counts.
 type engine struct {
 	spec     *Spec
 	p        Params
 	tx       *store.ImportTx
 	rej      Rejecter
-	counts   Counts
-	recs     []Record // records of the batch, in line order
-	outs     []Out
-	rejects  []rejected
+	counts   Counts // writer's
+	cur      *work
 	keys     map[string]struct{}
 	idx      []int
 	idxNames []string
+	keyCols  map[*store.ImportTarget][][]int
+	todo     chan *work
+	free     chan *work
+	done     chan error
+	failed   atomic.Bool // the writer stopped on an error
+	last     int64
+	seq      int64
 }
 
 // Run imports src into tx according to spec and p. It returns the counts;
 // errors wrapping ErrPermanent are the file's fault, others the database's
-// or the rejects file's.
+// or the rejects file's. Progress is called from a goroutine of Run's.
 func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Rejecter, p Params) (Counts, error) {
 	if len(spec.Modes) > 0 && !slices.Contains(spec.Modes, p.Mode) {
 		return Counts{}, fmt.Errorf("%w: kind %s does not support mode %s", ErrPermanent, spec.Kind, p.Mode)
@@ -130,24 +153,79 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	if p.Loc == nil {
 		p.Loc = time.UTC
 	}
-	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[string]struct{}{}}
+	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[string]struct{}{},
+		keyCols: map[*store.ImportTarget][][]int{},
+		todo:    make(chan *work), free: make(chan *work, 2), done: make(chan error, 1)}
+	e.free <- &work{}
+	e.free <- &work{}
+	e.cur = <-e.free
+	go e.writer(ctx)
+	err := e.read(ctx, src)
+	if err == nil {
+		err = e.handoff()
+	}
+	close(e.todo)
+	werr := <-e.done
+	// The writer's error explains a stop; a bad file stays a bad file.
+	if werr != nil && (err == nil || errors.Is(err, errWriterFailed) || !errors.Is(err, ErrPermanent)) {
+		err = werr
+	}
+	return e.counts, err
+}
+
+var errWriterFailed = errors.New("writer failed")
+
+// writer writes the batches handed over until todo is closed; after an
+// error it drains without writing and reports the error on done.
+func (e *engine) writer(ctx context.Context) {
+	var err error
+	for w := range e.todo {
+		if err == nil {
+			if err = e.write(ctx, w); err != nil {
+				e.failed.Store(true)
+			}
+		}
+		w.reset()
+		e.free <- w
+	}
+	e.done <- err
+}
+
+// handoff gives the current batch to the writer and takes a fresh one. It
+// returns errWriterFailed when the writer has stopped on an error.
+func (e *engine) handoff() error {
+	if e.failed.Load() {
+		return errWriterFailed
+	}
+	if len(e.cur.recs) == 0 && len(e.cur.rejects) == 0 && e.cur.read == 0 {
+		return nil
+	}
+	e.todo <- e.cur
+	clear(e.keys)
+	e.cur = <-e.free
+	return nil
+}
+
+func (e *engine) read(ctx context.Context, src Source) error {
 	checked := false
 	for {
 		if err := ctx.Err(); err != nil {
-			return e.counts, err
+			return err
 		}
 		rec, err := src.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
 			if errors.Is(err, ErrPermanent) {
-				return e.counts, err
+				return err
 			}
-			return e.counts, fmt.Errorf("%w: reading record after line %d: %v", ErrPermanent, e.lastLine(), err)
+			return fmt.Errorf("%w: reading record after line %d: %v", ErrPermanent, e.last, err)
 		}
-		e.counts.Read++
-		rec.seq = e.counts.Read
+		e.last = rec.Line
+		e.cur.read++
+		e.seq++
+		rec.seq = e.seq
 		if rec.Err != nil {
 			e.reject(rec, rec.Err.Error())
 			continue
@@ -156,7 +234,7 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 			e.mapNames(rec.Names)
 			if src.FixedNames() && !checked {
 				if err := e.checkNames(); err != nil {
-					return e.counts, err
+					return err
 				}
 				checked = true
 			}
@@ -165,23 +243,23 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 			e.reject(rec, fmt.Sprintf("%d fields where the header has %d", len(rec.Values), len(rec.Names)))
 			continue
 		}
-		c := &Conv{Mode: p.Mode, Rec: &rec, Loc: p.Loc, spec: spec, idx: e.idx}
-		outs := spec.Convert(c)
+		c := &Conv{Mode: e.p.Mode, Rec: &rec, Loc: e.p.Loc, spec: e.spec, idx: e.idx}
+		outs := e.spec.Convert(c)
 		switch {
 		case c.err != "":
 			e.reject(rec, c.err)
 			continue
 		case c.skip != "":
-			e.counts.Skipped++
+			e.cur.skipped++
 			continue
 		}
 		keys := make([]string, 0, 2)
 		collide := false
 		for _, o := range outs {
-			if p.Mode == store.ModeRemove && o.Companion {
+			if e.p.Mode == store.ModeRemove && o.Companion {
 				continue
 			}
-			for _, k := range rowKeys(o.Values) {
+			for _, k := range e.rowKeys(o.Values) {
 				keys = append(keys, k)
 				if _, dup := e.keys[k]; dup {
 					collide = true
@@ -189,32 +267,21 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 			}
 		}
 		if collide {
-			if err := e.flush(ctx); err != nil {
-				return e.counts, err
+			if err := e.handoff(); err != nil {
+				return err
 			}
 		}
 		for _, k := range keys {
 			e.keys[k] = struct{}{}
 		}
-		e.recs = append(e.recs, rec)
-		e.outs = append(e.outs, outs...)
-		if len(e.recs) >= p.BatchSize {
-			if err := e.flush(ctx); err != nil {
-				return e.counts, err
+		e.cur.recs = append(e.cur.recs, rec)
+		e.cur.outs = append(e.cur.outs, outs...)
+		if len(e.cur.recs) >= e.p.BatchSize {
+			if err := e.handoff(); err != nil {
+				return err
 			}
 		}
 	}
-	if err := e.flush(ctx); err != nil {
-		return e.counts, err
-	}
-	return e.counts, nil
-}
-
-func (e *engine) lastLine() int64 {
-	if n := len(e.recs); n > 0 {
-		return e.recs[n-1].Line
-	}
-	return 0
 }
 
 func (e *engine) sameNames(names []string) bool {
@@ -272,26 +339,36 @@ func (e *engine) checkNames() error {
 }
 
 func (e *engine) reject(rec Record, reason string) {
-	e.rejects = append(e.rejects, rejected{rec: rec, reason: reason})
+	e.cur.rejects = append(e.cur.rejects, rejected{rec: rec, reason: reason})
 }
 
 // rowKeys returns the dedup keys of a row: its target's key and unique
 // column sets.
-func rowKeys(v *Values) []string {
+func (e *engine) rowKeys(v *Values) []string {
 	t := v.Target
-	sets := append([][]string{t.Key}, t.Unique...)
+	sets, ok := e.keyCols[t]
+	if !ok {
+		for _, set := range append([][]string{t.Key}, t.Unique...) {
+			idx := make([]int, len(set))
+			for i, col := range set {
+				idx[i] = t.Col(col)
+			}
+			sets = append(sets, idx)
+		}
+		e.keyCols[t] = sets
+	}
 	out := make([]string, 0, len(sets))
 	for si, set := range sets {
-		if si > 0 && slices.ContainsFunc(set, func(col string) bool { return v.Row.Values[t.Col(col)] == nil }) {
+		if si > 0 && slices.ContainsFunc(set, func(i int) bool { return v.Row.Values[i] == nil }) {
 			continue // NULLs never collide
 		}
 		var b strings.Builder
 		b.WriteString(t.Table)
 		b.WriteByte('#')
 		b.WriteString(strconv.Itoa(si))
-		for _, col := range set {
+		for _, i := range set {
 			b.WriteByte(0)
-			switch x := v.Row.Values[t.Col(col)].(type) {
+			switch x := v.Row.Values[i].(type) {
 			case string:
 				b.WriteString(x)
 			case int64:
@@ -305,16 +382,14 @@ func rowKeys(v *Values) []string {
 	return out
 }
 
-func (e *engine) flush(ctx context.Context) error {
-	defer func() {
-		e.recs = e.recs[:0]
-		e.outs = e.outs[:0]
-		e.rejects = e.rejects[:0]
-		clear(e.keys)
-	}()
-	if len(e.outs) > 0 {
+// write writes one batch: its rows through the store's merge (targets in
+// order, companions after), then every rejected record in line order.
+func (e *engine) write(ctx context.Context, w *work) error {
+	e.counts.Read += w.read
+	e.counts.Skipped += w.skipped
+	if len(w.outs) > 0 {
 		if e.spec.BeforeFlush != nil {
-			if err := e.spec.BeforeFlush(ctx, e.tx, e.outs); err != nil {
+			if err := e.spec.BeforeFlush(ctx, e.tx, w.outs); err != nil {
 				return err
 			}
 		}
@@ -330,7 +405,7 @@ func (e *engine) flush(ctx context.Context) error {
 			}
 			for _, t := range targets {
 				var rows []store.ImportRow
-				for _, o := range e.outs {
+				for _, o := range w.outs {
 					if o.Companion == companion && o.Values.Target == t && !dead[o.Values.Row.Line] {
 						rows = append(rows, o.Values.Row)
 					}
@@ -353,15 +428,15 @@ func (e *engine) flush(ctx context.Context) error {
 				}
 				for _, r := range res.Rejected {
 					dead[r.Line] = true
-					if rec, ok := e.record(r.Line); ok {
-						e.reject(rec, r.Reason)
+					if rec, ok := w.record(r.Line); ok {
+						w.rejects = append(w.rejects, rejected{rec: rec, reason: r.Reason})
 					}
 				}
 			}
 		}
 	}
-	sort.SliceStable(e.rejects, func(i, j int) bool { return e.rejects[i].rec.seq < e.rejects[j].rec.seq })
-	for _, r := range e.rejects {
+	sort.SliceStable(w.rejects, func(i, j int) bool { return w.rejects[i].rec.seq < w.rejects[j].rec.seq })
+	for _, r := range w.rejects {
 		e.counts.Rejected++
 		if err := e.rej.Reject(r.rec, r.reason); err != nil {
 			return fmt.Errorf("writing rejected line %d: %w", r.rec.Line, err)
@@ -375,8 +450,8 @@ func (e *engine) flush(ctx context.Context) error {
 
 // record finds the batch's record by its sequence number (what the store
 // calls the row's line).
-func (e *engine) record(seq int64) (Record, bool) {
-	i, ok := slices.BinarySearchFunc(e.recs, seq, func(r Record, l int64) int {
+func (w *work) record(seq int64) (Record, bool) {
+	i, ok := slices.BinarySearchFunc(w.recs, seq, func(r Record, l int64) int {
 		switch {
 		case r.seq < l:
 			return -1
@@ -388,5 +463,5 @@ func (e *engine) record(seq int64) (Record, bool) {
 	if !ok {
 		return Record{}, false
 	}
-	return e.recs[i], true
+	return w.recs[i], true
 }

@@ -266,7 +266,27 @@ const (
 func Exams(cfg Config) *batch.Spec {
 	m := cfg.mappings()
 	t := store.TargetSbeatExam
-	psemCol := t.Col("psem")
+	cPsem := t.Col("psem")
+	cIdentnr := t.Col("identnr")
+	cPnr := t.Col("pnr")
+	cPversuch := t.Col("pversuch")
+	cPdtxt := t.Col("pdtxt")
+	cAbschlart := t.Col("abschlart")
+	cStg := t.Col("stg")
+	cBonus := t.Col("bonus")
+	cPrueferNachname := t.Col("pruefer_nachname")
+	cPrueferVorname := t.Col("pruefer_vorname")
+	cPstatus := t.Col("pstatus")
+	cPart := t.Col("part")
+	cPnote := t.Col("pnote")
+	cPvermerk := t.Col("pvermerk")
+	cPform := t.Col("pform")
+	cPanerk := t.Col("panerk")
+	cPflicht := t.Col("pflicht")
+	cPabschn := t.Col("pabschn")
+	cPversion := t.Col("pversion")
+	stg := stgConv(m)
+	pstatus := batch.OneOf("AN", "BE", "NB", "EN")
 	return &batch.Spec{
 		Kind: "sbeat_exams",
 		Fields: []batch.Field{
@@ -294,33 +314,33 @@ func Exams(cfg Config) *batch.Spec {
 		Targets: []*store.ImportTarget{t},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
-			c.Put(v, t.Col("identnr"), exIdentnr, batch.Text)
-			c.Put(v, t.Col("pnr"), exPnr, batch.Text)
-			c.Put(v, psemCol, exPsem, batch.Semester)
-			if c.Put(v, t.Col("pversuch"), exPversuch, batch.Int) == nil {
-				v.Set(t.Col("pversuch"), int64(0))
+			c.Put(v, cIdentnr, exIdentnr, batch.Text)
+			c.Put(v, cPnr, exPnr, batch.Text)
+			c.Put(v, cPsem, exPsem, batch.Semester)
+			if c.Put(v, cPversuch, exPversuch, batch.Int) == nil {
+				v.Set(cPversuch, int64(0))
 			}
 			if c.Mode == store.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
-			c.Put(v, t.Col("pdtxt"), exPdtxt, batch.Text)
-			abschlart(c, v, t.Col("abschlart"), m, exAbschlart, exAbschl)
-			c.Put(v, t.Col("stg"), exStg, stgConv(m))
-			c.Put(v, t.Col("bonus"), exBonus, batch.Decimal)
-			c.Put(v, t.Col("pruefer_nachname"), exNachname, batch.Text)
-			c.Put(v, t.Col("pruefer_vorname"), exVorname, batch.Text)
-			c.Put(v, t.Col("pstatus"), exPstatus, batch.OneOf("AN", "BE", "NB", "EN"))
-			c.Put(v, t.Col("part"), exPart, batch.Upper)
-			c.Put(v, t.Col("pnote"), exPnote, batch.Grade100)
-			c.Put(v, t.Col("pvermerk"), exPvermerk, batch.Upper)
-			c.Put(v, t.Col("pform"), exPform, batch.Text)
-			c.Put(v, t.Col("panerk"), exPanerk, batch.Bool)
-			c.Put(v, t.Col("pflicht"), exPflicht, batch.Upper)
-			c.Put(v, t.Col("pabschn"), exPabschn, batch.Upper)
-			c.Put(v, t.Col("pversion"), exPversion, batch.Text)
+			c.Put(v, cPdtxt, exPdtxt, batch.Text)
+			abschlart(c, v, cAbschlart, m, exAbschlart, exAbschl)
+			c.Put(v, cStg, exStg, stg)
+			c.Put(v, cBonus, exBonus, batch.Decimal)
+			c.Put(v, cPrueferNachname, exNachname, batch.Text)
+			c.Put(v, cPrueferVorname, exVorname, batch.Text)
+			c.Put(v, cPstatus, exPstatus, pstatus)
+			c.Put(v, cPart, exPart, batch.Upper)
+			c.Put(v, cPnote, exPnote, batch.Grade100)
+			c.Put(v, cPvermerk, exPvermerk, batch.Upper)
+			c.Put(v, cPform, exPform, batch.Text)
+			c.Put(v, cPanerk, exPanerk, batch.Bool)
+			c.Put(v, cPflicht, exPflicht, batch.Upper)
+			c.Put(v, cPabschn, exPabschn, batch.Upper)
+			c.Put(v, cPversion, exPversion, batch.Text)
 			return []batch.Out{{Values: v}}
 		},
-		BeforeFlush: newRegistrationCleaner(psemCol),
+		BeforeFlush: newRegistrationCleaner(cPsem),
 	}
 }
 
