@@ -1,0 +1,169 @@
+// Package importers imports the files universities exchange into sestd's
+// database: S-BEAT CSV (students, exam results, identities, courses of
+// study, applicants), eKVV Anmeldelisten XML, FS person XML, ranking lists,
+// and the university's own applications and applicant authorisations that
+// the outbound sync sends to the Servicestelle.
+//
+// # Entry points
+//
+//	func Import(ctx context.Context, st *store.Store, path string, opts Options, log *zap.Logger, progress func(Progress)) (Summary, error)
+//	func DetectKind(path string) (Kind, error)
+//	func ParseKind(s string) (Kind, error)
+//	func ParseMode(s string) (Mode, error)
+//	func Kinds() []KindInfo
+//	func ScanInbox(dir string) ([]InboxFile, error)
+//	func MoveDone(f InboxFile, ok bool) error
+//	func LoadMappings(path string) (*Mappings, error)
+//
+// Import imports one file in one database transaction (all valid rows or
+// nothing) and records it as an import_runs row: kind, mode, file name,
+// SHA-256, encoding, counts (read, created, updated, removed, rejected,
+// skipped), duration, status (running → succeeded | partial | failed),
+// rejects path, error. Errors wrapping ErrPermanent are the file's fault
+// (unknown kind/mode/encoding, missing file, undecodable bytes, a header
+// without a required column, malformed, too deeply nested or too large
+// XML): a job cancels on them. Other errors (database, disk) are
+// transient: a job retries. A file whose bytes were imported before with
+// the same kind and mode comes back with Summary.AlreadyImported and no
+// error, unless Options.Force. Progress is called after every batch, from
+// a goroutine of Import's. The Summary's counts are what a caller adds to
+// sestd_import_rows_total{kind,outcome} (created, updated, removed,
+// rejected, skipped).
+//
+// # Semantics (Kofa's batch processors)
+//
+// Each kind declares location fields (what finds an existing record),
+// schema fields, and which are required. Mode create rejects a row whose
+// record exists, update and remove one whose record does not; upsert
+// (sestd's addition, for files delivered whole again and again) creates or
+// updates. A failed conversion or a missing required field rejects the row
+// with a reason; nothing of a rejected row is written. In update (and
+// upsert) mode a field holding <IGNORE>, or a column the file lacks, leaves
+// the stored value unchanged; an empty field clears it (a required one
+// rejects the row). Workflow states change only through allowed
+// transitions (uni_bewerbungen: bearbeitungsstatus). A record repeated in
+// one file is applied in file order (create: the second is rejected).
+//
+// Rejected rows go to a rejects file next to the imported file (or in
+// Options.RejectsDir): <name>.rejects.<ext> (or .rejects-<run id>.<ext>
+// when that exists), created 0600 in a 0700 directory whatever the umask,
+// in the file's encoding and separator: the original columns plus line
+// and error. Earlier line and error columns are dropped, so a clerk can fix
+// the rows and import the rejects file as it is. FS person rejects are FS
+// person XML with line and error attributes; eKVV rejects are CSV with
+// veranstaltung_id;teilnehmer;line;error.
+//
+// # Files
+//
+// CSV as S-BEAT specifies it: ';' (',' or tab when the header line has no
+// ';'), '"' quoting, CRLF or LF, names in the first line, case-insensitive,
+// aliases (MATRIKELNR/MTKNR) and deprecated columns (HZBART → HZBGRP,
+// ABSCHL → ABSCHLART through the mappings: S-BEAT's mappings.default.json
+// is shipped, a mappings file overrides entries). Encodings utf8 (BOM
+// optional), windows-1252, cp437, ascii, latin_1, declared per import or
+// detected (BOM, else valid UTF-8, else windows-1252), decoded with
+// golang.org/x/text. Dates TT.MM.YYYY and TT-MMM-YY with German month
+// abbreviations without umlauts (Mrz), two-digit years below 40 in the
+// 2000s; semesters YYYYS (1 summer, 2 winter; S-BEAT's boundaries: summer
+// 1 March – 31 August). PNOTE and HZBNOTE are stored ×100 (HZBNOTE 2,6 or
+// 260 → 260; 9.9 or empty → NULL). XML is decoded as a stream with
+// encoding/xml; nesting deeper than Options.MaxXMLDepth (64) or a token
+// longer than Options.MaxXMLTokenBytes (1 MiB) refuses the file. Memory
+// is bounded by the batch size, not the file size: records are read,
+// converted and written in batches (Options.BatchSize, default 5000)
+// through COPY, and the next batch is parsed while the last is written.
+//
+// # Kinds and tables
+//
+//   - sbeat_students → sbeat_student (+ sbeat_identity for identity
+//     columns); SPERRART1 = 01 skipped; SEM_START/SEM_END from
+//     IMMDAT/EXMDAT when absent.
+//   - sbeat_exams → sbeat_exam; before a semester's rows are written
+//     (create, upsert), its stored registrations (PSTATUS AN) are deleted.
+//   - sbeat_identities → sbeat_identity (personal data; PUBLIC has no
+//     access, grant a reporting role SELECT on this table alone).
+//   - sbeat_courses → sbeat_course; Abschlussarten not in
+//     Options.AllowedAbschlussarten are skipped.
+//   - sbeat_applicants → sbeat_applicant (+ sbeat_identity); SEM defaults
+//     to the semester after APPLDAT's.
+//   - ekvv → ekvv_veranstaltung, ekvv_dozent, ekvv_fachzuordnung,
+//     ekvv_untergliederung, ekvv_teilnehmer, ekvv_einschreibung,
+//     ekvv_termin; view ekvv_prioritaet_normalisiert gives each student's
+//     priorities normalised across the courses of one allocation
+//     procedure (verfahren; Options.Verfahren, default the semester):
+//     explicit priorities first, then courses without one (-1, the
+//     lowest) by ascending Belegnummer; rang 1.., anzahl, normalisiert in
+//     [0, 1]. The record is the Veranstaltung (by id): update replaces it
+//     whole. Read counts the Veranstaltung and its participants.
+//   - fs_persons → fs_person (fodselsdato, personnr, rolle): address by
+//     precedence (fagperson: arbeide, student: semadr, evu: job; each
+//     falling back to the home address), adresse_kilde naming the one
+//     taken; EVU records with course dates are skipped unless the course
+//     starts within Options.EVUWindow (14 days) or ended less than that
+//     ago.
+//   - ranking → ranking_entry.
+//   - uni_bewerbungen → uni_bewerbung, uni_teilfachbewerbung.
+//   - uni_bewerber_auth → uni_bewerber_auth.
+//
+// Every imported table has import_run_id (the run that last wrote the row)
+// and updated_at.
+//
+// # Tables the ranking upload and the outbound sync read
+//
+// ranking_entry — one row per Bewerber and Rangliste; file columns
+// RANGLISTE;BEWERBER_ID;RANG, several Ranglisten per file:
+//
+//	rangliste     text    key of the Rangliste          (PK with bewerber_id)
+//	bewerber_id   text    Bewerber-ID
+//	rang          integer rank from 1, unique per rangliste
+//	import_run_id bigint, updated_at timestamptz
+//
+// uni_bewerbung — one row per Bewerbung, after Sestco's
+// new_bewerbung_einfach / new_bewerbung_mehrfach (seed 000, 4.2.5); file
+// rows with TYP einfach or mehrfach:
+//
+//	hs_bewerbung_id            text  PK: the university's application number (location field)
+//	typ                        text  einfach | mehrfach
+//	bewerber_id                text  Bewerber-ID (required)
+//	bewerber_ban               text  the applicant's BAN, if given
+//	studiengang_schluessel     text  einfach: atomic key <abschluss>-<fach>[-<fkz>]; mehrfach: NULL
+//	abschluss_schluessel       text  einfach: from the key; mehrfach: required
+//	studienfach_schluessel     text  einfach: from the key; mehrfach: NULL
+//	fachkennzeichen_schluessel text  einfach: from the key, if any
+//	eingangszeitpunkt          timestamptz (required; a time without zone is Options.Location's)
+//	bearbeitungsstatus         text  required; one the university may set
+//	aktivitaetsstatus          text  e.g. aktiv
+//	papierantragstatus         text
+//	statusanmerkung            text
+//	sonderantragsentscheidung  text
+//	version_sest               bigint the Servicestelle's version, needed to send changes
+//	import_run_id bigint, updated_at timestamptz (what changed since the last send)
+//
+// uni_teilfachbewerbung — the Teilfachbewerbungen of a mehrfach Bewerbung
+// (new_bewerbung_teilfach; file rows with TYP teilfach, after or beside
+// their head; at least two per Bewerbung is the outbound sync's check):
+//
+//	hs_bewerbung_id            text  the Bewerbung (FK, ON DELETE CASCADE)
+//	studiengang_schluessel     text  atomic key of the Teilfach (PK with hs_bewerbung_id)
+//	abschluss_schluessel, studienfach_schluessel, fachkennzeichen_schluessel text  from the key
+//	hauptfach_schluessel       text  studiengang_schluessel of the Hauptfach
+//	ersatzfach_schluessel      text  studiengang_schluessel of the Ersatzfach
+//	ist_ersatzfach_akzeptabel  boolean (default false)
+//	ist_fachwechsel            boolean (default false)
+//	bearbeitungsstatus         text  NULL: the Bewerbung's
+//	aktivitaetsstatus, statusanmerkung, sonderantragsentscheidung text
+//	version_sest               bigint
+//	import_run_id bigint, updated_at timestamptz
+//
+// uni_bewerber_auth — applicant authorisations (file BEWERBER_ID;BAN):
+//
+//	bewerber_id text PK, ban text NOT NULL, import_run_id bigint, updated_at timestamptz
+//
+// Bearbeitungsstatus rules (uni_in, uni_out; Options.Bearbeitungsstatus
+// overrides per status, as config's sync.bearbeitungsstatus does):
+// in_Vorbereitung, eingegangen, gueltig, ausgeschlossen: set and leave;
+// eingeschrieben, nicht_eingeschrieben: set only; zurueckgezogen,
+// zugelassen: leave only; Zulassungsangebot_liegt_vor,
+// Frist_ueberschritten: neither (the Servicestelle's). A change is allowed
+// from a status the university may leave to one it may set.
+package importers
