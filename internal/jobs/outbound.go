@@ -457,10 +457,11 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 	log := Logger(ctx)
 	ids := make([]int64, len(items))
 	bs := make([]sest.Bewerbung, len(items))
+	payloads := make([]json.RawMessage, len(items))
 	for i, p := range items {
-		ids[i], bs[i] = p.item.ID, p.b
+		ids[i], bs[i], payloads[i] = p.item.ID, p.b, json.RawMessage(jsonText(p.b))
 	}
-	if err := o.deps.Store.OutboxMarkSent(ctx, ids, op); err != nil {
+	if err := o.deps.Store.OutboxMarkSent(ctx, ids, op, payloads); err != nil {
 		return false, err
 	}
 	st.sent += len(items)
@@ -717,8 +718,10 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 		for _, p := range ps {
 			cur, found := current[p.item.SestKey]
 			r := store.OutboxResult{ID: p.item.ID}
+			// A new one arrived when it exists; a change when the version
+			// moved on and the university's fields already hold its values.
 			arrived := found && (p.item.Operation == sest.OpUebermittelnNeueBewerbungen ||
-				cur.Version() > p.b.Version() && cur.Bearbeitungsstatus() == p.b.Bearbeitungsstatus())
+				cur.Version() > p.b.Version() && jsonText(reapply(cur, p.b)) == jsonText(reapply(cur, cur)))
 			if arrived {
 				r.State, r.ResultVersion, r.ResultStatus = store.OutboxAccepted, cur.Version(), cur.Bearbeitungsstatus()
 				r.ErgebnisStatus = sest.ErgebnisAktualisiert
@@ -760,7 +763,7 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 		for i, it := range items {
 			ids[i] = it.ID
 		}
-		if err := o.deps.Store.OutboxMarkSent(ctx, ids, sest.OpAbrufenStammdaten); err != nil {
+		if err := o.deps.Store.OutboxMarkSent(ctx, ids, sest.OpAbrufenStammdaten, nil); err != nil {
 			return err
 		}
 		var results []store.OutboxResult

@@ -426,6 +426,9 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		require.NoError(t, err)
 	}
 	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeUpdate, applicationsCSV(append(slices.Clone(changed), forbidden...), "ausgeschlossen"))
+	// The answer to the first package of changes is lost: the changes that
+	// arrived are recognised, the stale ones are sent again.
+	require.NoError(t, b.sim.SetFault(sest.OpUebermittelnGeaenderteBew, sim.Fault{TruncateRate: 1, Times: 1}))
 	b.outboundUntilQuiet(t, 10)
 
 	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen), "changes are not sent as new")
@@ -434,7 +437,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	for i, a := range changed {
 		want := 1
 		if i < 10 {
-			want = 2 // the stale version, then the change re-applied to the current one
+			want = 3 // lost answer, the stale version again, then the change re-applied to the current one
 		}
 		require.Equal(t, want, got[a.key()], "change of %s sent", a.hsID)
 		require.Equal(t, store.OutboxAccepted, items[a.hsID].State, items[a.hsID].Reason)

@@ -273,12 +273,22 @@ func (s *Store) OutboxSentDue(ctx context.Context, kind string, limit int) ([]Ou
 }
 
 // OutboxMarkSent records, before the call, that the items are handed to
-// the Servicestelle with operation: state sent, one more attempt. Should
-// the process die before their results are recorded, the next run finds
-// them in state sent and looks their outcome up before sending again.
-func (s *Store) OutboxMarkSent(ctx context.Context, ids []int64, operation string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE outbox_item SET state = 'sent', operation = $2, attempts = attempts + 1,
-		next_attempt_at = now(), updated_at = now() WHERE id = ANY($1)`, ids, operation)
+// the Servicestelle with operation: state sent, one more attempt, and,
+// when payloads is not nil, the payloads as sent (same order as ids).
+// Should the process die before their results are recorded, the next run
+// finds them in state sent and looks their outcome up before sending
+// again.
+func (s *Store) OutboxMarkSent(ctx context.Context, ids []int64, operation string, payloads []json.RawMessage) error {
+	ps := make([]*string, len(ids))
+	for i := range ps {
+		if i < len(payloads) && payloads[i] != nil {
+			p := string(payloads[i])
+			ps[i] = &p
+		}
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE outbox_item o SET state = 'sent', operation = $2, attempts = attempts + 1,
+		payload = coalesce(r.payload, o.payload), next_attempt_at = now(), updated_at = now()
+		FROM unnest($1::bigint[], $3::jsonb[]) AS r(id, payload) WHERE o.id = r.id`, ids, operation, ps)
 	if err != nil {
 		return fmt.Errorf("marking %d outbox items sent: %w", len(ids), err)
 	}

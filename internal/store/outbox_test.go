@@ -78,7 +78,7 @@ func TestOutboxLifecycle(t *testing.T) {
 
 	// Send A-1 and accept it; its upload log commits with the result.
 	a1 := items["A-1"]
-	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a1.ID}, sest.OpUebermittelnNeueBewerbungen))
+	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a1.ID}, sest.OpUebermittelnNeueBewerbungen, []json.RawMessage{json.RawMessage(`{"status":"eingegangen","v":0}`)}))
 	due, err := s.OutboxDue(ctx, store.OutboxKindBewerbung, 10)
 	require.NoError(t, err)
 	require.Len(t, due, 1, "a sent item is not due")
@@ -86,6 +86,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, sent, 1)
 	require.Equal(t, 1, sent[0].Attempts)
+	require.JSONEq(t, `{"status":"eingegangen","v":0}`, string(sent[0].Payload), "the payload as sent")
 
 	// A change of the staging row while A-1 is being sent waits for it.
 	_, err = s.Pool().Exec(ctx, `UPDATE uni_bewerbung SET bearbeitungsstatus = 'gueltig', updated_at = now() WHERE hs_bewerbung_id = 'A-1'`)
@@ -117,7 +118,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	// Rejections: retried items come back later; a failed one is
 	// notified exactly once.
 	a2 := items["A-2"]
-	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a2.ID}, sest.OpUebermittelnNeueBewerbungen))
+	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a2.ID}, sest.OpUebermittelnNeueBewerbungen, nil))
 	require.NoError(t, s.OutboxRecord(ctx, []store.OutboxResult{{ID: a2.ID, State: store.OutboxFailed, ErgebnisStatus: "zurueckgewiesen", Reason: "kaputt", Code: 30210}}, nil))
 	var mailed [][]int64
 	enqueue := func(_ pgx.Tx, ids []int64) error { mailed = append(mailed, ids); return nil }
