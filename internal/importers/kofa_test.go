@@ -45,9 +45,12 @@ func kofaStudents() *batch.Spec {
 
 type memRejects struct{ lines []int64 }
 
-func (m *memRejects) Reject(rec batch.Record, _ string) error { m.lines = append(m.lines, rec.Line); return nil }
-func (m *memRejects) Close() (string, error)                  { return "", nil }
-func (m *memRejects) Abort()                                  {}
+func (m *memRejects) Reject(rec batch.Record, _ string) error {
+	m.lines = append(m.lines, rec.Line)
+	return nil
+}
+func (m *memRejects) Close() (string, error) { return "", nil }
+func (m *memRejects) Abort()                 {}
 
 func runKofa(t *testing.T, st *store.Store, file string, mode store.ImportMode) (batch.Counts, []int64) {
 	t.Helper()
