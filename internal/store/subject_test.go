@@ -26,7 +26,7 @@ func subjectBewerbung(id string, version int, at time.Time) sest.Bewerbung {
 	return sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{BewerberID: id, Bearbeitungsstatus: "eingegangen",
 		VersionSeSt: version, Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-008"},
 		LetzteAenderung: sest.NewTimestamp(at),
-		Bestandteil: []sest.Bewerbungsbestandteil{{FeldangabeSchluessel: "ZEUGNIS", Dokument: &sest.Dokumentreferenz{DokumentID: "D-" + id, Dateiname: "Zeugnis.pdf"}}}}}
+		Bestandteil:     []sest.Bewerbungsbestandteil{{FeldangabeSchluessel: "ZEUGNIS", Dokument: &sest.Dokumentreferenz{DokumentID: "D-" + id, Dateiname: "Zeugnis.pdf"}}}}}
 }
 
 // TestSubjectTombstoneKeepsErasedDataOut: the mirror's upserts skip an
