@@ -90,10 +90,10 @@ func renderOutboxMail(hochschule string, items []store.OutboxItem, digest bool) 
 			fmt.Fprintf(&b, ", last operation %s", it.Operation)
 		}
 		fmt.Fprintf(&b, "\n  reason:   %s\n", oneLine(it.Reason))
-		fmt.Fprintf(&b, "  retry:    sestd trigger outbox_retry '{\"id\": %d}'  or  POST /api/outbox/%d/retry\n", it.ID, it.ID)
+		fmt.Fprintf(&b, "  retry:    sestd trigger outbox_retry --arg id=%d   (admin API: POST /api/outbox/%d/retry)\n", it.ID, it.ID)
 		fmt.Fprintf(&b, "  discard:  POST /api/outbox/%d/discard\n\n", it.ID)
 	}
-	b.WriteString("Retry every failed item: sestd trigger outbox_retry '{\"all\": true}'\n")
+	b.WriteString("Retry every failed item: sestd trigger outbox_retry --arg all=true   (admin API: POST /api/outbox/retry-failed)\n")
 	b.WriteString("Each attempt's request and response are in the upload log (table upload_log).\n")
 	return subject, b.String()
 }

@@ -395,7 +395,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		for _, m := range b.smtp.Messages() {
 			if strings.Contains(m.Data, fmt.Sprintf("#%d %s", it.ID, it.Kind)) {
 				n++
-				require.Contains(t, m.Data, fmt.Sprintf("outbox_retry '{\"id\": %d}'", it.ID))
+				require.Contains(t, m.Data, fmt.Sprintf("sestd trigger outbox_retry --arg id=%d", it.ID))
 			}
 		}
 		require.Equal(t, 1, n, "item %d is in exactly one mail", it.ID)
