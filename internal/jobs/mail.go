@@ -39,6 +39,9 @@ type OutboxMailWorker struct {
 
 // Work renders and sends the mail; nothing to report sends nothing.
 func (w *OutboxMailWorker) Work(ctx context.Context, job *river.Job[OutboxMailArgs]) error {
+	if !w.sender.Enabled() {
+		return river.JobCancel(mail.ErrDisabled)
+	}
 	st := w.deps.Store
 	var items []store.OutboxItem
 	var err error
