@@ -61,10 +61,7 @@ func TestConfigCheckRedactsSecrets(t *testing.T) {
 
 func TestMigrateStatusAndRefusal(t *testing.T) {
 	t.Parallel()
-	pool := testdb.New(t)
-	_, err := pool.Exec(context.Background(), `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
-	require.NoError(t, err)
-	env := map[string]string{"SESTD_DATABASE_URL": pool.Config().ConnString(), "SESTD_LOG_FORMAT": "json"}
+	env := map[string]string{"SESTD_DATABASE_URL": testdb.EmptyURL(t), "SESTD_LOG_FORMAT": "json"}
 
 	out, _, err := runCLI(t, env, "migrate", "--status")
 	require.NoError(t, err)

@@ -19,11 +19,9 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // freshDB returns a store on an empty database (no migrations applied).
 func freshDB(t *testing.T) *store.Store {
 	t.Helper()
-	pool := testdb.New(t)
-	ctx := context.Background()
-	// Drop what the template brought, to migrate from nothing.
-	_, err := pool.Exec(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public;`)
+	pool, err := pgxpool.New(context.Background(), testdb.EmptyURL(t))
 	require.NoError(t, err)
+	t.Cleanup(pool.Close)
 	return store.New(pool)
 }
 

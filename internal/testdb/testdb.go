@@ -144,6 +144,18 @@ func withDatabase(raw, db string) string {
 // returns its connection URL.
 func URL(t testing.TB) string {
 	t.Helper()
+	return create(t, template)
+}
+
+// EmptyURL creates a fresh database without any migration applied, for
+// tests of migrating itself.
+func EmptyURL(t testing.TB) string {
+	t.Helper()
+	return create(t, "template0")
+}
+
+func create(t testing.TB, from string) string {
+	t.Helper()
 	if setupError != nil {
 		t.Fatalf("test database: %v", setupError)
 	}
@@ -154,7 +166,7 @@ func URL(t testing.TB) string {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	createMu.Lock()
-	err := adminExec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, template))
+	err := adminExec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, from))
 	createMu.Unlock()
 	if err != nil {
 		t.Fatalf("test database: %v", err)
