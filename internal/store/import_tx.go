@@ -174,27 +174,21 @@ func (t *ImportTx) stage(ctx context.Context, target *ImportTarget) error {
 
 func (t *ImportTx) copyStage(ctx context.Context, target *ImportTarget, rows []ImportRow) error {
 	names := make([]string, 0, len(target.Columns)+2)
+	types := make([]string, 0, len(target.Columns)+2)
 	names = append(names, "line", "ign")
+	types = append(types, "bigint", "bigint")
 	for _, c := range target.Columns {
 		names = append(names, c.Name)
+		types = append(types, c.Type)
 	}
-	i := 0
-	buf := make([]any, len(names))
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		if i >= len(rows) {
-			return nil, nil
-		}
+	_, err := copyText(ctx, t.tx, stageName(target), names, types, len(rows), func(i int, buf []any) bool {
 		r := rows[i]
-		i++
-		if len(r.Values) != len(target.Columns) {
-			return nil, fmt.Errorf("line %d: %d values for %d columns of %s", r.Line, len(r.Values), len(target.Columns), target.Table)
-		}
 		buf[0] = r.Line
 		buf[1] = int64(r.Ignore)
 		copy(buf[2:], r.Values)
-		return buf, nil
+		return true
 	})
-	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{stageName(target)}, names, src); err != nil {
+	if err != nil {
 		return fmt.Errorf("copying %d rows for %s: %w", len(rows), target.Table, err)
 	}
 	return nil
@@ -483,27 +477,24 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 // savepoint when guarded, so that a failure leaves the transaction usable.
 func (t *ImportTx) copyDirect(ctx context.Context, target *ImportTarget, rows []ImportRow, guarded bool) (int64, error) {
 	names := make([]string, 0, len(target.Columns)+1)
+	types := make([]string, 0, len(target.Columns)+1)
 	for _, c := range target.Columns {
 		names = append(names, c.Name)
+		types = append(types, c.Type)
 	}
 	if !target.NoRun {
 		names = append(names, "import_run_id")
+		types = append(types, "bigint")
 	}
-	i := 0
-	buf := make([]any, len(names))
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		if i >= len(rows) {
-			return nil, nil
-		}
+	fill := func(i int, buf []any) bool {
 		copy(buf, rows[i].Values)
 		if !target.NoRun {
 			buf[len(buf)-1] = t.runID
 		}
-		i++
-		return buf, nil
-	})
+		return true
+	}
 	if !guarded {
-		n, err := t.tx.CopyFrom(ctx, pgx.Identifier{target.Table}, names, src)
+		n, err := copyText(ctx, t.tx, target.Table, names, types, len(rows), fill)
 		if err != nil {
 			return 0, fmt.Errorf("copying %d rows into %s: %w", len(rows), target.Table, err)
 		}
@@ -513,7 +504,7 @@ func (t *ImportTx) copyDirect(ctx context.Context, target *ImportTarget, rows []
 	if err != nil {
 		return 0, fmt.Errorf("copying into %s: %w", target.Table, err)
 	}
-	n, err := sp.CopyFrom(ctx, pgx.Identifier{target.Table}, names, src)
+	n, err := copyText(ctx, sp, target.Table, names, types, len(rows), fill)
 	if err != nil {
 		_ = sp.Rollback(ctx)
 		return 0, err
@@ -566,10 +557,15 @@ func (t *ImportTx) CopyInsert(ctx context.Context, target *ImportTarget, rows []
 		return nil
 	}
 	names := make([]string, len(target.Columns))
+	types := make([]string, len(target.Columns))
 	for i, c := range target.Columns {
-		names[i] = c.Name
+		names[i], types[i] = c.Name, c.Type
 	}
-	if _, err := t.tx.CopyFrom(ctx, pgx.Identifier{target.Table}, names, pgx.CopyFromRows(rows)); err != nil {
+	_, err := copyText(ctx, t.tx, target.Table, names, types, len(rows), func(i int, buf []any) bool {
+		copy(buf, rows[i])
+		return true
+	})
+	if err != nil {
 		return fmt.Errorf("copying %d rows into %s: %w", len(rows), target.Table, err)
 	}
 	return nil

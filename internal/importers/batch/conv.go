@@ -47,12 +47,53 @@ type Conv struct {
 	Mode Mode
 	Rec  *Record
 	// Loc is the time zone for points in time without one.
-	Loc    *time.Location
-	spec   *Spec
-	idx    []int
-	err    string
-	skip   string
-	values []*Values
+	Loc  *time.Location
+	spec *Spec
+	idx  []int
+	err  string
+	skip string
+	slab *slab
+}
+
+// slab hands out values and rows in chunks: one allocation for many rows
+// instead of two per row. Chunks are garbage once their batch is written.
+type slab struct {
+	vals   []any
+	rows   []Values
+	intern map[string]any
+}
+
+func (s *slab) values(n int) []any {
+	if len(s.vals) < n {
+		s.vals = make([]any, max(n, 1<<14))
+	}
+	v := s.vals[:n:n]
+	s.vals = s.vals[n:]
+	return v
+}
+
+func (s *slab) row() *Values {
+	if len(s.rows) == 0 {
+		s.rows = make([]Values, 1<<10)
+	}
+	v := &s.rows[0]
+	s.rows = s.rows[1:]
+	return v
+}
+
+// boxed returns s as an interface value, sharing one boxed copy for the
+// short codes that repeat on every row (BE, PL, 84, …).
+func (s *slab) boxed(str string) any {
+	if len(str) > 8 || s.intern == nil {
+		return str
+	}
+	if v, ok := s.intern[str]; ok {
+		return v
+	}
+	if len(s.intern) < 4096 {
+		s.intern[str] = str
+	}
+	return str
 }
 
 // Values is a row for one target under construction.
@@ -66,7 +107,13 @@ type Values struct {
 // In update and upsert mode every column starts out kept (unchanged):
 // only what Set or Put stores is written.
 func (c *Conv) Row(t *store.ImportTarget) *Values {
-	v := &Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: make([]any, len(t.Columns))}}
+	var v *Values
+	if c.slab != nil {
+		v = c.slab.row()
+		*v = Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: c.slab.values(len(t.Columns))}}
+	} else {
+		v = &Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: make([]any, len(t.Columns))}}
+	}
 	if c.Mode == store.ModeUpdate || c.Mode == store.ModeUpsert {
 		v.Row.Ignore = 1<<uint(len(t.Columns)) - 1
 	}
@@ -165,10 +212,17 @@ func (c *Conv) Put(v *Values, col, f int, conv func(string) (any, error)) any {
 		v.Set(col, nil)
 		return nil
 	}
+	if strings.IndexByte(s, 0) >= 0 {
+		c.Fail("%s contains a NUL character", c.name(f))
+		return nil
+	}
 	val, err := conv(s)
 	if err != nil {
 		c.Fail("%s: %v", c.name(f), err)
 		return nil
+	}
+	if str, ok := val.(string); ok && c.slab != nil {
+		val = c.slab.boxed(str)
 	}
 	v.Set(col, val)
 	return val

@@ -12,10 +12,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -128,7 +128,11 @@ type engine struct {
 	rej      Rejecter
 	counts   Counts // writer's
 	cur      *work
-	keys     map[string]struct{}
+	keys     map[uint64]struct{}
+	keyBuf   []uint64
+	seed     maphash.Seed
+	conv     Conv
+	slab     slab
 	idx      []int
 	idxNames []string
 	keyCols  map[*store.ImportTarget][][]int
@@ -153,7 +157,8 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	if p.Loc == nil {
 		p.Loc = time.UTC
 	}
-	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[string]struct{}{},
+	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
+		slab:    slab{intern: map[string]any{}},
 		keyCols: map[*store.ImportTarget][][]int{},
 		todo:    make(chan *work), free: make(chan *work, 2), done: make(chan error, 1)}
 	e.free <- &work{}
@@ -243,7 +248,8 @@ func (e *engine) read(ctx context.Context, src Source) error {
 			e.reject(rec, fmt.Sprintf("%d fields where the header has %d", len(rec.Values), len(rec.Names)))
 			continue
 		}
-		c := &Conv{Mode: e.p.Mode, Rec: &rec, Loc: e.p.Loc, spec: e.spec, idx: e.idx}
+		c := &e.conv
+		*c = Conv{Mode: e.p.Mode, Rec: &rec, Loc: e.p.Loc, spec: e.spec, idx: e.idx, slab: &e.slab}
 		outs := e.spec.Convert(c)
 		switch {
 		case c.err != "":
@@ -253,19 +259,20 @@ func (e *engine) read(ctx context.Context, src Source) error {
 			e.cur.skipped++
 			continue
 		}
-		keys := make([]string, 0, 2)
+		keys := e.keyBuf[:0]
 		collide := false
 		for _, o := range outs {
 			if e.p.Mode == store.ModeRemove && o.Companion {
 				continue
 			}
-			for _, k := range e.rowKeys(o.Values) {
-				keys = append(keys, k)
-				if _, dup := e.keys[k]; dup {
-					collide = true
-				}
+			keys = e.rowKeys(keys, o.Values)
+		}
+		for _, k := range keys {
+			if _, dup := e.keys[k]; dup {
+				collide = true
 			}
 		}
+		e.keyBuf = keys
 		if collide {
 			if err := e.handoff(); err != nil {
 				return err
@@ -342,9 +349,10 @@ func (e *engine) reject(rec Record, reason string) {
 	e.cur.rejects = append(e.cur.rejects, rejected{rec: rec, reason: reason})
 }
 
-// rowKeys returns the dedup keys of a row: its target's key and unique
-// column sets.
-func (e *engine) rowKeys(v *Values) []string {
+// rowKeys appends the dedup keys of a row to keys: hashes of its
+// target's key and unique column sets. Two keys hashing alike cost an
+// early batch end, never a wrong result: the database decides.
+func (e *engine) rowKeys(keys []uint64, v *Values) []uint64 {
 	t := v.Target
 	sets, ok := e.keyCols[t]
 	if !ok {
@@ -357,29 +365,33 @@ func (e *engine) rowKeys(v *Values) []string {
 		}
 		e.keyCols[t] = sets
 	}
-	out := make([]string, 0, len(sets))
+	var h maphash.Hash
+	h.SetSeed(e.seed)
 	for si, set := range sets {
 		if si > 0 && slices.ContainsFunc(set, func(i int) bool { return v.Row.Values[i] == nil }) {
 			continue // NULLs never collide
 		}
-		var b strings.Builder
-		b.WriteString(t.Table)
-		b.WriteByte('#')
-		b.WriteString(strconv.Itoa(si))
+		h.Reset()
+		h.WriteString(t.Table)
+		h.WriteByte(byte(si))
 		for _, i := range set {
-			b.WriteByte(0)
+			h.WriteByte(0)
 			switch x := v.Row.Values[i].(type) {
 			case string:
-				b.WriteString(x)
+				h.WriteString(x)
 			case int64:
-				b.WriteString(strconv.FormatInt(x, 10))
+				var b [8]byte
+				for k := range b {
+					b[k] = byte(x >> (8 * k))
+				}
+				h.Write(b[:])
 			default:
-				fmt.Fprint(&b, x)
+				fmt.Fprint(&h, x)
 			}
 		}
-		out = append(out, b.String())
+		keys = append(keys, h.Sum64())
 	}
-	return out
+	return keys
 }
 
 // write writes one batch: its rows through the store's merge (targets in
