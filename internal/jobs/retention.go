@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -58,6 +62,10 @@ type RetentionReport struct {
 	Rows map[string]int64 `json:"rows"`
 	// Files counts document files removed (dry: that would be removed).
 	Files int `json:"files"`
+	// Leftovers counts files of erased applicants found in the document
+	// root although the database no longer refers to them (an erasure
+	// interrupted between its commit and the files' removal), removed.
+	Leftovers int `json:"leftovers"`
 }
 
 // retentionChunk bounds the applicants purged in one transaction.
@@ -121,7 +129,17 @@ func Retention(ctx context.Context, d Deps, dryRun bool, now time.Time) (Retenti
 	if !dryRun {
 		rep.Files, ferr = removeDocuments(d.Config.Sync.DocumentRoot, files)
 	}
-	fields := []zap.Field{zap.Bool("dry_run", dryRun), zap.Bool("closed", rep.Closed), zap.Int("subjects", len(rep.Subjects)), zap.Int("files", rep.Files)}
+	left, err := erasedLeftovers(ctx, d)
+	if err != nil {
+		return rep, errors.Join(err, ferr)
+	}
+	rep.Leftovers = len(left)
+	if !dryRun && len(left) > 0 {
+		n, err := removeDocuments(d.Config.Sync.DocumentRoot, left)
+		rep.Leftovers, ferr = n, errors.Join(ferr, err)
+	}
+	fields := []zap.Field{zap.Bool("dry_run", dryRun), zap.Bool("closed", rep.Closed), zap.Int("subjects", len(rep.Subjects)),
+		zap.Int("files", rep.Files), zap.Int("leftovers", rep.Leftovers)}
 	for t, n := range rep.Rows {
 		fields = append(fields, zap.Int64(t, n))
 	}
@@ -133,6 +151,57 @@ func Retention(ctx context.Context, d Deps, dryRun bool, now time.Time) (Retenti
 		}
 	}
 	return rep, ferr
+}
+
+// erasedLeftovers lists files in the document root (names as
+// DocumentFileName gives them: <bewerberId>_<dokumentId>.<ext>) of
+// applicants with a tombstone that no dokument row refers to.
+func erasedLeftovers(ctx context.Context, d Deps) ([]string, error) {
+	root := d.Config.Sync.DocumentRoot
+	entries, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the document root: %w", err)
+	}
+	owners := map[string][]string{} // possible bewerberId prefix → files
+	var prefixes []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() || strings.HasPrefix(name, ".") {
+			continue
+		}
+		for i := range len(name) {
+			if name[i] == '_' {
+				p := name[:i]
+				if _, ok := owners[p]; !ok {
+					prefixes = append(prefixes, p)
+				}
+				owners[p] = append(owners[p], name)
+			}
+		}
+	}
+	if len(prefixes) == 0 {
+		return nil, nil
+	}
+	erased, err := d.Store.SubjectErased(ctx, prefixes)
+	if err != nil || len(erased) == 0 {
+		return nil, err
+	}
+	known, err := d.Store.DokumentPaths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for id := range erased {
+		for _, f := range owners[safePart(id)] {
+			if !known[f] {
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
 }
 
 func registerRetention(d Deps, k *Kit) error {

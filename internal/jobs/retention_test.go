@@ -84,6 +84,19 @@ func TestRetentionPurgesApplicantsMarkedForDeletion(t *testing.T) {
 	// Nothing is due any more; a full download does not bring them back.
 	again := retentionReport(t, w, true)
 	require.Empty(t, again.Subjects)
+	require.Zero(t, again.Leftovers)
+
+	// A file an interrupted erasure left behind goes with the next run;
+	// others' files stay.
+	root := w.deps.Config.Sync.DocumentRoot
+	require.NoError(t, os.WriteFile(filepath.Join(root, marked+"_DLEFT.pdf"), []byte("left"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "B9_DOTHER.pdf"), []byte("other"), 0o600))
+	again = retentionReport(t, w, false)
+	require.Equal(t, 1, again.Leftovers)
+	_, err := os.Stat(filepath.Join(root, marked+"_DLEFT.pdf"))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	_, err = os.Stat(filepath.Join(root, "B9_DOTHER.pdf"))
+	require.NoError(t, err)
 	w.work(t, jobs.FullArgs{})
 	require.Zero(t, countRows(t, w, `SELECT count(*) FROM bewerber WHERE bewerber_id = ANY($1)`, []string{marked, rejected}))
 }
