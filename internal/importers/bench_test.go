@@ -151,4 +151,20 @@ func BenchmarkImportExamResults1M(b *testing.B) {
 	b.ReportMetric(per.Seconds()/psqlTime.Seconds(), "x_psql")
 	b.Logf("psql \\copy: %v = %.0f rows/s; sestd takes %.2f× psql's time", psqlTime.Round(time.Millisecond),
 		float64(n)/psqlTime.Seconds(), per.Seconds()/psqlTime.Seconds())
+
+	// The same into a table with sbeat_exam's primary key: what the
+	// uniqueness of (IDENTNR, PNR, PSEM, PVERSUCH) costs PostgreSQL alone.
+	if _, err := pool.Exec(ctx, `CREATE TABLE bench_keyed (LIKE bench_plain, PRIMARY KEY (identnr, pnr, psem, pversuch))`); err != nil {
+		b.Fatal(err)
+	}
+	cmd = exec.Command(psql, url, "-v", "ON_ERROR_STOP=1", "-q", "-c",
+		fmt.Sprintf(`\copy bench_keyed FROM '%s' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING 'WIN1252')`, path))
+	start = time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("psql: %v: %s", err, out)
+	}
+	keyed := time.Since(start)
+	b.ReportMetric(per.Seconds()/keyed.Seconds(), "x_psql_keyed")
+	b.Logf("psql \\copy into a table with the same primary key: %v; sestd takes %.2f× that", keyed.Round(time.Millisecond),
+		per.Seconds()/keyed.Seconds())
 }

@@ -337,7 +337,7 @@ func runKind(ctx context.Context, tx *store.ImportTx, f *os.File, sniff *charset
 	limits := fsperson.Limits{MaxDepth: o.MaxXMLDepth, MaxTokenBytes: o.MaxXMLTokenBytes}
 	switch o.Kind {
 	case KindEkvv:
-		rej := batch.NewCSVRejects(rejPath+".csv", charset.UTF8, false, ';', ekvv.RejectNames)
+		rej := batch.NewCSVRejects(strings.TrimSuffix(rejPath, filepath.Ext(rejPath))+".csv", charset.UTF8, false, ';', ekvv.RejectNames)
 		counts, enc, err := ekvv.Run(ctx, tx, f, ekvv.Config{Encoding: o.Encoding, Verfahren: o.Verfahren, Limits: limits}, rej, params)
 		if err != nil {
 			rej.Abort()

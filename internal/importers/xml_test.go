@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,7 @@ func TestEkvvAnmeldelisten(t *testing.T) {
 	require.EqualValues(t, 5, sum.Read)
 	require.EqualValues(t, 4, sum.Created)
 	require.EqualValues(t, 1, sum.Rejected)
+	require.Equal(t, "ekvv_817302_latin1.rejects.csv", filepath.Base(sum.RejectsFile))
 	rej, err := os.ReadFile(sum.RejectsFile)
 	require.NoError(t, err)
 	require.Contains(t, string(rej), "817302;m:1400001;23;teilnehmer listed twice: m:1400001")
