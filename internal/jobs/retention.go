@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 	"go.uber.org/zap"
 
+	"sestd/internal/importers"
 	"sestd/internal/store"
 )
 
@@ -66,6 +69,10 @@ type RetentionReport struct {
 	// root although the database no longer refers to them (an erasure
 	// interrupted between its commit and the files' removal), removed.
 	Leftovers int `json:"leftovers"`
+	// ExchangeFiles counts files of the closed Vermittlungsprozess removed
+	// from export.dir and the import inbox (imported, failed and uploaded
+	// files of the kinds that concern its applicants).
+	ExchangeFiles int `json:"exchange_files"`
 }
 
 // retentionChunk bounds the applicants purged in one transaction.
@@ -129,6 +136,17 @@ func Retention(ctx context.Context, d Deps, dryRun bool, now time.Time) (Retenti
 	if !dryRun {
 		rep.Files, ferr = removeDocuments(d.Config.Sync.DocumentRoot, files)
 	}
+	if rep.Closed {
+		ex, err := closedExchangeFiles(d)
+		if err != nil {
+			return rep, errors.Join(err, ferr)
+		}
+		rep.ExchangeFiles = len(ex)
+		if !dryRun {
+			n, err := removeFiles(ex)
+			rep.ExchangeFiles, ferr = n, errors.Join(ferr, err)
+		}
+	}
 	left, err := erasedLeftovers(ctx, d)
 	if err != nil {
 		return rep, errors.Join(err, ferr)
@@ -139,7 +157,7 @@ func Retention(ctx context.Context, d Deps, dryRun bool, now time.Time) (Retenti
 		rep.Leftovers, ferr = n, errors.Join(ferr, err)
 	}
 	fields := []zap.Field{zap.Bool("dry_run", dryRun), zap.Bool("closed", rep.Closed), zap.Int("subjects", len(rep.Subjects)),
-		zap.Int("files", rep.Files), zap.Int("leftovers", rep.Leftovers)}
+		zap.Int("files", rep.Files), zap.Int("leftovers", rep.Leftovers), zap.Int("exchange_files", rep.ExchangeFiles)}
 	for t, n := range rep.Rows {
 		fields = append(fields, zap.Int64(t, n))
 	}
@@ -202,6 +220,78 @@ func erasedLeftovers(ctx context.Context, d Deps) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// vpKinds are the import kinds whose files concern the applicants of one
+// Vermittlungsprozess (S-BEAT, eKVV and FS files concern students).
+var vpKinds = []importers.Kind{importers.KindUniBewerbungen, importers.KindUniBewerberAuth, importers.KindRanking}
+
+// closedExchangeFiles lists the files a closed Vermittlungsprozess leaves:
+// everything in export.dir, and in the import inbox the files already
+// handled (processed/, failed/, uploads/) of the kinds in vpKinds.
+func closedExchangeFiles(d Deps) ([]string, error) {
+	var out []string
+	walk := func(dir string, keep func(path string) bool) error {
+		err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if e.Type().IsRegular() && keep(path) {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	if err := walk(d.Config.Export.Dir, func(string) bool { return true }); err != nil {
+		return nil, fmt.Errorf("listing export.dir: %w", err)
+	}
+	inbox := d.Config.Import.InboxDir
+	err := walk(inbox, func(path string) bool {
+		rel, err := filepath.Rel(inbox, path)
+		if err != nil {
+			return false
+		}
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		handled, kind := false, importers.Kind("")
+		for _, p := range parts[:len(parts)-1] {
+			switch p {
+			case "processed", "failed", "uploads":
+				handled = true
+			default:
+				if k, err := importers.ParseKind(p); err == nil {
+					kind = k
+				}
+			}
+		}
+		if kind == "" {
+			kind, _ = importers.DetectKind(path)
+		}
+		return handled && slices.Contains(vpKinds, kind)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing import.inbox_dir: %w", err)
+	}
+	return out, nil
+}
+
+// removeFiles deletes absolute paths; files already gone are fine.
+func removeFiles(paths []string) (int, error) {
+	var errs []error
+	n := 0
+	for _, p := range paths {
+		switch err := os.Remove(p); {
+		case err == nil:
+			n++
+		case errors.Is(err, fs.ErrNotExist):
+		default:
+			errs = append(errs, fmt.Errorf("removing file: %w", err))
+		}
+	}
+	return n, errors.Join(errs...)
 }
 
 func registerRetention(d Deps, k *Kit) error {

@@ -118,15 +118,38 @@ func TestRetentionPurgesAClosedVermittlungsprozess(t *testing.T) {
 		Operation: "uebermittelnRanglistenAnSeSt", ItemKind: "rangliste", ItemKey: "P1-HQ", Request: `[{"bewerberId":"` + id + `"}]`,
 	}}))
 	angebote := countRows(t, w, `SELECT count(*) FROM studienangebot`)
+	cfg := w.deps.Config
+	files := map[string]bool{ // path → removed by the purge
+		filepath.Join(cfg.Export.Dir, "bewerber_000001.csv"):                                true,
+		filepath.Join(cfg.Import.InboxDir, "processed", "uni_bewerbungen.csv"):              true,
+		filepath.Join(cfg.Import.InboxDir, "ranking", "processed", "liste.csv"):             true,
+		filepath.Join(cfg.Import.InboxDir, "uploads", "20260101T000000Z-ab", "ranking.csv"): true,
+		filepath.Join(cfg.Import.InboxDir, "sbeat_students", "processed", "students.csv"):   false,
+		filepath.Join(cfg.Import.InboxDir, "uni_bewerbungen.csv"):                           false, // still waiting
+	}
+	for f := range files {
+		require.NoError(t, os.MkdirAll(filepath.Dir(f), 0o700))
+		require.NoError(t, os.WriteFile(f, []byte("x;"+id+"\n"), 0o600))
+	}
 
 	dry := retentionReport(t, w, true)
 	require.True(t, dry.Closed)
+	require.Equal(t, 4, dry.ExchangeFiles)
 	require.Len(t, dry.Subjects, countRows(t, w, `SELECT count(*) FROM bewerber`))
 	require.Positive(t, countRows(t, w, `SELECT count(*) FROM bewerber`))
 
 	rep := retentionReport(t, w, false)
 	require.True(t, rep.Closed)
 	require.Positive(t, rep.Files)
+	require.Equal(t, 4, rep.ExchangeFiles)
+	for f, removed := range files {
+		_, err := os.Stat(f)
+		if removed {
+			require.ErrorIs(t, err, fs.ErrNotExist, f)
+		} else {
+			require.NoError(t, err, f)
+		}
+	}
 	for _, table := range []string{"bewerber", "bewerbung", "dokument", "bewerbungsbestandteil", "uni_bewerber_auth"} {
 		require.Zero(t, countRows(t, w, `SELECT count(*) FROM `+table), table)
 	}

@@ -257,6 +257,13 @@ func (s *Store) SubjectErase(ctx context.Context, ids []string, o EraseOptions) 
 		for _, t := range tables {
 			has[t.name] = true
 		}
+		if !o.DryRun {
+			// No mirror write may slip between this erasure's snapshot and
+			// its commit: upserts wait, then meet the tombstone.
+			if _, err := tx.Exec(ctx, `LOCK TABLE bewerber, bewerbung IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return fmt.Errorf("locking the mirror: %w", err)
+			}
+		}
 		exec := func(key, sql string, args ...any) error {
 			tag, err := tx.Exec(ctx, sql, args...)
 			if err != nil {
