@@ -136,8 +136,6 @@ func TestExamResultsInEveryEncoding(t *testing.T) {
 func TestBrokenRowRejectedAndFixedRejectsComplete(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	old := syscallUmask(0o022)
-	defer syscallUmask(old)
 	sum := b.run(t, b.put(t, "sestd/exams_broken_row.csv"), importers.Options{Kind: importers.KindSbeatExams})
 	require.Equal(t, "partial", sum.Status)
 	require.EqualValues(t, 5, sum.Read)
