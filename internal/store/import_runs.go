@@ -131,3 +131,18 @@ func (s *Store) ImportRunList(ctx context.Context, limit int) ([]ImportRun, erro
 	}
 	return out, nil
 }
+
+// ImportRunFailStale marks runs still running that started before before
+// as failed ("abandoned"): their process ended without recording an
+// outcome, and their transaction was rolled back with it. Call it at
+// startup with a time before which no import of this instance can still
+// run. It returns how many it marked.
+func (s *Store) ImportRunFailStale(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE import_runs SET status = 'failed', finished_at = now(),
+		error = 'abandoned: the importing process ended without an outcome'
+		WHERE status = 'running' AND started_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("marking abandoned import runs: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
