@@ -360,6 +360,12 @@ func TestUniversityApplications(t *testing.T) {
 		Bearbeitungsstatus: map[string]importers.StatusRule{"Frist_ueberschritten": {UniIn: true}}})
 	require.EqualValues(t, 2, sum.Updated)
 
+	// a Teilfachbewerbung without a status of its own may be given one
+	sum = b.run(t, b.put(t, "u4.csv", []byte("HS_BEWERBUNG_ID;TYP;STUDIENGANG_SCHLUESSEL;BEARBEITUNGSSTATUS\nA-2;teilfach;025-007;gueltig\n")),
+		importers.Options{Kind: importers.KindUniBewerbungen, Mode: importers.ModeUpdate})
+	require.EqualValues(t, 1, sum.Updated)
+	require.Equal(t, []any{"gueltig", "025-007"}, b.one(t, `SELECT bearbeitungsstatus, hauptfach_schluessel FROM uni_teilfachbewerbung WHERE studiengang_schluessel = '025-007'`))
+
 	// removing the head removes its Teilfachbewerbungen
 	sum = b.run(t, b.put(t, "u3.csv", []byte("HS_BEWERBUNG_ID;TYP\nA-2;mehrfach\n")), importers.Options{Kind: importers.KindUniBewerbungen, Mode: importers.ModeRemove})
 	require.EqualValues(t, 1, sum.Removed)

@@ -54,7 +54,8 @@ type MergeResult struct {
 type Transition struct{ From, To string }
 
 // MergeOptions tunes a Merge. Transitions, when not nil, lists the only
-// allowed changes of the target's State column in update and upsert mode.
+// allowed changes of the target's State column in update and upsert mode
+// (from or to NULL, "not set", is always allowed).
 type MergeOptions struct {
 	Transitions []Transition
 }
@@ -314,7 +315,7 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		sc := target.State
 		q := fmt.Sprintf(`SELECT s.line, '%s may not change from ' || coalesce(t.%s, '(none)') || ' to ' || coalesce(s.%s, '(none)')
 			FROM %s s JOIN %s t ON %s
-			WHERE s.ign & %d = 0 AND s.%s IS DISTINCT FROM t.%s
+			WHERE s.ign & %d = 0 AND s.%s <> t.%s
 			AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) a(f, n) WHERE a.f = t.%s AND a.n = s.%s)`,
 			sc, sc, sc, st, tbl, match, bit, sc, sc, sc, sc)
 		if err := reject("checking transitions of", q, from, to); err != nil {

@@ -79,8 +79,9 @@ type Spec struct {
 	// Convert turns the record in c into rows (c.Fail rejects, c.Skip
 	// skips).
 	Convert func(c *Conv) []Out
-	// BeforeFlush runs before a batch is written, with its rows.
-	BeforeFlush func(ctx context.Context, tx *store.ImportTx, outs []Out) error
+	// BeforeFlush runs before a batch is written, with the mode and the
+	// batch's rows.
+	BeforeFlush func(ctx context.Context, tx *store.ImportTx, mode Mode, outs []Out) error
 	// Transitions, when not nil, are the only allowed State changes.
 	Transitions []store.Transition
 }
@@ -401,7 +402,7 @@ func (e *engine) write(ctx context.Context, w *work) error {
 	e.counts.Skipped += w.skipped
 	if len(w.outs) > 0 {
 		if e.spec.BeforeFlush != nil {
-			if err := e.spec.BeforeFlush(ctx, e.tx, w.outs); err != nil {
+			if err := e.spec.BeforeFlush(ctx, e.tx, e.p.Mode, w.outs); err != nil {
 				return err
 			}
 		}

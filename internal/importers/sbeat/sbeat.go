@@ -262,7 +262,8 @@ const (
 // student, exam, semester and attempt. Before rows of a semester are
 // written (create and upsert), the registrations (PSTATUS AN) stored for
 // that semester are deleted, as S-BEAT does for every semester in the
-// file. PNOTE is the grade ×100; ABSCHL is mapped to ABSCHLART.
+// file. PNOTE is the grade ×100; ABSCHL is mapped to ABSCHLART. The spec
+// remembers the semesters it has seen: use a fresh one per import.
 func Exams(cfg Config) *batch.Spec {
 	m := cfg.mappings()
 	t := store.TargetSbeatExam
@@ -346,9 +347,12 @@ func Exams(cfg Config) *batch.Spec {
 
 // newRegistrationCleaner deletes the stored registrations of each semester
 // the first time it appears in the file (create and upsert only).
-func newRegistrationCleaner(psemCol int) func(context.Context, *store.ImportTx, []batch.Out) error {
+func newRegistrationCleaner(psemCol int) func(context.Context, *store.ImportTx, batch.Mode, []batch.Out) error {
 	seen := map[int64]bool{}
-	return func(ctx context.Context, tx *store.ImportTx, outs []batch.Out) error {
+	return func(ctx context.Context, tx *store.ImportTx, mode batch.Mode, outs []batch.Out) error {
+		if mode != store.ModeCreate && mode != store.ModeUpsert {
+			return nil
+		}
 		var fresh []int64
 		for _, o := range outs {
 			sem, ok := o.Values.Row.Values[psemCol].(int64)
