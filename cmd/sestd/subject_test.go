@@ -67,6 +67,19 @@ func TestSubjectCommands(t *testing.T) {
 	require.NoError(t, zr.Close())
 	require.ElementsMatch(t, []string{"subject.json", "documents/" + doc}, names)
 
+	// Into an existing directory (the operator's): it keeps its mode.
+	shared := filepath.Join(dir, "shared")
+	require.NoError(t, os.Mkdir(shared, 0o755))
+	require.NoError(t, os.Chmod(shared, 0o755))
+	_, _, err = runCLI(t, env, "subject", "export", "--bewerber-id", "B77", "--out", filepath.Join(shared, "b77.zip"))
+	require.NoError(t, err)
+	info, err = os.Stat(shared)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o755), info.Mode().Perm(), "an existing directory keeps its mode")
+	info, err = os.Stat(filepath.Join(shared, "b77.zip"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
 	// Retention, dry: the applicant marked for deletion would go.
 	out, _, err = runCLI(t, env, "subject", "retention", "--dry-run", "--json")
 	require.NoError(t, err)
@@ -107,5 +120,5 @@ func TestSubjectCommands(t *testing.T) {
 		require.Equal(t, "B77", e.Subject)
 		actions = append(actions, e.Action)
 	}
-	require.ElementsMatch(t, []string{jobs.AuditSubjectExport, jobs.AuditSubjectErase}, actions, "dry runs are not audited")
+	require.ElementsMatch(t, []string{jobs.AuditSubjectExport, jobs.AuditSubjectExport, jobs.AuditSubjectErase}, actions, "dry runs are not audited")
 }

@@ -100,17 +100,34 @@ func zipAdd(zw *zip.Writer, name string, at time.Time, content []byte) error {
 }
 
 // SubjectExportFile is SubjectExport into the file path, written
-// atomically with mode 0600 (its directory, when created, 0700).
+// atomically with mode 0600 (its directory, when created, 0700; an
+// existing directory keeps its mode).
 func SubjectExportFile(ctx context.Context, st *store.Store, documentRoot, id, actor, path string) (SubjectExportSummary, error) {
 	var buf bytes.Buffer
 	sum, err := SubjectExport(ctx, st, documentRoot, id, actor, &buf)
 	if err != nil {
 		return sum, err
 	}
-	if err := fsutil.WriteFileAtomic(path, buf.Bytes()); err != nil {
+	if err := writePrivate(path, buf.Bytes()); err != nil {
 		return sum, err
 	}
 	return sum, nil
+}
+
+// writePrivate writes data to path atomically with mode 0600. A missing
+// directory is created 0700; an existing one is left as it is (it may be
+// the operator's working directory or a shared drop folder).
+func writePrivate(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := fsutil.MkdirPrivate(dir); err != nil {
+			return err
+		}
+	}
+	if err := fsutil.WriteFileNoDirSync(path, data); err != nil {
+		return err
+	}
+	return fsutil.SyncDir(dir)
 }
 
 // SubjectEraseSummary says what an erasure removed.
@@ -218,7 +235,7 @@ func scrubFiles(dir, id string) ([]string, error) {
 		if err := sc.Err(); err != nil {
 			return fmt.Errorf("reading %s: %w", path, err)
 		}
-		if err := fsutil.WriteFileAtomic(path, kept.Bytes()); err != nil {
+		if err := writePrivate(path, kept.Bytes()); err != nil {
 			return err
 		}
 		out = append(out, path)
