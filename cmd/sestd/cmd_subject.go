@@ -229,7 +229,7 @@ func printRetention(w io.Writer, rep jobs.RetentionReport, cfg config.Retention,
 	if !rep.Closed && !cfg.PurgeMarked {
 		fmt.Fprintln(w, "applicants marked for deletion are kept (retention.purge_marked: false)")
 	}
-	fmt.Fprintf(w, "applicants: %d, %s\n", len(rep.Subjects), verb)
+	fmt.Fprintf(w, "applicants: %d, %s\n", rep.Purged, verb)
 	if rep.DryRun {
 		for _, id := range rep.Subjects {
 			fmt.Fprintf(w, "  %s\n", id)

@@ -58,8 +58,10 @@ type RetentionReport struct {
 	// Closed says it is due now and the whole of it went.
 	PurgeAt time.Time `json:"purge_at"`
 	Closed  bool      `json:"closed"`
-	// Subjects are the bewerberIds purged.
-	Subjects []string `json:"subjects"`
+	// Purged counts the applicants purged (dry: due); Subjects lists
+	// their bewerberIds in a dry run only (a real run keeps no list).
+	Purged   int      `json:"purged"`
+	Subjects []string `json:"subjects,omitempty"`
 	// Rows counts purged rows per table (upload_log_bodies: cleared
 	// request/response bodies).
 	Rows map[string]int64 `json:"rows"`
@@ -91,7 +93,7 @@ const retentionChunk = 1000
 func Retention(ctx context.Context, d Deps, dryRun bool, now time.Time) (RetentionReport, error) {
 	log := Logger(ctx)
 	cfg := d.Config.Retention
-	rep := RetentionReport{DryRun: dryRun, Rows: map[string]int64{}, Subjects: []string{},
+	rep := RetentionReport{DryRun: dryRun, Rows: map[string]int64{},
 		PurgeAt: cfg.PurgeAt(d.Config.Servicestelle.Vermittlungsprozess)}
 	rep.Closed = !rep.PurgeAt.IsZero() && !now.Before(rep.PurgeAt)
 	var (
@@ -122,7 +124,10 @@ func Retention(ctx context.Context, d Deps, dryRun bool, now time.Time) (Retenti
 			rep.Rows[t] += n
 		}
 		files = append(files, res.Files...)
-		rep.Subjects = append(rep.Subjects, chunk...)
+		rep.Purged += len(chunk)
+		if dryRun {
+			rep.Subjects = append(rep.Subjects, chunk...)
+		}
 	}
 	if rep.Closed {
 		n, err := d.Store.UploadLogClearBodies(ctx, dryRun)
@@ -156,14 +161,14 @@ func Retention(ctx context.Context, d Deps, dryRun bool, now time.Time) (Retenti
 		n, err := removeDocuments(d.Config.Sync.DocumentRoot, left)
 		rep.Leftovers, ferr = n, errors.Join(ferr, err)
 	}
-	fields := []zap.Field{zap.Bool("dry_run", dryRun), zap.Bool("closed", rep.Closed), zap.Int("subjects", len(rep.Subjects)),
+	fields := []zap.Field{zap.Bool("dry_run", dryRun), zap.Bool("closed", rep.Closed), zap.Int("subjects", rep.Purged),
 		zap.Int("files", rep.Files), zap.Int("leftovers", rep.Leftovers), zap.Int("exchange_files", rep.ExchangeFiles)}
 	for t, n := range rep.Rows {
 		fields = append(fields, zap.Int64(t, n))
 	}
 	log.Info("retention", fields...)
-	if !dryRun && len(rep.Subjects) > 0 {
-		detail := map[string]any{"closed": rep.Closed, "subjects": len(rep.Subjects), "rows": rep.Rows, "files": rep.Files}
+	if !dryRun && rep.Purged > 0 {
+		detail := map[string]any{"closed": rep.Closed, "subjects": rep.Purged, "rows": rep.Rows, "files": rep.Files}
 		if err := d.Store.AuditInsert(ctx, "retention", AuditRetention, "", detail); err != nil {
 			return rep, errors.Join(err, ferr)
 		}

@@ -147,7 +147,7 @@ type SubjectEraseSummary struct {
 // the audit log as actor's (id, time, counts), which is all that remains.
 // dryRun reports what would go and changes nothing.
 func SubjectErase(ctx context.Context, d Deps, id, actor string, dryRun bool) (SubjectEraseSummary, error) {
-	res, err := d.Store.SubjectErase(ctx, []string{id}, store.EraseOptions{Reason: store.TombstoneErase, IncludeSBEAT: true, DryRun: dryRun})
+	res, err := d.Store.SubjectErase(ctx, []string{id}, store.EraseOptions{Reason: store.TombstoneErase, IncludeSBEAT: true, IncludeJobs: true, DryRun: dryRun})
 	if err != nil {
 		return SubjectEraseSummary{}, err
 	}

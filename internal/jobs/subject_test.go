@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/jobs"
@@ -75,6 +76,15 @@ func TestSubjectExportThenErase(t *testing.T) {
 		{Operation: sest.OpUebermittelnNeueBewerbungen, ItemKind: "bewerbung", ItemKey: "HS-1", BewerberID: id, Request: `{"bewerberId":"` + id + `"}`, Response: "neu", ErgebnisStatus: "neu"},
 		{Operation: "uebermittelnRanglistenAnSeSt", ItemKind: "rangliste", ItemKey: "P1-HQ", Request: `[{"bewerberId":"` + id + `","rang":1},{"bewerberId":"` + other + `","rang":2}]`, ErgebnisStatus: "neu"},
 	}))
+	// A finished job that names the applicant (cancelled: unknown stream).
+	res, err := w.client.Insert(ctx, jobs.DeltaArgs{Stream: id}, &river.InsertOpts{MaxAttempts: 1})
+	require.NoError(t, err)
+	for ev := range w.events {
+		if ev.Job.ID == res.Job.ID {
+			require.Equal(t, river.EventKindJobCancelled, ev.Kind)
+			break
+		}
+	}
 	// Files the university exchanges.
 	for dir, name := range map[string]string{cfg.Export.Dir: "bewerber_000001.csv", filepath.Join(cfg.Import.InboxDir, "processed"): "uni_bewerbung.csv"} {
 		require.NoError(t, os.MkdirAll(dir, 0o700))
@@ -144,6 +154,7 @@ func TestSubjectExportThenErase(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, len(wantDocs), er.FilesRemoved)
 	require.Len(t, er.Scrubbed, 2)
+	require.Equal(t, int64(1), er.Rows["river_job"])
 	require.Empty(t, rowsMentioning(t, w.pool, id, "audit_log", "subject_tombstone"))
 	requireNoFileMentions(t, id, filepath.Dir(cfg.Sync.DocumentRoot))
 	require.NotEmpty(t, rowsMentioning(t, w.pool, other, "audit_log"), "the bystander is untouched")

@@ -207,6 +207,9 @@ type EraseOptions struct {
 	// IncludeSBEAT also deletes S-BEAT rows whose identnr is one of the
 	// ids.
 	IncludeSBEAT bool
+	// IncludeJobs also deletes finished River jobs (completed, cancelled,
+	// discarded) whose arguments, errors or output name one of the ids.
+	IncludeJobs bool
 	// DryRun counts what would go and rolls back.
 	DryRun bool
 }
@@ -352,6 +355,18 @@ WHERE (`+own+`) AND (request IS NOT NULL OR response IS NOT NULL)`, ids); err !=
 WHERE (l.request IS NOT NULL OR l.response IS NOT NULL)
   AND EXISTS (SELECT 1 FROM unnest($1::text[]) i WHERE strpos(l.request, i) > 0 OR strpos(l.response, i) > 0)`, ids); err != nil {
 				return err
+			}
+		}
+		if o.IncludeJobs {
+			var hasJobs bool
+			if err := tx.QueryRow(ctx, `SELECT to_regclass('river_job') IS NOT NULL`).Scan(&hasJobs); err != nil {
+				return fmt.Errorf("checking for River's jobs: %w", err)
+			}
+			if hasJobs {
+				if err := exec("river_job", `DELETE FROM river_job j WHERE j.state IN ('completed', 'cancelled', 'discarded')
+  AND EXISTS (SELECT 1 FROM unnest($1::text[]) i WHERE strpos(concat_ws(' ', j.args::text, j.errors::text, j.metadata::text), i) > 0)`, ids); err != nil {
+					return err
+				}
 			}
 		}
 		if o.DryRun {
