@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -19,30 +20,62 @@ import (
 // row(i, buf) fills buf with the values of row i and reports false to
 // skip it. It returns the rows copied.
 func copyText(ctx context.Context, tx pgx.Tx, table string, names, types []string, n int, row func(i int, buf []any) bool) (int64, error) {
-	var b bytes.Buffer
-	b.Grow(n * 128)
-	buf := make([]any, len(names))
-	for i := range n {
-		clear(buf)
-		if !row(i, buf) {
-			continue
-		}
-		for j, v := range buf {
-			if j > 0 {
-				b.WriteByte('\t')
-			}
-			if err := appendCopyValue(&b, v, types[j]); err != nil {
-				return 0, fmt.Errorf("column %s: %w", names[j], err)
-			}
-		}
-		b.WriteByte('\n')
-	}
+	r := &copyReader{n: n, row: row, names: names, types: types, buf: make([]any, len(names))}
 	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN", pgx.Identifier{table}.Sanitize(), strings.Join(names, ", "))
-	tag, err := tx.Conn().PgConn().CopyFrom(ctx, &b, sql)
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql)
+	if r.err != nil {
+		return 0, r.err
+	}
 	if err != nil {
 		return 0, err
 	}
 	return tag.RowsAffected(), nil
+}
+
+// copyReader encodes rows as COPY text while it is read, a few hundred at
+// a time: pgconn sends what it read while the next rows are encoded, and
+// the encoding overlaps the server's work.
+type copyReader struct {
+	n, i         int
+	row          func(i int, buf []any) bool
+	names, types []string
+	buf          []any
+	b            bytes.Buffer
+	err          error
+}
+
+func (r *copyReader) Read(p []byte) (int, error) {
+	for r.b.Len() == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		if r.i >= r.n {
+			return 0, io.EOF
+		}
+		for k := 0; k < 256 && r.i < r.n && r.err == nil; k++ {
+			r.encode()
+		}
+	}
+	return r.b.Read(p)
+}
+
+func (r *copyReader) encode() {
+	clear(r.buf)
+	i := r.i
+	r.i++
+	if !r.row(i, r.buf) {
+		return
+	}
+	for j, v := range r.buf {
+		if j > 0 {
+			r.b.WriteByte('\t')
+		}
+		if err := appendCopyValue(&r.b, v, r.types[j]); err != nil {
+			r.err = fmt.Errorf("column %s: %w", r.names[j], err)
+			return
+		}
+	}
+	r.b.WriteByte('\n')
 }
 
 func appendCopyValue(b *bytes.Buffer, v any, typ string) error {
