@@ -251,7 +251,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		return sum, fmt.Errorf("rewinding %s: %w", path, err)
 	}
 
-	tx, err := st.ImportBegin(ctx, 0, string(o.Kind))
+	tx, err := st.ImportBegin(ctx, 0, kindTables(o.Kind)...)
 	if err != nil {
 		return sum, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -384,4 +385,32 @@ func TestImportHonoursCancellation(t *testing.T) {
 	_, err := importers.Import(ctx, b.st, b.put(t, "s-beat/courses_data.csv"), importers.Options{Kind: importers.KindSbeatCourses}, nil, nil)
 	require.Error(t, err)
 	require.False(t, errors.Is(err, importers.ErrPermanent))
+}
+
+func TestConcurrentImportsOfOneFile(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := b.put(t, "sestd/ranking.csv")
+	sums := make([]importers.Summary, 3)
+	errs := make([]error, 3)
+	done := make(chan int)
+	for i := range sums {
+		go func() {
+			sums[i], errs[i] = importers.Import(b.ctx, b.st, p, importers.Options{Kind: importers.KindRanking, RejectsDir: filepath.Join(b.dir, strconv.Itoa(i))}, nil, nil)
+			done <- i
+		}()
+	}
+	for range sums {
+		<-done
+	}
+	imported := 0
+	for i := range sums {
+		require.NoError(t, errs[i])
+		if !sums[i].AlreadyImported {
+			imported++
+			require.EqualValues(t, 4, sums[i].Created)
+		}
+	}
+	require.Equal(t, 1, imported, "the kind's lock makes the others see the first run")
+	require.EqualValues(t, 4, b.count(t, "ranking_entry"))
 }

@@ -123,6 +123,16 @@ func fieldInfos(fs []batch.Field) []FieldInfo {
 	return out
 }
 
+// kindTables returns the tables kind k writes (the import locks them).
+func kindTables(k Kind) []string {
+	for _, ki := range kindTable {
+		if ki.Kind == k {
+			return ki.Tables
+		}
+	}
+	return []string{string(k)}
+}
+
 // ParseKind returns the kind named s (its name or an alias,
 // case-insensitive), or an error wrapping ErrPermanent.
 func ParseKind(s string) (Kind, error) {

@@ -74,10 +74,11 @@ type ImportTx struct {
 }
 
 // ImportBegin starts the transaction of an import. It takes a
-// transaction-scoped advisory lock on lockKey (the kind), so that imports of
-// one kind run one after the other. Rows written carry import run runID
-// (see SetRunID). The caller must Commit or Rollback.
-func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKey string) (*ImportTx, error) {
+// transaction-scoped advisory lock on each of lockKeys (the tables the
+// import writes), in sorted order, so that imports writing a table run one
+// after the other. Rows written carry import run runID (see SetRunID). The
+// caller must Commit or Rollback.
+func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKeys ...string) (*ImportTx, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("acquiring connection for import: %w", err)
@@ -87,10 +88,14 @@ func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKey string) (*
 		conn.Release()
 		return nil, fmt.Errorf("beginning import transaction: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('sestd.import.' || $1, 0))`, lockKey); err != nil {
-		_ = tx.Rollback(ctx)
-		conn.Release()
-		return nil, fmt.Errorf("taking import lock for %s: %w", lockKey, err)
+	keys := slices.Clone(lockKeys)
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('sestd.import.' || $1, 0))`, k); err != nil {
+			_ = tx.Rollback(ctx)
+			conn.Release()
+			return nil, fmt.Errorf("taking import lock for %s: %w", k, err)
+		}
 	}
 	// Every statement of an import joins one batch (a few thousand rows)
 	// with a table that may hold millions and grows within this very
