@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -92,10 +93,13 @@ type Options struct {
 	MaxXMLTokenBytes int
 }
 
-// Progress is reported after every batch.
+// Progress is reported after every batch. BytesRead of BytesTotal tells
+// how far through the file the import is.
 type Progress struct {
-	RunID    int64 `json:"run_id"`
-	Kind     Kind  `json:"kind"`
+	RunID      int64 `json:"run_id"`
+	Kind       Kind  `json:"kind"`
+	BytesRead  int64 `json:"bytes_read"`
+	BytesTotal int64 `json:"bytes_total"`
 	Read     int64 `json:"read"`
 	Created  int64 `json:"created"`
 	Updated  int64 `json:"updated"`
@@ -278,14 +282,15 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	sum.RunID = runID
 	log = log.With(zap.Int64("import_run_id", runID), zap.String("kind", string(o.Kind)), zap.String("file", o.FileName))
 
+	in := &countingReader{r: f}
 	var prog func(batch.Counts)
 	if progress != nil {
 		prog = func(c batch.Counts) {
-			progress(Progress{RunID: runID, Kind: o.Kind, Read: c.Read, Created: c.Created, Updated: c.Updated,
-				Removed: c.Removed, Rejected: c.Rejected, Skipped: c.Skipped})
+			progress(Progress{RunID: runID, Kind: o.Kind, BytesRead: in.n.Load(), BytesTotal: sniff.Size(),
+				Read: c.Read, Created: c.Created, Updated: c.Updated, Removed: c.Removed, Rejected: c.Rejected, Skipped: c.Skipped})
 		}
 	}
-	counts, rejects, enc, err := runKind(ctx, tx, f, sniff, o, rejectsPath(o.RejectsDir, o.FileName, runID), prog)
+	counts, rejects, enc, err := runKind(ctx, tx, in, sniff, o, rejectsPath(o.RejectsDir, o.FileName, runID), prog)
 	if err == nil {
 		if err = tx.Commit(ctx); err != nil && rejects != "" {
 			_ = os.Remove(rejects)
@@ -332,7 +337,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 
 // runKind streams the file through the kind's importer. It returns the
 // counts, the rejects file (written, "" when none), and the encoding used.
-func runKind(ctx context.Context, tx *store.ImportTx, f *os.File, sniff *charset.Sniffer, o Options, rejPath string, prog func(batch.Counts)) (batch.Counts, string, string, error) {
+func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff *charset.Sniffer, o Options, rejPath string, prog func(batch.Counts)) (batch.Counts, string, string, error) {
 	params := batch.Params{Mode: o.Mode, BatchSize: o.BatchSize, Loc: o.Location, Progress: prog}
 	limits := fsperson.Limits{MaxDepth: o.MaxXMLDepth, MaxTokenBytes: o.MaxXMLTokenBytes}
 	switch o.Kind {
@@ -388,6 +393,19 @@ func runKind(ctx context.Context, tx *store.ImportTx, f *os.File, sniff *charset
 	}
 	p, err := rej.Close()
 	return counts, p, enc, err
+}
+
+// countingReader counts the bytes read, for progress reports from the
+// writer's goroutine.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // permanentReader marks decoding errors (bytes invalid in the encoding) as

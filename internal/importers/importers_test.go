@@ -317,7 +317,10 @@ func TestRankingLists(t *testing.T) {
 	require.EqualValues(t, 4, sum.Created)
 	require.EqualValues(t, 3, sum.Rejected)
 	require.NotEmpty(t, progress)
-	require.Equal(t, sum.Created, progress[len(progress)-1].Created)
+	last := progress[len(progress)-1]
+	require.Equal(t, sum.Created, last.Created)
+	require.Equal(t, last.BytesTotal, last.BytesRead, "the whole file was read")
+	require.Positive(t, last.BytesTotal)
 	rej, err := os.ReadFile(sum.RejectsFile)
 	require.NoError(t, err)
 	require.Equal(t, "rangliste;bewerber_id;rang;line;error\r\n"+
