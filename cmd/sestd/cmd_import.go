@@ -114,6 +114,10 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 		defer c()
 		_ = client.Stop(sctx)
 	}()
+	if err := st.AuditInsert(ctx, "cli:"+e.getenv("USER"), "import.cli", filepath.Base(path),
+		map[string]any{"kind": a.FileKind, "mode": a.Mode, "force": a.Force}); err != nil {
+		return err
+	}
 	res, err := client.Insert(ctx, a, &river.InsertOpts{Queue: queue, MaxAttempts: 1})
 	if err != nil {
 		return fmt.Errorf("enqueueing the import: %w", err)

@@ -87,6 +87,7 @@ func (s *Server) routes() {
 	s.route("GET /api/cursors", (*api).cursorList)
 	s.route("POST /api/cursors/{stream}/reset", (*api).cursorReset)
 	s.outboxRoutes()
+	s.subjectRoutes()
 	s.route("GET /api/imports", (*api).importList)
 	s.route("POST /api/imports", (*api).importUpload)
 	s.route("GET /api/imports/{id}", (*api).importGet)
@@ -120,8 +121,11 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
 		return // the client went away
 	}
-	a.log.Error("admin request failed", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.Error(err))
-	WriteError(w, http.StatusInternalServerError, err.Error())
+	// The error may quote stored data (personal data among it): it goes
+	// to the log, the client gets a reference to find it there.
+	ref := fmt.Sprintf("%x", time.Now().UnixNano())
+	a.log.Error("admin request failed", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.String("ref", ref), zap.Error(err))
+	WriteError(w, http.StatusInternalServerError, "internal error; the sestd log has the details under ref "+ref)
 }
 
 // audit records an action; a failure to record is logged and reported

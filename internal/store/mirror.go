@@ -285,6 +285,11 @@ func (s *Store) BewerberUpsertBatch(ctx context.Context, items []sest.Bewerber, 
 			p.CareOf, p.StrasseHausNrOderPostfach, p.Plz, p.Ort, p.Region} {
 			cols[j][i] = v
 		}
+		// A malformed birth date is stored as NULL (the item keeps it in
+		// data): casting it in SQL would put the value into the error.
+		if _, err := time.Parse(time.DateOnly, b.Geburtsdatum); err != nil {
+			cols[10][i] = ""
+		}
 		zugestimmt[i] = b.HatVerfahrensrichtlinienZugestimmt
 		letzte[i] = nullTime(b.LetzteAenderung)
 		if b.Staatsangehoerigkeit != nil && b.Staatsangehoerigkeit.Schluessel != "" {
