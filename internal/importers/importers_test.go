@@ -417,3 +417,28 @@ func TestConcurrentImportsOfOneFile(t *testing.T) {
 	require.Equal(t, 1, imported, "the kind's lock makes the others see the first run")
 	require.EqualValues(t, 4, b.count(t, "ranking_entry"))
 }
+
+func TestIdentitiesAndApplicants(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ident := "IDENTNR;MTKNR;VORNAME;NACHNAME;EMAIL;EU;STANG\r\n1;900001;Jörg;Weiß;jw@example.org;J;D\r\n2;900002;Ana;Lima;;N;BR\r\n3;;Ohne;Nummer;;;\r\n4;900004;Eu;Falsch;;vielleicht;\r\n"
+	sum := b.run(t, b.put(t, "ident.csv", []byte(ident)), importers.Options{Kind: importers.KindSbeatIdentities})
+	require.EqualValues(t, 2, sum.Created)
+	require.EqualValues(t, 2, sum.Rejected, "MATRIKELNR is required; EU is J or N")
+	require.Equal(t, []any{"900001", "Jörg", "Weiß", true, "D"}, b.one(t, `SELECT matrikelnr, vorname, nachname, eu, stang FROM sbeat_identity WHERE identnr = '1'`))
+	acl := b.one(t, `SELECT coalesce(relacl::text, '') FROM pg_class WHERE relname = 'sbeat_identity'`)[0].(string)
+	require.NotContains(t, acl, "{=", "PUBLIC has no access to personal data")
+	require.NotContains(t, acl, ",=")
+
+	// applicants: SEM given wins; from APPLDAT otherwise (TT-MMM-YY too:
+	// 15 January is winter 2016/17, so the next semester is summer 2017);
+	// identity columns update the identity table, keeping what they lack.
+	appl := "IDENTNR;STG;SEM;APPLDAT;ZULDAT;HZBNOTE;HZBART;VORNAME\r\n1;WR;20181;05.06.2017;;1,7;39;Jörg\r\n1;BWL;;15-Jan-17;01-Mrz-17;9,9;;Jörg\r\n5;WR;;;;;;X\r\n"
+	sum = b.run(t, b.put(t, "appl.csv", []byte(appl)), importers.Options{Kind: importers.KindSbeatApplicants})
+	require.EqualValues(t, 2, sum.Created)
+	require.EqualValues(t, 1, sum.Rejected, "SEM or APPLDAT is required")
+	require.Equal(t, []any{int32(170), "Ausland", nil}, b.one(t, `SELECT hzbnote, hzbgrp, zuldat FROM sbeat_applicant WHERE identnr = '1' AND sem = 20181`))
+	require.Equal(t, []any{"BWL", nil, day(2017, 3, 1)}, b.one(t, `SELECT stg, hzbnote, zuldat FROM sbeat_applicant WHERE identnr = '1' AND sem = 20171`))
+	require.Equal(t, []any{"900001", "Weiß"}, b.one(t, `SELECT matrikelnr, nachname FROM sbeat_identity WHERE identnr = '1'`))
+	require.EqualValues(t, 0, b.one(t, `SELECT count(*) FROM sbeat_identity WHERE identnr = '5'`)[0], "a rejected row writes no identity")
+}
