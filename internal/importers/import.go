@@ -100,12 +100,12 @@ type Progress struct {
 	Kind       Kind  `json:"kind"`
 	BytesRead  int64 `json:"bytes_read"`
 	BytesTotal int64 `json:"bytes_total"`
-	Read     int64 `json:"read"`
-	Created  int64 `json:"created"`
-	Updated  int64 `json:"updated"`
-	Removed  int64 `json:"removed"`
-	Rejected int64 `json:"rejected"`
-	Skipped  int64 `json:"skipped"`
+	Read       int64 `json:"read"`
+	Created    int64 `json:"created"`
+	Updated    int64 `json:"updated"`
+	Removed    int64 `json:"removed"`
+	Rejected   int64 `json:"rejected"`
+	Skipped    int64 `json:"skipped"`
 }
 
 // Summary is the outcome of an import, as recorded in import_runs.
