@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,15 +14,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest"
 
 	"sestd/internal/config"
-	"sestd/internal/daemon"
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
 	"sestd/internal/mirrortest"
@@ -44,7 +39,7 @@ type bundle struct {
 	cfg     config.Config
 	metrics *metrics.Metrics
 	client  *river.Client[pgx.Tx]
-	events  <-chan *river.Event
+	rig     *rig
 	failNth atomic.Int64
 }
 
@@ -56,90 +51,40 @@ type options struct {
 
 func setup(t testing.TB, o options) *bundle {
 	t.Helper()
-	o.sim.Hochschulnummer = "4411"
-	o.sim.Username, o.sim.Password = "hs4411", "sim-password"
-	s, err := sim.New(o.sim)
-	require.NoError(t, err)
 	bnd := &bundle{}
 	// failNth answers the n-th fetch of Bewerbungen with HTTP 503.
 	var fetches atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.Header.Get("SOAPAction"), sest.OpUebermittelnBewerbungen) {
-			if n := fetches.Add(1); n == bnd.failNth.Load() {
-				http.Error(w, "injected outage", http.StatusServiceUnavailable)
-				return
+	s, url := testSim(t, o.sim, func(_ *sim.Sim, h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.Header.Get("SOAPAction"), sest.OpUebermittelnBewerbungen) {
+				if n := fetches.Add(1); n == bnd.failNth.Load() {
+					http.Error(w, "injected outage", http.StatusServiceUnavailable)
+					return
+				}
 			}
-		}
-		s.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-
+			h.ServeHTTP(w, r)
+		})
+	})
 	pool := testdb.New(t)
-	cfg := config.Default()
-	cfg.Database.URL = pool.Config().ConnString()
-	cfg.Servicestelle.BaseURL = srv.URL + "/hochschule/webservice/3"
-	cfg.Servicestelle.Hochschulnummer = "4411"
-	cfg.Servicestelle.Username = "hs4411"
-	cfg.Servicestelle.Password = "sim-password"
-	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
-	cfg.Servicestelle.Timeout = 10 * time.Second
+	cfg := testConfig(t, pool, url)
 	cfg.Servicestelle.PackageSize = 500
 	if o.packageSize > 0 {
 		cfg.Servicestelle.PackageSize = o.packageSize
 	}
-	cfg.Sync.DocumentRoot = filepath.Join(t.TempDir(), "documents")
-	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
 	if o.configure != nil {
 		o.configure(&cfg)
 	}
 	require.NoError(t, cfg.Validate())
-
-	log := zaptest.NewLogger(t, zaptest.Level(logLevel()))
-	m := metrics.New(metrics.BuildInfo{Version: "test"})
-	client, err := daemon.NewSestClient(cfg, log, m)
-	require.NoError(t, err)
 	st := store.New(pool)
-	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: m, Sest: client})
-	require.NoError(t, err)
-	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 3}, jobs.QueueImport: {MaxWorkers: 2}},
-		Workers:     kit.Workers,
-		MaxAttempts: 5,
-		Middleware:  []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
-		Logger:      nil,
-		TestOnly:    true,
-	})
-	require.NoError(t, err)
-	events, cancel := rc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
-	t.Cleanup(cancel)
-	ctx, stop := context.WithCancel(context.Background())
-	require.NoError(t, rc.Start(ctx))
-	t.Cleanup(func() {
-		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-		defer c()
-		_ = rc.Stop(sctx)
-		stop()
-	})
-	*bnd = bundle{sim: s, pool: pool, store: st, cfg: cfg, metrics: m, client: rc, events: events}
+	r := startRig(t, cfg, jobs.Deps{Store: st}, pool)
+	bnd.sim, bnd.pool, bnd.store, bnd.cfg, bnd.metrics, bnd.client, bnd.rig = s, pool, st, cfg, r.metrics, r.client, r
 	return bnd
 }
 
 // run inserts args and waits for that job's first outcome.
 func (b *bundle) run(t testing.TB, args river.JobArgs) *river.Event {
 	t.Helper()
-	res, err := b.client.Insert(context.Background(), args, &river.InsertOpts{MaxAttempts: 5})
-	require.NoError(t, err)
-	timeout := time.After(3 * time.Minute)
-	for {
-		select {
-		case ev := <-b.events:
-			if ev.Job.ID == res.Job.ID {
-				return ev
-			}
-		case <-timeout:
-			t.Fatalf("job %s did not finish within 3 minutes", args.Kind())
-		}
-	}
+	return b.rig.await(t, args, 5, false)
 }
 
 // sync brings the whole mirror up to date with delta polls.
@@ -302,17 +247,7 @@ func (b *bundle) waitRetry(t *testing.T, id int64) *river.Event {
 	t.Helper()
 	_, err := b.client.JobRetry(context.Background(), id)
 	require.NoError(t, err)
-	timeout := time.After(2 * time.Minute)
-	for {
-		select {
-		case ev := <-b.events:
-			if ev.Job.ID == id {
-				return ev
-			}
-		case <-timeout:
-			t.Fatal("retried job did not finish")
-		}
-	}
+	return b.rig.awaitID(t, id, false)
 }
 
 func TestEmptyDatabaseRebuildsEverything(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,14 +20,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/text/encoding/charmap"
 
 	"sestd/internal/config"
-	"sestd/internal/daemon"
 	"sestd/internal/importers"
 	"sestd/internal/jobs"
 	"sestd/internal/mail/mailtest"
@@ -49,9 +45,9 @@ type obundle struct {
 	cfg     config.Config
 	smtp    *mailtest.Server
 	client  *river.Client[pgx.Tx]
-	events  <-chan *river.Event
 	cancel  func()
 	metrics *metrics.Metrics
+	rig     *rig
 }
 
 type ooptions struct {
@@ -61,29 +57,12 @@ type ooptions struct {
 
 func setupOutbound(t *testing.T, o ooptions) *obundle {
 	t.Helper()
-	o.sim.Hochschulnummer = "4411"
-	s, err := sim.New(o.sim)
-	require.NoError(t, err)
-	var h http.Handler = s.Handler()
-	if o.wrap != nil {
-		h = o.wrap(s, h)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+	s, url := testSim(t, o.sim, o.wrap)
 	smtp := mailtest.New(t)
-
 	pool := testdb.New(t)
-	cfg := config.Default()
-	cfg.Database.URL = pool.Config().ConnString()
-	cfg.Servicestelle.BaseURL = srv.URL + "/hochschule/webservice/3"
-	cfg.Servicestelle.Hochschulnummer = "4411"
-	cfg.Servicestelle.Username, cfg.Servicestelle.Password = "hs4411", "pw"
-	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
-	cfg.Servicestelle.Timeout = 10 * time.Second
+	cfg := testConfig(t, pool, url)
 	cfg.Servicestelle.PackageSize = 100
-	cfg.Sync.DocumentRoot = filepath.Join(t.TempDir(), "documents")
-	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
-	cfg.Export = config.Export{Dir: filepath.Join(t.TempDir(), "export"), Encoding: "windows-1252"}
+	cfg.Export.Encoding = "windows-1252"
 	cfg.Mail = config.Mail{Host: smtp.Host, Port: smtp.Port, TLS: "none", From: "sestd@uni.example", To: []string{"admins@uni.example"}}
 	cfg.Outbox = config.Outbox{MaxAttempts: 3, Backoff: 0, Digest: "off"}
 	require.NoError(t, cfg.Validate())
@@ -95,55 +74,14 @@ func setupOutbound(t *testing.T, o ooptions) *obundle {
 // start starts a River client on the bundle's database (again after stop).
 func (b *obundle) start(t *testing.T) {
 	t.Helper()
-	log := zaptest.NewLogger(t, zaptest.Level(logLevel()))
-	m := metrics.New(metrics.BuildInfo{Version: "test"})
-	client, err := daemon.NewSestClient(b.cfg, log, m)
-	require.NoError(t, err)
-	kit, err := jobs.Build(jobs.Deps{Config: b.cfg, Store: b.store, Log: log, Metrics: m, Sest: client})
-	require.NoError(t, err)
-	rc, err := river.NewClient(riverpgxv5.New(b.pool), &river.Config{
-		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 2},
-			jobs.QueueOutbound: {MaxWorkers: 1}},
-		Workers:     kit.Workers,
-		MaxAttempts: 5,
-		Middleware:  []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
-		TestOnly:    true,
-	})
-	require.NoError(t, err)
-	events, cancelSub := rc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
-	ctx, stop := context.WithCancel(context.Background())
-	require.NoError(t, rc.Start(ctx))
-	b.client, b.events, b.metrics = rc, events, m
-	var once sync.Once
-	b.cancel = func() {
-		once.Do(func() {
-			sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-			defer c()
-			_ = rc.StopAndCancel(sctx)
-			cancelSub()
-			stop()
-		})
-	}
-	cancel := b.cancel
-	t.Cleanup(cancel)
+	r := startRig(t, b.cfg, jobs.Deps{Store: b.store}, b.pool)
+	b.client, b.metrics, b.cancel, b.rig = r.client, r.metrics, r.stop, r
 }
 
-// run inserts args and waits for that job's outcome (snoozes included).
+// run inserts args and waits for that job's outcome (snoozes skipped).
 func (b *obundle) run(t *testing.T, args river.JobArgs) *river.Event {
 	t.Helper()
-	res, err := b.client.Insert(context.Background(), args, &river.InsertOpts{MaxAttempts: 5})
-	require.NoError(t, err)
-	timeout := time.After(2 * time.Minute)
-	for {
-		select {
-		case ev := <-b.events:
-			if ev.Job.ID == res.Job.ID && ev.Kind != river.EventKindJobSnoozed {
-				return ev
-			}
-		case <-timeout:
-			t.Fatalf("job %s did not finish within 2 minutes", args.Kind())
-		}
-	}
+	return b.rig.await(t, args, 5, true)
 }
 
 func (b *obundle) mirror(t *testing.T) {

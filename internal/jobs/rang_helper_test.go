@@ -3,7 +3,6 @@ package jobs_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,16 +11,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest"
 
 	"sestd/internal/config"
-	"sestd/internal/daemon"
 	"sestd/internal/jobs"
-	"sestd/internal/metrics"
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
 	"sestd/internal/store"
@@ -38,8 +32,8 @@ type rangWorld struct {
 	cfg    config.Config
 	kit    *jobs.Kit
 	client *river.Client[pgx.Tx]
-	events <-chan *river.Event
 	log    *zap.Logger
+	rig    *rig
 }
 
 type rangOptions struct {
@@ -67,82 +61,27 @@ func testSchema() config.Vergabeschema {
 
 func rangSetup(t *testing.T, o rangOptions) *rangWorld {
 	t.Helper()
-	o.sim.Hochschulnummer = "4411"
-	o.sim.Username, o.sim.Password = "hs4411", "sim-password"
-	s, err := sim.New(o.sim)
-	require.NoError(t, err)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-
+	s, url := testSim(t, o.sim, nil)
 	pool := testdb.New(t)
-	cfg := config.Default()
-	cfg.Database.URL = pool.Config().ConnString()
-	cfg.Servicestelle.BaseURL = srv.URL + "/hochschule/webservice/3"
-	cfg.Servicestelle.Hochschulnummer = "4411"
-	cfg.Servicestelle.Username = "hs4411"
-	cfg.Servicestelle.Password = "sim-password"
-	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
+	cfg := testConfig(t, pool, url)
 	cfg.Servicestelle.Timeout = 20 * time.Second
 	cfg.Servicestelle.PackageSize = 500
 	if o.packageSize > 0 {
 		cfg.Servicestelle.PackageSize = o.packageSize
 	}
-	cfg.Sync.DocumentRoot = filepath.Join(t.TempDir(), "documents")
-	cfg.Export.Dir = filepath.Join(t.TempDir(), "export")
-	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
 	cfg.Vergabeschema = o.schema
 	if !o.unchecked {
 		require.NoError(t, cfg.Validate())
 	}
-
-	level := zap.WarnLevel
-	if os.Getenv("SESTD_TEST_LOG") != "" {
-		level = zap.InfoLevel
-	}
-	log := zaptest.NewLogger(t, zaptest.Level(level))
-	m := metrics.New(metrics.BuildInfo{Version: "test"})
-	client, err := daemon.NewSestClient(cfg, log, m)
-	require.NoError(t, err)
 	st := store.New(pool)
-	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: m, Sest: client})
-	require.NoError(t, err)
-	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 2},
-			jobs.QueueOutbound: {MaxWorkers: 2}},
-		Workers:    kit.Workers,
-		Middleware: []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
-		TestOnly:   true,
-	})
-	require.NoError(t, err)
-	events, cancel := rc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
-	t.Cleanup(cancel)
-	ctx, stop := context.WithCancel(context.Background())
-	require.NoError(t, rc.Start(ctx))
-	t.Cleanup(func() {
-		sctx, c := context.WithTimeout(context.Background(), 10*time.Second)
-		defer c()
-		_ = rc.Stop(sctx)
-		stop()
-	})
-	return &rangWorld{sim: s, pool: pool, store: st, cfg: cfg, kit: kit, client: rc, events: events, log: log}
+	r := startRig(t, cfg, jobs.Deps{Store: st}, pool)
+	return &rangWorld{sim: s, pool: pool, store: st, cfg: cfg, kit: r.kit, client: r.client, log: r.log, rig: r}
 }
 
 // run inserts args and waits for that job's first outcome.
 func (w *rangWorld) run(t *testing.T, args river.JobArgs) *river.Event {
 	t.Helper()
-	res, err := w.client.Insert(context.Background(), args, &river.InsertOpts{MaxAttempts: 3})
-	require.NoError(t, err)
-	timeout := time.After(2 * time.Minute)
-	for {
-		select {
-		case ev := <-w.events:
-			if ev.Job.ID == res.Job.ID {
-				return ev
-			}
-		case <-timeout:
-			t.Fatalf("job %s did not finish within 2 minutes", args.Kind())
-		}
-	}
+	return w.rig.await(t, args, 3, false)
 }
 
 // mustComplete runs args and requires it to complete.

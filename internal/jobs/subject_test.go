@@ -77,14 +77,8 @@ func TestSubjectExportThenErase(t *testing.T) {
 		{Operation: "uebermittelnRanglistenAnSeSt", ItemKind: "rangliste", ItemKey: "P1-HQ", Request: `[{"bewerberId":"` + id + `","rang":1},{"bewerberId":"` + other + `","rang":2}]`, ErgebnisStatus: "neu"},
 	}))
 	// A finished job that names the applicant (cancelled: unknown stream).
-	res, err := w.client.Insert(ctx, jobs.DeltaArgs{Stream: id}, &river.InsertOpts{MaxAttempts: 1})
-	require.NoError(t, err)
-	for ev := range w.events {
-		if ev.Job.ID == res.Job.ID {
-			require.Equal(t, river.EventKindJobCancelled, ev.Kind)
-			break
-		}
-	}
+	ev := w.rig.await(t, jobs.DeltaArgs{Stream: id}, 1, false)
+	require.Equal(t, river.EventKindJobCancelled, ev.Kind)
 	// Files the university exchanges.
 	for dir, name := range map[string]string{cfg.Export.Dir: "bewerber_000001.csv", filepath.Join(cfg.Import.InboxDir, "processed"): "uni_bewerbung.csv"} {
 		require.NoError(t, os.MkdirAll(dir, 0o700))
