@@ -291,41 +291,41 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		}
 	}
 	counts, rejects, enc, err := runKind(ctx, tx, in, sniff, o, rejectsPath(o.RejectsDir, o.FileName, runID), prog)
-	if err == nil {
-		if err = tx.Commit(ctx); err != nil && rejects != "" {
-			_ = os.Remove(rejects)
-			rejects = ""
-		}
-	} else if rejects != "" {
-		_ = os.Remove(rejects)
-		rejects = ""
-	}
 	sum.Encoding = enc
 	sum.Read, sum.Created, sum.Updated, sum.Removed, sum.Rejected, sum.Skipped =
 		counts.Read, counts.Created, counts.Updated, counts.Removed, counts.Rejected, counts.Skipped
 	sum.RejectsFile = rejects
-	sum.Duration = time.Since(start)
-	switch {
-	case err != nil:
-		sum.Status = store.ImportFailed
-	case sum.Rejected > 0:
-		sum.Status = store.ImportPartial
-	default:
+	record := func() store.ImportRun {
+		sum.Duration = time.Since(start)
+		r := store.ImportRun{ID: runID, Status: sum.Status, Encoding: sum.Encoding, Read: sum.Read,
+			Created: sum.Created, Updated: sum.Updated, Removed: sum.Removed, Rejected: sum.Rejected,
+			Skipped: sum.Skipped, RejectsPath: sum.RejectsFile, Duration: sum.Duration}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		return r
+	}
+	if err == nil {
 		sum.Status = store.ImportSucceeded
-	}
-	run := store.ImportRun{ID: runID, Status: sum.Status, Encoding: sum.Encoding, Read: sum.Read,
-		Created: sum.Created, Updated: sum.Updated, Removed: sum.Removed, Rejected: sum.Rejected,
-		Skipped: sum.Skipped, RejectsPath: sum.RejectsFile, Duration: sum.Duration}
-	if err != nil {
-		run.Error = err.Error()
-	}
-	// Record the outcome even when ctx was cancelled.
-	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if ferr := st.ImportRunFinish(finishCtx, run); ferr != nil && err == nil {
-		err = ferr
+		if sum.Rejected > 0 {
+			sum.Status = store.ImportPartial
+		}
+		// The outcome commits with the data.
+		if err = tx.ImportRunFinish(ctx, record()); err == nil {
+			err = tx.Commit(ctx)
+		}
 	}
 	if err != nil {
+		tx.Rollback(ctx)
+		if sum.RejectsFile != "" {
+			_ = os.Remove(sum.RejectsFile)
+			sum.RejectsFile = ""
+		}
+		sum.Status = store.ImportFailed
+		// Record the failure even when ctx was cancelled.
+		finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_ = st.ImportRunFinish(finishCtx, record())
 		log.Warn("import failed", zap.Error(err), zap.Int64("read", sum.Read))
 		return sum, fmt.Errorf("importing %s as %s: %w", o.FileName, o.Kind, err)
 	}

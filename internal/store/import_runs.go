@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Import run statuses as stored in import_runs.status.
@@ -70,7 +71,20 @@ func (s *Store) ImportRunStart(ctx context.Context, r ImportRun) (int64, error) 
 // ImportRunFinish stores the outcome of run r.ID: status, counts, encoding,
 // rejects path, error and duration; finished_at becomes now.
 func (s *Store) ImportRunFinish(ctx context.Context, r ImportRun) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE import_runs SET status = $2, encoding = $3, rows_read = $4,
+	return finishRun(ctx, s.pool, r)
+}
+
+// ImportRunFinish is Store.ImportRunFinish inside the import's
+// transaction: the outcome becomes visible with the data, so that an
+// import of the same file waiting for the lock sees it done.
+func (t *ImportTx) ImportRunFinish(ctx context.Context, r ImportRun) error {
+	return finishRun(ctx, t.tx, r)
+}
+
+func finishRun(ctx context.Context, db interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, r ImportRun) error {
+	tag, err := db.Exec(ctx, `UPDATE import_runs SET status = $2, encoding = $3, rows_read = $4,
 		created = $5, updated = $6, removed = $7, rejected = $8, skipped = $9, rejects_path = $10,
 		error = $11, duration_ms = $12, finished_at = now() WHERE id = $1`,
 		r.ID, r.Status, r.Encoding, r.Read, r.Created, r.Updated, r.Removed, r.Rejected, r.Skipped,
