@@ -12,14 +12,10 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 
 	"sestd/internal/importers"
 	"sestd/internal/jobs"
-	"sestd/internal/logging"
 	"sestd/internal/metrics"
-	"sestd/internal/store"
 )
 
 func importHelp() string {
@@ -73,78 +69,34 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, err := store.Connect(ctx, cfg.Database.URL, cfg.Database.Password.Value(), 4)
+	st, closeStore, err := openStore(ctx, cfg, 4)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	st := store.New(pool)
-	if err := st.Ping(ctx); err != nil {
-		return fmt.Errorf("%w (check database.url / SESTD_DATABASE_URL)", err)
-	}
-	if pending, err := st.Pending(ctx); err != nil {
-		return err
-	} else if len(pending) > 0 {
-		return fmt.Errorf("the database schema is behind (%d pending migrations): run `sestd migrate` first", len(pending))
-	}
+	defer closeStore()
 
 	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: metrics.New(metrics.BuildInfo{Version: version})})
 	if err != nil {
 		return err
 	}
-	queue := fmt.Sprintf("import_cli_%d", os.Getpid())
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Logger:     logging.Slog(log),
-		Queues:     map[string]river.QueueConfig{queue: {MaxWorkers: 1}},
-		Workers:    kit.Workers,
-		Middleware: []rivertype.Middleware{&jobs.LogMiddleware{Log: log}},
-	})
-	if err != nil {
-		return fmt.Errorf("creating job client: %w", err)
-	}
-	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled, river.EventKindJobFailed)
-	defer cancel()
-	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	defer stop()
-	if err := client.Start(runCtx); err != nil {
-		return fmt.Errorf("starting job client: %w", err)
-	}
-	defer func() {
-		sctx, c := context.WithTimeout(context.Background(), 30*time.Second)
-		defer c()
-		_ = client.Stop(sctx)
-	}()
 	if err := st.AuditInsert(ctx, "cli:"+e.getenv("USER"), "import.cli", filepath.Base(path),
 		map[string]any{"kind": a.FileKind, "mode": a.Mode, "force": a.Force}); err != nil {
 		return err
 	}
-	res, err := client.Insert(ctx, a, &river.InsertOpts{Queue: queue, MaxAttempts: 1})
+	job, outcome, err := runLocal(ctx, st, log, kit, a, func(id int64) {
+		fmt.Fprintf(e.stderr, "import of %s enqueued as job %d; waiting…\n", filepath.Base(path), id)
+	}, nil)
 	if err != nil {
-		return fmt.Errorf("enqueueing the import: %w", err)
+		return err
 	}
-	fmt.Fprintf(e.stderr, "import of %s enqueued as job %d; waiting…\n", filepath.Base(path), res.Job.ID)
-	for {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("interrupted; the import job %d is cancelled and can be run again", res.Job.ID)
-		case ev := <-events:
-			if ev.Job.ID != res.Job.ID {
-				continue
-			}
-			if ev.Kind != river.EventKindJobCompleted {
-				msg := "unknown error"
-				if n := len(ev.Job.Errors); n > 0 {
-					msg = ev.Job.Errors[n-1].Error
-				}
-				return errors.New("import failed: " + msg)
-			}
-			var sum importers.Summary
-			if err := json.Unmarshal(ev.Job.Output(), &sum); err != nil {
-				return fmt.Errorf("reading the import's summary: %w", err)
-			}
-			return printImportSummary(e, sum, *asJSON)
-		}
+	if outcome != river.EventKindJobCompleted {
+		return errors.New("import failed: " + lastError(job))
 	}
+	var sum importers.Summary
+	if err := json.Unmarshal(job.Output(), &sum); err != nil {
+		return fmt.Errorf("reading the import's summary: %w", err)
+	}
+	return printImportSummary(e, sum, *asJSON)
 }
 
 func printImportSummary(e env, s importers.Summary, asJSON bool) error {

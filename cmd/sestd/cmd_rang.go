@@ -5,20 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/rivertype"
 	"go.uber.org/zap"
 
 	"sestd/internal/config"
 	"sestd/internal/daemon"
 	"sestd/internal/jobs"
-	"sestd/internal/logging"
 	"sestd/internal/metrics"
 	"sestd/internal/store"
 )
@@ -76,23 +71,11 @@ func rangStore(ctx context.Context, e env, path string) (config.Config, *zap.Log
 		return config.Config{}, nil, nil, nil, err
 	}
 	// River, the Ranglisten locks and the upload log each take connections.
-	pool, err := store.Connect(ctx, cfg.Database.URL, cfg.Database.Password.Value(), 8)
+	st, closeStore, err := openStore(ctx, cfg, 8)
 	if err != nil {
 		return config.Config{}, nil, nil, nil, err
 	}
-	st := store.New(pool)
-	if err := st.Ping(ctx); err != nil {
-		pool.Close()
-		return config.Config{}, nil, nil, nil, fmt.Errorf("%w (check database.url / SESTD_DATABASE_URL)", err)
-	}
-	if pending, err := st.Pending(ctx); err != nil {
-		pool.Close()
-		return config.Config{}, nil, nil, nil, err
-	} else if len(pending) > 0 {
-		pool.Close()
-		return config.Config{}, nil, nil, nil, fmt.Errorf("the database schema is behind (%d pending migrations): run `sestd migrate` first", len(pending))
-	}
-	return cfg, log, st, pool.Close, nil
+	return cfg, log, st, closeStore, nil
 }
 
 func cmdRangStudienpakete(ctx context.Context, e env, args []string) error {
@@ -272,63 +255,23 @@ func runRangJob(ctx context.Context, e env, cfgPath string, args river.JobArgs, 
 	if _, err := trig.Args(raw); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	queue := fmt.Sprintf("rang_cli_%d", os.Getpid())
-	client, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
-		Logger:     logging.Slog(log),
-		Queues:     map[string]river.QueueConfig{queue: {MaxWorkers: 1}},
-		Workers:    kit.Workers,
-		Middleware: []rivertype.Middleware{&jobs.LogMiddleware{Log: log}},
+	job, kind, err := runLocal(ctx, st, log, kit, args, func(id int64) {
+		fmt.Fprintf(e.stderr, "%s enqueued as job %d; waiting…\n", args.Kind(), id)
+	}, func() {
+		fmt.Fprintln(e.stderr, "another upload holds one of these Ranglisten; waiting for it…")
 	})
 	if err != nil {
-		return fmt.Errorf("creating job client: %w", err)
+		return err
 	}
-	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled, river.EventKindJobFailed, river.EventKindJobSnoozed)
-	defer cancel()
-	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	defer stop()
-	if err := client.Start(runCtx); err != nil {
-		return fmt.Errorf("starting job client: %w", err)
-	}
-	defer func() {
-		sctx, c := context.WithTimeout(context.Background(), 30*time.Second)
-		defer c()
-		_ = client.Stop(sctx)
-	}()
-	res, err := client.Insert(ctx, args, &river.InsertOpts{Queue: queue, MaxAttempts: 1})
-	if err != nil {
-		return fmt.Errorf("enqueueing %s: %w", args.Kind(), err)
-	}
-	if res.UniqueSkippedAsDuplicate {
-		return fmt.Errorf("the same %s is queued or running already (job %d); not started twice", args.Kind(), res.Job.ID)
-	}
-	fmt.Fprintf(e.stderr, "%s enqueued as job %d; waiting…\n", args.Kind(), res.Job.ID)
-	for {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("interrupted; job %d is cancelled and can be run again", res.Job.ID)
-		case ev := <-events:
-			if ev.Job.ID != res.Job.ID {
-				continue
-			}
-			if ev.Kind == river.EventKindJobSnoozed {
-				fmt.Fprintln(e.stderr, "another upload holds one of these Ranglisten; waiting for it…")
-				continue
-			}
-			if out := ev.Job.Output(); len(out) > 0 {
-				if perr := printRangResult(e, args, out, asJSON); perr != nil {
-					return perr
-				}
-			}
-			if ev.Kind != river.EventKindJobCompleted {
-				msg := "unknown error"
-				if n := len(ev.Job.Errors); n > 0 {
-					msg = ev.Job.Errors[n-1].Error
-				}
-				return fmt.Errorf("%s failed: %s", args.Kind(), msg)
-			}
-			return nil
+	if out := job.Output(); len(out) > 0 {
+		if perr := printRangResult(e, args, out, asJSON); perr != nil {
+			return perr
 		}
 	}
+	if kind != river.EventKindJobCompleted {
+		return fmt.Errorf("%s failed: %s", args.Kind(), lastError(job))
+	}
+	return nil
 }
 
 func printRangResult(e env, args river.JobArgs, out []byte, asJSON bool) error {

@@ -16,7 +16,6 @@ import (
 	"sestd/internal/config"
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
-	"sestd/internal/store"
 )
 
 const subjectHelp = `
@@ -89,7 +88,7 @@ func cmdSubject(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, closeDB, err := openStore(ctx, cfg)
+	st, closeDB, err := openStore(ctx, cfg, 4)
 	if err != nil {
 		return err
 	}
@@ -135,27 +134,6 @@ func cmdSubject(ctx context.Context, e env, args []string) error {
 		}
 		return printRetention(e.stdout, rep, cfg.Retention, *asJSON)
 	}
-}
-
-// openStore connects and checks that the schema is current.
-func openStore(ctx context.Context, cfg config.Config) (*store.Store, func(), error) {
-	pool, err := store.Connect(ctx, cfg.Database.URL, cfg.Database.Password.Value(), 4)
-	if err != nil {
-		return nil, nil, err
-	}
-	st := store.New(pool)
-	if err := st.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, nil, fmt.Errorf("%w (check database.url / SESTD_DATABASE_URL)", err)
-	}
-	if pending, err := st.Pending(ctx); err != nil {
-		pool.Close()
-		return nil, nil, err
-	} else if len(pending) > 0 {
-		pool.Close()
-		return nil, nil, fmt.Errorf("the database schema is behind (%d pending migrations): run `sestd migrate` first", len(pending))
-	}
-	return st, pool.Close, nil
 }
 
 // defaultOperator is the login name running the command.

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+	"go.uber.org/zap"
+
+	"sestd/internal/config"
+	"sestd/internal/jobs"
+	"sestd/internal/logging"
+	"sestd/internal/store"
+)
+
+// openStore connects with at most maxConns connections and checks that the
+// schema is current; close releases the pool.
+func openStore(ctx context.Context, cfg config.Config, maxConns int32) (st *store.Store, close func(), err error) {
+	pool, err := store.Connect(ctx, cfg.Database.URL, cfg.Database.Password.Value(), maxConns)
+	if err != nil {
+		return nil, nil, err
+	}
+	st = store.New(pool)
+	if err := st.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("%w (check database.url / SESTD_DATABASE_URL)", err)
+	}
+	if pending, err := st.Pending(ctx); err != nil {
+		pool.Close()
+		return nil, nil, err
+	} else if len(pending) > 0 {
+		pool.Close()
+		return nil, nil, fmt.Errorf("the database schema is behind (%d pending migrations): run `sestd migrate` first", len(pending))
+	}
+	return st, pool.Close, nil
+}
+
+// runLocal works args in this process, on a River queue of its own (so a
+// running daemon does not take it), and waits for the job's outcome. The
+// job is recorded in River like any other. onSnooze, when set, is called
+// each time the job snoozes.
+func runLocal(ctx context.Context, st *store.Store, log *zap.Logger, kit *jobs.Kit, args river.JobArgs, onStart func(id int64), onSnooze func()) (*rivertype.JobRow, river.EventKind, error) {
+	queue := fmt.Sprintf("%s_cli_%d", args.Kind(), os.Getpid())
+	client, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
+		Logger:     logging.Slog(log),
+		Queues:     map[string]river.QueueConfig{queue: {MaxWorkers: 1}},
+		Workers:    kit.Workers,
+		Middleware: []rivertype.Middleware{&jobs.LogMiddleware{Log: log}},
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("creating job client: %w", err)
+	}
+	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobCancelled, river.EventKindJobFailed, river.EventKindJobSnoozed)
+	defer cancel()
+	runCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	if err := client.Start(runCtx); err != nil {
+		return nil, "", fmt.Errorf("starting job client: %w", err)
+	}
+	defer func() {
+		sctx, c := context.WithTimeout(context.Background(), 30*time.Second)
+		defer c()
+		_ = client.Stop(sctx)
+	}()
+	res, err := client.Insert(ctx, args, &river.InsertOpts{Queue: queue, MaxAttempts: 1})
+	if err != nil {
+		return nil, "", fmt.Errorf("enqueueing %s: %w", args.Kind(), err)
+	}
+	if res.UniqueSkippedAsDuplicate {
+		return nil, "", fmt.Errorf("the same %s is queued or running already (job %d); not started twice", args.Kind(), res.Job.ID)
+	}
+	if onStart != nil {
+		onStart(res.Job.ID)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, "", fmt.Errorf("interrupted; job %d is cancelled and can be run again", res.Job.ID)
+		case ev := <-events:
+			if ev.Job.ID != res.Job.ID {
+				continue
+			}
+			if ev.Kind == river.EventKindJobSnoozed {
+				if onSnooze != nil {
+					onSnooze()
+				}
+				continue
+			}
+			return ev.Job, ev.Kind, nil
+		}
+	}
+}
+
+// lastError is a job's newest error message.
+func lastError(job *rivertype.JobRow) string {
+	if n := len(job.Errors); n > 0 {
+		return job.Errors[n-1].Error
+	}
+	return "unknown error"
+}
