@@ -30,6 +30,25 @@
 // sestd_import_rows_total{kind,outcome} (created, updated, removed,
 // rejected, skipped).
 //
+// # Inbox
+//
+// ScanInbox lists the files waiting in the inbox directory (directly in it,
+// kind from the file name, or in a subfolder named after a kind), oldest
+// first, skipping processed/, failed/, hidden and *.part / *.tmp files.
+// After an import, MoveDone moves the file atomically into processed/ (or
+// failed/) next to it; pass InboxFile.ProcessedDir() as
+// Options.RejectsDir so that the rejects file lands beside the processed
+// file. A file whose kind cannot be told has KindErr set (ErrPermanent):
+// move it to failed/.
+//
+// # Benchmark
+//
+//	go test ./internal/importers -run '^$' -bench ImportExamResults1M -benchtime 1x
+//
+// generates a 1,000,000-row exam-results file in windows-1252, imports it
+// and reports rows/s and peak RSS next to psql's \copy of the same file
+// into a plain table and into one with sbeat_exam's primary key.
+//
 // # Semantics (Kofa's batch processors)
 //
 // Each kind declares location fields (what finds an existing record),
