@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertest"
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/config"
@@ -34,6 +36,10 @@ func TestInboxImportsAndMovesFiles(t *testing.T) {
 	require.FileExists(t, filepath.Join(inbox, "failed", "notes.txt"), "a file of unknown kind goes to failed/")
 
 	ctx := context.Background()
+	queued := rivertest.RequireInserted(ctx, t, riverpgxv5.New(b.pool), &jobs.ImportArgs{}, &rivertest.RequireInsertedOpts{Queue: jobs.QueueImport})
+	require.Equal(t, good, queued.Args.Path, "the settled file is queued for import")
+	require.Equal(t, "sbeat_students", queued.Args.FileKind, "its kind is told by its folder")
+	require.True(t, queued.Args.FromInbox)
 	deadline := time.Now().Add(time.Minute)
 	for {
 		var state string
