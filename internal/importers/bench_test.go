@@ -78,7 +78,8 @@ func peakRSS() int64 {
 // exam-results file in windows-1252 and reports rows/s and the peak RSS,
 // and times psql's \copy of the same file into an equivalent plain table
 // in the same run (target: at most 2× psql's time, peak RSS under 100 MB).
-// SESTD_BENCH_ROWS overrides the row count. Run with
+// SESTD_BENCH_ROWS overrides the row count, SESTD_BENCH_BATCH the batch
+// size. Run with
 //
 //	go test ./internal/importers -run '^$' -bench ImportExamResults1M -benchtime 1x
 func BenchmarkImportExamResults1M(b *testing.B) {
@@ -89,6 +90,14 @@ func BenchmarkImportExamResults1M(b *testing.B) {
 			b.Fatal(err)
 		}
 		n = v
+	}
+	batchSize := 0 // Import's default
+	if s := os.Getenv("SESTD_BENCH_BATCH"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		batchSize = v
 	}
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "exams_1m.csv")
@@ -113,7 +122,7 @@ func BenchmarkImportExamResults1M(b *testing.B) {
 		}
 		b.StartTimer()
 		start := time.Now()
-		sum, err := importers.Import(ctx, st, path, importers.Options{Kind: importers.KindSbeatExams, Force: true}, nil, nil)
+		sum, err := importers.Import(ctx, st, path, importers.Options{Kind: importers.KindSbeatExams, Force: true, BatchSize: batchSize}, nil, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
