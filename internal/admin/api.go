@@ -97,9 +97,17 @@ func (s *Server) routes() {
 	}))
 	s.mux.Handle("/riverui/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ui := s.ui.Load()
-		if ui == nil {
+		a := s.api.Load()
+		if ui == nil || a == nil {
 			WriteError(w, http.StatusServiceUnavailable, "starting: River's UI is not running yet")
 			return
+		}
+		// Cancelling, retrying or deleting jobs through the UI changes
+		// sync state: it is audited like the API's own actions.
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if !a.audit(w, r, "riverui."+strings.ToLower(r.Method), strings.TrimPrefix(r.URL.Path, riverUIPrefix), nil) {
+				return
+			}
 		}
 		(*ui).ServeHTTP(w, r)
 	}))

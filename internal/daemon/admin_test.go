@@ -333,6 +333,16 @@ func TestAdminAPI(t *testing.T) {
 		require.NotEmpty(t, list.Data)
 		status, _ = w.call(t, "GET", "/riverui/api/queues", adminTestToken, nil, "")
 		require.Equal(t, http.StatusOK, status)
+
+		// Changing jobs through the UI is audited (cancelling a completed
+		// job changes nothing else).
+		cancelReq := fmt.Sprintf(`{"ids": ["%d"]}`, list.Data[0].ID)
+		status, body = w.call(t, "POST", "/riverui/api/jobs/cancel", adminTestToken, strings.NewReader(cancelReq), "application/json")
+		require.Less(t, status, 300, "%s", body)
+		var audited int
+		require.NoError(t, w.pool.QueryRow(context.Background(),
+			`SELECT count(*) FROM audit_log WHERE action = 'riverui.post' AND subject = '/api/jobs/cancel'`).Scan(&audited))
+		require.Equal(t, 1, audited)
 	})
 
 	t.Run("upload limits", func(t *testing.T) {
