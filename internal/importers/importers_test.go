@@ -442,3 +442,30 @@ func TestIdentitiesAndApplicants(t *testing.T) {
 	require.Equal(t, []any{"900001", "Weiß"}, b.one(t, `SELECT matrikelnr, nachname FROM sbeat_identity WHERE identnr = '1'`))
 	require.EqualValues(t, 0, b.one(t, `SELECT count(*) FROM sbeat_identity WHERE identnr = '5'`)[0], "a rejected row writes no identity")
 }
+
+func TestEdgesOfCSVFiles(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	sum := b.run(t, b.put(t, "header_only_ranking.csv", []byte("\xef\xbb\xbfRANGLISTE;BEWERBER_ID;RANG\r\n")), importers.Options{Kind: importers.KindRanking})
+	require.Equal(t, "succeeded", sum.Status)
+	require.Zero(t, sum.Read)
+	require.Equal(t, "utf8", sum.Encoding)
+
+	// too many or too few fields, a bare quote: rejected by line, the rest imported
+	data := "RANGLISTE;BEWERBER_ID;RANG\nL;B1;1\nL;B2;2;extra\nL;B3\nL;B\"4;4\nL;B5;5\n"
+	sum = b.run(t, b.put(t, "fields_ranking.csv", []byte(data)), importers.Options{Kind: importers.KindRanking})
+	require.EqualValues(t, 5, sum.Read)
+	require.EqualValues(t, 2, sum.Created)
+	require.EqualValues(t, 3, sum.Rejected)
+	rej, err := os.ReadFile(sum.RejectsFile)
+	require.NoError(t, err)
+	require.Contains(t, string(rej), "L;B2;2;3;4 fields where the header has 3")
+	require.Contains(t, string(rej), "L;B3;;4;2 fields where the header has 3")
+	require.Contains(t, string(rej), `;;;5;"line 5: bare "" in non-quoted-field"`, "an unparsable line keeps its number and reason")
+
+	// upsert: created and updated counted apart; a NUL is rejected
+	sum = b.run(t, b.put(t, "upsert_ranking.csv", []byte("RANGLISTE;BEWERBER_ID;RANG\nL;B1;3\nL;B6;6\nL;B\x007;7\n")), importers.Options{Kind: importers.KindRanking, Mode: importers.ModeUpsert})
+	require.EqualValues(t, 1, sum.Created)
+	require.EqualValues(t, 1, sum.Updated)
+	require.EqualValues(t, 1, sum.Rejected)
+}
