@@ -243,6 +243,9 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		return sum, fmt.Errorf("%w: opening %s: %v", ErrPermanent, path, err)
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return sum, fmt.Errorf("%w: %s is not a regular file", ErrPermanent, path)
+	}
 
 	// First pass: hash and sniff the encoding.
 	h := sha256.New()

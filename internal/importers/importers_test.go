@@ -296,6 +296,8 @@ func TestBadFilesArePermanentErrors(t *testing.T) {
 	}
 	_, err := importers.Import(b.ctx, b.st, filepath.Join(b.dir, "missing.csv"), importers.Options{Kind: importers.KindRanking}, nil, nil)
 	require.ErrorIs(t, err, importers.ErrPermanent)
+	_, err = importers.Import(b.ctx, b.st, b.dir, importers.Options{Kind: importers.KindRanking}, nil, nil)
+	require.ErrorIs(t, err, importers.ErrPermanent, "a directory")
 	// auto-detection reads the same bytes as windows-1252
 	sum := b.run(t, b.put(t, "auto.csv", cp1252), importers.Options{Kind: importers.KindSbeatStudents})
 	require.Equal(t, "windows-1252", sum.Encoding)
