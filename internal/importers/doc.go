@@ -22,7 +22,8 @@
 // rejects path, error. Errors wrapping ErrPermanent are the file's fault
 // (unknown kind/mode/encoding, missing file, undecodable bytes, a header
 // without a required column, malformed, too deeply nested or too large
-// XML): a job cancels on them. Other errors (database, disk) are
+// XML, a value the database refuses as data: SQLSTATE classes 22 and 23):
+// a job cancels on them. Other errors (database, disk) are
 // transient: a job retries. A file whose bytes were imported before with
 // the same kind and mode comes back with Summary.AlreadyImported and no
 // error, unless Options.Force. Progress is called after every batch, from

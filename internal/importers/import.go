@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"go.uber.org/zap"
 
 	"sestd/internal/importers/batch"
@@ -294,6 +295,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		}
 	}
 	counts, rejects, enc, err := runKind(ctx, tx, in, sniff, o, rejectsPath(o.RejectsDir, o.FileName, runID), prog)
+	err = classify(err)
 	sum.Encoding = enc
 	sum.Read, sum.Created, sum.Updated, sum.Removed, sum.Rejected, sum.Skipped =
 		counts.Read, counts.Created, counts.Updated, counts.Removed, counts.Rejected, counts.Skipped
@@ -396,6 +398,18 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff *charse
 	}
 	p, err := rej.Close()
 	return counts, p, enc, err
+}
+
+// classify marks data errors the database raised (classes 22, data
+// exception, and 23, integrity constraint violation: values a row check
+// could not foresee) as permanent: the same file would fail again.
+func classify(err error) error {
+	var pgErr *pgconn.PgError
+	if err != nil && !errors.Is(err, ErrPermanent) && errors.As(err, &pgErr) &&
+		(strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")) {
+		return fmt.Errorf("%w: %w", ErrPermanent, err)
+	}
+	return err
 }
 
 // countingReader counts the bytes read, for progress reports from the

@@ -372,6 +372,13 @@ func TestUniversityApplications(t *testing.T) {
 	require.EqualValues(t, 1, sum.Updated)
 	require.Equal(t, []any{"gueltig", "025-007"}, b.one(t, `SELECT bearbeitungsstatus, hauptfach_schluessel FROM uni_teilfachbewerbung WHERE studiengang_schluessel = '025-007'`))
 
+	// a change the database refuses (an einfach Bewerbung needs its
+	// Studienangebot) is the file's fault, not worth a retry
+	_, err = importers.Import(b.ctx, b.st, b.put(t, "u5.csv", []byte("HS_BEWERBUNG_ID;TYP\nA-2;einfach\n")),
+		importers.Options{Kind: importers.KindUniBewerbungen, Mode: importers.ModeUpdate}, nil, nil)
+	require.ErrorIs(t, err, importers.ErrPermanent)
+	require.ErrorContains(t, err, "uni_bewerbung_check")
+
 	// removing the head removes its Teilfachbewerbungen
 	sum = b.run(t, b.put(t, "u3.csv", []byte("HS_BEWERBUNG_ID;TYP\nA-2;mehrfach\n")), importers.Options{Kind: importers.KindUniBewerbungen, Mode: importers.ModeRemove})
 	require.EqualValues(t, 1, sum.Removed)
