@@ -30,7 +30,8 @@ import (
 // ErrPermanent is wrapped by every error that retrying cannot fix: an
 // unknown kind, mode or encoding, a missing or unreadable file, bytes that
 // do not decode, a header without a required column, XML that is not
-// well-formed, too deeply nested or has a huge token. A job should cancel,
+// well-formed, too deeply nested or has a huge token, a value the database
+// refuses as data (SQLSTATE classes 22 and 23). A job should cancel,
 // not retry, on it. Other errors (database, disk) are transient.
 var ErrPermanent = batch.ErrPermanent
 
