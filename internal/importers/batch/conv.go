@@ -58,9 +58,8 @@ type Conv struct {
 // slab hands out values and rows in chunks: one allocation for many rows
 // instead of two per row. Chunks are garbage once their batch is written.
 type slab struct {
-	vals   []any
-	rows   []Values
-	intern map[string]any
+	vals []any
+	rows []Values
 }
 
 func (s *slab) values(n int) []any {
@@ -81,21 +80,6 @@ func (s *slab) row() *Values {
 	return v
 }
 
-// boxed returns s as an interface value, sharing one boxed copy for the
-// short codes that repeat on every row (BE, PL, 84, …).
-func (s *slab) boxed(str string) any {
-	if len(str) > 8 || s.intern == nil {
-		return str
-	}
-	if v, ok := s.intern[str]; ok {
-		return v
-	}
-	if len(s.intern) < 4096 {
-		s.intern[str] = str
-	}
-	return str
-}
-
 // Values is a row for one target under construction.
 type Values struct {
 	Target *store.ImportTarget
@@ -103,9 +87,8 @@ type Values struct {
 }
 
 // Row starts a row for target t on the current record; Convert returns
-// the rows it made through Out.
-// In update and upsert mode every column starts out kept (unchanged):
-// only what Set or Put stores is written.
+// the rows it made as Outs. In update and upsert mode every column starts
+// out kept (unchanged): only what Set or Put stores is written.
 func (c *Conv) Row(t *store.ImportTarget) *Values {
 	var v *Values
 	if c.slab != nil {
@@ -220,9 +203,6 @@ func (c *Conv) Put(v *Values, col, f int, conv func(string) (any, error)) any {
 	if err != nil {
 		c.Fail("%s: %v", c.name(f), err)
 		return nil
-	}
-	if str, ok := val.(string); ok && c.slab != nil {
-		val = c.slab.boxed(str)
 	}
 	v.Set(col, val)
 	return val

@@ -159,7 +159,6 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 		p.Loc = time.UTC
 	}
 	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
-		slab:    slab{intern: map[string]any{}},
 		keyCols: map[*store.ImportTarget][][]int{},
 		todo:    make(chan *work), free: make(chan *work, 2), done: make(chan error, 1)}
 	e.free <- &work{}
