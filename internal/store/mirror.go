@@ -161,8 +161,11 @@ RETURNING bewerbung_key, (xmax = 0)`,
 		if err := writeBewerbungChildren(ctx, tx, changed, byKey); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE bewerbung SET seen_at = now() WHERE bewerbung_key = ANY($1)`, keys); err != nil {
-			return fmt.Errorf("marking Bewerbungen seen: %w", err)
+		// Written rows carry seen_at already; only the unchanged need it.
+		if unchanged := without(keys, changed); len(unchanged) > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE bewerbung SET seen_at = now() WHERE bewerbung_key = ANY($1)`, unchanged); err != nil {
+				return fmt.Errorf("marking Bewerbungen seen: %w", err)
+			}
 		}
 		return nil
 	})
@@ -333,16 +336,37 @@ RETURNING bewerber_id, (xmax = 0 OR NOT b.complete)`,
 		if err != nil {
 			return fmt.Errorf("upserting Bewerber: %w", err)
 		}
-		counts, _, err = countUpserts(rows, n)
+		var changed []string
+		counts, changed, err = countUpserts(rows, n)
 		if err != nil {
 			return fmt.Errorf("upserting Bewerber: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE bewerber SET seen_at = now() WHERE bewerber_id = ANY($1)`, cols[0]); err != nil {
-			return fmt.Errorf("marking Bewerber seen: %w", err)
+		if unchanged := without(cols[0], changed); len(unchanged) > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE bewerber SET seen_at = now() WHERE bewerber_id = ANY($1)`, unchanged); err != nil {
+				return fmt.Errorf("marking Bewerber seen: %w", err)
+			}
 		}
 		return nil
 	})
 	return counts, err
+}
+
+// without returns the keys not in drop.
+func without(keys, drop []string) []string {
+	if len(drop) == 0 {
+		return keys
+	}
+	gone := make(map[string]bool, len(drop))
+	for _, k := range drop {
+		gone[k] = true
+	}
+	out := make([]string, 0, len(keys)-len(drop))
+	for _, k := range keys {
+		if !gone[k] {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // upsertKeyTable adds key/name pairs to one of the key tables.
