@@ -173,6 +173,12 @@ func Run(ctx context.Context, opts Options) error {
 	if err := adm.MountAPI(ctx, admin.APIDeps{Config: cfg, Store: st, River: client, Triggers: kit.Triggers}); err != nil {
 		return err
 	}
+	// Import runs whose process died show as failed, not running forever.
+	if n, err := st.ImportRunFailStale(ctx, time.Now().Add(-cfg.River.RescueAfter)); err != nil {
+		log.Warn("marking abandoned import runs", zap.Error(err))
+	} else if n > 0 {
+		log.Warn("import runs of ended processes marked failed", zap.Int64("runs", n))
+	}
 	phase.Store("")
 	notify(daemon.SdNotifyReady)
 	log.Info("sestd ready", zap.Strings("queues", queueNames(cfg)), zap.Int("periodic_jobs", len(kit.Periodic)))
