@@ -92,6 +92,10 @@ func MoveDone(f InboxFile, ok bool) error {
 	if err := os.Rename(f.Path, dst); err != nil {
 		return fmt.Errorf("moving %s: %w", f.Name, err)
 	}
+	// The file keeps the mode it arrived with; it holds personal data.
+	if err := os.Chmod(dst, 0o600); err != nil {
+		return fmt.Errorf("restricting %s: %w", dst, err)
+	}
 	return nil
 }
 

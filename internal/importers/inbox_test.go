@@ -89,11 +89,15 @@ func TestInbox(t *testing.T) {
 	require.Equal(t, importers.KindRanking, files[1].Kind)
 	require.Equal(t, importers.KindSbeatExams, files[2].Kind)
 
+	require.NoError(t, os.Chmod(files[2].Path, 0o644))
 	require.NoError(t, importers.MoveDone(files[2], true))
 	require.FileExists(t, filepath.Join(dir, "sbeat_exams", "processed", "a.csv"))
 	info, err := os.Stat(filepath.Join(dir, "sbeat_exams", "processed"))
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o700), info.Mode().Perm())
+	info, err = os.Stat(filepath.Join(dir, "sbeat_exams", "processed", "a.csv"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "a file that arrived world-readable is owner-only once done")
 	require.NoError(t, importers.MoveDone(files[0], false))
 	require.FileExists(t, filepath.Join(dir, "failed", "mystery.csv"))
 	// the same name again does not overwrite
