@@ -10,6 +10,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
 
 	"sestd/internal/sest"
 	"sestd/internal/store"
@@ -368,14 +369,18 @@ func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 		if err := s.studienpakete(ctx); err != nil {
 			return err
 		}
+		// The streams are independent: they download side by side, so
+		// that the Servicestelle's latency and the database overlap.
+		g, gctx := errgroup.WithContext(ctx)
 		for _, stream := range store.Streams {
 			if _, err := s.deps.Store.CursorGet(ctx, runName(stream)); err == nil {
 				Logger(ctx).Info("stream already downloaded by this job", zap.String("stream", stream))
 				continue
 			}
-			if err := s.stream(ctx, stream, runName(stream), s.start()); err != nil {
-				return err
-			}
+			g.Go(func() error { return s.stream(gctx, stream, runName(stream), s.start()) })
+		}
+		if err := g.Wait(); err != nil {
+			return err
 		}
 		if s.deps.Config.Sync.DokumentDownload {
 			if err := s.documents(ctx); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,28 +74,28 @@ func (s *Store) inTx(ctx context.Context, step Step, fn func(pgx.Tx) error) erro
 	})
 }
 
-// countUpserts reads `inserted` booleans of an upsert's RETURNING.
-func countUpserts(rows pgx.Rows, total int) (Counts, []string, error) {
-	var c Counts
-	var changed []string
+// countUpserts reads the keys and `inserted` booleans of an upsert's
+// RETURNING: the written keys, and those of them that replaced a row.
+func countUpserts(rows pgx.Rows, total int) (c Counts, changed, replaced []string, err error) {
 	for rows.Next() {
 		var key string
 		var inserted bool
 		if err := rows.Scan(&key, &inserted); err != nil {
-			return c, nil, err
+			return c, nil, nil, err
 		}
 		changed = append(changed, key)
 		if inserted {
 			c.Created++
 		} else {
 			c.Updated++
+			replaced = append(replaced, key)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return c, nil, err
+		return c, nil, nil, err
 	}
 	c.Unchanged = total - c.Created - c.Updated
-	return c, changed, nil
+	return c, changed, replaced, nil
 }
 
 // BewerbungUpsertBatch writes a package of Bewerbungen (and a stub for each
@@ -106,14 +107,14 @@ func (s *Store) BewerbungUpsertBatch(ctx context.Context, items []sest.Bewerbung
 	anmerkung := make([]string, n)
 	versions := make([]int32, n)
 	eingang, letzte := make([]*time.Time, n), make([]*time.Time, n)
-	data := make([][]byte, n)
+	data, shas := make([][]byte, n), make([][]byte, n)
 	byKey := make(map[string]sest.Bewerbung, n)
 	for i, b := range items {
 		raw, err := json.Marshal(b)
 		if err != nil {
 			return Counts{}, fmt.Errorf("encoding Bewerbung %s: %w", b.Key(), err)
 		}
-		keys[i], bewerber[i], versions[i], status[i], data[i] = b.Key(), b.BewerberID(), int32(b.Version()), b.Bearbeitungsstatus(), raw
+		keys[i], bewerber[i], versions[i], status[i], data[i], shas[i] = b.Key(), b.BewerberID(), int32(b.Version()), b.Bearbeitungsstatus(), raw, sha(raw)
 		letzte[i] = nullTime(b.LetzteAenderung())
 		switch {
 		case b.Einfach != nil:
@@ -137,28 +138,28 @@ func (s *Store) BewerbungUpsertBatch(ctx context.Context, items []sest.Bewerbung
 		}
 		rows, err := tx.Query(ctx, `
 INSERT INTO bewerbung AS b (bewerbung_key, art, bewerber_id, studienangebot_schluessel, bearbeitungsstatus,
-    aktivitaetsstatus, version, eingangs_zeitpunkt, letzte_aenderung, statusanmerkung, data)
+    aktivitaetsstatus, version, eingangs_zeitpunkt, letzte_aenderung, statusanmerkung, data, data_sha)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
-    $8::timestamptz[], $9::timestamptz[], $10::text[], $11::jsonb[])
+    $8::timestamptz[], $9::timestamptz[], $10::text[], $11::json[], $12::bytea[])
 ON CONFLICT (bewerbung_key) DO UPDATE SET
     art = excluded.art, bewerber_id = excluded.bewerber_id,
     studienangebot_schluessel = excluded.studienangebot_schluessel,
     bearbeitungsstatus = excluded.bearbeitungsstatus, aktivitaetsstatus = excluded.aktivitaetsstatus,
     version = excluded.version, eingangs_zeitpunkt = excluded.eingangs_zeitpunkt,
     letzte_aenderung = excluded.letzte_aenderung, statusanmerkung = excluded.statusanmerkung,
-    data = excluded.data, updated_at = now(), seen_at = now()
-WHERE b.version <= excluded.version AND b.data IS DISTINCT FROM excluded.data
+    data = excluded.data, data_sha = excluded.data_sha, updated_at = now(), seen_at = now()
+WHERE b.version <= excluded.version AND b.data_sha IS DISTINCT FROM excluded.data_sha
 RETURNING bewerbung_key, (xmax = 0)`,
-			keys, arts, bewerber, angebote, status, aktiv, versions, eingang, letzte, anmerkung, data)
+			keys, arts, bewerber, angebote, status, aktiv, versions, eingang, letzte, anmerkung, data, shas)
 		if err != nil {
 			return fmt.Errorf("upserting Bewerbungen: %w", err)
 		}
-		var changed []string
-		counts, changed, err = countUpserts(rows, n)
+		var changed, replaced []string
+		counts, changed, replaced, err = countUpserts(rows, n)
 		if err != nil {
 			return fmt.Errorf("upserting Bewerbungen: %w", err)
 		}
-		if err := writeBewerbungChildren(ctx, tx, changed, byKey); err != nil {
+		if err := writeBewerbungChildren(ctx, tx, changed, replaced, byKey); err != nil {
 			return err
 		}
 		// Written rows carry seen_at already; only the unchanged need it.
@@ -172,15 +173,18 @@ RETURNING bewerbung_key, (xmax = 0)`,
 	return counts, err
 }
 
-// writeBewerbungChildren replaces Teilfach-, Bestandteil- and Bescheid rows
-// of the changed Bewerbungen, adding their Dokument references first.
-func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed []string, byKey map[string]sest.Bewerbung) error {
+// writeBewerbungChildren writes the Teilfach-, Bestandteil- and Bescheid
+// rows of the changed Bewerbungen (replacing those of the replaced ones),
+// adding their Dokument references first.
+func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed, replaced []string, byKey map[string]sest.Bewerbung) error {
 	if len(changed) == 0 {
 		return nil
 	}
-	for _, table := range []string{"teilfachbewerbung", "bewerbungsbestandteil", "bescheid"} {
-		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE bewerbung_key = ANY($1)`, changed); err != nil {
-			return fmt.Errorf("clearing %s: %w", table, err)
+	if len(replaced) > 0 {
+		for _, table := range []string{"teilfachbewerbung", "bewerbungsbestandteil", "bescheid"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE bewerbung_key = ANY($1)`, replaced); err != nil {
+				return fmt.Errorf("clearing %s: %w", table, err)
+			}
 		}
 	}
 	var (
@@ -274,14 +278,14 @@ func (s *Store) BewerberUpsertBatch(ctx context.Context, items []sest.Bewerber, 
 	zugestimmt := make([]bool, n)
 	letzte := make([]*time.Time, n)
 	staat, land := make([]*string, n), make([]*string, n)
-	data := make([][]byte, n)
+	data, shas := make([][]byte, n), make([][]byte, n)
 	var landKeys, landNames []string
 	for i, b := range items {
 		raw, err := json.Marshal(b)
 		if err != nil {
 			return Counts{}, fmt.Errorf("encoding Bewerber %s: %w", b.ID, err)
 		}
-		data[i] = raw
+		data[i], shas[i] = raw, sha(raw)
 		p := b.Postanschrift
 		for j, v := range []string{b.ID, b.Status, b.Anrede, b.Vorname, b.WeitereVornamen, b.Nachname, b.EmailAdresse,
 			b.Telefonnummer, b.Mobilnummer, b.Geburtsname, b.Geburtsdatum, b.Geburtsort,
@@ -312,12 +316,12 @@ func (s *Store) BewerberUpsertBatch(ctx context.Context, items []sest.Bewerber, 
 		rows, err := tx.Query(ctx, `
 INSERT INTO bewerber AS b (bewerber_id, status, anrede, vorname, weitere_vornamen, nachname, email_adresse,
     telefonnummer, mobilnummer, geburtsname, geburtsdatum, geburtsort, care_of, strasse_hausnr_postfach,
-    plz, ort, region, verfahrensrichtlinien_zugestimmt, letzte_aenderung, staatsangehoerigkeit, land, data, complete)
-SELECT id, st, an, vn, wvn, nn, em, tel, mob, gn, NULLIF(gd, '')::date, go, co, str, plz, ort, reg, zu, la, sa, ld, d, true
+    plz, ort, region, verfahrensrichtlinien_zugestimmt, letzte_aenderung, staatsangehoerigkeit, land, data, data_sha, complete)
+SELECT id, st, an, vn, wvn, nn, em, tel, mob, gn, NULLIF(gd, '')::date, go, co, str, plz, ort, reg, zu, la, sa, ld, d, h, true
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
     $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-    $18::bool[], $19::timestamptz[], $20::text[], $21::text[], $22::jsonb[])
-    AS u(id, st, an, vn, wvn, nn, em, tel, mob, gn, gd, go, co, str, plz, ort, reg, zu, la, sa, ld, d)
+    $18::bool[], $19::timestamptz[], $20::text[], $21::text[], $22::json[], $23::bytea[])
+    AS u(id, st, an, vn, wvn, nn, em, tel, mob, gn, gd, go, co, str, plz, ort, reg, zu, la, sa, ld, d, h)
 ON CONFLICT (bewerber_id) DO UPDATE SET
     status = excluded.status, anrede = excluded.anrede, vorname = excluded.vorname,
     weitere_vornamen = excluded.weitere_vornamen, nachname = excluded.nachname,
@@ -327,17 +331,17 @@ ON CONFLICT (bewerber_id) DO UPDATE SET
     strasse_hausnr_postfach = excluded.strasse_hausnr_postfach, plz = excluded.plz, ort = excluded.ort,
     region = excluded.region, verfahrensrichtlinien_zugestimmt = excluded.verfahrensrichtlinien_zugestimmt,
     letzte_aenderung = excluded.letzte_aenderung, staatsangehoerigkeit = excluded.staatsangehoerigkeit,
-    land = excluded.land, data = excluded.data, complete = true, updated_at = now(), seen_at = now()
-WHERE (NOT b.complete OR b.data IS DISTINCT FROM excluded.data)
+    land = excluded.land, data = excluded.data, data_sha = excluded.data_sha, complete = true, updated_at = now(), seen_at = now()
+WHERE (NOT b.complete OR b.data_sha IS DISTINCT FROM excluded.data_sha)
   AND (b.letzte_aenderung IS NULL OR excluded.letzte_aenderung IS NULL OR b.letzte_aenderung <= excluded.letzte_aenderung)
 RETURNING bewerber_id, (xmax = 0 OR NOT b.complete)`,
 			cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9], cols[10], cols[11],
-			cols[12], cols[13], cols[14], cols[15], cols[16], zugestimmt, letzte, staat, land, data)
+			cols[12], cols[13], cols[14], cols[15], cols[16], zugestimmt, letzte, staat, land, data, shas)
 		if err != nil {
 			return fmt.Errorf("upserting Bewerber: %w", err)
 		}
 		var changed []string
-		counts, changed, err = countUpserts(rows, n)
+		counts, changed, _, err = countUpserts(rows, n)
 		if err != nil {
 			return fmt.Errorf("upserting Bewerber: %w", err)
 		}
@@ -349,6 +353,12 @@ RETURNING bewerber_id, (xmax = 0 OR NOT b.complete)`,
 		return nil
 	})
 	return counts, err
+}
+
+// sha is the SHA-256 of an item's JSON, which tells changed from unchanged.
+func sha(raw []byte) []byte {
+	sum := sha256.Sum256(raw)
+	return sum[:]
 }
 
 // without returns the keys not in drop.
@@ -472,7 +482,7 @@ RETURNING schluessel, (xmax = 0)`, saKey, saArt, saSg, saAb, saStatus, saName, s
 		if err != nil {
 			return fmt.Errorf("upserting Studienangebote: %w", err)
 		}
-		if counts, _, err = countUpserts(rows, len(saKey)); err != nil {
+		if counts, _, _, err = countUpserts(rows, len(saKey)); err != nil {
 			return fmt.Errorf("upserting Studienangebote: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE studienangebot SET seen_at = now() WHERE schluessel = ANY($1)`, saKey); err != nil {
@@ -526,7 +536,7 @@ RETURNING schluessel, (xmax = 0)`, keys, names, kap, data)
 		if err != nil {
 			return fmt.Errorf("upserting Studienpakete: %w", err)
 		}
-		if counts, _, err = countUpserts(rows, len(keys)); err != nil {
+		if counts, _, _, err = countUpserts(rows, len(keys)); err != nil {
 			return fmt.Errorf("upserting Studienpakete: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE studienpaket SET seen_at = now() WHERE schluessel = ANY($1)`, keys); err != nil {
@@ -574,7 +584,7 @@ RETURNING ranglisten_schluessel, (xmax = 0)`, keys, pakete, status, anm, anzahl,
 		if err != nil {
 			return fmt.Errorf("upserting Ranglistenstatus: %w", err)
 		}
-		if counts, _, err = countUpserts(rows, n); err != nil {
+		if counts, _, _, err = countUpserts(rows, n); err != nil {
 			return fmt.Errorf("upserting Ranglistenstatus: %w", err)
 		}
 		return nil
