@@ -84,17 +84,26 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
+	// 0755: PostgreSQL runs as the postgres user and must reach pg/; the
+	// folders that hold personal data (documents, inbox, exports, mail)
+	// are created 0700 by the code that writes them.
+	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", abs, err)
 	}
 	log := o.Log
 
 	// PostgreSQL.
 	pgDir := filepath.Join(abs, "pg")
-	pgcluster.CleanStale(ctx, pgDir)
 	cluster, err := pgcluster.New(pgDir, 0)
 	if err != nil {
 		return err
+	}
+	// A demo that was killed may have left its server running: stop it,
+	// keep its data.
+	if cluster.Running(ctx) {
+		if err := cluster.Stop(ctx); err != nil {
+			return fmt.Errorf("stopping the PostgreSQL a previous demo left running: %w", err)
+		}
 	}
 	log.Info("starting a throwaway PostgreSQL", zap.String("dir", cluster.Dir), zap.Int("port", cluster.Port))
 	if err := cluster.Init(ctx); err != nil {
@@ -156,6 +165,7 @@ func Run(ctx context.Context, o Options) error {
 	cfg.Servicestelle.Password = demoPassword
 	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
 	cfg.Servicestelle.Timeout = 20 * time.Second
+	cfg.Outbox.Backoff = 15 * time.Second // retries of injected faults within the demo's time
 	cfg.Sync.DocumentRoot = filepath.Join(abs, "documents")
 	cfg.Import.InboxDir = filepath.Join(abs, "inbox")
 	cfg.Export.Dir = filepath.Join(abs, "export")

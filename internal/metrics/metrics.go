@@ -79,6 +79,9 @@ func New(build BuildInfo) *Metrics {
 		dbCollector: &dbCollector{},
 	}
 	reg.MustRegister(bi, m.JobRuns, m.JobDuration, m.SyncItems, m.ImportRows, m.Mails, m.dbCollector)
+	// Present from the start, so that alerts on their rate see a series.
+	m.Mails.WithLabelValues("sent")
+	m.Mails.WithLabelValues("failed")
 	return m
 }
 
