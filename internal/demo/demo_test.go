@@ -90,6 +90,15 @@ func TestDemoReachesASyncedState(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, entries, "the sample files were imported")
 	require.False(t, strings.Contains(out.String(), "status unavailable"))
+
+	// A second run reuses the state: the database with its imports.
+	again := &lockedBuffer{}
+	err = demo.Run(ctx, demo.Options{
+		Dir: dir, Admin: "127.0.0.1:" + itoa(port), Bewerbungen: 400, Out: again, Log: zap.NewNop(),
+		UntilSynced: true, Interval: 500 * time.Millisecond,
+	})
+	require.NoError(t, err, again.String())
+	require.Contains(t, again.String(), "imports: partial=1 succeeded=7", "the first run's imports are still there, none repeated")
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
