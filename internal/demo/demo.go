@@ -165,12 +165,12 @@ func Run(ctx context.Context, o Options) error {
 	cfg.Servicestelle.Password = demoPassword
 	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
 	cfg.Servicestelle.Timeout = 20 * time.Second
-	cfg.Outbox.Backoff = 15 * time.Second // retries of injected faults within the demo's time
+	cfg.Outbox.Backoff = 5 * time.Second // retries within the demo's time
 	cfg.Sync.DocumentRoot = filepath.Join(abs, "documents")
 	cfg.Import.InboxDir = filepath.Join(abs, "inbox")
 	cfg.Export.Dir = filepath.Join(abs, "export")
-	every := "* * * * *"
-	cfg.Sync.Schedules = config.Schedules{Delta: every, Studienangebote: every, Full: "0 3 * * *", Outbound: every, Inbox: every, Retention: "15 3 * * *"}
+	cfg.Sync.Schedules = config.Schedules{Delta: "@every 20s", Studienangebote: "@every 1m", Full: "0 3 * * *",
+		Outbound: "@every 10s", Inbox: "@every 10s", Retention: "15 3 * * *"}
 	hq, wz := 90.0, 10.0
 	cfg.Vergabeschema.Hauptquoten.Ranglisten = []config.Ranglistentyp{
 		{IDNr: RankingType, Name: "Hauptquote", Plaetze: config.Plaetze{Prozentual: &hq}},
@@ -280,10 +280,9 @@ sestd demo is running. Ctrl-C stops everything.
 			}
 			fmt.Fprintln(o.Out, "Kopfdaten uploaded: uploading the Ranglisten entries")
 			phase = 2
-		case phase == 2 && jobDone(ctx, pool, entriesJob) && v.outbox["sent"] == 0 && v.outbox["accepted"]+v.outbox["rejected"]+v.outbox["failed"] > 0:
-			// Items still pending wait for their retry after a fault the
-			// simulator injected; they are sent by a later run.
-			fmt.Fprintln(o.Out, "every stream has synced, the imports are done, the applications are sent and the Ranglisten uploaded. sestd keeps polling; Ctrl-C stops the demo.")
+		case phase == 2 && jobDone(ctx, pool, entriesJob) && v.outbox["sent"] == 0 && v.outbox["pending"] == 0 &&
+			v.outbox["accepted"] > 0 && (v.outbox["failed"]+v.outbox["rejected"] == 0 || v.mails > 0):
+			fmt.Fprintf(o.Out, "every stream has synced, the imports are done, the applications are sent (those the Servicestelle refused are in the admins' mail, %s) and the Ranglisten uploaded. sestd keeps polling; Ctrl-C stops the demo.\n", mailbox)
 			phase = 3
 			if o.UntilSynced {
 				stopDaemon()

@@ -109,6 +109,9 @@ func WriteSamples(inbox string, s *sim.Sim, seed uint64) error {
 		}
 		applied[p.ID+"/"+key] = true
 		n++
+		if n%40 == 0 {
+			key = "999-999" // no such Studienangebot: refused, retried, failed and mailed
+		}
 		fmt.Fprintf(&apps, "UNI-%05d;einfach;%s;%s;%s;2026-06-%02dT10:00:00+02:00;eingegangen;aktiv\r\n", n, p.ID, ban, key, 1+rnd.IntN(28))
 		fmt.Fprintf(&auths, "%s;%s\r\n", p.ID, ban)
 	}
