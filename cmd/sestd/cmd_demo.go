@@ -15,7 +15,7 @@ PostgreSQL's binaries: a throwaway PostgreSQL cluster in DIR, the
 Servicestelle simulator (with churn and a little fault injection), a mail
 catcher writing to DIR/mail, generated sample files in the import inbox
 (S-BEAT CSVs in windows-1252, eKVV XML, a ranking list, university
-applications), and the daemon with every job on a one-minute schedule.
+applications), and the daemon with every job on a short schedule.
 It prints where to look and a live line of what sestd is doing.
 
 Ctrl-C stops everything and leaves no process behind; a second run reuses
