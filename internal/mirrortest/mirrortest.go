@@ -65,59 +65,30 @@ func mirrorData(t testing.TB, pool *pgxpool.Pool, table, key string) map[string]
 // simulator's, field by field, and checks no applicant is a stub.
 func RequireMirrorEqualsSim(t testing.TB, pool *pgxpool.Pool, s *sim.Sim) {
 	t.Helper()
-	compare := func(what string, mirror map[string]json.RawMessage, want map[string]any, decode func(json.RawMessage) (any, error)) {
-		t.Helper()
-		require.Equal(t, len(want), len(mirror), "%s: mirror holds as many items as the simulator", what)
-		for k, w := range want {
-			raw, ok := mirror[k]
-			require.True(t, ok, "%s %s is mirrored", what, k)
-			got, err := decode(raw)
-			require.NoError(t, err)
-			require.Equal(t, normalize(t, w), normalize(t, got), "%s %s equals the simulator's", what, k)
-		}
-	}
-	want := map[string]any{}
-	for _, x := range s.Bewerbungen() {
-		want[x.Key()] = x
-	}
-	compare("Bewerbung", mirrorData(t, pool, "bewerbung", "bewerbung_key"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Bewerbung
-		return v, json.Unmarshal(r, &v)
-	})
-	want = map[string]any{}
-	for _, x := range s.AllBewerber() {
-		want[x.ID] = x
-	}
-	compare("Bewerber", mirrorData(t, pool, "bewerber", "bewerber_id"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Bewerber
-		return v, json.Unmarshal(r, &v)
-	})
-	want = map[string]any{}
-	for _, x := range s.Studienangebote() {
-		want[x.Key()] = x
-	}
-	compare("Studienangebot", mirrorData(t, pool, "studienangebot", "schluessel"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Studienangebot
-		return v, json.Unmarshal(r, &v)
-	})
-	want = map[string]any{}
-	for _, x := range s.Studienpakete() {
-		want[x.Schluessel] = x
-	}
-	compare("Studienpaket", mirrorData(t, pool, "studienpaket", "schluessel"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Studienpaket
-		return v, json.Unmarshal(r, &v)
-	})
-	want = map[string]any{}
-	for _, x := range s.Ranglistenstatus() {
-		want[x.RanglistenSchluessel] = x
-	}
-	compare("Ranglistenstatus", mirrorData(t, pool, "ranglistenstatus", "ranglisten_schluessel"), want, func(r json.RawMessage) (any, error) {
-		var v sest.Ranglistenstatus
-		return v, json.Unmarshal(r, &v)
-	})
+	compare(t, pool, "Bewerbung", "bewerbung", "bewerbung_key", s.Bewerbungen(), sest.Bewerbung.Key)
+	compare(t, pool, "Bewerber", "bewerber", "bewerber_id", s.AllBewerber(), func(x sest.Bewerber) string { return x.ID })
+	compare(t, pool, "Studienangebot", "studienangebot", "schluessel", s.Studienangebote(), sest.Studienangebot.Key)
+	compare(t, pool, "Studienpaket", "studienpaket", "schluessel", s.Studienpakete(), func(x sest.Studienpaket) string { return x.Schluessel })
+	compare(t, pool, "Ranglistenstatus", "ranglistenstatus", "ranglisten_schluessel", s.Ranglistenstatus(),
+		func(x sest.Ranglistenstatus) string { return x.RanglistenSchluessel })
 
 	var stubs int
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM bewerber WHERE NOT complete`).Scan(&stubs))
 	require.Zero(t, stubs, "every applicant of a Bewerbung has its Stammdaten")
+}
+
+// compare requires the mirror table to hold exactly the simulator's items
+// of one kind, each equal field by field.
+func compare[T any](t testing.TB, pool *pgxpool.Pool, what, table, keyCol string, items []T, key func(T) string) {
+	t.Helper()
+	mirror := mirrorData(t, pool, table, keyCol)
+	require.Equal(t, len(items), len(mirror), "%s: mirror holds as many items as the simulator", what)
+	for _, want := range items {
+		k := key(want)
+		raw, ok := mirror[k]
+		require.True(t, ok, "%s %s is mirrored", what, k)
+		var got T
+		require.NoError(t, json.Unmarshal(raw, &got))
+		require.Equal(t, normalize(t, want), normalize(t, got), "%s %s equals the simulator's", what, k)
+	}
 }
