@@ -101,9 +101,7 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 
 func printImportSummary(e env, s importers.Summary, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		return writeJSON(e.stdout, s)
 	}
 	if s.AlreadyImported {
 		fmt.Fprintf(e.stdout, "%s was imported before as %s/%s (run %d); nothing done. Use --force to import it again.\n", s.File, s.Kind, s.Mode, s.RunID)

@@ -99,12 +99,10 @@ reports for them. The ranglistenstatus delta poll refreshes them.`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
 		if pakete == nil {
 			pakete = []store.RangStudienpaket{}
 		}
-		return enc.Encode(pakete)
+		return writeJSON(e.stdout, pakete)
 	}
 	if len(pakete) == 0 {
 		fmt.Fprintln(e.stdout, "The mirror holds no Studienpakete: run the ranglistenstatus delta poll (sestd trigger delta_poll '{\"stream\":\"ranglistenstatus\"}').")
@@ -143,12 +141,10 @@ uni.ranglisten_status).`)
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
 		if rows == nil {
 			rows = []store.RangStatus{}
 		}
-		return enc.Encode(rows)
+		return writeJSON(e.stdout, rows)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "RANGLISTE\tSTUDIENPAKET\tSTATUS\tEINTRAEGE\tIMPORTIERT\tLETZTER UPLOAD\tSTATUSANMERKUNG")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -188,9 +187,7 @@ func printRows(w io.Writer, rows map[string]int64) {
 
 func printRetention(w io.Writer, rep jobs.RetentionReport, cfg config.Retention, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return writeJSON(w, rep)
 	}
 	verb := "purged"
 	if rep.DryRun {
