@@ -83,6 +83,10 @@ func appendCopyValue(b *bytes.Buffer, v any, typ string) error {
 	case nil:
 		b.WriteString(`\N`)
 	case string:
+		if strings.IndexAny(x, "\\\t\n\r\x00") < 0 {
+			b.WriteString(x) // the common case: nothing to escape
+			break
+		}
 		for i := 0; i < len(x); i++ {
 			switch c := x[i]; c {
 			case '\\':
