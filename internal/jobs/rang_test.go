@@ -211,6 +211,9 @@ func TestRangLargeListsGoInPackages(t *testing.T) {
 		require.Equal(t, "freigegeben", got.Status)
 		require.Len(t, got.Eintrag, len(lists[k]))
 	}
+	got := w.simRangliste(t, hq)
+	require.Equal(t, "freigegeben", got.Status)
+	require.Equal(t, all, got.Eintrag, "the Servicestelle holds the whole list, in order, from its packages")
 	l := w.uploadLog(t, hq)
 	require.Len(t, l, 4) // schema + 3 packages
 	require.Contains(t, l[1].Reason, "package 1 of 3")

@@ -761,6 +761,19 @@ func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.Ranglist
 		nr := r
 		nr.Eintrag = append([]sest.Ranglisteneintrag(nil), r.Eintrag...)
 		if i, ok := s.st.ranglisteIdx[r.Schluessel]; ok {
+			// A list too long for one message comes in packages: while the
+			// stored list is eingerichtet, a package whose ranks all follow
+			// the stored ones continues it; any other replaces it.
+			old := s.st.ranglisten[i].r
+			if old.Status == "eingerichtet" && len(nr.Eintrag) > 0 && minRang(nr.Eintrag) > maxRang(old.Eintrag) {
+				if dup := duplicateBewerber(old.Eintrag, nr.Eintrag); dup != "" {
+					res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen,
+						reason(CodeRangDoppelt, fmt.Sprintf("Der Bewerber %s ist mehrfach in der Rangliste enthalten.", dup))
+					out.Ergebnis = append(out.Ergebnis, res)
+					continue
+				}
+				nr.Eintrag = append(append([]sest.Ranglisteneintrag(nil), old.Eintrag...), nr.Eintrag...)
+			}
 			if nr.Kopfdaten == nil {
 				nr.Kopfdaten = s.st.ranglisten[i].r.Kopfdaten
 				if nr.NameDe == "" {
@@ -782,6 +795,36 @@ func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.Ranglist
 func statusOf(r *ranglisteRec) sest.Ranglistenstatus {
 	return sest.Ranglistenstatus{RanglistenSchluessel: r.r.Schluessel, StudienpaketSchluessel: r.r.StudienpaketSchluessel,
 		Status: r.r.Status, Statusanmerkung: r.r.Statusanmerkung, AnzahlEintraege: len(r.r.Eintrag), LetzteAenderung: sest.NewTimestamp(r.changed)}
+}
+
+func minRang(es []sest.Ranglisteneintrag) int {
+	m := es[0].Rang
+	for _, e := range es {
+		m = min(m, e.Rang)
+	}
+	return m
+}
+
+func maxRang(es []sest.Ranglisteneintrag) int {
+	m := 0
+	for _, e := range es {
+		m = max(m, e.Rang)
+	}
+	return m
+}
+
+// duplicateBewerber returns an applicant in both lists, or "".
+func duplicateBewerber(a, b []sest.Ranglisteneintrag) string {
+	in := make(map[string]bool, len(a))
+	for _, e := range a {
+		in[e.BewerberID] = true
+	}
+	for _, e := range b {
+		if in[e.BewerberID] {
+			return e.BewerberID
+		}
+	}
+	return ""
 }
 
 func (s *Sim) uebermittelnRanglistenstatus(req *sest.ReferenzRequest) (any, *soapFault) {
