@@ -747,3 +747,69 @@ func TestFruehzeitigeZulassungsangeboteChangeBewerbungen(t *testing.T) {
 	require.Equal(t, "Zulassungsangebot_liegt_vor", got[0].Bearbeitungsstatus())
 	require.Equal(t, target.Version()+1, got[0].Version())
 }
+
+func TestRanglisteInPackagesAndOneVorwegzulasser(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	sp := b.sim.Studienpakete()[0].Schluessel
+	ids := b.sim.AllBewerber()
+	pct := 50.0
+	entries := func(from, to int) []sest.Ranglisteneintrag {
+		var es []sest.Ranglisteneintrag
+		for r := from; r <= to; r++ {
+			es = append(es, sest.Ranglisteneintrag{Rang: r, BewerberID: ids[r].ID})
+		}
+		return es
+	}
+	send := func(r sest.Rangliste) sest.RanglisteErgebnis {
+		t.Helper()
+		res, err := b.client.RanglistenUebermitteln(ctx, []sest.Rangliste{r})
+		require.NoError(t, err)
+		return res[0]
+	}
+	stored := func(key string) sest.Rangliste {
+		for _, r := range b.sim.Ranglisten() {
+			if r.Schluessel == key {
+				return r
+			}
+		}
+		t.Fatalf("no Rangliste %s", key)
+		return sest.Rangliste{}
+	}
+	kopf := &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct}
+
+	// Packages continue a list while it is eingerichtet.
+	require.False(t, send(sest.Rangliste{Schluessel: "RL-P", StudienpaketSchluessel: sp, NameDe: "Paketweise", Ebene: "Hauptquoten",
+		Status: "eingerichtet", Kopfdaten: kopf, Eintrag: entries(1, 3)}).Rejected())
+	require.False(t, send(sest.Rangliste{Schluessel: "RL-P", StudienpaketSchluessel: sp, Ebene: "Hauptquoten",
+		Status: "befuellt", Eintrag: entries(4, 6)}).Rejected())
+	got := stored("RL-P")
+	require.Equal(t, entries(1, 6), got.Eintrag, "the second package continues the first")
+	require.Equal(t, "befuellt", got.Status)
+	// A list that is no longer eingerichtet is replaced.
+	require.False(t, send(sest.Rangliste{Schluessel: "RL-P", StudienpaketSchluessel: sp, Ebene: "Hauptquoten",
+		Status: "befuellt", Eintrag: entries(7, 8)}).Rejected())
+	require.Equal(t, entries(7, 8), stored("RL-P").Eintrag)
+	// A continuation naming an applicant already in the list is refused.
+	require.False(t, send(sest.Rangliste{Schluessel: "RL-Q", StudienpaketSchluessel: sp, NameDe: "Q", Ebene: "Hauptquoten",
+		Status: "eingerichtet", Kopfdaten: kopf, Eintrag: entries(1, 2)}).Rejected())
+	dup := send(sest.Rangliste{Schluessel: "RL-Q", StudienpaketSchluessel: sp, Ebene: "Hauptquoten", Status: "eingerichtet",
+		Eintrag: []sest.Ranglisteneintrag{{Rang: 3, BewerberID: ids[1].ID}}})
+	require.True(t, dup.Rejected())
+	require.Equal(t, sim.CodeRangDoppelt, dup.Code)
+
+	// One Vorwegzulasserrangliste per Studienpaket (a new one, without).
+	neu, err := b.client.StudienpaketeAnlegenAendern(ctx, []sest.Studienpaket{{Schluessel: "SP-VORWEG", NameDe: "Vorweg",
+		Kapazitaet: 10, Paketbestandteil: b.sim.Studienpakete()[0].Paketbestandteil}})
+	require.NoError(t, err)
+	require.False(t, neu[0].Rejected(), neu[0].GrundZurueckweisung)
+	sp = "SP-VORWEG"
+	vorweg := &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct, IstVorwegzulasserrangliste: true}
+	require.False(t, send(sest.Rangliste{Schluessel: "RL-V1", StudienpaketSchluessel: sp, NameDe: "V1", Ebene: "Vorabquoten",
+		Status: "eingerichtet", Kopfdaten: vorweg}).Rejected())
+	second := send(sest.Rangliste{Schluessel: "RL-V2", StudienpaketSchluessel: sp, NameDe: "V2", Ebene: "Vorabquoten",
+		Status: "eingerichtet", Kopfdaten: vorweg})
+	require.True(t, second.Rejected())
+	require.Equal(t, sim.CodeKlauseln, second.Code, second.GrundZurueckweisung)
+}
