@@ -748,7 +748,7 @@ func TestFruehzeitigeZulassungsangeboteChangeBewerbungen(t *testing.T) {
 	require.Equal(t, target.Version()+1, got[0].Version())
 }
 
-func TestRanglisteInPackagesAndOneVorwegzulasser(t *testing.T) {
+func TestRanglisteInPackages(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
@@ -798,18 +798,4 @@ func TestRanglisteInPackagesAndOneVorwegzulasser(t *testing.T) {
 		Eintrag: []sest.Ranglisteneintrag{{Rang: 3, BewerberID: ids[1].ID}}})
 	require.True(t, dup.Rejected())
 	require.Equal(t, sim.CodeRangDoppelt, dup.Code)
-
-	// One Vorwegzulasserrangliste per Studienpaket (a new one, without).
-	neu, err := b.client.StudienpaketeAnlegenAendern(ctx, []sest.Studienpaket{{Schluessel: "SP-VORWEG", NameDe: "Vorweg",
-		Kapazitaet: 10, Paketbestandteil: b.sim.Studienpakete()[0].Paketbestandteil}})
-	require.NoError(t, err)
-	require.False(t, neu[0].Rejected(), neu[0].GrundZurueckweisung)
-	sp = "SP-VORWEG"
-	vorweg := &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct, IstVorwegzulasserrangliste: true}
-	require.False(t, send(sest.Rangliste{Schluessel: "RL-V1", StudienpaketSchluessel: sp, NameDe: "V1", Ebene: "Vorabquoten",
-		Status: "eingerichtet", Kopfdaten: vorweg}).Rejected())
-	second := send(sest.Rangliste{Schluessel: "RL-V2", StudienpaketSchluessel: sp, NameDe: "V2", Ebene: "Vorabquoten",
-		Status: "eingerichtet", Kopfdaten: vorweg})
-	require.True(t, second.Rejected())
-	require.Equal(t, sim.CodeKlauseln, second.Code, second.GrundZurueckweisung)
 }

@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"sestd/internal/sest"
 )
@@ -62,16 +66,32 @@ func nullStr(s string) *string {
 }
 
 // inTx runs fn in a transaction and, for a Step, advances its run.
+//
+// Streams are written side by side and touch the same applicants, so a
+// package may meet another in a deadlock; PostgreSQL then aborts one of
+// them, which is tried again (a few times) instead of failing the job.
 func (s *Store) inTx(ctx context.Context, step Step, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			if step.Stream == "" {
+				return nil
+			}
+			return advanceRun(ctx, tx, step)
+		})
+		var pgErr *pgconn.PgError
+		if attempt < 4 && errors.As(err, &pgErr) && (pgErr.Code == pgerrcode.DeadlockDetected || pgErr.Code == pgerrcode.SerializationFailure) {
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(time.Duration(attempt*attempt*20) * time.Millisecond):
+			}
+			continue
 		}
-		if step.Stream == "" {
-			return nil
-		}
-		return advanceRun(ctx, tx, step)
-	})
+		return err
+	}
 }
 
 // countUpserts reads the keys and `inserted` booleans of an upsert's
@@ -132,8 +152,9 @@ func (s *Store) BewerbungUpsertBatch(ctx context.Context, items []sest.Bewerbung
 	}
 	var counts Counts
 	err := s.inTx(ctx, step, func(tx pgx.Tx) error {
+		// Locks are taken in bewerber_id order, as BewerberUpsertBatch does.
 		if _, err := tx.Exec(ctx, `INSERT INTO bewerber (bewerber_id, complete)
-			SELECT DISTINCT unnest($1::text[]), false ON CONFLICT DO NOTHING`, bewerber); err != nil {
+			SELECT DISTINCT id, false FROM unnest($1::text[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, bewerber); err != nil {
 			return fmt.Errorf("adding applicant stubs: %w", err)
 		}
 		rows, err := tx.Query(ctx, `
@@ -270,6 +291,10 @@ SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::t
 // BewerberUpsertBatch writes a package of applicants in one transaction.
 // Stammdaten older than the stored ones (by letzteAenderung) are skipped.
 func (s *Store) BewerberUpsertBatch(ctx context.Context, items []sest.Bewerber, step Step) (Counts, error) {
+	// In bewerber_id order, so that concurrent packages lock rows in one
+	// order (see inTx).
+	items = slices.Clone(items)
+	slices.SortFunc(items, func(a, b sest.Bewerber) int { return strings.Compare(a.ID, b.ID) })
 	n := len(items)
 	cols := make([][]string, 19)
 	for i := range cols {

@@ -706,14 +706,6 @@ func (s *Sim) validateRangliste(r sest.Rangliste) (int, string) {
 		if k.IstVorwegzulasserrangliste && r.Ebene != "Vorabquoten" {
 			return CodeKlauseln, "Eine Vorwegzulasserrangliste ist nur auf der Ebene Vorabquoten erlaubt."
 		}
-		if k.IstVorwegzulasserrangliste {
-			for _, other := range s.st.ranglisten {
-				o := other.r
-				if o.Schluessel != r.Schluessel && o.StudienpaketSchluessel == r.StudienpaketSchluessel && o.Kopfdaten != nil && o.Kopfdaten.IstVorwegzulasserrangliste {
-					return CodeKlauseln, fmt.Sprintf("Das Studienpaket %s hat bereits die Vorwegzulasserrangliste %s.", r.StudienpaketSchluessel, o.Schluessel)
-				}
-			}
-		}
 		if kl := k.Klauseln; kl != nil {
 			if kl.Nichtauffuellklausel && kl.Unterbelegungsklausel != nil {
 				return CodeKlauseln, "Die Nichtauffüllklausel und die Unterbelegungsklausel schließen einander aus."
