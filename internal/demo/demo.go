@@ -118,6 +118,7 @@ func Run(ctx context.Context, o Options) error {
 		if err := cluster.Stop(sctx); err != nil {
 			log.Warn("stopping PostgreSQL", zap.Error(err))
 		}
+		fmt.Fprintf(o.Out, "demo stopped; its state is kept in %s (sestd demo --reset starts afresh)\n", abs)
 	}()
 	if err := cluster.CreateDatabase(ctx, "sestd"); err != nil {
 		return err
