@@ -48,6 +48,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"env duration", "", map[string]string{"SESTD_RIVER_SHUTDOWN_GRACE": "soon"}, []string{"river.shutdown_grace (from SESTD_RIVER_SHUTDOWN_GRACE): must be a duration"}},
 		{"env int", "", map[string]string{"SESTD_SERVICESTELLE_INTERFACE_VERSION": "three"}, []string{"servicestelle.interface_version (from SESTD_SERVICESTELLE_INTERFACE_VERSION): must be an integer"}},
 		{"two errors at once", "log:\n  level: x\n  format: y\n", nil, []string{"log.level:", "log.format:"}},
+		{"queue missing", "", map[string]string{"SESTD_RIVER_QUEUES": "default=2"}, []string{`river.queues: must give workers for sestd's queue "sync"`}},
 		{"bad time zone", "servicestelle:\n  time_zone: Mars/Olympus\n", nil, []string{"servicestelle.time_zone: must be an IANA zone"}},
 		{"wrong type", "servicestelle:\n  package_size: many\n", nil, []string{"line 2", "many"}},
 	} {
@@ -73,7 +74,7 @@ func TestEnvironmentOverridesFile(t *testing.T) {
 		"SESTD_SERVICESTELLE_PACKAGE_SIZE": "250",
 		"SESTD_RIVER_SHUTDOWN_GRACE":       "90s",
 		"SESTD_SYNC_ABSCHLUSS_FILTER":      "84, 90",
-		"SESTD_RIVER_QUEUES":               "default=2,sync=5",
+		"SESTD_RIVER_QUEUES":               "default=2,sync=5,outbound=1,import=1",
 		"SESTD_SYNC_DOKUMENT_DOWNLOAD":     "false",
 	}))
 	require.NoError(t, err)
@@ -81,7 +82,7 @@ func TestEnvironmentOverridesFile(t *testing.T) {
 	require.Equal(t, "4411", cfg.Servicestelle.Hochschulnummer, "file values stay where env is silent")
 	require.Equal(t, 90*time.Second, cfg.River.ShutdownGrace)
 	require.Equal(t, []string{"84", "90"}, cfg.Sync.AbschlussFilter)
-	require.Equal(t, map[string]int{"default": 2, "sync": 5}, cfg.River.Queues)
+	require.Equal(t, map[string]int{"default": 2, "sync": 5, "outbound": 1, "import": 1}, cfg.River.Queues)
 	require.False(t, cfg.Sync.DokumentDownload)
 }
 

@@ -55,8 +55,10 @@ func (c *Config) Validate() error {
 		bad("admin.upload_max_bytes", "must be at least 1024, got %d", c.Admin.UploadMaxBytes)
 	}
 
-	if len(c.River.Queues) == 0 {
-		bad("river.queues", "must name at least one queue")
+	for _, q := range []string{"default", "sync", "outbound", "import"} {
+		if _, ok := c.River.Queues[q]; !ok {
+			bad("river.queues", "must give workers for sestd's queue %q (sestd's jobs run on default, sync, outbound and import)", q)
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.River.Queues)) {
 		if !queueName.MatchString(name) {
