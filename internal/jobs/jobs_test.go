@@ -90,11 +90,7 @@ func (b *bundle) run(t testing.TB, args river.JobArgs) *river.Event {
 // sync brings the whole mirror up to date with delta polls.
 func (b *bundle) sync(t *testing.T) {
 	t.Helper()
-	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.StudienangeboteArgs{}).Kind)
-	for _, s := range store.Streams {
-		ev := b.run(t, jobs.DeltaArgs{Stream: s})
-		require.Equal(t, river.EventKindJobCompleted, ev.Kind, "delta %s: %v", s, ev.Job.Errors)
-	}
+	b.rig.syncAll(t)
 }
 
 func TestFullDownloadMirrorsEverything(t *testing.T) {

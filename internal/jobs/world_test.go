@@ -23,6 +23,7 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
 	"sestd/internal/sest/sim"
+	"sestd/internal/store"
 )
 
 // The pieces every test world of this package is made of: a simulator
@@ -142,5 +143,17 @@ func (r *rig) awaitID(t testing.TB, id int64, skipSnoozed bool) *river.Event {
 		case <-timeout:
 			t.Fatalf("job %d did not finish within 3 minutes", id)
 		}
+	}
+}
+
+// syncAll brings the whole mirror up to date: the Studienangebote, then a
+// delta poll of every stream, each required to complete.
+func (r *rig) syncAll(t testing.TB) {
+	t.Helper()
+	ev := r.await(t, jobs.StudienangeboteArgs{}, 5, true)
+	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "studienangebote: %v", ev.Job.Errors)
+	for _, s := range store.Streams {
+		ev := r.await(t, jobs.DeltaArgs{Stream: s}, 5, true)
+		require.Equal(t, river.EventKindJobCompleted, ev.Kind, "delta %s: %v", s, ev.Job.Errors)
 	}
 }
