@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sestd/internal/config"
+	"sestd/internal/fsutil"
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
 )
@@ -97,7 +98,7 @@ func cmdSubject(ctx context.Context, e env, args []string) error {
 	case "export":
 		path := *out
 		if path == "" {
-			path = "subject-" + safeFileName(*id) + ".zip"
+			path = "subject-" + fsutil.SafeName(*id) + ".zip"
 		}
 		sum, err := jobs.SubjectExportFile(ctx, st, cfg.Sync.DocumentRoot, *id, actor, path)
 		if err != nil {
@@ -143,16 +144,6 @@ func defaultOperator(e env) string {
 		}
 	}
 	return "unknown"
-}
-
-func safeFileName(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
-			return r
-		}
-		return '_'
-	}, s)
 }
 
 func printSubjectExport(w io.Writer, path string, sum jobs.SubjectExportSummary) error {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"sestd/internal/fsutil"
 	"sestd/internal/jobs"
 )
 
@@ -35,7 +36,7 @@ func (a *api) subjectExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="subject-`+safeName(id)+`.zip"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="subject-`+fsutil.SafeName(id)+`.zip"`)
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Sestd-Rows", strconv.Itoa(totalRows(sum.Rows)))
@@ -50,15 +51,4 @@ func totalRows(rows map[string]int) int {
 		n += c
 	}
 	return n
-}
-
-// safeName keeps letters, digits, '-' and '_' for a header value.
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
-			return r
-		}
-		return '_'
-	}, s)
 }
