@@ -144,36 +144,49 @@ func BenchmarkImportExamResults1M(b *testing.B) {
 		b.Logf("psql not found: skipping the \\copy comparison")
 		return
 	}
-	if _, err := pool.Exec(ctx, `CREATE TABLE bench_plain (identnr text, pnr text, pdtxt text, abschl integer, stg text,
-		psem integer, bonus numeric, nachname text, vorname text, pstatus text, part text, pnote integer, pvermerk text,
-		pversuch integer, pform text, panerk text, pflicht text, pabschn text, pversion text)`); err != nil {
-		b.Fatal(err)
+	// Two tables for psql's \copy of the same file, with the file's
+	// columns: a plain one (no key, no index), and one equivalent to
+	// sbeat_exam (its primary key and collation, its index, its run and
+	// time columns), which is what PostgreSQL alone needs to keep what
+	// sestd keeps. Each is loaded b.N times, like sestd's import.
+	const cols = `identnr text COLLATE "C" NOT NULL, pnr text COLLATE "C" NOT NULL, pdtxt text, abschl integer,
+		stg text COLLATE "C", psem integer NOT NULL, bonus numeric(6,2), nachname text, vorname text, pstatus text,
+		part text, pnote integer, pvermerk text, pversuch integer NOT NULL, pform text, panerk text, pflicht text,
+		pabschn text, pversion text`
+	for _, ddl := range []string{
+		`CREATE TABLE bench_plain (` + cols + `)`,
+		`CREATE TABLE bench_equiv (` + cols + `, import_run_id bigint, updated_at timestamptz NOT NULL DEFAULT now(),
+			PRIMARY KEY (identnr, pnr, psem, pversuch))`,
+		`CREATE INDEX ON bench_equiv (psem) WHERE pstatus = 'AN'`,
+	} {
+		if _, err := pool.Exec(ctx, ddl); err != nil {
+			b.Fatal(err)
+		}
 	}
-	cmd := exec.Command(psql, url, "-v", "ON_ERROR_STOP=1", "-q", "-c",
-		fmt.Sprintf(`\copy bench_plain FROM '%s' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING 'WIN1252')`, path))
-	start := time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("psql: %v: %s", err, out)
+	psqlCopy := func(table string) time.Duration {
+		var sum time.Duration
+		for range b.N {
+			if _, err := pool.Exec(ctx, "TRUNCATE "+table); err != nil {
+				b.Fatal(err)
+			}
+			cmd := exec.Command(psql, url, "-v", "ON_ERROR_STOP=1", "-q", "-c", fmt.Sprintf(`\copy %s (identnr, pnr, pdtxt,
+				abschl, stg, psem, bonus, nachname, vorname, pstatus, part, pnote, pvermerk, pversuch, pform, panerk, pflicht,
+				pabschn, pversion) FROM '%s' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING 'WIN1252')`, table, path))
+			start := time.Now()
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("psql: %v: %s", err, out)
+			}
+			sum += time.Since(start)
+		}
+		return sum / time.Duration(b.N)
 	}
-	psqlTime := time.Since(start)
-	b.ReportMetric(psqlTime.Seconds(), "psql_s")
-	b.ReportMetric(per.Seconds()/psqlTime.Seconds(), "x_psql")
-	b.Logf("psql \\copy: %v = %.0f rows/s; sestd takes %.2f× psql's time", psqlTime.Round(time.Millisecond),
-		float64(n)/psqlTime.Seconds(), per.Seconds()/psqlTime.Seconds())
-
-	// The same into a table with sbeat_exam's primary key: what the
-	// uniqueness of (IDENTNR, PNR, PSEM, PVERSUCH) costs PostgreSQL alone.
-	if _, err := pool.Exec(ctx, `CREATE TABLE bench_keyed (LIKE bench_plain, PRIMARY KEY (identnr, pnr, psem, pversuch))`); err != nil {
-		b.Fatal(err)
-	}
-	cmd = exec.Command(psql, url, "-v", "ON_ERROR_STOP=1", "-q", "-c",
-		fmt.Sprintf(`\copy bench_keyed FROM '%s' WITH (FORMAT csv, DELIMITER ';', HEADER true, ENCODING 'WIN1252')`, path))
-	start = time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("psql: %v: %s", err, out)
-	}
-	keyed := time.Since(start)
-	b.ReportMetric(per.Seconds()/keyed.Seconds(), "x_psql_keyed")
-	b.Logf("psql \\copy into a table with the same primary key: %v; sestd takes %.2f× that", keyed.Round(time.Millisecond),
-		per.Seconds()/keyed.Seconds())
+	plain := psqlCopy("bench_plain")
+	equiv := psqlCopy("bench_equiv")
+	b.ReportMetric(plain.Seconds(), "psql_s")
+	b.ReportMetric(per.Seconds()/plain.Seconds(), "x_psql")
+	b.ReportMetric(per.Seconds()/equiv.Seconds(), "x_psql_equiv")
+	b.Logf("psql \\copy into a plain table: %v = %.0f rows/s; sestd takes %.2f× that", plain.Round(time.Millisecond),
+		float64(n)/plain.Seconds(), per.Seconds()/plain.Seconds())
+	b.Logf("psql \\copy into a table equivalent to sbeat_exam (key, index): %v; sestd takes %.2f× that (PostgreSQL's own cost of the key and index: %.2f× the plain load)",
+		equiv.Round(time.Millisecond), per.Seconds()/equiv.Seconds(), equiv.Seconds()/plain.Seconds())
 }

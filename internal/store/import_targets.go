@@ -6,10 +6,10 @@ import (
 )
 
 // ImportColumn is one column an importer writes: its name in the table and
-// its PostgreSQL type (for the staging table). Values passed for it must be
-// nil or of the Go type matching Type: string (text), int64 (integer,
-// bigint), float64 (numeric), bool (boolean), time.Time (date,
-// timestamptz).
+// its PostgreSQL type (for the staging table). Values given for it must be
+// NULL or of the kind matching Type: Text (text), Int (integer, bigint),
+// Float (numeric), Bool (boolean), Time (date, timestamptz); ValueOf makes
+// them from string, int64, float64, bool and time.Time.
 type ImportColumn struct {
 	Name string
 	Type string

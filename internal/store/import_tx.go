@@ -31,7 +31,7 @@ const (
 // Kofa's <IGNORE>, or a column the file does not have).
 type ImportRow struct {
 	Line   int64
-	Values []any
+	Values []Value
 	Ignore uint64
 }
 
@@ -187,10 +187,10 @@ func (t *ImportTx) copyStage(ctx context.Context, target *ImportTarget, rows []I
 		names = append(names, c.Name)
 		types = append(types, c.Type)
 	}
-	_, err := copyText(ctx, t.tx, stageName(target), names, types, len(rows), func(i int, buf []any) bool {
+	_, err := copyText(ctx, t.tx, stageName(target), names, types, len(rows), func(i int, buf []Value) bool {
 		r := rows[i]
-		buf[0] = r.Line
-		buf[1] = int64(r.Ignore)
+		buf[0] = Int(r.Line)
+		buf[1] = Int(int64(r.Ignore))
 		copy(buf[2:], r.Values)
 		return true
 	})
@@ -492,10 +492,10 @@ func (t *ImportTx) copyDirect(ctx context.Context, target *ImportTarget, rows []
 		names = append(names, "import_run_id")
 		types = append(types, "bigint")
 	}
-	fill := func(i int, buf []any) bool {
+	fill := func(i int, buf []Value) bool {
 		copy(buf, rows[i].Values)
 		if !target.NoRun {
-			buf[len(buf)-1] = t.runID
+			buf[len(buf)-1] = Int(t.runID)
 		}
 		return true
 	}
@@ -527,31 +527,39 @@ func keyArray(typ string, rows []ImportRow, col int) any {
 	case "integer", "bigint":
 		out := make([]int64, len(rows))
 		for i, r := range rows {
-			out[i], _ = r.Values[col].(int64)
+			out[i], _ = r.Values[col].AsInt()
 		}
 		return out
-	case "date", "timestamptz":
+	case "date":
 		out := make([]time.Time, len(rows))
 		for i, r := range rows {
-			out[i], _ = r.Values[col].(time.Time)
+			if r.Values[col].Kind() == KindTime {
+				out[i] = r.Values[col].day()
+			}
+		}
+		return out
+	case "timestamptz":
+		out := make([]time.Time, len(rows))
+		for i, r := range rows {
+			out[i], _ = r.Values[col].AsTime()
 		}
 		return out
 	case "boolean":
 		out := make([]bool, len(rows))
 		for i, r := range rows {
-			out[i], _ = r.Values[col].(bool)
+			out[i], _ = r.Values[col].AsBool()
 		}
 		return out
 	case "numeric":
 		out := make([]float64, len(rows))
 		for i, r := range rows {
-			out[i], _ = r.Values[col].(float64)
+			out[i], _ = r.Values[col].AsFloat()
 		}
 		return out
 	}
 	out := make([]string, len(rows))
 	for i, r := range rows {
-		out[i], _ = r.Values[col].(string)
+		out[i], _ = r.Values[col].AsText()
 	}
 	return out
 }
@@ -567,8 +575,10 @@ func (t *ImportTx) CopyInsert(ctx context.Context, target *ImportTarget, rows []
 	for i, c := range target.Columns {
 		names[i], types[i] = c.Name, c.Type
 	}
-	_, err := copyText(ctx, t.tx, target.Table, names, types, len(rows), func(i int, buf []any) bool {
-		copy(buf, rows[i])
+	_, err := copyText(ctx, t.tx, target.Table, names, types, len(rows), func(i int, buf []Value) bool {
+		for j, x := range rows[i] {
+			buf[j] = ValueOf(x)
+		}
 		return true
 	})
 	if err != nil {

@@ -21,7 +21,7 @@ func importSetup(t *testing.T) (*store.Store, int64) {
 }
 
 func rankRow(line int64, liste, bewerber string, rang int64) store.ImportRow {
-	return store.ImportRow{Line: line, Values: []any{liste, bewerber, rang}}
+	return store.ImportRow{Line: line, Values: []store.Value{store.Text(liste), store.Text(bewerber), store.Int(rang)}}
 }
 
 func mergeOne(t *testing.T, s *store.Store, run int64, target *store.ImportTarget, mode store.ImportMode, rows []store.ImportRow, opts store.MergeOptions) store.MergeResult {
@@ -99,23 +99,23 @@ func TestImportMergeParentAndTransitions(t *testing.T) {
 	s, run := importSetup(t)
 	at := time.Date(2026, 3, 6, 13, 3, 0, 0, time.UTC)
 	head := func(line int64, id, status string) store.ImportRow {
-		v := make([]any, len(store.TargetUniBewerbung.Columns))
-		v[store.TargetUniBewerbung.Col("hs_bewerbung_id")] = id
-		v[store.TargetUniBewerbung.Col("typ")] = "mehrfach"
-		v[store.TargetUniBewerbung.Col("bewerber_id")] = "B-1"
-		v[store.TargetUniBewerbung.Col("abschluss_schluessel")] = "025"
-		v[store.TargetUniBewerbung.Col("eingangszeitpunkt")] = at
-		v[store.TargetUniBewerbung.Col("bearbeitungsstatus")] = status
+		v := make([]store.Value, len(store.TargetUniBewerbung.Columns))
+		v[store.TargetUniBewerbung.Col("hs_bewerbung_id")] = store.ValueOf(id)
+		v[store.TargetUniBewerbung.Col("typ")] = store.ValueOf("mehrfach")
+		v[store.TargetUniBewerbung.Col("bewerber_id")] = store.ValueOf("B-1")
+		v[store.TargetUniBewerbung.Col("abschluss_schluessel")] = store.ValueOf("025")
+		v[store.TargetUniBewerbung.Col("eingangszeitpunkt")] = store.ValueOf(at)
+		v[store.TargetUniBewerbung.Col("bearbeitungsstatus")] = store.ValueOf(status)
 		return store.ImportRow{Line: line, Values: v}
 	}
 	teil := func(line int64, id, sg string) store.ImportRow {
-		v := make([]any, len(store.TargetUniTeilfachbewerbung.Columns))
-		v[store.TargetUniTeilfachbewerbung.Col("hs_bewerbung_id")] = id
-		v[store.TargetUniTeilfachbewerbung.Col("studiengang_schluessel")] = sg
-		v[store.TargetUniTeilfachbewerbung.Col("abschluss_schluessel")] = "025"
-		v[store.TargetUniTeilfachbewerbung.Col("studienfach_schluessel")] = sg[4:]
-		v[store.TargetUniTeilfachbewerbung.Col("ist_ersatzfach_akzeptabel")] = false
-		v[store.TargetUniTeilfachbewerbung.Col("ist_fachwechsel")] = false
+		v := make([]store.Value, len(store.TargetUniTeilfachbewerbung.Columns))
+		v[store.TargetUniTeilfachbewerbung.Col("hs_bewerbung_id")] = store.ValueOf(id)
+		v[store.TargetUniTeilfachbewerbung.Col("studiengang_schluessel")] = store.ValueOf(sg)
+		v[store.TargetUniTeilfachbewerbung.Col("abschluss_schluessel")] = store.ValueOf("025")
+		v[store.TargetUniTeilfachbewerbung.Col("studienfach_schluessel")] = store.ValueOf(sg[4:])
+		v[store.TargetUniTeilfachbewerbung.Col("ist_ersatzfach_akzeptabel")] = store.ValueOf(false)
+		v[store.TargetUniTeilfachbewerbung.Col("ist_fachwechsel")] = store.ValueOf(false)
 		return store.ImportRow{Line: line, Values: v}
 	}
 	res := mergeOne(t, s, run, store.TargetUniBewerbung, store.ModeCreate, []store.ImportRow{head(1, "A1", "eingegangen")}, store.MergeOptions{})

@@ -55,29 +55,61 @@ type Conv struct {
 	slab *slab
 }
 
-// slab hands out values and rows in chunks: one allocation for many rows
-// instead of two per row. Chunks are garbage once their batch is written.
+// arena hands out slices of T from chunks it keeps. reset frees them all
+// at once, so that batch after batch reuses the same memory instead of
+// allocating per row: what keeps a million-row import's garbage collector
+// idle. A slice taken stays valid until the next reset.
+type arena[T any] struct {
+	chunks [][]T
+	ci     int // chunk being filled
+	off    int // next free element in it
+}
+
+const arenaChunk = 1 << 14
+
+func (a *arena[T]) take(n int) []T {
+	for {
+		if a.ci < len(a.chunks) {
+			c := a.chunks[a.ci]
+			if a.off+n <= len(c) {
+				s := c[a.off : a.off+n : a.off+n]
+				a.off += n
+				return s
+			}
+			if a.off > 0 || len(c) == 0 {
+				a.ci++
+				a.off = 0
+				continue
+			}
+			// n exceeds an empty chunk: replace it by a bigger one.
+			a.chunks[a.ci] = make([]T, n)
+			continue
+		}
+		a.chunks = append(a.chunks, make([]T, max(n, arenaChunk)))
+	}
+}
+
+// reset zeroes what was handed out (dropping its references) and makes it
+// free again.
+func (a *arena[T]) reset() {
+	for i := 0; i <= a.ci && i < len(a.chunks); i++ {
+		clear(a.chunks[i])
+	}
+	a.ci, a.off = 0, 0
+}
+
+// slab is a batch's memory for rows: their values, their Values headers
+// and the fields of the records they came from.
 type slab struct {
-	vals []any
-	rows []Values
+	vals   arena[store.Value]
+	rows   arena[Values]
+	fields arena[string]
 }
 
-func (s *slab) values(n int) []any {
-	if len(s.vals) < n {
-		s.vals = make([]any, max(n, 1<<14))
-	}
-	v := s.vals[:n:n]
-	s.vals = s.vals[n:]
-	return v
-}
-
-func (s *slab) row() *Values {
-	if len(s.rows) == 0 {
-		s.rows = make([]Values, 1<<10)
-	}
-	v := &s.rows[0]
-	s.rows = s.rows[1:]
-	return v
+func (s *slab) reset() {
+	s.vals.reset()
+	s.rows.reset()
+	s.fields.reset()
 }
 
 // Values is a row for one target under construction.
@@ -92,10 +124,10 @@ type Values struct {
 func (c *Conv) Row(t *store.ImportTarget) *Values {
 	var v *Values
 	if c.slab != nil {
-		v = c.slab.row()
-		*v = Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: c.slab.values(len(t.Columns))}}
+		v = &c.slab.rows.take(1)[0]
+		*v = Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: c.slab.vals.take(len(t.Columns))}}
 	} else {
-		v = &Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: make([]any, len(t.Columns))}}
+		v = &Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: make([]store.Value, len(t.Columns))}}
 	}
 	if c.Mode == store.ModeUpdate || c.Mode == store.ModeUpsert {
 		v.Row.Ignore = 1<<uint(len(t.Columns)) - 1
@@ -103,11 +135,18 @@ func (c *Conv) Row(t *store.ImportTarget) *Values {
 	return v
 }
 
-// Set stores a value for column col (and undoes Keep).
-func (v *Values) Set(col int, val any) {
+// Set stores a value for column col (and undoes Keep): nil or of the Go
+// type the column takes (see store.ImportColumn), or a store.Value.
+func (v *Values) Set(col int, val any) { v.SetValue(col, store.ValueOf(val)) }
+
+// SetValue stores a value for column col (and undoes Keep).
+func (v *Values) SetValue(col int, val store.Value) {
 	v.Row.Values[col] = val
 	v.Row.Ignore &^= 1 << uint(col)
 }
+
+// Get returns the value set for column col.
+func (v *Values) Get(col int) store.Value { return v.Row.Values[col] }
 
 // Keep marks column col unchanged on update.
 func (v *Values) Keep(col int) { v.Row.Ignore |= 1 << uint(col) }
@@ -177,108 +216,111 @@ func (c *Conv) required(f int) bool {
 // following Kofa's rules: an absent or <IGNORE> field leaves the column
 // unchanged on update (and NULL on create); an empty one is NULL; a
 // required field absent or empty rejects the row, as does a failed
-// conversion. It returns the converted value (nil when none).
-func (c *Conv) Put(v *Values, col, f int, conv func(string) (any, error)) any {
+// conversion. It returns the converted value (NULL when none).
+func (c *Conv) Put(v *Values, col, f int, conv Converter) store.Value {
 	s, st := c.get(f)
 	switch st {
 	case absent, ignored:
 		if c.required(f) {
 			c.Fail("%s is required", c.name(f))
-			return nil
+			return store.Value{}
 		}
 		v.Keep(col)
-		return nil
+		return store.Value{}
 	case empty:
 		if c.required(f) || (c.spec.Fields[f].Required && c.Mode == store.ModeUpdate) {
 			c.Fail("%s is required", c.name(f))
 		}
-		v.Set(col, nil)
-		return nil
+		v.SetValue(col, store.Value{})
+		return store.Value{}
 	}
 	if strings.IndexByte(s, 0) >= 0 {
 		c.Fail("%s contains a NUL character", c.name(f))
-		return nil
+		return store.Value{}
 	}
 	val, err := conv(s)
 	if err != nil {
 		c.Fail("%s: %v", c.name(f), err)
-		return nil
+		return store.Value{}
 	}
-	v.Set(col, val)
+	v.SetValue(col, val)
 	return val
 }
+
+// Converter converts a field's text for Put.
+type Converter func(string) (store.Value, error)
 
 // The conversions for Put.
 
 // Text keeps the value as it is.
-func Text(s string) (any, error) { return s, nil }
+func Text(s string) (store.Value, error) { return store.Text(s), nil }
 
 // Upper upper-cases the value.
-func Upper(s string) (any, error) { return strings.ToUpper(s), nil }
+func Upper(s string) (store.Value, error) { return store.Text(strings.ToUpper(s)), nil }
 
 // Date converts with ParseDate.
-func Date(s string) (any, error) {
+func Date(s string) (store.Value, error) {
 	t, err := ParseDate(s)
 	if err != nil {
-		return nil, err
+		return store.Value{}, err
 	}
-	return t, nil
+	return store.Time(t), nil
 }
 
 // Int converts with ParseInt.
-func Int(s string) (any, error) {
+func Int(s string) (store.Value, error) {
 	n, err := ParseInt(s)
 	if err != nil {
-		return nil, err
+		return store.Value{}, err
 	}
-	return n, nil
+	return store.Int(n), nil
 }
 
 // Semester converts with ParseSemester.
-func Semester(s string) (any, error) {
+func Semester(s string) (store.Value, error) {
 	n, err := ParseSemester(s)
 	if err != nil {
-		return nil, err
+		return store.Value{}, err
 	}
-	return n, nil
+	return store.Int(n), nil
 }
 
 // Grade100 converts with ParseGrade100.
-func Grade100(s string) (any, error) {
+func Grade100(s string) (store.Value, error) {
 	n, err := ParseGrade100(s)
 	if err != nil {
-		return nil, err
+		return store.Value{}, err
 	}
-	return n, nil
+	return store.Int(n), nil
 }
 
 // Bool converts with ParseBool.
-func Bool(s string) (any, error) {
+func Bool(s string) (store.Value, error) {
 	b, err := ParseBool(s)
 	if err != nil {
-		return nil, err
+		return store.Value{}, err
 	}
-	return b, nil
+	return store.Bool(b), nil
 }
 
 // Decimal converts with ParseDecimal.
-func Decimal(s string) (any, error) {
+func Decimal(s string) (store.Value, error) {
 	f, err := ParseDecimal(s)
 	if err != nil {
-		return nil, err
+		return store.Value{}, err
 	}
-	return f, nil
+	return store.Float(f), nil
 }
 
 // OneOf accepts only the listed values (compared case-insensitively and
 // stored as listed).
-func OneOf(allowed ...string) func(string) (any, error) {
-	return func(s string) (any, error) {
+func OneOf(allowed ...string) Converter {
+	return func(s string) (store.Value, error) {
 		for _, a := range allowed {
 			if strings.EqualFold(a, s) {
-				return a, nil
+				return store.Text(a), nil
 			}
 		}
-		return nil, fmt.Errorf("%q is not one of %s", s, strings.Join(allowed, ", "))
+		return store.Value{}, fmt.Errorf("%q is not one of %s", s, strings.Join(allowed, ", "))
 	}
 }

@@ -112,11 +112,16 @@ type work struct {
 	outs          []Out
 	rejects       []rejected
 	read, skipped int64
+	slab          slab // the memory of recs' fields and outs' rows
 }
 
 func (w *work) reset() {
+	clear(w.recs)
+	clear(w.outs)
+	clear(w.rejects)
 	w.recs, w.outs, w.rejects = w.recs[:0], w.outs[:0], w.rejects[:0]
 	w.read, w.skipped = 0, 0
+	w.slab.reset()
 }
 
 // engine reads and converts records in the caller's goroutine and writes
@@ -131,9 +136,11 @@ type engine struct {
 	cur      *work
 	keys     map[uint64]struct{}
 	keyBuf   []uint64
-	seed     maphash.Seed
+	hash     maphash.Hash
 	conv     Conv
-	slab     slab
+	rec      Record // the record being converted
+	rows     []store.ImportRow
+	dead     map[int64]bool
 	idx      []int
 	idxNames []string
 	keyCols  map[*store.ImportTarget][][]int
@@ -158,7 +165,7 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	if p.Loc == nil {
 		p.Loc = time.UTC
 	}
-	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[uint64]struct{}{}, seed: maphash.MakeSeed(),
+	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[uint64]struct{}{}, dead: map[int64]bool{},
 		keyCols: map[*store.ImportTarget][][]int{},
 		todo:    make(chan *work), free: make(chan *work, 2), done: make(chan error, 1)}
 	e.free <- &work{}
@@ -248,46 +255,65 @@ func (e *engine) read(ctx context.Context, src Source) error {
 			e.reject(rec, fmt.Sprintf("%d fields where the header has %d", len(rec.Values), len(rec.Names)))
 			continue
 		}
+		if err := e.add(rec); err != nil {
+			return err
+		}
+	}
+}
+
+// add converts rec into the current batch. A record whose rows share a
+// key with a row of the batch starts a new batch (the database must see
+// the first before the second); it is converted again there, so that its
+// rows live in the new batch's memory.
+func (e *engine) add(rec Record) error {
+	for attempt := 0; ; attempt++ {
+		w := e.cur
+		// The source may reuse rec.Values: the batch keeps a copy.
+		vals := w.slab.fields.take(len(rec.Values))
+		copy(vals, rec.Values)
+		e.rec = rec
+		e.rec.Values = vals
 		c := &e.conv
-		*c = Conv{Mode: e.p.Mode, Rec: &rec, Loc: e.p.Loc, spec: e.spec, idx: e.idx, slab: &e.slab}
+		*c = Conv{Mode: e.p.Mode, Rec: &e.rec, Loc: e.p.Loc, spec: e.spec, idx: e.idx, slab: &w.slab}
 		outs := e.spec.Convert(c)
 		switch {
 		case c.err != "":
-			e.reject(rec, c.err)
-			continue
+			e.reject(e.rec, c.err)
+			return nil
 		case c.skip != "":
-			e.cur.skipped++
-			continue
+			w.skipped++
+			return nil
 		}
 		keys := e.keyBuf[:0]
-		collide := false
 		for _, o := range outs {
 			if e.p.Mode == store.ModeRemove && o.Companion {
 				continue
 			}
 			keys = e.rowKeys(keys, o.Values)
 		}
+		e.keyBuf = keys
+		collide := false
 		for _, k := range keys {
 			if _, dup := e.keys[k]; dup {
 				collide = true
+				break
 			}
 		}
-		e.keyBuf = keys
-		if collide {
+		if collide && attempt == 0 {
 			if err := e.handoff(); err != nil {
 				return err
 			}
+			continue
 		}
 		for _, k := range keys {
 			e.keys[k] = struct{}{}
 		}
-		e.cur.recs = append(e.cur.recs, rec)
-		e.cur.outs = append(e.cur.outs, outs...)
-		if len(e.cur.recs) >= e.p.BatchSize {
-			if err := e.handoff(); err != nil {
-				return err
-			}
+		w.recs = append(w.recs, e.rec)
+		w.outs = append(w.outs, outs...)
+		if len(w.recs) >= e.p.BatchSize {
+			return e.handoff()
 		}
+		return nil
 	}
 }
 
@@ -345,7 +371,12 @@ func (e *engine) checkNames() error {
 	return nil
 }
 
+// reject rejects rec in the current batch, keeping a copy of its fields
+// (the source may reuse them).
 func (e *engine) reject(rec Record, reason string) {
+	vals := e.cur.slab.fields.take(len(rec.Values))
+	copy(vals, rec.Values)
+	rec.Values = vals
 	e.cur.rejects = append(e.cur.rejects, rejected{rec: rec, reason: reason})
 }
 
@@ -365,29 +396,16 @@ func (e *engine) rowKeys(keys []uint64, v *Values) []uint64 {
 		}
 		e.keyCols[t] = sets
 	}
-	var h maphash.Hash
-	h.SetSeed(e.seed)
+	h := &e.hash
 	for si, set := range sets {
-		if si > 0 && slices.ContainsFunc(set, func(i int) bool { return v.Row.Values[i] == nil }) {
+		if si > 0 && slices.ContainsFunc(set, func(i int) bool { return v.Row.Values[i].IsNull() }) {
 			continue // NULLs never collide
 		}
 		h.Reset()
 		h.WriteString(t.Table)
 		h.WriteByte(byte(si))
 		for _, i := range set {
-			h.WriteByte(0)
-			switch x := v.Row.Values[i].(type) {
-			case string:
-				h.WriteString(x)
-			case int64:
-				var b [8]byte
-				for k := range b {
-					b[k] = byte(x >> (8 * k))
-				}
-				h.Write(b[:])
-			default:
-				fmt.Fprint(&h, x)
-			}
+			v.Row.Values[i].WriteHash(h)
 		}
 		keys = append(keys, h.Sum64())
 	}
@@ -409,19 +427,21 @@ func (e *engine) write(ctx context.Context, w *work) error {
 		if e.p.Mode == store.ModeRemove {
 			slices.Reverse(targets)
 		}
-		dead := map[int64]bool{}
+		dead := e.dead
+		clear(dead)
 		opts := store.MergeOptions{Transitions: e.spec.Transitions}
 		for _, companion := range []bool{false, true} {
 			if companion && e.p.Mode == store.ModeRemove {
 				break
 			}
 			for _, t := range targets {
-				var rows []store.ImportRow
+				rows := e.rows[:0]
 				for _, o := range w.outs {
 					if o.Companion == companion && o.Values.Target == t && !dead[o.Values.Row.Line] {
 						rows = append(rows, o.Values.Row)
 					}
 				}
+				e.rows = rows
 				if len(rows) == 0 {
 					continue
 				}
@@ -430,6 +450,7 @@ func (e *engine) write(ctx context.Context, w *work) error {
 					mode = store.ModeUpsert
 				}
 				res, err := e.tx.Merge(ctx, t, mode, rows, opts)
+				clear(rows)
 				if err != nil {
 					return err
 				}

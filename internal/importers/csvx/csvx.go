@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -30,7 +31,8 @@ type Reader struct {
 
 // Record is one data record: the file line where it starts and its fields.
 // Err is set, and Fields may be nil, when the line could not be parsed;
-// reading goes on with the next record.
+// reading goes on with the next record. Fields is reused by the next Read:
+// copy it to keep it (the strings themselves stay valid).
 type Record struct {
 	Line   int64
 	Fields []string
@@ -63,8 +65,9 @@ func NewReader(r io.Reader) (*Reader, error) {
 	cr := csv.NewReader(br)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
+	cr.ReuseRecord = true // Record.Fields is valid until the next Read
 	hdr, err := cr.Read()
+	hdr = slices.Clone(hdr)
 	if errors.Is(err, io.EOF) {
 		return nil, ErrNoHeader
 	}

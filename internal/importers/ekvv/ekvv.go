@@ -137,7 +137,11 @@ func (im *importer) run(cfg Config) error {
 	if err := im.flushAll(); err != nil {
 		return err
 	}
-	res, err := im.tx.Merge(im.ctx, t, store.ModeCreate, []store.ImportRow{{Line: line, Values: im.head}}, store.MergeOptions{})
+	head := make([]store.Value, len(im.head))
+	for i, x := range im.head {
+		head[i] = store.ValueOf(x)
+	}
+	res, err := im.tx.Merge(im.ctx, t, store.ModeCreate, []store.ImportRow{{Line: line, Values: head}}, store.MergeOptions{})
 	if err != nil {
 		return err
 	}

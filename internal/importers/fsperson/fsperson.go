@@ -82,18 +82,18 @@ func fields() []batch.Field {
 	return fs
 }
 
-func digits(n int) func(string) (any, error) {
-	return func(s string) (any, error) {
+func digits(n int) batch.Converter {
+	return func(s string) (store.Value, error) {
 		if len(s) > n || len(s) == 0 {
-			return nil, fmt.Errorf("%q is not %d digits", s, n)
+			return store.Value{}, fmt.Errorf("%q is not %d digits", s, n)
 		}
 		for _, r := range s {
 			if r < '0' || r > '9' {
-				return nil, fmt.Errorf("%q is not %d digits", s, n)
+				return store.Value{}, fmt.Errorf("%q is not %d digits", s, n)
 			}
 		}
 		// FS drops leading zeros (fodselsdato 10136 is 010136).
-		return strings.Repeat("0", n-len(s)) + s, nil
+		return store.Text(strings.Repeat("0", n-len(s)) + s), nil
 	}
 }
 
@@ -126,8 +126,8 @@ func Spec(cfg Config) *batch.Spec {
 			}
 			c.Put(v, t.Col("fornavn"), fFornavn, batch.Text)
 			c.Put(v, t.Col("etternavn"), fEtternavn, batch.Text)
-			if c.Put(v, t.Col("kjonn"), fKjonn, batch.OneOf("M", "K")) == nil && !c.Has(fKjonn) {
-				if p, ok := pnr.(string); ok {
+			if c.Put(v, t.Col("kjonn"), fKjonn, batch.OneOf("M", "K")).IsNull() && !c.Has(fKjonn) {
+				if p, ok := pnr.AsText(); ok {
 					// The third digit of the personal number is odd for men.
 					if (p[2]-'0')%2 == 1 {
 						v.Set(t.Col("kjonn"), "M")
@@ -158,12 +158,12 @@ func Spec(cfg Config) *batch.Spec {
 }
 
 // inWindow applies the EVU rule where course dates are given.
-func inWindow(start, slutt any, now time.Time, window time.Duration) bool {
+func inWindow(start, slutt store.Value, now time.Time, window time.Duration) bool {
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	if s, ok := start.(time.Time); ok && s.After(day.Add(window)) {
+	if s, ok := start.AsTime(); ok && s.After(day.Add(window)) {
 		return false
 	}
-	if e, ok := slutt.(time.Time); ok && e.Before(day.Add(-window)) {
+	if e, ok := slutt.AsTime(); ok && e.Before(day.Add(-window)) {
 		return false
 	}
 	return true

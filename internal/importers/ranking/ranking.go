@@ -36,13 +36,13 @@ func Spec() *batch.Spec {
 	}
 }
 
-func rang(s string) (any, error) {
+func rang(s string) (store.Value, error) {
 	n, err := batch.ParseInt(s)
 	if err != nil {
-		return nil, err
+		return store.Value{}, err
 	}
 	if n < 1 || n > 1<<31-1 {
-		return nil, errors.New("must be 1 or more")
+		return store.Value{}, errors.New("must be 1 or more")
 	}
-	return n, nil
+	return store.Int(n), nil
 }

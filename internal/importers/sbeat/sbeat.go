@@ -9,7 +9,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"time"
 
 	"sestd/internal/importers/batch"
 	"sestd/internal/store"
@@ -77,19 +76,19 @@ func identity(c *batch.Conv, identnr string, first int) *batch.Values {
 	return v
 }
 
-func geschl(s string) (any, error) {
+func geschl(s string) (store.Value, error) {
 	return batch.OneOf("M", "W", "D", "X")(s)
 }
 
-func hzbNote(s string) (any, error) {
+func hzbNote(s string) (store.Value, error) {
 	n, err := batch.ParseHZBNote(s)
 	if errors.Is(err, batch.ErrNoGrade) {
-		return nil, nil
+		return store.Value{}, nil
 	}
 	if err != nil {
-		return nil, err
+		return store.Value{}, err
 	}
-	return n, nil
+	return store.Int(n), nil
 }
 
 // hzb fills hzbnote, hzbart and hzbgrp; a missing HZBGRP comes from HZBART
@@ -98,7 +97,7 @@ func hzb(c *batch.Conv, v *batch.Values, t *store.ImportTarget, m *Mappings, fNo
 	c.Put(v, t.Col("hzbnote"), fNote, hzbNote)
 	c.Put(v, t.Col("hzbart"), fArt, batch.Text)
 	grp := c.Put(v, t.Col("hzbgrp"), fGrp, batch.Text)
-	if grp == nil {
+	if grp.IsNull() {
 		if art, ok := c.Str(fArt); ok {
 			if g, ok := m.HZBArt[strings.TrimLeft(art, "0")]; ok {
 				v.Set(t.Col("hzbgrp"), g)
@@ -109,20 +108,20 @@ func hzb(c *batch.Conv, v *batch.Values, t *store.ImportTarget, m *Mappings, fNo
 	}
 }
 
-func stgConv(m *Mappings) func(string) (any, error) {
-	return func(s string) (any, error) {
+func stgConv(m *Mappings) batch.Converter {
+	return func(s string) (store.Value, error) {
 		if to, ok := m.STG[s]; ok {
-			return to, nil
+			return store.Text(to), nil
 		}
-		return s, nil
+		return store.Text(s), nil
 	}
 }
 
 // abschlart fills abschlart from ABSCHLART, or from ABSCHL through the
 // mappings, and returns it ("" when none).
 func abschlart(c *batch.Conv, v *batch.Values, col int, m *Mappings, fArt, fNum int) string {
-	if a := c.Put(v, col, fArt, batch.Text); a != nil {
-		return a.(string)
+	if a, ok := c.Put(v, col, fArt, batch.Text).AsText(); ok {
+		return a
 	}
 	num, ok := c.Str(fNum)
 	if !ok {
@@ -138,11 +137,6 @@ func abschlart(c *batch.Conv, v *batch.Values, col int, m *Mappings, fArt, fNum 
 	}
 	v.Set(col, a)
 	return a
-}
-
-func dateOf(x any) (time.Time, bool) {
-	t, ok := x.(time.Time)
-	return t, ok
 }
 
 // Field indexes of the students file.
@@ -206,13 +200,13 @@ func Students(cfg Config) *batch.Spec {
 			c.Put(v, t.Col("stg"), stStg, stgConv(m))
 			imm := c.Put(v, t.Col("immdat"), stImmdat, batch.Date)
 			exm := c.Put(v, t.Col("exmdat"), stExmdat, batch.Date)
-			if c.Put(v, t.Col("sem_start"), stSemStart, batch.Semester) == nil && !c.Ignored(stSemStart) {
-				if d, ok := dateOf(imm); ok {
+			if c.Put(v, t.Col("sem_start"), stSemStart, batch.Semester).IsNull() && !c.Ignored(stSemStart) {
+				if d, ok := imm.AsTime(); ok {
 					v.Set(t.Col("sem_start"), batch.SemesterOf(d))
 				}
 			}
-			if c.Put(v, t.Col("sem_end"), stSemEnd, batch.Semester) == nil && !c.Ignored(stSemEnd) {
-				if d, ok := dateOf(exm); ok {
+			if c.Put(v, t.Col("sem_end"), stSemEnd, batch.Semester).IsNull() && !c.Ignored(stSemEnd) {
+				if d, ok := exm.AsTime(); ok {
 					v.Set(t.Col("sem_end"), batch.SemesterOf(d))
 				}
 			}
@@ -224,7 +218,7 @@ func Students(cfg Config) *batch.Spec {
 			c.Put(v, t.Col("hzbdatum"), stHzbdatum, batch.Date)
 			hzb(c, v, t, m, stHzbnote, stHzbart, stHzbgrp)
 			out := []batch.Out{{Values: v}}
-			if s, ok := id.(string); ok {
+			if s, ok := id.AsText(); ok {
 				if iv := identity(c, s, stIdentity); iv != nil {
 					out = append(out, batch.Out{Values: iv, Companion: true})
 				}
@@ -318,7 +312,7 @@ func Exams(cfg Config) *batch.Spec {
 			c.Put(v, cIdentnr, exIdentnr, batch.Text)
 			c.Put(v, cPnr, exPnr, batch.Text)
 			c.Put(v, cPsem, exPsem, batch.Semester)
-			if c.Put(v, cPversuch, exPversuch, batch.Int) == nil {
+			if c.Put(v, cPversuch, exPversuch, batch.Int).IsNull() {
 				v.Set(cPversuch, int64(0))
 			}
 			if c.Mode == store.ModeRemove {
@@ -355,7 +349,7 @@ func newRegistrationCleaner(psemCol int) func(context.Context, *store.ImportTx, 
 		}
 		var fresh []int64
 		for _, o := range outs {
-			sem, ok := o.Values.Row.Values[psemCol].(int64)
+			sem, ok := o.Values.Get(psemCol).AsInt()
 			if ok && !seen[sem] {
 				seen[sem] = true
 				fresh = append(fresh, sem)
@@ -522,7 +516,7 @@ func Applicants(cfg Config) *batch.Spec {
 			c.Put(v, t.Col("appldat"), apAppldat, batch.Date)
 			c.Put(v, t.Col("zuldat"), apZuldat, batch.Date)
 			out := []batch.Out{{Values: v}}
-			if s, ok := id.(string); ok {
+			if s, ok := id.AsText(); ok {
 				if iv := identity(c, s, apIdentity); iv != nil {
 					out = append(out, batch.Out{Values: iv, Companion: true})
 				}

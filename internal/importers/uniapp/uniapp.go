@@ -113,23 +113,23 @@ func Applications(rules map[string]StatusRule, loc *time.Location) *batch.Spec {
 	}
 	head := store.TargetUniBewerbung
 	teil := store.TargetUniTeilfachbewerbung
-	status := func(s string) (any, error) {
+	status := func(s string) (store.Value, error) {
 		for name, r := range rules {
 			if strings.EqualFold(name, s) {
 				if !r.UniIn {
-					return nil, fmt.Errorf("%s is set by the Servicestelle only", name)
+					return store.Value{}, fmt.Errorf("%s is set by the Servicestelle only", name)
 				}
-				return name, nil
+				return store.Text(name), nil
 			}
 		}
-		return nil, fmt.Errorf("%q is not a known Bearbeitungsstatus", s)
+		return store.Value{}, fmt.Errorf("%q is not a known Bearbeitungsstatus", s)
 	}
-	ts := func(s string) (any, error) {
+	ts := func(s string) (store.Value, error) {
 		t, err := batch.ParseTimestamp(s, loc)
 		if err != nil {
-			return nil, err
+			return store.Value{}, err
 		}
-		return t, nil
+		return store.Time(t), nil
 	}
 	return &batch.Spec{
 		Kind: "uni_bewerbungen",
@@ -178,7 +178,7 @@ func Applications(rules map[string]StatusRule, loc *time.Location) *batch.Spec {
 				v := c.Row(teil)
 				c.Put(v, teil.Col("hs_bewerbung_id"), fID, batch.Text)
 				need(fStudiengang, "STUDIENGANG_SCHLUESSEL")
-				sg, ok := c.Put(v, teil.Col("studiengang_schluessel"), fStudiengang, batch.Text).(string)
+				sg, ok := c.Put(v, teil.Col("studiengang_schluessel"), fStudiengang, batch.Text).AsText()
 				if !ok {
 					c.Fail("STUDIENGANG_SCHLUESSEL is required for typ teilfach")
 				}
@@ -192,7 +192,7 @@ func Applications(rules map[string]StatusRule, loc *time.Location) *batch.Spec {
 					f   int
 					col string
 				}{{fErsatzAkzeptabel, "ist_ersatzfach_akzeptabel"}, {fFachwechsel, "ist_fachwechsel"}} {
-					if c.Put(v, teil.Col(p.col), p.f, batch.Bool) == nil {
+					if c.Put(v, teil.Col(p.col), p.f, batch.Bool).IsNull() {
 						if _, ok := c.Str(p.f); !ok && (creating || c.Has(p.f) && !c.Ignored(p.f)) {
 							v.Set(teil.Col(p.col), false)
 						}
@@ -218,7 +218,7 @@ func Applications(rules map[string]StatusRule, loc *time.Location) *batch.Spec {
 			c.Put(v, head.Col("bewerber_ban"), fBAN, batch.Text)
 			if typ == "einfach" {
 				need(fStudiengang, "STUDIENGANG_SCHLUESSEL")
-				if sg, ok := c.Put(v, head.Col("studiengang_schluessel"), fStudiengang, batch.Text).(string); ok {
+				if sg, ok := c.Put(v, head.Col("studiengang_schluessel"), fStudiengang, batch.Text).AsText(); ok {
 					keyParts(c, v, head, sg)
 				}
 			} else {
@@ -295,9 +295,9 @@ func Authorisations() *batch.Spec {
 	}
 }
 
-func ban(s string) (any, error) {
+func ban(s string) (store.Value, error) {
 	if strings.ContainsAny(s, " \t") {
-		return nil, errors.New("a BAN has no spaces")
+		return store.Value{}, errors.New("a BAN has no spaces")
 	}
-	return s, nil
+	return store.Text(s), nil
 }
