@@ -68,27 +68,87 @@ func CreatePrivate(path string) (*os.File, error) {
 	return f, nil
 }
 
+// RejectsFile is the file a Rejecter writes: created owner-only as
+// Path+".part" when the first record is rejected, written through an
+// encoder into the source's encoding, and renamed to Path by Finish (or
+// removed by Abort), so that a half-written rejects file is never taken
+// for a whole one.
+type RejectsFile struct {
+	Path string
+	f    *os.File
+	w    io.Writer // the encoder over f
+}
+
+// Open creates the file and returns the writer that encodes into it; once
+// open it returns that writer again.
+func (p *RejectsFile) Open(encoding string, bom bool) (io.Writer, error) {
+	if p.f != nil {
+		return p.w, nil
+	}
+	f, err := CreatePrivate(p.Path + ".part")
+	if err != nil {
+		return nil, fmt.Errorf("creating rejects file: %w", err)
+	}
+	w, err := charset.NewWriter(f, encoding, bom)
+	if err != nil {
+		_ = f.Close()
+		_ = os.Remove(p.Path + ".part")
+		return nil, fmt.Errorf("creating rejects file: %w", err)
+	}
+	p.f, p.w = f, w
+	return w, nil
+}
+
+// Opened reports whether anything was rejected.
+func (p *RejectsFile) Opened() bool { return p.f != nil }
+
+// Finish completes an opened file: err is the caller's own last write
+// error, if any. It flushes the encoder, closes and renames the file and
+// returns its path; on any error the partial file is removed.
+func (p *RejectsFile) Finish(err error) (string, error) {
+	if c, ok := p.w.(io.Closer); ok && err == nil {
+		err = c.Close() // the encoder's last bytes
+	}
+	if cerr := p.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(p.Path+".part", p.Path)
+	}
+	if err != nil {
+		_ = os.Remove(p.Path + ".part")
+		return "", fmt.Errorf("writing rejects file: %w", err)
+	}
+	return p.Path, nil
+}
+
+// Abort removes a partial file.
+func (p *RejectsFile) Abort() {
+	if p.f != nil {
+		_ = p.f.Close()
+		_ = os.Remove(p.Path + ".part")
+	}
+}
+
 // CSVRejects writes rejected records as CSV: the file's columns (without
 // earlier line and error columns, so that a fixed rejects file can be
 // imported again and rejected again) plus line and error, in the file's
-// encoding and separator. The file appears at Path only when Close is
+// encoding and separator. The file appears at its path only when Close is
 // called and something was rejected; it is created 0600.
 type CSVRejects struct {
-	path     string
+	file     RejectsFile
 	encoding string
 	bom      bool
 	comma    rune
 	names    []string
 	keep     []int
-	f        *os.File
-	enc      io.Writer
 	w        *csvx.Writer
 }
 
 // NewCSVRejects prepares a rejects file at path for a file with the given
 // column names.
 func NewCSVRejects(path, encoding string, bom bool, comma rune, names []string) *CSVRejects {
-	r := &CSVRejects{path: path, encoding: encoding, bom: bom, comma: comma}
+	r := &CSVRejects{file: RejectsFile{Path: path}, encoding: encoding, bom: bom, comma: comma}
 	for i, n := range names {
 		if strings.EqualFold(n, "line") || strings.EqualFold(n, "error") {
 			continue
@@ -102,17 +162,10 @@ func NewCSVRejects(path, encoding string, bom bool, comma rune, names []string) 
 // Reject implements Rejecter.
 func (r *CSVRejects) Reject(rec Record, reason string) error {
 	if r.w == nil {
-		f, err := CreatePrivate(r.path + ".part")
+		enc, err := r.file.Open(r.encoding, r.bom)
 		if err != nil {
-			return fmt.Errorf("creating rejects file: %w", err)
+			return err
 		}
-		enc, err := charset.NewWriter(f, r.encoding, r.bom)
-		if err != nil {
-			_ = f.Close()
-			return fmt.Errorf("creating rejects file: %w", err)
-		}
-		r.f = f
-		r.enc = enc
 		r.w = csvx.NewWriter(enc, r.comma)
 		if err := r.w.Write(append(append([]string{}, r.names...), "line", "error")); err != nil {
 			return err
@@ -132,30 +185,11 @@ func (r *CSVRejects) Reject(rec Record, reason string) error {
 
 // Close implements Rejecter.
 func (r *CSVRejects) Close() (string, error) {
-	if r.w == nil {
+	if !r.file.Opened() {
 		return "", nil
 	}
-	err := r.w.Flush()
-	if c, ok := r.enc.(io.Closer); ok && err == nil {
-		err = c.Close() // the encoder's last bytes
-	}
-	if cerr := r.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(r.path+".part", r.path)
-	}
-	if err != nil {
-		_ = os.Remove(r.path + ".part")
-		return "", fmt.Errorf("writing rejects file: %w", err)
-	}
-	return r.path, nil
+	return r.file.Finish(r.w.Flush())
 }
 
 // Abort implements Rejecter: the partial rejects file is removed.
-func (r *CSVRejects) Abort() {
-	if r.f != nil {
-		_ = r.f.Close()
-		_ = os.Remove(r.path + ".part")
-	}
-}
+func (r *CSVRejects) Abort() { r.file.Abort() }

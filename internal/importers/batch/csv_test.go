@@ -48,3 +48,36 @@ func TestCSVRejectsDropsEarlierLineAndError(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, got, "no rejects, no file")
 }
+
+func TestRejectsFileAppearsWholeOrNotAtAll(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.rejects.csv")
+	rec := batch.Record{Line: 7, Values: []string{"1005", "Prüfung"}}
+
+	r := batch.NewCSVRejects(path, "windows-1252", false, ';', []string{"IDENTNR", "PDTXT", "line", "error"})
+	got, err := r.Close()
+	require.NoError(t, err)
+	require.Empty(t, got, "nothing rejected, no file")
+	require.NoFileExists(t, path)
+
+	r = batch.NewCSVRejects(path, "windows-1252", false, ';', []string{"IDENTNR", "PDTXT"})
+	require.NoError(t, r.Reject(rec, "PSEM fehlt"))
+	require.NoFileExists(t, path, "only the .part file exists while the import runs")
+	require.FileExists(t, path+".part")
+	r.Abort()
+	require.NoFileExists(t, path+".part", "an aborted import leaves nothing")
+	require.NoFileExists(t, path)
+
+	r = batch.NewCSVRejects(path, "windows-1252", false, ';', []string{"IDENTNR", "PDTXT"})
+	require.NoError(t, r.Reject(rec, "PSEM fehlt"))
+	got, err = r.Close()
+	require.NoError(t, err)
+	require.Equal(t, path, got)
+	require.NoFileExists(t, path+".part")
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "IDENTNR;PDTXT;line;error\r\n1005;Pr\xfcfung;7;PSEM fehlt\r\n", string(raw), "windows-1252, CRLF")
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+}

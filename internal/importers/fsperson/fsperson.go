@@ -10,13 +10,11 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"sestd/internal/importers/batch"
-	"sestd/internal/importers/charset"
 	"sestd/internal/importers/xmlx"
 	"sestd/internal/store"
 )
@@ -250,32 +248,26 @@ func (s *Source) Next() (batch.Record, error) {
 // element as it came, with line and error attributes added (earlier ones
 // dropped), in the source's encoding; importable again once fixed.
 type Rejects struct {
-	path     string
+	file     batch.RejectsFile
 	encoding func() string
-	f        *os.File
 	w        io.Writer
 }
 
 // NewRejects prepares a rejects file at path; encoding is asked for when
 // the first record is rejected.
 func NewRejects(path string, encoding func() string) *Rejects {
-	return &Rejects{path: path, encoding: encoding}
+	return &Rejects{file: batch.RejectsFile{Path: path}, encoding: encoding}
 }
 
 // Reject implements batch.Rejecter.
 func (r *Rejects) Reject(rec batch.Record, reason string) error {
-	if r.f == nil {
-		f, err := batch.CreatePrivate(r.path + ".part")
-		if err != nil {
-			return fmt.Errorf("creating rejects file: %w", err)
-		}
+	if r.w == nil {
 		enc := r.encoding()
-		w, err := charset.NewWriter(f, enc, false)
+		w, err := r.file.Open(enc, false)
 		if err != nil {
-			_ = f.Close()
-			return fmt.Errorf("creating rejects file: %w", err)
+			return err
 		}
-		r.f, r.w = f, w
+		r.w = w
 		if _, err := fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"%s\"?>\n<data>\n", xmlx.Label(enc)); err != nil {
 			return err
 		}
@@ -313,33 +305,15 @@ func isName(s string) bool {
 
 // Close implements batch.Rejecter.
 func (r *Rejects) Close() (string, error) {
-	if r.f == nil {
+	if !r.file.Opened() {
 		return "", nil
 	}
 	_, err := io.WriteString(r.w, "</data>\n")
-	if c, ok := r.w.(io.Closer); ok && err == nil {
-		err = c.Close()
-	}
-	if cerr := r.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(r.path+".part", r.path)
-	}
-	if err != nil {
-		_ = os.Remove(r.path + ".part")
-		return "", fmt.Errorf("writing rejects file: %w", err)
-	}
-	return r.path, nil
+	return r.file.Finish(err)
 }
 
 // Abort implements batch.Rejecter.
-func (r *Rejects) Abort() {
-	if r.f != nil {
-		_ = r.f.Close()
-		_ = os.Remove(r.path + ".part")
-	}
-}
+func (r *Rejects) Abort() { r.file.Abort() }
 
 var _ batch.Rejecter = (*Rejects)(nil)
 var _ batch.Source = (*Source)(nil)
