@@ -57,7 +57,20 @@ func TestThreeInstancesShareOneDatabase(t *testing.T) {
 	pool, err := pgxpool.New(ctx, dbURL)
 	require.NoError(t, err)
 	defer pool.Close()
-	time.Sleep(20 * time.Second)
+	// Settled means nothing left to do: first the file must have been
+	// imported at all (a loaded machine may take a while to scan the inbox).
+	require.Eventually(t, func() bool {
+		var done int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM import_runs WHERE file_name = 'bewerbungen.csv' AND status IN ('succeeded', 'partial')`).Scan(&done)
+		return err == nil && done > 0
+	}, 2*time.Minute, time.Second, "the inbox file was not imported")
+	// … and the outbound sync must have taken up every staged application.
+	require.Eventually(t, func() bool {
+		var waiting int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM uni_bewerbung u WHERE NOT EXISTS
+			(SELECT 1 FROM outbox_item o WHERE o.kind = 'bewerbung' AND o.item_key = u.hs_bewerbung_id)`).Scan(&waiting)
+		return err == nil && waiting == 0
+	}, 2*time.Minute, time.Second, "the outbound sync did not take up the staged applications")
 	require.True(t, waitSettled(t, pool, s, 2*time.Minute), "the instances did not converge")
 	window := time.Since(start)
 	for _, p := range procs {

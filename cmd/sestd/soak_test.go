@@ -274,8 +274,9 @@ func TestSoakUnderFaults(t *testing.T) {
 	fmt.Printf("soak: kills survived %d, items checked %d, duplicates %d, lost 0\n", kills, bewerbungen, duplicates)
 }
 
-// waitSettled waits until the outbox is done, the inbox is empty, and two
-// delta polls completed after the calm began.
+// waitSettled waits until the outbox is done, no import is under way, the
+// Studienangebote were downloaded, and the delta polls of every stream
+// completed after the calm began.
 func waitSettled(t *testing.T, pool *pgxpool.Pool, s *sim.Sim, within time.Duration) bool {
 	t.Helper()
 	ctx := context.Background()
@@ -293,7 +294,11 @@ func waitSettled(t *testing.T, pool *pgxpool.Pool, s *sim.Sim, within time.Durat
 		if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind IN ('import', 'inbox_scan') AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&runningImports); err != nil {
 			continue
 		}
-		if open == 0 && freshCursors == 3 && runningImports == 0 {
+		var angebote int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'studienangebote_download' AND state = 'completed'`).Scan(&angebote); err != nil {
+			continue
+		}
+		if open == 0 && freshCursors == 3 && runningImports == 0 && angebote > 0 {
 			// One more round of polls, so that what the last sends
 			// created at the Servicestelle is mirrored too.
 			time.Sleep(4 * time.Second)
