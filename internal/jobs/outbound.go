@@ -100,19 +100,16 @@ type outbound struct {
 	mail        *mail.Sender
 }
 
-func newOutbound(d Deps) (*outbound, error) {
+// newOutbound builds the outbound sync from d's configuration, which
+// config.Validate has checked (outbox.max_attempts at least 1,
+// outbox.backoff not negative).
+func newOutbound(d Deps) *outbound {
 	oc := d.Config.Outbox
-	if oc.MaxAttempts < 1 {
-		return nil, fmt.Errorf("outbox.max_attempts: must be at least 1, got %d", oc.MaxAttempts)
-	}
-	if oc.Backoff < 0 {
-		return nil, fmt.Errorf("outbox.backoff: must not be negative, got %s", oc.Backoff)
-	}
 	rules := statusTable()
 	for name, r := range d.Config.Sync.Bearbeitungsstatus {
 		rules[name] = r
 	}
-	return &outbound{deps: d, sest: d.Sest, rules: rules, maxAttempts: oc.MaxAttempts, backoff: oc.Backoff, mail: mail.New(d.Config.Mail)}, nil
+	return &outbound{deps: d, sest: d.Sest, rules: rules, maxAttempts: oc.MaxAttempts, backoff: oc.Backoff, mail: mail.New(d.Config.Mail)}
 }
 
 // runStats counts what one run did.
@@ -919,11 +916,7 @@ func registerOutbound(d Deps, k *Kit) error {
 	if d.Sest == nil {
 		return nil
 	}
-	out, err := newOutbound(d)
-	if err != nil {
-		return err
-	}
-	river.AddWorker(k.Workers, &OutboundWorker{out: out})
+	river.AddWorker(k.Workers, &OutboundWorker{out: newOutbound(d)})
 	if err := k.addPeriodic("outbound", d.Config.Sync.Schedules.Outbound, func() river.JobArgs { return OutboundArgs{} }); err != nil {
 		return err
 	}

@@ -13,8 +13,7 @@ import (
 func TestTransitionForbidden(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default()
-	o, err := newOutbound(Deps{Config: cfg})
-	require.NoError(t, err)
+	o := newOutbound(Deps{Config: cfg})
 	for _, tc := range []struct {
 		name, from, to string
 		allowed        bool
@@ -36,13 +35,8 @@ func TestTransitionForbidden(t *testing.T) {
 		"in_Vorbereitung":             {SestIn: false, SestOut: true, UniIn: true, UniOut: true},
 		"eingegangen":                 {SestIn: true, SestOut: true, UniIn: false, UniOut: true},
 	}
-	o, err = newOutbound(Deps{Config: cfg})
-	require.NoError(t, err)
+	o = newOutbound(Deps{Config: cfg})
 	require.Empty(t, o.transitionForbidden("Zulassungsangebot_liegt_vor", "ausgeschlossen"), "overridden: uni_out")
 	require.Contains(t, o.transitionForbidden("gueltig", "eingegangen"), "uni_in is false")
 	require.Empty(t, o.transitionForbidden("gueltig", "gueltig"))
-
-	cfg.Outbox.MaxAttempts = 0
-	_, err = newOutbound(Deps{Config: cfg})
-	require.ErrorContains(t, err, "outbox.max_attempts")
 }
