@@ -382,6 +382,10 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		if i < 10 {
 			require.Equal(t, "geändert an der Servicestelle", cur.Einfach.Statusanmerkung)
 			require.Equal(t, 3, cur.Version())
+			logs, err := b.store.UploadLogList(ctx, store.OutboxKindBewerbung, a.hsID, 10)
+			require.NoError(t, err)
+			require.True(t, slices.ContainsFunc(logs, func(l store.UploadLogEntry) bool { return l.Code == sest.CodeVersionConflict }),
+				"the refusal of the stale version is in the upload log")
 		}
 	}
 	for _, a := range forbidden {
