@@ -57,6 +57,9 @@ func TestConfigCheckRedactsSecrets(t *testing.T) {
 
 	_, _, err = runCLI(t, map[string]string{"SESTD_LOG_LEVEL": "chatty"}, "config", "check")
 	require.ErrorContains(t, err, "log.level: must be one of")
+	_, _, err = runCLI(t, map[string]string{"SESTD_OUTBOX_MAX_ATTEMPTS": "0", "SESTD_OUTBOX_DIGEST": "daily"}, "config", "check")
+	require.ErrorContains(t, err, "outbox.max_attempts: must be at least 1")
+	require.ErrorContains(t, err, "outbox.digest: must be a cron expression")
 }
 
 func TestMigrateStatusAndRefusal(t *testing.T) {

@@ -122,3 +122,41 @@ func TestEveryKeyIsInTheExampleConfig(t *testing.T) {
 		require.Contains(t, string(raw), parts[len(parts)-1]+":", "key %s documented in deploy/sestd.example.yaml", k[0])
 	}
 }
+
+func TestOutboxKeys(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, yaml string
+		env        map[string]string
+		want       []string // none: valid
+	}{
+		{"defaults", "", nil, nil},
+		{"one attempt, no backoff, no digest", "outbox:\n  max_attempts: 1\n  backoff: 0s\n  digest: \"off\"\n", nil, nil},
+		{"no attempts", "outbox:\n  max_attempts: 0\n", nil, []string{"outbox.max_attempts: must be at least 1, got 0"}},
+		{"negative attempts from env", "", map[string]string{"SESTD_OUTBOX_MAX_ATTEMPTS": "-2"}, []string{"outbox.max_attempts: must be at least 1, got -2"}},
+		{"negative backoff", "outbox:\n  backoff: -5m\n", nil, []string{"outbox.backoff: must not be negative, got -5m0s"}},
+		{"negative backoff from env", "", map[string]string{"SESTD_OUTBOX_BACKOFF": "-1s"}, []string{"outbox.backoff: must not be negative, got -1s"}},
+		{"bad digest without mail", "outbox:\n  digest: daily\n", nil, []string{`outbox.digest: must be a cron expression like "*/5 * * * *" or "off", got "daily"`}},
+		{"bad digest with mail", "mail:\n  host: smtp.example\n  from: sestd@uni.example\n  to: [admins@uni.example]\noutbox:\n  digest: \"0 7 * *\"\n", nil,
+			[]string{`outbox.digest: must be a cron expression`}},
+		{"all three at once", "outbox:\n  max_attempts: 0\n  backoff: -1m\n  digest: never\n", nil,
+			[]string{"outbox.max_attempts:", "outbox.backoff:", "outbox.digest:"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := ""
+			if tc.yaml != "" {
+				path = writeFile(t, tc.yaml)
+			}
+			_, err := config.Load(path, envOf(tc.env))
+			if len(tc.want) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, w := range tc.want {
+				require.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}

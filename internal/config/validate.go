@@ -156,6 +156,15 @@ func (c *Config) Validate() error {
 			bad("mail.to", "must list at least one address when mail.host is set")
 		}
 	}
+	if c.Outbox.MaxAttempts < 1 {
+		bad("outbox.max_attempts", "must be at least 1, got %d", c.Outbox.MaxAttempts)
+	}
+	if c.Outbox.Backoff < 0 {
+		bad("outbox.backoff", "must not be negative, got %s", c.Outbox.Backoff)
+	}
+	if _, err := ParseSchedule(c.Outbox.Digest); err != nil {
+		bad("outbox.digest", "%v", err)
+	}
 	c.Vergabeschema.validate(bad)
 	c.Retention.validate(bad)
 	return errors.Join(errs...)

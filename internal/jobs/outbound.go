@@ -100,19 +100,16 @@ type outbound struct {
 	mail        *mail.Sender
 }
 
-func newOutbound(d Deps) (*outbound, error) {
+// newOutbound builds the outbound sync from d's configuration, which
+// config.Validate has checked (outbox.max_attempts at least 1,
+// outbox.backoff not negative).
+func newOutbound(d Deps) *outbound {
 	oc := d.Config.Outbox
-	if oc.MaxAttempts < 1 {
-		return nil, fmt.Errorf("outbox.max_attempts: must be at least 1, got %d", oc.MaxAttempts)
-	}
-	if oc.Backoff < 0 {
-		return nil, fmt.Errorf("outbox.backoff: must not be negative, got %s", oc.Backoff)
-	}
 	rules := statusTable()
 	for name, r := range d.Config.Sync.Bearbeitungsstatus {
 		rules[name] = r
 	}
-	return &outbound{deps: d, sest: d.Sest, rules: rules, maxAttempts: oc.MaxAttempts, backoff: oc.Backoff, mail: mail.New(d.Config.Mail)}, nil
+	return &outbound{deps: d, sest: d.Sest, rules: rules, maxAttempts: oc.MaxAttempts, backoff: oc.Backoff, mail: mail.New(d.Config.Mail)}
 }
 
 // runStats counts what one run did.
@@ -512,17 +509,9 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 		return !permanent, nil
 	}
 	var conflicts []prepared
+	var conflictRes []sest.BewerbungErgebnis
 	for i, p := range items {
-		r := res[i]
-		if r.Key != "" && r.Key != p.item.SestKey {
-			// Results out of order: find the item's own.
-			for _, x := range res {
-				if x.Key == p.item.SestKey {
-					r = x
-					break
-				}
-			}
-		}
+		r := resultFor(res, i, p.item.SestKey)
 		attempts := p.item.Attempts + 1
 		out := store.OutboxResult{ID: p.item.ID, ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code}
 		switch {
@@ -530,7 +519,7 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 			out.State, out.ResultVersion, out.ResultStatus = store.OutboxAccepted, r.VersionSeSt, p.b.Bearbeitungsstatus()
 		case r.Code == sest.CodeVersionConflict:
 			st.conflicts++
-			conflicts = append(conflicts, p)
+			conflicts, conflictRes = append(conflicts, p), append(conflictRes, r)
 			continue // recorded below with the current version
 		case r.Code == sest.CodeBewerberZurLoeschung:
 			out.State = store.OutboxRejected
@@ -544,7 +533,7 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 			ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code})
 	}
 	if len(conflicts) > 0 {
-		cr, cl, err := o.resolveConflicts(ctx, op, conflicts, res, st)
+		cr, cl, err := o.resolveConflicts(ctx, op, conflicts, conflictRes, st)
 		if err != nil {
 			return false, err
 		}
@@ -556,22 +545,33 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 	return false, nil
 }
 
+// resultFor returns the result for the i-th Bewerbung sent, whose key is
+// key. The Servicestelle answers in the order sent, so it is res[i] unless
+// that one names another Bewerbung (results out of order): then the one
+// naming key, or res[i] when none does.
+func resultFor(res []sest.BewerbungErgebnis, i int, key string) sest.BewerbungErgebnis {
+	r := res[i]
+	if r.Key == "" || r.Key == key {
+		return r
+	}
+	for _, x := range res {
+		if x.Key == key {
+			return x
+		}
+	}
+	return r
+}
+
 // resolveConflicts handles stale versions (30233): it fetches the
 // applicants' current Bewerbungen, brings them into the mirror and
 // re-applies the university's change on the current version, to be sent
-// again at once.
+// again at once. res[i] is the result that refused items[i].
 func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prepared, res []sest.BewerbungErgebnis, st *runStats) ([]store.OutboxResult, []store.UploadLogEntry, error) {
 	current, err := o.fetchCurrent(ctx, items)
 	var results []store.OutboxResult
 	var logs []store.UploadLogEntry
-	for _, p := range items {
-		var r sest.BewerbungErgebnis
-		for _, x := range res {
-			if x.Key == p.item.SestKey {
-				r = x
-				break
-			}
-		}
+	for i, p := range items {
+		r := res[i]
 		attempts := p.item.Attempts + 1
 		out := store.OutboxResult{ID: p.item.ID, ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code}
 		cur, found := current[p.item.SestKey]
@@ -919,11 +919,7 @@ func registerOutbound(d Deps, k *Kit) error {
 	if d.Sest == nil {
 		return nil
 	}
-	out, err := newOutbound(d)
-	if err != nil {
-		return err
-	}
-	river.AddWorker(k.Workers, &OutboundWorker{out: out})
+	river.AddWorker(k.Workers, &OutboundWorker{out: newOutbound(d)})
 	if err := k.addPeriodic("outbound", d.Config.Sync.Schedules.Outbound, func() river.JobArgs { return OutboundArgs{} }); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/config"
+	"sestd/internal/sest"
 )
 
 // The bearbeitungsstatus table: Sestco's defaults, overridden per status
@@ -13,8 +14,7 @@ import (
 func TestTransitionForbidden(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default()
-	o, err := newOutbound(Deps{Config: cfg})
-	require.NoError(t, err)
+	o := newOutbound(Deps{Config: cfg})
 	for _, tc := range []struct {
 		name, from, to string
 		allowed        bool
@@ -36,13 +36,37 @@ func TestTransitionForbidden(t *testing.T) {
 		"in_Vorbereitung":             {SestIn: false, SestOut: true, UniIn: true, UniOut: true},
 		"eingegangen":                 {SestIn: true, SestOut: true, UniIn: false, UniOut: true},
 	}
-	o, err = newOutbound(Deps{Config: cfg})
-	require.NoError(t, err)
+	o = newOutbound(Deps{Config: cfg})
 	require.Empty(t, o.transitionForbidden("Zulassungsangebot_liegt_vor", "ausgeschlossen"), "overridden: uni_out")
 	require.Contains(t, o.transitionForbidden("gueltig", "eingegangen"), "uni_in is false")
 	require.Empty(t, o.transitionForbidden("gueltig", "gueltig"))
+}
 
-	cfg.Outbox.MaxAttempts = 0
-	_, err = newOutbound(Deps{Config: cfg})
-	require.ErrorContains(t, err, "outbox.max_attempts")
+// An item's result: where it was sent, unless that one is another's.
+func TestResultFor(t *testing.T) {
+	t.Parallel()
+	res := func(keys ...string) []sest.BewerbungErgebnis {
+		out := make([]sest.BewerbungErgebnis, len(keys))
+		for i, k := range keys {
+			out[i] = sest.BewerbungErgebnis{Key: k, VersionSeSt: i + 1}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		res  []sest.BewerbungErgebnis
+		i    int
+		key  string
+		want int // VersionSeSt of the result chosen
+	}{
+		{"in order", res("a", "b", "c"), 1, "b", 2},
+		{"out of order", res("c", "a", "b"), 0, "a", 2},
+		{"without keys: by position", res("", "", ""), 2, "c", 3},
+		{"key not answered: by position", res("x", "y"), 1, "b", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tc.want, resultFor(tc.res, tc.i, tc.key).VersionSeSt)
+		})
+	}
 }

@@ -382,6 +382,10 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		if i < 10 {
 			require.Equal(t, "geändert an der Servicestelle", cur.Einfach.Statusanmerkung)
 			require.Equal(t, 3, cur.Version())
+			logs, err := b.store.UploadLogList(ctx, store.OutboxKindBewerbung, a.hsID, 10)
+			require.NoError(t, err)
+			require.True(t, slices.ContainsFunc(logs, func(l store.UploadLogEntry) bool { return l.Code == sest.CodeVersionConflict }),
+				"the refusal of the stale version is in the upload log")
 		}
 	}
 	for _, a := range forbidden {
@@ -588,4 +592,91 @@ func TestOutboundCrashBetweenSendAndRecord(t *testing.T) {
 	recovered, err := b.store.UploadLogList(context.Background(), store.OutboxKindBewerbung, apps[0].hsID, 10)
 	require.NoError(t, err)
 	require.Equal(t, sest.OpAbrufenBewerbungen, recovered[len(recovered)-1].Operation, "the outcome was looked up")
+}
+
+// TestOutboundSendsTeilfachRemoval removes one Teilfach of mehrfach
+// Bewerbungen already sent and accepted (the uni_bewerbungen import in
+// mode remove): the next outbound run sends each Bewerbung again as a
+// change carrying only the Teilfächer that remain.
+func TestOutboundSendsTeilfachRemoval(t *testing.T) {
+	t.Parallel()
+	b := setupOutbound(t, ooptions{sim: sim.Config{Seed: 7, Bewerber: 40, Bewerbungen: 20}})
+	b.mirror(t)
+	var bids, bans []string
+	for _, bw := range b.sim.AllBewerber() {
+		if slices.ContainsFunc(b.sim.Bewerbungen(), func(x sest.Bewerbung) bool { return x.Mehrfach != nil && x.BewerberID() == bw.ID }) {
+			continue
+		}
+		_, ban, err := b.sim.Bewerber(bw.ID)
+		require.NoError(t, err)
+		bids, bans = append(bids, bw.ID), append(bans, ban)
+		if len(bids) == 2 {
+			break
+		}
+	}
+	require.Len(t, bids, 2)
+	// M-3 has three Teilfächer, M-2 two (the fewest a Mehrfachstudien-
+	// angebotsbewerbung may have).
+	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeCreate, fmt.Sprintf(
+		"HS_BEWERBUNG_ID;TYP;BEWERBER_ID;BAN;STUDIENGANG_SCHLUESSEL;ABSCHLUSS_SCHLUESSEL;EINGANGSZEITPUNKT;BEARBEITUNGSSTATUS;HAUPTFACH\n"+
+			"M-3;mehrfach;%s;%s;;25;2026-07-01T10:00:00+02:00;eingegangen;\n"+
+			"M-3;teilfach;;;25-007;;;;25-007\n"+
+			"M-3;teilfach;;;25-059;;;;\n"+
+			"M-3;teilfach;;;25-084;;;;\n"+
+			"M-2;mehrfach;%s;%s;;25;2026-07-01T10:00:00+02:00;eingegangen;\n"+
+			"M-2;teilfach;;;25-021;;;;25-021\n"+
+			"M-2;teilfach;;;25-128;;;;\n", bids[0], bans[0], bids[1], bans[1]))
+	b.outboundUntilQuiet(t, 5)
+	k3, k2 := bids[0]+"/25/25-007", bids[1]+"/25/25-021"
+	teilfaecher := func(x sest.Bewerbung) []string {
+		var out []string
+		for _, tf := range x.Mehrfach.Teilfachbewerbung {
+			out = append(out, tf.Studienangebot.StudiengangSchluessel)
+		}
+		sort.Strings(out)
+		return out
+	}
+	for key, want := range map[string][]string{k3: {"25-007", "25-059", "25-084"}, k2: {"25-021", "25-128"}} {
+		got, err := b.sim.Bewerbung(key)
+		require.NoError(t, err)
+		require.Equal(t, want, teilfaecher(got))
+		require.Equal(t, 1, got.Version())
+	}
+	items := b.items(t, store.OutboxKindBewerbung)
+	require.Equal(t, store.OutboxAccepted, items["M-3"].State, items["M-3"].Reason)
+	require.Equal(t, store.OutboxAccepted, items["M-2"].State, items["M-2"].Reason)
+
+	b.sim.ResetReceived()
+	sum := b.importCSV(t, importers.KindUniBewerbungen, importers.ModeRemove,
+		"HS_BEWERBUNG_ID;TYP;STUDIENGANG_SCHLUESSEL\nM-3;teilfach;25-084\nM-2;teilfach;25-128\n")
+	require.EqualValues(t, 2, sum.Removed)
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboundArgs{}).Kind)
+
+	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen), "a removal is a change, not a new Bewerbung")
+	sent := map[string][][]string{}
+	for _, c := range b.sim.Received(sest.OpUebermittelnGeaenderteBew) {
+		for _, x := range c.Request.(*sest.BewerbungenRequest).Bewerbung {
+			sent[x.Key()] = append(sent[x.Key()], teilfaecher(x))
+		}
+	}
+	items = b.items(t, store.OutboxKindBewerbung)
+	// M-3 keeps two Teilfächer: the change is sent once, on the version
+	// accepted before, and accepted. (What the simulator then holds says
+	// nothing about sestd: a change there takes only the fields a
+	// university may change, and its Teilfächer stay as they were.)
+	require.Equal(t, [][]string{{"25-007", "25-059"}}, sent[k3])
+	require.Equal(t, store.OutboxAccepted, items["M-3"].State, items["M-3"].Reason)
+	require.Equal(t, 2, items["M-3"].ResultVersion)
+	got, err := b.sim.Bewerbung(k3)
+	require.NoError(t, err)
+	require.Equal(t, 2, got.Version(), "the Servicestelle applied the change")
+	// M-2 would keep one Teilfach, which the Servicestelle refuses: sent
+	// on every attempt, then failed for the admins.
+	require.Equal(t, [][]string{{"25-021"}, {"25-021"}, {"25-021"}}, sent[k2])
+	require.Equal(t, store.OutboxFailed, items["M-2"].State)
+	require.Equal(t, 3, items["M-2"].Attempts)
+	require.Contains(t, items["M-2"].Reason, "zwei Teilfachbewerbungen")
+	got, err = b.sim.Bewerbung(k2)
+	require.NoError(t, err)
+	require.Equal(t, 1, got.Version(), "unchanged at the Servicestelle")
 }

@@ -124,7 +124,10 @@ type UniTeilfachbewerbung struct {
 
 // UniBewerbungChanged returns the staged applications that have no outbox
 // item yet or changed since their item was made, at most limit, ordered by
-// hs_bewerbung_id.
+// hs_bewerbung_id. A change is a newer updated_at of the uni_bewerbung row
+// or of one of its Teilfächer; a Teilfach removed marks its Bewerbung
+// (migration 0072). A change of an item in state sent waits until the
+// item's outcome is recorded, then it is returned.
 func (s *Store) UniBewerbungChanged(ctx context.Context, limit int) ([]UniBewerbung, error) {
 	rows, err := s.pool.Query(ctx, `
 WITH t AS (SELECT hs_bewerbung_id, max(updated_at) AS m FROM uni_teilfachbewerbung GROUP BY 1)

@@ -234,3 +234,80 @@ func TestExportChangesCoversEachChangeOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"bewerbungen.csv", "statusaenderungen.csv"}, latest.Files)
 }
+
+// TestUniBewerbungChangedSeesTeilfachLeaving: a Teilfach removed on its
+// own, or moved to another Bewerbung, changes its mehrfach Bewerbung
+// though the Teilfächer that remain keep their updated_at.
+func TestUniBewerbungChangedSeesTeilfachLeaving(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := store.New(testdb.New(t))
+	stageApplications(t, s)
+	exec := func(q string) {
+		t.Helper()
+		_, err := s.Pool().Exec(ctx, q)
+		require.NoError(t, err)
+	}
+	changed := func() map[string]store.UniBewerbung {
+		t.Helper()
+		apps, err := s.UniBewerbungChanged(ctx, 100)
+		require.NoError(t, err)
+		out := map[string]store.UniBewerbung{}
+		for _, a := range apps {
+			out[a.HSBewerbungID] = a
+		}
+		return out
+	}
+	accept := func(items map[string]store.OutboxItem, keys ...string) {
+		t.Helper()
+		var rs []store.OutboxResult
+		for _, k := range keys {
+			rs = append(rs, store.OutboxResult{ID: items[k].ID, State: store.OutboxAccepted, ResultVersion: 1})
+		}
+		require.NoError(t, s.OutboxRecord(ctx, rs, nil))
+	}
+	items := queueStaged(t, s)
+	accept(items, "A-1", "A-2")
+	require.Empty(t, changed())
+
+	exec(`DELETE FROM uni_teilfachbewerbung WHERE hs_bewerbung_id = 'A-2' AND studiengang_schluessel = '25-059'`)
+	got := changed()
+	require.Len(t, got, 1, "only the Bewerbung that lost a Teilfach")
+	require.Len(t, got["A-2"].Teilfaecher, 1)
+	require.Equal(t, "25-007", got["A-2"].Teilfaecher[0].StudiengangSchluessel)
+	require.True(t, got["A-2"].ChangedAt.After(items["A-2"].SourceUpdatedAt))
+
+	// Queued and being sent: the removal waits for the outcome; accepted,
+	// a further removal is picked up again.
+	items = queueStaged(t, s)
+	require.Equal(t, store.OutboxPending, items["A-2"].State)
+	require.Empty(t, changed())
+	require.NoError(t, s.OutboxMarkSent(ctx, []int64{items["A-2"].ID}, sest.OpUebermittelnGeaenderteBew, nil))
+	exec(`DELETE FROM uni_teilfachbewerbung WHERE hs_bewerbung_id = 'A-2'`)
+	require.Empty(t, changed(), "an item being sent waits for its outcome")
+	accept(items, "A-2")
+	got = changed()
+	require.Len(t, got, 1)
+	require.Empty(t, got["A-2"].Teilfaecher, "the last Teilfach is gone too")
+
+	// A Teilfach moved by hand changes both Bewerbungen.
+	exec(`INSERT INTO uni_bewerbung (hs_bewerbung_id, typ, bewerber_id, abschluss_schluessel, eingangszeitpunkt, bearbeitungsstatus)
+		VALUES ('A-3', 'mehrfach', 'B3', '25', '2026-07-01T12:00:00Z', 'eingegangen');
+		INSERT INTO uni_teilfachbewerbung (hs_bewerbung_id, studiengang_schluessel, abschluss_schluessel, studienfach_schluessel)
+		VALUES ('A-3', '25-007', '25', '007'), ('A-3', '25-059', '25', '059')`)
+	items = queueStaged(t, s)
+	accept(items, "A-2", "A-3")
+	require.Empty(t, changed())
+	exec(`UPDATE uni_teilfachbewerbung SET hs_bewerbung_id = 'A-2' WHERE hs_bewerbung_id = 'A-3' AND studiengang_schluessel = '25-059'`)
+	got = changed()
+	require.Len(t, got, 2)
+	require.Len(t, got["A-2"].Teilfaecher, 1)
+	require.Len(t, got["A-3"].Teilfaecher, 1)
+
+	// Deleting a Bewerbung takes its Teilfächer along (nothing left to
+	// mark changed).
+	exec(`DELETE FROM uni_bewerbung WHERE hs_bewerbung_id IN ('A-2', 'A-3')`)
+	var n int
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM uni_teilfachbewerbung`).Scan(&n))
+	require.Zero(t, n)
+}
