@@ -31,7 +31,10 @@
 //     marked for deletion with 30235; unknown or hidden Studienangebote,
 //     unknown applicants, existing/missing Bewerbungen, Bearbeitungsstatus
 //     transitions the university may not make (Sestco's sest_in, sest_out,
-//     uni_in, uni_out table), invalid Ranglisten (unknown Studienpaket,
+//     uni_in, uni_out table), Bearbeitungsstatus values of a later
+//     interface version than the call's (eingeschrieben,
+//     nicht_eingeschrieben, Frist_ueberschritten exist from version 4 on,
+//     also in Teilfachbewerbungen), invalid Ranglisten (unknown Studienpaket,
 //     bad Klausel combinations, duplicate ranks or applicants, unknown
 //     applicants, missing Kopfdaten for a new list) are rejected per item.
 //     Reasons end in " [Fehlercode: N]"; codes other than 30233 and 30235
