@@ -732,7 +732,10 @@ var (
 	ranglistenStatus = map[string]bool{"eingerichtet": true, "befuellt": true, "freigegeben": true}
 )
 
-func (s *Sim) validateRangliste(r sest.Rangliste) (int, string) {
+// validateRangliste checks a sent Rangliste. sentTypen are the Ranglisten
+// types sent with Kopfdaten in the same call (they are part of the
+// Vergabeschema even when stored after r). Must hold s.mu.
+func (s *Sim) validateRangliste(r sest.Rangliste, sentTypen map[string]bool) (int, string) {
 	if _, ok := s.st.paketIdx[r.StudienpaketSchluessel]; !ok {
 		return CodePaketUnbekannt, fmt.Sprintf("Das Studienpaket %s konnte nicht gefunden werden.", r.StudienpaketSchluessel)
 	}
@@ -764,6 +767,15 @@ func (s *Sim) validateRangliste(r sest.Rangliste) (int, string) {
 			}
 			if u := kl.Unterbelegungsklausel; u != nil && u.PlatzuebergabeEbene != "" && !ebenen[u.PlatzuebergabeEbene] {
 				return CodeKlauseln, fmt.Sprintf("Unbekannte Ebene %q in der Unterbelegungsklausel.", u.PlatzuebergabeEbene)
+			}
+			// The places go to a Ranglisten type of the Vergabeschema
+			// (Sestco: "ID number of Rangliste type, e.g. 66"): one
+			// the sim holds a Rangliste of, or one sent in this call.
+			// Rejected like the other Klausel errors, with the sim's own
+			// CodeKlauseln (the real code is not public).
+			if u := kl.Unterbelegungsklausel; u != nil && u.PlatzuebergabeRanglistentyp != "" &&
+				!s.st.typen[u.PlatzuebergabeRanglistentyp] && !sentTypen[u.PlatzuebergabeRanglistentyp] {
+				return CodeKlauseln, fmt.Sprintf("Der Ranglistentyp %q der Unterbelegungsklausel ist im Vergabeschema nicht vorhanden.", u.PlatzuebergabeRanglistentyp)
 			}
 			if b := kl.Binnenquotenklausel; b != nil && b.Binnenquotenkennung == "" {
 				return CodeKlauseln, "Die Binnenquotenklausel braucht eine Binnenquotenkennung."
@@ -800,9 +812,15 @@ func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.Ranglist
 	defer s.mu.Unlock()
 	out := &sest.RanglisteErgebnisse{}
 	now := s.clock.Now()
+	sentTypen := map[string]bool{}
+	for _, r := range req.Rangliste {
+		if r.Kopfdaten != nil {
+			sentTypen[ranglistentyp(r.Schluessel)] = true
+		}
+	}
 	for _, r := range req.Rangliste {
 		res := sest.RanglisteErgebnis{RanglistenSchluessel: r.Schluessel}
-		if code, why := s.validateRangliste(r); code != 0 {
+		if code, why := s.validateRangliste(r, sentTypen); code != 0 {
 			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(code, why)
 			out.Ergebnis = append(out.Ergebnis, res)
 			continue
@@ -832,8 +850,7 @@ func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.Ranglist
 			s.st.ranglisten[i] = &ranglisteRec{r: &nr, changed: now}
 			res.ErgebnisStatus = sest.ErgebnisAktualisiert
 		} else {
-			s.st.ranglisteIdx[r.Schluessel] = len(s.st.ranglisten)
-			s.st.ranglisten = append(s.st.ranglisten, &ranglisteRec{r: &nr, changed: now})
+			s.st.addRangliste(&nr, now)
 			res.ErgebnisStatus = sest.ErgebnisNeu
 		}
 		out.Ergebnis = append(out.Ergebnis, res)
