@@ -509,9 +509,9 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 	return version, sest.ErgebnisAktualisiert, ""
 }
 
-// statusNotInVersion explains why a Bewerbung's Bearbeitungsstatus, or one
-// of its Teilfachbewerbungen', does not exist in interface version iface,
-// or returns "".
+// statusNotInVersion explains why the Bearbeitungsstatus of a Bewerbung
+// or of one of its Teilfachbewerbungen does not exist in interface
+// version iface, or returns "" when all do.
 func statusNotInVersion(b sest.Bewerbung, iface int) string {
 	bad := func(st string) string {
 		return fmt.Sprintf("Unbekannter Bearbeitungsstatus %q: den Status gibt es erst ab der Schnittstellenversion %d, die Anfrage verwendet Version %d.", st, statusSince[st], iface)
