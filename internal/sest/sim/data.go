@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"sestd/internal/sest"
@@ -29,8 +30,13 @@ type store struct {
 	pakete   []*sest.Studienpaket
 	paketIdx map[string]int
 
-	ranglisten    []*ranglisteRec
-	ranglisteIdx  map[string]int
+	ranglisten   []*ranglisteRec
+	ranglisteIdx map[string]int
+	// typen is the Vergabeschema as far as the sim knows it: the
+	// Ranglisten types (id_nr) of the Ranglisten it holds, see
+	// ranglistentyp.
+	typen map[string]bool
+
 	dokumente     map[string]dokumentRec
 	refs          map[string]refRec
 	nextRef       int64
@@ -131,6 +137,7 @@ func generate(cfg Config) *store {
 		mehrfachAbs:  map[string]bool{"25": true},
 		paketIdx:     map[string]int{},
 		ranglisteIdx: map[string]int{},
+		typen:        map[string]bool{},
 		dokumente:    make(map[string]dokumentRec, cfg.Bewerbungen),
 		refs:         map[string]refRec{},
 	}
@@ -325,8 +332,7 @@ func generate(cfg Config) *store {
 				Kopfdaten: &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &vq, IstVorwegzulasserrangliste: true,
 					Klauseln: &sest.Klauseln{Unterbelegungsklausel: &sest.Unterbelegungsklausel{PlatzuebergabeEbene: "Hauptquoten"}}}},
 		} {
-			st.ranglisteIdx[rl.Schluessel] = len(st.ranglisten)
-			st.ranglisten = append(st.ranglisten, &ranglisteRec{r: rl, changed: start.Add(-time.Duration(24-i) * time.Hour)})
+			st.addRangliste(rl, start.Add(-time.Duration(24-i)*time.Hour))
 		}
 	}
 	return st
@@ -344,6 +350,26 @@ func (st *store) addBewerbung(b sest.Bewerbung) int {
 	id := b.BewerberID()
 	st.byBewerber[id] = append(st.byBewerber[id], idx)
 	return idx
+}
+
+// addRangliste stores a new Rangliste; its type joins the Vergabeschema.
+func (st *store) addRangliste(r *sest.Rangliste, changed time.Time) {
+	st.ranglisteIdx[r.Schluessel] = len(st.ranglisten)
+	st.ranglisten = append(st.ranglisten, &ranglisteRec{r: r, changed: changed})
+	st.typen[ranglistentyp(r.Schluessel)] = true
+}
+
+// ranglistentyp returns the Ranglisten type (id_nr) of a Rangliste key:
+// the part after the last "-", or the whole key. The Vergabeschema is set
+// up in the Servicestelle's web GUI and cannot be read through the web
+// service (Sestco manual, SECO_VERGABESCHEMA); a Rangliste names its type
+// only through its key. sestd keys a Studienpaket's Rangliste of a type
+// "<studienpaket>-<id_nr>" (config.RanglisteKey), id_nr being ASCII
+// letters and digits, and the generated Ranglisten are keyed
+// "RL-<studiengang>-<id_nr>", so both yield the id_nr; a key without "-"
+// is an id_nr itself.
+func ranglistentyp(key string) string {
+	return key[strings.LastIndexByte(key, '-')+1:]
 }
 
 func (st *store) newDokumentID() string {

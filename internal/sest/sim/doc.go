@@ -31,11 +31,23 @@
 //     marked for deletion with 30235; unknown or hidden Studienangebote,
 //     unknown applicants, existing/missing Bewerbungen, Bearbeitungsstatus
 //     transitions the university may not make (Sestco's sest_in, sest_out,
-//     uni_in, uni_out table), invalid Ranglisten (unknown Studienpaket,
-//     bad Klausel combinations, duplicate ranks or applicants, unknown
-//     applicants, missing Kopfdaten for a new list) are rejected per item.
-//     Reasons end in " [Fehlercode: N]"; codes other than 30233 and 30235
-//     are the simulator's own (the Code* constants).
+//     uni_in, uni_out table), Bearbeitungsstatus values of a later
+//     interface version than the call's (eingeschrieben,
+//     nicht_eingeschrieben, Frist_ueberschritten exist from version 4 on,
+//     also in Teilfachbewerbungen), invalid Ranglisten (unknown Studienpaket,
+//     bad Klausel combinations, an Unterbelegungsklausel passing places to
+//     a Ranglisten type not in the Vergabeschema, duplicate ranks or
+//     applicants, unknown applicants, missing Kopfdaten for a new list)
+//     are rejected per item. Reasons end in " [Fehlercode: N]"; codes
+//     other than 30233 and 30235 are the simulator's own (the Code*
+//     constants).
+//   - Vergabeschema: it is set up in the web GUI and cannot be read
+//     through the web service, so the sim takes it from the Ranglisten:
+//     a Rangliste's type (id_nr) is its key's part after the last "-"
+//     (sestd's "<studienpaket>-<id_nr>"; the generated lists are of types
+//     VQ and HQ), and the Vergabeschema is the types of every Rangliste
+//     held, for any Studienpaket, plus those sent with Kopfdaten in the
+//     same call. The generated Ranglisten pass the sim's own checks.
 //   - Faults: an unknown Hochschulnummer is a SOAP fault
 //     UnbekannteHochschuleFehler with the manual's German faultstring; a
 //     version, Jahr/Semester or Vermittlungsprozesstyp mismatch is a

@@ -52,7 +52,27 @@ var statusFlags = map[string][4]bool{
 	"Frist_ueberschritten":        {true, true, false, false},
 }
 
-func (s *Sim) dispatch(op sest.Operation, req any) (any, *soapFault) {
+// statusSince is the interface version that introduced a
+// Bearbeitungsstatus; statuses not listed exist since version 2.
+// SERVICESTELLE.md: version 4 came with the 2020 process and brought
+// eingeschrieben, nicht_eingeschrieben and Frist_ueberschritten; versions
+// 2 and 3 do not know them.
+var statusSince = map[string]int{
+	"eingeschrieben":       4,
+	"nicht_eingeschrieben": 4,
+	"Frist_ueberschritten": 4,
+}
+
+// statusInVersion reports whether a known Bearbeitungsstatus exists in
+// interface version iface.
+func statusInVersion(status string, iface int) bool {
+	return iface >= max(2, statusSince[status])
+}
+
+// dispatch answers a decoded request. iface is the call's interface
+// version (the endpoint's, which checkKontext has matched with the
+// context block's).
+func (s *Sim) dispatch(op sest.Operation, req any, iface int) (any, *soapFault) {
 	switch op.Name {
 	case sest.OpAbrufenStudienangebote:
 		return s.abrufenStudienangebote(req.(*sest.StudienangebotFilter)), nil
@@ -67,9 +87,9 @@ func (s *Sim) dispatch(op sest.Operation, req any) (any, *soapFault) {
 	case sest.OpAbrufenStammdatenOhneAuth:
 		return s.abrufenStammdatenOhneAuth(req.(*sest.SuchRequest))
 	case sest.OpUebermittelnNeueBewerbungen:
-		return s.sendBewerbungen(req.(*sest.BewerbungenRequest), true), nil
+		return s.sendBewerbungen(req.(*sest.BewerbungenRequest), true, iface), nil
 	case sest.OpUebermittelnGeaenderteBew:
-		return s.sendBewerbungen(req.(*sest.BewerbungenRequest), false), nil
+		return s.sendBewerbungen(req.(*sest.BewerbungenRequest), false, iface), nil
 	case sest.OpAnfragenBewerbungen:
 		return s.anfragen(refBewerbung, req.(*sest.AnfrageRequest)), nil
 	case sest.OpUebermittelnBewerbungen:
@@ -381,13 +401,13 @@ func (s *Sim) abrufenBewerbungen(req *sest.SuchRequest) (any, *soapFault) {
 }
 
 // sendBewerbungen implements uebermittelnNeue/GeaenderteBewerbungenAnSeSt.
-func (s *Sim) sendBewerbungen(req *sest.BewerbungenRequest, neu bool) *sest.BewerbungErgebnisse {
+func (s *Sim) sendBewerbungen(req *sest.BewerbungenRequest, neu bool, iface int) *sest.BewerbungErgebnisse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := &sest.BewerbungErgebnisse{Ergebnis: make([]sest.BewerbungErgebnis, 0, len(req.Bewerbung))}
 	for _, b := range req.Bewerbung {
 		res := sest.BewerbungErgebnis{Schluessel: b.Schluessel()}
-		version, status, why := s.applyBewerbung(b, neu)
+		version, status, why := s.applyBewerbung(b, neu, iface)
 		res.ErgebnisStatus, res.GrundZurueckweisung, res.VersionSeSt = status, why, version
 		out.Ergebnis = append(out.Ergebnis, res)
 	}
@@ -398,8 +418,9 @@ func reject(code int, text string) (int, string, string) {
 	return 0, sest.ErgebnisZurueckgewiesen, reason(code, text)
 }
 
-// applyBewerbung validates and stores one sent Bewerbung. Must hold s.mu.
-func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool) (version int, status, why string) {
+// applyBewerbung validates and stores one sent Bewerbung, sent with
+// interface version iface. Must hold s.mu.
+func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int, status, why string) {
 	if (b.Einfach == nil) == (b.Mehrfach == nil) {
 		return reject(CodeUngueltig, "Die Bewerbung muss genau eine Einfach- oder Mehrfachstudienangebotsbewerbung sein.")
 	}
@@ -440,6 +461,14 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool) (version int, status, w
 	if !known {
 		return reject(CodeStatusUnbekannt, fmt.Sprintf("Unbekannter Bearbeitungsstatus %q.", newStatus))
 	}
+	// A status of a later interface version is unknown to the version
+	// the call speaks. The documents do not say how the Servicestelle
+	// answers it (fault or rejection); the sim rejects the item like any
+	// other unknown status (CodeStatusUnbekannt, the sim's own code), so
+	// the other items of the call are still processed.
+	if why := statusNotInVersion(b, iface); why != "" {
+		return reject(CodeStatusUnbekannt, why)
+	}
 	key := b.Key()
 	idx, exists := s.st.bewerbungIdx[key]
 	if exists && s.st.bewerbungen[idx].deleted {
@@ -478,6 +507,26 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool) (version int, status, w
 	stampBewerbung(nb, version, now, false, "")
 	s.st.bewerbungen[idx] = &bewerbungRec{b: nb}
 	return version, sest.ErgebnisAktualisiert, ""
+}
+
+// statusNotInVersion explains why the Bearbeitungsstatus of a Bewerbung
+// or of one of its Teilfachbewerbungen does not exist in interface
+// version iface, or returns "" when all do.
+func statusNotInVersion(b sest.Bewerbung, iface int) string {
+	bad := func(st string) string {
+		return fmt.Sprintf("Unbekannter Bearbeitungsstatus %q: den Status gibt es erst ab der Schnittstellenversion %d, die Anfrage verwendet Version %d.", st, statusSince[st], iface)
+	}
+	if st := b.Bearbeitungsstatus(); !statusInVersion(st, iface) {
+		return bad(st)
+	}
+	if b.Mehrfach != nil {
+		for _, t := range b.Mehrfach.Teilfachbewerbung {
+			if !statusInVersion(t.Bearbeitungsstatus, iface) {
+				return bad(t.Bearbeitungsstatus)
+			}
+		}
+	}
+	return ""
 }
 
 func (s *Sim) checkEinfachKey(k sest.EinfachstudienangebotsSchluessel) string {
@@ -683,7 +732,10 @@ var (
 	ranglistenStatus = map[string]bool{"eingerichtet": true, "befuellt": true, "freigegeben": true}
 )
 
-func (s *Sim) validateRangliste(r sest.Rangliste) (int, string) {
+// validateRangliste checks a sent Rangliste. sentTypen are the Ranglisten
+// types sent with Kopfdaten in the same call (they are part of the
+// Vergabeschema even when stored after r). Must hold s.mu.
+func (s *Sim) validateRangliste(r sest.Rangliste, sentTypen map[string]bool) (int, string) {
 	if _, ok := s.st.paketIdx[r.StudienpaketSchluessel]; !ok {
 		return CodePaketUnbekannt, fmt.Sprintf("Das Studienpaket %s konnte nicht gefunden werden.", r.StudienpaketSchluessel)
 	}
@@ -715,6 +767,15 @@ func (s *Sim) validateRangliste(r sest.Rangliste) (int, string) {
 			}
 			if u := kl.Unterbelegungsklausel; u != nil && u.PlatzuebergabeEbene != "" && !ebenen[u.PlatzuebergabeEbene] {
 				return CodeKlauseln, fmt.Sprintf("Unbekannte Ebene %q in der Unterbelegungsklausel.", u.PlatzuebergabeEbene)
+			}
+			// The places go to a Ranglisten type of the Vergabeschema
+			// (Sestco: "ID number of Rangliste type, e.g. 66"): one
+			// the sim holds a Rangliste of, or one sent in this call.
+			// Rejected like the other Klausel errors, with the sim's own
+			// CodeKlauseln (the real code is not public).
+			if u := kl.Unterbelegungsklausel; u != nil && u.PlatzuebergabeRanglistentyp != "" &&
+				!s.st.typen[u.PlatzuebergabeRanglistentyp] && !sentTypen[u.PlatzuebergabeRanglistentyp] {
+				return CodeKlauseln, fmt.Sprintf("Der Ranglistentyp %q der Unterbelegungsklausel ist im Vergabeschema nicht vorhanden.", u.PlatzuebergabeRanglistentyp)
 			}
 			if b := kl.Binnenquotenklausel; b != nil && b.Binnenquotenkennung == "" {
 				return CodeKlauseln, "Die Binnenquotenklausel braucht eine Binnenquotenkennung."
@@ -751,9 +812,15 @@ func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.Ranglist
 	defer s.mu.Unlock()
 	out := &sest.RanglisteErgebnisse{}
 	now := s.clock.Now()
+	sentTypen := map[string]bool{}
+	for _, r := range req.Rangliste {
+		if r.Kopfdaten != nil {
+			sentTypen[ranglistentyp(r.Schluessel)] = true
+		}
+	}
 	for _, r := range req.Rangliste {
 		res := sest.RanglisteErgebnis{RanglistenSchluessel: r.Schluessel}
-		if code, why := s.validateRangliste(r); code != 0 {
+		if code, why := s.validateRangliste(r, sentTypen); code != 0 {
 			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(code, why)
 			out.Ergebnis = append(out.Ergebnis, res)
 			continue
@@ -783,8 +850,7 @@ func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.Ranglist
 			s.st.ranglisten[i] = &ranglisteRec{r: &nr, changed: now}
 			res.ErgebnisStatus = sest.ErgebnisAktualisiert
 		} else {
-			s.st.ranglisteIdx[r.Schluessel] = len(s.st.ranglisten)
-			s.st.ranglisten = append(s.st.ranglisten, &ranglisteRec{r: &nr, changed: now})
+			s.st.addRangliste(&nr, now)
 			res.ErgebnisStatus = sest.ErgebnisNeu
 		}
 		out.Ergebnis = append(out.Ergebnis, res)

@@ -397,7 +397,7 @@ func (s *Sim) serveSOAP(w http.ResponseWriter, r *http.Request, version int, ser
 		s.writeFault(w, service, f.code, f.typ, f.num, f.msg)
 		return
 	}
-	resp, f := s.dispatch(op, req)
+	resp, f := s.dispatch(op, req, version)
 	if f != nil {
 		s.writeFault(w, service, f.code, f.typ, f.num, f.msg)
 		return
