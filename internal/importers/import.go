@@ -24,6 +24,7 @@ import (
 	"sestd/internal/importers/ranking"
 	"sestd/internal/importers/sbeat"
 	"sestd/internal/importers/uniapp"
+	"sestd/internal/sest"
 	"sestd/internal/store"
 )
 
@@ -43,8 +44,9 @@ type Mappings = sbeat.Mappings
 // defaults; "" returns the defaults.
 func LoadMappings(path string) (*Mappings, error) { return sbeat.LoadMappings(path) }
 
-// StatusRule says whether the university may set a Bearbeitungsstatus and
-// leave it (Sestco's uni_in, uni_out).
+// StatusRule is a row of the bearbeitungsstatus table: who may set a
+// Bearbeitungsstatus and leave it (Sestco's sest_in, sest_out, uni_in,
+// uni_out).
 type StatusRule = uniapp.StatusRule
 
 // Options configure one import. The zero value of each field means its
@@ -74,9 +76,12 @@ type Options struct {
 	AllowedAbschlussarten []string
 	// Mappings for S-BEAT's deprecated columns; nil: shipped defaults.
 	Mappings *Mappings
-	// Bearbeitungsstatus overrides the university's status rules per
-	// status (uni_bewerbungen).
+	// Bearbeitungsstatus overrides the status rules per status
+	// (uni_bewerbungen).
 	Bearbeitungsstatus map[string]StatusRule
+	// InterfaceVersion of the Servicestelle (uni_bewerbungen: the
+	// statuses it knows); 0 means the newest.
+	InterfaceVersion int
 	// Verfahren is the eKVV allocation procedure the courses belong to
 	// (default: the course's semester id).
 	Verfahren string
@@ -198,9 +203,13 @@ func specFor(k Kind, o Options) (*batch.Spec, error) {
 	case KindRanking:
 		return ranking.Spec(), nil
 	case KindUniBewerbungen:
-		rules := uniapp.DefaultStatusRules()
+		version := o.InterfaceVersion
+		if version == 0 {
+			version = sest.InterfaceVersionNewest
+		}
+		rules := sest.DefaultStatusRules(version)
 		maps.Copy(rules, o.Bearbeitungsstatus)
-		return uniapp.Applications(rules, o.Location), nil
+		return uniapp.Applications(rules, version, o.Location), nil
 	case KindUniBewerberAuth:
 		return uniapp.Authorisations(), nil
 	case KindFSPersons:

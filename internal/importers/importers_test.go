@@ -389,6 +389,25 @@ func TestUniversityApplications(t *testing.T) {
 	require.EqualValues(t, 1, sum.Rejected, "BAN is required")
 }
 
+// Enrolment statuses came with interface version 4: a university still on
+// version 3 is told so at import, not by a rejection from the Servicestelle.
+func TestApplicationStatusesOfTheInterfaceVersion(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	file := b.put(t, "v.csv", []byte("HS_BEWERBUNG_ID;TYP;BEWERBER_ID;STUDIENGANG_SCHLUESSEL;EINGANGSZEITPUNKT;BEARBEITUNGSSTATUS\n"+
+		"V-1;einfach;B-1;084-132;06.03.2026 13:03;eingegangen\nV-2;einfach;B-2;084-132;06.03.2026 13:04;eingeschrieben\n"))
+	sum := b.run(t, file, importers.Options{Kind: importers.KindUniBewerbungen, InterfaceVersion: 3})
+	require.EqualValues(t, 1, sum.Created)
+	require.EqualValues(t, 1, sum.Rejected)
+	rej, err := os.ReadFile(sum.RejectsFile)
+	require.NoError(t, err)
+	require.Contains(t, string(rej), "BEARBEITUNGSSTATUS: eingeschrieben exists only from interface version 4 (servicestelle.interface_version is 3)")
+
+	sum = b.run(t, file, importers.Options{Kind: importers.KindUniBewerbungen, Mode: importers.ModeUpsert, InterfaceVersion: 4})
+	require.EqualValues(t, 1, sum.Created, "version 4 knows eingeschrieben")
+	require.Equal(t, []any{"eingeschrieben"}, b.one(t, `SELECT bearbeitungsstatus FROM uni_bewerbung WHERE hs_bewerbung_id = 'V-2'`))
+}
+
 func TestImportHonoursCancellation(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

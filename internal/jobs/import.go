@@ -185,6 +185,7 @@ func (w *ImportWorker) options(a ImportArgs) (importers.Options, error) {
 		Kind: kind, Encoding: a.Encoding, Force: a.Force, RejectsDir: a.RejectsDir,
 		BatchSize: cfg.Import.BatchSize, AllowedAbschlussarten: cfg.Import.AllowedAbschlussarten,
 		Mappings: w.mappings, Location: cfg.Servicestelle.Location(),
+		InterfaceVersion: cfg.Servicestelle.InterfaceVersion,
 	}
 	if opts.Encoding == "" && cfg.Import.Encoding != "auto" {
 		opts.Encoding = cfg.Import.Encoding
@@ -197,7 +198,7 @@ func (w *ImportWorker) options(a ImportArgs) (importers.Options, error) {
 	if len(cfg.Sync.Bearbeitungsstatus) > 0 {
 		opts.Bearbeitungsstatus = map[string]importers.StatusRule{}
 		for status, r := range cfg.Sync.Bearbeitungsstatus {
-			opts.Bearbeitungsstatus[status] = importers.StatusRule{UniIn: r.UniIn, UniOut: r.UniOut}
+			opts.Bearbeitungsstatus[status] = importers.StatusRule(r)
 		}
 	}
 	return opts, nil

@@ -13,7 +13,6 @@ import (
 	"github.com/riverqueue/river"
 	"go.uber.org/zap"
 
-	"sestd/internal/config"
 	"sestd/internal/mail"
 	"sestd/internal/metrics"
 	"sestd/internal/sest"
@@ -70,31 +69,12 @@ func (w *OutboundWorker) Work(ctx context.Context, _ *river.Job[OutboundArgs]) e
 	return w.out.run(ctx)
 }
 
-// statusTable is Sestco's bearbeitungsstatus table (sest_in, sest_out,
-// uni_in, uni_out): who may change a Bewerbung into and out of a status.
-func statusTable() map[string]config.StatusRule {
-	r := func(si, so, ui, uo bool) config.StatusRule {
-		return config.StatusRule{SestIn: si, SestOut: so, UniIn: ui, UniOut: uo}
-	}
-	return map[string]config.StatusRule{
-		"in_Vorbereitung":             r(true, true, true, true),
-		"eingegangen":                 r(true, true, true, true),
-		"gueltig":                     r(true, true, true, true),
-		"ausgeschlossen":              r(true, false, true, true),
-		"zurueckgezogen":              r(true, true, false, true),
-		"Zulassungsangebot_liegt_vor": r(true, true, false, false),
-		"zugelassen":                  r(true, true, false, false),
-		"eingeschrieben":              r(true, true, true, false),
-		"nicht_eingeschrieben":        r(true, true, true, false),
-		"Frist_ueberschritten":        r(true, true, false, false),
-	}
-}
-
 // outbound holds what an outbound run needs.
 type outbound struct {
 	deps        Deps
 	sest        sest.Servicestelle
-	rules       map[string]config.StatusRule
+	rules       map[string]sest.StatusRule
+	version     int // the interface version
 	maxAttempts int
 	backoff     time.Duration
 	mail        *mail.Sender
@@ -105,11 +85,12 @@ type outbound struct {
 // outbox.backoff not negative).
 func newOutbound(d Deps) *outbound {
 	oc := d.Config.Outbox
-	rules := statusTable()
+	version := d.Config.Servicestelle.InterfaceVersion
+	rules := sest.DefaultStatusRules(version)
 	for name, r := range d.Config.Sync.Bearbeitungsstatus {
-		rules[name] = r
+		rules[name] = sest.StatusRule(r)
 	}
-	return &outbound{deps: d, sest: d.Sest, rules: rules, maxAttempts: oc.MaxAttempts, backoff: oc.Backoff, mail: mail.New(d.Config.Mail)}
+	return &outbound{deps: d, sest: d.Sest, rules: rules, version: version, maxAttempts: oc.MaxAttempts, backoff: oc.Backoff, mail: mail.New(d.Config.Mail)}
 }
 
 // runStats counts what one run did.
@@ -305,6 +286,9 @@ func setVersion(b *sest.Bewerbung, v int) {
 func (o *outbound) transitionForbidden(cur, target string) string {
 	to, known := o.rules[target]
 	if !known {
+		if v := sest.StatusSince(target); v > o.version {
+			return fmt.Sprintf("Bearbeitungsstatus %s exists only from interface version %d (servicestelle.interface_version is %d)", target, v, o.version)
+		}
 		return fmt.Sprintf("Bearbeitungsstatus %s is not in the status table (sync.bearbeitungsstatus)", target)
 	}
 	if cur == "" {

@@ -37,9 +37,15 @@ func TestTransitionForbidden(t *testing.T) {
 		"eingegangen":                 {SestIn: true, SestOut: true, UniIn: false, UniOut: true},
 	}
 	o = newOutbound(Deps{Config: cfg})
+	require.Contains(t, o.transitionForbidden("gueltig", "eingeschrieben"),
+		"eingeschrieben exists only from interface version 4 (servicestelle.interface_version is 3)")
 	require.Empty(t, o.transitionForbidden("Zulassungsangebot_liegt_vor", "ausgeschlossen"), "overridden: uni_out")
 	require.Contains(t, o.transitionForbidden("gueltig", "eingegangen"), "uni_in is false")
 	require.Empty(t, o.transitionForbidden("gueltig", "gueltig"))
+
+	cfg.Servicestelle.InterfaceVersion = 4
+	o = newOutbound(Deps{Config: cfg})
+	require.Empty(t, o.transitionForbidden("gueltig", "eingeschrieben"), "version 4: the university reports enrolments")
 }
 
 // An item's result: where it was sent, unless that one is another's.

@@ -14,35 +14,14 @@ import (
 	"time"
 
 	"sestd/internal/importers/batch"
+	"sestd/internal/sest"
 	"sestd/internal/store"
 )
 
-// StatusRule says whether the university may set a Bearbeitungsstatus
-// (UniIn) and change a Bewerbung away from it (UniOut); Sestco's uni_in
-// and uni_out.
-type StatusRule struct {
-	UniIn  bool
-	UniOut bool
-}
-
-// DefaultStatusRules is the university's part of Sestco's
-// bearbeitungsstatus table as sestd ships it; configuration overrides it
-// per status. Withdrawals, offers and acceptances happen only at the
-// Servicestelle.
-func DefaultStatusRules() map[string]StatusRule {
-	return map[string]StatusRule{
-		"in_Vorbereitung":             {UniIn: true, UniOut: true},
-		"eingegangen":                 {UniIn: true, UniOut: true},
-		"gueltig":                     {UniIn: true, UniOut: true},
-		"ausgeschlossen":              {UniIn: true, UniOut: true},
-		"zurueckgezogen":              {UniIn: false, UniOut: true},
-		"Zulassungsangebot_liegt_vor": {UniIn: false, UniOut: false},
-		"zugelassen":                  {UniIn: false, UniOut: true},
-		"eingeschrieben":              {UniIn: true, UniOut: false},
-		"nicht_eingeschrieben":        {UniIn: true, UniOut: false},
-		"Frist_ueberschritten":        {UniIn: false, UniOut: false},
-	}
-}
+// StatusRule is a row of the bearbeitungsstatus table; the importer
+// reads the university's part (UniIn: may set it, UniOut: may change a
+// Bewerbung away from it).
+type StatusRule = sest.StatusRule
 
 // Transitions lists every allowed change: from a status the university
 // may leave to one it may set.
@@ -103,10 +82,13 @@ const (
 // A Bewerbung is located by hs_bewerbung_id, a Teilfachbewerbung by
 // hs_bewerbung_id and studiengang_schluessel. bearbeitungsstatus must be
 // one the university may set, and may change only by rules (nil: the
-// defaults).
-func Applications(rules map[string]StatusRule, loc *time.Location) *batch.Spec {
+// defaults of interface version; 0 means the newest).
+func Applications(rules map[string]StatusRule, version int, loc *time.Location) *batch.Spec {
+	if version == 0 {
+		version = sest.InterfaceVersionNewest
+	}
 	if rules == nil {
-		rules = DefaultStatusRules()
+		rules = sest.DefaultStatusRules(version)
 	}
 	if loc == nil {
 		loc = time.UTC
@@ -121,6 +103,9 @@ func Applications(rules map[string]StatusRule, loc *time.Location) *batch.Spec {
 				}
 				return store.Text(name), nil
 			}
+		}
+		if v := sest.StatusSince(s); v > version {
+			return store.Value{}, fmt.Errorf("%s exists only from interface version %d (servicestelle.interface_version is %d)", s, v, version)
 		}
 		return store.Value{}, fmt.Errorf("%q is not a known Bearbeitungsstatus", s)
 	}
