@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/sest"
@@ -310,4 +311,55 @@ func TestUniBewerbungChangedSeesTeilfachLeaving(t *testing.T) {
 	var n int
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM uni_teilfachbewerbung`).Scan(&n))
 	require.Zero(t, n)
+}
+
+// Two imports of university applications, the second waiting for the
+// first's lock: the second's changes are newer than the first's even
+// though its transaction began earlier, so an outbound run between the
+// two commits does not hide them.
+func TestChangesOfAWaitingImportAreNotHidden(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := store.New(testdb.New(t))
+	stageApplications(t, s)
+	items := queueStaged(t, s)
+	require.NoError(t, s.OutboxRecord(ctx, []store.OutboxResult{{ID: items["A-1"].ID, State: store.OutboxAccepted, ResultVersion: 1}}, nil))
+
+	status := func(tx *store.ImportTx, line int64, st string) {
+		t.Helper()
+		tgt := store.TargetUniBewerbung
+		v := make([]store.Value, len(tgt.Columns))
+		v[tgt.Col("hs_bewerbung_id")] = store.Text("A-1")
+		v[tgt.Col("bearbeitungsstatus")] = store.Text(st)
+		keep := uint64(1)<<len(tgt.Columns) - 1
+		keep &^= 1<<tgt.Col("hs_bewerbung_id") | 1<<tgt.Col("bearbeitungsstatus")
+		res, err := tx.Merge(ctx, tgt, store.ModeUpdate, []store.ImportRow{{Line: line, Values: v, Ignore: keep}}, store.MergeOptions{})
+		require.NoError(t, err)
+		require.EqualValues(t, 1, res.Updated)
+	}
+	first, err := s.ImportBegin(ctx, 0, "uni_bewerbungen")
+	require.NoError(t, err)
+	secondIn := make(chan *store.ImportTx)
+	go func() {
+		tx, err := s.ImportBegin(ctx, 0, "uni_bewerbungen") // waits for first's lock
+		assert.NoError(t, err)
+		secondIn <- tx
+	}()
+	time.Sleep(300 * time.Millisecond) // second's transaction has begun and waits
+	status(first, 1, "gueltig")
+	require.NoError(t, first.Commit(ctx))
+	second := <-secondIn
+	require.NotNil(t, second)
+	defer second.Rollback(ctx)
+	status(second, 1, "ausgeschlossen")
+
+	// The outbound run between the commits takes up the first's change.
+	items = queueStaged(t, s)
+	require.NoError(t, s.OutboxRecord(ctx, []store.OutboxResult{{ID: items["A-1"].ID, State: store.OutboxAccepted, ResultVersion: 2}}, nil))
+
+	require.NoError(t, second.Commit(ctx))
+	apps, err := s.UniBewerbungChanged(ctx, 100)
+	require.NoError(t, err)
+	require.Len(t, apps, 1, "the second import's change is pending")
+	require.Equal(t, "ausgeschlossen", apps[0].Bearbeitungsstatus)
 }
