@@ -190,7 +190,7 @@ type Mail struct {
 // Outbox configures the outbound sync's retries and the admins' digest.
 type Outbox struct {
 	MaxAttempts int           `yaml:"max_attempts"` // sends of an item before it fails (first try + retries)
-	Backoff     time.Duration `yaml:"backoff"`      // wait before the first retry; doubles per retry
+	Backoff     time.Duration `yaml:"backoff"`      // wait before the first retry; doubles per retry, up to a day (or Backoff)
 	Digest      string        `yaml:"digest"`       // cron of the daily mail of still-failing items, or "off"
 }
 

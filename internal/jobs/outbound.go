@@ -318,8 +318,24 @@ func (o *outbound) retryLater(it store.OutboxItem, attempts int, r store.OutboxR
 		return r
 	}
 	r.State = store.OutboxPending
-	r.NextAttemptAt = time.Now().Add(o.backoff << min(max(attempts-1, 0), 16))
+	r.NextAttemptAt = time.Now().Add(retryDelay(o.backoff, attempts))
 	return r
+}
+
+// maxRetryDelay bounds the doubling of outbox.backoff: during an admission
+// round an item is tried again at least once a day (or once per backoff,
+// when that is longer).
+const maxRetryDelay = 24 * time.Hour
+
+// retryDelay is the wait before attempt attempts+1: backoff, doubled per
+// attempt made, at most max(backoff, maxRetryDelay).
+func retryDelay(backoff time.Duration, attempts int) time.Duration {
+	limit := max(backoff, maxRetryDelay)
+	d := backoff
+	for i := 1; i < attempts && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
 }
 
 func jsonText(v any) string {

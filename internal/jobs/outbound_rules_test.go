@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -74,5 +75,28 @@ func TestResultFor(t *testing.T) {
 			t.Parallel()
 			require.Equal(t, tc.want, resultFor(tc.res, tc.i, tc.key).VersionSeSt)
 		})
+	}
+}
+
+// The retry delay doubles per attempt and stays within a day (or the
+// configured backoff, when longer), however many attempts are allowed.
+func TestRetryDelay(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		backoff  time.Duration
+		attempts int
+		want     time.Duration
+	}{
+		{0, 5, 0},
+		{time.Minute, 0, time.Minute},
+		{time.Minute, 1, time.Minute},
+		{time.Minute, 2, 2 * time.Minute},
+		{time.Minute, 4, 8 * time.Minute},
+		{time.Minute, 20, 24 * time.Hour},
+		{time.Hour, 1000, 24 * time.Hour},
+		{48 * time.Hour, 1, 48 * time.Hour},
+		{48 * time.Hour, 30, 48 * time.Hour},
+	} {
+		require.Equal(t, tc.want, retryDelay(tc.backoff, tc.attempts), "%s after %d attempts", tc.backoff, tc.attempts)
 	}
 }
