@@ -1,7 +1,6 @@
 package daemon_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,33 +21,16 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/daemon"
+	"sestd/internal/logging/logtest"
 	"sestd/internal/pgcluster"
 	"sestd/internal/testdb"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type bundle struct {
 	cfg     config.Config
-	logs    *syncBuffer
+	logs    *logtest.Buffer
 	log     *zap.Logger
 	addr    chan net.Addr
 	done    chan error
@@ -67,7 +48,7 @@ func setup(t *testing.T, dbURL string) *bundle {
 	cfg.River.ShutdownGrace = 2 * time.Second
 	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
 	require.NoError(t, cfg.Validate())
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
 	return &bundle{
 		cfg: cfg, logs: logs,

@@ -1,13 +1,11 @@
 package demo_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 
 	"sestd/internal/demo"
 	"sestd/internal/importers"
+	"sestd/internal/logging/logtest"
 	"sestd/internal/pgcluster"
 	"sestd/internal/sest/sim"
 	"sestd/internal/store"
@@ -48,23 +47,6 @@ func TestSamplesImportAsTheirFormatsSay(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestDemoReachesASyncedState(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole demo")
@@ -76,7 +58,7 @@ func TestDemoReachesASyncedState(t *testing.T) {
 	require.NoError(t, os.Chmod(dir, 0o755))
 	port, err := pgcluster.FreePort()
 	require.NoError(t, err)
-	out := &lockedBuffer{}
+	out := &logtest.Buffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	err = demo.Run(ctx, demo.Options{
@@ -92,7 +74,7 @@ func TestDemoReachesASyncedState(t *testing.T) {
 	require.False(t, strings.Contains(out.String(), "status unavailable"))
 
 	// A second run reuses the state: the database with its imports.
-	again := &lockedBuffer{}
+	again := &logtest.Buffer{}
 	err = demo.Run(ctx, demo.Options{
 		Dir: dir, Admin: "127.0.0.1:" + itoa(port), Bewerbungen: 400, Out: again, Log: zap.NewNop(),
 		UntilSynced: true, Interval: 500 * time.Millisecond,

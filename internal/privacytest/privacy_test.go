@@ -6,7 +6,6 @@
 package privacytest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -31,6 +29,7 @@ import (
 	"sestd/internal/daemon"
 	"sestd/internal/jobs"
 	"sestd/internal/logging"
+	"sestd/internal/logging/logtest"
 	"sestd/internal/metrics"
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
@@ -39,24 +38,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
-
-// lockedBuffer collects log output from many goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestNoPersonalDataOutsideItsPlaces runs a full sync with documents, the
 // delta polls, an outbound run with its export, an inbox import of
@@ -92,7 +73,7 @@ func TestNoPersonalDataOutsideItsPlaces(t *testing.T) {
 	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
 	require.NoError(t, cfg.Validate())
 
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	log, err := logging.New(&logs, cfg.Log.Level, "json")
 	require.NoError(t, err)
 	m := metrics.New(metrics.BuildInfo{Version: "test"})
