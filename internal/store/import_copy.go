@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -12,18 +13,56 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// copyText writes rows to table (columns names) with COPY … FROM STDIN in
-// text format, encoding the values itself: cheaper per value than pgx's
-// generic encoders, which matters at a million rows. types are the
-// columns' PostgreSQL types (date vs timestamptz decide a time's form);
-// row(i, buf) fills buf with the values of row i and reports false to
-// skip it. It returns the rows copied.
-func copyText(ctx context.Context, tx pgx.Tx, table string, names, types []string, n int, row func(i int, buf []Value) bool) (int64, error) {
-	r := &copyReader{n: n, row: row, names: names, buf: make([]Value, len(names)), date: make([]bool, len(types))}
-	for i, t := range types {
-		r.date[i] = t == "date"
+// colType is a column type the import COPY writes.
+type colType uint8
+
+const (
+	colText colType = iota
+	colInt4
+	colInt8
+	colNumeric
+	colBool
+	colDate
+	colTimestamptz
+)
+
+func parseColType(typ string) (colType, error) {
+	switch typ {
+	case "text":
+		return colText, nil
+	case "integer":
+		return colInt4, nil
+	case "bigint":
+		return colInt8, nil
+	case "numeric":
+		return colNumeric, nil
+	case "boolean":
+		return colBool, nil
+	case "date":
+		return colDate, nil
+	case "timestamptz":
+		return colTimestamptz, nil
 	}
-	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN", pgx.Identifier{table}.Sanitize(), strings.Join(names, ", "))
+	return 0, fmt.Errorf("sestd cannot write a column of type %s", typ)
+}
+
+// copyRows writes rows to table (columns names of PostgreSQL types types)
+// with COPY … FROM STDIN in binary format, encoding the values itself:
+// the server parses nothing, and no value costs an allocation. row(i, buf)
+// fills buf with the values of row i and reports false to skip it. It
+// returns the rows copied.
+func copyRows(ctx context.Context, tx pgx.Tx, table string, names, types []string, n int, row func(i int, buf []Value) bool) (int64, error) {
+	r := &copyReader{n: n, row: row, names: names, buf: make([]Value, len(names)), types: make([]colType, len(types))}
+	for i, t := range types {
+		ct, err := parseColType(t)
+		if err != nil {
+			return 0, fmt.Errorf("column %s: %w", names[i], err)
+		}
+		r.types[i] = ct
+	}
+	r.b = append(r.b, "PGCOPY\n\xff\r\n\x00"...)
+	r.b = append(r.b, 0, 0, 0, 0, 0, 0, 0, 0) // flags, header extension length
+	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", pgx.Identifier{table}.Sanitize(), strings.Join(names, ", "))
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql)
 	if r.err != nil {
 		return 0, r.err
@@ -34,18 +73,19 @@ func copyText(ctx context.Context, tx pgx.Tx, table string, names, types []strin
 	return tag.RowsAffected(), nil
 }
 
-// copyReader encodes rows as COPY text while it is read, as many as fit
-// the reader's buffer: pgconn sends what it read while the next rows are
-// encoded, and the encoding overlaps the server's work.
+// copyReader encodes rows while it is read, as many as fit the reader's
+// buffer: pgconn sends what it read while the next rows are encoded, and
+// the encoding overlaps the server's work.
 type copyReader struct {
-	n, i  int
-	row   func(i int, buf []Value) bool
-	names []string
-	date  []bool // column j is a date
-	buf   []Value
-	b     []byte // encoded rows not yet read
-	off   int
-	err   error
+	n, i    int
+	row     func(i int, buf []Value) bool
+	names   []string
+	types   []colType
+	buf     []Value
+	b       []byte // encoded rows not yet read
+	off     int
+	err     error
+	trailed bool
 }
 
 func (r *copyReader) Read(p []byte) (int, error) {
@@ -53,12 +93,16 @@ func (r *copyReader) Read(p []byte) (int, error) {
 		if r.err != nil {
 			return 0, r.err
 		}
-		if r.i >= r.n {
+		if r.trailed {
 			return 0, io.EOF
 		}
 		r.b, r.off = r.b[:0], 0
 		for len(r.b) < len(p) && r.i < r.n && r.err == nil {
 			r.encode()
+		}
+		if r.i >= r.n && r.err == nil {
+			r.b = append(r.b, 0xff, 0xff) // the file trailer
+			r.trailed = true
 		}
 	}
 	k := copy(p, r.b[r.off:])
@@ -73,77 +117,214 @@ func (r *copyReader) encode() {
 	if !r.row(i, r.buf) {
 		return
 	}
-	b := r.b
+	b := binary.BigEndian.AppendUint16(r.b, uint16(len(r.buf)))
 	for j := range r.buf {
-		if j > 0 {
-			b = append(b, '\t')
-		}
 		var err error
-		if b, err = appendCopyValue(b, &r.buf[j], r.date[j]); err != nil {
+		if b, err = appendBinaryField(b, &r.buf[j], r.types[j]); err != nil {
 			r.err = fmt.Errorf("column %s: %w", r.names[j], err)
 			return
 		}
 	}
-	r.b = append(b, '\n')
+	r.b = b
 }
 
-// appendCopyValue appends v in COPY's text form (date: v is written as a
-// calendar day).
-func appendCopyValue(b []byte, v *Value, date bool) ([]byte, error) {
+// pgEpoch is PostgreSQL's day 0 of dates and timestamps.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// appendBinaryField appends v as one field of COPY's binary format (its
+// length, then its bytes) for a column of type t. A value of another kind
+// than the column's is converted where the server would have read its
+// text form (a number for a text column, digits for a number).
+func appendBinaryField(b []byte, v *Value, t colType) ([]byte, error) {
+	if v.kind == KindNull {
+		return binary.BigEndian.AppendUint32(b, math.MaxUint32), nil // -1
+	}
+	at := len(b)
+	b = append(b, 0, 0, 0, 0)
+	b, err := appendBinaryValue(b, v, t)
+	if err != nil {
+		return b[:at], err
+	}
+	binary.BigEndian.PutUint32(b[at:], uint32(len(b)-at-4))
+	return b, nil
+}
+
+func appendBinaryValue(b []byte, v *Value, t colType) ([]byte, error) {
+	if v.kind > KindTime {
+		return b, fmt.Errorf("a value of an unsupported Go type cannot be stored")
+	}
+	switch t {
+	case colText:
+		if v.kind != KindText {
+			return append(b, textForm(v)...), nil
+		}
+		if strings.IndexByte(v.s, 0) >= 0 {
+			return b, fmt.Errorf("a NUL character cannot be stored")
+		}
+		return append(b, v.s...), nil
+	case colInt4, colInt8:
+		n, err := intOf(v)
+		if err != nil {
+			return b, err
+		}
+		if t == colInt8 {
+			return binary.BigEndian.AppendUint64(b, uint64(n)), nil
+		}
+		if n < math.MinInt32 || n > math.MaxInt32 {
+			return b, fmt.Errorf("%d is out of range for an integer column", n)
+		}
+		return binary.BigEndian.AppendUint32(b, uint32(int32(n))), nil
+	case colNumeric:
+		var digits string
+		switch v.kind {
+		case KindFloat:
+			f, _ := v.AsFloat()
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return b, fmt.Errorf("%v is not a number to store", f)
+			}
+			var tmp [32]byte
+			digits = string(strconv.AppendFloat(tmp[:0], f, 'f', -1, 64))
+		case KindInt, KindText:
+			digits = textForm(v)
+		default:
+			return b, fmt.Errorf("a %s value for a numeric column", v.kind)
+		}
+		return appendNumeric(b, digits)
+	case colBool:
+		if v.kind != KindBool {
+			return b, fmt.Errorf("a %s value for a boolean column", v.kind)
+		}
+		return append(b, byte(v.n)), nil
+	case colDate:
+		if v.kind != KindTime {
+			return b, fmt.Errorf("a %s value for a date column", v.kind)
+		}
+		const microsPerDay = 86_400_000_000
+		local := v.n + int64(v.off)*1_000_000 // the calendar day in its zone
+		days := local / microsPerDay
+		if local%microsPerDay < 0 {
+			days--
+		}
+		days -= pgEpoch.Unix() / 86_400
+		if days < math.MinInt32 || days > math.MaxInt32 {
+			return b, fmt.Errorf("a date out of range")
+		}
+		return binary.BigEndian.AppendUint32(b, uint32(int32(days))), nil
+	case colTimestamptz:
+		if v.kind != KindTime {
+			return b, fmt.Errorf("a %s value for a timestamptz column", v.kind)
+		}
+		return binary.BigEndian.AppendUint64(b, uint64(v.n-pgEpoch.UnixMicro())), nil
+	}
+	return b, fmt.Errorf("unknown column type %d", t)
+}
+
+func intOf(v *Value) (int64, error) {
 	switch v.kind {
-	case KindNull:
-		return append(b, `\N`...), nil
-	case KindText:
-		return appendCopyText(b, v.s)
 	case KindInt:
-		return strconv.AppendInt(b, v.n, 10), nil
+		return v.n, nil
+	case KindText:
+		n, err := strconv.ParseInt(strings.TrimSpace(v.s), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q is not an integer", v.s)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("a %s value for an integer column", v.kind)
+}
+
+// textForm is v as text: what a text column stores of a value of another
+// kind.
+func textForm(v *Value) string {
+	switch v.kind {
+	case KindText:
+		return v.s
+	case KindInt:
+		return strconv.FormatInt(v.n, 10)
 	case KindFloat:
 		f, _ := v.AsFloat()
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return b, fmt.Errorf("%v is not a number to store", f)
-		}
-		return strconv.AppendFloat(b, f, 'f', -1, 64), nil
+		return strconv.FormatFloat(f, 'f', -1, 64)
 	case KindBool:
-		if v.n != 0 {
-			return append(b, 't'), nil
-		}
-		return append(b, 'f'), nil
+		return strconv.FormatBool(v.n != 0)
 	case KindTime:
-		if date {
-			return v.day().AppendFormat(b, time.DateOnly), nil
-		}
-		return time.UnixMicro(v.n).UTC().AppendFormat(b, time.RFC3339Nano), nil
+		t, _ := v.AsTime()
+		return t.Format(time.RFC3339Nano)
 	}
-	return b, fmt.Errorf("a value of an unsupported Go type cannot be stored")
+	return ""
 }
 
-// appendCopyText appends s with COPY's escapes for backslash, tab, line
-// ends; NUL cannot be stored at all.
-func appendCopyText(b []byte, s string) ([]byte, error) {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c > '\\' || (c != '\\' && c >= ' ') {
-			continue
-		}
-		var esc string
-		switch c {
-		case '\\':
-			esc = `\\`
-		case '\t':
-			esc = `\t`
-		case '\n':
-			esc = `\n`
-		case '\r':
-			esc = `\r`
-		case 0:
-			return b, fmt.Errorf("a NUL character cannot be stored")
-		default:
-			continue
-		}
-		b = append(b, s[start:i]...)
-		b = append(b, esc...)
-		start = i + 1
+// appendNumeric appends a decimal number ([-]digits[.digits]) in
+// PostgreSQL's binary numeric form: digit count, weight, sign and display
+// scale, then the digits in base 10000, grouped from the decimal point.
+func appendNumeric(b []byte, s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	bad := func() ([]byte, error) { return b, fmt.Errorf("%q is not a number", strings.Clone(s)) }
+	neg := false
+	num := s
+	if strings.HasPrefix(num, "-") || strings.HasPrefix(num, "+") {
+		neg = num[0] == '-'
+		num = num[1:]
 	}
-	return append(b, s[start:]...), nil
+	intPart, frac, _ := strings.Cut(num, ".")
+	if intPart == "" && frac == "" {
+		return bad()
+	}
+	for _, part := range []string{intPart, frac} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return bad()
+			}
+		}
+	}
+	dscale := len(frac)
+	intPart = strings.TrimLeft(intPart, "0")
+	// The digits, padded to whole groups of four: the integer part on the
+	// left, the fraction on the right. digit(k) is the k-th of them.
+	lead := (4 - len(intPart)%4) % 4
+	total := lead + len(intPart) + len(frac)
+	total += (4 - total%4) % 4
+	digit := func(k int) uint16 {
+		k -= lead
+		switch {
+		case k < 0:
+			return 0
+		case k < len(intPart):
+			return uint16(intPart[k] - '0')
+		case k-len(intPart) < len(frac):
+			return uint16(frac[k-len(intPart)] - '0')
+		}
+		return 0
+	}
+	group := func(g int) uint16 {
+		k := 4 * g
+		return digit(k)*1000 + digit(k+1)*100 + digit(k+2)*10 + digit(k+3)
+	}
+	first, last := 0, total/4 // the groups [first, last) without zeros at the ends
+	weight := (lead+len(intPart))/4 - 1
+	for first < last && group(first) == 0 {
+		first++
+		weight--
+	}
+	for last > first && group(last-1) == 0 {
+		last--
+	}
+	n := last - first
+	sign := uint16(0)
+	if neg && n > 0 {
+		sign = 0x4000
+	}
+	if n == 0 {
+		weight = 0
+	}
+	if dscale > 0x3fff || n > math.MaxInt16 {
+		return bad()
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(n))
+	b = binary.BigEndian.AppendUint16(b, uint16(int16(weight)))
+	b = binary.BigEndian.AppendUint16(b, sign)
+	b = binary.BigEndian.AppendUint16(b, uint16(dscale))
+	for g := first; g < last; g++ {
+		b = binary.BigEndian.AppendUint16(b, group(g))
+	}
+	return b, nil
 }

@@ -187,7 +187,7 @@ func (t *ImportTx) copyStage(ctx context.Context, target *ImportTarget, rows []I
 		names = append(names, c.Name)
 		types = append(types, c.Type)
 	}
-	_, err := copyText(ctx, t.tx, stageName(target), names, types, len(rows), func(i int, buf []Value) bool {
+	_, err := copyRows(ctx, t.tx, stageName(target), names, types, len(rows), func(i int, buf []Value) bool {
 		r := rows[i]
 		buf[0] = Int(r.Line)
 		buf[1] = Int(int64(r.Ignore))
@@ -500,7 +500,7 @@ func (t *ImportTx) copyDirect(ctx context.Context, target *ImportTarget, rows []
 		return true
 	}
 	if !guarded {
-		n, err := copyText(ctx, t.tx, target.Table, names, types, len(rows), fill)
+		n, err := copyRows(ctx, t.tx, target.Table, names, types, len(rows), fill)
 		if err != nil {
 			return 0, fmt.Errorf("copying %d rows into %s: %w", len(rows), target.Table, err)
 		}
@@ -510,7 +510,7 @@ func (t *ImportTx) copyDirect(ctx context.Context, target *ImportTarget, rows []
 	if err != nil {
 		return 0, fmt.Errorf("copying into %s: %w", target.Table, err)
 	}
-	n, err := copyText(ctx, sp, target.Table, names, types, len(rows), fill)
+	n, err := copyRows(ctx, sp, target.Table, names, types, len(rows), fill)
 	if err != nil {
 		_ = sp.Rollback(ctx)
 		return 0, err
@@ -575,7 +575,7 @@ func (t *ImportTx) CopyInsert(ctx context.Context, target *ImportTarget, rows []
 	for i, c := range target.Columns {
 		names[i], types[i] = c.Name, c.Type
 	}
-	_, err := copyText(ctx, t.tx, target.Table, names, types, len(rows), func(i int, buf []Value) bool {
+	_, err := copyRows(ctx, t.tx, target.Table, names, types, len(rows), func(i int, buf []Value) bool {
 		for j, x := range rows[i] {
 			buf[j] = ValueOf(x)
 		}

@@ -90,6 +90,25 @@ func ValueOf(x any) Value {
 	return Value{kind: kindInvalid}
 }
 
+// String names the kind.
+func (k ValueKind) String() string {
+	switch k {
+	case KindNull:
+		return "NULL"
+	case KindText:
+		return "text"
+	case KindInt:
+		return "integer"
+	case KindFloat:
+		return "number"
+	case KindBool:
+		return "boolean"
+	case KindTime:
+		return "time"
+	}
+	return "unsupported Go"
+}
+
 // Kind returns the kind of value v holds.
 func (v Value) Kind() ValueKind { return v.kind }
 

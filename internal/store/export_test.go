@@ -1,0 +1,4 @@
+package store
+
+// CopyRows is copyRows, for the external tests of the binary COPY.
+var CopyRows = copyRows
