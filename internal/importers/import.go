@@ -304,7 +304,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 				Read: c.Read, Created: c.Created, Updated: c.Updated, Removed: c.Removed, Rejected: c.Rejected, Skipped: c.Skipped})
 		}
 	}
-	counts, rejects, enc, err := runKind(ctx, tx, in, sniff, o, rejectsPath(o.RejectsDir, o.FileName, runID), prog)
+	counts, rejects, enc, err := runPasses(ctx, tx, f, in, sniff, o, rejectsPath(o.RejectsDir, o.FileName, runID), prog, log)
 	err = classify(err)
 	sum.Encoding = enc
 	sum.Read, sum.Created, sum.Updated, sum.Removed, sum.Rejected, sum.Skipped =
@@ -348,6 +348,40 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("removed", sum.Removed),
 		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.Duration("duration", sum.Duration))
 	return sum, nil
+}
+
+// runPasses runs the import as one pass over the file, optimistic about
+// new keys (see store.ImportTx.BeginPass); when a key turns out to exist,
+// the pass is undone and a second one checks the keys batch by batch.
+func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countingReader, sniff *charset.Sniffer, o Options,
+	rejPath string, prog func(batch.Counts), log *zap.Logger) (batch.Counts, string, string, error) {
+	for pass := 1; ; pass++ {
+		if err := tx.BeginPass(ctx); err != nil {
+			return batch.Counts{}, "", o.Encoding, err
+		}
+		counts, rejects, enc, err := runKind(ctx, tx, in, sniff, o, rejPath, prog)
+		if err == nil {
+			err = tx.EndPass(ctx)
+		}
+		if !errors.Is(err, store.ErrRestartChecked) || pass > 1 {
+			if err != nil && rejects != "" {
+				_ = os.Remove(rejects)
+				rejects = ""
+			}
+			return counts, rejects, enc, err
+		}
+		log.Info("import restarted: keys of the file exist already, so every batch is checked now", zap.Error(err))
+		if rejects != "" {
+			_ = os.Remove(rejects)
+		}
+		if err := tx.RestartChecked(ctx); err != nil {
+			return batch.Counts{}, "", enc, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return batch.Counts{}, "", enc, fmt.Errorf("rewinding the file: %w", err)
+		}
+		in.n.Store(0)
+	}
 }
 
 // runKind streams the file through the kind's importer. It returns the

@@ -46,13 +46,41 @@ func parseColType(typ string) (colType, error) {
 	return 0, fmt.Errorf("sestd cannot write a column of type %s", typ)
 }
 
+// rowSource yields the rows a COPY writes: it fills buf with the next
+// row's values and says what it did.
+type rowSource func(buf []Value) rowState
+
+type rowState uint8
+
+const (
+	rowFilled  rowState = iota // buf holds a row
+	rowSkipped                 // nothing to write for this one
+	rowWait                    // no row yet: send what is encoded, ask again
+	rowsEnd                    // no more rows
+)
+
 // copyRows writes rows to table (columns names of PostgreSQL types types)
 // with COPY … FROM STDIN in binary format, encoding the values itself:
 // the server parses nothing, and no value costs an allocation. row(i, buf)
 // fills buf with the values of row i and reports false to skip it. It
 // returns the rows copied.
 func copyRows(ctx context.Context, tx pgx.Tx, table string, names, types []string, n int, row func(i int, buf []Value) bool) (int64, error) {
-	r := &copyReader{n: n, row: row, names: names, buf: make([]Value, len(names)), types: make([]colType, len(types))}
+	i := 0
+	return copyFrom(ctx, tx, table, names, types, func(buf []Value) rowState {
+		if i >= n {
+			return rowsEnd
+		}
+		i++
+		if row(i-1, buf) {
+			return rowFilled
+		}
+		return rowSkipped
+	})
+}
+
+// copyFrom is copyRows for rows from src.
+func copyFrom(ctx context.Context, tx pgx.Tx, table string, names, types []string, src rowSource) (int64, error) {
+	r := &copyReader{src: src, names: names, buf: make([]Value, len(names)), types: make([]colType, len(types))}
 	for i, t := range types {
 		ct, err := parseColType(t)
 		if err != nil {
@@ -77,8 +105,7 @@ func copyRows(ctx context.Context, tx pgx.Tx, table string, names, types []strin
 // buffer: pgconn sends what it read while the next rows are encoded, and
 // the encoding overlaps the server's work.
 type copyReader struct {
-	n, i    int
-	row     func(i int, buf []Value) bool
+	src     rowSource
 	names   []string
 	types   []colType
 	buf     []Value
@@ -89,7 +116,7 @@ type copyReader struct {
 }
 
 func (r *copyReader) Read(p []byte) (int, error) {
-	for r.off == len(r.b) {
+	if r.off == len(r.b) {
 		if r.err != nil {
 			return 0, r.err
 		}
@@ -97,12 +124,22 @@ func (r *copyReader) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		r.b, r.off = r.b[:0], 0
-		for len(r.b) < len(p) && r.i < r.n && r.err == nil {
-			r.encode()
+	fill:
+		for len(r.b) < len(p) && r.err == nil {
+			clear(r.buf)
+			switch r.src(r.buf) {
+			case rowFilled:
+				r.encode()
+			case rowWait:
+				break fill // pgconn calls again, after checking on the server
+			case rowsEnd:
+				r.b = append(r.b, 0xff, 0xff) // the file trailer
+				r.trailed = true
+				break fill
+			}
 		}
-		if r.i >= r.n && r.err == nil {
-			r.b = append(r.b, 0xff, 0xff) // the file trailer
-			r.trailed = true
+		if r.err != nil {
+			return 0, r.err
 		}
 	}
 	k := copy(p, r.b[r.off:])
@@ -111,12 +148,6 @@ func (r *copyReader) Read(p []byte) (int, error) {
 }
 
 func (r *copyReader) encode() {
-	clear(r.buf)
-	i := r.i
-	r.i++
-	if !r.row(i, r.buf) {
-		return
-	}
 	b := binary.BigEndian.AppendUint16(r.b, uint16(len(r.buf)))
 	for j := range r.buf {
 		var err error

@@ -8,6 +8,9 @@ import (
 // EkvvVeranstaltungExists reports whether the Veranstaltung id is stored.
 func (t *ImportTx) EkvvVeranstaltungExists(ctx context.Context, id string) (bool, error) {
 	var ok bool
+	if err := t.endStream(); err != nil {
+		return false, err
+	}
 	err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ekvv_veranstaltung WHERE id = $1)`, id).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("looking up Veranstaltung %s: %w", id, err)
@@ -21,6 +24,9 @@ func (t *ImportTx) EkvvVeranstaltungExists(ctx context.Context, id string) (bool
 func (t *ImportTx) EkvvVeranstaltungDelete(ctx context.Context, id string) (bool, error) {
 	// The children go by ON DELETE CASCADE (referential actions are
 	// immediate even on deferrable foreign keys).
+	if err := t.endStream(); err != nil {
+		return false, err
+	}
 	tag, err := t.tx.Exec(ctx, `DELETE FROM ekvv_veranstaltung WHERE id = $1`, id)
 	if err != nil {
 		return false, fmt.Errorf("deleting Veranstaltung %s: %w", id, err)

@@ -78,6 +78,9 @@ func (s *Store) ImportRunFinish(ctx context.Context, r ImportRun) error {
 // transaction: the outcome becomes visible with the data, so that an
 // import of the same file waiting for the lock sees it done.
 func (t *ImportTx) ImportRunFinish(ctx context.Context, r ImportRun) error {
+	if err := t.endStream(); err != nil {
+		return err
+	}
 	return finishRun(ctx, t.tx, r)
 }
 

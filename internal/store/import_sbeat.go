@@ -12,6 +12,9 @@ func (t *ImportTx) SbeatExamDeleteRegistrations(ctx context.Context, semesters [
 	if len(semesters) == 0 {
 		return 0, nil
 	}
+	if err := t.endStream(); err != nil {
+		return 0, err
+	}
 	tag, err := t.tx.Exec(ctx, `DELETE FROM sbeat_exam WHERE pstatus = 'AN' AND psem = ANY($1)`, semesters)
 	if err != nil {
 		return 0, fmt.Errorf("deleting exam registrations of semesters %v: %w", semesters, err)

@@ -69,8 +69,12 @@ type ImportTx struct {
 	staged map[string]bool
 	done   bool
 	// checkKeys: tables where create met an existing key; their later
-	// batches are checked before the COPY.
+	// batches are checked before the COPY. checkAll: every table, after a
+	// pass was restarted.
 	checkKeys map[string]bool
+	checkAll  bool
+	pass      pgx.Tx      // the savepoint of the current pass, if any
+	stream    *copyStream // the open COPY of the pass, if any
 }
 
 // ImportBegin starts the transaction of an import. It takes a
@@ -120,6 +124,10 @@ func (t *ImportTx) Commit(ctx context.Context) error {
 	}
 	t.done = true
 	defer t.conn.Release()
+	if err := t.endStream(); err != nil {
+		_ = t.tx.Rollback(context.WithoutCancel(ctx))
+		return fmt.Errorf("committing import: %w", err)
+	}
 	if err := t.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("committing import: %w", err)
 	}
@@ -133,6 +141,7 @@ func (t *ImportTx) Rollback(ctx context.Context) {
 		return
 	}
 	t.done = true
+	_ = t.endStream()
 	// A fresh context: the rollback must happen even when ctx was cancelled.
 	_ = t.tx.Rollback(context.WithoutCancel(ctx))
 	t.conn.Release()
@@ -142,6 +151,9 @@ func (t *ImportTx) Rollback(ctx context.Context) {
 // after the kind's lock was taken, so that two imports of one file cannot
 // both pass the check.
 func (t *ImportTx) ImportFindDone(ctx context.Context, sha256, kind, mode string) (ImportRun, error) {
+	if err := t.endStream(); err != nil {
+		return ImportRun{}, err
+	}
 	r, err := scanImportRun(t.tx.QueryRow(ctx, `SELECT `+importRunColumns+` FROM import_runs
 		WHERE sha256 = $1 AND kind = $2 AND mode = $3 AND status IN ('succeeded', 'partial')
 		ORDER BY id DESC LIMIT 1`, sha256, kind, mode))
@@ -250,6 +262,9 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 	}
 	if mode == ModeCreate && target.Parent == nil && len(target.Unique) == 0 {
 		return t.createDirect(ctx, target, rows)
+	}
+	if err := t.endStream(); err != nil {
+		return res, err
 	}
 	if err := t.stage(ctx, target); err != nil {
 		return res, err
@@ -409,10 +424,30 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 // primary key's index), the other rows go into the table by COPY
 // directly, with no staging table in between.
 func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows []ImportRow) (MergeResult, error) {
-	// Optimistically, no key exists: COPY straight in under a savepoint.
-	// The first batch that meets an existing key is rolled back and the
-	// target is checked key by key from then on (for this import).
-	if !t.checkKeys[target.Table] {
+	// Optimistically, no key exists. Within a pass the rows join the
+	// pass's COPY stream into the table; a key that exists undoes the
+	// pass (ErrRestartChecked). Outside a pass they are copied under a
+	// savepoint: the first batch that meets an existing key is rolled back
+	// and the target is checked key by key from then on (for this import).
+	if t.pass != nil && !t.checkAll && !t.checkKeys[target.Table] {
+		if t.stream != nil && t.stream.target != target {
+			if err := t.endStream(); err != nil {
+				return MergeResult{}, err
+			}
+		}
+		if t.stream == nil {
+			t.openStream(ctx, target)
+		}
+		if err := t.stream.send(rows); err != nil {
+			t.stream = nil
+			return MergeResult{}, err
+		}
+		return MergeResult{Created: int64(len(rows))}, nil
+	}
+	if err := t.endStream(); err != nil {
+		return MergeResult{}, err
+	}
+	if !t.checkAll && !t.checkKeys[target.Table] {
 		n, err := t.copyDirect(ctx, target, rows, true)
 		if err == nil {
 			return MergeResult{Created: n}, nil
@@ -482,16 +517,7 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 // copyDirect copies rows into target's table, with the run id; under a
 // savepoint when guarded, so that a failure leaves the transaction usable.
 func (t *ImportTx) copyDirect(ctx context.Context, target *ImportTarget, rows []ImportRow, guarded bool) (int64, error) {
-	names := make([]string, 0, len(target.Columns)+1)
-	types := make([]string, 0, len(target.Columns)+1)
-	for _, c := range target.Columns {
-		names = append(names, c.Name)
-		types = append(types, c.Type)
-	}
-	if !target.NoRun {
-		names = append(names, "import_run_id")
-		types = append(types, "bigint")
-	}
+	names, types := directColumns(target)
 	fill := func(i int, buf []Value) bool {
 		copy(buf, rows[i].Values)
 		if !target.NoRun {
@@ -569,6 +595,9 @@ func keyArray(typ string, rows []ImportRow, col int) any {
 func (t *ImportTx) CopyInsert(ctx context.Context, target *ImportTarget, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
+	}
+	if err := t.endStream(); err != nil {
+		return err
 	}
 	names := make([]string, len(target.Columns))
 	types := make([]string, len(target.Columns))

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -165,4 +166,86 @@ func TestImportRuns(t *testing.T) {
 	_, err = s.ImportRunGet(ctx, 999)
 	require.True(t, errors.Is(err, store.ErrNotFound))
 	require.True(t, errors.Is(s.ImportRunFinish(ctx, store.ImportRun{ID: 999, Status: store.ImportFailed}), store.ErrNotFound))
+}
+
+func courseRow(line int64, stg, ltxt string) store.ImportRow {
+	v := make([]store.Value, len(store.TargetSbeatCourse.Columns))
+	v[store.TargetSbeatCourse.Col("stg")] = store.Text(stg)
+	v[store.TargetSbeatCourse.Col("ltxt")] = store.Text(ltxt)
+	return store.ImportRow{Line: line, Values: v}
+}
+
+// Within a pass, created rows stream into one COPY across many Merge
+// calls; the caller may reuse a batch's memory once Merge returns; any
+// other statement finishes the stream first; a key that exists undoes
+// the pass, and the pass that follows checks keys and rejects that row.
+func TestImportPassStreamsAndRestartsChecked(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, run := importSetup(t)
+	count := func() int64 {
+		var n int64
+		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM sbeat_course`).Scan(&n))
+		return n
+	}
+	mergeOne(t, s, run, store.TargetSbeatCourse, store.ModeCreate, []store.ImportRow{courseRow(1, "OLD", "schon da")}, store.MergeOptions{})
+
+	tx, err := s.ImportBegin(ctx, run, "sbeat_course")
+	require.NoError(t, err)
+	defer tx.Rollback(ctx)
+	require.NoError(t, tx.BeginPass(ctx))
+	batch := make([]store.ImportRow, 3)
+	for b := range 4 {
+		for i := range batch {
+			batch[i] = courseRow(int64(10*b+i), fmt.Sprintf("S%d-%d", b, i), fmt.Sprintf("Studiengang %d-%d", b, i))
+		}
+		res, err := tx.Merge(ctx, store.TargetSbeatCourse, store.ModeCreate, batch, store.MergeOptions{})
+		require.NoError(t, err)
+		require.EqualValues(t, 3, res.Created)
+		for i := range batch { // the caller's memory again
+			batch[i] = courseRow(0, "", "")
+		}
+	}
+	// Another statement on the transaction finishes the stream first.
+	_, err = tx.ImportFindDone(ctx, "none", "sbeat_courses", "create")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.NoError(t, tx.EndPass(ctx))
+	require.NoError(t, tx.Commit(ctx))
+	require.EqualValues(t, 13, count())
+	var ltxt string
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT ltxt FROM sbeat_course WHERE stg = 'S2-1'`).Scan(&ltxt))
+	require.Equal(t, "Studiengang 2-1", ltxt, "what was streamed, not what the caller wrote later")
+
+	// A pass that meets an existing key is undone as a whole.
+	tx, err = s.ImportBegin(ctx, run, "sbeat_course")
+	require.NoError(t, err)
+	defer tx.Rollback(ctx)
+	rejected := 0
+	pass := func() error {
+		rejected = 0
+		if err := tx.BeginPass(ctx); err != nil {
+			return err
+		}
+		for _, rows := range [][]store.ImportRow{{courseRow(1, "NEU-1", "neu")}, {courseRow(2, "OLD", "doppelt"), courseRow(3, "NEU-2", "neu")}} {
+			res, err := tx.Merge(ctx, store.TargetSbeatCourse, store.ModeCreate, rows, store.MergeOptions{})
+			if err != nil {
+				return err
+			}
+			for _, r := range res.Rejected {
+				rejected++
+				require.Equal(t, int64(2), r.Line)
+				require.Contains(t, r.Reason, "already exists")
+			}
+		}
+		return tx.EndPass(ctx)
+	}
+	err = pass()
+	require.ErrorIs(t, err, store.ErrRestartChecked)
+	require.NoError(t, tx.RestartChecked(ctx))
+	require.NoError(t, pass(), "checked, the existing key is a rejected row")
+	require.Equal(t, 1, rejected)
+	require.NoError(t, tx.Commit(ctx))
+	require.EqualValues(t, 15, count())
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT ltxt FROM sbeat_course WHERE stg = 'OLD'`).Scan(&ltxt))
+	require.Equal(t, "schon da", ltxt)
 }
