@@ -56,7 +56,11 @@
 //
 // The import allocates nothing per value: rows are typed store.Values in
 // slabs a batch reuses once written, the CSV reader reuses its record, and
-// parsing the next batch overlaps writing the last.
+// parsing the next batch overlaps writing the last. Rows that create mode
+// adds to a table without parents go, batch after batch, into one COPY
+// statement in binary format (PostgreSQL spends milliseconds on each COPY
+// statement and parses nothing): optimistic about their keys, the import
+// runs a second, checking pass when a key exists already.
 //
 // # Semantics (Kofa's batch processors)
 //
