@@ -37,36 +37,16 @@ const (
 
 func reason(code int, text string) string { return text + fmt.Sprintf(codeSuffixFmt, code) }
 
-// statusFlags is Sestco's (sest_in, sest_out, uni_in, uni_out) table: who
-// may change a Bewerbung into and out of a Bearbeitungsstatus.
-var statusFlags = map[string][4]bool{
-	"in_Vorbereitung":             {true, true, true, true},
-	"eingegangen":                 {true, true, true, true},
-	"gueltig":                     {true, true, true, true},
-	"ausgeschlossen":              {true, false, true, true},
-	"zurueckgezogen":              {true, true, false, true},
-	"Zulassungsangebot_liegt_vor": {true, true, false, false},
-	"zugelassen":                  {true, true, false, false},
-	"eingeschrieben":              {true, true, true, false},
-	"nicht_eingeschrieben":        {true, true, true, false},
-	"Frist_ueberschritten":        {true, true, false, false},
-}
-
-// statusSince is the interface version that introduced a
-// Bearbeitungsstatus; statuses not listed exist since version 2.
-// SERVICESTELLE.md: version 4 came with the 2020 process and brought
-// eingeschrieben, nicht_eingeschrieben and Frist_ueberschritten; versions
-// 2 and 3 do not know them.
-var statusSince = map[string]int{
-	"eingeschrieben":       4,
-	"nicht_eingeschrieben": 4,
-	"Frist_ueberschritten": 4,
-}
+// The Servicestelle's status rules are Sestco's (sest_in, sest_out,
+// uni_in, uni_out) table, and a status exists from the interface version
+// that brought it (SERVICESTELLE.md: version 4, with the 2020 process,
+// brought eingeschrieben, nicht_eingeschrieben and Frist_ueberschritten):
+// the same facts sestd's defaults follow, in package sest.
 
 // statusInVersion reports whether a known Bearbeitungsstatus exists in
 // interface version iface.
 func statusInVersion(status string, iface int) bool {
-	return iface >= max(2, statusSince[status])
+	return iface >= sest.StatusSince(status)
 }
 
 // dispatch answers a decoded request. iface is the call's interface
@@ -457,7 +437,8 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 		}
 	}
 	newStatus := b.Bearbeitungsstatus()
-	flags, known := statusFlags[newStatus]
+	rules := s.statusRules
+	rule, known := rules[newStatus]
 	if !known {
 		return reject(CodeStatusUnbekannt, fmt.Sprintf("Unbekannter Bearbeitungsstatus %q.", newStatus))
 	}
@@ -479,7 +460,7 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 		if exists {
 			return reject(CodeBewerbungExistiert, "Die Bewerbung existiert bereits.")
 		}
-		if !flags[2] {
+		if !rule.UniIn {
 			return reject(CodeStatusuebergang, fmt.Sprintf("Die Hochschule darf keine Bewerbung im Bearbeitungsstatus %s anlegen.", newStatus))
 		}
 		nb := cloneBewerbung(b)
@@ -499,7 +480,7 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 		return reject(sest.CodeVersionConflict, textVersion)
 	}
 	old := cur.Bearbeitungsstatus()
-	if old != newStatus && !(statusFlags[old][3] && flags[2]) {
+	if old != newStatus && !(rules[old].UniOut && rule.UniIn) {
 		return reject(CodeStatusuebergang, fmt.Sprintf("Der Bearbeitungsstatus kann durch die Hochschule nicht von %s nach %s geändert werden.", old, newStatus))
 	}
 	nb := mergeBewerbung(cur, b)
@@ -514,7 +495,7 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 // version iface, or returns "" when all do.
 func statusNotInVersion(b sest.Bewerbung, iface int) string {
 	bad := func(st string) string {
-		return fmt.Sprintf("Unbekannter Bearbeitungsstatus %q: den Status gibt es erst ab der Schnittstellenversion %d, die Anfrage verwendet Version %d.", st, statusSince[st], iface)
+		return fmt.Sprintf("Unbekannter Bearbeitungsstatus %q: den Status gibt es erst ab der Schnittstellenversion %d, die Anfrage verwendet Version %d.", st, sest.StatusSince(st), iface)
 	}
 	if st := b.Bearbeitungsstatus(); !statusInVersion(st, iface) {
 		return bad(st)

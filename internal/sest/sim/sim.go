@@ -164,6 +164,8 @@ func (c Config) Validate() error {
 type Sim struct {
 	cfg   Config
 	clock *Clock
+	// statusRules: who may set and leave each Bearbeitungsstatus.
+	statusRules map[string]sest.StatusRule
 
 	mu sync.RWMutex
 	st *store
@@ -209,6 +211,8 @@ func New(cfg Config) (*Sim, error) {
 		clock:  newClock(cfg.Start, cfg.RealTimeClock, cfg.Location),
 		faults: map[string]*faultState{},
 		rnd:    rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5e57)),
+
+		statusRules: sest.DefaultStatusRules(sest.InterfaceVersionNewest),
 	}
 	for op, f := range cfg.Faults {
 		s.faults[op] = &faultState{Fault: f}
