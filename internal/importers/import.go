@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +23,6 @@ import (
 	"sestd/internal/importers/ranking"
 	"sestd/internal/importers/sbeat"
 	"sestd/internal/importers/uniapp"
-	"sestd/internal/sest"
 	"sestd/internal/store"
 )
 
@@ -203,13 +201,7 @@ func specFor(k Kind, o Options) (*batch.Spec, error) {
 	case KindRanking:
 		return ranking.Spec(), nil
 	case KindUniBewerbungen:
-		version := o.InterfaceVersion
-		if version == 0 {
-			version = sest.InterfaceVersionNewest
-		}
-		rules := sest.DefaultStatusRules(version)
-		maps.Copy(rules, o.Bearbeitungsstatus)
-		return uniapp.Applications(rules, version, o.Location), nil
+		return uniapp.Applications(o.Bearbeitungsstatus, o.InterfaceVersion, o.Location), nil
 	case KindUniBewerberAuth:
 		return uniapp.Authorisations(), nil
 	case KindFSPersons:

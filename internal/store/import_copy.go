@@ -218,17 +218,17 @@ func appendBinaryValue(b []byte, v *Value, t colType) ([]byte, error) {
 		case KindInt, KindText:
 			digits = textForm(v)
 		default:
-			return b, fmt.Errorf("a %s value for a numeric column", v.kind)
+			return b, fmt.Errorf("a numeric column cannot take a value of kind %s", v.kind)
 		}
 		return appendNumeric(b, digits)
 	case colBool:
 		if v.kind != KindBool {
-			return b, fmt.Errorf("a %s value for a boolean column", v.kind)
+			return b, fmt.Errorf("a boolean column cannot take a value of kind %s", v.kind)
 		}
 		return append(b, byte(v.n)), nil
 	case colDate:
 		if v.kind != KindTime {
-			return b, fmt.Errorf("a %s value for a date column", v.kind)
+			return b, fmt.Errorf("a date column cannot take a value of kind %s", v.kind)
 		}
 		const microsPerDay = 86_400_000_000
 		local := v.n + int64(v.off)*1_000_000 // the calendar day in its zone
@@ -243,7 +243,7 @@ func appendBinaryValue(b []byte, v *Value, t colType) ([]byte, error) {
 		return binary.BigEndian.AppendUint32(b, uint32(int32(days))), nil
 	case colTimestamptz:
 		if v.kind != KindTime {
-			return b, fmt.Errorf("a %s value for a timestamptz column", v.kind)
+			return b, fmt.Errorf("a timestamptz column cannot take a value of kind %s", v.kind)
 		}
 		return binary.BigEndian.AppendUint64(b, uint64(v.n-pgEpoch.UnixMicro())), nil
 	}
@@ -261,7 +261,7 @@ func intOf(v *Value) (int64, error) {
 		}
 		return n, nil
 	}
-	return 0, fmt.Errorf("a %s value for an integer column", v.kind)
+	return 0, fmt.Errorf("an integer column cannot take a value of kind %s", v.kind)
 }
 
 // textForm is v as text: what a text column stores of a value of another

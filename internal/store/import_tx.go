@@ -254,7 +254,10 @@ func (t *ImportTx) rejectLines(ctx context.Context, target *ImportTarget, query 
 // row that cannot be written is returned in Rejected with its reason
 // (create: the key exists; update, remove: it does not; a Unique column
 // set taken by another row; a missing parent; a State change not in
-// opts.Transitions) and nothing of it is written.
+// opts.Transitions) and nothing of it is written. Within a pass (see
+// BeginPass), rows that create mode adds to a table without parents or
+// unique column sets join the pass's COPY stream: an existing key shows
+// as ErrRestartChecked, from this call or a later one.
 func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportMode, rows []ImportRow, opts MergeOptions) (MergeResult, error) {
 	var res MergeResult
 	if len(rows) == 0 {

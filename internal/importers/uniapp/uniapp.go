@@ -8,6 +8,7 @@ package uniapp
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -81,15 +82,14 @@ const (
 //
 // A Bewerbung is located by hs_bewerbung_id, a Teilfachbewerbung by
 // hs_bewerbung_id and studiengang_schluessel. bearbeitungsstatus must be
-// one the university may set, and may change only by rules (nil: the
-// defaults of interface version; 0 means the newest).
-func Applications(rules map[string]StatusRule, version int, loc *time.Location) *batch.Spec {
+// one the university may set, and may change only by the status rules of
+// interface version (0 means the newest), overrides laid over them.
+func Applications(overrides map[string]StatusRule, version int, loc *time.Location) *batch.Spec {
 	if version == 0 {
 		version = sest.InterfaceVersionNewest
 	}
-	if rules == nil {
-		rules = sest.DefaultStatusRules(version)
-	}
+	rules := sest.DefaultStatusRules(version)
+	maps.Copy(rules, overrides)
 	if loc == nil {
 		loc = time.UTC
 	}
