@@ -11,7 +11,7 @@ import (
 
 // ExportKinds are the kinds of changes exported to the university, each
 // the name of a view in the uni schema (migration 0041_uni_views.sql).
-var ExportKinds = []string{"bewerbungen", "bewerber", "statusaenderungen", "ranglistenstatus", "outbox_ergebnisse"}
+var ExportKinds = []string{"bewerbungen", "bewerber", "statusaenderungen", "ranglistenstatus", "outbox_ergebnisse", "entfernungen", "unzulaessige_statusaenderungen"}
 
 // ExportRun is one export: the window [Lo, Hi) of changes it covers.
 type ExportRun struct {
