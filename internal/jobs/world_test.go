@@ -98,10 +98,11 @@ func startRig(t testing.TB, cfg config.Config, deps jobs.Deps, pool *pgxpool.Poo
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 3},
 			jobs.QueueImport: {MaxWorkers: 2}, jobs.QueueOutbound: {MaxWorkers: 1}},
-		Workers:     kit.Workers,
-		MaxAttempts: 5,
-		Middleware:  []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
-		TestOnly:    true,
+		Workers:      kit.Workers,
+		PeriodicJobs: kit.Periodic, // none unless a test turns a schedule on
+		MaxAttempts:  5,
+		Middleware:   []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
+		TestOnly:     true,
 	})
 	require.NoError(t, err)
 	events, cancelSub := rc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)
