@@ -23,10 +23,13 @@ import (
 // Ranglistenstatus): references since the cursor, then the items in
 // packages of servicestelle.package_size.
 type DeltaArgs struct {
-	Stream string `json:"stream" river:"unique"`
+	Stream string `json:"stream"`
 	// OneShot marks a run an operator waits for (sestd sync download): a
 	// transient failure fails it at once instead of waiting for the next
-	// scheduled poll.
+	// scheduled poll. It is part of the job's uniqueness, so that an
+	// operator's round is not refused while a scheduled poll of the stream
+	// waits out an outage; the stream's lock keeps the two from running at
+	// once.
 	OneShot bool `json:"one_shot,omitempty"`
 }
 
