@@ -120,16 +120,17 @@ type Vermittlungsprozess struct {
 
 // Sync configures the jobs that mirror the Servicestelle.
 type Sync struct {
-	// AbschlussFilter restricts by Abschluss key; empty means all.
+	// AbschlussFilter and FachFilter restrict the Studienangebote fetched
+	// (Abschluss and Studienfach keys); empty means all.
 	AbschlussFilter []string `yaml:"abschluss_filter"`
+	FachFilter      []string `yaml:"fach_filter"`
 	// DownloadFaecher (Sestco's SECO_FACH_SCHLUESSEL) limits what is
 	// mirrored to these Studienfach keys: the Bewerbungen of the delta and
 	// the full download (a Mehrfachbewerbung when one of its Teilfächer is
 	// one of them) and the Studienangebote. Empty: everything. A full
-	// download with this filter removes nothing from the mirror.
+	// download with this filter removes nothing from the mirror. FachFilter
+	// is its deprecated name; read both through Faecher.
 	DownloadFaecher []string `yaml:"download_faecher"`
-	// FachFilter is the deprecated name of DownloadFaecher; see Faecher.
-	FachFilter []string `yaml:"fach_filter"`
 	// StudienangebotDownload switches the Studienangebote download.
 	StudienangebotDownload bool `yaml:"studienangebot_download"`
 	// DokumentDownload switches document downloads in the full download.
