@@ -22,8 +22,8 @@ func TestDownloadFaecherAndItsDeprecatedAlias(t *testing.T) {
 		{name: "the deprecated alias still works", yaml: "sync:\n  fach_filter: [\"132\"]\n", want: []string{"132"}},
 		{name: "not both", yaml: "sync:\n  fach_filter: [\"132\"]\n  download_faecher: [\"079\"]\n",
 			err: "sync.fach_filter: is the deprecated name of sync.download_faecher"},
-		{name: "keys are digits", yaml: "sync:\n  download_faecher: [\"Informatik\"]\n",
-			err: `sync.download_faecher: must list Studienfach keys (digits, e.g. "132"), got "Informatik"`},
+		{name: "keys are digits", yaml: "sync:\n  download_faecher: [\"132\", \"Informatik\"]\n",
+			err: `sync.download_faecher[1]: must be a Studienfach key (digits, e.g. "132"), got "Informatik"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := ""
