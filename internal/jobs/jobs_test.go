@@ -47,6 +47,8 @@ type options struct {
 	sim         sim.Config
 	packageSize int
 	configure   func(*config.Config)
+	// log, when set, receives the jobs' log as well.
+	log *zap.Logger
 }
 
 func setup(t testing.TB, o options) *bundle {
@@ -76,7 +78,7 @@ func setup(t testing.TB, o options) *bundle {
 	}
 	require.NoError(t, cfg.Validate())
 	st := store.New(pool)
-	r := startRig(t, cfg, jobs.Deps{Store: st}, pool)
+	r := startRig(t, cfg, jobs.Deps{Store: st, Log: o.log}, pool)
 	bnd.sim, bnd.pool, bnd.store, bnd.cfg, bnd.metrics, bnd.client, bnd.rig = s, pool, st, cfg, r.metrics, r.client, r
 	return bnd
 }

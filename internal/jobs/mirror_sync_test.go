@@ -9,6 +9,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"sestd/internal/config"
 	"sestd/internal/jobs"
@@ -224,7 +226,8 @@ func TestFachFilterLimitsTheMirrorAndRemovesNothing(t *testing.T) {
 
 func TestForbiddenStatusChangeIsMirroredAndReported(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{sim: sim.Config{Seed: 24, Bewerbungen: 120}, configure: func(c *config.Config) {
+	core, logs := observer.New(zap.WarnLevel)
+	b := setup(t, options{sim: sim.Config{Seed: 24, Bewerbungen: 120}, log: zap.New(core), configure: func(c *config.Config) {
 		// Only the university may make a Bewerbung gueltig.
 		c.Sync.Bearbeitungsstatus = map[string]config.StatusRule{"gueltig": {SestIn: false, SestOut: true, UniIn: true, UniOut: true}}
 	}})
@@ -281,6 +284,13 @@ func TestForbiddenStatusChangeIsMirroredAndReported(t *testing.T) {
 	require.Equal(t, []any{"ausgeschlossen", "eingegangen", vAus}, []any{a.OldStatus, a.NewStatus, a.Version})
 	require.Contains(t, a.Reason, "sest_out is false")
 	require.Equal(t, 2.0, b.counter(t, store.StreamBewerbungen, "transition_forbidden"))
+
+	// A log line each, naming the Bewerbung.
+	var logged []string
+	for _, e := range logs.FilterMessageSnippet("status table does not allow").All() {
+		logged = append(logged, e.ContextMap()["bewerbung_key"].(string)+" "+e.ContextMap()["new_status"].(string))
+	}
+	require.ElementsMatch(t, []string{toGueltig + " gueltig", outOfAusgeschlossen + " eingegangen"}, logged)
 
 	rows := exported(t, b, "unzulaessige_statusaenderungen")
 	require.Equal(t, sortedOf(toGueltig, outOfAusgeschlossen), column(t, rows, "bewerbung_key"))

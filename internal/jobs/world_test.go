@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"sestd/internal/config"
@@ -89,6 +90,9 @@ type rig struct {
 func startRig(t testing.TB, cfg config.Config, deps jobs.Deps, pool *pgxpool.Pool) *rig {
 	t.Helper()
 	log := zaptest.NewLogger(t, zaptest.Level(logLevel()))
+	if deps.Log != nil {
+		log = zap.New(zapcore.NewTee(log.Core(), deps.Log.Core())) // the test also reads the log
+	}
 	m := metrics.New(metrics.BuildInfo{Version: "test"})
 	client, err := daemon.NewSestClient(cfg, log, m)
 	require.NoError(t, err)
