@@ -180,6 +180,35 @@ func TestInterruptedFullDownloadRemovesNothing(t *testing.T) {
 	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
 }
 
+func TestCancelledFullDownloadRemovesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{sim: sim.Config{Seed: 27, Bewerbungen: 300}, packageSize: 20,
+		configure: func(c *config.Config) { c.Sync.DokumentDownload = false }})
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.FullArgs{}).Kind)
+	einfach, _ := einfachAndMehrfach(t, b.sim)
+	require.NoError(t, b.sim.DeleteBewerbung(einfach.Key()))
+
+	// The next full download is cancelled by an operator while it fetches
+	// its third package of Bewerbungen.
+	ctx := context.Background()
+	b.holdNth.Store(int64(len(b.sim.Received(sest.OpUebermittelnBewerbungen)) + 3))
+	res, err := b.client.Insert(ctx, jobs.FullArgs{}, &river.InsertOpts{MaxAttempts: 1})
+	require.NoError(t, err)
+	<-b.held
+	_, err = b.client.JobCancel(ctx, res.Job.ID)
+	require.NoError(t, err)
+	ev := b.rig.awaitID(t, res.Job.ID, true)
+	require.Equal(t, river.EventKindJobCancelled, ev.Kind)
+	require.Contains(t, mirrorKeys(t, b), einfach.Key(), "a cancelled full download removes nothing")
+	removals, err := b.store.MirrorRemovalList(ctx)
+	require.NoError(t, err)
+	require.Empty(t, removals)
+
+	// The next complete one does.
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.FullArgs{}).Kind)
+	require.NotContains(t, mirrorKeys(t, b), einfach.Key())
+}
+
 func TestFachFilterLimitsTheMirrorAndRemovesNothing(t *testing.T) {
 	t.Parallel()
 	// The Fach: the Studienfach of the simulator's first Einfachbewerbung.
