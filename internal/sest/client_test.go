@@ -681,7 +681,7 @@ func TestInterfaceVersionTwo(t *testing.T) {
 	_, err = c.StudienpaketeAbrufen(context.Background())
 	require.NoError(t, err)
 	calls := b.sim.Received(sest.OpAbrufenStudienpakete)
-	require.Contains(t, string(calls[0].Body), "<version>2</version>")
+	require.Contains(t, string(calls[0].Body), "<common:version>2</common:version>")
 
 	cfg.InterfaceVersion = 4 // mismatch with the endpoint
 	c, err = sest.New(cfg, nil, nil)
