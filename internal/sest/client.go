@@ -320,6 +320,8 @@ func (c *Client) call(ctx context.Context, opName string, req, resp any) (err er
 		c.log.Debug("servicestelle sent an element sestd does not know; ignored", zap.String("operation", op.Name), zap.String("element", u))
 	}
 	if err != nil {
+		// Nothing half-decoded reaches the caller.
+		reflect.ValueOf(resp).Elem().SetZero()
 		return err
 	}
 	InLocation(resp, c.cfg.Location)
