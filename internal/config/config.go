@@ -166,6 +166,9 @@ type Import struct {
 	// MappingsFile overrides the shipped S-BEAT mappings.
 	MappingsFile string `yaml:"mappings_file"`
 	BatchSize    int    `yaml:"batch_size"`
+	// AllowedDirs are directories, besides InboxDir, from which an import
+	// triggered through the admin API may read (absolute paths).
+	AllowedDirs []string `yaml:"allowed_dirs"`
 }
 
 // Export configures the files written for the university's systems.
