@@ -55,6 +55,8 @@ type Database struct {
 	Password Secret `yaml:"password"`
 	// MaxConns bounds the pool; River and the store share it.
 	MaxConns int32 `yaml:"max_conns"`
+	// PasswordFile names a file holding Password (see SecretFile).
+	PasswordFile SecretFile `yaml:"password_file"`
 }
 
 // Admin configures the admin HTTP listener.
@@ -66,6 +68,8 @@ type Admin struct {
 	Token Secret `yaml:"token"`
 	// UploadMaxBytes bounds an import upload.
 	UploadMaxBytes int64 `yaml:"upload_max_bytes"`
+	// TokenFile names a file holding Token (see SecretFile).
+	TokenFile SecretFile `yaml:"token_file"`
 }
 
 // River configures the job queue.
@@ -107,6 +111,8 @@ type Servicestelle struct {
 	// DebugBodies logs SOAP request and response bodies at debug level.
 	// They hold personal data: switch on only to diagnose.
 	DebugBodies bool `yaml:"debug_bodies"`
+	// PasswordFile names a file holding Password (see SecretFile).
+	PasswordFile SecretFile `yaml:"password_file"`
 }
 
 // Vermittlungsprozess names one admission round.
@@ -166,6 +172,9 @@ type Import struct {
 	// MappingsFile overrides the shipped S-BEAT mappings.
 	MappingsFile string `yaml:"mappings_file"`
 	BatchSize    int    `yaml:"batch_size"`
+	// AllowedDirs are directories, besides InboxDir, from which an import
+	// triggered through the admin API may read (absolute paths).
+	AllowedDirs []string `yaml:"allowed_dirs"`
 }
 
 // Export configures the files written for the university's systems.
@@ -185,6 +194,8 @@ type Mail struct {
 	Password Secret   `yaml:"password"`
 	From     string   `yaml:"from"`
 	To       []string `yaml:"to"`
+	// PasswordFile names a file holding Password (see SecretFile).
+	PasswordFile SecretFile `yaml:"password_file"`
 }
 
 // Outbox configures the outbound sync's retries and the admins' digest.
@@ -252,6 +263,9 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		}
 	}
 	if err := applyEnv(&cfg, getenv); err != nil {
+		return Config{}, err
+	}
+	if err := applySecretFiles(&cfg, getenv); err != nil {
 		return Config{}, err
 	}
 	if err := cfg.Validate(); err != nil {

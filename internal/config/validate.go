@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -141,6 +142,11 @@ func (c *Config) Validate() error {
 	oneOf("import.encoding", c.Import.Encoding, "auto", "utf8", "utf-8", "windows-1252", "cp437", "ascii", "latin_1")
 	if c.Import.BatchSize < 1 || c.Import.BatchSize > 100000 {
 		bad("import.batch_size", "must be between 1 and 100000, got %d", c.Import.BatchSize)
+	}
+	for _, d := range c.Import.AllowedDirs {
+		if !filepath.IsAbs(d) {
+			bad("import.allowed_dirs", "must be absolute paths, got %q", d)
+		}
 	}
 	oneOf("export.encoding", c.Export.Encoding, "utf-8", "windows-1252")
 
