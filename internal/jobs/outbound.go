@@ -66,7 +66,11 @@ func (w *OutboundWorker) Work(ctx context.Context, _ *river.Job[OutboundArgs]) e
 		return river.JobSnooze(15 * time.Second)
 	}
 	unlockDelta()
-	return w.out.run(ctx)
+	res, err := w.out.run(ctx)
+	if err != nil {
+		return err
+	}
+	return river.RecordOutput(ctx, res)
 }
 
 // outbound holds what an outbound run needs.
@@ -77,12 +81,15 @@ type outbound struct {
 	version     int // the interface version
 	maxAttempts int
 	backoff     time.Duration
+	maxBackoff  time.Duration
+	abschluesse []string // outbox.abschluss_filter; empty sends all
 	mail        *mail.Sender
 }
 
 // newOutbound builds the outbound sync from d's configuration, which
 // config.Validate has checked (outbox.max_attempts at least 1,
-// outbox.backoff not negative).
+// outbox.backoff not negative, outbox.max_backoff at least 1s and not
+// below outbox.backoff).
 func newOutbound(d Deps) *outbound {
 	oc := d.Config.Outbox
 	version := d.Config.Servicestelle.InterfaceVersion
@@ -90,52 +97,101 @@ func newOutbound(d Deps) *outbound {
 	for name, r := range d.Config.Sync.Bearbeitungsstatus {
 		rules[name] = sest.StatusRule(r)
 	}
-	return &outbound{deps: d, sest: d.Sest, rules: rules, version: version, maxAttempts: oc.MaxAttempts, backoff: oc.Backoff, mail: mail.New(d.Config.Mail)}
+	return &outbound{deps: d, sest: d.Sest, rules: rules, version: version, maxAttempts: oc.MaxAttempts,
+		backoff: oc.Backoff, maxBackoff: max(oc.MaxBackoff, oc.Backoff), abschluesse: oc.AbschlussFilter, mail: mail.New(d.Config.Mail)}
 }
+
+// OutboundResult is what one outbound run did: the job's output, which
+// `sestd sync uni` prints. Refused lists the items refused in this run
+// (by the Servicestelle, or not sent because the status table forbids
+// the change), Discarded those outside outbox.abschluss_filter; both at
+// most maxListed, their full counts beside.
+type OutboundResult struct {
+	Sent             int            `json:"sent"`
+	Accepted         int            `json:"accepted"`
+	RefusedCount     int            `json:"refused_count"`
+	Refused          []OutboundItem `json:"refused"`
+	DiscardedCount   int            `json:"discarded_count"`
+	Discarded        []OutboundItem `json:"discarded"`
+	Failed           int            `json:"failed"` // refused items past outbox.max_attempts (still retried)
+	VersionConflicts int            `json:"version_conflicts"`
+	Recovered        int            `json:"recovered"`
+	CallErrors       int            `json:"call_errors"`
+	ExportFiles      []string       `json:"export_files"`
+}
+
+// OutboundItem is one outbox item in an OutboundResult.
+type OutboundItem struct {
+	ID         int64  `json:"id"`
+	Kind       string `json:"kind"`
+	ItemKey    string `json:"item_key"`
+	BewerberID string `json:"bewerber_id"`
+	State      string `json:"state"`
+	Reason     string `json:"reason"`
+	Code       int    `json:"code,omitempty"`
+}
+
+// maxListed bounds the items an OutboundResult lists by name.
+const maxListed = 200
 
 // runStats counts what one run did.
 type runStats struct {
 	sent, accepted, rejected, failed, conflicts, recovered, callErrors, calls int
+	refused, discarded                                                       []OutboundItem
+	nRefused, nDiscarded                                                     int
+	// resend holds the items to send again at once in this run: version
+	// conflicts re-applied to the current version.
+	resend []int64
 }
 
-// run is one outbound sync.
-func (o *outbound) run(ctx context.Context) error {
+// note records a result in the run's lists.
+func (st *runStats) note(it store.OutboxItem, r store.OutboxResult) {
+	item := OutboundItem{ID: it.ID, Kind: it.Kind, ItemKey: it.ItemKey, BewerberID: it.BewerberID, State: r.State, Reason: r.Reason, Code: r.Code}
+	switch {
+	case r.State == store.OutboxDiscarded:
+		st.nDiscarded++
+		if len(st.discarded) < maxListed {
+			st.discarded = append(st.discarded, item)
+		}
+	case r.State == store.OutboxRejected || r.State == store.OutboxFailed ||
+		(r.State == store.OutboxPending && r.ErgebnisStatus == sest.ErgebnisZurueckgewiesen && r.Code != sest.CodeVersionConflict):
+		st.nRefused++
+		if len(st.refused) < maxListed {
+			st.refused = append(st.refused, item)
+		}
+	}
+}
+
+// conflictRounds bounds how often one run sends a Bewerbung again at once
+// after version conflicts (the Servicestelle changing it meanwhile).
+const conflictRounds = 3
+
+// run is one outbound sync: every due item is tried at most once, except
+// that a version conflict is re-applied to the current version and sent
+// again at once.
+func (o *outbound) run(ctx context.Context) (OutboundResult, error) {
 	log := Logger(ctx)
 	if err := o.enqueue(ctx); err != nil {
-		return err
+		return OutboundResult{}, err
 	}
 	var st runStats
-	var sendErr error
-	// Passes repeat until nothing is due: a version conflict is retried
-	// at once; with outbox.backoff 0 rejections too (bounded by the
-	// attempts).
-	for pass := 0; pass <= o.maxAttempts+1; pass++ {
-		before := st
-		if err := o.recover(ctx, &st); err != nil {
-			sendErr = err
-			break
-		}
-		if err := o.sendAuths(ctx, &st); err != nil {
-			sendErr = err
-			break
-		}
-		if err := o.sendBewerbungen(ctx, &st); err != nil {
-			sendErr = err
-			break
-		}
-		if st == before || st.callErrors > before.callErrors {
-			break
-		}
+	sendErr := o.recover(ctx, &st)
+	if sendErr == nil {
+		sendErr = o.sendAuths(ctx, &st)
+	}
+	if sendErr == nil {
+		sendErr = o.sendBewerbungen(ctx, &st)
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return OutboundResult{}, ctx.Err()
 	}
 	if n, err := o.deps.Store.OutboxCleanupAuths(ctx); err != nil {
 		log.Warn("cleaning up authorisations failed", zap.Error(err))
 	} else if n > 0 {
 		log.Info("authorisations no longer needed removed", zap.Int64("count", n))
 	}
-	if err := o.export(ctx); err != nil {
+	files, err := o.export(ctx)
+	if err != nil {
 		log.Error("export to the university failed", zap.Error(err))
 		if sendErr == nil {
 			sendErr = err
@@ -145,15 +201,17 @@ func (o *outbound) run(ctx context.Context) error {
 		log.Error("enqueueing the admins' mail failed", zap.Error(err))
 	}
 	log.Info("outbound run done", zap.Int("sent", st.sent), zap.Int("accepted", st.accepted),
-		zap.Int("rejected", st.rejected), zap.Int("failed", st.failed), zap.Int("version_conflicts", st.conflicts),
-		zap.Int("recovered", st.recovered), zap.Int("call_errors", st.callErrors))
+		zap.Int("refused", st.nRefused), zap.Int("discarded", st.nDiscarded), zap.Int("failed", st.failed),
+		zap.Int("version_conflicts", st.conflicts), zap.Int("recovered", st.recovered), zap.Int("call_errors", st.callErrors))
 	if sendErr != nil {
-		return classify(sendErr)
+		return OutboundResult{}, classify(sendErr)
 	}
 	if st.callErrors > 0 && st.calls == st.callErrors {
-		return errors.New("every call to the Servicestelle failed; items stay queued")
+		return OutboundResult{}, errors.New("every call to the Servicestelle failed; items stay queued")
 	}
-	return nil
+	return OutboundResult{Sent: st.sent, Accepted: st.accepted, RefusedCount: st.nRefused, Refused: st.refused,
+		DiscardedCount: st.nDiscarded, Discarded: st.discarded, Failed: st.failed, VersionConflicts: st.conflicts,
+		Recovered: st.recovered, CallErrors: st.callErrors, ExportFiles: files}, nil
 }
 
 // ---- staging → outbox ----
@@ -310,32 +368,66 @@ func (o *outbound) transitionForbidden(cur, target string) string {
 	return ""
 }
 
-// retryLater is the result for an item rejected for a reason that may go
-// away: pending again after the backoff, or failed after the last attempt.
-func (o *outbound) retryLater(it store.OutboxItem, attempts int, r store.OutboxResult) store.OutboxResult {
-	if attempts >= o.maxAttempts {
-		r.State = store.OutboxFailed
-		return r
-	}
-	r.State = store.OutboxPending
-	r.NextAttemptAt = time.Now().Add(retryDelay(o.backoff, attempts))
+// retryLater is the result for an item refused for a reason that may go
+// away: it stays queued and is tried again after the backoff for its
+// attempts; from outbox.max_attempts on it is failed (mailed to the admins
+// once, in the digest while it fails) and still tried again, at the
+// latest after outbox.max_backoff, until it is accepted, discarded by an
+// operator or superseded by a newer delivery.
+func (o *outbound) retryLater(attempts int, r store.OutboxResult) store.OutboxResult {
+	r.State = o.queuedState(attempts)
+	r.NextAttemptAt = time.Now().Add(retryDelay(o.backoff, o.maxBackoff, attempts))
 	return r
 }
 
-// maxRetryDelay bounds the doubling of outbox.backoff: during an admission
-// round an item is tried again at least once a day (or once per backoff,
-// when that is longer).
-const maxRetryDelay = 24 * time.Hour
+// queuedState is the state of a queued item after attempts attempts:
+// pending, or failed from outbox.max_attempts on.
+func (o *outbound) queuedState(attempts int) string {
+	if attempts >= o.maxAttempts {
+		return store.OutboxFailed
+	}
+	return store.OutboxPending
+}
 
 // retryDelay is the wait before attempt attempts+1: backoff, doubled per
-// attempt made, at most max(backoff, maxRetryDelay).
-func retryDelay(backoff time.Duration, attempts int) time.Duration {
-	limit := max(backoff, maxRetryDelay)
+// attempt made after the first, at most limit.
+func retryDelay(backoff, limit time.Duration, attempts int) time.Duration {
 	d := backoff
 	for i := 1; i < attempts && d < limit; i++ {
 		d *= 2
 	}
 	return min(d, limit)
+}
+
+// abschlussOf is the Abschluss a Bewerbung is for: the
+// Einfachstudienangebot's, or the Mehrfachabschluss.
+func abschlussOf(b sest.Bewerbung) string {
+	switch {
+	case b.Einfach != nil:
+		k := b.Einfach.Studienangebot
+		if k.AbschlussSchluessel != "" {
+			return k.AbschlussSchluessel
+		}
+		a, _, _ := strings.Cut(k.StudiengangSchluessel, "-")
+		return a
+	case b.Mehrfach != nil:
+		return b.Mehrfach.Studienangebot.AbschlussSchluessel
+	}
+	return ""
+}
+
+// outsideFilter says why b is not sent under outbox.abschluss_filter, or
+// "" when it is sent.
+func (o *outbound) outsideFilter(b sest.Bewerbung) string {
+	if len(o.abschluesse) == 0 {
+		return ""
+	}
+	a := abschlussOf(b)
+	if slices.Contains(o.abschluesse, a) {
+		return ""
+	}
+	return fmt.Sprintf("not sent: Abschluss %s is not in outbox.abschluss_filter (%s): updates at the Servicestelle are limited to those Abschlüsse",
+		a, strings.Join(o.abschluesse, ", "))
 }
 
 func jsonText(v any) string {
@@ -346,7 +438,10 @@ func jsonText(v any) string {
 	return string(raw)
 }
 
-func countState(st *runStats, r store.OutboxResult) {
+// countState counts the result r of item it and lists it when refused
+// or discarded.
+func countState(st *runStats, it store.OutboxItem, r store.OutboxResult) {
+	st.note(it, r)
 	switch r.State {
 	case store.OutboxAccepted:
 		st.accepted++
@@ -366,21 +461,47 @@ type prepared struct {
 
 func (o *outbound) packageSize() int { return max(o.deps.Config.Servicestelle.PackageSize, 1) }
 
-// sendBewerbungen sends every due Bewerbung item, package by package.
+// sendBewerbungen sends every due Bewerbung item once, package by
+// package in the order of their ids, then, for a few rounds, the items
+// whose version conflict was re-applied to the current version.
 func (o *outbound) sendBewerbungen(ctx context.Context, st *runStats) error {
+	var after int64
 	for {
-		items, err := o.deps.Store.OutboxDue(ctx, store.OutboxKindBewerbung, o.packageSize())
+		items, err := o.deps.Store.OutboxDue(ctx, store.OutboxKindBewerbung, after, o.packageSize())
 		if err != nil {
 			return err
 		}
 		if len(items) == 0 {
-			return nil
+			break
 		}
+		after = items[len(items)-1].ID
 		stop, err := o.sendBewerbungPackage(ctx, items, st)
 		if err != nil || stop {
 			return err
 		}
 	}
+	for range conflictRounds {
+		if len(st.resend) == 0 {
+			return nil
+		}
+		items, err := o.deps.Store.OutboxGetMany(ctx, st.resend)
+		if err != nil {
+			return err
+		}
+		st.resend = nil
+		items = slices.DeleteFunc(items, func(it store.OutboxItem) bool {
+			return it.State != store.OutboxPending && it.State != store.OutboxFailed
+		})
+		for len(items) > 0 {
+			n := min(len(items), o.packageSize())
+			stop, err := o.sendBewerbungPackage(ctx, items[:n], st)
+			if err != nil || stop {
+				return err
+			}
+			items = items[n:]
+		}
+	}
+	return nil
 }
 
 // sendBewerbungPackage decides per item (new or changed, allowed
@@ -398,11 +519,18 @@ func (o *outbound) sendBewerbungPackage(ctx context.Context, items []store.Outbo
 	}
 	var neu, geaendert []prepared
 	var results []store.OutboxResult
+	var resultItems []store.OutboxItem
 	for _, it := range items {
 		var b sest.Bewerbung
 		if err := json.Unmarshal(it.Payload, &b); err != nil || (b.Einfach == nil) == (b.Mehrfach == nil) {
 			results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxRejected,
 				Reason: fmt.Sprintf("the outbox payload is not a Bewerbung: %v", err)})
+			resultItems = append(resultItems, it)
+			continue
+		}
+		if why := o.outsideFilter(b); why != "" {
+			results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxDiscarded, Reason: why})
+			resultItems = append(resultItems, it)
 			continue
 		}
 		m, inMirror := mirror[it.SestKey]
@@ -416,6 +544,9 @@ func (o *outbound) sendBewerbungPackage(ctx context.Context, items []store.Outbo
 		exists := inMirror || it.ResultVersion > 0
 		if why := o.transitionForbidden(cur, b.Bearbeitungsstatus()); why != "" {
 			results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxRejected, Reason: "not sent: " + why})
+			resultItems = append(resultItems, it)
+			Logger(ctx).Info("not sent: the status table forbids the change", zap.String("outbox_item", it.ItemKey),
+				zap.String("bewerber_id", it.BewerberID), zap.String("from", cur), zap.String("to", b.Bearbeitungsstatus()))
 			continue
 		}
 		if exists {
@@ -428,8 +559,8 @@ func (o *outbound) sendBewerbungPackage(ctx context.Context, items []store.Outbo
 			neu = append(neu, prepared{it, b})
 		}
 	}
-	for _, r := range results {
-		countState(st, r)
+	for i, r := range results {
+		countState(st, resultItems[i], r)
 	}
 	if err := o.deps.Store.OutboxRecord(ctx, results, nil); err != nil {
 		return false, err
@@ -489,13 +620,13 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 			r := store.OutboxResult{ID: p.item.ID, Reason: err.Error()}
 			if permanent {
 				// The Servicestelle refused the request: it did not apply it.
-				r = o.retryLater(p.item, attempts, r)
+				r = o.retryLater(attempts, r)
 			} else {
 				// The outcome is unknown (the request may have arrived):
 				// the item stays sent and is looked up before any resend.
 				r.State, r.NextAttemptAt = store.OutboxSent, time.Now()
 			}
-			countState(st, r)
+			countState(st, p.item, r)
 			results = append(results, r)
 			logs = append(logs, store.UploadLogEntry{Operation: op, ItemKind: store.OutboxKindBewerbung, ItemKey: p.item.ItemKey,
 				BewerberID: p.item.BewerberID, Attempt: attempts, Request: jsonText(p.b), Reason: err.Error()})
@@ -524,9 +655,9 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 		case r.Code == sest.CodeBewerberZurLoeschung:
 			out.State = store.OutboxRejected
 		default:
-			out = o.retryLater(p.item, attempts, out)
+			out = o.retryLater(attempts, out)
 		}
-		countState(st, out)
+		countState(st, p.item, out)
 		results = append(results, out)
 		logs = append(logs, store.UploadLogEntry{Operation: op, ItemKind: store.OutboxKindBewerbung, ItemKey: p.item.ItemKey,
 			BewerberID: p.item.BewerberID, Attempt: attempts, Request: jsonText(p.b), Response: jsonText(r),
@@ -565,7 +696,8 @@ func resultFor(res []sest.BewerbungErgebnis, i int, key string) sest.BewerbungEr
 // resolveConflicts handles stale versions (30233): it fetches the
 // applicants' current Bewerbungen, brings them into the mirror and
 // re-applies the university's change on the current version, to be sent
-// again at once. res[i] is the result that refused items[i].
+// again at once (st.resend) when the status table allows the change from
+// the current status. res[i] is the result that refused items[i].
 func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prepared, res []sest.BewerbungErgebnis, st *runStats) ([]store.OutboxResult, []store.UploadLogEntry, error) {
 	current, err := o.fetchCurrent(ctx, items)
 	var results []store.OutboxResult
@@ -576,15 +708,20 @@ func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prep
 		out := store.OutboxResult{ID: p.item.ID, ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code}
 		cur, found := current[p.item.SestKey]
 		switch {
-		case attempts >= o.maxAttempts:
-			out.State = store.OutboxFailed
 		case err != nil || !found:
-			out = o.retryLater(p.item, attempts, out)
+			out = o.retryLater(attempts, out)
 		default:
+			if why := o.transitionForbidden(cur.Bearbeitungsstatus(), p.b.Bearbeitungsstatus()); why != "" {
+				// The Servicestelle moved the Bewerbung on meanwhile, into
+				// a status the university may not change.
+				out.State, out.Reason = store.OutboxRejected, "not sent again after a version conflict: "+why
+				break
+			}
 			b := reapply(cur, p.b)
-			out.State, out.NextAttemptAt, out.Payload = store.OutboxPending, time.Now(), json.RawMessage(jsonText(b))
+			out.State, out.NextAttemptAt, out.Payload = o.queuedState(attempts), time.Now(), json.RawMessage(jsonText(b))
+			st.resend = append(st.resend, p.item.ID)
 		}
-		countState(st, out)
+		countState(st, p.item, out)
 		results = append(results, out)
 		logs = append(logs, store.UploadLogEntry{Operation: op, ItemKind: store.OutboxKindBewerbung, ItemKey: p.item.ItemKey,
 			BewerberID: p.item.BewerberID, Attempt: attempts, Request: jsonText(p.b), Response: jsonText(r),
@@ -679,7 +816,7 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 	}
 	var results []store.OutboxResult
 	for _, it := range auths {
-		results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxPending, UncountAttempt: true,
+		results = append(results, store.OutboxResult{ID: it.ID, State: o.queuedState(it.Attempts - 1), UncountAttempt: true,
 			Reason: "interrupted; verifying again", NextAttemptAt: time.Now()})
 	}
 	if err := stStore.OutboxRecord(ctx, results, nil); err != nil {
@@ -730,11 +867,11 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 				}
 				r.Reason = "outcome of an interrupted send looked up: the Servicestelle has it"
 			} else {
-				r.State, r.UncountAttempt, r.NextAttemptAt = store.OutboxPending, true, time.Now()
+				r.State, r.UncountAttempt, r.NextAttemptAt = o.queuedState(p.item.Attempts-1), true, time.Now()
 				r.Reason = "outcome of an interrupted send looked up: it did not arrive; sending again"
 			}
 			st.recovered++
-			countState(st, r)
+			countState(st, p.item, r)
 			results = append(results, r)
 			logs = append(logs, store.UploadLogEntry{Operation: sest.OpAbrufenBewerbungen, ItemKind: store.OutboxKindBewerbung,
 				ItemKey: p.item.ItemKey, BewerberID: p.item.BewerberID, Attempt: p.item.Attempts, Response: jsonText(cur),
@@ -751,14 +888,16 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 // sendAuths verifies due Bewerber-ID + BAN pairs with
 // abrufenStammdatenDurchHS and mirrors the applicants verified.
 func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
+	var after int64
 	for {
-		items, err := o.deps.Store.OutboxDue(ctx, store.OutboxKindBewerberAuth, o.packageSize())
+		items, err := o.deps.Store.OutboxDue(ctx, store.OutboxKindBewerberAuth, after, o.packageSize())
 		if err != nil {
 			return err
 		}
 		if len(items) == 0 {
 			return nil
 		}
+		after = items[len(items)-1].ID
 		ids := make([]int64, len(items))
 		for i, it := range items {
 			ids[i] = it.ID
@@ -794,9 +933,9 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 				st.callErrors++
 				transient++
 				r.Reason, r.UncountAttempt = err.Error(), true
-				r = o.retryLater(it, 0, r)
+				r = o.retryLater(it.Attempts, r)
 			}
-			countState(st, r)
+			countState(st, it, r)
 			results = append(results, r)
 			logs = append(logs, store.UploadLogEntry{Operation: sest.OpAbrufenStammdaten, ItemKind: store.OutboxKindBewerberAuth,
 				ItemKey: it.ItemKey, BewerberID: it.BewerberID, Attempt: attempts, Response: jsonText(bw),
