@@ -137,8 +137,8 @@ const maxListed = 200
 // runStats counts what one run did.
 type runStats struct {
 	sent, accepted, rejected, failed, conflicts, recovered, callErrors, calls int
-	refused, discarded                                                       []OutboundItem
-	nRefused, nDiscarded                                                     int
+	refused, discarded                                                        []OutboundItem
+	nRefused, nDiscarded                                                      int
 	// resend holds the items to send again at once in this run: version
 	// conflicts re-applied to the current version.
 	resend []int64
