@@ -90,7 +90,10 @@ type River struct {
 // Servicestelle configures the SOAP client (Sestco's SECO_* settings).
 type Servicestelle struct {
 	// BaseURL is the webservice location up to and including the interface
-	// version, e.g. https://hsst.hochschulstart.de/hochschule/webservice/3.
+	// version, e.g. https://hsst.hochschulstart.de/hochschule/webservice/3
+	// (the test system). It has no default: as in Sestco 0.3, where the
+	// location became mandatory, a default would mix up test and
+	// production. Required when Hochschulnummer is set.
 	BaseURL          string `yaml:"base_url"`
 	InterfaceVersion int    `yaml:"interface_version"`
 	Username         string `yaml:"username"`
@@ -126,13 +129,17 @@ type Vermittlungsprozess struct {
 
 // Sync configures the jobs that mirror the Servicestelle.
 type Sync struct {
-	// AbschlussFilter and FachFilter restrict the Studienangebote fetched
-	// (Abschluss and Studienfach keys); empty means all.
+	// AbschlussFilter narrows the Studienangebote download to these
+	// Abschluss keys (empty: all). It filters nothing else; it is not
+	// Sestco's SECO_ABSCHLUSS_SCHLUESSEL, which limits what is sent to the
+	// Servicestelle (Outbox.AbschlussFilter).
 	AbschlussFilter []string `yaml:"abschluss_filter"`
 	FachFilter      []string `yaml:"fach_filter"`
 	// StudienangebotDownload switches the Studienangebote download.
 	StudienangebotDownload bool `yaml:"studienangebot_download"`
 	// DokumentDownload switches document downloads in the full download.
+	// Off by default, as Sestco's SECO_DOKUMENT_DOWNLOAD (data
+	// minimisation): document references are mirrored either way.
 	DokumentDownload bool `yaml:"dokument_download"`
 	// DocumentRoot is where documents are written.
 	DocumentRoot string `yaml:"document_root"`
@@ -198,11 +205,25 @@ type Mail struct {
 	PasswordFile SecretFile `yaml:"password_file"`
 }
 
-// Outbox configures the outbound sync's retries and the admins' digest.
+// Outbox configures the outbound sync: which applications are sent, how
+// refused items are retried, and the admins' mails.
+//
+// An item the Servicestelle refuses stays in the queue, as in Sestco: it
+// is tried again after Backoff, doubled per attempt up to MaxBackoff,
+// until it is accepted, discarded by an operator or superseded by a newer
+// delivery of the same application. After MaxAttempts attempts it is
+// failed: still retried, mailed to the admins once, and in every daily
+// digest while it fails.
 type Outbox struct {
-	MaxAttempts int           `yaml:"max_attempts"` // sends of an item before it fails (first try + retries)
-	Backoff     time.Duration `yaml:"backoff"`      // wait before the first retry; doubles per retry, up to a day (or Backoff)
+	MaxAttempts int           `yaml:"max_attempts"` // attempts before an item counts as failed and is mailed (first try + retries)
+	Backoff     time.Duration `yaml:"backoff"`      // wait before the first retry; doubles per retry up to MaxBackoff
+	MaxBackoff  time.Duration `yaml:"max_backoff"`  // the longest wait between two attempts of a refused item
 	Digest      string        `yaml:"digest"`       // cron of the daily mail of still-failing items, or "off"
+	// AbschlussFilter limits what is sent to the Servicestelle to the
+	// applications of these Abschluss keys (Sestco's
+	// SECO_ABSCHLUSS_SCHLUESSEL); an item of another Abschluss is
+	// discarded with that reason, not sent. Empty sends all.
+	AbschlussFilter []string `yaml:"abschluss_filter"`
 }
 
 // Default returns the configuration sestd runs with when a key is not set.
@@ -218,7 +239,6 @@ func Default() Config {
 			RescueAfter:   15 * time.Minute,
 		},
 		Servicestelle: Servicestelle{
-			BaseURL:          "https://hsst.hochschulstart.de/hochschule/webservice/3",
 			InterfaceVersion: 3,
 			Vermittlungsprozess: Vermittlungsprozess{
 				Semester: "WS", Typ: "Koordinierung",
@@ -229,7 +249,6 @@ func Default() Config {
 		},
 		Sync: Sync{
 			StudienangebotDownload: true,
-			DokumentDownload:       true,
 			DocumentRoot:           "/var/lib/sestd/documents",
 			Schedules: Schedules{
 				Delta:           "*/5 * * * *",
@@ -243,7 +262,7 @@ func Default() Config {
 		Import: Import{InboxDir: "/var/lib/sestd/inbox", Encoding: "auto", BatchSize: 5000},
 		Export: Export{Dir: "/var/lib/sestd/export", Encoding: "utf-8"},
 		Mail:   Mail{Port: 587, TLS: "starttls"},
-		Outbox: Outbox{MaxAttempts: 3, Backoff: 5 * time.Minute, Digest: "0 7 * * *"},
+		Outbox: Outbox{MaxAttempts: 3, Backoff: 5 * time.Minute, MaxBackoff: 24 * time.Hour, Digest: "0 7 * * *"},
 
 		Retention: DefaultRetention(),
 	}

@@ -80,8 +80,10 @@ func (c *Config) Validate() error {
 	}
 
 	s := c.Servicestelle
-	if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("servicestelle.base_url", "must be an http(s) URL, got %q", s.BaseURL)
+	if s.BaseURL != "" {
+		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("servicestelle.base_url", "must be an http(s) URL, got %q", s.BaseURL)
+		}
 	}
 	if s.InterfaceVersion < 2 || s.InterfaceVersion > 4 {
 		bad("servicestelle.interface_version", "must be 2, 3 or 4, got %d", s.InterfaceVersion)
@@ -93,6 +95,11 @@ func (c *Config) Validate() error {
 		bad("servicestelle.vermittlungsprozess.jahr", "must be a year like 2026, got %d", vp.Jahr)
 	}
 	if s.Hochschulnummer != "" {
+		if s.BaseURL == "" {
+			bad("servicestelle.base_url", "must be set when servicestelle.hochschulnummer is: the webservice location ending in the interface version, "+
+				"e.g. https://hsst.hochschulstart.de/hochschule/webservice/3 (test system) or https://dosv.hochschulstart.de/hochschule/webservice/3 (production); "+
+				"there is no default, so that test and production are never mixed up (SESTD_SERVICESTELLE_BASE_URL)")
+		}
 		if s.Vermittlungsprozess.Jahr == 0 {
 			bad("servicestelle.vermittlungsprozess.jahr", "must be set when servicestelle.hochschulnummer is (the admission round's year, e.g. 2026)")
 		}
@@ -167,6 +174,21 @@ func (c *Config) Validate() error {
 	}
 	if c.Outbox.Backoff < 0 {
 		bad("outbox.backoff", "must not be negative, got %s", c.Outbox.Backoff)
+	}
+	if c.Outbox.MaxBackoff < time.Second {
+		bad("outbox.max_backoff", "must be at least 1s, got %s", c.Outbox.MaxBackoff)
+	} else if c.Outbox.MaxBackoff < c.Outbox.Backoff {
+		bad("outbox.max_backoff", "must not be shorter than outbox.backoff (%s), got %s", c.Outbox.Backoff, c.Outbox.MaxBackoff)
+	}
+	for i, a := range c.Outbox.AbschlussFilter {
+		if strings.TrimSpace(a) == "" || strings.ContainsAny(a, " ;,/") {
+			bad(fmt.Sprintf("outbox.abschluss_filter[%d]", i), "must be an Abschluss key like 82, got %q", a)
+		}
+	}
+	for i, a := range c.Sync.AbschlussFilter {
+		if strings.TrimSpace(a) == "" || strings.ContainsAny(a, " ;,/") {
+			bad(fmt.Sprintf("sync.abschluss_filter[%d]", i), "must be an Abschluss key like 82, got %q", a)
+		}
 	}
 	if _, err := ParseSchedule(c.Outbox.Digest); err != nil {
 		bad("outbox.digest", "%v", err)

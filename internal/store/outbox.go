@@ -261,11 +261,12 @@ WHERE o.state <> 'sent'`, kinds, keys, bids, skeys, payloads, at)
 
 // ---- sending ----
 
-// OutboxDue returns up to limit pending items of kind whose next attempt
-// is due, oldest first.
-func (s *Store) OutboxDue(ctx context.Context, kind string, limit int) ([]OutboxItem, error) {
+// OutboxDue returns up to limit items of kind with an id above after
+// whose next attempt is due, in id order: pending items, and failed ones
+// (refused outbox.max_attempts times, still retried).
+func (s *Store) OutboxDue(ctx context.Context, kind string, after int64, limit int) ([]OutboxItem, error) {
 	return s.outboxQuery(ctx, "listing due outbox items",
-		`WHERE kind = $1 AND state = 'pending' AND next_attempt_at <= now() ORDER BY id LIMIT $2`, kind, limit)
+		`WHERE kind = $1 AND state IN ('pending', 'failed') AND next_attempt_at <= now() AND id > $2 ORDER BY id LIMIT $3`, kind, after, limit)
 }
 
 // OutboxSentDue returns items of kind in state sent whose outcome is
@@ -319,7 +320,9 @@ type OutboxResult struct {
 }
 
 // OutboxRecord stores results and their upload log entries in one
-// transaction.
+// transaction. finished_at marks when an item reached accepted, rejected
+// or discarded, or first became failed (a failed item is retried and
+// keeps it while it fails).
 func (s *Store) OutboxRecord(ctx context.Context, results []OutboxResult, log []UploadLogEntry) error {
 	if len(results) == 0 && len(log) == 0 {
 		return nil
@@ -349,7 +352,8 @@ UPDATE outbox_item o SET state = r.state, ergebnis_status = r.erg, reason = r.re
     result_status = CASE WHEN r.state = 'accepted' THEN r.rstatus ELSE o.result_status END,
     next_attempt_at = r.next, payload = coalesce(r.payload, o.payload),
     attempts = CASE WHEN r.uncount THEN greatest(o.attempts - 1, 0) ELSE o.attempts END,
-    finished_at = CASE WHEN r.state IN ('accepted', 'rejected', 'failed') THEN now() END,
+    finished_at = CASE WHEN r.state = 'failed' THEN coalesce(o.finished_at, now())
+                       WHEN r.state IN ('accepted', 'rejected', 'discarded') THEN now() END,
     updated_at = now()
 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::timestamptz[],
     $9::jsonb[], $10::bool[]) AS r(id, state, erg, reason, code, version, rstatus, next, payload, uncount)
