@@ -28,11 +28,33 @@ type command struct {
 // errUsage marks a command-line mistake: exit code 2, usage already shown.
 var errUsage = errors.New("usage error")
 
+// Exit statuses of commands that report an outcome (import, trigger
+// --wait): 0 done, 1 failed (nothing done), 2 usage, 3 done in part (an
+// import that rejected some rows and imported the rest).
+const (
+	exitFailed  = 1
+	exitUsage   = 2
+	exitPartial = 3
+)
+
+// exitError carries a command's exit status with its message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
 func exitCode(err error) int {
-	if errors.Is(err, errUsage) {
-		return 2
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, errUsage):
+		return exitUsage
 	}
-	return 1
+	return exitFailed
 }
 
 func commands() []command {
