@@ -147,13 +147,13 @@ func (s *Sniffer) Encoding() string {
 }
 
 // xmlDecl finds the encoding of an XML declaration.
-var xmlDecl = regexp.MustCompile(`^(?:\xEF\xBB\xBF)?\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
+var xmlDecl = regexp.MustCompile(`^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
 
 // XMLDeclared returns the encoding an XML document declares in its
 // prolog, Auto when it declares none (XML's default is UTF-8), or the
 // label as written when it is not one sestd knows.
 func (s *Sniffer) XMLDeclared() string {
-	m := xmlDecl.FindSubmatch(s.head)
+	m := xmlDecl.FindSubmatch(bytes.TrimPrefix(s.head, []byte("\xEF\xBB\xBF")))
 	if m == nil {
 		return UTF8
 	}
@@ -180,8 +180,8 @@ func (s *Sniffer) Decide(requested string, trust bool) (string, error) {
 		return "", err
 	}
 	mixed := func() error {
-		return fmt.Errorf("%w: %s are not UTF-8 while %s hold UTF-8 characters; "+
-			"save the file again as UTF-8 (or correct those lines) and import it again",
+		return fmt.Errorf("%w: bytes that are not UTF-8 at %s, UTF-8 characters at %s; "+
+			"save the file again as UTF-8 (or correct the lines that are not) and import it again",
 			ErrMixed, s.invalid, s.multi)
 	}
 	switch n {
@@ -200,7 +200,7 @@ func (s *Sniffer) Decide(requested string, trust bool) (string, error) {
 		case s.multi.count > 0:
 			return "", mixed()
 		}
-		return "", fmt.Errorf("%w: %s hold bytes that are not UTF-8; the file looks like windows-1252: "+
+		return "", fmt.Errorf("%w (at %s); it looks like windows-1252: "+
 			"import it with encoding windows-1252 (or auto)", ErrNotUTF8, s.invalid)
 	}
 	if s.multi.count == 0 || trust {
@@ -209,7 +209,7 @@ func (s *Sniffer) Decide(requested string, trust bool) (string, error) {
 	if s.invalid.count > 0 {
 		return "", mixed()
 	}
-	return "", fmt.Errorf("%w (%s) but is to be read as %s, which would garble them (ü as Ã¼): "+
+	return "", fmt.Errorf("%w (at %s) but is to be read as %s, which would garble them (ü as Ã¼): "+
 		"import it with encoding utf8 (or auto); only if the file really is %s, import it with trust_encoding (--trust-encoding)",
 		ErrLooksUTF8, s.multi, n, n)
 }
