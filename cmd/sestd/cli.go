@@ -14,8 +14,11 @@ import (
 // env is how commands see the process environment (injected for tests).
 type env struct {
 	getenv func(string) string
-	stdout io.Writer
-	stderr io.Writer
+	// environ lists the whole environment (os.Environ), to refuse unknown
+	// SESTD_ variables; nil skips that check (tests that inject getenv).
+	environ func() []string
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // command is one sestd subcommand.
@@ -74,7 +77,11 @@ func commands() []command {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
+	return runEnv(ctx, env{getenv: getenv, stdout: stdout, stderr: stderr}, args)
+}
+
+func runEnv(ctx context.Context, e env, args []string) error {
+	stderr, stdout := e.stderr, e.stdout
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {

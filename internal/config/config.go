@@ -251,5 +251,6 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
+	cfg.Export.Encoding = exportEncoding(cfg.Export.Encoding)
 	return cfg, nil
 }

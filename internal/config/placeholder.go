@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"sestd/internal/importers/charset"
 )
 
 // Placeholder starts every value of deploy/sestd.example.yaml that an
@@ -36,4 +38,13 @@ func urlVersion(raw string) (int, bool) {
 	seg = seg[strings.LastIndex(seg, "/")+1:]
 	v, err := strconv.Atoi(seg)
 	return v, err == nil
+}
+
+// exportEncoding spells a valid export.encoding the one way the exports
+// read it: utf-8 or windows-1252.
+func exportEncoding(name string) string {
+	if n, _ := charset.Normalize(name); n == charset.Windows1252 {
+		return "windows-1252"
+	}
+	return "utf-8"
 }

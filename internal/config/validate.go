@@ -148,8 +148,8 @@ func (c *Config) Validate() error {
 	if c.Import.BatchSize < 1 || c.Import.BatchSize > 100000 {
 		bad("import.batch_size", "must be between 1 and 100000, got %d", c.Import.BatchSize)
 	}
-	if n, err := charset.Normalize(c.Export.Encoding); err != nil || n == charset.Auto {
-		bad("export.encoding", "must be one of %s (utf-8, cp1252, iso-8859-1 are spelt either way), got %q", strings.Join(charset.Names(), ", "), c.Export.Encoding)
+	if n, err := charset.Normalize(c.Export.Encoding); err != nil || (n != charset.UTF8 && n != charset.Windows1252) {
+		bad("export.encoding", "must be utf-8 (or utf8) or windows-1252 (or cp1252), got %q", c.Export.Encoding)
 	}
 
 	if c.Mail.Host != "" {
