@@ -21,15 +21,6 @@ import (
 	"sestd/internal/sest/wsdlcheck"
 )
 
-// exitError ends sestd with a given exit code; its message is printed.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
 // Exit codes of `sestd sest`.
 const (
 	exitDiffers     = 1 // check-wsdl: differences; ping: the Servicestelle answered with an error

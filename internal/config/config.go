@@ -9,15 +9,9 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Config is the whole of sestd's configuration. The yaml tags are the key
@@ -290,36 +284,6 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
+	cfg.Export.Encoding = exportEncoding(cfg.Export.Encoding)
 	return cfg, nil
-}
-
-func decodeYAML(raw []byte, cfg *Config) error {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return explainYAMLError(err)
-	}
-	return nil
-}
-
-// explainYAMLError turns yaml's "field x not found in type config.Log" into
-// something an operator can act on.
-func explainYAMLError(err error) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	msgs := make([]string, 0, len(te.Errors))
-	for _, e := range te.Errors {
-		if i := strings.Index(e, "field "); i >= 0 && strings.Contains(e, "not found in type") {
-			field := strings.Fields(e[i+len("field "):])[0]
-			msgs = append(msgs, fmt.Sprintf("%s: unknown key %q (see deploy/sestd.example.yaml for the keys sestd knows)", strings.SplitN(e, ":", 2)[0], field))
-			continue
-		}
-		msgs = append(msgs, e)
-	}
-	return errors.New(strings.Join(msgs, "; "))
 }

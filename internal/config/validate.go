@@ -14,6 +14,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"sestd/internal/importers/charset"
 )
 
 var (
@@ -87,8 +89,10 @@ func (c *Config) Validate() error {
 	}
 	if s.InterfaceVersion < 2 || s.InterfaceVersion > 4 {
 		bad("servicestelle.interface_version", "must be 2, 3 or 4, got %d", s.InterfaceVersion)
+	} else if v, ok := urlVersion(s.BaseURL); ok && v != s.InterfaceVersion {
+		bad("servicestelle.base_url", "ends in interface version %d but servicestelle.interface_version is %d; make them agree (…/webservice/%d with interface_version: %d)", v, s.InterfaceVersion, s.InterfaceVersion, s.InterfaceVersion)
 	}
-	if s.Hochschulnummer != "" && !digits.MatchString(s.Hochschulnummer) {
+	if s.Hochschulnummer != "" && !digits.MatchString(s.Hochschulnummer) && !strings.HasPrefix(s.Hochschulnummer, Placeholder) {
 		bad("servicestelle.hochschulnummer", "must be digits, got %q", s.Hochschulnummer)
 	}
 	if vp := s.Vermittlungsprozess; vp.Jahr != 0 && (vp.Jahr < 2000 || vp.Jahr > 2100) {
@@ -146,7 +150,9 @@ func (c *Config) Validate() error {
 		}
 	}
 
-	oneOf("import.encoding", c.Import.Encoding, "auto", "utf8", "utf-8", "windows-1252", "cp437", "ascii", "latin_1")
+	if _, err := charset.Normalize(c.Import.Encoding); err != nil {
+		bad("import.encoding", "must be auto or one of %s (utf-8, cp1252, iso-8859-1 are spelt either way), got %q", strings.Join(charset.Names(), ", "), c.Import.Encoding)
+	}
 	if c.Import.BatchSize < 1 || c.Import.BatchSize > 100000 {
 		bad("import.batch_size", "must be between 1 and 100000, got %d", c.Import.BatchSize)
 	}
@@ -155,7 +161,9 @@ func (c *Config) Validate() error {
 			bad("import.allowed_dirs", "must be absolute paths, got %q", d)
 		}
 	}
-	oneOf("export.encoding", c.Export.Encoding, "utf-8", "windows-1252")
+	if n, err := charset.Normalize(c.Export.Encoding); err != nil || (n != charset.UTF8 && n != charset.Windows1252) {
+		bad("export.encoding", "must be utf-8 (or utf8) or windows-1252 (or cp1252), got %q", c.Export.Encoding)
+	}
 
 	if c.Mail.Host != "" {
 		if c.Mail.Port < 1 || c.Mail.Port > 65535 {
@@ -193,6 +201,7 @@ func (c *Config) Validate() error {
 	if _, err := ParseSchedule(c.Outbox.Digest); err != nil {
 		bad("outbox.digest", "%v", err)
 	}
+	c.placeholders(bad)
 	c.Vergabeschema.validate(bad)
 	c.Retention.validate(bad)
 	return errors.Join(errs...)

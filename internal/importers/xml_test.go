@@ -130,7 +130,8 @@ func TestEkvvAnmeldelisten(t *testing.T) {
 	// create of an existing one is rejected; update replaces it; remove deletes it
 	sum = b.run(t, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv})
 	require.True(t, sum.AlreadyImported)
-	sum = b.run(t, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv, Force: true})
+	sum, err = importers.Import(b.ctx, b.st, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv, Force: true}, nil, nil)
+	require.ErrorContains(t, err, "every row was rejected", "the file's one Veranstaltung exists")
 	require.EqualValues(t, 1, sum.Rejected)
 	require.Zero(t, sum.Created)
 	changed := bytes.Replace(mustRead(t, "testdata/sestd/ekvv_817301.xml"), []byte(`prioritaet="-1"`), []byte(`prioritaet="3"`), 1)

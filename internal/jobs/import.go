@@ -25,6 +25,9 @@ type ImportArgs struct {
 	Mode     string `json:"mode,omitempty"`
 	Encoding string `json:"encoding,omitempty"`
 	Force    bool   `json:"force,omitempty"`
+	// TrustEncoding reads a file in the single-byte Encoding given
+	// although it holds what looks like UTF-8.
+	TrustEncoding bool `json:"trust_encoding,omitempty"`
 	// RejectsDir receives the rejects file (default: beside the file).
 	RejectsDir string `json:"rejects_dir,omitempty"`
 	// FromInbox moves the file to processed/ or failed/ beside it when the
@@ -189,7 +192,7 @@ func (w *ImportWorker) options(a ImportArgs) (importers.Options, error) {
 		return importers.Options{}, err
 	}
 	opts := importers.Options{
-		Kind: kind, Encoding: a.Encoding, Force: a.Force, RejectsDir: a.RejectsDir,
+		Kind: kind, Encoding: a.Encoding, TrustEncoding: a.TrustEncoding, Force: a.Force, RejectsDir: a.RejectsDir,
 		BatchSize: cfg.Import.BatchSize, AllowedAbschlussarten: cfg.Import.AllowedAbschlussarten,
 		Mappings: w.mappings, Location: cfg.Servicestelle.Location(),
 		InterfaceVersion: cfg.Servicestelle.InterfaceVersion,
