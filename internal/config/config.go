@@ -128,7 +128,14 @@ type Sync struct {
 	// Sestco's SECO_ABSCHLUSS_SCHLUESSEL, which limits what is sent to the
 	// Servicestelle (Outbox.AbschlussFilter).
 	AbschlussFilter []string `yaml:"abschluss_filter"`
-	FachFilter      []string `yaml:"fach_filter"`
+	// DownloadFaecher (Sestco's SECO_FACH_SCHLUESSEL) limits what is
+	// mirrored to these Studienfach keys: the Bewerbungen of the delta and
+	// the full download (a Mehrfachbewerbung when one of its Teilfächer is
+	// one of them) and the Studienangebote. Empty: everything. A full
+	// download with this filter removes nothing from the mirror.
+	DownloadFaecher []string `yaml:"download_faecher"`
+	// FachFilter is the deprecated name of DownloadFaecher; see Faecher.
+	FachFilter []string `yaml:"fach_filter"`
 	// StudienangebotDownload switches the Studienangebote download.
 	StudienangebotDownload bool `yaml:"studienangebot_download"`
 	// DokumentDownload switches document downloads in the full download.
@@ -141,6 +148,16 @@ type Sync struct {
 	Schedules Schedules `yaml:"schedules"`
 	// Bearbeitungsstatus overrides Sestco's status-transition table.
 	Bearbeitungsstatus map[string]StatusRule `yaml:"bearbeitungsstatus"`
+}
+
+// Faecher returns the Studienfach keys the mirror is limited to:
+// download_faecher, or its deprecated alias fach_filter (Validate refuses
+// both at once). Empty means all.
+func (s Sync) Faecher() []string {
+	if len(s.DownloadFaecher) > 0 {
+		return s.DownloadFaecher
+	}
+	return s.FachFilter
 }
 
 // Schedules holds one cron expression per periodic job; "off" disables it.

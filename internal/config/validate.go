@@ -144,6 +144,19 @@ func (c *Config) Validate() error {
 	if c.Sync.DocumentRoot == "" {
 		bad("sync.document_root", "must be set")
 	}
+	if len(c.Sync.DownloadFaecher) > 0 && len(c.Sync.FachFilter) > 0 {
+		bad("sync.fach_filter", "is the deprecated name of sync.download_faecher; set only sync.download_faecher")
+	}
+	for _, k := range []struct {
+		key     string
+		faecher []string
+	}{{"sync.download_faecher", c.Sync.DownloadFaecher}, {"sync.fach_filter", c.Sync.FachFilter}} {
+		for _, f := range k.faecher {
+			if !digits.MatchString(f) {
+				bad(k.key, "must list Studienfach keys (digits, e.g. \"132\"), got %q", f)
+			}
+		}
+	}
 	for name := range c.Sync.Bearbeitungsstatus {
 		if name == "" {
 			bad("sync.bearbeitungsstatus", "status names must not be empty")
