@@ -143,10 +143,12 @@ func TestEveryKeyIsInTheExampleConfig(t *testing.T) {
 	_, err = config.Load("../../deploy/sestd.example.yaml", envOf(nil))
 	require.Error(t, err, "the example config, unedited, must not pass")
 	require.Equal(t, `servicestelle.password: must be set when servicestelle.hochschulnummer is (or SESTD_SERVICESTELLE_PASSWORD_FILE)
+servicestelle.base_url: still the example's placeholder: fill in the test system's URL first, e.g. https://hsst.hochschulstart.de/hochschule/webservice/3 (or set SESTD_SERVICESTELLE_BASE_URL)
 servicestelle.username: still the example's placeholder: fill in the web service user the Servicestelle gave you (or set SESTD_SERVICESTELLE_USERNAME)
 servicestelle.hochschulnummer: still the example's placeholder: fill in your Hochschulnummer, e.g. 4411 (or set SESTD_SERVICESTELLE_HOCHSCHULNUMMER)`, err.Error())
 	// Filled in, it is valid.
 	_, err = config.Load("../../deploy/sestd.example.yaml", envOf(map[string]string{
+		"SESTD_SERVICESTELLE_BASE_URL": "https://hsst.hochschulstart.de/hochschule/webservice/3",
 		"SESTD_SERVICESTELLE_USERNAME": "hs4411", "SESTD_SERVICESTELLE_HOCHSCHULNUMMER": "4411",
 		"SESTD_SERVICESTELLE_PASSWORD": "geheim",
 	}))

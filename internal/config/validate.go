@@ -82,7 +82,7 @@ func (c *Config) Validate() error {
 	}
 
 	s := c.Servicestelle
-	if s.BaseURL != "" {
+	if s.BaseURL != "" && !strings.HasPrefix(s.BaseURL, Placeholder) {
 		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("servicestelle.base_url", "must be an http(s) URL, got %q", s.BaseURL)
 		}
