@@ -262,10 +262,11 @@ func (c *Client) call(ctx context.Context, opName string, req, resp any) (err er
 		return fmt.Errorf("encoding %s: %w", op.Name, err)
 	}
 	var (
-		params  gosoap.ArrayParams
-		payload []byte
+		params    gosoap.ArrayParams
+		payload   []byte
+		viaGosoap = op.ViaGosoap()
 	)
-	if op.ViaGosoap() {
+	if viaGosoap {
 		if params, err = toParams(nodes, prefixes()); err != nil {
 			return fmt.Errorf("encoding %s: %w", op.Name, err)
 		}
@@ -281,7 +282,7 @@ func (c *Client) call(ctx context.Context, opName string, req, resp any) (err er
 		res     any
 		callErr error
 	)
-	if op.ViaGosoap() {
+	if viaGosoap {
 		var r *gosoap.Response
 		r, callErr = cn.soap.Call(op.RequestElement(), params)
 		if r != nil {

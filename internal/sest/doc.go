@@ -45,7 +45,9 @@
 // BewerberauswahlV1_0. Polymorphic items carry xsi:type
 // (<bewerbung xsi:type="bewerbungen:Einfachstudienangebotsbewerbung">);
 // their Go stand-ins are structs of pointers, one set (Bewerbung,
-// Studienangebot, BewerbungsSchluessel, StudienangebotsSchluessel). A
+// Studienangebot, BewerbungsSchluessel, StudienangebotsSchluessel); a
+// Mehrfachstudienangebot is read from either of its kinds' xsi:types and
+// written as the one its Art names. A
 // Rangliste travels flat (its Kopfdaten fields directly in the rangliste
 // element, as the public clients send them); the Go type keeps Kopfdaten.
 // Every prefix sestd writes is declared once, on soap:Envelope.
@@ -145,6 +147,18 @@
 //     405, and the shapes of SAF 202, 403 and 406 (taken from SAF 303's);
 //     Mehrfach keys in results (MehrfachstudienangebotsSchluessel,
 //     MehrfachstudienangebotsbewerbungsSchluessel);
+//   - the kinds of Mehrfachstudienangebot: Sestco 0.2 and 0.3 name
+//     FreieFachbezogeneStudiengangskombination and
+//     ExpliziteStudiengangskombination (no public client shows their
+//     shape). sestd takes them as the xsi:types of a studienangebot,
+//     concrete subtypes of an abstract Mehrfachstudienangebot with its
+//     fields (schluessel with abschlussSchluessel, status, nameDe,
+//     beschreibungDe, koordinierungsangebotsdaten, abschluss,
+//     teilstudienangebot*); the explicit kind adds kombination* (each a
+//     list of teilstudienangebot keys, the Teilfächer allowed together). In
+//     Go both are a Mehrfachstudienangebot whose Art names the kind (so the
+//     mirror stores them as art "mehrfach", the kind in its data JSON); a
+//     Bewerbung for either kind is a Mehrfachstudienangebotsbewerbung;
 //   - which elements are optional (minOccurs) beyond the public examples.
 //
 // # Client contract

@@ -65,6 +65,9 @@ func TestGoldenMessages(t *testing.T) {
 	start := time.Date(2026, 7, 1, 8, 15, 30, 123_000_000, time.UTC) // 10:15:30.123 in Berlin
 	pct := 12.5
 	hf := sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-007", AbschlussSchluessel: "25", StudienfachSchluessel: "007"}
+	lg := func(fach string) sest.EinfachstudienangebotsSchluessel {
+		return sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "26-" + fach, AbschlussSchluessel: "26", StudienfachSchluessel: fach}
+	}
 	bio := sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-021-1", AbschlussSchluessel: "84", StudienfachSchluessel: "021", FachkennzeichenSchluessel: "1"}
 	einfach := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
 		EingangsZeitpunkt: sest.NewTimestamp(start), Bearbeitungsstatus: "eingegangen", VersionSeSt: 3, BewerberBAN: "ABCDEFGH23",
@@ -106,9 +109,15 @@ func TestGoldenMessages(t *testing.T) {
 					EndeBewerbungsfrist: berlin(2026, 7, 15, 23, 59, 59, 0), UrlHSBewerbungsportal: "https://bewerbung.example.org/"},
 				Studiengang: sest.Studiengang{Schluessel: "82-079", NameDe: "Informatik", IstNCStudiengang: true,
 					Abschluss: sest.Schluesselwert{Schluessel: "82", NameDe: "Master"}, Studienfach: sest.Schluesselwert{Schluessel: "079", NameDe: "Informatik"}}}},
-			{Mehrfach: &sest.Mehrfachstudienangebot{Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
-				Status: "in_Vorbereitung", NameDe: "Zwei-Fächer-Bachelor", Abschluss: sest.Schluesselwert{Schluessel: "25", NameDe: "Bachelor Zwei-Fach"},
+			{Mehrfach: &sest.Mehrfachstudienangebot{Art: sest.FreieFachbezogeneStudiengangskombination,
+				Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
+				Status:     "in_Vorbereitung", NameDe: "Zwei-Fächer-Bachelor", Abschluss: sest.Schluesselwert{Schluessel: "25", NameDe: "Bachelor Zwei-Fach"},
 				Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{hf}}},
+			{Mehrfach: &sest.Mehrfachstudienangebot{Art: sest.ExpliziteStudiengangskombination,
+				Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"},
+				Status:     "oeffentlich_sichtbar", NameDe: "Lehramt an Gymnasien", Abschluss: sest.Schluesselwert{Schluessel: "26", NameDe: "Lehramt Gymnasium"},
+				Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lg("021"), lg("084"), lg("128")},
+				Kombination:        []sest.Studiengangskombination{{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lg("021"), lg("084")}}}}},
 		}},
 		{sest.OpAnlegenAendernStudienangebote, func() (any, error) {
 			return c.StudienangeboteAnlegenAendern(ctx, []sest.Studienangebot{

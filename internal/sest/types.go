@@ -108,9 +108,26 @@ type Einfachstudienangebot struct {
 	Studiengang                 Studiengang                      `xml:"studiengang"`
 }
 
+// Kinds of Mehrfachstudienangebot (Sestco 0.2 and 0.3 support both). They
+// travel as the Studienangebot's xsi:type; the names are Sestco's, their
+// content is assumed (see the package documentation).
+const (
+	// FreieFachbezogeneStudiengangskombination: any combination of the
+	// Teilstudienangebote (e.g. a Zwei-Fächer-Bachelor).
+	FreieFachbezogeneStudiengangskombination = "FreieFachbezogeneStudiengangskombination"
+	// ExpliziteStudiengangskombination: only the listed combinations
+	// (Kombination) of Teilstudienangebote.
+	ExpliziteStudiengangskombination = "ExpliziteStudiengangskombination"
+)
+
 // Mehrfachstudienangebot is a combination offer: one Mehrfachabschluss and
 // the Teilfächer (Einfachstudienangebote) that may be combined in it.
 type Mehrfachstudienangebot struct {
+	// Art is the kind, FreieFachbezogeneStudiengangskombination or
+	// ExpliziteStudiengangskombination (its xsi:type on the wire). Empty is
+	// sent as ExpliziteStudiengangskombination when Kombination is set,
+	// else as FreieFachbezogeneStudiengangskombination.
+	Art                         string                             `xml:"-"`
 	Schluessel                  MehrfachstudienangebotsSchluessel  `xml:"schluessel"`
 	Status                      string                             `xml:"status"`
 	NameDe                      string                             `xml:"nameDe"`
@@ -118,7 +135,34 @@ type Mehrfachstudienangebot struct {
 	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten       `xml:"koordinierungsangebotsdaten,omitempty"`
 	Abschluss                   Schluesselwert                     `xml:"abschluss"`
 	Teilstudienangebot          []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot"`
+	// Kombination lists the allowed combinations of an
+	// ExpliziteStudiengangskombination (only there).
+	Kombination []Studiengangskombination `xml:"kombination" xsdonly:"ExpliziteStudiengangskombination"`
 }
+
+// Studiengangskombination is one allowed combination of Teilfächer in an
+// ExpliziteStudiengangskombination.
+type Studiengangskombination struct {
+	Teilstudienangebot []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot"`
+}
+
+// xsiType is the kind the Mehrfachstudienangebot travels as.
+func (m Mehrfachstudienangebot) xsiType() string {
+	switch {
+	case m.Art != "":
+		return m.Art
+	case len(m.Kombination) > 0:
+		return ExpliziteStudiengangskombination
+	}
+	return FreieFachbezogeneStudiengangskombination
+}
+
+// xsiTypes are the xsi:types a Mehrfachstudienangebot is read from.
+func (*Mehrfachstudienangebot) xsiTypes() []string {
+	return []string{FreieFachbezogeneStudiengangskombination, ExpliziteStudiengangskombination}
+}
+
+func (m *Mehrfachstudienangebot) setXSIType(name string) { m.Art = name }
 
 // Studienangebot is an Einfach- or a Mehrfachstudienangebot (exactly one set).
 type Studienangebot struct {

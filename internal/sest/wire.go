@@ -10,6 +10,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,6 +68,7 @@ var typeNamespace = map[reflect.Type]string{
 	reflect.TypeFor[Koordinierungsangebotsdaten]():       NSStudiengaenge,
 	reflect.TypeFor[Einfachstudienangebot]():             NSStudiengaenge,
 	reflect.TypeFor[Mehrfachstudienangebot]():            NSStudiengaenge,
+	reflect.TypeFor[Studiengangskombination]():           NSStudiengaenge,
 	reflect.TypeFor[Studienangebot]():                    NSStudiengaenge,
 
 	reflect.TypeFor[Dokumentreferenz]():                            NSBewerbungen,
@@ -148,6 +150,27 @@ var choiceIface = reflect.TypeFor[choiceType]()
 
 func isChoiceType(t reflect.Type) bool {
 	return t.Kind() == reflect.Struct && t.Implements(choiceIface)
+}
+
+// multiTyped is a concrete Go type behind several xsi:types (an abstract
+// official type whose subtypes sestd holds in one struct, e.g. the kinds
+// of Mehrfachstudienangebot): it says which one to write and remembers
+// which one it was read as.
+type multiTyped interface {
+	xsiType() string
+	xsiTypes() []string
+	setXSIType(string)
+}
+
+var multiTypedIface = reflect.TypeFor[multiTyped]()
+
+// xsiNames returns the xsi:type local names a choice alternative ct is
+// read from.
+func xsiNames(ct reflect.Type) []string {
+	if reflect.PointerTo(ct).Implements(multiTypedIface) {
+		return reflect.New(ct).Interface().(multiTyped).xsiTypes()
+	}
+	return []string{ct.Name()}
 }
 
 // ---- Rangliste on the wire ----
@@ -296,7 +319,11 @@ func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns
 				if err != nil {
 					return nil, err
 				}
-				return append(out, wnode{name: name, typ: &xml.Name{Space: tns, Local: ct.Name()}, kids: kids}), nil
+				local := ct.Name()
+				if m, ok := fv.Interface().(multiTyped); ok {
+					local = m.xsiType()
+				}
+				return append(out, wnode{name: name, typ: &xml.Name{Space: tns, Local: local}, kids: kids}), nil
 			}
 			return nil, fmt.Errorf("%s: none of %s is set", name.Local, v.Type().Name())
 		}
@@ -717,14 +744,18 @@ func (w *wireDecoder) decodeChoice(start xml.StartElement, v reflect.Value, ns s
 		}
 		ct := ft.Elem()
 		tns := nsOf(ct, ns)
-		if ct.Name() == name.Local && tns == name.Space {
-			p := reflect.New(ct)
-			if err := w.decodeFields(p.Elem(), tns, path); err != nil {
-				return err
-			}
-			v.Field(i).Set(p)
-			return nil
+		if tns != name.Space || !slices.Contains(xsiNames(ct), name.Local) {
+			continue
 		}
+		p := reflect.New(ct)
+		if err := w.decodeFields(p.Elem(), tns, path); err != nil {
+			return err
+		}
+		if m, ok := p.Interface().(multiTyped); ok {
+			m.setXSIType(name.Local)
+		}
+		v.Field(i).Set(p)
+		return nil
 	}
 	return &UnknownTypeError{Element: path, Type: name}
 }
@@ -733,7 +764,7 @@ func choiceNames(t reflect.Type) []string {
 	var out []string
 	for i := range t.NumField() {
 		if ft := t.Field(i).Type; ft.Kind() == reflect.Pointer {
-			out = append(out, ft.Elem().Name())
+			out = append(out, xsiNames(ft.Elem())...)
 		}
 	}
 	return out

@@ -111,7 +111,18 @@ func (g *schemaGen) define(t reflect.Type, ns, name string) string {
 			ct := t.Field(i).Type.Elem()
 			g.typeRef(ns, ct, ns)
 			cns := nsOf(ct, ns)
-			g.types[cns][ct.Name()] = g.extension(ct, cns, ct.Name(), g.ref(cns, ns, name), ct)
+			names := xsiNames(ct)
+			if len(names) == 1 && names[0] == ct.Name() {
+				g.types[cns][ct.Name()] = g.extension(cns, ct.Name(), g.ref(cns, ns, name), ct, "", false)
+				continue
+			}
+			// One Go type for an abstract official type and its subtypes:
+			// the shared fields in the abstract type, each subtype's own
+			// fields (tag xsdonly) in its extension.
+			g.types[cns][ct.Name()] = g.extension(cns, ct.Name(), g.ref(cns, ns, name), ct, "", true)
+			for _, sub := range names {
+				g.types[cns][sub] = g.extension(cns, sub, g.ref(cns, cns, ct.Name()), ct, sub, false)
+			}
 		}
 		return b.String()
 	}
@@ -119,7 +130,7 @@ func (g *schemaGen) define(t reflect.Type, ns, name string) string {
 	fields := xmlFields(t)
 	if len(fields) > 0 && fields[0].name == "" {
 		bt := t.Field(fields[0].index).Type
-		return g.extension(t, ns, name, g.typeRef(ns, bt, ns), t)
+		return g.extension(ns, name, g.typeRef(ns, bt, ns), t, "", false)
 	}
 	fmt.Fprintf(&b, "  <xs:complexType name=%q>\n    <xs:sequence>\n", name)
 	g.fields(&b, t, ns, "      ")
@@ -127,21 +138,35 @@ func (g *schemaGen) define(t reflect.Type, ns, name string) string {
 	return b.String()
 }
 
-func (g *schemaGen) extension(t reflect.Type, ns, name, base string, own reflect.Type) string {
+// extension renders the complexType name extending base with own's fields:
+// those without an xsdonly tag when only is "", else those tagged only.
+func (g *schemaGen) extension(ns, name, base string, own reflect.Type, only string, abstract bool) string {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "  <xs:complexType name=%q>\n    <xs:complexContent>\n      <xs:extension base=%q>\n        <xs:sequence>\n", name, base)
-	g.fields(&b, own, ns, "          ")
+	abs := ""
+	if abstract {
+		abs = ` abstract="true"`
+	}
+	fmt.Fprintf(&b, "  <xs:complexType name=%q%s>\n    <xs:complexContent>\n      <xs:extension base=%q>\n        <xs:sequence>\n", name, abs, base)
+	g.fieldsOnly(&b, own, ns, "          ", only)
 	b.WriteString("        </xs:sequence>\n      </xs:extension>\n    </xs:complexContent>\n  </xs:complexType>\n")
 	return b.String()
 }
 
 // fields writes t's own element declarations (an embedded base excluded).
 func (g *schemaGen) fields(b *bytes.Buffer, t reflect.Type, ns, indent string) {
+	g.fieldsOnly(b, t, ns, indent, "")
+}
+
+// fieldsOnly writes the fields of t whose xsdonly tag is only.
+func (g *schemaGen) fieldsOnly(b *bytes.Buffer, t reflect.Type, ns, indent, only string) {
 	for _, f := range xmlFields(t) {
 		if f.name == "" {
 			continue
 		}
 		sf := t.Field(f.index)
+		if sf.Tag.Get("xsdonly") != only {
+			continue
+		}
 		ft := sf.Type
 		minOccurs, maxOccurs := "", ""
 		if f.omitEmpty {

@@ -23,8 +23,12 @@
 //     every prefix declared on the envelope; a fault's detail is a
 //     ServiceFehler typed by xsi:type.
 //   - Data: Config.Seed and sizes determine everything: German names with
-//     umlauts, addresses, Einfach- and one Mehrfachstudienangebot (Abschluss
-//     25, Teilfächer), Bewerbungen in all ten Bearbeitungsstatus values
+//     umlauts, addresses, Einfachstudienangebote and two
+//     Mehrfachstudienangebote: a FreieFachbezogeneStudiengangskombination
+//     (Abschluss 25, six Teilfächer; the generated Mehrfach Bewerbungen are
+//     for it) and an ExpliziteStudiengangskombination (Abschluss 26, three
+//     Teilfächer, two allowed combinations; a Bewerbung for another
+//     combination is rejected), Bewerbungen in all ten Bearbeitungsstatus values
 //     (about 15% Mehrfach), Bestandteile with documents (small real PDFs,
 //     generated on demand), Bescheide, Studienpakete, Ranglisten.
 //     Generated letzteAenderung values are shared by groups of

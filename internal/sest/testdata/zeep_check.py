@@ -63,7 +63,9 @@ sg = client("studiengaengeService")
 angebote = sg.abrufenStudienangeboteDurchHS(**ctx)
 assert len(angebote) > 5, angebote
 kinds = {typename(a) for a in angebote}
-assert kinds == {"Einfachstudienangebot", "Mehrfachstudienangebot"}, kinds
+assert kinds == {"Einfachstudienangebot", "FreieFachbezogeneStudiengangskombination", "ExpliziteStudiengangskombination"}, kinds
+explizit = next(a for a in angebote if typename(a) == "ExpliziteStudiengangskombination")
+assert explizit["kombination"] and explizit["kombination"][0]["teilstudienangebot"], explizit
 # Every Studienangebot of the raw response is typed with xsi:type in the
 # StudiengaengeV1_0 namespace.
 raw = history.last_received["envelope"]
