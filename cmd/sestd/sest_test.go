@@ -119,6 +119,15 @@ func TestSestPingAgainstTheSimulator(t *testing.T) {
 	require.Equal(t, 3, exitCode(err), "%v", err)
 	require.Contains(t, out, "connection refused")
 
+	// A certificate the host does not trust (a TLS-inspecting proxy).
+	tlsSrv := httptest.NewTLSServer(s.Handler())
+	t.Cleanup(tlsSrv.Close)
+	e["SESTD_SERVICESTELLE_BASE_URL"] = tlsSrv.URL + "/hochschule/webservice/3"
+	out, _, err = runCLI(t, e, "sest", "ping")
+	require.Equal(t, 3, exitCode(err), "%v", err)
+	require.Contains(t, out, "TLS: ")
+	require.Contains(t, out, "servicestelle.ca_file")
+
 	e["SESTD_SERVICESTELLE_BASE_URL"] = "https://sestd-test.invalid/hochschule/webservice/3"
 	out, _, err = runCLI(t, e, "sest", "ping")
 	require.Equal(t, 3, exitCode(err), "%v", err)

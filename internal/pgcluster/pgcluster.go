@@ -3,7 +3,9 @@
 //
 // The binaries are found on PATH or under /usr/lib/postgresql/*/bin. initdb
 // refuses to run as root, so when sestd runs as root the cluster's processes
-// run as the `postgres` user and its directory belongs to that user. The
+// run as the `postgres` user and its directory belongs to that user; a
+// directory postgres cannot enter (below root's home) is replaced by a
+// symlink to one below /var/tmp (see placeForPostgres). The
 // cluster listens on 127.0.0.1 only, on the port it is given or a free one.
 // Every cluster directory holds an owner.pid file naming the process that
 // started it, so CleanStale can stop clusters whose owner has died.
