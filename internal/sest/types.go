@@ -2,18 +2,18 @@ package sest
 
 // This file holds the Servicestelle's data types. They are the wire types
 // and the domain types at once: the struct field order is the xs:sequence
-// order of the WSDL (the WSDLs are generated from these types, see
-// wsdl_gen_test.go), encoding/xml decodes responses into them, and the
-// request encoder (params.go) turns them into gosoap.ArrayParams in the same
-// order.
+// order of the schemas (generated from these types, see wsdl_gen_test.go),
+// and the codec in wire.go encodes and decodes them in that order, each
+// type's fields in its schema's namespace (typeNamespace).
 //
 // Conventions: `omitempty` means minOccurs="0"; a slice is a repeated
 // element (minOccurs="0" maxOccurs="unbounded"); a pointer is an optional
-// element; a type with an isChoice method is an xs:choice of its fields
-// (exactly one set) and stands in for the official xsi:type polymorphism
-// (see the package documentation). Fields tagged `xml:"-"` are filled by
-// the Client after decoding and never travel.
-
+// element; a type with an isChoice method stands in for an abstract
+// official type: exactly one of its pointer fields is set, and the item
+// travels with the xsi:type of that field's type (see the package
+// documentation). Fields tagged `xml:"-"` never travel as elements (they
+// are filled by the Client after decoding, or carry the xsi:type).
+//
 import (
 	"sort"
 	"strconv"
