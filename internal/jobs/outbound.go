@@ -368,6 +368,22 @@ func (o *outbound) transitionForbidden(cur, target string) string {
 	return ""
 }
 
+// teilfachForbidden says why the university may not give the
+// Teilfachbewerbungen of a Mehrfachstudienangebotsbewerbung their
+// statuses, given the mirrored ones (by studiengang_schluessel; a
+// Teilfach not mirrored is new), or "" when it may.
+func (o *outbound) teilfachForbidden(cur map[string]string, tfs []sest.Teilfachbewerbung) string {
+	for _, tf := range tfs {
+		if tf.Bearbeitungsstatus == "" {
+			continue
+		}
+		if why := o.transitionForbidden(cur[tf.Studienangebot.StudiengangSchluessel], tf.Bearbeitungsstatus); why != "" {
+			return fmt.Sprintf("Teilfach %s: %s", tf.Studienangebot.StudiengangSchluessel, why)
+		}
+	}
+	return ""
+}
+
 // retryLater is the result for an item refused for a reason that may go
 // away: it stays queued and is tried again after the backoff for its
 // attempts; from outbox.max_attempts on it is failed (mailed to the admins
