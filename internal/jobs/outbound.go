@@ -82,7 +82,7 @@ type outbound struct {
 	maxAttempts int
 	backoff     time.Duration
 	maxBackoff  time.Duration
-	abschluesse []string // outbox.abschluss_filter; empty sends all
+	abschluesse []string // outbox.abschluss_filter (or its former name sync.abschluss_filter); empty sends all
 	mail        *mail.Sender
 }
 
@@ -98,7 +98,7 @@ func newOutbound(d Deps) *outbound {
 		rules[name] = sest.StatusRule(r)
 	}
 	return &outbound{deps: d, sest: d.Sest, rules: rules, version: version, maxAttempts: oc.MaxAttempts,
-		backoff: oc.Backoff, maxBackoff: max(oc.MaxBackoff, oc.Backoff), abschluesse: oc.AbschlussFilter, mail: mail.New(d.Config.Mail)}
+		backoff: oc.Backoff, maxBackoff: max(oc.MaxBackoff, oc.Backoff), abschluesse: d.Config.SendAbschluesse(), mail: mail.New(d.Config.Mail)}
 }
 
 // OutboundResult is what one outbound run did: the job's output, which
