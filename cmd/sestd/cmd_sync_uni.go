@@ -140,19 +140,3 @@ func oneLineText(s string) string {
 	}
 	return string(out)
 }
-
-// cmdSyncUniOnly dispatches `sestd sync uni` until the sync command group
-// (cmd_sync.go, with `sync download`) is merged; it then calls runSyncUni
-// and this function goes.
-func cmdSyncUniOnly(ctx context.Context, e env, args []string) error {
-	if len(args) > 0 && args[0] == "uni" {
-		return runSyncUni(ctx, e, args[1:])
-	}
-	usage := "Usage: sestd sync uni [--config FILE] [--json]\n\nRuns one outbound round now, in this process; see sestd sync uni --help.\n"
-	if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
-		fmt.Fprint(e.stdout, usage)
-		return nil
-	}
-	fmt.Fprint(e.stderr, usage)
-	return errUsage
-}

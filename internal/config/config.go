@@ -123,10 +123,10 @@ type Vermittlungsprozess struct {
 
 // Sync configures the jobs that mirror the Servicestelle.
 type Sync struct {
-	// AbschlussFilter narrows the Studienangebote download to these
-	// Abschluss keys (empty: all). It filters nothing else; it is not
-	// Sestco's SECO_ABSCHLUSS_SCHLUESSEL, which limits what is sent to the
-	// Servicestelle (Outbox.AbschlussFilter).
+	// AbschlussFilter is the former name of Outbox.AbschlussFilter
+	// (outbox.abschluss_filter), kept so that configs that mapped Sestco's
+	// SECO_ABSCHLUSS_SCHLUESSEL here keep their meaning: it limits what is
+	// sent. See Config.SendAbschluesse.
 	AbschlussFilter []string `yaml:"abschluss_filter"`
 	// DownloadFaecher (Sestco's SECO_FACH_SCHLUESSEL) limits what is
 	// mirrored to these Studienfach keys: the Bewerbungen of the delta and
@@ -303,4 +303,14 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	}
 	cfg.Export.Encoding = exportEncoding(cfg.Export.Encoding)
 	return cfg, nil
+}
+
+// SendAbschluesse is the Abschluss filter of the outbound sync (Sestco's
+// SECO_ABSCHLUSS_SCHLUESSEL): outbox.abschluss_filter, or its former name
+// sync.abschluss_filter (Validate refuses both at once). Empty: all.
+func (c Config) SendAbschluesse() []string {
+	if len(c.Outbox.AbschlussFilter) > 0 {
+		return c.Outbox.AbschlussFilter
+	}
+	return c.Sync.AbschlussFilter
 }

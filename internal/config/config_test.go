@@ -183,6 +183,8 @@ func TestOutboxKeys(t *testing.T) {
 		{"no cap", "", map[string]string{"SESTD_OUTBOX_MAX_BACKOFF": "0s"}, []string{"outbox.max_backoff: must be at least 1s, got 0s"}},
 		{"abschluss filter", "outbox:\n  abschluss_filter: [\"82\", \"84\"]\n", nil, nil},
 		{"abschluss filter from env", "", map[string]string{"SESTD_OUTBOX_ABSCHLUSS_FILTER": "82, 84"}, nil},
+		{"abschluss filter under both names", "outbox:\n  abschluss_filter: [\"82\"]\nsync:\n  abschluss_filter: [\"84\"]\n", nil,
+			[]string{"sync.abschluss_filter: is the former name of outbox.abschluss_filter"}},
 		{"abschluss filter with a bad key", "outbox:\n  abschluss_filter: [\"82\", \"82 84\"]\n", nil,
 			[]string{`outbox.abschluss_filter[1]: must be an Abschluss key like 82, got "82 84"`}},
 	} {
@@ -227,4 +229,17 @@ func TestUnknownEnvironmentVariables(t *testing.T) {
 	err := config.CheckEnviron([]string{"SESTD_SERVICESTELE_BASE_URL=http://x", "SESTD_DATABASE_PASSWORD_FIEL=/x", "SESTD_ADMIN_TOKEN=0123456789abcdef"})
 	require.EqualError(t, err, "SESTD_DATABASE_PASSWORD_FIEL: unknown environment variable; did you mean SESTD_DATABASE_PASSWORD_FILE? (sestd run --help lists them)\n"+
 		"SESTD_SERVICESTELE_BASE_URL: unknown environment variable; did you mean SESTD_SERVICESTELLE_BASE_URL? (sestd run --help lists them)")
+}
+
+func TestSendAbschluesseUnderEitherName(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(writeFile(t, "outbox:\n  abschluss_filter: [\"82\"]\n"), envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"82"}, cfg.SendAbschluesse())
+	cfg, err = config.Load(writeFile(t, "sync:\n  abschluss_filter: [\"84\", \"90\"]\n"), envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"84", "90"}, cfg.SendAbschluesse(), "the former name means the same")
+	cfg, err = config.Load("", envOf(nil))
+	require.NoError(t, err)
+	require.Empty(t, cfg.SendAbschluesse(), "all")
 }

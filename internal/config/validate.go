@@ -211,6 +211,9 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("sync.abschluss_filter[%d]", i), "must be an Abschluss key like 82, got %q", a)
 		}
 	}
+	if len(c.Sync.AbschlussFilter) > 0 && len(c.Outbox.AbschlussFilter) > 0 {
+		bad("sync.abschluss_filter", "is the former name of outbox.abschluss_filter (what is sent to the Servicestelle); set only outbox.abschluss_filter")
+	}
 	if _, err := ParseSchedule(c.Outbox.Digest); err != nil {
 		bad("outbox.digest", "%v", err)
 	}

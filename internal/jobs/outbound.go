@@ -82,7 +82,7 @@ type outbound struct {
 	maxAttempts int
 	backoff     time.Duration
 	maxBackoff  time.Duration
-	abschluesse []string // outbox.abschluss_filter; empty sends all
+	abschluesse []string // outbox.abschluss_filter (or its former name sync.abschluss_filter); empty sends all
 	mail        *mail.Sender
 }
 
@@ -98,7 +98,7 @@ func newOutbound(d Deps) *outbound {
 		rules[name] = sest.StatusRule(r)
 	}
 	return &outbound{deps: d, sest: d.Sest, rules: rules, version: version, maxAttempts: oc.MaxAttempts,
-		backoff: oc.Backoff, maxBackoff: max(oc.MaxBackoff, oc.Backoff), abschluesse: oc.AbschlussFilter, mail: mail.New(d.Config.Mail)}
+		backoff: oc.Backoff, maxBackoff: max(oc.MaxBackoff, oc.Backoff), abschluesse: d.Config.SendAbschluesse(), mail: mail.New(d.Config.Mail)}
 }
 
 // OutboundResult is what one outbound run did: the job's output, which
@@ -364,6 +364,22 @@ func (o *outbound) transitionForbidden(cur, target string) string {
 		return fmt.Sprintf("the university may not change a Bewerbung out of Bearbeitungsstatus %s (uni_out is false) into %s", cur, target)
 	case !to.UniIn:
 		return fmt.Sprintf("the university may not change a Bewerbung into Bearbeitungsstatus %s (uni_in is false) from %s", target, cur)
+	}
+	return ""
+}
+
+// teilfachForbidden says why the university may not give the
+// Teilfachbewerbungen of a Mehrfachstudienangebotsbewerbung their
+// statuses, given the mirrored ones (by studiengang_schluessel; a
+// Teilfach not mirrored is new), or "" when it may.
+func (o *outbound) teilfachForbidden(cur map[string]string, tfs []sest.Teilfachbewerbung) string {
+	for _, tf := range tfs {
+		if tf.Bearbeitungsstatus == "" {
+			continue
+		}
+		if why := o.transitionForbidden(cur[tf.Studienangebot.StudiengangSchluessel], tf.Bearbeitungsstatus); why != "" {
+			return fmt.Sprintf("Teilfach %s: %s", tf.Studienangebot.StudiengangSchluessel, why)
+		}
 	}
 	return ""
 }

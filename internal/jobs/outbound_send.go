@@ -105,11 +105,15 @@ func (o *outbound) sendBewerbungPackage(ctx context.Context, items []store.Outbo
 			cur, curVersion = it.ResultStatus, it.ResultVersion
 		}
 		exists := inMirror || it.ResultVersion > 0
-		if why := o.transitionForbidden(cur, b.Bearbeitungsstatus()); why != "" {
+		why := o.transitionForbidden(cur, b.Bearbeitungsstatus())
+		if why == "" && b.Mehrfach != nil && inMirror && m.Version >= it.ResultVersion {
+			why = o.teilfachForbidden(m.Teilfaecher, b.Mehrfach.Teilfachbewerbung)
+		}
+		if why != "" {
 			results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxRejected, Reason: "not sent: " + why})
 			resultItems = append(resultItems, it)
 			Logger(ctx).Info("not sent: the status table forbids the change", zap.String("outbox_item", it.ItemKey),
-				zap.String("bewerber_id", it.BewerberID), zap.String("from", cur), zap.String("to", b.Bearbeitungsstatus()))
+				zap.String("bewerber_id", it.BewerberID), zap.String("reason", why))
 			continue
 		}
 		if exists {
@@ -274,7 +278,15 @@ func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prep
 		case err != nil || !found:
 			out = o.retryLater(attempts, out)
 		default:
-			if why := o.transitionForbidden(cur.Bearbeitungsstatus(), p.b.Bearbeitungsstatus()); why != "" {
+			why := o.transitionForbidden(cur.Bearbeitungsstatus(), p.b.Bearbeitungsstatus())
+			if why == "" && cur.Mehrfach != nil && p.b.Mehrfach != nil {
+				tfs := map[string]string{}
+				for _, tf := range cur.Mehrfach.Teilfachbewerbung {
+					tfs[tf.Studienangebot.StudiengangSchluessel] = tf.Bearbeitungsstatus
+				}
+				why = o.teilfachForbidden(tfs, p.b.Mehrfach.Teilfachbewerbung)
+			}
+			if why != "" {
 				// The Servicestelle moved the Bewerbung on meanwhile, into
 				// a status the university may not change.
 				out.State, out.Reason = store.OutboxRejected, "not sent again after a version conflict: "+why

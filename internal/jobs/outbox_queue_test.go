@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -231,4 +232,67 @@ func TestAbschlussFilterLimitsWhatIsSent(t *testing.T) {
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboundArgs{}).Kind)
 	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen))
 	require.Empty(t, b.sim.Received(sest.OpUebermittelnGeaenderteBew))
+}
+
+// TestStatusTableHoldsBackATeilfach: the Servicestelle gives one
+// Teilfach of a Mehrfachstudienangebotsbewerbung an admission offer,
+// which the university may not change (uni_out false in the status
+// table); the university's delivery that excludes it is not sent, with a
+// reason that names the Teilfach and the rule, and the simulator receives
+// nothing for it.
+func TestStatusTableHoldsBackATeilfach(t *testing.T) {
+	t.Parallel()
+	b := setupOutbound(t, ooptions{sim: sim.Config{Seed: 37, Bewerber: 60, Bewerbungen: 60}})
+	var mb sest.Bewerbung
+	for _, x := range b.sim.Bewerbungen() {
+		if x.Mehrfach == nil || len(x.Mehrfach.Teilfachbewerbung) < 2 {
+			continue
+		}
+		ok := slices.Contains([]string{"eingegangen", "gueltig"}, x.Mehrfach.Bearbeitungsstatus)
+		for _, tf := range x.Mehrfach.Teilfachbewerbung {
+			ok = ok && slices.Contains([]string{"eingegangen", "gueltig"}, tf.Bearbeitungsstatus)
+		}
+		if ok {
+			mb = x
+			break
+		}
+	}
+	require.NotNil(t, mb.Mehrfach, "the simulator has a Mehrfachstudienangebotsbewerbung in progress")
+	key := mb.Key()
+	offered := mb.Mehrfach.Teilfachbewerbung[1].Studienangebot.StudiengangSchluessel
+	_, err := b.sim.ChangeBewerbung(key, func(x *sest.Bewerbung) {
+		x.Mehrfach.Teilfachbewerbung[1].Bearbeitungsstatus = "Zulassungsangebot_liegt_vor"
+	})
+	require.NoError(t, err)
+	b.mirror(t)
+
+	_, ban, err := b.sim.Bewerber(mb.BewerberID())
+	require.NoError(t, err)
+	var csv strings.Builder
+	csv.WriteString("HS_BEWERBUNG_ID;TYP;BEWERBER_ID;BAN;STUDIENGANG_SCHLUESSEL;ABSCHLUSS_SCHLUESSEL;EINGANGSZEITPUNKT;BEARBEITUNGSSTATUS;HAUPTFACH\n")
+	fmt.Fprintf(&csv, "M-9;mehrfach;%s;%s;;25;2026-07-01T10:00:00+02:00;%s;\n", mb.BewerberID(), ban, mb.Mehrfach.Bearbeitungsstatus)
+	for _, tf := range mb.Mehrfach.Teilfachbewerbung {
+		sg, status, h := tf.Studienangebot.StudiengangSchluessel, tf.Bearbeitungsstatus, ""
+		if sg == offered {
+			status = "ausgeschlossen"
+		}
+		if tf.HauptfachSchluessel != nil {
+			h = tf.HauptfachSchluessel.StudiengangSchluessel
+		}
+		fmt.Fprintf(&csv, "M-9;teilfach;;;%s;;;%s;%s\n", sg, status, h)
+	}
+	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeCreate, csv.String())
+	b.sim.ResetReceived()
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboundArgs{}).Kind)
+
+	it := b.items(t, store.OutboxKindBewerbung)["M-9"]
+	require.Equal(t, key, it.SestKey)
+	require.Equal(t, store.OutboxRejected, it.State)
+	require.Equal(t, "not sent: Teilfach "+offered+": the university may not change a Bewerbung out of Bearbeitungsstatus "+
+		"Zulassungsangebot_liegt_vor (uni_out is false) into ausgeschlossen", it.Reason)
+	require.Zero(t, applied(b.sim, sest.OpUebermittelnGeaenderteBew)[key])
+	require.Zero(t, applied(b.sim, sest.OpUebermittelnNeueBewerbungen)[key])
+	cur, err := b.sim.Bewerbung(key)
+	require.NoError(t, err)
+	require.Equal(t, "Zulassungsangebot_liegt_vor", cur.Mehrfach.Teilfachbewerbung[1].Bearbeitungsstatus)
 }

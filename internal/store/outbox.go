@@ -390,12 +390,19 @@ func uploadLogInsertTx(ctx context.Context, tx pgx.Tx, entries []UploadLogEntry)
 type MirrorBewerbungState struct {
 	Version            int
 	Bearbeitungsstatus string
+	// Teilfaecher maps the studiengang_schluessel of each
+	// Teilfachbewerbung (Mehrfach only) to its Bearbeitungsstatus.
+	Teilfaecher map[string]string
 }
 
-// OutboxMirrorState returns the mirrored version and status of the
-// Bewerbungen with the given keys; keys not mirrored are missing.
+// OutboxMirrorState returns the mirrored version and status (with the
+// Teilfächer's) of the Bewerbungen with the given keys; keys not mirrored
+// are missing.
 func (s *Store) OutboxMirrorState(ctx context.Context, keys []string) (map[string]MirrorBewerbungState, error) {
-	rows, err := s.pool.Query(ctx, `SELECT bewerbung_key, version, bearbeitungsstatus FROM bewerbung WHERE bewerbung_key = ANY($1)`, keys)
+	rows, err := s.pool.Query(ctx, `SELECT b.bewerbung_key, b.version, b.bearbeitungsstatus,
+    coalesce(json_object_agg(t.studiengang_schluessel, t.bearbeitungsstatus) FILTER (WHERE t.studiengang_schluessel IS NOT NULL), '{}')
+FROM bewerbung b LEFT JOIN teilfachbewerbung t USING (bewerbung_key)
+WHERE b.bewerbung_key = ANY($1) GROUP BY b.bewerbung_key, b.version, b.bearbeitungsstatus`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("reading mirrored Bewerbungen: %w", err)
 	}
@@ -404,7 +411,7 @@ func (s *Store) OutboxMirrorState(ctx context.Context, keys []string) (map[strin
 	for rows.Next() {
 		var k string
 		var m MirrorBewerbungState
-		if err := rows.Scan(&k, &m.Version, &m.Bearbeitungsstatus); err != nil {
+		if err := rows.Scan(&k, &m.Version, &m.Bearbeitungsstatus, &m.Teilfaecher); err != nil {
 			return nil, fmt.Errorf("reading mirrored Bewerbungen: %w", err)
 		}
 		out[k] = m

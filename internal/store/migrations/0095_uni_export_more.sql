@@ -87,3 +87,10 @@ CREATE VIEW uni.bescheide AS
     LEFT JOIN dokument d USING (dokument_id)
     CROSS JOIN uni.export_window w
     WHERE (b.updated_at >= w.lo AND b.updated_at < w.hi) OR (d.downloaded_at >= w.lo AND d.downloaded_at < w.hi);
+
+-- The views of this release's mirror migrations (removals by a complete
+-- full download, the Servicestelle's status changes the table forbids),
+-- registered when they are there.
+INSERT INTO export_kind (name, position)
+SELECT v.name, v.position FROM (VALUES ('entfernungen', 90), ('unzulaessige_statusaenderungen', 100)) AS v(name, position)
+WHERE EXISTS (SELECT 1 FROM pg_views WHERE schemaname = 'uni' AND viewname = v.name);
