@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -186,4 +187,67 @@ func TestConfigMistakesAreNamed(t *testing.T) {
 
 	out, _ = check([]string{"SESTD_SERVICESTELLE_INTERFACE_VERSION=4"})
 	require.Contains(t, out, "servicestelle.base_url: ends in interface version 3 but servicestelle.interface_version is 4; make them agree (…/webservice/4 with interface_version: 4)")
+}
+
+// SIGINT to `sestd import` cancels the job: the import is rolled back, the
+// run says it was interrupted, the message says so, and the run that
+// imports the file again is linked from it (issue 16).
+func TestImportInterruptedCancelsTheJob(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	pool := testdb.New(t)
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "students.csv")
+	require.NoError(t, os.WriteFile(file, []byte(studentHeader+student("1", "Gymnasium")+student("2", "Gymnasium")), 0o600))
+
+	// Hold the import at its first write: it runs, and cannot finish.
+	lock, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	defer lock.Rollback(ctx)
+	_, err = lock.Exec(ctx, `LOCK TABLE sbeat_student IN EXCLUSIVE MODE`)
+	require.NoError(t, err)
+
+	cmd := exec.Command(sestdBinary(t), "import", "--kind", "sbeat_students", file)
+	cmd.Env = append(os.Environ(), "SESTD_DATABASE_URL="+pool.Config().ConnString(), "SESTD_LOG_FORMAT=json", "SESTD_LOG_LEVEL=error")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool {
+		var waiting int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'sbeat_student'::regclass`).Scan(&waiting)
+		return err == nil && waiting > 0
+	}, 2*time.Minute, 50*time.Millisecond, "the import never reached its first write")
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "stderr: %s", stderr.String())
+	require.Equal(t, 1, ee.ExitCode(), "stderr: %s", stderr.String())
+	require.NoError(t, lock.Rollback(ctx))
+
+	var jobID int64
+	var state string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT id, state FROM river_job WHERE kind = 'import'`).Scan(&jobID, &state))
+	require.Equal(t, "cancelled", state, "no job is left where no worker runs it")
+	require.Contains(t, stderr.String(), fmt.Sprintf("sestd: interrupted: job %d cancelled; the import was rolled back: nothing of students.csv is imported. Run the command again to import it", jobID))
+
+	var runID int64
+	var status, msg string
+	var interrupted bool
+	require.NoError(t, pool.QueryRow(ctx, `SELECT id, status, error, interrupted FROM import_runs`).Scan(&runID, &status, &msg, &interrupted))
+	require.Equal(t, "failed", status)
+	require.True(t, interrupted)
+	require.Equal(t, "interrupted (sestd stopped or the job was cancelled): rolled back, nothing imported; a retry of the job imports the file again", msg)
+	var n int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM sbeat_student`).Scan(&n))
+	require.Zero(t, n)
+
+	// Imported again: the interrupted run points to the run that did it.
+	_, errOut, err := runCLI(t, map[string]string{"SESTD_DATABASE_URL": pool.Config().ConnString(), "SESTD_LOG_LEVEL": "error"}, "import", "--kind", "sbeat_students", file)
+	require.NoError(t, err, errOut)
+	var retriedBy, next int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT retried_by FROM import_runs WHERE id = $1`, runID).Scan(&retriedBy))
+	require.NoError(t, pool.QueryRow(ctx, `SELECT max(id) FROM import_runs`).Scan(&next))
+	require.Equal(t, next, retriedBy)
 }
