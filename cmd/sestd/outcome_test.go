@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
@@ -250,4 +252,57 @@ func TestImportInterruptedCancelsTheJob(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT retried_by FROM import_runs WHERE id = $1`, runID).Scan(&retriedBy))
 	require.NoError(t, pool.QueryRow(ctx, `SELECT max(id) FROM import_runs`).Scan(&next))
 	require.Equal(t, next, retriedBy)
+}
+
+// Rejects are served in their real charset: a windows-1252 upload's
+// rejects file is windows-1252 and says so (issue 16).
+func TestRejectsServedWithTheirCharset(t *testing.T) {
+	t.Parallel()
+	const token = "cli-test-token-0123456789"
+	addr, _ := startDaemonDB(t, token)
+	c := &adminClient{base: "http://" + addr, token: token, http: http.DefaultClient}
+	ctx := context.Background()
+
+	// Two rows, one rejected (31 February), both with "Ü" in windows-1252.
+	body := studentHeader + student("1", "Gymnasium \xdc") + "2;WR;31.02.2012;;;;;W;19.11.1989;200;04.03.2008;3;Fachschule \xdc;admin\n"
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	part, err := mw.CreateFormFile("file", "students.csv")
+	require.NoError(t, err)
+	_, err = part.Write([]byte(body))
+	require.NoError(t, err)
+	require.NoError(t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, c.base+"/api/imports?kind=sbeat_students", &buf)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var up struct {
+		JobID int64 `json:"job_id"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&up))
+	resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	run, err := waitRun(ctx, c, up.JobID, 100*time.Millisecond)
+	require.NoError(t, err)
+	require.Equal(t, "completed", run.State, "errors: %v", run.Errors)
+	var sum struct {
+		RunID  int64  `json:"run_id"`
+		Status string `json:"status"`
+	}
+	require.NoError(t, json.Unmarshal(run.Output, &sum))
+	require.Equal(t, "partial", sum.Status)
+
+	req, err = http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/imports/%d/rejects", c.base, sum.RunID), nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/csv; charset=windows-1252", resp.Header.Get("Content-Type"))
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(raw), "Fachschule \xdc", "the rejected row in windows-1252, as it came")
 }
