@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
@@ -24,6 +25,13 @@ import (
 // an admin token and without a Servicestelle, and returns its admin
 // address.
 func startDaemon(t *testing.T, token string) string {
+	t.Helper()
+	addr, _ := startDaemonDB(t, token)
+	return addr
+}
+
+// startDaemonDB is startDaemon, also returning the daemon's database.
+func startDaemonDB(t *testing.T, token string) (string, *pgxpool.Pool) {
 	t.Helper()
 	pool := testdb.New(t)
 	port, err := pgcluster.FreePort()
@@ -54,13 +62,13 @@ func startDaemon(t *testing.T, token string) string {
 	})
 	select {
 	case a := <-ready:
-		return a.String()
+		return a.String(), pool
 	case err := <-done:
 		t.Fatalf("daemon stopped: %v", err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("daemon not ready within 60s")
 	}
-	return ""
+	return "", nil
 }
 
 func TestTriggerAndStatusAgainstARunningDaemon(t *testing.T) {

@@ -2,6 +2,7 @@ package importers_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -202,4 +203,25 @@ func TestHugeOrDeepXMLIsRefused(t *testing.T) {
 	_, err = importers.Import(b.ctx, b.st, p, importers.Options{Kind: importers.KindFSPersons, MaxXMLTokenBytes: 64 << 10}, nil, nil)
 	require.ErrorIs(t, err, importers.ErrPermanent)
 	require.ErrorContains(t, err, "more than 65536 bytes without markup")
+}
+
+// A truncated eKVV file fails with its position in every mode, also when
+// the Veranstaltung exists (create) or is to be removed: the file is read
+// to its end before anything is decided.
+func TestEkvvTruncatedFailsInEveryMode(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	whole := mustRead(t, "testdata/sestd/ekvv_817301.xml")
+	b.run(t, b.put(t, "whole.xml", whole), importers.Options{Kind: importers.KindEkvv})
+	// Cut inside the list of participants.
+	cut := whole[:bytes.Index(whole, []byte("</ekvv:teilnehmerliste>"))]
+	lines := bytes.Count(cut, []byte("\n")) + 1
+	for _, mode := range []importers.Mode{importers.ModeCreate, importers.ModeUpdate, importers.ModeRemove, importers.ModeUpsert} {
+		sum, err := importers.Import(b.ctx, b.st, b.put(t, "cut-"+string(mode)+".xml", cut), importers.Options{Kind: importers.KindEkvv, Mode: mode}, nil, nil)
+		require.ErrorIs(t, err, importers.ErrPermanent, mode)
+		require.ErrorContains(t, err, fmt.Sprintf("XML at line %d: XML syntax error on line %d: unexpected EOF", lines, lines), mode)
+		require.Equal(t, "failed", sum.Status, mode)
+		require.Empty(t, sum.RejectsFile, mode)
+	}
+	require.EqualValues(t, 1, b.one(t, `SELECT count(*) FROM ekvv_veranstaltung WHERE id = '817301'`)[0], "nothing removed")
 }

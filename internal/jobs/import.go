@@ -161,7 +161,7 @@ func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (
 		}
 	})
 	if err != nil {
-		return sum, fmt.Errorf("importing %s: %w", filepath.Base(a.Path), err)
+		return sum, err // names the file and the import run
 	}
 	rows := w.deps.Metrics.ImportRows
 	for outcome, n := range map[string]int64{"created": sum.Created, "updated": sum.Updated, "removed": sum.Removed, "rejected": sum.Rejected, "skipped": sum.Skipped} {

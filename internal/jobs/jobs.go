@@ -57,6 +57,8 @@ type Kit struct {
 	Workers  *river.Workers
 	Periodic []*river.PeriodicJob
 	Triggers map[string]Trigger
+	// Middleware watches every job of the daemon (incidents).
+	Middleware []rivertype.Middleware
 }
 
 // TriggerNames lists the jobs an operator may trigger, sorted.
@@ -83,6 +85,7 @@ var registrations = []func(Deps, *Kit) error{
 	registerImport,
 	registerRetention,
 	registerRanking,
+	registerIncidents,
 }
 
 // addPeriodic schedules args on the cron expression expr ("off" disables).

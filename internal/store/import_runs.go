@@ -74,6 +74,21 @@ func scanImportRun(row pgx.Row) (ImportRun, error) {
 	return r, err
 }
 
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *ImportRun) UnmarshalJSON(raw []byte) error {
+	type plain ImportRun
+	var v struct {
+		plain
+		DurationSeconds float64 `json:"duration_seconds"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	*r = ImportRun(v.plain)
+	r.Duration = time.Duration(v.DurationSeconds * float64(time.Second))
+	return nil
+}
+
 // ImportRunStart records the start of an import (status running) and
 // returns its id. Kind, Mode, FileName and SHA256 must be set. Earlier
 // interrupted runs of the same file, kind and mode not yet retried point
