@@ -527,8 +527,11 @@ func (l *loader) portType(pt *node) error {
 				o.Faults = append(o.Faults, parts...)
 			}
 		}
-		if _, dup := l.set.Operations[o.Name]; dup {
-			return fmt.Errorf("%s: operation %s is declared twice", pt.file, o.Name)
+		if prev, dup := l.set.Operations[o.Name]; dup {
+			if prev.Input == o.Input && prev.Output == o.Output {
+				continue // the same operation in another port type
+			}
+			return fmt.Errorf("%s: operation %s is declared twice, with different messages (also in %s)", pt.file, o.Name, prev.File)
 		}
 		l.set.Operations[o.Name] = o
 	}

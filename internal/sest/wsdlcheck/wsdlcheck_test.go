@@ -162,3 +162,21 @@ func TestLoadRefusesWhatItCannotRead(t *testing.T) {
 	_, err = wsdlcheck.Load(fstest.MapFS{"a.wsdl": {Data: []byte(`<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/">`)}})
 	require.ErrorContains(t, err, "a.wsdl")
 }
+
+// Load and Compare never panic, whatever the files hold.
+func FuzzLoad(f *testing.F) {
+	raw, err := fs.ReadFile(sest.WSDLFiles(), "benutzerService.wsdl")
+	require.NoError(f, err)
+	f.Add(raw)
+	f.Add([]byte(`<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:complexType name="a"><xs:complexContent><xs:extension base="a"/></xs:complexContent></xs:complexType></xs:schema>`))
+	want, err := wsdlcheck.Load(sest.WSDLFiles())
+	require.NoError(f, err)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := wsdlcheck.Load(fstest.MapFS{"x.wsdl": {Data: b}})
+		if err != nil {
+			return
+		}
+		_ = wsdlcheck.Compare(want, got)
+		_ = wsdlcheck.Compare(got, want)
+	})
+}
