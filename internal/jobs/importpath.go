@@ -112,7 +112,9 @@ type importTriggerArgs struct {
 	FileKind string `json:"kind,omitempty"`
 	Mode     string `json:"mode,omitempty"`
 	Encoding string `json:"encoding,omitempty"`
-	Force    bool   `json:"force,omitempty"`
+	// TrustEncoding: see ImportArgs.
+	TrustEncoding bool `json:"trust_encoding,omitempty"`
+	Force         bool `json:"force,omitempty"`
 }
 
 // importTrigger decodes and checks an admin request for an import: the
@@ -142,6 +144,6 @@ func importTrigger(cfg config.Config) func(raw json.RawMessage) (river.JobArgs, 
 				return nil, err
 			}
 		}
-		return ImportArgs{Path: path, FileKind: t.FileKind, Mode: t.Mode, Encoding: t.Encoding, Force: t.Force}, nil
+		return ImportArgs{Path: path, FileKind: t.FileKind, Mode: t.Mode, Encoding: t.Encoding, TrustEncoding: t.TrustEncoding, Force: t.Force}, nil
 	}
 }
