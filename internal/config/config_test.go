@@ -87,6 +87,19 @@ func TestErrorsNameTheKey(t *testing.T) {
 	}
 }
 
+func TestSendAbschluesseUnderEitherName(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(writeFile(t, "outbox:\n  abschluss_filter: [\"82\"]\n"), envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"82"}, cfg.SendAbschluesse())
+	cfg, err = config.Load(writeFile(t, "sync:\n  abschluss_filter: [\"84\", \"90\"]\n"), envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"84", "90"}, cfg.SendAbschluesse(), "the former name means the same")
+	cfg, err = config.Load("", envOf(nil))
+	require.NoError(t, err)
+	require.Empty(t, cfg.SendAbschluesse(), "all")
+}
+
 func TestEnvironmentOverridesFile(t *testing.T) {
 	t.Parallel()
 	path := writeFile(t, "servicestelle:\n  package_size: 100\n  base_url: http://sim:8089/hochschule/webservice/3\n  hochschulnummer: \"4411\"\n  username: hs4411\n  password: pw\n  vermittlungsprozess:\n    jahr: 2026\nriver:\n  queues:\n    sync: 3\n")
@@ -189,17 +202,4 @@ func TestOutboxKeys(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestSendAbschluesseUnderEitherName(t *testing.T) {
-	t.Parallel()
-	cfg, err := config.Load(writeFile(t, "outbox:\n  abschluss_filter: [\"82\"]\n"), envOf(nil))
-	require.NoError(t, err)
-	require.Equal(t, []string{"82"}, cfg.SendAbschluesse())
-	cfg, err = config.Load(writeFile(t, "sync:\n  abschluss_filter: [\"84\", \"90\"]\n"), envOf(nil))
-	require.NoError(t, err)
-	require.Equal(t, []string{"84", "90"}, cfg.SendAbschluesse(), "the former name means the same")
-	cfg, err = config.Load("", envOf(nil))
-	require.NoError(t, err)
-	require.Empty(t, cfg.SendAbschluesse(), "all")
 }
