@@ -9,15 +9,9 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Config is the whole of sestd's configuration. The yaml tags are the key
@@ -55,6 +49,8 @@ type Database struct {
 	Password Secret `yaml:"password"`
 	// MaxConns bounds the pool; River and the store share it.
 	MaxConns int32 `yaml:"max_conns"`
+	// PasswordFile names a file holding Password (see SecretFile).
+	PasswordFile SecretFile `yaml:"password_file"`
 }
 
 // Admin configures the admin HTTP listener.
@@ -66,6 +62,8 @@ type Admin struct {
 	Token Secret `yaml:"token"`
 	// UploadMaxBytes bounds an import upload.
 	UploadMaxBytes int64 `yaml:"upload_max_bytes"`
+	// TokenFile names a file holding Token (see SecretFile).
+	TokenFile SecretFile `yaml:"token_file"`
 }
 
 // River configures the job queue.
@@ -110,6 +108,8 @@ type Servicestelle struct {
 	// DebugBodies logs SOAP request and response bodies at debug level.
 	// They hold personal data: switch on only to diagnose.
 	DebugBodies bool `yaml:"debug_bodies"`
+	// PasswordFile names a file holding Password (see SecretFile).
+	PasswordFile SecretFile `yaml:"password_file"`
 }
 
 // Vermittlungsprozess names one admission round.
@@ -128,7 +128,14 @@ type Sync struct {
 	// SECO_ABSCHLUSS_SCHLUESSEL here keep their meaning: it limits what is
 	// sent. See Config.SendAbschluesse.
 	AbschlussFilter []string `yaml:"abschluss_filter"`
-	FachFilter      []string `yaml:"fach_filter"`
+	// DownloadFaecher (Sestco's SECO_FACH_SCHLUESSEL) limits what is
+	// mirrored to these Studienfach keys: the Bewerbungen of the delta and
+	// the full download (a Mehrfachbewerbung when one of its Teilfächer is
+	// one of them) and the Studienangebote. Empty: everything. A full
+	// download with this filter removes nothing from the mirror.
+	DownloadFaecher []string `yaml:"download_faecher"`
+	// FachFilter is the deprecated name of DownloadFaecher; see Faecher.
+	FachFilter []string `yaml:"fach_filter"`
 	// StudienangebotDownload switches the Studienangebote download.
 	StudienangebotDownload bool `yaml:"studienangebot_download"`
 	// DokumentDownload switches document downloads in the full download.
@@ -141,6 +148,16 @@ type Sync struct {
 	Schedules Schedules `yaml:"schedules"`
 	// Bearbeitungsstatus overrides Sestco's status-transition table.
 	Bearbeitungsstatus map[string]StatusRule `yaml:"bearbeitungsstatus"`
+}
+
+// Faecher returns the Studienfach keys the mirror is limited to:
+// download_faecher, or its deprecated alias fach_filter (Validate refuses
+// both at once). Empty means all.
+func (s Sync) Faecher() []string {
+	if len(s.DownloadFaecher) > 0 {
+		return s.DownloadFaecher
+	}
+	return s.FachFilter
 }
 
 // Schedules holds one cron expression per periodic job; "off" disables it.
@@ -173,6 +190,9 @@ type Import struct {
 	// MappingsFile overrides the shipped S-BEAT mappings.
 	MappingsFile string `yaml:"mappings_file"`
 	BatchSize    int    `yaml:"batch_size"`
+	// AllowedDirs are directories, besides InboxDir, from which an import
+	// triggered through the admin API may read (absolute paths).
+	AllowedDirs []string `yaml:"allowed_dirs"`
 }
 
 // Export configures the files written for the university's systems.
@@ -192,6 +212,8 @@ type Mail struct {
 	Password Secret   `yaml:"password"`
 	From     string   `yaml:"from"`
 	To       []string `yaml:"to"`
+	// PasswordFile names a file holding Password (see SecretFile).
+	PasswordFile SecretFile `yaml:"password_file"`
 }
 
 // Outbox configures the outbound sync: which applications are sent, how
@@ -273,41 +295,14 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if err := applyEnv(&cfg, getenv); err != nil {
 		return Config{}, err
 	}
+	if err := applySecretFiles(&cfg, getenv); err != nil {
+		return Config{}, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
+	cfg.Export.Encoding = exportEncoding(cfg.Export.Encoding)
 	return cfg, nil
-}
-
-func decodeYAML(raw []byte, cfg *Config) error {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return explainYAMLError(err)
-	}
-	return nil
-}
-
-// explainYAMLError turns yaml's "field x not found in type config.Log" into
-// something an operator can act on.
-func explainYAMLError(err error) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	msgs := make([]string, 0, len(te.Errors))
-	for _, e := range te.Errors {
-		if i := strings.Index(e, "field "); i >= 0 && strings.Contains(e, "not found in type") {
-			field := strings.Fields(e[i+len("field "):])[0]
-			msgs = append(msgs, fmt.Sprintf("%s: unknown key %q (see deploy/sestd.example.yaml for the keys sestd knows)", strings.SplitN(e, ":", 2)[0], field))
-			continue
-		}
-		msgs = append(msgs, e)
-	}
-	return errors.New(strings.Join(msgs, "; "))
 }
 
 // SendAbschluesse is the Abschluss filter of the outbound sync (Sestco's

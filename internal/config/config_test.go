@@ -70,7 +70,13 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"two errors at once", "log:\n  level: x\n  format: y\n", nil, []string{"log.level:", "log.format:"}},
 		{"queue missing", "", map[string]string{"SESTD_RIVER_QUEUES": "default=2"}, []string{`river.queues: must give workers for sestd's queue "sync"`}},
 		{"bad time zone", "servicestelle:\n  time_zone: Mars/Olympus\n", nil, []string{"servicestelle.time_zone: must be an IANA zone"}},
-		{"wrong type", "servicestelle:\n  package_size: many\n", nil, []string{"line 2", "many"}},
+		{"wrong type", "servicestelle:\n  package_size: many\n", nil, []string{"servicestelle.package_size: cannot read many as a whole number; write it like 500 (line 2)"}},
+		{"duration as a number", "log:\n  level: info\nriver:\n  shutdown_grace: 60\n", nil, []string{`river.shutdown_grace: cannot read 60 as a duration; write it like "5m" or "60s" (line 4)`}},
+		{"list as text", "mail:\n  to: admins@uni.example\n", nil, []string{"mail.to: cannot read admins@uni.example as a list; write it like [a, b] (line 2)"}},
+		{"mapping for a number", "servicestelle:\n  vermittlungsprozess:\n    jahr: {a: 1}\n", nil, []string{"servicestelle.vermittlungsprozess.jahr: cannot read a mapping as a whole number; write it like 500 (line 3)"}},
+		{"unknown nested key", "sync:\n  schedules:\n    detla: \"*/5 * * * *\"\n", nil, []string{`sync.schedules: unknown key "detla" (line 3;`}},
+		{"url version differs", "servicestelle:\n  base_url: https://hsst.example/hochschule/webservice/3\n  interface_version: 4\n", nil, []string{"servicestelle.base_url: ends in interface version 3 but servicestelle.interface_version is 4"}},
+		{"bad export encoding", "export:\n  encoding: ebcdic\n", nil, []string{`export.encoding: must be utf-8 (or utf8) or windows-1252 (or cp1252), got "ebcdic"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -85,19 +91,6 @@ func TestErrorsNameTheKey(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestSendAbschluesseUnderEitherName(t *testing.T) {
-	t.Parallel()
-	cfg, err := config.Load(writeFile(t, "outbox:\n  abschluss_filter: [\"82\"]\n"), envOf(nil))
-	require.NoError(t, err)
-	require.Equal(t, []string{"82"}, cfg.SendAbschluesse())
-	cfg, err = config.Load(writeFile(t, "sync:\n  abschluss_filter: [\"84\", \"90\"]\n"), envOf(nil))
-	require.NoError(t, err)
-	require.Equal(t, []string{"84", "90"}, cfg.SendAbschluesse(), "the former name means the same")
-	cfg, err = config.Load("", envOf(nil))
-	require.NoError(t, err)
-	require.Empty(t, cfg.SendAbschluesse(), "all")
 }
 
 func TestEnvironmentOverridesFile(t *testing.T) {
@@ -147,9 +140,19 @@ func TestEveryKeyIsInTheExampleConfig(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("../../deploy/sestd.example.yaml")
 	require.NoError(t, err)
-	cfg, err := config.Load("../../deploy/sestd.example.yaml", envOf(nil))
-	require.NoError(t, err, "the example config is valid")
-	_ = cfg
+	_, err = config.Load("../../deploy/sestd.example.yaml", envOf(nil))
+	require.Error(t, err, "the example config, unedited, must not pass")
+	require.Equal(t, `servicestelle.password: must be set when servicestelle.hochschulnummer is (or SESTD_SERVICESTELLE_PASSWORD_FILE)
+servicestelle.base_url: still the example's placeholder: fill in the test system's URL first, e.g. https://hsst.hochschulstart.de/hochschule/webservice/3 (or set SESTD_SERVICESTELLE_BASE_URL)
+servicestelle.username: still the example's placeholder: fill in the web service user the Servicestelle gave you (or set SESTD_SERVICESTELLE_USERNAME)
+servicestelle.hochschulnummer: still the example's placeholder: fill in your Hochschulnummer, e.g. 4411 (or set SESTD_SERVICESTELLE_HOCHSCHULNUMMER)`, err.Error())
+	// Filled in, it is valid.
+	_, err = config.Load("../../deploy/sestd.example.yaml", envOf(map[string]string{
+		"SESTD_SERVICESTELLE_BASE_URL": "https://hsst.hochschulstart.de/hochschule/webservice/3",
+		"SESTD_SERVICESTELLE_USERNAME": "hs4411", "SESTD_SERVICESTELLE_HOCHSCHULNUMMER": "4411",
+		"SESTD_SERVICESTELLE_PASSWORD": "geheim",
+	}))
+	require.NoError(t, err, "the example config with its placeholders filled in is valid")
 	for _, k := range config.Keys() {
 		parts := strings.Split(k[0], ".")
 		require.Contains(t, string(raw), parts[len(parts)-1]+":", "key %s documented in deploy/sestd.example.yaml", k[0])
@@ -202,4 +205,41 @@ func TestOutboxKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestEncodingSpellings(t *testing.T) {
+	t.Parallel()
+	for enc, export := range map[string]string{"utf8": "utf-8", "utf-8": "utf-8", "UTF-8": "utf-8", "windows-1252": "windows-1252", "cp1252": "windows-1252"} {
+		cfg, err := config.Load(writeFile(t, "import:\n  encoding: "+enc+"\nexport:\n  encoding: "+enc+"\n"), envOf(nil))
+		require.NoError(t, err, enc)
+		require.Equal(t, export, cfg.Export.Encoding, "the exports read one spelling")
+	}
+	_, err := config.Load(writeFile(t, "import:\n  encoding: latin_1\n"), envOf(nil))
+	require.NoError(t, err)
+	for _, enc := range []string{"auto", "latin_1"} {
+		_, err = config.Load(writeFile(t, "export:\n  encoding: "+enc+"\n"), envOf(nil))
+		require.ErrorContains(t, err, "export.encoding: must be utf-8 (or utf8) or windows-1252 (or cp1252)", enc)
+	}
+}
+
+func TestUnknownEnvironmentVariables(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, config.CheckEnviron([]string{"PATH=/bin", "SESTD_CONFIG=/etc/sestd/sestd.yaml",
+		"SESTD_ADMIN_TOKEN_FILE=/run/credentials/sestd.service/admin_token", "SESTD_SYNC_SCHEDULES_DELTA=off"}))
+	err := config.CheckEnviron([]string{"SESTD_SERVICESTELE_BASE_URL=http://x", "SESTD_DATABASE_PASSWORD_FIEL=/x", "SESTD_ADMIN_TOKEN=0123456789abcdef"})
+	require.EqualError(t, err, "SESTD_DATABASE_PASSWORD_FIEL: unknown environment variable; did you mean SESTD_DATABASE_PASSWORD_FILE? (sestd run --help lists them)\n"+
+		"SESTD_SERVICESTELE_BASE_URL: unknown environment variable; did you mean SESTD_SERVICESTELLE_BASE_URL? (sestd run --help lists them)")
+}
+
+func TestSendAbschluesseUnderEitherName(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(writeFile(t, "outbox:\n  abschluss_filter: [\"82\"]\n"), envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"82"}, cfg.SendAbschluesse())
+	cfg, err = config.Load(writeFile(t, "sync:\n  abschluss_filter: [\"84\", \"90\"]\n"), envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"84", "90"}, cfg.SendAbschluesse(), "the former name means the same")
+	cfg, err = config.Load("", envOf(nil))
+	require.NoError(t, err)
+	require.Empty(t, cfg.SendAbschluesse(), "all")
 }

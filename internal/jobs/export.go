@@ -34,7 +34,7 @@ func (o *outbound) export(ctx context.Context) ([]string, error) {
 			return "", err
 		}
 		name := fmt.Sprintf("%s_%06d_%s.csv", kind, run.ID, run.Hi.UTC().Format("20060102T150405Z"))
-		if err := fsutil.WriteFileAtomic(filepath.Join(cfg.Dir, name), data); err != nil {
+		if err := fsutil.WriteFileShared(filepath.Join(cfg.Dir, name), data); err != nil {
 			return "", err
 		}
 		return name, nil

@@ -101,7 +101,7 @@ func startRig(t testing.TB, cfg config.Config, deps jobs.Deps, pool *pgxpool.Poo
 			jobs.QueueImport: {MaxWorkers: 2}, jobs.QueueOutbound: {MaxWorkers: 1}},
 		Workers:     kit.Workers,
 		MaxAttempts: 5,
-		Middleware:  []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
+		Middleware:  append([]rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()}, kit.Middleware...),
 		TestOnly:    true,
 	})
 	require.NoError(t, err)
