@@ -324,14 +324,11 @@ func (s *syncer) studienpakete(ctx context.Context) error {
 	return nil
 }
 
-// studienangebote mirrors the Studienangebote, whole or narrowed to the
-// Abschlüsse of sync.abschluss_filter and the Fächer of
-// sync.download_faecher.
+// studienangebote mirrors the Studienangebote, whole or limited to the
+// Fächer of sync.download_faecher. (sync.abschluss_filter is the former
+// name of outbox.abschluss_filter: it limits what is sent, not this.)
 func (s *syncer) studienangebote(ctx context.Context) error {
 	var filters []sest.StudienangebotSuche
-	for _, a := range s.deps.Config.Sync.AbschlussFilter {
-		filters = append(filters, sest.StudienangebotSuche{AbschlussSchluessel: a})
-	}
 	for _, f := range s.deps.Config.Sync.Faecher() {
 		filters = append(filters, sest.StudienangebotSuche{StudienfachSchluessel: f})
 	}

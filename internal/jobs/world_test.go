@@ -68,6 +68,7 @@ func testConfig(t testing.TB, pool *pgxpool.Pool, simURL string) config.Config {
 	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
 	cfg.Servicestelle.Timeout = 10 * time.Second
 	cfg.Sync.DocumentRoot = filepath.Join(dir, "documents")
+	cfg.Sync.DokumentDownload = true // off by default (Sestco's default); the tests of documents switch it on here
 	cfg.Export.Dir = filepath.Join(dir, "export")
 	cfg.Import.InboxDir = filepath.Join(dir, "inbox")
 	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
@@ -105,7 +106,7 @@ func startRig(t testing.TB, cfg config.Config, deps jobs.Deps, pool *pgxpool.Poo
 		Workers:      kit.Workers,
 		PeriodicJobs: kit.Periodic, // none unless a test turns a schedule on
 		MaxAttempts:  5,
-		Middleware:   []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
+		Middleware:   append([]rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()}, kit.Middleware...),
 		TestOnly:     true,
 	})
 	require.NoError(t, err)

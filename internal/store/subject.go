@@ -361,6 +361,16 @@ WHERE (l.request IS NOT NULL OR l.response IS NOT NULL)
 				return err
 			}
 		}
+		// An incident's key (a job's arguments) or last error may name the
+		// applicant: such an incident goes, or its text does.
+		if err := exec("incident", `DELETE FROM incident
+WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) i WHERE strpos(key, i) > 0)`, ids); err != nil {
+			return err
+		}
+		if err := exec("incident_errors", `UPDATE incident SET last_error = '[erased: named an applicant]'
+WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) i WHERE strpos(last_error, i) > 0)`, ids); err != nil {
+			return err
+		}
 		if o.IncludeJobs {
 			var hasJobs bool
 			if err := tx.QueryRow(ctx, `SELECT to_regclass('river_job') IS NOT NULL`).Scan(&hasJobs); err != nil {
