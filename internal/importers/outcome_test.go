@@ -1,6 +1,8 @@
 package importers_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/importers"
+	"sestd/internal/store"
 )
 
 // The summary is a River job's recorded output: its JSON is a contract.
@@ -24,4 +27,29 @@ func TestSummaryJSON(t *testing.T) {
 	var back importers.Summary
 	require.NoError(t, json.Unmarshal(raw, &back))
 	require.Equal(t, sum, back)
+}
+
+// A run left "running" by a process that died (kill -9) is ended by the
+// next import of its kind, which holds the kind's lock: interrupted, and
+// pointing to the run that imported the same file again.
+func TestDeadRunEndedByTheNextImport(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	content := []byte("rangliste;bewerber_id;rang\nHQ;1;1\n")
+	sum := sha256.Sum256(content)
+	dead, err := b.st.ImportRunStart(b.ctx, store.ImportRun{Kind: "ranking", Mode: "create", FileName: "r.csv", SHA256: hex.EncodeToString(sum[:])})
+	require.NoError(t, err)
+	other, err := b.st.ImportRunStart(b.ctx, store.ImportRun{Kind: "ranking", Mode: "create", FileName: "old.csv", SHA256: "00"})
+	require.NoError(t, err)
+
+	got := b.run(t, b.put(t, "r.csv", content), importers.Options{Kind: importers.KindRanking})
+	require.Equal(t, "succeeded", got.Status)
+	for id, retried := range map[int64]*int64{dead: &got.RunID, other: nil} {
+		r, err := b.st.ImportRunGet(b.ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, store.ImportFailed, r.Status)
+		require.True(t, r.Interrupted)
+		require.Equal(t, "interrupted: the importing process ended without an outcome; rolled back, nothing imported", r.Error)
+		require.Equal(t, retried, r.RetriedBy, "run %d", id)
+	}
 }
