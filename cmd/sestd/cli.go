@@ -69,6 +69,8 @@ func commands() []command {
 		{"config", "check a config file and print the effective config (secrets redacted)", cmdConfig},
 		{"demo", "run everything locally on defaults: throwaway PostgreSQL, simulator, daemon", cmdDemo},
 		{"sim", "run a simulated Servicestelle (SOAP over HTTP) for tests and demos", cmdSim},
+		{"sest", "before going live: compare the official WSDLs with sestd's (check-wsdl), call the Servicestelle once (ping)", cmdSest},
+		{"sync", "run one sync round now in this process: download from the Servicestelle, or send the university's changes", cmdSync},
 		{"trigger", "ask a running daemon to run a job now (admin API)", cmdTrigger},
 		{"subject", "export or erase everything held about one applicant; run the retention purge", cmdSubject},
 		{"status", "show a running daemon's cursors, lag, queue, outbox, runs and failures (admin API)", cmdStatus},

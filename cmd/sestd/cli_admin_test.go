@@ -33,6 +33,12 @@ func startDaemon(t *testing.T, token string) string {
 // startDaemonDB is startDaemon, also returning the daemon's database.
 func startDaemonDB(t *testing.T, token string) (string, *pgxpool.Pool) {
 	t.Helper()
+	return startDaemonWith(t, token, nil)
+}
+
+// startDaemonWith is startDaemonDB with a change to the daemon's config.
+func startDaemonWith(t *testing.T, token string, change func(*config.Config)) (string, *pgxpool.Pool) {
+	t.Helper()
 	pool := testdb.New(t)
 	port, err := pgcluster.FreePort()
 	require.NoError(t, err)
@@ -43,6 +49,9 @@ func startDaemonDB(t *testing.T, token string) (string, *pgxpool.Pool) {
 	cfg.River.ShutdownGrace = 2 * time.Second
 	cfg.Import.InboxDir = filepath.Join(t.TempDir(), "inbox")
 	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
+	if change != nil {
+		change(&cfg)
+	}
 	require.NoError(t, cfg.Validate())
 	ctx, cancel := context.WithCancel(context.Background())
 	ready, done := make(chan net.Addr, 1), make(chan error, 1)

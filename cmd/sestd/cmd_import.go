@@ -91,7 +91,7 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	}
 	defer closeStore()
 
-	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: metrics.New(metrics.BuildInfo{Version: version})})
+	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: metrics.New(metrics.BuildInfo{Version: version}), LocalFiles: true})
 	if err != nil {
 		return err
 	}

@@ -72,12 +72,14 @@ type apiError struct {
 	Status int
 	Msg    string
 	Known  []string
+	// TokenSent: the request carried a token (a 401 then means a wrong one).
+	TokenSent bool
 }
 
 func (e *apiError) Error() string {
 	switch e.Status {
 	case http.StatusUnauthorized:
-		return "admin API: 401 unauthorized: the token (admin.token, SESTD_ADMIN_TOKEN or SESTD_ADMIN_TOKEN_FILE) does not match the daemon's"
+		return unauthorizedText(e.TokenSent)
 	}
 	msg := fmt.Sprintf("admin API: %d %s: %s", e.Status, http.StatusText(e.Status), e.Msg)
 	if len(e.Known) > 0 {
@@ -123,7 +125,7 @@ func (c *adminClient) do(ctx context.Context, method, path string, body any, out
 		if json.Unmarshal(raw, &e) != nil || e.Error == "" {
 			e.Error = strings.TrimSpace(string(raw))
 		}
-		return &apiError{Status: resp.StatusCode, Msg: e.Error, Known: e.Known}
+		return &apiError{Status: resp.StatusCode, Msg: e.Error, Known: e.Known, TokenSent: c.token != ""}
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {

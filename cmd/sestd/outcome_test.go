@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/stretchr/testify/require"
 
+	"sestd/internal/config"
 	"sestd/internal/jobs"
 	"sestd/internal/testdb"
 )
@@ -108,7 +109,8 @@ func TestImportOutcomesAndEncodings(t *testing.T) {
 func TestTriggerWaitRunsAWaitingDuplicateNow(t *testing.T) {
 	t.Parallel()
 	const token = "cli-test-token-0123456789"
-	addr, pool := startDaemonDB(t, token)
+	drop := t.TempDir() // where the import below comes from: an import directory of the config
+	addr, pool := startDaemonWith(t, token, func(cfg *config.Config) { cfg.Import.AllowedDirs = []string{drop} })
 	env := map[string]string{"SESTD_ADMIN_LISTEN": addr, "SESTD_ADMIN_TOKEN": token, "SESTD_LOG_FORMAT": "json"}
 	ctx := context.Background()
 	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
@@ -133,7 +135,7 @@ func TestTriggerWaitRunsAWaitingDuplicateNow(t *testing.T) {
 
 	// Import history through the admin API: start ≤ finish, a duration in
 	// seconds.
-	file := filepath.Join(t.TempDir(), "students.csv")
+	file := filepath.Join(drop, "students.csv")
 	require.NoError(t, os.WriteFile(file, []byte(studentHeader+student("1", "Gymnasium")), 0o600))
 	_, errOut, err := runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, file), "--wait", "--poll", "100ms")
 	require.NoError(t, err, errOut)
@@ -203,7 +205,7 @@ func TestConfigMistakesAreNamed(t *testing.T) {
 	require.Contains(t, out, "servicestelle.username: still the example's placeholder: fill in the web service user the Servicestelle gave you (or set SESTD_SERVICESTELLE_USERNAME)")
 	require.Contains(t, out, "servicestelle.hochschulnummer: still the example's placeholder: fill in your Hochschulnummer, e.g. 4411 (or set SESTD_SERVICESTELLE_HOCHSCHULNUMMER)")
 
-	out, _ = check([]string{"SESTD_SERVICESTELLE_INTERFACE_VERSION=4"})
+	out, _ = check([]string{"SESTD_SERVICESTELLE_BASE_URL=http://sim/hochschule/webservice/3", "SESTD_SERVICESTELLE_INTERFACE_VERSION=4"})
 	require.Contains(t, out, "servicestelle.base_url: ends in interface version 3 but servicestelle.interface_version is 4; make them agree (…/webservice/4 with interface_version: 4)")
 }
 

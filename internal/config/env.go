@@ -92,11 +92,11 @@ func walk(v reflect.Value, path []string, fn func([]string, reflect.Value) error
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
-			continue
+		fv := v.Field(i)
+		if name == "" || name == "-" || fv.Type() == secretFileType {
+			continue // a secret's _file key is read by applySecretFiles
 		}
 		p := append(append([]string(nil), path...), name)
-		fv := v.Field(i)
 		if fv.Kind() == reflect.Struct && fv.Type() != timeType {
 			if err := walk(fv, p, fn); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -81,8 +82,10 @@ func (c *Config) Validate() error {
 	}
 
 	s := c.Servicestelle
-	if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("servicestelle.base_url", "must be an http(s) URL, got %q", s.BaseURL)
+	if s.BaseURL != "" && !strings.HasPrefix(s.BaseURL, Placeholder) {
+		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("servicestelle.base_url", "must be an http(s) URL, got %q", s.BaseURL)
+		}
 	}
 	if s.InterfaceVersion < 2 || s.InterfaceVersion > 4 {
 		bad("servicestelle.interface_version", "must be 2, 3 or 4, got %d", s.InterfaceVersion)
@@ -96,6 +99,11 @@ func (c *Config) Validate() error {
 		bad("servicestelle.vermittlungsprozess.jahr", "must be a year like 2026, got %d", vp.Jahr)
 	}
 	if s.Hochschulnummer != "" {
+		if s.BaseURL == "" {
+			bad("servicestelle.base_url", "must be set when servicestelle.hochschulnummer is: the webservice location ending in the interface version, "+
+				"e.g. https://hsst.hochschulstart.de/hochschule/webservice/3 (test system) or https://dosv.hochschulstart.de/hochschule/webservice/3 (production); "+
+				"there is no default, so that test and production are never mixed up (SESTD_SERVICESTELLE_BASE_URL)")
+		}
 		if s.Vermittlungsprozess.Jahr == 0 {
 			bad("servicestelle.vermittlungsprozess.jahr", "must be set when servicestelle.hochschulnummer is (the admission round's year, e.g. 2026)")
 		}
@@ -136,6 +144,19 @@ func (c *Config) Validate() error {
 	if c.Sync.DocumentRoot == "" {
 		bad("sync.document_root", "must be set")
 	}
+	if len(c.Sync.DownloadFaecher) > 0 && len(c.Sync.FachFilter) > 0 {
+		bad("sync.fach_filter", "is the deprecated name of sync.download_faecher; set only sync.download_faecher")
+	}
+	for _, k := range []struct {
+		key     string
+		faecher []string
+	}{{"sync.download_faecher", c.Sync.DownloadFaecher}, {"sync.fach_filter", c.Sync.FachFilter}} {
+		for _, f := range k.faecher {
+			if !digits.MatchString(f) {
+				bad(k.key, "must list Studienfach keys (digits, e.g. \"132\"), got %q", f)
+			}
+		}
+	}
 	for name := range c.Sync.Bearbeitungsstatus {
 		if name == "" {
 			bad("sync.bearbeitungsstatus", "status names must not be empty")
@@ -147,6 +168,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Import.BatchSize < 1 || c.Import.BatchSize > 100000 {
 		bad("import.batch_size", "must be between 1 and 100000, got %d", c.Import.BatchSize)
+	}
+	for _, d := range c.Import.AllowedDirs {
+		if !filepath.IsAbs(d) {
+			bad("import.allowed_dirs", "must be absolute paths, got %q", d)
+		}
 	}
 	if n, err := charset.Normalize(c.Export.Encoding); err != nil || (n != charset.UTF8 && n != charset.Windows1252) {
 		bad("export.encoding", "must be utf-8 (or utf8) or windows-1252 (or cp1252), got %q", c.Export.Encoding)
@@ -169,6 +195,24 @@ func (c *Config) Validate() error {
 	}
 	if c.Outbox.Backoff < 0 {
 		bad("outbox.backoff", "must not be negative, got %s", c.Outbox.Backoff)
+	}
+	if c.Outbox.MaxBackoff < time.Second {
+		bad("outbox.max_backoff", "must be at least 1s, got %s", c.Outbox.MaxBackoff)
+	} else if c.Outbox.MaxBackoff < c.Outbox.Backoff {
+		bad("outbox.max_backoff", "must not be shorter than outbox.backoff (%s), got %s", c.Outbox.Backoff, c.Outbox.MaxBackoff)
+	}
+	for i, a := range c.Outbox.AbschlussFilter {
+		if strings.TrimSpace(a) == "" || strings.ContainsAny(a, " ;,/") {
+			bad(fmt.Sprintf("outbox.abschluss_filter[%d]", i), "must be an Abschluss key like 82, got %q", a)
+		}
+	}
+	for i, a := range c.Sync.AbschlussFilter {
+		if strings.TrimSpace(a) == "" || strings.ContainsAny(a, " ;,/") {
+			bad(fmt.Sprintf("sync.abschluss_filter[%d]", i), "must be an Abschluss key like 82, got %q", a)
+		}
+	}
+	if len(c.Sync.AbschlussFilter) > 0 && len(c.Outbox.AbschlussFilter) > 0 {
+		bad("sync.abschluss_filter", "is the former name of outbox.abschluss_filter (what is sent to the Servicestelle); set only outbox.abschluss_filter")
 	}
 	if _, err := ParseSchedule(c.Outbox.Digest); err != nil {
 		bad("outbox.digest", "%v", err)

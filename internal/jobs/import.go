@@ -72,6 +72,13 @@ func (w *ImportWorker) Timeout(job *river.Job[ImportArgs]) time.Duration {
 // The summary is the job's recorded output.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
 	log := Logger(ctx)
+	if !w.deps.LocalFiles {
+		args, err := confineImport(w.deps.Config, job.Args)
+		if err != nil {
+			return river.JobCancel(err)
+		}
+		job.Args = args
+	}
 	sum, err := w.run(ctx, job.Args, log)
 	if err != nil && !errors.Is(err, importers.ErrPermanent) {
 		return err // transient: the file stays where it is for the retry
@@ -235,27 +242,8 @@ func registerImport(d Deps, k *Kit) error {
 		Args: func(raw json.RawMessage) (river.JobArgs, error) { return decodeArgs[InboxArgs](raw) },
 	}
 	k.Triggers["import"] = Trigger{
-		Help: `import a file on the server; {"path": "/var/lib/sestd/inbox/x.csv", "kind": "...", "mode": "create|update|remove|upsert", "encoding": "...", "force": false}`,
-		Args: func(raw json.RawMessage) (river.JobArgs, error) {
-			a, err := decodeArgs[ImportArgs](raw)
-			if err != nil {
-				return nil, err
-			}
-			if a.Path == "" || !filepath.IsAbs(a.Path) {
-				return nil, fmt.Errorf("path must be an absolute path on the server, got %q", a.Path)
-			}
-			if a.FileKind != "" {
-				if _, err := importers.ParseKind(a.FileKind); err != nil {
-					return nil, err
-				}
-			}
-			if a.Mode != "" {
-				if _, err := importers.ParseMode(a.Mode); err != nil {
-					return nil, err
-				}
-			}
-			return a, nil
-		},
+		Help: `import a file below import.inbox_dir (or import.allowed_dirs) on the server; {"path": "/var/lib/sestd/inbox/x.csv", "kind": "...", "mode": "create|update|remove|upsert", "encoding": "...", "force": false}`,
+		Args: importTrigger(d.Config),
 	}
 	return nil
 }

@@ -62,7 +62,8 @@ func TestIncidentMailsOncePerIncidentAndOnRecovery(t *testing.T) {
 	t.Parallel()
 	smtp := mailtest.New(t)
 	b := setup(t, options{configure: mailTo(smtp)})
-	dir := t.TempDir()
+	dir := b.cfg.Import.InboxDir // an import by path reads below the inbox
+	require.NoError(t, os.MkdirAll(dir, 0o700))
 	file := filepath.Join(dir, "ranking.csv")
 	// No column rang: refused, nothing imported, the job cancelled.
 	require.NoError(t, os.WriteFile(file, []byte("rangliste;bewerber_id\nHQ;1\n"), 0o600))
