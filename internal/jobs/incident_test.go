@@ -136,7 +136,8 @@ func TestIncidentMailWhenRetriesRunOut(t *testing.T) {
 	t.Parallel()
 	smtp := mailtest.New(t)
 	b := setup(t, options{configure: mailTo(smtp)})
-	dir := t.TempDir()
+	dir := b.cfg.Import.InboxDir // an import by path reads below the inbox
+	require.NoError(t, os.MkdirAll(dir, 0o700))
 	file := filepath.Join(dir, "ranking.csv")
 	// One row rejected (rank 0), and the rejects file cannot be written:
 	// its directory would be below a regular file. A disk error: transient.

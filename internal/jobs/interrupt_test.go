@@ -20,7 +20,8 @@ func TestImportCutByShutdownPointsToItsRetry(t *testing.T) {
 	t.Parallel()
 	b := setup(t, options{})
 	ctx := context.Background()
-	file := filepath.Join(t.TempDir(), "students.csv")
+	require.NoError(t, os.MkdirAll(b.cfg.Import.InboxDir, 0o700))
+	file := filepath.Join(b.cfg.Import.InboxDir, "students.csv") // an import by path reads below the inbox
 	require.NoError(t, os.WriteFile(file, []byte("IDENTNR;STG\n1;WR\n2;WR\n"), 0o600))
 
 	// Hold the import at its first write.
