@@ -37,6 +37,7 @@ type Config struct {
 	Outbox        Outbox        `yaml:"outbox"`
 	Vergabeschema Vergabeschema `yaml:"vergabeschema"`
 	Retention     Retention     `yaml:"retention"`
+	Console       Console       `yaml:"console"`
 }
 
 // Log configures the process logger.
@@ -235,6 +236,7 @@ func Default() Config {
 		Outbox: Outbox{MaxAttempts: 3, Backoff: 5 * time.Minute, Digest: "0 7 * * *"},
 
 		Retention: DefaultRetention(),
+		Console:   DefaultConsole(),
 	}
 }
 

@@ -167,6 +167,7 @@ func (c *Config) Validate() error {
 	}
 	c.Vergabeschema.validate(bad)
 	c.Retention.validate(bad)
+	c.Console.validate(bad)
 	return errors.Join(errs...)
 }
 
