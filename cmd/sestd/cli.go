@@ -16,6 +16,7 @@ type env struct {
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
+	stdin  io.Reader // nil: os.Stdin
 }
 
 // command is one sestd subcommand.
@@ -46,6 +47,7 @@ func commands() []command {
 		{"sim", "run a simulated Servicestelle (SOAP over HTTP) for tests and demos", cmdSim},
 		{"trigger", "ask a running daemon to run a job now (admin API)", cmdTrigger},
 		{"subject", "export or erase everything held about one applicant; run the retention purge", cmdSubject},
+		{"user", "manage the console's accounts: add, list, passwd, disable", cmdUser},
 		{"status", "show a running daemon's cursors, lag, queue, outbox, runs and failures (admin API)", cmdStatus},
 		{"version", "print version, commit and Go version", cmdVersion},
 	}
