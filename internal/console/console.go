@@ -125,7 +125,7 @@ func (c *Console) routes() {
 
 	c.handle("GET "+Prefix+"imports", store.RoleViewer, (*request).imports)
 	c.handle("POST "+Prefix+"imports", store.RoleOperator, (*request).importUpload)
-	c.handle("GET "+Prefix+"imports/jobs/{job}", store.RoleViewer, (*request).importJob)
+	c.handle("GET "+Prefix+"import-jobs/{job}", store.RoleViewer, (*request).importJob)
 	c.handle("GET "+Prefix+"imports/{id}/rejects", store.RoleViewer, (*request).importRejects)
 
 	c.handle("GET "+Prefix+"ranglisten", store.RoleViewer, (*request).ranglisten)

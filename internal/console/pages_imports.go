@@ -75,7 +75,7 @@ func (q *request) importUpload() {
 		q.fail(err)
 		return
 	}
-	q.redirect(Prefix+"imports/jobs/"+strconv.FormatInt(res.Job.ID, 10), "")
+	q.redirect(Prefix+"import-jobs/"+strconv.FormatInt(res.Job.ID, 10), "")
 }
 
 func (q *request) storeUpload(fh *multipart.FileHeader) (path string, size int64, sum string, err error) {
