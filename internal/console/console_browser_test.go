@@ -77,7 +77,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	})
 
 	signIn(t, ctx, w.base, "otto")
-	shot(t, ctx, "overview")
 
 	t.Run("search by a surname with an umlaut and open the applicant", func(t *testing.T) {
 		folded := strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "Ä", "ae", "Ö", "oe", "Ü", "ue", "ß", "ss").Replace(strings.ToLower(nachname))
@@ -231,6 +230,8 @@ func TestConsoleInBrowser(t *testing.T) {
 			require.Contains(t, audit, action)
 		}
 		shot(t, ctx, "audit")
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(w.base+"/console/"), chromedp.WaitVisible(chromedp.ID("att"))))
+		shot(t, ctx, "overview")
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(w.base+"/console/applicants/"+id), chromedp.WaitVisible(chromedp.ID("dsgvo"))))
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(w.base+"/console/uploadlog")))
 		shot(t, ctx, "uploadlog")

@@ -199,6 +199,7 @@ var texts = map[string][2]string{
 	"rl.rangliste":       {"Rangliste", "Ranking list"},
 	"rl.paket":           {"Studienpaket", "Study package"},
 	"rl.anzahl":          {"Einträge bei der Servicestelle", "Entries at the Servicestelle"},
+	"rl.kapazitaet":      {"Kapazität", "Capacity"},
 	"rl.importiert":      {"Einträge importiert", "Entries imported"},
 	"rl.lastupload":      {"Letzte Übermittlung", "Last upload"},
 	"rl.entries":         {"Einträge", "Entries"},

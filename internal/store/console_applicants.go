@@ -103,7 +103,7 @@ type Applicant struct {
 	Geburtsname          string
 	Geburtsdatum         *time.Time
 	Geburtsort           string
-	Staatsangehoerigkeit string
+	Staatsangehoerigkeit string // the land's name, else its key
 	Email                string
 	Telefon              string
 	Mobil                string
@@ -111,7 +111,7 @@ type Applicant struct {
 	Strasse              string
 	PLZ                  string
 	Ort                  string
-	Land                 string
+	Land                 string // the land's name, else its key
 	LetzteAenderung      *time.Time
 	UpdatedAt            time.Time
 	SeenAt               time.Time
@@ -176,10 +176,12 @@ func (s *Store) ApplicantGet(ctx context.Context, id string) (Applicant, error) 
 	var a Applicant
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT b.bewerber_id, b.complete, b.status, b.anrede, b.vorname, b.weitere_vornamen, b.nachname,
-			b.geburtsname, b.geburtsdatum, b.geburtsort, coalesce(b.staatsangehoerigkeit, ''), b.email_adresse, b.telefonnummer,
-			b.mobilnummer, b.care_of, b.strasse_hausnr_postfach, b.plz, b.ort, coalesce(b.land, ''), b.letzte_aenderung,
+			b.geburtsname, b.geburtsdatum, b.geburtsort, coalesce(nullif(sl.name_de, ''), b.staatsangehoerigkeit, ''), b.email_adresse, b.telefonnummer,
+			b.mobilnummer, b.care_of, b.strasse_hausnr_postfach, b.plz, b.ort, coalesce(nullif(ll.name_de, ''), b.land, ''), b.letzte_aenderung,
 			b.updated_at, b.seen_at, coalesce(a.ban, ''), a.updated_at
-			FROM bewerber b LEFT JOIN uni_bewerber_auth a ON a.bewerber_id = b.bewerber_id WHERE b.bewerber_id = $1`, id).
+			FROM bewerber b LEFT JOIN uni_bewerber_auth a ON a.bewerber_id = b.bewerber_id
+			LEFT JOIN land sl ON sl.schluessel = b.staatsangehoerigkeit LEFT JOIN land ll ON ll.schluessel = b.land
+			WHERE b.bewerber_id = $1`, id).
 			Scan(&a.BewerberID, &a.Complete, &a.Status, &a.Anrede, &a.Vorname, &a.WeitereVornamen, &a.Nachname,
 				&a.Geburtsname, &a.Geburtsdatum, &a.Geburtsort, &a.Staatsangehoerigkeit, &a.Email, &a.Telefon,
 				&a.Mobil, &a.CareOf, &a.Strasse, &a.PLZ, &a.Ort, &a.Land, &a.LetzteAenderung,
