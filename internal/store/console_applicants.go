@@ -43,15 +43,15 @@ func (s *Store) ApplicantSearch(ctx context.Context, q ApplicantQuery) ([]Applic
 	if text := strings.TrimSpace(q.Text); text != "" {
 		t := arg(text)
 		like := arg("%" + escapeLike(text) + "%")
-		where = append(where, `(b.bewerber_id = `+t+
-			` OR lower(b.email_adresse) = lower(`+t+`)`+
-			` OR b.bewerber_id IN (SELECT a.bewerber_id FROM uni_bewerber_auth a WHERE a.ban = `+t+`)`+
-			` OR b.bewerber_id IN (SELECT u.bewerber_id FROM uni_bewerbung u WHERE u.bewerber_ban = `+t+`)`+
-			` OR sestd_fold_de(b.vorname || ' ' || b.nachname || ' ' || b.geburtsname) LIKE sestd_fold_de(`+like+`)`+
-			` OR sestd_fold_plain(b.vorname || ' ' || b.nachname || ' ' || b.geburtsname) LIKE sestd_fold_plain(`+like+`))`)
+		where = append(where, `(s.bewerber_id = `+t+
+			` OR s.email = lower(`+t+`)`+
+			` OR s.name_de LIKE sestd_fold_de(`+like+`)`+
+			` OR s.name_plain LIKE sestd_fold_plain(`+like+`)`+
+			` OR s.bewerber_id IN (SELECT a.bewerber_id FROM uni_bewerber_auth a WHERE a.ban = `+t+
+			` UNION SELECT u.bewerber_id FROM uni_bewerbung u WHERE u.bewerber_ban = `+t+`))`)
 	}
 	if q.Studienangebot != "" || q.Status != "" {
-		cond := []string{"w.bewerber_id = b.bewerber_id"}
+		cond := []string{"w.bewerber_id = s.bewerber_id"}
 		if q.Studienangebot != "" {
 			cond = append(cond, "w.studienangebot_schluessel = "+arg(q.Studienangebot))
 		}
@@ -60,14 +60,18 @@ func (s *Store) ApplicantSearch(ctx context.Context, q ApplicantQuery) ([]Applic
 		}
 		where = append(where, "EXISTS (SELECT FROM bewerbung w WHERE "+strings.Join(cond, " AND ")+")")
 	}
-	sql := `SELECT b.bewerber_id, b.vorname, b.nachname, b.email_adresse, b.geburtsdatum, b.complete,
-		(SELECT count(*) FROM bewerbung w WHERE w.bewerber_id = b.bewerber_id)
-		FROM bewerber b`
+	inner := `SELECT s.bewerber_id, s.sort_key FROM bewerber_search s`
 	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
+		inner += " WHERE " + strings.Join(where, " AND ")
 	}
 	limit := max(q.Limit, 1)
-	sql += ` ORDER BY sestd_fold_de(b.nachname), sestd_fold_de(b.vorname), b.bewerber_id LIMIT ` + arg(limit+1) + ` OFFSET ` + arg(max(q.Offset, 0))
+	inner += ` ORDER BY s.sort_key, s.bewerber_id LIMIT ` + arg(limit+1) + ` OFFSET ` + arg(max(q.Offset, 0))
+	// The page first, then its rows' details: the Bewerbungen are
+	// counted for the page only.
+	sql := `SELECT b.bewerber_id, b.vorname, b.nachname, b.email_adresse, b.geburtsdatum, b.complete,
+		(SELECT count(*) FROM bewerbung w WHERE w.bewerber_id = b.bewerber_id)
+		FROM (` + inner + `) p JOIN bewerber b ON b.bewerber_id = p.bewerber_id
+		ORDER BY p.sort_key, p.bewerber_id`
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("searching applicants: %w", err)
