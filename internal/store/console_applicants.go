@@ -34,44 +34,7 @@ type ApplicantHit struct {
 // ApplicantSearch returns the applicants matching q ordered by name, at
 // most q.Limit, and whether more follow.
 func (s *Store) ApplicantSearch(ctx context.Context, q ApplicantQuery) ([]ApplicantHit, bool, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	if text := strings.TrimSpace(q.Text); text != "" {
-		t := arg(text)
-		like := arg("%" + escapeLike(text) + "%")
-		where = append(where, `(s.bewerber_id = `+t+
-			` OR s.email = lower(`+t+`)`+
-			` OR s.name_de LIKE sestd_fold_de(`+like+`)`+
-			` OR s.name_plain LIKE sestd_fold_plain(`+like+`)`+
-			` OR s.bewerber_id IN (SELECT a.bewerber_id FROM uni_bewerber_auth a WHERE a.ban = `+t+
-			` UNION SELECT u.bewerber_id FROM uni_bewerbung u WHERE u.bewerber_ban = `+t+`))`)
-	}
-	if q.Studienangebot != "" || q.Status != "" {
-		cond := []string{"w.bewerber_id = s.bewerber_id"}
-		if q.Studienangebot != "" {
-			cond = append(cond, "w.studienangebot_schluessel = "+arg(q.Studienangebot))
-		}
-		if q.Status != "" {
-			cond = append(cond, "w.bearbeitungsstatus = "+arg(q.Status))
-		}
-		where = append(where, "EXISTS (SELECT FROM bewerbung w WHERE "+strings.Join(cond, " AND ")+")")
-	}
-	inner := `SELECT s.bewerber_id, s.sort_key FROM bewerber_search s`
-	if len(where) > 0 {
-		inner += " WHERE " + strings.Join(where, " AND ")
-	}
-	limit := max(q.Limit, 1)
-	inner += ` ORDER BY s.sort_key, s.bewerber_id LIMIT ` + arg(limit+1) + ` OFFSET ` + arg(max(q.Offset, 0))
-	// The page first, then its rows' details: the Bewerbungen are
-	// counted for the page only.
-	sql := `SELECT b.bewerber_id, b.vorname, b.nachname, b.email_adresse, b.geburtsdatum, b.complete,
-		(SELECT count(*) FROM bewerbung w WHERE w.bewerber_id = b.bewerber_id)
-		FROM (` + inner + `) p JOIN bewerber b ON b.bewerber_id = p.bewerber_id
-		ORDER BY p.sort_key, p.bewerber_id`
+	sql, args, limit := applicantSearchSQL(q)
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("searching applicants: %w", err)
@@ -89,6 +52,77 @@ func (s *Store) ApplicantSearch(ctx context.Context, q ApplicantQuery) ([]Applic
 		hits = hits[:limit]
 	}
 	return hits, more, nil
+}
+
+// applicantSearchSQL is the query of q with its arguments and the page
+// size.
+//
+// The candidates come from indexes first (each way of matching the text
+// is a branch of its own, so that every branch uses its index; a
+// Studienangebot, being selective, from bewerbung's index), then they are
+// sorted; a Bearbeitungsstatus alone, matching many, is checked while
+// walking the sort order.
+func applicantSearchSQL(q ApplicantQuery) (string, []any, int) {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	var where []string
+	bewerbung := func() []string {
+		var cond []string
+		if q.Studienangebot != "" {
+			cond = append(cond, "w.studienangebot_schluessel = "+arg(q.Studienangebot))
+		}
+		if q.Status != "" {
+			cond = append(cond, "w.bearbeitungsstatus = "+arg(q.Status))
+		}
+		return cond
+	}
+	// cand holds (bewerber_id, sort_key) of the candidates, straight from
+	// the indexes; no scan of every applicant.
+	var cand string
+	switch text := strings.TrimSpace(q.Text); {
+	case text != "":
+		t := arg(text)
+		like := arg("%" + escapeLike(text) + "%")
+		cand = `SELECT bewerber_id, sort_key FROM bewerber_search WHERE bewerber_id = ` + t +
+			` UNION SELECT bewerber_id, sort_key FROM bewerber_search WHERE email = lower(` + t + `)` +
+			` UNION SELECT bewerber_id, sort_key FROM bewerber_search WHERE name_de LIKE sestd_fold_de(` + like + `)` +
+			` UNION SELECT bewerber_id, sort_key FROM bewerber_search WHERE name_plain LIKE sestd_fold_plain(` + like + `)` +
+			` UNION SELECT a.bewerber_id, (SELECT x.sort_key FROM bewerber_search x WHERE x.bewerber_id = a.bewerber_id)
+				FROM uni_bewerber_auth a WHERE a.ban = ` + t +
+			` UNION SELECT u.bewerber_id, (SELECT x.sort_key FROM bewerber_search x WHERE x.bewerber_id = u.bewerber_id)
+				FROM uni_bewerbung u WHERE u.bewerber_ban = ` + t
+		if cond := bewerbung(); len(cond) > 0 {
+			where = append(where, "EXISTS (SELECT FROM bewerbung w WHERE w.bewerber_id = s.bewerber_id AND "+strings.Join(cond, " AND ")+")")
+		}
+	case q.Studienangebot != "":
+		cand = `SELECT m.bewerber_id, (SELECT x.sort_key FROM bewerber_search x WHERE x.bewerber_id = m.bewerber_id)
+			FROM (SELECT DISTINCT w.bewerber_id FROM bewerbung w WHERE ` + strings.Join(bewerbung(), " AND ") + `) m`
+	case q.Status != "":
+		where = append(where, "EXISTS (SELECT FROM bewerbung w WHERE w.bewerber_id = s.bewerber_id AND "+strings.Join(bewerbung(), " AND ")+")")
+	}
+	inner := `SELECT s.bewerber_id, s.sort_key FROM bewerber_search s`
+	with := ""
+	if cand != "" {
+		with = `WITH cand (bewerber_id, sort_key) AS MATERIALIZED (` + cand + `) `
+		inner = `SELECT s.bewerber_id, s.sort_key FROM cand s WHERE s.sort_key IS NOT NULL`
+		if len(where) > 0 {
+			inner += " AND " + strings.Join(where, " AND ")
+		}
+	} else if len(where) > 0 {
+		inner += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := max(q.Limit, 1)
+	inner += ` ORDER BY s.sort_key, s.bewerber_id LIMIT ` + arg(limit+1) + ` OFFSET ` + arg(max(q.Offset, 0))
+	// The page first, then its rows' details: the Bewerbungen are
+	// counted for the page only.
+	sql := with + `SELECT b.bewerber_id, b.vorname, b.nachname, b.email_adresse, b.geburtsdatum, b.complete,
+		(SELECT count(*) FROM bewerbung w WHERE w.bewerber_id = b.bewerber_id)
+		FROM (` + inner + `) p JOIN bewerber b ON b.bewerber_id = p.bewerber_id
+		ORDER BY p.sort_key, p.bewerber_id`
+	return sql, args, limit
 }
 
 func escapeLike(s string) string {
