@@ -1,4 +1,0 @@
-package store
-
-// ApplicantSearchSQL exposes the search's query to tests.
-var ApplicantSearchSQL = applicantSearchSQL
