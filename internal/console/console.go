@@ -204,7 +204,12 @@ func (c *Console) guard(role string, h func(*request)) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, c.Config.Admin.UploadMaxBytes+1<<20)
+			limit := c.Config.Admin.UploadMaxBytes + 1<<20
+			if r.ContentLength > limit {
+				q.errorPage(http.StatusRequestEntityTooLarge, text(q.lang, "im.toolarge"))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		if r.Method == http.MethodPost && !q.csrfOK(ses.CSRFToken) {
 			q.errorPage(http.StatusForbidden, text(q.lang, "err.csrf"))

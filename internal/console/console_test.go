@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/console"
+	"sestd/internal/sest"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -43,7 +45,7 @@ func startHandler(t *testing.T, configure func(*config.Console)) *handlerWorld {
 	t.Cleanup(srv.Close)
 	hash, err := console.HashPassword(testPassword)
 	require.NoError(t, err)
-	for name, role := range map[string]string{"clara": store.RoleViewer, "otto": store.RoleOperator} {
+	for name, role := range map[string]string{"clara": store.RoleViewer, "otto": store.RoleOperator, "anna": store.RoleAdmin} {
 		_, err := st.UserCreate(context.Background(), name, role, hash)
 		require.NoError(t, err)
 	}
@@ -182,6 +184,45 @@ func TestConsoleHTTP(t *testing.T) {
 		entries, _, err := w.store.AuditSearch(ctx, store.AuditQuery{Actor: "console:otto", Action: "outbox.retry", Limit: 5})
 		require.NoError(t, err)
 		require.Len(t, entries, 1)
+	})
+
+	t.Run("admin exports an applicant's data; erasing needs the id typed again", func(t *testing.T) {
+		_, err := w.store.BewerberUpsertBatch(ctx, []sest.Bewerber{{ID: "B42", Nachname: "Groß", Vorname: "Jörg",
+			LetzteAenderung: sest.NewTimestamp(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))}}, store.Step{})
+		require.NoError(t, err)
+		otto := client(t)
+		_, ottoCSRF := signInHTTP(t, otto, base, "otto", testPassword)
+		resp, _ := post(t, otto, base+"/console/applicants/B42/export", url.Values{"_csrf": {ottoCSRF}})
+		require.Equal(t, http.StatusForbidden, resp.StatusCode, "operators do not export")
+
+		anna := client(t)
+		_, csrf := signInHTTP(t, anna, base, "anna", testPassword)
+		resp, body := post(t, anna, base+"/console/applicants/B42/export", url.Values{"_csrf": {csrf}})
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, "application/zip", resp.Header.Get("Content-Type"))
+		require.True(t, strings.HasPrefix(body, "PK"), "a zip")
+
+		resp, _ = post(t, anna, base+"/console/applicants/B42/erase", url.Values{"_csrf": {csrf}, "confirm": {"B4"}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		_, err = w.store.ApplicantGet(ctx, "B42")
+		require.NoError(t, err, "a wrong confirmation erases nothing")
+		resp, _ = post(t, anna, base+"/console/applicants/B42/erase", url.Values{"_csrf": {csrf}, "confirm": {"B42"}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		a, err := w.store.ApplicantGet(ctx, "B42")
+		require.NoError(t, err)
+		require.NotNil(t, a.Erased, "only the tombstone is left")
+		require.Empty(t, a.Nachname)
+		hits, _, err := w.store.ApplicantSearch(ctx, store.ApplicantQuery{Text: "Groß", Limit: 5})
+		require.NoError(t, err)
+		require.Empty(t, hits, "the folded name went with the applicant")
+		entries, _, err := w.store.AuditSearch(ctx, store.AuditQuery{Actor: "console:anna", Subject: "B42", Limit: 10})
+		require.NoError(t, err)
+		var actions []string
+		for _, e := range entries {
+			actions = append(actions, e.Action)
+		}
+		require.Contains(t, actions, "subject.export")
+		require.Contains(t, actions, "subject.erase")
 	})
 
 	t.Run("sign-in throttled after failures", func(t *testing.T) {

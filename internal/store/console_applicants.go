@@ -88,8 +88,8 @@ func applicantSearchSQL(q ApplicantQuery) (string, []any, int) {
 		like := arg("%" + escapeLike(text) + "%")
 		cand = `SELECT bewerber_id, sort_key FROM bewerber_search WHERE bewerber_id = ` + t +
 			` UNION SELECT bewerber_id, sort_key FROM bewerber_search WHERE email = lower(` + t + `)` +
-			` UNION SELECT bewerber_id, sort_key FROM bewerber_search WHERE name_de LIKE sestd_fold_de(` + like + `)` +
-			` UNION SELECT bewerber_id, sort_key FROM bewerber_search WHERE name_plain LIKE sestd_fold_plain(` + like + `)` +
+			` UNION SELECT bewerber_id, sort_key FROM bewerber_search
+				WHERE names LIKE sestd_fold_de(` + like + `) OR names LIKE sestd_fold_plain(` + like + `)` +
 			` UNION SELECT a.bewerber_id, (SELECT x.sort_key FROM bewerber_search x WHERE x.bewerber_id = a.bewerber_id)
 				FROM uni_bewerber_auth a WHERE a.ban = ` + t +
 			` UNION SELECT u.bewerber_id, (SELECT x.sort_key FROM bewerber_search x WHERE x.bewerber_id = u.bewerber_id)

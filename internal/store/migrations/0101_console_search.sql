@@ -24,8 +24,10 @@ $$;
 CREATE TABLE bewerber_search (
     bewerber_id text PRIMARY KEY REFERENCES bewerber ON DELETE CASCADE,
     sort_key    text NOT NULL,   -- folded Nachname, Vorname: the list order
-    name_de     text NOT NULL,   -- folded Vorname Nachname Geburtsname (DIN 5007-2)
-    name_plain  text NOT NULL,   -- the same with every accent dropped
+    -- folded "Vorname Nachname Geburtsname", once as German telephone
+    -- books fold (DIN 5007-2) and once with every accent dropped, joined
+    -- by " | ": one trigram index serves both foldings of a query
+    names       text NOT NULL,
     email       text NOT NULL    -- lower-case e-mail address
 );
 CREATE INDEX bewerber_search_sort_idx ON bewerber_search (sort_key, bewerber_id);
@@ -33,24 +35,24 @@ CREATE INDEX bewerber_search_email_idx ON bewerber_search (email);
 
 CREATE FUNCTION bewerber_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO bewerber_search (bewerber_id, sort_key, name_de, name_plain, email)
+    INSERT INTO bewerber_search (bewerber_id, sort_key, names, email)
     VALUES (NEW.bewerber_id,
             sestd_fold_de(NEW.nachname) || ' ' || sestd_fold_de(NEW.vorname),
-            sestd_fold_de(NEW.vorname || ' ' || NEW.nachname || ' ' || NEW.geburtsname),
-            sestd_fold_plain(NEW.vorname || ' ' || NEW.nachname || ' ' || NEW.geburtsname),
+            sestd_fold_de(NEW.vorname || ' ' || NEW.nachname || ' ' || NEW.geburtsname) || ' | ' ||
+                sestd_fold_plain(NEW.vorname || ' ' || NEW.nachname || ' ' || NEW.geburtsname),
             lower(NEW.email_adresse))
-    ON CONFLICT (bewerber_id) DO UPDATE SET sort_key = EXCLUDED.sort_key, name_de = EXCLUDED.name_de,
-        name_plain = EXCLUDED.name_plain, email = EXCLUDED.email;
+    ON CONFLICT (bewerber_id) DO UPDATE SET sort_key = EXCLUDED.sort_key, names = EXCLUDED.names, email = EXCLUDED.email;
     RETURN NULL;
 END $$;
 
 CREATE TRIGGER bewerber_search_sync AFTER INSERT OR UPDATE OF vorname, nachname, geburtsname, email_adresse ON bewerber
     FOR EACH ROW EXECUTE FUNCTION bewerber_search_sync();
 
-INSERT INTO bewerber_search (bewerber_id, sort_key, name_de, name_plain, email)
+INSERT INTO bewerber_search (bewerber_id, sort_key, names, email)
 SELECT bewerber_id, sestd_fold_de(nachname) || ' ' || sestd_fold_de(vorname),
-       sestd_fold_de(vorname || ' ' || nachname || ' ' || geburtsname),
-       sestd_fold_plain(vorname || ' ' || nachname || ' ' || geburtsname), lower(email_adresse)
+       sestd_fold_de(vorname || ' ' || nachname || ' ' || geburtsname) || ' | ' ||
+           sestd_fold_plain(vorname || ' ' || nachname || ' ' || geburtsname),
+       lower(email_adresse)
 FROM bewerber;
 
 -- Trigram indexes make substring search fast; pg_trgm ships with
@@ -67,8 +69,7 @@ END $$;
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_trgm') THEN
-        EXECUTE 'CREATE INDEX bewerber_search_de_idx ON bewerber_search USING gin (name_de gin_trgm_ops)';
-        EXECUTE 'CREATE INDEX bewerber_search_plain_idx ON bewerber_search USING gin (name_plain gin_trgm_ops)';
+        EXECUTE 'CREATE INDEX bewerber_search_names_idx ON bewerber_search USING gin (names gin_trgm_ops)';
     END IF;
 END $$;
 
