@@ -28,6 +28,7 @@ type overviewData struct {
 	Lag           map[string]string
 	Outbox        []stateCount
 	FailedItems   int64
+	RejectedItems int64
 	Failing       []failingJob
 	Imports       []store.ImportRun
 	RejectImports int
@@ -62,7 +63,7 @@ func (q *request) overview() {
 	for _, st := range store.OutboxStates {
 		d.Outbox = append(d.Outbox, stateCount{st, int64(counts[st])})
 	}
-	d.FailedItems = int64(counts[store.OutboxFailed] + counts[store.OutboxRejected])
+	d.FailedItems, d.RejectedItems = int64(counts[store.OutboxFailed]), int64(counts[store.OutboxRejected])
 	if q.c.River != nil {
 		res, err := q.c.River.JobList(ctx, river.NewJobListParams().
 			States(rivertype.JobStateRetryable, rivertype.JobStateCancelled, rivertype.JobStateDiscarded, rivertype.JobStateRunning, rivertype.JobStateAvailable).
