@@ -111,7 +111,7 @@ func (s *Server) MountConsole(h http.Handler) { s.console.Store(&h) }
 
 func (s *Server) withConsole(api http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c := s.console.Load(); c != nil && (r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, "/console/")) {
+		if c := s.console.Load(); c != nil && (r.URL.Path == "/" || r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, "/console/")) {
 			(*c).ServeHTTP(w, r)
 			return
 		}

@@ -145,7 +145,7 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
-	if r.URL.Path == "/" {
+	if r.URL.Path == "/" || r.URL.Path == "/console" {
 		http.Redirect(w, r, Prefix, http.StatusFound)
 		return
 	}

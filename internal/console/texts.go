@@ -36,7 +36,7 @@ var texts = map[string][2]string{
 	"nav.outbox":     {"Postausgang", "Outbox"},
 	"nav.imports":    {"Importe", "Imports"},
 	"nav.rang":       {"Ranglisten", "Ranking lists"},
-	"nav.uploadlog":  {"Übermittlungsprotokoll", "Upload log"},
+	"nav.uploadlog":  {"Sendeprotokoll", "Upload log"},
 	"nav.audit":      {"Prüfprotokoll", "Audit log"},
 	"nav.river":      {"Jobs (River)", "Jobs (River)"},
 	"nav.grafana":    {"Grafana", "Grafana"},
