@@ -32,7 +32,9 @@ type overviewData struct {
 	Failing       []failingJob
 	Imports       []store.ImportRun
 	RejectImports int
-	Lagging       int
+	// Mailed are the items of the last mails to the admins.
+	Mailed  []store.OutboxItem
+	Lagging int
 }
 
 // overview: what needs attention first, then the streams, the outbox,
@@ -83,6 +85,10 @@ func (q *request) overview() {
 				break
 			}
 		}
+	}
+	if d.Mailed, err = q.c.Store.OutboxNotifiedRecent(ctx, 5); err != nil {
+		q.fail(err)
+		return
 	}
 	if d.Imports, err = q.c.Store.ImportRunList(ctx, 10); err != nil {
 		q.fail(err)

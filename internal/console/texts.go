@@ -78,6 +78,7 @@ var texts = map[string][2]string{
 	"ov.run":          {"Lauf", "Run"},
 	"ov.outbox":       {"Postausgang nach Zustand", "Outbox by state"},
 	"ov.jobs":         {"Jobs mit Fehlern", "Failing jobs"},
+	"ov.mails":        {"Letzte Mails an die Admins (fehlgeschlagene Übermittlungen)", "Last mails to the admins (failed sends)"},
 	"ov.imports":      {"Letzte Importe", "Last imports"},
 	"ov.nojobs":       {"Keine.", "None."},
 

@@ -231,3 +231,9 @@ func (s *Store) RankingEntryRanglisten(ctx context.Context) (map[string]int, err
 	}
 	return out, nil
 }
+
+// OutboxNotifiedRecent returns the items that went into an admins' mail
+// most recently (outbox_item.notified_at), newest first, at most limit.
+func (s *Store) OutboxNotifiedRecent(ctx context.Context, limit int) ([]OutboxItem, error) {
+	return s.outboxQuery(ctx, "listing mailed outbox items", `WHERE notified_at IS NOT NULL ORDER BY notified_at DESC, id DESC LIMIT $1`, limit)
+}

@@ -125,3 +125,53 @@ func TestConsoleUsersSessionsAndThrottle(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, [2]int{0, 1}, [2]int{byName, byRemote})
 }
+
+func TestConsoleOutboxAndLogSearch(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	s := store.New(pool)
+	var news []store.OutboxNew
+	for _, id := range []string{"B-1", "B-2", "B-3"} {
+		news = append(news, store.OutboxNew{Kind: store.OutboxKindBewerberAuth, ItemKey: id, BewerberID: id,
+			Payload: []byte(`{"bewerber_id":"` + id + `"}`), SourceUpdatedAt: time.Now()})
+	}
+	_, err := s.OutboxUpsert(ctx, news)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `UPDATE outbox_item SET state = 'failed', reason = 'BAN falsch (30210)', notified_at = now() WHERE item_key = 'B-2'`)
+	require.NoError(t, err)
+
+	items, more, err := s.OutboxSearch(ctx, store.OutboxQuery{Reason: "ban FALSCH", Limit: 10})
+	require.NoError(t, err)
+	require.False(t, more)
+	require.Len(t, items, 1)
+	require.Equal(t, "B-2", items[0].ItemKey)
+	items, more, err = s.OutboxSearch(ctx, store.OutboxQuery{Limit: 2})
+	require.NoError(t, err)
+	require.True(t, more, "three items, pages of two")
+	require.Equal(t, []string{"B-3", "B-2"}, []string{items[0].ItemKey, items[1].ItemKey}, "newest first")
+	mailed, err := s.OutboxNotifiedRecent(ctx, 5)
+	require.NoError(t, err)
+	require.Len(t, mailed, 1)
+	require.Equal(t, "B-2", mailed[0].ItemKey)
+
+	require.NoError(t, s.UploadLogInsert(ctx, []store.UploadLogEntry{
+		{Operation: "op", ItemKind: "bewerber_auth", ItemKey: "B-2", BewerberID: "B-2", Attempt: 1, Reason: "timeout"},
+		{Operation: "op", ItemKind: "bewerber_auth", ItemKey: "B-2", BewerberID: "B-2", Attempt: 2, ErgebnisStatus: "zurueckgewiesen", Reason: "BAN falsch", Code: 30210},
+	}))
+	log, _, err := s.UploadLogSearch(ctx, store.UploadLogQuery{Key: "B-2", ErgebnisStatus: "-", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, log, 1, "the failed call only")
+	require.Equal(t, "timeout", log[0].Reason)
+
+	require.NoError(t, s.AuditInsert(ctx, "console:anna", "outbox.retry", "7", nil))
+	require.NoError(t, s.AuditInsert(ctx, "console:otto", "outbox.discard", "7", nil))
+	require.NoError(t, s.AuditInsert(ctx, "console:otto", "applicant.read", "B-2", nil))
+	entries, _, err := s.AuditSearch(ctx, store.AuditQuery{Action: "outbox.", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+	entries, _, err = s.AuditSearch(ctx, store.AuditQuery{Actor: "console:otto", Subject: "B-2", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Equal(t, "applicant.read", entries[0].Action)
+}
