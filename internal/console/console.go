@@ -133,6 +133,8 @@ func (c *Console) routes() {
 	c.handle("POST "+Prefix+"ranglisten/confirm", store.RoleOperator, (*request).rangConfirm)
 	c.handle("POST "+Prefix+"ranglisten/send", store.RoleOperator, (*request).rangSend)
 
+	c.handle("GET "+Prefix+"jobs", store.RoleViewer, (*request).jobs)
+	c.handle("POST "+Prefix+"jobs", store.RoleOperator, (*request).jobTrigger)
 	c.handle("GET "+Prefix+"uploadlog", store.RoleViewer, (*request).uploadLog)
 	c.handle("GET "+Prefix+"audit", store.RoleAdmin, (*request).auditLog)
 	c.mux.Handle(Prefix, c.guard(store.RoleViewer, func(q *request) { q.notFound() }))

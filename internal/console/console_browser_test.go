@@ -211,7 +211,18 @@ func TestConsoleInBrowser(t *testing.T) {
 		require.NoError(t, err)
 		require.NotEmpty(t, log, "the Rangliste went to the Servicestelle")
 		require.NotEqual(t, "zurueckgewiesen", log[0].ErgebnisStatus, log[0].Reason)
-		w.runJob(t, "delta_poll", `{"stream":"ranglistenstatus"}`)
+		// The status comes back with the Ranglistenstatus delta poll,
+		// started by hand in the console.
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.Navigate(w.base+"/console/jobs"),
+			chromedp.SendKeys(chromedp.ID("args-delta_poll"), `{"stream":"ranglistenstatus"}`),
+			chromedp.Click(chromedp.CSS("#job-delta_poll button")),
+			chromedp.WaitVisible(chromedp.ID("flash"))))
+		flash = text(t, ctx, chromedp.ID("flash"))
+		m = regexp.MustCompile(`Gestartet: Job (\d+)`).FindStringSubmatch(flash)
+		require.NotNil(t, m, flash)
+		job, _ = strconv.ParseInt(m[1], 10, 64)
+		w.waitJob(t, job)
 		var page string
 		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(w.base+"/console/ranglisten")))
 		page = text(t, ctx, chromedp.CSS("main"))
