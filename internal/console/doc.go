@@ -1,6 +1,7 @@
 // Package console is sestd's operator console: server-rendered pages for
 // the people of an admissions office, served by the daemon on the admin
-// listener under /console/ (a browser opening / is sent there). Scripts keep
+// listener under /console/ (a browser opening / is sent there; daemon
+// mounts it with admin.Server.MountConsole). Scripts keep
 // the JSON API and its token (package admin).
 //
 // # Guarantees
@@ -18,7 +19,7 @@
 //     form one bound to a cookie of its own); a POST without the right one
 //     is refused with 403 and changes nothing.
 //   - Roles: viewer reads; operator also acts (retry, discard, upload,
-//     ranking uploads); admin also reads the audit log and exports or erases
+//     start jobs, ranking uploads); admin also reads the audit log and exports or erases
 //     a data subject. A page or action beyond the role answers 403.
 //   - Every read of an applicant's page or document and every action is in
 //     the audit log with actor "console:<account name>".
