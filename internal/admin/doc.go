@@ -19,6 +19,10 @@
 // error and is logged. The operator routes answer 503 {"error":"starting:
 // …"} until the daemon has its database and job queue (MountAPI).
 //
+// POST /api/jobs/import reads a file only below import.inbox_dir or
+// import.allowed_dirs, symlinks resolved (400 otherwise); the import job
+// checks again when it runs (package jobs).
+//
 // Every action that changes sync state or reads or writes personal data is
 // recorded in the audit log (audit_log) with actor "admin-token" (or
 // "admin-loopback" on a loopback listener without a token): job.trigger,
@@ -79,7 +83,8 @@
 //	                                    most admin.upload_max_bytes (413 beyond); stored with mode
 //	                                    0600 as import.inbox_dir/uploads/<time>-<random>/<name> and
 //	                                    its import enqueued (kind empty: detected from the file
-//	                                    name); 202 {"job_id","kind","queue","state","duplicate",
+//	                                    name; 400 at once, nothing kept, when it cannot be told);
+//	                                    202 {"job_id","kind","queue","state","duplicate",
 //	                                    "path","size","sha256"}
 //	GET  /api/imports?limit=            {"imports":[import run…]} newest first (table import_runs)
 //	GET  /api/imports/{id}              one import run with its counts and "rejects_path"

@@ -226,7 +226,7 @@ func (e *engine) read(ctx context.Context, src Source) error {
 		}
 		rec, err := src.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return e.checkHeaderOnly(src, checked)
 		}
 		if err != nil {
 			if errors.Is(err, ErrPermanent) {
@@ -259,6 +259,17 @@ func (e *engine) read(ctx context.Context, src Source) error {
 			return err
 		}
 	}
+}
+
+// checkHeaderOnly checks the header of a file without data rows: a file
+// that lacks a required column fails although no row needed it.
+func (e *engine) checkHeaderOnly(src Source, checked bool) error {
+	h, ok := src.(interface{ Header() []string })
+	if checked || !src.FixedNames() || !ok {
+		return nil
+	}
+	e.mapNames(h.Header())
+	return e.checkNames()
 }
 
 // add converts rec into the current batch. A record whose rows share a
