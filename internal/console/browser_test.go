@@ -69,6 +69,7 @@ func startWorld(t *testing.T) *world {
 	cfg.Servicestelle.Password = "sim-password"
 	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
 	cfg.Servicestelle.Timeout = 20 * time.Second
+	cfg.Sync.DokumentDownload = true // off by default (data minimisation)
 	cfg.Sync.DocumentRoot = filepath.Join(t.TempDir(), "documents")
 	cfg.Import.InboxDir = filepath.Join(t.TempDir(), "inbox")
 	cfg.Export.Dir = filepath.Join(t.TempDir(), "export")
