@@ -38,9 +38,9 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "import", "--kind KIND [--mode MODE] [--encoding ENC] [--force] FILE", importHelp())
 	cfgPath := configFlag(fs, e)
 	kind := fs.String("kind", "", "file `kind` (default: detected from the folder or file name)")
-	mode := fs.String("mode", "", "create, update, remove or upsert (default: the kind's default)")
+	mode := fs.String("mode", "", "sync (a full export), create, update, remove or upsert (default: import.modes, else sync)")
 	encoding := fs.String("encoding", "", "auto, utf8, windows-1252, cp437, ascii or latin_1 (default: import.encoding)")
-	force := fs.Bool("force", false, "import again although the same file was imported before")
+	force := fs.Bool("force", false, "import again although the same file was imported before, and let a full export remove more than import.max_removal_share of its scope")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	if err := parse(fs, e, args); err != nil {
 		return err
@@ -108,8 +108,14 @@ func printImportSummary(e env, s importers.Summary, asJSON bool) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "file\t%s\nkind / mode\t%s / %s\nencoding\t%s\nstatus\t%s\nread\t%d\ncreated\t%d\nupdated\t%d\nremoved\t%d\nskipped\t%d\nrejected\t%d\nduration\t%s\nrun\t%d\n",
-		s.File, s.Kind, s.Mode, s.Encoding, s.Status, s.Read, s.Created, s.Updated, s.Removed, s.Skipped, s.Rejected, s.Duration.Round(time.Millisecond), s.RunID)
+	fmt.Fprintf(tw, "file\t%s\nkind / mode\t%s / %s\nencoding\t%s\nstatus\t%s\nread\t%d\ncreated\t%d\nupdated\t%d\nunchanged\t%d\nremoved\t%d\nskipped\t%d\nrejected\t%d\nduration\t%s\nrun\t%d\n",
+		s.File, s.Kind, s.Mode, s.Encoding, s.Status, s.Read, s.Created, s.Updated, s.Unchanged, s.Removed, s.Skipped, s.Rejected, s.Duration.Round(time.Millisecond), s.RunID)
+	if s.Missing > 0 {
+		fmt.Fprintf(tw, "missing\t%d stored rows the file lacks, kept: %s\n", s.Missing, s.MissingFile)
+	}
+	if s.Note != "" {
+		fmt.Fprintf(tw, "note\t%s\n", s.Note)
+	}
 	if s.RejectsFile != "" {
 		fmt.Fprintf(tw, "rejects\t%s (fix the rows and import this file again)\n", s.RejectsFile)
 	}

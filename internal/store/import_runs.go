@@ -34,6 +34,9 @@ type ImportRun struct {
 	Removed     int64         `json:"removed"`
 	Rejected    int64         `json:"rejected"`
 	Skipped     int64         `json:"skipped"`
+	Unchanged   int64         `json:"unchanged"`
+	Missing     int64         `json:"missing"`
+	Note        string        `json:"note,omitempty"`
 	RejectsPath string        `json:"rejects_path,omitempty"`
 	Error       string        `json:"error,omitempty"`
 	StartedAt   time.Time     `json:"started_at"`
@@ -43,14 +46,14 @@ type ImportRun struct {
 
 const importRunColumns = `id, kind, mode, file_name, sha256, encoding, forced, status,
 	rows_read, created, updated, removed, rejected, skipped, rejects_path, error,
-	started_at, finished_at, duration_ms`
+	started_at, finished_at, duration_ms, unchanged, missing, note`
 
 func scanImportRun(row pgx.Row) (ImportRun, error) {
 	var r ImportRun
 	var ms int64
 	err := row.Scan(&r.ID, &r.Kind, &r.Mode, &r.FileName, &r.SHA256, &r.Encoding, &r.Forced, &r.Status,
 		&r.Read, &r.Created, &r.Updated, &r.Removed, &r.Rejected, &r.Skipped, &r.RejectsPath, &r.Error,
-		&r.StartedAt, &r.FinishedAt, &ms)
+		&r.StartedAt, &r.FinishedAt, &ms, &r.Unchanged, &r.Missing, &r.Note)
 	r.Duration = time.Duration(ms) * time.Millisecond
 	return r, err
 }
@@ -89,9 +92,9 @@ func finishRun(ctx context.Context, db interface {
 }, r ImportRun) error {
 	tag, err := db.Exec(ctx, `UPDATE import_runs SET status = $2, encoding = $3, rows_read = $4,
 		created = $5, updated = $6, removed = $7, rejected = $8, skipped = $9, rejects_path = $10,
-		error = $11, duration_ms = $12, finished_at = now() WHERE id = $1`,
+		error = $11, duration_ms = $12, unchanged = $13, missing = $14, note = $15, finished_at = now() WHERE id = $1`,
 		r.ID, r.Status, r.Encoding, r.Read, r.Created, r.Updated, r.Removed, r.Rejected, r.Skipped,
-		r.RejectsPath, r.Error, r.Duration.Milliseconds())
+		r.RejectsPath, r.Error, r.Duration.Milliseconds(), r.Unchanged, r.Missing, r.Note)
 	if err != nil {
 		return fmt.Errorf("recording end of import run %d: %w", r.ID, err)
 	}

@@ -1,0 +1,231 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// A full export (ModeSync) remembers, per target, the keys of the rows the
+// file had, in a temporary table (dropped at commit) with the line each
+// came from and whether it was rejected. Merge checks repeated keys and
+// unique column sets against it; at the end SyncAbsent counts the stored
+// rows of the file's scope that the file lacks, and SyncRemove or
+// SyncMissing handles them.
+
+// SyncScope says which stored rows a full export covers and which of them
+// it keeps.
+type SyncScope struct {
+	// Columns (a part of the target's key) whose values in the file
+	// delimit the scope: a stored row is in scope when some row of the
+	// file shares them. Empty: the whole table.
+	Columns []string
+	// KeepRejected: a row of the file that was rejected keeps the stored
+	// row with its key (S-BEAT: a typo does not delete a student). When
+	// false the file replaces its scope: a rejected row's stored row goes
+	// too (a Rangliste is what the file's valid rows say).
+	KeepRejected bool
+}
+
+func seenName(t *ImportTarget) string { return "import_seen_" + t.Table }
+
+// seenColumns are the key columns and the columns of the unique sets.
+func seenColumns(target *ImportTarget) []ImportColumn {
+	var names []string
+	names = append(names, target.Key...)
+	for _, u := range target.Unique {
+		for _, c := range u {
+			if !slices.Contains(names, c) {
+				names = append(names, c)
+			}
+		}
+	}
+	out := make([]ImportColumn, len(names))
+	for i, n := range names {
+		out[i] = target.Columns[target.Col(n)]
+	}
+	return out
+}
+
+func (t *ImportTx) seenTable(ctx context.Context, target *ImportTarget) error {
+	name := seenName(target)
+	if t.seen[name] {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, rejected boolean NOT NULL DEFAULT false", name)
+	for _, c := range seenColumns(target) {
+		fmt.Fprintf(&b, ", %s %s", c.Name, c.Type)
+	}
+	b.WriteString(") ON COMMIT DROP; ")
+	fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", name, strings.Join(target.Key, ", "))
+	for _, u := range target.Unique {
+		fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", name, strings.Join(u, ", "))
+	}
+	if _, err := t.tx.Exec(ctx, b.String()); err != nil {
+		return fmt.Errorf("creating the table of keys seen for %s: %w", target.Table, err)
+	}
+	t.seen[name] = true
+	return nil
+}
+
+// seenAdd adds the staged rows to the keys seen.
+func (t *ImportTx) seenAdd(ctx context.Context, target *ImportTarget) error {
+	cols := seenColumns(target)
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	list := strings.Join(names, ", ")
+	q := fmt.Sprintf("INSERT INTO %s (line, src, %s) SELECT line, src, %s FROM %s", seenName(target), list, list, stageName(target))
+	if _, err := t.tx.Exec(ctx, q); err != nil {
+		return fmt.Errorf("recording the keys of %s rows: %w", target.Table, err)
+	}
+	return nil
+}
+
+func (t *ImportTx) seenMarkRejected(ctx context.Context, target *ImportTarget, lines []int64) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	if _, err := t.tx.Exec(ctx, "UPDATE "+seenName(target)+" SET rejected = true WHERE line = ANY($1)", lines); err != nil {
+		return fmt.Errorf("recording rejected %s rows: %w", target.Table, err)
+	}
+	return nil
+}
+
+// SyncSeenRejected records the keys of rows of a full export that were
+// rejected before they reached Merge (a value that did not convert):
+// their key is known, so they count as in the file (see
+// SyncScope.KeepRejected). Rows without every key value are the caller's
+// to leave out.
+func (t *ImportTx) SyncSeenRejected(ctx context.Context, target *ImportTarget, rows []ImportRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := t.endStream(); err != nil {
+		return err
+	}
+	if err := t.seenTable(ctx, target); err != nil {
+		return err
+	}
+	cols := seenColumns(target)
+	names := []string{"line", "src", "rejected"}
+	types := []string{"bigint", "bigint", "boolean"}
+	idx := make([]int, len(cols))
+	for i, c := range cols {
+		names = append(names, c.Name)
+		types = append(types, c.Type)
+		idx[i] = target.Col(c.Name)
+	}
+	_, err := copyRows(ctx, t.tx, seenName(target), names, types, len(rows), func(i int, buf []Value) bool {
+		r := rows[i]
+		src := r.SrcLine
+		if src == 0 {
+			src = r.Line
+		}
+		buf[0], buf[1], buf[2] = Int(r.Line), Int(src), Bool(true)
+		for j, k := range idx {
+			buf[3+j] = r.Values[k]
+		}
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("recording the keys of rejected %s rows: %w", target.Table, err)
+	}
+	return nil
+}
+
+// absentWhere is the condition on stored rows t: in the scope of the
+// file, and not among its (kept) rows.
+func absentWhere(target *ImportTarget, scope SyncScope) string {
+	seen := seenName(target)
+	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", seen, keyMatch("x", "t", target.Key))
+	if !scope.KeepRejected {
+		cond += " AND NOT x.rejected"
+	}
+	cond += ")"
+	if len(scope.Columns) > 0 {
+		cond = fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE %s) AND %s", seen, keyMatch("x", "t", scope.Columns), cond)
+	}
+	return cond
+}
+
+// SyncAbsent counts, after the last Merge of a full export, the stored
+// rows of target in the file's scope (inScope) and those of them the
+// file lacks (absent).
+func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (inScope, absent int64, err error) {
+	if err := t.endStream(); err != nil {
+		return 0, 0, err
+	}
+	if err := t.seenTable(ctx, target); err != nil {
+		return 0, 0, err
+	}
+	seen := seenName(target)
+	// Both sides may hold a million rows: let the planner hash them.
+	q := fmt.Sprintf(`ANALYZE %s; SET LOCAL enable_hashjoin = on`, seen)
+	if _, err := t.tx.Exec(ctx, q); err != nil {
+		return 0, 0, fmt.Errorf("counting %s rows the file lacks: %w", target.Table, err)
+	}
+	defer func() {
+		if _, e := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = off`); e != nil && err == nil {
+			err = fmt.Errorf("counting %s rows the file lacks: %w", target.Table, e)
+		}
+	}()
+	scopeCond := "true"
+	if len(scope.Columns) > 0 {
+		scopeCond = fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE %s)", seen, keyMatch("x", "t", scope.Columns))
+	}
+	q = fmt.Sprintf(`SELECT count(*) FILTER (WHERE %s), count(*) FILTER (WHERE %s) FROM %s t`,
+		scopeCond, absentWhere(target, scope), target.Table)
+	if err := t.tx.QueryRow(ctx, q).Scan(&inScope, &absent); err != nil {
+		return 0, 0, fmt.Errorf("counting %s rows the file lacks: %w", target.Table, err)
+	}
+	return inScope, absent, nil
+}
+
+// SyncRemove deletes the stored rows SyncAbsent counted as absent and
+// returns how many went.
+func (t *ImportTx) SyncRemove(ctx context.Context, target *ImportTarget, scope SyncScope) (int64, error) {
+	if err := t.seenTable(ctx, target); err != nil {
+		return 0, err
+	}
+	tag, err := t.tx.Exec(ctx, fmt.Sprintf(`DELETE FROM %s t WHERE %s`, target.Table, absentWhere(target, scope)))
+	if err != nil {
+		return 0, fmt.Errorf("removing %s rows the file lacks: %w", target.Table, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// SyncMissing returns the keys (columns joined by ", ") of the stored rows
+// SyncAbsent counted as absent, in key order, for a report: rows a full
+// export lacks but that are not removed.
+func (t *ImportTx) SyncMissing(ctx context.Context, target *ImportTarget, scope SyncScope) ([]string, error) {
+	if err := t.seenTable(ctx, target); err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(target.Key))
+	for i, k := range target.Key {
+		keys[i] = "t." + k + "::text"
+	}
+	key := "concat_ws(', ', " + strings.Join(keys, ", ") + ")"
+	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT %s FROM %s t WHERE %s ORDER BY %s`,
+		key, target.Table, absentWhere(target, scope), strings.Join(keys, ", ")))
+	if err != nil {
+		return nil, fmt.Errorf("listing %s rows the file lacks: %w", target.Table, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("listing %s rows the file lacks: %w", target.Table, err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing %s rows the file lacks: %w", target.Table, err)
+	}
+	return out, nil
+}
