@@ -137,65 +137,81 @@ func (t *ImportTx) SyncSeenRejected(ctx context.Context, target *ImportTarget, r
 	return nil
 }
 
-// absentWhere is the condition on stored rows t: in the scope of the
-// file, and not among its (kept) rows.
-func absentWhere(target *ImportTarget, scope SyncScope) string {
-	seen := seenName(target)
-	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", seen, keyMatch("x", "t", target.Key))
-	if !scope.KeepRejected {
-		cond += " AND NOT x.rejected"
+// hashed runs fn with hash joins allowed: the
+// statements after the last Merge compare the whole scope with the whole
+// file, where probing an index row by row (the import's plan otherwise)
+// would be slow.
+func (t *ImportTx) hashed(ctx context.Context, target *ImportTarget, fn func() error) error {
+	if err := t.endStream(); err != nil {
+		return err
 	}
-	cond += ")"
-	if len(scope.Columns) > 0 {
-		cond = fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE %s) AND %s", seen, keyMatch("x", "t", scope.Columns), cond)
+	if err := t.seenTable(ctx, target); err != nil {
+		return err
 	}
-	return cond
+	if _, err := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = on`); err != nil {
+		return err
+	}
+	err := fn()
+	if _, e := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = off`); e != nil && err == nil {
+		err = e
+	}
+	return err
+}
+
+// inScope is a FROM clause of the stored rows t of the file's scope.
+func inScope(target *ImportTarget, scope SyncScope) string {
+	if len(scope.Columns) == 0 {
+		return target.Table + " t"
+	}
+	return fmt.Sprintf("%s t JOIN (SELECT DISTINCT %s FROM %s) sc ON %s", target.Table,
+		strings.Join(scope.Columns, ", "), seenName(target), keyMatch("sc", "t", scope.Columns))
 }
 
 // SyncAbsent counts, after the last Merge of a full export, the stored
-// rows of target in the file's scope (inScope) and those of them the
-// file lacks (absent).
-func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (inScope, absent int64, err error) {
-	if err := t.endStream(); err != nil {
-		return 0, 0, err
-	}
-	if err := t.seenTable(ctx, target); err != nil {
-		return 0, 0, err
-	}
-	seen := seenName(target)
-	// Both sides may hold a million rows: let the planner hash them.
-	q := fmt.Sprintf(`ANALYZE %s; SET LOCAL enable_hashjoin = on`, seen)
-	if _, err := t.tx.Exec(ctx, q); err != nil {
-		return 0, 0, fmt.Errorf("counting %s rows the file lacks: %w", target.Table, err)
-	}
-	defer func() {
-		if _, e := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = off`); e != nil && err == nil {
-			err = fmt.Errorf("counting %s rows the file lacks: %w", target.Table, e)
+// rows of target in the file's scope that the file lacks (absent) and,
+// when there are any, all stored rows of the scope (n).
+func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (n, absent int64, err error) {
+	err = t.hashed(ctx, target, func() error {
+		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, inScope(target, scope), notSeen(target, scope))
+		if err := t.tx.QueryRow(ctx, q).Scan(&absent); err != nil || absent == 0 {
+			return err // the size of the scope matters only for removals
 		}
-	}()
-	scopeCond := "true"
-	if len(scope.Columns) > 0 {
-		scopeCond = fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE %s)", seen, keyMatch("x", "t", scope.Columns))
-	}
-	q = fmt.Sprintf(`SELECT count(*) FILTER (WHERE %s), count(*) FILTER (WHERE %s) FROM %s t`,
-		scopeCond, absentWhere(target, scope), target.Table)
-	if err := t.tx.QueryRow(ctx, q).Scan(&inScope, &absent); err != nil {
+		return t.tx.QueryRow(ctx, `SELECT count(*) FROM `+inScope(target, scope)).Scan(&n)
+	})
+	if err != nil {
 		return 0, 0, fmt.Errorf("counting %s rows the file lacks: %w", target.Table, err)
 	}
-	return inScope, absent, nil
+	return n, absent, nil
+}
+
+// notSeen is the condition on a stored row t of the scope that the file
+// lacks it (or, unless KeepRejected, has it rejected only).
+func notSeen(target *ImportTarget, scope SyncScope) string {
+	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", seenName(target), keyMatch("x", "t", target.Key))
+	if !scope.KeepRejected {
+		cond += " AND NOT x.rejected"
+	}
+	return cond + ")"
 }
 
 // SyncRemove deletes the stored rows SyncAbsent counted as absent and
 // returns how many went.
 func (t *ImportTx) SyncRemove(ctx context.Context, target *ImportTarget, scope SyncScope) (int64, error) {
-	if err := t.seenTable(ctx, target); err != nil {
-		return 0, err
-	}
-	tag, err := t.tx.Exec(ctx, fmt.Sprintf(`DELETE FROM %s t WHERE %s`, target.Table, absentWhere(target, scope)))
+	var n int64
+	err := t.hashed(ctx, target, func() error {
+		q := fmt.Sprintf(`DELETE FROM %s t WHERE %s`, target.Table, notSeen(target, scope))
+		if len(scope.Columns) > 0 {
+			q = fmt.Sprintf(`DELETE FROM %s t USING (SELECT DISTINCT %s FROM %s) sc WHERE %s AND %s`, target.Table,
+				strings.Join(scope.Columns, ", "), seenName(target), keyMatch("sc", "t", scope.Columns), notSeen(target, scope))
+		}
+		tag, err := t.tx.Exec(ctx, q)
+		n = tag.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("removing %s rows the file lacks: %w", target.Table, err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // SyncMissing returns the keys (columns joined by ", ") of the stored rows
@@ -205,13 +221,16 @@ func (t *ImportTx) SyncMissing(ctx context.Context, target *ImportTarget, scope 
 	if err := t.seenTable(ctx, target); err != nil {
 		return nil, err
 	}
+	if err := t.endStream(); err != nil {
+		return nil, err
+	}
 	keys := make([]string, len(target.Key))
 	for i, k := range target.Key {
 		keys[i] = "t." + k + "::text"
 	}
 	key := "concat_ws(', ', " + strings.Join(keys, ", ") + ")"
-	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT %s FROM %s t WHERE %s ORDER BY %s`,
-		key, target.Table, absentWhere(target, scope), strings.Join(keys, ", ")))
+	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s`,
+		key, inScope(target, scope), notSeen(target, scope), strings.Join(keys, ", ")))
 	if err != nil {
 		return nil, fmt.Errorf("listing %s rows the file lacks: %w", target.Table, err)
 	}
