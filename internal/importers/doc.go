@@ -152,7 +152,9 @@
 //     columns); SPERRART1 = 01 skipped; SEM_START/SEM_END from
 //     IMMDAT/EXMDAT when absent.
 //   - sbeat_exams → sbeat_exam; before a semester's rows are written
-//     (create, upsert), its stored registrations (PSTATUS AN) are deleted.
+//     (create, upsert), its stored registrations (PSTATUS AN) are deleted;
+//     in sync the file is the semester: registrations it lacks go with
+//     the other absent rows, those it repeats stay untouched.
 //   - sbeat_identities → sbeat_identity (personal data; PUBLIC has no
 //     access, grant a reporting role SELECT on this table alone).
 //   - sbeat_courses → sbeat_course; Abschlussarten not in

@@ -217,3 +217,27 @@ func TestSecondApplicationDeliveryUpdatesTheChangeAndReportsTheMissing(t *testin
 	require.NoError(t, err)
 	require.EqualValues(t, 1, run.Missing)
 }
+
+// An exam export is the semesters it contains: a registration (AN) the
+// next export repeats stays untouched, one it lacks (the exam was taken)
+// goes, and other semesters are not touched.
+func TestExamExportIsItsSemesters(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	opts := importers.Options{Kind: importers.KindSbeatExams}
+	b.run(t, b.put(t, "old.csv", []byte("IDENTNR;PNR;PSEM;PVERSUCH;PSTATUS;PNOTE\n1;100;20171;1;BE;170\n")), opts)
+	week1 := "IDENTNR;PNR;PSEM;PVERSUCH;PSTATUS;PNOTE\n1;100;20172;1;AN;\n2;100;20172;1;AN;\n3;100;20172;1;BE;230\n"
+	b.run(t, b.put(t, "w1.csv", []byte(week1)), opts)
+	before := b.stamps(t, "sbeat_exam", "identnr || '/' || psem || '/' || pversuch")
+
+	// 1 took the exam (its AN row is replaced by a result with attempt 2);
+	// 2's registration is repeated.
+	week2 := "IDENTNR;PNR;PSEM;PVERSUCH;PSTATUS;PNOTE\n1;100;20172;2;BE;300\n2;100;20172;1;AN;\n3;100;20172;1;BE;230\n"
+	sum := b.run(t, b.put(t, "w2.csv", []byte(week2)), importers.Options{Kind: importers.KindSbeatExams, MaxRemoveShare: 0.5})
+	require.Equal(t, []int64{1, 0, 2, 1}, []int64{sum.Created, sum.Updated, sum.Unchanged, sum.Removed})
+	after := b.stamps(t, "sbeat_exam", "identnr || '/' || psem || '/' || pversuch")
+	require.Equal(t, before["2/20172/1"], after["2/20172/1"], "the repeated registration untouched")
+	require.Equal(t, before["1/20171/1"], after["1/20171/1"], "another semester untouched")
+	require.NotContains(t, after, "1/20172/1")
+	require.Len(t, after, 4)
+}

@@ -579,7 +579,7 @@ func (e *engine) write(ctx context.Context, w *work) error {
 	}
 	if len(w.outs) > 0 {
 		if e.spec.BeforeFlush != nil {
-			if err := e.spec.BeforeFlush(ctx, e.tx, e.convMode, w.outs); err != nil {
+			if err := e.spec.BeforeFlush(ctx, e.tx, e.p.Mode, w.outs); err != nil {
 				return err
 			}
 		}

@@ -345,7 +345,9 @@ func Exams(cfg Config) *batch.Spec {
 }
 
 // newRegistrationCleaner deletes the stored registrations of each semester
-// the first time it appears in the file (create and upsert only).
+// the first time it appears in the file (create and upsert only; a full
+// export, sync, makes the semester what the file says anyway, and leaves
+// the registrations it repeats untouched).
 func newRegistrationCleaner(psemCol int) func(context.Context, *store.ImportTx, batch.Mode, []batch.Out) error {
 	seen := map[int64]bool{}
 	return func(ctx context.Context, tx *store.ImportTx, mode batch.Mode, outs []batch.Out) error {
