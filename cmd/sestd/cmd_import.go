@@ -30,12 +30,26 @@ Kinds:
 	for _, k := range importers.Kinds() {
 		fmt.Fprintf(&b, "  %-18s %s\n", k.Kind, k.Description)
 	}
+	b.WriteString(`
+Modes: every kind's file is a full export of a scope, so without --mode it
+is imported in mode sync (import.modes sets another default per kind): new
+rows are created, changed rows updated, unchanged rows left alone, and the
+stored rows of the scope that the file lacks are handled as follows. A file
+that would remove more than import.max_removal_share of its scope is
+refused unless --force. For partial deliveries (a fixed rejects file) use
+--mode upsert (create or update, nothing removed), or Kofa's create, update,
+remove.
+
+`)
+	for _, k := range importers.Kinds() {
+		fmt.Fprintf(&b, "  %-18s %s\n", k.Kind, k.Sync)
+	}
 	b.WriteString("\nThe job runs in this process, on a queue of its own; `sestd run` need not be running.")
 	return b.String()
 }
 
 func cmdImport(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "import", "--kind KIND [--mode MODE] [--encoding ENC] [--force] FILE", importHelp())
+	fs := newFlags(e, "import", "[--kind KIND] [--mode MODE] [--encoding ENC] [--force] FILE", importHelp())
 	cfgPath := configFlag(fs, e)
 	kind := fs.String("kind", "", "file `kind` (default: detected from the folder or file name)")
 	mode := fs.String("mode", "", "sync (a full export), create, update, remove or upsert (default: import.modes, else sync)")
