@@ -154,7 +154,8 @@ func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (
 		return sum, fmt.Errorf("importing %s: %w", filepath.Base(a.Path), err)
 	}
 	rows := w.deps.Metrics.ImportRows
-	for outcome, n := range map[string]int64{"created": sum.Created, "updated": sum.Updated, "removed": sum.Removed, "rejected": sum.Rejected, "skipped": sum.Skipped} {
+	for outcome, n := range map[string]int64{"created": sum.Created, "updated": sum.Updated, "unchanged": sum.Unchanged, "removed": sum.Removed,
+		"missing": sum.Missing, "rejected": sum.Rejected, "skipped": sum.Skipped} {
 		rows.WithLabelValues(string(sum.Kind), outcome).Add(float64(n))
 	}
 	if sum.AlreadyImported {
