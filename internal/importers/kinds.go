@@ -73,7 +73,7 @@ var allModes = []Mode{ModeSync, ModeCreate, ModeUpdate, ModeRemove, ModeUpsert}
 
 // kindTable is the constant list of kinds, in --help order.
 var kindTable = []KindInfo{
-	{Kind: KindSbeatStudents, Format: "csv", Sync: "all students; a student the file lacks is removed", Tables: []string{"sbeat_student", "sbeat_identity"},
+	{Kind: KindSbeatStudents, Format: "csv", Sync: "all students; a student the file lacks (or skips: SPERRART1 01) is removed", Tables: []string{"sbeat_student", "sbeat_identity"},
 		Description: "S-BEAT students (Studentendaten): IDENTNR;STG;IMMDAT;…; SPERRART1=01 skipped, SEM_START/SEM_END from IMMDAT/EXMDAT",
 		aliases:     []string{"sbeat_students", "students", "student_data", "studentendaten", "studenten"}},
 	{Kind: KindSbeatExams, Format: "csv", Sync: "the semesters (PSEM) in the file; an exam result of those semesters the file lacks is removed", Tables: []string{"sbeat_exam"},
