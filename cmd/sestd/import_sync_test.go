@@ -36,7 +36,7 @@ func TestImportCommandSyncsFullExports(t *testing.T) {
 
 	truncated := write("studentendaten_3.csv", "IDENTNR;STG\n1;WR\n")
 	_, _, err = runCLI(t, env, "import", truncated)
-	require.ErrorContains(t, err, "this full export lacks 2 of 3 sbeat_student rows that are stored (67 % of its scope")
+	require.ErrorContains(t, err, "this full export lacks 2 of the 3 stored sbeat_student rows of its scope (67 %")
 	require.ErrorContains(t, err, "sestd import --force")
 	require.NotContains(t, err.Error(), "SQLSTATE")
 

@@ -91,7 +91,7 @@ func TestTruncatedFullExportIsRefusedByTheRemovalGuardUnlessForced(t *testing.T)
 	sum, err := importers.Import(b.ctx, b.st, truncated, opts, nil, nil)
 	require.ErrorIs(t, err, importers.ErrRemovalGuard)
 	require.ErrorIs(t, err, importers.ErrPermanent, "an inbox file goes to failed/")
-	require.ErrorContains(t, err, "this full export lacks 8 of 19 sbeat_student rows that are stored (42 % of its scope; import.max_removal_share allows 10 %)")
+	require.ErrorContains(t, err, "this full export lacks 8 of the 19 stored sbeat_student rows of its scope (42 %; import.max_removal_share allows 10 %)")
 	require.ErrorContains(t, err, "sestd import --force")
 	require.Equal(t, "failed", sum.Status)
 	require.EqualValues(t, 19, b.count(t, "sbeat_student"))
@@ -99,7 +99,7 @@ func TestTruncatedFullExportIsRefusedByTheRemovalGuardUnlessForced(t *testing.T)
 	run, err := b.st.ImportRunGet(b.ctx, sum.RunID)
 	require.NoError(t, err)
 	require.Equal(t, "failed", run.Status)
-	require.Contains(t, run.Error, "lacks 8 of 19 sbeat_student rows")
+	require.Contains(t, run.Error, "lacks 8 of the 19 stored sbeat_student rows")
 
 	// A larger share configured lets it through.
 	wide := opts

@@ -1,12 +1,17 @@
 package jobs_test
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
+	"sestd/internal/config"
 	"sestd/internal/importers"
 	"sestd/internal/jobs"
 	"sestd/internal/sest"
@@ -56,4 +61,45 @@ func TestSecondApplicationDeliverySendsExactlyTheOneChange(t *testing.T) {
 	b.run(t, jobs.OutboundArgs{})
 	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen))
 	require.Empty(t, b.sim.Received(sest.OpUebermittelnGeaenderteBew))
+}
+
+// The import job (what the inbox, the upload and the CLI enqueue) takes
+// its default mode per kind and the removal guard's share from the
+// configuration.
+func TestImportJobTakesDefaultModesAndRemovalShareFromConfig(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{sim: sim.Config{Seed: 2, Bewerbungen: 5}, configure: func(c *config.Config) {
+		c.Import.Modes = map[string]string{"sbeat_courses": "create"}
+		c.Import.MaxRemovalShare = 0.5
+	}})
+	dir := t.TempDir()
+	run := func(name, content string, args jobs.ImportArgs) (importers.Summary, *river.Event) {
+		t.Helper()
+		args.Path = filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(args.Path, []byte(content), 0o600))
+		ev := b.run(t, args)
+		var sum importers.Summary
+		if ev.Kind == river.EventKindJobCompleted {
+			require.NoError(t, json.Unmarshal(ev.Job.Output(), &sum))
+		}
+		return sum, ev
+	}
+
+	// Courses: create, as configured; a course again is rejected.
+	sum, _ := run("studiengaenge_1.csv", "STG;ABSCHLART\nWR;Bachelor\nBWL;Bachelor\n", jobs.ImportArgs{})
+	require.Equal(t, importers.ModeCreate, sum.Mode)
+	sum, _ = run("studiengaenge_2.csv", "STG;ABSCHLART\nWR;Bachelor\n", jobs.ImportArgs{})
+	require.EqualValues(t, 1, sum.Rejected)
+
+	// Students: sync, the kinds' default; 1 of 3 removed is within the
+	// configured 50 %, 2 of 2 is not.
+	sum, _ = run("studenten_1.csv", "IDENTNR;STG\n1;WR\n2;WR\n3;WR\n", jobs.ImportArgs{})
+	require.Equal(t, importers.ModeSync, sum.Mode)
+	sum, _ = run("studenten_2.csv", "IDENTNR;STG\n1;WR\n2;WR\n", jobs.ImportArgs{})
+	require.EqualValues(t, 1, sum.Removed)
+	_, ev := run("studenten_3.csv", "IDENTNR;STG\n9;WR\n", jobs.ImportArgs{})
+	require.Equal(t, river.EventKindJobCancelled, ev.Kind, "refused for good: retrying cannot help")
+	require.Contains(t, lastError(ev), "lacks 2 of the 2 stored sbeat_student rows of its scope (100 %; import.max_removal_share allows 50 %)")
+	sum, _ = run("studenten_3.csv", "IDENTNR;STG\n9;WR\n", jobs.ImportArgs{Force: true})
+	require.Equal(t, []int64{1, 2}, []int64{sum.Created, sum.Removed})
 }

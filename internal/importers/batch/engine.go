@@ -193,6 +193,7 @@ type engine struct {
 	convMode Mode
 	syncOf   map[*store.ImportTarget]bool
 	unkeyed  int64 // sync: records rejected before their key was read
+	created  map[*store.ImportTarget]int64
 }
 
 // Run imports src into tx according to spec and p. It returns the counts;
@@ -215,7 +216,7 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[uint64]struct{}{}, dead: map[int64]bool{},
 		keyCols: map[*store.ImportTarget][][]int{},
 		todo:    make(chan *work), free: make(chan *work, 2), done: make(chan error, 1),
-		convMode: convMode, syncOf: map[*store.ImportTarget]bool{}}
+		convMode: convMode, syncOf: map[*store.ImportTarget]bool{}, created: map[*store.ImportTarget]int64{}}
 	for _, st := range spec.Sync {
 		e.syncOf[st.Target] = true
 	}
@@ -260,9 +261,12 @@ func (e *engine) finishSync(ctx context.Context) error {
 		if !st.Report && n > 0 {
 			total += n
 			if !st.Unguarded {
+				// The rows the file created are in its scope now; the
+				// guard weighs the removals against what was stored.
+				s -= e.created[st.Target]
 				scope += s
 				remove += n
-				what = append(what, fmt.Sprintf("%d of %d %s rows", n, s, st.Target.Table))
+				what = append(what, fmt.Sprintf("%d of the %d stored %s rows", n, s, st.Target.Table))
 			}
 		}
 	}
@@ -272,7 +276,7 @@ func (e *engine) finishSync(ctx context.Context) error {
 		total, remove = 0, 0
 	}
 	if remove > 0 && !e.p.Force && float64(remove) > e.p.MaxRemoveShare*float64(scope) {
-		return fmt.Errorf("%w: %w: this full export lacks %s that are stored (%.0f %% of its scope; import.max_removal_share allows %.0f %%): "+
+		return fmt.Errorf("%w: %w: this full export lacks %s of its scope (%.0f %%; import.max_removal_share allows %.0f %%): "+
 			"is the file truncated? Nothing was imported. If the rows are meant to go, import the file again forced (sestd import --force, or force=true on upload)",
 			ErrPermanent, ErrRemovalGuard, strings.Join(what, ", "), 100*float64(remove)/float64(scope), 100*e.p.MaxRemoveShare)
 	}
@@ -618,6 +622,7 @@ func (e *engine) write(ctx context.Context, w *work) error {
 					return err
 				}
 				if !companion {
+					e.created[t] += res.Created
 					e.counts.Created += res.Created
 					e.counts.Updated += res.Updated
 					e.counts.Unchanged += res.Unchanged
