@@ -271,7 +271,9 @@ func (t *ImportTx) rejectLines(ctx context.Context, target *ImportTarget, query 
 // row that cannot be written is returned in Rejected with its reason
 // (create: the key exists; update, remove: it does not; a Unique column
 // set taken by another row; a missing parent; a State change not in
-// opts.Transitions) and nothing of it is written. Within a pass (see
+// opts.Transitions; sync: a key, or Unique values, an earlier row of the
+// file had) and nothing of it is written. Update, upsert and sync write
+// only rows that differ from the stored ones (MergeResult.Unchanged). Within a pass (see
 // BeginPass), rows that create mode adds to a table without parents or
 // unique column sets join the pass's COPY stream: an existing key shows
 // as ErrRestartChecked, from this call or a later one.
@@ -317,7 +319,6 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 	// then the batch's keys join the keys seen, which the unique column
 	// sets are checked against (rows of the scope not in the file are
 	// removed at the end, so they hold no value).
-	var seenRejects []int64
 	if mode == ModeSync {
 		if err := t.seenTable(ctx, target); err != nil {
 			return res, err
@@ -343,12 +344,14 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		if err := t.seenAdd(ctx, target); err != nil {
 			return res, err
 		}
+		// Rows rejected from here on are among the keys seen, as rejected.
 		n := len(res.Rejected)
 		defer func() {
+			var lines []int64
 			for _, r := range res.Rejected[n:] {
-				seenRejects = append(seenRejects, r.Line)
+				lines = append(lines, r.Line)
 			}
-			if err := t.seenMarkRejected(ctx, target, seenRejects); err != nil && retErr == nil {
+			if err := t.seenMarkRejected(ctx, target, lines); err != nil && retErr == nil {
 				retErr = err
 			}
 		}()
