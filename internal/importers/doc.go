@@ -90,7 +90,8 @@
 // (default 0.10) of the stored rows of the scope, the import fails as a
 // whole with an error wrapping ErrRemovalGuard and ErrPermanent that names
 // the counts and how to force it; Options.Force lets it through. Ranking
-// files are not guarded. A row rejected after its key was read keeps its
+// files and the Teilfächer of university applications are not guarded
+// (replacing small lists whole is their normal course). A row rejected after its key was read keeps its
 // stored row (SyncScope.KeepRejected), except in ranking files, whose
 // valid rows are the Rangliste. When a record was rejected before its key
 // could be read (a broken line), nothing is removed and Summary.Note says

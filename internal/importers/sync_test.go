@@ -241,3 +241,24 @@ func TestExamExportIsItsSemesters(t *testing.T) {
 	require.NotContains(t, after, "1/20172/1")
 	require.Len(t, after, 4)
 }
+
+// A mehrfach application's Teilfächer are those the delivery gives it: one
+// dropped is removed, and the application counts as changed (so the
+// outbound sync sends it again).
+func TestApplicationDeliveryReplacesTeilfaecher(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	head := "HS_BEWERBUNG_ID;TYP;BEWERBER_ID;ABSCHLUSS_SCHLUESSEL;STUDIENGANG_SCHLUESSEL;EINGANGSZEITPUNKT;BEARBEITUNGSSTATUS\n"
+	m := "M1;mehrfach;B-1;025;;2026-07-01T10:00:00+02:00;eingegangen\n"
+	teil := func(sg string) string { return "M1;teilfach;;;" + sg + ";;\n" }
+	opts := importers.Options{Kind: importers.KindUniBewerbungen}
+	sum := b.run(t, b.put(t, "m1.csv", []byte(head+m+teil("025-007")+teil("025-059")+teil("025-132"))), opts)
+	require.EqualValues(t, 4, sum.Created)
+	before := b.stamps(t, "uni_bewerbung", "hs_bewerbung_id")["M1"]
+
+	sum = b.run(t, b.put(t, "m2.csv", []byte(head+m+teil("025-007")+teil("025-132"))), opts)
+	require.Equal(t, []int64{0, 0, 3, 1}, []int64{sum.Created, sum.Updated, sum.Unchanged, sum.Removed})
+	require.Equal(t, []any{"025-007,025-132"}, b.one(t, `SELECT string_agg(studiengang_schluessel, ',' ORDER BY 1) FROM uni_teilfachbewerbung WHERE hs_bewerbung_id = 'M1'`))
+	after := b.stamps(t, "uni_bewerbung", "hs_bewerbung_id")["M1"]
+	require.True(t, after[0].(time.Time).After(before[0].(time.Time)), "the application changed: it is sent again")
+}

@@ -143,10 +143,12 @@ func Applications(overrides map[string]StatusRule, version int, loc *time.Locati
 		// The university's list of its applications: an application it
 		// lacks is reported, never deleted (it lives on at the
 		// Servicestelle); a mehrfach application's Teilfächer are those
-		// the file gives it.
+		// the file gives it. (Not guarded: the scope is the applications
+		// in the file, and a truncated file cuts at most the last one
+		// short; dropping one of two Teilfächer is half of the scope.)
 		Sync: []batch.SyncTarget{
 			{Target: head, Scope: store.SyncScope{KeepRejected: true}, Report: true},
-			{Target: teil, Scope: store.SyncScope{Columns: []string{"hs_bewerbung_id"}, KeepRejected: true}},
+			{Target: teil, Scope: store.SyncScope{Columns: []string{"hs_bewerbung_id"}, KeepRejected: true}, Unguarded: true},
 		},
 		Transitions: Transitions(rules),
 		Convert: func(c *batch.Conv) []batch.Out {
