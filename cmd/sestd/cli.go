@@ -14,8 +14,11 @@ import (
 // env is how commands see the process environment (injected for tests).
 type env struct {
 	getenv func(string) string
-	stdout io.Writer
-	stderr io.Writer
+	// environ lists the whole environment (os.Environ), to refuse unknown
+	// SESTD_ variables; nil skips that check (tests that inject getenv).
+	environ func() []string
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // command is one sestd subcommand.
@@ -28,11 +31,33 @@ type command struct {
 // errUsage marks a command-line mistake: exit code 2, usage already shown.
 var errUsage = errors.New("usage error")
 
+// Exit statuses of commands that report an outcome (import, trigger
+// --wait): 0 done, 1 failed (nothing done), 2 usage, 3 done in part (an
+// import that rejected some rows and imported the rest).
+const (
+	exitFailed  = 1
+	exitUsage   = 2
+	exitPartial = 3
+)
+
+// exitError carries a command's exit status with its message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
 func exitCode(err error) int {
-	if errors.Is(err, errUsage) {
-		return 2
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, errUsage):
+		return exitUsage
 	}
-	return 1
+	return exitFailed
 }
 
 func commands() []command {
@@ -44,6 +69,8 @@ func commands() []command {
 		{"config", "check a config file and print the effective config (secrets redacted)", cmdConfig},
 		{"demo", "run everything locally on defaults: throwaway PostgreSQL, simulator, daemon", cmdDemo},
 		{"sim", "run a simulated Servicestelle (SOAP over HTTP) for tests and demos", cmdSim},
+		{"sest", "before going live: compare the official WSDLs with sestd's (check-wsdl), call the Servicestelle once (ping)", cmdSest},
+		{"sync", "run one sync round now in this process: download from the Servicestelle, or send the university's changes", cmdSync},
 		{"trigger", "ask a running daemon to run a job now (admin API)", cmdTrigger},
 		{"subject", "export or erase everything held about one applicant; run the retention purge", cmdSubject},
 		{"status", "show a running daemon's cursors, lag, queue, outbox, runs and failures (admin API)", cmdStatus},
@@ -52,7 +79,11 @@ func commands() []command {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	e := env{getenv: getenv, stdout: stdout, stderr: stderr}
+	return runEnv(ctx, env{getenv: getenv, stdout: stdout, stderr: stderr}, args)
+}
+
+func runEnv(ctx context.Context, e env, args []string) error {
+	stderr, stdout := e.stderr, e.stdout
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
@@ -25,6 +26,19 @@ import (
 // address.
 func startDaemon(t *testing.T, token string) string {
 	t.Helper()
+	addr, _ := startDaemonDB(t, token)
+	return addr
+}
+
+// startDaemonDB is startDaemon, also returning the daemon's database.
+func startDaemonDB(t *testing.T, token string) (string, *pgxpool.Pool) {
+	t.Helper()
+	return startDaemonWith(t, token, nil)
+}
+
+// startDaemonWith is startDaemonDB with a change to the daemon's config.
+func startDaemonWith(t *testing.T, token string, change func(*config.Config)) (string, *pgxpool.Pool) {
+	t.Helper()
 	pool := testdb.New(t)
 	port, err := pgcluster.FreePort()
 	require.NoError(t, err)
@@ -35,6 +49,9 @@ func startDaemon(t *testing.T, token string) string {
 	cfg.River.ShutdownGrace = 2 * time.Second
 	cfg.Import.InboxDir = filepath.Join(t.TempDir(), "inbox")
 	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
+	if change != nil {
+		change(&cfg)
+	}
 	require.NoError(t, cfg.Validate())
 	ctx, cancel := context.WithCancel(context.Background())
 	ready, done := make(chan net.Addr, 1), make(chan error, 1)
@@ -54,13 +71,13 @@ func startDaemon(t *testing.T, token string) string {
 	})
 	select {
 	case a := <-ready:
-		return a.String()
+		return a.String(), pool
 	case err := <-done:
 		t.Fatalf("daemon stopped: %v", err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("daemon not ready within 60s")
 	}
-	return ""
+	return "", nil
 }
 
 func TestTriggerAndStatusAgainstARunningDaemon(t *testing.T) {

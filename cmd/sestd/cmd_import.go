@@ -16,6 +16,7 @@ import (
 	"sestd/internal/importers"
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
+	"sestd/internal/store"
 )
 
 func importHelp() string {
@@ -44,7 +45,22 @@ remove.
 	for _, k := range importers.Kinds() {
 		fmt.Fprintf(&b, "  %-18s %s\n", k.Kind, k.Sync)
 	}
-	b.WriteString("\nThe job runs in this process, on a queue of its own; `sestd run` need not be running.")
+	b.WriteString(`
+The job runs in this process, on a queue of its own; ` + "`sestd run`" + ` need not be running.
+Interrupted (Ctrl-C, SIGTERM), the job is cancelled and the import rolled
+back: nothing of the file is imported.
+
+Encodings: auto reads a file as UTF-8 when all of it is valid UTF-8, as
+windows-1252 when it holds no UTF-8 character at all, and refuses a file
+that mixes both (naming the lines). A file given as windows-1252, latin_1,
+cp437 or ascii that holds UTF-8 characters is refused too, unless
+--trust-encoding.
+
+Exit status: 0 every row imported (or the file was imported before),
+1 failed: nothing imported (the file is unreadable, lacks a required
+column, every row was rejected, a full export was refused by the removal
+guard, or the import was interrupted),
+2 usage, 3 some rows rejected (see the rejects file), the rest imported.`)
 	return b.String()
 }
 
@@ -55,6 +71,7 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	mode := fs.String("mode", "", "sync (a full export), create, update, remove or upsert (default: import.modes, else sync)")
 	encoding := fs.String("encoding", "", "auto, utf8, windows-1252, cp437, ascii or latin_1 (default: import.encoding)")
 	force := fs.Bool("force", false, "import again although the same file was imported before, and let a full export remove more than import.max_removal_share of its scope")
+	trust := fs.Bool("trust-encoding", false, "read the file in the single-byte --encoding given although it holds what looks like UTF-8")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	if err := parse(fs, e, args); err != nil {
 		return err
@@ -71,7 +88,7 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("cannot read the file to import: %w", err)
 	}
-	a := jobs.ImportArgs{Path: path, FileKind: *kind, Mode: *mode, Encoding: *encoding, Force: *force}
+	a := jobs.ImportArgs{Path: path, FileKind: *kind, Mode: *mode, Encoding: *encoding, Force: *force, TrustEncoding: *trust}
 	if a.FileKind != "" {
 		if _, err := importers.ParseKind(a.FileKind); err != nil {
 			return err
@@ -89,7 +106,7 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	}
 	defer closeStore()
 
-	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: metrics.New(metrics.BuildInfo{Version: version})})
+	kit, err := jobs.Build(jobs.Deps{Config: cfg, Store: st, Log: log, Metrics: metrics.New(metrics.BuildInfo{Version: version}), LocalFiles: true})
 	if err != nil {
 		return err
 	}
@@ -100,17 +117,26 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	job, outcome, err := runLocal(ctx, st, log, kit, a, func(id int64) {
 		fmt.Fprintf(e.stderr, "import of %s enqueued as job %d; waiting…\n", filepath.Base(path), id)
 	}, nil)
+	if errors.Is(err, errInterrupted) && job != nil {
+		return fmt.Errorf("%w; the import was rolled back: nothing of %s is imported. Run the command again to import it", err, filepath.Base(path))
+	}
 	if err != nil {
 		return err
 	}
 	if outcome != river.EventKindJobCompleted {
-		return errors.New("import failed: " + lastError(job))
+		return errors.New("import failed, nothing imported: " + lastError(job))
 	}
 	var sum importers.Summary
 	if err := json.Unmarshal(job.Output(), &sum); err != nil {
 		return fmt.Errorf("reading the import's summary: %w", err)
 	}
-	return printImportSummary(e, sum, *asJSON)
+	if err := printImportSummary(e, sum, *asJSON); err != nil {
+		return err
+	}
+	if sum.Status == store.ImportPartial && !sum.AlreadyImported {
+		return &exitError{exitPartial, fmt.Errorf("%d of %d rows rejected (listed in %s); the rest is imported", sum.Rejected, sum.Read, sum.RejectsFile)}
+	}
+	return nil
 }
 
 func printImportSummary(e env, s importers.Summary, asJSON bool) error {
@@ -131,7 +157,7 @@ func printImportSummary(e env, s importers.Summary, asJSON bool) error {
 		fmt.Fprintf(tw, "note\t%s\n", s.Note)
 	}
 	if s.RejectsFile != "" {
-		fmt.Fprintf(tw, "rejects\t%s (fix the rows and import this file again)\n", s.RejectsFile)
+		fmt.Fprintf(tw, "rejects\t%s (fix the rows and import this file again with --mode upsert)\n", s.RejectsFile)
 	}
 	return tw.Flush()
 }

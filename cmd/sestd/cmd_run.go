@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -22,6 +23,9 @@ func configFlag(fs *flag.FlagSet, e env) *string {
 // loadConfig loads the config and builds the logger it asks for.
 func loadConfig(e env, path string) (config.Config, *zap.Logger, error) {
 	cfg, err := config.Load(path, e.getenv)
+	if e.environ != nil {
+		err = errors.Join(err, config.CheckEnviron(e.environ()))
+	}
 	if err != nil {
 		return config.Config{}, nil, fmt.Errorf("invalid configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
 	}

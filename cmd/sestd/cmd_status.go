@@ -38,7 +38,7 @@ answer for scripts.`)
 	}
 	var st admin.Status
 	if err := c.do(ctx, http.MethodGet, "/api/status", nil, &st); err != nil {
-		return err
+		return c.withReadiness(ctx, err)
 	}
 	if *asJSON {
 		return writeJSON(e.stdout, st)

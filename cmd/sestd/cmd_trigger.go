@@ -72,12 +72,14 @@ type apiError struct {
 	Status int
 	Msg    string
 	Known  []string
+	// TokenSent: the request carried a token (a 401 then means a wrong one).
+	TokenSent bool
 }
 
 func (e *apiError) Error() string {
 	switch e.Status {
 	case http.StatusUnauthorized:
-		return "admin API: 401 unauthorized: the token (admin.token, SESTD_ADMIN_TOKEN or SESTD_ADMIN_TOKEN_FILE) does not match the daemon's"
+		return unauthorizedText(e.TokenSent)
 	}
 	msg := fmt.Sprintf("admin API: %d %s: %s", e.Status, http.StatusText(e.Status), e.Msg)
 	if len(e.Known) > 0 {
@@ -123,7 +125,7 @@ func (c *adminClient) do(ctx context.Context, method, path string, body any, out
 		if json.Unmarshal(raw, &e) != nil || e.Error == "" {
 			e.Error = strings.TrimSpace(string(raw))
 		}
-		return &apiError{Status: resp.StatusCode, Msg: e.Error, Known: e.Known}
+		return &apiError{Status: resp.StatusCode, Msg: e.Error, Known: e.Known, TokenSent: c.token != ""}
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
@@ -159,8 +161,9 @@ func cmdTrigger(ctx context.Context, e env, args []string) error {
 Asks a running daemon (its admin API) to run a job now, and prints the
 River job's id. The job runs on the daemon's queue like a scheduled one; a
 job already queued or running with the same arguments is not queued twice
-(its id is printed, marked as duplicate). With --wait, waits until the job
-is finished and fails unless it completed.
+(its id is printed, marked as duplicate); such a job waiting in its retry
+backoff or scheduled for later is made to run now. With --wait, waits until
+the job is finished and fails unless it completed.
 
   sestd trigger --list
   sestd trigger selftest --wait
@@ -169,7 +172,11 @@ is finished and fails unless it completed.
   sestd trigger import --json '{"path": "/var/lib/sestd/inbox/ranking.csv", "mode": "create"}'
 
 The token is admin.token of the config (SESTD_ADMIN_TOKEN,
-SESTD_ADMIN_TOKEN_FILE). Exit status: 0 done, 1 failed, 2 usage.`)
+SESTD_ADMIN_TOKEN_FILE).
+
+Exit status: 0 queued (with --wait: completed), 1 failed (with --wait: the
+job was cancelled or discarded, or waiting stopped before it finished),
+2 usage, 3 with --wait: an import completed but rejected some rows.`)
 	connect := adminFlags(fs, e)
 	kv := argList{}
 	fs.Var(kv, "arg", "job argument `key=value` (repeatable; value as JSON when it parses, else a string)")
@@ -239,7 +246,9 @@ SESTD_ADMIN_TOKEN_FILE). Exit status: 0 done, 1 failed, 2 usage.`)
 		if asJSON {
 			return writeJSON(e.stdout, enq)
 		}
-		if enq.Duplicate {
+		if enq.RunNow {
+			fmt.Fprintf(e.stdout, "%s was waiting to be retried or scheduled for later: job %d runs now\n", job, enq.JobID)
+		} else if enq.Duplicate {
 			fmt.Fprintf(e.stdout, "%s is already queued or running: job %d (%s)\n", job, enq.JobID, enq.State)
 		} else {
 			fmt.Fprintf(e.stdout, "%s queued: job %d on queue %s\n", job, enq.JobID, enq.Queue)
@@ -248,7 +257,10 @@ SESTD_ADMIN_TOKEN_FILE). Exit status: 0 done, 1 failed, 2 usage.`)
 	}
 	if !asJSON {
 		dup := ""
-		if enq.Duplicate {
+		switch {
+		case enq.RunNow:
+			dup = " (it was waiting to be retried or scheduled for later; it runs now)"
+		case enq.Duplicate:
 			dup = " (already queued or running)"
 		}
 		fmt.Fprintf(e.stderr, "waiting for %s, job %d%s …\n", job, enq.JobID, dup)
@@ -269,6 +281,14 @@ SESTD_ADMIN_TOKEN_FILE). Exit status: 0 done, 1 failed, 2 usage.`)
 	}
 	if run.State != "completed" {
 		return fmt.Errorf("job %d %s: %s", run.ID, run.State, run.LastError())
+	}
+	var out struct {
+		Status   string `json:"status"`
+		Rejected int64  `json:"rejected"`
+		Read     int64  `json:"read"`
+	}
+	if run.Kind == "import" && json.Unmarshal(run.Output, &out) == nil && out.Status == "partial" {
+		return &exitError{exitPartial, fmt.Errorf("job %d: the import rejected %d of %d rows; the rest is imported", run.ID, out.Rejected, out.Read)}
 	}
 	return nil
 }

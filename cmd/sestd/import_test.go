@@ -24,7 +24,8 @@ func TestImportCommandImportsAndWaits(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte(lines+"999999;WR;31.02.2012;;;;;W;19.11.1989;200;04.03.2008;3;x;admin\n"), 0o600))
 
 	out, errOut, err := runCLI(t, env, "import", "--kind", "sbeat_students", file)
-	require.NoError(t, err, errOut)
+	require.Error(t, err, errOut)
+	require.Equal(t, exitPartial, exitCode(err), "some rows rejected, the rest imported")
 	require.Contains(t, out, "status")
 	require.Regexp(t, `created\s+[1-9]`, out)
 	require.Regexp(t, `rejected\s+1\b`, out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -39,10 +40,25 @@ func openStore(ctx context.Context, cfg config.Config, maxConns int32) (st *stor
 	return st, pool.Close, nil
 }
 
+// errInterrupted is wrapped by runLocal's error when ctx ended (SIGINT,
+// SIGTERM) before the job finished and the job was cancelled.
+var errInterrupted = errors.New("interrupted")
+
+// cancelWait bounds how long an interrupted runLocal waits for the
+// cancelled job to stop.
+const cancelWait = time.Minute
+
 // runLocal works args in this process, on a River queue of its own (so a
 // running daemon does not take it), and waits for the job's outcome. The
 // job is recorded in River like any other. onSnooze, when set, is called
 // each time the job snoozes.
+//
+// When ctx ends first (SIGINT, SIGTERM), the job is cancelled, so that its
+// work is rolled back and it is never left on this queue, which no other
+// process works; runLocal waits for it to stop and returns its final row
+// with an error wrapping errInterrupted, or, when it had finished after
+// all, the outcome as if not interrupted. Should the process die before,
+// the cancel is recorded on the job and River's rescuer ends it.
 func runLocal(ctx context.Context, st *store.Store, log *zap.Logger, kit *jobs.Kit, args river.JobArgs, onStart func(id int64), onSnooze func()) (*rivertype.JobRow, river.EventKind, error) {
 	queue := fmt.Sprintf("%s_cli_%d", args.Kind(), os.Getpid())
 	client, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{
@@ -64,7 +80,7 @@ func runLocal(ctx context.Context, st *store.Store, log *zap.Logger, kit *jobs.K
 	defer func() {
 		sctx, c := context.WithTimeout(context.Background(), 30*time.Second)
 		defer c()
-		_ = client.Stop(sctx)
+		_ = client.StopAndCancel(sctx)
 	}()
 	res, err := client.Insert(ctx, args, &river.InsertOpts{Queue: queue, MaxAttempts: 1})
 	if err != nil {
@@ -73,26 +89,46 @@ func runLocal(ctx context.Context, st *store.Store, log *zap.Logger, kit *jobs.K
 	if res.UniqueSkippedAsDuplicate {
 		return nil, "", fmt.Errorf("the same %s is queued or running already (job %d); not started twice", args.Kind(), res.Job.ID)
 	}
+	id := res.Job.ID
 	if onStart != nil {
-		onStart(res.Job.ID)
+		onStart(id)
 	}
-	for {
-		select {
-		case <-ctx.Done():
-			return nil, "", fmt.Errorf("interrupted; job %d is cancelled and can be run again", res.Job.ID)
-		case ev := <-events:
-			if ev.Job.ID != res.Job.ID {
-				continue
-			}
-			if ev.Kind == river.EventKindJobSnoozed {
-				if onSnooze != nil {
-					onSnooze()
+	next := func(done <-chan struct{}) (*rivertype.JobRow, river.EventKind, bool) {
+		for {
+			select {
+			case <-done:
+				return nil, "", false
+			case ev := <-events:
+				if ev.Job.ID != id {
+					continue
 				}
-				continue
+				if ev.Kind == river.EventKindJobSnoozed {
+					if onSnooze != nil {
+						onSnooze()
+					}
+					continue
+				}
+				return ev.Job, ev.Kind, true
 			}
-			return ev.Job, ev.Kind, nil
 		}
 	}
+	if job, kind, ok := next(ctx.Done()); ok {
+		return job, kind, nil
+	}
+	// Interrupted: cancel the job and wait for it to stop.
+	cctx, c := context.WithTimeout(context.Background(), cancelWait)
+	defer c()
+	if _, err := client.JobCancel(cctx, id); err != nil {
+		return nil, "", fmt.Errorf("%w, and cancelling job %d failed: %v", errInterrupted, id, err)
+	}
+	job, kind, ok := next(cctx.Done())
+	if !ok {
+		return nil, "", fmt.Errorf("%w: job %d is cancelled but had not stopped after %s; River ends it when it is found stuck (river.rescue_after)", errInterrupted, id, cancelWait)
+	}
+	if kind == river.EventKindJobCancelled {
+		return job, kind, fmt.Errorf("%w: job %d cancelled", errInterrupted, id)
+	}
+	return job, kind, nil // it had finished after all
 }
 
 // lastError is a job's newest error message.

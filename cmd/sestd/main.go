@@ -19,7 +19,8 @@ var (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	e := env{getenv: os.Getenv, environ: os.Environ, stdout: os.Stdout, stderr: os.Stderr}
+	if err := runEnv(ctx, e, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "sestd:", err)
 		stop()
 		os.Exit(exitCode(err))

@@ -27,6 +27,7 @@ var metricFamilies = map[string]string{
 	"sestd_job_duration_seconds":          "histogram",
 	"sestd_river_jobs":                    "gauge",
 	"sestd_soap_requests_total":           "counter",
+	"sestd_soap_unknown_elements_total":   "counter",
 	"sestd_soap_request_duration_seconds": "histogram",
 	"sestd_sync_items_total":              "counter",
 	"sestd_sync_cursor_age_seconds":       "gauge",

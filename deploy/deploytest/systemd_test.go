@@ -137,18 +137,23 @@ func TestSystemdUnitSettings(t *testing.T) {
 		}
 		require.ElementsMatch(t, wantRW, gotRW, "ReadWritePaths= must be the document root, inbox and export directories")
 
-		// systemd creates them, owned by the service user. A state directory
-		// is writable too, so there must be no others (not even sestd itself).
-		var state, wantState []string
+		// systemd creates the document root, owner-only. It would reset the
+		// group and mode of the export and inbox directories on every
+		// start: those are the operator's, with the pickup group.
+		var state []string
 		for _, v := range u["Service"]["StateDirectory"] {
 			state = append(state, strings.Fields(v)...)
 		}
-		for _, p := range wantRW {
-			rel, ok := strings.CutPrefix(p, "/var/lib/")
-			require.True(t, ok, "%s is not below /var/lib", p)
-			wantState = append(wantState, rel)
+		require.Equal(t, []string{"sestd/documents"}, state, "StateDirectory= must create only the document root")
+		mode, _ := u.last("Service", "StateDirectoryMode")
+		require.Equal(t, "0700", mode, "documents are sestd's alone")
+		raw := readRepoFile(t, unitPath)
+		for _, step := range []string{
+			"install -d -m 2750 -o sestd -g sestd-pickup /var/lib/sestd/export",
+			"install -d -m 2770 -o sestd -g sestd-pickup /var/lib/sestd/inbox",
+		} {
+			require.Contains(t, string(raw), step, "the unit shows the pickup setup")
 		}
-		require.ElementsMatch(t, wantState, state, "StateDirectory= should create exactly the writable directories")
 		for _, key := range []string{"RuntimeDirectory", "CacheDirectory", "LogsDirectory"} {
 			require.NotContains(t, u["Service"], key, "%s= would add a writable directory", key)
 		}

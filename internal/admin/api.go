@@ -212,11 +212,22 @@ func (a *api) enqueue(w http.ResponseWriter, r *http.Request, args river.JobArgs
 		return Enqueued{}, err
 	}
 	e := Enqueued{JobID: res.Job.ID, Kind: res.Job.Kind, Queue: res.Job.Queue, State: string(res.Job.State), Duplicate: res.UniqueSkippedAsDuplicate}
+	if e.Duplicate && (res.Job.State == rivertype.JobStateRetryable || res.Job.State == rivertype.JobStateScheduled) {
+		// An operator who triggers a job wants it now, not after the
+		// duplicate's backoff or schedule.
+		job, err := a.River.JobRetry(r.Context(), e.JobID)
+		if err != nil {
+			err = fmt.Errorf("running the waiting %s job %d now: %w", e.Kind, e.JobID, err)
+			a.fail(w, r, err)
+			return Enqueued{}, err
+		}
+		e.State, e.RunNow = string(job.State), true
+	}
 	a.log.Info("job enqueued by operator", zap.String("job_kind", e.Kind), zap.Int64("job_id", e.JobID), zap.Bool("duplicate", e.Duplicate))
 	if detail == nil {
 		detail = map[string]any{}
 	}
-	detail["job_id"], detail["kind"], detail["duplicate"] = e.JobID, e.Kind, e.Duplicate
+	detail["job_id"], detail["kind"], detail["duplicate"], detail["run_now"] = e.JobID, e.Kind, e.Duplicate, e.RunNow
 	if !a.audit(w, r, action, subject, detail) {
 		return e, errors.New("audit failed")
 	}

@@ -17,6 +17,10 @@
 // error and is logged. The operator routes answer 503 {"error":"starting:
 // …"} until the daemon has its database and job queue (MountAPI).
 //
+// POST /api/jobs/import reads a file only below import.inbox_dir or
+// import.allowed_dirs, symlinks resolved (400 otherwise); the import job
+// checks again when it runs (package jobs).
+//
 // Every action that changes sync state or reads or writes personal data is
 // recorded in the audit log (audit_log) with actor "admin-token" (or
 // "admin-loopback" on a loopback listener without a token): job.trigger,
@@ -77,7 +81,8 @@
 //	                                    most admin.upload_max_bytes (413 beyond); stored with mode
 //	                                    0600 as import.inbox_dir/uploads/<time>-<random>/<name> and
 //	                                    its import enqueued (kind empty: detected from the file
-//	                                    name; mode empty: import.modes, else sync, a full export;
+//	                                    name; 400 at once, nothing kept, when it cannot be told;
+//	                                    mode empty: import.modes, else sync, a full export;
 //	                                    force=true also passes the removal guard); 202
 //	                                    {"job_id","kind","queue","state","duplicate",
 //	                                    "path","size","sha256"}

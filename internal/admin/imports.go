@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"sestd/internal/fsutil"
+	"sestd/internal/importers/charset"
 	"sestd/internal/store"
 )
 
@@ -96,6 +97,7 @@ func (a *api) importUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, err := json.Marshal(map[string]any{
 		"path": up.Path, "kind": q.Get("kind"), "mode": q.Get("mode"), "encoding": q.Get("encoding"), "force": force,
+		"trust_encoding": q.Get("trust_encoding") == "true",
 	})
 	if err != nil {
 		removeUpload()
@@ -264,11 +266,21 @@ func (a *api) importRejects(w http.ResponseWriter, r *http.Request) {
 	if !a.audit(w, r, "import.rejects.read", strconv.FormatInt(run.ID, 10), map[string]any{"path": run.RejectsPath}) {
 		return
 	}
-	ct := mime.TypeByExtension(filepath.Ext(run.RejectsPath))
-	if ct == "" {
-		ct = "text/plain; charset=utf-8"
-	}
-	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Type", rejectsContentType(run))
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filepath.Base(run.RejectsPath)))
 	_, _ = io.Copy(w, f)
+}
+
+// rejectsContentType is the rejects file's media type with its real
+// charset: rejects are written in the file's encoding (eKVV's as UTF-8).
+func rejectsContentType(run store.ImportRun) string {
+	mt, _, _ := mime.ParseMediaType(mime.TypeByExtension(filepath.Ext(run.RejectsPath)))
+	if mt == "" {
+		mt = "text/plain"
+	}
+	enc := run.RejectsEncoding
+	if enc == "" {
+		enc = run.Encoding // runs recorded before rejects_encoding
+	}
+	return mime.FormatMediaType(mt, map[string]string{"charset": charset.MIMEName(enc)})
 }

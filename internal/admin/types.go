@@ -25,6 +25,9 @@ type Enqueued struct {
 	Queue     string `json:"queue"`
 	State     string `json:"state"`
 	Duplicate bool   `json:"duplicate"`
+	// RunNow: the duplicate was waiting (in its retry backoff or
+	// scheduled for later) and was made available to run now.
+	RunNow bool `json:"run_now,omitempty"`
 }
 
 // Upload is the answer to an import upload.

@@ -9,15 +9,9 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Config is the whole of sestd's configuration. The yaml tags are the key
@@ -55,6 +49,8 @@ type Database struct {
 	Password Secret `yaml:"password"`
 	// MaxConns bounds the pool; River and the store share it.
 	MaxConns int32 `yaml:"max_conns"`
+	// PasswordFile names a file holding Password (see SecretFile).
+	PasswordFile SecretFile `yaml:"password_file"`
 }
 
 // Admin configures the admin HTTP listener.
@@ -66,6 +62,8 @@ type Admin struct {
 	Token Secret `yaml:"token"`
 	// UploadMaxBytes bounds an import upload.
 	UploadMaxBytes int64 `yaml:"upload_max_bytes"`
+	// TokenFile names a file holding Token (see SecretFile).
+	TokenFile SecretFile `yaml:"token_file"`
 }
 
 // River configures the job queue.
@@ -86,7 +84,10 @@ type River struct {
 // Servicestelle configures the SOAP client (Sestco's SECO_* settings).
 type Servicestelle struct {
 	// BaseURL is the webservice location up to and including the interface
-	// version, e.g. https://hsst.hochschulstart.de/hochschule/webservice/3.
+	// version, e.g. https://hsst.hochschulstart.de/hochschule/webservice/3
+	// (the test system). It has no default: as in Sestco 0.3, where the
+	// location became mandatory, a default would mix up test and
+	// production. Required when Hochschulnummer is set.
 	BaseURL          string `yaml:"base_url"`
 	InterfaceVersion int    `yaml:"interface_version"`
 	Username         string `yaml:"username"`
@@ -107,6 +108,8 @@ type Servicestelle struct {
 	// DebugBodies logs SOAP request and response bodies at debug level.
 	// They hold personal data: switch on only to diagnose.
 	DebugBodies bool `yaml:"debug_bodies"`
+	// PasswordFile names a file holding Password (see SecretFile).
+	PasswordFile SecretFile `yaml:"password_file"`
 }
 
 // Vermittlungsprozess names one admission round.
@@ -120,13 +123,24 @@ type Vermittlungsprozess struct {
 
 // Sync configures the jobs that mirror the Servicestelle.
 type Sync struct {
-	// AbschlussFilter and FachFilter restrict the Studienangebote fetched
-	// (Abschluss and Studienfach keys); empty means all.
+	// AbschlussFilter is the former name of Outbox.AbschlussFilter
+	// (outbox.abschluss_filter), kept so that configs that mapped Sestco's
+	// SECO_ABSCHLUSS_SCHLUESSEL here keep their meaning: it limits what is
+	// sent. See Config.SendAbschluesse.
 	AbschlussFilter []string `yaml:"abschluss_filter"`
-	FachFilter      []string `yaml:"fach_filter"`
+	// DownloadFaecher (Sestco's SECO_FACH_SCHLUESSEL) limits what is
+	// mirrored to these Studienfach keys: the Bewerbungen of the delta and
+	// the full download (a Mehrfachbewerbung when one of its Teilfächer is
+	// one of them) and the Studienangebote. Empty: everything. A full
+	// download with this filter removes nothing from the mirror.
+	DownloadFaecher []string `yaml:"download_faecher"`
+	// FachFilter is the deprecated name of DownloadFaecher; see Faecher.
+	FachFilter []string `yaml:"fach_filter"`
 	// StudienangebotDownload switches the Studienangebote download.
 	StudienangebotDownload bool `yaml:"studienangebot_download"`
 	// DokumentDownload switches document downloads in the full download.
+	// Off by default, as Sestco's SECO_DOKUMENT_DOWNLOAD (data
+	// minimisation): document references are mirrored either way.
 	DokumentDownload bool `yaml:"dokument_download"`
 	// DocumentRoot is where documents are written.
 	DocumentRoot string `yaml:"document_root"`
@@ -134,6 +148,16 @@ type Sync struct {
 	Schedules Schedules `yaml:"schedules"`
 	// Bearbeitungsstatus overrides Sestco's status-transition table.
 	Bearbeitungsstatus map[string]StatusRule `yaml:"bearbeitungsstatus"`
+}
+
+// Faecher returns the Studienfach keys the mirror is limited to:
+// download_faecher, or its deprecated alias fach_filter (Validate refuses
+// both at once). Empty means all.
+func (s Sync) Faecher() []string {
+	if len(s.DownloadFaecher) > 0 {
+		return s.DownloadFaecher
+	}
+	return s.FachFilter
 }
 
 // Schedules holds one cron expression per periodic job; "off" disables it.
@@ -166,6 +190,9 @@ type Import struct {
 	// MappingsFile overrides the shipped S-BEAT mappings.
 	MappingsFile string `yaml:"mappings_file"`
 	BatchSize    int    `yaml:"batch_size"`
+	// AllowedDirs are directories, besides InboxDir, from which an import
+	// triggered through the admin API may read (absolute paths).
+	AllowedDirs []string `yaml:"allowed_dirs"`
 	// Modes sets the mode of an import that names none, per kind
 	// (ImportKinds): sync (a full export, the default of every kind),
 	// create, update, remove or upsert.
@@ -201,13 +228,29 @@ type Mail struct {
 	Password Secret   `yaml:"password"`
 	From     string   `yaml:"from"`
 	To       []string `yaml:"to"`
+	// PasswordFile names a file holding Password (see SecretFile).
+	PasswordFile SecretFile `yaml:"password_file"`
 }
 
-// Outbox configures the outbound sync's retries and the admins' digest.
+// Outbox configures the outbound sync: which applications are sent, how
+// refused items are retried, and the admins' mails.
+//
+// An item the Servicestelle refuses stays in the queue, as in Sestco: it
+// is tried again after Backoff, doubled per attempt up to MaxBackoff,
+// until it is accepted, discarded by an operator or superseded by a newer
+// delivery of the same application. After MaxAttempts attempts it is
+// failed: still retried, mailed to the admins once, and in every daily
+// digest while it fails.
 type Outbox struct {
-	MaxAttempts int           `yaml:"max_attempts"` // sends of an item before it fails (first try + retries)
-	Backoff     time.Duration `yaml:"backoff"`      // wait before the first retry; doubles per retry, up to a day (or Backoff)
+	MaxAttempts int           `yaml:"max_attempts"` // attempts before an item counts as failed and is mailed (first try + retries)
+	Backoff     time.Duration `yaml:"backoff"`      // wait before the first retry; doubles per retry up to MaxBackoff
+	MaxBackoff  time.Duration `yaml:"max_backoff"`  // the longest wait between two attempts of a refused item
 	Digest      string        `yaml:"digest"`       // cron of the daily mail of still-failing items, or "off"
+	// AbschlussFilter limits what is sent to the Servicestelle to the
+	// applications of these Abschluss keys (Sestco's
+	// SECO_ABSCHLUSS_SCHLUESSEL); an item of another Abschluss is
+	// discarded with that reason, not sent. Empty sends all.
+	AbschlussFilter []string `yaml:"abschluss_filter"`
 }
 
 // Default returns the configuration sestd runs with when a key is not set.
@@ -223,7 +266,6 @@ func Default() Config {
 			RescueAfter:   15 * time.Minute,
 		},
 		Servicestelle: Servicestelle{
-			BaseURL:          "https://hsst.hochschulstart.de/hochschule/webservice/3",
 			InterfaceVersion: 3,
 			Vermittlungsprozess: Vermittlungsprozess{
 				Semester: "WS", Typ: "Koordinierung",
@@ -234,7 +276,6 @@ func Default() Config {
 		},
 		Sync: Sync{
 			StudienangebotDownload: true,
-			DokumentDownload:       true,
 			DocumentRoot:           "/var/lib/sestd/documents",
 			Schedules: Schedules{
 				Delta:           "*/5 * * * *",
@@ -248,7 +289,7 @@ func Default() Config {
 		Import: Import{InboxDir: "/var/lib/sestd/inbox", Encoding: "auto", BatchSize: 5000, MaxRemovalShare: 0.10},
 		Export: Export{Dir: "/var/lib/sestd/export", Encoding: "utf-8"},
 		Mail:   Mail{Port: 587, TLS: "starttls"},
-		Outbox: Outbox{MaxAttempts: 3, Backoff: 5 * time.Minute, Digest: "0 7 * * *"},
+		Outbox: Outbox{MaxAttempts: 3, Backoff: 5 * time.Minute, MaxBackoff: 24 * time.Hour, Digest: "0 7 * * *"},
 
 		Retention: DefaultRetention(),
 	}
@@ -270,39 +311,22 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if err := applyEnv(&cfg, getenv); err != nil {
 		return Config{}, err
 	}
+	if err := applySecretFiles(&cfg, getenv); err != nil {
+		return Config{}, err
+	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
 	}
+	cfg.Export.Encoding = exportEncoding(cfg.Export.Encoding)
 	return cfg, nil
 }
 
-func decodeYAML(raw []byte, cfg *Config) error {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
+// SendAbschluesse is the Abschluss filter of the outbound sync (Sestco's
+// SECO_ABSCHLUSS_SCHLUESSEL): outbox.abschluss_filter, or its former name
+// sync.abschluss_filter (Validate refuses both at once). Empty: all.
+func (c Config) SendAbschluesse() []string {
+	if len(c.Outbox.AbschlussFilter) > 0 {
+		return c.Outbox.AbschlussFilter
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return explainYAMLError(err)
-	}
-	return nil
-}
-
-// explainYAMLError turns yaml's "field x not found in type config.Log" into
-// something an operator can act on.
-func explainYAMLError(err error) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	msgs := make([]string, 0, len(te.Errors))
-	for _, e := range te.Errors {
-		if i := strings.Index(e, "field "); i >= 0 && strings.Contains(e, "not found in type") {
-			field := strings.Fields(e[i+len("field "):])[0]
-			msgs = append(msgs, fmt.Sprintf("%s: unknown key %q (see deploy/sestd.example.yaml for the keys sestd knows)", strings.SplitN(e, ":", 2)[0], field))
-			continue
-		}
-		msgs = append(msgs, e)
-	}
-	return errors.New(strings.Join(msgs, "; "))
+	return c.Sync.AbschlussFilter
 }

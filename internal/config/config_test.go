@@ -29,6 +29,26 @@ func TestDefaultsAreValid(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:8787", cfg.Admin.Listen)
 	require.Equal(t, 500, cfg.Servicestelle.PackageSize)
+	// No silent endpoint, and no documents unless switched on (Sestco's
+	// defaults: SECO_WEBSERVICE's location mandatory since 0.3,
+	// SECO_DOKUMENT_DOWNLOAD = False).
+	require.Empty(t, cfg.Servicestelle.BaseURL)
+	require.False(t, cfg.Sync.DokumentDownload)
+	require.Equal(t, 24*time.Hour, cfg.Outbox.MaxBackoff)
+	require.Empty(t, cfg.Outbox.AbschlussFilter)
+}
+
+func TestBaseURLIsRequiredWithTheServicestelle(t *testing.T) {
+	t.Parallel()
+	servicestelle := "servicestelle:\n  hochschulnummer: \"4411\"\n  username: hs4411\n  password: pw\n  vermittlungsprozess:\n    jahr: 2026\n"
+	_, err := config.Load(writeFile(t, servicestelle), envOf(nil))
+	require.ErrorContains(t, err, "servicestelle.base_url: must be set when servicestelle.hochschulnummer is")
+	require.ErrorContains(t, err, "SESTD_SERVICESTELLE_BASE_URL")
+	cfg, err := config.Load(writeFile(t, servicestelle), envOf(map[string]string{"SESTD_SERVICESTELLE_BASE_URL": "https://hsst.hochschulstart.de/hochschule/webservice/3"}))
+	require.NoError(t, err)
+	require.Equal(t, "https://hsst.hochschulstart.de/hochschule/webservice/3", cfg.Servicestelle.BaseURL)
+	_, err = config.Load(writeFile(t, servicestelle+"  base_url: hsst.hochschulstart.de\n"), envOf(nil))
+	require.ErrorContains(t, err, `servicestelle.base_url: must be an http(s) URL, got "hsst.hochschulstart.de"`)
 }
 
 func TestErrorsNameTheKey(t *testing.T) {
@@ -50,7 +70,13 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"two errors at once", "log:\n  level: x\n  format: y\n", nil, []string{"log.level:", "log.format:"}},
 		{"queue missing", "", map[string]string{"SESTD_RIVER_QUEUES": "default=2"}, []string{`river.queues: must give workers for sestd's queue "sync"`}},
 		{"bad time zone", "servicestelle:\n  time_zone: Mars/Olympus\n", nil, []string{"servicestelle.time_zone: must be an IANA zone"}},
-		{"wrong type", "servicestelle:\n  package_size: many\n", nil, []string{"line 2", "many"}},
+		{"wrong type", "servicestelle:\n  package_size: many\n", nil, []string{"servicestelle.package_size: cannot read many as a whole number; write it like 500 (line 2)"}},
+		{"duration as a number", "log:\n  level: info\nriver:\n  shutdown_grace: 60\n", nil, []string{`river.shutdown_grace: cannot read 60 as a duration; write it like "5m" or "60s" (line 4)`}},
+		{"list as text", "mail:\n  to: admins@uni.example\n", nil, []string{"mail.to: cannot read admins@uni.example as a list; write it like [a, b] (line 2)"}},
+		{"mapping for a number", "servicestelle:\n  vermittlungsprozess:\n    jahr: {a: 1}\n", nil, []string{"servicestelle.vermittlungsprozess.jahr: cannot read a mapping as a whole number; write it like 500 (line 3)"}},
+		{"unknown nested key", "sync:\n  schedules:\n    detla: \"*/5 * * * *\"\n", nil, []string{`sync.schedules: unknown key "detla" (line 3;`}},
+		{"url version differs", "servicestelle:\n  base_url: https://hsst.example/hochschule/webservice/3\n  interface_version: 4\n", nil, []string{"servicestelle.base_url: ends in interface version 3 but servicestelle.interface_version is 4"}},
+		{"bad export encoding", "export:\n  encoding: ebcdic\n", nil, []string{`export.encoding: must be utf-8 (or utf8) or windows-1252 (or cp1252), got "ebcdic"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -69,7 +95,7 @@ func TestErrorsNameTheKey(t *testing.T) {
 
 func TestEnvironmentOverridesFile(t *testing.T) {
 	t.Parallel()
-	path := writeFile(t, "servicestelle:\n  package_size: 100\n  hochschulnummer: \"4411\"\n  username: hs4411\n  password: pw\n  vermittlungsprozess:\n    jahr: 2026\nriver:\n  queues:\n    sync: 3\n")
+	path := writeFile(t, "servicestelle:\n  package_size: 100\n  base_url: http://sim:8089/hochschule/webservice/3\n  hochschulnummer: \"4411\"\n  username: hs4411\n  password: pw\n  vermittlungsprozess:\n    jahr: 2026\nriver:\n  queues:\n    sync: 3\n")
 	cfg, err := config.Load(path, envOf(map[string]string{
 		"SESTD_SERVICESTELLE_PACKAGE_SIZE": "250",
 		"SESTD_RIVER_SHUTDOWN_GRACE":       "90s",
@@ -114,9 +140,19 @@ func TestEveryKeyIsInTheExampleConfig(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("../../deploy/sestd.example.yaml")
 	require.NoError(t, err)
-	cfg, err := config.Load("../../deploy/sestd.example.yaml", envOf(nil))
-	require.NoError(t, err, "the example config is valid")
-	_ = cfg
+	_, err = config.Load("../../deploy/sestd.example.yaml", envOf(nil))
+	require.Error(t, err, "the example config, unedited, must not pass")
+	require.Equal(t, `servicestelle.password: must be set when servicestelle.hochschulnummer is (or SESTD_SERVICESTELLE_PASSWORD_FILE)
+servicestelle.base_url: still the example's placeholder: fill in the test system's URL first, e.g. https://hsst.hochschulstart.de/hochschule/webservice/3 (or set SESTD_SERVICESTELLE_BASE_URL)
+servicestelle.username: still the example's placeholder: fill in the web service user the Servicestelle gave you (or set SESTD_SERVICESTELLE_USERNAME)
+servicestelle.hochschulnummer: still the example's placeholder: fill in your Hochschulnummer, e.g. 4411 (or set SESTD_SERVICESTELLE_HOCHSCHULNUMMER)`, err.Error())
+	// Filled in, it is valid.
+	_, err = config.Load("../../deploy/sestd.example.yaml", envOf(map[string]string{
+		"SESTD_SERVICESTELLE_BASE_URL": "https://hsst.hochschulstart.de/hochschule/webservice/3",
+		"SESTD_SERVICESTELLE_USERNAME": "hs4411", "SESTD_SERVICESTELLE_HOCHSCHULNUMMER": "4411",
+		"SESTD_SERVICESTELLE_PASSWORD": "geheim",
+	}))
+	require.NoError(t, err, "the example config with its placeholders filled in is valid")
 	for _, k := range config.Keys() {
 		parts := strings.Split(k[0], ".")
 		require.Contains(t, string(raw), parts[len(parts)-1]+":", "key %s documented in deploy/sestd.example.yaml", k[0])
@@ -141,6 +177,16 @@ func TestOutboxKeys(t *testing.T) {
 			[]string{`outbox.digest: must be a cron expression`}},
 		{"all three at once", "outbox:\n  max_attempts: 0\n  backoff: -1m\n  digest: never\n", nil,
 			[]string{"outbox.max_attempts:", "outbox.backoff:", "outbox.digest:"}},
+		{"retry interval capped at an hour", "outbox:\n  max_backoff: 1h\n", nil, nil},
+		{"cap below the first backoff", "outbox:\n  backoff: 2h\n  max_backoff: 1h\n", nil,
+			[]string{"outbox.max_backoff: must not be shorter than outbox.backoff (2h0m0s), got 1h0m0s"}},
+		{"no cap", "", map[string]string{"SESTD_OUTBOX_MAX_BACKOFF": "0s"}, []string{"outbox.max_backoff: must be at least 1s, got 0s"}},
+		{"abschluss filter", "outbox:\n  abschluss_filter: [\"82\", \"84\"]\n", nil, nil},
+		{"abschluss filter from env", "", map[string]string{"SESTD_OUTBOX_ABSCHLUSS_FILTER": "82, 84"}, nil},
+		{"abschluss filter under both names", "outbox:\n  abschluss_filter: [\"82\"]\nsync:\n  abschluss_filter: [\"84\"]\n", nil,
+			[]string{"sync.abschluss_filter: is the former name of outbox.abschluss_filter"}},
+		{"abschluss filter with a bad key", "outbox:\n  abschluss_filter: [\"82\", \"82 84\"]\n", nil,
+			[]string{`outbox.abschluss_filter[1]: must be an Abschluss key like 82, got "82 84"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -176,4 +222,41 @@ func TestImportModesAndRemovalShare(t *testing.T) {
 	require.ErrorContains(t, err, "import.modes.students: is not a kind; kinds are sbeat_students, sbeat_exams")
 	require.ErrorContains(t, err, `import.modes.sbeat_exams: must be one of sync, create, update, remove, upsert, got "replace"`)
 	require.ErrorContains(t, err, "import.max_removal_share: must be a share above 0 and at most 1 (0.1 = 10 %), got 10")
+}
+
+func TestEncodingSpellings(t *testing.T) {
+	t.Parallel()
+	for enc, export := range map[string]string{"utf8": "utf-8", "utf-8": "utf-8", "UTF-8": "utf-8", "windows-1252": "windows-1252", "cp1252": "windows-1252"} {
+		cfg, err := config.Load(writeFile(t, "import:\n  encoding: "+enc+"\nexport:\n  encoding: "+enc+"\n"), envOf(nil))
+		require.NoError(t, err, enc)
+		require.Equal(t, export, cfg.Export.Encoding, "the exports read one spelling")
+	}
+	_, err := config.Load(writeFile(t, "import:\n  encoding: latin_1\n"), envOf(nil))
+	require.NoError(t, err)
+	for _, enc := range []string{"auto", "latin_1"} {
+		_, err = config.Load(writeFile(t, "export:\n  encoding: "+enc+"\n"), envOf(nil))
+		require.ErrorContains(t, err, "export.encoding: must be utf-8 (or utf8) or windows-1252 (or cp1252)", enc)
+	}
+}
+
+func TestUnknownEnvironmentVariables(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, config.CheckEnviron([]string{"PATH=/bin", "SESTD_CONFIG=/etc/sestd/sestd.yaml",
+		"SESTD_ADMIN_TOKEN_FILE=/run/credentials/sestd.service/admin_token", "SESTD_SYNC_SCHEDULES_DELTA=off"}))
+	err := config.CheckEnviron([]string{"SESTD_SERVICESTELE_BASE_URL=http://x", "SESTD_DATABASE_PASSWORD_FIEL=/x", "SESTD_ADMIN_TOKEN=0123456789abcdef"})
+	require.EqualError(t, err, "SESTD_DATABASE_PASSWORD_FIEL: unknown environment variable; did you mean SESTD_DATABASE_PASSWORD_FILE? (sestd run --help lists them)\n"+
+		"SESTD_SERVICESTELE_BASE_URL: unknown environment variable; did you mean SESTD_SERVICESTELLE_BASE_URL? (sestd run --help lists them)")
+}
+
+func TestSendAbschluesseUnderEitherName(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(writeFile(t, "outbox:\n  abschluss_filter: [\"82\"]\n"), envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"82"}, cfg.SendAbschluesse())
+	cfg, err = config.Load(writeFile(t, "sync:\n  abschluss_filter: [\"84\", \"90\"]\n"), envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, []string{"84", "90"}, cfg.SendAbschluesse(), "the former name means the same")
+	cfg, err = config.Load("", envOf(nil))
+	require.NoError(t, err)
+	require.Empty(t, cfg.SendAbschluesse(), "all")
 }

@@ -1,9 +1,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,11 +92,11 @@ func walk(v reflect.Value, path []string, fn func([]string, reflect.Value) error
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
-			continue
+		fv := v.Field(i)
+		if name == "" || name == "-" || fv.Type() == secretFileType {
+			continue // a secret's _file key is read by applySecretFiles
 		}
 		p := append(append([]string(nil), path...), name)
-		fv := v.Field(i)
 		if fv.Kind() == reflect.Struct && fv.Type() != timeType {
 			if err := walk(fv, p, fn); err != nil {
 				return err
@@ -166,4 +169,72 @@ func setFromString(v reflect.Value, raw string) error {
 		return fmt.Errorf("cannot be set from the environment")
 	}
 	return nil
+}
+
+// otherEnv are the SESTD_ variables that are not configuration keys:
+// the config file's path, and the knobs of sestd's own tests and
+// benchmarks (a test run passes them on to the binaries it starts).
+var otherEnv = []string{"SESTD_CONFIG", "SESTD_SOAK_DURATION", "SESTD_TEST_LOG", "SESTD_BENCH_ROWS", "SESTD_BENCH_BATCH"}
+
+// CheckEnviron refuses SESTD_ variables of environ (as os.Environ gives
+// them) that sestd does not know, naming the closest known one: a typo
+// would otherwise be ignored silently.
+func CheckEnviron(environ []string) error {
+	known := map[string]bool{}
+	for _, n := range otherEnv {
+		known[n] = true
+	}
+	cfg := Default()
+	_ = walk(reflect.ValueOf(&cfg).Elem(), nil, func(path []string, v reflect.Value) error {
+		known[EnvName(path)] = true
+		if v.Type() == secretType {
+			known[EnvName(path)+"_FILE"] = true
+		}
+		return nil
+	})
+	var errs []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, EnvPrefix) || known[name] {
+			continue
+		}
+		errs = append(errs, fmt.Sprintf("%s: unknown environment variable; did you mean %s? (sestd run --help lists them)", name, closest(name, known)))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	slices.Sort(errs)
+	return errors.New(strings.Join(errs, "\n"))
+}
+
+// closest returns the known name nearest to name by edit distance.
+func closest(name string, known map[string]bool) string {
+	best, bestD := "", -1
+	for _, k := range slices.Sorted(maps.Keys(known)) {
+		if d := editDistance(name, k); bestD < 0 || d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
+
+	"sestd/internal/importers/charset"
 )
 
 var (
@@ -79,19 +82,28 @@ func (c *Config) Validate() error {
 	}
 
 	s := c.Servicestelle
-	if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad("servicestelle.base_url", "must be an http(s) URL, got %q", s.BaseURL)
+	if s.BaseURL != "" && !strings.HasPrefix(s.BaseURL, Placeholder) {
+		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("servicestelle.base_url", "must be an http(s) URL, got %q", s.BaseURL)
+		}
 	}
 	if s.InterfaceVersion < 2 || s.InterfaceVersion > 4 {
 		bad("servicestelle.interface_version", "must be 2, 3 or 4, got %d", s.InterfaceVersion)
+	} else if v, ok := urlVersion(s.BaseURL); ok && v != s.InterfaceVersion {
+		bad("servicestelle.base_url", "ends in interface version %d but servicestelle.interface_version is %d; make them agree (…/webservice/%d with interface_version: %d)", v, s.InterfaceVersion, s.InterfaceVersion, s.InterfaceVersion)
 	}
-	if s.Hochschulnummer != "" && !digits.MatchString(s.Hochschulnummer) {
+	if s.Hochschulnummer != "" && !digits.MatchString(s.Hochschulnummer) && !strings.HasPrefix(s.Hochschulnummer, Placeholder) {
 		bad("servicestelle.hochschulnummer", "must be digits, got %q", s.Hochschulnummer)
 	}
 	if vp := s.Vermittlungsprozess; vp.Jahr != 0 && (vp.Jahr < 2000 || vp.Jahr > 2100) {
 		bad("servicestelle.vermittlungsprozess.jahr", "must be a year like 2026, got %d", vp.Jahr)
 	}
 	if s.Hochschulnummer != "" {
+		if s.BaseURL == "" {
+			bad("servicestelle.base_url", "must be set when servicestelle.hochschulnummer is: the webservice location ending in the interface version, "+
+				"e.g. https://hsst.hochschulstart.de/hochschule/webservice/3 (test system) or https://dosv.hochschulstart.de/hochschule/webservice/3 (production); "+
+				"there is no default, so that test and production are never mixed up (SESTD_SERVICESTELLE_BASE_URL)")
+		}
 		if s.Vermittlungsprozess.Jahr == 0 {
 			bad("servicestelle.vermittlungsprozess.jahr", "must be set when servicestelle.hochschulnummer is (the admission round's year, e.g. 2026)")
 		}
@@ -132,13 +144,28 @@ func (c *Config) Validate() error {
 	if c.Sync.DocumentRoot == "" {
 		bad("sync.document_root", "must be set")
 	}
+	if len(c.Sync.DownloadFaecher) > 0 && len(c.Sync.FachFilter) > 0 {
+		bad("sync.fach_filter", "is the deprecated name of sync.download_faecher; set only sync.download_faecher")
+	}
+	for _, k := range []struct {
+		key     string
+		faecher []string
+	}{{"sync.download_faecher", c.Sync.DownloadFaecher}, {"sync.fach_filter", c.Sync.FachFilter}} {
+		for _, f := range k.faecher {
+			if !digits.MatchString(f) {
+				bad(k.key, "must list Studienfach keys (digits, e.g. \"132\"), got %q", f)
+			}
+		}
+	}
 	for name := range c.Sync.Bearbeitungsstatus {
 		if name == "" {
 			bad("sync.bearbeitungsstatus", "status names must not be empty")
 		}
 	}
 
-	oneOf("import.encoding", c.Import.Encoding, "auto", "utf8", "utf-8", "windows-1252", "cp437", "ascii", "latin_1")
+	if _, err := charset.Normalize(c.Import.Encoding); err != nil {
+		bad("import.encoding", "must be auto or one of %s (utf-8, cp1252, iso-8859-1 are spelt either way), got %q", strings.Join(charset.Names(), ", "), c.Import.Encoding)
+	}
 	if c.Import.BatchSize < 1 || c.Import.BatchSize > 100000 {
 		bad("import.batch_size", "must be between 1 and 100000, got %d", c.Import.BatchSize)
 	}
@@ -152,7 +179,14 @@ func (c *Config) Validate() error {
 	if !(c.Import.MaxRemovalShare > 0 && c.Import.MaxRemovalShare <= 1) {
 		bad("import.max_removal_share", "must be a share above 0 and at most 1 (0.1 = 10 %%), got %v", c.Import.MaxRemovalShare)
 	}
-	oneOf("export.encoding", c.Export.Encoding, "utf-8", "windows-1252")
+	for _, d := range c.Import.AllowedDirs {
+		if !filepath.IsAbs(d) {
+			bad("import.allowed_dirs", "must be absolute paths, got %q", d)
+		}
+	}
+	if n, err := charset.Normalize(c.Export.Encoding); err != nil || (n != charset.UTF8 && n != charset.Windows1252) {
+		bad("export.encoding", "must be utf-8 (or utf8) or windows-1252 (or cp1252), got %q", c.Export.Encoding)
+	}
 
 	if c.Mail.Host != "" {
 		if c.Mail.Port < 1 || c.Mail.Port > 65535 {
@@ -172,9 +206,28 @@ func (c *Config) Validate() error {
 	if c.Outbox.Backoff < 0 {
 		bad("outbox.backoff", "must not be negative, got %s", c.Outbox.Backoff)
 	}
+	if c.Outbox.MaxBackoff < time.Second {
+		bad("outbox.max_backoff", "must be at least 1s, got %s", c.Outbox.MaxBackoff)
+	} else if c.Outbox.MaxBackoff < c.Outbox.Backoff {
+		bad("outbox.max_backoff", "must not be shorter than outbox.backoff (%s), got %s", c.Outbox.Backoff, c.Outbox.MaxBackoff)
+	}
+	for i, a := range c.Outbox.AbschlussFilter {
+		if strings.TrimSpace(a) == "" || strings.ContainsAny(a, " ;,/") {
+			bad(fmt.Sprintf("outbox.abschluss_filter[%d]", i), "must be an Abschluss key like 82, got %q", a)
+		}
+	}
+	for i, a := range c.Sync.AbschlussFilter {
+		if strings.TrimSpace(a) == "" || strings.ContainsAny(a, " ;,/") {
+			bad(fmt.Sprintf("sync.abschluss_filter[%d]", i), "must be an Abschluss key like 82, got %q", a)
+		}
+	}
+	if len(c.Sync.AbschlussFilter) > 0 && len(c.Outbox.AbschlussFilter) > 0 {
+		bad("sync.abschluss_filter", "is the former name of outbox.abschluss_filter (what is sent to the Servicestelle); set only outbox.abschluss_filter")
+	}
 	if _, err := ParseSchedule(c.Outbox.Digest); err != nil {
 		bad("outbox.digest", "%v", err)
 	}
+	c.placeholders(bad)
 	c.Vergabeschema.validate(bad)
 	c.Retention.validate(bad)
 	return errors.Join(errs...)

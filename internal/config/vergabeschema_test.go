@@ -206,10 +206,10 @@ func TestVergabeschemaViolations(t *testing.T) {
 		// Limitierungsklausel and Nichtauffuellklausel are flags
 		{"limitierung not a flag", `
   Hauptquoten:
-    - {id_nr: A, name: A, plaetze: {absolut: 1}, klauseln: {Limitierungsklausel: {grenze: 3}}}`, []string{"line 4", "into bool"}},
+    - {id_nr: A, name: A, plaetze: {absolut: 1}, klauseln: {Limitierungsklausel: {grenze: 3}}}`, []string{"vergabeschema.Hauptquoten[0].klauseln.Limitierungsklausel: cannot read a mapping as true or false (line 4)"}},
 		{"nichtauffuell not a flag", `
   Hauptquoten:
-    - {id_nr: A, name: A, plaetze: {absolut: 1}, klauseln: {Nichtauffuellklausel: ja bitte}}`, []string{"line 4", "into bool"}},
+    - {id_nr: A, name: A, plaetze: {absolut: 1}, klauseln: {Nichtauffuellklausel: ja bitte}}`, []string{"vergabeschema.Hauptquoten[0].klauseln.Nichtauffuellklausel: cannot read ja bitte as true or false (line 4)"}},
 		{"unknown klausel", `
   Hauptquoten:
     - {id_nr: A, name: A, plaetze: {absolut: 1}, klauseln: {Auffuellklausel: true}}`, []string{"unknown key \"Auffuellklausel\""}},

@@ -149,7 +149,7 @@ func Run(ctx context.Context, opts Options) error {
 		PeriodicJobs:         kit.Periodic,
 		MaxAttempts:          cfg.River.MaxAttempts,
 		JobTimeout:           -1, // jobs bound themselves; shutdown cancels them
-		Middleware:           []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
+		Middleware:           append([]rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()}, kit.Middleware...),
 	})
 	if err != nil {
 		return fmt.Errorf("creating River client: %w", err)

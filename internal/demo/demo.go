@@ -31,6 +31,7 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
 	"sestd/internal/pgcluster"
+	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
 	"sestd/internal/store"
 )
@@ -126,14 +127,18 @@ func Run(ctx context.Context, o Options) error {
 
 	// The simulator, changing its data as time goes by and failing now
 	// and then, as the real service does.
-	s, err := sim.New(sim.Config{
+	simCfg := sim.Config{
 		Seed: 1, Bewerbungen: o.Bewerbungen, Churn: 30, RealTimeClock: true,
 		Hochschulnummer: demoHochschulnummer, Username: demoUser, Password: demoPassword,
 		Faults: map[string]sim.Fault{"*": {Latency: 5 * time.Millisecond, HTTPErrorRate: 0.01, HTTPStatus: 503}},
-	})
+	}
+	s, err := sim.New(simCfg)
 	if err != nil {
 		return err
 	}
+	// The sample files are made from the simulator as it starts (a copy:
+	// the running one churns), so that week two repeats week one's rows.
+	initial := func() (*sim.Sim, error) { return sim.New(simCfg) }
 	simLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("listening for the simulator: %w", err)
@@ -185,7 +190,11 @@ func Run(ctx context.Context, o Options) error {
 	}
 
 	if !samplesWritten(abs) {
-		if err := WriteSamples(cfg.Import.InboxDir, s, 1); err != nil {
+		first, err := initial()
+		if err != nil {
+			return err
+		}
+		if err := WriteSamples(cfg.Import.InboxDir, first, 1); err != nil {
 			return fmt.Errorf("writing sample files: %w", err)
 		}
 		// Written atomically, the files are complete: let the first inbox
@@ -248,8 +257,11 @@ sestd demo is running. Ctrl-C stops everything.
 	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
 	// The round: once the mirror and the imports are there, send the
-	// university's applications and upload the Ranglisten, Kopfdaten first.
+	// university's applications and upload the Ranglisten, Kopfdaten first;
+	// then week two: a refreshed export and a second delivery of the
+	// applications arrive.
 	phase, schemaJob, entriesJob := 0, int64(0), int64(0)
+	importsBefore := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -283,8 +295,34 @@ sestd demo is running. Ctrl-C stops everything.
 			phase = 2
 		case phase == 2 && jobDone(ctx, pool, entriesJob) && v.outbox["sent"] == 0 && v.outbox["pending"] == 0 &&
 			v.outbox["accepted"] > 0 && (v.outbox["failed"]+v.outbox["rejected"] == 0 || v.mails > 0):
-			fmt.Fprintf(o.Out, "every stream has synced, the imports are done, the applications are sent (those the Servicestelle refused are in the admins' mail, %s) and the Ranglisten uploaded. sestd keeps polling; Ctrl-C stops the demo.\n", mailbox)
+			fmt.Fprintf(o.Out, "every stream has synced, the imports are done, the applications are sent (those the Servicestelle refused are in the admins' mail, %s) and the Ranglisten uploaded.\n", mailbox)
 			phase = 3
+			if weekTwoWritten(abs) {
+				break
+			}
+			first, err := initial()
+			if err != nil {
+				return err
+			}
+			w, err := WriteWeekTwo(cfg.Import.InboxDir, first, 1)
+			if err != nil {
+				return fmt.Errorf("writing week two's files: %w", err)
+			}
+			if err := settle(cfg.Import.InboxDir); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(abs, ".week-two-written"), nil, 0o600); err != nil {
+				return err
+			}
+			importsBefore = v.importsTotal()
+			fmt.Fprintf(o.Out, "week two: dropped into the inbox a refreshed S-BEAT students export (student %s's HZB grade now %s, every other row as before) "+
+				"and the university's second delivery of its applications (%d eingegangen → gueltig, %d → ausgeschlossen, the others as before); watch them arrive.\n",
+				w.Student, w.Grade, len(w.Gueltig), len(w.Ausgeschlossen))
+		case phase == 3 && v.imports["running"] == 0 && (importsBefore == 0 || v.importsTotal() >= importsBefore+2) &&
+			v.outbox["sent"] == 0 && v.outbox["pending"] == 0:
+			fmt.Fprintf(o.Out, "week two arrived: %d status changes sent to the Servicestelle, %d accepted; the changes are in the exports (%s). sestd keeps polling; Ctrl-C stops the demo.\n",
+				v.changesSent, v.changesAccepted, cfg.Export.Dir)
+			phase = 4
 			if o.UntilSynced {
 				stopDaemon()
 				return <-daemonErr
@@ -370,6 +408,17 @@ type view struct {
 	imports  map[string]int
 	mails    int
 	running  int
+	// changesSent and changesAccepted count the Bewerbungen sent as
+	// changes (uebermittelnGeaenderteBewerbungenAnSeSt) and accepted.
+	changesSent, changesAccepted int
+}
+
+func (v view) importsTotal() int {
+	n := 0
+	for _, c := range v.imports {
+		n += c
+	}
+	return n
 }
 
 func readView(ctx context.Context, st *store.Store, pool *pgxpool.Pool, mailbox string) (view, error) {
@@ -392,6 +441,10 @@ func readView(ctx context.Context, st *store.Store, pool *pgxpool.Pool, mailbox 
 		return v, err
 	}
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state = 'running'`).Scan(&v.running); err != nil {
+		return v, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE ergebnis_status = 'aktualisiert') FROM upload_log WHERE operation = $1`,
+		sest.OpUebermittelnGeaenderteBew).Scan(&v.changesSent, &v.changesAccepted); err != nil {
 		return v, err
 	}
 	entries, _ := os.ReadDir(mailbox)
@@ -424,10 +477,10 @@ func (v view) line() string {
 		}
 		return (time.Duration(a) * time.Second).String()
 	}
-	return fmt.Sprintf("%s  mirror: %d Bewerber, %d Bewerbungen, %d Angebote, %d Ranglisten | lag: bewerber %s, bewerbungen %s, ranglisten %s | outbox: %s | imports: %s | mails: %d | jobs running: %d",
+	return fmt.Sprintf("%s  mirror: %d Bewerber, %d Bewerbungen, %d Angebote, %d Ranglisten | lag: bewerber %s, bewerbungen %s, ranglisten %s | outbox: %s | changes sent: %d (accepted %d) | imports: %s | mails: %d | jobs running: %d",
 		time.Now().Format("15:04:05"), v.mirrored["bewerber"], v.mirrored["bewerbungen"], v.mirrored["angebote"], v.mirrored["ranglisten"],
 		lag(store.StreamBewerber), lag(store.StreamBewerbungen), lag(store.StreamRanglistenstatus),
-		counts(v.outbox), counts(v.imports), v.mails, v.running)
+		counts(v.outbox), v.changesSent, v.changesAccepted, counts(v.imports), v.mails, v.running)
 }
 
 func counts[N int | float64](m map[string]N) string {

@@ -2,8 +2,10 @@ package demo_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -67,6 +69,13 @@ func TestDemoReachesASyncedState(t *testing.T) {
 	})
 	require.NoError(t, err, out.String())
 	require.Contains(t, out.String(), "every stream has synced")
+	// Week two: the refreshed export and the second delivery arrive, and
+	// the status changes reach the Servicestelle.
+	require.Contains(t, out.String(), "week two: dropped into the inbox")
+	m := regexp.MustCompile(`week two arrived: (\d+) status changes sent to the Servicestelle, (\d+) accepted`).FindStringSubmatch(out.String())
+	require.NotNil(t, m, out.String())
+	require.NotEqual(t, "0", m[1], "the second delivery's status changes were sent")
+	require.Regexp(t, `changes sent: [1-9]\d* \(accepted`, out.String(), "the live line shows them arrive")
 	require.Contains(t, out.String(), "River UI")
 	entries, err := os.ReadDir(filepath.Join(dir, "inbox", "sbeat_exams", "processed"))
 	require.NoError(t, err)
@@ -80,7 +89,66 @@ func TestDemoReachesASyncedState(t *testing.T) {
 		UntilSynced: true, Interval: 500 * time.Millisecond,
 	})
 	require.NoError(t, err, again.String())
-	require.Contains(t, again.String(), "imports: partial=1 succeeded=7", "the first run's imports are still there, none repeated")
+	imports := regexp.MustCompile(`imports: ([^|]*)\|`)
+	first, second := imports.FindAllStringSubmatch(out.String(), -1), imports.FindAllStringSubmatch(again.String(), -1)
+	require.NotEmpty(t, second)
+	require.Equal(t, first[len(first)-1][1], second[0][1], "the first run's imports are still there, none repeated")
+	require.NotContains(t, again.String(), "week two: dropped", "week two's files are dropped once")
+}
+
+// TestWeekTwoRepeatsWeekOneWithTheChanges compares week two's files with
+// week one's: the students export differs in one value of one row, the
+// applications in the statuses of eleven rows.
+func TestWeekTwoRepeatsWeekOneWithTheChanges(t *testing.T) {
+	t.Parallel()
+	newSim := func() *sim.Sim {
+		s, err := sim.New(sim.Config{Seed: 1, Bewerbungen: 300})
+		require.NoError(t, err)
+		return s
+	}
+	inbox := filepath.Join(t.TempDir(), "inbox")
+	require.NoError(t, demo.WriteSamples(inbox, newSim(), 1))
+	w, err := demo.WriteWeekTwo(inbox, newSim(), 1)
+	require.NoError(t, err)
+	require.Equal(t, "100005", w.Student)
+	require.Len(t, w.Gueltig, 10)
+	require.Len(t, w.Ausgeschlossen, 1)
+
+	lines := func(name string) []string {
+		raw, err := os.ReadFile(filepath.Join(inbox, name))
+		require.NoError(t, err)
+		return strings.Split(string(raw), "\r\n")
+	}
+	one, two := lines("sbeat_students/studenten.csv"), lines("sbeat_students/studenten_woche2.csv")
+	require.Equal(t, len(one), len(two))
+	var changed []string
+	for i := range one {
+		if one[i] != two[i] {
+			a, b := strings.Split(one[i], ";"), strings.Split(two[i], ";")
+			for j := range a {
+				if a[j] != b[j] {
+					changed = append(changed, fmt.Sprintf("%s column %d: %s → %s", a[0], j+1, a[j], b[j]))
+				}
+			}
+		}
+	}
+	require.Len(t, changed, 1, "one value of one student changed")
+	require.Contains(t, changed[0], "100005 column 10: ", "HZBNOTE")
+	require.True(t, strings.HasSuffix(changed[0], "→ "+w.Grade))
+
+	one, two = lines("uni_bewerbungen/bewerbungen.csv"), lines("uni_bewerbungen/bewerbungen_woche2.csv")
+	require.Equal(t, len(one), len(two))
+	statuses := map[string]int{}
+	for i := range one {
+		if one[i] == two[i] {
+			continue
+		}
+		a, b := strings.Split(one[i], ";"), strings.Split(two[i], ";")
+		require.Equal(t, a[:6], b[:6], "only the status changes")
+		require.Equal(t, "eingegangen", a[6])
+		statuses[b[6]]++
+	}
+	require.Equal(t, map[string]int{"gueltig": 10, "ausgeschlossen": 1}, statuses)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -28,6 +28,58 @@ const RankingType = "HQ"
 // and authorisations for the simulator's applicants. Everything is
 // generated from seed and the simulator's data; nothing is copied.
 func WriteSamples(inbox string, s *sim.Sim, seed uint64) error {
+	week, err := weekOne(s, seed)
+	if err != nil {
+		return err
+	}
+	return writeFiles(inbox, week.files)
+}
+
+// sampleApp is one row of the sample university applications.
+type sampleApp struct {
+	id, bewerber, ban, studiengang, eingang, status string
+}
+
+// week is a week's sample files (name under the inbox → content) and
+// what week two changes in them: the students export as text and the
+// applications.
+type week struct {
+	files    map[string][]byte
+	students string
+	apps     []sampleApp
+}
+
+func writeFiles(inbox string, files map[string][]byte) error {
+	for name, data := range files {
+		if err := fsutil.WriteFileAtomic(filepath.Join(inbox, name), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func windows1252(name, text string) ([]byte, error) {
+	b, err := charmap.Windows1252.NewEncoder().Bytes([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s as windows-1252: %w", name, err)
+	}
+	return b, nil
+}
+
+const appsHeader = "HS_BEWERBUNG_ID;TYP;BEWERBER_ID;BAN;STUDIENGANG_SCHLUESSEL;EINGANGSZEITPUNKT;BEARBEITUNGSSTATUS;AKTIVITAETSSTATUS\r\n"
+
+func appsCSV(apps []sampleApp) []byte {
+	var b bytes.Buffer
+	b.WriteString(appsHeader)
+	for _, a := range apps {
+		fmt.Fprintf(&b, "%s;einfach;%s;%s;%s;%s;%s;aktiv\r\n", a.id, a.bewerber, a.ban, a.studiengang, a.eingang, a.status)
+	}
+	return b.Bytes()
+}
+
+// weekOne generates the first week's files from the simulator as it is
+// and seed: the same simulator state and seed give the same files.
+func weekOne(s *sim.Sim, seed uint64) (week, error) {
 	rnd := rand.New(rand.NewPCG(seed, 0xdead))
 	files := map[string][]byte{}
 
@@ -61,11 +113,10 @@ func WriteSamples(inbox string, s *sim.Sim, seed uint64) error {
 	}
 	// One broken row in the middle: a grade that is not a number.
 	exams.WriteString("100007;1999;Fehlerhafte Zeile;84;WR;20231;5;Müller;Jürgen;BE;PL;sehr gut;;1;KL;N;P;G;2015\r\n")
-	enc := charmap.Windows1252.NewEncoder()
 	for name, buf := range map[string]*bytes.Buffer{"sbeat_students/studenten.csv": &students, "sbeat_exams/pruefungen.csv": &exams} {
-		b, err := enc.Bytes(buf.Bytes())
+		b, err := windows1252(name, buf.String())
 		if err != nil {
-			return fmt.Errorf("encoding %s as windows-1252: %w", name, err)
+			return week{}, err
 		}
 		files[name] = b
 	}
@@ -89,8 +140,8 @@ func WriteSamples(inbox string, s *sim.Sim, seed uint64) error {
 			applied[b.Einfach.BewerberID+"/"+b.Einfach.Studienangebot.StudiengangSchluessel] = true
 		}
 	}
-	var apps, auths bytes.Buffer
-	apps.WriteString("HS_BEWERBUNG_ID;TYP;BEWERBER_ID;BAN;STUDIENGANG_SCHLUESSEL;EINGANGSZEITPUNKT;BEARBEITUNGSSTATUS;AKTIVITAETSSTATUS\r\n")
+	var apps []sampleApp
+	var auths bytes.Buffer
 	auths.WriteString("BEWERBER_ID;BAN\r\n")
 	people := s.AllBewerber()
 	n := 0
@@ -101,7 +152,7 @@ func WriteSamples(inbox string, s *sim.Sim, seed uint64) error {
 		}
 		_, ban, err := s.Bewerber(p.ID)
 		if err != nil {
-			return err
+			return week{}, err
 		}
 		key := angebote[rnd.IntN(len(angebote))]
 		if applied[p.ID+"/"+key] {
@@ -112,10 +163,11 @@ func WriteSamples(inbox string, s *sim.Sim, seed uint64) error {
 		if n%40 == 0 {
 			key = "999-999" // no such Studienangebot: refused, retried, failed and mailed
 		}
-		fmt.Fprintf(&apps, "UNI-%05d;einfach;%s;%s;%s;2026-06-%02dT10:00:00+02:00;eingegangen;aktiv\r\n", n, p.ID, ban, key, 1+rnd.IntN(28))
+		apps = append(apps, sampleApp{id: fmt.Sprintf("UNI-%05d", n), bewerber: p.ID, ban: ban, studiengang: key,
+			eingang: fmt.Sprintf("2026-06-%02dT10:00:00+02:00", 1+rnd.IntN(28)), status: "eingegangen"})
 		fmt.Fprintf(&auths, "%s;%s\r\n", p.ID, ban)
 	}
-	files["uni_bewerbungen/bewerbungen.csv"] = apps.Bytes()
+	files["uni_bewerbungen/bewerbungen.csv"] = appsCSV(apps)
 	files["uni_bewerber_auth/autorisierungen.csv"] = auths.Bytes()
 
 	// A ranking list per Studienpaket for the demo's Vergabeschema (type
@@ -143,13 +195,7 @@ func WriteSamples(inbox string, s *sim.Sim, seed uint64) error {
 		}
 	}
 	files["ranking/rangliste.csv"] = ranking.Bytes()
-
-	for name, data := range files {
-		if err := fsutil.WriteFileAtomic(filepath.Join(inbox, name), data); err != nil {
-			return err
-		}
-	}
-	return nil
+	return week{files: files, students: students.String(), apps: apps}, nil
 }
 
 // ekvvSample is the eKVV Anmeldeliste of course c, with participants,
@@ -190,5 +236,11 @@ func ekvvSample(rnd *rand.Rand, c int) []byte {
 // samplesWritten reports whether the inbox was seeded before.
 func samplesWritten(stateDir string) bool {
 	_, err := os.Stat(filepath.Join(stateDir, ".samples-written"))
+	return err == nil
+}
+
+// weekTwoWritten reports whether week two's files were dropped before.
+func weekTwoWritten(stateDir string) bool {
+	_, err := os.Stat(filepath.Join(stateDir, ".week-two-written"))
 	return err == nil
 }

@@ -19,10 +19,16 @@
 // nothing) and records it as an import_runs row: kind, mode, file name,
 // SHA-256, encoding, counts (read, created, updated, unchanged, removed,
 // missing, rejected, skipped), duration, status (running → succeeded |
-// partial | failed), rejects path, error, note. Errors wrapping ErrPermanent are the file's fault
-// (unknown kind/mode/encoding, missing file, undecodable bytes, a header
-// without a required column, malformed, too deeply nested or too large
-// XML, a value the database refuses as data: SQLSTATE classes 22 and 23):
+// partial | failed), rejects path and encoding, error, note. A run fails
+// when nothing valid could be read (every row rejected: its rejects file
+// is kept) or on an error; a failed run counts nothing written, and a run
+// cut short (shutdown, cancel) is marked interrupted and points to the run
+// that imported the file again (retried_by). Errors wrapping ErrPermanent
+// are the file's fault (unknown kind/mode/encoding, missing file, bytes no
+// encoding reads correctly, a header without a required column (also
+// without rows), malformed, truncated, too deeply nested or too large XML,
+// every row rejected, a full export refused by the removal guard, a value
+// the database refuses as data: SQLSTATE classes 22 and 23):
 // a job cancels on them. Other errors (database, disk) are
 // transient: a job retries. A file whose bytes were imported before with
 // the same kind and mode comes back with Summary.AlreadyImported and no
@@ -135,8 +141,11 @@
 // ABSCHL → ABSCHLART through the mappings: S-BEAT's mappings.default.json
 // is shipped, a mappings file overrides entries). Encodings utf8 (BOM
 // optional), windows-1252, cp437, ascii, latin_1, declared per import or
-// detected (BOM, else valid UTF-8, else windows-1252), decoded with
-// golang.org/x/text. Dates TT.MM.YYYY and TT-MMM-YY with German month
+// detected on a first, streaming pass (charset.Sniffer: valid UTF-8
+// throughout is UTF-8; no UTF-8 character at all is windows-1252; both
+// mixed is refused naming the lines), decoded with golang.org/x/text. A
+// file declared single-byte that holds UTF-8 characters is refused unless
+// Options.TrustEncoding. Dates TT.MM.YYYY and TT-MMM-YY with German month
 // abbreviations without umlauts (Mrz), two-digit years below 40 in the
 // 2000s; semesters YYYYS (1 summer, 2 winter; S-BEAT's boundaries: summer
 // 1 March – 31 August). PNOTE and HZBNOTE are stored ×100 (HZBNOTE 2,6 or

@@ -67,10 +67,16 @@ type Options struct {
 	// of the stored rows of its scope is refused unless Force (default
 	// 0.10).
 	MaxRemoveShare float64
-	// Encoding: auto (default: BOM, else valid UTF-8, else windows-1252),
-	// utf8, windows-1252, cp437, ascii or latin_1. XML kinds use the
-	// document's declaration unless an encoding is given here.
+	// Encoding: auto (default: valid UTF-8 throughout, else windows-1252
+	// when the file holds no UTF-8 character), utf8, windows-1252, cp437,
+	// ascii or latin_1. XML kinds use the document's declaration unless an
+	// encoding is given here. A file that no encoding reads correctly is
+	// refused (see charset.Sniffer.Decide).
 	Encoding string
+	// TrustEncoding reads a file in the single-byte encoding given
+	// although it holds sequences that look like UTF-8: the rare file
+	// whose windows-1252 text really reads "Ã¼".
+	TrustEncoding bool
 	// Force imports a file again although the same bytes were imported
 	// with the same kind and mode before, and lets a full export remove
 	// more than MaxRemoveShare of its scope.
@@ -110,6 +116,8 @@ type Options struct {
 	// 1 MiB); beyond them the file is refused.
 	MaxXMLDepth      int
 	MaxXMLTokenBytes int
+
+	bom bool // the file starts with a UTF-8 BOM (set by Import)
 }
 
 // Progress is reported after every batch. BytesRead of BytesTotal tells
@@ -149,12 +157,17 @@ type Summary struct {
 	Missing     int64  `json:"missing"`
 	MissingFile string `json:"missing_file,omitempty"`
 	// Note explains an unusual outcome (a full export's removals left out).
-	Note     string        `json:"note,omitempty"`
-	Duration time.Duration `json:"duration"`
+	Note string `json:"note,omitempty"`
+	// Duration is recorded as duration_seconds.
+	Duration time.Duration `json:"-"`
 	// Status: succeeded, partial (some rows rejected) or failed.
 	Status string `json:"status"`
-	// RejectsFile is the path of the rejects file, "" when none.
-	RejectsFile string `json:"rejects_file,omitempty"`
+	// Error says why a failed import failed.
+	Error string `json:"error,omitempty"`
+	// RejectsFile is the path of the rejects file, "" when none;
+	// RejectsEncoding its encoding.
+	RejectsFile     string `json:"rejects_file,omitempty"`
+	RejectsEncoding string `json:"rejects_encoding,omitempty"`
 	// AlreadyImported: the same file was imported before with this kind
 	// and mode (run RunID); nothing was done.
 	AlreadyImported bool `json:"already_imported,omitempty"`
@@ -263,13 +276,14 @@ func rejectsPath(dir, fileName string, runID int64) string {
 
 // Import imports the file at path into the database in one transaction:
 // all of its valid rows or nothing. It records the run in import_runs
-// (status running, then succeeded, partial or failed), writes rejected
-// rows with their line and reason to a rejects file, calls progress (if
-// not nil) after every batch, and returns the summary. A file whose bytes
-// were imported before with the same kind and mode returns a Summary with
-// AlreadyImported set and nil error, unless opts.Force. Errors wrap
-// ErrPermanent when the file is at fault; others are transient. Import
-// returns when ctx is cancelled (the transaction is rolled back).
+// (status running, then succeeded, partial or failed, see finalStatus),
+// writes rejected rows with their line and reason to a rejects file, calls
+// progress (if not nil) after every batch, and returns the summary. A file
+// whose bytes were imported before with the same kind and mode returns a
+// Summary with AlreadyImported set and nil error, unless opts.Force.
+// Errors wrap ErrPermanent when the file is at fault; others are
+// transient. Import returns when ctx is cancelled (the transaction is
+// rolled back and the run recorded as interrupted).
 func Import(ctx context.Context, st *store.Store, path string, opts Options, log *zap.Logger, progress func(Progress)) (Summary, error) {
 	start := time.Now()
 	if log == nil {
@@ -289,7 +303,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		return sum, fmt.Errorf("%w: %s is not a regular file", ErrPermanent, path)
 	}
 
-	// First pass: hash and sniff the encoding.
+	// First pass: hash and sniff the encoding, streaming.
 	h := sha256.New()
 	sniff := &charset.Sniffer{}
 	if _, err := io.Copy(io.MultiWriter(h, sniff), f); err != nil {
@@ -299,6 +313,8 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return sum, fmt.Errorf("rewinding %s: %w", path, err)
 	}
+	o.bom = sniff.BOM()
+	enc, encErr := decideEncoding(sniff, o)
 
 	tx, err := st.ImportBegin(ctx, 0, kindTables(o.Kind)...)
 	if err != nil {
@@ -311,8 +327,8 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 			log.Info("import skipped: file imported before", zap.String("file", o.FileName),
 				zap.String("kind", string(o.Kind)), zap.Int64("import_run_id", prev.ID))
 			return Summary{RunID: prev.ID, Kind: o.Kind, Mode: o.Mode, File: o.FileName, SHA256: sum.SHA256,
-				Encoding: prev.Encoding, Status: prev.Status, RejectsFile: prev.RejectsPath, AlreadyImported: true,
-				Duration: time.Since(start)}, nil
+				Encoding: prev.Encoding, Status: prev.Status, RejectsFile: prev.RejectsPath, RejectsEncoding: prev.RejectsEncoding,
+				AlreadyImported: true, Duration: time.Since(start)}, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return sum, err
@@ -327,39 +343,44 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	sum.RunID = runID
 	log = log.With(zap.Int64("import_run_id", runID), zap.String("kind", string(o.Kind)), zap.String("file", o.FileName))
 
-	in := &countingReader{r: f}
-	var prog func(batch.Counts)
-	if progress != nil {
-		prog = func(c batch.Counts) {
-			progress(Progress{RunID: runID, Kind: o.Kind, BytesRead: in.n.Load(), BytesTotal: sniff.Size(),
-				Read: c.Read, Created: c.Created, Updated: c.Updated, Removed: c.Removed, Rejected: c.Rejected, Skipped: c.Skipped})
-		}
-	}
+	var counts batch.Counts
+	rejects := ""
 	missing := &missingReport{path: reportPath(o.RejectsDir, o.FileName, "missing", runID)}
-	counts, rejects, enc, err := runPasses(ctx, tx, f, in, sniff, o, rejectsPath(o.RejectsDir, o.FileName, runID), missing, prog, log)
-	err = classify(err)
+	if encErr != nil {
+		err = encErr
+	} else {
+		in := &countingReader{r: f}
+		var prog func(batch.Counts)
+		if progress != nil {
+			prog = func(c batch.Counts) {
+				progress(Progress{RunID: runID, Kind: o.Kind, BytesRead: in.n.Load(), BytesTotal: sniff.Size(),
+					Read: c.Read, Created: c.Created, Updated: c.Updated, Removed: c.Removed, Rejected: c.Rejected, Skipped: c.Skipped})
+			}
+		}
+		counts, rejects, enc, err = runPasses(ctx, tx, f, in, enc, o, rejectsPath(o.RejectsDir, o.FileName, runID), missing, prog, log)
+		err = classify(err)
+	}
 	sum.Encoding = enc
 	sum.Read, sum.Created, sum.Updated, sum.Removed, sum.Rejected, sum.Skipped =
 		counts.Read, counts.Created, counts.Updated, counts.Removed, counts.Rejected, counts.Skipped
 	sum.Unchanged, sum.Missing, sum.Note = counts.Unchanged, counts.Missing, counts.Note
 	sum.RejectsFile = rejects
 	sum.MissingFile = missing.written
+	if rejects != "" {
+		sum.RejectsEncoding = rejectsEncoding(o.Kind, enc)
+	}
+	interrupted := false
 	record := func() store.ImportRun {
 		sum.Duration = time.Since(start)
 		r := store.ImportRun{ID: runID, Status: sum.Status, Encoding: sum.Encoding, Read: sum.Read,
 			Created: sum.Created, Updated: sum.Updated, Removed: sum.Removed, Rejected: sum.Rejected,
 			Skipped: sum.Skipped, Unchanged: sum.Unchanged, Missing: sum.Missing, Note: sum.Note,
-			RejectsPath: sum.RejectsFile, Duration: sum.Duration}
-		if err != nil {
-			r.Error = err.Error()
-		}
+			RejectsPath: sum.RejectsFile, RejectsEncoding: sum.RejectsEncoding,
+			Duration: sum.Duration, Error: sum.Error, Interrupted: interrupted}
 		return r
 	}
-	if err == nil {
-		sum.Status = store.ImportSucceeded
-		if sum.Rejected > 0 {
-			sum.Status = store.ImportPartial
-		}
+	sum.Status = finalStatus(counts, err)
+	if sum.Status != store.ImportFailed {
 		// The outcome commits with the data.
 		if err = tx.ImportRunFinish(ctx, record()); err == nil {
 			err = classify(tx.Commit(ctx)) // deferred constraints are checked here
@@ -367,21 +388,26 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	}
 	if err != nil {
 		tx.Rollback(ctx)
-		if sum.RejectsFile != "" {
-			_ = os.Remove(sum.RejectsFile)
-			sum.RejectsFile = ""
-		}
 		if sum.MissingFile != "" {
 			_ = os.Remove(sum.MissingFile)
 			sum.MissingFile = ""
 		}
 		sum.Status = store.ImportFailed
+		interrupted = ctx.Err() != nil && !errors.Is(err, ErrPermanent)
+		sum.Error = failureText(err, interrupted)
+		// Rolled back: nothing was written. The rejects file stays only
+		// when every row was rejected (it is the whole story then).
+		sum.Created, sum.Updated, sum.Removed, sum.Skipped, sum.Unchanged, sum.Missing, sum.Note = 0, 0, 0, 0, 0, 0, ""
+		if sum.RejectsFile != "" && !errors.Is(err, errAllRejected) {
+			_ = os.Remove(sum.RejectsFile)
+			sum.RejectsFile, sum.RejectsEncoding = "", ""
+		}
 		// Record the failure even when ctx was cancelled.
 		finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_ = st.ImportRunFinish(finishCtx, record())
-		log.Warn("import failed", zap.Error(err), zap.Int64("read", sum.Read))
-		return sum, fmt.Errorf("importing %s as %s: %w", o.FileName, o.Kind, err)
+		log.Warn("import failed", zap.Error(err), zap.Int64("read", sum.Read), zap.Bool("interrupted", interrupted))
+		return sum, fmt.Errorf("importing %s as %s (import run %d): %w", o.FileName, o.Kind, runID, err)
 	}
 	log.Info("import done", zap.String("status", sum.Status), zap.String("mode", string(o.Mode)), zap.Int64("read", sum.Read),
 		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("unchanged", sum.Unchanged),
@@ -393,7 +419,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 // runPasses runs the import as one pass over the file, optimistic about
 // new keys (see store.ImportTx.BeginPass); when a key turns out to exist,
 // the pass is undone and a second one checks the keys batch by batch.
-func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countingReader, sniff *charset.Sniffer, o Options,
+func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countingReader, sniff string, o Options,
 	rejPath string, missing *missingReport, prog func(batch.Counts), log *zap.Logger) (batch.Counts, string, string, error) {
 	for pass := 1; ; pass++ {
 		if err := tx.BeginPass(ctx); err != nil {
@@ -401,10 +427,13 @@ func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countin
 		}
 		counts, rejects, enc, err := runKind(ctx, tx, in, sniff, o, rejPath, missing, prog)
 		if err == nil {
+			err = allRejected(counts, rejects)
+		}
+		if err == nil {
 			err = tx.EndPass(ctx)
 		}
 		if !errors.Is(err, store.ErrRestartChecked) || pass > 1 {
-			if err != nil && rejects != "" {
+			if err != nil && rejects != "" && !errors.Is(err, errAllRejected) {
 				_ = os.Remove(rejects)
 				rejects = ""
 			}
@@ -426,7 +455,7 @@ func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countin
 
 // runKind streams the file through the kind's importer. It returns the
 // counts, the rejects file (written, "" when none), and the encoding used.
-func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff *charset.Sniffer, o Options, rejPath string,
+func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string, o Options, rejPath string,
 	missing *missingReport, prog func(batch.Counts)) (batch.Counts, string, string, error) {
 	params := batch.Params{Mode: o.Mode, BatchSize: o.BatchSize, Loc: o.Location, Progress: prog,
 		MaxRemoveShare: o.MaxRemoveShare, Force: o.Force, Missing: missing.write}
@@ -464,10 +493,7 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff *charse
 	if err != nil {
 		return batch.Counts{}, "", o.Encoding, err
 	}
-	enc := o.Encoding
-	if enc == charset.Auto {
-		enc = sniff.Encoding()
-	}
+	enc := sniff // decided on the first pass
 	dec, err := charset.NewReader(f, enc)
 	if err != nil {
 		return batch.Counts{}, "", enc, fmt.Errorf("%w: %v", ErrPermanent, err)
@@ -476,7 +502,7 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff *charse
 	if err != nil {
 		return batch.Counts{}, "", enc, err
 	}
-	rej := batch.NewCSVRejects(rejPath, enc, sniff.BOM(), src.Comma(), src.Header())
+	rej := batch.NewCSVRejects(rejPath, enc, o.bom, src.Comma(), src.Header())
 	counts, err := batch.Run(ctx, tx, spec, src, rej, params)
 	if err != nil {
 		rej.Abort()
@@ -542,7 +568,7 @@ func describeDataError(e *pgconn.PgError) string {
 			what += " (column " + e.ColumnName + ")"
 		}
 	}
-	return fmt.Sprintf("the file's data cannot be stored in %s: %s; nothing was imported", table, what)
+	return fmt.Sprintf("the file's data cannot be stored in %s: %s", table, what)
 }
 
 // keyDetail reads PostgreSQL's "Key (a, b)=(x, y) already exists" detail.

@@ -244,9 +244,14 @@ func TestModesAndIgnoreMarker(t *testing.T) {
 		b.one(t, `SELECT stg, hzbnote, geschl, immdat, sem_start FROM sbeat_student WHERE identnr = '1'`))
 	require.Equal(t, []any{"VWL", int32(300), "M"}, b.one(t, `SELECT stg, hzbnote, geschl FROM sbeat_student WHERE identnr = '2'`))
 
-	// update may not empty a required field
-	sum = b.run(t, b.put(t, "s4.csv", []byte("IDENTNR;STG\n1;\n")), importers.Options{Kind: importers.KindSbeatStudents, Mode: importers.ModeUpdate})
+	// update may not empty a required field; a file whose every row is
+	// rejected fails, keeping its rejects file
+	sum, err = importers.Import(b.ctx, b.st, b.put(t, "s4.csv", []byte("IDENTNR;STG\n1;\n")), importers.Options{Kind: importers.KindSbeatStudents, Mode: importers.ModeUpdate}, nil, nil)
+	require.ErrorIs(t, err, importers.ErrPermanent)
+	require.ErrorContains(t, err, "every row was rejected: all 1 rows; nothing imported")
+	require.Equal(t, "failed", sum.Status)
 	require.EqualValues(t, 1, sum.Rejected)
+	require.FileExists(t, sum.RejectsFile)
 
 	// remove: location fields only
 	sum = b.run(t, b.put(t, "s5.csv", []byte("IDENTNR\n1\n7\n")), importers.Options{Kind: importers.KindSbeatStudents, Mode: importers.ModeRemove})
@@ -275,9 +280,13 @@ func TestSameFileOnceUnlessForced(t *testing.T) {
 	require.False(t, forced.AlreadyImported)
 	require.EqualValues(t, 1, forced.Unchanged, "the one course, as stored")
 	require.Zero(t, forced.Created+forced.Updated+forced.Rejected)
+	created, err := importers.Import(b.ctx, b.st, p, importers.Options{Kind: importers.KindSbeatCourses, Mode: importers.ModeCreate, Force: true}, nil, nil)
+	require.ErrorContains(t, err, "every row was rejected", "create of an existing course, the file's only row")
+	require.EqualValues(t, 1, created.Rejected)
+	require.Equal(t, "failed", created.Status)
 	runs, err := b.st.ImportRunList(b.ctx, 10)
 	require.NoError(t, err)
-	require.Len(t, runs, 3)
+	require.Len(t, runs, 4)
 	require.True(t, runs[0].Forced)
 }
 
@@ -290,7 +299,7 @@ func TestBadFilesArePermanentErrors(t *testing.T) {
 		opts importers.Options
 		want string
 	}{
-		"invalid utf8":    {cp1252, importers.Options{Kind: importers.KindSbeatStudents, Encoding: "utf8"}, "decoding"},
+		"invalid utf8":    {cp1252, importers.Options{Kind: importers.KindSbeatStudents, Encoding: "utf8"}, "the file is not valid UTF-8 (at line 2); it looks like windows-1252: import it with encoding windows-1252 (or auto)"},
 		"unknown kind":    {cp1252, importers.Options{Kind: "nope"}, "unknown kind"},
 		"unknown mode":    {cp1252, importers.Options{Kind: importers.KindSbeatStudents, Mode: "merge"}, "unknown mode"},
 		"unknown charset": {cp1252, importers.Options{Kind: importers.KindSbeatStudents, Encoding: "ebcdic"}, "unknown encoding"},

@@ -1,13 +1,14 @@
 package importers
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"sestd/internal/fsutil"
 )
 
 // InboxFile is a file waiting in the inbox.
@@ -75,13 +76,15 @@ func ScanInbox(dir string) ([]InboxFile, error) {
 // MoveDone moves f into processed/ (ok) or failed/ next to it, atomically
 // (a rename within the folder's file system). A file of the same name
 // there is not overwritten: the moved file gets a timestamp suffix.
-// Created folders are 0700.
+// Created folders take the inbox folder's group and group bits
+// (fsutil.MkdirShared); the moved file becomes readable by that group at
+// most (fsutil.ShareFile).
 func MoveDone(f InboxFile, ok bool) error {
 	target := filepath.Join(f.Dir, "failed")
 	if ok {
 		target = f.ProcessedDir()
 	}
-	if err := mkdirPrivate(target); err != nil {
+	if err := fsutil.MkdirShared(target); err != nil {
 		return fmt.Errorf("creating %s: %w", target, err)
 	}
 	dst := filepath.Join(target, f.Name)
@@ -92,21 +95,9 @@ func MoveDone(f InboxFile, ok bool) error {
 	if err := os.Rename(f.Path, dst); err != nil {
 		return fmt.Errorf("moving %s: %w", f.Name, err)
 	}
-	// The file keeps the mode it arrived with; it holds personal data.
-	if err := os.Chmod(dst, 0o600); err != nil {
-		return fmt.Errorf("restricting %s: %w", dst, err)
+	// It holds personal data: readable by the folder's group at most.
+	if err := fsutil.ShareFile(dst); err != nil {
+		return fmt.Errorf("setting the mode of %s: %w", dst, err)
 	}
 	return nil
-}
-
-func mkdirPrivate(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	return os.Chmod(dir, 0o700)
 }

@@ -2,6 +2,7 @@ package importers_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -138,7 +139,8 @@ func TestEkvvAnmeldelisten(t *testing.T) {
 	require.Zero(t, sum.Updated+sum.Created+sum.Rejected)
 	require.Equal(t, stamp, b.one(t, `SELECT updated_at, import_run_id FROM ekvv_veranstaltung WHERE id = '817301'`))
 	require.EqualValues(t, 1, b.one(t, `SELECT count(*) FROM ekvv_teilnehmer WHERE veranstaltung_id = '817301'`)[0])
-	sum = b.run(t, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv, Mode: importers.ModeCreate})
+	sum, err = importers.Import(b.ctx, b.st, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv, Mode: importers.ModeCreate}, nil, nil)
+	require.ErrorContains(t, err, "every row was rejected", "the file's one Veranstaltung exists")
 	require.EqualValues(t, 1, sum.Rejected)
 	require.Zero(t, sum.Created)
 	changed := bytes.Replace(mustRead(t, "testdata/sestd/ekvv_817301.xml"), []byte(`prioritaet="-1"`), []byte(`prioritaet="3"`), 1)
@@ -209,4 +211,25 @@ func TestHugeOrDeepXMLIsRefused(t *testing.T) {
 	_, err = importers.Import(b.ctx, b.st, p, importers.Options{Kind: importers.KindFSPersons, MaxXMLTokenBytes: 64 << 10}, nil, nil)
 	require.ErrorIs(t, err, importers.ErrPermanent)
 	require.ErrorContains(t, err, "more than 65536 bytes without markup")
+}
+
+// A truncated eKVV file fails with its position in every mode, also when
+// the Veranstaltung exists (create) or is to be removed: the file is read
+// to its end before anything is decided.
+func TestEkvvTruncatedFailsInEveryMode(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	whole := mustRead(t, "testdata/sestd/ekvv_817301.xml")
+	b.run(t, b.put(t, "whole.xml", whole), importers.Options{Kind: importers.KindEkvv})
+	// Cut inside the list of participants.
+	cut := whole[:bytes.Index(whole, []byte("</ekvv:teilnehmerliste>"))]
+	lines := bytes.Count(cut, []byte("\n")) + 1
+	for _, mode := range []importers.Mode{importers.ModeCreate, importers.ModeUpdate, importers.ModeRemove, importers.ModeUpsert} {
+		sum, err := importers.Import(b.ctx, b.st, b.put(t, "cut-"+string(mode)+".xml", cut), importers.Options{Kind: importers.KindEkvv, Mode: mode}, nil, nil)
+		require.ErrorIs(t, err, importers.ErrPermanent, mode)
+		require.ErrorContains(t, err, fmt.Sprintf("XML at line %d: XML syntax error on line %d: unexpected EOF", lines, lines), mode)
+		require.Equal(t, "failed", sum.Status, mode)
+		require.Empty(t, sum.RejectsFile, mode)
+	}
+	require.EqualValues(t, 1, b.one(t, `SELECT count(*) FROM ekvv_veranstaltung WHERE id = '817301'`)[0], "nothing removed")
 }

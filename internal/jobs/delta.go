@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
+	"sestd/internal/config"
 	"sestd/internal/sest"
 	"sestd/internal/store"
 )
@@ -20,7 +23,11 @@ import (
 // Ranglistenstatus): references since the cursor, then the items in
 // packages of servicestelle.package_size.
 type DeltaArgs struct {
-	Stream string `json:"stream"`
+	Stream string `json:"stream" river:"unique"`
+	// OneShot marks a run an operator waits for (sestd sync download): a
+	// transient failure fails it at once instead of waiting for the next
+	// scheduled poll.
+	OneShot bool `json:"one_shot,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -38,25 +45,60 @@ type DeltaWorker struct {
 }
 
 // Work polls the stream; a second poll of the same stream (another
-// instance, a manual trigger) waits for the first by snoozing.
+// instance, a manual trigger) waits for the first by snoozing. A transient
+// failure (the Servicestelle unreachable or answering 5xx, the database
+// away) snoozes the job to the next scheduled poll, so that however long an
+// outage lasts, the first poll after it syncs (see pollAgain); a permanent
+// fault cancels it.
 func (w *DeltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error {
 	if !slices.Contains(store.Streams, job.Args.Stream) {
 		return river.JobCancel(fmt.Errorf("unknown stream %q: want one of %v", job.Args.Stream, store.Streams))
 	}
-	return w.sync.withLock(ctx, job.Args.Stream, func() error {
+	var sum store.Counts
+	err := w.sync.withLock(ctx, job.Args.Stream, func() error {
 		if job.Args.Stream == store.StreamRanglistenstatus {
 			if err := w.sync.studienpakete(ctx); err != nil {
 				return err
 			}
 		}
-		return w.sync.stream(ctx, job.Args.Stream, job.Args.Stream, time.Time{})
+		var err error
+		sum, err = w.sync.stream(ctx, job.Args.Stream, job.Args.Stream, time.Time{})
+		return err
 	})
+	if err != nil {
+		return w.sync.pollAgain(ctx, job.Args.OneShot, err)
+	}
+	return recordSummary(ctx, Summary{Streams: map[string]StreamSummary{job.Args.Stream: summaryOf(sum)}})
 }
 
 // syncer holds what the mirror jobs share.
 type syncer struct {
 	deps Deps
 	sest sest.Servicestelle
+	// rules is the Bearbeitungsstatus table (defaults of the interface
+	// version with sync.bearbeitungsstatus laid over them).
+	rules map[string]sest.StatusRule
+	// faecher limits the mirrored Bewerbungen (sync.download_faecher);
+	// empty: all.
+	faecher map[string]bool
+	// poll is the delta schedule; nil when it is off.
+	poll cron.Schedule
+}
+
+func newSyncer(d Deps) (*syncer, error) {
+	rules := sest.DefaultStatusRules(d.Config.Servicestelle.InterfaceVersion)
+	for name, r := range d.Config.Sync.Bearbeitungsstatus {
+		rules[name] = sest.StatusRule(r)
+	}
+	faecher := map[string]bool{}
+	for _, f := range d.Config.Sync.Faecher() {
+		faecher[f] = true
+	}
+	poll, err := config.ParseSchedule(d.Config.Sync.Schedules.Delta)
+	if err != nil {
+		return nil, fmt.Errorf("sync.schedules.delta: %w", err)
+	}
+	return &syncer{deps: d, sest: d.Sest, rules: rules, faecher: faecher, poll: poll}, nil
 }
 
 // withLock runs fn holding the stream's lock, or snoozes when another poll
@@ -93,10 +135,11 @@ func (s *syncer) start() time.Time {
 	return time.Date(jahr, time.January, 1, 0, 0, 0, 0, time.UTC)
 }
 
-// stream brings one stream up to date. runName keys the run bookkeeping
-// and the cursor ("bewerbungen" for the delta, "full_bewerbungen" for the
-// full download); from, when set, overrides the cursor (full download).
-func (s *syncer) stream(ctx context.Context, stream, runName string, from time.Time) error {
+// stream brings one stream up to date and returns what it did. runName
+// keys the run bookkeeping and the cursor ("bewerbungen" for the delta,
+// "full_<job>_bewerbungen" for the full download); from, when set,
+// overrides the cursor (full download).
+func (s *syncer) stream(ctx context.Context, stream, runName string, from time.Time) (store.Counts, error) {
 	log := Logger(ctx).With(zap.String("stream", stream))
 	st := s.deps.Store
 	run, err := st.RunGet(ctx, runName)
@@ -114,24 +157,24 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 				start = s.start()
 				log.Info("no cursor: starting from the beginning of the Vermittlungsprozess", zap.Time("start", start))
 			default:
-				return err
+				return store.Counts{}, err
 			}
 		}
 		delta, err := s.anfragen(ctx, stream, start)
 		if err != nil {
-			return classify(fmt.Errorf("asking for changes since %s: %w", start.Format(time.RFC3339), err))
+			return store.Counts{}, classify(fmt.Errorf("asking for changes since %s: %w", start.Format(time.RFC3339), err))
 		}
 		run = store.Run{Stream: runName, Start: start, Ende: delta.Ende, Refs: delta.Referenzen}
 		if err := st.RunBegin(ctx, run); err != nil {
-			return err
+			return store.Counts{}, err
 		}
 		if len(run.Refs) == 0 {
 			log.Info("no changes", zap.Time("since", start))
-			return nil
+			return store.Counts{}, nil
 		}
 		log.Info("changes found", zap.Int("references", len(run.Refs)), zap.Time("since", start), zap.Time("ende", delta.Ende))
 	default:
-		return err
+		return store.Counts{}, err
 	}
 
 	size := s.deps.Config.Servicestelle.PackageSize
@@ -166,17 +209,20 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 		var counts store.Counts
 		if err == nil {
 			counts, err = s.apply(ctx, f.items, store.Step{Stream: runName, Items: f.refs})
+			if err == nil {
+				s.reportForbidden(log, counts.Forbidden)
+			}
 		}
 		if errors.Is(err, sest.ErrReferenceExpired) {
 			// Start over from the unchanged cursor: what was committed
 			// stays, nothing is skipped.
 			if aerr := st.RunAbandon(ctx, runName); aerr != nil {
-				return aerr
+				return sum, aerr
 			}
-			return fmt.Errorf("package %d of %d: references expired, asking again on retry: %w", pkg, packages, err)
+			return sum, fmt.Errorf("package %d of %d: references expired, asking again on retry: %w", pkg, packages, err)
 		}
 		if err != nil {
-			return classify(fmt.Errorf("package %d of %d: %w", pkg, packages, err))
+			return sum, classify(fmt.Errorf("package %d of %d: %w", pkg, packages, err))
 		}
 		sum.Add(counts)
 		s.count(stream, counts)
@@ -184,15 +230,17 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 		log.Info("package mirrored",
 			zap.Int("package", pkg), zap.Int("packages", packages),
 			zap.Int("created", counts.Created), zap.Int("updated", counts.Updated), zap.Int("unchanged", counts.Unchanged),
+			zap.Int("filtered", counts.Filtered),
 			zap.Int("done", done), zap.Int("total", total),
 			zap.Float64("items_per_second", float64(done-run.Done)/max(time.Since(began).Seconds(), 1e-3)))
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return sum, err
 	}
 	log.Info("stream up to date", zap.Int("created", sum.Created), zap.Int("updated", sum.Updated),
-		zap.Int("unchanged", sum.Unchanged), zap.Time("cursor", run.Ende), zap.Duration("duration", time.Since(began)))
-	return nil
+		zap.Int("unchanged", sum.Unchanged), zap.Int("filtered", sum.Filtered), zap.Int("transitions_forbidden", len(sum.Forbidden)),
+		zap.Time("cursor", run.Ende), zap.Duration("duration", time.Since(began)))
+	return sum, nil
 }
 
 func (s *syncer) anfragen(ctx context.Context, stream string, start time.Time) (sest.Delta, error) {
@@ -234,7 +282,11 @@ func (s *syncer) apply(ctx context.Context, items any, step store.Step) (store.C
 	case []sest.Bewerber:
 		return st.BewerberUpsertBatch(ctx, items, step)
 	case []sest.Bewerbung:
-		return st.BewerbungUpsertBatch(ctx, items, step)
+		kept := s.inFaecher(items)
+		step.ForbiddenTransition = s.sestForbidden
+		c, err := st.BewerbungUpsertBatch(ctx, kept, step)
+		c.Filtered = len(items) - len(kept)
+		return c, err
 	case []sest.Ranglistenstatus:
 		return st.RanglistenstatusUpsertBatch(ctx, items, step)
 	}
@@ -246,6 +298,12 @@ func (s *syncer) count(stream string, c store.Counts) {
 	m.WithLabelValues(stream, "created").Add(float64(c.Created))
 	m.WithLabelValues(stream, "updated").Add(float64(c.Updated))
 	m.WithLabelValues(stream, "unchanged").Add(float64(c.Unchanged))
+	if c.Filtered > 0 {
+		m.WithLabelValues(stream, "filtered").Add(float64(c.Filtered))
+	}
+	if len(c.Forbidden) > 0 {
+		m.WithLabelValues(stream, "transition_forbidden").Add(float64(len(c.Forbidden)))
+	}
 }
 
 // studienpakete mirrors the Studienpakete (downloaded whole).
@@ -263,15 +321,11 @@ func (s *syncer) studienpakete(ctx context.Context) error {
 	return nil
 }
 
-// studienangebote mirrors the Studienangebote, whole or filtered by the
-// configured Abschluss and Fach filters.
+// studienangebote mirrors the Studienangebote, whole or limited to the
+// Fächer of sync.download_faecher.
 func (s *syncer) studienangebote(ctx context.Context) error {
-	cfg := s.deps.Config.Sync
 	var filters []sest.StudienangebotSuche
-	for _, a := range cfg.AbschlussFilter {
-		filters = append(filters, sest.StudienangebotSuche{AbschlussSchluessel: a})
-	}
-	for _, f := range cfg.FachFilter {
+	for _, f := range s.deps.Config.Sync.Faecher() {
 		filters = append(filters, sest.StudienangebotSuche{StudienfachSchluessel: f})
 	}
 	complete := len(filters) == 0
@@ -335,7 +389,8 @@ func (w *StudienangeboteWorker) Work(ctx context.Context, _ *river.Job[Studienan
 
 // FullArgs downloads everything from the start of the Vermittlungsprozess,
 // documents included (Sestco's download_sest --all). It does not move the
-// delta cursors; it repairs whatever the mirror may lack.
+// delta cursors; it repairs whatever the mirror may lack, and, when it is
+// complete and unfiltered, removes what the Servicestelle no longer has.
 type FullArgs struct{}
 
 // Kind implements river.JobArgs.
@@ -356,11 +411,22 @@ type FullWorker struct {
 func (w *FullWorker) Timeout(*river.Job[FullArgs]) time.Duration { return -1 }
 
 // Work downloads everything; an interrupted run resumes where it stopped:
-// streams this job completed are not fetched again.
+// streams this job completed are not fetched again. Once every stream is
+// complete, and no Fach filter is set, the Bewerbungen and applicants the
+// download did not return are removed from the mirror and recorded
+// (store.MirrorSweep). A download that fails, is cancelled or is killed
+// before its streams complete removes nothing.
 func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 	s := w.sync
-	return s.withLock(ctx, "full", func() error {
-		runName := func(stream string) string { return fmt.Sprintf("full_%d_%s", job.ID, stream) }
+	log := Logger(ctx)
+	run := fmt.Sprintf("full_%d", job.ID)
+	out := Summary{Streams: map[string]StreamSummary{}}
+	err := s.withLock(ctx, "full", func() error {
+		runName := func(stream string) string { return run + "_" + stream }
+		since, err := s.deps.Store.FullRunSince(ctx, run)
+		if err != nil {
+			return err
+		}
 		if s.deps.Config.Sync.StudienangebotDownload {
 			if err := s.studienangebote(ctx); err != nil {
 				return err
@@ -372,28 +438,70 @@ func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 		// The streams are independent: they download side by side, so
 		// that the Servicestelle's latency and the database overlap.
 		g, gctx := errgroup.WithContext(ctx)
-		for _, stream := range store.Streams {
+		sums := make([]store.Counts, len(store.Streams))
+		for i, stream := range store.Streams {
 			if _, err := s.deps.Store.CursorGet(ctx, runName(stream)); err == nil {
-				Logger(ctx).Info("stream already downloaded by this job", zap.String("stream", stream))
+				log.Info("stream already downloaded by this job", zap.String("stream", stream))
 				continue
 			}
-			g.Go(func() error { return s.stream(gctx, stream, runName(stream), s.start()) })
+			g.Go(func() error {
+				var err error
+				sums[i], err = s.stream(gctx, stream, runName(stream), s.start())
+				return err
+			})
 		}
 		if err := g.Wait(); err != nil {
 			return err
+		}
+		for i, stream := range store.Streams {
+			out.Streams[stream] = summaryOf(sums[i])
 		}
 		if s.deps.Config.Sync.DokumentDownload {
 			if err := s.documents(ctx); err != nil {
 				return err
 			}
 		}
-		for _, stream := range store.Streams {
-			if err := s.deps.Store.CursorReset(ctx, runName(stream)); err != nil {
-				return err
-			}
+		if out.Removed, err = s.sweep(ctx, since, "full_download job "+strconv.FormatInt(job.ID, 10)); err != nil {
+			return err
 		}
-		return nil
+		return s.deps.Store.FullRunEnd(ctx, run)
 	})
+	if err != nil {
+		return err
+	}
+	return recordSummary(ctx, out)
+}
+
+// sweep removes from the mirror what the complete full download that
+// began at since did not return, unless a Fach filter limits the download
+// (then the mirror lacks no more than the filter, and nothing is removed).
+// It logs and counts every removal and returns how many of each kind.
+func (s *syncer) sweep(ctx context.Context, since time.Time, run string) (map[string]int, error) {
+	log := Logger(ctx)
+	if len(s.faecher) > 0 {
+		log.Info("a Fach filter limits the download (sync.download_faecher): nothing is removed from the mirror")
+		return nil, nil
+	}
+	removed, err := s.deps.Store.MirrorSweep(ctx, since, run)
+	if errors.Is(err, store.ErrSweepNothingSeen) {
+		log.Warn("full download complete, but nothing removed", zap.Error(err))
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	n := map[string]int{}
+	for _, r := range removed {
+		n[r.Kind]++
+		log.Info("removed from the mirror: the Servicestelle no longer has it",
+			zap.String("kind", r.Kind), zap.String("item_key", r.ItemKey), zap.String("bewerber_id", r.BewerberID),
+			zap.Time("last_seen_at", r.LastSeenAt))
+	}
+	m := s.deps.Metrics.SyncItems
+	m.WithLabelValues(store.StreamBewerbungen, "removed").Add(float64(n["bewerbung"]))
+	m.WithLabelValues(store.StreamBewerber, "removed").Add(float64(n["bewerber"]))
+	log.Info("full download complete: mirror swept", zap.Int("bewerbungen_removed", n["bewerbung"]), zap.Int("bewerber_removed", n["bewerber"]))
+	return n, nil
 }
 
 func registerSync(d Deps, k *Kit) error {
@@ -401,7 +509,13 @@ func registerSync(d Deps, k *Kit) error {
 		d.Log.Warn("the Servicestelle is not configured (servicestelle.hochschulnummer is empty): sync jobs are off")
 		return nil
 	}
-	s := &syncer{deps: d, sest: d.Sest}
+	s, err := newSyncer(d)
+	if err != nil {
+		return err
+	}
+	if len(d.Config.Sync.FachFilter) > 0 {
+		d.Log.Warn("sync.fach_filter is deprecated: name it sync.download_faecher")
+	}
 	river.AddWorker(k.Workers, &DeltaWorker{sync: s})
 	river.AddWorker(k.Workers, &StudienangeboteWorker{sync: s})
 	river.AddWorker(k.Workers, &FullWorker{sync: s})

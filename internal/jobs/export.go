@@ -19,11 +19,11 @@ import (
 // uni views' rows, see store.ExportChanges) as one CSV file per kind into
 // export.dir: semicolon-separated with a header, in export.encoding,
 // written atomically, named <kind>_<run>_<window end>.csv. Kinds without
-// changes get no file.
-func (o *outbound) export(ctx context.Context) error {
+// changes get no file. It returns the files written.
+func (o *outbound) export(ctx context.Context) ([]string, error) {
 	cfg := o.deps.Config.Export
 	if err := fsutil.MkdirPrivate(cfg.Dir); err != nil {
-		return fmt.Errorf("export.dir %s: %w", cfg.Dir, err)
+		return nil, fmt.Errorf("export.dir %s: %w", cfg.Dir, err)
 	}
 	run, err := o.deps.Store.ExportChanges(ctx, func(run store.ExportRun, kind string, header []string, rows [][]string) (string, error) {
 		if len(rows) == 0 {
@@ -34,20 +34,20 @@ func (o *outbound) export(ctx context.Context) error {
 			return "", err
 		}
 		name := fmt.Sprintf("%s_%06d_%s.csv", kind, run.ID, run.Hi.UTC().Format("20060102T150405Z"))
-		if err := fsutil.WriteFileAtomic(filepath.Join(cfg.Dir, name), data); err != nil {
+		if err := fsutil.WriteFileShared(filepath.Join(cfg.Dir, name), data); err != nil {
 			return "", err
 		}
 		return name, nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fields := []zap.Field{zap.Int64("export_run", run.ID), zap.Strings("files", run.Files)}
 	for k, n := range run.Rows {
 		fields = append(fields, zap.Int(k, n))
 	}
 	Logger(ctx).Info("changes exported to the university", fields...)
-	return nil
+	return run.Files, nil
 }
 
 // encodeCSV renders a CSV file in enc (utf-8, or windows-1252 with CRLF

@@ -25,6 +25,9 @@ type ImportArgs struct {
 	Mode     string `json:"mode,omitempty"`
 	Encoding string `json:"encoding,omitempty"`
 	Force    bool   `json:"force,omitempty"`
+	// TrustEncoding reads a file in the single-byte Encoding given
+	// although it holds what looks like UTF-8.
+	TrustEncoding bool `json:"trust_encoding,omitempty"`
 	// RejectsDir receives the rejects file (default: beside the file).
 	RejectsDir string `json:"rejects_dir,omitempty"`
 	// FromInbox moves the file to processed/ or failed/ beside it when the
@@ -56,6 +59,13 @@ func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return -1
 // The summary is the job's recorded output.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
 	log := Logger(ctx)
+	if !w.deps.LocalFiles {
+		args, err := confineImport(w.deps.Config, job.Args)
+		if err != nil {
+			return river.JobCancel(err)
+		}
+		job.Args = args
+	}
 	sum, err := w.run(ctx, job.Args, log)
 	if err != nil && !errors.Is(err, importers.ErrPermanent) {
 		return err // transient: the file stays where it is for the retry
@@ -151,7 +161,7 @@ func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (
 		}
 	})
 	if err != nil {
-		return sum, fmt.Errorf("importing %s: %w", filepath.Base(a.Path), err)
+		return sum, err // names the file and the import run
 	}
 	rows := w.deps.Metrics.ImportRows
 	for outcome, n := range map[string]int64{"created": sum.Created, "updated": sum.Updated, "unchanged": sum.Unchanged, "removed": sum.Removed,
@@ -184,7 +194,7 @@ func (w *ImportWorker) options(a ImportArgs) (importers.Options, error) {
 		return importers.Options{}, err
 	}
 	opts := importers.Options{
-		Kind: kind, Encoding: a.Encoding, Force: a.Force, RejectsDir: a.RejectsDir,
+		Kind: kind, Encoding: a.Encoding, TrustEncoding: a.TrustEncoding, Force: a.Force, RejectsDir: a.RejectsDir,
 		BatchSize: cfg.Import.BatchSize, AllowedAbschlussarten: cfg.Import.AllowedAbschlussarten,
 		Mappings: w.mappings, Location: cfg.Servicestelle.Location(),
 		InterfaceVersion: cfg.Servicestelle.InterfaceVersion,
@@ -228,27 +238,8 @@ func registerImport(d Deps, k *Kit) error {
 		Args: func(raw json.RawMessage) (river.JobArgs, error) { return decodeArgs[InboxArgs](raw) },
 	}
 	k.Triggers["import"] = Trigger{
-		Help: `import a file on the server; {"path": "/var/lib/sestd/inbox/x.csv", "kind": "...", "mode": "sync|create|update|remove|upsert (default: import.modes, else sync)", "encoding": "...", "force": false}`,
-		Args: func(raw json.RawMessage) (river.JobArgs, error) {
-			a, err := decodeArgs[ImportArgs](raw)
-			if err != nil {
-				return nil, err
-			}
-			if a.Path == "" || !filepath.IsAbs(a.Path) {
-				return nil, fmt.Errorf("path must be an absolute path on the server, got %q", a.Path)
-			}
-			if a.FileKind != "" {
-				if _, err := importers.ParseKind(a.FileKind); err != nil {
-					return nil, err
-				}
-			}
-			if a.Mode != "" {
-				if _, err := importers.ParseMode(a.Mode); err != nil {
-					return nil, err
-				}
-			}
-			return a, nil
-		},
+		Help: `import a file below import.inbox_dir (or import.allowed_dirs) on the server; {"path": "/var/lib/sestd/inbox/x.csv", "kind": "...", "mode": "sync|create|update|remove|upsert (default: import.modes, else sync)", "encoding": "...", "force": false}`,
+		Args: importTrigger(d.Config),
 	}
 	return nil
 }

@@ -37,6 +37,10 @@ type Deps struct {
 	// Sest is the Servicestelle; nil when it is not configured (the sync
 	// jobs are then off).
 	Sest sest.Servicestelle
+	// LocalFiles: the jobs run in the operator's own process (the CLI) and
+	// read the files the operator names; else an import reads only below
+	// import.inbox_dir and import.allowed_dirs.
+	LocalFiles bool
 }
 
 // Trigger makes job args from an admin request's JSON arguments.
@@ -53,6 +57,8 @@ type Kit struct {
 	Workers  *river.Workers
 	Periodic []*river.PeriodicJob
 	Triggers map[string]Trigger
+	// Middleware watches every job of the daemon (incidents).
+	Middleware []rivertype.Middleware
 }
 
 // TriggerNames lists the jobs an operator may trigger, sorted.
@@ -79,6 +85,7 @@ var registrations = []func(Deps, *Kit) error{
 	registerImport,
 	registerRetention,
 	registerRanking,
+	registerIncidents,
 }
 
 // addPeriodic schedules args on the cron expression expr ("off" disables).

@@ -76,11 +76,15 @@ func renderOutboxMail(hochschule string, items []store.OutboxItem, digest bool) 
 	var b strings.Builder
 	if digest {
 		subject = fmt.Sprintf("sestd (Hochschule %s): %d outbox items still failing", hochschule, len(items))
-		b.WriteString("Daily digest: these items could still not be sent to the Servicestelle.\n")
+		b.WriteString("Daily digest: these items could still not be sent to the Servicestelle.\n" +
+			"Failed items are still being retried; rejected ones wait for an operator or a new delivery.\n")
 	} else {
 		subject = fmt.Sprintf("sestd (Hochschule %s): %d outbox items failed", hochschule, len(items))
-		b.WriteString("sestd could not send these items to the Servicestelle. They stay as they are\n" +
-			"until an operator retries or discards them (or the university changes them).\n")
+		b.WriteString("The Servicestelle refused these items outbox.max_attempts times (failed), or sestd\n" +
+			"may not send them (rejected). Failed items stay queued and are tried again, at\n" +
+			"least every outbox.max_backoff, until they are accepted, an operator discards them,\n" +
+			"or the university delivers the application anew. You get this mail once per item;\n" +
+			"the daily digest lists them while they fail.\n")
 	}
 	b.WriteString("\n")
 	for _, it := range items {
@@ -89,11 +93,14 @@ func renderOutboxMail(hochschule string, items []store.OutboxItem, digest bool) 
 			fmt.Fprintf(&b, ", Servicestelle key %s", it.SestKey)
 		}
 		fmt.Fprintf(&b, "\n  state:    %s after %d attempt(s)", it.State, it.Attempts)
+		if it.State == store.OutboxFailed {
+			fmt.Fprintf(&b, ", next attempt %s", it.NextAttemptAt.UTC().Format("2006-01-02 15:04 UTC"))
+		}
 		if it.Operation != "" {
 			fmt.Fprintf(&b, ", last operation %s", it.Operation)
 		}
 		fmt.Fprintf(&b, "\n  reason:   %s\n", oneLine(it.Reason))
-		fmt.Fprintf(&b, "  retry:    sestd trigger outbox_retry --arg id=%d   (admin API: POST /api/outbox/%d/retry)\n", it.ID, it.ID)
+		fmt.Fprintf(&b, "  retry:    sestd trigger outbox_retry --arg id=%d   (now; admin API: POST /api/outbox/%d/retry)\n", it.ID, it.ID)
 		fmt.Fprintf(&b, "  discard:  POST /api/outbox/%d/discard\n\n", it.ID)
 	}
 	b.WriteString("Retry every failed item: sestd trigger outbox_retry --arg all=true   (admin API: POST /api/outbox/retry-failed)\n")

@@ -66,7 +66,11 @@ func (w *OutboundWorker) Work(ctx context.Context, _ *river.Job[OutboundArgs]) e
 		return river.JobSnooze(15 * time.Second)
 	}
 	unlockDelta()
-	return w.out.run(ctx)
+	res, err := w.out.run(ctx)
+	if err != nil {
+		return err
+	}
+	return river.RecordOutput(ctx, res)
 }
 
 // outbound holds what an outbound run needs.
@@ -77,12 +81,15 @@ type outbound struct {
 	version     int // the interface version
 	maxAttempts int
 	backoff     time.Duration
+	maxBackoff  time.Duration
+	abschluesse []string // outbox.abschluss_filter (or its former name sync.abschluss_filter); empty sends all
 	mail        *mail.Sender
 }
 
 // newOutbound builds the outbound sync from d's configuration, which
 // config.Validate has checked (outbox.max_attempts at least 1,
-// outbox.backoff not negative).
+// outbox.backoff not negative, outbox.max_backoff at least 1s and not
+// below outbox.backoff).
 func newOutbound(d Deps) *outbound {
 	oc := d.Config.Outbox
 	version := d.Config.Servicestelle.InterfaceVersion
@@ -90,52 +97,101 @@ func newOutbound(d Deps) *outbound {
 	for name, r := range d.Config.Sync.Bearbeitungsstatus {
 		rules[name] = sest.StatusRule(r)
 	}
-	return &outbound{deps: d, sest: d.Sest, rules: rules, version: version, maxAttempts: oc.MaxAttempts, backoff: oc.Backoff, mail: mail.New(d.Config.Mail)}
+	return &outbound{deps: d, sest: d.Sest, rules: rules, version: version, maxAttempts: oc.MaxAttempts,
+		backoff: oc.Backoff, maxBackoff: max(oc.MaxBackoff, oc.Backoff), abschluesse: d.Config.SendAbschluesse(), mail: mail.New(d.Config.Mail)}
 }
+
+// OutboundResult is what one outbound run did: the job's output, which
+// `sestd sync uni` prints. Refused lists the items refused in this run
+// (by the Servicestelle, or not sent because the status table forbids
+// the change), Discarded those outside outbox.abschluss_filter; both at
+// most maxListed, their full counts beside.
+type OutboundResult struct {
+	Sent             int            `json:"sent"`
+	Accepted         int            `json:"accepted"`
+	RefusedCount     int            `json:"refused_count"`
+	Refused          []OutboundItem `json:"refused"`
+	DiscardedCount   int            `json:"discarded_count"`
+	Discarded        []OutboundItem `json:"discarded"`
+	Failed           int            `json:"failed"` // refused items past outbox.max_attempts (still retried)
+	VersionConflicts int            `json:"version_conflicts"`
+	Recovered        int            `json:"recovered"`
+	CallErrors       int            `json:"call_errors"`
+	ExportFiles      []string       `json:"export_files"`
+}
+
+// OutboundItem is one outbox item in an OutboundResult.
+type OutboundItem struct {
+	ID         int64  `json:"id"`
+	Kind       string `json:"kind"`
+	ItemKey    string `json:"item_key"`
+	BewerberID string `json:"bewerber_id"`
+	State      string `json:"state"`
+	Reason     string `json:"reason"`
+	Code       int    `json:"code,omitempty"`
+}
+
+// maxListed bounds the items an OutboundResult lists by name.
+const maxListed = 200
 
 // runStats counts what one run did.
 type runStats struct {
 	sent, accepted, rejected, failed, conflicts, recovered, callErrors, calls int
+	refused, discarded                                                        []OutboundItem
+	nRefused, nDiscarded                                                      int
+	// resend holds the items to send again at once in this run: version
+	// conflicts re-applied to the current version.
+	resend []int64
 }
 
-// run is one outbound sync.
-func (o *outbound) run(ctx context.Context) error {
+// note records a result in the run's lists.
+func (st *runStats) note(it store.OutboxItem, r store.OutboxResult) {
+	item := OutboundItem{ID: it.ID, Kind: it.Kind, ItemKey: it.ItemKey, BewerberID: it.BewerberID, State: r.State, Reason: r.Reason, Code: r.Code}
+	switch {
+	case r.State == store.OutboxDiscarded:
+		st.nDiscarded++
+		if len(st.discarded) < maxListed {
+			st.discarded = append(st.discarded, item)
+		}
+	case r.State == store.OutboxRejected || r.State == store.OutboxFailed ||
+		(r.State == store.OutboxPending && r.ErgebnisStatus == sest.ErgebnisZurueckgewiesen && r.Code != sest.CodeVersionConflict):
+		st.nRefused++
+		if len(st.refused) < maxListed {
+			st.refused = append(st.refused, item)
+		}
+	}
+}
+
+// conflictRounds bounds how often one run sends a Bewerbung again at once
+// after version conflicts (the Servicestelle changing it meanwhile).
+const conflictRounds = 3
+
+// run is one outbound sync: every due item is tried at most once, except
+// that a version conflict is re-applied to the current version and sent
+// again at once.
+func (o *outbound) run(ctx context.Context) (OutboundResult, error) {
 	log := Logger(ctx)
 	if err := o.enqueue(ctx); err != nil {
-		return err
+		return OutboundResult{}, err
 	}
 	var st runStats
-	var sendErr error
-	// Passes repeat until nothing is due: a version conflict is retried
-	// at once; with outbox.backoff 0 rejections too (bounded by the
-	// attempts).
-	for pass := 0; pass <= o.maxAttempts+1; pass++ {
-		before := st
-		if err := o.recover(ctx, &st); err != nil {
-			sendErr = err
-			break
-		}
-		if err := o.sendAuths(ctx, &st); err != nil {
-			sendErr = err
-			break
-		}
-		if err := o.sendBewerbungen(ctx, &st); err != nil {
-			sendErr = err
-			break
-		}
-		if st == before || st.callErrors > before.callErrors {
-			break
-		}
+	sendErr := o.recover(ctx, &st)
+	if sendErr == nil {
+		sendErr = o.sendAuths(ctx, &st)
+	}
+	if sendErr == nil {
+		sendErr = o.sendBewerbungen(ctx, &st)
 	}
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return OutboundResult{}, ctx.Err()
 	}
 	if n, err := o.deps.Store.OutboxCleanupAuths(ctx); err != nil {
 		log.Warn("cleaning up authorisations failed", zap.Error(err))
 	} else if n > 0 {
 		log.Info("authorisations no longer needed removed", zap.Int64("count", n))
 	}
-	if err := o.export(ctx); err != nil {
+	files, err := o.export(ctx)
+	if err != nil {
 		log.Error("export to the university failed", zap.Error(err))
 		if sendErr == nil {
 			sendErr = err
@@ -145,15 +201,17 @@ func (o *outbound) run(ctx context.Context) error {
 		log.Error("enqueueing the admins' mail failed", zap.Error(err))
 	}
 	log.Info("outbound run done", zap.Int("sent", st.sent), zap.Int("accepted", st.accepted),
-		zap.Int("rejected", st.rejected), zap.Int("failed", st.failed), zap.Int("version_conflicts", st.conflicts),
-		zap.Int("recovered", st.recovered), zap.Int("call_errors", st.callErrors))
+		zap.Int("refused", st.nRefused), zap.Int("discarded", st.nDiscarded), zap.Int("failed", st.failed),
+		zap.Int("version_conflicts", st.conflicts), zap.Int("recovered", st.recovered), zap.Int("call_errors", st.callErrors))
 	if sendErr != nil {
-		return classify(sendErr)
+		return OutboundResult{}, classify(sendErr)
 	}
 	if st.callErrors > 0 && st.calls == st.callErrors {
-		return errors.New("every call to the Servicestelle failed; items stay queued")
+		return OutboundResult{}, errors.New("every call to the Servicestelle failed; items stay queued")
 	}
-	return nil
+	return OutboundResult{Sent: st.sent, Accepted: st.accepted, RefusedCount: st.nRefused, Refused: st.refused,
+		DiscardedCount: st.nDiscarded, Discarded: st.discarded, Failed: st.failed, VersionConflicts: st.conflicts,
+		Recovered: st.recovered, CallErrors: st.callErrors, ExportFiles: files}, nil
 }
 
 // ---- staging → outbox ----
@@ -310,32 +368,82 @@ func (o *outbound) transitionForbidden(cur, target string) string {
 	return ""
 }
 
-// retryLater is the result for an item rejected for a reason that may go
-// away: pending again after the backoff, or failed after the last attempt.
-func (o *outbound) retryLater(it store.OutboxItem, attempts int, r store.OutboxResult) store.OutboxResult {
-	if attempts >= o.maxAttempts {
-		r.State = store.OutboxFailed
-		return r
+// teilfachForbidden says why the university may not give the
+// Teilfachbewerbungen of a Mehrfachstudienangebotsbewerbung their
+// statuses, given the mirrored ones (by studiengang_schluessel; a
+// Teilfach not mirrored is new), or "" when it may.
+func (o *outbound) teilfachForbidden(cur map[string]string, tfs []sest.Teilfachbewerbung) string {
+	for _, tf := range tfs {
+		if tf.Bearbeitungsstatus == "" {
+			continue
+		}
+		if why := o.transitionForbidden(cur[tf.Studienangebot.StudiengangSchluessel], tf.Bearbeitungsstatus); why != "" {
+			return fmt.Sprintf("Teilfach %s: %s", tf.Studienangebot.StudiengangSchluessel, why)
+		}
 	}
-	r.State = store.OutboxPending
-	r.NextAttemptAt = time.Now().Add(retryDelay(o.backoff, attempts))
+	return ""
+}
+
+// retryLater is the result for an item refused for a reason that may go
+// away: it stays queued and is tried again after the backoff for its
+// attempts; from outbox.max_attempts on it is failed (mailed to the admins
+// once, in the digest while it fails) and still tried again, at the
+// latest after outbox.max_backoff, until it is accepted, discarded by an
+// operator or superseded by a newer delivery.
+func (o *outbound) retryLater(attempts int, r store.OutboxResult) store.OutboxResult {
+	r.State = o.queuedState(attempts)
+	r.NextAttemptAt = time.Now().Add(retryDelay(o.backoff, o.maxBackoff, attempts))
 	return r
 }
 
-// maxRetryDelay bounds the doubling of outbox.backoff: during an admission
-// round an item is tried again at least once a day (or once per backoff,
-// when that is longer).
-const maxRetryDelay = 24 * time.Hour
+// queuedState is the state of a queued item after attempts attempts:
+// pending, or failed from outbox.max_attempts on.
+func (o *outbound) queuedState(attempts int) string {
+	if attempts >= o.maxAttempts {
+		return store.OutboxFailed
+	}
+	return store.OutboxPending
+}
 
 // retryDelay is the wait before attempt attempts+1: backoff, doubled per
-// attempt made, at most max(backoff, maxRetryDelay).
-func retryDelay(backoff time.Duration, attempts int) time.Duration {
-	limit := max(backoff, maxRetryDelay)
+// attempt made after the first, at most limit.
+func retryDelay(backoff, limit time.Duration, attempts int) time.Duration {
 	d := backoff
 	for i := 1; i < attempts && d < limit; i++ {
 		d *= 2
 	}
 	return min(d, limit)
+}
+
+// abschlussOf is the Abschluss a Bewerbung is for: the
+// Einfachstudienangebot's, or the Mehrfachabschluss.
+func abschlussOf(b sest.Bewerbung) string {
+	switch {
+	case b.Einfach != nil:
+		k := b.Einfach.Studienangebot
+		if k.AbschlussSchluessel != "" {
+			return k.AbschlussSchluessel
+		}
+		a, _, _ := strings.Cut(k.StudiengangSchluessel, "-")
+		return a
+	case b.Mehrfach != nil:
+		return b.Mehrfach.Studienangebot.AbschlussSchluessel
+	}
+	return ""
+}
+
+// outsideFilter says why b is not sent under outbox.abschluss_filter, or
+// "" when it is sent.
+func (o *outbound) outsideFilter(b sest.Bewerbung) string {
+	if len(o.abschluesse) == 0 {
+		return ""
+	}
+	a := abschlussOf(b)
+	if slices.Contains(o.abschluesse, a) {
+		return ""
+	}
+	return fmt.Sprintf("not sent: Abschluss %s is not in outbox.abschluss_filter (%s): updates at the Servicestelle are limited to those Abschlüsse",
+		a, strings.Join(o.abschluesse, ", "))
 }
 
 func jsonText(v any) string {
@@ -346,7 +454,10 @@ func jsonText(v any) string {
 	return string(raw)
 }
 
-func countState(st *runStats, r store.OutboxResult) {
+// countState counts the result r of item it and lists it when refused
+// or discarded.
+func countState(st *runStats, it store.OutboxItem, r store.OutboxResult) {
+	st.note(it, r)
 	switch r.State {
 	case store.OutboxAccepted:
 		st.accepted++
@@ -354,465 +465,6 @@ func countState(st *runStats, r store.OutboxResult) {
 		st.rejected++
 	case store.OutboxFailed:
 		st.failed++
-	}
-}
-
-// ---- Bewerbungen ----
-
-type prepared struct {
-	item store.OutboxItem
-	b    sest.Bewerbung
-}
-
-func (o *outbound) packageSize() int { return max(o.deps.Config.Servicestelle.PackageSize, 1) }
-
-// sendBewerbungen sends every due Bewerbung item, package by package.
-func (o *outbound) sendBewerbungen(ctx context.Context, st *runStats) error {
-	for {
-		items, err := o.deps.Store.OutboxDue(ctx, store.OutboxKindBewerbung, o.packageSize())
-		if err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			return nil
-		}
-		stop, err := o.sendBewerbungPackage(ctx, items, st)
-		if err != nil || stop {
-			return err
-		}
-	}
-}
-
-// sendBewerbungPackage decides per item (new or changed, allowed
-// transition), sends the package with one call per operation and records
-// the results. stop reports a call failure that makes further sends this
-// run pointless.
-func (o *outbound) sendBewerbungPackage(ctx context.Context, items []store.OutboxItem, st *runStats) (stop bool, err error) {
-	keys := make([]string, len(items))
-	for i, it := range items {
-		keys[i] = it.SestKey
-	}
-	mirror, err := o.deps.Store.OutboxMirrorState(ctx, keys)
-	if err != nil {
-		return false, err
-	}
-	var neu, geaendert []prepared
-	var results []store.OutboxResult
-	for _, it := range items {
-		var b sest.Bewerbung
-		if err := json.Unmarshal(it.Payload, &b); err != nil || (b.Einfach == nil) == (b.Mehrfach == nil) {
-			results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxRejected,
-				Reason: fmt.Sprintf("the outbox payload is not a Bewerbung: %v", err)})
-			continue
-		}
-		m, inMirror := mirror[it.SestKey]
-		cur, curVersion := "", 0
-		if inMirror {
-			cur, curVersion = m.Bearbeitungsstatus, m.Version
-		}
-		if it.ResultVersion > curVersion {
-			cur, curVersion = it.ResultStatus, it.ResultVersion
-		}
-		exists := inMirror || it.ResultVersion > 0
-		if why := o.transitionForbidden(cur, b.Bearbeitungsstatus()); why != "" {
-			results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxRejected, Reason: "not sent: " + why})
-			continue
-		}
-		if exists {
-			if b.Version() == 0 {
-				setVersion(&b, curVersion)
-			}
-			geaendert = append(geaendert, prepared{it, b})
-		} else {
-			setVersion(&b, 0)
-			neu = append(neu, prepared{it, b})
-		}
-	}
-	for _, r := range results {
-		countState(st, r)
-	}
-	if err := o.deps.Store.OutboxRecord(ctx, results, nil); err != nil {
-		return false, err
-	}
-	for _, group := range []struct {
-		op    string
-		items []prepared
-	}{{sest.OpUebermittelnNeueBewerbungen, neu}, {sest.OpUebermittelnGeaenderteBew, geaendert}} {
-		if len(group.items) == 0 {
-			continue
-		}
-		stop, err := o.sendGroup(ctx, group.op, group.items, st)
-		if err != nil || stop {
-			return stop, err
-		}
-	}
-	return false, nil
-}
-
-// sendGroup sends one package with one operation and records its results.
-func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, st *runStats) (stop bool, err error) {
-	log := Logger(ctx)
-	ids := make([]int64, len(items))
-	bs := make([]sest.Bewerbung, len(items))
-	payloads := make([]json.RawMessage, len(items))
-	for i, p := range items {
-		ids[i], bs[i], payloads[i] = p.item.ID, p.b, json.RawMessage(jsonText(p.b))
-	}
-	if err := o.deps.Store.OutboxMarkSent(ctx, ids, op, payloads); err != nil {
-		return false, err
-	}
-	st.sent += len(items)
-	st.calls++
-	var res []sest.BewerbungErgebnis
-	if op == sest.OpUebermittelnNeueBewerbungen {
-		res, err = o.sest.NeueBewerbungenUebermitteln(ctx, bs)
-	} else {
-		res, err = o.sest.GeaenderteBewerbungenUebermitteln(ctx, bs)
-	}
-	if ctx.Err() != nil {
-		// Shutting down: the items stay sent; the next run looks their
-		// outcome up before sending anything again.
-		return true, ctx.Err()
-	}
-	if err == nil && len(res) != len(items) {
-		err = &sest.MalformedResponseError{Operation: op, Err: fmt.Errorf("%d results for %d Bewerbungen", len(res), len(items))}
-	}
-	results := make([]store.OutboxResult, 0, len(items))
-	logs := make([]store.UploadLogEntry, 0, len(items))
-	if err != nil {
-		st.callErrors++
-		permanent := sest.IsPermanent(err) && !errors.Is(err, sest.ErrUnauthorized) && !errors.Is(err, sest.ErrUnknownHochschule)
-		log.Warn("sending Bewerbungen failed", zap.String("operation", op), zap.Int("items", len(items)),
-			zap.Bool("permanent", permanent), zap.Error(err))
-		for _, p := range items {
-			attempts := p.item.Attempts + 1
-			r := store.OutboxResult{ID: p.item.ID, Reason: err.Error()}
-			if permanent {
-				// The Servicestelle refused the request: it did not apply it.
-				r = o.retryLater(p.item, attempts, r)
-			} else {
-				// The outcome is unknown (the request may have arrived):
-				// the item stays sent and is looked up before any resend.
-				r.State, r.NextAttemptAt = store.OutboxSent, time.Now()
-			}
-			countState(st, r)
-			results = append(results, r)
-			logs = append(logs, store.UploadLogEntry{Operation: op, ItemKind: store.OutboxKindBewerbung, ItemKey: p.item.ItemKey,
-				BewerberID: p.item.BewerberID, Attempt: attempts, Request: jsonText(p.b), Reason: err.Error()})
-		}
-		if err := o.deps.Store.OutboxRecord(ctx, results, logs); err != nil {
-			return true, err
-		}
-		if errors.Is(err, sest.ErrUnauthorized) || errors.Is(err, sest.ErrUnknownHochschule) {
-			return true, err
-		}
-		return !permanent, nil
-	}
-	var conflicts []prepared
-	var conflictRes []sest.BewerbungErgebnis
-	for i, p := range items {
-		r := resultFor(res, i, p.item.SestKey)
-		attempts := p.item.Attempts + 1
-		out := store.OutboxResult{ID: p.item.ID, ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code}
-		switch {
-		case r.ErgebnisStatus == sest.ErgebnisNeu || r.ErgebnisStatus == sest.ErgebnisAktualisiert:
-			out.State, out.ResultVersion, out.ResultStatus = store.OutboxAccepted, r.VersionSeSt, p.b.Bearbeitungsstatus()
-		case r.Code == sest.CodeVersionConflict:
-			st.conflicts++
-			conflicts, conflictRes = append(conflicts, p), append(conflictRes, r)
-			continue // recorded below with the current version
-		case r.Code == sest.CodeBewerberZurLoeschung:
-			out.State = store.OutboxRejected
-		default:
-			out = o.retryLater(p.item, attempts, out)
-		}
-		countState(st, out)
-		results = append(results, out)
-		logs = append(logs, store.UploadLogEntry{Operation: op, ItemKind: store.OutboxKindBewerbung, ItemKey: p.item.ItemKey,
-			BewerberID: p.item.BewerberID, Attempt: attempts, Request: jsonText(p.b), Response: jsonText(r),
-			ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code})
-	}
-	if len(conflicts) > 0 {
-		cr, cl, err := o.resolveConflicts(ctx, op, conflicts, conflictRes, st)
-		if err != nil {
-			return false, err
-		}
-		results, logs = append(results, cr...), append(logs, cl...)
-	}
-	if err := o.deps.Store.OutboxRecord(ctx, results, logs); err != nil {
-		return true, err
-	}
-	return false, nil
-}
-
-// resultFor returns the result for the i-th Bewerbung sent, whose key is
-// key. The Servicestelle answers in the order sent, so it is res[i] unless
-// that one names another Bewerbung (results out of order): then the one
-// naming key, or res[i] when none does.
-func resultFor(res []sest.BewerbungErgebnis, i int, key string) sest.BewerbungErgebnis {
-	r := res[i]
-	if r.Key == "" || r.Key == key {
-		return r
-	}
-	for _, x := range res {
-		if x.Key == key {
-			return x
-		}
-	}
-	return r
-}
-
-// resolveConflicts handles stale versions (30233): it fetches the
-// applicants' current Bewerbungen, brings them into the mirror and
-// re-applies the university's change on the current version, to be sent
-// again at once. res[i] is the result that refused items[i].
-func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prepared, res []sest.BewerbungErgebnis, st *runStats) ([]store.OutboxResult, []store.UploadLogEntry, error) {
-	current, err := o.fetchCurrent(ctx, items)
-	var results []store.OutboxResult
-	var logs []store.UploadLogEntry
-	for i, p := range items {
-		r := res[i]
-		attempts := p.item.Attempts + 1
-		out := store.OutboxResult{ID: p.item.ID, ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code}
-		cur, found := current[p.item.SestKey]
-		switch {
-		case attempts >= o.maxAttempts:
-			out.State = store.OutboxFailed
-		case err != nil || !found:
-			out = o.retryLater(p.item, attempts, out)
-		default:
-			b := reapply(cur, p.b)
-			out.State, out.NextAttemptAt, out.Payload = store.OutboxPending, time.Now(), json.RawMessage(jsonText(b))
-		}
-		countState(st, out)
-		results = append(results, out)
-		logs = append(logs, store.UploadLogEntry{Operation: op, ItemKind: store.OutboxKindBewerbung, ItemKey: p.item.ItemKey,
-			BewerberID: p.item.BewerberID, Attempt: attempts, Request: jsonText(p.b), Response: jsonText(r),
-			ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code})
-	}
-	if err != nil {
-		Logger(ctx).Warn("fetching the current Bewerbungen after a version conflict failed", zap.Error(err))
-	}
-	return results, logs, nil
-}
-
-// reapply is Sestco's answer to a stale version: take the current
-// Bewerbung and set on it the fields the university changes
-// (Bearbeitungsstatus always; the others when the university gives them).
-func reapply(cur, uni sest.Bewerbung) sest.Bewerbung {
-	raw, _ := json.Marshal(cur)
-	var b sest.Bewerbung
-	_ = json.Unmarshal(raw, &b)
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	switch {
-	case b.Einfach != nil && uni.Einfach != nil:
-		e, u := b.Einfach, uni.Einfach
-		e.Bearbeitungsstatus = u.Bearbeitungsstatus
-		set(&e.Aktivitaetsstatus, u.Aktivitaetsstatus)
-		set(&e.Papierantragstatus, u.Papierantragstatus)
-		set(&e.Statusanmerkung, u.Statusanmerkung)
-		set(&e.Sonderantragsentscheidung, u.Sonderantragsentscheidung)
-	case b.Mehrfach != nil && uni.Mehrfach != nil:
-		m, u := b.Mehrfach, uni.Mehrfach
-		m.Bearbeitungsstatus = u.Bearbeitungsstatus
-		set(&m.Aktivitaetsstatus, u.Aktivitaetsstatus)
-		set(&m.Papierantragstatus, u.Papierantragstatus)
-		set(&m.Statusanmerkung, u.Statusanmerkung)
-		set(&m.Sonderantragsentscheidung, u.Sonderantragsentscheidung)
-		for i := range m.Teilfachbewerbung {
-			for _, ut := range u.Teilfachbewerbung {
-				if ut.Studienangebot.StudiengangSchluessel == m.Teilfachbewerbung[i].Studienangebot.StudiengangSchluessel {
-					m.Teilfachbewerbung[i].Bearbeitungsstatus = ut.Bearbeitungsstatus
-					set(&m.Teilfachbewerbung[i].Statusanmerkung, ut.Statusanmerkung)
-				}
-			}
-		}
-	default:
-		b = uni
-		setVersion(&b, cur.Version())
-	}
-	return b
-}
-
-// fetchCurrent asks the Servicestelle for the current Bewerbungen of the
-// items' applicants (abrufenBewerbungenDurchHS) and mirrors them.
-func (o *outbound) fetchCurrent(ctx context.Context, items []prepared) (map[string]sest.Bewerbung, error) {
-	var bids []string
-	for _, p := range items {
-		if !slices.Contains(bids, p.item.BewerberID) {
-			bids = append(bids, p.item.BewerberID)
-		}
-	}
-	out := map[string]sest.Bewerbung{}
-	var all []sest.Bewerbung
-	for _, bid := range bids {
-		bs, err := o.sest.BewerbungenAbrufen(ctx, sest.Suche{BewerberID: bid})
-		if err != nil {
-			return out, fmt.Errorf("fetching the Bewerbungen of %s: %w", bid, err)
-		}
-		for _, b := range bs {
-			out[b.Key()] = b
-			all = append(all, b)
-		}
-	}
-	if len(all) > 0 {
-		if _, err := o.deps.Store.BewerbungUpsertBatch(ctx, all, store.Step{}); err != nil {
-			return out, err
-		}
-	}
-	return out, nil
-}
-
-// recover settles items left in state sent by an interrupted run or a
-// failed call: a Bewerbung is looked up at the Servicestelle and accepted
-// when the send had arrived, else queued again; an authorisation (a read)
-// is simply queued again.
-func (o *outbound) recover(ctx context.Context, st *runStats) error {
-	stStore := o.deps.Store
-	auths, err := stStore.OutboxSentDue(ctx, store.OutboxKindBewerberAuth, 100000)
-	if err != nil {
-		return err
-	}
-	var results []store.OutboxResult
-	for _, it := range auths {
-		results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxPending, UncountAttempt: true,
-			Reason: "interrupted; verifying again", NextAttemptAt: time.Now()})
-	}
-	if err := stStore.OutboxRecord(ctx, results, nil); err != nil {
-		return err
-	}
-	for {
-		items, err := stStore.OutboxSentDue(ctx, store.OutboxKindBewerbung, o.packageSize())
-		if err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			return nil
-		}
-		ps := make([]prepared, 0, len(items))
-		for _, it := range items {
-			var b sest.Bewerbung
-			_ = json.Unmarshal(it.Payload, &b)
-			ps = append(ps, prepared{it, b})
-		}
-		st.calls++
-		current, err := o.fetchCurrent(ctx, ps)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		results := make([]store.OutboxResult, 0, len(items))
-		logs := make([]store.UploadLogEntry, 0, len(items))
-		if err != nil {
-			st.callErrors++
-			Logger(ctx).Warn("looking up Bewerbungen of an interrupted send failed; trying later", zap.Error(err))
-			for _, p := range ps {
-				results = append(results, store.OutboxResult{ID: p.item.ID, State: store.OutboxSent, Reason: p.item.Reason,
-					NextAttemptAt: time.Now().Add(max(o.backoff, time.Minute))})
-			}
-			return stStore.OutboxRecord(ctx, results, nil)
-		}
-		for _, p := range ps {
-			cur, found := current[p.item.SestKey]
-			r := store.OutboxResult{ID: p.item.ID}
-			// A new one arrived when it exists; a change when the version
-			// moved on and the university's fields already hold its values.
-			arrived := found && (p.item.Operation == sest.OpUebermittelnNeueBewerbungen ||
-				cur.Version() > p.b.Version() && jsonText(reapply(cur, p.b)) == jsonText(reapply(cur, cur)))
-			if arrived {
-				r.State, r.ResultVersion, r.ResultStatus = store.OutboxAccepted, cur.Version(), cur.Bearbeitungsstatus()
-				r.ErgebnisStatus = sest.ErgebnisAktualisiert
-				if p.item.Operation == sest.OpUebermittelnNeueBewerbungen {
-					r.ErgebnisStatus = sest.ErgebnisNeu
-				}
-				r.Reason = "outcome of an interrupted send looked up: the Servicestelle has it"
-			} else {
-				r.State, r.UncountAttempt, r.NextAttemptAt = store.OutboxPending, true, time.Now()
-				r.Reason = "outcome of an interrupted send looked up: it did not arrive; sending again"
-			}
-			st.recovered++
-			countState(st, r)
-			results = append(results, r)
-			logs = append(logs, store.UploadLogEntry{Operation: sest.OpAbrufenBewerbungen, ItemKind: store.OutboxKindBewerbung,
-				ItemKey: p.item.ItemKey, BewerberID: p.item.BewerberID, Attempt: p.item.Attempts, Response: jsonText(cur),
-				ErgebnisStatus: r.ErgebnisStatus, Reason: r.Reason})
-		}
-		if err := stStore.OutboxRecord(ctx, results, logs); err != nil {
-			return err
-		}
-	}
-}
-
-// ---- authorisations ----
-
-// sendAuths verifies due Bewerber-ID + BAN pairs with
-// abrufenStammdatenDurchHS and mirrors the applicants verified.
-func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
-	for {
-		items, err := o.deps.Store.OutboxDue(ctx, store.OutboxKindBewerberAuth, o.packageSize())
-		if err != nil {
-			return err
-		}
-		if len(items) == 0 {
-			return nil
-		}
-		ids := make([]int64, len(items))
-		for i, it := range items {
-			ids[i] = it.ID
-		}
-		if err := o.deps.Store.OutboxMarkSent(ctx, ids, sest.OpAbrufenStammdaten, nil); err != nil {
-			return err
-		}
-		var results []store.OutboxResult
-		var logs []store.UploadLogEntry
-		var verified []sest.Bewerber
-		transient := 0
-		for _, it := range items {
-			var p authPayload
-			_ = json.Unmarshal(it.Payload, &p)
-			st.sent++
-			st.calls++
-			bw, err := o.sest.StammdatenAbrufen(ctx, it.BewerberID, p.BAN)
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			attempts := it.Attempts + 1
-			r := store.OutboxResult{ID: it.ID}
-			var fe *sest.FaultError
-			switch {
-			case err == nil:
-				r.State, r.ResultStatus = store.OutboxAccepted, bw.Status
-				verified = append(verified, bw)
-			case errors.As(err, &fe) && sest.IsPermanent(err):
-				r.State, r.Reason, r.Code = store.OutboxRejected, fe.String, fe.DetailCode
-			case errors.Is(err, sest.ErrNotFound):
-				r.State, r.Reason = store.OutboxRejected, err.Error()
-			default:
-				st.callErrors++
-				transient++
-				r.Reason, r.UncountAttempt = err.Error(), true
-				r = o.retryLater(it, 0, r)
-			}
-			countState(st, r)
-			results = append(results, r)
-			logs = append(logs, store.UploadLogEntry{Operation: sest.OpAbrufenStammdaten, ItemKind: store.OutboxKindBewerberAuth,
-				ItemKey: it.ItemKey, BewerberID: it.BewerberID, Attempt: attempts, Response: jsonText(bw),
-				Reason: r.Reason, Code: r.Code})
-		}
-		if len(verified) > 0 {
-			if _, err := o.deps.Store.BewerberUpsertBatch(ctx, verified, store.Step{}); err != nil {
-				return err
-			}
-		}
-		if err := o.deps.Store.OutboxRecord(ctx, results, logs); err != nil {
-			return err
-		}
-		if transient == len(items) {
-			return nil // the Servicestelle does not answer: try again later
-		}
 	}
 }
 

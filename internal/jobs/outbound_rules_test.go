@@ -78,25 +78,27 @@ func TestResultFor(t *testing.T) {
 	}
 }
 
-// The retry delay doubles per attempt and stays within a day (or the
-// configured backoff, when longer), however many attempts are allowed.
+// The retry delay doubles per attempt and stays within outbox.max_backoff
+// (a day by default), however many attempts are made.
 func TestRetryDelay(t *testing.T) {
 	t.Parallel()
+	day := 24 * time.Hour
 	for _, tc := range []struct {
-		backoff  time.Duration
-		attempts int
-		want     time.Duration
+		backoff, limit time.Duration
+		attempts       int
+		want           time.Duration
 	}{
-		{0, 5, 0},
-		{time.Minute, 0, time.Minute},
-		{time.Minute, 1, time.Minute},
-		{time.Minute, 2, 2 * time.Minute},
-		{time.Minute, 4, 8 * time.Minute},
-		{time.Minute, 20, 24 * time.Hour},
-		{time.Hour, 1000, 24 * time.Hour},
-		{48 * time.Hour, 1, 48 * time.Hour},
-		{48 * time.Hour, 30, 48 * time.Hour},
+		{0, day, 5, 0},
+		{time.Minute, day, 0, time.Minute},
+		{time.Minute, day, 1, time.Minute},
+		{time.Minute, day, 2, 2 * time.Minute},
+		{time.Minute, day, 4, 8 * time.Minute},
+		{time.Minute, day, 20, day}, // 2^19 minutes is a year: capped
+		{time.Hour, day, 1000, day},
+		{time.Minute, time.Hour, 7, time.Hour}, // 64 minutes: capped at the configured hour
+		{time.Minute, time.Hour, 6, 32 * time.Minute},
+		{48 * time.Hour, 48 * time.Hour, 30, 48 * time.Hour},
 	} {
-		require.Equal(t, tc.want, retryDelay(tc.backoff, tc.attempts), "%s after %d attempts", tc.backoff, tc.attempts)
+		require.Equal(t, tc.want, retryDelay(tc.backoff, tc.limit, tc.attempts), "%s (cap %s) after %d attempts", tc.backoff, tc.limit, tc.attempts)
 	}
 }

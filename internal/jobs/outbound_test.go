@@ -64,7 +64,7 @@ func setupOutbound(t *testing.T, o ooptions) *obundle {
 	cfg.Servicestelle.PackageSize = 100
 	cfg.Export.Encoding = "windows-1252"
 	cfg.Mail = config.Mail{Host: smtp.Host, Port: smtp.Port, TLS: "none", From: "sestd@uni.example", To: []string{"admins@uni.example"}}
-	cfg.Outbox = config.Outbox{MaxAttempts: 3, Backoff: 0, Digest: "off"}
+	cfg.Outbox = config.Outbox{MaxAttempts: 3, Backoff: time.Hour, MaxBackoff: 24 * time.Hour, Digest: "off"}
 	require.NoError(t, cfg.Validate())
 	b := &obundle{sim: s, pool: pool, store: store.New(pool), cfg: cfg, smtp: smtp}
 	b.start(t)
@@ -91,7 +91,9 @@ func (b *obundle) mirror(t *testing.T) {
 }
 
 // outboundUntilQuiet runs the outbound sync until nothing is pending or
-// sent (as the periodic schedule would), at most n times.
+// sent (as the periodic schedule would), at most n times; between two
+// runs outbox.backoff passes for the items pending or sent (failed items
+// wait for passTime).
 func (b *obundle) outboundUntilQuiet(t *testing.T, n int) {
 	t.Helper()
 	for range n {
@@ -101,8 +103,18 @@ func (b *obundle) outboundUntilQuiet(t *testing.T, n int) {
 		if counts[store.OutboxPending] == 0 && counts[store.OutboxSent] == 0 {
 			return
 		}
+		b.passTime(t, b.cfg.Outbox.Backoff, store.OutboxPending, store.OutboxSent)
 	}
 	t.Fatalf("outbox not settled after %d runs", n)
+}
+
+// passTime lets d pass for the outbox items in the given states: their
+// next attempts come d closer (the outbox's clock is the database's).
+func (b *obundle) passTime(t *testing.T, d time.Duration, states ...string) {
+	t.Helper()
+	_, err := b.pool.Exec(context.Background(), `UPDATE outbox_item SET next_attempt_at = next_attempt_at - $1::interval WHERE state = ANY($2)`,
+		d.String(), states)
+	require.NoError(t, err)
 }
 
 func (b *obundle) importCSV(t *testing.T, kind importers.Kind, mode importers.Mode, content string) importers.Summary {
@@ -283,14 +295,15 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	}
 	for _, h := range hidden {
 		it := items[h.hsID]
-		require.Equal(t, store.OutboxFailed, it.State)
-		require.Equal(t, 3, it.Attempts, "first try and two retries")
+		require.Equal(t, store.OutboxFailed, it.State, "refused on the first try and two retries: failed, and still queued")
+		require.GreaterOrEqual(t, it.Attempts, 3)
 		require.Contains(t, it.Reason, "82-999")
 		require.GreaterOrEqual(t, got[h.key()], 3)
 		logs, err := b.store.UploadLogList(ctx, store.OutboxKindBewerbung, h.hsID, 100)
 		require.NoError(t, err)
-		require.Len(t, logs, 3, "every attempt is in the upload log")
-		require.Equal(t, sest.ErgebnisZurueckgewiesen, logs[2].ErgebnisStatus)
+		require.Len(t, logs, it.Attempts, "every attempt is in the upload log")
+		require.Equal(t, sest.ErgebnisZurueckgewiesen, logs[len(logs)-1].ErgebnisStatus)
+		require.True(t, it.NextAttemptAt.After(time.Now()), "retried later")
 	}
 	auths := b.items(t, store.OutboxKindBewerberAuth)
 	require.Len(t, auths, 20)
@@ -650,7 +663,11 @@ func TestOutboundSendsTeilfachRemoval(t *testing.T) {
 	sum := b.importCSV(t, importers.KindUniBewerbungen, importers.ModeRemove,
 		"HS_BEWERBUNG_ID;TYP;STUDIENGANG_SCHLUESSEL\nM-3;teilfach;25-084\nM-2;teilfach;25-128\n")
 	require.EqualValues(t, 2, sum.Removed)
-	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboundArgs{}).Kind)
+	// Three runs, a day apart: one attempt per run.
+	for range 3 {
+		require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboundArgs{}).Kind)
+		b.passTime(t, 24*time.Hour, store.OutboxPending, store.OutboxFailed)
+	}
 
 	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen), "a removal is a change, not a new Bewerbung")
 	sent := map[string][][]string{}
@@ -671,7 +688,7 @@ func TestOutboundSendsTeilfachRemoval(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 2, got.Version(), "the Servicestelle applied the change")
 	// M-2 would keep one Teilfach, which the Servicestelle refuses: sent
-	// on every attempt, then failed for the admins.
+	// once per run, failed for the admins after the third attempt.
 	require.Equal(t, [][]string{{"25-021"}, {"25-021"}, {"25-021"}}, sent[k2])
 	require.Equal(t, store.OutboxFailed, items["M-2"].State)
 	require.Equal(t, 3, items["M-2"].Attempts)

@@ -69,7 +69,7 @@ func (w *RangExportStatusWorker) Work(ctx context.Context, _ *river.Job[RangExpo
 		if err := fsutil.MkdirPrivate(dir); err != nil {
 			return fmt.Errorf("export.dir: %w", err)
 		}
-		if err := fsutil.WriteFileAtomic(res.File, data); err != nil {
+		if err := fsutil.WriteFileShared(res.File, data); err != nil {
 			return fmt.Errorf("writing %s: %w", RangStatusFile, err)
 		}
 		res.Written = true

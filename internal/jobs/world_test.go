@@ -67,6 +67,7 @@ func testConfig(t testing.TB, pool *pgxpool.Pool, simURL string) config.Config {
 	cfg.Servicestelle.Vermittlungsprozess.Jahr = 2026
 	cfg.Servicestelle.Timeout = 10 * time.Second
 	cfg.Sync.DocumentRoot = filepath.Join(dir, "documents")
+	cfg.Sync.DokumentDownload = true // off by default (Sestco's default); the tests of documents switch it on here
 	cfg.Export.Dir = filepath.Join(dir, "export")
 	cfg.Import.InboxDir = filepath.Join(dir, "inbox")
 	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
@@ -100,7 +101,7 @@ func startRig(t testing.TB, cfg config.Config, deps jobs.Deps, pool *pgxpool.Poo
 			jobs.QueueImport: {MaxWorkers: 2}, jobs.QueueOutbound: {MaxWorkers: 1}},
 		Workers:     kit.Workers,
 		MaxAttempts: 5,
-		Middleware:  []rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()},
+		Middleware:  append([]rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()}, kit.Middleware...),
 		TestOnly:    true,
 	})
 	require.NoError(t, err)

@@ -3,7 +3,9 @@
 //
 // The binaries are found on PATH or under /usr/lib/postgresql/*/bin. initdb
 // refuses to run as root, so when sestd runs as root the cluster's processes
-// run as the `postgres` user and its directory belongs to that user. The
+// run as the `postgres` user and its directory belongs to that user; a
+// directory postgres cannot enter (below root's home) is replaced by a
+// symlink to one below /var/tmp (see placeForPostgres). The
 // cluster listens on 127.0.0.1 only, on the port it is given or a free one.
 // Every cluster directory holds an owner.pid file naming the process that
 // started it, so CleanStale can stop clusters whose owner has died.
@@ -38,6 +40,7 @@ type Cluster struct {
 	cred   *syscall.Credential
 	uid    int
 	gid    int
+	link   string // the directory asked for, a symlink to Dir when relocated
 }
 
 // FindBinDir locates the directory holding initdb and pg_ctl.
@@ -88,13 +91,14 @@ func New(dir string, port int) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	if c.cred != nil {
+		if err := c.placeForPostgres(abs); err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("creating cluster directory: %w", err)
-	}
-	if c.cred != nil {
-		if err := os.Chown(abs, c.uid, c.gid); err != nil {
-			return nil, fmt.Errorf("handing cluster directory to postgres: %w", err)
-		}
 	}
 	return c, nil
 }
@@ -163,8 +167,16 @@ func (c *Cluster) URL(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", c.Port, db)
 }
 
-// Remove deletes the cluster's directory; stop it first.
-func (c *Cluster) Remove() error { return os.RemoveAll(c.Dir) }
+// Remove deletes the cluster's directory (and the symlink to it when it
+// was relocated); stop it first.
+func (c *Cluster) Remove() error {
+	if c.link != "" {
+		if err := os.Remove(c.link); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	return os.RemoveAll(c.Dir)
+}
 
 const ownerFile = "owner.pid"
 

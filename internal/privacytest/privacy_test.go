@@ -68,6 +68,7 @@ func TestNoPersonalDataOutsideItsPlaces(t *testing.T) {
 	cfg.Servicestelle.DebugBodies = false
 	cfg.Log.Level = "info"
 	cfg.Sync.DocumentRoot = filepath.Join(dir, "documents")
+	cfg.Sync.DokumentDownload = true
 	cfg.Export.Dir = filepath.Join(dir, "export")
 	cfg.Import.InboxDir = filepath.Join(dir, "inbox")
 	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -43,6 +44,7 @@ type Client struct {
 // tripper through the conn's callState.
 type conn struct {
 	soap  *gosoap.Client
+	hc    *http.Client // the gosoap client's, for the requests gosoap cannot encode
 	state *callState
 }
 
@@ -104,6 +106,7 @@ func New(cfg Config, log *zap.Logger, m *Metrics) (*Client, error) {
 			zap.String("base_url", cfg.BaseURL))
 	}
 	tr.TLSClientConfig = tlsCfg
+	setGosoapEnvelope()
 	c := &Client{cfg: cfg, log: log, metrics: m, base: base, rt: tr, conns: map[string]chan *conn{}}
 	for _, svc := range Services() {
 		c.conns[svc] = make(chan *conn, maxIdleConns)
@@ -151,7 +154,7 @@ func (c *Client) newConn(service string) *conn {
 	sc, _ := gosoap.SoapClientWithConfig("http://"+wsdlHost+"/"+service+".wsdl", hc, &gosoap.Config{})
 	sc.Username = c.cfg.Username
 	sc.Password = c.cfg.Password
-	return &conn{soap: sc, state: st}
+	return &conn{soap: sc, hc: hc, state: st}
 }
 
 // roundTripper serves the embedded WSDL, points each request at the
@@ -254,16 +257,40 @@ func (c *Client) call(ctx context.Context, opName string, req, resp any) (err er
 			c.log.Debug("soap call failed", zap.String("operation", op.Name), zap.Duration("duration", d), zap.Error(err))
 		}
 	}()
-	params, err := encodeParams(req, c.cfg.Location)
+	nodes, err := encodeMessage(req, Namespace(op.Service), c.cfg.Location)
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", op.Name, err)
+	}
+	var (
+		params    gosoap.ArrayParams
+		payload   []byte
+		viaGosoap = op.ViaGosoap()
+	)
+	if viaGosoap {
+		if params, err = toParams(nodes, prefixes()); err != nil {
+			return fmt.Errorf("encoding %s: %w", op.Name, err)
+		}
+	} else {
+		payload = envelopeBytes(Namespace(op.Service), op.RequestElement(), nodes)
 	}
 	callCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 
 	cn := c.getConn(op.Service)
 	*cn.state = callState{ctx: callCtx, op: op}
-	res, callErr := cn.soap.Call(op.RequestElement(), params)
+	var (
+		res     any
+		callErr error
+	)
+	if viaGosoap {
+		var r *gosoap.Response
+		r, callErr = cn.soap.Call(op.RequestElement(), params)
+		if r != nil {
+			res = r
+		}
+	} else {
+		res, callErr = c.post(callCtx, cn, op, payload)
+	}
 	st := *cn.state
 	*cn.state = callState{}
 	c.putConn(op.Service, cn)
@@ -288,7 +315,14 @@ func (c *Client) call(ctx context.Context, opName string, req, resp any) (err er
 	case callErr != nil || res == nil:
 		return &MalformedResponseError{Service: op.Service, Operation: op.Name, Err: callErr}
 	}
-	if err := decodeBody(st.body, op, resp); err != nil {
+	unknown, err := decodeBody(st.body, op, resp)
+	for _, u := range unknown {
+		c.metrics.unknownElement(op.Name, u)
+		c.log.Debug("servicestelle sent an element sestd does not know; ignored", zap.String("operation", op.Name), zap.String("element", u))
+	}
+	if err != nil {
+		// Nothing half-decoded reaches the caller.
+		reflect.ValueOf(resp).Elem().SetZero()
 		return err
 	}
 	InLocation(resp, c.cfg.Location)
@@ -300,16 +334,57 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// decodeBody decodes a SOAP response envelope (or just the body's
-// content) in one pass: a Fault becomes *FaultError, the expected response
-// element is decoded into resp, anything else is malformed.
-func decodeBody(body []byte, op Operation, resp any) error {
+// post sends a request body that gosoap cannot encode through the conn's
+// http.Client, the one gosoap uses: the same round tripper (endpoint,
+// SOAPAction, context, logging, response capture), the same headers and
+// basic authentication. It returns a non-nil result when a 2xx answer was
+// captured.
+func (c *Client) post(ctx context.Context, cn *conn, op Operation, payload []byte) (any, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://servicestelle.sestd.invalid/"+op.Service, bytes.NewReader(payload))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "text/xml;charset=UTF-8")
+	req.Header.Set("Accept", "text/xml")
+	req.SetBasicAuth(c.cfg.Username, c.cfg.Password)
+	resp, err := cn.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	_ = resp.Body.Close()
+	return resp, nil
+}
+
+// envelopeBytes wraps encoded request nodes in the envelope gosoap would
+// write: every prefix declared on soap:Envelope, the request element in
+// the service's namespace.
+func envelopeBytes(ns, local string, nodes []wnode) []byte {
+	pfx := prefixes()
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<soap:Envelope")
+	writeDecls(&b, pfx)
+	b.WriteString("><soap:Body><" + local + ` xmlns="` + ns + `">`)
+	writeNodes(&b, nodes, pfx)
+	b.WriteString("</" + local + "></soap:Body></soap:Envelope>")
+	return b.Bytes()
+}
+
+// decodeBody decodes a SOAP response envelope in one pass: a Fault
+// becomes *FaultError, the expected response element is decoded into resp
+// (fields by local name, polymorphic items by xsi:type), anything else is
+// malformed. It returns the paths of the elements it did not know and
+// skipped.
+func decodeBody(body []byte, op Operation, resp any) ([]string, error) {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.CharsetReader = charset.NewReaderLabel // e.g. ISO-8859-1 declared in the prolog
+	w := newWireDecoder(d, false)
+	malformed := func(err error) error {
+		return &MalformedResponseError{Service: op.Service, Operation: op.Name, Err: err}
+	}
 	for {
-		tok, err := d.Token()
+		tok, err := w.token()
 		if err != nil {
-			return &MalformedResponseError{Service: op.Service, Operation: op.Name, Err: fmt.Errorf("no response element: %w", err)}
+			return nil, malformed(fmt.Errorf("no response element: %w", err))
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
@@ -319,69 +394,113 @@ func decodeBody(body []byte, op Operation, resp any) error {
 		case "Envelope", "Body":
 			continue
 		case "Header":
-			if err := d.Skip(); err != nil {
-				return &MalformedResponseError{Service: op.Service, Operation: op.Name, Err: err}
+			if err := w.skip(); err != nil {
+				return nil, malformed(err)
 			}
 			continue
 		case "Fault":
-			var f soapFault
-			if err := d.DecodeElement(&f, &se); err != nil {
-				return &MalformedResponseError{Service: op.Service, Operation: op.Name, Err: err}
+			fe, err := w.fault(op)
+			if err != nil {
+				return nil, malformed(err)
 			}
-			return f.toError(op)
+			return nil, fe
 		case op.ResponseElement():
-			if err := d.DecodeElement(resp, &se); err != nil {
-				return &MalformedResponseError{Service: op.Service, Operation: op.Name, Err: err}
+			v := reflect.ValueOf(resp).Elem()
+			if err := w.decodeFields(v, Namespace(op.Service), se.Name.Local); err != nil {
+				return w.unknown, malformed(err)
 			}
-			return nil
+			return w.unknown, nil
 		default:
-			return &MalformedResponseError{Service: op.Service, Operation: op.Name,
-				Err: fmt.Errorf("unexpected element %s, want %s", se.Name.Local, op.ResponseElement())}
+			return nil, malformed(fmt.Errorf("unexpected element %s, want %s", se.Name.Local, op.ResponseElement()))
 		}
 	}
 }
 
-type soapFault struct {
-	Code   string `xml:"faultcode"`
-	String string `xml:"faultstring"`
-	Detail struct {
-		Inner []struct {
-			XMLName xml.Name
-			Attrs   []xml.Attr `xml:",any,attr"`
-			Code    int        `xml:"fehlercode"`
-			Msg     string     `xml:"nachricht"`
-		} `xml:",any"`
-	} `xml:"detail"`
-}
-
-func (f soapFault) toError(op Operation) *FaultError {
-	fe := &FaultError{Service: op.Service, Operation: op.Name, Code: strings.TrimSpace(f.Code), String: strings.TrimSpace(f.String)}
-	if len(f.Detail.Inner) > 0 {
-		in := f.Detail.Inner[0]
-		fe.DetailType = in.XMLName.Local
-		for _, a := range in.Attrs {
-			if a.Name.Local == "type" && (a.Name.Space == "http://www.w3.org/2001/XMLSchema-instance" || a.Name.Space == "xsi") {
-				_, local, found := strings.Cut(a.Value, ":")
-				if !found {
-					local = a.Value
+// fault reads a SOAP fault (its start already read). The detail's first
+// element is the ServiceFehler; its xsi:type, resolved through its
+// prefix, names the error.
+func (w *wireDecoder) fault(op Operation) (*FaultError, error) {
+	fe := &FaultError{Service: op.Service, Operation: op.Name}
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return fe, nil
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "faultcode":
+				s, err := w.text("faultcode")
+				if err != nil {
+					return nil, err
 				}
-				fe.DetailType = local
+				fe.Code = strings.TrimSpace(s)
+			case "faultstring":
+				s, err := w.text("faultstring")
+				if err != nil {
+					return nil, err
+				}
+				fe.String = strings.TrimSpace(s)
+			case "detail":
+				if err := w.faultDetail(fe); err != nil {
+					return nil, err
+				}
+			default:
+				if err := w.skip(); err != nil {
+					return nil, err
+				}
 			}
 		}
-		fe.DetailCode, fe.DetailMessage = in.Code, strings.TrimSpace(in.Msg)
 	}
-	return fe
+}
+
+func (w *wireDecoder) faultDetail(fe *FaultError) error {
+	first := true
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			if !first {
+				if err := w.skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			first = false
+			fe.DetailType = t.Name.Local
+			if q, ok := xsiType(t); ok {
+				if name, err := w.resolve(q); err == nil {
+					fe.DetailType = name.Local
+				} else {
+					_, local, _ := strings.Cut(q, ":")
+					fe.DetailType = local
+				}
+			}
+			var d struct {
+				Code int    `xml:"fehlercode"`
+				Msg  string `xml:"nachricht"`
+			}
+			if err := w.decodeFields(reflect.ValueOf(&d).Elem(), "", "ServiceFehler"); err != nil {
+				return err
+			}
+			fe.DetailCode, fe.DetailMessage = d.Code, strings.TrimSpace(d.Msg)
+		}
+	}
 }
 
 // parseFault returns the fault in a non-2xx SOAP response body, or nil.
 func parseFault(body []byte, op Operation) *FaultError {
-	var env struct {
-		Body struct {
-			Fault *soapFault `xml:"Fault"`
-		} `xml:"Body"`
+	_, err := decodeBody(body, op, op.NewResponse())
+	var fe *FaultError
+	if errors.As(err, &fe) {
+		return fe
 	}
-	if xml.Unmarshal(body, &env) != nil || env.Body.Fault == nil {
-		return nil
-	}
-	return env.Body.Fault.toError(op)
+	return nil
 }

@@ -61,14 +61,14 @@ func TestStudienangeboteAbrufen(t *testing.T) {
 	all, err := b.client.StudienangeboteAbrufen(ctx, sest.StudienangebotSuche{})
 	require.NoError(t, err)
 	require.Equal(t, b.sim.Studienangebote(), all)
-	var mehrfach int
+	var kinds []string
 	for _, a := range all {
 		if a.Mehrfach != nil {
-			mehrfach++
+			kinds = append(kinds, a.Mehrfach.Art)
 			require.NotEmpty(t, a.Mehrfach.Teilstudienangebot)
 		}
 	}
-	require.Equal(t, 1, mehrfach)
+	require.Equal(t, []string{sest.FreieFachbezogeneStudiengangskombination, sest.ExpliziteStudiengangskombination}, kinds)
 
 	only, err := b.client.StudienangeboteAbrufen(ctx, sest.StudienangebotSuche{AbschlussSchluessel: "82", StudienfachSchluessel: "079"})
 	require.NoError(t, err)
@@ -681,7 +681,7 @@ func TestInterfaceVersionTwo(t *testing.T) {
 	_, err = c.StudienpaketeAbrufen(context.Background())
 	require.NoError(t, err)
 	calls := b.sim.Received(sest.OpAbrufenStudienpakete)
-	require.Contains(t, string(calls[0].Body), "<version>2</version>")
+	require.Contains(t, string(calls[0].Body), "<common:version>2</common:version>")
 
 	cfg.InterfaceVersion = 4 // mismatch with the endpoint
 	c, err = sest.New(cfg, nil, nil)
@@ -798,4 +798,49 @@ func TestRanglisteInPackages(t *testing.T) {
 		Eintrag: []sest.Ranglisteneintrag{{Rang: 3, BewerberID: ids[1].ID}}})
 	require.True(t, dup.Rejected())
 	require.Equal(t, sim.CodeRangDoppelt, dup.Code)
+}
+
+// TestExpliziteStudiengangskombination: both kinds of
+// Mehrfachstudienangebot come back with their kind; an application for an
+// ExpliziteStudiengangskombination is accepted only for a listed
+// combination of Teilfächer.
+func TestExpliziteStudiengangskombination(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	all, err := b.client.StudienangeboteAbrufen(ctx, sest.StudienangebotSuche{AbschlussSchluessel: "26"})
+	require.NoError(t, err)
+	var lg *sest.Mehrfachstudienangebot
+	for _, a := range all {
+		if a.Mehrfach != nil {
+			lg = a.Mehrfach
+		}
+	}
+	require.NotNil(t, lg)
+	require.Equal(t, sest.ExpliziteStudiengangskombination, lg.Art)
+	key := func(fach string) sest.EinfachstudienangebotsSchluessel {
+		return sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "26-" + fach, AbschlussSchluessel: "26", StudienfachSchluessel: fach}
+	}
+	require.Equal(t, []sest.Studiengangskombination{
+		{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{key("021"), key("084")}},
+		{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{key("021"), key("128")}},
+	}, lg.Kombination)
+
+	now := sest.NewTimestamp(time.Date(2026, 7, 10, 8, 0, 0, 0, time.UTC))
+	bewerbung := func(bewerber, haupt, neben string) sest.Bewerbung {
+		h := key(haupt)
+		return sest.Bewerbung{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{EingangsZeitpunkt: now, Bearbeitungsstatus: "eingegangen",
+			BewerberID: bewerber, Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"},
+			Teilfachbewerbung: []sest.Teilfachbewerbung{
+				{EingangsZeitpunkt: now, Bearbeitungsstatus: "eingegangen", Studienangebot: h, HauptfachSchluessel: &h},
+				{EingangsZeitpunkt: now, Bearbeitungsstatus: "eingegangen", Studienangebot: key(neben)},
+			}}}
+	}
+	ids := b.sim.AllBewerber()
+	res, err := b.client.NeueBewerbungenUebermitteln(ctx, []sest.Bewerbung{bewerbung(ids[0].ID, "128", "021"), bewerbung(ids[1].ID, "084", "128")})
+	require.NoError(t, err)
+	require.Len(t, res, 2)
+	require.Equal(t, sest.ErgebnisNeu, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
+	require.Equal(t, sest.ErgebnisZurueckgewiesen, res[1].ErgebnisStatus)
+	require.Contains(t, res[1].GrundZurueckweisung, "Fächerkombination")
 }

@@ -131,11 +131,13 @@ func (cfg Config) Kontext() Kontext {
 type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	unknown  *prometheus.CounterVec
 }
 
 // NewMetrics creates and registers sestd_soap_requests_total{service,
-// operation,outcome} and sestd_soap_request_duration_seconds{service,
-// operation} on reg. A nil reg creates unregistered metrics.
+// operation,outcome}, sestd_soap_request_duration_seconds{service,
+// operation} and sestd_soap_unknown_elements_total{operation,element} on
+// reg. A nil reg creates unregistered metrics.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -147,9 +149,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Duration of SOAP calls to the Servicestelle, including reading the response.",
 			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120},
 		}, []string{"service", "operation"}),
+		unknown: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sestd_soap_unknown_elements_total",
+			Help: "Elements in Servicestelle responses that sestd does not know (e.g. added by a newer interface version) and ignored, by operation and element path.",
+		}, []string{"operation", "element"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration)
+		reg.MustRegister(m.requests, m.duration, m.unknown)
 	}
 	return m
 }
@@ -160,4 +166,11 @@ func (m *Metrics) observe(service, operation string, err error, d time.Duration)
 	}
 	m.requests.WithLabelValues(service, operation, Outcome(err)).Inc()
 	m.duration.WithLabelValues(service, operation).Observe(d.Seconds())
+}
+
+func (m *Metrics) unknownElement(operation, element string) {
+	if m == nil {
+		return
+	}
+	m.unknown.WithLabelValues(operation, element).Inc()
 }

@@ -15,7 +15,8 @@ func TestDecodeLatin1Response(t *testing.T) {
 	require.NoError(t, err)
 	op := operations[OpUebermittelnStammdatenaenderung]
 	var resp BewerberListe
-	require.NoError(t, decodeBody(body, op, &resp))
+	_, err = decodeBody(body, op, &resp)
+	require.NoError(t, err)
 	loc, err := time.LoadLocation("Europe/Berlin")
 	require.NoError(t, err)
 	InLocation(&resp, loc)
@@ -36,12 +37,12 @@ func TestDecodeErrors(t *testing.T) {
 		"html":      `<html><body>Wartungsarbeiten</body></html>`,
 	} {
 		var resp StudienpaketListe
-		err := decodeBody([]byte(body), op, &resp)
+		_, err := decodeBody([]byte(body), op, &resp)
 		var me *MalformedResponseError
 		require.True(t, errors.As(err, &me), "%s: %v", name, err)
 	}
 	var resp StudienpaketListe
-	err := decodeBody([]byte(`<Envelope><Body><Fault><faultcode>soap:Server</faultcode><faultstring>kaputt</faultstring></Fault></Body></Envelope>`), op, &resp)
+	_, err := decodeBody([]byte(`<Envelope><Body><Fault><faultcode>soap:Server</faultcode><faultstring>kaputt</faultstring></Fault></Body></Envelope>`), op, &resp)
 	var fe *FaultError
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "kaputt", fe.String)
@@ -74,7 +75,7 @@ func FuzzDecodeBody(f *testing.F) {
 	op := operations[OpUebermittelnStammdatenaenderung]
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var resp BewerberListe
-		err := decodeBody(body, op, &resp)
+		_, err := decodeBody(body, op, &resp)
 		if err != nil {
 			var me *MalformedResponseError
 			var fe *FaultError

@@ -1,4 +1,7 @@
 package sest
 
 // DecodeBody exposes the response decoder to the external benchmarks.
-func DecodeBody(body []byte, op Operation, resp any) error { return decodeBody(body, op, resp) }
+func DecodeBody(body []byte, op Operation, resp any) error {
+	_, err := decodeBody(body, op, resp)
+	return err
+}

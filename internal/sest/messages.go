@@ -43,7 +43,7 @@ type StudienangebotErgebnisse struct {
 type StammdatenRequest struct {
 	Kontext
 	BewerberID  string `xml:"bewerberId"`
-	BewerberBAN string `xml:"bewerberBAN"`
+	BewerberBAN string `xml:"BAN"` // element name as in the public clients
 }
 
 // AnfrageRequest is step one of a delta: changes at or after Start.
@@ -167,19 +167,29 @@ func Services() []string {
 
 // serviceInfo names each service's WSDL, namespace and fault element.
 var serviceInfo = map[string]struct{ Name, Namespace, Fehler string }{
-	ServiceStudiengaenge:   {"StudiengaengeService", "http://StudiengaengeServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "studiengaengeServiceFehler"},
-	ServiceBenutzer:        {"BenutzerService", "http://BenutzerServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "benutzerServiceFehler"},
-	ServiceBewerbungen:     {"BewerbungenService", "http://BewerbungenServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "bewerbungenServiceFehler"},
-	ServiceBewerberauswahl: {"BewerberauswahlService", "http://BewerberauswahlServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "bewerberauswahlServiceFehler"},
-	ServiceUnterstuetzung:  {"UnterstuetzungService", "http://UnterstuetzungServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "unterstuetzungServiceFehler"},
+	ServiceStudiengaenge:   {"StudiengaengeService", "http://StudiengaengeServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "ServiceFehler"},
+	ServiceBenutzer:        {"BenutzerService", "http://BenutzerServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "ServiceFehler"},
+	ServiceBewerbungen:     {"BewerbungenService", "http://BewerbungenServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "ServiceFehler"},
+	ServiceBewerberauswahl: {"BewerberauswahlService", "http://BewerberauswahlServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "ServiceFehler"},
+	ServiceUnterstuetzung:  {"UnterstuetzungService", "http://UnterstuetzungServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de", "ServiceFehler"},
 }
 
 // Namespace returns the target namespace of a service's messages.
 func Namespace(service string) string { return serviceInfo[service].Namespace }
 
 // FaultElement returns the name of the element inside a fault's detail
-// for a service (e.g. bewerbungenServiceFehler).
+// (ServiceFehler, as the public clients read it); its xsi:type names the
+// error.
 func FaultElement(service string) string { return serviceInfo[service].Fehler }
+
+// ServiceNamespace returns the target namespace of a service's WSDL
+// (e.g. http://BewerbungenServiceV1_0.HochschulSchnittstelle.hochschulstart.de),
+// which also holds its ServiceFehler element and the fault types. Assumed
+// from the Java package names a public client generated from the official
+// WSDL (bewerbungenservicev1_0.BewerbungenServiceFehler).
+func ServiceNamespace(service string) string {
+	return "http://" + serviceInfo[service].Name + "V1_0.HochschulSchnittstelle.hochschulstart.de"
+}
 
 // Operation describes one SOAP operation.
 type Operation struct {

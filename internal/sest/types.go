@@ -2,18 +2,18 @@ package sest
 
 // This file holds the Servicestelle's data types. They are the wire types
 // and the domain types at once: the struct field order is the xs:sequence
-// order of the WSDL (the WSDLs are generated from these types, see
-// wsdl_gen_test.go), encoding/xml decodes responses into them, and the
-// request encoder (params.go) turns them into gosoap.ArrayParams in the same
-// order.
+// order of the schemas (generated from these types, see wsdl_gen_test.go),
+// and the codec in wire.go encodes and decodes them in that order, each
+// type's fields in its schema's namespace (typeNamespace).
 //
 // Conventions: `omitempty` means minOccurs="0"; a slice is a repeated
 // element (minOccurs="0" maxOccurs="unbounded"); a pointer is an optional
-// element; a type with an isChoice method is an xs:choice of its fields
-// (exactly one set) and stands in for the official xsi:type polymorphism
-// (see the package documentation). Fields tagged `xml:"-"` are filled by
-// the Client after decoding and never travel.
-
+// element; a type with an isChoice method stands in for an abstract
+// official type: exactly one of its pointer fields is set, and the item
+// travels with the xsi:type of that field's type (see the package
+// documentation). Fields tagged `xml:"-"` never travel as elements (they
+// are filled by the Client after decoding, or carry the xsi:type).
+//
 import (
 	"sort"
 	"strconv"
@@ -108,9 +108,26 @@ type Einfachstudienangebot struct {
 	Studiengang                 Studiengang                      `xml:"studiengang"`
 }
 
+// Kinds of Mehrfachstudienangebot (Sestco 0.2 and 0.3 support both). They
+// travel as the Studienangebot's xsi:type; the names are Sestco's, their
+// content is assumed (see the package documentation).
+const (
+	// FreieFachbezogeneStudiengangskombination: any combination of the
+	// Teilstudienangebote (e.g. a Zwei-Fächer-Bachelor).
+	FreieFachbezogeneStudiengangskombination = "FreieFachbezogeneStudiengangskombination"
+	// ExpliziteStudiengangskombination: only the listed combinations
+	// (Kombination) of Teilstudienangebote.
+	ExpliziteStudiengangskombination = "ExpliziteStudiengangskombination"
+)
+
 // Mehrfachstudienangebot is a combination offer: one Mehrfachabschluss and
 // the Teilfächer (Einfachstudienangebote) that may be combined in it.
 type Mehrfachstudienangebot struct {
+	// Art is the kind, FreieFachbezogeneStudiengangskombination or
+	// ExpliziteStudiengangskombination (its xsi:type on the wire). Empty is
+	// sent as ExpliziteStudiengangskombination when Kombination is set,
+	// else as FreieFachbezogeneStudiengangskombination.
+	Art                         string                             `xml:"-"`
 	Schluessel                  MehrfachstudienangebotsSchluessel  `xml:"schluessel"`
 	Status                      string                             `xml:"status"`
 	NameDe                      string                             `xml:"nameDe"`
@@ -118,7 +135,34 @@ type Mehrfachstudienangebot struct {
 	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten       `xml:"koordinierungsangebotsdaten,omitempty"`
 	Abschluss                   Schluesselwert                     `xml:"abschluss"`
 	Teilstudienangebot          []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot"`
+	// Kombination lists the allowed combinations of an
+	// ExpliziteStudiengangskombination (only there).
+	Kombination []Studiengangskombination `xml:"kombination" xsdonly:"ExpliziteStudiengangskombination"`
 }
+
+// Studiengangskombination is one allowed combination of Teilfächer in an
+// ExpliziteStudiengangskombination.
+type Studiengangskombination struct {
+	Teilstudienangebot []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot"`
+}
+
+// xsiType is the kind the Mehrfachstudienangebot travels as.
+func (m Mehrfachstudienangebot) xsiType() string {
+	switch {
+	case m.Art != "":
+		return m.Art
+	case len(m.Kombination) > 0:
+		return ExpliziteStudiengangskombination
+	}
+	return FreieFachbezogeneStudiengangskombination
+}
+
+// xsiTypes are the xsi:types a Mehrfachstudienangebot is read from.
+func (*Mehrfachstudienangebot) xsiTypes() []string {
+	return []string{FreieFachbezogeneStudiengangskombination, ExpliziteStudiengangskombination}
+}
+
+func (m *Mehrfachstudienangebot) setXSIType(name string) { m.Art = name }
 
 // Studienangebot is an Einfach- or a Mehrfachstudienangebot (exactly one set).
 type Studienangebot struct {

@@ -3,11 +3,38 @@ package sest
 import (
 	"embed"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
-//go:embed wsdl/*.wsdl
+//go:embed wsdl/*.wsdl wsdl/*.xsd
 var wsdlFiles embed.FS
+
+// Contract returns sestd's contract with the Servicestelle: the files of
+// wsdl/, one WSDL per service (<service>.wsdl, e.g. bewerbungenService.wsdl,
+// holding the service's …ServiceParamV1_0 schema and its ServiceFehler
+// schema) and one schema per data namespace (<Name>V1_0.xsd, e.g.
+// CommonV1_0.xsd), imported by relative schemaLocation. The WSDLs'
+// soap:address is a placeholder (see WSDLWithAddress).
+func Contract() fs.FS {
+	sub, err := fs.Sub(wsdlFiles, "wsdl")
+	if err != nil {
+		panic(err) // the directory is embedded
+	}
+	return sub
+}
+
+// Schema returns one of the embedded schema files (e.g. CommonV1_0.xsd).
+func Schema(name string) ([]byte, error) {
+	if !strings.HasSuffix(name, ".xsd") || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("reading schema %s: not a schema file name", name)
+	}
+	b, err := wsdlFiles.ReadFile("wsdl/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("reading schema %s: %w", name, err)
+	}
+	return b, nil
+}
 
 // wsdlPlaceholderBase is the base URL written into the embedded WSDLs'
 // soap:address. The Client never uses it (its round tripper rewrites every

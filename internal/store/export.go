@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// ExportKinds are the kinds of changes exported to the university, each
-// the name of a view in the uni schema (migration 0041_uni_views.sql).
-var ExportKinds = []string{"bewerbungen", "bewerber", "statusaenderungen", "ranglistenstatus", "outbox_ergebnisse"}
+// The kinds of changes exported to the university are the views of the
+// uni schema listed in the table export_kind (migration
+// 0095_uni_export_more.sql): a migration that adds a view registers it
+// there, and every export run writes it.
 
 // ExportRun is one export: the window [Lo, Hi) of changes it covers.
 type ExportRun struct {
@@ -23,8 +25,8 @@ type ExportRun struct {
 }
 
 // ExportWriter receives the rows of one kind (header first, values as
-// text: times in RFC 3339 UTC, NULL as "") and returns the file it wrote,
-// or "" when it wrote none.
+// text: dates as YYYY-MM-DD, times in RFC 3339 UTC, booleans J/N, NULL as
+// "") and returns the file it wrote, or "" when it wrote none.
 type ExportWriter func(run ExportRun, kind string, header []string, rows [][]string) (string, error)
 
 // ExportChanges starts an export run whose window reaches from the previous
@@ -47,7 +49,11 @@ RETURNING id, lo, hi`).Scan(&run.ID, &run.Lo, &run.Hi)
 		if err != nil {
 			return fmt.Errorf("starting export run: %w", err)
 		}
-		for _, kind := range ExportKinds {
+		kinds, err := exportKinds(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, kind := range kinds {
 			header, rows, err := exportRows(ctx, tx, kind)
 			if err != nil {
 				return err
@@ -72,15 +78,32 @@ RETURNING id, lo, hi`).Scan(&run.ID, &run.Lo, &run.Hi)
 	return run, nil
 }
 
+// exportKinds lists the registered kinds in their order.
+func exportKinds(ctx context.Context, tx pgx.Tx) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT name FROM export_kind ORDER BY position`)
+	if err != nil {
+		return nil, fmt.Errorf("listing export kinds: %w", err)
+	}
+	kinds, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("listing export kinds: %w", err)
+	}
+	return kinds, nil
+}
+
+// exportRows reads the rows of uni.<kind>, ordered by the first two
+// columns (a key and, for a Bewerbung's parts, the part).
 func exportRows(ctx context.Context, tx pgx.Tx, kind string) ([]string, [][]string, error) {
-	rows, err := tx.Query(ctx, `SELECT * FROM uni.`+pgx.Identifier{kind}.Sanitize()+` ORDER BY 1`)
+	rows, err := tx.Query(ctx, `SELECT * FROM uni.`+pgx.Identifier{kind}.Sanitize()+` ORDER BY 1, 2`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading uni.%s: %w", kind, err)
 	}
 	defer rows.Close()
 	var header []string
+	var isDate []bool
 	for _, f := range rows.FieldDescriptions() {
 		header = append(header, f.Name)
+		isDate = append(isDate, f.DataTypeOID == pgtype.DateOID)
 	}
 	var out [][]string
 	for rows.Next() {
@@ -90,6 +113,10 @@ func exportRows(ctx context.Context, tx pgx.Tx, kind string) ([]string, [][]stri
 		}
 		rec := make([]string, len(vals))
 		for i, v := range vals {
+			if t, ok := v.(time.Time); ok && isDate[i] {
+				rec[i] = t.Format(time.DateOnly)
+				continue
+			}
 			rec[i] = exportText(v)
 		}
 		out = append(out, rec)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -20,50 +21,94 @@ const (
 
 // ImportRun is one row of import_runs: one import of one file.
 type ImportRun struct {
-	ID          int64         `json:"id"`
-	Kind        string        `json:"kind"`
-	Mode        string        `json:"mode"`
-	FileName    string        `json:"file_name"`
-	SHA256      string        `json:"sha256"`
-	Encoding    string        `json:"encoding"`
-	Forced      bool          `json:"forced"`
-	Status      string        `json:"status"`
-	Read        int64         `json:"read"`
-	Created     int64         `json:"created"`
-	Updated     int64         `json:"updated"`
-	Removed     int64         `json:"removed"`
-	Rejected    int64         `json:"rejected"`
-	Skipped     int64         `json:"skipped"`
-	Unchanged   int64         `json:"unchanged"`
-	Missing     int64         `json:"missing"`
-	Note        string        `json:"note,omitempty"`
-	RejectsPath string        `json:"rejects_path,omitempty"`
-	Error       string        `json:"error,omitempty"`
-	StartedAt   time.Time     `json:"started_at"`
-	FinishedAt  *time.Time    `json:"finished_at,omitempty"`
-	Duration    time.Duration `json:"duration"`
+	ID       int64  `json:"id"`
+	Kind     string `json:"kind"`
+	Mode     string `json:"mode"`
+	FileName string `json:"file_name"`
+	SHA256   string `json:"sha256"`
+	Encoding string `json:"encoding"`
+	Forced   bool   `json:"forced"`
+	Status   string `json:"status"`
+	Read     int64  `json:"read"`
+	Created  int64  `json:"created"`
+	Updated  int64  `json:"updated"`
+	Removed  int64  `json:"removed"`
+	Rejected int64  `json:"rejected"`
+	Skipped  int64  `json:"skipped"`
+	// Unchanged rows were as stored (not written); Missing rows of a full
+	// export's scope were absent and reported, not removed; Note explains
+	// removals left out.
+	Unchanged   int64  `json:"unchanged"`
+	Missing     int64  `json:"missing"`
+	Note        string `json:"note,omitempty"`
+	RejectsPath string `json:"rejects_path,omitempty"`
+	// RejectsEncoding is the encoding the rejects file is written in.
+	RejectsEncoding string `json:"rejects_encoding,omitempty"`
+	Error           string `json:"error,omitempty"`
+	// Interrupted: the run was cut short (sestd stopped, the job was
+	// cancelled, the process ended) and rolled back; RetriedBy is the run
+	// that imported the same file again, once there is one.
+	Interrupted bool       `json:"interrupted,omitempty"`
+	RetriedBy   *int64     `json:"retried_by,omitempty"`
+	StartedAt   time.Time  `json:"started_at"`
+	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	// Duration is written as duration_seconds.
+	Duration time.Duration `json:"-"`
+}
+
+// MarshalJSON writes the run with its duration in seconds
+// (duration_seconds), the unit of the admin API's job runs.
+func (r ImportRun) MarshalJSON() ([]byte, error) {
+	type plain ImportRun
+	return json.Marshal(struct {
+		plain
+		DurationSeconds float64 `json:"duration_seconds"`
+	}{plain(r), r.Duration.Seconds()})
 }
 
 const importRunColumns = `id, kind, mode, file_name, sha256, encoding, forced, status,
 	rows_read, created, updated, removed, rejected, skipped, rejects_path, error,
-	started_at, finished_at, duration_ms, unchanged, missing, note`
+	started_at, finished_at, duration_ms, rejects_encoding, interrupted, retried_by, unchanged, missing, note`
 
 func scanImportRun(row pgx.Row) (ImportRun, error) {
 	var r ImportRun
 	var ms int64
 	err := row.Scan(&r.ID, &r.Kind, &r.Mode, &r.FileName, &r.SHA256, &r.Encoding, &r.Forced, &r.Status,
 		&r.Read, &r.Created, &r.Updated, &r.Removed, &r.Rejected, &r.Skipped, &r.RejectsPath, &r.Error,
-		&r.StartedAt, &r.FinishedAt, &ms, &r.Unchanged, &r.Missing, &r.Note)
+		&r.StartedAt, &r.FinishedAt, &ms, &r.RejectsEncoding, &r.Interrupted, &r.RetriedBy, &r.Unchanged, &r.Missing, &r.Note)
 	r.Duration = time.Duration(ms) * time.Millisecond
 	return r, err
 }
 
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *ImportRun) UnmarshalJSON(raw []byte) error {
+	type plain ImportRun
+	var v struct {
+		plain
+		DurationSeconds float64 `json:"duration_seconds"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	*r = ImportRun(v.plain)
+	r.Duration = time.Duration(v.DurationSeconds * float64(time.Second))
+	return nil
+}
+
 // ImportRunStart records the start of an import (status running) and
-// returns its id. Kind, Mode, FileName and SHA256 must be set.
+// returns its id. Kind, Mode, FileName and SHA256 must be set. Earlier
+// interrupted runs of the same file, kind and mode not yet retried point
+// to the new run (retried_by).
 func (s *Store) ImportRunStart(ctx context.Context, r ImportRun) (int64, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO import_runs (kind, mode, file_name, sha256, encoding, forced)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+	err := s.pool.QueryRow(ctx, `WITH run AS (
+			INSERT INTO import_runs (kind, mode, file_name, sha256, encoding, forced, started_at)
+			VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp()) RETURNING id
+		), retried AS (
+			UPDATE import_runs SET retried_by = (SELECT id FROM run)
+			WHERE sha256 = $4 AND kind = $1 AND mode = $2 AND interrupted AND retried_by IS NULL
+		)
+		SELECT id FROM run`,
 		r.Kind, r.Mode, r.FileName, r.SHA256, r.Encoding, r.Forced).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("recording start of import of %s: %w", r.FileName, err)
@@ -90,11 +135,16 @@ func (t *ImportTx) ImportRunFinish(ctx context.Context, r ImportRun) error {
 func finishRun(ctx context.Context, db interface {
 	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
 }, r ImportRun) error {
+	// clock_timestamp, not now(): inside the import's transaction now() is
+	// the transaction's start, before the run's.
 	tag, err := db.Exec(ctx, `UPDATE import_runs SET status = $2, encoding = $3, rows_read = $4,
 		created = $5, updated = $6, removed = $7, rejected = $8, skipped = $9, rejects_path = $10,
-		error = $11, duration_ms = $12, unchanged = $13, missing = $14, note = $15, finished_at = now() WHERE id = $1`,
+		error = $11, duration_ms = $12, rejects_encoding = $13, interrupted = $14,
+		unchanged = $15, missing = $16, note = $17,
+		finished_at = greatest(clock_timestamp(), started_at) WHERE id = $1`,
 		r.ID, r.Status, r.Encoding, r.Read, r.Created, r.Updated, r.Removed, r.Rejected, r.Skipped,
-		r.RejectsPath, r.Error, r.Duration.Milliseconds(), r.Unchanged, r.Missing, r.Note)
+		r.RejectsPath, r.Error, r.Duration.Milliseconds(), r.RejectsEncoding, r.Interrupted,
+		r.Unchanged, r.Missing, r.Note)
 	if err != nil {
 		return fmt.Errorf("recording end of import run %d: %w", r.ID, err)
 	}
@@ -158,8 +208,10 @@ func (s *Store) ImportRunList(ctx context.Context, limit int) ([]ImportRun, erro
 // startup with a time before which no import of this instance can still
 // run. It returns how many it marked.
 func (s *Store) ImportRunFailStale(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE import_runs SET status = 'failed', finished_at = now(),
-		error = 'abandoned: the importing process ended without an outcome'
+	tag, err := s.pool.Exec(ctx, `UPDATE import_runs SET status = 'failed',
+		finished_at = greatest(clock_timestamp(), started_at), interrupted = true,
+		created = 0, updated = 0, removed = 0, skipped = 0,
+		error = 'interrupted: the importing process ended without an outcome; rolled back, nothing imported'
 		WHERE status = 'running' AND started_at < $1`, before)
 	if err != nil {
 		return 0, fmt.Errorf("marking abandoned import runs: %w", err)

@@ -22,6 +22,12 @@ type Counts struct {
 	Created   int
 	Updated   int
 	Unchanged int
+	// Filtered counts items left out by a filter (not written).
+	Filtered int
+	// Forbidden lists the status changes of the package that the
+	// Bearbeitungsstatus table does not allow the Servicestelle (see
+	// Step.ForbiddenTransition); they are among Updated.
+	Forbidden []ForbiddenTransition
 }
 
 // Add sums counts.
@@ -29,6 +35,8 @@ func (c *Counts) Add(o Counts) {
 	c.Created += o.Created
 	c.Updated += o.Updated
 	c.Unchanged += o.Unchanged
+	c.Filtered += o.Filtered
+	c.Forbidden = append(c.Forbidden, o.Forbidden...)
 }
 
 // Delta streams with a cursor.
@@ -48,6 +56,12 @@ var Streams = []string{StreamBewerber, StreamBewerbungen, StreamRanglistenstatus
 type Step struct {
 	Stream string
 	Items  int // references this package covers
+	// ForbiddenTransition, when set, judges every change of a mirrored
+	// Bewerbung's Bearbeitungsstatus the package makes: a non-empty reason
+	// records the change in bewerbung_status_forbidden, in the package's
+	// transaction (see BewerbungUpsertBatch). The change is mirrored all
+	// the same: the mirror is a copy.
+	ForbiddenTransition func(from, to string) string
 }
 
 func nullTime(t sest.Timestamp) *time.Time {
@@ -182,6 +196,11 @@ RETURNING bewerbung_key, (xmax = 0)`,
 		}
 		if err := writeBewerbungChildren(ctx, tx, changed, replaced, byKey); err != nil {
 			return err
+		}
+		if step.ForbiddenTransition != nil && len(replaced) > 0 {
+			if counts.Forbidden, err = recordForbiddenTransitions(ctx, tx, replaced, step.ForbiddenTransition); err != nil {
+				return err
+			}
 		}
 		// Written rows carry seen_at already; only the unchanged need it.
 		if unchanged := without(keys, changed); len(unchanged) > 0 {

@@ -261,11 +261,12 @@ WHERE o.state <> 'sent'`, kinds, keys, bids, skeys, payloads, at)
 
 // ---- sending ----
 
-// OutboxDue returns up to limit pending items of kind whose next attempt
-// is due, oldest first.
-func (s *Store) OutboxDue(ctx context.Context, kind string, limit int) ([]OutboxItem, error) {
+// OutboxDue returns up to limit items of kind with an id above after
+// whose next attempt is due, in id order: pending items, and failed ones
+// (refused outbox.max_attempts times, still retried).
+func (s *Store) OutboxDue(ctx context.Context, kind string, after int64, limit int) ([]OutboxItem, error) {
 	return s.outboxQuery(ctx, "listing due outbox items",
-		`WHERE kind = $1 AND state = 'pending' AND next_attempt_at <= now() ORDER BY id LIMIT $2`, kind, limit)
+		`WHERE kind = $1 AND state IN ('pending', 'failed') AND next_attempt_at <= now() AND id > $2 ORDER BY id LIMIT $3`, kind, after, limit)
 }
 
 // OutboxSentDue returns items of kind in state sent whose outcome is
@@ -319,7 +320,9 @@ type OutboxResult struct {
 }
 
 // OutboxRecord stores results and their upload log entries in one
-// transaction.
+// transaction. finished_at marks when an item reached accepted, rejected
+// or discarded, or first became failed (a failed item is retried and
+// keeps it while it fails).
 func (s *Store) OutboxRecord(ctx context.Context, results []OutboxResult, log []UploadLogEntry) error {
 	if len(results) == 0 && len(log) == 0 {
 		return nil
@@ -349,7 +352,8 @@ UPDATE outbox_item o SET state = r.state, ergebnis_status = r.erg, reason = r.re
     result_status = CASE WHEN r.state = 'accepted' THEN r.rstatus ELSE o.result_status END,
     next_attempt_at = r.next, payload = coalesce(r.payload, o.payload),
     attempts = CASE WHEN r.uncount THEN greatest(o.attempts - 1, 0) ELSE o.attempts END,
-    finished_at = CASE WHEN r.state IN ('accepted', 'rejected', 'failed') THEN now() END,
+    finished_at = CASE WHEN r.state = 'failed' THEN coalesce(o.finished_at, now())
+                       WHEN r.state IN ('accepted', 'rejected', 'discarded') THEN now() END,
     updated_at = now()
 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::timestamptz[],
     $9::jsonb[], $10::bool[]) AS r(id, state, erg, reason, code, version, rstatus, next, payload, uncount)
@@ -386,12 +390,19 @@ func uploadLogInsertTx(ctx context.Context, tx pgx.Tx, entries []UploadLogEntry)
 type MirrorBewerbungState struct {
 	Version            int
 	Bearbeitungsstatus string
+	// Teilfaecher maps the studiengang_schluessel of each
+	// Teilfachbewerbung (Mehrfach only) to its Bearbeitungsstatus.
+	Teilfaecher map[string]string
 }
 
-// OutboxMirrorState returns the mirrored version and status of the
-// Bewerbungen with the given keys; keys not mirrored are missing.
+// OutboxMirrorState returns the mirrored version and status (with the
+// Teilfächer's) of the Bewerbungen with the given keys; keys not mirrored
+// are missing.
 func (s *Store) OutboxMirrorState(ctx context.Context, keys []string) (map[string]MirrorBewerbungState, error) {
-	rows, err := s.pool.Query(ctx, `SELECT bewerbung_key, version, bearbeitungsstatus FROM bewerbung WHERE bewerbung_key = ANY($1)`, keys)
+	rows, err := s.pool.Query(ctx, `SELECT b.bewerbung_key, b.version, b.bearbeitungsstatus,
+    coalesce(json_object_agg(t.studiengang_schluessel, t.bearbeitungsstatus) FILTER (WHERE t.studiengang_schluessel IS NOT NULL), '{}')
+FROM bewerbung b LEFT JOIN teilfachbewerbung t USING (bewerbung_key)
+WHERE b.bewerbung_key = ANY($1) GROUP BY b.bewerbung_key, b.version, b.bearbeitungsstatus`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("reading mirrored Bewerbungen: %w", err)
 	}
@@ -400,7 +411,7 @@ func (s *Store) OutboxMirrorState(ctx context.Context, keys []string) (map[strin
 	for rows.Next() {
 		var k string
 		var m MirrorBewerbungState
-		if err := rows.Scan(&k, &m.Version, &m.Bearbeitungsstatus); err != nil {
+		if err := rows.Scan(&k, &m.Version, &m.Bearbeitungsstatus, &m.Teilfaecher); err != nil {
 			return nil, fmt.Errorf("reading mirrored Bewerbungen: %w", err)
 		}
 		out[k] = m

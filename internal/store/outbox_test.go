@@ -80,7 +80,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	// Send A-1 and accept it; its upload log commits with the result.
 	a1 := items["A-1"]
 	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a1.ID}, sest.OpUebermittelnNeueBewerbungen, []json.RawMessage{json.RawMessage(`{"status":"eingegangen","v":0}`)}))
-	due, err := s.OutboxDue(ctx, store.OutboxKindBewerbung, 10)
+	due, err := s.OutboxDue(ctx, store.OutboxKindBewerbung, 0, 10)
 	require.NoError(t, err)
 	require.Len(t, due, 1, "a sent item is not due")
 	sent, err := s.OutboxSentDue(ctx, store.OutboxKindBewerbung, 10)
@@ -133,6 +133,32 @@ func TestOutboxLifecycle(t *testing.T) {
 	failing, err := s.OutboxListFailing(ctx)
 	require.NoError(t, err)
 	require.Len(t, failing, 1)
+
+	// A failed item stays queued: due again when its next attempt is, it
+	// is sent and refused again, keeps the time it first failed, and is
+	// not mailed a second time.
+	firstFailed, err := s.OutboxGet(ctx, a2.ID)
+	require.NoError(t, err)
+	require.NotNil(t, firstFailed.FinishedAt)
+	due, err = s.OutboxDue(ctx, store.OutboxKindBewerbung, 0, 10)
+	require.NoError(t, err)
+	require.Equal(t, []string{"A-1", "A-2"}, []string{due[0].ItemKey, due[1].ItemKey}, "the failed item is due with the pending one")
+	due, err = s.OutboxDue(ctx, store.OutboxKindBewerbung, due[0].ID, 10)
+	require.NoError(t, err)
+	require.Len(t, due, 1, "ids above the cursor only")
+	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a2.ID}, sest.OpUebermittelnNeueBewerbungen, nil))
+	require.NoError(t, s.OutboxRecord(ctx, []store.OutboxResult{{ID: a2.ID, State: store.OutboxFailed, ErgebnisStatus: "zurueckgewiesen",
+		Reason: "kaputt", Code: 30210, NextAttemptAt: time.Now().Add(time.Hour)}}, nil))
+	again, err := s.OutboxGet(ctx, a2.ID)
+	require.NoError(t, err)
+	require.Equal(t, 2, again.Attempts)
+	require.Equal(t, firstFailed.FinishedAt.UTC(), again.FinishedAt.UTC(), "the time it first failed")
+	due, err = s.OutboxDue(ctx, store.OutboxKindBewerbung, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, due, 1, "not due before its next attempt")
+	ids, err = s.OutboxNotify(ctx, enqueue)
+	require.NoError(t, err)
+	require.Empty(t, ids, "still mailed once")
 
 	// Operators.
 	require.ErrorIs(t, s.OutboxRetry(ctx, a1.ID), store.ErrOutboxState, "a pending item cannot be retried")

@@ -45,7 +45,7 @@ func (s *Store) RetentionSubjects(ctx context.Context) ([]string, error) {
 		for _, t := range tables {
 			switch t.name {
 			case "bewerber", "bewerbung", "dokument", "bewerbung_status_change", "ranking_entry", "uni_bewerbung",
-				"uni_bewerber_auth", "outbox_item", "upload_log":
+				"uni_bewerber_auth", "outbox_item", "upload_log", "bewerbung_status_forbidden", "mirror_removal":
 				if q != "" {
 					q += "\nUNION "
 				}

@@ -56,6 +56,8 @@ var subjectTables = []subjectTable{
 	{name: "bescheid", where: bewerbungenOf},
 	{name: "dokument", where: dokumenteOf},
 	{name: "bewerbung_status_change", where: `bewerber_id = $1`, optional: true},
+	{name: "bewerbung_status_forbidden", where: `bewerber_id = $1`},
+	{name: "mirror_removal", where: `bewerber_id = $1`},
 	{name: "ranking_entry", where: `bewerber_id = $1`},
 	{name: "uni_bewerbung", where: `bewerber_id = $1`},
 	{name: "uni_teilfachbewerbung", where: `hs_bewerbung_id IN (SELECT hs_bewerbung_id FROM uni_bewerbung WHERE bewerber_id = $1)`},
@@ -319,6 +321,8 @@ SELECT dokument_id, coalesce(path, '') FROM dokument WHERE bewerber_id = ANY($1)
 			{"bewerbung", `DELETE FROM bewerbung WHERE bewerber_id = ANY($1)`},
 			{"bewerber", `DELETE FROM bewerber WHERE bewerber_id = ANY($1)`},
 			{"bewerbung_status_change", `DELETE FROM bewerbung_status_change WHERE bewerber_id = ANY($1)`},
+			{"bewerbung_status_forbidden", `DELETE FROM bewerbung_status_forbidden WHERE bewerber_id = ANY($1)`},
+			{"mirror_removal", `DELETE FROM mirror_removal WHERE bewerber_id = ANY($1)`},
 			{"ranking_entry", `DELETE FROM ranking_entry WHERE bewerber_id = ANY($1)`},
 			{"uni_teilfachbewerbung", `DELETE FROM uni_teilfachbewerbung WHERE hs_bewerbung_id IN (SELECT hs_bewerbung_id FROM uni_bewerbung WHERE bewerber_id = ANY($1))`},
 			{"uni_bewerbung", `DELETE FROM uni_bewerbung WHERE bewerber_id = ANY($1)`},
@@ -356,6 +360,16 @@ WHERE (l.request IS NOT NULL OR l.response IS NOT NULL)
   AND EXISTS (SELECT 1 FROM unnest($1::text[]) i WHERE strpos(l.request, i) > 0 OR strpos(l.response, i) > 0)`, ids); err != nil {
 				return err
 			}
+		}
+		// An incident's key (a job's arguments) or last error may name the
+		// applicant: such an incident goes, or its text does.
+		if err := exec("incident", `DELETE FROM incident
+WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) i WHERE strpos(key, i) > 0)`, ids); err != nil {
+			return err
+		}
+		if err := exec("incident_errors", `UPDATE incident SET last_error = '[erased: named an applicant]'
+WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) i WHERE strpos(last_error, i) > 0)`, ids); err != nil {
+			return err
 		}
 		if o.IncludeJobs {
 			var hasJobs bool

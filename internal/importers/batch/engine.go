@@ -277,7 +277,7 @@ func (e *engine) finishSync(ctx context.Context) error {
 	}
 	if remove > 0 && !e.p.Force && float64(remove) > e.p.MaxRemoveShare*float64(scope) {
 		return fmt.Errorf("%w: %w: this full export lacks %s of its scope (%.0f %%; import.max_removal_share allows %.0f %%): "+
-			"is the file truncated? Nothing was imported. If the rows are meant to go, import the file again forced (sestd import --force, or force=true on upload)",
+			"is the file truncated? If the rows are meant to go, import the file again forced (sestd import --force, or force=true on upload)",
 			ErrPermanent, ErrRemovalGuard, strings.Join(what, ", "), 100*float64(remove)/float64(scope), 100*e.p.MaxRemoveShare)
 	}
 	for i := len(e.spec.Sync) - 1; i >= 0; i-- { // children before parents
@@ -351,7 +351,7 @@ func (e *engine) read(ctx context.Context, src Source) error {
 		}
 		rec, err := src.Next()
 		if errors.Is(err, io.EOF) {
-			return nil
+			return e.checkHeaderOnly(src, checked)
 		}
 		if err != nil {
 			if errors.Is(err, ErrPermanent) {
@@ -386,6 +386,17 @@ func (e *engine) read(ctx context.Context, src Source) error {
 			return err
 		}
 	}
+}
+
+// checkHeaderOnly checks the header of a file without data rows: a file
+// that lacks a required column fails although no row needed it.
+func (e *engine) checkHeaderOnly(src Source, checked bool) error {
+	h, ok := src.(interface{ Header() []string })
+	if checked || !src.FixedNames() || !ok {
+		return nil
+	}
+	e.mapNames(h.Header())
+	return e.checkNames()
 }
 
 // add converts rec into the current batch. A record whose rows share a

@@ -5,12 +5,10 @@
 package charset
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -115,66 +113,3 @@ func NewWriter(w io.Writer, name string, bom bool) (io.Writer, error) {
 	}
 	return transform.NewWriter(w, encoding.ReplaceUnsupported(enc.NewEncoder())), nil
 }
-
-// Sniffer watches a file's bytes go by (it is an io.Writer, to be fed
-// through io.MultiWriter next to a hash) and then tells its encoding: a
-// UTF-8 BOM or content that is valid UTF-8 throughout means UTF-8,
-// anything else windows-1252 (S-BEAT's default).
-type Sniffer struct {
-	n       int64
-	head    []byte
-	carry   []byte
-	invalid bool
-}
-
-// Write implements io.Writer; it never fails.
-func (s *Sniffer) Write(p []byte) (int, error) {
-	if len(s.head) < 3 {
-		k := min(3-len(s.head), len(p))
-		s.head = append(s.head, p[:k]...)
-	}
-	s.n += int64(len(p))
-	if s.invalid {
-		return len(p), nil
-	}
-	buf := p
-	if len(s.carry) > 0 {
-		buf = append(append([]byte{}, s.carry...), p...)
-		s.carry = s.carry[:0]
-	}
-	// Keep an incomplete sequence at the end for the next write.
-	end := len(buf)
-	for i := 1; i <= 3 && i <= len(buf); i++ {
-		c := buf[len(buf)-i]
-		if c < 0x80 {
-			break
-		}
-		if utf8.RuneStart(c) {
-			if !utf8.FullRune(buf[len(buf)-i:]) {
-				end = len(buf) - i
-			}
-			break
-		}
-	}
-	if !utf8.Valid(buf[:end]) {
-		s.invalid = true
-		return len(p), nil
-	}
-	s.carry = append(s.carry, buf[end:]...)
-	return len(p), nil
-}
-
-// BOM reports whether the content starts with a UTF-8 byte order mark.
-func (s *Sniffer) BOM() bool { return bytes.HasPrefix(s.head, []byte("\xEF\xBB\xBF")) }
-
-// Encoding returns the detected encoding: UTF8 for a BOM or valid UTF-8,
-// Windows1252 otherwise.
-func (s *Sniffer) Encoding() string {
-	if s.BOM() || (!s.invalid && len(s.carry) == 0) {
-		return UTF8
-	}
-	return Windows1252
-}
-
-// Size returns the number of bytes seen.
-func (s *Sniffer) Size() int64 { return s.n }

@@ -69,3 +69,58 @@ func TestDecodeEncode(t *testing.T) {
 	_, err = charset.Normalize("ebcdic")
 	require.ErrorIs(t, err, charset.ErrUnknown)
 }
+
+func TestDecide(t *testing.T) {
+	t.Parallel()
+	// Line 1 ASCII header; "ü" in UTF-8 is C3 BC, in windows-1252 FC.
+	utf8File := []byte("NAME;ORT\nM\xc3\xbcller;K\xc3\xb6ln\nMeier;Bonn\n")
+	cp1252File := []byte("NAME;ORT\nM\xfcller;K\xf6ln\nMeier;Bonn\n")
+	mixed := []byte("NAME;ORT\nM\xc3\xbcller;K\xc3\xb6ln\n\xd6zdemir;Bonn\nA;B\n\xc3\x96zt\xfcrk;C\n")
+	for _, tc := range []struct {
+		name, requested string
+		data            []byte
+		trust           bool
+		want, err       string
+	}{
+		{"auto utf8", "auto", utf8File, false, "utf8", ""},
+		{"auto cp1252", "auto", cp1252File, false, "windows-1252", ""},
+		{"auto ascii", "auto", []byte("A;B\n1;2\n"), false, "utf8", ""},
+		{"auto mixed", "auto", mixed, false, "", "the file mixes UTF-8 with another encoding: bytes that are not UTF-8 at lines 3, 5, UTF-8 characters at lines 2, 5; save the file again as UTF-8 (or correct the lines that are not) and import it again"},
+		{"utf8 given, cp1252 file", "utf8", cp1252File, false, "", "the file is not valid UTF-8 (at line 2); it looks like windows-1252: import it with encoding windows-1252 (or auto)"},
+		{"utf8 given, mixed file", "utf-8", mixed, false, "", "the file mixes UTF-8 with another encoding: bytes that are not UTF-8 at lines 3, 5, UTF-8 characters at lines 2, 5; save the file again as UTF-8 (or correct the lines that are not) and import it again"},
+		{"cp1252 given, utf8 file", "windows-1252", utf8File, false, "", "the file holds UTF-8 characters (at line 2) but is to be read as windows-1252, which would garble them (ü as Ã¼): import it with encoding utf8 (or auto); only if the file really is windows-1252, import it with trust_encoding (--trust-encoding)"},
+		{"cp1252 given, utf8 file, trusted", "cp1252", utf8File, true, "windows-1252", ""},
+		{"latin1 given, cp1252 file", "latin_1", cp1252File, false, "latin_1", ""},
+		{"cp437 given, mixed file", "cp437", mixed, false, "", "the file mixes UTF-8 with another encoding"},
+		{"truncated sequence at the end", "auto", []byte("A\nB\xc3"), false, "windows-1252", ""},
+	} {
+		for _, chunk := range []int{1, 2, 3, 7, 4096} {
+			got, err := sniff(tc.data, chunk).Decide(tc.requested, tc.trust)
+			if tc.err != "" {
+				require.ErrorContains(t, err, tc.err, "%s, chunk %d", tc.name, chunk)
+				continue
+			}
+			require.NoError(t, err, "%s, chunk %d", tc.name, chunk)
+			require.Equal(t, tc.want, got, "%s, chunk %d", tc.name, chunk)
+		}
+	}
+	many := bytes.Repeat([]byte("\xfc\n"), 9)
+	many = append([]byte("\xc3\xbc\n"), many...)
+	_, err := sniff(many, 5).Decide("auto", false)
+	require.ErrorContains(t, err, "bytes that are not UTF-8 at lines 2, 3, 4, 5, 6 and 4 more, UTF-8 characters at line 1;")
+}
+
+func TestXMLDeclared(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "latin_1", sniff([]byte(`<?xml version="1.0" encoding="ISO-8859-1"?><a/>`), 4).XMLDeclared())
+	require.Equal(t, "windows-1252", sniff([]byte("\xef\xbb\xbf<?xml version='1.0' encoding='windows-1252' ?>\n<a/>"), 4).XMLDeclared())
+	require.Equal(t, "utf8", sniff([]byte(`<?xml version="1.0"?><a/>`), 4).XMLDeclared())
+	require.Equal(t, "utf8", sniff([]byte(`<a/>`), 4).XMLDeclared())
+}
+
+func TestMIMEName(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]string{"utf8": "utf-8", "windows-1252": "windows-1252", "ascii": "windows-1252", "latin_1": "ISO-8859-1", "cp437": "IBM437"} {
+		require.Equal(t, want, charset.MIMEName(name), name)
+	}
+}

@@ -96,7 +96,7 @@ func (im *importer) run(cfg Config) error {
 	id, _ := xmlx.Attr(root, "id")
 	id = strings.TrimSpace(id)
 	if id == "" {
-		return im.rejectDoc(line, "", "veranstaltung has no id")
+		return im.rejectWhole(line, "", "veranstaltung has no id")
 	}
 	im.id = id
 	exists, err := im.tx.EkvvVeranstaltungExists(im.ctx, id)
@@ -107,11 +107,11 @@ func (im *importer) run(cfg Config) error {
 	switch im.p.Mode {
 	case store.ModeCreate:
 		if exists {
-			return im.rejectDoc(line, id, "already exists: Veranstaltung "+id)
+			return im.rejectWhole(line, id, "already exists: Veranstaltung "+id)
 		}
 	case store.ModeUpdate, store.ModeRemove:
 		if !exists {
-			return im.rejectDoc(line, id, "not found: Veranstaltung "+id)
+			return im.rejectWhole(line, id, "not found: Veranstaltung "+id)
 		}
 	}
 	// A full export (sync) or upsert of a Veranstaltung as stored leaves
@@ -128,6 +128,9 @@ func (im *importer) run(cfg Config) error {
 		}
 	}
 	if im.p.Mode == store.ModeRemove {
+		if err := im.drain(); err != nil {
+			return err
+		}
 		im.counts.Removed++
 		return nil
 	}
@@ -186,6 +189,28 @@ func (im *importer) run(cfg Config) error {
 		im.p.Progress(im.counts)
 	}
 	return nil
+}
+
+// rejectWhole rejects the document, once all of it was read: a malformed
+// or truncated file fails with its position whatever the mode.
+func (im *importer) rejectWhole(line int64, id, reason string) error {
+	if err := im.drain(); err != nil {
+		return err
+	}
+	return im.rejectDoc(line, id, reason)
+}
+
+// drain reads the rest of the document; its errors name the line.
+func (im *importer) drain() error {
+	for {
+		_, err := im.d.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 func (im *importer) rejectDoc(line int64, id, reason string) error {

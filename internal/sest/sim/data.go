@@ -109,6 +109,9 @@ var (
 	teilfachDefs = []struct{ fach, name string }{
 		{"007", "Anglistik"}, {"059", "Französisch"}, {"084", "Geschichte"}, {"021", "Germanistik"}, {"128", "Mathematik"}, {"127", "Philosophie"},
 	}
+	lehramtDefs = []struct{ fach, name string }{
+		{"021", "Germanistik"}, {"084", "Geschichte"}, {"128", "Mathematik"},
+	}
 	statusWeights = []struct {
 		status string
 		weight int
@@ -177,11 +180,33 @@ func generate(cfg Config) *store {
 				Abschluss: sest.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"}, Studienfach: sest.Schluesselwert{Schluessel: d.fach, NameDe: d.name}}})
 		teilKeys = append(teilKeys, k)
 	}
-	m := &sest.Mehrfachstudienangebot{Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}, Status: "oeffentlich_sichtbar",
+	m := &sest.Mehrfachstudienangebot{Art: sest.FreieFachbezogeneStudiengangskombination,
+		Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}, Status: "oeffentlich_sichtbar",
 		NameDe: "Zwei-Fächer-Bachelor", Koordinierungsangebotsdaten: frist, Abschluss: sest.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"},
 		Teilstudienangebot: teilKeys}
 	st.mehrfach["25"] = m
 	st.angebote = append(st.angebote, sest.Studienangebot{Mehrfach: m})
+	// An ExpliziteStudiengangskombination: Lehramt with its Teilfächer and
+	// the combinations allowed (no generated Bewerbungen apply for it).
+	var lgKeys []sest.EinfachstudienangebotsSchluessel
+	for _, d := range lehramtDefs {
+		k := einfachKey("26", d.fach, "")
+		st.addEinfach(&sest.Einfachstudienangebot{Schluessel: k, Status: "oeffentlich_sichtbar", NameDe: d.name + " (Teilfach Lehramt an Gymnasien)",
+			Koordinierungsangebotsdaten: frist,
+			Studiengang: sest.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.name,
+				Abschluss: sest.Schluesselwert{Schluessel: "26", NameDe: "Lehramt an Gymnasien"}, Studienfach: sest.Schluesselwert{Schluessel: d.fach, NameDe: d.name}}})
+		lgKeys = append(lgKeys, k)
+	}
+	lg := &sest.Mehrfachstudienangebot{Art: sest.ExpliziteStudiengangskombination,
+		Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"}, Status: "oeffentlich_sichtbar",
+		NameDe: "Lehramt an Gymnasien", Koordinierungsangebotsdaten: frist, Abschluss: sest.Schluesselwert{Schluessel: "26", NameDe: "Lehramt an Gymnasien"},
+		Teilstudienangebot: lgKeys,
+		Kombination: []sest.Studiengangskombination{
+			{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[1]}},
+			{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[2]}},
+		}}
+	st.mehrfach["26"] = lg
+	st.angebote = append(st.angebote, sest.Studienangebot{Mehrfach: lg})
 
 	// Bewerber.
 	nb := cfg.Bewerber

@@ -7,13 +7,28 @@
 //
 //	POST /hochschule/webservice/<version>/<service>        SOAP 1.1 (version 2, 3 or 4)
 //	GET  /hochschule/webservice/<version>/<service>?wsdl   WSDL, soap:address = this host
+//	GET  /hochschule/webservice/<version>/<Name>V1_0.xsd   the schemas the WSDLs import
 //	     /sim/...                                          JSON test API (no auth; bind to loopback)
 //
 // # Behaviour (the contract tests rely on it)
 //
+//   - Shape: requests are parsed like a schema-validating server does
+//     (sest.ParseRequest): the request element in the service's
+//     …ServiceParamV1_0, every element below it in its official namespace
+//     (the context block in CommonV1_0, jahr/semester in
+//     ServiceverfahrenV1_0, a Bewerbung's fields in BewerbungenV1_0, …),
+//     a known xsi:type on every polymorphic item, no unknown element;
+//     otherwise a SOAP fault ValidierungsFehler naming the element.
+//     Responses are written in the same shape by package sest's encoder,
+//     every prefix declared on the envelope; a fault's detail is a
+//     ServiceFehler typed by xsi:type.
 //   - Data: Config.Seed and sizes determine everything: German names with
-//     umlauts, addresses, Einfach- and one Mehrfachstudienangebot (Abschluss
-//     25, Teilfächer), Bewerbungen in all ten Bearbeitungsstatus values
+//     umlauts, addresses, Einfachstudienangebote and two
+//     Mehrfachstudienangebote: a FreieFachbezogeneStudiengangskombination
+//     (Abschluss 25, six Teilfächer; the generated Mehrfach Bewerbungen are
+//     for it) and an ExpliziteStudiengangskombination (Abschluss 26, three
+//     Teilfächer, two allowed combinations; a Bewerbung for another
+//     combination is rejected), Bewerbungen in all ten Bearbeitungsstatus values
 //     (about 15% Mehrfach), Bestandteile with documents (small real PDFs,
 //     generated on demand), Bescheide, Studienpakete, Ranglisten.
 //     Generated letzteAenderung values are shared by groups of

@@ -435,6 +435,9 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 				return reject(CodeAngebotUnbekannt, fmt.Sprintf("Das angegebene Teilfach %s konnte im Mehrfachstudienangebot %s nicht gefunden werden.", t.Studienangebot.StudiengangSchluessel, m.Schluessel.AbschlussSchluessel))
 			}
 		}
+		if len(m.Kombination) > 0 && !kombinationAllowed(m.Kombination, b.Mehrfach.Teilfachbewerbung) {
+			return reject(CodeUngueltig, fmt.Sprintf("Die gewählte Fächerkombination ist im Mehrfachstudienangebot %s nicht zugelassen.", m.Schluessel.AbschlussSchluessel))
+		}
 	}
 	newStatus := b.Bearbeitungsstatus()
 	rules := s.statusRules
@@ -998,4 +1001,26 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// kombinationAllowed reports whether the Teilfächer applied for are one of
+// the combinations of an ExpliziteStudiengangskombination (in any order).
+func kombinationAllowed(kombis []sest.Studiengangskombination, teile []sest.Teilfachbewerbung) bool {
+	want := map[string]bool{}
+	for _, t := range teile {
+		want[t.Studienangebot.StudiengangSchluessel] = true
+	}
+	for _, k := range kombis {
+		if len(k.Teilstudienangebot) != len(want) {
+			continue
+		}
+		match := true
+		for _, t := range k.Teilstudienangebot {
+			match = match && want[t.StudiengangSchluessel]
+		}
+		if match {
+			return true
+		}
+	}
+	return false
 }

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -306,6 +305,17 @@ func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	vs, service, _ := strings.Cut(rest, "/")
+	if strings.HasSuffix(service, ".xsd") && r.Method == http.MethodGet {
+		// The schemas the WSDLs import by relative schemaLocation.
+		b, err := sest.Schema(service)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		_, _ = w.Write(b)
+		return
+	}
 	version, err := strconv.Atoi(vs)
 	if err != nil || version < 2 || version > 4 || sest.Namespace(service) == "" {
 		http.NotFound(w, r)
@@ -346,44 +356,16 @@ func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.serveSOAP(w, r, version, service, body)
 }
 
-// soapEnvelope is a request envelope as the sim reads it.
-type soapEnvelope struct {
-	Body struct {
-		Inner []byte `xml:",innerxml"`
-	} `xml:"Body"`
-}
-
 func (s *Sim) serveSOAP(w http.ResponseWriter, r *http.Request, version int, service string, body []byte) {
-	var env soapEnvelope
-	if err := xml.Unmarshal(body, &env); err != nil {
-		s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0, "Die Anfrage ist kein gültiger SOAP-Umschlag: "+err.Error())
+	// Like a schema-validating server: the request element, every element
+	// below it in its official namespace, xsi:type on every polymorphic
+	// item, nothing unknown; otherwise a ValidierungsFehler naming the
+	// element.
+	op, req, decErr := sest.ParseRequest(body, service)
+	if op.Name == "" {
+		s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0, "Unbekannte Operation im Dienst "+service+": "+decErr.Error())
 		return
 	}
-	d := xml.NewDecoder(bytes.NewReader(env.Body.Inner))
-	var start xml.StartElement
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0, "Der SOAP-Body enthält keine Anfrage.")
-			return
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			start = se
-			break
-		}
-	}
-	opName, ok := strings.CutSuffix(start.Name.Local, "Request")
-	op, known := sest.LookupOperation(opName)
-	if !ok || !known || op.Service != service {
-		s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0, fmt.Sprintf("Unbekannte Operation %s im Dienst %s.", start.Name.Local, service))
-		return
-	}
-	if start.Name.Space != sest.Namespace(service) {
-		s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0, fmt.Sprintf("Falscher Namensraum %q für %s.", start.Name.Space, start.Name.Local))
-		return
-	}
-	req := op.NewRequest()
-	decErr := d.DecodeElement(req, &start)
 	call := s.record(op, body, req, decErr == nil)
 
 	injected, done := s.inject(w, r, op)
@@ -392,7 +374,8 @@ func (s *Sim) serveSOAP(w http.ResponseWriter, r *http.Request, version int, ser
 		return
 	}
 	if decErr != nil {
-		s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0, "Die Anfrage ist ungültig: "+decErr.Error())
+		s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0,
+			"Die Anfrage ist ungültig: "+decErr.Error()+" [Sitzungskennung: "+s.sitzungskennung()+"]")
 		return
 	}
 	sest.InLocation(req, s.cfg.Location)
@@ -486,18 +469,13 @@ func (s *Sim) sitzungskennung() string {
 }
 
 // envelope renders resp as the operation's response element in a SOAP
-// envelope.
+// envelope, in the official shape (package sest's encoder).
 func (s *Sim) envelope(op sest.Operation, resp any) []byte {
-	buf := new(bytes.Buffer)
-	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<soap:Envelope xmlns:soap="` + soapNS + `"><soap:Body>`)
-	enc := xml.NewEncoder(buf)
-	if err := enc.EncodeElement(resp, xml.StartElement{Name: xml.Name{Space: sest.Namespace(op.Service), Local: op.ResponseElement()}}); err != nil {
-		buf.Reset()
+	b, err := sest.Envelope(sest.Namespace(op.Service), op.ResponseElement(), resp, s.cfg.Location)
+	if err != nil {
 		return []byte(err.Error())
 	}
-	_ = enc.Flush()
-	buf.WriteString(`</soap:Body></soap:Envelope>`)
-	return buf.Bytes()
+	return b
 }
 
 func (s *Sim) writeFault(w http.ResponseWriter, service, code, typ string, num int, msg string) {
@@ -507,7 +485,9 @@ func (s *Sim) writeFault(w http.ResponseWriter, service, code, typ string, num i
 	_ = xml.EscapeText(&b, []byte(code))
 	b.WriteString(`</faultcode><faultstring xml:lang="de">`)
 	_ = xml.EscapeText(&b, []byte(msg))
-	b.WriteString(`</faultstring><detail><` + sest.FaultElement(service) + ` xmlns="` + sest.Namespace(service) +
+	// The fault types are in the default namespace of ServiceFehler: a
+	// public client compares the xsi:type value without prefix.
+	b.WriteString(`</faultstring><detail><` + sest.FaultElement(service) + ` xmlns="` + sest.ServiceNamespace(service) +
 		`" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="` + typ + `">`)
 	if num != 0 {
 		b.WriteString("<fehlercode>" + strconv.Itoa(num) + "</fehlercode>")

@@ -3,8 +3,10 @@
 Usage: zeep_check.py BASE_URL USERNAME PASSWORD
 
 Fails (exit 1) on any exception, Python warning or zeep log warning, so
-the WSDLs and the simulator's responses must be exactly what the schema
-says (zeep validates responses in strict mode).
+the WSDLs, their imported schemas and the simulator's responses must be
+exactly what the schema says (zeep validates responses in strict mode).
+Polymorphic items must come back as their derived types (xsi:type) and
+zeep's own typed request must pass the simulator's validation.
 """
 import datetime
 import logging
@@ -13,6 +15,7 @@ import warnings
 
 import zeep  # noqa: E402  (its own import raises a DeprecationWarning on 3.11+)
 from requests import Session
+from zeep.plugins import HistoryPlugin
 from zeep.transports import Transport
 
 warnings.simplefilter("error")
@@ -40,15 +43,36 @@ ctx = dict(version=3, hochschulnummer="1810", serviceverfahren={"jahr": 2026, "s
            vermittlungsprozessTyp="Koordinierung")
 
 
+NS_BEWERBUNGEN = "http://BewerbungenV1_0.HochschulSchnittstelle.hochschulstart.de"
+NS_STUDIENGAENGE = "http://StudiengaengeV1_0.HochschulSchnittstelle.hochschulstart.de"
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+history = HistoryPlugin()
+clients = {}
+
+
 def client(service):
-    return zeep.Client(f"{base}/{service}?wsdl", transport=transport, settings=settings).service
+    clients[service] = zeep.Client(f"{base}/{service}?wsdl", transport=transport, settings=settings, plugins=[history])
+    return clients[service].service
+
+
+def typename(value):
+    return value._xsd_type.qname.localname
 
 
 sg = client("studiengaengeService")
 angebote = sg.abrufenStudienangeboteDurchHS(**ctx)
 assert len(angebote) > 5, angebote
-assert any(a["mehrfachstudienangebot"] for a in angebote)
-print("studiengaengeService: %d Studienangebote" % len(angebote))
+kinds = {typename(a) for a in angebote}
+assert kinds == {"Einfachstudienangebot", "FreieFachbezogeneStudiengangskombination", "ExpliziteStudiengangskombination"}, kinds
+explizit = next(a for a in angebote if typename(a) == "ExpliziteStudiengangskombination")
+assert explizit["kombination"] and explizit["kombination"][0]["teilstudienangebot"], explizit
+# Every Studienangebot of the raw response is typed with xsi:type in the
+# StudiengaengeV1_0 namespace.
+raw = history.last_received["envelope"]
+items = raw.findall(".//{http://StudiengaengeServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de}studienangebot")
+assert len(items) == len(angebote) and all(i.get(XSI_TYPE) for i in items), "untyped studienangebot"
+assert all(i.nsmap.get(i.get(XSI_TYPE).split(":")[0]) == NS_STUDIENGAENGE for i in items)
+print("studiengaengeService: %d Studienangebote, kinds %s" % (len(angebote), sorted(kinds)))
 
 bn = client("benutzerService")
 d = bn.anfragenStammdatenaenderungenDurchHS(**ctx, start=datetime.datetime(2000, 1, 1))
@@ -61,15 +85,23 @@ bw = client("bewerbungenService")
 d = bw.anfragenNeueGeaenderteBewerbungenDurchHS(**ctx, start=datetime.datetime(2000, 1, 1))
 bewerbungen = bw.uebermittelnNeueGeaenderteBewerbungenAnHS(**ctx, referenz=d["referenz"][:100])
 assert len(bewerbungen) == 100
-assert any(b["mehrfachstudienangebotsbewerbung"] for b in bewerbungen)
-first = next(b["einfachstudienangebotsbewerbung"] for b in bewerbungen if b["einfachstudienangebotsbewerbung"])
+kinds = {typename(b) for b in bewerbungen}
+assert kinds == {"Einfachstudienangebotsbewerbung", "Mehrfachstudienangebotsbewerbung"}, kinds
+first = next(b for b in bewerbungen if typename(b) == "Einfachstudienangebotsbewerbung")
 doc_ids = [bt["dokument"]["dokumentId"] for bt in first["bestandteil"] if bt["dokument"]]
-res = bw.uebermittelnGeaenderteBewerbungenAnSeSt(**ctx, bewerbung=[{"einfachstudienangebotsbewerbung": {
-    "eingangsZeitpunkt": first["eingangsZeitpunkt"], "bearbeitungsstatus": first["bearbeitungsstatus"],
-    "versionSeSt": first["versionSeSt"], "bewerberId": first["bewerberId"],
-    "einfachstudienangebotsSchluessel": first["einfachstudienangebotsSchluessel"],
-    "statusanmerkung": "per zeep geändert"}}])
+# A change sent by zeep: the derived type makes zeep write xsi:type, and
+# the simulator (which refuses untyped items) accepts it.
+Einfach = clients["bewerbungenService"].get_type("{%s}Einfachstudienangebotsbewerbung" % NS_BEWERBUNGEN)
+res = bw.uebermittelnGeaenderteBewerbungenAnSeSt(**ctx, bewerbung=[Einfach(
+    eingangsZeitpunkt=first["eingangsZeitpunkt"], bearbeitungsstatus=first["bearbeitungsstatus"],
+    versionSeSt=first["versionSeSt"], bewerberId=first["bewerberId"],
+    einfachstudienangebotsSchluessel=first["einfachstudienangebotsSchluessel"],
+    statusanmerkung="per zeep geändert")])
+sent = history.last_sent["envelope"]
+item = sent.find(".//{http://BewerbungenServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de}bewerbung")
+assert item is not None and item.get(XSI_TYPE), "zeep wrote no xsi:type"
 assert res[0]["ergebnisStatus"] == "aktualisiert", res
+assert typename(res[0]["bewerbungsSchluessel"]) == "EinfachstudienangebotsbewerbungsSchluessel", res[0]
 print("bewerbungenService: %d Bewerbungen, update %s" % (len(bewerbungen), res[0]["ergebnisStatus"]))
 
 ba = client("bewerberauswahlService")
@@ -90,7 +122,10 @@ try:
     raise SystemExit("expected a fault")
 except zeep.exceptions.Fault as f:
     assert "Die Hochschule mit der Nummer 4411 wurde nicht gefunden." in f.message, f.message
-    print("fault: %s" % f.message)
+    fehler = f.detail[0]
+    assert fehler.tag.endswith("}ServiceFehler"), fehler.tag
+    assert fehler.get(XSI_TYPE) == "UnbekannteHochschuleFehler", fehler.get(XSI_TYPE)
+    print("fault: %s (%s)" % (f.message, fehler.get(XSI_TYPE)))
 
 if fail.records:
     raise SystemExit("zeep warnings: %s" % fail.records)

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"sestd/internal/daemon"
+	"sestd/internal/metrics"
+	"sestd/internal/sest"
+	"sestd/internal/sest/wsdlcheck"
+)
+
+// Exit codes of `sestd sest`.
+const (
+	exitDiffers     = 1 // check-wsdl: differences; ping: the Servicestelle answered with an error
+	exitUnreachable = 3 // ping: no answer (DNS, connection, TLS, proxy, timeout)
+	exitUnreadable  = 3 // check-wsdl: the files in DIR cannot be read as WSDL/XSD
+)
+
+func cmdSest(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "sest", "check-wsdl DIR | ping [flags]", `
+Checks before going live against the Servicestelle.
+
+  check-wsdl DIR  compares the official WSDL/XSD files the Servicestelle gave
+                  the university (all *.wsdl and *.xsd in DIR, with the files
+                  they import) with the contract sestd is built on, and lists
+                  every difference.
+  ping            calls a read-only operation of the configured Servicestelle
+                  and prints one line for a ticket.
+
+Run 'sestd sest check-wsdl --help' or 'sestd sest ping --help' for details.`)
+	if len(args) == 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: want check-wsdl or ping", errUsage)
+	}
+	switch args[0] {
+	case "check-wsdl":
+		return cmdSestCheckWSDL(e, args[1:])
+	case "ping":
+		return cmdSestPing(ctx, e, args[1:])
+	}
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	fs.Usage()
+	return fmt.Errorf("%w: unknown subcommand %q (want check-wsdl or ping)", errUsage, args[0])
+}
+
+func cmdSestCheckWSDL(e env, args []string) error {
+	fs := newFlags(e, "sest check-wsdl", "DIR", `
+Compares the official WSDL and XSD files in DIR (as the Servicestelle hands
+them to a university: every *.wsdl and *.xsd directly in DIR, with the files
+their wsdl:import, xs:import and xs:include name) with sestd's own WSDLs, the
+contract its client and simulator are built on.
+
+For every operation sestd calls it compares the request, response and fault
+elements and, recursively, their content: element names, namespaces, order,
+required elements (minOccurs), repetition (maxOccurs), types, abstract types
+and the derived types used as xsi:type. Each difference is one line,
+"operation message/path: what differs", sestd's side first. Operations only
+the official files declare are listed as a note (sestd does not call them).
+
+Exit status: 0 no difference, 1 differences found, 2 usage,
+3 the files in DIR cannot be read as WSDL/XSD.`)
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return fmt.Errorf("%w: want exactly one DIR", errUsage)
+	}
+	dir := fs.Arg(0)
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return &exitError{exitUnreadable, fmt.Errorf("check-wsdl: %s is not a directory", dir)}
+	}
+	want, err := wsdlcheck.Load(sest.WSDLFiles())
+	if err != nil {
+		return fmt.Errorf("check-wsdl: sestd's own WSDLs: %w", err)
+	}
+	got, err := wsdlcheck.Load(os.DirFS(dir))
+	if err != nil {
+		return &exitError{exitUnreadable, fmt.Errorf("check-wsdl: reading %s: %w", dir, err)}
+	}
+	res := wsdlcheck.Compare(want, got)
+	for _, d := range res.Differences {
+		fmt.Fprintln(e.stdout, d)
+	}
+	if len(res.Extra) > 0 {
+		fmt.Fprintf(e.stdout, "note: %d operation(s) only in the official files (sestd does not call them): %s\n", len(res.Extra), strings.Join(res.Extra, ", "))
+	}
+	if n := len(res.Differences); n > 0 {
+		return &exitError{exitDiffers, fmt.Errorf("check-wsdl: %d difference(s) between %s and sestd's WSDLs (%d operations compared)", n, dir, len(want.Operations))}
+	}
+	fmt.Fprintf(e.stdout, "no difference: the %d operations sestd calls match %s\n", len(want.Operations), dir)
+	return nil
+}
+
+func cmdSestPing(ctx context.Context, e env, args []string) error {
+	fs := newFlags(e, "sest ping", "[--config FILE]", `
+Calls abrufenStudienangeboteDurchHS (read-only: it lists the university's
+Studienangebote) on the Servicestelle of the config (servicestelle.base_url,
+username, password, hochschulnummer, interface_version, proxy_url, ca_file)
+and prints one line to paste into a ticket: time, sestd version, endpoint,
+Hochschulnummer, interface version, then
+
+  ok: N Studienangebote in 183ms
+  SOAP fault soap:Server UnbekannteHochschuleFehler: <the service's text>
+  HTTP 401 Unauthorized
+  DNS: …, TLS: …, connection: …, timeout after …, malformed answer: …
+
+Try the test system first (https://hsst.hochschulstart.de/hochschule/webservice/<version>),
+then production (https://dosv.hochschulstart.de/…); SESTD_SERVICESTELLE_BASE_URL
+overrides the config's.
+
+Exit status: 0 ok, 1 the Servicestelle answered with an error (fault, HTTP
+status, malformed answer), 2 usage or configuration, 3 no answer (DNS,
+connection, TLS, proxy, timeout).`)
+	cfgPath := configFlag(fs, e)
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: unexpected arguments %v", errUsage, fs.Args())
+	}
+	cfg, log, err := loadConfig(e, *cfgPath)
+	if err != nil {
+		return &exitError{2, err}
+	}
+	defer func() { _ = log.Sync() }()
+	s := cfg.Servicestelle
+	if s.Hochschulnummer == "" || s.Username == "" {
+		return &exitError{2, errors.New("sest ping: servicestelle.hochschulnummer and servicestelle.username must be set (and servicestelle.password, e.g. SESTD_SERVICESTELLE_PASSWORD_FILE)")}
+	}
+	client, err := daemon.NewSestClient(cfg, zap.NewNop(), metrics.New(metrics.BuildInfo{Version: version, Commit: buildCommit()}))
+	if err != nil {
+		return &exitError{2, err}
+	}
+	defer client.Close()
+	const op = "abrufenStudienangeboteDurchHS"
+	endpoint := strings.TrimRight(s.BaseURL, "/") + "/studiengaengeService"
+	head := fmt.Sprintf("%s sestd %s ping %s %s hochschulnummer=%s interface_version=%d:",
+		time.Now().UTC().Format(time.RFC3339), version, op, endpoint, s.Hochschulnummer, s.InterfaceVersion)
+	start := time.Now()
+	angebote, err := client.StudienangeboteAbrufen(ctx, sest.StudienangebotSuche{})
+	took := time.Since(start).Round(time.Millisecond)
+	if err == nil {
+		fmt.Fprintf(e.stdout, "%s ok: %d Studienangebote in %s\n", head, len(angebote), took)
+		return nil
+	}
+	what, code := pingOutcome(err)
+	fmt.Fprintf(e.stdout, "%s %s (after %s)\n", head, what, took)
+	return &exitError{code, fmt.Errorf("sest ping failed: %s", what)}
+}
+
+// pingOutcome names what came back and the exit code for it.
+func pingOutcome(err error) (string, int) {
+	var fault *sest.FaultError
+	var status *sest.HTTPError
+	var timeout *sest.TimeoutError
+	var malformed *sest.MalformedResponseError
+	switch {
+	case errors.As(err, &fault):
+		what := fmt.Sprintf("SOAP fault %s %s: %s", fault.Code, fault.DetailType, oneLine(fault.String, 300))
+		if fault.DetailCode != 0 {
+			what += fmt.Sprintf(" (fehlercode %d)", fault.DetailCode)
+		}
+		return what, exitDiffers
+	case errors.As(err, &status):
+		what := "HTTP " + status.Status
+		if errors.Is(err, sest.ErrUnauthorized) {
+			what += " (check servicestelle.username and servicestelle.password)"
+		}
+		return what, exitDiffers
+	case errors.As(err, &malformed):
+		return "malformed answer (not the expected SOAP message; is servicestelle.base_url the webservice?): " + oneLine(malformed.Err.Error(), 300), exitDiffers
+	case errors.As(err, &timeout):
+		return fmt.Sprintf("timeout after %s (servicestelle.timeout): %s", timeout.After, oneLine(timeout.Err.Error(), 200)), exitUnreachable
+	}
+	return transportText(err), exitUnreachable
+}
+
+// transportText says which layer failed to carry the call.
+func transportText(err error) string {
+	var dns *net.DNSError
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	var record tls.RecordHeaderError
+	switch {
+	case errors.As(err, &dns):
+		return "DNS: " + dns.Error() + " (check servicestelle.base_url and the resolver)"
+	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify), errors.As(err, &record):
+		return "TLS: " + oneLine(rootCause(err).Error(), 300) + " (servicestelle.ca_file names extra trusted CAs)"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: " + oneLine(rootCause(err).Error(), 200)
+	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+		return "connection closed by the other side: " + oneLine(err.Error(), 200)
+	}
+	return "no answer: " + oneLine(err.Error(), 300)
+}
+
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"sestd/internal/sest"
+	"sestd/internal/sest/sim"
+)
+
+// writeWSDLSet writes sestd's embedded WSDL set to a directory, each file
+// passed through edit.
+func writeWSDLSet(t *testing.T, edit func(string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := sest.WSDLFiles()
+	require.NoError(t, fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := fs.ReadFile(src, p)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, []byte(edit(string(raw))), 0o644)
+	}))
+	return dir
+}
+
+func TestSestCheckWSDL(t *testing.T) {
+	t.Parallel()
+	same := writeWSDLSet(t, func(s string) string { return s })
+	out, _, err := runCLI(t, nil, "sest", "check-wsdl", same)
+	require.NoError(t, err)
+	require.Regexp(t, `^no difference: the \d+ operations sestd calls match `, out)
+
+	// The official set: the Bewerbungen service's parameter namespace is
+	// V1_1, bewerberId is called bewerberID in it, and it lacks
+	// abrufenBewerbungenDurchHS.
+	const ns = "http://BewerbungenServiceParamV1_0.HochschulSchnittstelle.hochschulstart.de"
+	official := writeWSDLSet(t, func(s string) string {
+		s = strings.ReplaceAll(s, ns, strings.Replace(ns, "V1_0", "V1_1", 1))
+		s = strings.ReplaceAll(s, `name="bewerberId"`, `name="bewerberID"`)
+		for _, tag := range []string{"wsdl:operation"} {
+			for {
+				i := strings.Index(s, "<"+tag+` name="abrufenBewerbungenDurchHS"`)
+				if i < 0 {
+					break
+				}
+				j := strings.Index(s[i:], "</"+tag+">")
+				s = s[:i] + s[i+j+len("</"+tag+">"):]
+			}
+		}
+		return s
+	})
+	out, _, err = runCLI(t, nil, "sest", "check-wsdl", official)
+	require.Error(t, err)
+	require.Equal(t, 1, exitCode(err))
+	require.ErrorContains(t, err, "difference(s) between "+official)
+	require.Contains(t, out, "abrufenBewerbungenDurchHS: operation missing: sestd calls it")
+	require.Contains(t, out, "anfragenNeueGeaenderteBewerbungenDurchHS request: namespace differs: sestd "+ns+", official http://BewerbungenServiceParamV1_1.HochschulSchnittstelle.hochschulstart.de")
+	require.Contains(t, out, "/bewerberId: element name differs: sestd bewerberId, official bewerberID")
+
+	_, _, err = runCLI(t, nil, "sest", "check-wsdl", t.TempDir())
+	require.Equal(t, 3, exitCode(err))
+	require.ErrorContains(t, err, "no *.wsdl or *.xsd files found")
+	_, _, err = runCLI(t, nil, "sest", "check-wsdl")
+	require.Equal(t, 2, exitCode(err))
+	out, _, err = runCLI(t, nil, "sest", "check-wsdl", "--help")
+	require.NoError(t, err)
+	require.Contains(t, out, "Exit status: 0 no difference, 1 differences found")
+}
+
+func TestSestPingAgainstTheSimulator(t *testing.T) {
+	t.Parallel()
+	s, err := sim.New(sim.Config{Seed: 3, Bewerbungen: 50, Hochschulnummer: "4411", Username: "hs4411", Password: "right-password"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	base := sim.BaseURL(strings.TrimPrefix(srv.URL, "http://"), 3)
+	env := func(user, password, hsnr string) map[string]string {
+		return map[string]string{
+			"SESTD_SERVICESTELLE_BASE_URL": base, "SESTD_SERVICESTELLE_USERNAME": user,
+			"SESTD_SERVICESTELLE_PASSWORD": password, "SESTD_SERVICESTELLE_HOCHSCHULNUMMER": hsnr,
+			"SESTD_SERVICESTELLE_VERMITTLUNGSPROZESS_JAHR": "2026", "SESTD_LOG_FORMAT": "json",
+		}
+	}
+	line := `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ sestd \S+ ping abrufenStudienangeboteDurchHS ` + base + `/studiengaengeService hochschulnummer=%s interface_version=3: `
+
+	out, _, err := runCLI(t, env("hs4411", "right-password", "4411"), "sest", "ping")
+	require.NoError(t, err, out)
+	require.Regexp(t, strings.ReplaceAll(line, "%s", "4411")+`ok: [1-9]\d* Studienangebote in \d+(\.\d+)?m?s\n$`, out)
+
+	out, _, err = runCLI(t, env("hs4411", "wrong-password", "4411"), "sest", "ping")
+	require.Equal(t, 1, exitCode(err), "%v", err)
+	require.Regexp(t, strings.ReplaceAll(line, "%s", "4411")+`HTTP 401 Unauthorized \(check servicestelle.username and servicestelle.password\) \(after .*\)\n$`, out)
+
+	out, _, err = runCLI(t, env("hs4411", "right-password", "9999"), "sest", "ping")
+	require.Equal(t, 1, exitCode(err), "%v", err)
+	require.Regexp(t, strings.ReplaceAll(line, "%s", "9999")+`SOAP fault \S+ UnbekannteHochschuleFehler: .*9999`, out)
+
+	// Nothing listens there: no answer at all.
+	dead := httptest.NewServer(nil)
+	deadURL := dead.URL
+	dead.Close()
+	e := env("hs4411", "right-password", "4411")
+	e["SESTD_SERVICESTELLE_BASE_URL"] = deadURL + "/hochschule/webservice/3"
+	out, _, err = runCLI(t, e, "sest", "ping")
+	require.Equal(t, 3, exitCode(err), "%v", err)
+	require.Contains(t, out, "connection refused")
+
+	// A certificate the host does not trust (a TLS-inspecting proxy).
+	tlsSrv := httptest.NewTLSServer(s.Handler())
+	t.Cleanup(tlsSrv.Close)
+	e["SESTD_SERVICESTELLE_BASE_URL"] = tlsSrv.URL + "/hochschule/webservice/3"
+	out, _, err = runCLI(t, e, "sest", "ping")
+	require.Equal(t, 3, exitCode(err), "%v", err)
+	require.Contains(t, out, "TLS: ")
+	require.Contains(t, out, "servicestelle.ca_file")
+
+	e["SESTD_SERVICESTELLE_BASE_URL"] = "https://sestd-test.invalid/hochschule/webservice/3"
+	out, _, err = runCLI(t, e, "sest", "ping")
+	require.Equal(t, 3, exitCode(err), "%v", err)
+	require.Contains(t, out, "DNS: ")
+
+	_, _, err = runCLI(t, map[string]string{"SESTD_LOG_FORMAT": "json"}, "sest", "ping")
+	require.Equal(t, 2, exitCode(err))
+	require.ErrorContains(t, err, "servicestelle.hochschulnummer and servicestelle.username must be set")
+}

@@ -1,0 +1,144 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"go.uber.org/zap"
+
+	"sestd/internal/sest"
+	"sestd/internal/store"
+)
+
+// The mirror jobs' policies: which Bewerbungen are mirrored (the Fach
+// filter), which status changes of the Servicestelle are reported, when a
+// failed poll runs again, and what a run reports as its output.
+
+// inFaecher returns the Bewerbungen of the configured Fächer
+// (sync.download_faecher): an Einfachbewerbung by its Studienfach, a
+// Mehrfachbewerbung when one of its Teilfächer is one of them. Without a
+// filter it returns items unchanged.
+func (s *syncer) inFaecher(items []sest.Bewerbung) []sest.Bewerbung {
+	if len(s.faecher) == 0 {
+		return items
+	}
+	kept := make([]sest.Bewerbung, 0, len(items))
+	for _, b := range items {
+		switch {
+		case b.Einfach != nil:
+			if s.faecher[studienfach(b.Einfach.Studienangebot)] {
+				kept = append(kept, b)
+			}
+		case b.Mehrfach != nil:
+			for _, t := range b.Mehrfach.Teilfachbewerbung {
+				if s.faecher[studienfach(t.Studienangebot)] {
+					kept = append(kept, b)
+					break
+				}
+			}
+		}
+	}
+	return kept
+}
+
+// studienfach is a Studienangebot's Studienfach key: its own field, else
+// the middle part of the atomic studiengangSchluessel
+// (<abschluss>-<fach>[-<fkz>]).
+func studienfach(k sest.EinfachstudienangebotsSchluessel) string {
+	if k.StudienfachSchluessel != "" {
+		return k.StudienfachSchluessel
+	}
+	if parts := strings.Split(k.StudiengangSchluessel, "-"); len(parts) >= 2 {
+		return parts[1]
+	}
+	return ""
+}
+
+// sestForbidden says why the Bearbeitungsstatus table does not allow the
+// Servicestelle to move a Bewerbung from one status to another, or "" when
+// it does: Sestco's can_sest_get_out for the old status (sest_out) and
+// can_sest_get_in for the new one (sest_in). A status the table does not
+// know is reported too.
+func (s *syncer) sestForbidden(from, to string) string {
+	if from == to {
+		return ""
+	}
+	t, known := s.rules[to]
+	if !known {
+		return fmt.Sprintf("Bearbeitungsstatus %s is not in the status table (sync.bearbeitungsstatus)", to)
+	}
+	if f, known := s.rules[from]; known && !f.SestOut {
+		return fmt.Sprintf("the Servicestelle may not change a Bewerbung out of Bearbeitungsstatus %s (sest_out is false) into %s", from, to)
+	}
+	if !t.SestIn {
+		return fmt.Sprintf("the Servicestelle may not change a Bewerbung into Bearbeitungsstatus %s (sest_in is false) from %s", to, from)
+	}
+	return ""
+}
+
+// reportForbidden logs each forbidden status change of a package; the
+// store recorded them for the university's export, count the metric.
+func (s *syncer) reportForbidden(log *zap.Logger, forbidden []store.ForbiddenTransition) {
+	for _, f := range forbidden {
+		log.Warn("the Servicestelle changed a Bearbeitungsstatus the status table does not allow it to; mirrored as sent and reported",
+			zap.String("bewerbung_key", f.BewerbungKey), zap.String("bewerber_id", f.BewerberID),
+			zap.String("old_status", f.OldStatus), zap.String("new_status", f.NewStatus), zap.Int("version", f.Version),
+			zap.String("reason", f.Reason))
+	}
+}
+
+// pollAgain decides what a failed delta poll returns. A permanent fault
+// (already a cancel), a snooze, a shutdown and a one-shot run keep their
+// error. Any other failure is transient (the Servicestelle unreachable or
+// answering 5xx, the database away): the job snoozes until the next
+// scheduled poll instead of River's growing backoff, so that after an
+// outage of any length the first scheduled poll syncs, and the snoozing
+// job (unique per stream) takes the periodic job's place rather than
+// blocking it. Snoozes do not count as attempts. Without a delta schedule
+// River retries as usual.
+func (s *syncer) pollAgain(ctx context.Context, oneShot bool, err error) error {
+	var cancelErr *river.JobCancelError
+	var snoozeErr *river.JobSnoozeError
+	switch {
+	case oneShot, ctx.Err() != nil, s.poll == nil,
+		errors.As(err, &cancelErr), errors.As(err, &snoozeErr), errors.Is(err, sest.ErrReferenceExpired):
+		return err
+	}
+	now := time.Now()
+	wait := max(s.poll.Next(now).Sub(now), 0)
+	Logger(ctx).Warn("poll failed; trying again at the next scheduled poll", zap.Duration("in", wait), zap.Error(err))
+	return river.JobSnooze(wait)
+}
+
+// Summary is what a mirror job records as its output (River's job output,
+// shown by the admin API and printed by sestd sync download).
+type Summary struct {
+	Streams map[string]StreamSummary `json:"streams"`
+	// Removed counts what a full download removed, by kind (bewerbung,
+	// bewerber).
+	Removed map[string]int `json:"removed,omitempty"`
+}
+
+// StreamSummary is what a run did to one stream.
+type StreamSummary struct {
+	Created              int `json:"created"`
+	Updated              int `json:"updated"`
+	Unchanged            int `json:"unchanged"`
+	Filtered             int `json:"filtered,omitempty"`
+	TransitionsForbidden int `json:"transitions_forbidden,omitempty"`
+}
+
+func summaryOf(c store.Counts) StreamSummary {
+	return StreamSummary{Created: c.Created, Updated: c.Updated, Unchanged: c.Unchanged, Filtered: c.Filtered, TransitionsForbidden: len(c.Forbidden)}
+}
+
+func recordSummary(ctx context.Context, s Summary) error {
+	if err := river.RecordOutput(ctx, s); err != nil {
+		return fmt.Errorf("recording the run's summary: %w", err)
+	}
+	return nil
+}
