@@ -18,13 +18,13 @@ func TestDataErrorsReadClearly(t *testing.T) {
 	}{
 		{pgconn.PgError{Code: "23505", TableName: "ranking_entry", ConstraintName: "ranking_entry_rang_key",
 			Message: `duplicate key value violates unique constraint "ranking_entry_rang_key"`, Detail: "Key (rangliste, rang)=(R1, 1) already exists."},
-			"the file's data cannot be stored in ranking_entry: rangliste, rang = R1, 1 is given to two rows; one row only may have it (two Bewerber share a Rang in one Rangliste); nothing was imported"},
+			"the file's data cannot be stored in ranking_entry: rangliste, rang = R1, 1 is given to two rows; one row only may have it (two Bewerber share a Rang in one Rangliste)"},
 		{pgconn.PgError{Code: "23503", TableName: "uni_teilfachbewerbung", Detail: `Key (hs_bewerbung_id)=(A-9) is not present in table "uni_bewerbung".`},
-			"the file's data cannot be stored in uni_teilfachbewerbung: a row refers to hs_bewerbung_id = A-9, which does not exist; nothing was imported"},
+			"the file's data cannot be stored in uni_teilfachbewerbung: a row refers to hs_bewerbung_id = A-9, which does not exist"},
 		{pgconn.PgError{Code: "23514", TableName: "uni_bewerbung", ConstraintName: "uni_bewerbung_check"},
-			"the file's data cannot be stored in uni_bewerbung: a value breaks the rule uni_bewerbung_check; nothing was imported"},
+			"the file's data cannot be stored in uni_bewerbung: a value breaks the rule uni_bewerbung_check"},
 		{pgconn.PgError{Code: "22001", Message: "value too long for type character varying(8)"},
-			"the file's data cannot be stored in the table: value too long for type character varying(8); nothing was imported"},
+			"the file's data cannot be stored in the table: value too long for type character varying(8)"},
 	} {
 		pg := tc.pg
 		err := classify(fmt.Errorf("committing import: %w", &pg))
