@@ -203,15 +203,15 @@ func fieldMap(t reflect.Type, ns string) map[string]wireField {
 // namespace the element's own children inherit when v's type has none.
 func (w *wireDecoder) decodeValue(start xml.StartElement, v reflect.Value, ns string, path string) error {
 	t := v.Type()
-	switch {
-	case t == ranglisteType:
+	switch t {
+	case ranglisteType:
 		var rw ranglisteWire
 		if err := w.decodeFields(reflect.ValueOf(&rw).Elem(), NSBewerberauswahl, path); err != nil {
 			return err
 		}
 		v.Set(reflect.ValueOf(rw.rangliste()))
 		return nil
-	case t == timestampType || t == base64Type:
+	case timestampType, base64Type:
 		text, err := w.text(path)
 		if err != nil {
 			return err

@@ -132,16 +132,6 @@ func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns
 	return append(out, wnode{name: name, leaf: true, text: s}), nil
 }
 
-// hasXSIType reports whether any node carries an xsi:type.
-func hasXSIType(nodes []wnode) bool {
-	for _, n := range nodes {
-		if n.typ != nil || hasXSIType(n.kids) {
-			return true
-		}
-	}
-	return false
-}
-
 // toParams renders nodes as gosoap parameters with prefixed names.
 func toParams(nodes []wnode, pfx map[string]string) (gosoap.ArrayParams, error) {
 	out := gosoap.ArrayParams{}

@@ -36,9 +36,9 @@ func reason(code int, text string) string { return text + fmt.Sprintf(codeSuffix
 
 // The Servicestelle's status rules are Sestco's (sest_in, sest_out,
 // uni_in, uni_out) table, and a status exists from the interface version
-// that brought it (SERVICESTELLE.md: version 4, with the 2020 process,
-// brought eingeschrieben, nicht_eingeschrieben and Frist_ueberschritten):
-// the same facts sestd's defaults follow, in package sest.
+// that brought it (version 4, with the 2020 process, brought
+// eingeschrieben, nicht_eingeschrieben and Frist_ueberschritten): the same
+// facts sestd's defaults follow, in package sest (statusSince).
 
 // statusInVersion reports whether a known Bearbeitungsstatus exists in
 // interface version iface.
