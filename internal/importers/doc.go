@@ -41,7 +41,9 @@
 //
 // ScanInbox lists the files waiting in the inbox directory (directly in it,
 // kind from the file name, or in a subfolder named after a kind), oldest
-// first, skipping processed/, failed/, hidden and *.part / *.tmp files.
+// first, skipping processed/, failed/, hidden and *.part / *.tmp files
+// and sestd's own files (rejects/, uploads/, and the rejects files and
+// reports of missing rows IsOwnOutput recognises).
 // After an import, MoveDone moves the file atomically into processed/ (or
 // failed/) next to it; pass InboxFile.ProcessedDir() as
 // Options.RejectsDir so that the rejects file lands beside the processed

@@ -81,6 +81,11 @@ type Options struct {
 	// with the same kind and mode before, and lets a full export remove
 	// more than MaxRemoveShare of its scope.
 	Force bool
+	// DoneInAnyMode (the inbox scan's imports): a file whose bytes were
+	// imported before with the same kind in any mode is not imported
+	// again (unless Force), so that a file an operator imported by hand in
+	// one mode, left in the inbox, is not imported again in the default.
+	DoneInAnyMode bool
 	// FileName is recorded in import_runs and names the rejects file
 	// (default: the base name of the path).
 	FileName string
@@ -254,24 +259,66 @@ func specFor(k Kind, o Options) (*batch.Spec, error) {
 // reportPath names a report beside the rejects: <dir>/<name>.<what>.csv,
 // or with the run id when that exists already.
 func reportPath(dir, fileName, what string, runID int64) string {
-	base := strings.TrimSuffix(filepath.Base(fileName), filepath.Ext(fileName))
-	p := filepath.Join(dir, base+"."+what+".csv")
-	if _, err := os.Stat(p); err == nil {
-		p = filepath.Join(dir, fmt.Sprintf("%s.%s-%d.csv", base, what, runID))
-	}
-	return p
+	return outputPath(dir, fileName, what, ".csv", runID)
 }
 
 // rejectsPath names the rejects file: <dir>/<name>.rejects<ext>, or with
 // the run id when that exists already.
 func rejectsPath(dir, fileName string, runID int64) string {
-	ext := filepath.Ext(fileName)
-	base := strings.TrimSuffix(filepath.Base(fileName), ext)
-	p := filepath.Join(dir, base+".rejects"+ext)
+	return outputPath(dir, fileName, outputRejects, filepath.Ext(fileName), runID)
+}
+
+// The files sestd writes beside an imported file: <name>.rejects<ext> and
+// <name>.missing.csv (with -<run id> before the extension when the plain
+// name is taken). IsOwnOutput recognises them by these names.
+const (
+	outputRejects = "rejects"
+	outputMissing = "missing"
+)
+
+// RejectsDirName is the folder of import.inbox_dir that receives the
+// rejects of imports of files outside the inbox (import.allowed_dirs).
+const RejectsDirName = "rejects"
+
+// outputPath names one of sestd's own files beside an imported file:
+// <dir>/<base>.<what><ext>, or <base>.<what>-<run id><ext> when that
+// exists already.
+func outputPath(dir, fileName, what, ext string, runID int64) string {
+	base := strings.TrimSuffix(filepath.Base(fileName), filepath.Ext(fileName))
+	p := filepath.Join(dir, base+"."+what+ext)
 	if _, err := os.Stat(p); err == nil {
-		p = filepath.Join(dir, fmt.Sprintf("%s.rejects-%d%s", base, runID, ext))
+		p = filepath.Join(dir, fmt.Sprintf("%s.%s-%d%s", base, what, runID, ext))
 	}
 	return p
+}
+
+// IsOwnOutput reports whether a file name is one outputPath makes: a
+// rejects file or a report of missing rows. The inbox scan leaves them
+// alone (an operator who fixed a rejects file renames it to import it).
+func IsOwnOutput(name string) bool {
+	ext := filepath.Ext(name)
+	inner := filepath.Ext(strings.TrimSuffix(name, ext)) // ".rejects" or ".rejects-12"
+	if inner == "" {
+		return false
+	}
+	what, run, numbered := strings.Cut(inner[1:], "-")
+	if numbered {
+		if run == "" {
+			return false
+		}
+		for _, c := range run {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	switch what {
+	case outputRejects:
+		return true
+	case outputMissing:
+		return strings.EqualFold(ext, ".csv")
+	}
+	return false
 }
 
 // Import imports the file at path into the database in one transaction:
@@ -322,7 +369,11 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	}
 	defer tx.Rollback(ctx)
 	if !o.Force {
-		prev, err := tx.ImportFindDone(ctx, sum.SHA256, string(o.Kind), string(o.Mode))
+		mode := string(o.Mode)
+		if o.DoneInAnyMode {
+			mode = ""
+		}
+		prev, err := tx.ImportFindDone(ctx, sum.SHA256, string(o.Kind), mode)
 		if err == nil {
 			log.Info("import skipped: file imported before", zap.String("file", o.FileName),
 				zap.String("kind", string(o.Kind)), zap.Int64("import_run_id", prev.ID))
@@ -351,7 +402,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 
 	var counts batch.Counts
 	rejects := ""
-	missing := &missingReport{path: reportPath(o.RejectsDir, o.FileName, "missing", runID)}
+	missing := &missingReport{path: reportPath(o.RejectsDir, o.FileName, outputMissing, runID)}
 	if encErr != nil {
 		err = encErr
 	} else {

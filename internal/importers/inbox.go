@@ -28,11 +28,17 @@ type InboxFile struct {
 // pass it as Options.RejectsDir so that the rejects file lands next to it.
 func (f InboxFile) ProcessedDir() string { return filepath.Join(f.Dir, "processed") }
 
+// UploadsDirName is the folder of import.inbox_dir that holds uploads
+// (the admin API's, imported by their own job).
+const UploadsDirName = "uploads"
+
 // ScanInbox lists the files waiting in dir: files directly in it (kind from
 // the file name) and in its subfolders named after a kind (one level). It
-// skips processed/ and failed/, hidden files and files still being
-// written by convention (*.part, *.tmp). Files come oldest first. A
-// missing dir is an error.
+// skips processed/ and failed/, sestd's own files (the rejects/ and
+// uploads/ folders, rejects files and reports of missing rows beside a
+// file, see IsOwnOutput), hidden files and files still being written by
+// convention (*.part, *.tmp). Files come oldest first. A missing dir is an
+// error.
 func ScanInbox(dir string) ([]InboxFile, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -41,7 +47,7 @@ func ScanInbox(dir string) ([]InboxFile, error) {
 	var out []InboxFile
 	add := func(folder string, e os.DirEntry) {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp") || !e.Type().IsRegular() {
+		if strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".tmp") || !e.Type().IsRegular() || IsOwnOutput(name) {
 			return
 		}
 		info, err := e.Info()
@@ -54,7 +60,11 @@ func ScanInbox(dir string) ([]InboxFile, error) {
 	}
 	for _, e := range entries {
 		if e.IsDir() {
-			if e.Name() == "processed" || e.Name() == "failed" || strings.HasPrefix(e.Name(), ".") {
+			switch e.Name() {
+			case "processed", "failed", RejectsDirName, UploadsDirName:
+				continue
+			}
+			if strings.HasPrefix(e.Name(), ".") {
 				continue
 			}
 			sub := filepath.Join(dir, e.Name())

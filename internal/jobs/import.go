@@ -212,6 +212,7 @@ func (w *ImportWorker) options(a ImportArgs) (importers.Options, error) {
 		Mappings: w.mappings, Location: cfg.Servicestelle.Location(),
 		InterfaceVersion: cfg.Servicestelle.InterfaceVersion,
 		MaxRemoveShare:   cfg.Import.MaxRemovalShare,
+		DoneInAnyMode:    a.FromInbox,
 	}
 	for k, m := range cfg.Import.Modes {
 		if opts.DefaultModes == nil {

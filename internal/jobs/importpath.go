@@ -96,7 +96,7 @@ func confineImport(cfg config.Config, a ImportArgs) (ImportArgs, error) {
 		return a, nil
 	}
 	if !below(inbox, resolved) {
-		a.RejectsDir = filepath.Join(inbox, "rejects")
+		a.RejectsDir = filepath.Join(inbox, importers.RejectsDirName)
 		if err := fsutil.MkdirPrivate(a.RejectsDir); err != nil {
 			return a, fmt.Errorf("creating the rejects directory: %w", err)
 		}

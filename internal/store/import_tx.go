@@ -161,13 +161,13 @@ func (t *ImportTx) Rollback(ctx context.Context) {
 
 // ImportFindDone is ImportRunFindDone inside the import's transaction,
 // after the kind's lock was taken, so that two imports of one file cannot
-// both pass the check.
+// both pass the check. An empty mode matches a run in any mode.
 func (t *ImportTx) ImportFindDone(ctx context.Context, sha256, kind, mode string) (ImportRun, error) {
 	if err := t.endStream(); err != nil {
 		return ImportRun{}, err
 	}
 	r, err := scanImportRun(t.tx.QueryRow(ctx, `SELECT `+importRunColumns+` FROM import_runs
-		WHERE sha256 = $1 AND kind = $2 AND mode = $3 AND status IN ('succeeded', 'partial')
+		WHERE sha256 = $1 AND kind = $2 AND ($3 = '' OR mode = $3) AND status IN ('succeeded', 'partial')
 		ORDER BY id DESC LIMIT 1`, sha256, kind, mode))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ImportRun{}, fmt.Errorf("import of %s as %s/%s: %w", sha256, kind, mode, ErrNotFound)
