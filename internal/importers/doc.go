@@ -97,7 +97,9 @@
 // The removal guard: when the removals would exceed Options.MaxRemoveShare
 // (default 0.10) of the stored rows of the scope, the import fails as a
 // whole with an error wrapping ErrRemovalGuard and ErrPermanent that names
-// the counts and how to force it; Options.Force lets it through. Ranking
+// the counts and how to force it; Options.Force lets it through. A file
+// without data rows that would remove stored rows fails (ErrNoRows), even
+// forced: an empty export is broken, never a wish to empty a table. Ranking
 // files and the Teilfächer of university applications are not guarded
 // (replacing small lists whole is their normal course). A row rejected after its key was read keeps its
 // stored row (SyncScope.KeepRejected), except in ranking files, whose
@@ -138,7 +140,7 @@
 // # Files
 //
 // CSV as S-BEAT specifies it: ';' (',' or tab when the header line has no
-// ';'), '"' quoting, CRLF or LF, names in the first line, case-insensitive,
+// ';'), '"' quoting, CRLF, LF or a lone CR (classic Mac), names in the first line, case-insensitive,
 // aliases (MATRIKELNR/MTKNR) and deprecated columns (HZBART → HZBGRP,
 // ABSCHL → ABSCHLART through the mappings: S-BEAT's mappings.default.json
 // is shipped, a mappings file overrides entries). Encodings utf8 (BOM

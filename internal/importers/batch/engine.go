@@ -131,6 +131,11 @@ type Params struct {
 	Missing func(table string, keys []string) error
 }
 
+// ErrNoRows is wrapped (with ErrPermanent) by the refusal of a full
+// export without data rows that would remove stored rows: forcing does
+// not let it through.
+var ErrNoRows = errors.New("a full export without rows")
+
 // ErrRemovalGuard is wrapped (with ErrPermanent) by the refusal of a full
 // export that would remove too much of its scope.
 var ErrRemovalGuard = errors.New("refused by the removal guard")
@@ -269,6 +274,12 @@ func (e *engine) finishSync(ctx context.Context) error {
 				what = append(what, fmt.Sprintf("%d of the %d stored %s rows", n, s, st.Target.Table))
 			}
 		}
+	}
+	if total > 0 && e.counts.Read == 0 {
+		// Not even forced: a file without rows is a broken export (cut
+		// off, unreadable line ends), never a wish to empty a table.
+		return fmt.Errorf("%w: %w: the file holds no data rows, and as a full export it would remove all %d stored rows of its scope; nothing removed (is it empty or cut off? check its line ends)",
+			ErrPermanent, ErrNoRows, total)
 	}
 	if total > 0 && e.unkeyed > 0 {
 		e.counts.Note = fmt.Sprintf("%d stored rows absent from the file were kept: %d records were rejected before their key could be read, so the rows they meant cannot be told; fix them and import the file again",

@@ -1,7 +1,7 @@
 // Package csvx reads and writes the CSV files of sestd's imports as S-BEAT
 // specifies them: ';' between fields (',' or a tab when the header line
-// has no ';', for Kofa-style files), '"' quoting, CRLF or LF line ends,
-// names in the first line. It streams: memory does not grow with the file.
+// has no ';', for Kofa-style files), '"' quoting, CRLF, LF or lone CR
+// (classic Mac) line ends, names in the first line. It streams: memory does not grow with the file.
 package csvx
 
 import (
@@ -45,7 +45,7 @@ var ErrNoHeader = errors.New("no header line")
 // NewReader reads the header line of r (already decoded to UTF-8) and
 // picks the separator from it.
 func NewReader(r io.Reader) (*Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(&lineEnds{r: r}, 64<<10)
 	first, err := br.Peek(4096)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("reading header: %w", err)
@@ -81,6 +81,39 @@ func NewReader(r io.Reader) (*Reader, error) {
 		return nil, fmt.Errorf("header has %d fields, at most %d allowed", len(hdr), MaxFields)
 	}
 	return &Reader{r: cr, header: hdr, comma: comma}, nil
+}
+
+// lineEnds turns every line end (CRLF, LF, a lone CR) into LF:
+// encoding/csv takes a lone CR for part of a field, so that a classic Mac
+// file would read as one header line and no rows.
+type lineEnds struct {
+	r       io.Reader
+	afterCR bool
+}
+
+func (l *lineEnds) Read(p []byte) (int, error) {
+	for {
+		n, err := l.r.Read(p)
+		out := 0
+		for _, b := range p[:n] {
+			switch {
+			case b == '\r':
+				p[out] = '\n'
+				out++
+				l.afterCR = true
+				continue
+			case b == '\n' && l.afterCR:
+				// the LF of a CRLF: already written
+			default:
+				p[out] = b
+				out++
+			}
+			l.afterCR = false
+		}
+		if out > 0 || err != nil || n == 0 {
+			return out, err
+		}
+	}
 }
 
 // Header returns the names of the header line, trimmed, in file order.

@@ -135,3 +135,19 @@ func FuzzCSVReader(f *testing.F) {
 		}
 	})
 }
+
+func TestLoneCRIsALineEnd(t *testing.T) {
+	t.Parallel()
+	hdr, recs, err := readAll(t, "H1;H2\r1;2\r\r3;\"a\rb\"\r4;5\r\n6;7")
+	require.NoError(t, err)
+	require.Equal(t, []string{"H1", "H2"}, hdr)
+	require.Len(t, recs, 4)
+	require.Equal(t, []string{"1", "2"}, recs[0].Fields)
+	require.Equal(t, int64(2), recs[0].Line)
+	require.Equal(t, []string{"3", "a\nb"}, recs[1].Fields)
+	require.Equal(t, int64(4), recs[1].Line)
+	require.Equal(t, []string{"4", "5"}, recs[2].Fields)
+	require.Equal(t, int64(6), recs[2].Line)
+	require.Equal(t, []string{"6", "7"}, recs[3].Fields)
+	require.Equal(t, int64(7), recs[3].Line)
+}

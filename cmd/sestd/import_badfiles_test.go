@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"sestd/internal/testdb"
+)
+
+// importEnv is a database and a directory for `sestd import` of files
+// written by hand.
+type importEnv struct {
+	pool *pgxpool.Pool
+	env  map[string]string
+	dir  string
+}
+
+func newImportEnv(t *testing.T) importEnv {
+	t.Helper()
+	pool := testdb.New(t)
+	return importEnv{pool: pool, dir: t.TempDir(),
+		env: map[string]string{"SESTD_DATABASE_URL": pool.Config().ConnString(), "SESTD_LOG_FORMAT": "json"}}
+}
+
+func (e importEnv) write(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(e.dir, name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
+	return p
+}
+
+func (e importEnv) count(t *testing.T, query string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, e.pool.QueryRow(context.Background(), query).Scan(&n))
+	return n
+}
+
+// A classic Mac file (lone CR line ends) reads its rows; a full export
+// without data rows never removes the stored rows, not even forced.
+func TestImportCROnlyAndEmptyFullExport(t *testing.T) {
+	t.Parallel()
+	e := newImportEnv(t)
+	out, errOut, err := runCLI(t, e.env, "import", e.write(t, "studentendaten_1.csv", "IDENTNR;STG\n1;WR\n2;BWL\n"))
+	require.NoError(t, err, errOut)
+	require.Regexp(t, `created\s+2\n`, out)
+
+	out, errOut, err = runCLI(t, e.env, "import", e.write(t, "studentendaten_mac.csv", "IDENTNR;STG\r1;WR\r2;BWL\r3;MB\r"))
+	require.NoError(t, err, errOut)
+	require.Regexp(t, `read\s+3\n`, out)
+	require.Regexp(t, `created\s+1\n`, out)
+	require.Regexp(t, `unchanged\s+2\n`, out)
+	require.Equal(t, 3, e.count(t, `SELECT count(*) FROM sbeat_student`))
+
+	for _, content := range []string{"IDENTNR;STG\n", "IDENTNR;STG"} {
+		_, _, err = runCLI(t, e.env, "import", "--force", e.write(t, "studentendaten_leer.csv", content))
+		require.ErrorContains(t, err, "the file holds no data rows, and as a full export it would remove all 3 stored rows of its scope; nothing removed")
+		require.Equal(t, 3, e.count(t, `SELECT count(*) FROM sbeat_student`), "nothing removed")
+	}
+}
