@@ -63,6 +63,9 @@ func TestImportOutcomesAndEncodings(t *testing.T) {
 			3, "1 of 2 rows rejected (listed in " + dir + "/some.rejects.csv); the rest is imported", "partial"},
 		{"every row rejected", "none.csv", studentHeader + "5;WR;31.02.2012;;;;;W;19.11.1989;200;04.03.2008;3;x;admin\n", nil,
 			1, "every row was rejected: all 1 rows; nothing imported (the reasons are in " + dir + "/none.rejects.csv)", "failed"},
+		{"one rejected, one skipped", "skip.csv", studentHeader + "13;WR;01.03.2012;31.08.2013;01;;;W;19.11.1989;200;04.03.2008;3;Gymnasium;admin\n" +
+			"14;WR;31.02.2012;;;;;W;19.11.1989;200;04.03.2008;3;x;admin\n", nil,
+			1, "every row was rejected: 1 rows rejected, the other 1 skipped; nothing imported (the reasons are in " + dir + "/skip.rejects.csv)", "failed"},
 		{"required column missing, no rows", "header.csv", "IDENTNR;PNR\n", nil,
 			1, "the header lacks the required column(s) STG", "failed"},
 		{"binary", "binary.csv", "\x00\x01\x02\xff\xfe\x89PNG\r\n\x1a\n\x00\x00", nil,
@@ -99,7 +102,7 @@ func TestImportOutcomesAndEncodings(t *testing.T) {
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT hzbgrp FROM sbeat_student WHERE identnr = '12'`).Scan(&got))
 	require.Equal(t, "Gymnasium Ãœ", got, "trusted: read as the operator said")
 	var n int
-	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM sbeat_student WHERE identnr IN ('5', '6', '7', '8', '9', '10')`).Scan(&n))
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM sbeat_student WHERE identnr IN ('5', '6', '7', '8', '9', '10', '13', '14')`).Scan(&n))
 	require.Zero(t, n, "nothing of a failed file is imported")
 	_, msg := status("none.csv")
 	require.Equal(t, "nothing imported: permanent import failure: every row was rejected: all 1 rows; nothing imported (the reasons are in "+dir+"/none.rejects.csv)", msg)

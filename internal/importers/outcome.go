@@ -12,16 +12,22 @@ import (
 )
 
 // errAllRejected is wrapped (with ErrPermanent) by the error of an import
-// whose every row was rejected: nothing valid could be read, so the run
-// fails, and its rejects file is kept.
+// that wrote nothing (no row created, updated, removed or found unchanged)
+// and rejected rows: nothing valid could be read, so the run fails, and
+// its rejects file is kept. Skipped rows (S-BEAT's blocked students, say)
+// do not count as imported.
 var errAllRejected = errors.New("every row was rejected")
 
-// allRejected fails a pass that read rows and rejected all of them.
+// allRejected fails a pass that rejected rows and wrote or kept none.
 func allRejected(c batch.Counts, rejects string) error {
-	if c.Read == 0 || c.Rejected < c.Read {
+	if c.Rejected == 0 || c.Created+c.Updated+c.Removed+c.Unchanged > 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %w: all %d rows; nothing imported (the reasons are in %s)", ErrPermanent, errAllRejected, c.Read, rejects)
+	if c.Skipped > 0 {
+		return fmt.Errorf("%w: %w: %d rows rejected, the other %d skipped; nothing imported (the reasons are in %s)",
+			ErrPermanent, errAllRejected, c.Rejected, c.Skipped, rejects)
+	}
+	return fmt.Errorf("%w: %w: all %d rows; nothing imported (the reasons are in %s)", ErrPermanent, errAllRejected, c.Rejected, rejects)
 }
 
 // finalStatus is the status an import run ends with: failed on any error
