@@ -439,7 +439,9 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	sum.Status = finalStatus(counts, err)
 	if sum.Status != store.ImportFailed {
 		// The outcome commits with the data.
-		if err = tx.ImportRunFinish(ctx, record()); err == nil {
+		var d time.Duration
+		if d, err = tx.ImportRunFinish(ctx, record()); err == nil {
+			sum.Duration = d // the recorded span, started_at to finished_at
 			err = classify(tx.Commit(ctx)) // deferred constraints are checked here
 		}
 	}
@@ -462,7 +464,9 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		// Record the failure even when ctx was cancelled.
 		finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		_ = st.ImportRunFinish(finishCtx, record())
+		if d, ferr := st.ImportRunFinish(finishCtx, record()); ferr == nil {
+			sum.Duration = d
+		}
 		log.Warn("import failed", zap.Error(err), zap.Int64("read", sum.Read), zap.Bool("interrupted", interrupted))
 		return sum, fmt.Errorf("importing %s as %s (import run %d): %w", o.FileName, o.Kind, runID, err)
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Import run statuses as stored in import_runs.status.
@@ -117,41 +116,49 @@ func (s *Store) ImportRunStart(ctx context.Context, r ImportRun) (int64, error) 
 }
 
 // ImportRunFinish stores the outcome of run r.ID: status, counts, encoding,
-// rejects path, error and duration; finished_at becomes now.
-func (s *Store) ImportRunFinish(ctx context.Context, r ImportRun) error {
+// rejects path and error; finished_at becomes now, and the duration is the
+// span from started_at to finished_at (r.Duration is not used), which it
+// returns.
+func (s *Store) ImportRunFinish(ctx context.Context, r ImportRun) (time.Duration, error) {
 	return finishRun(ctx, s.pool, r)
 }
 
 // ImportRunFinish is Store.ImportRunFinish inside the import's
 // transaction: the outcome becomes visible with the data, so that an
 // import of the same file waiting for the lock sees it done.
-func (t *ImportTx) ImportRunFinish(ctx context.Context, r ImportRun) error {
+func (t *ImportTx) ImportRunFinish(ctx context.Context, r ImportRun) (time.Duration, error) {
 	if err := t.endStream(); err != nil {
-		return err
+		return 0, err
 	}
 	return finishRun(ctx, t.tx, r)
 }
 
 func finishRun(ctx context.Context, db interface {
-	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
-}, r ImportRun) error {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, r ImportRun) (time.Duration, error) {
 	// clock_timestamp, not now(): inside the import's transaction now() is
-	// the transaction's start, before the run's.
-	tag, err := db.Exec(ctx, `UPDATE import_runs SET status = $2, encoding = $3, rows_read = $4,
+	// the transaction's start, before the run's. Taken once, so that the
+	// duration is exactly finished_at - started_at.
+	var ms int64
+	err := db.QueryRow(ctx, `WITH clock AS (SELECT clock_timestamp() AS t)
+		UPDATE import_runs SET status = $2, encoding = $3, rows_read = $4,
 		created = $5, updated = $6, removed = $7, rejected = $8, skipped = $9, rejects_path = $10,
-		error = $11, duration_ms = $12, rejects_encoding = $13, interrupted = $14,
-		unchanged = $15, missing = $16, note = $17,
-		finished_at = greatest(clock_timestamp(), started_at) WHERE id = $1`,
+		error = $11, rejects_encoding = $12, interrupted = $13,
+		unchanged = $14, missing = $15, note = $16,
+		finished_at = greatest(clock.t, started_at),
+		duration_ms = floor(extract(epoch FROM greatest(clock.t, started_at) - started_at) * 1000)::bigint
+		FROM clock WHERE id = $1
+		RETURNING duration_ms`,
 		r.ID, r.Status, r.Encoding, r.Read, r.Created, r.Updated, r.Removed, r.Rejected, r.Skipped,
-		r.RejectsPath, r.Error, r.Duration.Milliseconds(), r.RejectsEncoding, r.Interrupted,
-		r.Unchanged, r.Missing, r.Note)
+		r.RejectsPath, r.Error, r.RejectsEncoding, r.Interrupted,
+		r.Unchanged, r.Missing, r.Note).Scan(&ms)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("recording end of import run %d: %w", r.ID, ErrNotFound)
+	}
 	if err != nil {
-		return fmt.Errorf("recording end of import run %d: %w", r.ID, err)
+		return 0, fmt.Errorf("recording end of import run %d: %w", r.ID, err)
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("recording end of import run %d: %w", r.ID, ErrNotFound)
-	}
-	return nil
+	return time.Duration(ms) * time.Millisecond, nil
 }
 
 // ImportRunGet returns the import run id, or ErrNotFound.
