@@ -441,7 +441,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		// The outcome commits with the data.
 		var d time.Duration
 		if d, err = tx.ImportRunFinish(ctx, record()); err == nil {
-			sum.Duration = d // the recorded span, started_at to finished_at
+			sum.Duration = d               // the recorded span, started_at to finished_at
 			err = classify(tx.Commit(ctx)) // deferred constraints are checked here
 		}
 	}
