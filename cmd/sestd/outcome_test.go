@@ -69,7 +69,13 @@ func TestImportOutcomesAndEncodings(t *testing.T) {
 		{"required column missing, no rows", "header.csv", "IDENTNR;PNR\n", nil,
 			1, "the header lacks the required column(s) STG", "failed"},
 		{"binary", "binary.csv", "\x00\x01\x02\xff\xfe\x89PNG\r\n\x1a\n\x00\x00", nil,
-			1, "the header lacks the required column(s) IDENTNR, STG", "failed"},
+			1, "not a text file: a NUL byte (0x00) at line 1 (byte offset 0)", "failed"},
+		{"ELF", "elf.csv", "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00", nil,
+			1, "not a text file: a control byte 0x7F at line 1 (byte offset 0)", "failed"},
+		{"gzip", "gz.csv", "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcbH\xcd\xc9\xc9\x07\x00", nil,
+			1, "not a text file: a control byte 0x1F at line 1 (byte offset 0)", "failed"},
+		{"NUL-padded tail", "padded.csv", studentHeader + student("15", "Gymnasium") + "\x00\x00\x00\x00\x00\x00\x00\x00", nil,
+			1, "not a text file: a NUL byte (0x00) at line 3 (byte offset 177)", "failed"},
 		{"auto, UTF-8 with one windows-1252 line", "mixed.csv", studentHeader + student("6", "Gymnasium "+ue8) + student("7", "Gymnasium "+ue1252) + student("8", "Gymnasium "+ue8), nil,
 			1, "the file mixes UTF-8 with another encoding: bytes that are not UTF-8 at line 3, UTF-8 characters at lines 2, 4; save the file again as UTF-8 (or correct the lines that are not) and import it again", "failed"},
 		{"UTF-8 forced to windows-1252", "forced.csv", studentHeader + student("9", "Gymnasium "+ue8), []string{"--encoding", "windows-1252"},
@@ -102,7 +108,7 @@ func TestImportOutcomesAndEncodings(t *testing.T) {
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT hzbgrp FROM sbeat_student WHERE identnr = '12'`).Scan(&got))
 	require.Equal(t, "Gymnasium Ãœ", got, "trusted: read as the operator said")
 	var n int
-	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM sbeat_student WHERE identnr IN ('5', '6', '7', '8', '9', '10', '13', '14')`).Scan(&n))
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM sbeat_student WHERE identnr IN ('5', '6', '7', '8', '9', '10', '13', '14', '15')`).Scan(&n))
 	require.Zero(t, n, "nothing of a failed file is imported")
 	_, msg := status("none.csv")
 	require.Equal(t, "nothing imported: permanent import failure: every row was rejected: all 1 rows; nothing imported (the reasons are in "+dir+"/none.rejects.csv)", msg)

@@ -508,8 +508,17 @@ func TestEdgesOfCSVFiles(t *testing.T) {
 	require.Contains(t, string(rej), "L;B3;;4;2 fields where the header has 3")
 	require.Contains(t, string(rej), `;;;5;"line 5: bare "" in non-quoted-field"`, "an unparsable line keeps its number and reason")
 
-	// upsert: created and updated counted apart; a NUL is rejected
-	sum = b.run(t, b.put(t, "upsert_ranking.csv", []byte("RANGLISTE;BEWERBER_ID;RANG\nL;B1;3\nL;B6;6\nL;B\x007;7\n")), importers.Options{Kind: importers.KindRanking, Mode: importers.ModeUpsert})
+	// A NUL is no text: the file fails, naming where, and nothing is
+	// imported (no NUL reaches a rejects file).
+	nul := []byte("RANGLISTE;BEWERBER_ID;RANG\nL;B1;3\nL;B6;6\nL;B\x007;7\n")
+	failed, err := importers.Import(b.ctx, b.st, b.put(t, "nul_ranking.csv", nul), importers.Options{Kind: importers.KindRanking, Mode: importers.ModeUpsert}, nil, nil)
+	require.ErrorIs(t, err, importers.ErrPermanent)
+	require.ErrorContains(t, err, "not a text file: a NUL byte (0x00) at line 4 (byte offset 44)")
+	require.Equal(t, "failed", failed.Status)
+	require.Empty(t, failed.RejectsFile)
+
+	// upsert: created and updated counted apart
+	sum = b.run(t, b.put(t, "upsert_ranking.csv", []byte("RANGLISTE;BEWERBER_ID;RANG\nL;B1;3\nL;B6;6\nL;B7\n")), importers.Options{Kind: importers.KindRanking, Mode: importers.ModeUpsert})
 	require.EqualValues(t, 1, sum.Created)
 	require.EqualValues(t, 1, sum.Updated)
 	require.EqualValues(t, 1, sum.Rejected)

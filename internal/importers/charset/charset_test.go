@@ -141,3 +141,20 @@ func BenchmarkSniffer(b *testing.B) {
 		}
 	}
 }
+
+// The first control byte is named by line and file offset, across writes
+// and an incomplete UTF-8 sequence carried between them.
+func TestDecideNotText(t *testing.T) {
+	t.Parallel()
+	s := &charset.Sniffer{}
+	for _, part := range []string{"A;B\r\nx;\xc3", "\xbc\x1a\t\f\n1;2\n", "3;\x00\x00"} {
+		_, _ = s.Write([]byte(part))
+	}
+	_, err := s.Decide(charset.Auto, false)
+	require.ErrorIs(t, err, charset.ErrNotText)
+	require.ErrorContains(t, err, "not a text file: a NUL byte (0x00) at line 4 (byte offset 19)")
+	s = &charset.Sniffer{}
+	_, _ = s.Write([]byte("A;B\n\x1b[0m"))
+	_, err = s.Decide(charset.Windows1252, true)
+	require.ErrorContains(t, err, "a control byte 0x1B at line 2 (byte offset 4)")
+}

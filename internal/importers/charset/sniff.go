@@ -24,6 +24,10 @@ var ErrLooksUTF8 = errors.New("the file holds UTF-8 characters")
 // bytes that are not UTF-8.
 var ErrNotUTF8 = errors.New("the file is not valid UTF-8")
 
+// ErrNotText is wrapped by the error for a file holding a NUL or another
+// control byte no text file has: a binary, compressed or padded file.
+var ErrNotText = errors.New("not a text file")
+
 // maxLines is how many line numbers an error names.
 const maxLines = 5
 
@@ -78,6 +82,24 @@ type Sniffer struct {
 	line    int64 // current line, 1-based (lines end with '\n')
 	multi   lineSet
 	invalid lineSet
+	// ctrl is the first control byte no text holds, at line ctrlLine and
+	// byte offset ctrlAt (0-based); ctrlSeen tells whether there is one.
+	ctrl     byte
+	ctrlSeen bool
+	ctrlLine int64
+	ctrlAt   int64
+}
+
+// binaryByte reports whether c is a control byte that no CSV or XML text
+// holds: NUL, the C0 controls other than tab, line feed, vertical tab,
+// form feed, carriage return and SUB (0x1A, DOS's end-of-file mark), and
+// DEL.
+func binaryByte(c byte) bool {
+	switch c {
+	case '\t', '\n', '\v', '\f', '\r', 0x1A:
+		return false
+	}
+	return c < 0x20 || c == 0x7F
 }
 
 // Write implements io.Writer; it never fails.
@@ -89,6 +111,7 @@ func (s *Sniffer) Write(p []byte) (int, error) {
 		k := min(headSize-len(s.head), len(p))
 		s.head = append(s.head, p[:k]...)
 	}
+	base := s.n - int64(len(s.carry)) // file offset of buf[0]
 	s.n += int64(len(p))
 	buf := p
 	if len(s.carry) > 0 {
@@ -100,6 +123,8 @@ func (s *Sniffer) Write(p []byte) (int, error) {
 		if c < utf8.RuneSelf {
 			if c == '\n' {
 				s.line++
+			} else if !s.ctrlSeen && binaryByte(c) {
+				s.ctrl, s.ctrlSeen, s.ctrlLine, s.ctrlAt = c, true, s.line, base+int64(i)
 			}
 			i++
 			continue
@@ -165,6 +190,8 @@ func (s *Sniffer) XMLDeclared() string {
 
 // Decide returns the encoding to read the file with. requested is Auto or
 // an encoding name (normalised). It refuses, naming the lines:
+//   - whatever the encoding, a file holding a NUL or another control byte
+//     no text holds (ErrNotText, naming the first one's line and offset);
 //   - with Auto, a file with UTF-8 characters and bytes that are not UTF-8
 //     (ErrMixed); a file valid as UTF-8 throughout is UTF-8, a file
 //     without any UTF-8 multi-byte sequence windows-1252;
@@ -178,6 +205,14 @@ func (s *Sniffer) Decide(requested string, trust bool) (string, error) {
 	n, err := Normalize(requested)
 	if err != nil {
 		return "", err
+	}
+	if s.ctrlSeen {
+		what := fmt.Sprintf("a control byte 0x%02X", s.ctrl)
+		if s.ctrl == 0 {
+			what = "a NUL byte (0x00)"
+		}
+		return "", fmt.Errorf("%w: %s at line %d (byte offset %d); sestd imports CSV and XML text: "+
+			"is it the right file (not a compressed, binary or padded one)? Export it again", ErrNotText, what, s.ctrlLine, s.ctrlAt)
 	}
 	mixed := func() error {
 		return fmt.Errorf("%w: bytes that are not UTF-8 at %s, UTF-8 characters at %s; "+
