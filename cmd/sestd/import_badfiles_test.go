@@ -63,3 +63,27 @@ func TestImportCROnlyAndEmptyFullExport(t *testing.T) {
 		require.Equal(t, 3, e.count(t, `SELECT count(*) FROM sbeat_student`), "nothing removed")
 	}
 }
+
+// A header naming a column twice is refused, naming both positions; a
+// column the kind does not have is imported around and reported.
+func TestImportHeaderDuplicateAndUnknownColumns(t *testing.T) {
+	t.Parallel()
+	e := newImportEnv(t)
+	_, _, err := runCLI(t, e.env, "import", "--kind", "sbeat_students",
+		e.write(t, "dup.csv", "IDENTNR;STG;IMMDAT;IDENTNR\n1;WR;01.03.2012;2\n"))
+	require.Error(t, err)
+	require.Equal(t, exitFailed, exitCode(err))
+	require.ErrorContains(t, err, "the header names column IDENTNR twice: as IDENTNR in column 1 and as IDENTNR in column 4; remove one of them")
+	require.Zero(t, e.count(t, `SELECT count(*) FROM sbeat_student`))
+
+	out, errOut, err := runCLI(t, e.env, "import", "--kind", "sbeat_students",
+		e.write(t, "typo.csv", "IDENTNR;STG;HZBNOTEE\n1;WR;200\n"))
+	require.NoError(t, err, errOut)
+	require.Regexp(t, `created\s+1\n`, out)
+	require.Regexp(t, `note\s+column HZBNOTEE is not a column of sbeat_students; ignored\n`, out)
+	require.Contains(t, errOut, `"level":"warn"`)
+	require.Contains(t, errOut, `"columns":["HZBNOTEE"]`)
+	var note string
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT note FROM import_runs WHERE file_name = 'typo.csv'`).Scan(&note))
+	require.Equal(t, "column HZBNOTEE is not a column of sbeat_students; ignored", note)
+}

@@ -421,6 +421,10 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	sum.Read, sum.Created, sum.Updated, sum.Removed, sum.Rejected, sum.Skipped =
 		counts.Read, counts.Created, counts.Updated, counts.Removed, counts.Rejected, counts.Skipped
 	sum.Unchanged, sum.Missing, sum.Note = counts.Unchanged, counts.Missing, counts.Note
+	if note := ignoredNote(counts.Ignored, o.Kind); note != "" {
+		log.Warn("columns of the file that are no columns of the kind were ignored", zap.Strings("columns", counts.Ignored), zap.String("note", note))
+		sum.Note = strings.TrimSuffix(note+"; "+sum.Note, "; ")
+	}
 	sum.RejectsFile = rejects
 	sum.MissingFile = missing.written
 	if rejects != "" {
@@ -475,6 +479,18 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		zap.Int64("removed", sum.Removed), zap.Int64("missing", sum.Missing), zap.String("missing_file", sum.MissingFile), zap.String("note", sum.Note),
 		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.Duration("duration", sum.Duration))
 	return sum, nil
+}
+
+// ignoredNote tells the operator which columns of the file were ignored,
+// or "" when none.
+func ignoredNote(cols []string, k Kind) string {
+	switch len(cols) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("column %s is not a column of %s; ignored", cols[0], k)
+	}
+	return fmt.Sprintf("columns %s are not columns of %s; ignored", strings.Join(cols, ", "), k)
 }
 
 // runPasses runs the import as one pass over the file, optimistic about

@@ -113,6 +113,9 @@ type Counts struct {
 	// Note explains a full export's handling of absent rows when it is
 	// not the usual one (removals left out).
 	Note string
+	// Ignored are the header's columns that are no column of the kind
+	// (a typo, say), in file order: their values were not imported.
+	Ignored []string
 }
 
 // Params are what Run needs besides the spec and the source.
@@ -503,7 +506,36 @@ func (e *engine) mapNames(names []string) {
 	}
 }
 
+// checkHeader refuses a header that names a column twice (or a column
+// and its alias) and records the columns that are no column of the kind
+// (Counts.Ignored); the rejects file's own line and error columns are
+// expected.
+func (e *engine) checkHeader() error {
+	first := make(map[int]int, len(e.idxNames)) // field → first position
+	e.counts.Ignored = e.counts.Ignored[:0]
+	for i, n := range e.idxNames {
+		f := slices.IndexFunc(e.spec.Fields, func(fd Field) bool {
+			return strings.EqualFold(n, fd.Name) || slices.ContainsFunc(fd.Aliases, func(a string) bool { return strings.EqualFold(a, n) })
+		})
+		if f < 0 {
+			if !strings.EqualFold(n, "line") && !strings.EqualFold(n, "error") {
+				e.counts.Ignored = append(e.counts.Ignored, n)
+			}
+			continue
+		}
+		if j, dup := first[f]; dup {
+			return fmt.Errorf("%w: the header names column %s twice: as %s in column %d and as %s in column %d; remove one of them",
+				ErrPermanent, e.spec.Fields[f].Name, e.idxNames[j], j+1, n, i+1)
+		}
+		first[f] = i
+	}
+	return nil
+}
+
 func (e *engine) checkNames() error {
+	if err := e.checkHeader(); err != nil {
+		return err
+	}
 	var missing []string
 	for f, fd := range e.spec.Fields {
 		need := fd.Location || (fd.Required && (e.convMode == store.ModeCreate || e.convMode == store.ModeUpsert))
