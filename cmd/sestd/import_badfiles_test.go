@@ -87,3 +87,21 @@ func TestImportHeaderDuplicateAndUnknownColumns(t *testing.T) {
 	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT note FROM import_runs WHERE file_name = 'typo.csv'`).Scan(&note))
 	require.Equal(t, "column HZBNOTEE is not a column of sbeat_students; ignored", note)
 }
+
+// The reasons in a cp437 rejects file are readable: × (which cp437 lacks)
+// becomes x, not the encoder's substitute byte 0x1A; the file's own
+// characters stay as they were.
+func TestImportCP437RejectsAreReadable(t *testing.T) {
+	t.Parallel()
+	e := newImportEnv(t)
+	// "Prüfung" in cp437: ü is 0x81.
+	file := e.write(t, "exams.csv", "IDENTNR;PNR;PSEM;PDTXT;PNOTE\r\n1;100;20241;Pr\x81fung;170\r\n2;100;20241;Pr\x81fung;abc\r\n")
+	_, _, err := runCLI(t, e.env, "import", "--kind", "sbeat_exams", "--encoding", "cp437", file)
+	require.Error(t, err)
+	require.Equal(t, exitPartial, exitCode(err))
+	rej, err := os.ReadFile(filepath.Join(e.dir, "exams.rejects.csv"))
+	require.NoError(t, err)
+	require.NotContains(t, string(rej), "\x1a")
+	require.Contains(t, string(rej), "2;100;20241;Pr\x81fung;abc;3;")
+	require.Contains(t, string(rej), `;3;"PNOTE: ""abc"" is not a grade x100 (e.g. 170 for 1,7)"`)
+}

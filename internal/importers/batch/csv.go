@@ -179,7 +179,9 @@ func (r *CSVRejects) Reject(rec Record, reason string) error {
 			row = append(row, "")
 		}
 	}
-	row = append(row, strconv.FormatInt(rec.Line, 10), reason)
+	// A reason the file's encoding cannot write (× in cp437) gets readable
+	// stand-ins, not the encoder's substitute byte.
+	row = append(row, strconv.FormatInt(rec.Line, 10), charset.Readable(r.encoding, reason))
 	return r.w.Write(row)
 }
 

@@ -91,6 +91,47 @@ func NewReader(r io.Reader, name string) (io.Reader, error) {
 	return transform.NewReader(r, enc.NewDecoder()), nil
 }
 
+// standIns are readable ASCII forms of characters sestd's own messages
+// use, for files whose encoding lacks them.
+var standIns = map[rune]string{
+	'×': "x", '–': "-", '—': "-", '…': "...", '→': "->", '←': "<-", '≤': "<=", '≥': ">=", '≠': "!=",
+	'‘': "'", '’': "'", '‚': "'", '“': "\"", '”': "\"", '„': "\"", '«': "\"", '»': "\"", '•': "*", '\u00a0': " ",
+}
+
+// Readable returns s with every character that encoding name cannot
+// represent replaced by a readable stand-in (× as x, … as ..., else ?),
+// so that a message written into a file of that encoding reads well
+// instead of showing the encoder's substitute byte (0x1A). UTF-8 and
+// unknown names leave s as it is.
+func Readable(name, s string) string {
+	enc, err := lookup(name)
+	if err != nil {
+		return s
+	}
+	cm, ok := enc.(*charmap.Charmap)
+	if !ok {
+		return s
+	}
+	var b strings.Builder
+	changed := false
+	for _, r := range s {
+		if _, ok := cm.EncodeRune(r); ok {
+			b.WriteRune(r)
+			continue
+		}
+		changed = true
+		if st, ok := standIns[r]; ok {
+			b.WriteString(st)
+		} else {
+			b.WriteByte('?')
+		}
+	}
+	if !changed {
+		return s
+	}
+	return b.String()
+}
+
 // NewWriter encodes UTF-8 written to it into encoding name on w. Characters
 // the encoding cannot represent become a replacement character. With bom, a UTF-8 writer
 // starts with a byte order mark.

@@ -158,3 +158,10 @@ func TestDecideNotText(t *testing.T) {
 	_, err = s.Decide(charset.Windows1252, true)
 	require.ErrorContains(t, err, "a control byte 0x1B at line 2 (byte offset 4)")
 }
+
+func TestReadable(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "grade x100 - Prüfung ... ? ->", charset.Readable(charset.CP437, "grade ×100 – Prüfung … ☃ →"))
+	require.Equal(t, "grade ×100 … €", charset.Readable(charset.Windows1252, "grade ×100 … €"), "windows-1252 has them")
+	require.Equal(t, "grade ×100 ☃", charset.Readable(charset.UTF8, "grade ×100 ☃"))
+}
