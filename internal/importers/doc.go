@@ -19,14 +19,17 @@
 // nothing) and records it as an import_runs row: kind, mode, file name,
 // SHA-256, encoding, counts (read, created, updated, unchanged, removed,
 // missing, rejected, skipped), duration, status (running → succeeded |
-// partial | failed), rejects path and encoding, error, note. A run fails
-// when nothing valid could be read (every row rejected: its rejects file
-// is kept) or on an error; a failed run counts nothing written, and a run
+// partial | failed), rejects path and encoding, error, note (also naming
+// the header's columns that are no column of the kind: ignored). A run
+// fails when nothing valid could be read (rows rejected and none written
+// or found unchanged, skipped rows not counting: its rejects file is kept)
+// or on an error; a failed run counts nothing written, and a run
 // cut short (shutdown, cancel) is marked interrupted and points to the run
 // that imported the file again (retried_by). Errors wrapping ErrPermanent
 // are the file's fault (unknown kind/mode/encoding, missing file, bytes no
-// encoding reads correctly, a header without a required column (also
-// without rows), malformed, truncated, too deeply nested or too large XML,
+// encoding reads correctly, a file holding a NUL or another control byte
+// (not text), a header naming a column twice or without a required column
+// (also without rows), a full export without rows that would remove, malformed, truncated, too deeply nested or too large XML,
 // every row rejected, a full export refused by the removal guard, a value
 // the database refuses as data: SQLSTATE classes 22 and 23):
 // a job cancels on them. Other errors (database, disk) are
