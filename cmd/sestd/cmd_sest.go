@@ -60,12 +60,14 @@ Run 'sestd sest check-wsdl --help' or 'sestd sest ping --help' for details.`)
 func cmdSestCheckWSDL(e env, args []string) error {
 	fs := newFlags(e, "sest check-wsdl", "DIR", `
 Compares the official WSDL and XSD files in DIR (as the Servicestelle hands
-them to a university: every *.wsdl and *.xsd directly in DIR, with the files
-their wsdl:import, xs:import and xs:include name) with sestd's own WSDLs, the
+them to a university: every *.wsdl and *.xsd in DIR or a folder below it,
+e.g. sibling wsdl/ and xsd/, with the files their wsdl:import, xs:import and
+xs:include name, relative to the importing file) with sestd's own WSDLs, the
 contract its client and simulator are built on.
 
-For every operation sestd calls it compares the request, response and fault
-elements and, recursively, their content: element names, namespaces, order,
+For every operation sestd calls it compares the SOAP binding (soapAction,
+style, use, the soap:address path but for its version segment), the request,
+response and fault elements and, recursively, their content: element names, namespaces, order,
 required elements (minOccurs), repetition (maxOccurs), types, abstract types
 and the derived types used as xsi:type. Each difference is one line,
 "operation message/path: what differs", sestd's side first. Operations only
