@@ -172,9 +172,13 @@ func pingOutcome(err error) (string, int) {
 	var status *sest.HTTPError
 	var timeout *sest.TimeoutError
 	var malformed *sest.MalformedResponseError
+	var unknownType *sest.UnknownTypeError
 	switch {
 	case errors.As(err, &fault):
 		what := fmt.Sprintf("SOAP fault %s %s: %s", fault.Code, fault.DetailType, oneLine(fault.String, 300))
+		if fault.DetailType == "" {
+			what = fmt.Sprintf("SOAP fault %s, fault without a type: %s", fault.Code, oneLine(fault.String, 300))
+		}
 		if fault.DetailCode != 0 {
 			what += fmt.Sprintf(" (fehlercode %d)", fault.DetailCode)
 		}
@@ -185,6 +189,9 @@ func pingOutcome(err error) (string, int) {
 			what += " (check servicestelle.username and servicestelle.password)"
 		}
 		return what, exitDiffers
+	case errors.As(err, &unknownType):
+		return fmt.Sprintf("answer with an xsi:type sestd does not know: %s (namespace %s) at %s; sestd's contract and the service's differ, "+
+			"compare the official WSDLs with `sestd sest check-wsdl DIR`", unknownType.Type.Local, unknownType.Type.Space, unknownType.Element), exitDiffers
 	case errors.As(err, &malformed):
 		return "malformed answer (not the expected SOAP message; is servicestelle.base_url the webservice?): " + oneLine(malformed.Err.Error(), 300), exitDiffers
 	case errors.As(err, &timeout):
