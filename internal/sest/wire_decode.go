@@ -243,10 +243,10 @@ func sequence(t reflect.Type, ns, sub string) []seqField {
 			}
 			req, rep := occurs(sf, f)
 			sq := seqField{name: f.name, index: idx, ns: ns, required: req, repeated: rep}
-			switch only := sf.Tag.Get("xsdonly"); {
-			case only == "":
+			switch sf.Tag.Get("xsdonly") {
+			case "":
 				out = append(out, sq)
-			case only == sub:
+			case sub:
 				own = append(own, sq)
 			}
 		}

@@ -126,10 +126,11 @@ func TestValidatesLikeTheRealService(t *testing.T) {
 	require.Equal(t, before+1, version(t))
 }
 
-// cut removes the element from open to close (both included) from body.
-func cut(t *testing.T, body, open, close string) string {
+// cut removes the element from the tag from to the tag to (both included)
+// from body.
+func cut(t *testing.T, body, from, to string) string {
 	t.Helper()
-	i, j := strings.Index(body, open), strings.Index(body, close)
-	require.True(t, i >= 0 && j > i, "%s…%s in %s", open, close, body)
-	return body[:i] + body[j+len(close):]
+	i, j := strings.Index(body, from), strings.Index(body, to)
+	require.True(t, i >= 0 && j > i, "%s…%s in %s", from, to, body)
+	return body[:i] + body[j+len(to):]
 }

@@ -197,15 +197,15 @@ func differences(t *testing.T, edit func(name, text string) string) []string {
 	return lines
 }
 
-// replaceIn returns an edit replacing old by new once in file name,
-// failing the test when old is not there.
-func replaceIn(t *testing.T, file, old, new string) func(name, text string) string {
+// replaceIn returns an edit replacing from by to once in file name,
+// failing the test when from is not there.
+func replaceIn(t *testing.T, file, from, to string) func(name, text string) string {
 	return func(name, text string) string {
 		if name != file {
 			return text
 		}
-		require.Contains(t, text, old, "%s holds what the test edits", file)
-		return strings.Replace(text, old, new, 1)
+		require.Contains(t, text, from, "%s holds what the test edits", file)
+		return strings.Replace(text, from, to, 1)
 	}
 }
 
