@@ -84,7 +84,7 @@ func TestStoredJSONShape(t *testing.T) {
 }
 
 // fill sets every field of v to a value that is not the zero value (a
-// string names its field, numbers and times differ per field, slices hold
+// string names its field's position, numbers and times differ per field, slices hold
 // one element, pointers point), so that omitempty cannot hide a key.
 func fill(v reflect.Value, name string, depth int) {
 	if depth > 6 {
@@ -112,7 +112,7 @@ func fill(v reflect.Value, name string, depth int) {
 	case reflect.Struct:
 		for i := 0; i < v.NumField(); i++ {
 			if v.Type().Field(i).IsExported() {
-				fill(v.Field(i), v.Type().Field(i).Name, depth+1)
+				fill(v.Field(i), fmt.Sprintf("%s.%d", name, i), depth+1)
 			}
 		}
 	}
