@@ -190,7 +190,7 @@ func TestSoakUnderFaults(t *testing.T) {
 	require.NoError(t, err)
 	defer pool.Close()
 	rssStart, goroutinesStart := scrapeProcess(t, p.admin)
-	settled := waitSettled(t, pool, s, 3*time.Minute)
+	settled := waitSettled(t, pool, 3*time.Minute)
 	require.True(t, settled, "sestd did not converge after the faults stopped; log: %s", logPath)
 	rssEnd, goroutinesEnd := scrapeProcess(t, p.admin)
 
@@ -293,7 +293,7 @@ func TestSoakUnderFaults(t *testing.T) {
 // waitSettled waits until the outbox is done, no import is under way, the
 // Studienangebote were downloaded, and the delta polls of every stream
 // completed after the calm began.
-func waitSettled(t *testing.T, pool *pgxpool.Pool, s *sim.Sim, within time.Duration) bool {
+func waitSettled(t *testing.T, pool *pgxpool.Pool, within time.Duration) bool {
 	t.Helper()
 	ctx := context.Background()
 	calm := time.Now()
