@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/encoding/charmap"
 
+	"sestd/internal/coltest"
 	"sestd/internal/config"
 	"sestd/internal/jobs"
 	"sestd/internal/sest"
@@ -188,6 +189,7 @@ func TestConfigStudienangeboteFilters(t *testing.T) {
 func TestConfigOutboxRetryLeadsToASend(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	start := time.Now()
 	w := newCfgWorld(t, sim.Config{Seed: 5, Bewerbungen: 20}, map[string]string{
 		"outbox": "  max_attempts: 1\n  backoff: 1h\n  digest: \"off\"\n",
 	})
@@ -241,4 +243,24 @@ func TestConfigOutboxRetryLeadsToASend(t *testing.T) {
 	require.Equal(t, 2, sends(), "the retry led to exactly one more send")
 	_, err = w.sim.Bewerbung(a.key())
 	require.NoError(t, err, "the Bewerbung is at the Servicestelle")
+
+	// The university sees the result in the uni view of the run's export.
+	require.Eventually(t, func() bool {
+		return coltest.Count(t, w.pool, coltest.T("uni.outbox_ergebnisse"), "id = $1", refused.ID) == 1
+	}, 3*time.Minute, 50*time.Millisecond, "the outbound run exports the accepted item")
+	coltest.RequireRow(t, w.pool, coltest.T("uni.outbox_ergebnisse"), "id = $1", []any{refused.ID}, []coltest.Col{
+		coltest.C("id", fmt.Sprint(refused.ID), "the item"),
+		coltest.C("kind", "bewerbung", "a university application"),
+		coltest.C("item_key", "R-00001", "its HS_BEWERBUNG_ID"),
+		coltest.C("bewerber_id", a.bewerber, "its applicant"),
+		coltest.C("sest_key", a.key(), "<bewerberId>/<studiengang> at the Servicestelle"),
+		coltest.C("state", "accepted", "sent after the retry and accepted"),
+		coltest.C("operation", sest.OpUebermittelnNeueBewerbungen, "new at the Servicestelle"),
+		coltest.C("attempts", "1", "the retry reset the attempts; one send since"),
+		coltest.C("ergebnis_status", "neu", "created at the Servicestelle"),
+		coltest.C("reason", "", "accepted: no refusal reason"),
+		coltest.C("code", "0", "no refusal code"),
+		coltest.C("result_version", "1", "a new Bewerbung has version 1"),
+		coltest.C("finished_at", coltest.Recent(start), "accepted during this test"),
+	})
 }

@@ -115,6 +115,8 @@ func changeOracleData(t *testing.T, s *sim.Sim) {
 	require.Equal(t, 2, v)
 	s.Clock().Set(berlin(t, "2026-07-16 09:45:00"))
 	require.NoError(t, s.ChangeBewerber(oraJonas, func(b *sest.Bewerber) { b.Telefonnummer = "0521 999999" }))
+	s.Clock().Set(berlin(t, "2026-07-16 09:47:00"))
+	require.NoError(t, s.SetRanglistenstatus("RL-82-079-HQ", "freigegeben", "Geprüft am 16.07."))
 	s.Clock().Set(berlin(t, "2026-07-16 09:50:00"))
 }
 
@@ -136,7 +138,7 @@ func TestMirrorOracle(t *testing.T) {
 	requireUniBewerbung(t, b, start, oraE2, round1)
 	secondRound := time.Now()
 	changeOracleData(t, b.sim)
-	for _, s := range []string{store.StreamBewerber, store.StreamBewerbungen} {
+	for _, s := range store.Streams {
 		ev := b.run(t, jobs.DeltaArgs{Stream: s})
 		require.Equal(t, river.EventKindJobCompleted, ev.Kind, "delta %s: %v", s, ev.Job.Errors)
 	}
@@ -145,6 +147,42 @@ func TestMirrorOracle(t *testing.T) {
 
 	requireBewerbungOracle(t, b, start, round2)
 	requireUniOracle(t, b, start, secondRound)
+	requireRanglistenOracle(t, b, start, secondRound)
+}
+
+// requireRanglistenOracle states the Studienpaket of Informatik and the
+// status of its Hauptquoten Rangliste, changed in round 2.
+func requireRanglistenOracle(t *testing.T, b *bundle, start, secondRound time.Time) {
+	t.Helper()
+	p := b.pool
+	coltest.RequireRow(t, p, coltest.T("studienpaket"), "schluessel = $1", []any{"SP-82-079"}, []coltest.Col{
+		coltest.C("schluessel", "SP-82-079", "the sim's Paket of the first Einfach offer"),
+		coltest.C("name_de", "Paket Informatik", "Paket + the Studiengang's name"),
+		coltest.C("kapazitaet", "50", "the sim's first Paket: 50 + 25*(0 mod 8)"),
+		coltest.C("data", coltest.Matches(`SP-82-079`), "the item as sent"),
+		coltest.C("updated_at", coltest.Recent(start), "written by this test"),
+		coltest.C("seen_at", coltest.Recent(start), "seen by this test"),
+	})
+	coltest.RequireRow(t, p, coltest.T("studienpaket_bestandteil"), "studienpaket_schluessel = $1", []any{"SP-82-079"}, []coltest.Col{
+		coltest.C("studienpaket_schluessel", "SP-82-079", "its Paket"),
+		coltest.C("studiengang_schluessel", "82-079", "the one offer in it"),
+		coltest.C("zaehler", "1", "a whole place"),
+		coltest.C("nenner", "1", "a whole place"),
+	})
+	status := []coltest.Col{
+		coltest.C("ranglisten_schluessel", "RL-82-079-HQ", "the Hauptquote of Informatik"),
+		coltest.C("studienpaket_schluessel", "SP-82-079", "its Paket"),
+		coltest.C("status", "freigegeben", "set in round 2"),
+		coltest.C("statusanmerkung", "Geprüft am 16.07.", "set in round 2"),
+		coltest.C("anzahl_eintraege", "1", "the sim ranks every 14th of its 10 generated applicants: only the first"),
+		coltest.C("letzte_aenderung", "2026-07-16 07:47:00+00", "changed at 09:47 Berlin"),
+		coltest.C("updated_at", coltest.Recent(secondRound), "rewritten in round 2"),
+	}
+	coltest.RequireRow(t, p, coltest.T("uni.ranglistenstatus"), "ranglisten_schluessel = $1", []any{"RL-82-079-HQ"}, status)
+	require.Equal(t, 1, coltest.Count(t, p, coltest.T("uni.ranglistenstatus"), "true"), "only this Rangliste changed in round 2")
+	coltest.RequireRow(t, p, coltest.T("ranglistenstatus"), "ranglisten_schluessel = $1", []any{"RL-82-079-HQ"}, append(status,
+		coltest.C("data", coltest.Matches(`Geprüft am 16\.07\.`), "the item as sent"),
+		coltest.C("seen_at", coltest.Recent(secondRound), "seen in round 2")))
 }
 
 type round int
