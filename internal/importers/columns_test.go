@@ -117,6 +117,9 @@ func TestColumnsSbeatStudents(t *testing.T) {
 		coltest.C("started_at", o.recent(), "now"),
 		coltest.C("finished_at", o.recent(), "now"),
 		coltest.C("duration_ms", coltest.Matches(`^[0-9]+$`), "a duration"),
+		coltest.C("interrupted", "false", "ran to its end, not cut by a shutdown or cancel"),
+		coltest.C("retried_by", nil, "not interrupted, so no later run retried it"),
+		coltest.C("rejects_encoding", "", "no rejects file, so no encoding for one"),
 	})
 }
 

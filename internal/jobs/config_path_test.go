@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -51,12 +52,19 @@ func newCfgWorld(t *testing.T, sc sim.Config, sections map[string]string) *cfgWo
 	pool := testdb.New(t)
 	dir := t.TempDir()
 	var y strings.Builder
+	// base_url ends in the interface version the config states (config
+	// check refuses a mismatch); 3 is servicestelle.interface_version's
+	// default.
+	version := "3"
+	if m := regexp.MustCompile(`interface_version: ([0-9]+)`).FindStringSubmatch(sections["servicestelle"]); m != nil {
+		version = m[1]
+	}
 	fmt.Fprintf(&y, "database:\n  url: %q\n", pool.Config().ConnString())
 	fmt.Fprintf(&y, "servicestelle:\n  base_url: %q\n  hochschulnummer: \"4411\"\n  username: %s\n  password: %s\n  vermittlungsprozess:\n    jahr: 2026\n  timeout: 10s\n%s",
-		url+"/hochschule/webservice/3", testUser, testPassword, sections["servicestelle"])
+		url+"/hochschule/webservice/"+version, testUser, testPassword, sections["servicestelle"])
 	fmt.Fprintf(&y, "sync:\n  document_root: %q\n  schedules: {delta: \"off\", studienangebote: \"off\", full: \"off\", outbound: \"off\", inbox: \"off\", retention: \"off\"}\n%s",
 		filepath.Join(dir, "documents"), sections["sync"])
-	fmt.Fprintf(&y, "import:\n  inbox_dir: %q\n%s", filepath.Join(dir, "inbox"), sections["import"])
+	fmt.Fprintf(&y, "import:\n  inbox_dir: %q\n  allowed_dirs: [%q]\n%s", filepath.Join(dir, "inbox"), filepath.Join(dir, "files"), sections["import"])
 	fmt.Fprintf(&y, "export:\n  dir: %q\n", filepath.Join(dir, "export"))
 	if o := sections["outbox"]; o != "" {
 		fmt.Fprintf(&y, "outbox:\n%s", o)
@@ -69,11 +77,15 @@ func newCfgWorld(t *testing.T, sc sim.Config, sections map[string]string) *cfgWo
 	return &cfgWorld{sim: s, pool: pool, cfg: cfg, rig: r, dir: dir}
 }
 
-// importFile writes content and imports it with the import job in mode
-// create (stated: the default mode is not what these tests are about).
+// importFile writes content into the import.allowed_dirs directory (an
+// import by path reads only below the inbox or those) and imports it with
+// the import job in mode create (stated: the default mode is not what
+// these tests are about).
 func (w *cfgWorld) importFile(t *testing.T, kind, name string, content []byte) {
 	t.Helper()
-	path := filepath.Join(w.dir, name)
+	dir := filepath.Join(w.dir, "files")
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	path := filepath.Join(dir, name)
 	require.NoError(t, os.WriteFile(path, content, 0o600))
 	ev := w.rig.await(t, jobs.ImportArgs{Path: path, FileKind: kind, Mode: "create"}, 1, true)
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "import %s: %v", name, ev.Job.Errors)
@@ -173,14 +185,18 @@ func TestConfigDefaultsForImports(t *testing.T) {
 func TestConfigStudienangeboteFilters(t *testing.T) {
 	t.Parallel()
 	w := newCfgWorld(t, sim.Config{Seed: 1, Bewerbungen: 10}, map[string]string{
-		"sync": "  abschluss_filter: [\"84\"]\n  fach_filter: [\"128\"]\n",
+		"sync": "  abschluss_filter: [\"84\"]\n  download_faecher: [\"128\"]\n",
 	})
 	ev := w.rig.await(t, jobs.StudienangeboteArgs{}, 1, true)
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "%v", ev.Job.Errors)
-	// The sim's offers with Abschluss 84 (Bachelor of Arts), and those with
-	// Studienfach 128 (Mathematik: the B.Sc. and the Teilfach); not the
-	// Mehrfach offer 25, which has no Studienfach.
-	want := []string{"25-128", "82-128", "84-008", "84-021-1", "84-159", "84-165", "84-175"}
+	// sync.download_faecher 128 (Mathematik): the sim's offers with that
+	// Studienfach, the B.Sc. 82-128 and the Teilfächer 25-128
+	// (Zwei-Fächer-Bachelor) and 26-128 (Lehramt an Gymnasien); not the
+	// Mehrfach offers 25 and 26, which have no Studienfach of their own.
+	// sync.abschluss_filter 84 is the former name of
+	// outbox.abschluss_filter: it limits what is sent, not the download,
+	// so no Bachelor of Arts offer (84-…) comes in on its account.
+	want := []string{"25-128", "26-128", "82-128"}
 	got := w.strings(t, `SELECT schluessel FROM studienangebot`)
 	sort.Strings(got)
 	require.Equal(t, want, got)
