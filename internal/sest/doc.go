@@ -9,7 +9,7 @@
 //
 // The official WSDL is not public. The files in wsdl/ (embedded; Contract
 // returns them as an fs.FS, Schema one schema) are written from the public
-// facts in the Sestco manual and shared/SERVICESTELLE.md, and generated
+// facts of the Sestco manual and the public clients named below, and generated
 // from the Go types and the namespace table in wire.go
 // (wsdl_gen_test.go), so the XSD, the encoder and the decoder share one
 // element order and one namespace per element:
