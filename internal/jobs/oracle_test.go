@@ -93,8 +93,10 @@ func plantOracleData(t *testing.T, s *sim.Sim) {
 		BewerberID: oraZoe, Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
 		Aktivitaetsstatus: "aktiv", Statusanmerkung: "Zweitfach offen", Sonderantragsentscheidung: "Härtefall anerkannt",
 		Teilfachbewerbung: []sest.Teilfachbewerbung{
-			{Bearbeitungsstatus: "gueltig", Studienangebot: geschichte, HauptfachSchluessel: &geschichte, Aktivitaetsstatus: "aktiv"},
-			{Bearbeitungsstatus: "eingegangen", Studienangebot: philosophie, Aktivitaetsstatus: "aktiv"},
+			{Bearbeitungsstatus: "gueltig", Studienangebot: geschichte, HauptfachSchluessel: &geschichte, Aktivitaetsstatus: "aktiv",
+				Statusanmerkung: "Hauptfach geprüft"},
+			{Bearbeitungsstatus: "eingegangen", Studienangebot: philosophie, Aktivitaetsstatus: "aktiv",
+				Sonderantragsentscheidung: "Nachteilsausgleich gewährt"},
 		},
 		Bestandteil: []sest.Bewerbungsbestandteil{{FeldangabeSchluessel: "HZB_LAND", NameDe: "Land der HZB", Wert: "Baden-Württemberg"}},
 	}})
@@ -136,6 +138,7 @@ func TestMirrorOracle(t *testing.T) {
 	// The first export run's window reaches back to the beginning: the uni
 	// views show the Bewerbungen as they were then.
 	requireUniBewerbung(t, b, start, oraE2, round1)
+	requireUniChildrenOracle(t, b, start)
 	secondRound := time.Now()
 	changeOracleData(t, b.sim)
 	for _, s := range store.Streams {
@@ -506,12 +509,94 @@ func requireUniBewerbung(t *testing.T, b *bundle, start time.Time, key string, r
 	coltest.RequireRow(t, b.pool, coltest.T("uni.bewerbungen"), "bewerbung_key = $1", []any{key}, cols)
 }
 
+// requireUniChildrenOracle states the first export window's rows of the
+// uni views of a Bewerbung's parts: M1's Teilfächer with what the view
+// reads from the Teilfachbewerbung as sent, E1's and M1's Bestandteile and
+// E1's Bescheid with their documents' names and (not downloaded) no path.
+func requireUniChildrenOracle(t *testing.T, b *bundle, start time.Time) {
+	t.Helper()
+	p := b.pool
+	recent := coltest.Recent(start)
+	coltest.RequireRow(t, p, coltest.T("uni.teilfachbewerbungen"), "bewerbung_key = $1 AND studiengang_schluessel = $2", []any{oraM1, "25-084"}, []coltest.Col{
+		coltest.C("bewerbung_key", oraM1, "M1's"),
+		coltest.C("studiengang_schluessel", "25-084", "Geschichte"),
+		coltest.C("bewerber_id", oraZoe, "M1 is Zoë's"),
+		coltest.C("ist_hauptfach", "true", "its hauptfachSchluessel names it"),
+		coltest.C("bearbeitungsstatus", "gueltig", "planted for this Teilfach"),
+		coltest.C("version", "1", "stamped with the Bewerbung's version"),
+		coltest.C("aktivitaetsstatus", "aktiv", "planted"),
+		coltest.C("statusanmerkung", "Hauptfach geprüft", "planted on this Teilfach (the head's is another)"),
+		coltest.C("sonderantragsentscheidung", "", "none planted on this Teilfach"),
+		coltest.C("updated_at", recent, "the Bewerbung was written by this test"),
+	})
+	coltest.RequireRow(t, p, coltest.T("uni.teilfachbewerbungen"), "bewerbung_key = $1 AND studiengang_schluessel = $2", []any{oraM1, "25-127"}, []coltest.Col{
+		coltest.C("bewerbung_key", oraM1, "M1's"),
+		coltest.C("studiengang_schluessel", "25-127", "Philosophie"),
+		coltest.C("bewerber_id", oraZoe, "M1 is Zoë's"),
+		coltest.C("ist_hauptfach", "false", "no hauptfachSchluessel"),
+		coltest.C("bearbeitungsstatus", "eingegangen", "planted"),
+		coltest.C("version", "1", "stamped"),
+		coltest.C("aktivitaetsstatus", "aktiv", "planted"),
+		coltest.C("statusanmerkung", "", "none planted on this Teilfach"),
+		coltest.C("sonderantragsentscheidung", "Nachteilsausgleich gewährt", "planted on this Teilfach (the head's is another)"),
+		coltest.C("updated_at", recent, "the Bewerbung was written by this test"),
+	})
+	require.Equal(t, 2, coltest.Count(t, p, coltest.T("uni.teilfachbewerbungen"), "bewerber_id IN ($1, $2)", oraZoe, oraJonas), "M1's two Teilfächer, no more")
+
+	coltest.RequireRow(t, p, coltest.T("uni.bestandteile"), "bewerbung_key = $1 AND position = 0", []any{oraE1}, []coltest.Col{
+		coltest.C("bewerbung_key", oraE1, "E1's"),
+		coltest.C("position", "0", "first Bestandteil"),
+		coltest.C("bewerber_id", oraZoe, "E1 is Zoë's"),
+		coltest.C("feldangabe_schluessel", "HZB_NOTE", "planted"),
+		coltest.C("wert", "1,7", "planted"),
+		coltest.C("dokument_id", nil, "a value, no document"),
+		coltest.C("dokument_dateiname", "", "no document"),
+		coltest.C("dokument_pfad", "", "no document"),
+	})
+	coltest.RequireRow(t, p, coltest.T("uni.bestandteile"), "bewerbung_key = $1 AND position = 1", []any{oraE1}, []coltest.Col{
+		coltest.C("bewerbung_key", oraE1, "E1's"),
+		coltest.C("position", "1", "second Bestandteil"),
+		coltest.C("bewerber_id", oraZoe, "E1 is Zoë's"),
+		coltest.C("feldangabe_schluessel", "HZB_ZEUGNIS", "planted"),
+		coltest.C("wert", "", "a document, no value"),
+		coltest.C("dokument_id", "D-ORA-1", "the certificate"),
+		coltest.C("dokument_dateiname", "Zeugnis_Gross.pdf", "the reference's file name"),
+		coltest.C("dokument_pfad", "", "not downloaded (the delta fetches no documents)"),
+	})
+	coltest.RequireRow(t, p, coltest.T("uni.bestandteile"), "bewerbung_key = $1 AND position = 0", []any{oraM1}, []coltest.Col{
+		coltest.C("bewerbung_key", oraM1, "M1's"),
+		coltest.C("position", "0", "its only Bestandteil"),
+		coltest.C("bewerber_id", oraZoe, "M1 is Zoë's"),
+		coltest.C("feldangabe_schluessel", "HZB_LAND", "planted"),
+		coltest.C("wert", "Baden-Württemberg", "planted"),
+		coltest.C("dokument_id", nil, "a value"),
+		coltest.C("dokument_dateiname", "", "no document"),
+		coltest.C("dokument_pfad", "", "no document"),
+	})
+	require.Equal(t, 3, coltest.Count(t, p, coltest.T("uni.bestandteile"), "bewerber_id IN ($1, $2)", oraZoe, oraJonas), "E1's two and M1's one")
+
+	coltest.RequireRow(t, p, coltest.T("uni.bescheide"), "bewerbung_key = $1 AND position = 0", []any{oraE1}, []coltest.Col{
+		coltest.C("bewerbung_key", oraE1, "E1's"),
+		coltest.C("position", "0", "its only Bescheid"),
+		coltest.C("bewerber_id", oraZoe, "E1 is Zoë's"),
+		coltest.C("bescheidart", "Zulassungsbescheid", "planted"),
+		coltest.C("erstellt_am", "2026-07-15 09:00:00+00", "planted 11:00 Berlin"),
+		coltest.C("dokument_id", "D-ORA-2", "the letter"),
+		coltest.C("dokument_dateiname", "Bescheid_82-079.pdf", "the reference's file name"),
+		coltest.C("dokument_pfad", "", "not downloaded"),
+	})
+	require.Equal(t, 1, coltest.Count(t, p, coltest.T("uni.bescheide"), "bewerber_id IN ($1, $2)", oraZoe, oraJonas), "E1's only")
+}
+
 func requireUniOracle(t *testing.T, b *bundle, start, secondRound time.Time) {
 	t.Helper()
 	p := b.pool
 	// The second export's window holds the second round's changes only.
 	requireUniBewerbung(t, b, start, oraE1, round2)
 	coltest.RequireNoRow(t, p, coltest.T("uni.bewerbungen"), "bewerbung_key IN ($1, $2)", oraE2, oraM1)
+	require.Zero(t, coltest.Count(t, p, coltest.T("uni.teilfachbewerbungen"), "bewerbung_key = $1", oraM1), "M1 did not change in round 2")
+	require.Equal(t, 2, coltest.Count(t, p, coltest.T("uni.bestandteile"), "bewerber_id IN ($1, $2)", oraZoe, oraJonas), "E1 changed: its two Bestandteile")
+	require.Equal(t, 1, coltest.Count(t, p, coltest.T("uni.bescheide"), "bewerber_id IN ($1, $2)", oraZoe, oraJonas), "E1 changed: its Bescheid")
 
 	coltest.RequireRow(t, p, coltest.T("uni.statusaenderungen"), "bewerbung_key = $1", []any{oraE1}, []coltest.Col{
 		coltest.C("id", coltest.Matches(`^[0-9]+$`), "a serial"),
