@@ -16,7 +16,10 @@ Servicestelle simulator (with churn and a little fault injection), a mail
 catcher writing to DIR/mail, generated sample files in the import inbox
 (S-BEAT CSVs in windows-1252, eKVV XML, a ranking list, university
 applications), and the daemon with every job on a short schedule.
-It prints where to look and a live line of what sestd is doing.
+It prints where to look and a live line of what sestd is doing. After the
+first round it plays week two: a refreshed S-BEAT export and a second
+delivery of the applications with status changes arrive, and the live
+line's "changes sent" shows them reach the Servicestelle.
 
 Ctrl-C stops everything and leaves no process behind; a second run reuses
 DIR's state unless --reset is given.`)
@@ -24,7 +27,7 @@ DIR's state unless --reset is given.`)
 	reset := fs.Bool("reset", false, "delete the state directory first")
 	admin := fs.String("admin", "127.0.0.1:8787", "admin API listen `address`")
 	n := fs.Int("bewerbungen", 2000, "size of the simulated Servicestelle")
-	until := fs.Bool("until-synced", false, "stop once every stream has synced and the imports are done")
+	until := fs.Bool("until-synced", false, "stop once every stream has synced, the imports are done and week two has arrived")
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}

@@ -24,8 +24,10 @@ Runs one outbound round now, in this process (Sestco's 'sync_uni'): the
 university's staged applications and authorisations become outbox items,
 every item due is sent to the Servicestelle (refused items that are not due
 yet wait for their backoff), the results are recorded and the changes are
-exported to export.dir. A running daemon's own round is not disturbed: when
-one is active, this one waits for it.
+exported to export.dir. Rounds never overlap: this one waits while a delta
+poll of the Bewerbungen or another round runs; while the daemon's own round
+is queued, running or waiting for a retry, it names that job and starts
+none.
 
 It prints a summary: sent, accepted, refused (with the Servicestelle's or
 sestd's reason), discarded (outside outbox.abschluss_filter). Refused items

@@ -319,7 +319,7 @@ sestd demo is running. Ctrl-C stops everything.
 				"and the university's second delivery of its applications (%d eingegangen → gueltig, %d → ausgeschlossen, the others as before); watch them arrive.\n",
 				w.Student, w.Grade, len(w.Gueltig), len(w.Ausgeschlossen))
 		case phase == 3 && v.imports["running"] == 0 && (importsBefore == 0 || v.importsTotal() >= importsBefore+2) &&
-			v.outbox["sent"] == 0 && v.outbox["pending"] == 0:
+			v.outboundAfterImports && v.outbox["sent"] == 0 && v.outbox["pending"] == 0:
 			fmt.Fprintf(o.Out, "week two arrived: %d status changes sent to the Servicestelle, %d accepted; the changes are in the exports (%s). sestd keeps polling; Ctrl-C stops the demo.\n",
 				v.changesSent, v.changesAccepted, cfg.Export.Dir)
 			phase = 4
@@ -411,6 +411,9 @@ type view struct {
 	// changesSent and changesAccepted count the Bewerbungen sent as
 	// changes (uebermittelnGeaenderteBewerbungenAnSeSt) and accepted.
 	changesSent, changesAccepted int
+	// outboundAfterImports: an outbound run finished after the last import
+	// (so the imported changes are queued and sent).
+	outboundAfterImports bool
 }
 
 func (v view) importsTotal() int {
@@ -445,6 +448,10 @@ func readView(ctx context.Context, st *store.Store, pool *pgxpool.Pool, mailbox 
 	}
 	if err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE ergebnis_status = 'aktualisiert') FROM upload_log WHERE operation = $1`,
 		sest.OpUebermittelnGeaenderteBew).Scan(&v.changesSent, &v.changesAccepted); err != nil {
+		return v, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT coalesce((SELECT max(finalized_at) FROM river_job WHERE kind = 'outbound_sync' AND state = 'completed')
+		> (SELECT max(finished_at) FROM import_runs), false)`).Scan(&v.outboundAfterImports); err != nil {
 		return v, err
 	}
 	entries, _ := os.ReadDir(mailbox)

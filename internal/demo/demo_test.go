@@ -74,7 +74,7 @@ func TestDemoReachesASyncedState(t *testing.T) {
 	require.Contains(t, out.String(), "week two: dropped into the inbox")
 	m := regexp.MustCompile(`week two arrived: (\d+) status changes sent to the Servicestelle, (\d+) accepted`).FindStringSubmatch(out.String())
 	require.NotNil(t, m, out.String())
-	require.NotEqual(t, "0", m[1], "the second delivery's status changes were sent")
+	require.NotEqual(t, "0", m[1], "the second delivery's status changes were sent: %s", out.String())
 	require.Regexp(t, `changes sent: [1-9]\d* \(accepted`, out.String(), "the live line shows them arrive")
 	require.Contains(t, out.String(), "River UI")
 	entries, err := os.ReadDir(filepath.Join(dir, "inbox", "sbeat_exams", "processed"))

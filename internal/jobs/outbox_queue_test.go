@@ -106,6 +106,9 @@ func TestRefusedItemsStayQueued(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return b.mailsAbout(item(apps[0]).ID, store.OutboxKindBewerbung) == 1 }, 20*time.Second, 50*time.Millisecond,
 		"the admins are mailed when it passes outbox.max_attempts")
+	first := b.smtp.Messages()[0].Data
+	require.Contains(t, first, "Failed items stay queued and are tried again", "the mail says what happens next")
+	require.Contains(t, first, "next attempt "+item(apps[0]).NextAttemptAt.UTC().Format("2006-01-02 15:04 UTC"))
 
 	// Failed, it is still retried, the wait capped at three hours.
 	b.passTime(t, 2*time.Hour, store.OutboxFailed)

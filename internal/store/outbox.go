@@ -543,7 +543,7 @@ func (s *Store) OutboxRetryAllFailed(ctx context.Context) (int64, error) {
 // row changes. The caller writes the audit record. ErrNotFound for an
 // unknown id, ErrOutboxState for an item being sent or already discarded.
 func (s *Store) OutboxDiscard(ctx context.Context, id int64) error {
-	return s.outboxOperate(ctx, id, `UPDATE outbox_item SET state = 'discarded', updated_at = now()
+	return s.outboxOperate(ctx, id, `UPDATE outbox_item SET state = 'discarded', finished_at = now(), updated_at = now()
 		WHERE id = $1 AND state IN ('pending', 'rejected', 'failed', 'accepted')`)
 }
 
