@@ -162,6 +162,22 @@ func TestTriggerWaitRunsAWaitingDuplicateNow(t *testing.T) {
 	secs := run["duration_seconds"].(float64)
 	require.Greater(t, secs, 0.0)
 	require.Less(t, secs, finished.Sub(started).Seconds()+1)
+
+	// Exit status of trigger --wait: 3 for an import that rejected rows,
+	// 1 for a job cancelled for good.
+	partial := filepath.Join(filepath.Dir(file), "partial.csv")
+	require.NoError(t, os.WriteFile(partial, []byte(studentHeader+student("2", "Gymnasium")+"3;WR;31.02.2012;;;;;W;19.11.1989;200;04.03.2008;3;x;admin\n"), 0o600))
+	_, _, err = runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, partial), "--wait", "--poll", "100ms")
+	require.Error(t, err)
+	require.Equal(t, exitPartial, exitCode(err))
+	require.Regexp(t, `^job \d+: the import rejected 1 of 2 rows; the rest is imported$`, err.Error())
+	bad := filepath.Join(filepath.Dir(file), "bad.csv")
+	require.NoError(t, os.WriteFile(bad, []byte("IDENTNR;PNR\n"), 0o600))
+	_, _, err = runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, bad), "--wait", "--poll", "100ms")
+	require.Error(t, err)
+	require.Equal(t, exitFailed, exitCode(err))
+	require.ErrorContains(t, err, "cancelled: JobCancelError: importing bad.csv as sbeat_students")
+	require.ErrorContains(t, err, "the header lacks the required column(s) STG")
 }
 
 // Config mistakes are named by the binary: an unknown SESTD_ variable, a

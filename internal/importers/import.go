@@ -302,6 +302,12 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	}
 	tx.SetRunID(runID)
 	sum.RunID = runID
+	// We hold the kind's lock: a run of the kind still "running" is dead.
+	if n, err := st.ImportRunEndDead(ctx, string(o.Kind), sum.SHA256, string(o.Mode), runID); err != nil {
+		return sum, err
+	} else if n > 0 {
+		log.Info("import runs of a process that died marked interrupted", zap.Int64("runs", n))
+	}
 	log = log.With(zap.Int64("import_run_id", runID), zap.String("kind", string(o.Kind)), zap.String("file", o.FileName))
 
 	var counts batch.Counts

@@ -51,8 +51,21 @@ type ImportWorker struct {
 	mappings *importers.Mappings
 }
 
-// Timeout lets a large import run as long as it needs.
-func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return -1 }
+// cliImportTimeout bounds an import worked by `sestd import` on a queue of
+// its own: should that process die (SIGKILL) with the job running, River's
+// rescuer ends the job once it is this old, instead of leaving it running
+// forever on a queue no one works (where it would also block imports of
+// the same file).
+const cliImportTimeout = 12 * time.Hour
+
+// Timeout lets a large import on the daemon's queue run as long as it
+// needs; see cliImportTimeout for the CLI's.
+func (w *ImportWorker) Timeout(job *river.Job[ImportArgs]) time.Duration {
+	if job.Queue != QueueImport {
+		return cliImportTimeout
+	}
+	return -1
+}
 
 // Work imports the file. A bad file (unknown kind, undecodable, refused
 // XML) cancels the job: retrying cannot help. Database trouble is retried.

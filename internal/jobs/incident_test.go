@@ -129,3 +129,25 @@ func TestIncidentMailOnAuthenticationFailure(t *testing.T) {
 	require.Equal(t, "sestd: delta_poll stream=bewerbungen fails", subjectOf(msgs[0]))
 	require.Contains(t, msgs[0].Data, "401")
 }
+
+// A job that fails transiently until its attempts are used up (discarded)
+// opens an incident too.
+func TestIncidentMailWhenRetriesRunOut(t *testing.T) {
+	t.Parallel()
+	smtp := mailtest.New(t)
+	b := setup(t, options{configure: mailTo(smtp)})
+	dir := b.cfg.Import.InboxDir // an import by path reads below the inbox
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	file := filepath.Join(dir, "ranking.csv")
+	// One row rejected (rank 0), and the rejects file cannot be written:
+	// its directory would be below a regular file. A disk error: transient.
+	require.NoError(t, os.WriteFile(file, []byte("rangliste;bewerber_id;rang\nHQ;1;0\nHQ;2;1\n"), 0o600))
+	ev := b.rig.await(t, jobs.ImportArgs{Path: file, FileKind: "ranking", RejectsDir: filepath.Join(file, "rejects")}, 1, false)
+	require.Equal(t, river.EventKindJobFailed, ev.Kind, "errors: %v", ev.Job.Errors)
+	mail := b.rig.awaitKind(t, "incident_mail")
+	require.Equal(t, river.EventKindJobCompleted, mail.Kind, "errors: %v", mail.Job.Errors)
+	msgs := smtp.Messages()
+	require.Len(t, msgs, 1)
+	require.Equal(t, "sestd: import file=ranking.csv fails", subjectOf(msgs[0]))
+	require.Contains(t, msgs[0].Data, "creating rejects file")
+}

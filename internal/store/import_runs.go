@@ -194,6 +194,26 @@ func (s *Store) ImportRunList(ctx context.Context, limit int) ([]ImportRun, erro
 	return out, nil
 }
 
+// ImportRunEndDead ends the runs of kind still recorded as running other
+// than run: their process died (kill -9, power loss) without an outcome,
+// and their transaction was rolled back with it. They become failed and
+// interrupted, and those of the same file and mode point to run
+// (retried_by). Call it only holding the kind's import lock (after
+// ImportBegin): a live import of the kind would hold it, so every other
+// running run of the kind is dead. It returns how many it ended.
+func (s *Store) ImportRunEndDead(ctx context.Context, kind, sha256, mode string, run int64) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE import_runs SET status = 'failed', interrupted = true,
+		finished_at = greatest(clock_timestamp(), started_at),
+		created = 0, updated = 0, removed = 0, skipped = 0,
+		error = 'interrupted: the importing process ended without an outcome; rolled back, nothing imported',
+		retried_by = CASE WHEN sha256 = $2 AND mode = $3 THEN $4::bigint END
+		WHERE kind = $1 AND status = 'running' AND id <> $4`, kind, sha256, mode, run)
+	if err != nil {
+		return 0, fmt.Errorf("ending dead import runs of %s: %w", kind, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // ImportRunFailStale marks runs still running that started before before
 // as failed ("abandoned"): their process ended without recording an
 // outcome, and their transaction was rolled back with it. Call it at
