@@ -19,6 +19,7 @@ type env struct {
 	environ func() []string
 	stdout  io.Writer
 	stderr  io.Writer
+	stdin   io.Reader // nil: os.Stdin
 }
 
 // command is one sestd subcommand.
@@ -73,6 +74,7 @@ func commands() []command {
 		{"sync", "run one sync round now in this process: download from the Servicestelle, or send the university's changes", cmdSync},
 		{"trigger", "ask a running daemon to run a job now (admin API)", cmdTrigger},
 		{"subject", "export or erase everything held about one applicant; run the retention purge", cmdSubject},
+		{"user", "manage the console's accounts: add, list, passwd, disable", cmdUser},
 		{"status", "show a running daemon's cursors, lag, queue, outbox, runs and failures (admin API)", cmdStatus},
 		{"version", "print version, commit and Go version", cmdVersion},
 	}

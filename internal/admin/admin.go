@@ -28,6 +28,8 @@ type Server struct {
 	srv   *http.Server
 	api   atomic.Pointer[api]
 	ui    atomic.Pointer[http.Handler]
+	// console serves browsers at / and /console/ (MountConsole).
+	console atomic.Pointer[http.Handler]
 }
 
 // Options are the admin server's collaborators.
@@ -66,7 +68,7 @@ func New(opts Options) (*Server, error) {
 	s.routes()
 	s.srv = &http.Server{
 		Addr:              opts.Listen,
-		Handler:           s.authenticate(s.mux),
+		Handler:           s.withConsole(s.authenticate(s.mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
@@ -102,6 +104,20 @@ func (s *Server) Serve(l net.Listener) error {
 
 // Shutdown stops accepting requests and waits for running ones.
 func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+
+// MountConsole serves h (the operator console, with its own sign-in) at
+// "/" and below "/console/"; every other route keeps the token.
+func (s *Server) MountConsole(h http.Handler) { s.console.Store(&h) }
+
+func (s *Server) withConsole(api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := s.console.Load(); c != nil && (r.URL.Path == "/" || r.URL.Path == "/console" || strings.HasPrefix(r.URL.Path, "/console/")) {
+			(*c).ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
 
 // authenticate checks the token in constant time: as a bearer token, or
 // as the password of HTTP basic authentication (any user name), so that a

@@ -9,7 +9,9 @@
 // authentication with any user name and the token as password (so that a
 // browser can open River's UI). The token is compared in constant time; a
 // missing or wrong token gets 401 {"error":"unauthorized"} and nothing else.
-// New refuses a non-loopback listen address without a token.
+// New refuses a non-loopback listen address without a token. The one
+// exception: once MountConsole is called, / and /console/ belong to the
+// operator console (package console), which signs people in itself.
 //
 // Responses are JSON. A request the operator got wrong gets 400 (413 for an
 // oversized body, 404 for an unknown job, stream, run or import) with

@@ -31,6 +31,7 @@ type Config struct {
 	Outbox        Outbox        `yaml:"outbox"`
 	Vergabeschema Vergabeschema `yaml:"vergabeschema"`
 	Retention     Retention     `yaml:"retention"`
+	Console       Console       `yaml:"console"`
 }
 
 // Log configures the process logger.
@@ -276,6 +277,7 @@ func Default() Config {
 		Outbox: Outbox{MaxAttempts: 3, Backoff: 5 * time.Minute, MaxBackoff: 24 * time.Hour, Digest: "0 7 * * *"},
 
 		Retention: DefaultRetention(),
+		Console:   DefaultConsole(),
 	}
 }
 

@@ -174,7 +174,7 @@ func setFromString(v reflect.Value, raw string) error {
 // otherEnv are the SESTD_ variables that are not configuration keys:
 // the config file's path, and the knobs of sestd's own tests and
 // benchmarks (a test run passes them on to the binaries it starts).
-var otherEnv = []string{"SESTD_CONFIG", "SESTD_SOAK_DURATION", "SESTD_TEST_LOG", "SESTD_BENCH_ROWS", "SESTD_BENCH_BATCH"}
+var otherEnv = []string{"SESTD_CONFIG", "SESTD_SOAK_DURATION", "SESTD_TEST_LOG", "SESTD_BENCH_ROWS", "SESTD_BENCH_BATCH", "SESTD_SCREENSHOTS"}
 
 // CheckEnviron refuses SESTD_ variables of environ (as os.Environ gives
 // them) that sestd does not know, naming the closest known one: a typo

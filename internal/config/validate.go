@@ -220,6 +220,7 @@ func (c *Config) Validate() error {
 	c.placeholders(bad)
 	c.Vergabeschema.validate(bad)
 	c.Retention.validate(bad)
+	c.Console.validate(bad)
 	return errors.Join(errs...)
 }
 

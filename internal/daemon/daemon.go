@@ -173,6 +173,9 @@ func Run(ctx context.Context, opts Options) error {
 	if err := adm.MountAPI(ctx, admin.APIDeps{Config: cfg, Store: st, River: client, Triggers: kit.Triggers}); err != nil {
 		return err
 	}
+	if err := mountConsole(adm, cfg, st, client, kit, log); err != nil {
+		return err
+	}
 	// Import runs whose process died show as failed, not running forever.
 	if n, err := st.ImportRunFailStale(ctx, time.Now().Add(-cfg.River.RescueAfter)); err != nil {
 		log.Warn("marking abandoned import runs", zap.Error(err))

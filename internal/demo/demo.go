@@ -247,6 +247,7 @@ sestd demo is running. Ctrl-C stops everything.
   database    %[7]s
 
 `, adminAddr, demoToken, cfg.Servicestelle.BaseURL, cfg.Export.Dir, mailbox, cfg.Import.InboxDir, cfg.Database.URL)
+	printConsole(ctx, pool, o.Out, adminAddr) // internal/demo/console.go
 
 	st := store.New(pool)
 	api := &adminClient{base: "http://" + adminAddr.String(), token: demoToken}

@@ -1,0 +1,48 @@
+package console
+
+import (
+	"io/fs"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"sestd/internal/store"
+)
+
+// Every text a template asks for exists in both languages.
+func TestEveryTemplateTextExists(t *testing.T) {
+	keys := map[string]bool{}
+	use := regexp.MustCompile(`\bT "([a-z0-9._]+)"`)
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := fs.ReadFile(templateFS, path)
+		if err != nil {
+			return err
+		}
+		for _, m := range use.FindAllStringSubmatch(string(raw), -1) {
+			keys[m[1]] = true
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Greater(t, len(keys), 100)
+	// Keys the templates and handlers build from values.
+	for _, s := range store.OutboxStates {
+		keys["state."+s] = true
+	}
+	for _, s := range []string{store.ImportRunning, store.ImportSucceeded, store.ImportPartial, store.ImportFailed} {
+		keys["imp."+s] = true
+	}
+	for _, r := range store.Roles {
+		keys["role."+r] = true
+	}
+	for k := range keys {
+		v, ok := texts[k]
+		require.True(t, ok, "text %q used but not in texts.go", k)
+		require.NotEmpty(t, v[0], "German text of %q", k)
+		require.NotEmpty(t, v[1], "English text of %q", k)
+	}
+}
