@@ -151,9 +151,9 @@ func (c *Config) Validate() error {
 		key     string
 		faecher []string
 	}{{"sync.download_faecher", c.Sync.DownloadFaecher}, {"sync.fach_filter", c.Sync.FachFilter}} {
-		for _, f := range k.faecher {
+		for i, f := range k.faecher {
 			if !digits.MatchString(f) {
-				bad(k.key, "must list Studienfach keys (digits, e.g. \"132\"), got %q", f)
+				bad(fmt.Sprintf("%s[%d]", k.key, i), "must be a Studienfach key (digits, e.g. \"132\"), got %q", f)
 			}
 		}
 	}

@@ -23,10 +23,11 @@ import (
 // Ranglistenstatus): references since the cursor, then the items in
 // packages of servicestelle.package_size.
 type DeltaArgs struct {
-	Stream string `json:"stream" river:"unique"`
-	// OneShot marks a run an operator waits for (sestd sync download): a
-	// transient failure fails it at once instead of waiting for the next
-	// scheduled poll.
+	Stream string `json:"stream"`
+	// OneShot marks a run an operator waits for (sestd sync download). It
+	// is part of the job's uniqueness, so that an operator's round is not
+	// refused while a scheduled poll of the stream waits out an outage;
+	// the stream's lock keeps the two from running at once.
 	OneShot bool `json:"one_shot,omitempty"`
 }
 
@@ -45,11 +46,9 @@ type DeltaWorker struct {
 }
 
 // Work polls the stream; a second poll of the same stream (another
-// instance, a manual trigger) waits for the first by snoozing. A transient
-// failure (the Servicestelle unreachable or answering 5xx, the database
-// away) snoozes the job to the next scheduled poll, so that however long an
-// outage lasts, the first poll after it syncs (see pollAgain); a permanent
-// fault cancels it.
+// instance, a manual trigger) waits for the first by snoozing. A permanent
+// fault cancels the job; any other failure is retried at the next
+// scheduled poll (NextRetry).
 func (w *DeltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error {
 	if !slices.Contains(store.Streams, job.Args.Stream) {
 		return river.JobCancel(fmt.Errorf("unknown stream %q: want one of %v", job.Args.Stream, store.Streams))
@@ -66,9 +65,22 @@ func (w *DeltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error
 		return err
 	})
 	if err != nil {
-		return w.sync.pollAgain(ctx, job.Args.OneShot, err)
+		return err
 	}
 	return recordSummary(ctx, Summary{Streams: map[string]StreamSummary{job.Args.Stream: summaryOf(sum)}})
+}
+
+// NextRetry retries a failed poll at the next scheduled poll instead of
+// River's growing backoff: a transient failure (the Servicestelle
+// unreachable or answering 5xx, the database away) never pushes the next
+// attempt beyond the poll interval, so that after an outage of any length
+// the first scheduled poll syncs, from the stored cursor. The failures stay
+// failures (job errors, sestd_job_runs_total{outcome="failed"},
+// incidents); when the attempts are used up the job is discarded and the
+// next periodic poll takes its place. Without a delta schedule River's
+// backoff applies.
+func (w *DeltaWorker) NextRetry(*river.Job[DeltaArgs]) time.Time {
+	return w.sync.nextPoll(time.Now())
 }
 
 // syncer holds what the mirror jobs share.
@@ -322,7 +334,8 @@ func (s *syncer) studienpakete(ctx context.Context) error {
 }
 
 // studienangebote mirrors the Studienangebote, whole or limited to the
-// Fächer of sync.download_faecher.
+// Fächer of sync.download_faecher. (sync.abschluss_filter is the former
+// name of outbox.abschluss_filter: it limits what is sent, not this.)
 func (s *syncer) studienangebote(ctx context.Context) error {
 	var filters []sest.StudienangebotSuche
 	for _, f := range s.deps.Config.Sync.Faecher() {

@@ -3,7 +3,9 @@
 //
 // Workers classify failures as River intends: input that can never succeed
 // returns river.JobCancel, a service asking to wait returns river.JobSnooze,
-// anything transient returns the error for River to retry with backoff.
+// anything transient returns the error for River to retry with backoff,
+// except that a delta poll is retried at its next scheduled run (its
+// NextRetry), so that an outage of any length ends with the next poll.
 // Every worker logs through Logger(ctx), which carries job_kind and job_id.
 // Work must return promptly when ctx is cancelled (shutdown).
 package jobs

@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,24 +42,39 @@ type bundle struct {
 	client  *river.Client[pgx.Tx]
 	rig     *rig
 	failNth atomic.Int64
+	// holdNth holds the n-th fetch of Bewerbungen until its caller gives
+	// up, after a signal on held.
+	holdNth atomic.Int64
+	held    chan struct{}
 }
 
 type options struct {
 	sim         sim.Config
 	packageSize int
 	configure   func(*config.Config)
+	// log, when set, receives the jobs' log as well.
+	log *zap.Logger
 }
 
 func setup(t testing.TB, o options) *bundle {
 	t.Helper()
-	bnd := &bundle{}
+	bnd := &bundle{held: make(chan struct{}, 1)}
 	// failNth answers the n-th fetch of Bewerbungen with HTTP 503.
 	var fetches atomic.Int64
 	s, url := testSim(t, o.sim, func(_ *sim.Sim, h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if strings.Contains(r.Header.Get("SOAPAction"), sest.OpUebermittelnBewerbungen) {
-				if n := fetches.Add(1); n == bnd.failNth.Load() {
+				n := fetches.Add(1)
+				if n == bnd.failNth.Load() {
 					http.Error(w, "injected outage", http.StatusServiceUnavailable)
+					return
+				}
+				if n == bnd.holdNth.Load() {
+					// Read the request first: the server notices the
+					// client going away only once the body is read.
+					_, _ = io.Copy(io.Discard, r.Body)
+					bnd.held <- struct{}{}
+					<-r.Context().Done()
 					return
 				}
 			}
@@ -76,7 +92,7 @@ func setup(t testing.TB, o options) *bundle {
 	}
 	require.NoError(t, cfg.Validate())
 	st := store.New(pool)
-	r := startRig(t, cfg, jobs.Deps{Store: st}, pool)
+	r := startRig(t, cfg, jobs.Deps{Store: st, Log: o.log}, pool)
 	bnd.sim, bnd.pool, bnd.store, bnd.cfg, bnd.metrics, bnd.client, bnd.rig = s, pool, st, cfg, r.metrics, r.client, r
 	return bnd
 }

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -91,27 +90,13 @@ func (s *syncer) reportForbidden(log *zap.Logger, forbidden []store.ForbiddenTra
 	}
 }
 
-// pollAgain decides what a failed delta poll returns. A permanent fault
-// (already a cancel), a snooze, a shutdown and a one-shot run keep their
-// error. Any other failure is transient (the Servicestelle unreachable or
-// answering 5xx, the database away): the job snoozes until the next
-// scheduled poll instead of River's growing backoff, so that after an
-// outage of any length the first scheduled poll syncs, and the snoozing
-// job (unique per stream) takes the periodic job's place rather than
-// blocking it. Snoozes do not count as attempts. Without a delta schedule
-// River retries as usual.
-func (s *syncer) pollAgain(ctx context.Context, oneShot bool, err error) error {
-	var cancelErr *river.JobCancelError
-	var snoozeErr *river.JobSnoozeError
-	switch {
-	case oneShot, ctx.Err() != nil, s.poll == nil,
-		errors.As(err, &cancelErr), errors.As(err, &snoozeErr), errors.Is(err, sest.ErrReferenceExpired):
-		return err
+// nextPoll is when the delta schedule next runs after now, or the zero
+// time (River's default backoff) when the schedule is off.
+func (s *syncer) nextPoll(now time.Time) time.Time {
+	if s.poll == nil {
+		return time.Time{}
 	}
-	now := time.Now()
-	wait := max(s.poll.Next(now).Sub(now), 0)
-	Logger(ctx).Warn("poll failed; trying again at the next scheduled poll", zap.Duration("in", wait), zap.Error(err))
-	return river.JobSnooze(wait)
+	return s.poll.Next(now)
 }
 
 // Summary is what a mirror job records as its output (River's job output,

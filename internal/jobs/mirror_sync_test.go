@@ -9,6 +9,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"sestd/internal/config"
 	"sestd/internal/jobs"
@@ -178,6 +180,35 @@ func TestInterruptedFullDownloadRemovesNothing(t *testing.T) {
 	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
 }
 
+func TestCancelledFullDownloadRemovesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, options{sim: sim.Config{Seed: 27, Bewerbungen: 300}, packageSize: 20,
+		configure: func(c *config.Config) { c.Sync.DokumentDownload = false }})
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.FullArgs{}).Kind)
+	einfach, _ := einfachAndMehrfach(t, b.sim)
+	require.NoError(t, b.sim.DeleteBewerbung(einfach.Key()))
+
+	// The next full download is cancelled by an operator while it fetches
+	// its third package of Bewerbungen.
+	ctx := context.Background()
+	b.holdNth.Store(int64(len(b.sim.Received(sest.OpUebermittelnBewerbungen)) + 3))
+	res, err := b.client.Insert(ctx, jobs.FullArgs{}, &river.InsertOpts{MaxAttempts: 1})
+	require.NoError(t, err)
+	<-b.held
+	_, err = b.client.JobCancel(ctx, res.Job.ID)
+	require.NoError(t, err)
+	ev := b.rig.awaitID(t, res.Job.ID, true)
+	require.Equal(t, river.EventKindJobCancelled, ev.Kind)
+	require.Contains(t, mirrorKeys(t, b), einfach.Key(), "a cancelled full download removes nothing")
+	removals, err := b.store.MirrorRemovalList(ctx)
+	require.NoError(t, err)
+	require.Empty(t, removals)
+
+	// The next complete one does.
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.FullArgs{}).Kind)
+	require.NotContains(t, mirrorKeys(t, b), einfach.Key())
+}
+
 func TestFachFilterLimitsTheMirrorAndRemovesNothing(t *testing.T) {
 	t.Parallel()
 	// The Fach: the Studienfach of the simulator's first Einfachbewerbung.
@@ -224,7 +255,8 @@ func TestFachFilterLimitsTheMirrorAndRemovesNothing(t *testing.T) {
 
 func TestForbiddenStatusChangeIsMirroredAndReported(t *testing.T) {
 	t.Parallel()
-	b := setup(t, options{sim: sim.Config{Seed: 24, Bewerbungen: 120}, configure: func(c *config.Config) {
+	core, logs := observer.New(zap.WarnLevel)
+	b := setup(t, options{sim: sim.Config{Seed: 24, Bewerbungen: 120}, log: zap.New(core), configure: func(c *config.Config) {
 		// Only the university may make a Bewerbung gueltig.
 		c.Sync.Bearbeitungsstatus = map[string]config.StatusRule{"gueltig": {SestIn: false, SestOut: true, UniIn: true, UniOut: true}}
 	}})
@@ -281,6 +313,13 @@ func TestForbiddenStatusChangeIsMirroredAndReported(t *testing.T) {
 	require.Equal(t, []any{"ausgeschlossen", "eingegangen", vAus}, []any{a.OldStatus, a.NewStatus, a.Version})
 	require.Contains(t, a.Reason, "sest_out is false")
 	require.Equal(t, 2.0, b.counter(t, store.StreamBewerbungen, "transition_forbidden"))
+
+	// A log line each, naming the Bewerbung.
+	var logged []string
+	for _, e := range logs.FilterMessageSnippet("status table does not allow").All() {
+		logged = append(logged, e.ContextMap()["bewerbung_key"].(string)+" "+e.ContextMap()["new_status"].(string))
+	}
+	require.ElementsMatch(t, []string{toGueltig + " gueltig", outOfAusgeschlossen + " eingegangen"}, logged)
 
 	rows := exported(t, b, "unzulaessige_statusaenderungen")
 	require.Equal(t, sortedOf(toGueltig, outOfAusgeschlossen), column(t, rows, "bewerbung_key"))

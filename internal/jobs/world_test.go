@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest"
 
 	"sestd/internal/config"
@@ -90,6 +91,9 @@ type rig struct {
 func startRig(t testing.TB, cfg config.Config, deps jobs.Deps, pool *pgxpool.Pool) *rig {
 	t.Helper()
 	log := zaptest.NewLogger(t, zaptest.Level(logLevel()))
+	if deps.Log != nil {
+		log = zap.New(zapcore.NewTee(log.Core(), deps.Log.Core())) // the test also reads the log
+	}
 	m := metrics.New(metrics.BuildInfo{Version: "test"})
 	client, err := daemon.NewSestClient(cfg, log, m)
 	require.NoError(t, err)
@@ -99,10 +103,11 @@ func startRig(t testing.TB, cfg config.Config, deps jobs.Deps, pool *pgxpool.Poo
 	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, jobs.QueueSync: {MaxWorkers: 3},
 			jobs.QueueImport: {MaxWorkers: 2}, jobs.QueueOutbound: {MaxWorkers: 1}},
-		Workers:     kit.Workers,
-		MaxAttempts: 5,
-		Middleware:  append([]rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()}, kit.Middleware...),
-		TestOnly:    true,
+		Workers:      kit.Workers,
+		PeriodicJobs: kit.Periodic, // none unless a test turns a schedule on
+		MaxAttempts:  5,
+		Middleware:   append([]rivertype.Middleware{&jobs.LogMiddleware{Log: log}, m.JobMiddleware()}, kit.Middleware...),
+		TestOnly:     true,
 	})
 	require.NoError(t, err)
 	events, cancelSub := rc.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed, river.EventKindJobCancelled, river.EventKindJobSnoozed)

@@ -66,7 +66,7 @@ func New(build BuildInfo) *Metrics {
 		}, []string{"kind"}),
 		SyncItems: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sestd_sync_items_total",
-			Help: "Items mirrored from the Servicestelle by stream and operation (created, updated, unchanged).",
+			Help: "Items mirrored from the Servicestelle by stream and operation (created, updated, unchanged; filtered: left out by sync.download_faecher; removed: gone from the Servicestelle, by a full download; transition_forbidden: a status change the Bearbeitungsstatus table does not allow the Servicestelle).",
 		}, []string{"stream", "operation"}),
 		ImportRows: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sestd_import_rows_total",

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"sestd/internal/jobs"
+	"sestd/internal/sest/sim"
+	"sestd/internal/testdb"
+)
+
+func TestSyncDownloadRunsOneRound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := sim.New(sim.Config{Seed: 6, Bewerbungen: 100, Hochschulnummer: "4411", Username: "hs4411", Password: "sim-password"})
+	require.NoError(t, err)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	pool := testdb.New(t)
+	dir := t.TempDir()
+	env := map[string]string{
+		"SESTD_DATABASE_URL":                           pool.Config().ConnString(),
+		"SESTD_LOG_FORMAT":                             "json",
+		"SESTD_LOG_LEVEL":                              "warn",
+		"SESTD_SERVICESTELLE_BASE_URL":                 srv.URL + "/hochschule/webservice/3",
+		"SESTD_SERVICESTELLE_HOCHSCHULNUMMER":          "4411",
+		"SESTD_SERVICESTELLE_USERNAME":                 "hs4411",
+		"SESTD_SERVICESTELLE_PASSWORD":                 "sim-password",
+		"SESTD_SERVICESTELLE_VERMITTLUNGSPROZESS_JAHR": "2026",
+		"SESTD_SYNC_DOCUMENT_ROOT":                     filepath.Join(dir, "documents"),
+		"SESTD_EXPORT_DIR":                             filepath.Join(dir, "export"),
+	}
+	count := func() int {
+		var n int
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM bewerbung`).Scan(&n))
+		return n
+	}
+
+	// A round of deltas: the simulator's 100 Bewerbungen arrive.
+	out, _, err := runCLI(t, env, "sync", "download", "--json")
+	require.NoError(t, err)
+	var sum jobs.Summary
+	require.NoError(t, json.Unmarshal([]byte(out), &sum))
+	require.Equal(t, 100, sum.Streams["bewerbungen"].Created)
+	require.Contains(t, sum.Streams, "bewerber")
+	require.Contains(t, sum.Streams, "ranglistenstatus")
+	require.Equal(t, 100, count())
+
+	// One stream, for people: nothing changed since.
+	out, _, err = runCLI(t, env, "sync", "download", "--stream", "bewerbungen")
+	require.NoError(t, err)
+	require.Regexp(t, `bewerbungen\s+0\s+0\s+0`, out)
+
+	// The full download removes what the Servicestelle no longer has, and
+	// says so.
+	require.NoError(t, s.DeleteBewerbung(s.Bewerbungen()[0].Key()))
+	out, _, err = runCLI(t, env, "sync", "download", "--all", "--json")
+	require.NoError(t, err)
+	sum = jobs.Summary{}
+	require.NoError(t, json.Unmarshal([]byte(out), &sum))
+	require.Equal(t, map[string]int{"bewerbung": 1}, map[string]int{"bewerbung": sum.Removed["bewerbung"]})
+	require.Equal(t, 99, count())
+
+	// A failing round exits non-zero with the cause.
+	require.NoError(t, s.SetFault("*", sim.Fault{HTTPErrorRate: 1, HTTPStatus: 503}))
+	_, _, err = runCLI(t, env, "sync", "download", "--stream", "bewerber")
+	require.Error(t, err)
+	require.Equal(t, 1, exitCode(err))
+	require.ErrorContains(t, err, "503")
+	s.ClearFaults()
+
+	for _, sub := range []string{"download", "uni"} {
+		out, _, err = runCLI(t, nil, "sync", sub, "--help")
+		require.NoError(t, err)
+		require.Contains(t, out, "Usage: sestd sync "+sub)
+	}
+
+	// Mistakes are usage errors.
+	for _, args := range [][]string{{"sync"}, {"sync", "nonsense"}, {"sync", "download", "--stream", "nonsense"}, {"sync", "download", "--all", "--stream", "bewerber"}} {
+		_, _, err = runCLI(t, env, args...)
+		require.True(t, errors.Is(err, errUsage), "%v: %v", args, err)
+	}
+}
