@@ -32,6 +32,20 @@ Kinds:
 		fmt.Fprintf(&b, "  %-18s %s\n", k.Kind, k.Description)
 	}
 	b.WriteString(`
+Modes: every kind's file is a full export of a scope, so without --mode it
+is imported in mode sync (import.modes sets another default per kind): new
+rows are created, changed rows updated, unchanged rows left alone, and the
+stored rows of the scope that the file lacks are handled as follows. A file
+that would remove more than import.max_removal_share of its scope is
+refused unless --force. For partial deliveries (a fixed rejects file) use
+--mode upsert (create or update, nothing removed), or Kofa's create, update,
+remove.
+
+`)
+	for _, k := range importers.Kinds() {
+		fmt.Fprintf(&b, "  %-18s %s\n", k.Kind, k.Sync)
+	}
+	b.WriteString(`
 The job runs in this process, on a queue of its own; ` + "`sestd run`" + ` need not be running.
 Interrupted (Ctrl-C, SIGTERM), the job is cancelled and the import rolled
 back: nothing of the file is imported.
@@ -44,18 +58,19 @@ cp437 or ascii that holds UTF-8 characters is refused too, unless
 
 Exit status: 0 every row imported (or the file was imported before),
 1 failed: nothing imported (the file is unreadable, lacks a required
-column, every row was rejected, or the import was interrupted),
+column, every row was rejected, a full export was refused by the removal
+guard, or the import was interrupted),
 2 usage, 3 some rows rejected (see the rejects file), the rest imported.`)
 	return b.String()
 }
 
 func cmdImport(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "import", "--kind KIND [--mode MODE] [--encoding ENC] [--force] FILE", importHelp())
+	fs := newFlags(e, "import", "[--kind KIND] [--mode MODE] [--encoding ENC] [--force] FILE", importHelp())
 	cfgPath := configFlag(fs, e)
 	kind := fs.String("kind", "", "file `kind` (default: detected from the folder or file name)")
-	mode := fs.String("mode", "", "create, update, remove or upsert (default: the kind's default)")
+	mode := fs.String("mode", "", "sync (a full export), create, update, remove or upsert (default: import.modes, else sync)")
 	encoding := fs.String("encoding", "", "auto, utf8, windows-1252, cp437, ascii or latin_1 (default: import.encoding)")
-	force := fs.Bool("force", false, "import again although the same file was imported before")
+	force := fs.Bool("force", false, "import again although the same file was imported before, and let a full export remove more than import.max_removal_share of its scope")
 	trust := fs.Bool("trust-encoding", false, "read the file in the single-byte --encoding given although it holds what looks like UTF-8")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	if err := parse(fs, e, args); err != nil {
@@ -133,10 +148,16 @@ func printImportSummary(e env, s importers.Summary, asJSON bool) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "file\t%s\nkind / mode\t%s / %s\nencoding\t%s\nstatus\t%s\nread\t%d\ncreated\t%d\nupdated\t%d\nremoved\t%d\nskipped\t%d\nrejected\t%d\nduration\t%s\nrun\t%d\n",
-		s.File, s.Kind, s.Mode, s.Encoding, s.Status, s.Read, s.Created, s.Updated, s.Removed, s.Skipped, s.Rejected, s.Duration.Round(time.Millisecond), s.RunID)
+	fmt.Fprintf(tw, "file\t%s\nkind / mode\t%s / %s\nencoding\t%s\nstatus\t%s\nread\t%d\ncreated\t%d\nupdated\t%d\nunchanged\t%d\nremoved\t%d\nskipped\t%d\nrejected\t%d\nduration\t%s\nrun\t%d\n",
+		s.File, s.Kind, s.Mode, s.Encoding, s.Status, s.Read, s.Created, s.Updated, s.Unchanged, s.Removed, s.Skipped, s.Rejected, s.Duration.Round(time.Millisecond), s.RunID)
+	if s.Missing > 0 {
+		fmt.Fprintf(tw, "missing\t%d stored rows the file lacks, kept: %s\n", s.Missing, s.MissingFile)
+	}
+	if s.Note != "" {
+		fmt.Fprintf(tw, "note\t%s\n", s.Note)
+	}
 	if s.RejectsFile != "" {
-		fmt.Fprintf(tw, "rejects\t%s (fix the rows and import this file again)\n", s.RejectsFile)
+		fmt.Fprintf(tw, "rejects\t%s (fix the rows and import this file again with --mode upsert)\n", s.RejectsFile)
 	}
 	return tw.Flush()
 }

@@ -77,7 +77,9 @@ func TestImportOutcomesAndEncodings(t *testing.T) {
 		{"windows-1252 trusted", "trusted.csv", studentHeader + student("12", "Gymnasium "+ue8), []string{"--encoding", "windows-1252", "--trust-encoding"}, 0, "", "succeeded"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			args := append(append([]string{"import", "--kind", "sbeat_students"}, tc.args...), put(tc.file, tc.content))
+			// Each file adds students (a partial delivery, mode upsert): as
+			// full exports each would remove the students of the one before.
+			args := append(append([]string{"import", "--kind", "sbeat_students", "--mode", "upsert"}, tc.args...), put(tc.file, tc.content))
 			_, errOut, err := runCLI(t, env, args...)
 			if tc.code == 0 {
 				require.NoError(t, err, errOut)
@@ -167,7 +169,7 @@ func TestTriggerWaitRunsAWaitingDuplicateNow(t *testing.T) {
 	// 1 for a job cancelled for good.
 	partial := filepath.Join(filepath.Dir(file), "partial.csv")
 	require.NoError(t, os.WriteFile(partial, []byte(studentHeader+student("2", "Gymnasium")+"3;WR;31.02.2012;;;;;W;19.11.1989;200;04.03.2008;3;x;admin\n"), 0o600))
-	_, _, err = runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, partial), "--wait", "--poll", "100ms")
+	_, _, err = runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students", "mode": "upsert"}`, partial), "--wait", "--poll", "100ms")
 	require.Error(t, err)
 	require.Equal(t, exitPartial, exitCode(err))
 	require.Regexp(t, `^job \d+: the import rejected 1 of 2 rows; the rest is imported$`, err.Error())

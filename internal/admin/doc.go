@@ -83,8 +83,10 @@
 //	                                    most admin.upload_max_bytes (413 beyond); stored with mode
 //	                                    0600 as import.inbox_dir/uploads/<time>-<random>/<name> and
 //	                                    its import enqueued (kind empty: detected from the file
-//	                                    name; 400 at once, nothing kept, when it cannot be told);
-//	                                    202 {"job_id","kind","queue","state","duplicate",
+//	                                    name; 400 at once, nothing kept, when it cannot be told;
+//	                                    mode empty: import.modes, else sync, a full export;
+//	                                    force=true also passes the removal guard); 202
+//	                                    {"job_id","kind","queue","state","duplicate",
 //	                                    "path","size","sha256"}
 //	GET  /api/imports?limit=            {"imports":[import run…]} newest first (table import_runs)
 //	GET  /api/imports/{id}              one import run with its counts and "rejects_path"

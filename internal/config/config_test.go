@@ -207,6 +207,23 @@ func TestOutboxKeys(t *testing.T) {
 	}
 }
 
+func TestImportModesAndRemovalShare(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(writeFile(t, "import:\n  modes:\n    sbeat_exams: upsert\n    ranking: sync\n  max_removal_share: 0.25\n"), envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"sbeat_exams": "upsert", "ranking": "sync"}, cfg.Import.Modes)
+	require.Equal(t, 0.25, cfg.Import.MaxRemovalShare)
+	def, err := config.Load("", envOf(nil))
+	require.NoError(t, err)
+	require.Equal(t, 0.10, def.Import.MaxRemovalShare)
+
+	_, err = config.Load(writeFile(t, "import:\n  modes:\n    students: sync\n    sbeat_exams: replace\n  max_removal_share: 10\n"), envOf(nil))
+	require.Error(t, err)
+	require.ErrorContains(t, err, "import.modes.students: is not a kind; kinds are sbeat_students, sbeat_exams")
+	require.ErrorContains(t, err, `import.modes.sbeat_exams: must be one of sync, create, update, remove, upsert, got "replace"`)
+	require.ErrorContains(t, err, "import.max_removal_share: must be a share above 0 and at most 1 (0.1 = 10 %), got 10")
+}
+
 func TestEncodingSpellings(t *testing.T) {
 	t.Parallel()
 	for enc, export := range map[string]string{"utf8": "utf-8", "utf-8": "utf-8", "UTF-8": "utf-8", "windows-1252": "windows-1252", "cp1252": "windows-1252"} {

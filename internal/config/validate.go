@@ -169,6 +169,16 @@ func (c *Config) Validate() error {
 	if c.Import.BatchSize < 1 || c.Import.BatchSize > 100000 {
 		bad("import.batch_size", "must be between 1 and 100000, got %d", c.Import.BatchSize)
 	}
+	for _, kind := range slices.Sorted(maps.Keys(c.Import.Modes)) {
+		if !slices.Contains(ImportKinds, kind) {
+			bad("import.modes."+kind, "is not a kind; kinds are %s", strings.Join(ImportKinds, ", "))
+			continue
+		}
+		oneOf("import.modes."+kind, c.Import.Modes[kind], ImportModes...)
+	}
+	if !(c.Import.MaxRemovalShare > 0 && c.Import.MaxRemovalShare <= 1) {
+		bad("import.max_removal_share", "must be a share above 0 and at most 1 (0.1 = 10 %%), got %v", c.Import.MaxRemovalShare)
+	}
 	for _, d := range c.Import.AllowedDirs {
 		if !filepath.IsAbs(d) {
 			bad("import.allowed_dirs", "must be absolute paths, got %q", d)

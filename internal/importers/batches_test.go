@@ -68,7 +68,7 @@ func TestManySmallBatchesKeepEveryValue(t *testing.T) {
 	}
 
 	sum, err := importers.Import(b.ctx, b.st, b.put(t, "exams_small_batches.csv", []byte(file.String())),
-		importers.Options{Kind: importers.KindSbeatExams, BatchSize: 7}, nil, nil)
+		importers.Options{Kind: importers.KindSbeatExams, Mode: importers.ModeCreate, BatchSize: 7}, nil, nil)
 	require.NoError(t, err)
 	require.EqualValues(t, len(want), sum.Created)
 	require.EqualValues(t, len(rejected), sum.Rejected)

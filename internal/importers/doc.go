@@ -17,17 +17,18 @@
 //
 // Import imports one file in one database transaction (all valid rows or
 // nothing) and records it as an import_runs row: kind, mode, file name,
-// SHA-256, encoding, counts (read, created, updated, removed, rejected,
-// skipped), duration, status (running → succeeded | partial | failed),
-// rejects path and encoding, error. A run fails when nothing valid could
-// be read (every row rejected: its rejects file is kept) or on an error;
-// a failed run counts nothing written, and a run cut short (shutdown,
-// cancel) is marked interrupted and points to the run that imported the
-// file again (retried_by). Errors wrapping ErrPermanent are the file's fault
-// (unknown kind/mode/encoding, missing file, bytes no encoding reads
-// correctly, a header without a required column (also without rows),
-// malformed, truncated, too deeply nested or too large XML, every row
-// rejected, a value the database refuses as data: SQLSTATE classes 22 and 23):
+// SHA-256, encoding, counts (read, created, updated, unchanged, removed,
+// missing, rejected, skipped), duration, status (running → succeeded |
+// partial | failed), rejects path and encoding, error, note. A run fails
+// when nothing valid could be read (every row rejected: its rejects file
+// is kept) or on an error; a failed run counts nothing written, and a run
+// cut short (shutdown, cancel) is marked interrupted and points to the run
+// that imported the file again (retried_by). Errors wrapping ErrPermanent
+// are the file's fault (unknown kind/mode/encoding, missing file, bytes no
+// encoding reads correctly, a header without a required column (also
+// without rows), malformed, truncated, too deeply nested or too large XML,
+// every row rejected, a full export refused by the removal guard, a value
+// the database refuses as data: SQLSTATE classes 22 and 23):
 // a job cancels on them. Other errors (database, disk) are
 // transient: a job retries. A file whose bytes were imported before with
 // the same kind and mode comes back with Summary.AlreadyImported and no
@@ -67,19 +68,61 @@
 // statement and parses nothing): optimistic about their keys, the import
 // runs a second, checking pass when a key exists already.
 //
+// # Full exports (mode sync, the default)
+//
+// Every kind's files are full exports of a scope (KindInfo.Sync), so an
+// import that names no mode runs in mode sync, unless Options.DefaultModes
+// (config import.modes) names another for the kind. Sync converts rows as
+// upsert does and then:
+//
+//   - writes only rows that differ from the stored ones (UPDATE … WHERE
+//     ROW(stored) IS DISTINCT FROM ROW(new)); an unchanged row keeps its
+//     updated_at and import_run_id and is counted unchanged (this holds
+//     for update and upsert too);
+//   - rejects a row whose key an earlier row of the file had ("… is in
+//     the file already, on line N": the first wins) and, for unique
+//     column sets, a row whose values an earlier valid row of the file
+//     holds (ranking: "rangliste, rang = R, 1 is given to R, B1 on line 2
+//     already"). The keys of the file are kept in a temporary table per
+//     target (import_seen_<table>, with line and a rejected flag), so each
+//     check is one query per batch;
+//   - at the end, counts the stored rows of the scope the file lacks
+//     (batch.SyncTarget: the whole table, or the stored rows sharing the
+//     scope columns with a row of the file, e.g. PSEM, RANGLISTE) and
+//     removes them, or, for university applications, keeps them and lists
+//     them in <name>.missing.csv (table;key;note) beside the rejects.
+//
+// The removal guard: when the removals would exceed Options.MaxRemoveShare
+// (default 0.10) of the stored rows of the scope, the import fails as a
+// whole with an error wrapping ErrRemovalGuard and ErrPermanent that names
+// the counts and how to force it; Options.Force lets it through. Ranking
+// files and the Teilfächer of university applications are not guarded
+// (replacing small lists whole is their normal course). A row rejected after its key was read keeps its
+// stored row (SyncScope.KeepRejected), except in ranking files, whose
+// valid rows are the Rangliste. When a record was rejected before its key
+// could be read (a broken line), nothing is removed and Summary.Note says
+// why. eKVV files replace their Veranstaltung; one delivered again as
+// stored (a digest of the Veranstaltung and its children) keeps its
+// updated_at and counts as unchanged.
+//
+// A constraint the database enforces itself (classes 22 and 23, e.g. the
+// deferred unique rank of a Rangliste, checked at commit) fails the import
+// with a sentence naming table, columns and values, never a SQLSTATE.
+//
 // # Semantics (Kofa's batch processors)
 //
 // Each kind declares location fields (what finds an existing record),
 // schema fields, and which are required. Mode create rejects a row whose
 // record exists, update and remove one whose record does not; upsert
-// (sestd's addition, for files delivered whole again and again) creates or
-// updates. A failed conversion or a missing required field rejects the row
+// (sestd's addition, for partial deliveries) creates or updates and
+// removes nothing. A failed conversion or a missing required field rejects the row
 // with a reason; nothing of a rejected row is written. In update (and
 // upsert) mode a field holding <IGNORE>, or a column the file lacks, leaves
 // the stored value unchanged; an empty field clears it (a required one
 // rejects the row). Workflow states change only through allowed
 // transitions (uni_bewerbungen: bearbeitungsstatus). A record repeated in
-// one file is applied in file order (create: the second is rejected).
+// one file is applied in file order (create: the second is rejected;
+// sync: the second is rejected as repeated).
 //
 // Rejected rows go to a rejects file next to the imported file (or in
 // Options.RejectsDir): <name>.rejects.<ext> (or .rejects-<run id>.<ext>
@@ -119,7 +162,9 @@
 //     columns); SPERRART1 = 01 skipped; SEM_START/SEM_END from
 //     IMMDAT/EXMDAT when absent.
 //   - sbeat_exams → sbeat_exam; before a semester's rows are written
-//     (create, upsert), its stored registrations (PSTATUS AN) are deleted.
+//     (create, upsert), its stored registrations (PSTATUS AN) are deleted;
+//     in sync the file is the semester: registrations it lacks go with
+//     the other absent rows, those it repeats stay untouched.
 //   - sbeat_identities → sbeat_identity (personal data; PUBLIC has no
 //     access, grant a reporting role SELECT on this table alone).
 //   - sbeat_courses → sbeat_course; Abschlussarten not in
@@ -141,7 +186,7 @@
 //     taken; EVU records with course dates are skipped unless the course
 //     starts within Options.EVUWindow (14 days) or ended less than that
 //     ago.
-//   - ranking → ranking_entry.
+//   - ranking → ranking_entry; a file replaces the Ranglisten it names.
 //   - uni_bewerbungen → uni_bewerbung, uni_teilfachbewerbung.
 //   - uni_bewerber_auth → uni_bewerber_auth.
 //

@@ -18,6 +18,7 @@ import (
 
 	"sestd/internal/importers/batch"
 	"sestd/internal/importers/charset"
+	"sestd/internal/importers/csvx"
 	"sestd/internal/importers/ekvv"
 	"sestd/internal/importers/fsperson"
 	"sestd/internal/importers/ranking"
@@ -33,6 +34,10 @@ import (
 // refuses as data (SQLSTATE classes 22 and 23). A job should cancel,
 // not retry, on it. Other errors (database, disk) are transient.
 var ErrPermanent = batch.ErrPermanent
+
+// ErrRemovalGuard is wrapped (with ErrPermanent) by the refusal of a full
+// export that would remove more than Options.MaxRemoveShare of its scope.
+var ErrRemovalGuard = batch.ErrRemovalGuard
 
 // Mappings translate S-BEAT's deprecated columns (ABSCHL, HZBART) and STG
 // codes.
@@ -52,8 +57,16 @@ type StatusRule = uniapp.StatusRule
 type Options struct {
 	// Kind of the file; required (see DetectKind).
 	Kind Kind
-	// Mode: create (default), update, remove or upsert.
+	// Mode: sync, create, update, remove or upsert; empty: the kind's
+	// default (DefaultModes, else sync).
 	Mode Mode
+	// DefaultModes overrides the default mode per kind (config
+	// import.modes).
+	DefaultModes map[Kind]Mode
+	// MaxRemoveShare (sync): a file that would remove more than this share
+	// of the stored rows of its scope is refused unless Force (default
+	// 0.10).
+	MaxRemoveShare float64
 	// Encoding: auto (default: valid UTF-8 throughout, else windows-1252
 	// when the file holds no UTF-8 character), utf8, windows-1252, cp437,
 	// ascii or latin_1. XML kinds use the document's declaration unless an
@@ -65,7 +78,8 @@ type Options struct {
 	// whose windows-1252 text really reads "Ã¼".
 	TrustEncoding bool
 	// Force imports a file again although the same bytes were imported
-	// with the same kind and mode before.
+	// with the same kind and mode before, and lets a full export remove
+	// more than MaxRemoveShare of its scope.
 	Force bool
 	// FileName is recorded in import_runs and names the rejects file
 	// (default: the base name of the path).
@@ -136,6 +150,14 @@ type Summary struct {
 	Removed  int64 `json:"removed"`
 	Rejected int64 `json:"rejected"`
 	Skipped  int64 `json:"skipped"`
+	// Unchanged rows were as stored: not written. Missing rows (sync,
+	// university applications) are stored rows the file lacks, kept and
+	// listed in MissingFile.
+	Unchanged   int64  `json:"unchanged"`
+	Missing     int64  `json:"missing"`
+	MissingFile string `json:"missing_file,omitempty"`
+	// Note explains an unusual outcome (a full export's removals left out).
+	Note string `json:"note,omitempty"`
 	// Duration is recorded as duration_seconds.
 	Duration time.Duration `json:"-"`
 	// Status: succeeded, partial (some rows rejected) or failed.
@@ -162,6 +184,12 @@ func (o Options) withDefaults(path string) (Options, error) {
 	o.Kind = k
 	if o.Mode, err = ParseMode(string(o.Mode)); err != nil {
 		return o, err
+	}
+	if o.Mode == "" {
+		o.Mode = DefaultMode(k, o.DefaultModes)
+	}
+	if o.MaxRemoveShare <= 0 {
+		o.MaxRemoveShare = 0.10
 	}
 	if o.Encoding, err = charset.Normalize(o.Encoding); err != nil {
 		return o, fmt.Errorf("%w: %v", ErrPermanent, err)
@@ -221,6 +249,17 @@ func specFor(k Kind, o Options) (*batch.Spec, error) {
 		return fsperson.Spec(fsperson.Config{Window: o.EVUWindow, Now: o.Now}), nil
 	}
 	return nil, fmt.Errorf("%w: kind %s has no record spec", ErrPermanent, k)
+}
+
+// reportPath names a report beside the rejects: <dir>/<name>.<what>.csv,
+// or with the run id when that exists already.
+func reportPath(dir, fileName, what string, runID int64) string {
+	base := strings.TrimSuffix(filepath.Base(fileName), filepath.Ext(fileName))
+	p := filepath.Join(dir, base+"."+what+".csv")
+	if _, err := os.Stat(p); err == nil {
+		p = filepath.Join(dir, fmt.Sprintf("%s.%s-%d.csv", base, what, runID))
+	}
+	return p
 }
 
 // rejectsPath names the rejects file: <dir>/<name>.rejects<ext>, or with
@@ -312,6 +351,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 
 	var counts batch.Counts
 	rejects := ""
+	missing := &missingReport{path: reportPath(o.RejectsDir, o.FileName, "missing", runID)}
 	if encErr != nil {
 		err = encErr
 	} else {
@@ -323,13 +363,15 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 					Read: c.Read, Created: c.Created, Updated: c.Updated, Removed: c.Removed, Rejected: c.Rejected, Skipped: c.Skipped})
 			}
 		}
-		counts, rejects, enc, err = runPasses(ctx, tx, f, in, enc, o, rejectsPath(o.RejectsDir, o.FileName, runID), prog, log)
+		counts, rejects, enc, err = runPasses(ctx, tx, f, in, enc, o, rejectsPath(o.RejectsDir, o.FileName, runID), missing, prog, log)
 		err = classify(err)
 	}
 	sum.Encoding = enc
 	sum.Read, sum.Created, sum.Updated, sum.Removed, sum.Rejected, sum.Skipped =
 		counts.Read, counts.Created, counts.Updated, counts.Removed, counts.Rejected, counts.Skipped
+	sum.Unchanged, sum.Missing, sum.Note = counts.Unchanged, counts.Missing, counts.Note
 	sum.RejectsFile = rejects
+	sum.MissingFile = missing.written
 	if rejects != "" {
 		sum.RejectsEncoding = rejectsEncoding(o.Kind, enc)
 	}
@@ -338,7 +380,8 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		sum.Duration = time.Since(start)
 		r := store.ImportRun{ID: runID, Status: sum.Status, Encoding: sum.Encoding, Read: sum.Read,
 			Created: sum.Created, Updated: sum.Updated, Removed: sum.Removed, Rejected: sum.Rejected,
-			Skipped: sum.Skipped, RejectsPath: sum.RejectsFile, RejectsEncoding: sum.RejectsEncoding,
+			Skipped: sum.Skipped, Unchanged: sum.Unchanged, Missing: sum.Missing, Note: sum.Note,
+			RejectsPath: sum.RejectsFile, RejectsEncoding: sum.RejectsEncoding,
 			Duration: sum.Duration, Error: sum.Error, Interrupted: interrupted}
 		return r
 	}
@@ -346,17 +389,21 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	if sum.Status != store.ImportFailed {
 		// The outcome commits with the data.
 		if err = tx.ImportRunFinish(ctx, record()); err == nil {
-			err = tx.Commit(ctx)
+			err = classify(tx.Commit(ctx)) // deferred constraints are checked here
 		}
 	}
 	if err != nil {
 		tx.Rollback(ctx)
+		if sum.MissingFile != "" {
+			_ = os.Remove(sum.MissingFile)
+			sum.MissingFile = ""
+		}
 		sum.Status = store.ImportFailed
 		interrupted = ctx.Err() != nil && !errors.Is(err, ErrPermanent)
 		sum.Error = failureText(err, interrupted)
 		// Rolled back: nothing was written. The rejects file stays only
 		// when every row was rejected (it is the whole story then).
-		sum.Created, sum.Updated, sum.Removed, sum.Skipped = 0, 0, 0, 0
+		sum.Created, sum.Updated, sum.Removed, sum.Skipped, sum.Unchanged, sum.Missing, sum.Note = 0, 0, 0, 0, 0, 0, ""
 		if sum.RejectsFile != "" && !errors.Is(err, errAllRejected) {
 			_ = os.Remove(sum.RejectsFile)
 			sum.RejectsFile, sum.RejectsEncoding = "", ""
@@ -368,8 +415,9 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		log.Warn("import failed", zap.Error(err), zap.Int64("read", sum.Read), zap.Bool("interrupted", interrupted))
 		return sum, fmt.Errorf("importing %s as %s (import run %d): %w", o.FileName, o.Kind, runID, err)
 	}
-	log.Info("import done", zap.String("status", sum.Status), zap.Int64("read", sum.Read),
-		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("removed", sum.Removed),
+	log.Info("import done", zap.String("status", sum.Status), zap.String("mode", string(o.Mode)), zap.Int64("read", sum.Read),
+		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("unchanged", sum.Unchanged),
+		zap.Int64("removed", sum.Removed), zap.Int64("missing", sum.Missing), zap.String("missing_file", sum.MissingFile), zap.String("note", sum.Note),
 		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.Duration("duration", sum.Duration))
 	return sum, nil
 }
@@ -378,12 +426,12 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 // new keys (see store.ImportTx.BeginPass); when a key turns out to exist,
 // the pass is undone and a second one checks the keys batch by batch.
 func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countingReader, sniff string, o Options,
-	rejPath string, prog func(batch.Counts), log *zap.Logger) (batch.Counts, string, string, error) {
+	rejPath string, missing *missingReport, prog func(batch.Counts), log *zap.Logger) (batch.Counts, string, string, error) {
 	for pass := 1; ; pass++ {
 		if err := tx.BeginPass(ctx); err != nil {
 			return batch.Counts{}, "", o.Encoding, err
 		}
-		counts, rejects, enc, err := runKind(ctx, tx, in, sniff, o, rejPath, prog)
+		counts, rejects, enc, err := runKind(ctx, tx, in, sniff, o, rejPath, missing, prog)
 		if err == nil {
 			err = allRejected(counts, rejects)
 		}
@@ -413,8 +461,10 @@ func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countin
 
 // runKind streams the file through the kind's importer. It returns the
 // counts, the rejects file (written, "" when none), and the encoding used.
-func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string, o Options, rejPath string, prog func(batch.Counts)) (batch.Counts, string, string, error) {
-	params := batch.Params{Mode: o.Mode, BatchSize: o.BatchSize, Loc: o.Location, Progress: prog}
+func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string, o Options, rejPath string,
+	missing *missingReport, prog func(batch.Counts)) (batch.Counts, string, string, error) {
+	params := batch.Params{Mode: o.Mode, BatchSize: o.BatchSize, Loc: o.Location, Progress: prog,
+		MaxRemoveShare: o.MaxRemoveShare, Force: o.Force, Missing: missing.write}
 	limits := fsperson.Limits{MaxDepth: o.MaxXMLDepth, MaxTokenBytes: o.MaxXMLTokenBytes}
 	switch o.Kind {
 	case KindEkvv:
@@ -470,14 +520,115 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string,
 
 // classify marks data errors the database raised (classes 22, data
 // exception, and 23, integrity constraint violation: values a row check
-// could not foresee) as permanent: the same file would fail again.
+// could not foresee) as permanent: the same file would fail again. Their
+// text is put in a clerk's words, without the SQLSTATE.
 func classify(err error) error {
 	var pgErr *pgconn.PgError
-	if err != nil && !errors.Is(err, ErrPermanent) && errors.As(err, &pgErr) &&
+	if err != nil && errors.As(err, &pgErr) &&
 		(strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")) {
-		return fmt.Errorf("%w: %w", ErrPermanent, err)
+		return &dataError{msg: describeDataError(pgErr), err: err}
 	}
 	return err
+}
+
+// dataError is a database's refusal of the file's data, told readably; it
+// wraps ErrPermanent and the database's error.
+type dataError struct {
+	msg string
+	err error
+}
+
+func (e *dataError) Error() string   { return e.msg }
+func (e *dataError) Unwrap() []error { return []error{ErrPermanent, e.err} }
+
+// describeDataError says what a data error of the database means for the
+// file, naming the table, columns and values PostgreSQL reports.
+func describeDataError(e *pgconn.PgError) string {
+	table := e.TableName
+	if table == "" {
+		table = "the table"
+	}
+	detail := strings.TrimSuffix(strings.TrimSpace(e.Detail), ".")
+	var what string
+	switch e.Code {
+	case "23505": // unique_violation
+		what = "two rows of the file (or a row and a stored one) have the same values where one row only may"
+		if k, v, ok := keyDetail(detail); ok {
+			what = fmt.Sprintf("%s = %s is given to two rows; one row only may have it", k, v)
+		}
+		if e.ConstraintName == "ranking_entry_rang_key" {
+			what += " (two Bewerber share a Rang in one Rangliste)"
+		}
+	case "23503": // foreign_key_violation
+		what = "a row refers to a row that does not exist"
+		if k, v, ok := keyDetail(detail); ok {
+			what = fmt.Sprintf("a row refers to %s = %s, which does not exist", k, v)
+		}
+	case "23502": // not_null_violation
+		what = fmt.Sprintf("column %s needs a value", e.ColumnName)
+	case "23514": // check_violation
+		what = fmt.Sprintf("a value breaks the rule %s", e.ConstraintName)
+	default:
+		what = e.Message
+		if e.ColumnName != "" {
+			what += " (column " + e.ColumnName + ")"
+		}
+	}
+	return fmt.Sprintf("the file's data cannot be stored in %s: %s", table, what)
+}
+
+// keyDetail reads PostgreSQL's "Key (a, b)=(x, y) already exists" detail.
+func keyDetail(detail string) (cols, vals string, ok bool) {
+	rest, found := strings.CutPrefix(detail, "Key (")
+	if !found {
+		return "", "", false
+	}
+	cols, rest, found = strings.Cut(rest, ")=(")
+	if !found {
+		return "", "", false
+	}
+	end := strings.LastIndex(rest, ")")
+	if end < 0 {
+		return "", "", false
+	}
+	return cols, rest[:end], true
+}
+
+// missingReport writes the stored rows a full export lacks but keeps
+// (university applications) to <file>.missing.csv beside the rejects:
+// table;key;note, UTF-8, created 0600.
+type missingReport struct {
+	path    string
+	written string
+}
+
+func (m *missingReport) write(table string, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	f, err := batch.CreatePrivate(m.path)
+	if err != nil {
+		return fmt.Errorf("writing the report of missing rows: %w", err)
+	}
+	w := csvx.NewWriter(f, ';')
+	err = w.Write([]string{"table", "key", "note"})
+	for _, k := range keys {
+		if err == nil {
+			err = w.Write([]string{table, k, "stored, absent from this full export: kept (not withdrawn at the Servicestelle)"})
+		}
+	}
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(m.path)
+		return fmt.Errorf("writing the report of missing rows: %w", err)
+	}
+	m.written = m.path
+	return nil
 }
 
 // countingReader counts the bytes read, for progress reports from the

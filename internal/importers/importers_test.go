@@ -78,7 +78,7 @@ func TestRealSbeatFiles(t *testing.T) {
 	b := setup(t)
 
 	sum := b.run(t, b.put(t, "s-beat/student_data.csv"), importers.Options{Kind: importers.KindSbeatStudents})
-	require.Equal(t, importers.Summary{RunID: sum.RunID, Kind: "sbeat_students", Mode: "create", File: "student_data.csv",
+	require.Equal(t, importers.Summary{RunID: sum.RunID, Kind: "sbeat_students", Mode: "sync", File: "student_data.csv",
 		SHA256: sum.SHA256, Encoding: "utf8", Read: 1, Created: 1, Duration: sum.Duration, Status: "succeeded"}, sum)
 	got := b.one(t, `SELECT stg, immdat, exmdat, sem_start, sem_end, hzbnote, hzbart, hzbgrp, geschl, gebdat FROM sbeat_student WHERE identnr = '210863'`)
 	require.Equal(t, []any{"WR", day(2012, 3, 1), day(2013, 8, 31), int32(20121), int32(20131), int32(200), "3",
@@ -164,8 +164,14 @@ func TestBrokenRowRejectedAndFixedRejectsComplete(t *testing.T) {
 
 	// The clerk fixes the semester and imports the rejects file: the extra
 	// line and error columns are ignored and the data is complete.
+	// It is a partial delivery: imported as a full export (the default)
+	// it would remove the other rows of its semester, and the removal
+	// guard refuses it.
 	fixed := bytes.Replace(raw, []byte("2017X"), []byte("20171"), 1)
-	sum = b.run(t, b.put(t, "fixed.csv", fixed), importers.Options{Kind: importers.KindSbeatExams})
+	_, err = importers.Import(b.ctx, b.st, b.put(t, "fixed.csv", fixed), importers.Options{Kind: importers.KindSbeatExams}, nil, nil)
+	require.ErrorIs(t, err, importers.ErrRemovalGuard)
+	require.EqualValues(t, 4, b.count(t, "sbeat_exam"))
+	sum = b.run(t, b.put(t, "fixed.csv", fixed), importers.Options{Kind: importers.KindSbeatExams, Mode: importers.ModeUpsert})
 	require.Equal(t, "succeeded", sum.Status)
 	require.EqualValues(t, 1, sum.Created)
 	require.Empty(t, sum.RejectsFile)
@@ -218,11 +224,11 @@ func TestModesAndIgnoreMarker(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	create := "IDENTNR;STG;IMMDAT;GESCHL;HZBNOTE\n1;WR;01.10.2016;W;2,0\n2;BWL;01.10.2017;M;3,0\n"
-	sum := b.run(t, b.put(t, "s1.csv", []byte(create)), importers.Options{Kind: importers.KindSbeatStudents})
+	sum := b.run(t, b.put(t, "s1.csv", []byte(create)), importers.Options{Kind: importers.KindSbeatStudents, Mode: importers.ModeCreate})
 	require.EqualValues(t, 2, sum.Created)
 
 	// create again: both exist → rejected with the reason
-	sum = b.run(t, b.put(t, "s2.csv", []byte(create+"3;MB;01.04.2018;W;\n")), importers.Options{Kind: importers.KindSbeatStudents})
+	sum = b.run(t, b.put(t, "s2.csv", []byte(create+"3;MB;01.04.2018;W;\n")), importers.Options{Kind: importers.KindSbeatStudents, Mode: importers.ModeCreate})
 	require.EqualValues(t, 1, sum.Created)
 	require.EqualValues(t, 2, sum.Rejected)
 	rej, err := os.ReadFile(sum.RejectsFile)
@@ -270,14 +276,17 @@ func TestSameFileOnceUnlessForced(t *testing.T) {
 	// another mode is another import
 	upd := b.run(t, p, importers.Options{Kind: importers.KindSbeatCourses, Mode: importers.ModeUpdate})
 	require.False(t, upd.AlreadyImported)
-	forced, err := importers.Import(b.ctx, b.st, p, importers.Options{Kind: importers.KindSbeatCourses, Force: true}, nil, nil)
-	require.ErrorContains(t, err, "every row was rejected", "create of an existing course, the file's only row")
+	forced := b.run(t, p, importers.Options{Kind: importers.KindSbeatCourses, Force: true})
 	require.False(t, forced.AlreadyImported)
-	require.EqualValues(t, 1, forced.Rejected, "create of an existing course")
-	require.Equal(t, "failed", forced.Status)
+	require.EqualValues(t, 1, forced.Unchanged, "the one course, as stored")
+	require.Zero(t, forced.Created+forced.Updated+forced.Rejected)
+	created, err := importers.Import(b.ctx, b.st, p, importers.Options{Kind: importers.KindSbeatCourses, Mode: importers.ModeCreate, Force: true}, nil, nil)
+	require.ErrorContains(t, err, "every row was rejected", "create of an existing course, the file's only row")
+	require.EqualValues(t, 1, created.Rejected)
+	require.Equal(t, "failed", created.Status)
 	runs, err := b.st.ImportRunList(b.ctx, 10)
 	require.NoError(t, err)
-	require.Len(t, runs, 3)
+	require.Len(t, runs, 4)
 	require.True(t, runs[0].Forced)
 }
 
@@ -333,8 +342,8 @@ func TestRankingLists(t *testing.T) {
 	rej, err := os.ReadFile(sum.RejectsFile)
 	require.NoError(t, err)
 	require.Equal(t, "rangliste;bewerber_id;rang;line;error\r\n"+
-		"RL-BWL-HQ;B-0003;2;4;rangliste, rang RL-BWL-HQ, 2 is already taken by RL-BWL-HQ, B-0002\r\n"+
-		"RL-VWL-HQ;B-0001;3;7;already exists: RL-VWL-HQ, B-0001\r\n"+
+		"RL-BWL-HQ;B-0003;2;4;rangliste, rang = RL-BWL-HQ, 2 is given to RL-BWL-HQ, B-0002 on line 3 already\r\n"+
+		"RL-VWL-HQ;B-0001;3;7;rangliste, bewerber_id = RL-VWL-HQ, B-0001 is in the file already, on line 5\r\n"+
 		"RL-VWL-HQ;B-0005;0;8;RANG: must be 1 or more\r\n", string(rej))
 	require.Equal(t, []any{"B-0004", int32(2)}, b.one(t, `SELECT bewerber_id, rang FROM ranking_entry WHERE rangliste = 'RL-VWL-HQ' AND rang = 2`))
 }
@@ -371,7 +380,8 @@ func TestUniversityApplications(t *testing.T) {
 	require.Equal(t, []any{"gueltig", "B-0001"}, b.one(t, `SELECT bearbeitungsstatus, bewerber_id FROM uni_bewerbung WHERE hs_bewerbung_id = 'A-1'`))
 	sum = b.run(t, b.put(t, "u2.csv", []byte(upd)), importers.Options{Kind: importers.KindUniBewerbungen, Mode: importers.ModeUpdate, Force: true,
 		Bearbeitungsstatus: map[string]importers.StatusRule{"Frist_ueberschritten": {UniIn: true}}})
-	require.EqualValues(t, 2, sum.Updated)
+	require.EqualValues(t, 1, sum.Updated, "A-2; A-1 is gueltig already")
+	require.EqualValues(t, 1, sum.Unchanged)
 
 	// a Teilfachbewerbung without a status of its own may be given one
 	sum = b.run(t, b.put(t, "u4.csv", []byte("HS_BEWERBUNG_ID;TYP;STUDIENGANG_SCHLUESSEL;BEARBEITUNGSSTATUS\nA-2;teilfach;025-007;gueltig\n")),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"sestd/internal/config"
 	"sestd/internal/importers"
 )
 
@@ -54,7 +55,13 @@ func TestKindsListing(t *testing.T) {
 	}
 	m, err := importers.ParseMode("")
 	require.NoError(t, err)
-	require.Equal(t, importers.ModeCreate, m)
+	require.Equal(t, importers.Mode(""), m, "empty: the kind's default")
+	for _, k := range importers.Kinds() {
+		require.Equal(t, importers.ModeSync, k.DefaultMode, k.Kind)
+		require.NotEmpty(t, k.Sync, k.Kind)
+		require.Contains(t, config.ImportKinds, string(k.Kind), "config validates import.modes by this list")
+	}
+	require.Len(t, config.ImportKinds, len(importers.Kinds()))
 	_, err = importers.ParseMode("replace")
 	require.ErrorIs(t, err, importers.ErrPermanent)
 }

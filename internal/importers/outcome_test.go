@@ -22,7 +22,7 @@ func TestSummaryJSON(t *testing.T) {
 	raw, err := json.Marshal(sum)
 	require.NoError(t, err)
 	require.JSONEq(t, `{"run_id":7,"kind":"ranking","mode":"create","file":"r.csv","sha256":"ab","encoding":"windows-1252",
-		"read":3,"created":2,"updated":0,"removed":0,"rejected":1,"skipped":0,"duration_seconds":1.5,"status":"partial",
+		"read":3,"created":2,"updated":0,"removed":0,"rejected":1,"skipped":0,"unchanged":0,"missing":0,"duration_seconds":1.5,"status":"partial",
 		"rejects_file":"/in/r.rejects.csv","rejects_encoding":"windows-1252"}`, string(raw))
 	var back importers.Summary
 	require.NoError(t, json.Unmarshal(raw, &back))
@@ -37,7 +37,7 @@ func TestDeadRunEndedByTheNextImport(t *testing.T) {
 	b := setup(t)
 	content := []byte("rangliste;bewerber_id;rang\nHQ;1;1\n")
 	sum := sha256.Sum256(content)
-	dead, err := b.st.ImportRunStart(b.ctx, store.ImportRun{Kind: "ranking", Mode: "create", FileName: "r.csv", SHA256: hex.EncodeToString(sum[:])})
+	dead, err := b.st.ImportRunStart(b.ctx, store.ImportRun{Kind: "ranking", Mode: "sync", FileName: "r.csv", SHA256: hex.EncodeToString(sum[:])})
 	require.NoError(t, err)
 	other, err := b.st.ImportRunStart(b.ctx, store.ImportRun{Kind: "ranking", Mode: "create", FileName: "old.csv", SHA256: "00"})
 	require.NoError(t, err)

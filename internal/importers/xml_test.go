@@ -128,10 +128,18 @@ func TestEkvvAnmeldelisten(t *testing.T) {
 	require.NoError(t, rows.Err())
 	require.Equal(t, [][]any{{"817302", int64(1), int64(3), "0.000000"}, {"817303", int64(2), int64(3), "0.500000"}, {"817301", int64(3), int64(3), "1.000000"}}, got)
 
-	// create of an existing one is rejected; update replaces it; remove deletes it
+	// the same Veranstaltung again (a full export, the default) is left
+	// as it is; create of an existing one is rejected; update replaces
+	// it; remove deletes it
+	stamp := b.one(t, `SELECT updated_at, import_run_id FROM ekvv_veranstaltung WHERE id = '817301'`)
 	sum = b.run(t, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv})
 	require.True(t, sum.AlreadyImported)
-	sum, err = importers.Import(b.ctx, b.st, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv, Force: true}, nil, nil)
+	sum = b.run(t, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv, Force: true})
+	require.EqualValues(t, 2, sum.Unchanged, "the Veranstaltung and its participant")
+	require.Zero(t, sum.Updated+sum.Created+sum.Rejected)
+	require.Equal(t, stamp, b.one(t, `SELECT updated_at, import_run_id FROM ekvv_veranstaltung WHERE id = '817301'`))
+	require.EqualValues(t, 1, b.one(t, `SELECT count(*) FROM ekvv_teilnehmer WHERE veranstaltung_id = '817301'`)[0])
+	sum, err = importers.Import(b.ctx, b.st, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv, Mode: importers.ModeCreate}, nil, nil)
 	require.ErrorContains(t, err, "every row was rejected", "the file's one Veranstaltung exists")
 	require.EqualValues(t, 1, sum.Rejected)
 	require.Zero(t, sum.Created)

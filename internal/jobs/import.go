@@ -177,7 +177,8 @@ func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (
 		return sum, err // names the file and the import run
 	}
 	rows := w.deps.Metrics.ImportRows
-	for outcome, n := range map[string]int64{"created": sum.Created, "updated": sum.Updated, "removed": sum.Removed, "rejected": sum.Rejected, "skipped": sum.Skipped} {
+	for outcome, n := range map[string]int64{"created": sum.Created, "updated": sum.Updated, "unchanged": sum.Unchanged, "removed": sum.Removed,
+		"missing": sum.Missing, "rejected": sum.Rejected, "skipped": sum.Skipped} {
 		rows.WithLabelValues(string(sum.Kind), outcome).Add(float64(n))
 	}
 	if sum.AlreadyImported {
@@ -185,7 +186,8 @@ func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (
 		return sum, nil
 	}
 	log.Info("import finished", zap.Int64("run_id", sum.RunID), zap.String("status", sum.Status), zap.Int64("read", sum.Read),
-		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("removed", sum.Removed),
+		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("unchanged", sum.Unchanged),
+		zap.Int64("removed", sum.Removed), zap.Int64("missing", sum.Missing), zap.String("missing_file", sum.MissingFile),
 		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.String("rejects_file", sum.RejectsFile),
 		zap.Duration("duration", sum.Duration))
 	return sum, nil
@@ -209,6 +211,13 @@ func (w *ImportWorker) options(a ImportArgs) (importers.Options, error) {
 		BatchSize: cfg.Import.BatchSize, AllowedAbschlussarten: cfg.Import.AllowedAbschlussarten,
 		Mappings: w.mappings, Location: cfg.Servicestelle.Location(),
 		InterfaceVersion: cfg.Servicestelle.InterfaceVersion,
+		MaxRemoveShare:   cfg.Import.MaxRemovalShare,
+	}
+	for k, m := range cfg.Import.Modes {
+		if opts.DefaultModes == nil {
+			opts.DefaultModes = map[importers.Kind]importers.Mode{}
+		}
+		opts.DefaultModes[importers.Kind(k)] = importers.Mode(m)
 	}
 	if opts.Encoding == "" && cfg.Import.Encoding != "auto" {
 		opts.Encoding = cfg.Import.Encoding
@@ -242,7 +251,7 @@ func registerImport(d Deps, k *Kit) error {
 		Args: func(raw json.RawMessage) (river.JobArgs, error) { return decodeArgs[InboxArgs](raw) },
 	}
 	k.Triggers["import"] = Trigger{
-		Help: `import a file below import.inbox_dir (or import.allowed_dirs) on the server; {"path": "/var/lib/sestd/inbox/x.csv", "kind": "...", "mode": "create|update|remove|upsert", "encoding": "...", "force": false}`,
+		Help: `import a file below import.inbox_dir (or import.allowed_dirs) on the server; {"path": "/var/lib/sestd/inbox/x.csv", "kind": "...", "mode": "sync|create|update|remove|upsert (default: import.modes, else sync)", "encoding": "...", "force": false}`,
 		Args: importTrigger(d.Config),
 	}
 	return nil

@@ -76,7 +76,7 @@ func TestIncidentMailsOncePerIncidentAndOnRecovery(t *testing.T) {
 	require.Len(t, msgs, 1)
 	require.Equal(t, "sestd: import file=ranking.csv fails", subjectOf(msgs[0]))
 	require.Contains(t, msgs[0].Data, "sestd (Hochschulnummer 4411): import file=ranking.csv fails since ")
-	require.Contains(t, msgs[0].Data, "Last error:\n  importing ranking.csv as ranking (import run 1): permanent import failure: the header lacks the required column(s) RANG for ranking in mode create\n")
+	require.Contains(t, msgs[0].Data, "Last error:\n  importing ranking.csv as ranking (import run 1): permanent import failure: the header lacks the required column(s) RANG for ranking in mode sync\n")
 	require.Equal(t, []string{"zulassung-it@uni.example"}, msgs[0].To)
 
 	// The same failure again: the incident counts it, no second mail.

@@ -70,7 +70,7 @@ func New(build BuildInfo) *Metrics {
 		}, []string{"stream", "operation"}),
 		ImportRows: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sestd_import_rows_total",
-			Help: "Imported rows by kind and outcome (created, updated, removed, rejected, skipped).",
+			Help: "Imported rows by kind and outcome (created, updated, unchanged, removed, missing, rejected, skipped).",
 		}, []string{"kind", "outcome"}),
 		Mails: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sestd_mails_total",

@@ -21,20 +21,26 @@ const (
 
 // ImportRun is one row of import_runs: one import of one file.
 type ImportRun struct {
-	ID          int64  `json:"id"`
-	Kind        string `json:"kind"`
-	Mode        string `json:"mode"`
-	FileName    string `json:"file_name"`
-	SHA256      string `json:"sha256"`
-	Encoding    string `json:"encoding"`
-	Forced      bool   `json:"forced"`
-	Status      string `json:"status"`
-	Read        int64  `json:"read"`
-	Created     int64  `json:"created"`
-	Updated     int64  `json:"updated"`
-	Removed     int64  `json:"removed"`
-	Rejected    int64  `json:"rejected"`
-	Skipped     int64  `json:"skipped"`
+	ID       int64  `json:"id"`
+	Kind     string `json:"kind"`
+	Mode     string `json:"mode"`
+	FileName string `json:"file_name"`
+	SHA256   string `json:"sha256"`
+	Encoding string `json:"encoding"`
+	Forced   bool   `json:"forced"`
+	Status   string `json:"status"`
+	Read     int64  `json:"read"`
+	Created  int64  `json:"created"`
+	Updated  int64  `json:"updated"`
+	Removed  int64  `json:"removed"`
+	Rejected int64  `json:"rejected"`
+	Skipped  int64  `json:"skipped"`
+	// Unchanged rows were as stored (not written); Missing rows of a full
+	// export's scope were absent and reported, not removed; Note explains
+	// removals left out.
+	Unchanged   int64  `json:"unchanged"`
+	Missing     int64  `json:"missing"`
+	Note        string `json:"note,omitempty"`
 	RejectsPath string `json:"rejects_path,omitempty"`
 	// RejectsEncoding is the encoding the rejects file is written in.
 	RejectsEncoding string `json:"rejects_encoding,omitempty"`
@@ -62,14 +68,14 @@ func (r ImportRun) MarshalJSON() ([]byte, error) {
 
 const importRunColumns = `id, kind, mode, file_name, sha256, encoding, forced, status,
 	rows_read, created, updated, removed, rejected, skipped, rejects_path, error,
-	started_at, finished_at, duration_ms, rejects_encoding, interrupted, retried_by`
+	started_at, finished_at, duration_ms, rejects_encoding, interrupted, retried_by, unchanged, missing, note`
 
 func scanImportRun(row pgx.Row) (ImportRun, error) {
 	var r ImportRun
 	var ms int64
 	err := row.Scan(&r.ID, &r.Kind, &r.Mode, &r.FileName, &r.SHA256, &r.Encoding, &r.Forced, &r.Status,
 		&r.Read, &r.Created, &r.Updated, &r.Removed, &r.Rejected, &r.Skipped, &r.RejectsPath, &r.Error,
-		&r.StartedAt, &r.FinishedAt, &ms, &r.RejectsEncoding, &r.Interrupted, &r.RetriedBy)
+		&r.StartedAt, &r.FinishedAt, &ms, &r.RejectsEncoding, &r.Interrupted, &r.RetriedBy, &r.Unchanged, &r.Missing, &r.Note)
 	r.Duration = time.Duration(ms) * time.Millisecond
 	return r, err
 }
@@ -134,9 +140,11 @@ func finishRun(ctx context.Context, db interface {
 	tag, err := db.Exec(ctx, `UPDATE import_runs SET status = $2, encoding = $3, rows_read = $4,
 		created = $5, updated = $6, removed = $7, rejected = $8, skipped = $9, rejects_path = $10,
 		error = $11, duration_ms = $12, rejects_encoding = $13, interrupted = $14,
+		unchanged = $15, missing = $16, note = $17,
 		finished_at = greatest(clock_timestamp(), started_at) WHERE id = $1`,
 		r.ID, r.Status, r.Encoding, r.Read, r.Created, r.Updated, r.Removed, r.Rejected, r.Skipped,
-		r.RejectsPath, r.Error, r.Duration.Milliseconds(), r.RejectsEncoding, r.Interrupted)
+		r.RejectsPath, r.Error, r.Duration.Milliseconds(), r.RejectsEncoding, r.Interrupted,
+		r.Unchanged, r.Missing, r.Note)
 	if err != nil {
 		return fmt.Errorf("recording end of import run %d: %w", r.ID, err)
 	}

@@ -179,6 +179,7 @@ func (t *ImportTx) RestartChecked(ctx context.Context) error {
 	}
 	t.checkAll = true
 	clear(t.staged) // staging tables made in the pass are gone with it
+	clear(t.seen)
 	if t.pass == nil {
 		return nil
 	}

@@ -23,6 +23,10 @@ const (
 	ModeUpdate ImportMode = "update"
 	ModeRemove ImportMode = "remove"
 	ModeUpsert ImportMode = "upsert"
+	// ModeSync is a full export's mode: upsert, and a key repeated in the
+	// file is rejected; the keys seen are kept for SyncAbsent and
+	// SyncRemove, which handle the rows of the scope the file lacks.
+	ModeSync ImportMode = "sync"
 )
 
 // ImportRow is one row for a target: the file line it came from (unique
@@ -33,6 +37,9 @@ type ImportRow struct {
 	Line   int64
 	Values []Value
 	Ignore uint64
+	// SrcLine is the line of the file the row came from, for messages
+	// naming an earlier row (0: Line is the file's line).
+	SrcLine int64
 }
 
 // LineReject is a row the database refused, with a reason a clerk can act
@@ -42,12 +49,15 @@ type LineReject struct {
 	Reason string
 }
 
-// MergeResult counts what one Merge did.
+// MergeResult counts what one Merge did. Unchanged rows (update, upsert,
+// sync: every value as stored) are not written at all: their updated_at
+// and import_run_id stay.
 type MergeResult struct {
-	Created  int64
-	Updated  int64
-	Removed  int64
-	Rejected []LineReject
+	Created   int64
+	Updated   int64
+	Unchanged int64
+	Removed   int64
+	Rejected  []LineReject
 }
 
 // Transition is an allowed change of a target's State column.
@@ -75,6 +85,8 @@ type ImportTx struct {
 	checkAll  bool
 	pass      pgx.Tx      // the savepoint of the current pass, if any
 	stream    *copyStream // the open COPY of the pass, if any
+	// seen: the sync-mode key tables made (see import_sync.go).
+	seen map[string]bool
 }
 
 // ImportBegin starts the transaction of an import. It takes a
@@ -111,7 +123,7 @@ func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKeys ...string
 		conn.Release()
 		return nil, fmt.Errorf("setting import plan options: %w", err)
 	}
-	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}}, nil
+	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{}}, nil
 }
 
 // SetRunID sets the import run that rows written from now on carry.
@@ -178,7 +190,7 @@ func (t *ImportTx) stage(ctx context.Context, target *ImportTarget) error {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, ign bigint NOT NULL", name)
+	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, ign bigint NOT NULL", name)
 	for _, c := range target.Columns {
 		fmt.Fprintf(&b, ", %s %s", c.Name, c.Type)
 	}
@@ -193,8 +205,8 @@ func (t *ImportTx) stage(ctx context.Context, target *ImportTarget) error {
 func (t *ImportTx) copyStage(ctx context.Context, target *ImportTarget, rows []ImportRow) error {
 	names := make([]string, 0, len(target.Columns)+2)
 	types := make([]string, 0, len(target.Columns)+2)
-	names = append(names, "line", "ign")
-	types = append(types, "bigint", "bigint")
+	names = append(names, "line", "src", "ign")
+	types = append(types, "bigint", "bigint", "bigint")
 	for _, c := range target.Columns {
 		names = append(names, c.Name)
 		types = append(types, c.Type)
@@ -202,8 +214,13 @@ func (t *ImportTx) copyStage(ctx context.Context, target *ImportTarget, rows []I
 	_, err := copyRows(ctx, t.tx, stageName(target), names, types, len(rows), func(i int, buf []Value) bool {
 		r := rows[i]
 		buf[0] = Int(r.Line)
-		buf[1] = Int(int64(r.Ignore))
-		copy(buf[2:], r.Values)
+		src := r.SrcLine
+		if src == 0 {
+			src = r.Line
+		}
+		buf[1] = Int(src)
+		buf[2] = Int(int64(r.Ignore))
+		copy(buf[3:], r.Values)
 		return true
 	})
 	if err != nil {
@@ -254,12 +271,13 @@ func (t *ImportTx) rejectLines(ctx context.Context, target *ImportTarget, query 
 // row that cannot be written is returned in Rejected with its reason
 // (create: the key exists; update, remove: it does not; a Unique column
 // set taken by another row; a missing parent; a State change not in
-// opts.Transitions) and nothing of it is written. Within a pass (see
+// opts.Transitions; sync: a key, or Unique values, an earlier row of the
+// file had) and nothing of it is written. Update, upsert and sync write
+// only rows that differ from the stored ones (MergeResult.Unchanged). Within a pass (see
 // BeginPass), rows that create mode adds to a table without parents or
 // unique column sets join the pass's COPY stream: an existing key shows
 // as ErrRestartChecked, from this call or a later one.
-func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportMode, rows []ImportRow, opts MergeOptions) (MergeResult, error) {
-	var res MergeResult
+func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportMode, rows []ImportRow, opts MergeOptions) (res MergeResult, retErr error) {
 	if len(rows) == 0 {
 		return res, nil
 	}
@@ -297,6 +315,48 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		return nil
 	}
 
+	// Sync: a key the file had before is rejected (the first row wins),
+	// then the batch's keys join the keys seen, which the unique column
+	// sets are checked against (rows of the scope not in the file are
+	// removed at the end, so they hold no value).
+	if mode == ModeSync {
+		if err := t.seenTable(ctx, target); err != nil {
+			return res, err
+		}
+		q := fmt.Sprintf(`SELECT s.line, '%s = ' || %s || ' is in the file already, on line ' || x.src
+			FROM %s s JOIN %s x ON %s`, strings.Join(target.Key, ", "), keyDesc, st, seenName(target), keyMatch("x", "s", target.Key))
+		if err := reject("checking repeated keys of", q); err != nil {
+			return res, err
+		}
+		for _, u := range target.Unique {
+			descs := make([]string, len(u))
+			for i, c := range u {
+				descs[i] = "s." + c + "::text"
+			}
+			q := fmt.Sprintf(`SELECT DISTINCT ON (s.line) s.line, '%s = ' || concat_ws(', ', %s) || ' is given to ' || concat_ws(', ', %s) || ' on line ' || x.src || ' already'
+				FROM %s s JOIN %s x ON %s WHERE NOT x.rejected ORDER BY s.line, x.src`,
+				strings.Join(u, ", "), strings.Join(descs, ", "), strings.ReplaceAll(strings.Join(keyText, ", "), "s.", "x."),
+				st, seenName(target), keyMatch("x", "s", u))
+			if err := reject("checking unique columns of", q); err != nil {
+				return res, err
+			}
+		}
+		if err := t.seenAdd(ctx, target); err != nil {
+			return res, err
+		}
+		// Rows rejected from here on are among the keys seen, as rejected.
+		n := len(res.Rejected)
+		defer func() {
+			var lines []int64
+			for _, r := range res.Rejected[n:] {
+				lines = append(lines, r.Line)
+			}
+			if err := t.seenMarkRejected(ctx, target, lines); err != nil && retErr == nil {
+				retErr = err
+			}
+		}()
+	}
+
 	if mode != ModeRemove {
 		if p := target.Parent; p != nil {
 			conds := make([]string, len(p.Columns))
@@ -313,22 +373,32 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 			}
 		}
 		for _, u := range target.Unique {
+			if mode == ModeSync {
+				break // checked against the file's rows above
+			}
 			descs := make([]string, len(u))
 			for i, c := range u {
 				descs[i] = "s." + c + "::text"
 			}
+			// A stored holder that a row of the batch updates gives the
+			// value up; in create mode no row updates anything (a row
+			// with a stored key is rejected).
+			vacates := "true"
+			if mode != ModeCreate {
+				vacates = fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s s2 WHERE %s)", st, keyMatch("t", "s2", target.Key))
+			}
 			q := fmt.Sprintf(`SELECT s.line, '%s ' || concat_ws(', ', %s) || ' is already taken by ' || concat_ws(', ', %s)
 				FROM %s s JOIN %s t ON %s
 				WHERE NOT (%s)
-				AND NOT EXISTS (SELECT 1 FROM %s s2 WHERE %s)`,
+				AND %s`,
 				strings.Join(u, ", "), strings.Join(descs, ", "), strings.ReplaceAll(strings.Join(keyText, ", "), "s.", "t."),
-				st, tbl, keyMatch("t", "s", u), match, st, keyMatch("t", "s2", target.Key))
+				st, tbl, keyMatch("t", "s", u), match, vacates)
 			if err := reject("checking unique columns of", q); err != nil {
 				return res, err
 			}
 		}
 	}
-	if (mode == ModeUpdate || mode == ModeUpsert) && target.State != "" && opts.Transitions != nil {
+	if (mode == ModeUpdate || mode == ModeUpsert || mode == ModeSync) && target.State != "" && opts.Transitions != nil {
 		bit := 1 << slices.IndexFunc(target.Columns, func(c ImportColumn) bool { return c.Name == target.State })
 		from := make([]string, len(opts.Transitions))
 		to := make([]string, len(opts.Transitions))
@@ -371,21 +441,28 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 			return fail("inserting", err)
 		}
 		res.Created = tag.RowsAffected()
-	case ModeUpdate, ModeUpsert:
+	case ModeUpdate, ModeUpsert, ModeSync:
+		// Only rows whose values differ are written: an unchanged row
+		// keeps its updated_at, so nothing downstream sees a change.
 		sets := make([]string, 0, len(names)+2)
+		var olds, news []string
 		for i, n := range names {
 			if slices.Contains(target.Key, n) {
 				continue
 			}
-			sets = append(sets, fmt.Sprintf("%s = CASE WHEN s.ign & %d <> 0 THEN t.%s ELSE s.%s END", n, uint64(1)<<i, n, n))
+			v := fmt.Sprintf("CASE WHEN s.ign & %d <> 0 THEN t.%s ELSE s.%s END", uint64(1)<<i, n, n)
+			sets = append(sets, n+" = "+v)
+			olds = append(olds, "t."+n)
+			news = append(news, v)
 		}
 		if !target.NoRun {
 			sets = append(sets, fmt.Sprintf("import_run_id = %d", t.runID), "updated_at = now()")
 		}
-		if len(sets) == 0 { // a table of key columns only: touch nothing
-			sets = append(sets, fmt.Sprintf("%s = t.%s", target.Key[0], target.Key[0]))
+		update := ""
+		if len(olds) > 0 { // a table of key columns only has nothing to update
+			update = fmt.Sprintf(`UPDATE %s t SET %s FROM %s s WHERE %s AND ROW(%s) IS DISTINCT FROM ROW(%s)`,
+				tbl, strings.Join(sets, ", "), st, match, strings.Join(olds, ", "), strings.Join(news, ", "))
 		}
-		update := fmt.Sprintf(`UPDATE %s t SET %s FROM %s s WHERE %s`, tbl, strings.Join(sets, ", "), st, match)
 		if mode == ModeUpdate {
 			q := fmt.Sprintf(`SELECT s.line, 'not found: ' || %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)`,
 				keyDesc, st, tbl, match)
@@ -393,18 +470,21 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 				return res, err
 			}
 		}
-		tag, err := t.tx.Exec(ctx, update)
-		if err != nil {
-			return fail("updating", err)
+		if update != "" {
+			tag, err := t.tx.Exec(ctx, update)
+			if err != nil {
+				return fail("updating", err)
+			}
+			res.Updated = tag.RowsAffected()
 		}
-		res.Updated = tag.RowsAffected()
-		if mode == ModeUpsert {
+		if mode != ModeUpdate {
 			tag, err := t.tx.Exec(ctx, insert)
 			if err != nil {
 				return fail("inserting", err)
 			}
 			res.Created = tag.RowsAffected()
 		}
+		res.Unchanged = staged - res.Created - res.Updated
 	case ModeRemove:
 		q := fmt.Sprintf(`SELECT s.line, 'not found: ' || %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)`,
 			keyDesc, st, tbl, match)

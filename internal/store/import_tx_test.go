@@ -71,11 +71,12 @@ func TestImportMergeModes(t *testing.T) {
 	require.EqualValues(t, 4, res.Rejected[0].Line)
 	require.Contains(t, res.Rejected[0].Reason, "not found")
 
-	// <IGNORE>: rang kept
+	// <IGNORE>: rang kept, so the row is as stored: not written
 	ign := rankRow(2, "L1", "B1", 99)
 	ign.Ignore = 1 << 2
 	res = mergeOne(t, s, run, rt, store.ModeUpdate, []store.ImportRow{ign}, store.MergeOptions{})
-	require.EqualValues(t, 1, res.Updated)
+	require.Zero(t, res.Updated)
+	require.EqualValues(t, 1, res.Unchanged)
 	var rang int
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT rang FROM ranking_entry WHERE rangliste='L1' AND bewerber_id='B1'`).Scan(&rang))
 	require.Equal(t, 2, rang)
@@ -87,12 +88,13 @@ func TestImportMergeModes(t *testing.T) {
 	require.EqualValues(t, 1, res.Removed)
 	require.Len(t, res.Rejected, 1)
 
-	// upsert
+	// upsert: B1 moves to 4, B2 stays at 1 (unchanged), L3 is new
 	res = mergeOne(t, s, run, rt, store.ModeUpsert, []store.ImportRow{
-		rankRow(2, "L1", "B1", 2), rankRow(3, "L3", "B1", 1),
+		rankRow(2, "L1", "B1", 4), rankRow(3, "L3", "B1", 1), rankRow(4, "L1", "B2", 1),
 	}, store.MergeOptions{})
 	require.EqualValues(t, 1, res.Updated)
 	require.EqualValues(t, 1, res.Created)
+	require.EqualValues(t, 1, res.Unchanged)
 }
 
 func TestImportMergeParentAndTransitions(t *testing.T) {

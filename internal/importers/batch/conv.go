@@ -125,9 +125,9 @@ func (c *Conv) Row(t *store.ImportTarget) *Values {
 	var v *Values
 	if c.slab != nil {
 		v = &c.slab.rows.take(1)[0]
-		*v = Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: c.slab.vals.take(len(t.Columns))}}
+		*v = Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, SrcLine: c.Rec.Line, Values: c.slab.vals.take(len(t.Columns))}}
 	} else {
-		v = &Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, Values: make([]store.Value, len(t.Columns))}}
+		v = &Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, SrcLine: c.Rec.Line, Values: make([]store.Value, len(t.Columns))}}
 	}
 	if c.Mode == store.ModeUpdate || c.Mode == store.ModeUpsert {
 		v.Row.Ignore = 1<<uint(len(t.Columns)) - 1

@@ -84,11 +84,35 @@ type Spec struct {
 	BeforeFlush func(ctx context.Context, tx *store.ImportTx, mode Mode, outs []Out) error
 	// Transitions, when not nil, are the only allowed State changes.
 	Transitions []store.Transition
+	// Sync declares what a full export (mode sync) of this kind covers:
+	// per target, its scope and what becomes of the stored rows of the
+	// scope that the file lacks. Empty: sync is upsert.
+	Sync []SyncTarget
+}
+
+// SyncTarget is a target's part in a full export.
+type SyncTarget struct {
+	Target *store.ImportTarget
+	Scope  store.SyncScope
+	// Report: absent rows stay and are reported (Params.Missing) instead
+	// of removed.
+	Report bool
+	// Unguarded: the removal guard (Params.MaxRemoveShare) does not count
+	// this target's removals: a file that replaces small lists whole (a
+	// Rangliste) removes a large share of them in the normal course.
+	Unguarded bool
 }
 
 // Counts are an import's numbers.
 type Counts struct {
 	Read, Created, Updated, Removed, Rejected, Skipped int64
+	// Unchanged rows were as stored and not written; Missing rows of a
+	// full export's scope were absent from the file and reported, not
+	// removed.
+	Unchanged, Missing int64
+	// Note explains a full export's handling of absent rows when it is
+	// not the usual one (removals left out).
+	Note string
 }
 
 // Params are what Run needs besides the spec and the source.
@@ -98,7 +122,18 @@ type Params struct {
 	Loc       *time.Location
 	// Progress, when set, is called after each batch with the counts so far.
 	Progress func(Counts)
+	// MaxRemoveShare (sync): a file that would remove more than this share
+	// of the stored rows of its scope is refused, unless Force.
+	MaxRemoveShare float64
+	Force          bool
+	// Missing (sync) receives the keys of the absent rows of a Report
+	// target.
+	Missing func(table string, keys []string) error
 }
+
+// ErrRemovalGuard is wrapped (with ErrPermanent) by the refusal of a full
+// export that would remove too much of its scope.
+var ErrRemovalGuard = errors.New("refused by the removal guard")
 
 type rejected struct {
 	rec    Record
@@ -113,13 +148,17 @@ type work struct {
 	rejects       []rejected
 	read, skipped int64
 	slab          slab // the memory of recs' fields and outs' rows
+	// seenRej (sync): rows of records rejected in conversion whose key
+	// is known.
+	seenRej []*Values
 }
 
 func (w *work) reset() {
 	clear(w.recs)
 	clear(w.outs)
 	clear(w.rejects)
-	w.recs, w.outs, w.rejects = w.recs[:0], w.outs[:0], w.rejects[:0]
+	clear(w.seenRej)
+	w.recs, w.outs, w.rejects, w.seenRej = w.recs[:0], w.outs[:0], w.rejects[:0], w.seenRej[:0]
 	w.read, w.skipped = 0, 0
 	w.slab.reset()
 }
@@ -150,13 +189,22 @@ type engine struct {
 	failed   atomic.Bool // the writer stopped on an error
 	last     int64
 	seq      int64
+	// convMode is the mode conversions see: sync converts as upsert.
+	convMode Mode
+	syncOf   map[*store.ImportTarget]bool
+	unkeyed  int64 // sync: records rejected before their key was read
+	created  map[*store.ImportTarget]int64
 }
 
 // Run imports src into tx according to spec and p. It returns the counts;
 // errors wrapping ErrPermanent are the file's fault, others the database's
 // or the rejects file's. Progress is called from a goroutine of Run's.
 func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Rejecter, p Params) (Counts, error) {
-	if len(spec.Modes) > 0 && !slices.Contains(spec.Modes, p.Mode) {
+	convMode := p.Mode
+	if p.Mode == store.ModeSync {
+		convMode = store.ModeUpsert
+	}
+	if len(spec.Modes) > 0 && !slices.Contains(spec.Modes, convMode) {
 		return Counts{}, fmt.Errorf("%w: kind %s does not support mode %s", ErrPermanent, spec.Kind, p.Mode)
 	}
 	if p.BatchSize <= 0 {
@@ -167,7 +215,11 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	}
 	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[uint64]struct{}{}, dead: map[int64]bool{},
 		keyCols: map[*store.ImportTarget][][]int{},
-		todo:    make(chan *work), free: make(chan *work, 2), done: make(chan error, 1)}
+		todo:    make(chan *work), free: make(chan *work, 2), done: make(chan error, 1),
+		convMode: convMode, syncOf: map[*store.ImportTarget]bool{}, created: map[*store.ImportTarget]int64{}}
+	for _, st := range spec.Sync {
+		e.syncOf[st.Target] = true
+	}
 	e.free <- &work{}
 	e.free <- &work{}
 	e.cur = <-e.free
@@ -182,7 +234,80 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	if werr != nil && (err == nil || errors.Is(err, errWriterFailed) || !errors.Is(err, ErrPermanent)) {
 		err = werr
 	}
+	if err == nil && p.Mode == store.ModeSync {
+		err = e.finishSync(ctx)
+	}
 	return e.counts, err
+}
+
+// finishSync handles the stored rows of the file's scope that the file
+// lacks: the removal guard first, then each target's rule (removed, or
+// reported). When a record was rejected before its key could be read,
+// nothing is removed: the row it meant to keep cannot be told.
+func (e *engine) finishSync(ctx context.Context) error {
+	if len(e.spec.Sync) == 0 {
+		return nil
+	}
+	type absent struct{ scope, n int64 }
+	found := make([]absent, len(e.spec.Sync))
+	var scope, remove, total int64
+	var what []string
+	for i, st := range e.spec.Sync {
+		s, n, err := e.tx.SyncAbsent(ctx, st.Target, st.Scope)
+		if err != nil {
+			return err
+		}
+		found[i] = absent{s, n}
+		if !st.Report && n > 0 {
+			total += n
+			if !st.Unguarded {
+				// The rows the file created are in its scope now; the
+				// guard weighs the removals against what was stored.
+				s -= e.created[st.Target]
+				scope += s
+				remove += n
+				what = append(what, fmt.Sprintf("%d of the %d stored %s rows", n, s, st.Target.Table))
+			}
+		}
+	}
+	if total > 0 && e.unkeyed > 0 {
+		e.counts.Note = fmt.Sprintf("%d stored rows absent from the file were kept: %d records were rejected before their key could be read, so the rows they meant cannot be told; fix them and import the file again",
+			total, e.unkeyed)
+		total, remove = 0, 0
+	}
+	if remove > 0 && !e.p.Force && float64(remove) > e.p.MaxRemoveShare*float64(scope) {
+		return fmt.Errorf("%w: %w: this full export lacks %s of its scope (%.0f %%; import.max_removal_share allows %.0f %%): "+
+			"is the file truncated? If the rows are meant to go, import the file again forced (sestd import --force, or force=true on upload)",
+			ErrPermanent, ErrRemovalGuard, strings.Join(what, ", "), 100*float64(remove)/float64(scope), 100*e.p.MaxRemoveShare)
+	}
+	for i := len(e.spec.Sync) - 1; i >= 0; i-- { // children before parents
+		st := e.spec.Sync[i]
+		if found[i].n == 0 {
+			continue
+		}
+		if st.Report {
+			keys, err := e.tx.SyncMissing(ctx, st.Target, st.Scope)
+			if err != nil {
+				return err
+			}
+			e.counts.Missing += int64(len(keys))
+			if e.p.Missing != nil {
+				if err := e.p.Missing(st.Target.Table, keys); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if total == 0 {
+			continue
+		}
+		n, err := e.tx.SyncRemove(ctx, st.Target, st.Scope)
+		if err != nil {
+			return err
+		}
+		e.counts.Removed += n
+	}
+	return nil
 }
 
 var errWriterFailed = errors.New("writer failed")
@@ -209,7 +334,7 @@ func (e *engine) handoff() error {
 	if e.failed.Load() {
 		return errWriterFailed
 	}
-	if len(e.cur.recs) == 0 && len(e.cur.rejects) == 0 && e.cur.read == 0 {
+	if len(e.cur.recs) == 0 && len(e.cur.rejects) == 0 && e.cur.read == 0 && len(e.cur.seenRej) == 0 {
 		return nil
 	}
 	e.todo <- e.cur
@@ -240,6 +365,7 @@ func (e *engine) read(ctx context.Context, src Source) error {
 		rec.seq = e.seq
 		if rec.Err != nil {
 			e.reject(rec, rec.Err.Error())
+			e.unkeyed++
 			continue
 		}
 		if !e.sameNames(rec.Names) {
@@ -253,6 +379,7 @@ func (e *engine) read(ctx context.Context, src Source) error {
 		}
 		if src.FixedNames() && len(rec.Values) != len(rec.Names) {
 			e.reject(rec, fmt.Sprintf("%d fields where the header has %d", len(rec.Values), len(rec.Names)))
+			e.unkeyed++
 			continue
 		}
 		if err := e.add(rec); err != nil {
@@ -285,11 +412,14 @@ func (e *engine) add(rec Record) error {
 		e.rec = rec
 		e.rec.Values = vals
 		c := &e.conv
-		*c = Conv{Mode: e.p.Mode, Rec: &e.rec, Loc: e.p.Loc, spec: e.spec, idx: e.idx, slab: &w.slab}
+		*c = Conv{Mode: e.convMode, Rec: &e.rec, Loc: e.p.Loc, spec: e.spec, idx: e.idx, slab: &w.slab}
 		outs := e.spec.Convert(c)
 		switch {
 		case c.err != "":
 			e.reject(e.rec, c.err)
+			if e.p.Mode == store.ModeSync {
+				e.keepRejectedKeys(outs)
+			}
 			return nil
 		case c.skip != "":
 			w.skipped++
@@ -365,7 +495,7 @@ func (e *engine) mapNames(names []string) {
 func (e *engine) checkNames() error {
 	var missing []string
 	for f, fd := range e.spec.Fields {
-		need := fd.Location || (fd.Required && (e.p.Mode == store.ModeCreate || e.p.Mode == store.ModeUpsert))
+		need := fd.Location || (fd.Required && (e.convMode == store.ModeCreate || e.convMode == store.ModeUpsert))
 		if need && e.idx[f] < 0 {
 			missing = append(missing, fd.Name)
 		}
@@ -375,11 +505,32 @@ func (e *engine) checkNames() error {
 			ErrPermanent, strings.Join(missing, ", "), e.spec.Kind, e.p.Mode)
 	}
 	if e.spec.CheckNames != nil {
-		if err := e.spec.CheckNames(func(f int) bool { return e.idx[f] >= 0 }, e.p.Mode); err != nil {
+		if err := e.spec.CheckNames(func(f int) bool { return e.idx[f] >= 0 }, e.convMode); err != nil {
 			return fmt.Errorf("%w: %v", ErrPermanent, err)
 		}
 	}
 	return nil
+}
+
+// keepRejectedKeys records, for a full export, the keyed rows of a record
+// rejected in conversion (so that its stored rows count as in the file),
+// or counts the record as unkeyed.
+func (e *engine) keepRejectedKeys(outs []Out) {
+	keyed := false
+	for _, o := range outs {
+		t := o.Values.Target
+		if o.Companion || !e.syncOf[t] {
+			continue
+		}
+		if slices.ContainsFunc(t.Key, func(k string) bool { return o.Values.Row.Values[t.Col(k)].IsNull() }) {
+			continue
+		}
+		e.cur.seenRej = append(e.cur.seenRej, o.Values)
+		keyed = true
+	}
+	if !keyed {
+		e.unkeyed++
+	}
 }
 
 // reject rejects rec in the current batch, keeping a copy of its fields
@@ -428,6 +579,19 @@ func (e *engine) rowKeys(keys []uint64, v *Values) []uint64 {
 func (e *engine) write(ctx context.Context, w *work) error {
 	e.counts.Read += w.read
 	e.counts.Skipped += w.skipped
+	for _, st := range e.spec.Sync {
+		rows := e.rows[:0]
+		for _, v := range w.seenRej {
+			if v.Target == st.Target {
+				rows = append(rows, v.Row)
+			}
+		}
+		e.rows = rows
+		if err := e.tx.SyncSeenRejected(ctx, st.Target, rows); err != nil {
+			return err
+		}
+		clear(rows)
+	}
 	if len(w.outs) > 0 {
 		if e.spec.BeforeFlush != nil {
 			if err := e.spec.BeforeFlush(ctx, e.tx, e.p.Mode, w.outs); err != nil {
@@ -457,6 +621,9 @@ func (e *engine) write(ctx context.Context, w *work) error {
 					continue
 				}
 				mode := e.p.Mode
+				if mode == store.ModeSync && !e.syncOf[t] {
+					mode = store.ModeUpsert
+				}
 				if companion {
 					mode = store.ModeUpsert
 				}
@@ -466,8 +633,10 @@ func (e *engine) write(ctx context.Context, w *work) error {
 					return err
 				}
 				if !companion {
+					e.created[t] += res.Created
 					e.counts.Created += res.Created
 					e.counts.Updated += res.Updated
+					e.counts.Unchanged += res.Unchanged
 					e.counts.Removed += res.Removed
 				}
 				for _, r := range res.Rejected {

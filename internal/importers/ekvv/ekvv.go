@@ -44,6 +44,8 @@ var RejectNames = []string{"veranstaltung_id", "teilnehmer"}
 type Writer interface {
 	EkvvVeranstaltungExists(ctx context.Context, id string) (bool, error)
 	EkvvVeranstaltungDelete(ctx context.Context, id string) (bool, error)
+	EkvvVeranstaltungState(ctx context.Context, id string) (store.EkvvState, bool, error)
+	EkvvVeranstaltungKeepStamp(ctx context.Context, id string, s store.EkvvState) error
 	CopyInsert(ctx context.Context, t *store.ImportTarget, rows [][]any) error
 	Merge(ctx context.Context, t *store.ImportTarget, mode store.ImportMode, rows []store.ImportRow, opts store.MergeOptions) (store.MergeResult, error)
 }
@@ -62,6 +64,9 @@ type importer struct {
 	bufs   map[*store.ImportTarget][][]any
 	seen   map[string]bool
 	exists bool
+	// partsUpdated counts the participants of a stored Veranstaltung
+	// written again.
+	partsUpdated int64
 	// positions
 	nDoz, nFach, nTeil, nTermin int
 }
@@ -109,6 +114,14 @@ func (im *importer) run(cfg Config) error {
 			return im.rejectWhole(line, id, "not found: Veranstaltung "+id)
 		}
 	}
+	// A full export (sync) or upsert of a Veranstaltung as stored leaves
+	// it untouched: replaced, then given its stamp back.
+	var before store.EkvvState
+	if exists && (im.p.Mode == store.ModeSync || im.p.Mode == store.ModeUpsert) {
+		if before, _, err = im.tx.EkvvVeranstaltungState(im.ctx, id); err != nil {
+			return err
+		}
+	}
 	if exists {
 		if _, err := im.tx.EkvvVeranstaltungDelete(im.ctx, id); err != nil {
 			return err
@@ -151,9 +164,25 @@ func (im *importer) run(cfg Config) error {
 	if len(res.Rejected) > 0 {
 		return fmt.Errorf("writing Veranstaltung %s: %s", id, res.Rejected[0].Reason)
 	}
-	if exists {
+	switch {
+	case before.Digest != "":
+		after, _, err := im.tx.EkvvVeranstaltungState(im.ctx, id)
+		if err != nil {
+			return err
+		}
+		if after.Digest == before.Digest {
+			if err := im.tx.EkvvVeranstaltungKeepStamp(im.ctx, id, before); err != nil {
+				return err
+			}
+			// the Veranstaltung and its participants, as stored
+			im.counts.Unchanged += 1 + im.partsUpdated
+			im.counts.Updated -= im.partsUpdated
+		} else {
+			im.counts.Updated++
+		}
+	case exists:
 		im.counts.Updated++
-	} else {
+	default:
 		im.counts.Created++
 	}
 	if im.p.Progress != nil {
@@ -570,6 +599,7 @@ func (im *importer) teilnehmer(se xml.StartElement) error {
 		im.counts.Created++
 	} else {
 		im.counts.Updated++
+		im.partsUpdated++
 	}
 	return nil
 }

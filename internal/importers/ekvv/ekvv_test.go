@@ -27,6 +27,14 @@ func (m *memWriter) EkvvVeranstaltungExists(context.Context, string) (bool, erro
 func (m *memWriter) EkvvVeranstaltungDelete(context.Context, string) (bool, error) {
 	return m.exists, nil
 }
+func (m *memWriter) EkvvVeranstaltungState(context.Context, string) (store.EkvvState, bool, error) {
+	return store.EkvvState{}, false, nil
+}
+
+func (m *memWriter) EkvvVeranstaltungKeepStamp(context.Context, string, store.EkvvState) error {
+	return nil
+}
+
 func (m *memWriter) CopyInsert(_ context.Context, t *store.ImportTarget, rows [][]any) error {
 	for _, r := range rows {
 		if len(r) != len(t.Columns) {

@@ -108,6 +108,7 @@ func Spec(cfg Config) *batch.Spec {
 		Kind:    "fs_persons",
 		Fields:  fields(),
 		Targets: []*store.ImportTarget{t},
+		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			rolle := c.Rec.Tag
 			order, ok := addressOrder[rolle]

@@ -24,6 +24,11 @@ func Spec() *batch.Spec {
 			{Name: "RANG", Required: true, Doc: "rank, from 1"},
 		},
 		Targets: []*store.ImportTarget{t},
+		// The file replaces each Rangliste it contains: what its valid
+		// rows say is the Rangliste.
+		// (The removal guard does not apply: a Bewerber leaving a
+		// Rangliste is its normal course.)
+		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"rangliste"}}, Unguarded: true}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, t.Col("rangliste"), 0, batch.Text)

@@ -187,6 +187,9 @@ func Students(cfg Config) *batch.Spec {
 		Kind:    "sbeat_students",
 		Fields:  fields,
 		Targets: []*store.ImportTarget{t, store.TargetSbeatIdentity},
+		// A full export of all students; their identities are the
+		// identities file's to remove.
+		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			if s, ok := c.Str(stSperrart1); ok && strings.TrimLeft(s, "0") == "1" {
 				c.Skip("SPERRART1 01")
@@ -307,6 +310,8 @@ func Exams(cfg Config) *batch.Spec {
 			{Name: "PVERSION", Doc: "exam regulations version"},
 		},
 		Targets: []*store.ImportTarget{t},
+		// A full export of the semesters (PSEM) it contains.
+		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"psem"}, KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, cIdentnr, exIdentnr, batch.Text)
@@ -340,7 +345,9 @@ func Exams(cfg Config) *batch.Spec {
 }
 
 // newRegistrationCleaner deletes the stored registrations of each semester
-// the first time it appears in the file (create and upsert only).
+// the first time it appears in the file (create and upsert only; a full
+// export, sync, makes the semester what the file says anyway, and leaves
+// the registrations it repeats untouched).
 func newRegistrationCleaner(psemCol int) func(context.Context, *store.ImportTx, batch.Mode, []batch.Out) error {
 	seen := map[int64]bool{}
 	return func(ctx context.Context, tx *store.ImportTx, mode batch.Mode, outs []batch.Out) error {
@@ -373,6 +380,7 @@ func Identities(cfg Config) *batch.Spec {
 		Kind:    "sbeat_identities",
 		Fields:  fields,
 		Targets: []*store.ImportTarget{t},
+		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, t.Col("identnr"), 0, batch.Text)
@@ -422,6 +430,7 @@ func Courses(cfg Config) *batch.Spec {
 			{Name: "REGELSTZ", Doc: "standard period of study in semesters"},
 		},
 		Targets: []*store.ImportTarget{t},
+		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, t.Col("stg"), coStg, stgConv(m))
@@ -483,6 +492,8 @@ func Applicants(cfg Config) *batch.Spec {
 		Kind:    "sbeat_applicants",
 		Fields:  fields,
 		Targets: []*store.ImportTarget{t, store.TargetSbeatIdentity},
+		// A full export of the semesters (SEM) it contains.
+		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"sem"}, KeepRejected: true}}},
 		CheckNames: func(has func(int) bool, mode store.ImportMode) error {
 			if !has(apSem) && !has(apAppldat) {
 				return errors.New("the header needs SEM or APPLDAT")

@@ -139,7 +139,17 @@ func Applications(overrides map[string]StatusRule, version int, loc *time.Locati
 			{Name: "IST_ERSATZFACH_AKZEPTABEL", Doc: "J/N (teilfach)"},
 			{Name: "IST_FACHWECHSEL", Doc: "J/N (teilfach)"},
 		},
-		Targets:     []*store.ImportTarget{head, teil},
+		Targets: []*store.ImportTarget{head, teil},
+		// The university's list of its applications: an application it
+		// lacks is reported, never deleted (it lives on at the
+		// Servicestelle); a mehrfach application's Teilfächer are those
+		// the file gives it. (Not guarded: the scope is the applications
+		// in the file, and a truncated file cuts at most the last one
+		// short; dropping one of two Teilfächer is half of the scope.)
+		Sync: []batch.SyncTarget{
+			{Target: head, Scope: store.SyncScope{KeepRejected: true}, Report: true},
+			{Target: teil, Scope: store.SyncScope{Columns: []string{"hs_bewerbung_id"}, KeepRejected: true}, Unguarded: true},
+		},
 		Transitions: Transitions(rules),
 		Convert: func(c *batch.Conv) []batch.Out {
 			typ, _ := c.Str(fTyp)
@@ -269,6 +279,7 @@ func Authorisations() *batch.Spec {
 			{Name: "BAN", Aliases: []string{"BEWERBER_BAN"}, Required: true, Doc: "the applicant's BAN"},
 		},
 		Targets: []*store.ImportTarget{t},
+		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, t.Col("bewerber_id"), 0, batch.Text)
