@@ -120,7 +120,50 @@ func TestColumnsSbeatStudents(t *testing.T) {
 		coltest.C("interrupted", "false", "ran to its end, not cut by a shutdown or cancel"),
 		coltest.C("retried_by", nil, "not interrupted, so no later run retried it"),
 		coltest.C("rejects_encoding", "", "no rejects file, so no encoding for one"),
+		coltest.C("unchanged", "0", "an empty database: no row was already as the file has it"),
+		coltest.C("missing", "0", "create mode: only a full export (mode sync) reports stored rows it lacks"),
+		coltest.C("note", "", "nothing unusual: no removals left out"),
 	})
+
+	// The same file again as a full export (mode sync, stated): every row
+	// is as stored, so nothing is written; the rows keep the first run and
+	// their time.
+	var before string
+	require.NoError(t, p.QueryRow(o.b.ctx, `SELECT updated_at::text FROM sbeat_student WHERE identnr = 'ST01'`).Scan(&before))
+	again := o.b.run(t, o.b.put(t, "oracle/students.csv"), importers.Options{Kind: importers.KindSbeatStudents, Mode: importers.ModeSync})
+	run2 := strconv.FormatInt(again.RunID, 10)
+	coltest.RequireRow(t, p, coltest.T("import_runs"), "id = "+run2, nil, []coltest.Col{
+		coltest.C("id", run2, "the second run"),
+		coltest.C("kind", "sbeat_students", "given"),
+		coltest.C("mode", "sync", "given"),
+		coltest.C("file_name", "students.csv", "the file's base name"),
+		coltest.C("sha256", hex.EncodeToString(sum[:]), "the same bytes"),
+		coltest.C("encoding", "windows-1252", "detected again"),
+		coltest.C("forced", "false", "not forced (another mode than the first run: no duplicate)"),
+		coltest.C("status", "succeeded", "nothing rejected"),
+		coltest.C("rows_read", "3", "three data rows"),
+		coltest.C("created", "0", "both students are stored"),
+		coltest.C("updated", "0", "both are as stored"),
+		coltest.C("removed", "0", "no stored student lacks in the file"),
+		coltest.C("rejected", "0", "nothing wrong"),
+		coltest.C("skipped", "1", "ST03 has SPERRART1 01"),
+		coltest.C("rejects_path", "", "no rejects"),
+		coltest.C("error", "", "no error"),
+		coltest.C("started_at", o.recent(), "now"),
+		coltest.C("finished_at", o.recent(), "now"),
+		coltest.C("duration_ms", coltest.Matches(`^[0-9]+$`), "a duration"),
+		coltest.C("interrupted", "false", "ran to its end"),
+		coltest.C("retried_by", nil, "not interrupted"),
+		coltest.C("rejects_encoding", "", "no rejects file"),
+		coltest.C("unchanged", "2", "ST01 and ST02 as stored"),
+		coltest.C("missing", "0", "no stored student lacks in the file"),
+		coltest.C("note", "", "nothing unusual"),
+	})
+	for _, id := range []string{"ST01", "ST02"} {
+		require.Equal(t, []any{run}, o.b.one(t, `SELECT import_run_id::text FROM sbeat_student WHERE identnr = $1`, id),
+			"%s untouched: still written by the first run", id)
+	}
+	require.Equal(t, []any{before}, o.b.one(t, `SELECT updated_at::text FROM sbeat_student WHERE identnr = 'ST01'`), "ST01 untouched")
 }
 
 func identityCols(run string, recent coltest.Check, id string, vals ...any) []coltest.Col {
