@@ -29,7 +29,10 @@ type panel struct {
 	Title      string `json:"title"`
 	Datasource *dsRef `json:"datasource"`
 	GridPos    struct {
-		H, W, X, Y int
+		H int `json:"h"`
+		W int `json:"w"`
+		X int `json:"x"`
+		Y int `json:"y"`
 	} `json:"gridPos"`
 	Targets []struct {
 		RefID      string `json:"refId"`

@@ -142,13 +142,19 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// WriteJSON writes v as JSON with status.
+// WriteJSON writes v as indented JSON with status. A value that does not
+// encode is a bug: the answer is a 500 naming the error instead of a
+// truncated body under status. A failed write means the client has gone;
+// no one is left to tell.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		status = http.StatusInternalServerError
+		body, _ = json.Marshal(map[string]string{"error": "encoding the answer: " + err.Error()})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // WriteError writes {"error": msg} with status.

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -39,12 +40,15 @@ func TestNewRefusesPublicListenWithoutToken(t *testing.T) {
 		{"0.0.0.0:8787", "a-token-of-sixteen-chars", ""},
 		{"8787", "", "must be host:port"},
 	} {
-		_, err := newTestServer(t, tc.listen, config.Secret(tc.token))
-		if tc.err == "" {
-			require.NoError(t, err, tc.listen)
-		} else {
-			require.ErrorContains(t, err, tc.err, tc.listen)
-		}
+		t.Run(fmt.Sprintf("%s token=%t", tc.listen, tc.token != ""), func(t *testing.T) {
+			t.Parallel()
+			_, err := newTestServer(t, tc.listen, config.Secret(tc.token))
+			if tc.err == "" {
+				require.NoError(t, err, tc.listen)
+			} else {
+				require.ErrorContains(t, err, tc.err, tc.listen)
+			}
+		})
 	}
 }
 

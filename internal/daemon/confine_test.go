@@ -122,12 +122,14 @@ func TestImportJobChecksItsPathWhenItRuns(t *testing.T) {
 		{jobs.ImportArgs{Path: secret, FileKind: "ranking", Mode: "create"}, secret + " is outside the directories an import may read"},
 		{jobs.ImportArgs{Path: inInbox, FileKind: "ranking", Mode: "create", RejectsDir: "/etc"}, "rejects directory /etc is outside import.inbox_dir"},
 	} {
-		res, err := inserter.Insert(ctx, c.args, nil)
-		require.NoError(t, err)
-		run := w.waitJob(t, res.Job.ID)
-		require.Equal(t, "cancelled", run.State, "%+v", c.args)
-		require.Len(t, run.Errors, 1)
-		require.Contains(t, run.Errors[0].Error, c.want)
+		t.Run(c.want, func(t *testing.T) {
+			res, err := inserter.Insert(ctx, c.args, nil)
+			require.NoError(t, err)
+			run := w.waitJob(t, res.Job.ID)
+			require.Equal(t, "cancelled", run.State, "%+v", c.args)
+			require.Len(t, run.Errors, 1)
+			require.Contains(t, run.Errors[0].Error, c.want)
+		})
 	}
 	_, err = os.Stat("/etc/ranking-ok.rejects.csv")
 	require.ErrorIs(t, err, os.ErrNotExist)

@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -182,9 +183,14 @@ func Run(ctx context.Context, o Options) error {
 		{IDNr: RankingType, Name: "Hauptquote", Plaetze: config.Plaetze{Prozentual: &hq}},
 		{IDNr: "WZ", Name: "Wartezeit", Plaetze: config.Plaetze{Prozentual: &wz}, IstChance: true},
 	}
-	host, port, _ := net.SplitHostPort(smtpAddr)
+	host, port, err := net.SplitHostPort(smtpAddr)
+	if err != nil {
+		return fmt.Errorf("demo mail server address: %w", err)
+	}
 	cfg.Mail.Host, cfg.Mail.TLS, cfg.Mail.From, cfg.Mail.To = host, "none", "sestd-demo@localhost", []string{"zulassung-it@localhost"}
-	fmt.Sscan(port, &cfg.Mail.Port)
+	if cfg.Mail.Port, err = strconv.Atoi(port); err != nil {
+		return fmt.Errorf("demo mail server port: %w", err)
+	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}

@@ -123,5 +123,5 @@ func (c *Cluster) discard(dir string) {
 var errUnreachable = errors.New("running as root, PostgreSQL runs as the postgres user, which cannot use")
 
 func (c *Cluster) unreachable(dir string, err error) error {
-	return fmt.Errorf("%w %s (%v): choose a directory postgres can enter (e.g. --dir /var/tmp/sestd-demo) or run as an unprivileged user", errUnreachable, dir, err)
+	return fmt.Errorf("%w %s (%w): choose a directory postgres can enter (e.g. --dir /var/tmp/sestd-demo) or run as an unprivileged user", errUnreachable, dir, err)
 }

@@ -32,7 +32,9 @@ func responseBody500(tb testing.TB) []byte {
 	refsResp := post(sest.OpAnfragenBewerbungen, &sest.AnfrageRequest{Kontext: k, Start: sest.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))})
 	var refs []string
 	for _, part := range strings.Split(refsResp, "<bewerbungenService:referenz>")[1:] {
-		refs = append(refs, part[:strings.Index(part, "</bewerbungenService:referenz>")])
+		ref, _, ok := strings.Cut(part, "</bewerbungenService:referenz>")
+		require.True(tb, ok, "referenz element not closed: %.80s", part)
+		refs = append(refs, ref)
 	}
 	require.Len(tb, refs, 500)
 	return []byte(post(sest.OpUebermittelnBewerbungen, &sest.ReferenzRequest{Kontext: k, Referenz: refs}))
@@ -118,7 +120,9 @@ func BenchmarkSimServe500(b *testing.B) {
 	for i := 0; i+500 <= len(parts); i += 500 {
 		req := &sest.ReferenzRequest{Kontext: k}
 		for _, part := range parts[i : i+500] {
-			req.Referenz = append(req.Referenz, part[:strings.Index(part, "</bewerbungenService:referenz>")])
+			ref, _, ok := strings.Cut(part, "</bewerbungenService:referenz>")
+			require.True(b, ok, "referenz element not closed: %.80s", part)
+			req.Referenz = append(req.Referenz, ref)
 		}
 		reqs = append(reqs, req)
 	}

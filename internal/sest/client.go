@@ -50,7 +50,7 @@ type conn struct {
 
 // callState is what one call shares with the round tripper.
 type callState struct {
-	ctx       context.Context
+	ctx       context.Context //nolint:containedctx // gosoap takes no context; this per-call state is how the round tripper gets the call's
 	op        Operation
 	status    int
 	statusTxt string

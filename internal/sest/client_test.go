@@ -658,11 +658,14 @@ func TestConfigValidate(t *testing.T) {
 		{"servicestelle.proxy_url", func(c *sest.Config) { c.ProxyURL = "::" }},
 		{"servicestelle.ca_file", func(c *sest.Config) { c.CAFile = "/nonexistent.pem" }},
 	} {
-		cfg := base
-		tc.mod(&cfg)
-		_, err := sest.New(cfg, nil, nil)
-		require.Error(t, err, tc.key)
-		require.True(t, strings.HasPrefix(err.Error(), tc.key), "%s: %v", tc.key, err)
+		t.Run(tc.key, func(t *testing.T) {
+			t.Parallel()
+			cfg := base
+			tc.mod(&cfg)
+			_, err := sest.New(cfg, nil, nil)
+			require.Error(t, err, tc.key)
+			require.True(t, strings.HasPrefix(err.Error(), tc.key), "%s: %v", tc.key, err)
+		})
 	}
 	c, err := sest.New(base, nil, nil)
 	require.NoError(t, err)

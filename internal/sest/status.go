@@ -32,7 +32,7 @@ var statusRules = map[string]StatusRule{
 // statusSince is the interface version that brought a Bearbeitungsstatus;
 // the others exist since version 2. Version 4 came with the 2020 process
 // and its statuses eingeschrieben, nicht_eingeschrieben and
-// Frist_ueberschritten (SERVICESTELLE.md).
+// Frist_ueberschritten (Sestco's manual on the interface versions).
 var statusSince = map[string]int{
 	"eingeschrieben":       4,
 	"nicht_eingeschrieben": 4,

@@ -3,8 +3,9 @@ package sest
 // This file holds the Servicestelle's data types. They are the wire types
 // and the domain types at once: the struct field order is the xs:sequence
 // order of the schemas (generated from these types, see wsdl_gen_test.go),
-// and the codec in wire.go encodes and decodes them in that order, each
-// type's fields in its schema's namespace (typeNamespace).
+// and the codec (wire_encode.go, wire_decode.go) encodes and decodes them
+// in that order, each type's fields in its schema's namespace
+// (typeNamespace).
 //
 // Conventions: `omitempty` means minOccurs="0"; a slice is a repeated
 // element (minOccurs="0" maxOccurs="unbounded"); a pointer is an optional
@@ -94,7 +95,7 @@ type Studiengang struct {
 type Koordinierungsangebotsdaten struct {
 	AnfangBewerbungsfrist Timestamp `xml:"anfangBewerbungsfrist"`
 	EndeBewerbungsfrist   Timestamp `xml:"endeBewerbungsfrist"`
-	UrlHSBewerbungsportal string    `xml:"urlHSBewerbungsportal,omitempty"`
+	UrlHSBewerbungsportal string    `xml:"urlHSBewerbungsportal,omitempty"` //nolint:revive // var-naming: the name is the JSON key in studienangebot.data until its keys are declared (issue 17 item 1); rename then
 }
 
 // Einfachstudienangebot is a single-subject programme offer.

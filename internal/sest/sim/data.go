@@ -368,13 +368,12 @@ func (st *store) addEinfach(a *sest.Einfachstudienangebot) {
 	st.angebote = append(st.angebote, sest.Studienangebot{Einfach: a})
 }
 
-func (st *store) addBewerbung(b sest.Bewerbung) int {
+func (st *store) addBewerbung(b sest.Bewerbung) {
 	idx := len(st.bewerbungen)
 	st.bewerbungen = append(st.bewerbungen, &bewerbungRec{b: b})
 	st.bewerbungIdx[b.Key()] = idx
 	id := b.BewerberID()
 	st.byBewerber[id] = append(st.byBewerber[id], idx)
-	return idx
 }
 
 // addRangliste stores a new Rangliste; its type joins the Vergabeschema.

@@ -574,17 +574,30 @@ func (s *Sim) serveTestAPI(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
 	if err != nil {
 		code := http.StatusBadRequest
 		if errors.Is(err, ErrNotFound) {
 			code = http.StatusNotFound
 		}
-		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+		writeJSON(w, code, map[string]string{"error": err.Error()})
 		return
 	}
-	_ = json.NewEncoder(w).Encode(out)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// writeJSON answers v as JSON with code. A value that does not encode is a
+// bug of the simulator: the answer is a 500 that names the error, not a
+// truncated 200. A failed write means the client has gone; no one is left
+// to tell.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		body, _ = json.Marshal(map[string]string{"error": "encoding the answer: " + err.Error()})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // decodeFault reads a Fault from JSON with durations as Go duration

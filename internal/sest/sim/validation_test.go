@@ -43,19 +43,21 @@ func TestValidatesLikeTheRealService(t *testing.T) {
 		"<bewerbungen:bewerberId>", "<studiengaenge:abschlussSchluessel>"} {
 		require.Contains(t, string(valid), want)
 	}
-	post := func(body string) (int, string) {
+	post := func(t *testing.T, body string) (int, string) {
+		t.Helper()
 		resp, err := http.Post(srv.URL+"/hochschule/webservice/3/bewerbungenService", "text/xml", bytes.NewBufferString(body))
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		out, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(out)
 	}
-	version := func() int {
+	version := func(t *testing.T) int {
+		t.Helper()
 		got, err := s.Bewerbung(b.Key())
 		require.NoError(t, err)
 		return got.Version()
 	}
-	before := version()
+	before := version(t)
 
 	replace := func(pairs ...string) string { return strings.NewReplacer(pairs...).Replace(string(valid)) }
 	cases := []struct {
@@ -88,15 +90,17 @@ func TestValidatesLikeTheRealService(t *testing.T) {
 			reqEl + "/bewerbung/lieblingsfarbe"},
 	}
 	for _, tc := range cases {
-		code, out := post(tc.body)
-		require.Equal(t, http.StatusInternalServerError, code, tc.name)
-		require.Contains(t, out, `xsi:type="ValidierungsFehler"`, tc.name)
-		require.Contains(t, out, "element "+tc.element, tc.name)
-		require.Equal(t, before, version(), "%s: nothing changed", tc.name)
+		t.Run(tc.name, func(t *testing.T) {
+			code, out := post(t, tc.body)
+			require.Equal(t, http.StatusInternalServerError, code, tc.name)
+			require.Contains(t, out, `xsi:type="ValidierungsFehler"`, tc.name)
+			require.Contains(t, out, "element "+tc.element, tc.name)
+			require.Equal(t, before, version(t), "%s: nothing changed", tc.name)
+		})
 	}
 
-	code, out := post(string(valid))
+	code, out := post(t, string(valid))
 	require.Equal(t, http.StatusOK, code, out)
 	require.Contains(t, out, "<common:ergebnisStatus>aktualisiert</common:ergebnisStatus>")
-	require.Equal(t, before+1, version())
+	require.Equal(t, before+1, version(t))
 }

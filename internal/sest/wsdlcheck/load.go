@@ -194,9 +194,7 @@ func Load(fsys fs.FS) (*Set, error) {
 	}
 	// Types first (in any order), then the elements that use them.
 	for _, p := range l.pending {
-		if err := l.schemaTypes(p.n, p.tns); err != nil {
-			return nil, err
-		}
+		l.schemaTypes(p.n, p.tns)
 	}
 	for _, p := range l.pending {
 		if err := l.schemaElements(p.n, p.tns); err != nil {
@@ -298,7 +296,9 @@ func (l *loader) schema(s *node) error {
 	return nil
 }
 
-func (l *loader) schemaTypes(s *node, tns string) error {
+// schemaTypes registers a schema's named types and groups; their content is
+// read when an element uses them.
+func (l *loader) schemaTypes(s *node, tns string) {
 	for _, c := range s.children {
 		name := QName{tns, c.attrs["name"]}
 		switch {
@@ -310,7 +310,6 @@ func (l *loader) schemaTypes(s *node, tns string) error {
 			l.groups(name, c)
 		}
 	}
-	return nil
 }
 
 func (l *loader) groups(name QName, n *node) { l.set.groups[name] = n }
@@ -373,7 +372,7 @@ func (l *loader) simpleType(n *node, name QName) *SimpleType {
 
 // element reads an element declaration (global, or local with ref or name).
 func (l *loader) element(n *node, tns string, global bool, schema *node) (*Element, error) {
-	e := &Element{Min: occurs(n.attrs["minOccurs"], 1), Max: occurs(n.attrs["maxOccurs"], 1)}
+	e := &Element{Min: occurs(n.attrs["minOccurs"]), Max: occurs(n.attrs["maxOccurs"])}
 	if ref := n.attrs["ref"]; ref != "" {
 		e.Name, e.Ref = n.qname(ref), true
 		return e, nil // resolved against the global element when compared
@@ -407,16 +406,18 @@ func (l *loader) element(n *node, tns string, global bool, schema *node) (*Eleme
 	return e, nil
 }
 
-func occurs(v string, def int) int {
+// occurs reads a minOccurs or maxOccurs value: absent (or not a number)
+// is XSD's default 1, "unbounded" is -1.
+func occurs(v string) int {
 	switch v {
 	case "":
-		return def
+		return 1
 	case "unbounded":
 		return -1
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return def
+		return 1
 	}
 	return n
 }
@@ -464,7 +465,7 @@ func (l *loader) particles(ns []*node, tns string, schema *node) ([]*particle, e
 			if err != nil {
 				return nil, err
 			}
-			if occurs(c.attrs["minOccurs"], 1) == 0 {
+			if occurs(c.attrs["minOccurs"]) == 0 {
 				for _, p := range ps {
 					p.min = 0
 					if p.elem != nil {
@@ -478,7 +479,7 @@ func (l *loader) particles(ns []*node, tns string, schema *node) ([]*particle, e
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, &particle{choice: alts, min: occurs(c.attrs["minOccurs"], 1), max: occurs(c.attrs["maxOccurs"], 1)})
+			out = append(out, &particle{choice: alts, min: occurs(c.attrs["minOccurs"]), max: occurs(c.attrs["maxOccurs"])})
 		case c.is(nsXSD, "group"):
 			if ref := c.attrs["ref"]; ref != "" {
 				g, ok := l.set.groups[c.qname(ref)]

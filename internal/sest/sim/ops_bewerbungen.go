@@ -1,0 +1,366 @@
+package sim
+
+import (
+	"fmt"
+
+	"sestd/internal/sest"
+)
+
+// The Bewerbungen service: search, the delta's Bewerbungen, and creating or
+// changing Bewerbungen with the Servicestelle's versioning and status rules.
+
+func (s *Sim) uebermittelnBewerbungen(req *sest.ReferenzRequest) (any, *soapFault) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	idx, f := s.resolveRefs(refBewerbung, req.Referenz)
+	if f != nil {
+		return nil, f
+	}
+	out := &sest.BewerbungListe{Bewerbung: make([]sest.Bewerbung, 0, len(idx))}
+	for _, i := range idx {
+		if b := s.st.bewerbungen[i]; !b.deleted {
+			out.Bewerbung = append(out.Bewerbung, b.b)
+		}
+	}
+	return out, nil
+}
+
+func (s *Sim) checkSuche(req *sest.SuchRequest) *soapFault {
+	if req.BewerberID == "" && req.AbschlussSchluessel == "" && req.StudienfachSchluessel == "" && req.FachkennzeichenSchluessel == "" {
+		return &soapFault{"soap:Client", sest.FaultValidierung, 0,
+			"Es muss mindestens eines der Felder bewerberId, abschlussSchluessel, studienfachSchluessel, fachkennzeichenSchluessel angegeben werden. [Sitzungskennung: " + s.sitzungskennung() + "]"}
+	}
+	return nil
+}
+
+// eachMatching calls fn for every Bewerbung matching a search. Must hold
+// s.mu.
+func (s *Sim) eachMatching(req *sest.SuchRequest, fn func(sest.Bewerbung)) {
+	match := func(k sest.EinfachstudienangebotsSchluessel) bool {
+		return (req.AbschlussSchluessel == "" || req.AbschlussSchluessel == k.AbschlussSchluessel) &&
+			(req.StudienfachSchluessel == "" || req.StudienfachSchluessel == k.StudienfachSchluessel) &&
+			(req.FachkennzeichenSchluessel == "" || req.FachkennzeichenSchluessel == k.FachkennzeichenSchluessel)
+	}
+	check := func(b sest.Bewerbung) {
+		switch {
+		case b.Einfach != nil:
+			if match(b.Einfach.Studienangebot) {
+				fn(b)
+			}
+		case b.Mehrfach != nil:
+			if req.AbschlussSchluessel == b.Mehrfach.Studienangebot.AbschlussSchluessel && req.StudienfachSchluessel == "" && req.FachkennzeichenSchluessel == "" {
+				fn(b)
+				return
+			}
+			for _, t := range b.Mehrfach.Teilfachbewerbung {
+				if match(t.Studienangebot) {
+					fn(b)
+					return
+				}
+			}
+		}
+	}
+	if req.BewerberID != "" {
+		for _, i := range s.st.byBewerber[req.BewerberID] {
+			if b := s.st.bewerbungen[i]; !b.deleted {
+				check(b.b)
+			}
+		}
+		return
+	}
+	for _, b := range s.st.bewerbungen {
+		if !b.deleted {
+			check(b.b)
+		}
+	}
+}
+
+func (s *Sim) abrufenBewerbungen(req *sest.SuchRequest) (any, *soapFault) {
+	if f := s.checkSuche(req); f != nil {
+		return nil, f
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := &sest.BewerbungListe{}
+	s.eachMatching(req, func(b sest.Bewerbung) { out.Bewerbung = append(out.Bewerbung, b) })
+	return out, nil
+}
+
+// sendBewerbungen implements uebermittelnNeue/GeaenderteBewerbungenAnSeSt.
+func (s *Sim) sendBewerbungen(req *sest.BewerbungenRequest, neu bool, iface int) *sest.BewerbungErgebnisse {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &sest.BewerbungErgebnisse{Ergebnis: make([]sest.BewerbungErgebnis, 0, len(req.Bewerbung))}
+	for _, b := range req.Bewerbung {
+		res := sest.BewerbungErgebnis{Schluessel: b.Schluessel()}
+		version, status, why := s.applyBewerbung(b, neu, iface)
+		res.ErgebnisStatus, res.GrundZurueckweisung, res.VersionSeSt = status, why, version
+		out.Ergebnis = append(out.Ergebnis, res)
+	}
+	return out
+}
+
+func reject(code int, text string) (int, string, string) {
+	return 0, sest.ErgebnisZurueckgewiesen, reason(code, text)
+}
+
+// applyBewerbung validates and stores one sent Bewerbung, sent with
+// interface version iface. Must hold s.mu.
+func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int, status, why string) {
+	if (b.Einfach == nil) == (b.Mehrfach == nil) {
+		return reject(CodeUngueltig, "Die Bewerbung muss genau eine Einfach- oder Mehrfachstudienangebotsbewerbung sein.")
+	}
+	bid := b.BewerberID()
+	bi, ok := s.st.bewerberIdx[bid]
+	if !ok {
+		return reject(CodeBewerberUnbekannt, fmt.Sprintf("Der Bewerber mit der ID %s konnte nicht gefunden werden.", bid))
+	}
+	if s.st.bewerber[bi].b.Status == sest.BewerberStatusZurLoeschung {
+		return reject(sest.CodeBewerberZurLoeschung, fmt.Sprintf("Das Benutzerkonto des Bewerbers %s ist zur Löschung vorgemerkt.", bid))
+	}
+	// Studienangebot.
+	switch {
+	case b.Einfach != nil:
+		if why := s.checkEinfachKey(b.Einfach.Studienangebot); why != "" {
+			return reject(CodeAngebotUnbekannt, why)
+		}
+	case b.Mehrfach != nil:
+		m, ok := s.st.mehrfach[b.Mehrfach.Studienangebot.AbschlussSchluessel]
+		if !ok || m.Status != "oeffentlich_sichtbar" {
+			return reject(CodeAngebotUnbekannt, fmt.Sprintf("Das angegebene Mehrfachstudienangebot %s konnte nicht gefunden werden.", b.Mehrfach.Studienangebot.AbschlussSchluessel))
+		}
+		if len(b.Mehrfach.Teilfachbewerbung) < 2 {
+			return reject(CodeUngueltig, "Eine Mehrfachstudienangebotsbewerbung braucht mindestens zwei Teilfachbewerbungen.")
+		}
+		for _, t := range b.Mehrfach.Teilfachbewerbung {
+			allowed := false
+			for _, k := range m.Teilstudienangebot {
+				allowed = allowed || k.StudiengangSchluessel == t.Studienangebot.StudiengangSchluessel
+			}
+			if why := s.checkEinfachKey(t.Studienangebot); why != "" || !allowed {
+				return reject(CodeAngebotUnbekannt, fmt.Sprintf("Das angegebene Teilfach %s konnte im Mehrfachstudienangebot %s nicht gefunden werden.", t.Studienangebot.StudiengangSchluessel, m.Schluessel.AbschlussSchluessel))
+			}
+		}
+		if len(m.Kombination) > 0 && !kombinationAllowed(m.Kombination, b.Mehrfach.Teilfachbewerbung) {
+			return reject(CodeUngueltig, fmt.Sprintf("Die gewählte Fächerkombination ist im Mehrfachstudienangebot %s nicht zugelassen.", m.Schluessel.AbschlussSchluessel))
+		}
+	}
+	newStatus := b.Bearbeitungsstatus()
+	rules := s.statusRules
+	rule, known := rules[newStatus]
+	if !known {
+		return reject(CodeStatusUnbekannt, fmt.Sprintf("Unbekannter Bearbeitungsstatus %q.", newStatus))
+	}
+	// A status of a later interface version is unknown to the version
+	// the call speaks. The documents do not say how the Servicestelle
+	// answers it (fault or rejection); the sim rejects the item like any
+	// other unknown status (CodeStatusUnbekannt, the sim's own code), so
+	// the other items of the call are still processed.
+	if why := statusNotInVersion(b, iface); why != "" {
+		return reject(CodeStatusUnbekannt, why)
+	}
+	key := b.Key()
+	idx, exists := s.st.bewerbungIdx[key]
+	if exists && s.st.bewerbungen[idx].deleted {
+		exists = false
+	}
+	now := sest.NewTimestamp(s.clock.Now())
+	if neu {
+		if exists {
+			return reject(CodeBewerbungExistiert, "Die Bewerbung existiert bereits.")
+		}
+		if !rule.UniIn {
+			return reject(CodeStatusuebergang, fmt.Sprintf("Die Hochschule darf keine Bewerbung im Bearbeitungsstatus %s anlegen.", newStatus))
+		}
+		nb := cloneBewerbung(b)
+		stampBewerbung(nb, 1, now, true, s.st.bewerber[bi].ban)
+		if i, ok := s.st.bewerbungIdx[key]; ok { // re-create a deleted one in place
+			s.st.bewerbungen[i] = &bewerbungRec{b: nb}
+		} else {
+			s.st.addBewerbung(nb)
+		}
+		return 1, sest.ErgebnisNeu, ""
+	}
+	if !exists {
+		return reject(CodeBewerbungUnbekannt, "Die angegebene Bewerbung konnte nicht gefunden werden.")
+	}
+	cur := s.st.bewerbungen[idx].b
+	if b.Version() != cur.Version() {
+		return reject(sest.CodeVersionConflict, textVersion)
+	}
+	old := cur.Bearbeitungsstatus()
+	if old != newStatus && !(rules[old].UniOut && rule.UniIn) {
+		return reject(CodeStatusuebergang, fmt.Sprintf("Der Bearbeitungsstatus kann durch die Hochschule nicht von %s nach %s geändert werden.", old, newStatus))
+	}
+	nb := mergeBewerbung(cur, b)
+	version = cur.Version() + 1
+	stampBewerbung(nb, version, now, false, "")
+	s.st.bewerbungen[idx] = &bewerbungRec{b: nb}
+	return version, sest.ErgebnisAktualisiert, ""
+}
+
+// statusNotInVersion explains why the Bearbeitungsstatus of a Bewerbung
+// or of one of its Teilfachbewerbungen does not exist in interface
+// version iface, or returns "" when all do.
+func statusNotInVersion(b sest.Bewerbung, iface int) string {
+	bad := func(st string) string {
+		return fmt.Sprintf("Unbekannter Bearbeitungsstatus %q: den Status gibt es erst ab der Schnittstellenversion %d, die Anfrage verwendet Version %d.", st, sest.StatusSince(st), iface)
+	}
+	if st := b.Bearbeitungsstatus(); !statusInVersion(st, iface) {
+		return bad(st)
+	}
+	if b.Mehrfach != nil {
+		for _, t := range b.Mehrfach.Teilfachbewerbung {
+			if !statusInVersion(t.Bearbeitungsstatus, iface) {
+				return bad(t.Bearbeitungsstatus)
+			}
+		}
+	}
+	return ""
+}
+
+func (s *Sim) checkEinfachKey(k sest.EinfachstudienangebotsSchluessel) string {
+	a, ok := s.st.einfach[k.StudiengangSchluessel]
+	if !ok {
+		return fmt.Sprintf("Das angegebene Studienangebot %s konnte nicht gefunden werden.", k.StudiengangSchluessel)
+	}
+	if a.Status != "oeffentlich_sichtbar" {
+		return fmt.Sprintf("Das angegebene Studienangebot %s konnte nicht gefunden werden: es ist im Serviceverfahren nicht öffentlich sichtbar.", k.StudiengangSchluessel)
+	}
+	ak := a.Schluessel
+	if ak.AbschlussSchluessel != k.AbschlussSchluessel || ak.StudienfachSchluessel != k.StudienfachSchluessel || ak.FachkennzeichenSchluessel != k.FachkennzeichenSchluessel {
+		return fmt.Sprintf("Das angegebene Studienangebot %s konnte nicht gefunden werden: Abschluss, Studienfach oder Fachkennzeichen passen nicht.", k.StudiengangSchluessel)
+	}
+	return ""
+}
+
+// mergeBewerbung applies the fields a university may change to a copy of
+// cur.
+func mergeBewerbung(cur, in sest.Bewerbung) sest.Bewerbung {
+	nb := cloneBewerbung(cur)
+	switch {
+	case nb.Einfach != nil && in.Einfach != nil:
+		e, i := nb.Einfach, in.Einfach
+		e.Bearbeitungsstatus = i.Bearbeitungsstatus
+		if i.Aktivitaetsstatus != "" {
+			e.Aktivitaetsstatus = i.Aktivitaetsstatus
+		}
+		e.Statusanmerkung, e.Sonderantragsentscheidung = i.Statusanmerkung, i.Sonderantragsentscheidung
+		if i.Papierantragstatus != "" {
+			e.Papierantragstatus = i.Papierantragstatus
+		}
+	case nb.Mehrfach != nil && in.Mehrfach != nil:
+		m, i := nb.Mehrfach, in.Mehrfach
+		m.Bearbeitungsstatus = i.Bearbeitungsstatus
+		if i.Aktivitaetsstatus != "" {
+			m.Aktivitaetsstatus = i.Aktivitaetsstatus
+		}
+		m.Statusanmerkung, m.Sonderantragsentscheidung = i.Statusanmerkung, i.Sonderantragsentscheidung
+		for ti := range m.Teilfachbewerbung {
+			for _, it := range i.Teilfachbewerbung {
+				if it.Studienangebot.StudiengangSchluessel == m.Teilfachbewerbung[ti].Studienangebot.StudiengangSchluessel {
+					m.Teilfachbewerbung[ti].Bearbeitungsstatus = it.Bearbeitungsstatus
+					m.Teilfachbewerbung[ti].Statusanmerkung = it.Statusanmerkung
+				}
+			}
+		}
+	}
+	return nb
+}
+
+// stampBewerbung sets version and letzteAenderung (and, for new ones,
+// Eingang and BAN) on a Bewerbung the sim owns.
+func stampBewerbung(b sest.Bewerbung, version int, now sest.Timestamp, neu bool, ban string) {
+	switch {
+	case b.Einfach != nil:
+		e := b.Einfach
+		e.VersionSeSt, e.LetzteAenderung = version, now
+		if neu {
+			e.OrtDesEingangs = "HS"
+			if e.EingangsZeitpunkt.IsZero() {
+				e.EingangsZeitpunkt = now
+			}
+			if e.Aktivitaetsstatus == "" {
+				e.Aktivitaetsstatus = "aktiv"
+			}
+			e.BewerberBAN = ban
+		}
+	case b.Mehrfach != nil:
+		m := b.Mehrfach
+		m.VersionSeSt, m.LetzteAenderung = version, now
+		for i := range m.Teilfachbewerbung {
+			m.Teilfachbewerbung[i].VersionSeSt, m.Teilfachbewerbung[i].LetzteAenderung = version, now
+			if neu && m.Teilfachbewerbung[i].EingangsZeitpunkt.IsZero() {
+				m.Teilfachbewerbung[i].EingangsZeitpunkt = now
+			}
+		}
+		if neu {
+			m.OrtDesEingangs = "HS"
+			if m.EingangsZeitpunkt.IsZero() {
+				m.EingangsZeitpunkt = now
+			}
+			if m.Aktivitaetsstatus == "" {
+				m.Aktivitaetsstatus = "aktiv"
+			}
+			m.BewerberBAN = ban
+		}
+	}
+}
+
+// cloneBewerbung deep-copies b (so that the copy may be changed).
+func cloneBewerbung(b sest.Bewerbung) sest.Bewerbung {
+	var out sest.Bewerbung
+	if b.Einfach != nil {
+		e := *b.Einfach
+		e.Bestandteil = cloneBestandteile(e.Bestandteil)
+		e.Bescheid = cloneBescheide(e.Bescheid)
+		out.Einfach = &e
+	}
+	if b.Mehrfach != nil {
+		m := *b.Mehrfach
+		m.Teilfachbewerbung = append([]sest.Teilfachbewerbung(nil), m.Teilfachbewerbung...)
+		for i := range m.Teilfachbewerbung {
+			t := &m.Teilfachbewerbung[i]
+			if t.HauptfachSchluessel != nil {
+				k := *t.HauptfachSchluessel
+				t.HauptfachSchluessel = &k
+			}
+			if t.ErsatzfachSchluessel != nil {
+				k := *t.ErsatzfachSchluessel
+				t.ErsatzfachSchluessel = &k
+			}
+		}
+		m.Bestandteil = cloneBestandteile(m.Bestandteil)
+		m.Bescheid = cloneBescheide(m.Bescheid)
+		out.Mehrfach = &m
+	}
+	return out
+}
+
+func cloneBestandteile(in []sest.Bewerbungsbestandteil) []sest.Bewerbungsbestandteil {
+	if in == nil {
+		return nil
+	}
+	out := append([]sest.Bewerbungsbestandteil(nil), in...)
+	for i := range out {
+		if out[i].Dokument != nil {
+			d := *out[i].Dokument
+			out[i].Dokument = &d
+		}
+	}
+	return out
+}
+
+func cloneBescheide(in []sest.Bescheid) []sest.Bescheid {
+	if in == nil {
+		return nil
+	}
+	out := append([]sest.Bescheid(nil), in...)
+	for i := range out {
+		if out[i].Dokument != nil {
+			d := *out[i].Dokument
+			out[i].Dokument = &d
+		}
+	}
+	return out
+}

@@ -1,0 +1,32 @@
+package sim
+
+import (
+	"strings"
+
+	"sestd/internal/sest"
+)
+
+// The Dokumente service: documents by DokumentID.
+
+func (s *Sim) abrufenDokumente(req *sest.DokumenteRequest) *sest.DokumentListe {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := &sest.DokumentListe{}
+	for _, id := range req.DokumentID {
+		d, ok := s.st.dokumente[id]
+		if !ok {
+			continue
+		}
+		content := d.content
+		if content == nil {
+			content = pdfFor(id, d.dateiname)
+		}
+		ext := ""
+		if i := strings.LastIndexByte(d.dateiname, '.'); i >= 0 {
+			ext = d.dateiname[i+1:]
+		}
+		out.Dokument = append(out.Dokument, sest.Dokument{DokumentID: id, BewerberID: d.bewerberID, Dateiname: d.dateiname,
+			Dateiendung: ext, MimeType: d.mime, Inhalt: content})
+	}
+	return out
+}

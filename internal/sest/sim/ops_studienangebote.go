@@ -1,0 +1,89 @@
+package sim
+
+import (
+	"fmt"
+
+	"sestd/internal/sest"
+)
+
+// The Studienangebote service: reading and creating or changing
+// Studienangebote.
+
+func (s *Sim) abrufenStudienangebote(req *sest.StudienangebotFilter) *sest.StudienangebotListe {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := &sest.StudienangebotListe{}
+	for _, a := range s.st.angebote {
+		var abs, fach string
+		switch {
+		case a.Einfach != nil:
+			abs, fach = a.Einfach.Schluessel.AbschlussSchluessel, a.Einfach.Schluessel.StudienfachSchluessel
+		case a.Mehrfach != nil:
+			abs = a.Mehrfach.Schluessel.AbschlussSchluessel
+		}
+		if req.AbschlussSchluessel != "" && req.AbschlussSchluessel != abs || req.StudienfachSchluessel != "" && req.StudienfachSchluessel != fach {
+			continue
+		}
+		out.Studienangebot = append(out.Studienangebot, a)
+	}
+	return out
+}
+
+func (s *Sim) anlegenAendernStudienangebote(req *sest.StudienangeboteRequest) *sest.StudienangebotErgebnisse {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := &sest.StudienangebotErgebnisse{}
+	for _, a := range req.Studienangebot {
+		res := sest.StudienangebotErgebnis{}
+		switch {
+		case a.Einfach != nil:
+			e := *a.Einfach
+			res.Schluessel = sest.StudienangebotsSchluessel{Einfach: &e.Schluessel}
+			k := e.Schluessel
+			atomic := einfachKey(k.AbschlussSchluessel, k.StudienfachSchluessel, k.FachkennzeichenSchluessel).StudiengangSchluessel
+			switch {
+			case k.AbschlussSchluessel == "" || k.StudienfachSchluessel == "":
+				res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeUngueltig, "Abschluss und Studienfach müssen angegeben sein. Typ: EinfachStudienangebot, Feld: schluessel | ")
+			case k.StudiengangSchluessel != atomic:
+				res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeUngueltig, fmt.Sprintf("Der Studiengangschlüssel %s passt nicht zu %s. Typ: EinfachStudienangebot, Feld: studiengangSchluessel | ", k.StudiengangSchluessel, atomic))
+			default:
+				if old, ok := s.st.einfach[atomic]; ok {
+					for i := range s.st.angebote {
+						if s.st.angebote[i].Einfach == old {
+							s.st.angebote[i].Einfach = &e
+						}
+					}
+					s.st.einfach[atomic] = &e
+					res.ErgebnisStatus = sest.ErgebnisAktualisiert
+				} else {
+					s.st.addEinfach(&e)
+					res.ErgebnisStatus = sest.ErgebnisNeu
+				}
+			}
+		case a.Mehrfach != nil:
+			m := *a.Mehrfach
+			res.Schluessel = sest.StudienangebotsSchluessel{Mehrfach: &m.Schluessel}
+			abs := m.Schluessel.AbschlussSchluessel
+			if !s.st.mehrfachAbs[abs] {
+				res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeUngueltig, "Ein Mehrfachstudienangebot muss einen Mehrfachabschluss haben. Typ: MehrfachStudienangebot, Feld: abschluss | ")
+				break
+			}
+			if old, ok := s.st.mehrfach[abs]; ok {
+				for i := range s.st.angebote {
+					if s.st.angebote[i].Mehrfach == old {
+						s.st.angebote[i].Mehrfach = &m
+					}
+				}
+				res.ErgebnisStatus = sest.ErgebnisAktualisiert
+			} else {
+				s.st.angebote = append(s.st.angebote, sest.Studienangebot{Mehrfach: &m})
+				res.ErgebnisStatus = sest.ErgebnisNeu
+			}
+			s.st.mehrfach[abs] = &m
+		default:
+			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeUngueltig, "Leeres Studienangebot.")
+		}
+		out.Ergebnis = append(out.Ergebnis, res)
+	}
+	return out
+}

@@ -1,0 +1,393 @@
+package sest
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/html/charset"
+)
+
+// The decoder: tolerant for the Client, strict (ParseRequest) for the
+// simulator.
+
+// wireDecoder reads a message. It keeps the namespace declarations in
+// scope, so that xsi:type values resolve through their prefixes.
+type wireDecoder struct {
+	d      *xml.Decoder
+	scopes []map[string]string
+	// strict (the simulator) refuses elements in the wrong namespace and
+	// unknown elements; otherwise (the Client) fields are matched by local
+	// name and unknown elements are skipped and listed in unknown.
+	strict  bool
+	unknown []string
+}
+
+// ValidationError is a message that does not have the official shape
+// (strict decoding). Element names the offending element.
+type ValidationError struct {
+	Element string
+	Reason  string
+}
+
+func (e *ValidationError) Error() string { return "element " + e.Element + ": " + e.Reason }
+
+// UnknownTypeError is an item whose xsi:type sestd does not know.
+type UnknownTypeError struct {
+	Element string
+	Type    xml.Name
+}
+
+func (e *UnknownTypeError) Error() string {
+	return fmt.Sprintf("element %s: unknown xsi:type %s (namespace %s)", e.Element, e.Type.Local, e.Type.Space)
+}
+
+func newWireDecoder(d *xml.Decoder, strict bool) *wireDecoder {
+	return &wireDecoder{d: d, strict: strict, scopes: []map[string]string{{}}}
+}
+
+// token returns the next token and maintains the namespace scopes.
+func (w *wireDecoder) token() (xml.Token, error) {
+	tok, err := w.d.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case xml.StartElement:
+		var m map[string]string
+		for _, a := range t.Attr {
+			switch {
+			case a.Name.Space == "xmlns":
+				if m == nil {
+					m = map[string]string{}
+				}
+				m[a.Name.Local] = a.Value
+			case a.Name.Space == "" && a.Name.Local == "xmlns":
+				if m == nil {
+					m = map[string]string{}
+				}
+				m[""] = a.Value
+			}
+		}
+		w.scopes = append(w.scopes, m)
+	case xml.EndElement:
+		w.scopes = w.scopes[:len(w.scopes)-1]
+	}
+	return tok, nil
+}
+
+// skip consumes the rest of the current element.
+func (w *wireDecoder) skip() error {
+	depth := 1
+	for depth > 0 {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch tok.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return nil
+}
+
+// resolve turns a QName value (prefix:local, or local in the default
+// namespace) into a namespace and local name.
+func (w *wireDecoder) resolve(q string) (xml.Name, error) {
+	prefix, local, ok := strings.Cut(strings.TrimSpace(q), ":")
+	if !ok {
+		prefix, local = "", prefix
+	}
+	for i := len(w.scopes) - 1; i >= 0; i-- {
+		if ns, ok := w.scopes[i][prefix]; ok {
+			return xml.Name{Space: ns, Local: local}, nil
+		}
+	}
+	if prefix == "" {
+		return xml.Name{Local: local}, nil
+	}
+	return xml.Name{}, fmt.Errorf("prefix %q of %q is not declared", prefix, q)
+}
+
+func xsiType(se xml.StartElement) (string, bool) {
+	for _, a := range se.Attr {
+		if a.Name.Local == "type" && a.Name.Space == NSXSI {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// decodeFields reads the children of the current element into the struct
+// v, whose fields are in namespace ns.
+func (w *wireDecoder) decodeFields(v reflect.Value, ns string, path string) error {
+	fields := fieldMap(v.Type(), ns)
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			return nil
+		case xml.StartElement:
+			f, ok := fields[t.Name.Local]
+			child := path + "/" + t.Name.Local
+			if !ok {
+				if w.strict {
+					return &ValidationError{Element: child, Reason: "not allowed here"}
+				}
+				w.unknown = append(w.unknown, child)
+				if err := w.skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			if w.strict && t.Name.Space != f.ns {
+				return &ValidationError{Element: child, Reason: fmt.Sprintf("in namespace %q, want %q", t.Name.Space, f.ns)}
+			}
+			if err := w.decodeValue(t, v.FieldByIndex(f.index), f.ns, child); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+type wireField struct {
+	index []int
+	ns    string
+}
+
+type fieldMapKey struct {
+	t  reflect.Type
+	ns string
+}
+
+// fieldMaps memoises fieldMap (immutable type metadata, like encoding/xml's
+// own cache).
+var fieldMaps sync.Map
+
+// fieldMap maps local element names to the (embedded) fields of t.
+func fieldMap(t reflect.Type, ns string) map[string]wireField {
+	key := fieldMapKey{t, ns}
+	if m, ok := fieldMaps.Load(key); ok {
+		return m.(map[string]wireField)
+	}
+	m := map[string]wireField{}
+	var walk func(t reflect.Type, ns string, prefix []int)
+	walk = func(t reflect.Type, ns string, prefix []int) {
+		for _, f := range xmlFields(t) {
+			idx := append(append([]int(nil), prefix...), f.index)
+			if f.name == "" {
+				ft := t.Field(f.index).Type
+				walk(ft, nsOf(ft, ns), idx)
+				continue
+			}
+			m[f.name] = wireField{index: idx, ns: ns}
+		}
+	}
+	walk(t, ns, nil)
+	fieldMaps.Store(key, m)
+	return m
+}
+
+// decodeValue decodes the element start (already read) into v; ns is the
+// namespace the element's own children inherit when v's type has none.
+func (w *wireDecoder) decodeValue(start xml.StartElement, v reflect.Value, ns string, path string) error {
+	t := v.Type()
+	switch t {
+	case ranglisteType:
+		var rw ranglisteWire
+		if err := w.decodeFields(reflect.ValueOf(&rw).Elem(), NSBewerberauswahl, path); err != nil {
+			return err
+		}
+		v.Set(reflect.ValueOf(rw.rangliste()))
+		return nil
+	case timestampType, base64Type:
+		text, err := w.text(path)
+		if err != nil {
+			return err
+		}
+		if err := v.Addr().Interface().(interface{ UnmarshalText([]byte) error }).UnmarshalText([]byte(text)); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			v.Set(reflect.New(t.Elem()))
+		}
+		return w.decodeValue(start, v.Elem(), ns, path)
+	case reflect.Slice:
+		v.Set(reflect.Append(v, reflect.Zero(t.Elem())))
+		return w.decodeValue(start, v.Index(v.Len()-1), ns, path)
+	case reflect.Struct:
+		if isChoiceType(t) {
+			return w.decodeChoice(start, v, ns, path)
+		}
+		return w.decodeFields(v, nsOf(t, ns), path)
+	}
+	text, err := w.text(path)
+	if err != nil {
+		return err
+	}
+	text = strings.TrimSpace(text)
+	switch t.Kind() {
+	case reflect.String:
+		v.SetString(text)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		if text == "" {
+			return nil
+		}
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		v.SetInt(n)
+	case reflect.Bool:
+		if text == "" {
+			return nil
+		}
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		v.SetBool(b)
+	case reflect.Float32, reflect.Float64:
+		if text == "" {
+			return nil
+		}
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		v.SetFloat(f)
+	default:
+		return fmt.Errorf("%s: unsupported kind %s", path, t.Kind())
+	}
+	return nil
+}
+
+// decodeChoice reads a polymorphic item: its xsi:type picks the concrete
+// type.
+func (w *wireDecoder) decodeChoice(start xml.StartElement, v reflect.Value, ns string, path string) error {
+	q, ok := xsiType(start)
+	if !ok {
+		return &ValidationError{Element: path, Reason: "xsi:type missing (want one of " + strings.Join(choiceNames(v.Type()), ", ") + ")"}
+	}
+	name, err := w.resolve(q)
+	if err != nil {
+		return &ValidationError{Element: path, Reason: "xsi:type: " + err.Error()}
+	}
+	for i := range v.NumField() {
+		ft := v.Type().Field(i).Type
+		if ft.Kind() != reflect.Pointer {
+			continue
+		}
+		ct := ft.Elem()
+		tns := nsOf(ct, ns)
+		if tns != name.Space || !slices.Contains(xsiNames(ct), name.Local) {
+			continue
+		}
+		p := reflect.New(ct)
+		if err := w.decodeFields(p.Elem(), tns, path); err != nil {
+			return err
+		}
+		if m, ok := p.Interface().(multiTyped); ok {
+			m.setXSIType(name.Local)
+		}
+		v.Field(i).Set(p)
+		return nil
+	}
+	return &UnknownTypeError{Element: path, Type: name}
+}
+
+func choiceNames(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		if ft := t.Field(i).Type; ft.Kind() == reflect.Pointer {
+			out = append(out, xsiNames(ft.Elem())...)
+		}
+	}
+	return out
+}
+
+// text reads the character data of a simple element up to its end.
+func (w *wireDecoder) text(path string) (string, error) {
+	var b strings.Builder
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return "", err
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			b.Write(t)
+		case xml.EndElement:
+			return b.String(), nil
+		case xml.StartElement:
+			child := path + "/" + t.Name.Local
+			if w.strict {
+				return "", &ValidationError{Element: child, Reason: "not allowed in a simple value"}
+			}
+			w.unknown = append(w.unknown, child)
+			if err := w.skip(); err != nil {
+				return "", err
+			}
+		}
+	}
+}
+
+// ParseRequest reads a request envelope strictly, as a schema-validating
+// server does: the request element <operation>Request of service in the
+// service's namespace, every element below it in its official namespace,
+// every polymorphic item with a known xsi:type, nothing unknown. It
+// returns the operation (zero when not identified) and the decoded message;
+// shape errors are *ValidationError or *UnknownTypeError naming the
+// element. Timestamps are read as UTC wall clock (see InLocation).
+func ParseRequest(body []byte, service string) (Operation, any, error) {
+	w := newWireDecoder(xml.NewDecoder(bytes.NewReader(body)), true)
+	w.d.CharsetReader = charset.NewReaderLabel
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return Operation{}, nil, &ValidationError{Element: "Body", Reason: "no request element: " + err.Error()}
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch {
+		case (se.Name.Local == "Envelope" || se.Name.Local == "Body") && se.Name.Space == NSSOAP:
+			continue
+		case se.Name.Local == "Header" && se.Name.Space == NSSOAP:
+			if err := w.skip(); err != nil {
+				return Operation{}, nil, err
+			}
+			continue
+		}
+		name, isReq := strings.CutSuffix(se.Name.Local, "Request")
+		op, known := operations[name]
+		if !isReq || !known || op.Service != service {
+			return Operation{}, nil, &ValidationError{Element: se.Name.Local, Reason: "no operation of " + service}
+		}
+		ns := Namespace(service)
+		if se.Name.Space != ns {
+			return op, nil, &ValidationError{Element: se.Name.Local, Reason: fmt.Sprintf("in namespace %q, want %q", se.Name.Space, ns)}
+		}
+		req := op.NewRequest()
+		if err := w.decodeFields(reflect.ValueOf(req).Elem(), ns, se.Name.Local); err != nil {
+			return op, nil, err
+		}
+		return op, req, nil
+	}
+}

@@ -1,0 +1,234 @@
+package sest
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/tiaguinho/gosoap"
+)
+
+// The encoder: a message to wire nodes, then to gosoap parameters or to
+// an XML envelope.
+
+// wnode is one element to write.
+type wnode struct {
+	name xml.Name  // namespace URI and local name
+	typ  *xml.Name // xsi:type, when set
+	text string
+	leaf bool
+	kids []wnode
+}
+
+// encodeMessage turns a message struct into the children of its request or
+// response element; ns is the service's …ServiceParamV1_0 namespace.
+func encodeMessage(msg any, ns string, loc *time.Location) ([]wnode, error) {
+	v := reflect.ValueOf(msg)
+	for v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("encoding %T: want a struct", msg)
+	}
+	return encodeFields(v, ns, loc)
+}
+
+func encodeFields(v reflect.Value, ns string, loc *time.Location) ([]wnode, error) {
+	var out []wnode
+	for _, f := range xmlFields(v.Type()) {
+		fv := v.Field(f.index)
+		if f.name == "" {
+			kids, err := encodeFields(fv, nsOf(fv.Type(), ns), loc)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, kids...)
+			continue
+		}
+		var err error
+		out, err = encodeValue(out, xml.Name{Space: ns, Local: f.name}, fv, f.omitEmpty, ns, loc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	return out, nil
+}
+
+func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns string, loc *time.Location) ([]wnode, error) {
+	switch v.Type() {
+	case timestampType:
+		ts := v.Interface().(Timestamp)
+		if ts.IsZero() {
+			return out, nil
+		}
+		return append(out, wnode{name: name, leaf: true, text: FormatTimestamp(ts.Time, loc)}), nil
+	case base64Type:
+		b, _ := v.Interface().(Base64Binary).MarshalText()
+		return append(out, wnode{name: name, leaf: true, text: string(b)}), nil
+	case ranglisteType:
+		return encodeValue(out, name, reflect.ValueOf(v.Interface().(Rangliste).wire()), false, ns, loc)
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return out, nil
+		}
+		return encodeValue(out, name, v.Elem(), false, ns, loc)
+	case reflect.Slice:
+		for i := range v.Len() {
+			var err error
+			if out, err = encodeValue(out, name, v.Index(i), false, ns, loc); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case reflect.Struct:
+		if isChoiceType(v.Type()) {
+			for i := range v.NumField() {
+				fv := v.Field(i)
+				if fv.Kind() != reflect.Pointer || fv.IsNil() {
+					continue
+				}
+				ct := fv.Type().Elem()
+				tns := nsOf(ct, ns)
+				kids, err := encodeFields(fv.Elem(), tns, loc)
+				if err != nil {
+					return nil, err
+				}
+				local := ct.Name()
+				if m, ok := fv.Interface().(multiTyped); ok {
+					local = m.xsiType()
+				}
+				return append(out, wnode{name: name, typ: &xml.Name{Space: tns, Local: local}, kids: kids}), nil
+			}
+			return nil, fmt.Errorf("%s: none of %s is set", name.Local, v.Type().Name())
+		}
+		kids, err := encodeFields(v, nsOf(v.Type(), ns), loc)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, wnode{name: name, kids: kids}), nil
+	}
+	if omitEmpty && v.IsZero() {
+		return out, nil
+	}
+	var s string
+	switch v.Kind() {
+	case reflect.String:
+		s = v.String()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		s = strconv.FormatInt(v.Int(), 10)
+	case reflect.Bool:
+		s = strconv.FormatBool(v.Bool())
+	case reflect.Float32, reflect.Float64:
+		s = strconv.FormatFloat(v.Float(), 'f', -1, 64)
+	default:
+		return nil, fmt.Errorf("unsupported kind %s", v.Kind())
+	}
+	return append(out, wnode{name: name, leaf: true, text: s}), nil
+}
+
+// toParams renders nodes as gosoap parameters with prefixed names.
+func toParams(nodes []wnode, pfx map[string]string) (gosoap.ArrayParams, error) {
+	out := gosoap.ArrayParams{}
+	for _, n := range nodes {
+		if n.typ != nil {
+			return nil, fmt.Errorf("%s needs xsi:type, which gosoap cannot write", n.name.Local)
+		}
+		key := pfx[n.name.Space] + ":" + n.name.Local
+		if n.leaf {
+			out = append(out, [2]any{key, n.text})
+			continue
+		}
+		kids, err := toParams(n.kids, pfx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, [2]any{key, kids})
+	}
+	return out, nil
+}
+
+// writeNodes writes nodes as XML with the prefixes in pfx (declared by the
+// caller on an enclosing element).
+func writeNodes(b *bytes.Buffer, nodes []wnode, pfx map[string]string) {
+	for _, n := range nodes {
+		q := pfx[n.name.Space] + ":" + n.name.Local
+		b.WriteString("<" + q)
+		if n.typ != nil {
+			b.WriteString(` xsi:type="` + pfx[n.typ.Space] + ":" + n.typ.Local + `"`)
+		}
+		b.WriteString(">")
+		if n.leaf {
+			_ = xml.EscapeText(b, []byte(n.text))
+		} else {
+			writeNodes(b, n.kids, pfx)
+		}
+		b.WriteString("</" + q + ">")
+	}
+}
+
+// Envelope renders a SOAP envelope whose body holds one element, named
+// local in the namespace ns, with the encoded message msg as its content;
+// every prefix is declared on the envelope. Timestamps are written in loc.
+// The Client sends requests with it when gosoap cannot produce them, the
+// simulator answers with it.
+func Envelope(ns, local string, msg any, loc *time.Location) ([]byte, error) {
+	nodes, err := encodeMessage(msg, ns, loc)
+	if err != nil {
+		return nil, err
+	}
+	pfx := prefixes()
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<soap:Envelope")
+	writeDecls(&b, pfx)
+	b.WriteString("><soap:Body><" + pfx[ns] + ":" + local + ">")
+	writeNodes(&b, nodes, pfx)
+	b.WriteString("</" + pfx[ns] + ":" + local + "></soap:Body></soap:Envelope>")
+	return b.Bytes(), nil
+}
+
+// writeDecls writes the namespace declarations of pfx, sorted by prefix.
+func writeDecls(b *bytes.Buffer, pfx map[string]string) {
+	keys := make([]string, 0, len(pfx))
+	for ns := range pfx {
+		keys = append(keys, ns)
+	}
+	sort.Slice(keys, func(i, j int) bool { return pfx[keys[i]] < pfx[keys[j]] })
+	for _, ns := range keys {
+		b.WriteString(` xmlns:` + pfx[ns] + `="` + ns + `"`)
+	}
+}
+
+// ViaGosoap reports whether the Client sends the operation's request
+// through gosoap: every request without a polymorphic item. Requests with
+// one (Bewerbungen, Studienangebote) need xsi:type attributes, which
+// gosoap cannot write; they are encoded by the Client and sent through the
+// same http.Client.
+func (o Operation) ViaGosoap() bool { return !containsChoice(o.request, map[reflect.Type]bool{}) }
+
+func containsChoice(t reflect.Type, seen map[reflect.Type]bool) bool {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || seen[t] {
+		return false
+	}
+	seen[t] = true
+	if isChoiceType(t) {
+		return true
+	}
+	if t == ranglisteType {
+		t = ranglisteWireType
+	}
+	for i := range t.NumField() {
+		if containsChoice(t.Field(i).Type, seen) {
+			return true
+		}
+	}
+	return false
+}
