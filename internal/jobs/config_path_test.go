@@ -91,9 +91,9 @@ func (w *cfgWorld) importFile(t *testing.T, kind, name string, content []byte) {
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "import %s: %v", name, ev.Job.Errors)
 }
 
-func (w *cfgWorld) strings(t *testing.T, sql string, args ...any) []string {
+func (w *cfgWorld) strings(t *testing.T, sql string) []string {
 	t.Helper()
-	rows, err := w.pool.Query(context.Background(), sql, args...)
+	rows, err := w.pool.Query(context.Background(), sql)
 	require.NoError(t, err)
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)
