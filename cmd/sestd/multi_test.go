@@ -48,7 +48,7 @@ func TestThreeInstancesShareOneDatabase(t *testing.T) {
 		p.waitReady(t)
 		procs = append(procs, p)
 	}
-	content, n := applications(t, s, 1, 60, map[string]bool{})
+	content, n, _ := applications(t, s, 1, 60, map[string]bool{})
 	path := filepath.Join(inbox, "bewerbungen.csv")
 	require.NoError(t, fsutil.WriteFileAtomic(path, []byte(content)))
 	old := time.Now().Add(-time.Minute)
