@@ -137,7 +137,7 @@ func generate(cfg Config) *store {
 		byBewerber:   map[string][]int{},
 		einfach:      map[string]*sest.Einfachstudienangebot{},
 		mehrfach:     map[string]*sest.Mehrfachstudienangebot{},
-		mehrfachAbs:  map[string]bool{"25": true},
+		mehrfachAbs:  map[string]bool{},
 		paketIdx:     map[string]int{},
 		ranglisteIdx: map[string]int{},
 		typen:        map[string]bool{},
@@ -149,7 +149,7 @@ func generate(cfg Config) *store {
 	frist := &sest.Koordinierungsangebotsdaten{
 		AnfangBewerbungsfrist: sest.NewTimestamp(time.Date(cfg.Jahr, 4, 15, 0, 0, 0, 0, loc)),
 		EndeBewerbungsfrist:   sest.NewTimestamp(time.Date(cfg.Jahr, 7, 15, 23, 59, 59, 0, loc)),
-		UrlHSBewerbungsportal: "https://portal.example-uni.de/bewerbung",
+		URLHSBewerbungsportal: "https://portal.example-uni.de/bewerbung",
 	}
 	// Studienangebote.
 	var einfachKeys []sest.EinfachstudienangebotsSchluessel
@@ -185,6 +185,7 @@ func generate(cfg Config) *store {
 		NameDe: "Zwei-Fächer-Bachelor", Koordinierungsangebotsdaten: frist, Abschluss: sest.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"},
 		Teilstudienangebot: teilKeys}
 	st.mehrfach["25"] = m
+	st.mehrfachAbs["25"] = true
 	st.angebote = append(st.angebote, sest.Studienangebot{Mehrfach: m})
 	// An ExpliziteStudiengangskombination: Lehramt with its Teilfächer and
 	// the combinations allowed (no generated Bewerbungen apply for it).
@@ -206,6 +207,7 @@ func generate(cfg Config) *store {
 			{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[2]}},
 		}}
 	st.mehrfach["26"] = lg
+	st.mehrfachAbs["26"] = true
 	st.angebote = append(st.angebote, sest.Studienangebot{Mehrfach: lg})
 
 	// Bewerber.
