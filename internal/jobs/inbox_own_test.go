@@ -70,7 +70,7 @@ func TestInboxScanSkipsOwnFilesAndHandImports(t *testing.T) {
 	require.Equal(t, 2, runsBefore)
 
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.InboxArgs{}).Kind)
-	ev = b.rig.awaitKind(t, "import")
+	ev = b.rig.awaitImport(t)
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "errors: %v", ev.Job.Errors)
 	var queued jobs.ImportArgs
 	require.NoError(t, json.Unmarshal(ev.Job.EncodedArgs, &queued))
@@ -116,5 +116,22 @@ func TestIsOwnOutput(t *testing.T) {
 		"sbeat_students.csv":    false,
 	} {
 		require.Equal(t, want, importers.IsOwnOutput(name), name)
+	}
+}
+
+// awaitImport waits for the next finished import job (one the inbox scan
+// queued).
+func (r *rig) awaitImport(t *testing.T) *river.Event {
+	t.Helper()
+	timeout := time.After(3 * time.Minute)
+	for {
+		select {
+		case ev := <-r.events:
+			if ev.Job.Kind == "import" && ev.Kind != river.EventKindJobSnoozed {
+				return ev
+			}
+		case <-timeout:
+			t.Fatal("no import job finished within 3 minutes")
+		}
 	}
 }
