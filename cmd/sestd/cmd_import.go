@@ -144,7 +144,7 @@ func printImportSummary(e env, s importers.Summary, asJSON bool) error {
 		return writeJSON(e.stdout, s)
 	}
 	if s.AlreadyImported {
-		fmt.Fprintf(e.stdout, "%s was imported before as %s/%s (run %d); nothing done. Use --force to import it again.\n", s.File, s.Kind, s.Mode, s.RunID)
+		fmt.Fprintln(e.stdout, importedBeforeText(s, "--force"))
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)

@@ -165,6 +165,12 @@ func TestTriggerWaitRunsAWaitingDuplicateNow(t *testing.T) {
 	require.Greater(t, secs, 0.0)
 	require.Less(t, secs, finished.Sub(started).Seconds()+1)
 
+	// The same file again: skipped, exit 0, and said so (not "rejected 0
+	// of 0 rows").
+	out, errOut, err := runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, file), "--wait", "--poll", "100ms")
+	require.NoError(t, err, errOut)
+	require.Contains(t, out, fmt.Sprintf("students.csv was imported before (run %d); skipped — use force to import it again\n", int64(run["id"].(float64))))
+
 	// Exit status of trigger --wait: 3 for an import that rejected rows,
 	// 1 for a job cancelled for good.
 	partial := filepath.Join(filepath.Dir(file), "partial.csv")
