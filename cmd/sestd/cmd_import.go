@@ -81,6 +81,9 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: give exactly one FILE", errUsage)
 	}
+	if err := jobs.CheckImportArgs(*kind, *mode, *encoding); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
 	path, err := filepath.Abs(fs.Arg(0))
 	if err != nil {
 		return fmt.Errorf("resolving %s: %w", fs.Arg(0), err)
@@ -89,12 +92,10 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("cannot read the file to import: %w", err)
 	}
 	a := jobs.ImportArgs{Path: path, FileKind: *kind, Mode: *mode, Encoding: *encoding, Force: *force, TrustEncoding: *trust}
-	if a.FileKind != "" {
-		if _, err := importers.ParseKind(a.FileKind); err != nil {
-			return err
+	if a.FileKind == "" {
+		if _, err := importers.DetectKind(path); err != nil {
+			return fmt.Errorf("%w (or give --kind)", err)
 		}
-	} else if _, err := importers.DetectKind(path); err != nil {
-		return fmt.Errorf("%w (or give --kind)", err)
 	}
 	cfg, log, err := loadConfig(e, *cfgPath)
 	if err != nil {
