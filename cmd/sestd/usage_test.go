@@ -94,3 +94,33 @@ func TestImportArgumentsRefusedAtOnce(t *testing.T) {
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'import'`).Scan(&jobs))
 	require.Zero(t, jobs, "nothing queued")
 }
+
+// `sestd import --json` prints the summary on every outcome, a failed one
+// included: status failed, the error, the run.
+func TestImportJSONOnFailure(t *testing.T) {
+	t.Parallel()
+	pool := testdb.New(t)
+	env := map[string]string{"SESTD_DATABASE_URL": pool.Config().ConnString(), "SESTD_LOG_FORMAT": "json", "SESTD_LOG_LEVEL": "error"}
+	file := filepath.Join(t.TempDir(), "student_data.csv")
+	require.NoError(t, os.WriteFile(file, []byte("IDENTNR;PNR\n"), 0o600))
+	out, _, err := runCLI(t, env, "import", "--json", "--kind", "sbeat_students", file)
+	require.Error(t, err)
+	require.Equal(t, exitFailed, exitCode(err))
+	var sum struct {
+		RunID  int64  `json:"run_id"`
+		Kind   string `json:"kind"`
+		Mode   string `json:"mode"`
+		File   string `json:"file"`
+		Status string `json:"status"`
+		Error  string `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &sum), "stdout: %q", out)
+	var runID int64
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT id FROM import_runs WHERE file_name = 'student_data.csv'`).Scan(&runID))
+	require.Equal(t, runID, sum.RunID)
+	require.Equal(t, "sbeat_students", sum.Kind)
+	require.Equal(t, "sync", sum.Mode)
+	require.Equal(t, "student_data.csv", sum.File)
+	require.Equal(t, "failed", sum.Status)
+	require.Contains(t, sum.Error, "the header lacks the required column(s) STG")
+}
