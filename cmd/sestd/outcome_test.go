@@ -184,7 +184,8 @@ func TestTriggerWaitRunsAWaitingDuplicateNow(t *testing.T) {
 	_, _, err = runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, bad), "--wait", "--poll", "100ms")
 	require.Error(t, err)
 	require.Equal(t, exitFailed, exitCode(err))
-	require.ErrorContains(t, err, "cancelled: JobCancelError: importing bad.csv as sbeat_students")
+	require.ErrorContains(t, err, "cancelled: importing bad.csv as sbeat_students", "River's JobCancelError prefix is not shown")
+	require.NotContains(t, err.Error(), "JobCancelError")
 	require.ErrorContains(t, err, "the header lacks the required column(s) STG")
 }
 

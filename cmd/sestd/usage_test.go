@@ -123,4 +123,6 @@ func TestImportJSONOnFailure(t *testing.T) {
 	require.Equal(t, "student_data.csv", sum.File)
 	require.Equal(t, "failed", sum.Status)
 	require.Contains(t, sum.Error, "the header lacks the required column(s) STG")
+	require.NotContains(t, sum.Error, "JobCancelError", "River's prefix is not for people")
+	require.NotContains(t, err.Error(), "JobCancelError")
 }
