@@ -206,7 +206,7 @@ job was cancelled or discarded, or waiting stopped before it finished),
 			Jobs []admin.JobInfo `json:"jobs"`
 		}
 		if err := c.do(ctx, http.MethodGet, "/api/jobs", nil, &jobs); err != nil {
-			return err
+			return c.withReadiness(ctx, err)
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "JOB\tARGUMENTS")
@@ -241,7 +241,7 @@ job was cancelled or discarded, or waiting stopped before it finished),
 	}
 	var enq admin.Enqueued
 	if err := c.do(ctx, http.MethodPost, "/api/jobs/"+url.PathEscape(job), body, &enq); err != nil {
-		return err
+		return c.withReadiness(ctx, err)
 	}
 	if !*wait {
 		if asJSON {
@@ -268,7 +268,7 @@ job was cancelled or discarded, or waiting stopped before it finished),
 	}
 	run, err := waitRun(ctx, c, enq.JobID, *poll)
 	if err != nil {
-		return err
+		return c.withReadiness(ctx, err)
 	}
 	if asJSON {
 		if err := writeJSON(e.stdout, run); err != nil {
