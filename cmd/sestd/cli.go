@@ -158,7 +158,7 @@ func parse(fs *flag.FlagSet, e env, args []string) error {
 		}
 	}
 	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	return nil
 }

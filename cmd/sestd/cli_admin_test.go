@@ -64,7 +64,10 @@ func startDaemonWith(t *testing.T, token string, change func(*config.Config)) (s
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("daemon stopped with: %v", err)
+			}
 		case <-time.After(30 * time.Second):
 			t.Error("daemon did not stop")
 		}

@@ -249,7 +249,7 @@ func runRangJob(ctx context.Context, e env, cfgPath string, args river.JobArgs, 
 		return err
 	}
 	if _, err := trig.Args(raw); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	job, kind, err := runLocal(ctx, st, log, kit, args, func(id int64) {
 		fmt.Fprintf(e.stderr, "%s enqueued as job %d; waiting…\n", args.Kind(), id)

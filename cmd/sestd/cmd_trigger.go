@@ -78,8 +78,7 @@ type apiError struct {
 }
 
 func (e *apiError) Error() string {
-	switch e.Status {
-	case http.StatusUnauthorized:
+	if e.Status == http.StatusUnauthorized {
 		return unauthorizedText(e.TokenSent)
 	}
 	msg := fmt.Sprintf("admin API: %d %s: %s", e.Status, http.StatusText(e.Status), e.Msg)
@@ -231,7 +230,7 @@ job was cancelled or discarded, or waiting stopped before it finished),
 		}
 		var obj map[string]any
 		if err := json.Unmarshal([]byte(*rawJSON), &obj); err != nil {
-			return fmt.Errorf("%w: --json must be a JSON object: %v", errUsage, err)
+			return fmt.Errorf("%w: --json must be a JSON object: %w", errUsage, err)
 		}
 		body = obj
 	}
@@ -247,11 +246,12 @@ job was cancelled or discarded, or waiting stopped before it finished),
 		if asJSON {
 			return writeJSON(e.stdout, enq)
 		}
-		if enq.RunNow {
+		switch {
+		case enq.RunNow:
 			fmt.Fprintf(e.stdout, "%s was waiting to be retried or scheduled for later: job %d runs now\n", job, enq.JobID)
-		} else if enq.Duplicate {
+		case enq.Duplicate:
 			fmt.Fprintf(e.stdout, "%s is already queued or running: job %d (%s)\n", job, enq.JobID, enq.State)
-		} else {
+		default:
 			fmt.Fprintf(e.stdout, "%s queued: job %d on queue %s\n", job, enq.JobID, enq.Queue)
 		}
 		return nil

@@ -88,7 +88,10 @@ func startDaemonOn(t *testing.T, dbURL, token string) string {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("daemon stopped with: %v", err)
+			}
 		case <-time.After(30 * time.Second):
 			t.Error("daemon did not stop")
 		}

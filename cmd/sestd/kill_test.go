@@ -46,7 +46,7 @@ func sestdBinary(t testing.TB) string {
 		binaryPath = filepath.Join(dir, "sestd")
 		out, err := exec.Command("go", "build", "-o", binaryPath, ".").CombinedOutput()
 		if err != nil {
-			binaryErr = fmt.Errorf("building sestd: %v: %s", err, out)
+			binaryErr = fmt.Errorf("building sestd: %w: %s", err, out)
 		}
 	})
 	require.NoError(t, binaryErr)

@@ -20,8 +20,8 @@ import (
 )
 
 // openStore connects with at most maxConns connections and checks that the
-// schema is current; close releases the pool.
-func openStore(ctx context.Context, cfg config.Config, maxConns int32) (st *store.Store, close func(), err error) {
+// schema is current; closeStore releases the pool.
+func openStore(ctx context.Context, cfg config.Config, maxConns int32) (st *store.Store, closeStore func(), err error) {
 	pool, err := store.Connect(ctx, cfg.Database.URL, cfg.Database.Password.Value(), maxConns)
 	if err != nil {
 		return nil, nil, err
@@ -120,7 +120,7 @@ func runLocal(ctx context.Context, st *store.Store, log *zap.Logger, kit *jobs.K
 	cctx, c := context.WithTimeout(context.Background(), cancelWait)
 	defer c()
 	if _, err := client.JobCancel(cctx, id); err != nil {
-		return nil, "", fmt.Errorf("%w, and cancelling job %d failed: %v", errInterrupted, id, err)
+		return nil, "", fmt.Errorf("%w, and cancelling job %d failed: %w", errInterrupted, id, err)
 	}
 	job, kind, ok := next(cctx.Done())
 	if !ok {

@@ -17,12 +17,20 @@ var (
 )
 
 func main() {
+	if code := runMain(); code != 0 {
+		os.Exit(code)
+	}
+}
+
+// runMain runs the command line and returns the exit code; its deferred
+// calls (the signal handler's release) run before main exits.
+func runMain() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := env{getenv: os.Getenv, environ: os.Environ, stdout: os.Stdout, stderr: os.Stderr}
 	if err := runEnv(ctx, e, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "sestd:", err)
-		stop()
-		os.Exit(exitCode(err))
+		return exitCode(err)
 	}
+	return 0
 }

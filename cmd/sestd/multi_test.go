@@ -48,7 +48,7 @@ func TestThreeInstancesShareOneDatabase(t *testing.T) {
 		p.waitReady(t)
 		procs = append(procs, p)
 	}
-	content, n := applications(t, s, 1, 60, map[string]bool{})
+	content, n, _ := applications(t, s, 1, 60, map[string]bool{})
 	path := filepath.Join(inbox, "bewerbungen.csv")
 	require.NoError(t, fsutil.WriteFileAtomic(path, []byte(content)))
 	old := time.Now().Add(-time.Minute)
@@ -71,7 +71,7 @@ func TestThreeInstancesShareOneDatabase(t *testing.T) {
 			(SELECT 1 FROM outbox_item o WHERE o.kind = 'bewerbung' AND o.item_key = u.hs_bewerbung_id)`).Scan(&waiting)
 		return err == nil && waiting == 0
 	}, 2*time.Minute, time.Second, "the outbound sync did not take up the staged applications")
-	require.True(t, waitSettled(t, pool, s, 2*time.Minute), "the instances did not converge")
+	require.True(t, waitSettled(t, pool, 2*time.Minute), "the instances did not converge")
 	window := time.Since(start)
 	for _, p := range procs {
 		require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))

@@ -71,8 +71,9 @@ func soakEnv(dbURL, simURL, dir string, smtp *mailtest.Server) []string {
 // applications writes a university-applications file for n applicants of
 // the simulator; every tenth application names a Studienangebot the
 // Servicestelle does not know (rejected there, so it ends failed and
-// mailed), and one row is broken (rejected by the import).
-func applications(t *testing.T, s *sim.Sim, batch, n int, used map[string]bool) (string, int) {
+// mailed), and one row is broken (rejected by the import). It returns the
+// file, its applications and how many of them name the unknown offer.
+func applications(t *testing.T, s *sim.Sim, batch, n int, used map[string]bool) (string, int, int) {
 	var b strings.Builder
 	b.WriteString("HS_BEWERBUNG_ID;TYP;BEWERBER_ID;BAN;STUDIENGANG_SCHLUESSEL;EINGANGSZEITPUNKT;BEARBEITUNGSSTATUS;AKTIVITAETSSTATUS\r\n")
 	var angebote []string
@@ -85,7 +86,7 @@ func applications(t *testing.T, s *sim.Sim, batch, n int, used map[string]bool) 
 	for _, x := range s.Bewerbungen() {
 		applied[x.Key()] = true
 	}
-	rows := 0
+	rows, unknown := 0, 0
 	for _, p := range s.AllBewerber() {
 		if rows >= n || p.Status == sest.BewerberStatusZurLoeschung {
 			continue
@@ -99,6 +100,7 @@ func applications(t *testing.T, s *sim.Sim, batch, n int, used map[string]bool) 
 		id := fmt.Sprintf("S%02d-%04d", batch, rows)
 		if rows%10 == 0 {
 			key = "999-999" // unknown at the Servicestelle
+			unknown++
 		}
 		_, ban, err := s.Bewerber(p.ID)
 		require.NoError(t, err)
@@ -107,7 +109,7 @@ func applications(t *testing.T, s *sim.Sim, batch, n int, used map[string]bool) 
 			fmt.Fprintf(&b, "S%02d-BROKEN;vielfach;%s;;%s;gestern;eingegangen;aktiv\r\n", batch, p.ID, key)
 		}
 	}
-	return b.String(), rows
+	return b.String(), rows, unknown
 }
 
 // TestSoakUnderFaults runs the real binary against a simulator that
@@ -152,16 +154,26 @@ func TestSoakUnderFaults(t *testing.T) {
 		TruncateRate: 0.02, MalformedRate: 0.02, HangRate: 0.01, HangFor: 3 * time.Second}))
 	rnd := rand.New(rand.NewPCG(7, 7))
 	used := map[string]bool{}
-	expectedApps, files, kills, pgRestarted := 0, 0, 0, false
+	expectedApps, unknownApps, files, kills, pgRestarted := 0, 0, 0, 0, false
 	end := time.Now().Add(duration)
 	nextKill := time.Now().Add(time.Duration(3+rnd.IntN(6)) * time.Second)
+	// The last third of the fault phase has faults and churn but no kills
+	// and no PostgreSQL restart: one process lives through it, and its
+	// memory and goroutines are sampled every second (faultSamples).
+	var faultSamples []processSample
 	for time.Now().Before(end) {
 		time.Sleep(time.Second)
 		s.Churn(3)
+		if time.Until(end) < duration/3 {
+			if smp, ok := tryScrapeProcess(p.admin); ok {
+				faultSamples = append(faultSamples, smp)
+			}
+		}
 		if files < 8 && rnd.IntN(3) == 0 {
 			files++
-			content, n := applications(t, s, files, 25, used)
+			content, n, unknown := applications(t, s, files, 25, used)
 			expectedApps += n
+			unknownApps += unknown
 			path := filepath.Join(inbox, fmt.Sprintf("bewerbungen_%02d.csv", files))
 			require.NoError(t, fsutil.WriteFileAtomic(path, []byte(content)))
 			old := time.Now().Add(-time.Minute)
@@ -174,7 +186,7 @@ func TestSoakUnderFaults(t *testing.T) {
 			require.NoError(t, cluster.Start(ctx))
 			t.Log("PostgreSQL restarted")
 		}
-		if time.Now().After(nextKill) {
+		if time.Now().After(nextKill) && time.Until(end) > duration/3+time.Second {
 			require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
 			_, _ = p.cmd.Process.Wait()
 			kills++
@@ -190,7 +202,7 @@ func TestSoakUnderFaults(t *testing.T) {
 	require.NoError(t, err)
 	defer pool.Close()
 	rssStart, goroutinesStart := scrapeProcess(t, p.admin)
-	settled := waitSettled(t, pool, s, 3*time.Minute)
+	settled := waitSettled(t, pool, 3*time.Minute)
 	require.True(t, settled, "sestd did not converge after the faults stopped; log: %s", logPath)
 	rssEnd, goroutinesEnd := scrapeProcess(t, p.admin)
 
@@ -252,6 +264,9 @@ func TestSoakUnderFaults(t *testing.T) {
 		}
 	}
 	require.Equal(t, expectedApps, accepted+failed, "every application in the files reached the outbox")
+	require.Positive(t, expectedApps-unknownApps, "the soak sent applications for offers the Servicestelle knows")
+	require.GreaterOrEqual(t, accepted, expectedApps-unknownApps,
+		"every application for an offer the Servicestelle knows is accepted (only the %d for the unknown offer may fail)", unknownApps)
 
 	// Every import adds up, and every bad row is in a rejects file.
 	irows, err := pool.Query(ctx, `SELECT rows_read, created, updated, removed, rejected, skipped, rejects_path FROM import_runs`)
@@ -281,19 +296,21 @@ func TestSoakUnderFaults(t *testing.T) {
 
 	require.Less(t, rssEnd, rssStart*2, "RSS did not grow: %.0f → %.0f MB", rssStart/(1<<20), rssEnd/(1<<20))
 	require.Less(t, goroutinesEnd, goroutinesStart+50, "goroutines did not grow: %.0f → %.0f", goroutinesStart, goroutinesEnd)
+	faultTrend := requireNoGrowth(t, faultSamples)
 
 	var bewerbungen int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM bewerbung`).Scan(&bewerbungen))
 	t.Logf("soak report: %s under faults, %d kills survived, PostgreSQL restarted %v, restart-to-ready %v", duration, kills, pgRestarted, readyTimes)
 	t.Logf("soak report: %d Bewerbungen checked field by field, %d applications: %d accepted, %d failed and mailed once; duplicates 0, lost 0", bewerbungen, expectedApps, accepted, failed)
 	t.Logf("soak report: %d imports, %d bad rows in rejects files; RSS %.0f→%.0f MB, goroutines %.0f→%.0f", imports, rejectedRows, rssStart/(1<<20), rssEnd/(1<<20), goroutinesStart, goroutinesEnd)
+	t.Logf("soak report: under faults without kills: %s", faultTrend)
 	fmt.Printf("soak: kills survived %d, items checked %d, duplicates %d, lost 0\n", kills, bewerbungen, duplicates)
 }
 
 // waitSettled waits until the outbox is done, no import is under way, the
 // Studienangebote were downloaded, and the delta polls of every stream
 // completed after the calm began.
-func waitSettled(t *testing.T, pool *pgxpool.Pool, s *sim.Sim, within time.Duration) bool {
+func waitSettled(t *testing.T, pool *pgxpool.Pool, within time.Duration) bool {
 	t.Helper()
 	ctx := context.Background()
 	calm := time.Now()
@@ -322,6 +339,58 @@ func waitSettled(t *testing.T, pool *pgxpool.Pool, s *sim.Sim, within time.Durat
 		}
 	}
 	return false
+}
+
+// processSample is the daemon's resident memory and goroutines at one moment.
+type processSample struct {
+	rss, goroutines float64
+}
+
+// tryScrapeProcess reads a sample; a daemon that does not answer (it is
+// busy reconnecting, say) gives none.
+func tryScrapeProcess(admin string) (processSample, bool) {
+	resp, err := http.Get("http://" + admin + "/metrics")
+	if err != nil {
+		return processSample{}, false
+	}
+	defer resp.Body.Close()
+	var smp processSample
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "process_resident_memory_bytes "); ok {
+			smp.rss, _ = strconv.ParseFloat(v, 64)
+		}
+		if v, ok := strings.CutPrefix(line, "go_goroutines "); ok {
+			smp.goroutines, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	return smp, resp.StatusCode == http.StatusOK && smp.rss > 0 && smp.goroutines > 0
+}
+
+// requireNoGrowth checks the trend of samples taken under faults: the
+// median of the last quarter against the median of the first quarter
+// (the first quarter absorbs the warm-up after the last restart). It
+// returns the trend for the report.
+func requireNoGrowth(t *testing.T, samples []processSample) string {
+	t.Helper()
+	require.GreaterOrEqual(t, len(samples), 8, "samples of the daemon under faults (one a second over the last third)")
+	q := len(samples) / 4
+	median := func(part []processSample, f func(processSample) float64) float64 {
+		vals := make([]float64, len(part))
+		for i, smp := range part {
+			vals[i] = f(smp)
+		}
+		slices.Sort(vals)
+		return vals[len(vals)/2]
+	}
+	rss := func(smp processSample) float64 { return smp.rss }
+	gor := func(smp processSample) float64 { return smp.goroutines }
+	rssFirst, rssLast := median(samples[:q], rss), median(samples[len(samples)-q:], rss)
+	gorFirst, gorLast := median(samples[:q], gor), median(samples[len(samples)-q:], gor)
+	require.Less(t, rssLast, rssFirst*1.5, "RSS under faults did not grow: %.0f → %.0f MB", rssFirst/(1<<20), rssLast/(1<<20))
+	require.Less(t, gorLast, gorFirst+50, "goroutines under faults did not grow: %.0f → %.0f", gorFirst, gorLast)
+	return fmt.Sprintf("%d samples, RSS %.0f→%.0f MB, goroutines %.0f→%.0f", len(samples), rssFirst/(1<<20), rssLast/(1<<20), gorFirst, gorLast)
 }
 
 // scrapeProcess reads the daemon's resident memory and goroutines.

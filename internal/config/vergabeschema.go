@@ -243,8 +243,8 @@ func (v Vergabeschema) validate(bad func(key, format string, args ...any)) {
 			k := t.Klauseln
 			kp := path + ".klauseln."
 			if b := k.Binnenquotenklausel; b != nil {
-				switch {
-				case b.Binnenquotenkennung == "":
+				switch b.Binnenquotenkennung {
+				case "":
 					bad(kp+"Binnenquotenklausel.binnenquotenkennung", "must be set")
 				default:
 					q := quotas[b.Binnenquotenkennung]

@@ -87,7 +87,9 @@ func startWorld(t *testing.T) *world {
 	}()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("daemon stopped with: %v", err)
+		}
 	})
 	var addr net.Addr
 	select {

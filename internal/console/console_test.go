@@ -62,7 +62,25 @@ func client(t *testing.T) *http.Client {
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
-func get(t *testing.T, c *http.Client, u string, header map[string]string) (*http.Response, string) {
+// reply is what a test reads of a response: get and post read and close
+// the body before they return.
+type reply struct {
+	StatusCode int
+	Header     http.Header
+	cookies    []*http.Cookie
+}
+
+func (r reply) Cookies() []*http.Cookie { return r.cookies }
+
+func replyOf(t *testing.T, resp *http.Response) (reply, string) {
+	t.Helper()
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return reply{StatusCode: resp.StatusCode, Header: resp.Header, cookies: resp.Cookies()}, string(raw)
+}
+
+func get(t *testing.T, c *http.Client, u string, header map[string]string) (reply, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	require.NoError(t, err)
@@ -71,24 +89,18 @@ func get(t *testing.T, c *http.Client, u string, header map[string]string) (*htt
 	}
 	resp, err := c.Do(req)
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, string(raw)
+	return replyOf(t, resp)
 }
 
-func post(t *testing.T, c *http.Client, u string, form url.Values) (*http.Response, string) {
+func post(t *testing.T, c *http.Client, u string, form url.Values) (reply, string) {
 	t.Helper()
 	resp, err := c.PostForm(u, form)
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, string(raw)
+	return replyOf(t, resp)
 }
 
 // signInHTTP signs in and returns the session's CSRF token.
-func signInHTTP(t *testing.T, c *http.Client, base, name, password string) (*http.Response, string) {
+func signInHTTP(t *testing.T, c *http.Client, base, name, password string) (reply, string) {
 	t.Helper()
 	_, page := get(t, c, base+"/console/signin", nil)
 	m := csrfField.FindStringSubmatch(page)

@@ -58,7 +58,13 @@ func (q *request) importUpload() {
 	}
 	kind, mode := q.r.PostFormValue("kind"), q.r.PostFormValue("mode")
 	force := q.r.PostFormValue("force") == "on"
-	raw, _ := json.Marshal(map[string]any{"path": path, "kind": kind, "mode": mode, "force": force})
+	// Strings and a bool: the encoding cannot fail (errchkjson checks it).
+	raw, _ := json.Marshal(struct {
+		Force bool   `json:"force"`
+		Kind  string `json:"kind"`
+		Mode  string `json:"mode"`
+		Path  string `json:"path"`
+	}{force, kind, mode, path})
 	res, err := q.enqueue("import", raw, "import.upload", filepath.Base(path), map[string]any{
 		"path": path, "size": size, "sha256": sum, "kind": kind, "mode": mode, "force": force,
 	})

@@ -51,7 +51,10 @@ func (q *request) auditLog() {
 		return
 	}
 	for _, e := range entries {
-		raw, _ := json.Marshal(e.Detail)
+		raw, err := json.Marshal(e.Detail)
+		if err != nil {
+			raw = []byte("(not shown: " + err.Error() + ")")
+		}
 		if string(raw) == "{}" || string(raw) == "null" {
 			raw = nil
 		}

@@ -93,10 +93,13 @@ func (q *request) outboxItem() {
 	if !q.audit("outbox.read", strconv.FormatInt(id, 10), map[string]any{"kind": it.Kind, "item_key": it.ItemKey}) {
 		return
 	}
-	var pretty []byte
+	// Indented when it can be; as stored otherwise.
+	pretty := []byte(it.Payload)
 	var v any
 	if json.Unmarshal(it.Payload, &v) == nil {
-		pretty, _ = json.MarshalIndent(v, "", "  ")
+		if indented, err := json.MarshalIndent(v, "", "  "); err == nil {
+			pretty = indented
+		}
 	}
 	q.render(200, "outbox_item", "outbox", fmt.Sprintf("%s %d", text(q.lang, "ob.item"), id), outboxItemData{Item: it, Payload: string(pretty), Log: log})
 }

@@ -132,11 +132,19 @@ func (q *request) rangSend() {
 		q.fail(err)
 		return
 	}
-	trigger, args := "rang_upload_eintraege", map[string]any{"studienpakete": p.Studienpakete, "status": p.Status}
+	// Strings only: the encodings cannot fail (errchkjson checks it).
+	trigger, raw := "rang_upload_eintraege", []byte(nil)
 	if p.What == "schema" {
-		trigger, args = "rang_upload_schema", map[string]any{"studienpakete": p.Studienpakete}
+		trigger = "rang_upload_schema"
+		raw, _ = json.Marshal(struct {
+			Studienpakete []string `json:"studienpakete"`
+		}{p.Studienpakete})
+	} else {
+		raw, _ = json.Marshal(struct {
+			Status        string   `json:"status"`
+			Studienpakete []string `json:"studienpakete"`
+		}{p.Status, p.Studienpakete})
 	}
-	raw, _ := json.Marshal(args)
 	res, err := q.enqueue(trigger, raw, "rang."+trigger, "", map[string]any{"args": json.RawMessage(raw)})
 	switch {
 	case errors.As(err, &bad):

@@ -27,7 +27,9 @@ func writeExamFile(path string, n int) error {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	w.WriteString("IDENTNR;PNR;PDTXT;ABSCHL;STG;PSEM;BONUS;NACHNAME;VORNAME;PSTATUS;PART;PNOTE;PVERMERK;PVERSUCH;PFORM;PANERK;PFLICHT;PABSCHN;PVERSION\r\n")
+	if _, err := w.WriteString("IDENTNR;PNR;PDTXT;ABSCHL;STG;PSEM;BONUS;NACHNAME;VORNAME;PSTATUS;PART;PNOTE;PVERMERK;PVERSUCH;PFORM;PANERK;PFLICHT;PABSCHN;PVERSION\r\n"); err != nil {
+		return err
+	}
 	status := []string{"BE", "BE", "BE", "NB", "AN", "BE", "EN", "BE", "BE", "AN"}
 	var line []byte
 	for i := range n {

@@ -192,7 +192,7 @@ func (o Options) withDefaults(path string) (Options, error) {
 		o.MaxRemoveShare = 0.10
 	}
 	if o.Encoding, err = charset.Normalize(o.Encoding); err != nil {
-		return o, fmt.Errorf("%w: %v", ErrPermanent, err)
+		return o, fmt.Errorf("%w: %w", ErrPermanent, err)
 	}
 	if o.FileName == "" {
 		o.FileName = filepath.Base(path)
@@ -296,7 +296,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return sum, fmt.Errorf("%w: opening %s: %v", ErrPermanent, path, err)
+		return sum, fmt.Errorf("%w: opening %s: %w", ErrPermanent, path, err)
 	}
 	defer f.Close()
 	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
@@ -502,7 +502,7 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string,
 	enc := sniff // decided on the first pass
 	dec, err := charset.NewReader(f, enc)
 	if err != nil {
-		return batch.Counts{}, "", enc, fmt.Errorf("%w: %v", ErrPermanent, err)
+		return batch.Counts{}, "", enc, fmt.Errorf("%w: %w", ErrPermanent, err)
 	}
 	src, err := batch.NewCSVSource(&permanentReader{r: dec})
 	if err != nil {
@@ -651,7 +651,7 @@ type permanentReader struct{ r io.Reader }
 func (p *permanentReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	if err != nil && !errors.Is(err, io.EOF) {
-		err = fmt.Errorf("%w: decoding: %v", ErrPermanent, err)
+		err = fmt.Errorf("%w: decoding: %w", ErrPermanent, err)
 	}
 	return n, err
 }

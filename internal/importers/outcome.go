@@ -59,13 +59,13 @@ func decideEncoding(s *charset.Sniffer, o Options) (string, error) {
 			}
 		}
 		if _, err := s.Decide(requested, o.TrustEncoding); err != nil {
-			return o.Encoding, fmt.Errorf("%w: %v", ErrPermanent, err)
+			return o.Encoding, fmt.Errorf("%w: %w", ErrPermanent, err)
 		}
 		return o.Encoding, nil
 	}
 	enc, err := s.Decide(requested, o.TrustEncoding)
 	if err != nil {
-		return requested, fmt.Errorf("%w: %v", ErrPermanent, err)
+		return requested, fmt.Errorf("%w: %w", ErrPermanent, err)
 	}
 	return enc, nil
 }

@@ -132,18 +132,18 @@ func TestEkvvAnmeldelisten(t *testing.T) {
 	// as it is; create of an existing one is rejected; update replaces
 	// it; remove deletes it
 	stamp := b.one(t, `SELECT updated_at, import_run_id FROM ekvv_veranstaltung WHERE id = '817301'`)
-	sum = b.run(t, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv})
+	sum = b.run(t, b.put(t, "again.xml", ekvvFixture(t)), importers.Options{Kind: importers.KindEkvv})
 	require.True(t, sum.AlreadyImported)
-	sum = b.run(t, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv, Force: true})
+	sum = b.run(t, b.put(t, "again.xml", ekvvFixture(t)), importers.Options{Kind: importers.KindEkvv, Force: true})
 	require.EqualValues(t, 2, sum.Unchanged, "the Veranstaltung and its participant")
 	require.Zero(t, sum.Updated+sum.Created+sum.Rejected)
 	require.Equal(t, stamp, b.one(t, `SELECT updated_at, import_run_id FROM ekvv_veranstaltung WHERE id = '817301'`))
 	require.EqualValues(t, 1, b.one(t, `SELECT count(*) FROM ekvv_teilnehmer WHERE veranstaltung_id = '817301'`)[0])
-	sum, err = importers.Import(b.ctx, b.st, b.put(t, "again.xml", mustRead(t, "testdata/sestd/ekvv_817301.xml")), importers.Options{Kind: importers.KindEkvv, Mode: importers.ModeCreate}, nil, nil)
+	sum, err = importers.Import(b.ctx, b.st, b.put(t, "again.xml", ekvvFixture(t)), importers.Options{Kind: importers.KindEkvv, Mode: importers.ModeCreate}, nil, nil)
 	require.ErrorContains(t, err, "every row was rejected", "the file's one Veranstaltung exists")
 	require.EqualValues(t, 1, sum.Rejected)
 	require.Zero(t, sum.Created)
-	changed := bytes.Replace(mustRead(t, "testdata/sestd/ekvv_817301.xml"), []byte(`prioritaet="-1"`), []byte(`prioritaet="3"`), 1)
+	changed := bytes.Replace(ekvvFixture(t), []byte(`prioritaet="-1"`), []byte(`prioritaet="3"`), 1)
 	sum = b.run(t, b.put(t, "changed.xml", changed), importers.Options{Kind: importers.KindEkvv, Mode: importers.ModeUpdate, Verfahren: "Seminare WS08"})
 	require.EqualValues(t, 2, sum.Updated)
 	require.Equal(t, []any{int32(3), "Seminare WS08"}, b.one(t, `SELECT t.prioritaet, v.verfahren FROM ekvv_teilnehmer t JOIN ekvv_veranstaltung v ON v.id = t.veranstaltung_id WHERE v.id = '817301'`))
@@ -153,9 +153,10 @@ func TestEkvvAnmeldelisten(t *testing.T) {
 	require.EqualValues(t, 0, b.one(t, `SELECT count(*) FROM ekvv_teilnehmer WHERE veranstaltung_id = '817301'`)[0])
 }
 
-func mustRead(t *testing.T, p string) []byte {
+// ekvvFixture is the eKVV export of Veranstaltung 817301.
+func ekvvFixture(t *testing.T) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(p)
+	raw, err := os.ReadFile("testdata/sestd/ekvv_817301.xml")
 	require.NoError(t, err)
 	return raw
 }
@@ -219,10 +220,12 @@ func TestHugeOrDeepXMLIsRefused(t *testing.T) {
 func TestEkvvTruncatedFailsInEveryMode(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	whole := mustRead(t, "testdata/sestd/ekvv_817301.xml")
+	whole := ekvvFixture(t)
 	b.run(t, b.put(t, "whole.xml", whole), importers.Options{Kind: importers.KindEkvv})
 	// Cut inside the list of participants.
-	cut := whole[:bytes.Index(whole, []byte("</ekvv:teilnehmerliste>"))]
+	end := bytes.Index(whole, []byte("</ekvv:teilnehmerliste>"))
+	require.Positive(t, end, "the fixture has a list of participants")
+	cut := whole[:end]
 	lines := bytes.Count(cut, []byte("\n")) + 1
 	for _, mode := range []importers.Mode{importers.ModeCreate, importers.ModeUpdate, importers.ModeRemove, importers.ModeUpsert} {
 		sum, err := importers.Import(b.ctx, b.st, b.put(t, "cut-"+string(mode)+".xml", cut), importers.Options{Kind: importers.KindEkvv, Mode: mode}, nil, nil)

@@ -79,7 +79,7 @@ func confineImportPath(cfg config.Config, p string) (string, error) {
 func confineImport(cfg config.Config, a ImportArgs) (ImportArgs, error) {
 	resolved, err := confineImportPath(cfg, a.Path)
 	if err != nil {
-		return a, fmt.Errorf("%w: %v", importers.ErrPermanent, err)
+		return a, fmt.Errorf("%w: %w", importers.ErrPermanent, err)
 	}
 	a.Path = resolved
 	inbox := filepath.Clean(cfg.Import.InboxDir)

@@ -17,8 +17,9 @@ import (
 	"sestd/internal/store"
 )
 
-// awaitKind waits for the next finished job of kind.
-func (r *rig) awaitKind(t *testing.T, kind string) *river.Event {
+// awaitIncidentMail waits for the next finished incident_mail job.
+func (r *rig) awaitIncidentMail(t *testing.T) *river.Event {
+	const kind = "incident_mail"
 	t.Helper()
 	timeout := time.After(3 * time.Minute)
 	for {
@@ -70,7 +71,7 @@ func TestIncidentMailsOncePerIncidentAndOnRecovery(t *testing.T) {
 
 	ev := b.run(t, jobs.ImportArgs{Path: file, FileKind: "ranking"})
 	require.Equal(t, river.EventKindJobCancelled, ev.Kind)
-	mail := b.rig.awaitKind(t, "incident_mail")
+	mail := b.rig.awaitIncidentMail(t)
 	require.Equal(t, river.EventKindJobCompleted, mail.Kind, "errors: %v", mail.Job.Errors)
 	msgs := smtp.Messages()
 	require.Len(t, msgs, 1)
@@ -92,7 +93,7 @@ func TestIncidentMailsOncePerIncidentAndOnRecovery(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte("rangliste;bewerber_id;rang\nHQ;1;1\n"), 0o600))
 	ev = b.run(t, jobs.ImportArgs{Path: file, FileKind: "ranking"})
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "errors: %v", ev.Job.Errors)
-	mail = b.rig.awaitKind(t, "incident_mail")
+	mail = b.rig.awaitIncidentMail(t)
 	require.Equal(t, river.EventKindJobCompleted, mail.Kind)
 	msgs = smtp.Messages()
 	require.Len(t, msgs, 2)
@@ -122,7 +123,7 @@ func TestIncidentMailOnAuthenticationFailure(t *testing.T) {
 	}})
 	ev := b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerbungen})
 	require.Equal(t, river.EventKindJobCancelled, ev.Kind, "errors: %v", ev.Job.Errors)
-	mail := b.rig.awaitKind(t, "incident_mail")
+	mail := b.rig.awaitIncidentMail(t)
 	require.Equal(t, river.EventKindJobCompleted, mail.Kind, "errors: %v", mail.Job.Errors)
 	msgs := smtp.Messages()
 	require.Len(t, msgs, 1)
@@ -144,7 +145,7 @@ func TestIncidentMailWhenRetriesRunOut(t *testing.T) {
 	require.NoError(t, os.WriteFile(file, []byte("rangliste;bewerber_id;rang\nHQ;1;0\nHQ;2;1\n"), 0o600))
 	ev := b.rig.await(t, jobs.ImportArgs{Path: file, FileKind: "ranking", RejectsDir: filepath.Join(file, "rejects")}, 1, false)
 	require.Equal(t, river.EventKindJobFailed, ev.Kind, "errors: %v", ev.Job.Errors)
-	mail := b.rig.awaitKind(t, "incident_mail")
+	mail := b.rig.awaitIncidentMail(t)
 	require.Equal(t, river.EventKindJobCompleted, mail.Kind, "errors: %v", mail.Job.Errors)
 	msgs := smtp.Messages()
 	require.Len(t, msgs, 1)

@@ -186,10 +186,10 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 		require.NoError(t, b.sim.ChangeBewerber(people[i*3].ID, func(x *sest.Bewerber) { x.Postanschrift.Ort = "Mannheim" }))
 	}
 	b.sim.ResetReceived()
-	before := b.counter(t, store.StreamBewerbungen, "updated")
+	before := b.bewerbungenCounter(t, "updated")
 	b.sync(t)
 	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
-	require.Equal(t, 25.0, b.counter(t, store.StreamBewerbungen, "updated")-before, "exactly the changed Bewerbungen are updated")
+	require.Equal(t, 25.0, b.bewerbungenCounter(t, "updated")-before, "exactly the changed Bewerbungen are updated")
 
 	var fetched int
 	for _, c := range b.sim.Received(sest.OpUebermittelnBewerbungen) {
@@ -199,7 +199,9 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 	require.Less(t, fetched, 100, "the delta fetches the changes, not the whole data set")
 }
 
-func (b *bundle) counter(t *testing.T, stream, op string) float64 {
+// bewerbungenCounter is the sync counter of the bewerbungen stream for op.
+func (b *bundle) bewerbungenCounter(t *testing.T, op string) float64 {
+	stream := store.StreamBewerbungen
 	t.Helper()
 	mfs, err := b.metrics.Registry.Gather()
 	require.NoError(t, err)

@@ -138,7 +138,7 @@ func TestFullDownloadRemovesWhatTheServicestelleDeleted(t *testing.T) {
 	require.Equal(t, mehrfach.Mehrfach.Studienangebot.AbschlussSchluessel, got[mehrfach.Key()].StudienangebotSchluessel)
 
 	// /metrics counts them; the university sees them in its export.
-	require.Equal(t, 2.0, b.counter(t, store.StreamBewerbungen, "removed"))
+	require.Equal(t, 2.0, b.bewerbungenCounter(t, "removed"))
 	rows := exported(t, b, "entfernungen")
 	require.Equal(t, sortedOf(einfach.Key(), mehrfach.Key()), column(t, rows, "item_key"))
 	require.Equal(t, sortedOf(einfach.BewerberID(), mehrfach.BewerberID()), column(t, rows, "bewerber_id"))
@@ -170,7 +170,7 @@ func TestInterruptedFullDownloadRemovesNothing(t *testing.T) {
 	removals, err := b.store.MirrorRemovalList(context.Background())
 	require.NoError(t, err)
 	require.Empty(t, removals)
-	require.Zero(t, b.counter(t, store.StreamBewerbungen, "removed"))
+	require.Zero(t, b.bewerbungenCounter(t, "removed"))
 
 	// Run again, it resumes and completes; only then is the Bewerbung
 	// removed.
@@ -240,7 +240,7 @@ func TestFachFilterLimitsTheMirrorAndRemovesNothing(t *testing.T) {
 
 	b.sync(t)
 	require.Equal(t, want, mirrorKeys(t, b), "the delta mirrors the Bewerbungen of the Fach only")
-	require.Equal(t, float64(300-len(want)), b.counter(t, store.StreamBewerbungen, "filtered"))
+	require.Equal(t, float64(300-len(want)), b.bewerbungenCounter(t, "filtered"))
 
 	// A Bewerbung of the Fach deleted at the Servicestelle stays: a
 	// filtered full download removes nothing.
@@ -312,7 +312,7 @@ func TestForbiddenStatusChangeIsMirroredAndReported(t *testing.T) {
 	a := byKey[outOfAusgeschlossen]
 	require.Equal(t, []any{"ausgeschlossen", "eingegangen", vAus}, []any{a.OldStatus, a.NewStatus, a.Version})
 	require.Contains(t, a.Reason, "sest_out is false")
-	require.Equal(t, 2.0, b.counter(t, store.StreamBewerbungen, "transition_forbidden"))
+	require.Equal(t, 2.0, b.bewerbungenCounter(t, "transition_forbidden"))
 
 	// A log line each, naming the Bewerbung.
 	var logged []string

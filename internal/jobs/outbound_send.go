@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -231,10 +232,7 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 			ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code})
 	}
 	if len(conflicts) > 0 {
-		cr, cl, err := o.resolveConflicts(ctx, op, conflicts, conflictRes, st)
-		if err != nil {
-			return false, err
-		}
+		cr, cl := o.resolveConflicts(ctx, op, conflicts, conflictRes, st)
 		results, logs = append(results, cr...), append(logs, cl...)
 	}
 	if err := o.deps.Store.OutboxRecord(ctx, results, logs); err != nil {
@@ -265,7 +263,7 @@ func resultFor(res []sest.BewerbungErgebnis, i int, key string) sest.BewerbungEr
 // re-applies the university's change on the current version, to be sent
 // again at once (st.resend) when the status table allows the change from
 // the current status. res[i] is the result that refused items[i].
-func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prepared, res []sest.BewerbungErgebnis, st *runStats) ([]store.OutboxResult, []store.UploadLogEntry, error) {
+func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prepared, res []sest.BewerbungErgebnis, st *runStats) ([]store.OutboxResult, []store.UploadLogEntry) {
 	current, err := o.fetchCurrent(ctx, items)
 	var results []store.OutboxResult
 	var logs []store.UploadLogEntry
@@ -292,8 +290,16 @@ func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prep
 				out.State, out.Reason = store.OutboxRejected, "not sent again after a version conflict: "+why
 				break
 			}
-			b := reapply(cur, p.b)
-			out.State, out.NextAttemptAt, out.Payload = o.queuedState(attempts), time.Now(), json.RawMessage(jsonText(b))
+			b, rerr := reapply(cur, p.b)
+			var payload []byte
+			if rerr == nil {
+				payload, rerr = json.Marshal(b)
+			}
+			if rerr != nil {
+				out.State, out.Reason = store.OutboxRejected, "not sent again after a version conflict: "+rerr.Error()
+				break
+			}
+			out.State, out.NextAttemptAt, out.Payload = o.queuedState(attempts), time.Now(), payload
 			st.resend = append(st.resend, p.item.ID)
 		}
 		countState(st, p.item, out)
@@ -305,16 +311,23 @@ func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prep
 	if err != nil {
 		Logger(ctx).Warn("fetching the current Bewerbungen after a version conflict failed", zap.Error(err))
 	}
-	return results, logs, nil
+	return results, logs
 }
 
 // reapply is Sestco's answer to a stale version: take the current
 // Bewerbung and set on it the fields the university changes
 // (Bearbeitungsstatus always; the others when the university gives them).
-func reapply(cur, uni sest.Bewerbung) sest.Bewerbung {
-	raw, _ := json.Marshal(cur)
+// It fails when the current Bewerbung cannot be copied through JSON (a
+// time outside the years 0 to 9999).
+func reapply(cur, uni sest.Bewerbung) (sest.Bewerbung, error) {
+	raw, err := json.Marshal(cur)
+	if err != nil {
+		return sest.Bewerbung{}, fmt.Errorf("copying the current Bewerbung: %w", err)
+	}
 	var b sest.Bewerbung
-	_ = json.Unmarshal(raw, &b)
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return sest.Bewerbung{}, fmt.Errorf("copying the current Bewerbung: %w", err)
+	}
 	set := func(dst *string, v string) {
 		if v != "" {
 			*dst = v
@@ -347,7 +360,7 @@ func reapply(cur, uni sest.Bewerbung) sest.Bewerbung {
 		b = uni
 		setVersion(&b, cur.Version())
 	}
-	return b
+	return b, nil
 }
 
 // fetchCurrent asks the Servicestelle for the current Bewerbungen of the
@@ -433,7 +446,7 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 			// A new one arrived when it exists; a change when the version
 			// moved on and the university's fields already hold its values.
 			arrived := found && (p.item.Operation == sest.OpUebermittelnNeueBewerbungen ||
-				cur.Version() > p.b.Version() && jsonText(reapply(cur, p.b)) == jsonText(reapply(cur, cur)))
+				cur.Version() > p.b.Version() && sameAfterReapply(cur, p.b))
 			if arrived {
 				r.State, r.ResultVersion, r.ResultStatus = store.OutboxAccepted, cur.Version(), cur.Bearbeitungsstatus()
 				r.ErgebnisStatus = sest.ErgebnisAktualisiert
@@ -456,4 +469,20 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 			return err
 		}
 	}
+}
+
+// sameAfterReapply reports whether the university's change uni is already
+// in cur: applying it changes nothing. False when cur cannot be copied.
+func sameAfterReapply(cur, uni sest.Bewerbung) bool {
+	withUni, err := reapply(cur, uni)
+	if err != nil {
+		return false
+	}
+	asIs, err := reapply(cur, cur)
+	if err != nil {
+		return false
+	}
+	a, errA := json.Marshal(withUni)
+	b, errB := json.Marshal(asIs)
+	return errA == nil && errB == nil && bytes.Equal(a, b)
 }

@@ -417,10 +417,28 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	require.NoError(t, b.store.OutboxDiscard(ctx, failed[0].ID))
 	require.ErrorIs(t, b.store.OutboxDiscard(ctx, failed[0].ID), store.ErrOutboxState)
 	require.ErrorIs(t, b.store.OutboxRetry(ctx, 999999), store.ErrNotFound)
-	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboxRetryArgs{ID: failed[1].ID}).Kind)
-	it, err := b.store.OutboxGet(ctx, failed[1].ID)
+	// The university publishes the offer the item was refused for, then
+	// the operator retries it: it is sent again and accepted.
+	retried := failed[1]
+	var hiddenOffer sest.Studienangebot
+	for _, a := range b.sim.Studienangebote() {
+		if a.Key() == "82-999" {
+			hiddenOffer = a
+		}
+	}
+	require.NotNil(t, hiddenOffer.Einfach)
+	hiddenOffer.Einfach.Status = "oeffentlich_sichtbar"
+	res, err := b.rig.deps.Sest.StudienangeboteAnlegenAendern(ctx, []sest.Studienangebot{hiddenOffer})
 	require.NoError(t, err)
-	require.Contains(t, []string{store.OutboxPending, store.OutboxSent, store.OutboxFailed}, it.State)
+	require.Equal(t, sest.ErgebnisAktualisiert, res[0].ErgebnisStatus)
+	retriedKey := hidden[slices.IndexFunc(hidden, func(a application) bool { return a.hsID == retried.ItemKey })].key()
+	sendsBefore := applied(b.sim, sest.OpUebermittelnNeueBewerbungen)[retriedKey]
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboxRetryArgs{ID: retried.ID}).Kind)
+	b.outboundUntilQuiet(t, 5)
+	it, err := b.store.OutboxGet(ctx, retried.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.OutboxAccepted, it.State, "the retried item is sent and accepted: %s", it.Reason)
+	require.Equal(t, sendsBefore+1, applied(b.sim, sest.OpUebermittelnNeueBewerbungen)[retriedKey], "the retry led to exactly one send")
 
 	// Back to the university: what the mirror learns after this point is
 	// exported exactly once, in files and in the uni views.

@@ -266,15 +266,13 @@ func (r *ranker) send(ctx context.Context, attempt int, msgs []rangMessage, res 
 // logEntry is the upload log row of one sent Rangliste (e nil: the call
 // failed with reason).
 func (r *ranker) logEntry(attempt int, rl sest.Rangliste, m rangMessage, e *sest.RanglisteErgebnis, reason string) store.UploadLogEntry {
-	req, _ := json.Marshal(rl)
 	le := store.UploadLogEntry{Operation: sest.OpUebermittelnRanglisten, ItemKind: ItemKindRangliste, ItemKey: rl.Schluessel,
-		Attempt: attempt, Request: string(req), Reason: reason}
+		Attempt: attempt, Request: logJSON(rl), Reason: reason}
 	if m.parts > 1 {
 		le.Reason = strings.TrimSpace(fmt.Sprintf("package %d of %d. %s", m.part, m.parts, reason))
 	}
 	if e != nil {
-		resp, _ := json.Marshal(e)
-		le.Response, le.ErgebnisStatus, le.Code = string(resp), e.ErgebnisStatus, e.Code
+		le.Response, le.ErgebnisStatus, le.Code = logJSON(e), e.ErgebnisStatus, e.Code
 	}
 	return le
 }
@@ -320,4 +318,16 @@ func registerRanking(d Deps, k *Kit) error {
 		},
 	}
 	return nil
+}
+
+// logJSON is v as JSON for the upload log's request and response columns
+// (text). A value that cannot be encoded (a Kopfdaten percentage that is
+// NaN or infinite) is logged as the reason instead of an empty text, so
+// that the log says what was sent could not be shown.
+func logJSON(v any) string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return "(not shown: encoding as JSON failed: " + err.Error() + ")"
+	}
+	return string(raw)
 }

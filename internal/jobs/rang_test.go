@@ -266,8 +266,8 @@ func TestRangRejectionsReachTheUploadLog(t *testing.T) {
 	// Bewerbung in the mirror only), ZS one without a Bewerbung for the
 	// Studienpaket (refused by sestd), HQ a rank twice (impossible through
 	// the import: the test drops the constraint).
-	real := []string{w.sim.AllBewerber()[0].ID, w.sim.AllBewerber()[1].ID}
-	applyFor(t, w.sim, paket.Paketbestandteil[0].Studienangebot, real)
+	known := []string{w.sim.AllBewerber()[0].ID, w.sim.AllBewerber()[1].ID}
+	applyFor(t, w.sim, paket.Paketbestandteil[0].Studienangebot, known)
 	w.poll(t, store.StreamBewerbungen)
 	ghost := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 1, BewerberID: "B-GHOST",
 		Studienangebot: paket.Paketbestandteil[0].Studienangebot}}
@@ -278,7 +278,7 @@ func TestRangRejectionsReachTheUploadLog(t *testing.T) {
 	_, err = w.pool.Exec(ctx, `INSERT INTO ranking_entry (rangliste, bewerber_id, rang) VALUES
 		($1, $4, 1), ($1, 'B-GHOST', 2),
 		($2, $4, 1), ($2, 'B-OHNE-BEWERBUNG', 2), ($2, $5, 3),
-		($3, $4, 1), ($3, $5, 1)`, hf, zs, hq, real[0], real[1])
+		($3, $4, 1), ($3, $5, 1)`, hf, zs, hq, known[0], known[1])
 	require.NoError(t, err)
 	w.sim.ResetReceived()
 	ev = w.run(t, jobs.RangUploadEintraegeArgs{Studienpakete: []string{sp}, Status: "befuellt"})

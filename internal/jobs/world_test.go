@@ -44,7 +44,7 @@ func testSim(t testing.TB, sc sim.Config, wrap func(*sim.Sim, http.Handler) http
 	sc.Username, sc.Password = testUser, testPassword
 	s, err := sim.New(sc)
 	require.NoError(t, err)
-	var h http.Handler = s.Handler()
+	h := s.Handler()
 	if wrap != nil {
 		h = wrap(s, h)
 	}

@@ -107,7 +107,7 @@ func TestGoldenMessages(t *testing.T) {
 				Schluessel: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079", AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
 				Status:     "oeffentlich_sichtbar", NameDe: "Informatik (Master)", BeschreibungDe: "Informatik & Gesellschaft",
 				Koordinierungsangebotsdaten: &sest.Koordinierungsangebotsdaten{AnfangBewerbungsfrist: berlin(2026, 5, 1, 0, 0, 0, 0),
-					EndeBewerbungsfrist: berlin(2026, 7, 15, 23, 59, 59, 0), UrlHSBewerbungsportal: "https://bewerbung.example.org/"},
+					EndeBewerbungsfrist: berlin(2026, 7, 15, 23, 59, 59, 0), URLHSBewerbungsportal: "https://bewerbung.example.org/"},
 				Studiengang: sest.Studiengang{Schluessel: "82-079", NameDe: "Informatik", IstNCStudiengang: true,
 					Abschluss: sest.Schluesselwert{Schluessel: "82", NameDe: "Master"}, Studienfach: sest.Schluesselwert{Schluessel: "079", NameDe: "Informatik"}}}},
 			{Mehrfach: &sest.Mehrfachstudienangebot{Art: sest.FreieFachbezogeneStudiengangskombination,
@@ -124,7 +124,7 @@ func TestGoldenMessages(t *testing.T) {
 			return c.StudienangeboteAnlegenAendern(ctx, []sest.Studienangebot{
 				{Einfach: &sest.Einfachstudienangebot{Schluessel: bio, Status: "in_Vorbereitung", NameDe: "Biologie & Umwelt", BeschreibungDe: "Lehramt",
 					Koordinierungsangebotsdaten: &sest.Koordinierungsangebotsdaten{AnfangBewerbungsfrist: sest.NewTimestamp(start),
-						EndeBewerbungsfrist: berlin(2026, 7, 15, 23, 59, 59, 0), UrlHSBewerbungsportal: "https://bewerbung.example.org/"},
+						EndeBewerbungsfrist: berlin(2026, 7, 15, 23, 59, 59, 0), URLHSBewerbungsportal: "https://bewerbung.example.org/"},
 					Studiengang: sest.Studiengang{Schluessel: "84-021-1", NameDe: "Biologie",
 						Abschluss: sest.Schluesselwert{Schluessel: "84", NameDe: "Master of Education"}, Studienfach: sest.Schluesselwert{Schluessel: "021", NameDe: "Biologie"},
 						Fachkennzeichen: &sest.Schluesselwert{Schluessel: "1"}}}},

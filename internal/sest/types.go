@@ -23,23 +23,23 @@ import (
 
 // Kontext is the context block every request starts with.
 type Kontext struct {
-	Version                int              `xml:"version"`
-	Hochschulnummer        string           `xml:"hochschulnummer"`
-	Serviceverfahren       Serviceverfahren `xml:"serviceverfahren"`
-	VermittlungsprozessTyp string           `xml:"vermittlungsprozessTyp"`
+	Version                int              `xml:"version" json:"Version"`
+	Hochschulnummer        string           `xml:"hochschulnummer" json:"Hochschulnummer"`
+	Serviceverfahren       Serviceverfahren `xml:"serviceverfahren" json:"Serviceverfahren"`
+	VermittlungsprozessTyp string           `xml:"vermittlungsprozessTyp" json:"VermittlungsprozessTyp"`
 }
 
 // Serviceverfahren names the admission round: year and semester (WS or SS).
 type Serviceverfahren struct {
-	Jahr     int    `xml:"jahr"`
-	Semester string `xml:"semester"`
+	Jahr     int    `xml:"jahr" json:"Jahr"`
+	Semester string `xml:"semester" json:"Semester"`
 }
 
 // Schluesselwert is a key with its German name (Abschluss, Studienfach,
 // Land, Staatsangehörigkeit, ...).
 type Schluesselwert struct {
-	Schluessel string `xml:"schluessel"`
-	NameDe     string `xml:"nameDe,omitempty"`
+	Schluessel string `xml:"schluessel" json:"Schluessel"`
+	NameDe     string `xml:"nameDe,omitempty" json:"NameDe"`
 }
 
 // ---- Studienangebote ----
@@ -49,22 +49,22 @@ type Schluesselwert struct {
 // `<abschluss>-<fach>[-<fkz>]` and the only one to identify it by; the
 // compound parts travel alongside.
 type EinfachstudienangebotsSchluessel struct {
-	StudiengangSchluessel     string `xml:"studiengangSchluessel"`
-	AbschlussSchluessel       string `xml:"abschlussSchluessel"`
-	StudienfachSchluessel     string `xml:"studienfachSchluessel"`
-	FachkennzeichenSchluessel string `xml:"fachkennzeichenSchluessel,omitempty"`
+	StudiengangSchluessel     string `xml:"studiengangSchluessel" json:"StudiengangSchluessel"`
+	AbschlussSchluessel       string `xml:"abschlussSchluessel" json:"AbschlussSchluessel"`
+	StudienfachSchluessel     string `xml:"studienfachSchluessel" json:"StudienfachSchluessel"`
+	FachkennzeichenSchluessel string `xml:"fachkennzeichenSchluessel,omitempty" json:"FachkennzeichenSchluessel"`
 }
 
 // MehrfachstudienangebotsSchluessel identifies a Mehrfachstudienangebot by
 // its (Mehrfach-)Abschluss.
 type MehrfachstudienangebotsSchluessel struct {
-	AbschlussSchluessel string `xml:"abschlussSchluessel"`
+	AbschlussSchluessel string `xml:"abschlussSchluessel" json:"AbschlussSchluessel"`
 }
 
 // StudienangebotsSchluessel is the key of either kind of Studienangebot.
 type StudienangebotsSchluessel struct {
-	Einfach  *EinfachstudienangebotsSchluessel  `xml:"einfachstudienangebotsSchluessel,omitempty"`
-	Mehrfach *MehrfachstudienangebotsSchluessel `xml:"mehrfachstudienangebotsSchluessel,omitempty"`
+	Einfach  *EinfachstudienangebotsSchluessel  `xml:"einfachstudienangebotsSchluessel,omitempty" json:"Einfach"`
+	Mehrfach *MehrfachstudienangebotsSchluessel `xml:"mehrfachstudienangebotsSchluessel,omitempty" json:"Mehrfach"`
 }
 
 func (StudienangebotsSchluessel) isChoice() {}
@@ -83,30 +83,30 @@ func (k StudienangebotsSchluessel) Key() string {
 
 // Studiengang is the programme behind an Einfachstudienangebot.
 type Studiengang struct {
-	Schluessel       string          `xml:"schluessel"`
-	NameDe           string          `xml:"nameDe"`
-	IstNCStudiengang bool            `xml:"istNCStudiengang"`
-	Abschluss        Schluesselwert  `xml:"abschluss"`
-	Studienfach      Schluesselwert  `xml:"studienfach"`
-	Fachkennzeichen  *Schluesselwert `xml:"fachkennzeichen,omitempty"`
+	Schluessel       string          `xml:"schluessel" json:"Schluessel"`
+	NameDe           string          `xml:"nameDe" json:"NameDe"`
+	IstNCStudiengang bool            `xml:"istNCStudiengang" json:"IstNCStudiengang"`
+	Abschluss        Schluesselwert  `xml:"abschluss" json:"Abschluss"`
+	Studienfach      Schluesselwert  `xml:"studienfach" json:"Studienfach"`
+	Fachkennzeichen  *Schluesselwert `xml:"fachkennzeichen,omitempty" json:"Fachkennzeichen"`
 }
 
 // Koordinierungsangebotsdaten are the application period and portal.
 type Koordinierungsangebotsdaten struct {
-	AnfangBewerbungsfrist Timestamp `xml:"anfangBewerbungsfrist"`
-	EndeBewerbungsfrist   Timestamp `xml:"endeBewerbungsfrist"`
-	UrlHSBewerbungsportal string    `xml:"urlHSBewerbungsportal,omitempty"` //nolint:revive // var-naming: the name is the JSON key in studienangebot.data until its keys are declared (issue 17 item 1); rename then
+	AnfangBewerbungsfrist Timestamp `xml:"anfangBewerbungsfrist" json:"AnfangBewerbungsfrist"`
+	EndeBewerbungsfrist   Timestamp `xml:"endeBewerbungsfrist" json:"EndeBewerbungsfrist"`
+	URLHSBewerbungsportal string    `xml:"urlHSBewerbungsportal,omitempty" json:"UrlHSBewerbungsportal"`
 }
 
 // Einfachstudienangebot is a single-subject programme offer.
 type Einfachstudienangebot struct {
-	Schluessel                  EinfachstudienangebotsSchluessel `xml:"schluessel"`
-	Status                      string                           `xml:"status"` // in_Vorbereitung, oeffentlich_sichtbar
-	NameDe                      string                           `xml:"nameDe"`
-	BeschreibungDe              string                           `xml:"beschreibungDe,omitempty"`
-	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten     `xml:"koordinierungsangebotsdaten,omitempty"`
-	Integrationseinstellungen   string                           `xml:"integrationseinstellungen,omitempty"`
-	Studiengang                 Studiengang                      `xml:"studiengang"`
+	Schluessel                  EinfachstudienangebotsSchluessel `xml:"schluessel" json:"Schluessel"`
+	Status                      string                           `xml:"status" json:"Status"` // in_Vorbereitung, oeffentlich_sichtbar
+	NameDe                      string                           `xml:"nameDe" json:"NameDe"`
+	BeschreibungDe              string                           `xml:"beschreibungDe,omitempty" json:"BeschreibungDe"`
+	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten     `xml:"koordinierungsangebotsdaten,omitempty" json:"Koordinierungsangebotsdaten"`
+	Integrationseinstellungen   string                           `xml:"integrationseinstellungen,omitempty" json:"Integrationseinstellungen"`
+	Studiengang                 Studiengang                      `xml:"studiengang" json:"Studiengang"`
 }
 
 // Kinds of Mehrfachstudienangebot (Sestco 0.2 and 0.3 support both). They
@@ -128,23 +128,23 @@ type Mehrfachstudienangebot struct {
 	// ExpliziteStudiengangskombination (its xsi:type on the wire). Empty is
 	// sent as ExpliziteStudiengangskombination when Kombination is set,
 	// else as FreieFachbezogeneStudiengangskombination.
-	Art                         string                             `xml:"-"`
-	Schluessel                  MehrfachstudienangebotsSchluessel  `xml:"schluessel"`
-	Status                      string                             `xml:"status"`
-	NameDe                      string                             `xml:"nameDe"`
-	BeschreibungDe              string                             `xml:"beschreibungDe,omitempty"`
-	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten       `xml:"koordinierungsangebotsdaten,omitempty"`
-	Abschluss                   Schluesselwert                     `xml:"abschluss"`
-	Teilstudienangebot          []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot"`
+	Art                         string                             `xml:"-" json:"Art"`
+	Schluessel                  MehrfachstudienangebotsSchluessel  `xml:"schluessel" json:"Schluessel"`
+	Status                      string                             `xml:"status" json:"Status"`
+	NameDe                      string                             `xml:"nameDe" json:"NameDe"`
+	BeschreibungDe              string                             `xml:"beschreibungDe,omitempty" json:"BeschreibungDe"`
+	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten       `xml:"koordinierungsangebotsdaten,omitempty" json:"Koordinierungsangebotsdaten"`
+	Abschluss                   Schluesselwert                     `xml:"abschluss" json:"Abschluss"`
+	Teilstudienangebot          []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot" json:"Teilstudienangebot"`
 	// Kombination lists the allowed combinations of an
 	// ExpliziteStudiengangskombination (only there).
-	Kombination []Studiengangskombination `xml:"kombination" xsdonly:"ExpliziteStudiengangskombination"`
+	Kombination []Studiengangskombination `xml:"kombination" xsdonly:"ExpliziteStudiengangskombination" json:"Kombination"`
 }
 
 // Studiengangskombination is one allowed combination of Teilfächer in an
 // ExpliziteStudiengangskombination.
 type Studiengangskombination struct {
-	Teilstudienangebot []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot"`
+	Teilstudienangebot []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot" json:"Teilstudienangebot"`
 }
 
 // xsiType is the kind the Mehrfachstudienangebot travels as.
@@ -167,8 +167,8 @@ func (m *Mehrfachstudienangebot) setXSIType(name string) { m.Art = name }
 
 // Studienangebot is an Einfach- or a Mehrfachstudienangebot (exactly one set).
 type Studienangebot struct {
-	Einfach  *Einfachstudienangebot  `xml:"einfachstudienangebot,omitempty"`
-	Mehrfach *Mehrfachstudienangebot `xml:"mehrfachstudienangebot,omitempty"`
+	Einfach  *Einfachstudienangebot  `xml:"einfachstudienangebot,omitempty" json:"Einfach"`
+	Mehrfach *Mehrfachstudienangebot `xml:"mehrfachstudienangebot,omitempty" json:"Mehrfach"`
 }
 
 func (Studienangebot) isChoice() {}
@@ -188,33 +188,33 @@ func (s Studienangebot) Key() string {
 
 // Postanschrift is a postal address.
 type Postanschrift struct {
-	CareOf                    string         `xml:"careOf,omitempty"`
-	StrasseHausNrOderPostfach string         `xml:"strasseHausNrOderPostfach"`
-	Plz                       string         `xml:"plz"`
-	Ort                       string         `xml:"ort"`
-	Land                      Schluesselwert `xml:"land"`
-	Region                    string         `xml:"region,omitempty"`
+	CareOf                    string         `xml:"careOf,omitempty" json:"CareOf"`
+	StrasseHausNrOderPostfach string         `xml:"strasseHausNrOderPostfach" json:"StrasseHausNrOderPostfach"`
+	Plz                       string         `xml:"plz" json:"Plz"`
+	Ort                       string         `xml:"ort" json:"Ort"`
+	Land                      Schluesselwert `xml:"land" json:"Land"`
+	Region                    string         `xml:"region,omitempty" json:"Region"`
 }
 
 // Bewerber is an applicant's Stammdaten. Status is e.g. "aktiv" or
 // BewerberStatusZurLoeschung.
 type Bewerber struct {
-	Status                             string          `xml:"status"`
-	Anrede                             string          `xml:"anrede,omitempty"`
-	Vorname                            string          `xml:"vorname"`
-	WeitereVornamen                    string          `xml:"weitereVornamen,omitempty"`
-	Nachname                           string          `xml:"nachname"`
-	EmailAdresse                       string          `xml:"emailAdresse,omitempty"`
-	Telefonnummer                      string          `xml:"telefonnummer,omitempty"`
-	Mobilnummer                        string          `xml:"mobilnummer,omitempty"`
-	ID                                 string          `xml:"id"`
-	HatVerfahrensrichtlinienZugestimmt bool            `xml:"hatVerfahrensrichtlinienZugestimmt"`
-	Geburtsname                        string          `xml:"geburtsname,omitempty"`
-	Geburtsdatum                       string          `xml:"geburtsdatum,omitempty" xsd:"date"` // YYYY-MM-DD
-	Geburtsort                         string          `xml:"geburtsort,omitempty"`
-	Staatsangehoerigkeit               *Schluesselwert `xml:"staatsangehoerigkeit,omitempty"`
-	Postanschrift                      Postanschrift   `xml:"postanschrift"`
-	LetzteAenderung                    Timestamp       `xml:"letzteAenderung,omitempty"`
+	Status                             string          `xml:"status" json:"Status"`
+	Anrede                             string          `xml:"anrede,omitempty" json:"Anrede"`
+	Vorname                            string          `xml:"vorname" json:"Vorname"`
+	WeitereVornamen                    string          `xml:"weitereVornamen,omitempty" json:"WeitereVornamen"`
+	Nachname                           string          `xml:"nachname" json:"Nachname"`
+	EmailAdresse                       string          `xml:"emailAdresse,omitempty" json:"EmailAdresse"`
+	Telefonnummer                      string          `xml:"telefonnummer,omitempty" json:"Telefonnummer"`
+	Mobilnummer                        string          `xml:"mobilnummer,omitempty" json:"Mobilnummer"`
+	ID                                 string          `xml:"id" json:"ID"`
+	HatVerfahrensrichtlinienZugestimmt bool            `xml:"hatVerfahrensrichtlinienZugestimmt" json:"HatVerfahrensrichtlinienZugestimmt"`
+	Geburtsname                        string          `xml:"geburtsname,omitempty" json:"Geburtsname"`
+	Geburtsdatum                       string          `xml:"geburtsdatum,omitempty" xsd:"date" json:"Geburtsdatum"` // YYYY-MM-DD
+	Geburtsort                         string          `xml:"geburtsort,omitempty" json:"Geburtsort"`
+	Staatsangehoerigkeit               *Schluesselwert `xml:"staatsangehoerigkeit,omitempty" json:"Staatsangehoerigkeit"`
+	Postanschrift                      Postanschrift   `xml:"postanschrift" json:"Postanschrift"`
+	LetzteAenderung                    Timestamp       `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
 }
 
 // BewerberStatusZurLoeschung is the Bewerber status of an account marked for
@@ -225,83 +225,83 @@ const BewerberStatusZurLoeschung = "zur_Loeschung_vorgemerkt"
 
 // Dokumentreferenz points at a Dokument fetched with abrufenDokumenteDurchHS.
 type Dokumentreferenz struct {
-	DokumentID string `xml:"dokumentId"`
-	Dateiname  string `xml:"dateiname,omitempty"`
-	MimeType   string `xml:"mimeType,omitempty"`
+	DokumentID string `xml:"dokumentId" json:"DokumentID"`
+	Dateiname  string `xml:"dateiname,omitempty" json:"Dateiname"`
+	MimeType   string `xml:"mimeType,omitempty" json:"MimeType"`
 }
 
 // Bewerbungsbestandteil is one field of an application form: a value or a
 // document.
 type Bewerbungsbestandteil struct {
-	FeldangabeSchluessel string            `xml:"feldangabeSchluessel"`
-	NameDe               string            `xml:"nameDe,omitempty"`
-	Wert                 string            `xml:"wert,omitempty"`
-	Dokument             *Dokumentreferenz `xml:"dokument,omitempty"`
+	FeldangabeSchluessel string            `xml:"feldangabeSchluessel" json:"FeldangabeSchluessel"`
+	NameDe               string            `xml:"nameDe,omitempty" json:"NameDe"`
+	Wert                 string            `xml:"wert,omitempty" json:"Wert"`
+	Dokument             *Dokumentreferenz `xml:"dokument,omitempty" json:"Dokument"`
 }
 
 // Bescheid is a decision letter.
 type Bescheid struct {
-	Bescheidart string            `xml:"bescheidart"`
-	ErstelltAm  Timestamp         `xml:"erstelltAm,omitempty"`
-	Dokument    *Dokumentreferenz `xml:"dokument,omitempty"`
+	Bescheidart string            `xml:"bescheidart" json:"Bescheidart"`
+	ErstelltAm  Timestamp         `xml:"erstelltAm,omitempty" json:"ErstelltAm"`
+	Dokument    *Dokumentreferenz `xml:"dokument,omitempty" json:"Dokument"`
 }
 
 // Einfachstudienangebotsbewerbung is an application for an
 // Einfachstudienangebot.
 type Einfachstudienangebotsbewerbung struct {
-	EingangsZeitpunkt         Timestamp                        `xml:"eingangsZeitpunkt"`
-	Bearbeitungsstatus        string                           `xml:"bearbeitungsstatus"`
-	VersionSeSt               int                              `xml:"versionSeSt,omitempty"`
-	BewerberBAN               string                           `xml:"bewerberBAN,omitempty"`
-	BewerberEmailAdresse      string                           `xml:"bewerberEmailAdresse,omitempty"`
-	BewerberID                string                           `xml:"bewerberId"`
-	Studienangebot            EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel"`
-	OrtDesEingangs            string                           `xml:"ortDesEingangs,omitempty"`
-	Aktivitaetsstatus         string                           `xml:"aktivitaetsstatus,omitempty"`
-	Papierantragstatus        string                           `xml:"papierantragstatus,omitempty"`
-	LetzteAenderung           Timestamp                        `xml:"letzteAenderung,omitempty"`
-	Statusanmerkung           string                           `xml:"statusanmerkung,omitempty"`
-	Sonderantragsentscheidung string                           `xml:"sonderantragsentscheidung,omitempty"`
-	Bestandteil               []Bewerbungsbestandteil          `xml:"bestandteil"`
-	Bescheid                  []Bescheid                       `xml:"bescheid"`
+	EingangsZeitpunkt         Timestamp                        `xml:"eingangsZeitpunkt" json:"EingangsZeitpunkt"`
+	Bearbeitungsstatus        string                           `xml:"bearbeitungsstatus" json:"Bearbeitungsstatus"`
+	VersionSeSt               int                              `xml:"versionSeSt,omitempty" json:"VersionSeSt"`
+	BewerberBAN               string                           `xml:"bewerberBAN,omitempty" json:"BewerberBAN"`
+	BewerberEmailAdresse      string                           `xml:"bewerberEmailAdresse,omitempty" json:"BewerberEmailAdresse"`
+	BewerberID                string                           `xml:"bewerberId" json:"BewerberID"`
+	Studienangebot            EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel" json:"Studienangebot"`
+	OrtDesEingangs            string                           `xml:"ortDesEingangs,omitempty" json:"OrtDesEingangs"`
+	Aktivitaetsstatus         string                           `xml:"aktivitaetsstatus,omitempty" json:"Aktivitaetsstatus"`
+	Papierantragstatus        string                           `xml:"papierantragstatus,omitempty" json:"Papierantragstatus"`
+	LetzteAenderung           Timestamp                        `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
+	Statusanmerkung           string                           `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
+	Sonderantragsentscheidung string                           `xml:"sonderantragsentscheidung,omitempty" json:"Sonderantragsentscheidung"`
+	Bestandteil               []Bewerbungsbestandteil          `xml:"bestandteil" json:"Bestandteil"`
+	Bescheid                  []Bescheid                       `xml:"bescheid" json:"Bescheid"`
 }
 
 // Teilfachbewerbung is the part of a Mehrfachstudienangebotsbewerbung for
 // one Teilfach.
 type Teilfachbewerbung struct {
-	EingangsZeitpunkt         Timestamp                         `xml:"eingangsZeitpunkt"`
-	Bearbeitungsstatus        string                            `xml:"bearbeitungsstatus"`
-	VersionSeSt               int                               `xml:"versionSeSt,omitempty"`
-	Studienangebot            EinfachstudienangebotsSchluessel  `xml:"einfachstudienangebotsSchluessel"`
-	HauptfachSchluessel       *EinfachstudienangebotsSchluessel `xml:"hauptfachSchluessel,omitempty"`
-	ErsatzfachSchluessel      *EinfachstudienangebotsSchluessel `xml:"ersatzfachSchluessel,omitempty"`
-	IstErsatzfachAkzeptabel   bool                              `xml:"istErsatzfachAkzeptabel"`
-	IstFachwechsel            bool                              `xml:"istFachwechsel"`
-	Aktivitaetsstatus         string                            `xml:"aktivitaetsstatus,omitempty"`
-	LetzteAenderung           Timestamp                         `xml:"letzteAenderung,omitempty"`
-	Statusanmerkung           string                            `xml:"statusanmerkung,omitempty"`
-	Sonderantragsentscheidung string                            `xml:"sonderantragsentscheidung,omitempty"`
+	EingangsZeitpunkt         Timestamp                         `xml:"eingangsZeitpunkt" json:"EingangsZeitpunkt"`
+	Bearbeitungsstatus        string                            `xml:"bearbeitungsstatus" json:"Bearbeitungsstatus"`
+	VersionSeSt               int                               `xml:"versionSeSt,omitempty" json:"VersionSeSt"`
+	Studienangebot            EinfachstudienangebotsSchluessel  `xml:"einfachstudienangebotsSchluessel" json:"Studienangebot"`
+	HauptfachSchluessel       *EinfachstudienangebotsSchluessel `xml:"hauptfachSchluessel,omitempty" json:"HauptfachSchluessel"`
+	ErsatzfachSchluessel      *EinfachstudienangebotsSchluessel `xml:"ersatzfachSchluessel,omitempty" json:"ErsatzfachSchluessel"`
+	IstErsatzfachAkzeptabel   bool                              `xml:"istErsatzfachAkzeptabel" json:"IstErsatzfachAkzeptabel"`
+	IstFachwechsel            bool                              `xml:"istFachwechsel" json:"IstFachwechsel"`
+	Aktivitaetsstatus         string                            `xml:"aktivitaetsstatus,omitempty" json:"Aktivitaetsstatus"`
+	LetzteAenderung           Timestamp                         `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
+	Statusanmerkung           string                            `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
+	Sonderantragsentscheidung string                            `xml:"sonderantragsentscheidung,omitempty" json:"Sonderantragsentscheidung"`
 }
 
 // Mehrfachstudienangebotsbewerbung is an application for a combination of
 // Teilfächer under one Mehrfachabschluss.
 type Mehrfachstudienangebotsbewerbung struct {
-	EingangsZeitpunkt         Timestamp                         `xml:"eingangsZeitpunkt"`
-	Bearbeitungsstatus        string                            `xml:"bearbeitungsstatus"`
-	VersionSeSt               int                               `xml:"versionSeSt,omitempty"`
-	BewerberBAN               string                            `xml:"bewerberBAN,omitempty"`
-	BewerberEmailAdresse      string                            `xml:"bewerberEmailAdresse,omitempty"`
-	BewerberID                string                            `xml:"bewerberId"`
-	Studienangebot            MehrfachstudienangebotsSchluessel `xml:"mehrfachstudienangebotsSchluessel"`
-	OrtDesEingangs            string                            `xml:"ortDesEingangs,omitempty"`
-	Aktivitaetsstatus         string                            `xml:"aktivitaetsstatus,omitempty"`
-	Papierantragstatus        string                            `xml:"papierantragstatus,omitempty"`
-	LetzteAenderung           Timestamp                         `xml:"letzteAenderung,omitempty"`
-	Statusanmerkung           string                            `xml:"statusanmerkung,omitempty"`
-	Sonderantragsentscheidung string                            `xml:"sonderantragsentscheidung,omitempty"`
-	Teilfachbewerbung         []Teilfachbewerbung               `xml:"teilfachbewerbung"`
-	Bestandteil               []Bewerbungsbestandteil           `xml:"bestandteil"`
-	Bescheid                  []Bescheid                        `xml:"bescheid"`
+	EingangsZeitpunkt         Timestamp                         `xml:"eingangsZeitpunkt" json:"EingangsZeitpunkt"`
+	Bearbeitungsstatus        string                            `xml:"bearbeitungsstatus" json:"Bearbeitungsstatus"`
+	VersionSeSt               int                               `xml:"versionSeSt,omitempty" json:"VersionSeSt"`
+	BewerberBAN               string                            `xml:"bewerberBAN,omitempty" json:"BewerberBAN"`
+	BewerberEmailAdresse      string                            `xml:"bewerberEmailAdresse,omitempty" json:"BewerberEmailAdresse"`
+	BewerberID                string                            `xml:"bewerberId" json:"BewerberID"`
+	Studienangebot            MehrfachstudienangebotsSchluessel `xml:"mehrfachstudienangebotsSchluessel" json:"Studienangebot"`
+	OrtDesEingangs            string                            `xml:"ortDesEingangs,omitempty" json:"OrtDesEingangs"`
+	Aktivitaetsstatus         string                            `xml:"aktivitaetsstatus,omitempty" json:"Aktivitaetsstatus"`
+	Papierantragstatus        string                            `xml:"papierantragstatus,omitempty" json:"Papierantragstatus"`
+	LetzteAenderung           Timestamp                         `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
+	Statusanmerkung           string                            `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
+	Sonderantragsentscheidung string                            `xml:"sonderantragsentscheidung,omitempty" json:"Sonderantragsentscheidung"`
+	Teilfachbewerbung         []Teilfachbewerbung               `xml:"teilfachbewerbung" json:"Teilfachbewerbung"`
+	Bestandteil               []Bewerbungsbestandteil           `xml:"bestandteil" json:"Bestandteil"`
+	Bescheid                  []Bescheid                        `xml:"bescheid" json:"Bescheid"`
 }
 
 // Hauptfaecher returns the Teilfächer marked as Hauptfach (the
@@ -320,8 +320,8 @@ func (m *Mehrfachstudienangebotsbewerbung) Hauptfaecher() []Einfachstudienangebo
 // Bewerbung is an Einfach- or a Mehrfachstudienangebotsbewerbung (exactly
 // one set).
 type Bewerbung struct {
-	Einfach  *Einfachstudienangebotsbewerbung  `xml:"einfachstudienangebotsbewerbung,omitempty"`
-	Mehrfach *Mehrfachstudienangebotsbewerbung `xml:"mehrfachstudienangebotsbewerbung,omitempty"`
+	Einfach  *Einfachstudienangebotsbewerbung  `xml:"einfachstudienangebotsbewerbung,omitempty" json:"Einfach"`
+	Mehrfach *Mehrfachstudienangebotsbewerbung `xml:"mehrfachstudienangebotsbewerbung,omitempty" json:"Mehrfach"`
 }
 
 func (Bewerbung) isChoice() {}
@@ -403,22 +403,22 @@ func (b Bewerbung) Bestandteile() []Bewerbungsbestandteil {
 // EinfachstudienangebotsbewerbungsSchluessel identifies an
 // Einfachstudienangebotsbewerbung.
 type EinfachstudienangebotsbewerbungsSchluessel struct {
-	BewerberID     string                           `xml:"bewerberId"`
-	Studienangebot EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel"`
+	BewerberID     string                           `xml:"bewerberId" json:"BewerberID"`
+	Studienangebot EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel" json:"Studienangebot"`
 }
 
 // MehrfachstudienangebotsbewerbungsSchluessel identifies a
 // Mehrfachstudienangebotsbewerbung: applicant, Abschluss, Hauptfächer.
 type MehrfachstudienangebotsbewerbungsSchluessel struct {
-	BewerberID          string                             `xml:"bewerberId"`
-	AbschlussSchluessel string                             `xml:"abschlussSchluessel"`
-	HauptfachSchluessel []EinfachstudienangebotsSchluessel `xml:"hauptfachSchluessel"`
+	BewerberID          string                             `xml:"bewerberId" json:"BewerberID"`
+	AbschlussSchluessel string                             `xml:"abschlussSchluessel" json:"AbschlussSchluessel"`
+	HauptfachSchluessel []EinfachstudienangebotsSchluessel `xml:"hauptfachSchluessel" json:"HauptfachSchluessel"`
 }
 
 // BewerbungsSchluessel is the key of either kind of Bewerbung.
 type BewerbungsSchluessel struct {
-	Einfach  *EinfachstudienangebotsbewerbungsSchluessel  `xml:"einfachstudienangebotsbewerbungsSchluessel,omitempty"`
-	Mehrfach *MehrfachstudienangebotsbewerbungsSchluessel `xml:"mehrfachstudienangebotsbewerbungsSchluessel,omitempty"`
+	Einfach  *EinfachstudienangebotsbewerbungsSchluessel  `xml:"einfachstudienangebotsbewerbungsSchluessel,omitempty" json:"Einfach"`
+	Mehrfach *MehrfachstudienangebotsbewerbungsSchluessel `xml:"mehrfachstudienangebotsbewerbungsSchluessel,omitempty" json:"Mehrfach"`
 }
 
 func (BewerbungsSchluessel) isChoice() {}
@@ -447,67 +447,67 @@ func (k BewerbungsSchluessel) Key() string {
 
 // Bewerberplatzbedarf is the share of a place a Paketbestandteil needs.
 type Bewerberplatzbedarf struct {
-	Zaehler int `xml:"zaehler"`
-	Nenner  int `xml:"nenner"`
+	Zaehler int `xml:"zaehler" json:"Zaehler"`
+	Nenner  int `xml:"nenner" json:"Nenner"`
 }
 
 // Paketbestandteil is one Studienangebot in a Studienpaket.
 type Paketbestandteil struct {
-	Studienangebot      EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel"`
-	Bewerberplatzbedarf Bewerberplatzbedarf              `xml:"bewerberplatzbedarf"`
+	Studienangebot      EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel" json:"Studienangebot"`
+	Bewerberplatzbedarf Bewerberplatzbedarf              `xml:"bewerberplatzbedarf" json:"Bewerberplatzbedarf"`
 }
 
 // Studienpaket bundles Studienangebote that share places and Ranglisten.
 type Studienpaket struct {
-	Schluessel       string             `xml:"schluessel"`
-	NameDe           string             `xml:"nameDe"`
-	Kapazitaet       int                `xml:"kapazitaet"`
-	Paketbestandteil []Paketbestandteil `xml:"paketbestandteil"`
+	Schluessel       string             `xml:"schluessel" json:"Schluessel"`
+	NameDe           string             `xml:"nameDe" json:"NameDe"`
+	Kapazitaet       int                `xml:"kapazitaet" json:"Kapazitaet"`
+	Paketbestandteil []Paketbestandteil `xml:"paketbestandteil" json:"Paketbestandteil"`
 }
 
 // Binnenquotenklausel configures an inner quota.
 type Binnenquotenklausel struct {
-	Binnenquotenkennung          string `xml:"binnenquotenkennung"`
-	IstBinnenquotendachrangliste bool   `xml:"istBinnenquotendachrangliste"`
+	Binnenquotenkennung          string `xml:"binnenquotenkennung" json:"Binnenquotenkennung"`
+	IstBinnenquotendachrangliste bool   `xml:"istBinnenquotendachrangliste" json:"IstBinnenquotendachrangliste"`
 }
 
 // Mindestplatzklausel sets a minimum capacity.
 type Mindestplatzklausel struct {
-	Grenzkapazitaet int `xml:"grenzkapazitaet"`
+	Grenzkapazitaet int `xml:"grenzkapazitaet" json:"Grenzkapazitaet"`
 }
 
 // Unterbelegungsklausel passes unused places on to an Ebene or a Rangliste
 // type (set one of the two).
 type Unterbelegungsklausel struct {
-	PlatzuebergabeEbene         string `xml:"platzuebergabeEbene,omitempty"`
-	PlatzuebergabeRanglistentyp string `xml:"platzuebergabeRanglistentyp,omitempty"`
+	PlatzuebergabeEbene         string `xml:"platzuebergabeEbene,omitempty" json:"PlatzuebergabeEbene"`
+	PlatzuebergabeRanglistentyp string `xml:"platzuebergabeRanglistentyp,omitempty" json:"PlatzuebergabeRanglistentyp"`
 }
 
 // Klauseln are the optional clauses of a Rangliste. A flag clause is set
 // when true; a configured clause when non-nil.
 type Klauseln struct {
-	Binnenquotenklausel   *Binnenquotenklausel   `xml:"binnenquotenklausel,omitempty"`
-	Mindestplatzklausel   *Mindestplatzklausel   `xml:"mindestplatzklausel,omitempty"`
-	Limitierungsklausel   bool                   `xml:"limitierungsklausel,omitempty"`
-	Unterbelegungsklausel *Unterbelegungsklausel `xml:"unterbelegungsklausel,omitempty"`
-	Nichtauffuellklausel  bool                   `xml:"nichtauffuellklausel,omitempty"`
+	Binnenquotenklausel   *Binnenquotenklausel   `xml:"binnenquotenklausel,omitempty" json:"Binnenquotenklausel"`
+	Mindestplatzklausel   *Mindestplatzklausel   `xml:"mindestplatzklausel,omitempty" json:"Mindestplatzklausel"`
+	Limitierungsklausel   bool                   `xml:"limitierungsklausel,omitempty" json:"Limitierungsklausel"`
+	Unterbelegungsklausel *Unterbelegungsklausel `xml:"unterbelegungsklausel,omitempty" json:"Unterbelegungsklausel"`
+	Nichtauffuellklausel  bool                   `xml:"nichtauffuellklausel,omitempty" json:"Nichtauffuellklausel"`
 }
 
 // Kopfdaten configure a Rangliste. Exactly one of PlaetzeProzentual and
 // PlaetzeAbsolut is set.
 type Kopfdaten struct {
-	Abarbeitungsposition       int       `xml:"abarbeitungsposition"`
-	PlaetzeProzentual          *float64  `xml:"plaetzeProzentual,omitempty"`
-	PlaetzeAbsolut             *int      `xml:"plaetzeAbsolut,omitempty"`
-	IstVorwegzulasserrangliste bool      `xml:"istVorwegzulasserrangliste"`
-	IstChancenrangliste        bool      `xml:"istChancenrangliste"`
-	Klauseln                   *Klauseln `xml:"klauseln,omitempty"`
+	Abarbeitungsposition       int       `xml:"abarbeitungsposition" json:"Abarbeitungsposition"`
+	PlaetzeProzentual          *float64  `xml:"plaetzeProzentual,omitempty" json:"PlaetzeProzentual"`
+	PlaetzeAbsolut             *int      `xml:"plaetzeAbsolut,omitempty" json:"PlaetzeAbsolut"`
+	IstVorwegzulasserrangliste bool      `xml:"istVorwegzulasserrangliste" json:"IstVorwegzulasserrangliste"`
+	IstChancenrangliste        bool      `xml:"istChancenrangliste" json:"IstChancenrangliste"`
+	Klauseln                   *Klauseln `xml:"klauseln,omitempty" json:"Klauseln"`
 }
 
 // Ranglisteneintrag is one ranked applicant; Rang starts at 1.
 type Ranglisteneintrag struct {
-	Rang       int    `xml:"rang"`
-	BewerberID string `xml:"bewerberId"`
+	Rang       int    `xml:"rang" json:"Rang"`
+	BewerberID string `xml:"bewerberId" json:"BewerberID"`
 }
 
 // Rangliste is a ranking list. Without Kopfdaten the Servicestelle keeps
@@ -515,25 +515,25 @@ type Ranglisteneintrag struct {
 // geminderte_Vorabquoten or Hauptquoten; Status eingerichtet, befuellt or
 // freigegeben.
 type Rangliste struct {
-	Schluessel             string              `xml:"schluessel"`
-	StudienpaketSchluessel string              `xml:"studienpaketSchluessel"`
-	NameDe                 string              `xml:"nameDe,omitempty"`
-	NameEn                 string              `xml:"nameEn,omitempty"`
-	Ebene                  string              `xml:"ebene"`
-	Status                 string              `xml:"status"`
-	Statusanmerkung        string              `xml:"statusanmerkung,omitempty"`
-	Kopfdaten              *Kopfdaten          `xml:"kopfdaten,omitempty"`
-	Eintrag                []Ranglisteneintrag `xml:"eintrag"`
+	Schluessel             string              `xml:"schluessel" json:"Schluessel"`
+	StudienpaketSchluessel string              `xml:"studienpaketSchluessel" json:"StudienpaketSchluessel"`
+	NameDe                 string              `xml:"nameDe,omitempty" json:"NameDe"`
+	NameEn                 string              `xml:"nameEn,omitempty" json:"NameEn"`
+	Ebene                  string              `xml:"ebene" json:"Ebene"`
+	Status                 string              `xml:"status" json:"Status"`
+	Statusanmerkung        string              `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
+	Kopfdaten              *Kopfdaten          `xml:"kopfdaten,omitempty" json:"Kopfdaten"`
+	Eintrag                []Ranglisteneintrag `xml:"eintrag" json:"Eintrag"`
 }
 
 // Ranglistenstatus is the state of a Rangliste at the Servicestelle.
 type Ranglistenstatus struct {
-	RanglistenSchluessel   string    `xml:"ranglistenSchluessel"`
-	StudienpaketSchluessel string    `xml:"studienpaketSchluessel"`
-	Status                 string    `xml:"status"`
-	Statusanmerkung        string    `xml:"statusanmerkung,omitempty"`
-	AnzahlEintraege        int       `xml:"anzahlEintraege"`
-	LetzteAenderung        Timestamp `xml:"letzteAenderung,omitempty"`
+	RanglistenSchluessel   string    `xml:"ranglistenSchluessel" json:"RanglistenSchluessel"`
+	StudienpaketSchluessel string    `xml:"studienpaketSchluessel" json:"StudienpaketSchluessel"`
+	Status                 string    `xml:"status" json:"Status"`
+	Statusanmerkung        string    `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
+	AnzahlEintraege        int       `xml:"anzahlEintraege" json:"AnzahlEintraege"`
+	LetzteAenderung        Timestamp `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
 }
 
 // ---- Dokumente ----
@@ -541,12 +541,12 @@ type Ranglistenstatus struct {
 // Dokument is a file attached to a Bewerbung or Bescheid. Dateiname comes
 // from the applicant and must be treated as hostile (path traversal).
 type Dokument struct {
-	DokumentID  string       `xml:"dokumentId"`
-	BewerberID  string       `xml:"bewerberId,omitempty"`
-	Dateiname   string       `xml:"dateiname"`
-	Dateiendung string       `xml:"dateiendung,omitempty"`
-	MimeType    string       `xml:"mimeType,omitempty"`
-	Inhalt      Base64Binary `xml:"inhalt"`
+	DokumentID  string       `xml:"dokumentId" json:"DokumentID"`
+	BewerberID  string       `xml:"bewerberId,omitempty" json:"BewerberID"`
+	Dateiname   string       `xml:"dateiname" json:"Dateiname"`
+	Dateiendung string       `xml:"dateiendung,omitempty" json:"Dateiendung"`
+	MimeType    string       `xml:"mimeType,omitempty" json:"MimeType"`
+	Inhalt      Base64Binary `xml:"inhalt" json:"Inhalt"`
 }
 
 // ---- results ----
@@ -571,9 +571,9 @@ const (
 // Ergebnis is what every per-item result shares. Code is parsed from
 // GrundZurueckweisung (the first five-digit number in it), 0 when none.
 type Ergebnis struct {
-	ErgebnisStatus      string `xml:"ergebnisStatus"`
-	GrundZurueckweisung string `xml:"grundZurueckweisung,omitempty"`
-	Code                int    `xml:"-"`
+	ErgebnisStatus      string `xml:"ergebnisStatus" json:"ErgebnisStatus"`
+	GrundZurueckweisung string `xml:"grundZurueckweisung,omitempty" json:"GrundZurueckweisung"`
+	Code                int    `xml:"-" json:"Code"`
 }
 
 // Rejected reports whether the item was zurueckgewiesen.
@@ -606,27 +606,27 @@ func ParseCode(reason string) int {
 // Schluessel.Key(). VersionSeSt is the version now stored (0 when rejected).
 type BewerbungErgebnis struct {
 	Ergebnis
-	Schluessel  BewerbungsSchluessel `xml:"bewerbungsSchluessel"`
-	VersionSeSt int                  `xml:"versionSeSt,omitempty"`
-	Key         string               `xml:"-"`
+	Schluessel  BewerbungsSchluessel `xml:"bewerbungsSchluessel" json:"Schluessel"`
+	VersionSeSt int                  `xml:"versionSeSt,omitempty" json:"VersionSeSt"`
+	Key         string               `xml:"-" json:"Key"`
 }
 
 // StudienangebotErgebnis is the result for one sent Studienangebot.
 type StudienangebotErgebnis struct {
 	Ergebnis
-	Schluessel StudienangebotsSchluessel `xml:"studienangebotsSchluessel"`
-	Key        string                    `xml:"-"`
+	Schluessel StudienangebotsSchluessel `xml:"studienangebotsSchluessel" json:"Schluessel"`
+	Key        string                    `xml:"-" json:"Key"`
 }
 
 // StudienpaketErgebnis is the result for one Studienpaket (also for
 // ausloesenFruehzeitigerZulassungsangeboteDurchHS).
 type StudienpaketErgebnis struct {
 	Ergebnis
-	StudienpaketSchluessel string `xml:"studienpaketSchluessel"`
+	StudienpaketSchluessel string `xml:"studienpaketSchluessel" json:"StudienpaketSchluessel"`
 }
 
 // RanglisteErgebnis is the result for one sent Rangliste.
 type RanglisteErgebnis struct {
 	Ergebnis
-	RanglistenSchluessel string `xml:"ranglistenSchluessel"`
+	RanglistenSchluessel string `xml:"ranglistenSchluessel" json:"RanglistenSchluessel"`
 }

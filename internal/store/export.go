@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -152,7 +153,7 @@ func exportText(v any) string {
 func (s *Store) ExportRunLatest(ctx context.Context) (ExportRun, error) {
 	var r ExportRun
 	err := s.pool.QueryRow(ctx, `SELECT id, lo, hi, files FROM export_run ORDER BY id DESC LIMIT 1`).Scan(&r.ID, &r.Lo, &r.Hi, &r.Files)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return ExportRun{}, fmt.Errorf("export run: %w", ErrNotFound)
 	}
 	if err != nil {

@@ -33,7 +33,7 @@ func copyOne(t *testing.T, types []string, vals []store.Value) ([]*string, error
 	}
 	tx, err := pool.Begin(ctx)
 	require.NoError(t, err)
-	defer tx.Rollback(ctx) //nolint:errcheck
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit the rollback is a no-op; a failed test rolls back here
 	_, err = tx.Exec(ctx, ddl+")")
 	require.NoError(t, err)
 	copyTypes := make([]string, len(types))
@@ -103,7 +103,7 @@ func TestBinaryNumericIsTheDecimalText(t *testing.T) {
 	}
 	tx, err := pool.Begin(ctx)
 	require.NoError(t, err)
-	defer tx.Rollback(ctx) //nolint:errcheck
+	defer tx.Rollback(ctx) //nolint:errcheck // after Commit the rollback is a no-op; a failed test rolls back here
 	_, err = tx.Exec(ctx, `CREATE TEMP TABLE n (i integer, n numeric)`)
 	require.NoError(t, err)
 	_, err = store.CopyRows(ctx, tx, "n", []string{"i", "n"}, []string{"integer", "numeric"}, len(cases), func(i int, buf []store.Value) bool {

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
@@ -80,7 +79,7 @@ func TestMigrateConcurrentCallsTakeTurns(t *testing.T) {
 		})
 	}
 	// Both wait for the lock: nothing is applied while it is held.
-	time.Sleep(300 * time.Millisecond)
+	requireLockWaiters(t, s.Pool(), 2)
 	pending, err := s.Pending(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, pending, "migrations must wait for the lock")

@@ -565,10 +565,7 @@ func (s *Store) StudienpaketReplaceAll(ctx context.Context, items []sest.Studien
 	var kap, bZ, bN []int32
 	var data [][]byte
 	for _, p := range items {
-		raw, err := json.Marshal(p)
-		if err != nil {
-			return Counts{}, fmt.Errorf("encoding Studienpaket %s: %w", p.Schluessel, err)
-		}
+		raw, _ := json.Marshal(p) // strings and ints only: cannot fail (errchkjson checks this stays so)
 		keys, names, kap, data = append(keys, p.Schluessel), append(names, p.NameDe), append(kap, int32(p.Kapazitaet)), append(data, raw)
 		for _, b := range p.Paketbestandteil {
 			bPaket, bSg = append(bPaket, p.Schluessel), append(bSg, b.Studienangebot.StudiengangSchluessel)

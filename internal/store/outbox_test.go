@@ -371,7 +371,7 @@ func TestChangesOfAWaitingImportAreNotHidden(t *testing.T) {
 		assert.NoError(t, err)
 		secondIn <- tx
 	}()
-	time.Sleep(300 * time.Millisecond) // second's transaction has begun and waits
+	requireLockWaiters(t, s.Pool(), 1) // second's transaction has begun and waits
 	status(first, 1, "gueltig")
 	require.NoError(t, first.Commit(ctx))
 	second := <-secondIn

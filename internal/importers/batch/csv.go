@@ -22,7 +22,7 @@ type CSVSource struct {
 func NewCSVSource(r io.Reader) (*CSVSource, error) {
 	cr, err := csvx.NewReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrPermanent, err)
+		return nil, fmt.Errorf("%w: %w", ErrPermanent, err)
 	}
 	return &CSVSource{r: cr}, nil
 }

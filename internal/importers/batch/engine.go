@@ -357,7 +357,7 @@ func (e *engine) read(ctx context.Context, src Source) error {
 			if errors.Is(err, ErrPermanent) {
 				return err
 			}
-			return fmt.Errorf("%w: reading record after line %d: %v", ErrPermanent, e.last, err)
+			return fmt.Errorf("%w: reading record after line %d: %w", ErrPermanent, e.last, err)
 		}
 		e.last = rec.Line
 		e.cur.read++
@@ -506,7 +506,7 @@ func (e *engine) checkNames() error {
 	}
 	if e.spec.CheckNames != nil {
 		if err := e.spec.CheckNames(func(f int) bool { return e.idx[f] >= 0 }, e.convMode); err != nil {
-			return fmt.Errorf("%w: %v", ErrPermanent, err)
+			return fmt.Errorf("%w: %w", ErrPermanent, err)
 		}
 	}
 	return nil

@@ -26,7 +26,6 @@ type Reader struct {
 	r      *csv.Reader
 	header []string
 	comma  rune
-	line   int64
 }
 
 // Record is one data record: the file line where it starts and its fields.

@@ -15,7 +15,7 @@ import (
 	"sestd/internal/importers/csvx"
 )
 
-func readAll(t testing.TB, data string) ([]string, []csvx.Record, error) {
+func readAll(data string) ([]string, []csvx.Record, error) {
 	r, err := csvx.NewReader(strings.NewReader(data))
 	if err != nil {
 		return nil, nil, err
@@ -36,7 +36,7 @@ func readAll(t testing.TB, data string) ([]string, []csvx.Record, error) {
 
 func TestSbeatForm(t *testing.T) {
 	t.Parallel()
-	hdr, recs, err := readAll(t, "\uFEFFIDENTNR; stg ;PDTXT\r\n1;WR;\"a;b\"\r\n\r\n2;BWL;\"x \"\"y\"\"\"\r\n3;MB;\"zwei\r\nZeilen\"\n4;X;ohne Ende")
+	hdr, recs, err := readAll("\uFEFFIDENTNR; stg ;PDTXT\r\n1;WR;\"a;b\"\r\n\r\n2;BWL;\"x \"\"y\"\"\"\r\n3;MB;\"zwei\r\nZeilen\"\n4;X;ohne Ende")
 	require.NoError(t, err)
 	require.Equal(t, []string{"IDENTNR", "stg", "PDTXT"}, hdr)
 	require.Len(t, recs, 4)
@@ -48,7 +48,7 @@ func TestSbeatForm(t *testing.T) {
 
 func TestBrokenRecordDoesNotStopReading(t *testing.T) {
 	t.Parallel()
-	_, recs, err := readAll(t, "A;B\n1;x\"y\n2;ok\n")
+	_, recs, err := readAll("A;B\n1;x\"y\n2;ok\n")
 	require.NoError(t, err)
 	require.Len(t, recs, 2)
 	require.Error(t, recs[0].Err)
@@ -97,7 +97,7 @@ func TestWriterRoundTrip(t *testing.T) {
 	require.NoError(t, w.Write([]string{"a;b", `"q"`, "plain"}))
 	require.NoError(t, w.Flush())
 	require.Equal(t, "\"a;b\";\"\"\"q\"\"\";plain\r\n", buf.String())
-	_, recs, err := readAll(t, "X;Y;Z\r\n"+buf.String())
+	_, recs, err := readAll("X;Y;Z\r\n" + buf.String())
 	require.NoError(t, err)
 	require.Equal(t, []string{"a;b", `"q"`, "plain"}, recs[0].Fields)
 }

@@ -53,7 +53,6 @@ type Writer interface {
 var _ Writer = (*store.ImportTx)(nil)
 
 type importer struct {
-	ctx    context.Context
 	tx     Writer
 	d      *xmlx.Decoder
 	p      batch.Params
@@ -82,12 +81,12 @@ func Run(ctx context.Context, tx Writer, r io.Reader, cfg Config, rej batch.Reje
 	if p.BatchSize <= 0 {
 		p.BatchSize = 5000
 	}
-	im := &importer{ctx: ctx, tx: tx, d: d, p: p, rej: rej, bufs: map[*store.ImportTarget][][]any{}, seen: map[string]bool{}}
-	err = im.run(cfg)
+	im := &importer{tx: tx, d: d, p: p, rej: rej, bufs: map[*store.ImportTarget][][]any{}, seen: map[string]bool{}}
+	err = im.run(ctx, cfg)
 	return im.counts, d.Encoding(), err
 }
 
-func (im *importer) run(cfg Config) error {
+func (im *importer) run(ctx context.Context, cfg Config) error {
 	root, line, err := im.root()
 	if err != nil {
 		return err
@@ -99,7 +98,7 @@ func (im *importer) run(cfg Config) error {
 		return im.rejectWhole(line, "", "veranstaltung has no id")
 	}
 	im.id = id
-	exists, err := im.tx.EkvvVeranstaltungExists(im.ctx, id)
+	exists, err := im.tx.EkvvVeranstaltungExists(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -118,12 +117,12 @@ func (im *importer) run(cfg Config) error {
 	// it untouched: replaced, then given its stamp back.
 	var before store.EkvvState
 	if exists && (im.p.Mode == store.ModeSync || im.p.Mode == store.ModeUpsert) {
-		if before, _, err = im.tx.EkvvVeranstaltungState(im.ctx, id); err != nil {
+		if before, _, err = im.tx.EkvvVeranstaltungState(ctx, id); err != nil {
 			return err
 		}
 	}
 	if exists {
-		if _, err := im.tx.EkvvVeranstaltungDelete(im.ctx, id); err != nil {
+		if _, err := im.tx.EkvvVeranstaltungDelete(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -140,7 +139,7 @@ func (im *importer) run(cfg Config) error {
 	if s, ok := xmlx.Attr(root, "status"); ok && s != "" {
 		im.head[t.Col("status")] = s
 	}
-	if err := im.children(); err != nil {
+	if err := im.children(ctx); err != nil {
 		return err
 	}
 	verfahren := cfg.Verfahren
@@ -150,14 +149,14 @@ func (im *importer) run(cfg Config) error {
 		}
 	}
 	im.head[t.Col("verfahren")] = verfahren
-	if err := im.flushAll(); err != nil {
+	if err := im.flushAll(ctx); err != nil {
 		return err
 	}
 	head := make([]store.Value, len(im.head))
 	for i, x := range im.head {
 		head[i] = store.ValueOf(x)
 	}
-	res, err := im.tx.Merge(im.ctx, t, store.ModeCreate, []store.ImportRow{{Line: line, Values: head}}, store.MergeOptions{})
+	res, err := im.tx.Merge(ctx, t, store.ModeCreate, []store.ImportRow{{Line: line, Values: head}}, store.MergeOptions{})
 	if err != nil {
 		return err
 	}
@@ -166,12 +165,12 @@ func (im *importer) run(cfg Config) error {
 	}
 	switch {
 	case before.Digest != "":
-		after, _, err := im.tx.EkvvVeranstaltungState(im.ctx, id)
+		after, _, err := im.tx.EkvvVeranstaltungState(ctx, id)
 		if err != nil {
 			return err
 		}
 		if after.Digest == before.Digest {
-			if err := im.tx.EkvvVeranstaltungKeepStamp(im.ctx, id, before); err != nil {
+			if err := im.tx.EkvvVeranstaltungKeepStamp(ctx, id, before); err != nil {
 				return err
 			}
 			// the Veranstaltung and its participants, as stored
@@ -251,7 +250,7 @@ func (e *elem) attr(name string) string {
 }
 
 // children walks the root's content.
-func (im *importer) children() error {
+func (im *importer) children(ctx context.Context) error {
 	t := store.TargetEkvvVeranstaltung
 	for {
 		tok, err := im.d.Token()
@@ -286,11 +285,11 @@ func (im *importer) children() error {
 		case "dozenten", "fachzuordnungen", "termine", "untergliederungen", "einschreibungen":
 			// containers: walk on
 		case "dozent":
-			if err := im.dozent(se); err != nil {
+			if err := im.dozent(ctx, se); err != nil {
 				return err
 			}
 		case "fachzuordnung":
-			if err := im.fachzuordnung(se); err != nil {
+			if err := im.fachzuordnung(ctx, se); err != nil {
 				return err
 			}
 		case "teilnehmerliste":
@@ -303,11 +302,11 @@ func (im *importer) children() error {
 				}
 			}
 		case "teilnehmer":
-			if err := im.teilnehmer(se); err != nil {
+			if err := im.teilnehmer(ctx, se); err != nil {
 				return err
 			}
 		case "termin":
-			if err := im.termin(se); err != nil {
+			if err := im.termin(ctx, se); err != nil {
 				return err
 			}
 		default:
@@ -413,16 +412,16 @@ func intOrNil(s string) any {
 	return n
 }
 
-func (im *importer) add(t *store.ImportTarget, row []any) error {
+func (im *importer) add(ctx context.Context, t *store.ImportTarget, row []any) error {
 	im.bufs[t] = append(im.bufs[t], row)
 	if len(im.bufs[t]) >= im.p.BatchSize {
-		return im.flush(t)
+		return im.flush(ctx, t)
 	}
 	return nil
 }
 
-func (im *importer) flush(t *store.ImportTarget) error {
-	if err := im.tx.CopyInsert(im.ctx, t, im.bufs[t]); err != nil {
+func (im *importer) flush(ctx context.Context, t *store.ImportTarget) error {
+	if err := im.tx.CopyInsert(ctx, t, im.bufs[t]); err != nil {
 		return err
 	}
 	im.bufs[t] = im.bufs[t][:0]
@@ -432,17 +431,17 @@ func (im *importer) flush(t *store.ImportTarget) error {
 	return nil
 }
 
-func (im *importer) flushAll() error {
+func (im *importer) flushAll(ctx context.Context) error {
 	for _, t := range []*store.ImportTarget{store.TargetEkvvDozent, store.TargetEkvvFachzuordnung,
 		store.TargetEkvvUntergliederung, store.TargetEkvvTeilnehmer, store.TargetEkvvEinschreibung, store.TargetEkvvTermin} {
-		if err := im.flush(t); err != nil {
+		if err := im.flush(ctx, t); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (im *importer) dozent(se xml.StartElement) error {
+func (im *importer) dozent(ctx context.Context, se xml.StartElement) error {
 	e, err := im.simple(se, nil)
 	if err != nil {
 		return err
@@ -456,10 +455,10 @@ func (im *importer) dozent(se xml.StartElement) error {
 	for _, n := range []string{"anrede", "titel", "vorname", "nachname"} {
 		row[t.Col(n)] = nonEmpty(e.text[n])
 	}
-	return im.add(t, row)
+	return im.add(ctx, t, row)
 }
 
-func (im *importer) fachzuordnung(se xml.StartElement) error {
+func (im *importer) fachzuordnung(ctx context.Context, se xml.StartElement) error {
 	im.nFach++
 	pos := int64(im.nFach)
 	nUnter := 0
@@ -479,7 +478,7 @@ func (im *importer) fachzuordnung(se xml.StartElement) error {
 			row[ut.Col("untergliederung_id")] = nonEmpty(ue.attr("id"))
 			row[ut.Col("kuerzel")] = nonEmpty(ue.text["kuerzel"])
 			row[ut.Col("name")] = nonEmpty(ue.text["name"])
-			return im.add(ut, row)
+			return im.add(ctx, ut, row)
 		},
 	})
 	if err != nil {
@@ -500,10 +499,10 @@ func (im *importer) fachzuordnung(se xml.StartElement) error {
 	for _, n := range []string{"abschnitt", "status", "fachsemester", "leistung", "leistungspunkte", "kommentar"} {
 		row[t.Col(n)] = nonEmpty(e.text[n])
 	}
-	return im.add(t, row)
+	return im.add(ctx, t, row)
 }
 
-func (im *importer) teilnehmer(se xml.StartElement) error {
+func (im *importer) teilnehmer(ctx context.Context, se xml.StartElement) error {
 	im.counts.Read++
 	line := im.d.Line()
 	im.nTeil++
@@ -587,11 +586,11 @@ func (im *importer) teilnehmer(se xml.StartElement) error {
 	for _, n := range []string{"anrede", "vornamen", "nachname"} {
 		row[t.Col(n)] = nonEmpty(e.text[n])
 	}
-	if err := im.add(t, row); err != nil {
+	if err := im.add(ctx, t, row); err != nil {
 		return err
 	}
 	for _, r := range ein {
-		if err := im.add(et, r); err != nil {
+		if err := im.add(ctx, et, r); err != nil {
 			return err
 		}
 	}
@@ -604,7 +603,7 @@ func (im *importer) teilnehmer(se xml.StartElement) error {
 	return nil
 }
 
-func (im *importer) termin(se xml.StartElement) error {
+func (im *importer) termin(ctx context.Context, se xml.StartElement) error {
 	e, err := im.simple(se, nil)
 	if err != nil {
 		return err
@@ -622,5 +621,5 @@ func (im *importer) termin(se xml.StartElement) error {
 	row[t.Col("typ")] = nonEmpty(e.attr("typ"))
 	row[t.Col("ketten_id")] = nonEmpty(e.attr("kettenId"))
 	row[t.Col("uhrzeit")] = nonEmpty(e.text["uhrzeit"])
-	return im.add(t, row)
+	return im.add(ctx, t, row)
 }

@@ -78,7 +78,7 @@ func NewDecoder(r io.Reader, encoding string, lim Limits) (*Decoder, error) {
 	}
 	enc, err := charset.Normalize(encoding)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", batch.ErrPermanent, err)
+		return nil, fmt.Errorf("%w: %w", batch.ErrPermanent, err)
 	}
 	x := &Decoder{lim: lim, encoding: charset.UTF8}
 	var src io.Reader = &guard{r: r, limit: lim.MaxTokenBytes}
@@ -86,7 +86,7 @@ func NewDecoder(r io.Reader, encoding string, lim Limits) (*Decoder, error) {
 		x.forced = true
 		x.encoding = enc
 		if src, err = charset.NewReader(src, enc); err != nil {
-			return nil, fmt.Errorf("%w: %v", batch.ErrPermanent, err)
+			return nil, fmt.Errorf("%w: %w", batch.ErrPermanent, err)
 		}
 	}
 	x.d = xml.NewDecoder(src)
@@ -130,7 +130,7 @@ func (x *Decoder) Token() (xml.Token, error) {
 		if errors.Is(err, batch.ErrPermanent) {
 			return nil, fmt.Errorf("line %d: %w", x.Line(), err)
 		}
-		return nil, fmt.Errorf("%w: XML at line %d: %v", batch.ErrPermanent, x.Line(), err)
+		return nil, fmt.Errorf("%w: XML at line %d: %w", batch.ErrPermanent, x.Line(), err)
 	}
 	switch tok.(type) {
 	case xml.StartElement:

@@ -149,7 +149,7 @@ func generate(cfg Config) *store {
 	frist := &sest.Koordinierungsangebotsdaten{
 		AnfangBewerbungsfrist: sest.NewTimestamp(time.Date(cfg.Jahr, 4, 15, 0, 0, 0, 0, loc)),
 		EndeBewerbungsfrist:   sest.NewTimestamp(time.Date(cfg.Jahr, 7, 15, 23, 59, 59, 0, loc)),
-		UrlHSBewerbungsportal: "https://portal.example-uni.de/bewerbung",
+		URLHSBewerbungsportal: "https://portal.example-uni.de/bewerbung",
 	}
 	// Studienangebote.
 	var einfachKeys []sest.EinfachstudienangebotsSchluessel

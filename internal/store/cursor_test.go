@@ -1,0 +1,110 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"sestd/internal/sest"
+	"sestd/internal/store"
+	"sestd/internal/testdb"
+)
+
+// A delta run's cursor moves to the run's watermark with the package that
+// completes it, and only then; an abandoned run leaves it where it was; a
+// reset forgets it.
+func TestRunMovesTheCursorWithItsLastPackage(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(testdb.New(t))
+	stream := store.StreamBewerber
+	t0 := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	t1 := t0.Add(time.Hour)
+	t2 := t1.Add(time.Hour)
+	cursorAt := func() time.Time {
+		t.Helper()
+		c, err := st.CursorGet(ctx, stream)
+		require.NoError(t, err)
+		require.Equal(t, stream, c.Stream)
+		return c.Position.UTC()
+	}
+
+	_, err := st.CursorGet(ctx, stream)
+	require.ErrorIs(t, err, store.ErrNotFound, "no cursor before the first run")
+	_, err = st.RunGet(ctx, stream)
+	require.ErrorIs(t, err, store.ErrNotFound)
+
+	// A run with nothing to fetch is complete at once.
+	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream, Start: t0, Ende: t1}))
+	require.Equal(t, t1, cursorAt())
+	_, err = st.RunGet(ctx, stream)
+	require.ErrorIs(t, err, store.ErrNotFound, "no run is left in progress")
+
+	// Three references, in packages of two and one.
+	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream, Start: t1, Ende: t2, Refs: []string{"r1", "r2", "r3"}}))
+	r, err := st.RunGet(ctx, stream)
+	require.NoError(t, err)
+	require.Equal(t, []string{"r1", "r2", "r3"}, r.Refs)
+	require.Equal(t, 0, r.Done)
+	require.Equal(t, t2, r.Ende.UTC())
+	require.Equal(t, t1, r.Start.UTC())
+
+	b := sest.Bewerber{ID: "B1", Status: "aktiv", Vorname: "Änne", Nachname: "Groß"}
+	_, err = st.BewerberUpsertBatch(ctx, []sest.Bewerber{b}, store.Step{Stream: stream, Items: 2})
+	require.NoError(t, err)
+	r, err = st.RunGet(ctx, stream)
+	require.NoError(t, err)
+	require.Equal(t, 2, r.Done, "two of three references done")
+	require.Equal(t, t1, cursorAt(), "the cursor waits for the last package")
+
+	b.Vorname = "Anne"
+	_, err = st.BewerberUpsertBatch(ctx, []sest.Bewerber{b}, store.Step{Stream: stream, Items: 1})
+	require.NoError(t, err)
+	require.Equal(t, t2, cursorAt(), "the last package moves the cursor to the run's ende")
+	_, err = st.RunGet(ctx, stream)
+	require.ErrorIs(t, err, store.ErrNotFound, "the run ended")
+
+	// A package of a run that is gone fails and writes nothing.
+	b.Vorname = "Hanne"
+	_, err = st.BewerberUpsertBatch(ctx, []sest.Bewerber{b}, store.Step{Stream: stream, Items: 1})
+	require.ErrorContains(t, err, "no run of bewerber in progress")
+	var vorname string
+	require.NoError(t, st.Pool().QueryRow(ctx, `SELECT vorname FROM bewerber WHERE bewerber_id = 'B1'`).Scan(&vorname))
+	require.Equal(t, "Anne", vorname, "rolled back with the failed step")
+
+	// Abandoned: the cursor stays.
+	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream, Start: t2, Ende: t2.Add(time.Hour), Refs: []string{"r4"}}))
+	require.NoError(t, st.RunAbandon(ctx, stream))
+	_, err = st.RunGet(ctx, stream)
+	require.ErrorIs(t, err, store.ErrNotFound)
+	require.Equal(t, t2, cursorAt())
+
+	// Set by an operator, listed, aged; then reset.
+	require.NoError(t, st.CursorSet(ctx, store.StreamBewerbungen, t0))
+	list, err := st.CursorList(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	require.Equal(t, store.StreamBewerber, list[0].Stream, "ordered by stream")
+	require.Equal(t, t2, list[0].Position.UTC())
+	require.Equal(t, store.StreamBewerbungen, list[1].Stream)
+	require.Equal(t, t0, list[1].Position.UTC())
+	ages, err := st.CursorAges(ctx)
+	require.NoError(t, err)
+	require.Len(t, ages, 2, "the two streams with a cursor")
+	require.Contains(t, ages, store.StreamBewerber)
+	require.GreaterOrEqual(t, ages[store.StreamBewerber], 0.0)
+
+	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream, Start: t2, Ende: t2.Add(time.Hour), Refs: []string{"r5"}}))
+	require.NoError(t, st.CursorReset(ctx, stream))
+	_, err = st.CursorGet(ctx, stream)
+	require.ErrorIs(t, err, store.ErrNotFound, "reset: the next poll starts from the Vermittlungsprozess")
+	_, err = st.RunGet(ctx, stream)
+	require.ErrorIs(t, err, store.ErrNotFound, "reset drops the run in progress")
+	require.Equal(t, t0, func() time.Time {
+		c, err := st.CursorGet(ctx, store.StreamBewerbungen)
+		require.NoError(t, err)
+		return c.Position.UTC()
+	}(), "other streams keep theirs")
+}
