@@ -82,7 +82,7 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("%w: give exactly one FILE", errUsage)
 	}
 	if err := jobs.CheckImportArgs(*kind, *mode, *encoding); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	path, err := filepath.Abs(fs.Arg(0))
 	if err != nil {
