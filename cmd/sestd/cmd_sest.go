@@ -60,12 +60,14 @@ Run 'sestd sest check-wsdl --help' or 'sestd sest ping --help' for details.`)
 func cmdSestCheckWSDL(e env, args []string) error {
 	fs := newFlags(e, "sest check-wsdl", "DIR", `
 Compares the official WSDL and XSD files in DIR (as the Servicestelle hands
-them to a university: every *.wsdl and *.xsd directly in DIR, with the files
-their wsdl:import, xs:import and xs:include name) with sestd's own WSDLs, the
+them to a university: every *.wsdl and *.xsd in DIR or a folder below it,
+e.g. sibling wsdl/ and xsd/, with the files their wsdl:import, xs:import and
+xs:include name, relative to the importing file) with sestd's own WSDLs, the
 contract its client and simulator are built on.
 
-For every operation sestd calls it compares the request, response and fault
-elements and, recursively, their content: element names, namespaces, order,
+For every operation sestd calls it compares the SOAP binding (soapAction,
+style, use, the soap:address path but for its version segment), the request,
+response and fault elements and, recursively, their content: element names, namespaces, order,
 required elements (minOccurs), repetition (maxOccurs), types, abstract types
 and the derived types used as xsi:type. Each difference is one line,
 "operation message/path: what differs", sestd's side first. Operations only
@@ -170,9 +172,13 @@ func pingOutcome(err error) (string, int) {
 	var status *sest.HTTPError
 	var timeout *sest.TimeoutError
 	var malformed *sest.MalformedResponseError
+	var unknownType *sest.UnknownTypeError
 	switch {
 	case errors.As(err, &fault):
 		what := fmt.Sprintf("SOAP fault %s %s: %s", fault.Code, fault.DetailType, oneLine(fault.String, 300))
+		if fault.DetailType == "" {
+			what = fmt.Sprintf("SOAP fault %s, fault without a type: %s", fault.Code, oneLine(fault.String, 300))
+		}
 		if fault.DetailCode != 0 {
 			what += fmt.Sprintf(" (fehlercode %d)", fault.DetailCode)
 		}
@@ -183,6 +189,9 @@ func pingOutcome(err error) (string, int) {
 			what += " (check servicestelle.username and servicestelle.password)"
 		}
 		return what, exitDiffers
+	case errors.As(err, &unknownType):
+		return fmt.Sprintf("answer with an xsi:type sestd does not know: %s (namespace %s) at %s; sestd's contract and the service's differ, "+
+			"compare the official WSDLs with `sestd sest check-wsdl DIR`", unknownType.Type.Local, unknownType.Type.Space, unknownType.Element), exitDiffers
 	case errors.As(err, &malformed):
 		return "malformed answer (not the expected SOAP message; is servicestelle.base_url the webservice?): " + oneLine(malformed.Err.Error(), 300), exitDiffers
 	case errors.As(err, &timeout):

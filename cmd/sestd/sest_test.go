@@ -1,7 +1,9 @@
 package main
 
 import (
+	"io"
 	"io/fs"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -136,4 +138,45 @@ func TestSestPingAgainstTheSimulator(t *testing.T) {
 	_, _, err = runCLI(t, map[string]string{"SESTD_LOG_FORMAT": "json"}, "sest", "ping")
 	require.Equal(t, 2, exitCode(err))
 	require.ErrorContains(t, err, "servicestelle.hochschulnummer and servicestelle.username must be set")
+}
+
+// TestSestPingNamesWhatItCannotRead: a fault without a type and an answer
+// with an xsi:type sestd does not know are named as such.
+func TestSestPingNamesWhatItCannotRead(t *testing.T) {
+	t.Parallel()
+	s, err := sim.New(sim.Config{Seed: 3, Bewerbungen: 10, Hochschulnummer: "4411", Username: "hs4411", Password: "right-password"})
+	require.NoError(t, err)
+	var answer func(w http.ResponseWriter, r *http.Request)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { answer(w, r) }))
+	t.Cleanup(srv.Close)
+	e := map[string]string{
+		"SESTD_SERVICESTELLE_BASE_URL": sim.BaseURL(strings.TrimPrefix(srv.URL, "http://"), 3), "SESTD_SERVICESTELLE_USERNAME": "hs4411",
+		"SESTD_SERVICESTELLE_PASSWORD": "right-password", "SESTD_SERVICESTELLE_HOCHSCHULNUMMER": "4411",
+		"SESTD_SERVICESTELLE_VERMITTLUNGSPROZESS_JAHR": "2026", "SESTD_LOG_FORMAT": "json",
+	}
+
+	answer = func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault>`+
+			`<faultcode>soap:Server</faultcode><faultstring>Interner Fehler</faultstring></soap:Fault></soap:Body></soap:Envelope>`)
+	}
+	out, _, err := runCLI(t, e, "sest", "ping")
+	require.Equal(t, 1, exitCode(err), "%v", err)
+	require.Contains(t, out, "SOAP fault soap:Server, fault without a type: Interner Fehler (after ")
+
+	// The simulator's answer with its Studienangebote's xsi:type renamed.
+	answer = func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, r)
+		body := rec.Body.String()
+		w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+		w.WriteHeader(rec.Code)
+		_, _ = io.WriteString(w, strings.ReplaceAll(body, `xsi:type="studiengaenge:Einfachstudienangebot"`, `xsi:type="studiengaenge:Einzelstudienangebot"`))
+	}
+	out, _, err = runCLI(t, e, "sest", "ping")
+	require.Equal(t, 1, exitCode(err), "%v", err)
+	require.Contains(t, out, "answer with an xsi:type sestd does not know: Einzelstudienangebot (namespace "+sest.NSStudiengaenge+
+		") at abrufenStudienangeboteDurchHSResponse/studienangebot; sestd's contract and the service's differ, compare the official WSDLs with `sestd sest check-wsdl DIR`")
+	require.NotContains(t, out, "base_url")
 }

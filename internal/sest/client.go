@@ -406,7 +406,7 @@ func decodeBody(body []byte, op Operation, resp any) ([]string, error) {
 			return nil, fe
 		case op.ResponseElement():
 			v := reflect.ValueOf(resp).Elem()
-			if err := w.decodeFields(v, Namespace(op.Service), se.Name.Local); err != nil {
+			if err := w.decodeFields(v, Namespace(op.Service), se.Name.Local, ""); err != nil {
 				return w.unknown, malformed(err)
 			}
 			return w.unknown, nil
@@ -487,7 +487,7 @@ func (w *wireDecoder) faultDetail(fe *FaultError) error {
 				Code int    `xml:"fehlercode"`
 				Msg  string `xml:"nachricht"`
 			}
-			if err := w.decodeFields(reflect.ValueOf(&d).Elem(), "", "ServiceFehler"); err != nil {
+			if err := w.decodeFields(reflect.ValueOf(&d).Elem(), "", "ServiceFehler", ""); err != nil {
 				return err
 			}
 			fe.DetailCode, fe.DetailMessage = d.Code, strings.TrimSpace(d.Msg)

@@ -595,8 +595,9 @@ func TestStudienangeboteAnlegenAendern(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	res, err := b.client.StudienangeboteAnlegenAendern(context.Background(), []sest.Studienangebot{
-		{Mehrfach: &sest.Mehrfachstudienangebot{Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"}, Status: "in_Vorbereitung", NameDe: "X",
-			Abschluss: sest.Schluesselwert{Schluessel: "26"}}},
+		// 82 (Bachelor of Science) is an Abschluss of Einfachstudienangebote.
+		{Mehrfach: &sest.Mehrfachstudienangebot{Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "82"}, Status: "in_Vorbereitung", NameDe: "X",
+			Abschluss: sest.Schluesselwert{Schluessel: "82"}}},
 		{Einfach: &sest.Einfachstudienangebot{Schluessel: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-300", AbschlussSchluessel: "82", StudienfachSchluessel: "300"},
 			Status: "in_Vorbereitung", NameDe: "Neu", Studiengang: sest.Studiengang{Schluessel: "82-300", NameDe: "Neu",
 				Abschluss: sest.Schluesselwert{Schluessel: "82"}, Studienfach: sest.Schluesselwert{Schluessel: "300"}}}},
@@ -604,7 +605,7 @@ func TestStudienangeboteAnlegenAendern(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res[0].Rejected())
 	require.Contains(t, res[0].GrundZurueckweisung, "Ein Mehrfachstudienangebot muss einen Mehrfachabschluss haben.")
-	require.Equal(t, "26", res[0].Key)
+	require.Equal(t, "82", res[0].Key)
 	require.Equal(t, sest.ErgebnisNeu, res[1].ErgebnisStatus)
 	require.Equal(t, "82-300", res[1].Key)
 }

@@ -75,9 +75,11 @@
 // does not know or that has none (a *MalformedResponseError naming the
 // element and the type), never returning a silently empty item. A fault's
 // type is its ServiceFehler's xsi:type. The simulator decodes requests
-// strictly (ParseRequest): every element in its official namespace, known
-// xsi:type on every polymorphic item, nothing unknown; otherwise a
-// ValidierungsFehler naming the element.
+// strictly (ParseRequest): every element in its official namespace and in
+// its xs:sequence's order, every required element (minOccurs 1, from the
+// same field metadata the generated schema is written from) present, only
+// lists repeated, known xsi:type on every polymorphic item, nothing
+// unknown; otherwise a ValidierungsFehler naming the element.
 //
 // # What is verified from public sources and what is assumed
 //

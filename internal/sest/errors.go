@@ -45,6 +45,9 @@ type FaultError struct {
 }
 
 func (e *FaultError) Error() string {
+	if e.DetailType == "" {
+		return fmt.Sprintf("servicestelle %s: soap fault %s, fault without a type: %s", e.Operation, e.Code, e.String)
+	}
 	return fmt.Sprintf("servicestelle %s: soap fault %s (%s): %s", e.Operation, e.Code, e.DetailType, e.String)
 }
 

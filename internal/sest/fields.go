@@ -35,3 +35,20 @@ func xmlFields(t reflect.Type) []xmlField {
 	}
 	return out
 }
+
+// occurs returns the occurrence bounds of an element field as the WSDL
+// generator writes them and the strict decoder checks them: required
+// (minOccurs 1) unless omitempty, a pointer or a list; repeated
+// (maxOccurs unbounded) for a list.
+func occurs(sf reflect.StructField, f xmlField) (required, repeated bool) {
+	required = !f.omitEmpty
+	ft := sf.Type
+	if ft.Kind() == reflect.Pointer {
+		ft = ft.Elem()
+		required = false
+	}
+	if ft.Kind() == reflect.Slice && ft != base64Type {
+		required, repeated = false, true
+	}
+	return required, repeated
+}

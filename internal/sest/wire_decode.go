@@ -127,8 +127,12 @@ func xsiType(se xml.StartElement) (string, bool) {
 }
 
 // decodeFields reads the children of the current element into the struct
-// v, whose fields are in namespace ns.
-func (w *wireDecoder) decodeFields(v reflect.Value, ns string, path string) error {
+// v, whose fields are in namespace ns. sub is the xsi:type the element was
+// sent as (it picks the xsdonly fields of a type shared by subtypes).
+func (w *wireDecoder) decodeFields(v reflect.Value, ns, path, sub string) error {
+	if w.strict {
+		return w.decodeSequence(v, ns, path, sub)
+	}
 	fields := fieldMap(v.Type(), ns)
 	for {
 		tok, err := w.token()
@@ -142,23 +146,115 @@ func (w *wireDecoder) decodeFields(v reflect.Value, ns string, path string) erro
 			f, ok := fields[t.Name.Local]
 			child := path + "/" + t.Name.Local
 			if !ok {
-				if w.strict {
-					return &ValidationError{Element: child, Reason: "not allowed here"}
-				}
 				w.unknown = append(w.unknown, child)
 				if err := w.skip(); err != nil {
 					return err
 				}
 				continue
 			}
-			if w.strict && t.Name.Space != f.ns {
-				return &ValidationError{Element: child, Reason: fmt.Sprintf("in namespace %q, want %q", t.Name.Space, f.ns)}
-			}
 			if err := w.decodeValue(t, v.FieldByIndex(f.index), f.ns, child); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// decodeSequence is decodeFields for strict decoding: as the schema's
+// xs:sequence, every element in its namespace and in order, each required
+// element (minOccurs 1) present, only lists repeated.
+func (w *wireDecoder) decodeSequence(v reflect.Value, ns, path, sub string) error {
+	seq := sequence(v.Type(), ns, sub)
+	seen := make([]bool, len(seq))
+	last := -1 // position of the last element read
+	for {
+		tok, err := w.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			for i, f := range seq {
+				if f.required && !seen[i] {
+					return &ValidationError{Element: path + "/" + f.name, Reason: "required element is missing"}
+				}
+			}
+			return nil
+		case xml.StartElement:
+			child := path + "/" + t.Name.Local
+			pos := slices.IndexFunc(seq, func(f seqField) bool { return f.name == t.Name.Local })
+			if pos < 0 {
+				return &ValidationError{Element: child, Reason: "not allowed here"}
+			}
+			f := seq[pos]
+			if t.Name.Space != f.ns {
+				return &ValidationError{Element: child, Reason: fmt.Sprintf("in namespace %q, want %q", t.Name.Space, f.ns)}
+			}
+			switch {
+			case pos < last:
+				return &ValidationError{Element: path + "/" + seq[last].name,
+					Reason: "out of order: expected " + t.Name.Local + " first"}
+			case pos == last && !f.repeated:
+				return &ValidationError{Element: child, Reason: "appears more than once"}
+			}
+			last = pos
+			seen[pos] = true
+			if err := w.decodeValue(t, v.FieldByIndex(f.index), f.ns, child); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// seqField is an element of a complexType's sequence.
+type seqField struct {
+	name               string
+	index              []int
+	ns                 string
+	required, repeated bool
+}
+
+type sequenceKey struct {
+	t       reflect.Type
+	ns, sub string
+}
+
+// sequences memoises sequence (immutable type metadata).
+var sequences sync.Map
+
+// sequence returns the elements of t as the generated schema declares
+// them, in order: an embedded base type's first, then t's own, then those
+// only the subtype sub has (tag xsdonly), with the occurrence bounds the
+// generator writes (occurs).
+func sequence(t reflect.Type, ns, sub string) []seqField {
+	key := sequenceKey{t, ns, sub}
+	if s, ok := sequences.Load(key); ok {
+		return s.([]seqField)
+	}
+	var out []seqField
+	var walk func(t reflect.Type, ns string, prefix []int)
+	walk = func(t reflect.Type, ns string, prefix []int) {
+		var own []seqField
+		for _, f := range xmlFields(t) {
+			idx := append(append([]int(nil), prefix...), f.index)
+			sf := t.Field(f.index)
+			if f.name == "" {
+				walk(sf.Type, nsOf(sf.Type, ns), idx)
+				continue
+			}
+			req, rep := occurs(sf, f)
+			sq := seqField{name: f.name, index: idx, ns: ns, required: req, repeated: rep}
+			switch sf.Tag.Get("xsdonly") {
+			case "":
+				out = append(out, sq)
+			case sub:
+				own = append(own, sq)
+			}
+		}
+		out = append(out, own...)
+	}
+	walk(t, ns, nil)
+	sequences.Store(key, out)
+	return out
 }
 
 type wireField struct {
@@ -206,7 +302,7 @@ func (w *wireDecoder) decodeValue(start xml.StartElement, v reflect.Value, ns st
 	switch t {
 	case ranglisteType:
 		var rw ranglisteWire
-		if err := w.decodeFields(reflect.ValueOf(&rw).Elem(), NSBewerberauswahl, path); err != nil {
+		if err := w.decodeFields(reflect.ValueOf(&rw).Elem(), NSBewerberauswahl, path, ""); err != nil {
 			return err
 		}
 		v.Set(reflect.ValueOf(rw.rangliste()))
@@ -234,7 +330,7 @@ func (w *wireDecoder) decodeValue(start xml.StartElement, v reflect.Value, ns st
 		if isChoiceType(t) {
 			return w.decodeChoice(start, v, ns, path)
 		}
-		return w.decodeFields(v, nsOf(t, ns), path)
+		return w.decodeFields(v, nsOf(t, ns), path, "")
 	}
 	text, err := w.text(path)
 	if err != nil {
@@ -299,7 +395,7 @@ func (w *wireDecoder) decodeChoice(start xml.StartElement, v reflect.Value, ns s
 			continue
 		}
 		p := reflect.New(ct)
-		if err := w.decodeFields(p.Elem(), tns, path); err != nil {
+		if err := w.decodeFields(p.Elem(), tns, path, name.Local); err != nil {
 			return err
 		}
 		if m, ok := p.Interface().(multiTyped); ok {
@@ -385,7 +481,7 @@ func ParseRequest(body []byte, service string) (Operation, any, error) {
 			return op, nil, &ValidationError{Element: se.Name.Local, Reason: fmt.Sprintf("in namespace %q, want %q", se.Name.Space, ns)}
 		}
 		req := op.NewRequest()
-		if err := w.decodeFields(reflect.ValueOf(req).Elem(), ns, se.Name.Local); err != nil {
+		if err := w.decodeFields(reflect.ValueOf(req).Elem(), ns, se.Name.Local, ""); err != nil {
 			return op, nil, err
 		}
 		return op, req, nil

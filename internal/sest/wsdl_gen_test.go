@@ -169,16 +169,16 @@ func (g *schemaGen) fieldsOnly(b *bytes.Buffer, t reflect.Type, ns, indent, only
 		}
 		ft := sf.Type
 		minOccurs, maxOccurs := "", ""
-		if f.omitEmpty {
+		required, repeated := occurs(sf, f)
+		if !required {
 			minOccurs = "0"
 		}
 		if ft.Kind() == reflect.Pointer {
 			ft = ft.Elem()
-			minOccurs = "0"
 		}
-		if ft.Kind() == reflect.Slice && ft != base64Type {
+		if repeated {
 			ft = ft.Elem()
-			minOccurs, maxOccurs = "0", "unbounded"
+			maxOccurs = "unbounded"
 		}
 		var typ string
 		switch {

@@ -137,7 +137,7 @@ func generate(cfg Config) *store {
 		byBewerber:   map[string][]int{},
 		einfach:      map[string]*sest.Einfachstudienangebot{},
 		mehrfach:     map[string]*sest.Mehrfachstudienangebot{},
-		mehrfachAbs:  map[string]bool{"25": true},
+		mehrfachAbs:  map[string]bool{},
 		paketIdx:     map[string]int{},
 		ranglisteIdx: map[string]int{},
 		typen:        map[string]bool{},
@@ -185,6 +185,7 @@ func generate(cfg Config) *store {
 		NameDe: "Zwei-Fächer-Bachelor", Koordinierungsangebotsdaten: frist, Abschluss: sest.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"},
 		Teilstudienangebot: teilKeys}
 	st.mehrfach["25"] = m
+	st.mehrfachAbs["25"] = true
 	st.angebote = append(st.angebote, sest.Studienangebot{Mehrfach: m})
 	// An ExpliziteStudiengangskombination: Lehramt with its Teilfächer and
 	// the combinations allowed (no generated Bewerbungen apply for it).
@@ -206,6 +207,7 @@ func generate(cfg Config) *store {
 			{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[2]}},
 		}}
 	st.mehrfach["26"] = lg
+	st.mehrfachAbs["26"] = true
 	st.angebote = append(st.angebote, sest.Studienangebot{Mehrfach: lg})
 
 	// Bewerber.

@@ -17,7 +17,8 @@
 //     …ServiceParamV1_0, every element below it in its official namespace
 //     (the context block in CommonV1_0, jahr/semester in
 //     ServiceverfahrenV1_0, a Bewerbung's fields in BewerbungenV1_0, …),
-//     a known xsi:type on every polymorphic item, no unknown element;
+//     in the schema's order, every required element present, a known
+//     xsi:type on every polymorphic item, no unknown element;
 //     otherwise a SOAP fault ValidierungsFehler naming the element.
 //     Responses are written in the same shape by package sest's encoder,
 //     every prefix declared on the envelope; a fault's detail is a

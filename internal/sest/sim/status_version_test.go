@@ -179,3 +179,29 @@ func TestBearbeitungsstatusPerInterfaceVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestStudienangeboteSentBackUnchanged: every Studienangebot the sim holds,
+// sent back unchanged by a client (SAF 101), is accepted as an update.
+func TestStudienangeboteSentBackUnchanged(t *testing.T) {
+	t.Parallel()
+	s, srv := newSim(t, sim.Config{Bewerbungen: 10})
+	c := versionClient(t, srv.URL, 4)
+	ctx := context.Background()
+	angebote, err := c.StudienangeboteAbrufen(ctx, sest.StudienangebotSuche{})
+	require.NoError(t, err)
+	require.Len(t, angebote, len(s.Studienangebote()))
+	var arten []string
+	for _, a := range angebote {
+		if a.Mehrfach != nil {
+			arten = append(arten, a.Mehrfach.Schluessel.AbschlussSchluessel+" "+a.Mehrfach.Art)
+		}
+	}
+	require.ElementsMatch(t, []string{"25 " + sest.FreieFachbezogeneStudiengangskombination, "26 " + sest.ExpliziteStudiengangskombination}, arten)
+	res, err := c.StudienangeboteAnlegenAendern(ctx, angebote)
+	require.NoError(t, err)
+	require.Len(t, res, len(angebote))
+	for i, r := range res {
+		require.Equal(t, sest.ErgebnisAktualisiert, r.ErgebnisStatus, "Studienangebot %d: %+v", i, r.GrundZurueckweisung)
+	}
+	require.Equal(t, angebote, s.Studienangebote())
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -86,6 +87,14 @@ func TestValidatesLikeTheRealService(t *testing.T) {
 		{"wrapper element instead of xsi:type (sestd's old dialect)", replace(` xsi:type="bewerbungen:Einfachstudienangebotsbewerbung">`,
 			"><bewerbungen:einfachstudienangebotsbewerbung>", "</bewerbungenService:bewerbung>", "</bewerbungen:einfachstudienangebotsbewerbung></bewerbungenService:bewerbung>"),
 			reqEl + "/bewerbung: xsi:type missing"},
+		{"hochschulnummer before version", replace("<common:version>3</common:version>", "",
+			"</common:hochschulnummer>", "</common:hochschulnummer><common:version>3</common:version>"),
+			reqEl + "/hochschulnummer: out of order: expected version first"},
+		{"version missing", replace("<common:version>3</common:version>", ""), reqEl + "/version: required element is missing"},
+		{"required Bewerbung element missing", cut(t, string(valid), "<bewerbungen:bewerberId>", "</bewerbungen:bewerberId>"),
+			reqEl + "/bewerbung/bewerberId: required element is missing"},
+		{"non-list element repeated", replace("<common:version>3</common:version>", "<common:version>3</common:version><common:version>3</common:version>"),
+			reqEl + "/version: appears more than once"},
 		{"unknown element", replace("<bewerbungen:bewerberId>", "<bewerbungen:lieblingsfarbe>blau</bewerbungen:lieblingsfarbe><bewerbungen:bewerberId>"),
 			reqEl + "/bewerbung/lieblingsfarbe"},
 	}
@@ -99,8 +108,29 @@ func TestValidatesLikeTheRealService(t *testing.T) {
 		})
 	}
 
+	t.Run("delta request without start", func(t *testing.T) {
+		anfrage, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), sest.OpAnfragenBewerbungen+"Request",
+			&sest.AnfrageRequest{Kontext: req.Kontext, Start: sest.NewTimestamp(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))}, cfg.Location)
+		require.NoError(t, err)
+		code, out := post(t, string(anfrage))
+		require.Equal(t, http.StatusOK, code, out)
+		code, out = post(t, cut(t, string(anfrage), "<bewerbungenService:start>", "</bewerbungenService:start>"))
+		require.Equal(t, http.StatusInternalServerError, code, out)
+		require.Contains(t, out, `xsi:type="ValidierungsFehler"`)
+		require.Contains(t, out, "element "+sest.OpAnfragenBewerbungen+"Request/start: required element is missing")
+	})
+
 	code, out := post(t, string(valid))
 	require.Equal(t, http.StatusOK, code, out)
 	require.Contains(t, out, "<common:ergebnisStatus>aktualisiert</common:ergebnisStatus>")
 	require.Equal(t, before+1, version(t))
+}
+
+// cut removes the element from the tag from to the tag to (both included)
+// from body.
+func cut(t *testing.T, body, from, to string) string {
+	t.Helper()
+	i, j := strings.Index(body, from), strings.Index(body, to)
+	require.True(t, i >= 0 && j > i, "%s…%s in %s", from, to, body)
+	return body[:i] + body[j+len(to):]
 }

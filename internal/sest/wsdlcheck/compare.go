@@ -3,6 +3,8 @@ package wsdlcheck
 import (
 	"fmt"
 	"maps"
+	"net/url"
+	"path"
 	"slices"
 	"strings"
 )
@@ -14,9 +16,19 @@ type Difference struct {
 	Where string
 	// What says what differs, sestd's side first.
 	What string
+	// Operations lists every operation the difference concerns: the one
+	// of Where first, then the others using the same named type (the
+	// difference is reported once, at the first place it is met).
+	Operations []string
 }
 
-func (d Difference) String() string { return d.Where + ": " + d.What }
+func (d Difference) String() string {
+	s := d.Where + ": " + d.What
+	if len(d.Operations) > 1 {
+		s += " (also in " + strings.Join(d.Operations[1:], ", ") + ")"
+	}
+	return s
+}
 
 // Result is the outcome of Compare.
 type Result struct {
@@ -27,7 +39,7 @@ type Result struct {
 
 // Compare compares got (the official files) with want (sestd's contract).
 func Compare(want, got *Set) Result {
-	c := &comparer{want: want, got: got, seen: map[string]bool{}, said: map[string]bool{}}
+	c := &comparer{want: want, got: got, seen: map[string]bool{}, said: map[string]bool{}, typeDiffs: map[string][]int{}}
 	for _, name := range slices.Sorted(maps.Keys(want.Operations)) {
 		c.operation(want.Operations[name], got.Operations[name])
 	}
@@ -46,10 +58,12 @@ type comparer struct {
 	seen      map[string]bool // pairs of named types compared already
 	said      map[string]bool
 	out       []Difference
+	op        string           // the operation being compared
+	typeDiffs map[string][]int // pair of named types → its differences (indices in out)
 }
 
 func (c *comparer) add(where, format string, args ...any) {
-	d := Difference{Where: where, What: fmt.Sprintf(format, args...)}
+	d := Difference{Where: where, What: fmt.Sprintf(format, args...), Operations: []string{c.op}}
 	if c.said[d.String()] {
 		return
 	}
@@ -57,11 +71,70 @@ func (c *comparer) add(where, format string, args ...any) {
 	c.out = append(c.out, d)
 }
 
+// alsoIn records that the current operation uses a pair of named types
+// compared already: it joins the operations of their differences.
+func (c *comparer) alsoIn(key string) {
+	for _, i := range c.typeDiffs[key] {
+		if !slices.Contains(c.out[i].Operations, c.op) {
+			c.out[i].Operations = append(c.out[i].Operations, c.op)
+		}
+	}
+}
+
+// binding compares what goes on the wire around the message: SOAPAction,
+// binding style and use, and the path sestd posts to.
+func (c *comparer) binding(w, g *Operation) {
+	if !w.Bound {
+		return
+	}
+	if !g.Bound {
+		c.add(w.Name, "no SOAP binding in the official WSDLs (sestd sends SOAPAction %q, document/literal)", w.SOAPAction)
+		return
+	}
+	if w.SOAPAction != g.SOAPAction {
+		c.add(w.Name, "soapAction differs: sestd sends SOAPAction %q, official %q", w.SOAPAction, g.SOAPAction)
+	}
+	if w.Style != g.Style {
+		c.add(w.Name, "binding style differs: sestd %s, official %s (sestd sends document style only)", w.Style, g.Style)
+	}
+	if w.Use != g.Use {
+		c.add(w.Name, "soap:body use differs: sestd %s, official %s (sestd sends literal XML only)", w.Use, g.Use)
+	}
+	if wp, gp := addressPath(w.Address), addressPath(g.Address); w.Address != "" && g.Address != "" && wp != gp {
+		c.add(w.Name, "soap:address path differs: sestd posts to servicestelle.base_url + /%s (%s), official location %s",
+			path.Base(urlPath(w.Address)), urlPath(w.Address), g.Address)
+	}
+}
+
+// urlPath is the path of a soap:address location.
+func urlPath(location string) string {
+	u, err := url.Parse(location)
+	if err != nil {
+		return location
+	}
+	return strings.TrimSuffix(u.Path, "/")
+}
+
+// addressPath is the path of a soap:address location with the interface
+// version (an all-digits segment, …/webservice/3/…) left out: sestd takes
+// the version from servicestelle.base_url, the host is the deployment's.
+func addressPath(location string) string {
+	segs := strings.Split(urlPath(location), "/")
+	for i, s := range segs {
+		if s != "" && strings.Trim(s, "0123456789") == "" {
+			segs[i] = "{version}"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
 func (c *comparer) operation(w, g *Operation) {
+	c.op = w.Name
 	if g == nil {
 		c.add(w.Name, "operation missing: sestd calls it (%s in %s), the official WSDLs do not declare it", w.PortType, w.File)
 		return
 	}
+	c.binding(w, g)
 	c.message(w.Name+" request", w.Input, g.Input)
 	c.message(w.Name+" response", w.Output, g.Output)
 	gf := map[string]QName{}
@@ -265,9 +338,16 @@ func (c *comparer) complex(where string, w, g *ComplexType, own bool) {
 	if w.Name != (QName{}) && g.Name != (QName{}) {
 		key := w.Name.String() + "|" + g.Name.String()
 		if c.seen[key] {
+			c.alsoIn(key)
 			return
 		}
 		c.seen[key] = true
+		first := len(c.out)
+		defer func() {
+			for i := first; i < len(c.out); i++ {
+				c.typeDiffs[key] = append(c.typeDiffs[key], i)
+			}
+		}()
 	}
 	if w.Abstract != g.Abstract {
 		c.add(where, "type %s is abstract in %s only", g.Name.Local, map[bool]string{true: "sestd's WSDL", false: "the official WSDL"}[w.Abstract])

@@ -15,8 +15,10 @@ import (
 
 // Namespaces of the languages read.
 const (
-	nsWSDL = "http://schemas.xmlsoap.org/wsdl/"
-	nsXSD  = "http://www.w3.org/2001/XMLSchema"
+	nsWSDL   = "http://schemas.xmlsoap.org/wsdl/"
+	nsXSD    = "http://www.w3.org/2001/XMLSchema"
+	nsSOAP   = "http://schemas.xmlsoap.org/wsdl/soap/"
+	nsSOAP12 = "http://schemas.xmlsoap.org/wsdl/soap12/"
 )
 
 // QName is a namespace-qualified name.
@@ -48,6 +50,15 @@ type Operation struct {
 	Input    QName   // element of the input message's part
 	Output   QName   // element of the output message's part
 	Faults   []QName // elements of the fault messages' parts
+	// Bound is set when a wsdl:binding binds the operation; SOAPAction,
+	// Style (document or rpc) and Use (literal or encoded, of its input
+	// and output soap:body) are that binding's, Address the soap:address
+	// location of a port using the binding ("" without one).
+	Bound      bool
+	SOAPAction string
+	Style      string
+	Use        string
+	Address    string
 }
 
 // Element is an element declaration: global, or local inside a type.
@@ -159,6 +170,8 @@ type loader struct {
 	set      *Set
 	messages map[QName][]QName // message → elements of its parts
 	portOps  []*node           // wsdl:portType nodes with their definitions' namespace
+	bindings []*node           // wsdl:binding nodes
+	ports    map[string]string // binding (local name) → soap:address location
 	pending  []pendingSchema
 }
 
@@ -167,24 +180,29 @@ type pendingSchema struct {
 	tns string
 }
 
-// Load reads every *.wsdl and *.xsd at the root of fsys and the files they
+// Load reads every *.wsdl and *.xsd in fsys, in any folder below its root
+// (a delivery laid out as wsdl/ and xsd/ folders), and the files they
 // import or include.
 func Load(fsys fs.FS) (*Set, error) {
-	l := &loader{fsys: fsys, seen: map[string]bool{}, messages: map[QName][]QName{}, set: &Set{
+	l := &loader{fsys: fsys, seen: map[string]bool{}, messages: map[QName][]QName{}, ports: map[string]string{}, set: &Set{
 		Operations: map[string]*Operation{}, elements: map[QName]*Element{}, types: map[QName]*ComplexType{},
 		simple: map[QName]*SimpleType{}, groups: map[QName]*node{}, derived: map[QName][]QName{},
 	}}
-	entries, err := fs.ReadDir(fsys, ".")
+	var names []string
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && (strings.HasSuffix(name, ".wsdl") || strings.HasSuffix(name, ".xsd")) {
+			names = append(names, name)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("listing the WSDL files: %w", err)
 	}
-	var found bool
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(name, ".wsdl") || strings.HasSuffix(name, ".xsd")) {
-			continue
-		}
-		found = true
+	found := len(names) > 0
+	for _, name := range names {
 		if err := l.file(name); err != nil {
 			return nil, err
 		}
@@ -211,6 +229,9 @@ func Load(fsys fs.FS) (*Set, error) {
 	}
 	if len(l.set.Operations) == 0 {
 		return nil, errors.New("no wsdl:portType operation found")
+	}
+	for _, b := range l.bindings {
+		l.binding(b)
 	}
 	return l.set, nil
 }
@@ -278,6 +299,19 @@ func (l *loader) definitions(root *node) error {
 			l.messages[QName{tns, c.attrs["name"]}] = parts
 		case c.is(nsWSDL, "portType"):
 			l.portOps = append(l.portOps, c)
+		case c.is(nsWSDL, "binding"):
+			l.bindings = append(l.bindings, c)
+		case c.is(nsWSDL, "service"):
+			for _, p := range c.children {
+				if !p.is(nsWSDL, "port") {
+					continue
+				}
+				for _, a := range p.children {
+					if isSOAP(a, "address") {
+						l.ports[p.qname(p.attrs["binding"]).Local] = a.attrs["location"]
+					}
+				}
+			}
 		}
 	}
 	return nil
@@ -556,4 +590,44 @@ func (s *Set) allParticles(ct *ComplexType) []*particle {
 		out = append(out, c.particles...)
 	}
 	return out
+}
+
+func isSOAP(n *node, local string) bool { return n.is(nsSOAP, local) || n.is(nsSOAP12, local) }
+
+// binding sets the SOAP binding facts of the operations of the portType a
+// wsdl:binding binds.
+func (l *loader) binding(b *node) {
+	portType := b.qname(b.attrs["type"]).Local
+	style := "document" // WSDL 1.1's default
+	for _, c := range b.children {
+		if isSOAP(c, "binding") && c.attrs["style"] != "" {
+			style = c.attrs["style"]
+		}
+	}
+	for _, c := range b.children {
+		if !c.is(nsWSDL, "operation") {
+			continue
+		}
+		o, ok := l.set.Operations[c.attrs["name"]]
+		if !ok || o.PortType != portType {
+			continue
+		}
+		o.Bound, o.Style, o.Use = true, style, "literal"
+		o.Address = l.ports[b.attrs["name"]]
+		for _, d := range c.children {
+			switch {
+			case isSOAP(d, "operation"):
+				o.SOAPAction = d.attrs["soapAction"]
+				if d.attrs["style"] != "" {
+					o.Style = d.attrs["style"]
+				}
+			case d.is(nsWSDL, "input"), d.is(nsWSDL, "output"):
+				for _, e := range d.children {
+					if isSOAP(e, "body") && e.attrs["use"] == "encoded" {
+						o.Use = "encoded"
+					}
+				}
+			}
+		}
+	}
 }
