@@ -81,6 +81,9 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("%w: give exactly one FILE", errUsage)
 	}
+	if err := jobs.CheckImportArgs(*kind, *mode, *encoding); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
 	path, err := filepath.Abs(fs.Arg(0))
 	if err != nil {
 		return fmt.Errorf("resolving %s: %w", fs.Arg(0), err)
@@ -89,12 +92,10 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("cannot read the file to import: %w", err)
 	}
 	a := jobs.ImportArgs{Path: path, FileKind: *kind, Mode: *mode, Encoding: *encoding, Force: *force, TrustEncoding: *trust}
-	if a.FileKind != "" {
-		if _, err := importers.ParseKind(a.FileKind); err != nil {
-			return err
+	if a.FileKind == "" {
+		if _, err := importers.DetectKind(path); err != nil {
+			return fmt.Errorf("%w (or give --kind)", err)
 		}
-	} else if _, err := importers.DetectKind(path); err != nil {
-		return fmt.Errorf("%w (or give --kind)", err)
 	}
 	cfg, log, err := loadConfig(e, *cfgPath)
 	if err != nil {
@@ -114,17 +115,31 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 		map[string]any{"kind": a.FileKind, "mode": a.Mode, "force": a.Force}); err != nil {
 		return err
 	}
+	var lastRun int64 // the newest import run before this one
+	if runs, err := st.ImportRunList(ctx, 1); err == nil && len(runs) > 0 {
+		lastRun = runs[0].ID
+	}
 	job, outcome, err := runLocal(ctx, st, log, kit, a, func(id int64) {
 		fmt.Fprintf(e.stderr, "import of %s enqueued as job %d; waiting…\n", filepath.Base(path), id)
 	}, nil)
 	if errors.Is(err, errInterrupted) && job != nil {
-		return fmt.Errorf("%w; the import was rolled back: nothing of %s is imported. Run the command again to import it", err, filepath.Base(path))
+		err = fmt.Errorf("%w; the import was rolled back: nothing of %s is imported. Run the command again to import it", err, filepath.Base(path))
+		if *asJSON {
+			_ = writeJSON(e.stdout, failedSummary(context.WithoutCancel(ctx), st, lastRun, a, err.Error()))
+		}
+		return err
 	}
 	if err != nil {
 		return err
 	}
 	if outcome != river.EventKindJobCompleted {
-		return errors.New("import failed, nothing imported: " + lastError(job))
+		msg := lastError(job)
+		if *asJSON {
+			if err := writeJSON(e.stdout, failedSummary(ctx, st, lastRun, a, msg)); err != nil {
+				return err
+			}
+		}
+		return errors.New("import failed, nothing imported: " + msg)
 	}
 	var sum importers.Summary
 	if err := json.Unmarshal(job.Output(), &sum); err != nil {
@@ -144,7 +159,7 @@ func printImportSummary(e env, s importers.Summary, asJSON bool) error {
 		return writeJSON(e.stdout, s)
 	}
 	if s.AlreadyImported {
-		fmt.Fprintf(e.stdout, "%s was imported before as %s/%s (run %d); nothing done. Use --force to import it again.\n", s.File, s.Kind, s.Mode, s.RunID)
+		fmt.Fprintln(e.stdout, importedBeforeText(s, "--force"))
 		return nil
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
@@ -160,4 +175,28 @@ func printImportSummary(e env, s importers.Summary, asJSON bool) error {
 		fmt.Fprintf(tw, "rejects\t%s (fix the rows and import this file again with --mode upsert)\n", s.RejectsFile)
 	}
 	return tw.Flush()
+}
+
+// failedSummary is the summary of an import whose job failed: what the
+// import run it recorded says (the newest run of the file after run
+// lastRun), else what the command knows; status failed, error msg.
+func failedSummary(ctx context.Context, st *store.Store, lastRun int64, a jobs.ImportArgs, msg string) importers.Summary {
+	sum := importers.Summary{Kind: importers.Kind(a.FileKind), Mode: importers.Mode(a.Mode), File: filepath.Base(a.Path),
+		Status: store.ImportFailed, Error: msg}
+	if sum.Kind == "" {
+		sum.Kind, _ = importers.DetectKind(a.Path)
+	}
+	runs, err := st.ImportRunList(ctx, 20)
+	if err != nil {
+		return sum
+	}
+	for _, r := range runs {
+		if r.ID <= lastRun || r.FileName != sum.File {
+			continue
+		}
+		sum.RunID, sum.Kind, sum.Mode, sum.SHA256, sum.Encoding = r.ID, importers.Kind(r.Kind), importers.Mode(r.Mode), r.SHA256, r.Encoding
+		sum.Read, sum.Rejected, sum.RejectsFile, sum.RejectsEncoding = r.Read, r.Rejected, r.RejectsPath, r.RejectsEncoding
+		break
+	}
+	return sum
 }

@@ -176,13 +176,17 @@ func printSyncSummary(e env, s jobs.Summary, asJSON bool) error {
 		return writeJSON(e.stdout, s)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "stream\tcreated\tupdated\tunchanged\tfiltered\ttransitions forbidden")
-	for _, name := range store.Streams {
+	fmt.Fprintln(tw, "stream\tcreated\tupdated\tunchanged\tremoved\tfiltered\ttransitions forbidden")
+	for _, name := range syncStreams {
 		c, ok := s.Streams[name]
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\n", name, c.Created, c.Updated, c.Unchanged, c.Filtered, c.TransitionsForbidden)
+		removed := "-" // a delta stream removes nothing (see the full download)
+		if name == "studienangebote" {
+			removed = fmt.Sprint(c.Removed)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%d\n", name, c.Created, c.Updated, c.Unchanged, removed, c.Filtered, c.TransitionsForbidden)
 	}
 	if s.Removed != nil {
 		fmt.Fprintf(tw, "\nremoved from the mirror (no longer at the Servicestelle)\tbewerbungen %d\tbewerber %d\n", s.Removed["bewerbung"], s.Removed["bewerber"])

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -51,6 +52,20 @@ func TestSyncDownloadRunsOneRound(t *testing.T) {
 	require.Contains(t, sum.Streams, "bewerber")
 	require.Contains(t, sum.Streams, "ranglistenstatus")
 	require.Equal(t, 100, count())
+	require.NotEmpty(t, s.Studienangebote())
+	require.Equal(t, jobs.StreamSummary{Created: len(s.Studienangebote())}, sum.Streams["studienangebote"], "the Studienangebote are reported too")
+
+	// An offer the Servicestelle no longer has leaves the mirror, counted.
+	_, err = pool.Exec(ctx, `INSERT INTO studienangebot (schluessel, art, studiengang_schluessel, abschluss_schluessel, status, name_de, data)
+		SELECT 'WITHDRAWN-1', art, studiengang_schluessel, abschluss_schluessel, status, name_de, data FROM studienangebot WHERE art = 'einfach' LIMIT 1`)
+	require.NoError(t, err)
+	out, _, err = runCLI(t, env, "sync", "download", "--stream", "studienangebote")
+	require.NoError(t, err)
+	require.Regexp(t, fmt.Sprintf(`(?m)^stream\s+created\s+updated\s+unchanged\s+removed\s+filtered\s+transitions forbidden\n`+
+		`studienangebote\s+0\s+0\s+%d\s+1\s+0\s+0\n$`, len(s.Studienangebote())), out)
+	var left int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM studienangebot WHERE schluessel = 'WITHDRAWN-1'`).Scan(&left))
+	require.Zero(t, left)
 
 	// One stream, for people: nothing changed since.
 	out, _, err = runCLI(t, env, "sync", "download", "--stream", "bewerbungen")

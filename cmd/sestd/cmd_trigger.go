@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"sestd/internal/admin"
+	"sestd/internal/importers"
 )
 
 // adminClient talks to a running daemon's admin API.
@@ -204,7 +205,7 @@ job was cancelled or discarded, or waiting stopped before it finished),
 			Jobs []admin.JobInfo `json:"jobs"`
 		}
 		if err := c.do(ctx, http.MethodGet, "/api/jobs", nil, &jobs); err != nil {
-			return err
+			return c.withReadiness(ctx, err)
 		}
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "JOB\tARGUMENTS")
@@ -239,7 +240,7 @@ job was cancelled or discarded, or waiting stopped before it finished),
 	}
 	var enq admin.Enqueued
 	if err := c.do(ctx, http.MethodPost, "/api/jobs/"+url.PathEscape(job), body, &enq); err != nil {
-		return err
+		return c.withReadiness(ctx, err)
 	}
 	if !*wait {
 		if asJSON {
@@ -267,7 +268,7 @@ job was cancelled or discarded, or waiting stopped before it finished),
 	}
 	run, err := waitRun(ctx, c, enq.JobID, *poll)
 	if err != nil {
-		return err
+		return c.withReadiness(ctx, err)
 	}
 	if asJSON {
 		if err := writeJSON(e.stdout, run); err != nil {
@@ -282,15 +283,30 @@ job was cancelled or discarded, or waiting stopped before it finished),
 	if run.State != "completed" {
 		return fmt.Errorf("job %d %s: %s", run.ID, run.State, run.LastError())
 	}
-	var out struct {
-		Status   string `json:"status"`
-		Rejected int64  `json:"rejected"`
-		Read     int64  `json:"read"`
+	if run.Kind != "import" {
+		return nil
 	}
-	if run.Kind == "import" && json.Unmarshal(run.Output, &out) == nil && out.Status == "partial" {
+	var out importers.Summary
+	if json.Unmarshal(run.Output, &out) != nil {
+		return nil
+	}
+	if out.AlreadyImported {
+		// The job did nothing: the status is the earlier run's.
+		if !asJSON {
+			fmt.Fprintln(e.stdout, importedBeforeText(out, "force"))
+		}
+		return nil
+	}
+	if out.Status == "partial" {
 		return &exitError{exitPartial, fmt.Errorf("job %d: the import rejected %d of %d rows; the rest is imported", run.ID, out.Rejected, out.Read)}
 	}
 	return nil
+}
+
+// importedBeforeText tells that an import was skipped as the same file was
+// imported before; force names the way to import it again.
+func importedBeforeText(s importers.Summary, force string) string {
+	return fmt.Sprintf("%s was imported before (run %d); skipped — use %s to import it again", s.File, s.RunID, force)
 }
 
 // waitRun polls the job until it is finished or ctx ends.

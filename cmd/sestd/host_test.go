@@ -125,6 +125,11 @@ func TestStatusSaysWhyWhileTheDatabaseIsDown(t *testing.T) {
 	require.Error(t, err)
 	require.ErrorContains(t, err, "admin API: 500")
 	require.ErrorContains(t, err, "the daemon is not ready (/readyz): database unreachable:")
+
+	// trigger gives the same reason (not only "500 internal error … ref").
+	_, _, err = runCLI(t, env, "trigger", "selftest", "--wait", "--poll", "100ms")
+	require.Error(t, err)
+	require.ErrorContains(t, err, "the daemon is not ready (/readyz): database unreachable:")
 }
 
 // A missing and a wrong token get different messages; the token and the

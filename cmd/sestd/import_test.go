@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -38,7 +39,10 @@ func TestImportCommandImportsAndWaits(t *testing.T) {
 
 	out, _, err = runCLI(t, env, "import", "--kind", "sbeat_students", file)
 	require.NoError(t, err)
-	require.Contains(t, out, "imported before", "the same file is not imported twice")
+	var runID int64
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT id FROM import_runs WHERE status = 'partial'`).Scan(&runID))
+	require.Equal(t, fmt.Sprintf("student_data.csv was imported before (run %d); skipped — use --force to import it again\n", runID), out,
+		"the same file is not imported twice")
 
 	_, _, err = runCLI(t, env, "import", filepath.Join(dir, "mystery.txt"))
 	require.ErrorContains(t, err, "cannot read the file")

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"go.uber.org/zap"
 
+	"sestd/internal/admin"
 	"sestd/internal/config"
 	"sestd/internal/jobs"
 	"sestd/internal/logging"
@@ -134,7 +135,7 @@ func runLocal(ctx context.Context, st *store.Store, log *zap.Logger, kit *jobs.K
 // lastError is a job's newest error message.
 func lastError(job *rivertype.JobRow) string {
 	if n := len(job.Errors); n > 0 {
-		return job.Errors[n-1].Error
+		return admin.ErrorText(job.Errors[n-1].Error)
 	}
 	return "unknown error"
 }

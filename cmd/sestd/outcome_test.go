@@ -175,6 +175,12 @@ func TestTriggerWaitRunsAWaitingDuplicateNow(t *testing.T) {
 	require.LessOrEqual(t, secs, span.Seconds(), "the duration is the span from start to finish")
 	require.Greater(t, secs, (span - time.Millisecond).Seconds(), "the duration is the span from start to finish (whole ms)")
 
+	// The same file again: skipped, exit 0, and said so (not "rejected 0
+	// of 0 rows").
+	out, errOut, err := runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, file), "--wait", "--poll", "100ms")
+	require.NoError(t, err, errOut)
+	require.Contains(t, out, fmt.Sprintf("students.csv was imported before (run %d); skipped — use force to import it again\n", int64(run["id"].(float64))))
+
 	// Exit status of trigger --wait: 3 for an import that rejected rows,
 	// 1 for a job cancelled for good.
 	partial := filepath.Join(filepath.Dir(file), "partial.csv")
@@ -188,7 +194,8 @@ func TestTriggerWaitRunsAWaitingDuplicateNow(t *testing.T) {
 	_, _, err = runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, bad), "--wait", "--poll", "100ms")
 	require.Error(t, err)
 	require.Equal(t, exitFailed, exitCode(err))
-	require.ErrorContains(t, err, "cancelled: JobCancelError: importing bad.csv as sbeat_students")
+	require.ErrorContains(t, err, "cancelled: importing bad.csv as sbeat_students", "River's JobCancelError prefix is not shown")
+	require.NotContains(t, err.Error(), "JobCancelError")
 	require.ErrorContains(t, err, "the header lacks the required column(s) STG")
 }
 

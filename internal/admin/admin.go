@@ -119,6 +119,12 @@ func (s *Server) withConsole(api http.Handler) http.Handler {
 	})
 }
 
+// The 401 answers: no token given, or one that is not admin.token.
+const (
+	ErrTokenMissing = "no token given: send Authorization: Bearer <admin.token> (or the token as the password of HTTP basic authentication)"
+	ErrTokenWrong   = "the token does not match admin.token"
+)
+
 // authenticate checks the token in constant time: as a bearer token, or
 // as the password of HTTP basic authentication (any user name), so that a
 // browser can open River's UI.
@@ -135,7 +141,11 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		if !ok || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 			w.Header().Add("WWW-Authenticate", `Bearer realm="sestd"`)
 			w.Header().Add("WWW-Authenticate", `Basic realm="sestd admin (any user, the admin token as password)", charset="UTF-8"`)
-			WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
+			msg := ErrTokenWrong
+			if auth := strings.TrimSpace(r.Header.Get("Authorization")); auth == "" || auth == "Bearer" || (ok && got == "") {
+				msg = ErrTokenMissing
+			}
+			WriteJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
 			return
 		}
 		next.ServeHTTP(w, r)

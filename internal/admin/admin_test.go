@@ -70,23 +70,27 @@ func TestAuthentication(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(body), resp.Header
 	}
+	const missing = `{"error":"no token given: send Authorization: Bearer <admin.token> (or the token as the password of HTTP basic authentication)"}`
+	const wrong = `{"error":"the token does not match admin.token"}`
 	for name, tc := range map[string]struct {
 		auth func(*http.Request)
 		want int
+		body string // of a 401
 	}{
-		"none":            {func(*http.Request) {}, http.StatusUnauthorized},
-		"bearer":          {func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }, http.StatusOK},
-		"bearer wrong":    {func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token+"x") }, http.StatusUnauthorized},
-		"bearer prefix":   {func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token[:10]) }, http.StatusUnauthorized},
-		"bearer no space": {func(r *http.Request) { r.Header.Set("Authorization", "Bearer"+token) }, http.StatusUnauthorized},
-		"token only":      {func(r *http.Request) { r.Header.Set("Authorization", token) }, http.StatusUnauthorized},
-		"basic":           {func(r *http.Request) { r.SetBasicAuth("anyone", token) }, http.StatusOK},
-		"basic wrong":     {func(r *http.Request) { r.SetBasicAuth(token, "nope") }, http.StatusUnauthorized},
+		"none":            {func(*http.Request) {}, http.StatusUnauthorized, missing},
+		"bearer empty":    {func(r *http.Request) { r.Header.Set("Authorization", "Bearer ") }, http.StatusUnauthorized, missing},
+		"bearer":          {func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }, http.StatusOK, ""},
+		"bearer wrong":    {func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token+"x") }, http.StatusUnauthorized, wrong},
+		"bearer prefix":   {func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token[:10]) }, http.StatusUnauthorized, wrong},
+		"bearer no space": {func(r *http.Request) { r.Header.Set("Authorization", "Bearer"+token) }, http.StatusUnauthorized, wrong},
+		"token only":      {func(r *http.Request) { r.Header.Set("Authorization", token) }, http.StatusUnauthorized, wrong},
+		"basic":           {func(r *http.Request) { r.SetBasicAuth("anyone", token) }, http.StatusOK, ""},
+		"basic wrong":     {func(r *http.Request) { r.SetBasicAuth(token, "nope") }, http.StatusUnauthorized, wrong},
 	} {
 		status, body, hdr := get("/healthz", tc.auth)
 		require.Equal(t, tc.want, status, name)
 		if status == http.StatusUnauthorized {
-			require.JSONEq(t, `{"error":"unauthorized"}`, body, name)
+			require.JSONEq(t, tc.body, body, name)
 			require.Len(t, hdr.Values("WWW-Authenticate"), 2, name)
 		}
 	}

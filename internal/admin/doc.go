@@ -8,7 +8,9 @@
 // one is configured: "Authorization: Bearer <token>", or HTTP basic
 // authentication with any user name and the token as password (so that a
 // browser can open River's UI). The token is compared in constant time; a
-// missing or wrong token gets 401 {"error":"unauthorized"} and nothing else.
+// missing or wrong token gets 401 with nothing but {"error": …}, which
+// tells a missing token ("no token given: …") from a wrong one ("the token
+// does not match admin.token").
 // New refuses a non-loopback listen address without a token. The one
 // exception: once MountConsole is called, / and /console/ belong to the
 // operator console (package console), which signs people in itself.

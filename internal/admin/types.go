@@ -2,6 +2,7 @@ package admin
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river/rivertype"
@@ -82,6 +83,12 @@ func (r Run) LastError() string {
 	return r.Errors[len(r.Errors)-1].Error
 }
 
+// ErrorText is a job's recorded error as people read it: without River's
+// "JobCancelError: " prefix (a cancelled job's state says it already).
+func ErrorText(recorded string) string {
+	return strings.TrimPrefix(recorded, "JobCancelError: ")
+}
+
 // Status is the overview behind `sestd status` (GET /api/status).
 type Status struct {
 	At      time.Time            `json:"at"`
@@ -119,7 +126,7 @@ func runFromRow(j *rivertype.JobRow, now time.Time) Run {
 		}
 	}
 	for _, e := range j.Errors {
-		r.Errors = append(r.Errors, RunError{At: e.At, Attempt: e.Attempt, Error: e.Error})
+		r.Errors = append(r.Errors, RunError{At: e.At, Attempt: e.Attempt, Error: ErrorText(e.Error)})
 	}
 	if out := j.Output(); len(out) > 0 {
 		r.Output = json.RawMessage(out)

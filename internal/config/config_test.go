@@ -76,6 +76,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"mapping for a number", "servicestelle:\n  vermittlungsprozess:\n    jahr: {a: 1}\n", nil, []string{"servicestelle.vermittlungsprozess.jahr: cannot read a mapping as a whole number; write it like 500 (line 3)"}},
 		{"unknown nested key", "sync:\n  schedules:\n    detla: \"*/5 * * * *\"\n", nil, []string{`sync.schedules: unknown key "detla" (line 3;`}},
 		{"url version differs", "servicestelle:\n  base_url: https://hsst.example/hochschule/webservice/3\n  interface_version: 4\n", nil, []string{"servicestelle.base_url: ends in interface version 3 but servicestelle.interface_version is 4"}},
+		{"url without version", "servicestelle:\n  base_url: https://hsst.example/hochschule/webservice/\n", nil, []string{`servicestelle.base_url: does not end in the interface version (…/webservice/3), got "https://hsst.example/hochschule/webservice/": give the webservice location ending in the interface version, without a query or a service name, e.g. https://hsst.hochschulstart.de/hochschule/webservice/3 (sestd adds the service names itself)`}},
+		{"url with service", "servicestelle:\n  base_url: https://hsst.example/hochschule/webservice/3/studiengaengeService\n", nil, []string{`servicestelle.base_url: names a service (studiengaengeService), got "https://hsst.example/hochschule/webservice/3/studiengaengeService": give the webservice location ending in the interface version`}},
+		{"url with query", "servicestelle:\n  base_url: https://hsst.example/hochschule/webservice/3?wsdl\n", nil, []string{`servicestelle.base_url: has a query (?wsdl), got "https://hsst.example/hochschule/webservice/3?wsdl": give the webservice location ending in the interface version`}},
 		{"bad export encoding", "export:\n  encoding: ebcdic\n", nil, []string{`export.encoding: must be utf-8 (or utf8) or windows-1252 (or cp1252), got "ebcdic"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -85,6 +85,9 @@ func (c *Config) Validate() error {
 	if s.BaseURL != "" && !strings.HasPrefix(s.BaseURL, Placeholder) {
 		if u, err := url.Parse(s.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("servicestelle.base_url", "must be an http(s) URL, got %q", s.BaseURL)
+		} else if why := baseURLShape(u); why != "" {
+			bad("servicestelle.base_url", "%s, got %q: give the webservice location ending in the interface version, without a query or a service name, "+
+				"e.g. https://hsst.hochschulstart.de/hochschule/webservice/3 (sestd adds the service names itself)", why, s.BaseURL)
 		}
 	}
 	if s.InterfaceVersion < 2 || s.InterfaceVersion > 4 {
@@ -284,4 +287,24 @@ func (s Servicestelle) Location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// baseURLShape says what is wrong with the shape of a base URL that parses
+// as an http(s) URL, "" when nothing: sestd appends "/<service>" to it, so
+// it must end in the interface version, with no query or fragment.
+func baseURLShape(u *url.URL) string {
+	path := strings.TrimSuffix(u.Path, "/")
+	last := path[strings.LastIndex(path, "/")+1:]
+	switch {
+	case u.RawQuery != "" || u.ForceQuery:
+		return "has a query (?" + u.RawQuery + ")"
+	case u.Fragment != "":
+		return "has a fragment (#" + u.Fragment + ")"
+	case strings.HasSuffix(last, "Service"): // studiengaengeService, …
+		return "names a service (" + last + ")"
+	}
+	if _, ok := urlVersion(u.String()); !ok {
+		return "does not end in the interface version (…/webservice/3)"
+	}
+	return ""
 }

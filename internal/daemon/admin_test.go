@@ -177,7 +177,11 @@ func TestAdminAPI(t *testing.T) {
 			for _, token := range []string{"", "wrong-token", adminTestToken + "x"} {
 				status, body := w.call(t, r.method, r.path, token, nil, "")
 				require.Equal(t, http.StatusUnauthorized, status, "%s %s with token %q", r.method, r.path, token)
-				require.JSONEq(t, `{"error":"unauthorized"}`, string(body), "no detail")
+				want := `{"error":"the token does not match admin.token"}`
+				if token == "" {
+					want = `{"error":"no token given: send Authorization: Bearer <admin.token> (or the token as the password of HTTP basic authentication)"}`
+				}
+				require.JSONEq(t, want, string(body), "nothing but whether a token came")
 			}
 		}
 		req, _ := http.NewRequest(http.MethodGet, w.base+"/api/jobs", nil)

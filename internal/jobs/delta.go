@@ -316,6 +316,9 @@ func (s *syncer) count(stream string, c store.Counts) {
 	if len(c.Forbidden) > 0 {
 		m.WithLabelValues(stream, "transition_forbidden").Add(float64(len(c.Forbidden)))
 	}
+	if len(c.Removed) > 0 {
+		m.WithLabelValues(stream, "removed").Add(float64(len(c.Removed)))
+	}
 }
 
 // studienpakete mirrors the Studienpakete (downloaded whole).
@@ -336,7 +339,7 @@ func (s *syncer) studienpakete(ctx context.Context) error {
 // studienangebote mirrors the Studienangebote, whole or limited to the
 // Fächer of sync.download_faecher. (sync.abschluss_filter is the former
 // name of outbox.abschluss_filter: it limits what is sent, not this.)
-func (s *syncer) studienangebote(ctx context.Context) error {
+func (s *syncer) studienangebote(ctx context.Context) (store.Counts, error) {
 	var filters []sest.StudienangebotSuche
 	for _, f := range s.deps.Config.Sync.Faecher() {
 		filters = append(filters, sest.StudienangebotSuche{StudienfachSchluessel: f})
@@ -350,7 +353,7 @@ func (s *syncer) studienangebote(ctx context.Context) error {
 	for _, f := range filters {
 		items, err := s.sest.StudienangeboteAbrufen(ctx, f)
 		if err != nil {
-			return classify(fmt.Errorf("fetching Studienangebote: %w", err))
+			return store.Counts{}, classify(fmt.Errorf("fetching Studienangebote: %w", err))
 		}
 		for _, a := range items {
 			if !seen[a.Key()] {
@@ -361,12 +364,17 @@ func (s *syncer) studienangebote(ctx context.Context) error {
 	}
 	c, err := s.deps.Store.StudienangebotReplaceAll(ctx, all, complete)
 	if err != nil {
-		return err
+		return c, err
 	}
 	s.count("studienangebote", c)
-	Logger(ctx).Info("Studienangebote mirrored", zap.Int("count", len(all)), zap.Bool("filtered", !complete),
-		zap.Int("created", c.Created), zap.Int("updated", c.Updated), zap.Int("unchanged", c.Unchanged))
-	return nil
+	log := Logger(ctx)
+	if len(c.Removed) > 0 {
+		log.Warn("Studienangebote no longer offered by the Servicestelle removed from the mirror",
+			zap.Int("removed", len(c.Removed)), zap.Strings("studienangebote", c.Removed))
+	}
+	log.Info("Studienangebote mirrored", zap.Int("count", len(all)), zap.Bool("filtered", !complete),
+		zap.Int("created", c.Created), zap.Int("updated", c.Updated), zap.Int("unchanged", c.Unchanged), zap.Int("removed", len(c.Removed)))
+	return c, nil
 }
 
 // classify turns failures that can never succeed (bad Hochschulnummer,
@@ -397,7 +405,11 @@ type StudienangeboteWorker struct {
 
 // Work downloads the Studienangebote.
 func (w *StudienangeboteWorker) Work(ctx context.Context, _ *river.Job[StudienangeboteArgs]) error {
-	return w.sync.withLock(ctx, "studienangebote", func() error { return w.sync.studienangebote(ctx) })
+	var c store.Counts
+	if err := w.sync.withLock(ctx, "studienangebote", func() (err error) { c, err = w.sync.studienangebote(ctx); return err }); err != nil {
+		return err
+	}
+	return recordSummary(ctx, Summary{Streams: map[string]StreamSummary{"studienangebote": summaryOf(c)}})
 }
 
 // FullArgs downloads everything from the start of the Vermittlungsprozess,
@@ -441,9 +453,11 @@ func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 			return err
 		}
 		if s.deps.Config.Sync.StudienangebotDownload {
-			if err := s.studienangebote(ctx); err != nil {
+			c, err := s.studienangebote(ctx)
+			if err != nil {
 				return err
 			}
+			out.Streams["studienangebote"] = summaryOf(c)
 		}
 		if err := s.studienpakete(ctx); err != nil {
 			return err

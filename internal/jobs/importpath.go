@@ -13,6 +13,7 @@ import (
 	"sestd/internal/config"
 	"sestd/internal/fsutil"
 	"sestd/internal/importers"
+	"sestd/internal/importers/charset"
 )
 
 // Server-side paths of the import job are confined. The daemon (often
@@ -132,18 +133,43 @@ func importTrigger(cfg config.Config) func(raw json.RawMessage) (river.JobArgs, 
 		if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() {
 			return nil, fmt.Errorf("%s is not a regular file", t.Path)
 		}
-		if t.FileKind != "" {
-			if _, err := importers.ParseKind(t.FileKind); err != nil {
-				return nil, err
-			}
-		} else if _, err := importers.DetectKind(path); err != nil {
-			return nil, fmt.Errorf("%s; or name the kind (the \"kind\" argument, ?kind= for an upload)", strings.TrimPrefix(err.Error(), importers.ErrPermanent.Error()+": "))
+		if err := CheckImportArgs(t.FileKind, t.Mode, t.Encoding); err != nil {
+			return nil, err
 		}
-		if t.Mode != "" {
-			if _, err := importers.ParseMode(t.Mode); err != nil {
-				return nil, err
+		if t.FileKind == "" {
+			if _, err := importers.DetectKind(path); err != nil {
+				return nil, fmt.Errorf("%s; or name the kind (the \"kind\" argument, ?kind= for an upload)", plainImportError(err))
 			}
 		}
 		return ImportArgs{Path: path, FileKind: t.FileKind, Mode: t.Mode, Encoding: t.Encoding, TrustEncoding: t.TrustEncoding, Force: t.Force}, nil
 	}
+}
+
+// CheckImportArgs checks an import's kind (when given), mode and encoding
+// where they are taken (the CLI, the admin API's trigger and upload), so
+// that a mistake is refused at once, before anything is queued or
+// recorded. The error names the allowed values.
+func CheckImportArgs(kind, mode, encoding string) error {
+	var errs []string
+	if kind != "" {
+		if _, err := importers.ParseKind(kind); err != nil {
+			errs = append(errs, plainImportError(err))
+		}
+	}
+	if _, err := importers.ParseMode(mode); err != nil {
+		errs = append(errs, plainImportError(err))
+	}
+	if _, err := charset.Normalize(encoding); err != nil {
+		errs = append(errs, fmt.Sprintf("unknown encoding %q (known: %s, %s)", encoding, charset.Auto, strings.Join(charset.Names(), ", ")))
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// plainImportError is err's text without the "permanent import failure"
+// prefix, for an answer to a person.
+func plainImportError(err error) string {
+	return strings.TrimPrefix(err.Error(), importers.ErrPermanent.Error()+": ")
 }

@@ -115,10 +115,13 @@ type StreamSummary struct {
 	Unchanged            int `json:"unchanged"`
 	Filtered             int `json:"filtered,omitempty"`
 	TransitionsForbidden int `json:"transitions_forbidden,omitempty"`
+	// Removed: Studienangebote no longer offered, removed by a whole
+	// download.
+	Removed int `json:"removed,omitempty"`
 }
 
 func summaryOf(c store.Counts) StreamSummary {
-	return StreamSummary{Created: c.Created, Updated: c.Updated, Unchanged: c.Unchanged, Filtered: c.Filtered, TransitionsForbidden: len(c.Forbidden)}
+	return StreamSummary{Created: c.Created, Updated: c.Updated, Unchanged: c.Unchanged, Filtered: c.Filtered, TransitionsForbidden: len(c.Forbidden), Removed: len(c.Removed)}
 }
 
 func recordSummary(ctx context.Context, s Summary) error {

@@ -28,6 +28,9 @@ type Counts struct {
 	// Bearbeitungsstatus table does not allow the Servicestelle (see
 	// Step.ForbiddenTransition); they are among Updated.
 	Forbidden []ForbiddenTransition
+	// Removed lists the keys a complete replace removed (no longer
+	// offered: StudienangebotReplaceAll).
+	Removed []string
 }
 
 // Add sums counts.
@@ -543,7 +546,11 @@ RETURNING schluessel, (xmax = 0)`, saKey, saArt, saSg, saAb, saStatus, saName, s
 		if complete {
 			// now() is the transaction's start: rows this download touched
 			// carry it, the rest were not offered any more.
-			if _, err := tx.Exec(ctx, `DELETE FROM studienangebot WHERE seen_at < now()`); err != nil {
+			rows, err := tx.Query(ctx, `DELETE FROM studienangebot WHERE seen_at < now() RETURNING schluessel`)
+			if err != nil {
+				return fmt.Errorf("removing Studienangebote no longer offered: %w", err)
+			}
+			if counts.Removed, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
 				return fmt.Errorf("removing Studienangebote no longer offered: %w", err)
 			}
 		}
