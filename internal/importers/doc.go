@@ -50,8 +50,9 @@
 // After an import, MoveDone moves the file atomically into processed/ (or
 // failed/) next to it; pass InboxFile.ProcessedDir() as
 // Options.RejectsDir so that the rejects file lands beside the processed
-// file. A file whose kind cannot be told has KindErr set (ErrPermanent):
-// move it to failed/.
+// file. A file whose kind cannot be told has KindErr set (ErrPermanent);
+// the inbox scan queues its import all the same, which records it as a
+// failed import run and moves it to failed/.
 //
 // # Benchmark
 //

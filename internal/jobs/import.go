@@ -2,10 +2,15 @@ package jobs
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,6 +19,7 @@ import (
 
 	"sestd/internal/fsutil"
 	"sestd/internal/importers"
+	"sestd/internal/store"
 )
 
 // ImportArgs imports one file. FileKind empty: detected from the path. The
@@ -117,8 +123,8 @@ type InboxWorker struct {
 // a file still being copied in is left for the next scan.
 const inboxSettle = 2 * time.Second
 
-// Work enqueues one import per settled file; a file whose kind cannot be
-// told goes to failed/ at once, with the reason in the log.
+// Work enqueues one import per settled file, also of a file whose kind
+// cannot be told: that import fails and records why (see unknownKind).
 func (w *InboxWorker) Work(ctx context.Context, _ *river.Job[InboxArgs]) error {
 	log := Logger(ctx)
 	dir := w.deps.Config.Import.InboxDir
@@ -138,13 +144,10 @@ func (w *InboxWorker) Work(ctx context.Context, _ *river.Job[InboxArgs]) error {
 		if time.Since(f.ModTime) < inboxSettle {
 			continue
 		}
-		if f.KindErr != nil {
-			log.Warn("inbox file of unknown kind moved to failed/", zap.String("file", f.Name), zap.Error(f.KindErr))
-			if err := importers.MoveDone(f, false); err != nil {
-				return err
-			}
-			continue
-		}
+		// A file whose kind cannot be told is queued too (without a
+		// kind): its import fails like any other, so that the operator
+		// sees it (import run, alert, incident mail) and it goes to
+		// failed/.
 		res, err := client.Insert(ctx, ImportArgs{Path: f.Path, FileKind: string(f.Kind), FromInbox: true, RejectsDir: f.ProcessedDir()}, nil)
 		if err != nil {
 			return fmt.Errorf("enqueueing the import of %s: %w", f.Name, err)
@@ -161,6 +164,11 @@ func (w *InboxWorker) Work(ctx context.Context, _ *river.Job[InboxArgs]) error {
 }
 
 func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (importers.Summary, error) {
+	if a.FileKind == "" && a.FromInbox {
+		if _, kerr := importers.DetectKind(a.Path); kerr != nil {
+			return importers.Summary{}, w.unknownKind(ctx, a.Path, log)
+		}
+	}
 	opts, err := w.options(a)
 	if err != nil {
 		return importers.Summary{}, err
@@ -191,6 +199,49 @@ func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (
 		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.String("rejects_file", sum.RejectsFile),
 		zap.Duration("duration", sum.Duration))
 	return sum, nil
+}
+
+// unknownKindRun is the kind an import run of a file of unknown kind is
+// recorded with.
+const unknownKindRun = "unknown"
+
+// unknownKind records an inbox file whose kind cannot be told as a failed
+// import run, with the way to fix it, and returns the permanent error
+// that cancels the job (so that the alert and the incident mail see it).
+func (w *ImportWorker) unknownKind(ctx context.Context, path string, log *zap.Logger) error {
+	name := filepath.Base(path)
+	kinds := make([]string, 0, len(importers.Kinds()))
+	for _, k := range importers.Kinds() {
+		kinds = append(kinds, string(k.Kind))
+	}
+	reason := fmt.Sprintf("cannot tell the kind of %s: put it into inbox/<kind>/ or name it after its kind (%s)", name, strings.Join(kinds, ", "))
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return fmt.Errorf("%w: %s; %w", importers.ErrPermanent, reason, err)
+	}
+	id, err := w.deps.Store.ImportRunStart(ctx, store.ImportRun{Kind: unknownKindRun, Mode: string(importers.ModeSync), FileName: name, SHA256: sum})
+	if err != nil {
+		return err // transient: the retry records it
+	}
+	if _, err := w.deps.Store.ImportRunFinish(ctx, store.ImportRun{ID: id, Status: store.ImportFailed, Error: reason}); err != nil {
+		return err
+	}
+	log.Warn("inbox file of unknown kind: import failed, file moved to failed/", zap.String("file", name), zap.Int64("import_run_id", id))
+	return fmt.Errorf("%w: %s (import run %d)", importers.ErrPermanent, reason, id)
+}
+
+// fileSHA256 is the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", filepath.Base(path), err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", filepath.Base(path), err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // options turns args and config into importer options.
