@@ -303,10 +303,19 @@ job was cancelled or discarded, or waiting stopped before it finished),
 	return nil
 }
 
-// importedBeforeText tells that an import was skipped as the same file was
-// imported before; force names the way to import it again.
+// importedBeforeText tells that an import was skipped as the same bytes
+// were imported before, under the name they had then (a copy has another);
+// force names the way to import it again.
 func importedBeforeText(s importers.Summary, force string) string {
-	return fmt.Sprintf("%s was imported before (run %d); skipped — use %s to import it again", s.File, s.RunID, force)
+	prev := s.PreviousFile
+	if prev == "" {
+		prev = s.File
+	}
+	when := ""
+	if !s.PreviousAt.IsZero() {
+		when = s.PreviousAt.Local().Format(time.DateTime) + ", "
+	}
+	return fmt.Sprintf("the same bytes as %s were imported in run %d (%s%s); skipped — use %s to import it again", prev, s.RunID, when, s.Status, force)
 }
 
 // waitRun polls the job until it is finished or ctx ends.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -40,9 +41,20 @@ func TestImportCommandImportsAndWaits(t *testing.T) {
 	out, _, err = runCLI(t, env, "import", "--kind", "sbeat_students", file)
 	require.NoError(t, err)
 	var runID int64
-	require.NoError(t, pool.QueryRow(context.Background(), `SELECT id FROM import_runs WHERE status = 'partial'`).Scan(&runID))
-	require.Equal(t, fmt.Sprintf("student_data.csv was imported before (run %d); skipped — use --force to import it again\n", runID), out,
-		"the same file is not imported twice")
+	var finished time.Time
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT id, finished_at FROM import_runs WHERE status = 'partial'`).Scan(&runID, &finished))
+	require.Equal(t, fmt.Sprintf("the same bytes as student_data.csv were imported in run %d (%s, partial); skipped — use --force to import it again\n",
+		runID, finished.Local().Format("2006-01-02 15:04:05")), out, "the same file is not imported twice")
+
+	// A copy under another name: the text names the file imported then.
+	copied := filepath.Join(dir, "s9.csv")
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(copied, raw, 0o600))
+	out, _, err = runCLI(t, env, "import", "--kind", "sbeat_students", copied)
+	require.NoError(t, err)
+	require.Equal(t, fmt.Sprintf("the same bytes as student_data.csv were imported in run %d (%s, partial); skipped — use --force to import it again\n",
+		runID, finished.Local().Format("2006-01-02 15:04:05")), out, "a copy is not imported twice")
 
 	_, _, err = runCLI(t, env, "import", filepath.Join(dir, "mystery.txt"))
 	require.ErrorContains(t, err, "cannot read the file")

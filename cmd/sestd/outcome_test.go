@@ -179,7 +179,15 @@ func TestTriggerWaitRunsAWaitingDuplicateNow(t *testing.T) {
 	// of 0 rows").
 	out, errOut, err := runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, file), "--wait", "--poll", "100ms")
 	require.NoError(t, err, errOut)
-	require.Contains(t, out, fmt.Sprintf("students.csv was imported before (run %d); skipped — use force to import it again\n", int64(run["id"].(float64))))
+	require.Contains(t, out, fmt.Sprintf("the same bytes as students.csv were imported in run %d (%s, succeeded); skipped — use force to import it again\n",
+		int64(run["id"].(float64)), finished.Local().Format("2006-01-02 15:04:05")))
+	// A copy under another name: the text names the file imported then.
+	copied := filepath.Join(filepath.Dir(file), "s9.csv")
+	require.NoError(t, os.WriteFile(copied, []byte(studentHeader+student("1", "Gymnasium")), 0o600))
+	out, errOut, err = runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students"}`, copied), "--wait", "--poll", "100ms")
+	require.NoError(t, err, errOut)
+	require.Contains(t, out, fmt.Sprintf("the same bytes as students.csv were imported in run %d (%s, succeeded); skipped — use force to import it again\n",
+		int64(run["id"].(float64)), finished.Local().Format("2006-01-02 15:04:05")))
 
 	// Exit status of trigger --wait: 3 for an import that rejected rows,
 	// 1 for a job cancelled for good.

@@ -174,8 +174,12 @@ type Summary struct {
 	RejectsFile     string `json:"rejects_file,omitempty"`
 	RejectsEncoding string `json:"rejects_encoding,omitempty"`
 	// AlreadyImported: the same file was imported before with this kind
-	// and mode (run RunID); nothing was done.
-	AlreadyImported bool `json:"already_imported,omitempty"`
+	// and mode (run RunID); nothing was done. PreviousFile is the name the
+	// bytes had then (a copy may have another), PreviousAt when that run
+	// ended.
+	AlreadyImported bool      `json:"already_imported,omitempty"`
+	PreviousFile    string    `json:"previous_file,omitempty"`
+	PreviousAt      time.Time `json:"previous_at,omitzero"`
 }
 
 func (o Options) withDefaults(path string) (Options, error) {
@@ -314,7 +318,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 				zap.String("kind", string(o.Kind)), zap.Int64("import_run_id", prev.ID))
 			return Summary{RunID: prev.ID, Kind: o.Kind, Mode: o.Mode, File: o.FileName, SHA256: sum.SHA256,
 				Encoding: prev.Encoding, Status: prev.Status, RejectsFile: prev.RejectsPath, RejectsEncoding: prev.RejectsEncoding,
-				AlreadyImported: true, Duration: time.Since(start)}, nil
+				AlreadyImported: true, PreviousFile: prev.FileName, PreviousAt: prevAt(prev), Duration: time.Since(start)}, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return sum, err
@@ -414,6 +418,14 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		zap.Int64("removed", sum.Removed), zap.Int64("missing", sum.Missing), zap.String("missing_file", sum.MissingFile), zap.String("note", sum.Note),
 		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.Duration("duration", sum.Duration))
 	return sum, nil
+}
+
+// prevAt is when run r ended (or started, should it have no end).
+func prevAt(r store.ImportRun) time.Time {
+	if r.FinishedAt != nil {
+		return *r.FinishedAt
+	}
+	return r.StartedAt
 }
 
 // ignoredNote tells the operator which columns of the file were ignored,
