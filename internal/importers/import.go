@@ -86,6 +86,12 @@ type Options struct {
 	// again (unless Force), so that a file an operator imported by hand in
 	// one mode, left in the inbox, is not imported again in the default.
 	DoneInAnyMode bool
+	// Cancelled tells, once ctx has ended, whether an operator cancelled
+	// the import (no retry comes) rather than sestd stopping (a retry of
+	// the job comes unless LastAttempt). Nil: sestd stopped.
+	Cancelled func(context.Context) bool
+	// LastAttempt: no retry follows should sestd stop during the import.
+	LastAttempt bool
 	// FileName is recorded in import_runs and names the rejects file
 	// (default: the base name of the path).
 	FileName string
@@ -396,7 +402,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		}
 		sum.Status = store.ImportFailed
 		interrupted = ctx.Err() != nil && !errors.Is(err, ErrPermanent)
-		sum.Error = failureText(err, interrupted)
+		sum.Error = failureText(err, interruption(ctx, interrupted, o))
 		// Rolled back: nothing was written. The rejects file stays only
 		// when every row was rejected (it is the whole story then).
 		sum.Created, sum.Updated, sum.Removed, sum.Skipped, sum.Unchanged, sum.Missing, sum.Note = 0, 0, 0, 0, 0, 0, ""

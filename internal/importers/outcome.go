@@ -1,6 +1,7 @@
 package importers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,10 +44,38 @@ func finalStatus(c batch.Counts, err error) string {
 	return store.ImportSucceeded
 }
 
+// How an import was cut short (failureText).
+type cut int
+
+const (
+	notCut       cut = iota
+	cutRetried       // sestd stopped; a retry of the job comes
+	cutStopped       // sestd stopped on the job's last attempt
+	cutCancelled     // an operator (or the CLI) cancelled the job
+)
+
+// interruption tells how the import was cut short, if it was.
+func interruption(ctx context.Context, interrupted bool, o Options) cut {
+	switch {
+	case !interrupted:
+		return notCut
+	case o.Cancelled != nil && o.Cancelled(ctx):
+		return cutCancelled
+	case o.LastAttempt:
+		return cutStopped
+	}
+	return cutRetried
+}
+
 // failureText is what a failed run records as its error.
-func failureText(err error, interrupted bool) string {
-	if interrupted {
-		return "interrupted (sestd stopped or the job was cancelled): rolled back, nothing imported; a retry of the job imports the file again"
+func failureText(err error, c cut) string {
+	switch c {
+	case cutRetried:
+		return "interrupted (sestd stopped): rolled back, nothing imported; a retry of the job imports the file again"
+	case cutStopped:
+		return "interrupted (sestd stopped during the job's last attempt): rolled back, nothing imported; run the import again"
+	case cutCancelled:
+		return "cancelled: rolled back, nothing imported; run the import again"
 	}
 	return "nothing imported: " + err.Error()
 }

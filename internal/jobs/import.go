@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"go.uber.org/zap"
 
 	"sestd/internal/fsutil"
@@ -85,7 +86,7 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		}
 		job.Args = args
 	}
-	sum, err := w.run(ctx, job.Args, log)
+	sum, err := w.run(ctx, job.Args, job.Attempt >= job.MaxAttempts, log)
 	if err != nil && !errors.Is(err, importers.ErrPermanent) {
 		return err // transient: the file stays where it is for the retry
 	}
@@ -163,7 +164,7 @@ func (w *InboxWorker) Work(ctx context.Context, _ *river.Job[InboxArgs]) error {
 	return nil
 }
 
-func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (importers.Summary, error) {
+func (w *ImportWorker) run(ctx context.Context, a ImportArgs, lastAttempt bool, log *zap.Logger) (importers.Summary, error) {
 	if a.FileKind == "" && a.FromInbox {
 		if _, kerr := importers.DetectKind(a.Path); kerr != nil {
 			return importers.Summary{}, w.unknownKind(ctx, a.Path, log)
@@ -172,6 +173,10 @@ func (w *ImportWorker) run(ctx context.Context, a ImportArgs, log *zap.Logger) (
 	opts, err := w.options(a)
 	if err != nil {
 		return importers.Summary{}, err
+	}
+	opts.LastAttempt = lastAttempt
+	opts.Cancelled = func(ctx context.Context) bool {
+		return errors.Is(context.Cause(ctx), rivertype.ErrJobCancelledRemotely)
 	}
 	log = log.With(zap.String("import_kind", string(opts.Kind)), zap.String("file", filepath.Base(a.Path)))
 	last := time.Now()
