@@ -161,13 +161,14 @@ connection, TLS, proxy, timeout).`)
 		fmt.Fprintf(e.stdout, "%s ok: %d Studienangebote in %s\n", head, len(angebote), took)
 		return nil
 	}
-	what, code := pingOutcome(err)
+	what, code := pingOutcome(err, endpoint)
 	fmt.Fprintf(e.stdout, "%s %s (after %s)\n", head, what, took)
 	return &exitError{code, fmt.Errorf("sest ping failed: %s", what)}
 }
 
-// pingOutcome names what came back and the exit code for it.
-func pingOutcome(err error) (string, int) {
+// pingOutcome names what came back from endpoint and the exit code for
+// it.
+func pingOutcome(err error, endpoint string) (string, int) {
 	var fault *sest.FaultError
 	var status *sest.HTTPError
 	var timeout *sest.TimeoutError
@@ -184,9 +185,13 @@ func pingOutcome(err error) (string, int) {
 		}
 		return what, exitDiffers
 	case errors.As(err, &status):
-		what := "HTTP " + status.Status
+		// An HTTPError carries no SOAP fault: the answer may well not be
+		// the Servicestelle's.
+		what := fmt.Sprintf("HTTP %s from %s without a SOAP answer", status.Status, endpoint)
 		if errors.Is(err, sest.ErrUnauthorized) {
-			what += " (check servicestelle.username and servicestelle.password)"
+			what += ": check servicestelle.username/password, or whether servicestelle.base_url points at the Servicestelle"
+		} else {
+			what += ": check whether servicestelle.base_url points at the Servicestelle's webservice"
 		}
 		return what, exitDiffers
 	case errors.As(err, &unknownType):
@@ -214,7 +219,13 @@ func transportText(err error) string {
 	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify), errors.As(err, &record):
 		return "TLS: " + oneLine(rootCause(err).Error(), 300) + " (servicestelle.ca_file names extra trusted CAs)"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused: " + oneLine(rootCause(err).Error(), 200)
+		// The root cause is the errno, "connection refused" again: name
+		// the address instead.
+		var op *net.OpError
+		if errors.As(err, &op) && op.Addr != nil {
+			return "connection refused by " + op.Addr.String() + " (check servicestelle.base_url, servicestelle.proxy_url and the firewall)"
+		}
+		return "connection refused (check servicestelle.base_url, servicestelle.proxy_url and the firewall)"
 	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
 		return "connection closed by the other side: " + oneLine(err.Error(), 200)
 	}

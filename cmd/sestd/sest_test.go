@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -105,7 +106,8 @@ func TestSestPingAgainstTheSimulator(t *testing.T) {
 
 	out, _, err = runCLI(t, env("hs4411", "wrong-password", "4411"), "sest", "ping")
 	require.Equal(t, 1, exitCode(err), "%v", err)
-	require.Regexp(t, strings.ReplaceAll(line, "%s", "4411")+`HTTP 401 Unauthorized \(check servicestelle.username and servicestelle.password\) \(after .*\)\n$`, out)
+	require.Regexp(t, strings.ReplaceAll(line, "%s", "4411")+regexp.QuoteMeta("HTTP 401 Unauthorized from "+base+"/studiengaengeService without a SOAP answer: "+
+		"check servicestelle.username/password, or whether servicestelle.base_url points at the Servicestelle")+` \(after .*\)\n$`, out)
 
 	out, _, err = runCLI(t, env("hs4411", "right-password", "9999"), "sest", "ping")
 	require.Equal(t, 1, exitCode(err), "%v", err)
@@ -119,7 +121,8 @@ func TestSestPingAgainstTheSimulator(t *testing.T) {
 	e["SESTD_SERVICESTELLE_BASE_URL"] = deadURL + "/hochschule/webservice/3"
 	out, _, err = runCLI(t, e, "sest", "ping")
 	require.Equal(t, 3, exitCode(err), "%v", err)
-	require.Contains(t, out, "connection refused")
+	require.Contains(t, out, ": connection refused by "+strings.TrimPrefix(deadURL, "http://")+" (check servicestelle.base_url, servicestelle.proxy_url and the firewall) (after ")
+	require.NotContains(t, out, "connection refused: connection refused")
 
 	// A certificate the host does not trust (a TLS-inspecting proxy).
 	tlsSrv := httptest.NewTLSServer(s.Handler())
