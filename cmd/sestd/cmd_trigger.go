@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -163,7 +164,8 @@ River job's id. The job runs on the daemon's queue like a scheduled one; a
 job already queued or running with the same arguments is not queued twice
 (its id is printed, marked as duplicate); such a job waiting in its retry
 backoff or scheduled for later is made to run now. With --wait, waits until
-the job is finished and fails unless it completed.
+the job is finished and fails unless it completed; an import that waits for
+a running import of its kind names that one.
 
   sestd trigger --list
   sestd trigger selftest --wait
@@ -266,7 +268,11 @@ job was cancelled or discarded, or waiting stopped before it finished),
 		}
 		fmt.Fprintf(e.stderr, "waiting for %s, job %d%s …\n", job, enq.JobID, dup)
 	}
-	run, err := waitRun(ctx, c, enq.JobID, *poll)
+	var onPoll func(admin.Run)
+	if !asJSON {
+		onPoll = sameKindImportNotice(ctx, c, e.stderr)
+	}
+	run, err := waitRunNoting(ctx, c, enq.JobID, *poll, onPoll)
 	if err != nil {
 		return c.withReadiness(ctx, err)
 	}
@@ -320,6 +326,12 @@ func importedBeforeText(s importers.Summary, force string) string {
 
 // waitRun polls the job until it is finished or ctx ends.
 func waitRun(ctx context.Context, c *adminClient, id int64, every time.Duration) (admin.Run, error) {
+	return waitRunNoting(ctx, c, id, every, nil)
+}
+
+// waitRunNoting is waitRun calling onPoll (when not nil) with the job at
+// each poll while it is not finished.
+func waitRunNoting(ctx context.Context, c *adminClient, id int64, every time.Duration, onPoll func(admin.Run)) (admin.Run, error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -329,6 +341,9 @@ func waitRun(ctx context.Context, c *adminClient, id int64, every time.Duration)
 		}
 		if run.Finished() {
 			return run, nil
+		}
+		if onPoll != nil {
+			onPoll(run)
 		}
 		select {
 		case <-ctx.Done():
@@ -367,5 +382,59 @@ func durationText(d time.Duration) string {
 		return d.Round(time.Second).String()
 	default:
 		return fmt.Sprintf("%dd%s", d/(24*time.Hour), (d % (24 * time.Hour)).Round(time.Hour))
+	}
+}
+
+// importArgsOf reads the kind and file of an import job's arguments: the
+// kind given, else the one its path tells ("" when none does).
+func importArgsOf(raw json.RawMessage) (kind, file string) {
+	var a struct {
+		Path string `json:"path"`
+		Kind string `json:"kind"`
+	}
+	if json.Unmarshal(raw, &a) != nil {
+		return "", ""
+	}
+	kind = a.Kind
+	if kind == "" {
+		if k, err := importers.DetectKind(a.Path); err == nil {
+			kind = string(k)
+		}
+	}
+	return kind, filepath.Base(a.Path)
+}
+
+// sameKindImportNotice returns an onPoll for waiting on an import: while
+// the import waits, another import of its kind that is running and
+// started before it is named (once each): imports of one kind run one
+// after the other.
+func sameKindImportNotice(ctx context.Context, c *adminClient, w io.Writer) func(admin.Run) {
+	told := map[int64]bool{}
+	return func(run admin.Run) {
+		if run.Kind != "import" {
+			return
+		}
+		kind, _ := importArgsOf(run.Args)
+		if kind == "" {
+			return
+		}
+		var others struct {
+			Runs []admin.Run `json:"runs"`
+		}
+		if c.do(ctx, http.MethodGet, "/api/runs?kind=import&state=running&limit=100", nil, &others) != nil {
+			return // only a notice: the wait goes on
+		}
+		for _, o := range others.Runs {
+			if o.ID == run.ID || told[o.ID] {
+				continue
+			}
+			if run.AttemptedAt != nil && (o.AttemptedAt == nil || !o.AttemptedAt.Before(*run.AttemptedAt)) {
+				continue // started after this one: it is the one that waits
+			}
+			if k, file := importArgsOf(o.Args); k == kind {
+				told[o.ID] = true
+				fmt.Fprintf(w, "waiting: another import of %s (job %d, file %s) is running; this one starts when it ends\n", kind, o.ID, file)
+			}
+		}
 	}
 }
