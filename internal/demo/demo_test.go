@@ -74,7 +74,8 @@ func TestDemoReachesASyncedState(t *testing.T) {
 	require.Contains(t, out.String(), "week two: dropped into the inbox")
 	m := regexp.MustCompile(`week two arrived: (\d+) status changes sent to the Servicestelle, (\d+) accepted`).FindStringSubmatch(out.String())
 	require.NotNil(t, m, out.String())
-	require.NotEqual(t, "0", m[1], "the second delivery's status changes were sent: %s", out.String())
+	require.Equal(t, "11", m[1], "the second delivery's status changes were sent, as many as announced (10 gueltig, 1 ausgeschlossen): %s", out.String())
+	require.Contains(t, out.String(), "(10 eingegangen → gueltig, 1 → ausgeschlossen, the others as before)")
 	require.Regexp(t, `changes sent: [1-9]\d* \(accepted`, out.String(), "the live line shows them arrive")
 	require.Contains(t, out.String(), "River UI")
 	entries, err := os.ReadDir(filepath.Join(dir, "inbox", "sbeat_exams", "processed"))
@@ -138,17 +139,31 @@ func TestWeekTwoRepeatsWeekOneWithTheChanges(t *testing.T) {
 
 	one, two = lines("uni_bewerbungen/bewerbungen.csv"), lines("uni_bewerbungen/bewerbungen_woche2.csv")
 	require.Equal(t, len(one), len(two))
+	// The simulator takes applications only to the Studienangebote it
+	// shows publicly: the others were refused in week one.
+	public := map[string]bool{}
+	for _, a := range newSim().Studienangebote() {
+		if a.Einfach != nil {
+			public[a.Einfach.Schluessel.StudiengangSchluessel] = a.Einfach.Status == "oeffentlich_sichtbar"
+		}
+	}
 	statuses := map[string]int{}
+	refused := 0
 	for i := range one {
+		a, b := strings.Split(one[i], ";"), strings.Split(two[i], ";")
+		if len(a) > 4 && i > 0 && !public[a[4]] {
+			refused++
+		}
 		if one[i] == two[i] {
 			continue
 		}
-		a, b := strings.Split(one[i], ";"), strings.Split(two[i], ";")
 		require.Equal(t, a[:6], b[:6], "only the status changes")
 		require.Equal(t, "eingegangen", a[6])
+		require.True(t, public[a[4]], "%s: only applications the Servicestelle took change (Studienangebot %s)", a[0], a[4])
 		statuses[b[6]]++
 	}
 	require.Equal(t, map[string]int{"gueltig": 10, "ausgeschlossen": 1}, statuses)
+	require.Positive(t, refused, "week one holds refused applications, which week two leaves alone")
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -24,9 +24,9 @@ const weekTwoStudent = "100005"
 // into inbox: the S-BEAT students export again, the same students with
 // one value changed (a full export: the one row updates, the others stay
 // untouched), and the university's applications delivered again with
-// status changes (ten eingegangen → gueltig, one → ausgeschlossen; the
-// changed ones go to the Servicestelle as changes, the others send
-// nothing). initial must be the simulator in the state WriteSamples saw
+// status changes (ten eingegangen → gueltig, one → ausgeschlossen, all
+// of applications the Servicestelle took in week one; the changed ones
+// go to the Servicestelle as changes, the others send nothing). initial must be the simulator in the state WriteSamples saw
 // (a new one from the same configuration), so that the files repeat
 // week one's rows.
 func WriteWeekTwo(inbox string, initial *sim.Sim, seed uint64) (WeekTwo, error) {
@@ -53,11 +53,20 @@ func WriteWeekTwo(inbox string, initial *sim.Sim, seed uint64) (WeekTwo, error) 
 	if err != nil {
 		return WeekTwo{}, err
 	}
+	// Only applications the Servicestelle took in week one change: those
+	// to a Studienangebot it does not offer (999-999, or one still
+	// in_Vorbereitung) were refused and stay as they were.
+	offered := map[string]bool{}
+	for _, a := range initial.Studienangebote() {
+		if a.Einfach != nil && a.Einfach.Status == "oeffentlich_sichtbar" {
+			offered[a.Einfach.Schluessel.StudiengangSchluessel] = true
+		}
+	}
 	apps := make([]sampleApp, len(one.apps))
 	copy(apps, one.apps)
 	for i := range apps {
-		if apps[i].studiengang == "999-999" {
-			continue // still refused: unchanged
+		if !offered[apps[i].studiengang] {
+			continue // refused in week one: unchanged
 		}
 		switch {
 		case len(w.Gueltig) < 10:
