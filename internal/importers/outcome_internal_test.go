@@ -1,6 +1,7 @@
 package importers
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -51,9 +52,27 @@ func TestFinalStatus(t *testing.T) {
 
 func TestFailureText(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, "nothing imported: line 2: bad", failureText(errors.New("line 2: bad"), false))
-	require.Equal(t, "interrupted (sestd stopped or the job was cancelled): rolled back, nothing imported; a retry of the job imports the file again",
-		failureText(errors.New("context canceled"), true))
+	canceled := errors.New("context canceled")
+	require.Equal(t, "nothing imported: line 2: bad", failureText(errors.New("line 2: bad"), notCut))
+	require.Equal(t, "interrupted (sestd stopped): rolled back, nothing imported; a retry of the job imports the file again",
+		failureText(canceled, cutRetried))
+	require.Equal(t, "interrupted (sestd stopped during the job's last attempt): rolled back, nothing imported; run the import again",
+		failureText(canceled, cutStopped))
+	require.Equal(t, "cancelled: rolled back, nothing imported; run the import again", failureText(canceled, cutCancelled))
+}
+
+// How an import was cut short: by an operator's cancel (whatever the
+// attempt), else by a stop with or without a retry to come.
+func TestInterruption(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	yes := func(context.Context) bool { return true }
+	no := func(context.Context) bool { return false }
+	require.Equal(t, notCut, interruption(ctx, false, Options{Cancelled: yes, LastAttempt: true}))
+	require.Equal(t, cutCancelled, interruption(ctx, true, Options{Cancelled: yes, LastAttempt: true}))
+	require.Equal(t, cutStopped, interruption(ctx, true, Options{Cancelled: no, LastAttempt: true}))
+	require.Equal(t, cutRetried, interruption(ctx, true, Options{Cancelled: no}))
+	require.Equal(t, cutRetried, interruption(ctx, true, Options{}), "no way to tell: a stop")
 }
 
 // The encoding an import reads its file with. CSV kinds take what the
