@@ -1,9 +1,6 @@
 package admin
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,21 +11,16 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"go.uber.org/zap"
 
-	"sestd/internal/fsutil"
+	"sestd/internal/importers"
 	"sestd/internal/importers/charset"
 	"sestd/internal/store"
 )
 
 // importTrigger is the trigger name of the import job.
 const importTrigger = "import"
-
-// uploadDir is where uploads go, one subdirectory per upload, below
-// import.inbox_dir.
-const uploadDir = "uploads"
 
 // importUpload stores the multipart field "file" below
 // import.inbox_dir/uploads and enqueues its import.
@@ -143,63 +135,18 @@ func uploadError(w http.ResponseWriter, err error) {
 	WriteError(w, http.StatusBadRequest, fmt.Sprintf("reading multipart body: %v", err))
 }
 
-// storeUpload writes the part to a new private directory below the inbox,
-// keeping its (sanitised) file name: the import detects a file's kind from
-// its name.
+// storeUpload stores the part below the inbox (importers.StoreUpload); an
+// empty file is refused with 400.
 func (a *api) storeUpload(part *multipart.Part) (Upload, error) {
-	name := sanitizeFileName(part.FileName())
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	dir := filepath.Join(a.Config.Import.InboxDir, uploadDir, a.now().UTC().Format("20060102T150405Z")+"-"+hex.EncodeToString(rnd[:]))
-	if err := fsutil.MkdirPrivate(dir); err != nil {
-		return Upload{}, fmt.Errorf("storing upload: %w", err)
-	}
-	path := filepath.Join(dir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	up, err := importers.StoreUpload(a.Config.Import.InboxDir, a.now(), part.FileName(), part)
 	if err != nil {
-		_ = os.RemoveAll(dir)
-		return Upload{}, fmt.Errorf("storing upload: %w", err)
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), part)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && n == 0 {
-		err = &statusError{http.StatusBadRequest, "the uploaded file is empty"}
-	}
-	if err != nil {
-		_ = os.RemoveAll(dir)
 		return Upload{}, err
 	}
-	return Upload{Path: path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
-}
-
-// sanitizeFileName keeps the base name's letters, digits, '.', '-' and
-// '_'; anything else becomes '_'.
-func sanitizeFileName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
-	if name == "/" || name == "." {
-		return "upload"
+	if up.Size == 0 {
+		_ = os.RemoveAll(filepath.Dir(up.Path))
+		return Upload{}, &statusError{http.StatusBadRequest, "the uploaded file is empty"}
 	}
-	name = strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-			return r
-		}
-		return '_'
-	}, name)
-	name = strings.TrimLeft(name, ".")
-	if name == "" {
-		return "upload"
-	}
-	if len(name) > 200 {
-		name = name[len(name)-200:]
-	}
-	return name
+	return Upload{Path: up.Path, Size: up.Size, SHA256: up.SHA256}, nil
 }
 
 func (a *api) importList(w http.ResponseWriter, r *http.Request) {

@@ -147,6 +147,15 @@ func TestConsoleHTTP(t *testing.T) {
 		require.Contains(t, body, `<html lang="de">`)
 	})
 
+	t.Run("the upload form offers every import mode, sync among them", func(t *testing.T) {
+		otto := client(t)
+		signInHTTP(t, otto, base, "otto", testPassword)
+		_, body := get(t, otto, base+"/console/imports", nil)
+		for _, m := range []string{"sync", "create", "update", "remove", "upsert"} {
+			require.Contains(t, body, "<option>"+m+"</option>", m)
+		}
+	})
+
 	t.Run("session cookie", func(t *testing.T) {
 		resp, _ := signInHTTP(t, client(t), base, "otto", testPassword)
 		var ck *http.Cookie

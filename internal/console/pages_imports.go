@@ -1,9 +1,6 @@
 package console
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,11 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/riverqueue/river"
 
-	"sestd/internal/fsutil"
 	"sestd/internal/importers"
 	"sestd/internal/store"
 )
@@ -38,8 +33,18 @@ func (q *request) imports() {
 		return
 	}
 	d := importsData{Kinds: importers.Kinds(), Runs: runs, Kind: q.r.URL.Query().Get("kind"),
-		Modes: []string{"create", "update", "remove", "upsert"}}
+		Modes: importModes()}
 	q.render(200, "imports", "imports", text(q.lang, "im.title"), d)
+}
+
+// importModes are the modes the upload form offers besides the kind's
+// default (sync for the full exports).
+func importModes() []string {
+	var out []string
+	for _, m := range importers.Modes() {
+		out = append(out, string(m))
+	}
+	return out
 }
 
 // importUpload stores the file below import.inbox_dir/uploads (0600, as
@@ -90,51 +95,8 @@ func (q *request) storeUpload(fh *multipart.FileHeader) (path string, size int64
 		return "", 0, "", fmt.Errorf("reading upload: %w", err)
 	}
 	defer src.Close()
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	dir := filepath.Join(q.c.Config.Import.InboxDir, "uploads", q.c.Now().UTC().Format("20060102T150405Z")+"-"+hex.EncodeToString(rnd[:]))
-	if err := fsutil.MkdirPrivate(dir); err != nil {
-		return "", 0, "", fmt.Errorf("storing upload: %w", err)
-	}
-	path = filepath.Join(dir, uploadName(fh.Filename))
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		_ = os.RemoveAll(dir)
-		return "", 0, "", fmt.Errorf("storing upload: %w", err)
-	}
-	h := sha256.New()
-	size, err = io.Copy(io.MultiWriter(f, h), src)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		_ = os.RemoveAll(dir)
-		return "", 0, "", fmt.Errorf("storing upload: %w", err)
-	}
-	return path, size, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// uploadName keeps the base name's letters, digits, '.', '-' and '_' (the
-// import detects a kind from the name).
-func uploadName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
-	name = strings.TrimLeft(strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
-			return r
-		}
-		return '_'
-	}, name), ".")
-	if name == "" || name == "/" {
-		return "upload"
-	}
-	if len(name) > 200 {
-		name = name[len(name)-200:]
-	}
-	return name
+	up, err := importers.StoreUpload(q.c.Config.Import.InboxDir, q.c.Now(), fh.Filename, src)
+	return up.Path, up.Size, up.SHA256, err
 }
 
 type importJobData struct {

@@ -193,7 +193,7 @@ var texts = map[string][2]string{
 	"im.kind.auto":    {"aus dem Dateinamen erkennen", "detect from the file name"},
 	"im.mode":         {"Modus", "Mode"},
 	"im.mode.default": {"Voreinstellung der Art", "the kind's default"},
-	"im.force":        {"Auch importieren, wenn die Datei schon importiert wurde", "Import even if the file was imported before"},
+	"im.force":        {"Erzwingen: auch wenn die Datei schon importiert wurde oder mehr Zeilen entfernen würde, als import.max_removal_share erlaubt", "Force: even if the file was imported before or would remove more rows than import.max_removal_share allows"},
 	"im.submit":       {"Hochladen", "Upload"},
 	"im.history":      {"Verlauf", "History"},
 	"im.rejects":      {"abgelehnte Zeilen", "rejected rows"},

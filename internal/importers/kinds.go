@@ -71,6 +71,9 @@ type KindInfo struct {
 
 var allModes = []Mode{ModeSync, ModeCreate, ModeUpdate, ModeRemove, ModeUpsert}
 
+// Modes lists every import mode, the full exports' default (sync) first.
+func Modes() []Mode { return slices.Clone(allModes) }
+
 // kindTable is the constant list of kinds, in --help order.
 var kindTable = []KindInfo{
 	{Kind: KindSbeatStudents, Format: "csv", Sync: "all students; a student the file lacks (or skips: SPERRART1 01) is removed", Tables: []string{"sbeat_student", "sbeat_identity"},
