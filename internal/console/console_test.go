@@ -154,6 +154,16 @@ func TestConsoleHTTP(t *testing.T) {
 		for _, m := range []string{"sync", "create", "update", "remove", "upsert"} {
 			require.Contains(t, body, "<option>"+m+"</option>", m)
 		}
+		// A refresh's history row: the unchanged rows and the note are shown.
+		id, err := w.store.ImportRunStart(ctx, store.ImportRun{Kind: "sbeat_students", Mode: "sync", FileName: "woche2.csv", SHA256: "ab12"})
+		require.NoError(t, err)
+		_, err = w.store.ImportRunFinish(ctx, store.ImportRun{ID: id, Status: "succeeded", Read: 3, Updated: 1, Unchanged: 2,
+			Note: "column HZBNOTEE is not a column of sbeat_students; ignored"})
+		require.NoError(t, err)
+		_, body = get(t, otto, base+"/console/imports", nil)
+		require.Contains(t, body, `<th scope="col" class="num">unverändert</th>`)
+		require.Regexp(t, `woche2\.csv</td>.*\n<td class="num">3</td><td class="num">0</td><td class="num">1</td><td class="num">2</td>`, body, "read 3, new 0, updated 1, unchanged 2")
+		require.Contains(t, body, "column HZBNOTEE is not a column of sbeat_students; ignored")
 	})
 
 	t.Run("session cookie", func(t *testing.T) {

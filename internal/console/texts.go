@@ -99,6 +99,7 @@ var texts = map[string][2]string{
 	"col.read":        {"gelesen", "read"},
 	"col.created":     {"neu", "created"},
 	"col.updated2":    {"geändert", "updated"},
+	"col.unchanged":   {"unverändert", "unchanged"},
 	"col.removed":     {"entfernt", "removed"},
 	"col.rejected":    {"abgelehnt", "rejected"},
 	"col.skipped":     {"übersprungen", "skipped"},
