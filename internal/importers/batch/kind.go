@@ -155,6 +155,12 @@ func (k *Kind) Check() error {
 	if k.Run == nil {
 		bad("no run function")
 	}
+	n := NewNames(k.Name, nil)
+	for _, t := range k.Targets {
+		if t != nil {
+			checkTarget(n, t)
+		}
+	}
 	if k.Columns != nil {
 		if err := k.Columns(); err != nil {
 			errs = append(errs, err)
@@ -173,9 +179,33 @@ func (k *Kind) Check() error {
 					bad("its spec writes %s, which is not among its targets", t.Table)
 				}
 			}
+			for _, st := range spec.Sync {
+				if !slices.Contains(spec.Targets, st.Target) {
+					bad("its full export covers %s, which it does not write", st.Target.Table)
+					continue
+				}
+				n.Cols(st.Target, st.Scope.Columns...)
+			}
 		}
 	}
+	errs = append(errs, n.Err())
 	return errors.Join(errs...)
+}
+
+// checkTarget resolves the columns target t names besides its Columns:
+// key, unique sets, workflow state and parent link (the engine and the
+// store look them up by name).
+func checkTarget(n *Names, t *store.ImportTarget) {
+	n.Cols(t, t.Key...)
+	for _, u := range t.Unique {
+		n.Cols(t, u...)
+	}
+	if t.State != "" {
+		n.Col(t, t.State)
+	}
+	if t.Parent != nil {
+		n.Cols(t, t.Parent.Columns...)
+	}
 }
 
 // Tables are the names of the kind's target tables.
