@@ -15,7 +15,13 @@ import (
 const Name = "ekvv"
 
 // Kind declares the eKVV kind. Its rejects file is a UTF-8 CSV
-// (RejectNames, line, error) whatever the XML's encoding.
+// (RejectNames, line, error) whatever the XML's encoding. The view
+// ekvv_prioritaet_normalisiert gives each student's priorities normalised
+// across the courses of one allocation procedure (verfahren; Settings'
+// Verfahren, default the semester): explicit priorities first, then
+// courses without one (-1, the lowest) by ascending Belegnummer; rang 1..,
+// anzahl, normalisiert in [0, 1]. Read counts the Veranstaltung and its
+// participants.
 var Kind = batch.Kind{
 	Name:        Name,
 	Aliases:     []string{"anmeldeliste", "anmeldelisten", "teilnehmerliste"},

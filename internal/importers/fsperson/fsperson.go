@@ -26,7 +26,12 @@ type Limits = xmlx.Limits
 // Name is the FS person kind's name.
 const Name = "fs_persons"
 
-// Kind declares the FS person kind.
+// Kind declares the FS person kind: rows of fs_person by fodselsdato,
+// personnr and rolle, with the address by precedence (fagperson: arbeide,
+// student: semadr, evu: job; each falling back to the home address) and
+// adresse_kilde naming the one taken; EVU records with course dates are
+// skipped unless the course starts within the EVU window (14 days) or
+// ended less than that ago.
 var Kind = batch.Kind{
 	Name:        Name,
 	Aliases:     []string{"fs-persons", "fspersons", "fs_person"},

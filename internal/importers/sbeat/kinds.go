@@ -26,7 +26,10 @@ var StudentsKind = batch.Kind{
 	Spec: Students, Run: batch.RunCSV,
 }
 
-// ExamsKind declares the exam results file.
+// ExamsKind declares the exam results file. Before a semester's rows are
+// written (create, upsert), its stored registrations (PSTATUS AN) are
+// deleted; in sync the file is the semester: registrations it lacks go
+// with the other absent rows, those it repeats stay untouched.
 var ExamsKind = batch.Kind{
 	Name:        ExamsName,
 	Aliases:     []string{"exams", "exam_data", "pruefungen", "pruefungsleistungen", "leistungen"},
@@ -38,7 +41,9 @@ var ExamsKind = batch.Kind{
 	Spec: Exams, Run: batch.RunCSV,
 }
 
-// IdentitiesKind declares the student identities file.
+// IdentitiesKind declares the student identities file. sbeat_identity
+// holds personal data: PUBLIC has no access; grant a reporting role SELECT
+// on this table alone.
 var IdentitiesKind = batch.Kind{
 	Name:        IdentitiesName,
 	Aliases:     []string{"identities", "identity", "ident_data", "identdaten"},
