@@ -15,14 +15,14 @@ import (
 	"time"
 
 	"sestd/internal/importers/batch"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
 // StatusRule is a row of the bearbeitungsstatus table; the importer
 // reads the university's part (UniIn: may set it, UniOut: may change a
 // Bewerbung away from it).
-type StatusRule = sest.StatusRule
+type StatusRule = sestmodel.StatusRule
 
 // Transitions lists every allowed change: from a status the university
 // may leave to one it may set.
@@ -64,9 +64,9 @@ func Transitions(rules map[string]StatusRule) []store.Transition {
 func Applications(set batch.Settings) (*batch.Spec, error) {
 	version, overrides, loc := set.InterfaceVersion, set.Bearbeitungsstatus, set.Location
 	if version == 0 {
-		version = sest.InterfaceVersionNewest
+		version = sestmodel.InterfaceVersionNewest
 	}
-	rules := sest.DefaultStatusRules(version)
+	rules := sestmodel.DefaultStatusRules(version)
 	maps.Copy(rules, overrides)
 	if loc == nil {
 		loc = time.UTC
@@ -82,7 +82,7 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 				return store.Text(name), nil
 			}
 		}
-		if v := sest.StatusSince(s); v > version {
+		if v := sestmodel.StatusSince(s); v > version {
 			return store.Value{}, fmt.Errorf("%s exists only from interface version %d (servicestelle.interface_version is %d)", s, v, version)
 		}
 		return store.Value{}, fmt.Errorf("%q is not a known Bearbeitungsstatus", s)
