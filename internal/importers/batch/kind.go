@@ -11,7 +11,7 @@ import (
 
 	"sestd/internal/importers/charset"
 	"sestd/internal/importers/sbeatmap"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -87,7 +87,7 @@ type Settings struct {
 	// Bearbeitungsstatus overrides the status rules per status, and
 	// InterfaceVersion (0: the newest) chooses the statuses known
 	// (university applications).
-	Bearbeitungsstatus map[string]sest.StatusRule
+	Bearbeitungsstatus map[string]sestmodel.StatusRule
 	InterfaceVersion   int
 	// Verfahren is the eKVV allocation procedure (default: the course's
 	// semester).
