@@ -80,11 +80,11 @@ func TestKindCheckRefusesIncompleteDeclarations(t *testing.T) {
 func TestNamesResolveByName(t *testing.T) {
 	t.Parallel()
 	n := batch.NewNames("test", []batch.Field{{Name: "A"}, {Name: "B"}, {Name: "C"}})
-	require.Equal(t, 2, n.Field("c"))
-	require.Equal(t, 0, n.Field("A"))
+	require.Equal(t, batch.FieldRef(2), n.Field("c"))
+	require.Equal(t, batch.FieldRef(0), n.Field("A"))
 	// ranking_entry's columns: rangliste, bewerber_id, rang
-	require.Equal(t, []int{2, 0}, n.Cols(store.TargetRankingEntry, "rang", "rangliste"))
+	require.Equal(t, []batch.ColRef{2, 0}, n.Cols(store.TargetRankingEntry, "rang", "rangliste"))
 	require.NoError(t, n.Err())
-	require.Equal(t, -1, n.Field("D"))
+	require.Equal(t, batch.FieldRef(-1), n.Field("D"))
 	require.EqualError(t, n.Err(), "kind test: no field D")
 }

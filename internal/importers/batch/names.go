@@ -9,6 +9,14 @@ import (
 	"sestd/internal/store"
 )
 
+// FieldRef is a field of a spec: its index in Spec.Fields, as
+// Names.Field resolves it.
+type FieldRef int
+
+// ColRef is a column of a target: its index in ImportTarget.Columns, as
+// Names.Col resolves it.
+type ColRef int
+
 // Names resolves a kind's field and column names into the indexes
 // Conv.Put, Conv.Str and Values.Set take, once, when the kind's spec is
 // built: a misspelt name makes the spec's builder fail with an error
@@ -33,26 +41,26 @@ func NewNames(kind string, fields []Field) *Names {
 
 // Field returns the index of the field called name (its Name, compared
 // case-insensitively).
-func (n *Names) Field(name string) int {
+func (n *Names) Field(name string) FieldRef {
 	i := slices.IndexFunc(n.fields, func(f Field) bool { return strings.EqualFold(f.Name, name) })
 	if i < 0 {
 		n.errs = append(n.errs, fmt.Errorf("kind %s: no field %s", n.kind, name))
 	}
-	return i
+	return FieldRef(i)
 }
 
 // Col returns the index of column name of target t (its Columns).
-func (n *Names) Col(t *store.ImportTarget, name string) int {
+func (n *Names) Col(t *store.ImportTarget, name string) ColRef {
 	i := slices.IndexFunc(t.Columns, func(c store.ImportColumn) bool { return c.Name == name })
 	if i < 0 {
 		n.errs = append(n.errs, fmt.Errorf("kind %s: table %s has no column %s", n.kind, t.Table, name))
 	}
-	return i
+	return ColRef(i)
 }
 
 // Cols returns the indexes of columns names of target t, in order.
-func (n *Names) Cols(t *store.ImportTarget, names ...string) []int {
-	out := make([]int, len(names))
+func (n *Names) Cols(t *store.ImportTarget, names ...string) []ColRef {
+	out := make([]ColRef, len(names))
 	for i, name := range names {
 		out[i] = n.Col(t, name)
 	}

@@ -8,7 +8,7 @@ import (
 // textCol is a column filled from the text of a child element.
 type textCol struct {
 	elem string
-	col  int
+	col  batch.ColRef
 }
 
 // columns are the indexes of the columns the importer writes, resolved
@@ -16,33 +16,33 @@ type textCol struct {
 // check (batch.Kind.Check), not an import.
 type columns struct {
 	head struct {
-		id, verfahren, status, semester, semesterName int
-		teilnehmermanagement, teilnehmerbegrenzung    int
-		text                                          map[string]int // child element → column
+		id, verfahren, status, semester, semesterName batch.ColRef
+		teilnehmermanagement, teilnehmerbegrenzung    batch.ColRef
+		text                                          map[string]batch.ColRef // child element → column
 	}
 	dozent struct {
-		veranstaltungID, pos, dozentID int
+		veranstaltungID, pos, dozentID batch.ColRef
 		text                           []textCol
 	}
 	fach struct {
-		veranstaltungID, pos, fachzuordnungID, ekvvStudiengangID, sosFachCode, sosAbschlussCode int
-		fuerKernHauptfach, fuerNebenfach, modell, studiengangName                               int
+		veranstaltungID, pos, fachzuordnungID, ekvvStudiengangID, sosFachCode, sosAbschlussCode batch.ColRef
+		fuerKernHauptfach, fuerNebenfach, modell, studiengangName                               batch.ColRef
 		text                                                                                    []textCol
 	}
 	unter struct {
-		veranstaltungID, fachzuordnungPos, pos, untergliederungID, kuerzel, name int
+		veranstaltungID, fachzuordnungPos, pos, untergliederungID, kuerzel, name batch.ColRef
 	}
 	teil struct {
-		veranstaltungID, pos, teilnehmer, matrikelnummer, gastbenutzer, teilnahmestatus int
-		warteposition, hatGeoeffnete, eltern, prioritaet                                int
+		veranstaltungID, pos, teilnehmer, matrikelnummer, gastbenutzer, teilnahmestatus batch.ColRef
+		warteposition, hatGeoeffnete, eltern, prioritaet                                batch.ColRef
 		text                                                                            []textCol
 	}
 	ein struct {
-		veranstaltungID, teilnehmerPos, pos, semester, sosFachCode, sosAbschlussCode int
-		fuerKernHauptfach, fuerNebenfach, geoeffnet, studiengangName, fachsemester   int
+		veranstaltungID, teilnehmerPos, pos, semester, sosFachCode, sosAbschlussCode batch.ColRef
+		fuerKernHauptfach, fuerNebenfach, geoeffnet, studiengangName, fachsemester   batch.ColRef
 	}
 	termin struct {
-		veranstaltungID, pos, datum, startMinuten, endMinuten, typ, kettenID, uhrzeit int
+		veranstaltungID, pos, datum, startMinuten, endMinuten, typ, kettenID, uhrzeit batch.ColRef
 	}
 }
 
@@ -63,7 +63,7 @@ func resolveColumns() (*columns, error) {
 	h.id, h.verfahren, h.status = n.Col(t, "id"), n.Col(t, "verfahren"), n.Col(t, "status")
 	h.semester, h.semesterName = n.Col(t, "semester"), n.Col(t, "semester_name")
 	h.teilnehmermanagement, h.teilnehmerbegrenzung = n.Col(t, "teilnehmermanagement"), n.Col(t, "teilnehmerbegrenzung")
-	h.text = map[string]int{}
+	h.text = map[string]batch.ColRef{}
 	for _, e := range []string{"belegnummer", "thema", "fakultaet", "art", "sws", "dozenten_zusatz"} {
 		h.text[e] = n.Col(t, e)
 	}

@@ -137,7 +137,7 @@ func Spec(set batch.Settings) (*batch.Spec, error) {
 	fFornavn, cFornavn := n.Field("fornavn"), n.Col(t, "fornavn")
 	fEtternavn, cEtternavn := n.Field("etternavn"), n.Col(t, "etternavn")
 	fKjonn, cKjonn := n.Field("kjonn"), n.Col(t, "kjonn")
-	fSted := []int{n.Field("institusjonsnr"), n.Field("faknr"), n.Field("instituttnr"), n.Field("gruppenr")}
+	fSted := []batch.FieldRef{n.Field("institusjonsnr"), n.Field("faknr"), n.Field("instituttnr"), n.Field("gruppenr")}
 	cStedkode := n.Col(t, "stedkode")
 	fKursStart, cKursStart := n.Field("kurs_start"), n.Col(t, "kurs_start")
 	fKursSlutt, cKursSlutt := n.Field("kurs_slutt"), n.Col(t, "kurs_slutt")
@@ -212,13 +212,13 @@ func inWindow(start, slutt store.Value, now time.Time, window time.Duration) boo
 // addressNames are the address fields per family (addressFamilies ×
 // addressParts) and the address columns of fs_person.
 type addressNames struct {
-	fields map[string][]int // family → field per part
-	cols   []int            // per part
-	kilde  int
+	fields map[string][]batch.FieldRef // family → field per part
+	cols   []batch.ColRef              // per part
+	kilde  batch.ColRef
 }
 
 func resolveAddress(n *batch.Names, t *store.ImportTarget) addressNames {
-	a := addressNames{fields: map[string][]int{}, cols: n.Cols(t, addressParts...), kilde: n.Col(t, "adresse_kilde")}
+	a := addressNames{fields: map[string][]batch.FieldRef{}, cols: n.Cols(t, addressParts...), kilde: n.Col(t, "adresse_kilde")}
 	for _, fam := range addressFamilies {
 		for _, part := range addressParts {
 			a.fields[fam] = append(a.fields[fam], n.Field(part+"_"+fam))

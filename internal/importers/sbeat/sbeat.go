@@ -61,9 +61,9 @@ func withIdentity(fields ...batch.Field) []batch.Field {
 // identityNames are the identity fields' indexes and their columns in
 // sbeat_identity, resolved once per spec.
 type identityNames struct {
-	identnr int // sbeat_identity.identnr
-	fields  []int
-	cols    []int
+	identnr batch.ColRef // sbeat_identity.identnr
+	fields  []batch.FieldRef
+	cols    []batch.ColRef
 	convs   []batch.Converter
 }
 
@@ -123,8 +123,8 @@ func hzbNote(s string) (store.Value, error) {
 
 // hzbNames are the HZB fields and columns of a spec.
 type hzbNames struct {
-	fNote, fArt, fGrp int
-	cNote, cArt, cGrp int
+	fNote, fArt, fGrp batch.FieldRef
+	cNote, cArt, cGrp batch.ColRef
 }
 
 func resolveHZB(n *batch.Names, t *store.ImportTarget) hzbNames {
@@ -160,7 +160,7 @@ func stgConv(m *Mappings) batch.Converter {
 
 // abschlart fills abschlart from ABSCHLART, or from ABSCHL through the
 // mappings, and returns it ("" when none).
-func abschlart(c *batch.Conv, v *batch.Values, col int, m *Mappings, fArt, fNum int) string {
+func abschlart(c *batch.Conv, v *batch.Values, col batch.ColRef, m *Mappings, fArt, fNum batch.FieldRef) string {
 	if a, ok := c.Put(v, col, fArt, batch.Text).AsText(); ok {
 		return a
 	}
@@ -368,7 +368,7 @@ func Exams(set batch.Settings) (*batch.Spec, error) {
 // the first time it appears in the file (create and upsert only; a full
 // export, sync, makes the semester what the file says anyway, and leaves
 // the registrations it repeats untouched).
-func newRegistrationCleaner(psemCol int) func(context.Context, *store.ImportTx, batch.Mode, []batch.Out) error {
+func newRegistrationCleaner(psemCol batch.ColRef) func(context.Context, *store.ImportTx, batch.Mode, []batch.Out) error {
 	seen := map[int64]bool{}
 	return func(ctx context.Context, tx *store.ImportTx, mode batch.Mode, outs []batch.Out) error {
 		if mode != store.ModeCreate && mode != store.ModeUpsert {
@@ -516,7 +516,7 @@ func Applicants(set batch.Settings) (*batch.Spec, error) {
 		// A full export of the semesters (SEM) it contains.
 		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"sem"}, KeepRejected: true}}},
 		CheckNames: func(has func(int) bool, mode store.ImportMode) error {
-			if !has(fSem) && !has(fAppldat) {
+			if !has(int(fSem)) && !has(int(fAppldat)) {
 				return errors.New("the header needs SEM or APPLDAT")
 			}
 			return nil

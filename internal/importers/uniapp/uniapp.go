@@ -124,8 +124,8 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 	fHauptfach, fErsatzfach := n.Field("HAUPTFACH"), n.Field("ERSATZFACH")
 	fErsatzAkzeptabel, fFachwechsel := n.Field("IST_ERSATZFACH_AKZEPTABEL"), n.Field("IST_FACHWECHSEL")
 	h := struct {
-		id, typ, bewerber, ban, studiengang, abschluss, studienfach, fachkennzeichen int
-		eingang, status, aktivitaet, papierantrag, anmerkung, sonderantrag, version  int
+		id, typ, bewerber, ban, studiengang, abschluss, studienfach, fachkennzeichen batch.ColRef
+		eingang, status, aktivitaet, papierantrag, anmerkung, sonderantrag, version  batch.ColRef
 		parts                                                                        keyPartNames
 	}{
 		n.Col(head, "hs_bewerbung_id"), n.Col(head, "typ"), n.Col(head, "bewerber_id"), n.Col(head, "bewerber_ban"),
@@ -135,8 +135,8 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 		n.Col(head, "sonderantragsentscheidung"), n.Col(head, "version_sest"), resolveKeyParts(n, head),
 	}
 	tf := struct {
-		id, studiengang, hauptfach, ersatzfach, ersatzAkzeptabel, fachwechsel int
-		status, aktivitaet, anmerkung, sonderantrag, version                  int
+		id, studiengang, hauptfach, ersatzfach, ersatzAkzeptabel, fachwechsel batch.ColRef
+		status, aktivitaet, anmerkung, sonderantrag, version                  batch.ColRef
 		parts                                                                 keyPartNames
 	}{
 		n.Col(teil, "hs_bewerbung_id"), n.Col(teil, "studiengang_schluessel"), n.Col(teil, "hauptfach_schluessel"),
@@ -175,7 +175,7 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 				return nil
 			}
 			creating := c.Mode == store.ModeCreate || c.Mode == store.ModeUpsert
-			need := func(f int, name string) {
+			need := func(f batch.FieldRef, name string) {
 				if _, ok := c.Str(f); !ok && (creating || !c.Ignored(f) && c.Has(f)) {
 					c.Fail("%s is required for typ %s", name, typ)
 				}
@@ -194,7 +194,10 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 				tf.parts.put(c, v, sg)
 				c.Put(v, tf.hauptfach, fHauptfach, batch.Text)
 				c.Put(v, tf.ersatzfach, fErsatzfach, batch.Text)
-				for _, p := range []struct{ f, col int }{{fErsatzAkzeptabel, tf.ersatzAkzeptabel}, {fFachwechsel, tf.fachwechsel}} {
+				for _, p := range []struct {
+					f   batch.FieldRef
+					col batch.ColRef
+				}{{fErsatzAkzeptabel, tf.ersatzAkzeptabel}, {fFachwechsel, tf.fachwechsel}} {
 					if c.Put(v, p.col, p.f, batch.Bool).IsNull() {
 						if _, ok := c.Str(p.f); !ok && (creating || c.Has(p.f) && !c.Ignored(p.f)) {
 							v.Set(p.col, false)
@@ -249,8 +252,9 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 // keyPartNames are the fields and columns of the parts of an atomic
 // studiengang_schluessel: Abschluss, Studienfach, Fachkennzeichen.
 type keyPartNames struct {
-	fields, cols [3]int
-	names        [3]string
+	fields [3]batch.FieldRef
+	cols   [3]batch.ColRef
+	names  [3]string
 }
 
 func resolveKeyParts(n *batch.Names, t *store.ImportTarget) keyPartNames {
