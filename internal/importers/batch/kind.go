@@ -36,8 +36,11 @@ type Kind struct {
 	Name string
 	// Aliases recognise the kind, besides its name, in inbox folder and
 	// file names (lower case; the longest match in a file name wins).
-	Aliases     []string
-	Format      Format
+	Aliases []string
+	Format  Format
+	// Description is the kind's line in `sestd import --help`, the admin
+	// API and the console: what the file is, its leading columns, its
+	// particular rules.
 	Description string
 	// Targets are the tables the kind writes, parents first; an import
 	// locks them all.
