@@ -158,7 +158,7 @@ func info(d *batch.Kind) KindInfo {
 		Modes: slices.Clone(d.Modes), DefaultMode: d.DefaultMode, Sync: d.Sync, Tables: d.Tables(),
 		Aliases: slices.Clone(d.Aliases), PerVermittlungsprozess: d.PerVermittlungsprozess}
 	if d.Spec != nil {
-		if spec, err := d.Spec(batch.Settings{}); err == nil {
+		if spec, err := d.BuildSpec(batch.Settings{}); err == nil {
 			ki.Fields = fieldInfos(spec.Fields)
 		}
 	}

@@ -59,9 +59,10 @@ type Kind struct {
 	// RejectsUTF8: the rejects file is UTF-8 whatever the file's encoding
 	// (eKVV's CSV rejects of an XML file).
 	RejectsUTF8 bool
-	// Spec builds the kind's record spec (fields and conversion); nil
-	// for kinds that convert on their own (eKVV). Its column and field
-	// names are checked when it is built (see Names), so Check reports a
+	// Spec builds the kind's record spec (fields and conversion; its
+	// Kind and Targets come from the declaration, see BuildSpec); nil for
+	// kinds that convert on their own (eKVV). Its column and field names
+	// are checked when it is built (see Names), so Check reports a
 	// misspelt one.
 	Spec func(Settings) (*Spec, error)
 	// Columns, for a kind without Spec, resolves the column names it
@@ -170,7 +171,7 @@ func (k *Kind) Check() error {
 		}
 	}
 	if k.Spec != nil {
-		spec, err := k.Spec(Settings{})
+		spec, err := k.BuildSpec(Settings{})
 		switch {
 		case err != nil:
 			errs = append(errs, err)
@@ -211,6 +212,25 @@ func checkTarget(n *Names, t *store.ImportTarget) {
 	}
 }
 
+// BuildSpec builds the kind's spec for one import: its name and targets
+// are the declaration's unless the spec names its own.
+func (k *Kind) BuildSpec(s Settings) (*Spec, error) {
+	if k.Spec == nil {
+		return nil, fmt.Errorf("kind %s has no record spec", k.Name)
+	}
+	spec, err := k.Spec(s)
+	if err != nil {
+		return nil, err
+	}
+	if spec.Kind == "" {
+		spec.Kind = k.Name
+	}
+	if spec.Targets == nil {
+		spec.Targets = slices.Clone(k.Targets)
+	}
+	return spec, nil
+}
+
 // Tables are the names of the kind's target tables.
 func (k *Kind) Tables() []string {
 	out := make([]string, len(k.Targets))
@@ -225,7 +245,7 @@ func (k *Kind) Tables() []string {
 // the same encoding and separator.
 func RunCSV(ctx context.Context, tx *store.ImportTx, k *Kind, in Input) (Result, error) {
 	res := Result{Encoding: in.Encoding}
-	spec, err := k.Spec(in.Settings)
+	spec, err := k.BuildSpec(in.Settings)
 	if err != nil {
 		return res, err
 	}

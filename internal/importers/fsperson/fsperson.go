@@ -47,7 +47,7 @@ var Kind = batch.Kind{
 // it declares) and writes rejected records as FS person XML.
 func run(ctx context.Context, tx *store.ImportTx, k *batch.Kind, in batch.Input) (batch.Result, error) {
 	res := batch.Result{Encoding: in.Encoding}
-	spec, err := k.Spec(in.Settings)
+	spec, err := k.BuildSpec(in.Settings)
 	if err != nil {
 		return res, err
 	}
@@ -146,10 +146,8 @@ func Spec(set batch.Settings) (*batch.Spec, error) {
 		return nil, err
 	}
 	return &batch.Spec{
-		Kind:    Name,
-		Fields:  fs,
-		Targets: []*store.ImportTarget{t},
-		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Fields: fs,
+		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			rolle := c.Rec.Tag
 			order, ok := addressOrder[rolle]

@@ -47,9 +47,7 @@ func Spec(batch.Settings) (*batch.Spec, error) {
 		return nil, err
 	}
 	return &batch.Spec{
-		Kind:    Name,
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t},
+		Fields: fields,
 		// The file replaces each Rangliste it contains: what its valid
 		// rows say is the Rangliste.
 		// (The removal guard does not apply: a Bewerber leaving a

@@ -223,9 +223,7 @@ func Students(set batch.Settings) (*batch.Spec, error) {
 		return nil, err
 	}
 	return &batch.Spec{
-		Kind:    StudentsName,
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t, store.TargetSbeatIdentity},
+		Fields: fields,
 		// A full export of all students; their identities are the
 		// identities file's to remove.
 		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
@@ -327,9 +325,7 @@ func Exams(set batch.Settings) (*batch.Spec, error) {
 	stg := stgConv(m)
 	pstatus := batch.OneOf("AN", "BE", "NB", "EN")
 	return &batch.Spec{
-		Kind:    ExamsName,
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t},
+		Fields: fields,
 		// A full export of the semesters (PSEM) it contains.
 		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"psem"}, KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
@@ -405,10 +401,8 @@ func Identities(batch.Settings) (*batch.Spec, error) {
 		return nil, err
 	}
 	return &batch.Spec{
-		Kind:    IdentitiesName,
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t},
-		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Fields: fields,
+		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, ident.identnr, fIdentnr, batch.Text)
@@ -450,10 +444,8 @@ func Courses(set batch.Settings) (*batch.Spec, error) {
 		return nil, err
 	}
 	return &batch.Spec{
-		Kind:    CoursesName,
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t},
-		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Fields: fields,
+		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, cStg, fStg, stgConv(m))
@@ -510,9 +502,7 @@ func Applicants(set batch.Settings) (*batch.Spec, error) {
 		return nil, err
 	}
 	return &batch.Spec{
-		Kind:    ApplicantsName,
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t, store.TargetSbeatIdentity},
+		Fields: fields,
 		// A full export of the semesters (SEM) it contains.
 		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"sem"}, KeepRejected: true}}},
 		CheckNames: func(has func(int) bool, mode store.ImportMode) error {

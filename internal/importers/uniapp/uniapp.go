@@ -148,9 +148,7 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 		return nil, err
 	}
 	return &batch.Spec{
-		Kind:    ApplicationsName,
-		Fields:  fields,
-		Targets: []*store.ImportTarget{head, teil},
+		Fields: fields,
 		// The university's list of its applications: an application it
 		// lacks is reported, never deleted (it lives on at the
 		// Servicestelle); a mehrfach application's Teilfächer are those
@@ -307,10 +305,8 @@ func Authorisations(batch.Settings) (*batch.Spec, error) {
 		return nil, err
 	}
 	return &batch.Spec{
-		Kind:    AuthorisationsName,
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t},
-		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Fields: fields,
+		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, cBewerber, fBewerber, batch.Text)
