@@ -54,8 +54,9 @@ type StatusRule = uniapp.StatusRule
 type Options struct {
 	// Kind of the file; required (see DetectKind).
 	Kind Kind
-	// Mode: sync, create, update, remove or upsert; empty: the kind's
-	// default (DefaultModes, else sync).
+	// Mode: sync, create, update, remove or upsert, one of the kind's
+	// modes; empty: the kind's default (DefaultModes, else the
+	// declaration's, sync).
 	Mode Mode
 	// DefaultModes overrides the default mode per kind (config
 	// import.modes).
