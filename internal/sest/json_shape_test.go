@@ -21,7 +21,7 @@ import (
 // reordered field fails here. The golden file is not written by this test:
 // its first edition was the encoding before the types declared json tags
 // (key = Go field name); the snake_case edition was made from it by
-// renaming each key by the table in the model's documentation and checked
+// renaming each key by the rule in the model's types.go and checked
 // by hand. Renaming keys needs a migration of the stored data
 // (store.Migrate) and a new golden file in the same change.
 func TestStoredJSONShape(t *testing.T) {
