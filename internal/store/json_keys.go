@@ -193,10 +193,7 @@ func renameLegacyKeys(raw []byte) ([]byte, bool, error) {
 			if nk, ok := legacyJSONKeys[key]; ok {
 				key, renamed = nk, true
 			}
-			enc, err := json.Marshal(key)
-			if err != nil {
-				return nil, false, err
-			}
+			enc, _ := json.Marshal(key) // a string: cannot fail
 			out.Write(enc)
 			out.WriteByte(':')
 			top.wantKey = false
