@@ -12,11 +12,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The stored JSON of the Servicestelle's types had the Go field names as
-// keys until the types declared snake_case keys (see the model's types.go).
+// keys until the types declared snake_case keys (package sestmodel, "Stored
+// JSON").
 // The data step jsonKeysStep converts what an earlier version stored:
 // every row of the tables in jsonKeysTables, in batches that commit one by
 // one, so that a crash loses no work and the step, run again from the
@@ -232,12 +233,12 @@ type jsonKeysTable struct {
 
 // jsonKeysTables lists every column that stores JSON of the model types.
 var jsonKeysTables = []jsonKeysTable{
-	{table: "bewerbung", key: "bewerbung_key", column: "data", item: reflect.TypeFor[sest.Bewerbung]()},
-	{table: "bewerber", key: "bewerber_id", column: "data", item: reflect.TypeFor[sest.Bewerber]()},
-	{table: "studienangebot", key: "schluessel", column: "data", item: reflect.TypeFor[sest.Studienangebot]()},
-	{table: "studienpaket", key: "schluessel", column: "data", item: reflect.TypeFor[sest.Studienpaket]()},
-	{table: "ranglistenstatus", key: "ranglisten_schluessel", column: "data", item: reflect.TypeFor[sest.Ranglistenstatus]()},
-	{table: "outbox_item", key: "id", column: "payload", where: "kind = 'bewerbung'", item: reflect.TypeFor[sest.Bewerbung]()},
+	{table: "bewerbung", key: "bewerbung_key", column: "data", item: reflect.TypeFor[sestmodel.Bewerbung]()},
+	{table: "bewerber", key: "bewerber_id", column: "data", item: reflect.TypeFor[sestmodel.Bewerber]()},
+	{table: "studienangebot", key: "schluessel", column: "data", item: reflect.TypeFor[sestmodel.Studienangebot]()},
+	{table: "studienpaket", key: "schluessel", column: "data", item: reflect.TypeFor[sestmodel.Studienpaket]()},
+	{table: "ranglistenstatus", key: "ranglisten_schluessel", column: "data", item: reflect.TypeFor[sestmodel.Ranglistenstatus]()},
+	{table: "outbox_item", key: "id", column: "payload", where: "kind = 'bewerbung'", item: reflect.TypeFor[sestmodel.Bewerbung]()},
 	{table: "upload_log", key: "id", column: "request"},
 	{table: "upload_log", key: "id", column: "response"},
 }

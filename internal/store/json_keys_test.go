@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -170,18 +170,18 @@ func TestMigrateJSONKeysFromPreviousVersion(t *testing.T) {
 
 	// The next full download of the unchanged items changes nothing.
 	teil1, teil2 := esk("Z2-008", "Z2", "008", ""), esk("Z2-068", "Z2", "068", "")
-	c, err := s.BewerbungUpsertBatch(ctx, []sest.Bewerbung{
-		{Einfach: &sest.Einfachstudienangebotsbewerbung{
+	c, err := s.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{
+		{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
 			EingangsZeitpunkt: ts("2026-07-01T09:30:00Z"), Bearbeitungsstatus: "eingegangen", VersionSeSt: 3,
 			BewerberEmailAdresse: "erika@example.org", BewerberID: "B-1", Studienangebot: esk("82-079-H", "82", "079", "H"),
 			Aktivitaetsstatus: "aktiv", Papierantragstatus: "nachgereicht", LetzteAenderung: ts("2026-07-02T10:00:00Z"),
 			Sonderantragsentscheidung: "abgelehnt",
-			Bestandteil:               []sest.Bewerbungsbestandteil{{FeldangabeSchluessel: "hzb_note", NameDe: "HZB-Note", Wert: "1,7"}}}},
-		{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{
+			Bestandteil:               []sestmodel.Bewerbungsbestandteil{{FeldangabeSchluessel: "hzb_note", NameDe: "HZB-Note", Wert: "1,7"}}}},
+		{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{
 			EingangsZeitpunkt: ts("2026-07-03T08:00:00Z"), Bearbeitungsstatus: "in_Bearbeitung", VersionSeSt: 5, BewerberID: "B-1",
-			Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "Z2"}, Aktivitaetsstatus: "aktiv",
+			Studienangebot: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "Z2"}, Aktivitaetsstatus: "aktiv",
 			LetzteAenderung: ts("2026-07-04T12:00:00Z"),
-			Teilfachbewerbung: []sest.Teilfachbewerbung{
+			Teilfachbewerbung: []sestmodel.Teilfachbewerbung{
 				{EingangsZeitpunkt: ts("2026-07-03T08:00:00Z"), Bearbeitungsstatus: "in_Bearbeitung", VersionSeSt: 2,
 					Studienangebot: teil1, HauptfachSchluessel: &teil1, Aktivitaetsstatus: "aktiv",
 					LetzteAenderung: ts("2026-07-04T12:00:00Z"), Statusanmerkung: "Note fehlt", Sonderantragsentscheidung: "genehmigt"},
@@ -191,27 +191,27 @@ func TestMigrateJSONKeysFromPreviousVersion(t *testing.T) {
 	}, store.Step{})
 	require.NoError(t, err)
 	require.Equal(t, 2, c.Unchanged, "Bewerbungen: %+v", c)
-	c, err = s.BewerberUpsertBatch(ctx, []sest.Bewerber{{
+	c, err = s.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{
 		Status: "aktiv", Anrede: "Frau", Vorname: "Erika", Nachname: "Muster", EmailAdresse: "erika@example.org", ID: "B-1",
 		HatVerfahrensrichtlinienZugestimmt: true, Geburtsdatum: "2005-04-03",
-		Postanschrift: sest.Postanschrift{StrasseHausNrOderPostfach: "Hauptstraße 1", Plz: "10115", Ort: "Berlin",
-			Land: sest.Schluesselwert{Schluessel: "000", NameDe: "Deutschland"}},
+		Postanschrift: sestmodel.Postanschrift{StrasseHausNrOderPostfach: "Hauptstraße 1", Plz: "10115", Ort: "Berlin",
+			Land: sestmodel.Schluesselwert{Schluessel: "000", NameDe: "Deutschland"}},
 		LetzteAenderung: ts("2026-06-30T12:00:00Z"),
 	}}, store.Step{})
 	require.NoError(t, err)
 	require.Equal(t, 1, c.Unchanged, "Bewerber: %+v", c)
 	laD := esk("LA-D", "LA", "D", "")
-	c, err = s.StudienangebotReplaceAll(ctx, []sest.Studienangebot{
-		{Einfach: &sest.Einfachstudienangebot{Schluessel: esk("82-079-H", "82", "079", "H"), Status: "oeffentlich_sichtbar", NameDe: "Informatik",
-			Koordinierungsangebotsdaten: &sest.Koordinierungsangebotsdaten{AnfangBewerbungsfrist: ts("2026-05-01T00:00:00Z"),
+	c, err = s.StudienangebotReplaceAll(ctx, []sestmodel.Studienangebot{
+		{Einfach: &sestmodel.Einfachstudienangebot{Schluessel: esk("82-079-H", "82", "079", "H"), Status: "oeffentlich_sichtbar", NameDe: "Informatik",
+			Koordinierungsangebotsdaten: &sestmodel.Koordinierungsangebotsdaten{AnfangBewerbungsfrist: ts("2026-05-01T00:00:00Z"),
 				EndeBewerbungsfrist: ts("2026-07-15T00:00:00Z"), URLHSBewerbungsportal: "https://bewerbung.example.org"},
-			Studiengang: sest.Studiengang{Schluessel: "82-079-H", NameDe: "Informatik", IstNCStudiengang: true,
-				Abschluss: sest.Schluesselwert{Schluessel: "82", NameDe: "Bachelor"}, Studienfach: sest.Schluesselwert{Schluessel: "079", NameDe: "Informatik"},
-				Fachkennzeichen: &sest.Schluesselwert{Schluessel: "H", NameDe: "Hauptfach"}}}},
-		{Mehrfach: &sest.Mehrfachstudienangebot{Art: sest.ExpliziteStudiengangskombination, Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "LA"},
-			Status: "oeffentlich_sichtbar", NameDe: "Lehramt", Abschluss: sest.Schluesselwert{Schluessel: "LA", NameDe: "Lehramt"},
-			Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{laD},
-			Kombination:        []sest.Studiengangskombination{{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{laD}}}}},
+			Studiengang: sestmodel.Studiengang{Schluessel: "82-079-H", NameDe: "Informatik", IstNCStudiengang: true,
+				Abschluss: sestmodel.Schluesselwert{Schluessel: "82", NameDe: "Bachelor"}, Studienfach: sestmodel.Schluesselwert{Schluessel: "079", NameDe: "Informatik"},
+				Fachkennzeichen: &sestmodel.Schluesselwert{Schluessel: "H", NameDe: "Hauptfach"}}}},
+		{Mehrfach: &sestmodel.Mehrfachstudienangebot{Art: sestmodel.ExpliziteStudiengangskombination, Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "LA"},
+			Status: "oeffentlich_sichtbar", NameDe: "Lehramt", Abschluss: sestmodel.Schluesselwert{Schluessel: "LA", NameDe: "Lehramt"},
+			Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{laD},
+			Kombination:        []sestmodel.Studiengangskombination{{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{laD}}}}},
 	}, false)
 	require.NoError(t, err)
 	require.Equal(t, 2, c.Unchanged, "Studienangebote: %+v", c)
@@ -329,14 +329,14 @@ func TestMigrateJSONKeysUnknownKeyStops(t *testing.T) {
 	require.NotEmpty(t, pending)
 }
 
-func ts(s string) sest.Timestamp {
+func ts(s string) sestmodel.Timestamp {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		panic(err)
 	}
-	return sest.Timestamp{Time: t}
+	return sestmodel.Timestamp{Time: t}
 }
 
-func esk(sg, ab, sf, fk string) sest.EinfachstudienangebotsSchluessel {
-	return sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: sg, AbschlussSchluessel: ab, StudienfachSchluessel: sf, FachkennzeichenSchluessel: fk}
+func esk(sg, ab, sf, fk string) sestmodel.EinfachstudienangebotsSchluessel {
+	return sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: sg, AbschlussSchluessel: ab, StudienfachSchluessel: sf, FachkennzeichenSchluessel: fk}
 }
