@@ -17,11 +17,10 @@ import (
 
 // The stored JSON of the Servicestelle's types had the Go field names as
 // keys until the types declared snake_case keys (package sestmodel, "Stored
-// JSON").
-// The data step jsonKeysStep converts what an earlier version stored:
-// every row of the tables in jsonKeysTables, in batches that commit one by
-// one, so that a crash loses no work and the step, run again from the
-// start, skips what it already converted.
+// JSON"). The data step jsonKeysStep converts what an earlier version
+// stored: every row of the tables in jsonKeysTables, in batches that
+// commit one by one, so that a crash loses no work and the step, run again
+// from the start, skips what it already converted.
 
 // legacyJSONKeys maps every key of the stored JSON before the change to
 // its snake_case key. It describes data that earlier versions wrote and
