@@ -167,10 +167,16 @@ func renameLegacyKeys(raw []byte) ([]byte, bool, error) {
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
+			if len(stack) > 0 || out.Len() == 0 {
+				return nil, false, io.ErrUnexpectedEOF
+			}
 			break
 		}
 		if err != nil {
 			return nil, false, err
+		}
+		if len(stack) == 0 && out.Len() > 0 {
+			return nil, false, errors.New("more than one JSON value")
 		}
 		top := (*frame)(nil)
 		if n := len(stack); n > 0 {
