@@ -297,7 +297,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 
 	// First pass: hash and sniff the encoding, streaming.
 	h := sha256.New()
-	sniff := &charset.Sniffer{}
+	sniff := &charset.Sniffer{Name: o.FileName}
 	if _, err := io.Copy(io.MultiWriter(h, sniff), f); err != nil {
 		return sum, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -493,7 +493,7 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string,
 	switch o.Kind {
 	case KindEkvv:
 		rej := batch.NewCSVRejects(strings.TrimSuffix(rejPath, filepath.Ext(rejPath))+".csv", charset.UTF8, false, ';', ekvv.RejectNames)
-		counts, enc, err := ekvv.Run(ctx, tx, f, ekvv.Config{Encoding: o.Encoding, Verfahren: o.Verfahren, Limits: limits}, rej, params)
+		counts, enc, err := ekvv.Run(ctx, tx, f, ekvv.Config{Encoding: sniff, Verfahren: o.Verfahren, Limits: limits}, rej, params)
 		if err != nil {
 			rej.Abort()
 			return counts, "", enc, err
@@ -505,7 +505,7 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string,
 		if err != nil {
 			return batch.Counts{}, "", o.Encoding, err
 		}
-		src, err := fsperson.NewSource(f, o.Encoding, limits)
+		src, err := fsperson.NewSource(f, sniff, limits) // o.Encoding, or UTF-16 found
 		if err != nil {
 			return batch.Counts{}, "", o.Encoding, err
 		}
