@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -139,4 +140,37 @@ func TestUTF16Refused(t *testing.T) {
 		require.Empty(t, sum.RejectsFile, tc.file)
 	}
 	require.Zero(t, b.count(t, "sbeat_identity"))
+}
+
+// FS person XML in UTF-16 with a BOM (declaring UTF-16, as such files do)
+// is read in the order of its BOM; its rejects are XML in UTF-8.
+func TestUTF16FSPersons(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	now := time.Date(2026, 8, 1, 10, 0, 0, 0, time.UTC)
+	doc := `<?xml version="1.0" encoding="UTF-16"?>
+<data>
+<student fodselsdato="010190" personnr="12345" etternavn="Ærlig-Şen" fornavn="Øystein"
+ adrlin1_semadr="" adrlin1_hjemsted="Hjemme 1" postnr_hjemsted="0101"/>
+<student fodselsdato="06069X" personnr="62345" etternavn="Fäil"/>
+</data>
+`
+	for _, little := range []bool{true, false} {
+		sum, err := importers.Import(b.ctx, b.st, b.put(t, "FS-persons.dat", utf16Bytes(doc, little, true)),
+			importers.Options{Kind: importers.KindFSPersons, Now: func() time.Time { return now }, Force: true}, nil, nil)
+		require.NoError(t, err)
+		require.Equal(t, map[bool]string{true: charset.UTF16LE, false: charset.UTF16BE}[little], sum.Encoding)
+		require.EqualValues(t, 2, sum.Read)
+		require.EqualValues(t, 1, sum.Rejected)
+		require.Equal(t, []any{"Ærlig-Şen", "Øystein"}, b.one(t, `SELECT etternavn, fornavn FROM fs_person WHERE personnr = '12345'`))
+		require.Equal(t, charset.UTF8, sum.RejectsEncoding)
+		rej, err := os.ReadFile(sum.RejectsFile)
+		require.NoError(t, err)
+		require.True(t, bytes.HasPrefix(rej, []byte("\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"UTF-8\"?>")), string(rej))
+		require.Contains(t, string(rej), `<student fodselsdato="06069X" personnr="62345" etternavn="Fäil" line="5" error="fodselsdato: &#34;06069X&#34; is not 6 digits"/>`)
+		fixed := bytes.Replace(rej, []byte(`06069X`), []byte(`060690`), 1)
+		sum = b.run(t, b.put(t, "fixed.dat", fixed), importers.Options{Kind: importers.KindFSPersons, Now: func() time.Time { return now }, Mode: importers.ModeUpsert, Force: true})
+		require.EqualValues(t, 1, sum.Created+sum.Updated+sum.Unchanged, "%+v", sum)
+		require.Equal(t, []any{"Fäil"}, b.one(t, `SELECT etternavn FROM fs_person WHERE personnr = '62345'`))
+	}
 }
