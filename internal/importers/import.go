@@ -68,8 +68,9 @@ type Options struct {
 	// 0.10).
 	MaxRemoveShare float64
 	// Encoding: auto (default: valid UTF-8 throughout, else windows-1252
-	// when the file holds no UTF-8 character), utf8, windows-1252, cp437,
-	// ascii or latin_1. XML kinds use the document's declaration unless an
+	// when the file holds no UTF-8 character; UTF-16 by its BOM), utf8,
+	// windows-1252, cp437, ascii, latin_1, utf-16le, utf-16be or utf-16
+	// (the order of the BOM). XML kinds use the document's declaration unless an
 	// encoding is given here. A file that no encoding reads correctly is
 	// refused (see charset.Sniffer.Decide).
 	Encoding string
