@@ -87,7 +87,7 @@ func failureText(err error, c cut) string {
 // UTF-16 one in the UTF-16 found.
 func decideEncoding(s *charset.Sniffer, o Options) (string, error) {
 	requested := o.Encoding
-	if (o.Kind == KindEkvv || o.Kind == KindFSPersons) && s.UTF16() == "" {
+	if k, ok := declared(o.Kind); ok && k.Format == batch.FormatXML && s.UTF16() == "" {
 		if requested == charset.Auto {
 			requested = s.XMLDeclared()
 			if _, err := charset.Normalize(requested); err != nil {
@@ -107,10 +107,11 @@ func decideEncoding(s *charset.Sniffer, o Options) (string, error) {
 }
 
 // rejectsEncoding is the encoding a kind writes its rejects file in: the
-// file's, but eKVV rejects are a UTF-8 CSV whatever the XML's encoding,
-// and UTF-16 files' rejects are UTF-8 (with a BOM, charset.Written).
+// file's, unless the kind's rejects are UTF-8 whatever the file's encoding
+// (eKVV's CSV rejects of an XML file); a UTF-16 file's rejects are UTF-8
+// (with a BOM, charset.Written).
 func rejectsEncoding(k Kind, enc string) string {
-	if k == KindEkvv {
+	if d, ok := declared(k); ok && d.RejectsUTF8 {
 		return charset.UTF8
 	}
 	return charset.Written(enc)
