@@ -319,3 +319,20 @@ func TestUTF16Decode(t *testing.T) {
 		require.Equal(t, want, got, alias)
 	}
 }
+
+// BenchmarkSniffer16 measures the first pass over a UTF-16LE file with a
+// BOM (Excel's "Unicode text").
+func BenchmarkSniffer16(b *testing.B) {
+	line := le("210863\tWR\t01.03.2012\t31.08.2013\t\t\t\tW\t19.11.1989\t200\t04.03.2008\t3\tallgemeine Hochschulreife Gymnasium Müller\tadmin\r\n")
+	data := append([]byte{0xFF, 0xFE}, bytes.Repeat(line, 10000)...)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		s := &charset.Sniffer{}
+		for p := data; len(p) > 0; p = p[min(len(p), 32<<10):] {
+			_, _ = s.Write(p[:min(len(p), 32<<10)])
+		}
+		if s.Encoding() != charset.UTF16LE {
+			b.Fatal("not detected")
+		}
+	}
+}
