@@ -50,7 +50,7 @@ func seenColumns(target *ImportTarget) []ImportColumn {
 
 func (t *ImportTx) seenTable(ctx context.Context, target *ImportTarget) error {
 	name := seenName(target)
-	if t.seen[name] {
+	if t.seen[name] || t.filed[target.Table] {
 		return nil
 	}
 	var b strings.Builder
@@ -159,12 +159,12 @@ func (t *ImportTx) hashed(ctx context.Context, target *ImportTarget, fn func() e
 }
 
 // inScope is a FROM clause of the stored rows t of the file's scope.
-func inScope(target *ImportTarget, scope SyncScope) string {
+func (t *ImportTx) inScope(target *ImportTarget, scope SyncScope) string {
 	if len(scope.Columns) == 0 {
 		return target.Table + " t"
 	}
 	return fmt.Sprintf("%s t JOIN (SELECT DISTINCT %s FROM %s) sc ON %s", target.Table,
-		strings.Join(scope.Columns, ", "), seenName(target), keyMatch("sc", "t", scope.Columns))
+		strings.Join(scope.Columns, ", "), t.seenOf(target), keyMatch("sc", "t", scope.Columns))
 }
 
 // SyncAbsent counts, after the last Merge of a full export, the stored
@@ -172,11 +172,11 @@ func inScope(target *ImportTarget, scope SyncScope) string {
 // when there are any, all stored rows of the scope (n).
 func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (n, absent int64, err error) {
 	err = t.hashed(ctx, target, func() error {
-		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, inScope(target, scope), notSeen(target, scope))
+		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, t.inScope(target, scope), t.notSeen(target, scope))
 		if err := t.tx.QueryRow(ctx, q).Scan(&absent); err != nil || absent == 0 {
 			return err // the size of the scope matters only for removals
 		}
-		return t.tx.QueryRow(ctx, `SELECT count(*) FROM `+inScope(target, scope)).Scan(&n)
+		return t.tx.QueryRow(ctx, `SELECT count(*) FROM `+t.inScope(target, scope)).Scan(&n)
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("counting %s rows the file lacks: %w", target.Table, err)
@@ -186,8 +186,8 @@ func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope S
 
 // notSeen is the condition on a stored row t of the scope that the file
 // lacks it (or, unless KeepRejected, has it rejected only).
-func notSeen(target *ImportTarget, scope SyncScope) string {
-	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", seenName(target), keyMatch("x", "t", target.Key))
+func (t *ImportTx) notSeen(target *ImportTarget, scope SyncScope) string {
+	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", t.seenOf(target), keyMatch("x", "t", target.Key))
 	if !scope.KeepRejected {
 		cond += " AND NOT x.rejected"
 	}
@@ -199,10 +199,10 @@ func notSeen(target *ImportTarget, scope SyncScope) string {
 func (t *ImportTx) SyncRemove(ctx context.Context, target *ImportTarget, scope SyncScope) (int64, error) {
 	var n int64
 	err := t.hashed(ctx, target, func() error {
-		q := fmt.Sprintf(`DELETE FROM %s t WHERE %s`, target.Table, notSeen(target, scope))
+		q := fmt.Sprintf(`DELETE FROM %s t WHERE %s`, target.Table, t.notSeen(target, scope))
 		if len(scope.Columns) > 0 {
 			q = fmt.Sprintf(`DELETE FROM %s t USING (SELECT DISTINCT %s FROM %s) sc WHERE %s AND %s`, target.Table,
-				strings.Join(scope.Columns, ", "), seenName(target), keyMatch("sc", "t", scope.Columns), notSeen(target, scope))
+				strings.Join(scope.Columns, ", "), t.seenOf(target), keyMatch("sc", "t", scope.Columns), t.notSeen(target, scope))
 		}
 		tag, err := t.tx.Exec(ctx, q)
 		n = tag.RowsAffected()
@@ -230,7 +230,7 @@ func (t *ImportTx) SyncMissing(ctx context.Context, target *ImportTarget, scope 
 	}
 	key := "concat_ws(', ', " + strings.Join(keys, ", ") + ")"
 	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s`,
-		key, inScope(target, scope), notSeen(target, scope), strings.Join(keys, ", ")))
+		key, t.inScope(target, scope), t.notSeen(target, scope), strings.Join(keys, ", ")))
 	if err != nil {
 		return nil, fmt.Errorf("listing %s rows the file lacks: %w", target.Table, err)
 	}

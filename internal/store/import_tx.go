@@ -87,6 +87,10 @@ type ImportTx struct {
 	stream    *copyStream // the open COPY of the pass, if any
 	// seen: the sync-mode key tables made (see import_sync.go).
 	seen map[string]bool
+	// filed: the targets whose full export is staged whole, with the rows
+	// staged (not rejected) so far (see import_stage.go).
+	filed     map[string]bool
+	filedRows map[string]int64
 }
 
 // ImportBegin starts the transaction of an import. It takes a
@@ -123,7 +127,8 @@ func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKeys ...string
 		conn.Release()
 		return nil, fmt.Errorf("setting import plan options: %w", err)
 	}
-	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{}}, nil
+	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{},
+		filed: map[string]bool{}, filedRows: map[string]int64{}}, nil
 }
 
 // SetRunID sets the import run that rows written from now on carry.
@@ -232,7 +237,7 @@ func (t *ImportTx) copyStage(ctx context.Context, target *ImportTarget, rows []I
 func keyMatch(a, b string, key []string) string {
 	parts := make([]string, len(key))
 	for i, k := range key {
-		parts[i] = fmt.Sprintf("%s.%s = %s.%s", a, k, b, k)
+		parts[i] = fmt.Sprintf("%s.%s = %s.%s", a, ident(k), b, ident(k))
 	}
 	return strings.Join(parts, " AND ")
 }
@@ -513,7 +518,7 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 	// savepoint: the first batch that meets an existing key is rolled back
 	// and the target is checked key by key from then on (for this import).
 	if t.pass != nil && !t.checkAll && !t.checkKeys[target.Table] {
-		if t.stream != nil && t.stream.target != target {
+		if t.stream != nil && t.stream.table != target.Table {
 			if err := t.endStream(); err != nil {
 				return MergeResult{}, err
 			}
@@ -521,7 +526,7 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 		if t.stream == nil {
 			t.openStream(ctx, target)
 		}
-		if err := t.stream.send(rows); err != nil {
+		if err := t.stream.send(rows, false); err != nil {
 			t.stream = nil
 			return MergeResult{}, err
 		}

@@ -9,6 +9,7 @@
 package batch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -202,6 +203,14 @@ type engine struct {
 	syncOf   map[*store.ImportTarget]bool
 	unkeyed  int64 // sync: records rejected before their key was read
 	created  map[*store.ImportTarget]int64
+	// staged (sync of a kind with one target that store.StagesWholeFile):
+	// the target, staged whole and merged after the last batch; fileKeys
+	// the hashes of its keys read so far, suspects the records whose key
+	// hash was among them (a copy of each, for the rejects file), by
+	// sequence number.
+	staged   *store.ImportTarget
+	fileKeys keySet
+	suspects map[int64]Record
 }
 
 // Run imports src into tx according to spec and p. It returns the counts;
@@ -228,6 +237,10 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	for _, st := range spec.Sync {
 		e.syncOf[st.Target] = true
 	}
+	if p.Mode == store.ModeSync && len(spec.Targets) == 1 && e.syncOf[spec.Targets[0]] && store.StagesWholeFile(spec.Targets[0]) {
+		e.staged = spec.Targets[0]
+		e.suspects = map[int64]Record{}
+	}
 	e.free <- &work{}
 	e.free <- &work{}
 	e.cur = <-e.free
@@ -242,10 +255,47 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	if werr != nil && (err == nil || errors.Is(err, errWriterFailed) || !errors.Is(err, ErrPermanent)) {
 		err = werr
 	}
+	if err == nil && e.staged != nil {
+		err = e.finishStaged(ctx)
+	}
 	if err == nil && p.Mode == store.ModeSync {
 		err = e.finishSync(ctx)
 	}
 	return e.counts, err
+}
+
+// finishStaged merges the staged rows of a full export, after the last
+// batch, and rejects the rows whose key an earlier row of the file had
+// (their rejects follow those of the batches).
+func (e *engine) finishStaged(ctx context.Context) error {
+	lines := make([]int64, 0, len(e.suspects))
+	for l := range e.suspects {
+		lines = append(lines, l)
+	}
+	slices.Sort(lines)
+	res, err := e.tx.StageMerge(ctx, e.staged, lines)
+	if err != nil {
+		return err
+	}
+	e.created[e.staged] += res.Created
+	e.counts.Created += res.Created
+	e.counts.Updated += res.Updated
+	e.counts.Unchanged += res.Unchanged
+	slices.SortFunc(res.Rejected, func(a, b store.LineReject) int { return cmp.Compare(a.Line, b.Line) })
+	for _, r := range res.Rejected {
+		rec, ok := e.suspects[r.Line]
+		if !ok {
+			return fmt.Errorf("a repeated key on a row not among the suspects (sequence %d)", r.Line)
+		}
+		e.counts.Rejected++
+		if err := e.rej.Reject(rec, r.Reason); err != nil {
+			return fmt.Errorf("writing rejected line %d: %w", rec.Line, err)
+		}
+	}
+	if e.p.Progress != nil {
+		e.p.Progress(e.counts)
+	}
+	return nil
 }
 
 // finishSync handles the stored rows of the file's scope that the file
@@ -452,6 +502,9 @@ func (e *engine) add(rec Record) error {
 		for _, k := range keys {
 			e.keys[k] = struct{}{}
 		}
+		if e.staged != nil {
+			e.suspect(keys)
+		}
 		w.recs = append(w.recs, e.rec)
 		w.outs = append(w.outs, outs...)
 		if len(w.recs) >= e.p.BatchSize {
@@ -476,9 +529,32 @@ func (e *engine) keepRejectedKeys(outs []Out) {
 		}
 		e.cur.seenRej = append(e.cur.seenRej, o.Values)
 		keyed = true
+		if t == e.staged {
+			e.fileKeys.add(e.rowKeys(e.keyBuf[:0], o.Values)[0])
+		}
 	}
 	if !keyed {
 		e.unkeyed++
+	}
+}
+
+// suspect adds the key hashes of the record being added to those of the
+// file and keeps a copy of it when one was there before: its key may be
+// an earlier row's (StageMerge decides).
+func (e *engine) suspect(keys []uint64) {
+	again := false
+	for _, k := range keys {
+		if !e.fileKeys.add(k) {
+			again = true
+		}
+	}
+	if again {
+		rec := e.rec
+		rec.Values = make([]string, len(e.rec.Values))
+		for i, v := range e.rec.Values {
+			rec.Values[i] = strings.Clone(v)
+		}
+		e.suspects[rec.seq] = rec
 	}
 }
 
@@ -536,7 +612,13 @@ func (e *engine) write(ctx context.Context, w *work) error {
 			}
 		}
 		e.rows = rows
-		if err := e.tx.SyncSeenRejected(ctx, st.Target, rows); err != nil {
+		var err error
+		if st.Target == e.staged {
+			err = e.tx.StageRows(ctx, st.Target, rows, true)
+		} else {
+			err = e.tx.SyncSeenRejected(ctx, st.Target, rows)
+		}
+		if err != nil {
 			return err
 		}
 		clear(rows)
@@ -575,6 +657,15 @@ func (e *engine) write(ctx context.Context, w *work) error {
 				}
 				if companion {
 					mode = store.ModeUpsert
+				}
+				if t == e.staged && !companion {
+					// Merged after the last batch (finishStaged).
+					err := e.tx.StageRows(ctx, t, rows, false)
+					clear(rows)
+					if err != nil {
+						return err
+					}
+					continue
 				}
 				res, err := e.tx.Merge(ctx, t, mode, rows, opts)
 				clear(rows)
