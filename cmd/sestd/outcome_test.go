@@ -20,6 +20,7 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/jobs"
+	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
 
@@ -337,7 +338,7 @@ func TestRejectsServedWithTheirCharset(t *testing.T) {
 		Status string `json:"status"`
 	}
 	require.NoError(t, json.Unmarshal(run.Output, &sum))
-	require.Equal(t, "partial", sum.Status)
+	require.Equal(t, store.ImportPartial, sum.Status)
 
 	req, err = http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/imports/%d/rejects", c.base, sum.RunID), nil)
 	require.NoError(t, err)

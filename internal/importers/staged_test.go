@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/importers"
+	"sestd/internal/store"
 )
 
 // xmins returns key → (xmin, updated_at, import_run_id) of sbeat_exam, as
@@ -93,7 +94,7 @@ func TestExamFullExportRejectsRepeatedKeysByLine(t *testing.T) {
 		"3;100;20241;1;BE;100\n" + // line 6
 		"2;100;20241;1;NB;500\n" // line 7: line 5's key, the next batch
 	sum := b.run(t, b.put(t, "exams_dup.csv", []byte(file)), importers.Options{Kind: importers.KindSbeatExams, BatchSize: 3})
-	require.Equal(t, "partial", sum.Status)
+	require.Equal(t, store.ImportPartial, sum.Status)
 	require.Equal(t, []int64{6, 3, 3}, []int64{sum.Read, sum.Created, sum.Rejected})
 	rej, err := os.ReadFile(sum.RejectsFile)
 	require.NoError(t, err)

@@ -1,11 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // A full export (ModeSync) of a target without parent, unique column sets
@@ -94,13 +99,13 @@ func (t *ImportTx) StageRows(ctx context.Context, target *ImportTarget, rows []I
 }
 
 // StageMerge merges the staged rows of target into its table, after the
-// last StageRows. suspects are the lines (ImportRow.Line) of the rows
-// whose key may have been in the file before (the caller's hash of the
+// last StageRows. suspects are the rows (as staged) whose key may have
+// been in the file before (the caller's hash of the
 // keys met before; a row outside suspects is taken to have a new key):
 // a row whose key an earlier staged row has is rejected, naming that
 // row's line. Rows that differ from the stored ones are updated, new keys
 // inserted; unchanged rows are not written (MergeResult.Unchanged).
-func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspects []int64) (res MergeResult, err error) {
+func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspects []ImportRow) (res MergeResult, err error) {
 	if err := t.endStream(); err != nil {
 		return res, err
 	}
@@ -109,16 +114,31 @@ func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspect
 	}
 	st := ident(fileStageName(target))
 	tbl := ident(target.Table)
+	tm := time.Now()
+	lap := func(what string) {
+		if os.Getenv("SESTD_STAGE_TIMES") != "" {
+			fmt.Fprintf(os.Stderr, "STAGE %s %.3fs\n", what, time.Since(tm).Seconds())
+		}
+		tm = time.Now()
+	}
+	defer lap("end")
 	fail := func(step string, err error) (MergeResult, error) {
 		return MergeResult{}, fmt.Errorf("%s %s rows: %w", step, target.Table, err)
 	}
-	// The planner knows nothing of a temporary table until it is analysed.
-	if _, err := t.tx.Exec(ctx, "ANALYZE "+st); err != nil {
-		return fail("analysing staged", err)
+	// Over a whole file PostgreSQL hashes; a million keys need more than
+	// the default work_mem to hash in one go (the setting lasts to the
+	// end of the import's transaction).
+	settings := `SET LOCAL enable_hashjoin = on; SET LOCAL work_mem = '128MB'; SET LOCAL jit = off`
+	switch os.Getenv("SESTD_PLAN") {
+	case "nl":
+		settings = `SET LOCAL enable_hashjoin = off; SET LOCAL jit = off`
+	case "merge":
+		settings = `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = on; SET LOCAL work_mem = '128MB'; SET LOCAL jit = off`
 	}
-	if _, err := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = on`); err != nil {
+	if _, err := t.tx.Exec(ctx, settings); err != nil {
 		return fail("planning the merge of", err)
 	}
+	lap("settings")
 	defer func() {
 		if _, e := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = off`); e != nil && err == nil {
 			err = e
@@ -126,58 +146,141 @@ func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspect
 	}()
 	match := keyMatch("t", "s", target.Key)
 	if len(suspects) > 0 {
-		keyText := make([]string, len(target.Key))
-		for i, k := range target.Key {
-			keyText[i] = "s." + ident(k) + "::text"
-		}
-		q := fmt.Sprintf(`SELECT DISTINCT ON (s.line) s.line, %s || ' = ' || concat_ws(', ', %s) || ' is in the file already, on line ' || x.src
-			FROM (SELECT * FROM %s WHERE line = ANY($1) AND NOT rejected) s JOIN %s x ON %s AND x.line < s.line
-			ORDER BY s.line, x.line`,
-			quoteLiteral(strings.Join(target.Key, ", ")), strings.Join(keyText, ", "), st, st, keyMatch("x", "s", target.Key))
-		rows, err := t.tx.Query(ctx, q, suspects)
+		rj, err := t.stageRepeated(ctx, target, suspects)
 		if err != nil {
 			return fail("finding repeated keys of", err)
 		}
-		for rows.Next() {
-			var r LineReject
-			if err := rows.Scan(&r.Line, &r.Reason); err != nil {
-				rows.Close()
-				return fail("finding repeated keys of", err)
-			}
-			res.Rejected = append(res.Rejected, r)
-		}
-		if err := rows.Err(); err != nil {
-			return fail("finding repeated keys of", err)
-		}
-		if len(res.Rejected) > 0 {
-			lines := make([]int64, len(res.Rejected))
-			for i, r := range res.Rejected {
-				lines[i] = r.Line
-			}
-			if _, err := t.tx.Exec(ctx, "UPDATE "+st+" SET rejected = true WHERE line = ANY($1)", lines); err != nil {
-				return fail("marking repeated keys of", err)
-			}
-		}
+		res.Rejected = rj
 	}
+	lap("dups")
 	staged := t.filedRows[target.Table] - int64(len(res.Rejected))
+	// A table empty before the file (its first import) takes the file's
+	// rows without comparing, and lacks none of its stored rows.
+	var empty bool
+	if err := t.tx.QueryRow(ctx, fmt.Sprintf("SELECT NOT EXISTS (SELECT 1 FROM %s)", tbl)).Scan(&empty); err != nil {
+		return fail("looking into", err)
+	}
+	t.fresh[target.Table] = empty
 	sets, olds, news := t.updateLists(target)
-	if len(olds) > 0 { // a table of key columns only has nothing to update
-		tag, err := t.tx.Exec(ctx, fmt.Sprintf(`UPDATE %s t SET %s FROM %s s WHERE %s AND NOT s.rejected AND ROW(%s) IS DISTINCT FROM ROW(%s)`,
-			tbl, strings.Join(sets, ", "), st, match, strings.Join(olds, ", "), strings.Join(news, ", ")))
+	if len(olds) > 0 && !empty { // a table of key columns only has nothing to update
+		q := fmt.Sprintf(`UPDATE %s t SET %s FROM %s s WHERE %s AND NOT s.rejected AND ROW(%s) IS DISTINCT FROM ROW(%s)`,
+			tbl, strings.Join(sets, ", "), st, match, strings.Join(olds, ", "), strings.Join(news, ", "))
+		t.explain(ctx, q)
+		tag, err := t.tx.Exec(ctx, q)
 		if err != nil {
 			return fail("updating", err)
 		}
 		res.Updated = tag.RowsAffected()
 	}
+	lap("update")
 	insertCols, selectCols := t.insertLists(target)
-	tag, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected AND NOT EXISTS (SELECT 1 FROM %s t WHERE %s)`,
-		tbl, insertCols, selectCols, st, tbl, match))
+	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected AND NOT EXISTS (SELECT 1 FROM %s t WHERE %s)`,
+		tbl, insertCols, selectCols, st, tbl, match)
+	if empty {
+		q = fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected`, tbl, insertCols, selectCols, st)
+	}
+	t.explain(ctx, q)
+	tag, err := t.tx.Exec(ctx, q)
 	if err != nil {
 		return fail("inserting", err)
 	}
 	res.Created = tag.RowsAffected()
 	res.Unchanged = staged - res.Created - res.Updated
 	return res, nil
+}
+
+// stageRepeated finds the suspects (staged rows of target) whose key an
+// earlier staged row has, in one scan of the staging table, marks them
+// rejected and returns them with their reason.
+func (t *ImportTx) stageRepeated(ctx context.Context, target *ImportTarget, suspects []ImportRow) ([]LineReject, error) {
+	st := ident(fileStageName(target))
+	lines := make([]int64, len(suspects))
+	for i, r := range suspects {
+		lines[i] = r.Line
+	}
+	args := []any{lines}
+	cols := []string{"line"}
+	params := []string{"$1::bigint[]"}
+	conds := []string{"x.line <= k.line"}
+	descs := make([]string, len(target.Key))
+	for i, k := range target.Key {
+		c := target.Col(k)
+		args = append(args, keyArray(target.Columns[c].Type, suspects, c))
+		cols = append(cols, fmt.Sprintf("k%d", i))
+		params = append(params, fmt.Sprintf("$%d::%s[]", i+2, target.Columns[c].Type))
+		conds = append(conds, fmt.Sprintf("x.%s = k.k%d", ident(k), i))
+		descs[i] = fmt.Sprintf("k.k%d::text", i)
+	}
+	// Each suspect meets itself and the earlier rows of its key.
+	q := fmt.Sprintf(`SELECT k.line, x.line, x.src, x.ctid, x.rejected, concat_ws(', ', %s)
+		FROM unnest(%s) AS k(%s) JOIN %s x ON %s`,
+		strings.Join(descs, ", "), strings.Join(params, ", "), strings.Join(cols, ", "), st, strings.Join(conds, " AND "))
+	rows, err := t.tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	type found struct {
+		own      pgtype.TID
+		hasOwn   bool
+		rejected bool
+		first    int64 // the earliest other row's line, 0: none
+		src      int64
+		key      string
+	}
+	by := map[int64]*found{}
+	for rows.Next() {
+		var line, xline, src int64
+		var tid pgtype.TID
+		var rejected bool
+		var key string
+		if err := rows.Scan(&line, &xline, &src, &tid, &rejected, &key); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f := by[line]
+		if f == nil {
+			f = &found{key: key}
+			by[line] = f
+		}
+		switch {
+		case xline == line:
+			f.own, f.hasOwn, f.rejected = tid, true, rejected
+		case f.first == 0 || xline < f.first:
+			f.first, f.src = xline, src
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []LineReject
+	var tids []pgtype.TID
+	for line, f := range by {
+		if !f.hasOwn || f.rejected || f.first == 0 {
+			continue
+		}
+		out = append(out, LineReject{Line: line, Reason: fmt.Sprintf("%s = %s is in the file already, on line %d",
+			strings.Join(target.Key, ", "), f.key, f.src)})
+		tids = append(tids, f.own)
+	}
+	if len(tids) > 0 {
+		if _, err := t.tx.Exec(ctx, "UPDATE "+st+" SET rejected = true WHERE ctid = ANY($1::tid[])", tids); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b LineReject) int { return cmp.Compare(a.Line, b.Line) })
+	return out, nil
+}
+
+// CloneRow returns a copy of r that shares no memory with it (its texts
+// copied too), for a row kept beyond its batch.
+func CloneRow(r ImportRow) ImportRow {
+	vals := make([]Value, len(r.Values))
+	for i, v := range r.Values {
+		v.s = strings.Clone(v.s)
+		vals[i] = v
+	}
+	r.Values = vals
+	return r
 }
 
 // updateLists are, for an update of target from staged rows s: the SET
@@ -227,3 +330,20 @@ func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
 
 // quoteLiteral quotes s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func (t *ImportTx) explain(ctx context.Context, q string) {
+	if os.Getenv("SESTD_STAGE_TIMES") == "" {
+		return
+	}
+	rows, err := t.tx.Query(ctx, "EXPLAIN "+q)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "EXPLAIN", err)
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l string
+		_ = rows.Scan(&l)
+		fmt.Fprintln(os.Stderr, "PLAN", l)
+	}
+}

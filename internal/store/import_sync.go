@@ -171,8 +171,12 @@ func (t *ImportTx) inScope(target *ImportTarget, scope SyncScope) string {
 // rows of target in the file's scope that the file lacks (absent) and,
 // when there are any, all stored rows of the scope (n).
 func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (n, absent int64, err error) {
+	if t.fresh[target.Table] {
+		return 0, 0, nil // everything stored came from the file
+	}
 	err = t.hashed(ctx, target, func() error {
 		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, t.inScope(target, scope), t.notSeen(target, scope))
+		t.explain(ctx, q)
 		if err := t.tx.QueryRow(ctx, q).Scan(&absent); err != nil || absent == 0 {
 			return err // the size of the scope matters only for removals
 		}

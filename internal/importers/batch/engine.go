@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -106,11 +107,7 @@ type SyncTarget struct {
 
 // Counts are an import's numbers.
 type Counts struct {
-	Read, Created, Updated, Removed, Rejected, Skipped int64
-	// Unchanged rows were as stored and not written; Missing rows of a
-	// full export's scope were absent from the file and reported, not
-	// removed.
-	Unchanged, Missing int64
+	store.ImportCounts
 	// Note explains a full export's handling of absent rows when it is
 	// not the usual one (removals left out).
 	Note string
@@ -210,7 +207,14 @@ type engine struct {
 	// sequence number.
 	staged   *store.ImportTarget
 	fileKeys keySet
-	suspects map[int64]Record
+	suspects map[int64]suspect
+}
+
+// suspect is a record whose key hash was met before in the file, with its
+// row as staged.
+type suspect struct {
+	rec Record
+	row store.ImportRow
 }
 
 // Run imports src into tx according to spec and p. It returns the counts;
@@ -239,7 +243,7 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	}
 	if p.Mode == store.ModeSync && len(spec.Targets) == 1 && e.syncOf[spec.Targets[0]] && store.StagesWholeFile(spec.Targets[0]) {
 		e.staged = spec.Targets[0]
-		e.suspects = map[int64]Record{}
+		e.suspects = map[int64]suspect{}
 	}
 	e.free <- &work{}
 	e.free <- &work{}
@@ -255,11 +259,19 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	if werr != nil && (err == nil || errors.Is(err, errWriterFailed) || !errors.Is(err, ErrPermanent)) {
 		err = werr
 	}
+	tm := time.Now()
 	if err == nil && e.staged != nil {
 		err = e.finishStaged(ctx)
 	}
+	if os.Getenv("SESTD_STAGE_TIMES") != "" {
+		fmt.Fprintf(os.Stderr, "STAGE read+stage done, merge %.3fs\n", time.Since(tm).Seconds())
+	}
+	tm = time.Now()
 	if err == nil && p.Mode == store.ModeSync {
 		err = e.finishSync(ctx)
+	}
+	if os.Getenv("SESTD_STAGE_TIMES") != "" {
+		fmt.Fprintf(os.Stderr, "STAGE finishSync %.3fs\n", time.Since(tm).Seconds())
 	}
 	return e.counts, err
 }
@@ -268,12 +280,11 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 // batch, and rejects the rows whose key an earlier row of the file had
 // (their rejects follow those of the batches).
 func (e *engine) finishStaged(ctx context.Context) error {
-	lines := make([]int64, 0, len(e.suspects))
-	for l := range e.suspects {
-		lines = append(lines, l)
+	rows := make([]store.ImportRow, 0, len(e.suspects))
+	for _, s := range e.suspects {
+		rows = append(rows, s.row)
 	}
-	slices.Sort(lines)
-	res, err := e.tx.StageMerge(ctx, e.staged, lines)
+	res, err := e.tx.StageMerge(ctx, e.staged, rows)
 	if err != nil {
 		return err
 	}
@@ -283,7 +294,8 @@ func (e *engine) finishStaged(ctx context.Context) error {
 	e.counts.Unchanged += res.Unchanged
 	slices.SortFunc(res.Rejected, func(a, b store.LineReject) int { return cmp.Compare(a.Line, b.Line) })
 	for _, r := range res.Rejected {
-		rec, ok := e.suspects[r.Line]
+		s, ok := e.suspects[r.Line]
+		rec := s.rec
 		if !ok {
 			return fmt.Errorf("a repeated key on a row not among the suspects (sequence %d)", r.Line)
 		}
@@ -503,7 +515,7 @@ func (e *engine) add(rec Record) error {
 			e.keys[k] = struct{}{}
 		}
 		if e.staged != nil {
-			e.suspect(keys)
+			e.suspect(keys, outs)
 		}
 		w.recs = append(w.recs, e.rec)
 		w.outs = append(w.outs, outs...)
@@ -541,7 +553,7 @@ func (e *engine) keepRejectedKeys(outs []Out) {
 // suspect adds the key hashes of the record being added to those of the
 // file and keeps a copy of it when one was there before: its key may be
 // an earlier row's (StageMerge decides).
-func (e *engine) suspect(keys []uint64) {
+func (e *engine) suspect(keys []uint64, outs []Out) {
 	again := false
 	for _, k := range keys {
 		if !e.fileKeys.add(k) {
@@ -554,7 +566,11 @@ func (e *engine) suspect(keys []uint64) {
 		for i, v := range e.rec.Values {
 			rec.Values[i] = strings.Clone(v)
 		}
-		e.suspects[rec.seq] = rec
+		for _, o := range outs {
+			if o.Values.Target == e.staged && !o.Companion {
+				e.suspects[rec.seq] = suspect{rec: rec, row: store.CloneRow(o.Values.Row)}
+			}
+		}
 	}
 }
 
