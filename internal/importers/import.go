@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
 	"go.uber.org/zap"
 
@@ -536,7 +537,7 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string,
 func classify(err error) error {
 	var pgErr *pgconn.PgError
 	if err != nil && errors.As(err, &pgErr) &&
-		(strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")) {
+		(pgerrcode.IsDataException(pgErr.Code) || pgerrcode.IsIntegrityConstraintViolation(pgErr.Code)) {
 		return &dataError{msg: describeDataError(pgErr), err: err}
 	}
 	return err
@@ -562,7 +563,7 @@ func describeDataError(e *pgconn.PgError) string {
 	detail := strings.TrimSuffix(strings.TrimSpace(e.Detail), ".")
 	var what string
 	switch e.Code {
-	case "23505": // unique_violation
+	case pgerrcode.UniqueViolation:
 		what = "two rows of the file (or a row and a stored one) have the same values where one row only may"
 		if k, v, ok := keyDetail(detail); ok {
 			what = fmt.Sprintf("%s = %s is given to two rows; one row only may have it", k, v)
@@ -570,14 +571,14 @@ func describeDataError(e *pgconn.PgError) string {
 		if e.ConstraintName == "ranking_entry_rang_key" {
 			what += " (two Bewerber share a Rang in one Rangliste)"
 		}
-	case "23503": // foreign_key_violation
+	case pgerrcode.ForeignKeyViolation:
 		what = "a row refers to a row that does not exist"
 		if k, v, ok := keyDetail(detail); ok {
 			what = fmt.Sprintf("a row refers to %s = %s, which does not exist", k, v)
 		}
-	case "23502": // not_null_violation
+	case pgerrcode.NotNullViolation:
 		what = fmt.Sprintf("column %s needs a value", e.ColumnName)
-	case "23514": // check_violation
+	case pgerrcode.CheckViolation:
 		what = fmt.Sprintf("a value breaks the rule %s", e.ConstraintName)
 	default:
 		what = e.Message

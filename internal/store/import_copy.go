@@ -90,7 +90,7 @@ func copyFrom(ctx context.Context, tx pgx.Tx, table string, names, types []strin
 	}
 	r.b = append(r.b, "PGCOPY\n\xff\r\n\x00"...)
 	r.b = append(r.b, 0, 0, 0, 0, 0, 0, 0, 0) // flags, header extension length
-	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", pgx.Identifier{table}.Sanitize(), strings.Join(names, ", "))
+	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", ident(table), idents(names))
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql)
 	if r.err != nil {
 		return 0, r.err

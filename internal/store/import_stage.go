@@ -328,6 +328,15 @@ func (t *ImportTx) insertLists(target *ImportTarget) (insertCols, selectCols str
 // ident quotes a table or column name.
 func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
 
+// idents quotes names and joins them with commas.
+func idents(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = ident(n)
+	}
+	return strings.Join(q, ", ")
+}
+
 // quoteLiteral quotes s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 

@@ -54,14 +54,14 @@ func (t *ImportTx) seenTable(ctx context.Context, target *ImportTarget) error {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, rejected boolean NOT NULL DEFAULT false", name)
+	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, rejected boolean NOT NULL DEFAULT false", ident(name))
 	for _, c := range seenColumns(target) {
-		fmt.Fprintf(&b, ", %s %s", c.Name, c.Type)
+		fmt.Fprintf(&b, ", %s %s", ident(c.Name), c.Type)
 	}
 	b.WriteString(") ON COMMIT DROP; ")
-	fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", name, strings.Join(target.Key, ", "))
+	fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", ident(name), idents(target.Key))
 	for _, u := range target.Unique {
-		fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", name, strings.Join(u, ", "))
+		fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", ident(name), idents(u))
 	}
 	if _, err := t.tx.Exec(ctx, b.String()); err != nil {
 		return fmt.Errorf("creating the table of keys seen for %s: %w", target.Table, err)
@@ -77,8 +77,8 @@ func (t *ImportTx) seenAdd(ctx context.Context, target *ImportTarget) error {
 	for i, c := range cols {
 		names[i] = c.Name
 	}
-	list := strings.Join(names, ", ")
-	q := fmt.Sprintf("INSERT INTO %s (line, src, %s) SELECT line, src, %s FROM %s", seenName(target), list, list, stageName(target))
+	list := idents(names)
+	q := fmt.Sprintf("INSERT INTO %s (line, src, %s) SELECT line, src, %s FROM %s", ident(seenName(target)), list, list, ident(stageName(target)))
 	if _, err := t.tx.Exec(ctx, q); err != nil {
 		return fmt.Errorf("recording the keys of %s rows: %w", target.Table, err)
 	}
@@ -89,7 +89,7 @@ func (t *ImportTx) seenMarkRejected(ctx context.Context, target *ImportTarget, l
 	if len(lines) == 0 {
 		return nil
 	}
-	if _, err := t.tx.Exec(ctx, "UPDATE "+seenName(target)+" SET rejected = true WHERE line = ANY($1)", lines); err != nil {
+	if _, err := t.tx.Exec(ctx, "UPDATE "+ident(seenName(target))+" SET rejected = true WHERE line = ANY($1)", lines); err != nil {
 		return fmt.Errorf("recording rejected %s rows: %w", target.Table, err)
 	}
 	return nil
@@ -161,10 +161,10 @@ func (t *ImportTx) hashed(ctx context.Context, target *ImportTarget, fn func() e
 // inScope is a FROM clause of the stored rows t of the file's scope.
 func (t *ImportTx) inScope(target *ImportTarget, scope SyncScope) string {
 	if len(scope.Columns) == 0 {
-		return target.Table + " t"
+		return ident(target.Table) + " t"
 	}
-	return fmt.Sprintf("%s t JOIN (SELECT DISTINCT %s FROM %s) sc ON %s", target.Table,
-		strings.Join(scope.Columns, ", "), t.seenOf(target), keyMatch("sc", "t", scope.Columns))
+	return fmt.Sprintf("%s t JOIN (SELECT DISTINCT %s FROM %s) sc ON %s", ident(target.Table),
+		idents(scope.Columns), ident(t.seenOf(target)), keyMatch("sc", "t", scope.Columns))
 }
 
 // SyncAbsent counts, after the last Merge of a full export, the stored
@@ -191,7 +191,7 @@ func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope S
 // notSeen is the condition on a stored row t of the scope that the file
 // lacks it (or, unless KeepRejected, has it rejected only).
 func (t *ImportTx) notSeen(target *ImportTarget, scope SyncScope) string {
-	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", t.seenOf(target), keyMatch("x", "t", target.Key))
+	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", ident(t.seenOf(target)), keyMatch("x", "t", target.Key))
 	if !scope.KeepRejected {
 		cond += " AND NOT x.rejected"
 	}
@@ -203,10 +203,10 @@ func (t *ImportTx) notSeen(target *ImportTarget, scope SyncScope) string {
 func (t *ImportTx) SyncRemove(ctx context.Context, target *ImportTarget, scope SyncScope) (int64, error) {
 	var n int64
 	err := t.hashed(ctx, target, func() error {
-		q := fmt.Sprintf(`DELETE FROM %s t WHERE %s`, target.Table, t.notSeen(target, scope))
+		q := fmt.Sprintf(`DELETE FROM %s t WHERE %s`, ident(target.Table), t.notSeen(target, scope))
 		if len(scope.Columns) > 0 {
-			q = fmt.Sprintf(`DELETE FROM %s t USING (SELECT DISTINCT %s FROM %s) sc WHERE %s AND %s`, target.Table,
-				strings.Join(scope.Columns, ", "), t.seenOf(target), keyMatch("sc", "t", scope.Columns), t.notSeen(target, scope))
+			q = fmt.Sprintf(`DELETE FROM %s t USING (SELECT DISTINCT %s FROM %s) sc WHERE %s AND %s`, ident(target.Table),
+				idents(scope.Columns), ident(t.seenOf(target)), keyMatch("sc", "t", scope.Columns), t.notSeen(target, scope))
 		}
 		tag, err := t.tx.Exec(ctx, q)
 		n = tag.RowsAffected()
@@ -230,7 +230,7 @@ func (t *ImportTx) SyncMissing(ctx context.Context, target *ImportTarget, scope 
 	}
 	keys := make([]string, len(target.Key))
 	for i, k := range target.Key {
-		keys[i] = "t." + k + "::text"
+		keys[i] = "t." + ident(k) + "::text"
 	}
 	key := "concat_ws(', ', " + strings.Join(keys, ", ") + ")"
 	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s`,
