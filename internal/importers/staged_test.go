@@ -104,3 +104,31 @@ func TestExamFullExportRejectsRepeatedKeysByLine(t *testing.T) {
 		"2;100;20241;1;NB;500;7;identnr, pnr, psem, pversuch = 2, 100, 20241, 1 is in the file already, on line 5\r\n", string(rej))
 	require.Equal(t, []any{"1:170,2:130,3:100"}, b.one(t, `SELECT string_agg(identnr || ':' || pnote, ',' ORDER BY identnr) FROM sbeat_exam`))
 }
+
+// A full exam export staged whole removes the stored rows of its
+// semesters it lacks, keeps the stored row of a row rejected for its
+// values, and is refused by the removal guard when it lacks too many.
+func TestExamFullExportRemovesTheAbsentAndKeepsTheRejected(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	head := "IDENTNR;PNR;PSEM;PVERSUCH;PSTATUS;PNOTE\n"
+	row := func(id, status string) string { return id + ";100;20241;1;" + status + ";170\n" }
+	opts := importers.Options{Kind: importers.KindSbeatExams, MaxRemoveShare: 0.5}
+	sum := b.run(t, b.put(t, "w1.csv", []byte(head+row("A", "BE")+row("B", "BE")+row("C", "BE")+row("D", "BE")+row("E", "BE"))), opts)
+	require.EqualValues(t, 5, sum.Created)
+
+	// E is gone; C's row has a bad status: C stays as stored.
+	sum = b.run(t, b.put(t, "w2.csv", []byte(head+row("A", "BE")+row("B", "BE")+row("C", "XX")+row("D", "BE"))), opts)
+	require.Equal(t, []int64{0, 0, 3, 1, 1}, []int64{sum.Created, sum.Updated, sum.Unchanged, sum.Removed, sum.Rejected})
+	require.Equal(t, []any{"A,B,C,D"}, b.one(t, `SELECT string_agg(identnr, ',' ORDER BY identnr) FROM sbeat_exam`))
+
+	// C is gone, and a new one, F, comes.
+	sum = b.run(t, b.put(t, "w3.csv", []byte(head+row("A", "BE")+row("B", "BE")+row("D", "BE")+row("F", "BE"))), opts)
+	require.Equal(t, []int64{1, 0, 3, 1, 0}, []int64{sum.Created, sum.Updated, sum.Unchanged, sum.Removed, sum.Rejected})
+	require.Equal(t, []any{"A,B,D,F"}, b.one(t, `SELECT string_agg(identnr, ',' ORDER BY identnr) FROM sbeat_exam`))
+
+	// Three of four missing: refused, nothing changed.
+	_, err := importers.Import(b.ctx, b.st, b.put(t, "w4.csv", []byte(head+row("A", "NB"))), opts, nil, nil)
+	require.ErrorIs(t, err, importers.ErrRemovalGuard)
+	require.Equal(t, []any{"A:BE,B:BE,D:BE,F:BE"}, b.one(t, `SELECT string_agg(identnr || ':' || pstatus, ',' ORDER BY identnr) FROM sbeat_exam`))
+}

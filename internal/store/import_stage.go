@@ -92,7 +92,9 @@ func (t *ImportTx) StageRows(ctx context.Context, target *ImportTarget, rows []I
 		t.stream = nil
 		return err
 	}
-	if !rejected {
+	if rejected {
+		t.filedRejected[target.Table] += int64(len(rows))
+	} else {
 		t.filedRows[target.Table] += int64(len(rows))
 	}
 	return nil
@@ -153,7 +155,8 @@ func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspect
 		res.Rejected = rj
 	}
 	lap("dups")
-	staged := t.filedRows[target.Table] - int64(len(res.Rejected))
+	t.filedRows[target.Table] -= int64(len(res.Rejected))
+	staged := t.filedRows[target.Table]
 	// A table empty before the file (its first import) takes the file's
 	// rows without comparing, and lacks none of its stored rows.
 	var empty bool
@@ -161,32 +164,78 @@ func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspect
 		return fail("looking into", err)
 	}
 	t.fresh[target.Table] = empty
-	sets, olds, news := t.updateLists(target)
-	if len(olds) > 0 && !empty { // a table of key columns only has nothing to update
-		q := fmt.Sprintf(`UPDATE %s t SET %s FROM %s s WHERE %s AND NOT s.rejected AND ROW(%s) IS DISTINCT FROM ROW(%s)`,
-			tbl, strings.Join(sets, ", "), st, match, strings.Join(olds, ", "), strings.Join(news, ", "))
+	insertCols, selectCols := t.insertLists(target)
+	if empty {
+		q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected`, tbl, insertCols, selectCols, st)
 		t.explain(ctx, q)
 		tag, err := t.tx.Exec(ctx, q)
 		if err != nil {
-			return fail("updating", err)
+			return fail("inserting", err)
 		}
-		res.Updated = tag.RowsAffected()
+		res.Created = tag.RowsAffected()
+		res.Unchanged = staged - res.Created
+		return res, nil
 	}
-	lap("update")
-	insertCols, selectCols := t.insertLists(target)
-	q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected AND NOT EXISTS (SELECT 1 FROM %s t WHERE %s)`,
-		tbl, insertCols, selectCols, st, tbl, match)
-	if empty {
-		q = fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected`, tbl, insertCols, selectCols, st)
+	// One MERGE joins the file with the table once; PostgreSQL 15 reports
+	// only the rows it wrote in all, so the rows inserted and updated are
+	// told apart by the transaction's own statistics of the table.
+	sets, olds, news := t.updateLists(target)
+	update := ""
+	if len(olds) > 0 { // a table of key columns only has nothing to update
+		update = fmt.Sprintf("WHEN MATCHED AND ROW(%s) IS DISTINCT FROM ROW(%s) THEN UPDATE SET %s",
+			strings.Join(olds, ", "), strings.Join(news, ", "), strings.Join(sets, ", "))
 	}
+	q := fmt.Sprintf(`MERGE INTO %s t USING (SELECT * FROM %s WHERE NOT rejected) s ON %s
+		%s
+		WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)`, tbl, st, match, update, insertCols, selectCols)
 	t.explain(ctx, q)
+	ins0, upd0, err := t.tupleCounts(ctx, target)
+	if err != nil {
+		return fail("counting the written", err)
+	}
 	tag, err := t.tx.Exec(ctx, q)
 	if err != nil {
-		return fail("inserting", err)
+		return fail("merging", err)
 	}
-	res.Created = tag.RowsAffected()
+	ins1, upd1, err := t.tupleCounts(ctx, target)
+	if err != nil {
+		return fail("counting the written", err)
+	}
+	res.Created, res.Updated = ins1-ins0, upd1-upd0
+	if res.Created+res.Updated != tag.RowsAffected() {
+		return fail("counting the written", fmt.Errorf("the statistics count %d rows inserted and %d updated where the merge wrote %d (is track_counts off?)",
+			res.Created, res.Updated, tag.RowsAffected()))
+	}
 	res.Unchanged = staged - res.Created - res.Updated
 	return res, nil
+}
+
+// tupleCounts returns the rows inserted into and updated in target's
+// table by the transaction so far.
+func (t *ImportTx) tupleCounts(ctx context.Context, target *ImportTarget) (ins, upd int64, err error) {
+	err = t.tx.QueryRow(ctx, `SELECT coalesce(sum(n_tup_ins), 0)::bigint, coalesce(sum(n_tup_upd), 0)::bigint
+		FROM pg_stat_xact_user_tables WHERE relid = $1::regclass`, ident(target.Table)).Scan(&ins, &upd)
+	return ins, upd, err
+}
+
+// stagedAbsent is SyncAbsent after StageMerge when it can be counted
+// without comparing the table with the file: every row of the file that
+// was not rejected is in the table now under a key of its own, so the
+// rows of the scope beyond them are the absent ones; ok is false when
+// rows rejected for their values keep stored rows (then only comparing
+// tells).
+func (t *ImportTx) stagedAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (n, absent int64, ok bool, err error) {
+	if !t.filed[target.Table] || (scope.KeepRejected && t.filedRejected[target.Table] > 0) {
+		return 0, 0, false, nil
+	}
+	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM `+t.inScope(target, scope)).Scan(&n); err != nil {
+		return 0, 0, false, err
+	}
+	absent = n - t.filedRows[target.Table]
+	if absent <= 0 {
+		return 0, 0, true, nil
+	}
+	return n, absent, true, nil
 }
 
 // stageRepeated finds the suspects (staged rows of target) whose key an
@@ -344,7 +393,12 @@ func (t *ImportTx) explain(ctx context.Context, q string) {
 	if os.Getenv("SESTD_STAGE_TIMES") == "" {
 		return
 	}
-	rows, err := t.tx.Query(ctx, "EXPLAIN "+q)
+	sp, err := t.tx.Begin(ctx)
+	if err != nil {
+		return
+	}
+	defer sp.Rollback(ctx)
+	rows, err := sp.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "EXPLAIN", err)
 		return
@@ -353,6 +407,9 @@ func (t *ImportTx) explain(ctx context.Context, q string) {
 	for rows.Next() {
 		var l string
 		_ = rows.Scan(&l)
+		if len(l) > 300 {
+			l = l[:300]
+		}
 		fmt.Fprintln(os.Stderr, "PLAN", l)
 	}
 }

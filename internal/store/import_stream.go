@@ -201,6 +201,7 @@ func (t *ImportTx) RestartChecked(ctx context.Context) error {
 	clear(t.seen)
 	clear(t.filed)
 	clear(t.filedRows)
+	clear(t.filedRejected)
 	clear(t.fresh)
 	if t.pass == nil {
 		return nil

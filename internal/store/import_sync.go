@@ -175,6 +175,11 @@ func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope S
 		return 0, 0, nil // everything stored came from the file
 	}
 	err = t.hashed(ctx, target, func() error {
+		var ok bool
+		var err error
+		if n, absent, ok, err = t.stagedAbsent(ctx, target, scope); ok || err != nil {
+			return err
+		}
 		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, t.inScope(target, scope), t.notSeen(target, scope))
 		t.explain(ctx, q)
 		if err := t.tx.QueryRow(ctx, q).Scan(&absent); err != nil || absent == 0 {

@@ -90,8 +90,9 @@ type ImportTx struct {
 	seen map[string]bool
 	// filed: the targets whose full export is staged whole, with the rows
 	// staged (not rejected) so far (see import_stage.go).
-	filed     map[string]bool
-	filedRows map[string]int64
+	filed         map[string]bool
+	filedRows     map[string]int64
+	filedRejected map[string]int64
 	// fresh: the staged targets that were empty before StageMerge.
 	fresh map[string]bool
 }
@@ -131,7 +132,7 @@ func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKeys ...string
 		return nil, fmt.Errorf("setting import plan options: %w", err)
 	}
 	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{},
-		filed: map[string]bool{}, filedRows: map[string]int64{}, fresh: map[string]bool{}}, nil
+		filed: map[string]bool{}, filedRows: map[string]int64{}, filedRejected: map[string]int64{}, fresh: map[string]bool{}}, nil
 }
 
 // SetRunID sets the import run that rows written from now on carry.
