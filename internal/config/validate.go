@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
+	"sestd/internal/importers"
 	"sestd/internal/importers/charset"
 )
 
@@ -173,11 +174,16 @@ func (c *Config) Validate() error {
 		bad("import.batch_size", "must be between 1 and 100000, got %d", c.Import.BatchSize)
 	}
 	for _, kind := range slices.Sorted(maps.Keys(c.Import.Modes)) {
-		if !slices.Contains(ImportKinds, kind) {
-			bad("import.modes."+kind, "is not a kind; kinds are %s", strings.Join(ImportKinds, ", "))
+		k, ok := importers.Lookup(importers.Kind(kind))
+		if !ok {
+			bad("import.modes."+kind, "is not a kind; kinds are %s", strings.Join(importers.KindNames(), ", "))
 			continue
 		}
-		oneOf("import.modes."+kind, c.Import.Modes[kind], ImportModes...)
+		modes := make([]string, len(k.Modes))
+		for i, m := range k.Modes {
+			modes[i] = string(m)
+		}
+		oneOf("import.modes."+kind, c.Import.Modes[kind], modes...)
 	}
 	if !(c.Import.MaxRemovalShare > 0 && c.Import.MaxRemovalShare <= 1) {
 		bad("import.max_removal_share", "must be a share above 0 and at most 1 (0.1 = 10 %%), got %v", c.Import.MaxRemovalShare)
