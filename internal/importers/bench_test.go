@@ -247,13 +247,6 @@ func BenchmarkImportExamResults1M(b *testing.B) {
 		if err != nil {
 			b.Fatalf("import child: %v: %s", err, out)
 		}
-		if p := os.Getenv("SESTD_STAGE_TIMES"); p != "" {
-			f, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
-			if err == nil {
-				_, _ = f.Write(out)
-				_ = f.Close()
-			}
-		}
 		for _, l := range strings.Split(string(out), "\n") {
 			if j, ok := strings.CutPrefix(l, "CHILD "); ok {
 				var r childResult

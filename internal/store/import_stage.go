@@ -4,28 +4,52 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// A full export (ModeSync) of a target without parent, unique column sets
-// or state column is staged whole: StageRows streams the file's rows, batch
-// after batch, into one temporary table by one COPY, and StageMerge, after
-// the last batch, rejects the rows whose key an earlier row of the file
-// had, updates the stored rows that differ and inserts the new ones, each
-// in one statement over the whole file. The staging table then stands for
-// the keys seen (see import_sync.go): SyncAbsent, SyncRemove and
-// SyncMissing compare the stored rows with it in one anti-join.
+// The import passes (the protocol of ImportTx):
 //
-// Per-batch merging (Merge) probes the table's key index once per row and
-// statement; over a whole file PostgreSQL hashes instead, which for a
-// million rows is several times faster, and a file whose rows are all
-// stored and unchanged writes nothing at all.
+//   - ImportBegin opens the one transaction of an import and takes the
+//     advisory locks of the tables it writes. Everything below happens in
+//     it: a file is imported whole or not at all. A crash (kill -9, power
+//     loss) rolls it back; what stays is the import run recorded as
+//     running, which the next import of the kind (ImportRunEndDead) or
+//     startup (ImportRunFailStale) marks failed and interrupted.
+//   - BeginPass starts a pass over the file under a savepoint. Create
+//     mode streams the rows of tables without parents or unique sets
+//     straight into the table by one COPY; a key that exists already
+//     fails it (ErrRestartChecked), RestartChecked undoes the pass, and
+//     the next pass checks each batch (Merge).
+//   - Merge writes one batch: COPY into a staging table, the checks
+//     (repeated keys of the file, parents, unique sets, state transitions)
+//     as one query each that rejects rows with their reason, then one
+//     UPDATE of the rows that differ, one INSERT of new keys, or one
+//     DELETE.
+//   - A full export (ModeSync) of a target without parent, unique column
+//     sets or state column is staged whole instead (StagesWholeFile):
+//     StageRows streams the file's rows, batch after batch, into one
+//     temporary table by one COPY, and StageMerge, after the last batch,
+//     rejects the rows whose key an earlier row of the file had (one scan,
+//     restricted to the rows the reader suspects by their key hash),
+//     then writes with one MERGE: rows that differ are updated, new keys
+//     inserted, unchanged rows not written at all (their xmin, updated_at
+//     and import run stay). A first import into an empty table is one
+//     INSERT.
+//   - The removals of a full export come last: SyncAbsent counts the
+//     stored rows of the file's scope the file lacks (by one anti-join
+//     with the keys seen, or, staged whole, from the counts alone), the
+//     importer applies the removal guard (import.max_removal_share), and
+//     SyncRemove deletes them by one anti-join or SyncMissing lists them.
+//   - ImportRunFinish records the outcome in the same transaction, and
+//     Commit makes data and outcome visible together.
+//
+// Over a whole file PostgreSQL hashes, where per batch it probes the
+// table's key index once per row and statement; for a million rows that
+// is several times faster (see BenchmarkImportExamResults1M).
 
 // StagesWholeFile reports whether a full export of target is staged whole
 // (StageRows, StageMerge) rather than merged batch by batch.
@@ -116,31 +140,15 @@ func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspect
 	}
 	st := ident(fileStageName(target))
 	tbl := ident(target.Table)
-	tm := time.Now()
-	lap := func(what string) {
-		if os.Getenv("SESTD_STAGE_TIMES") != "" {
-			fmt.Fprintf(os.Stderr, "STAGE %s %.3fs\n", what, time.Since(tm).Seconds())
-		}
-		tm = time.Now()
-	}
-	defer lap("end")
 	fail := func(step string, err error) (MergeResult, error) {
 		return MergeResult{}, fmt.Errorf("%s %s rows: %w", step, target.Table, err)
 	}
 	// Over a whole file PostgreSQL hashes; a million keys need more than
 	// the default work_mem to hash in one go (the setting lasts to the
 	// end of the import's transaction).
-	settings := `SET LOCAL enable_hashjoin = on; SET LOCAL work_mem = '128MB'; SET LOCAL jit = off`
-	switch os.Getenv("SESTD_PLAN") {
-	case "nl":
-		settings = `SET LOCAL enable_hashjoin = off; SET LOCAL jit = off`
-	case "merge":
-		settings = `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = on; SET LOCAL work_mem = '128MB'; SET LOCAL jit = off`
-	}
-	if _, err := t.tx.Exec(ctx, settings); err != nil {
+	if _, err := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = on; SET LOCAL work_mem = '128MB'; SET LOCAL jit = off`); err != nil {
 		return fail("planning the merge of", err)
 	}
-	lap("settings")
 	defer func() {
 		if _, e := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = off`); e != nil && err == nil {
 			err = e
@@ -154,7 +162,6 @@ func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspect
 		}
 		res.Rejected = rj
 	}
-	lap("dups")
 	t.filedRows[target.Table] -= int64(len(res.Rejected))
 	staged := t.filedRows[target.Table]
 	// A table empty before the file (its first import) takes the file's
@@ -167,7 +174,6 @@ func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspect
 	insertCols, selectCols := t.insertLists(target)
 	if empty {
 		q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected`, tbl, insertCols, selectCols, st)
-		t.explain(ctx, q)
 		tag, err := t.tx.Exec(ctx, q)
 		if err != nil {
 			return fail("inserting", err)
@@ -188,7 +194,6 @@ func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspect
 	q := fmt.Sprintf(`MERGE INTO %s t USING (SELECT * FROM %s WHERE NOT rejected) s ON %s
 		%s
 		WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)`, tbl, st, match, update, insertCols, selectCols)
-	t.explain(ctx, q)
 	ins0, upd0, err := t.tupleCounts(ctx, target)
 	if err != nil {
 		return fail("counting the written", err)
@@ -388,28 +393,3 @@ func idents(names []string) string {
 
 // quoteLiteral quotes s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func (t *ImportTx) explain(ctx context.Context, q string) {
-	if os.Getenv("SESTD_STAGE_TIMES") == "" {
-		return
-	}
-	sp, err := t.tx.Begin(ctx)
-	if err != nil {
-		return
-	}
-	defer sp.Rollback(ctx)
-	rows, err := sp.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "EXPLAIN", err)
-		return
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var l string
-		_ = rows.Scan(&l)
-		if len(l) > 300 {
-			l = l[:300]
-		}
-		fmt.Fprintln(os.Stderr, "PLAN", l)
-	}
-}

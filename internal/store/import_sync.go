@@ -181,7 +181,6 @@ func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope S
 			return err
 		}
 		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, t.inScope(target, scope), t.notSeen(target, scope))
-		t.explain(ctx, q)
 		if err := t.tx.QueryRow(ctx, q).Scan(&absent); err != nil || absent == 0 {
 			return err // the size of the scope matters only for removals
 		}

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -259,19 +258,11 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	if werr != nil && (err == nil || errors.Is(err, errWriterFailed) || !errors.Is(err, ErrPermanent)) {
 		err = werr
 	}
-	tm := time.Now()
 	if err == nil && e.staged != nil {
 		err = e.finishStaged(ctx)
 	}
-	if os.Getenv("SESTD_STAGE_TIMES") != "" {
-		fmt.Fprintf(os.Stderr, "STAGE read+stage done, merge %.3fs\n", time.Since(tm).Seconds())
-	}
-	tm = time.Now()
 	if err == nil && p.Mode == store.ModeSync {
 		err = e.finishSync(ctx)
-	}
-	if os.Getenv("SESTD_STAGE_TIMES") != "" {
-		fmt.Fprintf(os.Stderr, "STAGE finishSync %.3fs\n", time.Since(tm).Seconds())
 	}
 	return e.counts, err
 }
