@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/config"
-	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
 
@@ -122,7 +121,7 @@ func TestImportJSONOnFailure(t *testing.T) {
 	require.Equal(t, "sbeat_students", sum.Kind)
 	require.Equal(t, "sync", sum.Mode)
 	require.Equal(t, "student_data.csv", sum.File)
-	require.Equal(t, store.ImportFailed, sum.Status)
+	require.Equal(t, "failed", sum.Status)
 	require.Contains(t, sum.Error, "the header lacks the required column(s) STG")
 	require.NotContains(t, sum.Error, "JobCancelError", "River's prefix is not for people")
 	require.NotContains(t, err.Error(), "JobCancelError")
