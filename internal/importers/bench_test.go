@@ -23,24 +23,42 @@ import (
 )
 
 // Profile of the sync import of 1,000,000 exam rows (windows-1252, 5
-// duplicate keys), before the whole-file staging (2026-11-27, this
-// 2-core machine shared by six sessions):
+// repeated keys), 2026-11-27, on this 2-core machine shared by six
+// sessions (load average 8–17 throughout, so every figure moves by a
+// factor of two from run to run; the ratios to psql in the same run move
+// less):
 //
-//   - Every batch of 5000 rows went through Merge: a COPY into a batch
-//     staging table, a probe of each row's key in a temporary "keys seen"
-//     table (an index insert per row), an UPDATE and an INSERT … WHERE NOT
-//     EXISTS joined row by row through the primary key (hash joins were
-//     switched off for the import, so each statement probed the index once
-//     per row). The CPU profile of sestd itself was dominated by waiting
-//     on PostgreSQL; PostgreSQL spent its time in the index probes and the
-//     keys-seen index, more so on a full table (the weekly refresh), where
-//     every probe hits.
-//   - Now the file's rows of a full export go into one staging table by
-//     one streamed COPY; repeated keys are found by one query (restricted
-//     to the rows whose key hash the reader had seen before), and one
-//     UPDATE (rows that differ only) and one INSERT (new keys), planned
-//     with hash joins, merge them; the absent rows are found by one anti
-//     join. See the figures in the report printed by the benchmark.
+//   - Before: every batch of 5000 rows went through Merge: a COPY into a
+//     batch staging table, a probe of each key in a temporary "keys seen"
+//     table (an index insert per row), an UPDATE and an INSERT … WHERE
+//     NOT EXISTS joined row by row through the primary key (hash joins
+//     are off for the import). First import 19.7 s (8.6× psql \copy in
+//     the same run), refresh 19.8 s (6.0×), refresh with 1 % changed
+//     39.4 s (7.0×), peak RSS 46 MB.
+//   - The CPU profile of sestd itself (-cpuprofile of the child) shows
+//     2.7 s of CPU in a 35 s import: CSV reading, the windows-1252
+//     decoder, conversion and the binary COPY encoding are cheap; the rest
+//     is waiting for PostgreSQL. pg_stat_statements is not loaded in the
+//     test clusters, so the statements were timed one by one with
+//     EXPLAIN (ANALYZE, BUFFERS) instead: per batch, the index probes
+//     dominated; over the whole file, ANALYZE of the staging table (1.4 s)
+//     and a second scan to find repeated keys were not worth it (gone),
+//     the hash of a million wide rows spilled with the default work_mem
+//     (raised to 128MB for the merge), JIT compiled each big statement
+//     (off), the first scan of a freshly loaded table sets its hint bits
+//     (in the week between exports autovacuum has done that: the
+//     benchmark runs VACUUM ANALYZE before each refresh), and separate
+//     UPDATE, INSERT and absent-row anti-join each joined the file with
+//     the table (now one MERGE, and the absent rows counted from the
+//     counts when nothing rejected keeps a row).
+//   - Now: the file's rows go into one staging table by one streamed
+//     COPY; repeated keys are found by one query over the rows whose key
+//     hash the reader had met before; one MERGE (or, into an empty table,
+//     one INSERT) writes. Figures of the last runs are in the report of
+//     the change; the refreshes came to 3.4–4.2× psql, the first import
+//     to 4.1–5.3× (PostgreSQL itself needs 1.5–2.2× the plain copy to
+//     load a table of sbeat_exam's shape: its key and index), peak RSS
+//     59–66 MB.
 
 // examRow appends row i of a generated exam-results file; its key is row
 // k's (k = i unless the row repeats an earlier key), changed alters its
