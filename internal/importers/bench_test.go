@@ -54,11 +54,11 @@ import (
 //   - Now: the file's rows go into one staging table by one streamed
 //     COPY; repeated keys are found by one query over the rows whose key
 //     hash the reader had met before; one MERGE (or, into an empty table,
-//     one INSERT) writes. Figures of the last runs are in the report of
-//     the change; the refreshes came to 3.4–4.2× psql, the first import
-//     to 4.1–5.3× (PostgreSQL itself needs 1.5–2.2× the plain copy to
-//     load a table of sbeat_exam's shape: its key and index), peak RSS
-//     59–66 MB.
+//     one INSERT) writes. Five runs (load average 7.5–10): first import
+//     7.2–13.7 s, 3.2–5.3× psql (median 4.2×; 2.0–2.4× psql's copy into a
+//     table of sbeat_exam's shape, which itself takes 1.6–2.2× the plain
+//     copy); refresh 6.9–13.6 s, 3.4–4.9× (median 4.0×); refresh with 1 %
+//     changed 8.1–13.7 s, 3.1–6.6× (median 4.0×); peak RSS 59–67 MB.
 
 // examRow appends row i of a generated exam-results file; its key is row
 // k's (k = i unless the row repeats an earlier key), changed alters its
