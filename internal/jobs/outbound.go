@@ -251,7 +251,10 @@ func (o *outbound) enqueue(ctx context.Context) error {
 		}
 		items := make([]store.OutboxNew, 0, len(auths))
 		for _, a := range auths {
-			raw, _ := json.Marshal(authPayload{BAN: a.BAN})
+			raw, err := json.Marshal(authPayload{BAN: a.BAN})
+			if err != nil {
+				return fmt.Errorf("encoding the authorisation of %s: %w", a.BewerberID, err)
+			}
 			items = append(items, store.OutboxNew{Kind: store.OutboxKindBewerberAuth, ItemKey: a.BewerberID,
 				BewerberID: a.BewerberID, Payload: raw, SourceUpdatedAt: a.ChangedAt})
 		}
@@ -267,10 +270,6 @@ func (o *outbound) enqueue(ctx context.Context) error {
 		Logger(ctx).Info("outbox items queued from the staging tables", zap.Int("count", total))
 	}
 	return nil
-}
-
-type authPayload struct {
-	BAN string `json:"ban,omitempty"`
 }
 
 func splitKey(atomic string) *sest.EinfachstudienangebotsSchluessel {

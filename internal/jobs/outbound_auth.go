@@ -2,8 +2,10 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"slices"
+
+	"go.uber.org/zap"
 
 	"sestd/internal/sest"
 	"sestd/internal/store"
@@ -24,23 +26,34 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 			return nil
 		}
 		after = items[len(items)-1].ID
-		ids := make([]int64, len(items))
-		for i, it := range items {
-			ids[i] = it.ID
-		}
-		if err := o.deps.Store.OutboxMarkSent(ctx, ids, sest.OpAbrufenStammdaten, nil); err != nil {
-			return err
-		}
 		var results []store.OutboxResult
+		var ids []int64
+		bans := make(map[int64]string, len(items))
+		for _, it := range items {
+			p, err := decodeAuth(it)
+			if err != nil {
+				r := undecodable(it, err)
+				countState(st, it, r)
+				results = append(results, r)
+				Logger(ctx).Warn("not sent: the payload does not decode", zap.Int64("outbox_id", it.ID),
+					zap.String("outbox_item", it.ItemKey), zap.Error(err))
+				continue
+			}
+			ids, bans[it.ID] = append(ids, it.ID), p.BAN
+		}
+		items = slices.DeleteFunc(items, func(it store.OutboxItem) bool { _, ok := bans[it.ID]; return !ok })
+		if len(ids) > 0 {
+			if err := o.deps.Store.OutboxMarkSent(ctx, ids, sest.OpAbrufenStammdaten, nil); err != nil {
+				return err
+			}
+		}
 		var logs []store.UploadLogEntry
 		var verified []sest.Bewerber
 		transient := 0
 		for _, it := range items {
-			var p authPayload
-			_ = json.Unmarshal(it.Payload, &p)
 			st.sent++
 			st.calls++
-			bw, err := o.sest.StammdatenAbrufen(ctx, it.BewerberID, p.BAN)
+			bw, err := o.sest.StammdatenAbrufen(ctx, it.BewerberID, bans[it.ID])
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -75,7 +88,7 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 		if err := o.deps.Store.OutboxRecord(ctx, results, logs); err != nil {
 			return err
 		}
-		if transient == len(items) {
+		if len(items) > 0 && transient == len(items) {
 			return nil // the Servicestelle does not answer: try again later
 		}
 	}

@@ -85,11 +85,12 @@ func (o *outbound) sendBewerbungPackage(ctx context.Context, items []store.Outbo
 	var results []store.OutboxResult
 	var resultItems []store.OutboxItem
 	for _, it := range items {
-		var b sest.Bewerbung
-		if err := json.Unmarshal(it.Payload, &b); err != nil || (b.Einfach == nil) == (b.Mehrfach == nil) {
-			results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxRejected,
-				Reason: fmt.Sprintf("the outbox payload is not a Bewerbung: %v", err)})
-			resultItems = append(resultItems, it)
+		b, err := decodeBewerbung(it)
+		if err != nil {
+			r := undecodable(it, err)
+			results, resultItems = append(results, r), append(resultItems, it)
+			Logger(ctx).Warn("not sent: the payload does not decode", zap.Int64("outbox_id", it.ID),
+				zap.String("outbox_item", it.ItemKey), zap.Error(err))
 			continue
 		}
 		if why := o.outsideFilter(b); why != "" {
@@ -419,10 +420,24 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 			return nil
 		}
 		ps := make([]prepared, 0, len(items))
+		var bad []store.OutboxResult
 		for _, it := range items {
-			var b sest.Bewerbung
-			_ = json.Unmarshal(it.Payload, &b)
+			b, err := decodeBewerbung(it)
+			if err != nil {
+				r := undecodable(it, err)
+				countState(st, it, r)
+				bad = append(bad, r)
+				Logger(ctx).Warn("not looked up: the payload does not decode", zap.Int64("outbox_id", it.ID),
+					zap.String("outbox_item", it.ItemKey), zap.Error(err))
+				continue
+			}
 			ps = append(ps, prepared{it, b})
+		}
+		if err := stStore.OutboxRecord(ctx, bad, nil); err != nil {
+			return err
+		}
+		if len(ps) == 0 {
+			continue
 		}
 		st.calls++
 		current, err := o.fetchCurrent(ctx, ps)
