@@ -122,13 +122,13 @@ type OutboundResult struct {
 
 // OutboundItem is one outbox item in an OutboundResult.
 type OutboundItem struct {
-	ID         int64  `json:"id"`
-	Kind       string `json:"kind"`
-	ItemKey    string `json:"item_key"`
-	BewerberID string `json:"bewerber_id"`
-	State      string `json:"state"`
-	Reason     string `json:"reason"`
-	Code       int    `json:"code,omitempty"`
+	ID         int64             `json:"id"`
+	Kind       string            `json:"kind"`
+	ItemKey    string            `json:"item_key"`
+	BewerberID string            `json:"bewerber_id"`
+	State      store.OutboxState `json:"state"`
+	Reason     string            `json:"reason"`
+	Code       int               `json:"code,omitempty"`
 }
 
 // maxListed bounds the items an OutboundResult lists by name.
@@ -397,7 +397,7 @@ func (o *outbound) retryLater(attempts int, r store.OutboxResult) store.OutboxRe
 
 // queuedState is the state of a queued item after attempts attempts:
 // pending, or failed from outbox.max_attempts on.
-func (o *outbound) queuedState(attempts int) string {
+func (o *outbound) queuedState(attempts int) store.OutboxState {
 	if attempts >= o.maxAttempts {
 		return store.OutboxFailed
 	}
