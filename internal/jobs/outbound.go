@@ -251,10 +251,7 @@ func (o *outbound) enqueue(ctx context.Context) error {
 		}
 		items := make([]store.OutboxNew, 0, len(auths))
 		for _, a := range auths {
-			raw, err := json.Marshal(authPayload{BAN: a.BAN})
-			if err != nil {
-				return fmt.Errorf("encoding the authorisation of %s: %w", a.BewerberID, err)
-			}
+			raw, _ := json.Marshal(authPayload{BAN: a.BAN}) // a string field: cannot fail
 			items = append(items, store.OutboxNew{Kind: store.OutboxKindBewerberAuth, ItemKey: a.BewerberID,
 				BewerberID: a.BewerberID, Payload: raw, SourceUpdatedAt: a.ChangedAt})
 		}

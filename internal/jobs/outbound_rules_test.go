@@ -102,24 +102,3 @@ func TestRetryDelay(t *testing.T) {
 		require.Equal(t, tc.want, retryDelay(tc.backoff, tc.limit, tc.attempts), "%s (cap %s) after %d attempts", tc.backoff, tc.limit, tc.attempts)
 	}
 }
-
-// A current Bewerbung that cannot be copied (a time JSON cannot hold) is
-// refused by reapply instead of becoming an empty Bewerbung to resend.
-func TestReapplyRefusesWhatItCannotCopy(t *testing.T) {
-	t.Parallel()
-	cur := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 4, BewerberID: "B-1",
-		EingangsZeitpunkt: sest.Timestamp{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}}
-	uni := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "zugelassen", VersionSeSt: 3, BewerberID: "B-1"}}
-	_, err := reapply(cur, uni)
-	require.ErrorContains(t, err, "copying the current Bewerbung")
-	require.False(t, sameAfterReapply(cur, uni))
-
-	cur.Einfach.EingangsZeitpunkt = sest.Timestamp{Time: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
-	got, err := reapply(cur, uni)
-	require.NoError(t, err)
-	require.Equal(t, "zugelassen", got.Bearbeitungsstatus())
-	require.Equal(t, 4, got.Version())
-	require.Equal(t, "2026-05-01T10:00:00Z", got.Einfach.EingangsZeitpunkt.UTC().Format(time.RFC3339))
-	require.True(t, sameAfterReapply(got, uni), "the current one already holds the change")
-	require.False(t, sameAfterReapply(cur, uni), "the current one does not hold the change yet")
-}

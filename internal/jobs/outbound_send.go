@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -291,7 +290,9 @@ func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prep
 				out.State, out.Reason = store.OutboxRejected, "not sent again after a version conflict: "+why
 				break
 			}
-			b, rerr := reapply(cur, p.b)
+			// Sestco's answer to a stale version: the university's change
+			// on the current Bewerbung (sest.Bewerbung.ApplyUniversity).
+			b, rerr := cur.ApplyUniversity(p.b)
 			var payload []byte
 			if rerr == nil {
 				payload, rerr = json.Marshal(b)
@@ -313,55 +314,6 @@ func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prep
 		Logger(ctx).Warn("fetching the current Bewerbungen after a version conflict failed", zap.Error(err))
 	}
 	return results, logs
-}
-
-// reapply is Sestco's answer to a stale version: take the current
-// Bewerbung and set on it the fields the university changes
-// (Bearbeitungsstatus always; the others when the university gives them).
-// It fails when the current Bewerbung cannot be copied through JSON (a
-// time outside the years 0 to 9999).
-func reapply(cur, uni sest.Bewerbung) (sest.Bewerbung, error) {
-	raw, err := json.Marshal(cur)
-	if err != nil {
-		return sest.Bewerbung{}, fmt.Errorf("copying the current Bewerbung: %w", err)
-	}
-	var b sest.Bewerbung
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return sest.Bewerbung{}, fmt.Errorf("copying the current Bewerbung: %w", err)
-	}
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	switch {
-	case b.Einfach != nil && uni.Einfach != nil:
-		e, u := b.Einfach, uni.Einfach
-		e.Bearbeitungsstatus = u.Bearbeitungsstatus
-		set(&e.Aktivitaetsstatus, u.Aktivitaetsstatus)
-		set(&e.Papierantragstatus, u.Papierantragstatus)
-		set(&e.Statusanmerkung, u.Statusanmerkung)
-		set(&e.Sonderantragsentscheidung, u.Sonderantragsentscheidung)
-	case b.Mehrfach != nil && uni.Mehrfach != nil:
-		m, u := b.Mehrfach, uni.Mehrfach
-		m.Bearbeitungsstatus = u.Bearbeitungsstatus
-		set(&m.Aktivitaetsstatus, u.Aktivitaetsstatus)
-		set(&m.Papierantragstatus, u.Papierantragstatus)
-		set(&m.Statusanmerkung, u.Statusanmerkung)
-		set(&m.Sonderantragsentscheidung, u.Sonderantragsentscheidung)
-		for i := range m.Teilfachbewerbung {
-			for _, ut := range u.Teilfachbewerbung {
-				if ut.Studienangebot.StudiengangSchluessel == m.Teilfachbewerbung[i].Studienangebot.StudiengangSchluessel {
-					m.Teilfachbewerbung[i].Bearbeitungsstatus = ut.Bearbeitungsstatus
-					set(&m.Teilfachbewerbung[i].Statusanmerkung, ut.Statusanmerkung)
-				}
-			}
-		}
-	default:
-		b = uni
-		setVersion(&b, cur.Version())
-	}
-	return b, nil
 }
 
 // fetchCurrent asks the Servicestelle for the current Bewerbungen of the
@@ -461,7 +413,7 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 			// A new one arrived when it exists; a change when the version
 			// moved on and the university's fields already hold its values.
 			arrived := found && (p.item.Operation == sest.OpUebermittelnNeueBewerbungen ||
-				cur.Version() > p.b.Version() && sameAfterReapply(cur, p.b))
+				cur.Version() > p.b.Version() && cur.HoldsUniversity(p.b))
 			if arrived {
 				r.State, r.ResultVersion, r.ResultStatus = store.OutboxAccepted, cur.Version(), cur.Bearbeitungsstatus()
 				r.ErgebnisStatus = sest.ErgebnisAktualisiert
@@ -484,20 +436,4 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 			return err
 		}
 	}
-}
-
-// sameAfterReapply reports whether the university's change uni is already
-// in cur: applying it changes nothing. False when cur cannot be copied.
-func sameAfterReapply(cur, uni sest.Bewerbung) bool {
-	withUni, err := reapply(cur, uni)
-	if err != nil {
-		return false
-	}
-	asIs, err := reapply(cur, cur)
-	if err != nil {
-		return false
-	}
-	a, errA := json.Marshal(withUni)
-	b, errB := json.Marshal(asIs)
-	return errA == nil && errB == nil && bytes.Equal(a, b)
 }

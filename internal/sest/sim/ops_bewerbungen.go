@@ -172,7 +172,7 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 		if !rule.UniIn {
 			return reject(CodeStatusuebergang, fmt.Sprintf("Die Hochschule darf keine Bewerbung im Bearbeitungsstatus %s anlegen.", newStatus))
 		}
-		nb := cloneBewerbung(b)
+		nb := b.Clone()
 		stampBewerbung(nb, 1, now, true, s.st.bewerber[bi].ban)
 		if i, ok := s.st.bewerbungIdx[key]; ok { // re-create a deleted one in place
 			s.st.bewerbungen[i] = &bewerbungRec{b: nb}
@@ -192,7 +192,11 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 	if old != newStatus && !(rules[old].UniOut && rule.UniIn) {
 		return reject(CodeStatusuebergang, fmt.Sprintf("Der Bearbeitungsstatus kann durch die Hochschule nicht von %s nach %s geändert werden.", old, newStatus))
 	}
-	nb := mergeBewerbung(cur, b)
+	// The fields a university may change, by the rule both sides share.
+	nb, err := cur.ApplyUniversity(b)
+	if err != nil {
+		return reject(CodeUngueltig, "Die Bewerbung ist nicht von der Art der bestehenden (Einfach- oder Mehrfachstudienangebotsbewerbung).")
+	}
 	version = cur.Version() + 1
 	stampBewerbung(nb, version, now, false, "")
 	s.st.bewerbungen[idx] = &bewerbungRec{b: nb}
@@ -234,40 +238,6 @@ func (s *Sim) checkEinfachKey(k sest.EinfachstudienangebotsSchluessel) string {
 	return ""
 }
 
-// mergeBewerbung applies the fields a university may change to a copy of
-// cur.
-func mergeBewerbung(cur, in sest.Bewerbung) sest.Bewerbung {
-	nb := cloneBewerbung(cur)
-	switch {
-	case nb.Einfach != nil && in.Einfach != nil:
-		e, i := nb.Einfach, in.Einfach
-		e.Bearbeitungsstatus = i.Bearbeitungsstatus
-		if i.Aktivitaetsstatus != "" {
-			e.Aktivitaetsstatus = i.Aktivitaetsstatus
-		}
-		e.Statusanmerkung, e.Sonderantragsentscheidung = i.Statusanmerkung, i.Sonderantragsentscheidung
-		if i.Papierantragstatus != "" {
-			e.Papierantragstatus = i.Papierantragstatus
-		}
-	case nb.Mehrfach != nil && in.Mehrfach != nil:
-		m, i := nb.Mehrfach, in.Mehrfach
-		m.Bearbeitungsstatus = i.Bearbeitungsstatus
-		if i.Aktivitaetsstatus != "" {
-			m.Aktivitaetsstatus = i.Aktivitaetsstatus
-		}
-		m.Statusanmerkung, m.Sonderantragsentscheidung = i.Statusanmerkung, i.Sonderantragsentscheidung
-		for ti := range m.Teilfachbewerbung {
-			for _, it := range i.Teilfachbewerbung {
-				if it.Studienangebot.StudiengangSchluessel == m.Teilfachbewerbung[ti].Studienangebot.StudiengangSchluessel {
-					m.Teilfachbewerbung[ti].Bearbeitungsstatus = it.Bearbeitungsstatus
-					m.Teilfachbewerbung[ti].Statusanmerkung = it.Statusanmerkung
-				}
-			}
-		}
-	}
-	return nb
-}
-
 // stampBewerbung sets version and letzteAenderung (and, for new ones,
 // Eingang and BAN) on a Bewerbung the sim owns.
 func stampBewerbung(b sest.Bewerbung, version int, now sest.Timestamp, neu bool, ban string) {
@@ -305,62 +275,4 @@ func stampBewerbung(b sest.Bewerbung, version int, now sest.Timestamp, neu bool,
 			m.BewerberBAN = ban
 		}
 	}
-}
-
-// cloneBewerbung deep-copies b (so that the copy may be changed).
-func cloneBewerbung(b sest.Bewerbung) sest.Bewerbung {
-	var out sest.Bewerbung
-	if b.Einfach != nil {
-		e := *b.Einfach
-		e.Bestandteil = cloneBestandteile(e.Bestandteil)
-		e.Bescheid = cloneBescheide(e.Bescheid)
-		out.Einfach = &e
-	}
-	if b.Mehrfach != nil {
-		m := *b.Mehrfach
-		m.Teilfachbewerbung = append([]sest.Teilfachbewerbung(nil), m.Teilfachbewerbung...)
-		for i := range m.Teilfachbewerbung {
-			t := &m.Teilfachbewerbung[i]
-			if t.HauptfachSchluessel != nil {
-				k := *t.HauptfachSchluessel
-				t.HauptfachSchluessel = &k
-			}
-			if t.ErsatzfachSchluessel != nil {
-				k := *t.ErsatzfachSchluessel
-				t.ErsatzfachSchluessel = &k
-			}
-		}
-		m.Bestandteil = cloneBestandteile(m.Bestandteil)
-		m.Bescheid = cloneBescheide(m.Bescheid)
-		out.Mehrfach = &m
-	}
-	return out
-}
-
-func cloneBestandteile(in []sest.Bewerbungsbestandteil) []sest.Bewerbungsbestandteil {
-	if in == nil {
-		return nil
-	}
-	out := append([]sest.Bewerbungsbestandteil(nil), in...)
-	for i := range out {
-		if out[i].Dokument != nil {
-			d := *out[i].Dokument
-			out[i].Dokument = &d
-		}
-	}
-	return out
-}
-
-func cloneBescheide(in []sest.Bescheid) []sest.Bescheid {
-	if in == nil {
-		return nil
-	}
-	out := append([]sest.Bescheid(nil), in...)
-	for i := range out {
-		if out[i].Dokument != nil {
-			d := *out[i].Dokument
-			out[i].Dokument = &d
-		}
-	}
-	return out
 }

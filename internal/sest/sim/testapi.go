@@ -25,7 +25,7 @@ func (s *Sim) Bewerbungen() []sest.Bewerbung {
 	out := make([]sest.Bewerbung, 0, len(s.st.bewerbungen))
 	for _, b := range s.st.bewerbungen {
 		if !b.deleted {
-			out = append(out, toUTC(cloneBewerbung(b.b)))
+			out = append(out, toUTC(b.b.Clone()))
 		}
 	}
 	return out
@@ -39,7 +39,7 @@ func (s *Sim) Bewerbung(key string) (sest.Bewerbung, error) {
 	if !ok || s.st.bewerbungen[i].deleted {
 		return sest.Bewerbung{}, fmt.Errorf("bewerbung %s: %w", key, ErrNotFound)
 	}
-	return toUTC(cloneBewerbung(s.st.bewerbungen[i].b)), nil
+	return toUTC(s.st.bewerbungen[i].b.Clone()), nil
 }
 
 // AllBewerber returns all applicants in creation order, Timestamps in UTC.
@@ -172,7 +172,7 @@ func (s *Sim) changeBewerbungLocked(key string, fn func(*sest.Bewerbung)) (int, 
 		return 0, fmt.Errorf("bewerbung %s: %w", key, ErrNotFound)
 	}
 	cur := s.st.bewerbungen[i].b
-	nb := cloneBewerbung(cur)
+	nb := cur.Clone()
 	if fn != nil {
 		fn(&nb)
 	}
@@ -218,7 +218,7 @@ func (s *Sim) AddBewerbung(b sest.Bewerbung) (string, error) {
 	if i, ok := s.st.bewerbungIdx[key]; ok && !s.st.bewerbungen[i].deleted {
 		return "", fmt.Errorf("add bewerbung: %s exists", key)
 	}
-	nb := cloneBewerbung(b)
+	nb := b.Clone()
 	stampBewerbung(nb, 1, sest.NewTimestamp(s.clock.Now()), true, s.st.bewerber[bi].ban)
 	if nb.Einfach != nil {
 		nb.Einfach.OrtDesEingangs = "SeSt"
