@@ -16,6 +16,7 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -89,7 +90,7 @@ type syncer struct {
 	sest sest.Servicestelle
 	// rules is the Bearbeitungsstatus table (defaults of the interface
 	// version with sync.bearbeitungsstatus laid over them).
-	rules map[string]sest.StatusRule
+	rules map[string]sestmodel.StatusRule
 	// faecher limits the mirrored Bewerbungen (sync.download_faecher);
 	// empty: all.
 	faecher map[string]bool
@@ -98,9 +99,9 @@ type syncer struct {
 }
 
 func newSyncer(d Deps) (*syncer, error) {
-	rules := sest.DefaultStatusRules(d.Config.Servicestelle.InterfaceVersion)
+	rules := sestmodel.DefaultStatusRules(d.Config.Servicestelle.InterfaceVersion)
 	for name, r := range d.Config.Sync.Bearbeitungsstatus {
-		rules[name] = sest.StatusRule(r)
+		rules[name] = sestmodel.StatusRule(r)
 	}
 	faecher := map[string]bool{}
 	for _, f := range d.Config.Sync.Faecher() {
@@ -291,15 +292,15 @@ func (s *syncer) fetch(ctx context.Context, stream string, refs []string) (any, 
 func (s *syncer) apply(ctx context.Context, items any, step store.Step) (store.Counts, error) {
 	st := s.deps.Store
 	switch items := items.(type) {
-	case []sest.Bewerber:
+	case []sestmodel.Bewerber:
 		return st.BewerberUpsertBatch(ctx, items, step)
-	case []sest.Bewerbung:
+	case []sestmodel.Bewerbung:
 		kept := s.inFaecher(items)
 		step.ForbiddenTransition = s.sestForbidden
 		c, err := st.BewerbungUpsertBatch(ctx, kept, step)
 		c.Filtered = len(items) - len(kept)
 		return c, err
-	case []sest.Ranglistenstatus:
+	case []sestmodel.Ranglistenstatus:
 		return st.RanglistenstatusUpsertBatch(ctx, items, step)
 	}
 	return store.Counts{}, fmt.Errorf("cannot store %T", items)
@@ -349,7 +350,7 @@ func (s *syncer) studienangebote(ctx context.Context) (store.Counts, error) {
 		filters = []sest.StudienangebotSuche{{}}
 	}
 	seen := map[string]bool{}
-	var all []sest.Studienangebot
+	var all []sestmodel.Studienangebot
 	for _, f := range filters {
 		items, err := s.sest.StudienangeboteAbrufen(ctx, f)
 		if err != nil {

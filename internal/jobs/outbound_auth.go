@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -43,12 +44,12 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 		}
 		items = slices.DeleteFunc(items, func(it store.OutboxItem) bool { _, ok := bans[it.ID]; return !ok })
 		if len(ids) > 0 {
-			if err := o.deps.Store.OutboxMarkSent(ctx, ids, sest.OpAbrufenStammdaten, nil); err != nil {
+			if err := o.deps.Store.OutboxMarkSent(ctx, ids, sestmodel.OpAbrufenStammdaten, nil); err != nil {
 				return err
 			}
 		}
 		var logs []store.UploadLogEntry
-		var verified []sest.Bewerber
+		var verified []sestmodel.Bewerber
 		transient := 0
 		for _, it := range items {
 			st.sent++
@@ -76,7 +77,7 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 			}
 			countState(st, it, r)
 			results = append(results, r)
-			logs = append(logs, store.UploadLogEntry{Operation: sest.OpAbrufenStammdaten, ItemKind: store.OutboxKindBewerberAuth,
+			logs = append(logs, store.UploadLogEntry{Operation: sestmodel.OpAbrufenStammdaten, ItemKind: store.OutboxKindBewerberAuth,
 				ItemKey: it.ItemKey, BewerberID: it.BewerberID, Attempt: attempts, Response: jsonText(bw),
 				Reason: r.Reason, Code: r.Code})
 		}

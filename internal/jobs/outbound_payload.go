@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -38,13 +38,13 @@ func decodePayload(raw json.RawMessage, v any) error {
 
 // decodeBewerbung reads the payload of a bewerbung item: exactly one of
 // an Einfach- and a Mehrfachstudienangebotsbewerbung.
-func decodeBewerbung(it store.OutboxItem) (sest.Bewerbung, error) {
-	var b sest.Bewerbung
+func decodeBewerbung(it store.OutboxItem) (sestmodel.Bewerbung, error) {
+	var b sestmodel.Bewerbung
 	if err := decodePayload(it.Payload, &b); err != nil {
-		return sest.Bewerbung{}, err
+		return sestmodel.Bewerbung{}, err
 	}
 	if (b.Einfach == nil) == (b.Mehrfach == nil) {
-		return sest.Bewerbung{}, errors.New("it is not exactly one of an Einfach- and a Mehrfachstudienangebotsbewerbung")
+		return sestmodel.Bewerbung{}, errors.New("it is not exactly one of an Einfach- and a Mehrfachstudienangebotsbewerbung")
 	}
 	return b, nil
 }

@@ -12,8 +12,8 @@ import (
 
 	"sestd/internal/importers"
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -102,10 +102,10 @@ func TestUndecodablePayloadIsRejectedVisibly(t *testing.T) {
 	for _, a := range apps {
 		require.Equal(t, store.OutboxAccepted, items[a.hsID].State, items[a.hsID].Reason)
 	}
-	auths := b.sim.Received(sest.OpAbrufenStammdaten)
+	auths := b.sim.Received(sestmodel.OpAbrufenStammdaten)
 	require.Len(t, auths, 1, "only the good authorisation is verified")
 	require.Equal(t, store.OutboxAccepted, b.items(t, store.OutboxKindBewerberAuth)[apps[0].bewerber].State)
-	lookups := b.sim.Received(sest.OpAbrufenBewerbungen)
+	lookups := b.sim.Received(sestmodel.OpAbrufenBewerbungen)
 	require.Empty(t, lookups, "the bad sent item is not looked up")
 
 	// A second run leaves them alone: rejected items wait for an
@@ -116,5 +116,5 @@ func TestUndecodablePayloadIsRejectedVisibly(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, store.OutboxRejected, it.State)
 	}
-	require.Len(t, b.sim.Received(sest.OpAbrufenStammdaten), 1)
+	require.Len(t, b.sim.Received(sestmodel.OpAbrufenStammdaten), 1)
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/config"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The bearbeitungsstatus table: Sestco's defaults, overridden per status
@@ -52,16 +52,16 @@ func TestTransitionForbidden(t *testing.T) {
 // An item's result: where it was sent, unless that one is another's.
 func TestResultFor(t *testing.T) {
 	t.Parallel()
-	res := func(keys ...string) []sest.BewerbungErgebnis {
-		out := make([]sest.BewerbungErgebnis, len(keys))
+	res := func(keys ...string) []sestmodel.BewerbungErgebnis {
+		out := make([]sestmodel.BewerbungErgebnis, len(keys))
 		for i, k := range keys {
-			out[i] = sest.BewerbungErgebnis{Key: k, VersionSeSt: i + 1}
+			out[i] = sestmodel.BewerbungErgebnis{Key: k, VersionSeSt: i + 1}
 		}
 		return out
 	}
 	for _, tc := range []struct {
 		name string
-		res  []sest.BewerbungErgebnis
+		res  []sestmodel.BewerbungErgebnis
 		i    int
 		key  string
 		want int // VersionSeSt of the result chosen

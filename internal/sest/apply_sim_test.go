@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // TestSimulatorAppliesTheUniversitysChangeAsTheClientDoes sends changes
@@ -31,11 +32,11 @@ func TestSimulatorAppliesTheUniversitysChangeAsTheClientDoes(t *testing.T) {
 	require.NotEmpty(t, einfach)
 	require.NotEmpty(t, mehrfach)
 	// The Servicestelle's side holds remarks of its own first.
-	_, err := b.sim.ChangeBewerbung(einfach, func(x *sest.Bewerbung) {
+	_, err := b.sim.ChangeBewerbung(einfach, func(x *sestmodel.Bewerbung) {
 		x.Einfach.Statusanmerkung, x.Einfach.Sonderantragsentscheidung, x.Einfach.Papierantragstatus = "alt", "offen", "nicht_eingegangen"
 	})
 	require.NoError(t, err)
-	_, err = b.sim.ChangeBewerbung(mehrfach, func(x *sest.Bewerbung) {
+	_, err = b.sim.ChangeBewerbung(mehrfach, func(x *sestmodel.Bewerbung) {
 		m := x.Mehrfach
 		m.Statusanmerkung, m.Sonderantragsentscheidung, m.Papierantragstatus = "alt", "offen", "nicht_eingegangen"
 		for i := range m.Teilfachbewerbung {
@@ -43,7 +44,7 @@ func TestSimulatorAppliesTheUniversitysChangeAsTheClientDoes(t *testing.T) {
 		}
 	})
 	require.NoError(t, err)
-	fetch := func(key string) sest.Bewerbung {
+	fetch := func(key string) sestmodel.Bewerbung {
 		t.Helper()
 		var bid string
 		for _, x := range b.sim.Bewerbungen() {
@@ -59,7 +60,7 @@ func TestSimulatorAppliesTheUniversitysChangeAsTheClientDoes(t *testing.T) {
 			}
 		}
 		t.Fatalf("%s not found", key)
-		return sest.Bewerbung{}
+		return sestmodel.Bewerbung{}
 	}
 
 	// Einfach: a new status, Papierantragstatus and Sonderantragsentscheidung
@@ -81,11 +82,11 @@ func TestSimulatorAppliesTheUniversitysChangeAsTheClientDoes(t *testing.T) {
 	t0.Bearbeitungsstatus, t0.Statusanmerkung, t0.Sonderantragsentscheidung, t0.Aktivitaetsstatus = "ausgeschlossen", "Teilfach neu", "angenommen", "inaktiv"
 	t1.Bearbeitungsstatus, t1.Statusanmerkung, t1.Sonderantragsentscheidung = "ausgeschlossen", "", ""
 
-	res, err := b.client.GeaenderteBewerbungenUebermitteln(ctx, []sest.Bewerbung{uniE, uniM})
+	res, err := b.client.GeaenderteBewerbungenUebermitteln(ctx, []sestmodel.Bewerbung{uniE, uniM})
 	require.NoError(t, err)
 	require.Len(t, res, 2)
 	for _, r := range res {
-		require.Equal(t, sest.ErgebnisAktualisiert, r.ErgebnisStatus, r.GrundZurueckweisung)
+		require.Equal(t, sestmodel.ErgebnisAktualisiert, r.ErgebnisStatus, r.GrundZurueckweisung)
 	}
 	gotE, gotM := fetch(einfach), fetch(mehrfach)
 
@@ -106,7 +107,7 @@ func TestSimulatorAppliesTheUniversitysChangeAsTheClientDoes(t *testing.T) {
 	require.Equal(t, [2]string{"Teilfach alt", "offen"}, [2]string{g1.Statusanmerkung, g1.Sonderantragsentscheidung}, "empty: kept")
 
 	// And all of it as the client predicts.
-	for _, c := range []struct{ cur, uni, got sest.Bewerbung }{{curE, uniE, gotE}, {curM, uniM, gotM}} {
+	for _, c := range []struct{ cur, uni, got sestmodel.Bewerbung }{{curE, uniE, gotE}, {curM, uniM, gotM}} {
 		want, err := c.cur.ApplyUniversity(c.uni)
 		require.NoError(t, err)
 		require.Equal(t, c.cur.Version()+1, c.got.Version())
@@ -118,7 +119,7 @@ func TestSimulatorAppliesTheUniversitysChangeAsTheClientDoes(t *testing.T) {
 
 // stamp copies what the Servicestelle sets on every change (version and
 // time of the change, of the Teilfächer too) from got to want.
-func stamp(want, got sest.Bewerbung) {
+func stamp(want, got sestmodel.Bewerbung) {
 	switch {
 	case want.Einfach != nil:
 		want.Einfach.VersionSeSt, want.Einfach.LetzteAenderung = got.Einfach.VersionSeSt, got.Einfach.LetzteAenderung

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 var updateJSONShape = flag.Bool("update-json-shape", false, "rewrite testdata/stored_json.golden from today's encoding")
@@ -27,20 +27,20 @@ var updateJSONShape = flag.Bool("update-json-shape", false, "rewrite testdata/st
 // golden file in the same change.
 func TestStoredJSONShape(t *testing.T) {
 	items := []any{
-		sest.Kontext{}, sest.Serviceverfahren{}, sest.Schluesselwert{},
-		sest.EinfachstudienangebotsSchluessel{}, sest.MehrfachstudienangebotsSchluessel{},
-		sest.StudienangebotsSchluessel{}, sest.Studiengang{}, sest.Koordinierungsangebotsdaten{},
-		sest.Einfachstudienangebot{}, sest.Mehrfachstudienangebot{}, sest.Studiengangskombination{},
-		sest.Studienangebot{}, sest.Postanschrift{}, sest.Bewerber{}, sest.Dokumentreferenz{},
-		sest.Bewerbungsbestandteil{}, sest.Bescheid{}, sest.Einfachstudienangebotsbewerbung{},
-		sest.Teilfachbewerbung{}, sest.Mehrfachstudienangebotsbewerbung{}, sest.Bewerbung{},
-		sest.EinfachstudienangebotsbewerbungsSchluessel{}, sest.MehrfachstudienangebotsbewerbungsSchluessel{},
-		sest.BewerbungsSchluessel{}, sest.Bewerberplatzbedarf{}, sest.Paketbestandteil{},
-		sest.Studienpaket{}, sest.Binnenquotenklausel{}, sest.Mindestplatzklausel{},
-		sest.Unterbelegungsklausel{}, sest.Klauseln{}, sest.Kopfdaten{}, sest.Ranglisteneintrag{},
-		sest.Rangliste{}, sest.Ranglistenstatus{}, sest.Dokument{}, sest.Ergebnis{},
-		sest.BewerbungErgebnis{}, sest.StudienangebotErgebnis{}, sest.StudienpaketErgebnis{},
-		sest.RanglisteErgebnis{},
+		sestmodel.Kontext{}, sestmodel.Serviceverfahren{}, sestmodel.Schluesselwert{},
+		sestmodel.EinfachstudienangebotsSchluessel{}, sestmodel.MehrfachstudienangebotsSchluessel{},
+		sestmodel.StudienangebotsSchluessel{}, sestmodel.Studiengang{}, sestmodel.Koordinierungsangebotsdaten{},
+		sestmodel.Einfachstudienangebot{}, sestmodel.Mehrfachstudienangebot{}, sestmodel.Studiengangskombination{},
+		sestmodel.Studienangebot{}, sestmodel.Postanschrift{}, sestmodel.Bewerber{}, sestmodel.Dokumentreferenz{},
+		sestmodel.Bewerbungsbestandteil{}, sestmodel.Bescheid{}, sestmodel.Einfachstudienangebotsbewerbung{},
+		sestmodel.Teilfachbewerbung{}, sestmodel.Mehrfachstudienangebotsbewerbung{}, sestmodel.Bewerbung{},
+		sestmodel.EinfachstudienangebotsbewerbungsSchluessel{}, sestmodel.MehrfachstudienangebotsbewerbungsSchluessel{},
+		sestmodel.BewerbungsSchluessel{}, sestmodel.Bewerberplatzbedarf{}, sestmodel.Paketbestandteil{},
+		sestmodel.Studienpaket{}, sestmodel.Binnenquotenklausel{}, sestmodel.Mindestplatzklausel{},
+		sestmodel.Unterbelegungsklausel{}, sestmodel.Klauseln{}, sestmodel.Kopfdaten{}, sestmodel.Ranglisteneintrag{},
+		sestmodel.Rangliste{}, sestmodel.Ranglistenstatus{}, sestmodel.Dokument{}, sestmodel.Ergebnis{},
+		sestmodel.BewerbungErgebnis{}, sestmodel.StudienangebotErgebnis{}, sestmodel.StudienpaketErgebnis{},
+		sestmodel.RanglisteErgebnis{},
 	}
 	var out bytes.Buffer
 	for _, zero := range items {
@@ -90,8 +90,8 @@ func fill(v reflect.Value, name string, depth int) {
 	if depth > 6 {
 		return
 	}
-	if v.Type() == reflect.TypeOf(sest.Timestamp{}) {
-		v.Set(reflect.ValueOf(sest.Timestamp{Time: time.Date(2026, 1, 2, 3, 4, 5+depth, 0, time.UTC)}))
+	if v.Type() == reflect.TypeOf(sestmodel.Timestamp{}) {
+		v.Set(reflect.ValueOf(sestmodel.Timestamp{Time: time.Date(2026, 1, 2, 3, 4, 5+depth, 0, time.UTC)}))
 		return
 	}
 	switch v.Kind() {

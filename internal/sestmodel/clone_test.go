@@ -1,4 +1,4 @@
-package sest_test
+package sestmodel_test
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 var timeType = reflect.TypeFor[time.Time]()
@@ -94,7 +94,7 @@ func mutateAll(t *testing.T, v reflect.Value) int {
 // slices, and requires the original to be as it was.
 func TestBewerbungCloneSharesNothing(t *testing.T) {
 	t.Parallel()
-	var orig, want sest.Bewerbung
+	var orig, want sestmodel.Bewerbung
 	n, m := 0, 0
 	fillAll(t, reflect.ValueOf(&orig).Elem(), &n)
 	fillAll(t, reflect.ValueOf(&want).Elem(), &m)
@@ -117,13 +117,13 @@ func TestBewerbungCloneSharesNothing(t *testing.T) {
 // empty), so that a clone encodes as its original does.
 func TestBewerbungCloneKeepsNil(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, sest.Bewerbung{}, sest.Bewerbung{}.Clone())
-	e := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{BewerberID: "B-1"}}
+	require.Equal(t, sestmodel.Bewerbung{}, sestmodel.Bewerbung{}.Clone())
+	e := sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{BewerberID: "B-1"}}
 	c := e.Clone()
 	require.Nil(t, c.Mehrfach)
 	require.Nil(t, c.Einfach.Bestandteil)
 	require.Nil(t, c.Einfach.Bescheid)
-	m := sest.Bewerbung{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{Teilfachbewerbung: []sest.Teilfachbewerbung{{}}}}
+	m := sestmodel.Bewerbung{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{Teilfachbewerbung: []sestmodel.Teilfachbewerbung{{}}}}
 	c = m.Clone()
 	require.Nil(t, c.Einfach)
 	require.Nil(t, c.Mehrfach.Teilfachbewerbung[0].HauptfachSchluessel)

@@ -1,4 +1,4 @@
-package sest_test
+package sestmodel_test
 
 import (
 	"testing"
@@ -6,50 +6,50 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // at is a fixed time of the examples.
-func at(day int) sest.Timestamp {
-	return sest.NewTimestamp(time.Date(2026, 7, day, 10, 0, 0, 0, time.UTC))
+func at(day int) sestmodel.Timestamp {
+	return sestmodel.NewTimestamp(time.Date(2026, 7, day, 10, 0, 0, 0, time.UTC))
 }
 
-func key(sg string) sest.EinfachstudienangebotsSchluessel {
+func key(sg string) sestmodel.EinfachstudienangebotsSchluessel {
 	a, f := sg[:2], sg[3:]
-	return sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: sg, AbschlussSchluessel: a, StudienfachSchluessel: f}
+	return sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: sg, AbschlussSchluessel: a, StudienfachSchluessel: f}
 }
 
 // einfachAtSest is an Einfachstudienangebotsbewerbung as the
 // Servicestelle holds it: every field set.
-func einfachAtSest() sest.Bewerbung {
-	return sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
+func einfachAtSest() sestmodel.Bewerbung {
+	return sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
 		EingangsZeitpunkt: at(1), Bearbeitungsstatus: "eingegangen", VersionSeSt: 4, BewerberBAN: "BAN-1",
 		BewerberEmailAdresse: "a@example.org", BewerberID: "B-1", Studienangebot: key("84-105"), OrtDesEingangs: "SeSt",
 		Aktivitaetsstatus: "aktiv", Papierantragstatus: "nicht_eingegangen", LetzteAenderung: at(3),
 		Statusanmerkung: "Zeugnis fehlt", Sonderantragsentscheidung: "abgelehnt",
-		Bestandteil: []sest.Bewerbungsbestandteil{{FeldangabeSchluessel: "hzb", Wert: "Abitur",
-			Dokument: &sest.Dokumentreferenz{DokumentID: "D-1", Dateiname: "hzb.pdf"}}},
-		Bescheid: []sest.Bescheid{{Bescheidart: "Eingangsbestaetigung", ErstelltAm: at(2)}},
+		Bestandteil: []sestmodel.Bewerbungsbestandteil{{FeldangabeSchluessel: "hzb", Wert: "Abitur",
+			Dokument: &sestmodel.Dokumentreferenz{DokumentID: "D-1", Dateiname: "hzb.pdf"}}},
+		Bescheid: []sestmodel.Bescheid{{Bescheidart: "Eingangsbestaetigung", ErstelltAm: at(2)}},
 	}}
 }
 
 // mehrfachAtSest is a Mehrfachstudienangebotsbewerbung with two
 // Teilfachbewerbungen as the Servicestelle holds it.
-func mehrfachAtSest() sest.Bewerbung {
+func mehrfachAtSest() sestmodel.Bewerbung {
 	h := key("25-007")
-	return sest.Bewerbung{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{
+	return sestmodel.Bewerbung{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{
 		EingangsZeitpunkt: at(1), Bearbeitungsstatus: "eingegangen", VersionSeSt: 7, BewerberBAN: "BAN-2", BewerberID: "B-2",
-		Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}, OrtDesEingangs: "HS",
+		Studienangebot: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}, OrtDesEingangs: "HS",
 		Aktivitaetsstatus: "aktiv", Papierantragstatus: "eingegangen", LetzteAenderung: at(3),
 		Statusanmerkung: "alt", Sonderantragsentscheidung: "offen",
-		Teilfachbewerbung: []sest.Teilfachbewerbung{
+		Teilfachbewerbung: []sestmodel.Teilfachbewerbung{
 			{EingangsZeitpunkt: at(1), Bearbeitungsstatus: "eingegangen", VersionSeSt: 7, Studienangebot: key("25-007"),
 				HauptfachSchluessel: &h, IstErsatzfachAkzeptabel: true, Aktivitaetsstatus: "aktiv", LetzteAenderung: at(3),
 				Statusanmerkung: "Teilfach alt", Sonderantragsentscheidung: "offen"},
 			{EingangsZeitpunkt: at(1), Bearbeitungsstatus: "eingegangen", VersionSeSt: 7, Studienangebot: key("25-059"),
 				Aktivitaetsstatus: "aktiv", LetzteAenderung: at(3), Statusanmerkung: "Teilfach 2 alt"},
 		},
-		Bescheid: []sest.Bescheid{{Bescheidart: "Eingangsbestaetigung", ErstelltAm: at(2)}},
+		Bescheid: []sestmodel.Bescheid{{Bescheidart: "Eingangsbestaetigung", ErstelltAm: at(2)}},
 	}}
 }
 
@@ -60,19 +60,19 @@ func TestApplyUniversity(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name      string
-		cur, uni  sest.Bewerbung
-		want      func() sest.Bewerbung
+		cur, uni  sestmodel.Bewerbung
+		want      func() sestmodel.Bewerbung
 		unchanged bool // the university's change is already there
 	}{{
 		name: "einfach: every field of the university given",
 		cur:  einfachAtSest(),
 		// What the university sends: its staging row, on an older
 		// version, without what only the Servicestelle knows.
-		uni: sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
+		uni: sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
 			EingangsZeitpunkt: at(9), Bearbeitungsstatus: "gueltig", VersionSeSt: 3, BewerberBAN: "ANDERS", BewerberID: "B-1",
 			Studienangebot: key("84-105"), Aktivitaetsstatus: "inaktiv", Papierantragstatus: "eingegangen",
 			Statusanmerkung: "Nachweis liegt vor", Sonderantragsentscheidung: "angenommen"}},
-		want: func() sest.Bewerbung {
+		want: func() sestmodel.Bewerbung {
 			b := einfachAtSest()
 			b.Einfach.Bearbeitungsstatus = "gueltig"
 			b.Einfach.Aktivitaetsstatus = "inaktiv"
@@ -84,9 +84,9 @@ func TestApplyUniversity(t *testing.T) {
 	}, {
 		name: "einfach: only the status; the empty fields keep their values",
 		cur:  einfachAtSest(),
-		uni: sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
+		uni: sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
 			Bearbeitungsstatus: "ausgeschlossen", BewerberID: "B-1", Studienangebot: key("84-105")}},
-		want: func() sest.Bewerbung {
+		want: func() sestmodel.Bewerbung {
 			b := einfachAtSest()
 			b.Einfach.Bearbeitungsstatus = "ausgeschlossen"
 			return b
@@ -94,17 +94,17 @@ func TestApplyUniversity(t *testing.T) {
 	}, {
 		name:      "einfach: the change is already there",
 		cur:       einfachAtSest(),
-		uni:       sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "eingegangen", Statusanmerkung: "Zeugnis fehlt"}},
+		uni:       sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "eingegangen", Statusanmerkung: "Zeugnis fehlt"}},
 		want:      einfachAtSest,
 		unchanged: true,
 	}, {
 		name: "mehrfach: the Bewerbung's fields and the Teilfächer given",
 		cur:  mehrfachAtSest(),
-		uni: sest.Bewerbung{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{
+		uni: sestmodel.Bewerbung{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{
 			Bearbeitungsstatus: "gueltig", VersionSeSt: 6, BewerberID: "B-2",
-			Studienangebot:     sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
+			Studienangebot:     sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
 			Papierantragstatus: "nicht_eingegangen", Statusanmerkung: "neu", Sonderantragsentscheidung: "angenommen",
-			Teilfachbewerbung: []sest.Teilfachbewerbung{
+			Teilfachbewerbung: []sestmodel.Teilfachbewerbung{
 				// 25-059 changed in every field of the university; its
 				// other fields differ too, and are not taken.
 				{Bearbeitungsstatus: "gueltig", Studienangebot: key("25-059"), Aktivitaetsstatus: "inaktiv",
@@ -114,7 +114,7 @@ func TestApplyUniversity(t *testing.T) {
 				// 25-084 is not a Teilfach of the Bewerbung: not added.
 				{Bearbeitungsstatus: "gueltig", Studienangebot: key("25-084"), Statusanmerkung: "fremd"},
 			}}},
-		want: func() sest.Bewerbung {
+		want: func() sestmodel.Bewerbung {
 			b := mehrfachAtSest()
 			m := b.Mehrfach
 			m.Bearbeitungsstatus = "gueltig"
@@ -131,8 +131,8 @@ func TestApplyUniversity(t *testing.T) {
 	}, {
 		name: "mehrfach: no Teilfach given leaves the Teilfächer alone",
 		cur:  mehrfachAtSest(),
-		uni:  sest.Bewerbung{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{Bearbeitungsstatus: "zurueckgezogen"}},
-		want: func() sest.Bewerbung {
+		uni:  sestmodel.Bewerbung{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{Bearbeitungsstatus: "zurueckgezogen"}},
+		want: func() sestmodel.Bewerbung {
 			b := mehrfachAtSest()
 			b.Mehrfach.Bearbeitungsstatus = "zurueckgezogen"
 			return b
@@ -159,10 +159,10 @@ func TestApplyUniversity(t *testing.T) {
 func TestApplyUniversityOtherKind(t *testing.T) {
 	t.Parallel()
 	_, err := einfachAtSest().ApplyUniversity(mehrfachAtSest())
-	require.ErrorIs(t, err, sest.ErrOtherKind)
+	require.ErrorIs(t, err, sestmodel.ErrOtherKind)
 	_, err = mehrfachAtSest().ApplyUniversity(einfachAtSest())
-	require.ErrorIs(t, err, sest.ErrOtherKind)
-	_, err = einfachAtSest().ApplyUniversity(sest.Bewerbung{})
-	require.ErrorIs(t, err, sest.ErrOtherKind)
+	require.ErrorIs(t, err, sestmodel.ErrOtherKind)
+	_, err = einfachAtSest().ApplyUniversity(sestmodel.Bewerbung{})
+	require.ErrorIs(t, err, sestmodel.ErrOtherKind)
 	require.False(t, einfachAtSest().HoldsUniversity(mehrfachAtSest()))
 }

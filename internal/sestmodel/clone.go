@@ -1,4 +1,4 @@
-package sest
+package sestmodel
 
 // Clone returns a deep copy of b: no slice or pointer of the copy is
 // shared with b, so either may be changed without touching the other.

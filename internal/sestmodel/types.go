@@ -1,19 +1,22 @@
-package sest
+package sestmodel
 
 // This file holds the Servicestelle's data types. They are the wire types
 // and the domain types at once: the struct field order is the xs:sequence
-// order of the schemas (generated from these types, see wsdl_gen_test.go),
-// and the codec (wire_encode.go, wire_decode.go) encodes and decodes them
-// in that order, each type's fields in its schema's namespace
-// (typeNamespace).
+// order of the schemas (generated from these types by the codec's tests in
+// internal/sest), and the codec in internal/sest encodes and decodes them in
+// that order, each type's fields in its schema's namespace.
 //
 // Conventions: `omitempty` means minOccurs="0"; a slice is a repeated
 // element (minOccurs="0" maxOccurs="unbounded"); a pointer is an optional
-// element; a type with an isChoice method stands in for an abstract
-// official type: exactly one of its pointer fields is set, and the item
-// travels with the xsi:type of that field's type (see the package
-// documentation). Fields tagged `xml:"-"` never travel as elements (they
-// are filled by the Client after decoding, or carry the xsi:type).
+// element. StudienangebotsSchluessel, Studienangebot, Bewerbung and
+// BewerbungsSchluessel stand in for abstract official types: exactly one of
+// their pointer fields is set, and the item travels with the xsi:type of
+// that field's type (the codec lists these choice types). A type behind
+// several xsi:types (Mehrfachstudienangebot) says which one it travels as
+// with XSIType, which ones it is read from with XSITypes, and remembers the
+// one it was read as with SetXSIType. Fields tagged `xml:"-"` never travel
+// as elements (they are filled by the client after decoding, or carry the
+// xsi:type).
 //
 import (
 	"sort"
@@ -67,8 +70,6 @@ type StudienangebotsSchluessel struct {
 	Mehrfach *MehrfachstudienangebotsSchluessel `xml:"mehrfachstudienangebotsSchluessel,omitempty" json:"Mehrfach"`
 }
 
-func (StudienangebotsSchluessel) isChoice() {}
-
 // Key returns the atomic key: the studiengangSchluessel of an Einfach-,
 // the abschlussSchluessel of a Mehrfachstudienangebot.
 func (k StudienangebotsSchluessel) Key() string {
@@ -111,7 +112,7 @@ type Einfachstudienangebot struct {
 
 // Kinds of Mehrfachstudienangebot (Sestco 0.2 and 0.3 support both). They
 // travel as the Studienangebot's xsi:type; the names are Sestco's, their
-// content is assumed (see the package documentation).
+// content is assumed (see internal/sest's package documentation).
 const (
 	// FreieFachbezogeneStudiengangskombination: any combination of the
 	// Teilstudienangebote (e.g. a Zwei-Fächer-Bachelor).
@@ -147,8 +148,10 @@ type Studiengangskombination struct {
 	Teilstudienangebot []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot" json:"Teilstudienangebot"`
 }
 
-// xsiType is the kind the Mehrfachstudienangebot travels as.
-func (m Mehrfachstudienangebot) xsiType() string {
+// XSIType is the xsi:type (local name) the Mehrfachstudienangebot travels
+// as: Art, or when Art is empty ExpliziteStudiengangskombination with
+// Kombination set and FreieFachbezogeneStudiengangskombination without.
+func (m Mehrfachstudienangebot) XSIType() string {
 	switch {
 	case m.Art != "":
 		return m.Art
@@ -158,20 +161,21 @@ func (m Mehrfachstudienangebot) xsiType() string {
 	return FreieFachbezogeneStudiengangskombination
 }
 
-// xsiTypes are the xsi:types a Mehrfachstudienangebot is read from.
-func (*Mehrfachstudienangebot) xsiTypes() []string {
+// XSITypes are the xsi:types (local names) a Mehrfachstudienangebot is read
+// from: the kinds of Mehrfachstudienangebot.
+func (*Mehrfachstudienangebot) XSITypes() []string {
 	return []string{FreieFachbezogeneStudiengangskombination, ExpliziteStudiengangskombination}
 }
 
-func (m *Mehrfachstudienangebot) setXSIType(name string) { m.Art = name }
+// SetXSIType records the xsi:type the Mehrfachstudienangebot was read as
+// (one of XSITypes) in Art.
+func (m *Mehrfachstudienangebot) SetXSIType(name string) { m.Art = name }
 
 // Studienangebot is an Einfach- or a Mehrfachstudienangebot (exactly one set).
 type Studienangebot struct {
 	Einfach  *Einfachstudienangebot  `xml:"einfachstudienangebot,omitempty" json:"Einfach"`
 	Mehrfach *Mehrfachstudienangebot `xml:"mehrfachstudienangebot,omitempty" json:"Mehrfach"`
 }
-
-func (Studienangebot) isChoice() {}
 
 // Key returns the atomic key (see StudienangebotsSchluessel.Key).
 func (s Studienangebot) Key() string {
@@ -324,8 +328,6 @@ type Bewerbung struct {
 	Mehrfach *Mehrfachstudienangebotsbewerbung `xml:"mehrfachstudienangebotsbewerbung,omitempty" json:"Mehrfach"`
 }
 
-func (Bewerbung) isChoice() {}
-
 // Schluessel returns the Bewerbung's key as the Servicestelle reports it in
 // results.
 func (b Bewerbung) Schluessel() BewerbungsSchluessel {
@@ -420,8 +422,6 @@ type BewerbungsSchluessel struct {
 	Einfach  *EinfachstudienangebotsbewerbungsSchluessel  `xml:"einfachstudienangebotsbewerbungsSchluessel,omitempty" json:"Einfach"`
 	Mehrfach *MehrfachstudienangebotsbewerbungsSchluessel `xml:"mehrfachstudienangebotsbewerbungsSchluessel,omitempty" json:"Mehrfach"`
 }
-
-func (BewerbungsSchluessel) isChoice() {}
 
 // Key renders the key as one string:
 // `<bewerberId>/<studiengangSchluessel>` for Einfach- and
@@ -578,8 +578,6 @@ type Ergebnis struct {
 
 // Rejected reports whether the item was zurueckgewiesen.
 func (e Ergebnis) Rejected() bool { return e.ErgebnisStatus == ErgebnisZurueckgewiesen }
-
-func (e *Ergebnis) fill() { e.Code = ParseCode(e.GrundZurueckweisung) }
 
 // ParseCode returns the first run of exactly five digits in a
 // grundZurueckweisung, or 0.
