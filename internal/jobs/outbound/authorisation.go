@@ -1,4 +1,4 @@
-package jobs
+package outbound
 
 import (
 	"context"
@@ -12,14 +12,12 @@ import (
 	"sestd/internal/store"
 )
 
-// This file verifies the outbox's applicant authorisations.
-
 // sendAuths verifies due Bewerber-ID + BAN pairs with
 // abrufenStammdatenDurchHS and mirrors the applicants verified.
-func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
+func (o *Sender) sendAuths(ctx context.Context, st *runStats) error {
 	var after int64
 	for {
-		items, err := o.deps.Store.OutboxDue(ctx, store.OutboxKindBewerberAuth, after, o.packageSize())
+		items, err := o.store.OutboxDue(ctx, store.OutboxKindBewerberAuth, after, o.packageSize())
 		if err != nil {
 			return err
 		}
@@ -36,7 +34,7 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 				r := undecodable(it, err)
 				countState(st, it, r)
 				results = append(results, r)
-				Logger(ctx).Warn("not sent: the payload does not decode", zap.Int64("outbox_id", it.ID),
+				o.log(ctx).Warn("not sent: the payload does not decode", zap.Int64("outbox_id", it.ID),
 					zap.String("outbox_item", it.ItemKey), zap.Error(err))
 				continue
 			}
@@ -44,7 +42,7 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 		}
 		items = slices.DeleteFunc(items, func(it store.OutboxItem) bool { _, ok := bans[it.ID]; return !ok })
 		if len(ids) > 0 {
-			if err := o.deps.Store.OutboxMarkSent(ctx, ids, sestmodel.OpAbrufenStammdaten, nil); err != nil {
+			if err := o.store.OutboxMarkSent(ctx, ids, sestmodel.OpAbrufenStammdaten, nil); err != nil {
 				return err
 			}
 		}
@@ -82,11 +80,11 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 				Reason: r.Reason, Code: r.Code})
 		}
 		if len(verified) > 0 {
-			if _, err := o.deps.Store.BewerberUpsertBatch(ctx, verified, store.Step{}); err != nil {
+			if _, err := o.store.BewerberUpsertBatch(ctx, verified, store.Step{}); err != nil {
 				return err
 			}
 		}
-		if err := o.deps.Store.OutboxRecord(ctx, results, logs); err != nil {
+		if err := o.store.OutboxRecord(ctx, results, logs); err != nil {
 			return err
 		}
 		if len(items) > 0 && transient == len(items) {

@@ -1,4 +1,4 @@
-package jobs
+package outbound
 
 import (
 	"testing"
@@ -15,7 +15,7 @@ import (
 func TestTransitionForbidden(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default()
-	o := newOutbound(Deps{Config: cfg})
+	o := New(Deps{Config: cfg})
 	for _, tc := range []struct {
 		name, from, to string
 		allowed        bool
@@ -37,7 +37,7 @@ func TestTransitionForbidden(t *testing.T) {
 		"in_Vorbereitung":             {SestIn: false, SestOut: true, UniIn: true, UniOut: true},
 		"eingegangen":                 {SestIn: true, SestOut: true, UniIn: false, UniOut: true},
 	}
-	o = newOutbound(Deps{Config: cfg})
+	o = New(Deps{Config: cfg})
 	require.Contains(t, o.transitionForbidden("gueltig", "eingeschrieben"),
 		"eingeschrieben exists only from interface version 4 (servicestelle.interface_version is 3)")
 	require.Empty(t, o.transitionForbidden("Zulassungsangebot_liegt_vor", "ausgeschlossen"), "overridden: uni_out")
@@ -45,7 +45,7 @@ func TestTransitionForbidden(t *testing.T) {
 	require.Empty(t, o.transitionForbidden("gueltig", "gueltig"))
 
 	cfg.Servicestelle.InterfaceVersion = 4
-	o = newOutbound(Deps{Config: cfg})
+	o = New(Deps{Config: cfg})
 	require.Empty(t, o.transitionForbidden("gueltig", "eingeschrieben"), "version 4: the university reports enrolments")
 }
 

@@ -1,4 +1,4 @@
-package jobs
+package outbound
 
 import (
 	"bytes"
@@ -10,11 +10,6 @@ import (
 	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
-
-// This file reads the outbox's payloads. A payload that does not decode
-// is never sent (neither half empty nor left queued for ever): its item
-// is rejected with a reason naming it, which the outbox listings and the
-// admins' mail show, and the rest of the run goes on.
 
 // authPayload is the payload of a bewerber_auth item.
 type authPayload struct {
