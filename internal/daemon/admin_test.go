@@ -568,7 +568,7 @@ func testOutbox(t *testing.T, w *adminWorld) {
 	for _, action := range []string{"outbox.list", "outbox.read", "outbox.retry", "outbox.discard", "outbox.retry_failed"} {
 		require.NotEmpty(t, audit[action], action)
 	}
-	require.Equal(t, store.OutboxFailed, audit["outbox.retry"][0].Detail["previous_state"])
+	require.Equal(t, string(store.OutboxFailed), audit["outbox.retry"][0].Detail["previous_state"])
 }
 
 func hasLabels(m *dto.Metric, want map[string]string) bool {

@@ -12,6 +12,8 @@ import (
 	"sestd/internal/store"
 )
 
+// This file verifies the outbox's applicant authorisations.
+
 // sendAuths verifies due Bewerber-ID + BAN pairs with
 // abrufenStammdatenDurchHS and mirrors the applicants verified.
 func (o *Sender) sendAuths(ctx context.Context, st *runStats) error {

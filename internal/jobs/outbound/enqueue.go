@@ -15,8 +15,12 @@ import (
 // This file turns the staged university applications and applicant
 // authorisations into outbox items.
 
+// enqueueBatch bounds the staged rows read at a time.
 const enqueueBatch = 5000
 
+// enqueue makes an outbox item of every staged application and
+// authorisation that has none or changed since its item was made (a
+// changed one renews its item: pending, attempts reset).
 func (o *Sender) enqueue(ctx context.Context) error {
 	st := o.store
 	total := 0

@@ -11,6 +11,11 @@ import (
 	"sestd/internal/store"
 )
 
+// This file reads the outbox's payloads. A payload that does not decode
+// is never sent (neither half empty nor left queued for ever): its item
+// is rejected with a reason naming it, which the outbox listings and the
+// admins' mail show, and the rest of the run goes on.
+
 // authPayload is the payload of a bewerber_auth item.
 type authPayload struct {
 	BAN string `json:"ban,omitempty"`
