@@ -20,5 +20,22 @@
 // internal/sest, which writes and reads the Servicestelle's messages from
 // them; their json tags are the keys of the JSON stored in the mirror, the
 // outbox and the upload log. Changing either changes a contract (see
-// internal/sest's golden and stored-JSON tests).
+// internal/sest's golden tests and this package's stored-JSON tests).
+//
+// # Stored JSON
+//
+// The types are kept as JSON (json.Marshal) in the mirror (the data of
+// bewerbung, bewerber, studienangebot, studienpaket, ranglistenstatus), in
+// outbox payloads and in the upload log; the mirror hashes those bytes to
+// tell a changed item from an unchanged one, SQL views read the keys, and
+// the subject export shows them to the applicant. The keys are therefore a
+// contract, not Go identifiers. Every field declares its key, by one rule:
+// snake_case of the field name, a word starting at each capital, an
+// acronym counting as one word (ID → id, BewerberBAN → bewerber_ban,
+// URLHSBewerbungsportal → url_hs_bewerbungsportal, VersionSeSt →
+// version_sest), never omitempty, so that every key is always there.
+// Renaming a Go field changes nothing stored; changing a key changes every
+// stored hash and needs, in the same change, a store migration of the
+// stored rows and new golden files (TestStoredJSONShape,
+// TestStoredItemsGolden).
 package sestmodel

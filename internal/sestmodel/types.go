@@ -18,6 +18,8 @@ package sestmodel
 // as elements (they are filled by the client after decoding, or carry the
 // xsi:type).
 //
+// Stored JSON keys: see "Stored JSON" in the package documentation.
+//
 import (
 	"sort"
 	"strconv"
@@ -26,23 +28,23 @@ import (
 
 // Kontext is the context block every request starts with.
 type Kontext struct {
-	Version                int              `xml:"version" json:"Version"`
-	Hochschulnummer        string           `xml:"hochschulnummer" json:"Hochschulnummer"`
-	Serviceverfahren       Serviceverfahren `xml:"serviceverfahren" json:"Serviceverfahren"`
-	VermittlungsprozessTyp string           `xml:"vermittlungsprozessTyp" json:"VermittlungsprozessTyp"`
+	Version                int              `xml:"version" json:"version"`
+	Hochschulnummer        string           `xml:"hochschulnummer" json:"hochschulnummer"`
+	Serviceverfahren       Serviceverfahren `xml:"serviceverfahren" json:"serviceverfahren"`
+	VermittlungsprozessTyp string           `xml:"vermittlungsprozessTyp" json:"vermittlungsprozess_typ"`
 }
 
 // Serviceverfahren names the admission round: year and semester (WS or SS).
 type Serviceverfahren struct {
-	Jahr     int    `xml:"jahr" json:"Jahr"`
-	Semester string `xml:"semester" json:"Semester"`
+	Jahr     int    `xml:"jahr" json:"jahr"`
+	Semester string `xml:"semester" json:"semester"`
 }
 
 // Schluesselwert is a key with its German name (Abschluss, Studienfach,
 // Land, Staatsangehörigkeit, ...).
 type Schluesselwert struct {
-	Schluessel string `xml:"schluessel" json:"Schluessel"`
-	NameDe     string `xml:"nameDe,omitempty" json:"NameDe"`
+	Schluessel string `xml:"schluessel" json:"schluessel"`
+	NameDe     string `xml:"nameDe,omitempty" json:"name_de"`
 }
 
 // ---- Studienangebote ----
@@ -52,22 +54,22 @@ type Schluesselwert struct {
 // `<abschluss>-<fach>[-<fkz>]` and the only one to identify it by; the
 // compound parts travel alongside.
 type EinfachstudienangebotsSchluessel struct {
-	StudiengangSchluessel     string `xml:"studiengangSchluessel" json:"StudiengangSchluessel"`
-	AbschlussSchluessel       string `xml:"abschlussSchluessel" json:"AbschlussSchluessel"`
-	StudienfachSchluessel     string `xml:"studienfachSchluessel" json:"StudienfachSchluessel"`
-	FachkennzeichenSchluessel string `xml:"fachkennzeichenSchluessel,omitempty" json:"FachkennzeichenSchluessel"`
+	StudiengangSchluessel     string `xml:"studiengangSchluessel" json:"studiengang_schluessel"`
+	AbschlussSchluessel       string `xml:"abschlussSchluessel" json:"abschluss_schluessel"`
+	StudienfachSchluessel     string `xml:"studienfachSchluessel" json:"studienfach_schluessel"`
+	FachkennzeichenSchluessel string `xml:"fachkennzeichenSchluessel,omitempty" json:"fachkennzeichen_schluessel"`
 }
 
 // MehrfachstudienangebotsSchluessel identifies a Mehrfachstudienangebot by
 // its (Mehrfach-)Abschluss.
 type MehrfachstudienangebotsSchluessel struct {
-	AbschlussSchluessel string `xml:"abschlussSchluessel" json:"AbschlussSchluessel"`
+	AbschlussSchluessel string `xml:"abschlussSchluessel" json:"abschluss_schluessel"`
 }
 
 // StudienangebotsSchluessel is the key of either kind of Studienangebot.
 type StudienangebotsSchluessel struct {
-	Einfach  *EinfachstudienangebotsSchluessel  `xml:"einfachstudienangebotsSchluessel,omitempty" json:"Einfach"`
-	Mehrfach *MehrfachstudienangebotsSchluessel `xml:"mehrfachstudienangebotsSchluessel,omitempty" json:"Mehrfach"`
+	Einfach  *EinfachstudienangebotsSchluessel  `xml:"einfachstudienangebotsSchluessel,omitempty" json:"einfach"`
+	Mehrfach *MehrfachstudienangebotsSchluessel `xml:"mehrfachstudienangebotsSchluessel,omitempty" json:"mehrfach"`
 }
 
 // Key returns the atomic key: the studiengangSchluessel of an Einfach-,
@@ -84,30 +86,30 @@ func (k StudienangebotsSchluessel) Key() string {
 
 // Studiengang is the programme behind an Einfachstudienangebot.
 type Studiengang struct {
-	Schluessel       string          `xml:"schluessel" json:"Schluessel"`
-	NameDe           string          `xml:"nameDe" json:"NameDe"`
-	IstNCStudiengang bool            `xml:"istNCStudiengang" json:"IstNCStudiengang"`
-	Abschluss        Schluesselwert  `xml:"abschluss" json:"Abschluss"`
-	Studienfach      Schluesselwert  `xml:"studienfach" json:"Studienfach"`
-	Fachkennzeichen  *Schluesselwert `xml:"fachkennzeichen,omitempty" json:"Fachkennzeichen"`
+	Schluessel       string          `xml:"schluessel" json:"schluessel"`
+	NameDe           string          `xml:"nameDe" json:"name_de"`
+	IstNCStudiengang bool            `xml:"istNCStudiengang" json:"ist_nc_studiengang"`
+	Abschluss        Schluesselwert  `xml:"abschluss" json:"abschluss"`
+	Studienfach      Schluesselwert  `xml:"studienfach" json:"studienfach"`
+	Fachkennzeichen  *Schluesselwert `xml:"fachkennzeichen,omitempty" json:"fachkennzeichen"`
 }
 
 // Koordinierungsangebotsdaten are the application period and portal.
 type Koordinierungsangebotsdaten struct {
-	AnfangBewerbungsfrist Timestamp `xml:"anfangBewerbungsfrist" json:"AnfangBewerbungsfrist"`
-	EndeBewerbungsfrist   Timestamp `xml:"endeBewerbungsfrist" json:"EndeBewerbungsfrist"`
-	URLHSBewerbungsportal string    `xml:"urlHSBewerbungsportal,omitempty" json:"UrlHSBewerbungsportal"`
+	AnfangBewerbungsfrist Timestamp `xml:"anfangBewerbungsfrist" json:"anfang_bewerbungsfrist"`
+	EndeBewerbungsfrist   Timestamp `xml:"endeBewerbungsfrist" json:"ende_bewerbungsfrist"`
+	URLHSBewerbungsportal string    `xml:"urlHSBewerbungsportal,omitempty" json:"url_hs_bewerbungsportal"`
 }
 
 // Einfachstudienangebot is a single-subject programme offer.
 type Einfachstudienangebot struct {
-	Schluessel                  EinfachstudienangebotsSchluessel `xml:"schluessel" json:"Schluessel"`
-	Status                      string                           `xml:"status" json:"Status"` // in_Vorbereitung, oeffentlich_sichtbar
-	NameDe                      string                           `xml:"nameDe" json:"NameDe"`
-	BeschreibungDe              string                           `xml:"beschreibungDe,omitempty" json:"BeschreibungDe"`
-	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten     `xml:"koordinierungsangebotsdaten,omitempty" json:"Koordinierungsangebotsdaten"`
-	Integrationseinstellungen   string                           `xml:"integrationseinstellungen,omitempty" json:"Integrationseinstellungen"`
-	Studiengang                 Studiengang                      `xml:"studiengang" json:"Studiengang"`
+	Schluessel                  EinfachstudienangebotsSchluessel `xml:"schluessel" json:"schluessel"`
+	Status                      string                           `xml:"status" json:"status"` // in_Vorbereitung, oeffentlich_sichtbar
+	NameDe                      string                           `xml:"nameDe" json:"name_de"`
+	BeschreibungDe              string                           `xml:"beschreibungDe,omitempty" json:"beschreibung_de"`
+	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten     `xml:"koordinierungsangebotsdaten,omitempty" json:"koordinierungsangebotsdaten"`
+	Integrationseinstellungen   string                           `xml:"integrationseinstellungen,omitempty" json:"integrationseinstellungen"`
+	Studiengang                 Studiengang                      `xml:"studiengang" json:"studiengang"`
 }
 
 // Kinds of Mehrfachstudienangebot (Sestco 0.2 and 0.3 support both). They
@@ -129,23 +131,23 @@ type Mehrfachstudienangebot struct {
 	// ExpliziteStudiengangskombination (its xsi:type on the wire). Empty is
 	// sent as ExpliziteStudiengangskombination when Kombination is set,
 	// else as FreieFachbezogeneStudiengangskombination.
-	Art                         string                             `xml:"-" json:"Art"`
-	Schluessel                  MehrfachstudienangebotsSchluessel  `xml:"schluessel" json:"Schluessel"`
-	Status                      string                             `xml:"status" json:"Status"`
-	NameDe                      string                             `xml:"nameDe" json:"NameDe"`
-	BeschreibungDe              string                             `xml:"beschreibungDe,omitempty" json:"BeschreibungDe"`
-	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten       `xml:"koordinierungsangebotsdaten,omitempty" json:"Koordinierungsangebotsdaten"`
-	Abschluss                   Schluesselwert                     `xml:"abschluss" json:"Abschluss"`
-	Teilstudienangebot          []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot" json:"Teilstudienangebot"`
+	Art                         string                             `xml:"-" json:"art"`
+	Schluessel                  MehrfachstudienangebotsSchluessel  `xml:"schluessel" json:"schluessel"`
+	Status                      string                             `xml:"status" json:"status"`
+	NameDe                      string                             `xml:"nameDe" json:"name_de"`
+	BeschreibungDe              string                             `xml:"beschreibungDe,omitempty" json:"beschreibung_de"`
+	Koordinierungsangebotsdaten *Koordinierungsangebotsdaten       `xml:"koordinierungsangebotsdaten,omitempty" json:"koordinierungsangebotsdaten"`
+	Abschluss                   Schluesselwert                     `xml:"abschluss" json:"abschluss"`
+	Teilstudienangebot          []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot" json:"teilstudienangebot"`
 	// Kombination lists the allowed combinations of an
 	// ExpliziteStudiengangskombination (only there).
-	Kombination []Studiengangskombination `xml:"kombination" xsdonly:"ExpliziteStudiengangskombination" json:"Kombination"`
+	Kombination []Studiengangskombination `xml:"kombination" xsdonly:"ExpliziteStudiengangskombination" json:"kombination"`
 }
 
 // Studiengangskombination is one allowed combination of Teilfächer in an
 // ExpliziteStudiengangskombination.
 type Studiengangskombination struct {
-	Teilstudienangebot []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot" json:"Teilstudienangebot"`
+	Teilstudienangebot []EinfachstudienangebotsSchluessel `xml:"teilstudienangebot" json:"teilstudienangebot"`
 }
 
 // XSIType is the xsi:type (local name) the Mehrfachstudienangebot travels
@@ -173,8 +175,8 @@ func (m *Mehrfachstudienangebot) SetXSIType(name string) { m.Art = name }
 
 // Studienangebot is an Einfach- or a Mehrfachstudienangebot (exactly one set).
 type Studienangebot struct {
-	Einfach  *Einfachstudienangebot  `xml:"einfachstudienangebot,omitempty" json:"Einfach"`
-	Mehrfach *Mehrfachstudienangebot `xml:"mehrfachstudienangebot,omitempty" json:"Mehrfach"`
+	Einfach  *Einfachstudienangebot  `xml:"einfachstudienangebot,omitempty" json:"einfach"`
+	Mehrfach *Mehrfachstudienangebot `xml:"mehrfachstudienangebot,omitempty" json:"mehrfach"`
 }
 
 // Key returns the atomic key (see StudienangebotsSchluessel.Key).
@@ -192,33 +194,33 @@ func (s Studienangebot) Key() string {
 
 // Postanschrift is a postal address.
 type Postanschrift struct {
-	CareOf                    string         `xml:"careOf,omitempty" json:"CareOf"`
-	StrasseHausNrOderPostfach string         `xml:"strasseHausNrOderPostfach" json:"StrasseHausNrOderPostfach"`
-	Plz                       string         `xml:"plz" json:"Plz"`
-	Ort                       string         `xml:"ort" json:"Ort"`
-	Land                      Schluesselwert `xml:"land" json:"Land"`
-	Region                    string         `xml:"region,omitempty" json:"Region"`
+	CareOf                    string         `xml:"careOf,omitempty" json:"care_of"`
+	StrasseHausNrOderPostfach string         `xml:"strasseHausNrOderPostfach" json:"strasse_haus_nr_oder_postfach"`
+	Plz                       string         `xml:"plz" json:"plz"`
+	Ort                       string         `xml:"ort" json:"ort"`
+	Land                      Schluesselwert `xml:"land" json:"land"`
+	Region                    string         `xml:"region,omitempty" json:"region"`
 }
 
 // Bewerber is an applicant's Stammdaten. Status is e.g. "aktiv" or
 // BewerberStatusZurLoeschung.
 type Bewerber struct {
-	Status                             string          `xml:"status" json:"Status"`
-	Anrede                             string          `xml:"anrede,omitempty" json:"Anrede"`
-	Vorname                            string          `xml:"vorname" json:"Vorname"`
-	WeitereVornamen                    string          `xml:"weitereVornamen,omitempty" json:"WeitereVornamen"`
-	Nachname                           string          `xml:"nachname" json:"Nachname"`
-	EmailAdresse                       string          `xml:"emailAdresse,omitempty" json:"EmailAdresse"`
-	Telefonnummer                      string          `xml:"telefonnummer,omitempty" json:"Telefonnummer"`
-	Mobilnummer                        string          `xml:"mobilnummer,omitempty" json:"Mobilnummer"`
-	ID                                 string          `xml:"id" json:"ID"`
-	HatVerfahrensrichtlinienZugestimmt bool            `xml:"hatVerfahrensrichtlinienZugestimmt" json:"HatVerfahrensrichtlinienZugestimmt"`
-	Geburtsname                        string          `xml:"geburtsname,omitempty" json:"Geburtsname"`
-	Geburtsdatum                       string          `xml:"geburtsdatum,omitempty" xsd:"date" json:"Geburtsdatum"` // YYYY-MM-DD
-	Geburtsort                         string          `xml:"geburtsort,omitempty" json:"Geburtsort"`
-	Staatsangehoerigkeit               *Schluesselwert `xml:"staatsangehoerigkeit,omitempty" json:"Staatsangehoerigkeit"`
-	Postanschrift                      Postanschrift   `xml:"postanschrift" json:"Postanschrift"`
-	LetzteAenderung                    Timestamp       `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
+	Status                             string          `xml:"status" json:"status"`
+	Anrede                             string          `xml:"anrede,omitempty" json:"anrede"`
+	Vorname                            string          `xml:"vorname" json:"vorname"`
+	WeitereVornamen                    string          `xml:"weitereVornamen,omitempty" json:"weitere_vornamen"`
+	Nachname                           string          `xml:"nachname" json:"nachname"`
+	EmailAdresse                       string          `xml:"emailAdresse,omitempty" json:"email_adresse"`
+	Telefonnummer                      string          `xml:"telefonnummer,omitempty" json:"telefonnummer"`
+	Mobilnummer                        string          `xml:"mobilnummer,omitempty" json:"mobilnummer"`
+	ID                                 string          `xml:"id" json:"id"`
+	HatVerfahrensrichtlinienZugestimmt bool            `xml:"hatVerfahrensrichtlinienZugestimmt" json:"hat_verfahrensrichtlinien_zugestimmt"`
+	Geburtsname                        string          `xml:"geburtsname,omitempty" json:"geburtsname"`
+	Geburtsdatum                       string          `xml:"geburtsdatum,omitempty" xsd:"date" json:"geburtsdatum"` // YYYY-MM-DD
+	Geburtsort                         string          `xml:"geburtsort,omitempty" json:"geburtsort"`
+	Staatsangehoerigkeit               *Schluesselwert `xml:"staatsangehoerigkeit,omitempty" json:"staatsangehoerigkeit"`
+	Postanschrift                      Postanschrift   `xml:"postanschrift" json:"postanschrift"`
+	LetzteAenderung                    Timestamp       `xml:"letzteAenderung,omitempty" json:"letzte_aenderung"`
 }
 
 // BewerberStatusZurLoeschung is the Bewerber status of an account marked for
@@ -229,83 +231,83 @@ const BewerberStatusZurLoeschung = "zur_Loeschung_vorgemerkt"
 
 // Dokumentreferenz points at a Dokument fetched with abrufenDokumenteDurchHS.
 type Dokumentreferenz struct {
-	DokumentID string `xml:"dokumentId" json:"DokumentID"`
-	Dateiname  string `xml:"dateiname,omitempty" json:"Dateiname"`
-	MimeType   string `xml:"mimeType,omitempty" json:"MimeType"`
+	DokumentID string `xml:"dokumentId" json:"dokument_id"`
+	Dateiname  string `xml:"dateiname,omitempty" json:"dateiname"`
+	MimeType   string `xml:"mimeType,omitempty" json:"mime_type"`
 }
 
 // Bewerbungsbestandteil is one field of an application form: a value or a
 // document.
 type Bewerbungsbestandteil struct {
-	FeldangabeSchluessel string            `xml:"feldangabeSchluessel" json:"FeldangabeSchluessel"`
-	NameDe               string            `xml:"nameDe,omitempty" json:"NameDe"`
-	Wert                 string            `xml:"wert,omitempty" json:"Wert"`
-	Dokument             *Dokumentreferenz `xml:"dokument,omitempty" json:"Dokument"`
+	FeldangabeSchluessel string            `xml:"feldangabeSchluessel" json:"feldangabe_schluessel"`
+	NameDe               string            `xml:"nameDe,omitempty" json:"name_de"`
+	Wert                 string            `xml:"wert,omitempty" json:"wert"`
+	Dokument             *Dokumentreferenz `xml:"dokument,omitempty" json:"dokument"`
 }
 
 // Bescheid is a decision letter.
 type Bescheid struct {
-	Bescheidart string            `xml:"bescheidart" json:"Bescheidart"`
-	ErstelltAm  Timestamp         `xml:"erstelltAm,omitempty" json:"ErstelltAm"`
-	Dokument    *Dokumentreferenz `xml:"dokument,omitempty" json:"Dokument"`
+	Bescheidart string            `xml:"bescheidart" json:"bescheidart"`
+	ErstelltAm  Timestamp         `xml:"erstelltAm,omitempty" json:"erstellt_am"`
+	Dokument    *Dokumentreferenz `xml:"dokument,omitempty" json:"dokument"`
 }
 
 // Einfachstudienangebotsbewerbung is an application for an
 // Einfachstudienangebot.
 type Einfachstudienangebotsbewerbung struct {
-	EingangsZeitpunkt         Timestamp                        `xml:"eingangsZeitpunkt" json:"EingangsZeitpunkt"`
-	Bearbeitungsstatus        string                           `xml:"bearbeitungsstatus" json:"Bearbeitungsstatus"`
-	VersionSeSt               int                              `xml:"versionSeSt,omitempty" json:"VersionSeSt"`
-	BewerberBAN               string                           `xml:"bewerberBAN,omitempty" json:"BewerberBAN"`
-	BewerberEmailAdresse      string                           `xml:"bewerberEmailAdresse,omitempty" json:"BewerberEmailAdresse"`
-	BewerberID                string                           `xml:"bewerberId" json:"BewerberID"`
-	Studienangebot            EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel" json:"Studienangebot"`
-	OrtDesEingangs            string                           `xml:"ortDesEingangs,omitempty" json:"OrtDesEingangs"`
-	Aktivitaetsstatus         string                           `xml:"aktivitaetsstatus,omitempty" json:"Aktivitaetsstatus"`
-	Papierantragstatus        string                           `xml:"papierantragstatus,omitempty" json:"Papierantragstatus"`
-	LetzteAenderung           Timestamp                        `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
-	Statusanmerkung           string                           `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
-	Sonderantragsentscheidung string                           `xml:"sonderantragsentscheidung,omitempty" json:"Sonderantragsentscheidung"`
-	Bestandteil               []Bewerbungsbestandteil          `xml:"bestandteil" json:"Bestandteil"`
-	Bescheid                  []Bescheid                       `xml:"bescheid" json:"Bescheid"`
+	EingangsZeitpunkt         Timestamp                        `xml:"eingangsZeitpunkt" json:"eingangs_zeitpunkt"`
+	Bearbeitungsstatus        string                           `xml:"bearbeitungsstatus" json:"bearbeitungsstatus"`
+	VersionSeSt               int                              `xml:"versionSeSt,omitempty" json:"version_sest"`
+	BewerberBAN               string                           `xml:"bewerberBAN,omitempty" json:"bewerber_ban"`
+	BewerberEmailAdresse      string                           `xml:"bewerberEmailAdresse,omitempty" json:"bewerber_email_adresse"`
+	BewerberID                string                           `xml:"bewerberId" json:"bewerber_id"`
+	Studienangebot            EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel" json:"studienangebot"`
+	OrtDesEingangs            string                           `xml:"ortDesEingangs,omitempty" json:"ort_des_eingangs"`
+	Aktivitaetsstatus         string                           `xml:"aktivitaetsstatus,omitempty" json:"aktivitaetsstatus"`
+	Papierantragstatus        string                           `xml:"papierantragstatus,omitempty" json:"papierantragstatus"`
+	LetzteAenderung           Timestamp                        `xml:"letzteAenderung,omitempty" json:"letzte_aenderung"`
+	Statusanmerkung           string                           `xml:"statusanmerkung,omitempty" json:"statusanmerkung"`
+	Sonderantragsentscheidung string                           `xml:"sonderantragsentscheidung,omitempty" json:"sonderantragsentscheidung"`
+	Bestandteil               []Bewerbungsbestandteil          `xml:"bestandteil" json:"bestandteil"`
+	Bescheid                  []Bescheid                       `xml:"bescheid" json:"bescheid"`
 }
 
 // Teilfachbewerbung is the part of a Mehrfachstudienangebotsbewerbung for
 // one Teilfach.
 type Teilfachbewerbung struct {
-	EingangsZeitpunkt         Timestamp                         `xml:"eingangsZeitpunkt" json:"EingangsZeitpunkt"`
-	Bearbeitungsstatus        string                            `xml:"bearbeitungsstatus" json:"Bearbeitungsstatus"`
-	VersionSeSt               int                               `xml:"versionSeSt,omitempty" json:"VersionSeSt"`
-	Studienangebot            EinfachstudienangebotsSchluessel  `xml:"einfachstudienangebotsSchluessel" json:"Studienangebot"`
-	HauptfachSchluessel       *EinfachstudienangebotsSchluessel `xml:"hauptfachSchluessel,omitempty" json:"HauptfachSchluessel"`
-	ErsatzfachSchluessel      *EinfachstudienangebotsSchluessel `xml:"ersatzfachSchluessel,omitempty" json:"ErsatzfachSchluessel"`
-	IstErsatzfachAkzeptabel   bool                              `xml:"istErsatzfachAkzeptabel" json:"IstErsatzfachAkzeptabel"`
-	IstFachwechsel            bool                              `xml:"istFachwechsel" json:"IstFachwechsel"`
-	Aktivitaetsstatus         string                            `xml:"aktivitaetsstatus,omitempty" json:"Aktivitaetsstatus"`
-	LetzteAenderung           Timestamp                         `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
-	Statusanmerkung           string                            `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
-	Sonderantragsentscheidung string                            `xml:"sonderantragsentscheidung,omitempty" json:"Sonderantragsentscheidung"`
+	EingangsZeitpunkt         Timestamp                         `xml:"eingangsZeitpunkt" json:"eingangs_zeitpunkt"`
+	Bearbeitungsstatus        string                            `xml:"bearbeitungsstatus" json:"bearbeitungsstatus"`
+	VersionSeSt               int                               `xml:"versionSeSt,omitempty" json:"version_sest"`
+	Studienangebot            EinfachstudienangebotsSchluessel  `xml:"einfachstudienangebotsSchluessel" json:"studienangebot"`
+	HauptfachSchluessel       *EinfachstudienangebotsSchluessel `xml:"hauptfachSchluessel,omitempty" json:"hauptfach_schluessel"`
+	ErsatzfachSchluessel      *EinfachstudienangebotsSchluessel `xml:"ersatzfachSchluessel,omitempty" json:"ersatzfach_schluessel"`
+	IstErsatzfachAkzeptabel   bool                              `xml:"istErsatzfachAkzeptabel" json:"ist_ersatzfach_akzeptabel"`
+	IstFachwechsel            bool                              `xml:"istFachwechsel" json:"ist_fachwechsel"`
+	Aktivitaetsstatus         string                            `xml:"aktivitaetsstatus,omitempty" json:"aktivitaetsstatus"`
+	LetzteAenderung           Timestamp                         `xml:"letzteAenderung,omitempty" json:"letzte_aenderung"`
+	Statusanmerkung           string                            `xml:"statusanmerkung,omitempty" json:"statusanmerkung"`
+	Sonderantragsentscheidung string                            `xml:"sonderantragsentscheidung,omitempty" json:"sonderantragsentscheidung"`
 }
 
 // Mehrfachstudienangebotsbewerbung is an application for a combination of
 // Teilfächer under one Mehrfachabschluss.
 type Mehrfachstudienangebotsbewerbung struct {
-	EingangsZeitpunkt         Timestamp                         `xml:"eingangsZeitpunkt" json:"EingangsZeitpunkt"`
-	Bearbeitungsstatus        string                            `xml:"bearbeitungsstatus" json:"Bearbeitungsstatus"`
-	VersionSeSt               int                               `xml:"versionSeSt,omitempty" json:"VersionSeSt"`
-	BewerberBAN               string                            `xml:"bewerberBAN,omitempty" json:"BewerberBAN"`
-	BewerberEmailAdresse      string                            `xml:"bewerberEmailAdresse,omitempty" json:"BewerberEmailAdresse"`
-	BewerberID                string                            `xml:"bewerberId" json:"BewerberID"`
-	Studienangebot            MehrfachstudienangebotsSchluessel `xml:"mehrfachstudienangebotsSchluessel" json:"Studienangebot"`
-	OrtDesEingangs            string                            `xml:"ortDesEingangs,omitempty" json:"OrtDesEingangs"`
-	Aktivitaetsstatus         string                            `xml:"aktivitaetsstatus,omitempty" json:"Aktivitaetsstatus"`
-	Papierantragstatus        string                            `xml:"papierantragstatus,omitempty" json:"Papierantragstatus"`
-	LetzteAenderung           Timestamp                         `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
-	Statusanmerkung           string                            `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
-	Sonderantragsentscheidung string                            `xml:"sonderantragsentscheidung,omitempty" json:"Sonderantragsentscheidung"`
-	Teilfachbewerbung         []Teilfachbewerbung               `xml:"teilfachbewerbung" json:"Teilfachbewerbung"`
-	Bestandteil               []Bewerbungsbestandteil           `xml:"bestandteil" json:"Bestandteil"`
-	Bescheid                  []Bescheid                        `xml:"bescheid" json:"Bescheid"`
+	EingangsZeitpunkt         Timestamp                         `xml:"eingangsZeitpunkt" json:"eingangs_zeitpunkt"`
+	Bearbeitungsstatus        string                            `xml:"bearbeitungsstatus" json:"bearbeitungsstatus"`
+	VersionSeSt               int                               `xml:"versionSeSt,omitempty" json:"version_sest"`
+	BewerberBAN               string                            `xml:"bewerberBAN,omitempty" json:"bewerber_ban"`
+	BewerberEmailAdresse      string                            `xml:"bewerberEmailAdresse,omitempty" json:"bewerber_email_adresse"`
+	BewerberID                string                            `xml:"bewerberId" json:"bewerber_id"`
+	Studienangebot            MehrfachstudienangebotsSchluessel `xml:"mehrfachstudienangebotsSchluessel" json:"studienangebot"`
+	OrtDesEingangs            string                            `xml:"ortDesEingangs,omitempty" json:"ort_des_eingangs"`
+	Aktivitaetsstatus         string                            `xml:"aktivitaetsstatus,omitempty" json:"aktivitaetsstatus"`
+	Papierantragstatus        string                            `xml:"papierantragstatus,omitempty" json:"papierantragstatus"`
+	LetzteAenderung           Timestamp                         `xml:"letzteAenderung,omitempty" json:"letzte_aenderung"`
+	Statusanmerkung           string                            `xml:"statusanmerkung,omitempty" json:"statusanmerkung"`
+	Sonderantragsentscheidung string                            `xml:"sonderantragsentscheidung,omitempty" json:"sonderantragsentscheidung"`
+	Teilfachbewerbung         []Teilfachbewerbung               `xml:"teilfachbewerbung" json:"teilfachbewerbung"`
+	Bestandteil               []Bewerbungsbestandteil           `xml:"bestandteil" json:"bestandteil"`
+	Bescheid                  []Bescheid                        `xml:"bescheid" json:"bescheid"`
 }
 
 // Hauptfaecher returns the Teilfächer marked as Hauptfach (the
@@ -324,8 +326,8 @@ func (m *Mehrfachstudienangebotsbewerbung) Hauptfaecher() []Einfachstudienangebo
 // Bewerbung is an Einfach- or a Mehrfachstudienangebotsbewerbung (exactly
 // one set).
 type Bewerbung struct {
-	Einfach  *Einfachstudienangebotsbewerbung  `xml:"einfachstudienangebotsbewerbung,omitempty" json:"Einfach"`
-	Mehrfach *Mehrfachstudienangebotsbewerbung `xml:"mehrfachstudienangebotsbewerbung,omitempty" json:"Mehrfach"`
+	Einfach  *Einfachstudienangebotsbewerbung  `xml:"einfachstudienangebotsbewerbung,omitempty" json:"einfach"`
+	Mehrfach *Mehrfachstudienangebotsbewerbung `xml:"mehrfachstudienangebotsbewerbung,omitempty" json:"mehrfach"`
 }
 
 // Schluessel returns the Bewerbung's key as the Servicestelle reports it in
@@ -405,22 +407,22 @@ func (b Bewerbung) Bestandteile() []Bewerbungsbestandteil {
 // EinfachstudienangebotsbewerbungsSchluessel identifies an
 // Einfachstudienangebotsbewerbung.
 type EinfachstudienangebotsbewerbungsSchluessel struct {
-	BewerberID     string                           `xml:"bewerberId" json:"BewerberID"`
-	Studienangebot EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel" json:"Studienangebot"`
+	BewerberID     string                           `xml:"bewerberId" json:"bewerber_id"`
+	Studienangebot EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel" json:"studienangebot"`
 }
 
 // MehrfachstudienangebotsbewerbungsSchluessel identifies a
 // Mehrfachstudienangebotsbewerbung: applicant, Abschluss, Hauptfächer.
 type MehrfachstudienangebotsbewerbungsSchluessel struct {
-	BewerberID          string                             `xml:"bewerberId" json:"BewerberID"`
-	AbschlussSchluessel string                             `xml:"abschlussSchluessel" json:"AbschlussSchluessel"`
-	HauptfachSchluessel []EinfachstudienangebotsSchluessel `xml:"hauptfachSchluessel" json:"HauptfachSchluessel"`
+	BewerberID          string                             `xml:"bewerberId" json:"bewerber_id"`
+	AbschlussSchluessel string                             `xml:"abschlussSchluessel" json:"abschluss_schluessel"`
+	HauptfachSchluessel []EinfachstudienangebotsSchluessel `xml:"hauptfachSchluessel" json:"hauptfach_schluessel"`
 }
 
 // BewerbungsSchluessel is the key of either kind of Bewerbung.
 type BewerbungsSchluessel struct {
-	Einfach  *EinfachstudienangebotsbewerbungsSchluessel  `xml:"einfachstudienangebotsbewerbungsSchluessel,omitempty" json:"Einfach"`
-	Mehrfach *MehrfachstudienangebotsbewerbungsSchluessel `xml:"mehrfachstudienangebotsbewerbungsSchluessel,omitempty" json:"Mehrfach"`
+	Einfach  *EinfachstudienangebotsbewerbungsSchluessel  `xml:"einfachstudienangebotsbewerbungsSchluessel,omitempty" json:"einfach"`
+	Mehrfach *MehrfachstudienangebotsbewerbungsSchluessel `xml:"mehrfachstudienangebotsbewerbungsSchluessel,omitempty" json:"mehrfach"`
 }
 
 // Key renders the key as one string:
@@ -447,67 +449,67 @@ func (k BewerbungsSchluessel) Key() string {
 
 // Bewerberplatzbedarf is the share of a place a Paketbestandteil needs.
 type Bewerberplatzbedarf struct {
-	Zaehler int `xml:"zaehler" json:"Zaehler"`
-	Nenner  int `xml:"nenner" json:"Nenner"`
+	Zaehler int `xml:"zaehler" json:"zaehler"`
+	Nenner  int `xml:"nenner" json:"nenner"`
 }
 
 // Paketbestandteil is one Studienangebot in a Studienpaket.
 type Paketbestandteil struct {
-	Studienangebot      EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel" json:"Studienangebot"`
-	Bewerberplatzbedarf Bewerberplatzbedarf              `xml:"bewerberplatzbedarf" json:"Bewerberplatzbedarf"`
+	Studienangebot      EinfachstudienangebotsSchluessel `xml:"einfachstudienangebotsSchluessel" json:"studienangebot"`
+	Bewerberplatzbedarf Bewerberplatzbedarf              `xml:"bewerberplatzbedarf" json:"bewerberplatzbedarf"`
 }
 
 // Studienpaket bundles Studienangebote that share places and Ranglisten.
 type Studienpaket struct {
-	Schluessel       string             `xml:"schluessel" json:"Schluessel"`
-	NameDe           string             `xml:"nameDe" json:"NameDe"`
-	Kapazitaet       int                `xml:"kapazitaet" json:"Kapazitaet"`
-	Paketbestandteil []Paketbestandteil `xml:"paketbestandteil" json:"Paketbestandteil"`
+	Schluessel       string             `xml:"schluessel" json:"schluessel"`
+	NameDe           string             `xml:"nameDe" json:"name_de"`
+	Kapazitaet       int                `xml:"kapazitaet" json:"kapazitaet"`
+	Paketbestandteil []Paketbestandteil `xml:"paketbestandteil" json:"paketbestandteil"`
 }
 
 // Binnenquotenklausel configures an inner quota.
 type Binnenquotenklausel struct {
-	Binnenquotenkennung          string `xml:"binnenquotenkennung" json:"Binnenquotenkennung"`
-	IstBinnenquotendachrangliste bool   `xml:"istBinnenquotendachrangliste" json:"IstBinnenquotendachrangliste"`
+	Binnenquotenkennung          string `xml:"binnenquotenkennung" json:"binnenquotenkennung"`
+	IstBinnenquotendachrangliste bool   `xml:"istBinnenquotendachrangliste" json:"ist_binnenquotendachrangliste"`
 }
 
 // Mindestplatzklausel sets a minimum capacity.
 type Mindestplatzklausel struct {
-	Grenzkapazitaet int `xml:"grenzkapazitaet" json:"Grenzkapazitaet"`
+	Grenzkapazitaet int `xml:"grenzkapazitaet" json:"grenzkapazitaet"`
 }
 
 // Unterbelegungsklausel passes unused places on to an Ebene or a Rangliste
 // type (set one of the two).
 type Unterbelegungsklausel struct {
-	PlatzuebergabeEbene         string `xml:"platzuebergabeEbene,omitempty" json:"PlatzuebergabeEbene"`
-	PlatzuebergabeRanglistentyp string `xml:"platzuebergabeRanglistentyp,omitempty" json:"PlatzuebergabeRanglistentyp"`
+	PlatzuebergabeEbene         string `xml:"platzuebergabeEbene,omitempty" json:"platzuebergabe_ebene"`
+	PlatzuebergabeRanglistentyp string `xml:"platzuebergabeRanglistentyp,omitempty" json:"platzuebergabe_ranglistentyp"`
 }
 
 // Klauseln are the optional clauses of a Rangliste. A flag clause is set
 // when true; a configured clause when non-nil.
 type Klauseln struct {
-	Binnenquotenklausel   *Binnenquotenklausel   `xml:"binnenquotenklausel,omitempty" json:"Binnenquotenklausel"`
-	Mindestplatzklausel   *Mindestplatzklausel   `xml:"mindestplatzklausel,omitempty" json:"Mindestplatzklausel"`
-	Limitierungsklausel   bool                   `xml:"limitierungsklausel,omitempty" json:"Limitierungsklausel"`
-	Unterbelegungsklausel *Unterbelegungsklausel `xml:"unterbelegungsklausel,omitempty" json:"Unterbelegungsklausel"`
-	Nichtauffuellklausel  bool                   `xml:"nichtauffuellklausel,omitempty" json:"Nichtauffuellklausel"`
+	Binnenquotenklausel   *Binnenquotenklausel   `xml:"binnenquotenklausel,omitempty" json:"binnenquotenklausel"`
+	Mindestplatzklausel   *Mindestplatzklausel   `xml:"mindestplatzklausel,omitempty" json:"mindestplatzklausel"`
+	Limitierungsklausel   bool                   `xml:"limitierungsklausel,omitempty" json:"limitierungsklausel"`
+	Unterbelegungsklausel *Unterbelegungsklausel `xml:"unterbelegungsklausel,omitempty" json:"unterbelegungsklausel"`
+	Nichtauffuellklausel  bool                   `xml:"nichtauffuellklausel,omitempty" json:"nichtauffuellklausel"`
 }
 
 // Kopfdaten configure a Rangliste. Exactly one of PlaetzeProzentual and
 // PlaetzeAbsolut is set.
 type Kopfdaten struct {
-	Abarbeitungsposition       int       `xml:"abarbeitungsposition" json:"Abarbeitungsposition"`
-	PlaetzeProzentual          *float64  `xml:"plaetzeProzentual,omitempty" json:"PlaetzeProzentual"`
-	PlaetzeAbsolut             *int      `xml:"plaetzeAbsolut,omitempty" json:"PlaetzeAbsolut"`
-	IstVorwegzulasserrangliste bool      `xml:"istVorwegzulasserrangliste" json:"IstVorwegzulasserrangliste"`
-	IstChancenrangliste        bool      `xml:"istChancenrangliste" json:"IstChancenrangliste"`
-	Klauseln                   *Klauseln `xml:"klauseln,omitempty" json:"Klauseln"`
+	Abarbeitungsposition       int       `xml:"abarbeitungsposition" json:"abarbeitungsposition"`
+	PlaetzeProzentual          *float64  `xml:"plaetzeProzentual,omitempty" json:"plaetze_prozentual"`
+	PlaetzeAbsolut             *int      `xml:"plaetzeAbsolut,omitempty" json:"plaetze_absolut"`
+	IstVorwegzulasserrangliste bool      `xml:"istVorwegzulasserrangliste" json:"ist_vorwegzulasserrangliste"`
+	IstChancenrangliste        bool      `xml:"istChancenrangliste" json:"ist_chancenrangliste"`
+	Klauseln                   *Klauseln `xml:"klauseln,omitempty" json:"klauseln"`
 }
 
 // Ranglisteneintrag is one ranked applicant; Rang starts at 1.
 type Ranglisteneintrag struct {
-	Rang       int    `xml:"rang" json:"Rang"`
-	BewerberID string `xml:"bewerberId" json:"BewerberID"`
+	Rang       int    `xml:"rang" json:"rang"`
+	BewerberID string `xml:"bewerberId" json:"bewerber_id"`
 }
 
 // Rangliste is a ranking list. Without Kopfdaten the Servicestelle keeps
@@ -515,25 +517,25 @@ type Ranglisteneintrag struct {
 // geminderte_Vorabquoten or Hauptquoten; Status eingerichtet, befuellt or
 // freigegeben.
 type Rangliste struct {
-	Schluessel             string              `xml:"schluessel" json:"Schluessel"`
-	StudienpaketSchluessel string              `xml:"studienpaketSchluessel" json:"StudienpaketSchluessel"`
-	NameDe                 string              `xml:"nameDe,omitempty" json:"NameDe"`
-	NameEn                 string              `xml:"nameEn,omitempty" json:"NameEn"`
-	Ebene                  string              `xml:"ebene" json:"Ebene"`
-	Status                 string              `xml:"status" json:"Status"`
-	Statusanmerkung        string              `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
-	Kopfdaten              *Kopfdaten          `xml:"kopfdaten,omitempty" json:"Kopfdaten"`
-	Eintrag                []Ranglisteneintrag `xml:"eintrag" json:"Eintrag"`
+	Schluessel             string              `xml:"schluessel" json:"schluessel"`
+	StudienpaketSchluessel string              `xml:"studienpaketSchluessel" json:"studienpaket_schluessel"`
+	NameDe                 string              `xml:"nameDe,omitempty" json:"name_de"`
+	NameEn                 string              `xml:"nameEn,omitempty" json:"name_en"`
+	Ebene                  string              `xml:"ebene" json:"ebene"`
+	Status                 string              `xml:"status" json:"status"`
+	Statusanmerkung        string              `xml:"statusanmerkung,omitempty" json:"statusanmerkung"`
+	Kopfdaten              *Kopfdaten          `xml:"kopfdaten,omitempty" json:"kopfdaten"`
+	Eintrag                []Ranglisteneintrag `xml:"eintrag" json:"eintrag"`
 }
 
 // Ranglistenstatus is the state of a Rangliste at the Servicestelle.
 type Ranglistenstatus struct {
-	RanglistenSchluessel   string    `xml:"ranglistenSchluessel" json:"RanglistenSchluessel"`
-	StudienpaketSchluessel string    `xml:"studienpaketSchluessel" json:"StudienpaketSchluessel"`
-	Status                 string    `xml:"status" json:"Status"`
-	Statusanmerkung        string    `xml:"statusanmerkung,omitempty" json:"Statusanmerkung"`
-	AnzahlEintraege        int       `xml:"anzahlEintraege" json:"AnzahlEintraege"`
-	LetzteAenderung        Timestamp `xml:"letzteAenderung,omitempty" json:"LetzteAenderung"`
+	RanglistenSchluessel   string    `xml:"ranglistenSchluessel" json:"ranglisten_schluessel"`
+	StudienpaketSchluessel string    `xml:"studienpaketSchluessel" json:"studienpaket_schluessel"`
+	Status                 string    `xml:"status" json:"status"`
+	Statusanmerkung        string    `xml:"statusanmerkung,omitempty" json:"statusanmerkung"`
+	AnzahlEintraege        int       `xml:"anzahlEintraege" json:"anzahl_eintraege"`
+	LetzteAenderung        Timestamp `xml:"letzteAenderung,omitempty" json:"letzte_aenderung"`
 }
 
 // ---- Dokumente ----
@@ -541,12 +543,12 @@ type Ranglistenstatus struct {
 // Dokument is a file attached to a Bewerbung or Bescheid. Dateiname comes
 // from the applicant and must be treated as hostile (path traversal).
 type Dokument struct {
-	DokumentID  string       `xml:"dokumentId" json:"DokumentID"`
-	BewerberID  string       `xml:"bewerberId,omitempty" json:"BewerberID"`
-	Dateiname   string       `xml:"dateiname" json:"Dateiname"`
-	Dateiendung string       `xml:"dateiendung,omitempty" json:"Dateiendung"`
-	MimeType    string       `xml:"mimeType,omitempty" json:"MimeType"`
-	Inhalt      Base64Binary `xml:"inhalt" json:"Inhalt"`
+	DokumentID  string       `xml:"dokumentId" json:"dokument_id"`
+	BewerberID  string       `xml:"bewerberId,omitempty" json:"bewerber_id"`
+	Dateiname   string       `xml:"dateiname" json:"dateiname"`
+	Dateiendung string       `xml:"dateiendung,omitempty" json:"dateiendung"`
+	MimeType    string       `xml:"mimeType,omitempty" json:"mime_type"`
+	Inhalt      Base64Binary `xml:"inhalt" json:"inhalt"`
 }
 
 // ---- results ----
@@ -571,9 +573,9 @@ const (
 // Ergebnis is what every per-item result shares. Code is parsed from
 // GrundZurueckweisung (the first five-digit number in it), 0 when none.
 type Ergebnis struct {
-	ErgebnisStatus      string `xml:"ergebnisStatus" json:"ErgebnisStatus"`
-	GrundZurueckweisung string `xml:"grundZurueckweisung,omitempty" json:"GrundZurueckweisung"`
-	Code                int    `xml:"-" json:"Code"`
+	ErgebnisStatus      string `xml:"ergebnisStatus" json:"ergebnis_status"`
+	GrundZurueckweisung string `xml:"grundZurueckweisung,omitempty" json:"grund_zurueckweisung"`
+	Code                int    `xml:"-" json:"code"`
 }
 
 // Rejected reports whether the item was zurueckgewiesen.
@@ -604,27 +606,27 @@ func ParseCode(reason string) int {
 // Schluessel.Key(). VersionSeSt is the version now stored (0 when rejected).
 type BewerbungErgebnis struct {
 	Ergebnis
-	Schluessel  BewerbungsSchluessel `xml:"bewerbungsSchluessel" json:"Schluessel"`
-	VersionSeSt int                  `xml:"versionSeSt,omitempty" json:"VersionSeSt"`
-	Key         string               `xml:"-" json:"Key"`
+	Schluessel  BewerbungsSchluessel `xml:"bewerbungsSchluessel" json:"schluessel"`
+	VersionSeSt int                  `xml:"versionSeSt,omitempty" json:"version_sest"`
+	Key         string               `xml:"-" json:"key"`
 }
 
 // StudienangebotErgebnis is the result for one sent Studienangebot.
 type StudienangebotErgebnis struct {
 	Ergebnis
-	Schluessel StudienangebotsSchluessel `xml:"studienangebotsSchluessel" json:"Schluessel"`
-	Key        string                    `xml:"-" json:"Key"`
+	Schluessel StudienangebotsSchluessel `xml:"studienangebotsSchluessel" json:"schluessel"`
+	Key        string                    `xml:"-" json:"key"`
 }
 
 // StudienpaketErgebnis is the result for one Studienpaket (also for
 // ausloesenFruehzeitigerZulassungsangeboteDurchHS).
 type StudienpaketErgebnis struct {
 	Ergebnis
-	StudienpaketSchluessel string `xml:"studienpaketSchluessel" json:"StudienpaketSchluessel"`
+	StudienpaketSchluessel string `xml:"studienpaketSchluessel" json:"studienpaket_schluessel"`
 }
 
 // RanglisteErgebnis is the result for one sent Rangliste.
 type RanglisteErgebnis struct {
 	Ergebnis
-	RanglistenSchluessel string `xml:"ranglistenSchluessel" json:"RanglistenSchluessel"`
+	RanglistenSchluessel string `xml:"ranglistenSchluessel" json:"ranglisten_schluessel"`
 }
