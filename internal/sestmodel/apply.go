@@ -5,13 +5,20 @@ import (
 	"reflect"
 )
 
-// The university's fields of a Bewerbung.
+// ErrOtherKind is returned by ApplyUniversity when the change is not of
+// the Bewerbung's kind (Einfach or Mehrfach).
+var ErrOtherKind = errors.New("the change is not of the Bewerbung's kind (Einfach- or Mehrfachstudienangebotsbewerbung)")
+
+// ApplyUniversity returns a copy of b, the Bewerbung as the Servicestelle
+// holds it, with the university's change u applied; b is not changed and
+// its version stays. ErrOtherKind when u is not of b's kind.
 //
-// A university changes a Bewerbung by sending it again, on the version it
-// last saw (uebermittelnGeaenderteBewerbungenAnSeSt). Of what it sends,
-// these fields change the Bewerbung; everything else (the applicant, the
-// Studienangebot, the Eingang, Bestandteile and Bescheide, which
-// Teilfächer there are) stays as the Servicestelle holds it:
+// The rule: a university changes a Bewerbung by sending it again, on the
+// version it last saw (uebermittelnGeaenderteBewerbungenAnSeSt). Of what
+// it sends, these fields change the Bewerbung; everything else (the
+// applicant, the Studienangebot, the Eingang, Bestandteile and
+// Bescheide, which Teilfächer there are) stays as the Servicestelle holds
+// it:
 //
 //   - Bearbeitungsstatus, always: a required element. (Whether the
 //     university may make the transition is the status table's question,
@@ -34,15 +41,6 @@ import (
 // sestd applies the rule when it re-applies a change after a version
 // conflict and when it checks whether a send whose answer was lost
 // arrived; the simulator applies it when it takes a change.
-
-// ErrOtherKind is returned by ApplyUniversity when the change is not of
-// the Bewerbung's kind (Einfach or Mehrfach).
-var ErrOtherKind = errors.New("the change is not of the Bewerbung's kind (Einfach- or Mehrfachstudienangebotsbewerbung)")
-
-// ApplyUniversity returns a copy of b, the Bewerbung as the Servicestelle
-// holds it, with the university's change u applied by the rule above; b
-// is not changed and its version stays. ErrOtherKind when u is not of b's
-// kind.
 func (b Bewerbung) ApplyUniversity(u Bewerbung) (Bewerbung, error) {
 	out := b.Clone()
 	switch {

@@ -55,7 +55,7 @@ func mehrfachAtSest() sestmodel.Bewerbung {
 
 // TestApplyUniversity applies changes of a university to Bewerbungen as
 // the Servicestelle holds them; each expected Bewerbung is written out
-// by hand from the rule (see apply.go).
+// by hand from the rule (see ApplyUniversity).
 func TestApplyUniversity(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
