@@ -86,7 +86,7 @@ func failureText(err error, c cut) string {
 // XML decoder then reads them as before.
 func decideEncoding(s *charset.Sniffer, o Options) (string, error) {
 	requested := o.Encoding
-	if o.Kind == KindEkvv || o.Kind == KindFSPersons {
+	if k, ok := declared(o.Kind); ok && k.Format == batch.FormatXML {
 		if requested == charset.Auto {
 			requested = s.XMLDeclared()
 			if _, err := charset.Normalize(requested); err != nil {
@@ -106,9 +106,10 @@ func decideEncoding(s *charset.Sniffer, o Options) (string, error) {
 }
 
 // rejectsEncoding is the encoding a kind writes its rejects file in: the
-// file's, but eKVV rejects are a UTF-8 CSV whatever the XML's encoding.
+// file's, unless the kind's rejects are UTF-8 whatever the file's encoding
+// (eKVV's CSV rejects of an XML file).
 func rejectsEncoding(k Kind, enc string) string {
-	if k == KindEkvv {
+	if d, ok := declared(k); ok && d.RejectsUTF8 {
 		return charset.UTF8
 	}
 	return enc
