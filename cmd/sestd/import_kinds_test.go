@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/config"
 	"sestd/internal/importers"
 )
 
@@ -66,11 +66,12 @@ func TestImportKindsDeclaredOnceAreFoundEverywhere(t *testing.T) {
 	}
 	path := filepath.Join(dir, "sestd.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yaml.String()), 0o600))
-	cfg, err := config.Load(path, func(string) string { return "" })
+	noEnv := env{getenv: func(string) string { return "" }, stderr: io.Discard}
+	cfg, _, err := loadConfig(noEnv, path)
 	require.NoError(t, err)
 	require.Len(t, cfg.Import.Modes, len(kinds))
 	require.NoError(t, os.WriteFile(path, []byte("import:\n  modes:\n    sbeat_exam: upsert\n"), 0o600))
-	_, err = config.Load(path, func(string) string { return "" })
+	_, _, err = loadConfig(noEnv, path)
 	require.ErrorContains(t, err, "import.modes.sbeat_exam: is not a kind; kinds are sbeat_students, sbeat_exams, sbeat_identities, "+
 		"sbeat_courses, sbeat_applicants, ekvv, fs_persons, ranking, uni_bewerbungen, uni_bewerber_auth")
 

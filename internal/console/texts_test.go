@@ -30,8 +30,8 @@ func TestEveryTemplateTextExists(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, len(keys), 100)
 	// Keys the templates and handlers build from values.
-	for _, s := range store.OutboxStates {
-		keys["state."+s] = true
+	for _, s := range store.OutboxStates() {
+		keys["state."+string(s)] = true
 	}
 	for _, s := range store.ImportStatuses() {
 		keys["imp."+string(s)] = true

@@ -164,7 +164,12 @@
 // throughout is UTF-8; no UTF-8 character at all is windows-1252; both
 // mixed is refused naming the lines), decoded with golang.org/x/text. A
 // file declared single-byte that holds UTF-8 characters is refused unless
-// Options.TrustEncoding. Dates TT.MM.YYYY and TT-MMM-YY with German month
+// Options.TrustEncoding. UTF-16 (Excel's tab-separated "Unicode text") is
+// read, LE or BE, when a BOM says so or, without one, when the first KB
+// has a NUL in every second byte; a UTF-16 file declared otherwise, one
+// with an odd number of bytes or an unpaired surrogate is refused naming
+// the file and line (TrustEncoding overrides no BOM); its rejects are
+// written in UTF-8 with a BOM. Dates TT.MM.YYYY and TT-MMM-YY with German month
 // abbreviations without umlauts (Mrz), two-digit years below 40 in the
 // 2000s; semesters YYYYS (1 summer, 2 winter; S-BEAT's boundaries: summer
 // 1 March – 31 August). PNOTE and HZBNOTE are stored ×100 (HZBNOTE 2,6 or

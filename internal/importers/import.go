@@ -67,8 +67,9 @@ type Options struct {
 	// 0.10).
 	MaxRemoveShare float64
 	// Encoding: auto (default: valid UTF-8 throughout, else windows-1252
-	// when the file holds no UTF-8 character), utf8, windows-1252, cp437,
-	// ascii or latin_1. XML kinds use the document's declaration unless an
+	// when the file holds no UTF-8 character; UTF-16 by its BOM), utf8,
+	// windows-1252, cp437, ascii, latin_1, utf-16le, utf-16be or utf-16
+	// (the order of the BOM). XML kinds use the document's declaration unless an
 	// encoding is given here. A file that no encoding reads correctly is
 	// refused (see charset.Sniffer.Decide).
 	Encoding string
@@ -271,7 +272,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 
 	// First pass: hash and sniff the encoding, streaming.
 	h := sha256.New()
-	sniff := &charset.Sniffer{}
+	sniff := &charset.Sniffer{Name: o.FileName}
 	if _, err := io.Copy(io.MultiWriter(h, sniff), f); err != nil {
 		return sum, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -462,8 +463,8 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string,
 		return batch.Counts{}, "", o.Encoding, fmt.Errorf("%w: unknown kind %q", ErrPermanent, o.Kind)
 	}
 	enc := sniff // CSV: decided on the first pass
-	if k.Format == batch.FormatXML {
-		enc = o.Encoding // as given, or as the document declares
+	if k.Format == batch.FormatXML && !charset.IsUTF16(sniff) {
+		enc = o.Encoding // as given, or as the document declares (UTF-16: as found)
 	}
 	res, err := k.Run(ctx, tx, k, batch.Input{File: f, Encoding: enc, BOM: o.bom, RejectsPath: rejPath, Settings: o.settings(),
 		Params: batch.Params{Mode: o.Mode, BatchSize: o.BatchSize, Loc: o.Location, Progress: prog,
