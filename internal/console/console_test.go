@@ -169,7 +169,7 @@ func TestConsoleHTTP(t *testing.T) {
 		// and the full name is its title.
 		id, err = w.store.ImportRunStart(ctx, store.ImportRun{Kind: "uni_bewerbungen", Mode: "sync", FileName: "2026-11-25_uni_bewerbungen<b>.csv", SHA256: "cd34"})
 		require.NoError(t, err)
-		_, err = w.store.ImportRunFinish(ctx, store.ImportRun{ID: id, Status: "succeeded", Read: 10, Unchanged: 10, Missing: 4})
+		_, err = w.store.ImportRunFinish(ctx, store.ImportRun{ID: id, Status: "succeeded", ImportCounts: store.ImportCounts{Read: 10, Unchanged: 10, Missing: 4}})
 		require.NoError(t, err)
 		_, body = get(t, otto, base+"/console/imports", nil)
 		require.Contains(t, body, `<th scope="col" class="num">entfernt</th><th scope="col" class="num" title="Zeilen, die die Datei nicht mehr enthält: behalten und in &lt;Datei&gt;.missing.csv gemeldet">fehlend (gemeldet)</th><th scope="col" class="num">abgelehnt</th>`)
