@@ -18,6 +18,12 @@ package jobs
 // only, the part after the last "-" is the type, the part before it the
 // Studienpaket.
 //
+// outbox.abschluss_filter (Sestco's SECO_ABSCHLUSS_SCHLUESSEL) limits both
+// uploads: the Ranglisten of a Studienpaket are sent only when every one
+// of its Studienangebote has an Abschluss of the filter
+// (ranker.abschlussFilter); the others go to the upload log as "not sent"
+// and are counted in the result (AusserhalbFilter).
+//
 // Uploads take the advisory lock of every Rangliste they send
 // (store.RanglisteTryLock) and snooze while another upload holds one, so
 // two uploads never write the same Rangliste at once. Every sent Rangliste
