@@ -121,7 +121,6 @@ func (e examFile) write(path string) error {
 	return f.Close()
 }
 
-
 // peakRSS returns the process's peak resident set size (VmHWM) in bytes.
 func peakRSS() int64 {
 	raw, err := os.ReadFile("/proc/self/status")
