@@ -285,6 +285,20 @@ func (q *request) errorPage(status int, msg string) {
 
 func (q *request) notFound() { q.errorPage(http.StatusNotFound, text(q.lang, "err.notfound")) }
 
+// found reports whether a record was read; when it was not, it has
+// answered: 404 for one that is not there, 500 for another error.
+func (q *request) found(err error) bool {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		q.notFound()
+		return false
+	case err != nil:
+		q.fail(err)
+		return false
+	}
+	return true
+}
+
 // fail answers an unexpected error: the details go to the log (they may
 // quote personal data), the person gets a reference.
 func (q *request) fail(err error) {
