@@ -217,6 +217,29 @@ func TestConsoleHTTP(t *testing.T) {
 		require.Len(t, entries, 1)
 	})
 
+	t.Run("an unknown or malformed record id answers 404", func(t *testing.T) {
+		otto := client(t)
+		_, csrf := signInHTTP(t, otto, base, "otto", testPassword)
+		for _, path := range []string{"/console/outbox/987654321", "/console/outbox/abc", "/console/outbox/0", "/console/applicants/NOBODY"} {
+			resp, _ := get(t, otto, base+path, nil)
+			require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		}
+		for _, path := range []string{"/console/outbox/987654321/retry", "/console/outbox/abc/discard"} {
+			resp, _ := post(t, otto, base+path, url.Values{"_csrf": {csrf}})
+			require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		}
+	})
+
+	t.Run("a Ranglisten upload without a Studienpaket goes back to the form, saying why", func(t *testing.T) {
+		otto := client(t)
+		_, csrf := signInHTTP(t, otto, base, "otto", testPassword)
+		for _, path := range []string{"/console/ranglisten/confirm", "/console/ranglisten/send"} {
+			resp, body := post(t, otto, base+path, url.Values{"_csrf": {csrf}, "what": {"schema"}})
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+			require.Equal(t, "/console/ranglisten?flash="+url.QueryEscape("Bitte mindestens ein Studienpaket wählen."), resp.Header.Get("Location"), path)
+		}
+	})
+
 	t.Run("admin exports an applicant's data; erasing needs the id typed again", func(t *testing.T) {
 		_, err := w.store.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{ID: "B42", Nachname: "Groß", Vorname: "Jörg",
 			LetzteAenderung: sestmodel.NewTimestamp(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))}}, store.Step{})

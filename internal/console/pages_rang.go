@@ -105,16 +105,27 @@ func (q *request) rangPlan() (rangPlan, error) {
 	return p, nil
 }
 
-// rangConfirm shows what the upload will send and asks to confirm.
-func (q *request) rangConfirm() {
+// rangPlanned is rangPlan; when there is none, it has answered: back to
+// the Ranglisten page with what is wrong in the form, 500 for another
+// error.
+func (q *request) rangPlanned() (rangPlan, bool) {
 	p, err := q.rangPlan()
 	var bad *badInput
 	if errors.As(err, &bad) {
 		q.redirect(Prefix+"ranglisten", bad.Error())
-		return
+		return p, false
 	}
 	if err != nil {
 		q.fail(err)
+		return p, false
+	}
+	return p, true
+}
+
+// rangConfirm shows what the upload will send and asks to confirm.
+func (q *request) rangConfirm() {
+	p, ok := q.rangPlanned()
+	if !ok {
 		return
 	}
 	q.render(200, "rang_confirm", "rang", text(q.lang, "rl.confirm"), p)
@@ -122,14 +133,8 @@ func (q *request) rangConfirm() {
 
 // rangSend starts the confirmed upload.
 func (q *request) rangSend() {
-	p, err := q.rangPlan()
-	var bad *badInput
-	if errors.As(err, &bad) {
-		q.redirect(Prefix+"ranglisten", bad.Error())
-		return
-	}
-	if err != nil {
-		q.fail(err)
+	p, ok := q.rangPlanned()
+	if !ok {
 		return
 	}
 	// Strings only: the encodings cannot fail (errchkjson checks it).
@@ -146,6 +151,7 @@ func (q *request) rangSend() {
 		}{p.Status, p.Studienpakete})
 	}
 	res, err := q.enqueue(trigger, raw, "rang."+trigger, "", map[string]any{"args": json.RawMessage(raw)})
+	var bad *badInput
 	switch {
 	case errors.As(err, &bad):
 		q.redirect(Prefix+"ranglisten", bad.Error())
