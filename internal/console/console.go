@@ -367,6 +367,25 @@ type badInput struct{ err error }
 
 func (e *badInput) Error() string { return e.err.Error() }
 
+// proceed reports whether a request may go on after a step that returned
+// err; when not, it has answered: input the person can fix goes back to
+// back with the reason (after prefix), an error already answered stays
+// so, another error is a 500.
+func (q *request) proceed(err error, back, prefix string) bool {
+	var bad *badInput
+	switch {
+	case errors.As(err, &bad):
+		q.redirect(back, prefix+bad.Error())
+		return false
+	case errors.Is(err, errAnswered):
+		return false
+	case err != nil:
+		q.fail(err)
+		return false
+	}
+	return true
+}
+
 // errAnswered says the response is written already.
 var errAnswered = errors.New("answered")
 

@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,11 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
 	"sestd/internal/config"
 	"sestd/internal/console"
+	"sestd/internal/jobs"
 	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
@@ -39,7 +42,11 @@ func startHandler(t *testing.T, configure func(*config.Console)) *handlerWorld {
 		configure(&cfg.Console)
 	}
 	require.NoError(t, cfg.Validate())
-	c, err := console.New(console.Deps{Config: cfg, Store: st, Log: zap.NewNop()})
+	// One job, whose arguments are always wrong (there is no queue).
+	probe := jobs.Trigger{Help: "refuses every argument", Args: func(json.RawMessage) (river.JobArgs, error) {
+		return nil, errors.New("probe takes no arguments")
+	}}
+	c, err := console.New(console.Deps{Config: cfg, Store: st, Log: zap.NewNop(), Triggers: map[string]jobs.Trigger{"probe": probe}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
@@ -238,6 +245,14 @@ func TestConsoleHTTP(t *testing.T) {
 			require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
 			require.Equal(t, "/console/ranglisten?flash="+url.QueryEscape("Bitte mindestens ein Studienpaket wählen."), resp.Header.Get("Location"), path)
 		}
+	})
+
+	t.Run("a job started with arguments it refuses goes back to the form, saying why", func(t *testing.T) {
+		otto := client(t)
+		_, csrf := signInHTTP(t, otto, base, "otto", testPassword)
+		resp, body := post(t, otto, base+"/console/jobs", url.Values{"_csrf": {csrf}, "name": {"probe"}, "args": {`{"x":1}`}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+		require.Equal(t, "/console/jobs?name=probe&flash="+url.QueryEscape("Die Angaben passen nicht: probe takes no arguments"), resp.Header.Get("Location"))
 	})
 
 	t.Run("admin exports an applicant's data; erasing needs the id typed again", func(t *testing.T) {

@@ -110,16 +110,7 @@ func (q *request) rangPlan() (rangPlan, error) {
 // error.
 func (q *request) rangPlanned() (rangPlan, bool) {
 	p, err := q.rangPlan()
-	var bad *badInput
-	if errors.As(err, &bad) {
-		q.redirect(Prefix+"ranglisten", bad.Error())
-		return p, false
-	}
-	if err != nil {
-		q.fail(err)
-		return p, false
-	}
-	return p, true
+	return p, q.proceed(err, Prefix+"ranglisten", "")
 }
 
 // rangConfirm shows what the upload will send and asks to confirm.
@@ -151,15 +142,7 @@ func (q *request) rangSend() {
 		}{p.Status, p.Studienpakete})
 	}
 	res, err := q.enqueue(trigger, raw, "rang."+trigger, "", map[string]any{"args": json.RawMessage(raw)})
-	var bad *badInput
-	switch {
-	case errors.As(err, &bad):
-		q.redirect(Prefix+"ranglisten", bad.Error())
-		return
-	case errors.Is(err, errAnswered):
-		return
-	case err != nil:
-		q.fail(err)
+	if !q.proceed(err, Prefix+"ranglisten", "") {
 		return
 	}
 	q.redirect(Prefix+"ranglisten", text(q.lang, "rl.sent")+" "+strconv.FormatInt(res.Job.ID, 10))
