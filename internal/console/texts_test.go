@@ -33,8 +33,8 @@ func TestEveryTemplateTextExists(t *testing.T) {
 	for _, s := range store.OutboxStates() {
 		keys["state."+string(s)] = true
 	}
-	for _, s := range []string{store.ImportRunning, store.ImportSucceeded, store.ImportPartial, store.ImportFailed} {
-		keys["imp."+s] = true
+	for _, s := range store.ImportStatuses() {
+		keys["imp."+string(s)] = true
 	}
 	for _, r := range store.Roles {
 		keys["role."+r] = true
