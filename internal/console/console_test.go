@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,11 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
 	"sestd/internal/config"
 	"sestd/internal/console"
+	"sestd/internal/jobs"
 	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
@@ -39,7 +42,11 @@ func startHandler(t *testing.T, configure func(*config.Console)) *handlerWorld {
 		configure(&cfg.Console)
 	}
 	require.NoError(t, cfg.Validate())
-	c, err := console.New(console.Deps{Config: cfg, Store: st, Log: zap.NewNop()})
+	// One job, whose arguments are always wrong (there is no queue).
+	probe := jobs.Trigger{Help: "refuses every argument", Args: func(json.RawMessage) (river.JobArgs, error) {
+		return nil, errors.New("probe takes no arguments")
+	}}
+	c, err := console.New(console.Deps{Config: cfg, Store: st, Log: zap.NewNop(), Triggers: map[string]jobs.Trigger{"probe": probe}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
@@ -227,6 +234,37 @@ func TestConsoleHTTP(t *testing.T) {
 		entries, _, err := w.store.AuditSearch(ctx, store.AuditQuery{Actor: "console:otto", Action: "outbox.retry", Limit: 5})
 		require.NoError(t, err)
 		require.Len(t, entries, 1)
+	})
+
+	t.Run("an unknown or malformed record id answers 404", func(t *testing.T) {
+		otto := client(t)
+		_, csrf := signInHTTP(t, otto, base, "otto", testPassword)
+		for _, path := range []string{"/console/outbox/987654321", "/console/outbox/abc", "/console/outbox/0", "/console/applicants/NOBODY"} {
+			resp, _ := get(t, otto, base+path, nil)
+			require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		}
+		for _, path := range []string{"/console/outbox/987654321/retry", "/console/outbox/abc/discard"} {
+			resp, _ := post(t, otto, base+path, url.Values{"_csrf": {csrf}})
+			require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		}
+	})
+
+	t.Run("a Ranglisten upload without a Studienpaket goes back to the form, saying why", func(t *testing.T) {
+		otto := client(t)
+		_, csrf := signInHTTP(t, otto, base, "otto", testPassword)
+		for _, path := range []string{"/console/ranglisten/confirm", "/console/ranglisten/send"} {
+			resp, body := post(t, otto, base+path, url.Values{"_csrf": {csrf}, "what": {"schema"}})
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+			require.Equal(t, "/console/ranglisten?flash="+url.QueryEscape("Bitte mindestens ein Studienpaket wählen."), resp.Header.Get("Location"), path)
+		}
+	})
+
+	t.Run("a job started with arguments it refuses goes back to the form, saying why", func(t *testing.T) {
+		otto := client(t)
+		_, csrf := signInHTTP(t, otto, base, "otto", testPassword)
+		resp, body := post(t, otto, base+"/console/jobs", url.Values{"_csrf": {csrf}, "name": {"probe"}, "args": {`{"x":1}`}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+		require.Equal(t, "/console/jobs?name=probe&flash="+url.QueryEscape("Die Angaben passen nicht: probe takes no arguments"), resp.Header.Get("Location"))
 	})
 
 	t.Run("admin exports an applicant's data; erasing needs the id typed again", func(t *testing.T) {
