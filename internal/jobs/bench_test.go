@@ -29,7 +29,7 @@ func BenchmarkDeltaPollNoChanges(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			if err := bnd.store.CursorSet(ctx, store.StreamBewerbungen, bnd.sim.Clock().Now()); err != nil {
+			if err := bnd.store.CursorSet(ctx, store.StreamBewerbungen.String(), bnd.sim.Clock().Now()); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()

@@ -201,7 +201,7 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 
 // bewerbungenCounter is the sync counter of the bewerbungen stream for op.
 func (b *bundle) bewerbungenCounter(t *testing.T, op string) float64 {
-	stream := store.StreamBewerbungen
+	stream := store.StreamBewerbungen.String()
 	t.Helper()
 	mfs, err := b.metrics.Registry.Gather()
 	require.NoError(t, err)
@@ -236,9 +236,9 @@ func TestInterruptedRunResumesWithoutLossOrSkip(t *testing.T) {
 	run := jobs.DeltaArgs{Stream: store.StreamBewerbungen}
 	ev := b.run(t, run)
 	require.Equal(t, river.EventKindJobFailed, ev.Kind, "the failing package fails the attempt")
-	r, err := b.store.RunGet(ctx, store.StreamBewerbungen)
+	r, err := b.store.RunGet(ctx, store.StreamBewerbungen.String())
 	require.NoError(t, err, "the interrupted run is kept")
-	_, err = b.store.CursorGet(ctx, store.StreamBewerbungen)
+	_, err = b.store.CursorGet(ctx, store.StreamBewerbungen.String())
 	require.ErrorIs(t, err, store.ErrNotFound, "the cursor moves only when the run completes")
 
 	b.sim.ResetReceived()

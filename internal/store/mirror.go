@@ -42,16 +42,6 @@ func (c *Counts) Add(o Counts) {
 	c.Forbidden = append(c.Forbidden, o.Forbidden...)
 }
 
-// Delta streams with a cursor.
-const (
-	StreamBewerber         = "bewerber"
-	StreamBewerbungen      = "bewerbungen"
-	StreamRanglistenstatus = "ranglistenstatus"
-)
-
-// Streams lists the delta streams.
-var Streams = []string{StreamBewerber, StreamBewerbungen, StreamRanglistenstatus}
-
 // Step ties a package to a run of a delta stream: the package's rows and
 // the run's progress commit in one transaction, and the package that
 // completes the run moves the stream's cursor to the run's watermark. A
