@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -101,7 +101,7 @@ func TestRangCommands(t *testing.T) {
 	out, errOut, err = runCLI(t, env, "rang", "upload-eintraege", "--status", "befuellt", "--rangliste", hq)
 	require.NoError(t, err, errOut)
 	require.Regexp(t, `aktualisiert\s+1`, out)
-	var got sest.Rangliste
+	var got sestmodel.Rangliste
 	for _, r := range s.Ranglisten() {
 		if r.Schluessel == hq {
 			got = r

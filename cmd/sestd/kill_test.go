@@ -22,8 +22,8 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/mirrortest"
 	"sestd/internal/pgcluster"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -134,8 +134,8 @@ func TestKill9DuringFullSyncLosesNothing(t *testing.T) {
 		Username: "hs4411", Password: "sim-pw",
 		// Slow packages make the sync last long enough to be killed in it.
 		Faults: map[string]sim.Fault{
-			sest.OpUebermittelnBewerbungen:         {Latency: 40 * time.Millisecond},
-			sest.OpUebermittelnStammdatenaenderung: {Latency: 40 * time.Millisecond},
+			sestmodel.OpUebermittelnBewerbungen:         {Latency: 40 * time.Millisecond},
+			sestmodel.OpUebermittelnStammdatenaenderung: {Latency: 40 * time.Millisecond},
 		}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(s.Handler())

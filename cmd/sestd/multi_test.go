@@ -18,6 +18,7 @@ import (
 	"sestd/internal/mirrortest"
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/testdb"
 )
 
@@ -93,7 +94,7 @@ func TestThreeInstancesShareOneDatabase(t *testing.T) {
 
 	// Nothing sent twice.
 	applied := map[string]int{}
-	for _, c := range s.Received(sest.OpUebermittelnNeueBewerbungen) {
+	for _, c := range s.Received(sestmodel.OpUebermittelnNeueBewerbungen) {
 		for _, x := range c.Request.(*sest.BewerbungenRequest).Bewerbung {
 			applied[x.Key()]++
 		}

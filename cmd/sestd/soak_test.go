@@ -28,6 +28,7 @@ import (
 	"sestd/internal/pgcluster"
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 )
 
 // soakDuration is how long the soak's fault phase lasts: short in the
@@ -88,7 +89,7 @@ func applications(t *testing.T, s *sim.Sim, batch, n int, used map[string]bool) 
 	}
 	rows, unknown := 0, 0
 	for _, p := range s.AllBewerber() {
-		if rows >= n || p.Status == sest.BewerberStatusZurLoeschung {
+		if rows >= n || p.Status == sestmodel.BewerberStatusZurLoeschung {
 			continue
 		}
 		key := angebote[(rows*7+batch)%len(angebote)]
@@ -212,7 +213,7 @@ func TestSoakUnderFaults(t *testing.T) {
 	// Every application accepted exactly once, or failed/rejected with a
 	// reason and mailed exactly once.
 	applied := map[string]int{}
-	for _, c := range s.Received(sest.OpUebermittelnNeueBewerbungen) {
+	for _, c := range s.Received(sestmodel.OpUebermittelnNeueBewerbungen) {
 		if c.Injected != "" && c.Injected != "truncate" && c.Injected != "malformed" {
 			continue // refused before the Servicestelle applied it
 		}

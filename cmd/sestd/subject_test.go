@@ -13,7 +13,7 @@ import (
 
 	"sestd/internal/fsutil"
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -33,14 +33,14 @@ func TestSubjectCommands(t *testing.T) {
 		"SESTD_RETENTION_CLOSED_AT": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339),
 		"USER":                      "tester",
 	}
-	at := sest.NewTimestamp(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))
-	_, err := st.BewerberUpsertBatch(ctx, []sest.Bewerber{{ID: "B77", Status: sest.BewerberStatusZurLoeschung, Nachname: "Beispiel", LetzteAenderung: at}}, store.Step{})
+	at := sestmodel.NewTimestamp(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))
+	_, err := st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{ID: "B77", Status: sestmodel.BewerberStatusZurLoeschung, Nachname: "Beispiel", LetzteAenderung: at}}, store.Step{})
 	require.NoError(t, err)
-	_, err = st.BewerbungUpsertBatch(ctx, []sest.Bewerbung{{Einfach: &sest.Einfachstudienangebotsbewerbung{BewerberID: "B77", Bearbeitungsstatus: "eingegangen",
-		VersionSeSt: 1, Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-008"}, LetzteAenderung: at,
-		Bestandteil: []sest.Bewerbungsbestandteil{{FeldangabeSchluessel: "ZEUGNIS", Dokument: &sest.Dokumentreferenz{DokumentID: "D7", Dateiname: "z.pdf"}}}}}}, store.Step{})
+	_, err = st.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{BewerberID: "B77", Bearbeitungsstatus: "eingegangen",
+		VersionSeSt: 1, Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-008"}, LetzteAenderung: at,
+		Bestandteil: []sestmodel.Bewerbungsbestandteil{{FeldangabeSchluessel: "ZEUGNIS", Dokument: &sestmodel.Dokumentreferenz{DokumentID: "D7", Dateiname: "z.pdf"}}}}}}, store.Step{})
 	require.NoError(t, err)
-	doc := jobs.DocumentFileName(sest.Dokument{DokumentID: "D7", BewerberID: "B77", Dateiname: "z.pdf"})
+	doc := jobs.DocumentFileName(sestmodel.Dokument{DokumentID: "D7", BewerberID: "B77", Dateiname: "z.pdf"})
 	require.NoError(t, fsutil.WriteFileAtomic(filepath.Join(env["SESTD_SYNC_DOCUMENT_ROOT"], doc), []byte("%PDF-1.4 B77")))
 	require.NoError(t, st.DokumentMarkDownloaded(ctx, []store.Download{{DokumentID: "D7", Path: doc, SHA256: "x", Size: 12}}))
 

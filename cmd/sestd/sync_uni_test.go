@@ -14,6 +14,7 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/testdb"
 )
 
@@ -79,7 +80,7 @@ func TestSyncUniRunsOneRound(t *testing.T) {
 	require.Contains(t, errOut, "outbound round started as job")
 
 	got := map[string]int{}
-	for _, c := range s.Received(sest.OpUebermittelnNeueBewerbungen) {
+	for _, c := range s.Received(sestmodel.OpUebermittelnNeueBewerbungen) {
 		for _, b := range c.Request.(*sest.BewerbungenRequest).Bewerbung {
 			got[b.Key()]++
 		}
@@ -92,7 +93,7 @@ func TestSyncUniRunsOneRound(t *testing.T) {
 	var res jobs.OutboundResult
 	require.NoError(t, json.Unmarshal([]byte(out), &res))
 	require.Zero(t, res.Sent)
-	require.Len(t, s.Received(sest.OpUebermittelnNeueBewerbungen), 1, "one call in all")
+	require.Len(t, s.Received(sestmodel.OpUebermittelnNeueBewerbungen), 1, "one call in all")
 
 	// A Servicestelle that does not answer: the round fails, exit 1.
 	down := map[string]string{}

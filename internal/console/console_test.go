@@ -19,7 +19,7 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/console"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -218,8 +218,8 @@ func TestConsoleHTTP(t *testing.T) {
 	})
 
 	t.Run("admin exports an applicant's data; erasing needs the id typed again", func(t *testing.T) {
-		_, err := w.store.BewerberUpsertBatch(ctx, []sest.Bewerber{{ID: "B42", Nachname: "Groß", Vorname: "Jörg",
-			LetzteAenderung: sest.NewTimestamp(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))}}, store.Step{})
+		_, err := w.store.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{ID: "B42", Nachname: "Groß", Vorname: "Jörg",
+			LetzteAenderung: sestmodel.NewTimestamp(time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))}}, store.Step{})
 		require.NoError(t, err)
 		otto := client(t)
 		_, ottoCSRF := signInHTTP(t, otto, base, "otto", testPassword)

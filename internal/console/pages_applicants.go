@@ -16,7 +16,7 @@ import (
 
 	"sestd/internal/fsutil"
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -77,7 +77,7 @@ type applicantsData struct {
 // statuses lists the Bearbeitungsstatus values for the filter.
 func statuses() []string {
 	out := []string{}
-	for s := range sest.DefaultStatusRules(sest.InterfaceVersionNewest) {
+	for s := range sestmodel.DefaultStatusRules(sestmodel.InterfaceVersionNewest) {
 		out = append(out, s)
 	}
 	slices.Sort(out)

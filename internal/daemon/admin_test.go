@@ -26,8 +26,8 @@ import (
 	"sestd/internal/admin"
 	"sestd/internal/config"
 	"sestd/internal/daemon"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -305,7 +305,7 @@ func TestAdminAPI(t *testing.T) {
 	})
 
 	t.Run("status shows failing jobs", func(t *testing.T) {
-		require.NoError(t, w.sim.SetFault(sest.OpAnfragenStammdatenaenderungen, sim.Fault{HTTPErrorRate: 1, HTTPStatus: http.StatusUnauthorized, Times: 1}))
+		require.NoError(t, w.sim.SetFault(sestmodel.OpAnfragenStammdatenaenderungen, sim.Fault{HTTPErrorRate: 1, HTTPStatus: http.StatusUnauthorized, Times: 1}))
 		failed := w.trigger(t, "delta_poll", map[string]string{"stream": store.StreamBewerber.String()})
 		require.Equal(t, "cancelled", failed.State, "a permanent error cancels the job")
 		require.NotEmpty(t, failed.LastError())
@@ -456,8 +456,8 @@ func TestAdminAPI(t *testing.T) {
 		require.GreaterOrEqual(t, value("sestd_job_duration_seconds", map[string]string{"kind": "delta_poll"}), 5.0)
 		require.GreaterOrEqual(t, value("sestd_river_jobs", map[string]string{"state": "completed"}), 6.0)
 		require.Equal(t, 0.0, value("sestd_river_jobs", map[string]string{"state": "running"})+value("sestd_river_jobs", map[string]string{"state": "available"}))
-		require.GreaterOrEqual(t, value("sestd_soap_requests_total", map[string]string{"operation": sest.OpAnfragenBewerbungen, "outcome": "ok"}), 2.0)
-		require.GreaterOrEqual(t, value("sestd_soap_requests_total", map[string]string{"operation": sest.OpAnfragenStammdatenaenderungen}), 2.0)
+		require.GreaterOrEqual(t, value("sestd_soap_requests_total", map[string]string{"operation": sestmodel.OpAnfragenBewerbungen, "outcome": "ok"}), 2.0)
+		require.GreaterOrEqual(t, value("sestd_soap_requests_total", map[string]string{"operation": sestmodel.OpAnfragenStammdatenaenderungen}), 2.0)
 		require.Greater(t, value("sestd_soap_request_duration_seconds", nil), 0.0)
 		require.Equal(t, float64(len(w.sim.Bewerbungen())),
 			value("sestd_sync_items_total", map[string]string{"stream": "bewerbungen", "operation": "created"}), "every Bewerbung created once")

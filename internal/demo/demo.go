@@ -32,8 +32,8 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
 	"sestd/internal/pgcluster"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -454,7 +454,7 @@ func readView(ctx context.Context, st *store.Store, pool *pgxpool.Pool, mailbox 
 		return v, err
 	}
 	if err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE ergebnis_status = 'aktualisiert') FROM upload_log WHERE operation = $1`,
-		sest.OpUebermittelnGeaenderteBew).Scan(&v.changesSent, &v.changesAccepted); err != nil {
+		sestmodel.OpUebermittelnGeaenderteBew).Scan(&v.changesSent, &v.changesAccepted); err != nil {
 		return v, err
 	}
 	if err := pool.QueryRow(ctx, `SELECT coalesce((SELECT max(finalized_at) FROM river_job WHERE kind = 'outbound_sync' AND state = 'completed')

@@ -13,8 +13,8 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/fsutil"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 )
 
 // RankingType is the Ranglisten type of the demo's Vergabeschema that the
@@ -147,7 +147,7 @@ func weekOne(s *sim.Sim, seed uint64) (week, error) {
 	n := 0
 	for i := 0; i < len(people) && n < 200; i += 3 {
 		p := people[i]
-		if p.Status == sest.BewerberStatusZurLoeschung {
+		if p.Status == sestmodel.BewerberStatusZurLoeschung {
 			continue
 		}
 		_, ban, err := s.Bewerber(p.ID)

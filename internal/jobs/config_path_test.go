@@ -21,8 +21,8 @@ import (
 	"sestd/internal/coltest"
 	"sestd/internal/config"
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -215,7 +215,7 @@ func TestConfigOutboxRetryLeadsToASend(t *testing.T) {
 	a := apps[0]
 	a.studiengang = "82-999"
 	w.importFile(t, "uni_bewerbungen", "bewerbungen.csv", []byte(applicationsCSV([]application{a}, "eingegangen")))
-	sends := func() int { return w.sim.SentBewerbungen(sest.OpUebermittelnNeueBewerbungen)[a.key()] }
+	sends := func() int { return w.sim.SentBewerbungen(sestmodel.OpUebermittelnNeueBewerbungen)[a.key()] }
 
 	require.Equal(t, river.EventKindJobCompleted, w.rig.await(t, jobs.OutboundArgs{}, 1, true).Kind)
 	require.Equal(t, 1, sends(), "sent once and refused")
@@ -234,7 +234,7 @@ func TestConfigOutboxRetryLeadsToASend(t *testing.T) {
 	// The university publishes the offer; the admin runs outbox_retry as
 	// the failure mail tells them (the trigger the admin API and `sestd
 	// trigger` use).
-	var offer sest.Studienangebot
+	var offer sestmodel.Studienangebot
 	for _, o := range w.sim.Studienangebote() {
 		if o.Key() == "82-999" {
 			offer = o
@@ -242,7 +242,7 @@ func TestConfigOutboxRetryLeadsToASend(t *testing.T) {
 	}
 	require.NotNil(t, offer.Einfach)
 	offer.Einfach.Status = "oeffentlich_sichtbar"
-	_, err = w.rig.deps.Sest.StudienangeboteAnlegenAendern(ctx, []sest.Studienangebot{offer})
+	_, err = w.rig.deps.Sest.StudienangeboteAnlegenAendern(ctx, []sestmodel.Studienangebot{offer})
 	require.NoError(t, err)
 	trigger, ok := w.rig.kit.Triggers["outbox_retry"]
 	require.True(t, ok, "outbox_retry is a trigger")
@@ -271,7 +271,7 @@ func TestConfigOutboxRetryLeadsToASend(t *testing.T) {
 		coltest.C("bewerber_id", a.bewerber, "its applicant"),
 		coltest.C("sest_key", a.key(), "<bewerberId>/<studiengang> at the Servicestelle"),
 		coltest.C("state", "accepted", "sent after the retry and accepted"),
-		coltest.C("operation", sest.OpUebermittelnNeueBewerbungen, "new at the Servicestelle"),
+		coltest.C("operation", sestmodel.OpUebermittelnNeueBewerbungen, "new at the Servicestelle"),
 		coltest.C("attempts", "1", "the retry reset the attempts; one send since"),
 		coltest.C("ergebnis_status", "neu", "created at the Servicestelle"),
 		coltest.C("reason", "", "accepted: no refusal reason"),

@@ -15,6 +15,7 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -91,7 +92,7 @@ type syncer struct {
 	sest sest.Servicestelle
 	// rules is the Bearbeitungsstatus table (defaults of the interface
 	// version with sync.bearbeitungsstatus laid over them).
-	rules map[string]sest.StatusRule
+	rules map[string]sestmodel.StatusRule
 	// faecher limits the mirrored Bewerbungen (sync.download_faecher);
 	// empty: all.
 	faecher map[string]bool
@@ -153,7 +154,7 @@ func (s *syncer) streamTable() map[store.Stream]streamSpec {
 
 // bewerbungenUpsert stores a package of Bewerbungen: those of the Fächer
 // of sync.download_faecher, judging their status changes.
-func (s *syncer) bewerbungenUpsert(ctx context.Context, items []sest.Bewerbung, step store.Step) (store.Counts, error) {
+func (s *syncer) bewerbungenUpsert(ctx context.Context, items []sestmodel.Bewerbung, step store.Step) (store.Counts, error) {
 	kept := s.inFaecher(items)
 	step.ForbiddenTransition = s.sestForbidden
 	c, err := s.deps.Store.BewerbungUpsertBatch(ctx, kept, step)
@@ -162,9 +163,9 @@ func (s *syncer) bewerbungenUpsert(ctx context.Context, items []sest.Bewerbung, 
 }
 
 func newSyncer(d Deps) (*syncer, error) {
-	rules := sest.DefaultStatusRules(d.Config.Servicestelle.InterfaceVersion)
+	rules := sestmodel.DefaultStatusRules(d.Config.Servicestelle.InterfaceVersion)
 	for name, r := range d.Config.Sync.Bearbeitungsstatus {
-		rules[name] = sest.StatusRule(r)
+		rules[name] = sestmodel.StatusRule(r)
 	}
 	faecher := map[string]bool{}
 	for _, f := range d.Config.Sync.Faecher() {
@@ -378,7 +379,7 @@ func (s *syncer) studienangebote(ctx context.Context) (store.Counts, error) {
 		filters = []sest.StudienangebotSuche{{}}
 	}
 	seen := map[string]bool{}
-	var all []sest.Studienangebot
+	var all []sestmodel.Studienangebot
 	for _, f := range filters {
 		items, err := s.sest.StudienangeboteAbrufen(ctx, f)
 		if err != nil {

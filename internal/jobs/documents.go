@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"sestd/internal/fsutil"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -87,7 +87,7 @@ func (s *syncer) documents(ctx context.Context) error {
 // `{dokumentId}.{ext}` for a document of no applicant. Every part is
 // reduced to letters, digits, '-' and '_': names from the Servicestelle
 // never choose a directory.
-func DocumentFileName(d sest.Dokument) string {
+func DocumentFileName(d sestmodel.Dokument) string {
 	ext := d.Dateiendung
 	if ext == "" {
 		ext = filepath.Ext(d.Dateiname)

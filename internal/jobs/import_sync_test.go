@@ -14,8 +14,8 @@ import (
 	"sestd/internal/config"
 	"sestd/internal/importers"
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -33,7 +33,7 @@ func TestSecondApplicationDeliverySendsExactlyTheOneChange(t *testing.T) {
 	require.Equal(t, importers.ModeSync, sum.Mode)
 	require.EqualValues(t, 6, sum.Created)
 	b.outboundUntilQuiet(t, 5)
-	require.Len(t, applied(b.sim, sest.OpUebermittelnNeueBewerbungen), 6)
+	require.Len(t, applied(b.sim, sestmodel.OpUebermittelnNeueBewerbungen), 6)
 
 	b.sim.ResetReceived()
 	b.sim.Clock().Advance(time.Minute)
@@ -45,10 +45,10 @@ func TestSecondApplicationDeliverySendsExactlyTheOneChange(t *testing.T) {
 	require.Equal(t, []int64{0, 1, 5}, []int64{sum.Created, sum.Updated, sum.Unchanged})
 	b.outboundUntilQuiet(t, 5)
 
-	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen))
-	calls := b.sim.Received(sest.OpUebermittelnGeaenderteBew)
+	require.Empty(t, b.sim.Received(sestmodel.OpUebermittelnNeueBewerbungen))
+	calls := b.sim.Received(sestmodel.OpUebermittelnGeaenderteBew)
 	require.Len(t, calls, 1, "one call")
-	require.Equal(t, map[string]int{changed.key(): 1}, applied(b.sim, sest.OpUebermittelnGeaenderteBew), "with the one change")
+	require.Equal(t, map[string]int{changed.key(): 1}, applied(b.sim, sestmodel.OpUebermittelnGeaenderteBew), "with the one change")
 	cur, err := b.sim.Bewerbung(changed.key())
 	require.NoError(t, err)
 	require.Equal(t, "gueltig", cur.Bearbeitungsstatus())
@@ -59,8 +59,8 @@ func TestSecondApplicationDeliverySendsExactlyTheOneChange(t *testing.T) {
 	sum = b.importCSV(t, importers.KindUniBewerbungen, "", csv)
 	require.EqualValues(t, 6, sum.Unchanged)
 	b.run(t, jobs.OutboundArgs{})
-	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen))
-	require.Empty(t, b.sim.Received(sest.OpUebermittelnGeaenderteBew))
+	require.Empty(t, b.sim.Received(sestmodel.OpUebermittelnNeueBewerbungen))
+	require.Empty(t, b.sim.Received(sestmodel.OpUebermittelnGeaenderteBew))
 }
 
 // The import job (what the inbox, the upload and the CLI enqueue) takes

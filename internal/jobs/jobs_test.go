@@ -25,6 +25,7 @@ import (
 	"sestd/internal/mirrortest"
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -63,7 +64,7 @@ func setup(t testing.TB, o options) *bundle {
 	var fetches atomic.Int64
 	s, url := testSim(t, o.sim, func(_ *sim.Sim, h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.Contains(r.Header.Get("SOAPAction"), sest.OpUebermittelnBewerbungen) {
+			if strings.Contains(r.Header.Get("SOAPAction"), sestmodel.OpUebermittelnBewerbungen) {
 				n := fetches.Add(1)
 				if n == bnd.failNth.Load() {
 					http.Error(w, "injected outage", http.StatusServiceUnavailable)
@@ -150,7 +151,7 @@ func TestFullDownloadWritesDocuments(t *testing.T) {
 	b.sim.ResetReceived()
 	ev = b.run(t, jobs.FullArgs{})
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind)
-	require.Empty(t, b.sim.Received(sest.OpAbrufenDokumente), "documents present with their checksum are not fetched again")
+	require.Empty(t, b.sim.Received(sestmodel.OpAbrufenDokumente), "documents present with their checksum are not fetched again")
 }
 
 func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
@@ -162,7 +163,7 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 	// A poll without changes fetches nothing.
 	b.sim.ResetReceived()
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerbungen}).Kind)
-	require.Empty(t, b.sim.Received(sest.OpUebermittelnBewerbungen), "no changes, no items fetched")
+	require.Empty(t, b.sim.Received(sestmodel.OpUebermittelnBewerbungen), "no changes, no items fetched")
 
 	// Change 25 Bewerbungen and 10 applicants, add nothing else.
 	b.sim.Clock().Advance(time.Minute)
@@ -171,7 +172,7 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 	changed := map[string]bool{}
 	for i := 0; i < 25; i++ {
 		key := all[i*17].Key()
-		_, err := b.sim.ChangeBewerbung(key, func(x *sest.Bewerbung) {
+		_, err := b.sim.ChangeBewerbung(key, func(x *sestmodel.Bewerbung) {
 			if x.Einfach != nil {
 				x.Einfach.Statusanmerkung = "geändert im Test"
 			} else {
@@ -183,7 +184,7 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 	}
 	people := b.sim.AllBewerber()
 	for i := 0; i < 10; i++ {
-		require.NoError(t, b.sim.ChangeBewerber(people[i*3].ID, func(x *sest.Bewerber) { x.Postanschrift.Ort = "Mannheim" }))
+		require.NoError(t, b.sim.ChangeBewerber(people[i*3].ID, func(x *sestmodel.Bewerber) { x.Postanschrift.Ort = "Mannheim" }))
 	}
 	b.sim.ResetReceived()
 	before := b.bewerbungenCounter(t, "updated")
@@ -192,7 +193,7 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 	require.Equal(t, 25.0, b.bewerbungenCounter(t, "updated")-before, "exactly the changed Bewerbungen are updated")
 
 	var fetched int
-	for _, c := range b.sim.Received(sest.OpUebermittelnBewerbungen) {
+	for _, c := range b.sim.Received(sestmodel.OpUebermittelnBewerbungen) {
 		fetched += len(c.Request.(*sest.ReferenzRequest).Referenz)
 	}
 	require.GreaterOrEqual(t, fetched, 25)
@@ -247,7 +248,7 @@ func TestInterruptedRunResumesWithoutLossOrSkip(t *testing.T) {
 
 	// The retry fetched exactly what was not committed: nothing twice.
 	var refetched int
-	for _, c := range b.sim.Received(sest.OpUebermittelnBewerbungen) {
+	for _, c := range b.sim.Received(sestmodel.OpUebermittelnBewerbungen) {
 		refetched += len(c.Request.(*sest.ReferenzRequest).Referenz)
 	}
 	require.Equal(t, len(r.Refs)-r.Done, refetched, "the resumed run fetches only the uncommitted references")
@@ -298,7 +299,7 @@ func TestPermanentFaultsCancelTheJob(t *testing.T) {
 
 func TestDocumentNamesCannotEscapeTheRoot(t *testing.T) {
 	t.Parallel()
-	for _, d := range []sest.Dokument{
+	for _, d := range []sestmodel.Dokument{
 		{DokumentID: "../../etc/passwd", BewerberID: "..", Dateiname: "x.pdf"},
 		{DokumentID: "D1", BewerberID: "B/../../1", Dateiname: "../../evil.sh", Dateiendung: "../pdf"},
 		{DokumentID: "D2", Dateiname: "noext"},
@@ -307,8 +308,8 @@ func TestDocumentNamesCannotEscapeTheRoot(t *testing.T) {
 		require.Equal(t, name, filepath.Base(name), "%q stays in the root", name)
 		require.NotContains(t, name, "..")
 	}
-	require.Equal(t, "B1_D9.pdf", jobs.DocumentFileName(sest.Dokument{DokumentID: "D9", BewerberID: "B1", Dateiname: "Zeugnis.PDF"}))
-	require.Equal(t, "D9.pdf", jobs.DocumentFileName(sest.Dokument{DokumentID: "D9", Dateiendung: "pdf"}))
+	require.Equal(t, "B1_D9.pdf", jobs.DocumentFileName(sestmodel.Dokument{DokumentID: "D9", BewerberID: "B1", Dateiname: "Zeugnis.PDF"}))
+	require.Equal(t, "D9.pdf", jobs.DocumentFileName(sestmodel.Dokument{DokumentID: "D9", Dateiendung: "pdf"}))
 }
 
 func logLevel() zapcore.Level {

@@ -9,7 +9,7 @@ import (
 	"github.com/riverqueue/river"
 	"go.uber.org/zap"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -21,11 +21,11 @@ import (
 // (sync.download_faecher): an Einfachbewerbung by its Studienfach, a
 // Mehrfachbewerbung when one of its Teilfächer is one of them. Without a
 // filter it returns items unchanged.
-func (s *syncer) inFaecher(items []sest.Bewerbung) []sest.Bewerbung {
+func (s *syncer) inFaecher(items []sestmodel.Bewerbung) []sestmodel.Bewerbung {
 	if len(s.faecher) == 0 {
 		return items
 	}
-	kept := make([]sest.Bewerbung, 0, len(items))
+	kept := make([]sestmodel.Bewerbung, 0, len(items))
 	for _, b := range items {
 		switch {
 		case b.Einfach != nil:
@@ -47,7 +47,7 @@ func (s *syncer) inFaecher(items []sest.Bewerbung) []sest.Bewerbung {
 // studienfach is a Studienangebot's Studienfach key: its own field, else
 // the middle part of the atomic studiengangSchluessel
 // (<abschluss>-<fach>[-<fkz>]).
-func studienfach(k sest.EinfachstudienangebotsSchluessel) string {
+func studienfach(k sestmodel.EinfachstudienangebotsSchluessel) string {
 	if k.StudienfachSchluessel != "" {
 		return k.StudienfachSchluessel
 	}

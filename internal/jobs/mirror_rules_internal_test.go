@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/config"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The Fach filter (sync.download_faecher) keeps an Einfachbewerbung by its
@@ -16,30 +16,30 @@ import (
 // (<abschluss>-<fach>[-<fkz>]) when the compound field is empty.
 func TestFachFilterKeepsTheConfiguredFaecher(t *testing.T) {
 	t.Parallel()
-	einfach := func(id string, k sest.EinfachstudienangebotsSchluessel) sest.Bewerbung {
-		return sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{BewerberID: id, Studienangebot: k}}
+	einfach := func(id string, k sestmodel.EinfachstudienangebotsSchluessel) sestmodel.Bewerbung {
+		return sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{BewerberID: id, Studienangebot: k}}
 	}
-	mehrfach := func(id string, faecher ...string) sest.Bewerbung {
-		m := &sest.Mehrfachstudienangebotsbewerbung{BewerberID: id}
+	mehrfach := func(id string, faecher ...string) sestmodel.Bewerbung {
+		m := &sestmodel.Mehrfachstudienangebotsbewerbung{BewerberID: id}
 		for _, f := range faecher {
-			m.Teilfachbewerbung = append(m.Teilfachbewerbung, sest.Teilfachbewerbung{
-				Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-" + f, StudienfachSchluessel: f}})
+			m.Teilfachbewerbung = append(m.Teilfachbewerbung, sestmodel.Teilfachbewerbung{
+				Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-" + f, StudienfachSchluessel: f}})
 		}
-		return sest.Bewerbung{Mehrfach: m}
+		return sestmodel.Bewerbung{Mehrfach: m}
 	}
-	items := []sest.Bewerbung{
-		einfach("E1", sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-128", StudienfachSchluessel: "128"}),
-		einfach("E2", sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-105", StudienfachSchluessel: "105"}),
+	items := []sestmodel.Bewerbung{
+		einfach("E1", sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-128", StudienfachSchluessel: "128"}),
+		einfach("E2", sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-105", StudienfachSchluessel: "105"}),
 		// the compound field empty: 128 from the atomic key, with and without Fachkennzeichen
-		einfach("E3", sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-128"}),
-		einfach("E4", sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-128-1"}),
+		einfach("E3", sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-128"}),
+		einfach("E4", sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-128-1"}),
 		// an atomic key without a Fach part belongs to no Fach
-		einfach("E5", sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "128"}),
+		einfach("E5", sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "128"}),
 		mehrfach("M1", "105", "128"), // the second Teilfach is one: kept once
 		mehrfach("M2", "105", "008"),
 		{}, // neither kind: never kept
 	}
-	ids := func(bs []sest.Bewerbung) []string {
+	ids := func(bs []sestmodel.Bewerbung) []string {
 		var out []string
 		for _, b := range bs {
 			switch {
@@ -58,9 +58,9 @@ func TestFachFilterKeepsTheConfiguredFaecher(t *testing.T) {
 	s = &syncer{faecher: map[string]bool{}}
 	require.Equal(t, []string{"E1", "E2", "E3", "E4", "E5", "M1", "M2", "?"}, ids(s.inFaecher(items)), "no filter: everything")
 
-	require.Equal(t, "128", studienfach(sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-105", StudienfachSchluessel: "128"}), "the field wins")
-	require.Equal(t, "105", studienfach(sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-105"}))
-	require.Equal(t, "", studienfach(sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82"}))
+	require.Equal(t, "128", studienfach(sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-105", StudienfachSchluessel: "128"}), "the field wins")
+	require.Equal(t, "105", studienfach(sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-105"}))
+	require.Equal(t, "", studienfach(sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82"}))
 }
 
 // The status table: a change into a status needs its sest_in, out of a
@@ -68,7 +68,7 @@ func TestFachFilterKeepsTheConfiguredFaecher(t *testing.T) {
 // in a status is no change.
 func TestSestForbiddenFollowsTheStatusTable(t *testing.T) {
 	t.Parallel()
-	s := &syncer{rules: map[string]sest.StatusRule{
+	s := &syncer{rules: map[string]sestmodel.StatusRule{
 		"offen":  {SestIn: true, SestOut: true},
 		"fest":   {SestIn: true, SestOut: false},
 		"intern": {SestIn: false, SestOut: true},

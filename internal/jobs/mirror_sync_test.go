@@ -15,8 +15,8 @@ import (
 	"sestd/internal/config"
 	"sestd/internal/jobs"
 	"sestd/internal/mirrortest"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -65,7 +65,7 @@ func column(t *testing.T, rows [][]string, name string) []string {
 
 // einfachAndMehrfach picks the first Einfach- and Mehrfachbewerbung of the
 // simulator, by key.
-func einfachAndMehrfach(t *testing.T, s *sim.Sim) (einfach, mehrfach sest.Bewerbung) {
+func einfachAndMehrfach(t *testing.T, s *sim.Sim) (einfach, mehrfach sestmodel.Bewerbung) {
 	t.Helper()
 	all := s.Bewerbungen()
 	sort.Slice(all, func(i, j int) bool { return all[i].Key() < all[j].Key() })
@@ -163,7 +163,7 @@ func TestInterruptedFullDownloadRemovesNothing(t *testing.T) {
 
 	// The third package of Bewerbungen of the next full download fails:
 	// the run stops half-way.
-	b.failNth.Store(int64(len(b.sim.Received(sest.OpUebermittelnBewerbungen)) + 3))
+	b.failNth.Store(int64(len(b.sim.Received(sestmodel.OpUebermittelnBewerbungen)) + 3))
 	ev := b.rig.await(t, jobs.FullArgs{}, 1, true)
 	require.Equal(t, river.EventKindJobFailed, ev.Kind)
 	require.Contains(t, mirrorKeys(t, b), einfach.Key(), "an interrupted full download removes nothing")
@@ -191,7 +191,7 @@ func TestCancelledFullDownloadRemovesNothing(t *testing.T) {
 	// The next full download is cancelled by an operator while it fetches
 	// its third package of Bewerbungen.
 	ctx := context.Background()
-	b.holdNth.Store(int64(len(b.sim.Received(sest.OpUebermittelnBewerbungen)) + 3))
+	b.holdNth.Store(int64(len(b.sim.Received(sestmodel.OpUebermittelnBewerbungen)) + 3))
 	res, err := b.client.Insert(ctx, jobs.FullArgs{}, &river.InsertOpts{MaxAttempts: 1})
 	require.NoError(t, err)
 	<-b.held

@@ -10,8 +10,8 @@ import (
 
 	"sestd/internal/coltest"
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -48,57 +48,57 @@ func plantOracleData(t *testing.T, s *sim.Sim) {
 	t.Helper()
 	clock := s.Clock()
 	clock.Set(berlin(t, "2026-07-16 09:00:00"))
-	require.NoError(t, s.AddBewerber(sest.Bewerber{
+	require.NoError(t, s.AddBewerber(sestmodel.Bewerber{
 		Status: "aktiv", Anrede: "Frau", Vorname: "Zoë", WeitereVornamen: "Marie Luise", Nachname: "Groß-Öztürk",
 		EmailAdresse: "zoe.gross@example.org", Telefonnummer: "0621 1234567", Mobilnummer: "0151 7654321",
 		ID: oraZoe, HatVerfahrensrichtlinienZugestimmt: true, Geburtsname: "Öztürk", Geburtsdatum: "2004-02-29",
 		Geburtsort:           "Mannheim",
-		Staatsangehoerigkeit: &sest.Schluesselwert{Schluessel: "151", NameDe: "Österreich"},
-		Postanschrift: sest.Postanschrift{CareOf: "bei Familie Weiß", StrasseHausNrOderPostfach: "Schloßallee 7",
-			Plz: "68161", Ort: "Mannheim", Land: sest.Schluesselwert{Schluessel: "000", NameDe: "Deutschland"}, Region: "Baden-Württemberg"},
+		Staatsangehoerigkeit: &sestmodel.Schluesselwert{Schluessel: "151", NameDe: "Österreich"},
+		Postanschrift: sestmodel.Postanschrift{CareOf: "bei Familie Weiß", StrasseHausNrOderPostfach: "Schloßallee 7",
+			Plz: "68161", Ort: "Mannheim", Land: sestmodel.Schluesselwert{Schluessel: "000", NameDe: "Deutschland"}, Region: "Baden-Württemberg"},
 	}, "ORACLEBAN1"))
 	clock.Set(berlin(t, "2026-07-16 09:01:00"))
-	require.NoError(t, s.AddBewerber(sest.Bewerber{
+	require.NoError(t, s.AddBewerber(sestmodel.Bewerber{
 		Vorname: "Jonas", Nachname: "Becker", ID: oraJonas,
-		Postanschrift: sest.Postanschrift{StrasseHausNrOderPostfach: "Hauptstraße 1", Plz: "33602", Ort: "Bielefeld",
-			Land: sest.Schluesselwert{Schluessel: "000", NameDe: "Deutschland"}},
+		Postanschrift: sestmodel.Postanschrift{StrasseHausNrOderPostfach: "Hauptstraße 1", Plz: "33602", Ort: "Bielefeld",
+			Land: sestmodel.Schluesselwert{Schluessel: "000", NameDe: "Deutschland"}},
 	}, "ORACLEBAN2"))
 
 	clock.Set(berlin(t, "2026-07-16 09:10:00"))
-	_, err := s.AddBewerbung(sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
-		EingangsZeitpunkt: sest.NewTimestamp(berlin(t, "2026-07-14 12:30:00")), Bearbeitungsstatus: "gueltig",
-		BewerberID: oraZoe, Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079", AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
+	_, err := s.AddBewerbung(sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
+		EingangsZeitpunkt: sestmodel.NewTimestamp(berlin(t, "2026-07-14 12:30:00")), Bearbeitungsstatus: "gueltig",
+		BewerberID: oraZoe, Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079", AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
 		Aktivitaetsstatus: "aktiv", Statusanmerkung: "HZB geprüft", Papierantragstatus: "Papierantrag eingegangen",
-		Bestandteil: []sest.Bewerbungsbestandteil{
+		Bestandteil: []sestmodel.Bewerbungsbestandteil{
 			{FeldangabeSchluessel: "HZB_NOTE", NameDe: "Durchschnittsnote der HZB", Wert: "1,7"},
-			{FeldangabeSchluessel: "HZB_ZEUGNIS", NameDe: "Zeugnis", Dokument: &sest.Dokumentreferenz{DokumentID: "D-ORA-1", Dateiname: "Zeugnis_Gross.pdf", MimeType: "application/pdf"}},
+			{FeldangabeSchluessel: "HZB_ZEUGNIS", NameDe: "Zeugnis", Dokument: &sestmodel.Dokumentreferenz{DokumentID: "D-ORA-1", Dateiname: "Zeugnis_Gross.pdf", MimeType: "application/pdf"}},
 		},
-		Bescheid: []sest.Bescheid{{Bescheidart: "Zulassungsbescheid", ErstelltAm: sest.NewTimestamp(berlin(t, "2026-07-15 11:00:00")),
-			Dokument: &sest.Dokumentreferenz{DokumentID: "D-ORA-2", Dateiname: "Bescheid_82-079.pdf", MimeType: "application/pdf"}}},
+		Bescheid: []sestmodel.Bescheid{{Bescheidart: "Zulassungsbescheid", ErstelltAm: sestmodel.NewTimestamp(berlin(t, "2026-07-15 11:00:00")),
+			Dokument: &sestmodel.Dokumentreferenz{DokumentID: "D-ORA-2", Dateiname: "Bescheid_82-079.pdf", MimeType: "application/pdf"}}},
 	}})
 	require.NoError(t, err)
 
 	clock.Set(berlin(t, "2026-07-16 09:20:00"))
-	_, err = s.AddBewerbung(sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
+	_, err = s.AddBewerbung(sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
 		Bearbeitungsstatus: "eingegangen", BewerberID: oraJonas,
-		Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-021-1", AbschlussSchluessel: "84", StudienfachSchluessel: "021", FachkennzeichenSchluessel: "1"},
+		Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-021-1", AbschlussSchluessel: "84", StudienfachSchluessel: "021", FachkennzeichenSchluessel: "1"},
 	}})
 	require.NoError(t, err)
 
 	clock.Set(berlin(t, "2026-07-16 09:30:00"))
-	geschichte := sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-084", AbschlussSchluessel: "25", StudienfachSchluessel: "084"}
-	philosophie := sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-127", AbschlussSchluessel: "25", StudienfachSchluessel: "127"}
-	_, err = s.AddBewerbung(sest.Bewerbung{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{
-		EingangsZeitpunkt: sest.NewTimestamp(berlin(t, "2026-07-13 08:00:00")), Bearbeitungsstatus: "eingegangen",
-		BewerberID: oraZoe, Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
+	geschichte := sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-084", AbschlussSchluessel: "25", StudienfachSchluessel: "084"}
+	philosophie := sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-127", AbschlussSchluessel: "25", StudienfachSchluessel: "127"}
+	_, err = s.AddBewerbung(sestmodel.Bewerbung{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{
+		EingangsZeitpunkt: sestmodel.NewTimestamp(berlin(t, "2026-07-13 08:00:00")), Bearbeitungsstatus: "eingegangen",
+		BewerberID: oraZoe, Studienangebot: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
 		Aktivitaetsstatus: "aktiv", Statusanmerkung: "Zweitfach offen", Sonderantragsentscheidung: "Härtefall anerkannt",
-		Teilfachbewerbung: []sest.Teilfachbewerbung{
+		Teilfachbewerbung: []sestmodel.Teilfachbewerbung{
 			{Bearbeitungsstatus: "gueltig", Studienangebot: geschichte, HauptfachSchluessel: &geschichte, Aktivitaetsstatus: "aktiv",
 				Statusanmerkung: "Hauptfach geprüft"},
 			{Bearbeitungsstatus: "eingegangen", Studienangebot: philosophie, Aktivitaetsstatus: "aktiv",
 				Sonderantragsentscheidung: "Nachteilsausgleich gewährt"},
 		},
-		Bestandteil: []sest.Bewerbungsbestandteil{{FeldangabeSchluessel: "HZB_LAND", NameDe: "Land der HZB", Wert: "Baden-Württemberg"}},
+		Bestandteil: []sestmodel.Bewerbungsbestandteil{{FeldangabeSchluessel: "HZB_LAND", NameDe: "Land der HZB", Wert: "Baden-Württemberg"}},
 	}})
 	require.NoError(t, err)
 	clock.Set(berlin(t, "2026-07-16 09:35:00"))
@@ -109,14 +109,14 @@ func plantOracleData(t *testing.T, s *sim.Sim) {
 func changeOracleData(t *testing.T, s *sim.Sim) {
 	t.Helper()
 	s.Clock().Set(berlin(t, "2026-07-16 09:40:00"))
-	v, err := s.ChangeBewerbung(oraE1, func(b *sest.Bewerbung) {
+	v, err := s.ChangeBewerbung(oraE1, func(b *sestmodel.Bewerbung) {
 		b.Einfach.Bearbeitungsstatus = "zugelassen"
 		b.Einfach.Statusanmerkung = "Zulassung erteilt"
 	})
 	require.NoError(t, err)
 	require.Equal(t, 2, v)
 	s.Clock().Set(berlin(t, "2026-07-16 09:45:00"))
-	require.NoError(t, s.ChangeBewerber(oraJonas, func(b *sest.Bewerber) { b.Telefonnummer = "0521 999999" }))
+	require.NoError(t, s.ChangeBewerber(oraJonas, func(b *sestmodel.Bewerber) { b.Telefonnummer = "0521 999999" }))
 	s.Clock().Set(berlin(t, "2026-07-16 09:47:00"))
 	require.NoError(t, s.SetRanglistenstatus("RL-82-079-HQ", "freigegeben", "Geprüft am 16.07."))
 	s.Clock().Set(berlin(t, "2026-07-16 09:50:00"))

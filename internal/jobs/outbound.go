@@ -16,6 +16,7 @@ import (
 	"sestd/internal/mail"
 	"sestd/internal/metrics"
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -77,7 +78,7 @@ func (w *OutboundWorker) Work(ctx context.Context, _ *river.Job[OutboundArgs]) e
 type outbound struct {
 	deps        Deps
 	sest        sest.Servicestelle
-	rules       map[string]sest.StatusRule
+	rules       map[string]sestmodel.StatusRule
 	version     int // the interface version
 	maxAttempts int
 	backoff     time.Duration
@@ -93,9 +94,9 @@ type outbound struct {
 func newOutbound(d Deps) *outbound {
 	oc := d.Config.Outbox
 	version := d.Config.Servicestelle.InterfaceVersion
-	rules := sest.DefaultStatusRules(version)
+	rules := sestmodel.DefaultStatusRules(version)
 	for name, r := range d.Config.Sync.Bearbeitungsstatus {
-		rules[name] = sest.StatusRule(r)
+		rules[name] = sestmodel.StatusRule(r)
 	}
 	return &outbound{deps: d, sest: d.Sest, rules: rules, version: version, maxAttempts: oc.MaxAttempts,
 		backoff: oc.Backoff, maxBackoff: max(oc.MaxBackoff, oc.Backoff), abschluesse: d.Config.SendAbschluesse(), mail: mail.New(d.Config.Mail)}
@@ -154,7 +155,7 @@ func (st *runStats) note(it store.OutboxItem, r store.OutboxResult) {
 			st.discarded = append(st.discarded, item)
 		}
 	case r.State == store.OutboxRejected || r.State == store.OutboxFailed ||
-		(r.State == store.OutboxPending && r.ErgebnisStatus == sest.ErgebnisZurueckgewiesen && r.Code != sest.CodeVersionConflict):
+		(r.State == store.OutboxPending && r.ErgebnisStatus == sestmodel.ErgebnisZurueckgewiesen && r.Code != sestmodel.CodeVersionConflict):
 		st.nRefused++
 		if len(st.refused) < maxListed {
 			st.refused = append(st.refused, item)
@@ -273,12 +274,12 @@ type authPayload struct {
 	BAN string `json:"ban,omitempty"`
 }
 
-func splitKey(atomic string) *sest.EinfachstudienangebotsSchluessel {
+func splitKey(atomic string) *sestmodel.EinfachstudienangebotsSchluessel {
 	if atomic == "" {
 		return nil
 	}
 	p := strings.Split(atomic, "-")
-	k := &sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: atomic, AbschlussSchluessel: p[0]}
+	k := &sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: atomic, AbschlussSchluessel: p[0]}
 	if len(p) > 1 {
 		k.StudienfachSchluessel = p[1]
 	}
@@ -290,22 +291,22 @@ func splitKey(atomic string) *sest.EinfachstudienangebotsSchluessel {
 
 // bewerbungFromStaging builds the Bewerbung to send from a staged
 // application.
-func bewerbungFromStaging(u store.UniBewerbung) sest.Bewerbung {
+func bewerbungFromStaging(u store.UniBewerbung) sestmodel.Bewerbung {
 	if u.Typ != "mehrfach" {
-		return sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
-			EingangsZeitpunkt: sest.NewTimestamp(u.Eingangszeitpunkt), Bearbeitungsstatus: u.Bearbeitungsstatus,
+		return sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
+			EingangsZeitpunkt: sestmodel.NewTimestamp(u.Eingangszeitpunkt), Bearbeitungsstatus: u.Bearbeitungsstatus,
 			VersionSeSt: u.VersionSeSt, BewerberBAN: u.BewerberBAN, BewerberID: u.BewerberID,
-			Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: u.StudiengangSchluessel,
+			Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: u.StudiengangSchluessel,
 				AbschlussSchluessel: u.AbschlussSchluessel, StudienfachSchluessel: u.StudienfachSchluessel,
 				FachkennzeichenSchluessel: u.FachkennzeichenSchluessel},
 			Aktivitaetsstatus: u.Aktivitaetsstatus, Papierantragstatus: u.Papierantragstatus,
 			Statusanmerkung: u.Statusanmerkung, Sonderantragsentscheidung: u.Sonderantragsentscheidung,
 		}}
 	}
-	m := &sest.Mehrfachstudienangebotsbewerbung{
-		EingangsZeitpunkt: sest.NewTimestamp(u.Eingangszeitpunkt), Bearbeitungsstatus: u.Bearbeitungsstatus,
+	m := &sestmodel.Mehrfachstudienangebotsbewerbung{
+		EingangsZeitpunkt: sestmodel.NewTimestamp(u.Eingangszeitpunkt), Bearbeitungsstatus: u.Bearbeitungsstatus,
 		VersionSeSt: u.VersionSeSt, BewerberBAN: u.BewerberBAN, BewerberID: u.BewerberID,
-		Studienangebot:    sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: u.AbschlussSchluessel},
+		Studienangebot:    sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: u.AbschlussSchluessel},
 		Aktivitaetsstatus: u.Aktivitaetsstatus, Papierantragstatus: u.Papierantragstatus,
 		Statusanmerkung: u.Statusanmerkung, Sonderantragsentscheidung: u.Sonderantragsentscheidung,
 	}
@@ -314,9 +315,9 @@ func bewerbungFromStaging(u store.UniBewerbung) sest.Bewerbung {
 		if status == "" {
 			status = u.Bearbeitungsstatus
 		}
-		m.Teilfachbewerbung = append(m.Teilfachbewerbung, sest.Teilfachbewerbung{
-			EingangsZeitpunkt: sest.NewTimestamp(u.Eingangszeitpunkt), Bearbeitungsstatus: status, VersionSeSt: t.VersionSeSt,
-			Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: t.StudiengangSchluessel,
+		m.Teilfachbewerbung = append(m.Teilfachbewerbung, sestmodel.Teilfachbewerbung{
+			EingangsZeitpunkt: sestmodel.NewTimestamp(u.Eingangszeitpunkt), Bearbeitungsstatus: status, VersionSeSt: t.VersionSeSt,
+			Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: t.StudiengangSchluessel,
 				AbschlussSchluessel: t.AbschlussSchluessel, StudienfachSchluessel: t.StudienfachSchluessel,
 				FachkennzeichenSchluessel: t.FachkennzeichenSchluessel},
 			HauptfachSchluessel: splitKey(t.HauptfachSchluessel), ErsatzfachSchluessel: splitKey(t.ErsatzfachSchluessel),
@@ -325,10 +326,10 @@ func bewerbungFromStaging(u store.UniBewerbung) sest.Bewerbung {
 			Sonderantragsentscheidung: t.Sonderantragsentscheidung,
 		})
 	}
-	return sest.Bewerbung{Mehrfach: m}
+	return sestmodel.Bewerbung{Mehrfach: m}
 }
 
-func setVersion(b *sest.Bewerbung, v int) {
+func setVersion(b *sestmodel.Bewerbung, v int) {
 	switch {
 	case b.Einfach != nil:
 		b.Einfach.VersionSeSt = v
@@ -344,7 +345,7 @@ func setVersion(b *sest.Bewerbung, v int) {
 func (o *outbound) transitionForbidden(cur, target string) string {
 	to, known := o.rules[target]
 	if !known {
-		if v := sest.StatusSince(target); v > o.version {
+		if v := sestmodel.StatusSince(target); v > o.version {
 			return fmt.Sprintf("Bearbeitungsstatus %s exists only from interface version %d (servicestelle.interface_version is %d)", target, v, o.version)
 		}
 		return fmt.Sprintf("Bearbeitungsstatus %s is not in the status table (sync.bearbeitungsstatus)", target)
@@ -372,7 +373,7 @@ func (o *outbound) transitionForbidden(cur, target string) string {
 // Teilfachbewerbungen of a Mehrfachstudienangebotsbewerbung their
 // statuses, given the mirrored ones (by studiengang_schluessel; a
 // Teilfach not mirrored is new), or "" when it may.
-func (o *outbound) teilfachForbidden(cur map[string]string, tfs []sest.Teilfachbewerbung) string {
+func (o *outbound) teilfachForbidden(cur map[string]string, tfs []sestmodel.Teilfachbewerbung) string {
 	for _, tf := range tfs {
 		if tf.Bearbeitungsstatus == "" {
 			continue
@@ -417,7 +418,7 @@ func retryDelay(backoff, limit time.Duration, attempts int) time.Duration {
 
 // abschlussOf is the Abschluss a Bewerbung is for: the
 // Einfachstudienangebot's, or the Mehrfachabschluss.
-func abschlussOf(b sest.Bewerbung) string {
+func abschlussOf(b sestmodel.Bewerbung) string {
 	switch {
 	case b.Einfach != nil:
 		k := b.Einfach.Studienangebot
@@ -434,7 +435,7 @@ func abschlussOf(b sest.Bewerbung) string {
 
 // outsideFilter says why b is not sent under outbox.abschluss_filter, or
 // "" when it is sent.
-func (o *outbound) outsideFilter(b sest.Bewerbung) string {
+func (o *outbound) outsideFilter(b sestmodel.Bewerbung) string {
 	if len(o.abschluesse) == 0 {
 		return ""
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -28,12 +29,12 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 		for i, it := range items {
 			ids[i] = it.ID
 		}
-		if err := o.deps.Store.OutboxMarkSent(ctx, ids, sest.OpAbrufenStammdaten, nil); err != nil {
+		if err := o.deps.Store.OutboxMarkSent(ctx, ids, sestmodel.OpAbrufenStammdaten, nil); err != nil {
 			return err
 		}
 		var results []store.OutboxResult
 		var logs []store.UploadLogEntry
-		var verified []sest.Bewerber
+		var verified []sestmodel.Bewerber
 		transient := 0
 		for _, it := range items {
 			var p authPayload
@@ -63,7 +64,7 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 			}
 			countState(st, it, r)
 			results = append(results, r)
-			logs = append(logs, store.UploadLogEntry{Operation: sest.OpAbrufenStammdaten, ItemKind: store.OutboxKindBewerberAuth,
+			logs = append(logs, store.UploadLogEntry{Operation: sestmodel.OpAbrufenStammdaten, ItemKind: store.OutboxKindBewerberAuth,
 				ItemKey: it.ItemKey, BewerberID: it.BewerberID, Attempt: attempts, Response: jsonText(bw),
 				Reason: r.Reason, Code: r.Code})
 		}

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/config"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The bearbeitungsstatus table: Sestco's defaults, overridden per status
@@ -52,16 +52,16 @@ func TestTransitionForbidden(t *testing.T) {
 // An item's result: where it was sent, unless that one is another's.
 func TestResultFor(t *testing.T) {
 	t.Parallel()
-	res := func(keys ...string) []sest.BewerbungErgebnis {
-		out := make([]sest.BewerbungErgebnis, len(keys))
+	res := func(keys ...string) []sestmodel.BewerbungErgebnis {
+		out := make([]sestmodel.BewerbungErgebnis, len(keys))
 		for i, k := range keys {
-			out[i] = sest.BewerbungErgebnis{Key: k, VersionSeSt: i + 1}
+			out[i] = sestmodel.BewerbungErgebnis{Key: k, VersionSeSt: i + 1}
 		}
 		return out
 	}
 	for _, tc := range []struct {
 		name string
-		res  []sest.BewerbungErgebnis
+		res  []sestmodel.BewerbungErgebnis
 		i    int
 		key  string
 		want int // VersionSeSt of the result chosen
@@ -107,14 +107,14 @@ func TestRetryDelay(t *testing.T) {
 // refused by reapply instead of becoming an empty Bewerbung to resend.
 func TestReapplyRefusesWhatItCannotCopy(t *testing.T) {
 	t.Parallel()
-	cur := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 4, BewerberID: "B-1",
-		EingangsZeitpunkt: sest.Timestamp{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}}
-	uni := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "zugelassen", VersionSeSt: 3, BewerberID: "B-1"}}
+	cur := sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 4, BewerberID: "B-1",
+		EingangsZeitpunkt: sestmodel.Timestamp{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}}
+	uni := sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "zugelassen", VersionSeSt: 3, BewerberID: "B-1"}}
 	_, err := reapply(cur, uni)
 	require.ErrorContains(t, err, "copying the current Bewerbung")
 	require.False(t, sameAfterReapply(cur, uni))
 
-	cur.Einfach.EingangsZeitpunkt = sest.Timestamp{Time: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
+	cur.Einfach.EingangsZeitpunkt = sestmodel.Timestamp{Time: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
 	got, err := reapply(cur, uni)
 	require.NoError(t, err)
 	require.Equal(t, "zugelassen", got.Bearbeitungsstatus())

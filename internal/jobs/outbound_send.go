@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -20,7 +21,7 @@ import (
 
 type prepared struct {
 	item store.OutboxItem
-	b    sest.Bewerbung
+	b    sestmodel.Bewerbung
 }
 
 func (o *outbound) packageSize() int { return max(o.deps.Config.Servicestelle.PackageSize, 1) }
@@ -85,7 +86,7 @@ func (o *outbound) sendBewerbungPackage(ctx context.Context, items []store.Outbo
 	var results []store.OutboxResult
 	var resultItems []store.OutboxItem
 	for _, it := range items {
-		var b sest.Bewerbung
+		var b sestmodel.Bewerbung
 		if err := json.Unmarshal(it.Payload, &b); err != nil || (b.Einfach == nil) == (b.Mehrfach == nil) {
 			results = append(results, store.OutboxResult{ID: it.ID, State: store.OutboxRejected,
 				Reason: fmt.Sprintf("the outbox payload is not a Bewerbung: %v", err)})
@@ -136,7 +137,7 @@ func (o *outbound) sendBewerbungPackage(ctx context.Context, items []store.Outbo
 	for _, group := range []struct {
 		op    string
 		items []prepared
-	}{{sest.OpUebermittelnNeueBewerbungen, neu}, {sest.OpUebermittelnGeaenderteBew, geaendert}} {
+	}{{sestmodel.OpUebermittelnNeueBewerbungen, neu}, {sestmodel.OpUebermittelnGeaenderteBew, geaendert}} {
 		if len(group.items) == 0 {
 			continue
 		}
@@ -152,7 +153,7 @@ func (o *outbound) sendBewerbungPackage(ctx context.Context, items []store.Outbo
 func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, st *runStats) (stop bool, err error) {
 	log := Logger(ctx)
 	ids := make([]int64, len(items))
-	bs := make([]sest.Bewerbung, len(items))
+	bs := make([]sestmodel.Bewerbung, len(items))
 	payloads := make([]json.RawMessage, len(items))
 	for i, p := range items {
 		ids[i], bs[i], payloads[i] = p.item.ID, p.b, json.RawMessage(jsonText(p.b))
@@ -162,8 +163,8 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 	}
 	st.sent += len(items)
 	st.calls++
-	var res []sest.BewerbungErgebnis
-	if op == sest.OpUebermittelnNeueBewerbungen {
+	var res []sestmodel.BewerbungErgebnis
+	if op == sestmodel.OpUebermittelnNeueBewerbungen {
 		res, err = o.sest.NeueBewerbungenUebermitteln(ctx, bs)
 	} else {
 		res, err = o.sest.GeaenderteBewerbungenUebermitteln(ctx, bs)
@@ -208,19 +209,19 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 		return !permanent, nil
 	}
 	var conflicts []prepared
-	var conflictRes []sest.BewerbungErgebnis
+	var conflictRes []sestmodel.BewerbungErgebnis
 	for i, p := range items {
 		r := resultFor(res, i, p.item.SestKey)
 		attempts := p.item.Attempts + 1
 		out := store.OutboxResult{ID: p.item.ID, ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code}
 		switch {
-		case r.ErgebnisStatus == sest.ErgebnisNeu || r.ErgebnisStatus == sest.ErgebnisAktualisiert:
+		case r.ErgebnisStatus == sestmodel.ErgebnisNeu || r.ErgebnisStatus == sestmodel.ErgebnisAktualisiert:
 			out.State, out.ResultVersion, out.ResultStatus = store.OutboxAccepted, r.VersionSeSt, p.b.Bearbeitungsstatus()
-		case r.Code == sest.CodeVersionConflict:
+		case r.Code == sestmodel.CodeVersionConflict:
 			st.conflicts++
 			conflicts, conflictRes = append(conflicts, p), append(conflictRes, r)
 			continue // recorded below with the current version
-		case r.Code == sest.CodeBewerberZurLoeschung:
+		case r.Code == sestmodel.CodeBewerberZurLoeschung:
 			out.State = store.OutboxRejected
 		default:
 			out = o.retryLater(attempts, out)
@@ -245,7 +246,7 @@ func (o *outbound) sendGroup(ctx context.Context, op string, items []prepared, s
 // key. The Servicestelle answers in the order sent, so it is res[i] unless
 // that one names another Bewerbung (results out of order): then the one
 // naming key, or res[i] when none does.
-func resultFor(res []sest.BewerbungErgebnis, i int, key string) sest.BewerbungErgebnis {
+func resultFor(res []sestmodel.BewerbungErgebnis, i int, key string) sestmodel.BewerbungErgebnis {
 	r := res[i]
 	if r.Key == "" || r.Key == key {
 		return r
@@ -263,7 +264,7 @@ func resultFor(res []sest.BewerbungErgebnis, i int, key string) sest.BewerbungEr
 // re-applies the university's change on the current version, to be sent
 // again at once (st.resend) when the status table allows the change from
 // the current status. res[i] is the result that refused items[i].
-func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prepared, res []sest.BewerbungErgebnis, st *runStats) ([]store.OutboxResult, []store.UploadLogEntry) {
+func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prepared, res []sestmodel.BewerbungErgebnis, st *runStats) ([]store.OutboxResult, []store.UploadLogEntry) {
 	current, err := o.fetchCurrent(ctx, items)
 	var results []store.OutboxResult
 	var logs []store.UploadLogEntry
@@ -319,14 +320,14 @@ func (o *outbound) resolveConflicts(ctx context.Context, op string, items []prep
 // (Bearbeitungsstatus always; the others when the university gives them).
 // It fails when the current Bewerbung cannot be copied through JSON (a
 // time outside the years 0 to 9999).
-func reapply(cur, uni sest.Bewerbung) (sest.Bewerbung, error) {
+func reapply(cur, uni sestmodel.Bewerbung) (sestmodel.Bewerbung, error) {
 	raw, err := json.Marshal(cur)
 	if err != nil {
-		return sest.Bewerbung{}, fmt.Errorf("copying the current Bewerbung: %w", err)
+		return sestmodel.Bewerbung{}, fmt.Errorf("copying the current Bewerbung: %w", err)
 	}
-	var b sest.Bewerbung
+	var b sestmodel.Bewerbung
 	if err := json.Unmarshal(raw, &b); err != nil {
-		return sest.Bewerbung{}, fmt.Errorf("copying the current Bewerbung: %w", err)
+		return sestmodel.Bewerbung{}, fmt.Errorf("copying the current Bewerbung: %w", err)
 	}
 	set := func(dst *string, v string) {
 		if v != "" {
@@ -365,15 +366,15 @@ func reapply(cur, uni sest.Bewerbung) (sest.Bewerbung, error) {
 
 // fetchCurrent asks the Servicestelle for the current Bewerbungen of the
 // items' applicants (abrufenBewerbungenDurchHS) and mirrors them.
-func (o *outbound) fetchCurrent(ctx context.Context, items []prepared) (map[string]sest.Bewerbung, error) {
+func (o *outbound) fetchCurrent(ctx context.Context, items []prepared) (map[string]sestmodel.Bewerbung, error) {
 	var bids []string
 	for _, p := range items {
 		if !slices.Contains(bids, p.item.BewerberID) {
 			bids = append(bids, p.item.BewerberID)
 		}
 	}
-	out := map[string]sest.Bewerbung{}
-	var all []sest.Bewerbung
+	out := map[string]sestmodel.Bewerbung{}
+	var all []sestmodel.Bewerbung
 	for _, bid := range bids {
 		bs, err := o.sest.BewerbungenAbrufen(ctx, sest.Suche{BewerberID: bid})
 		if err != nil {
@@ -420,7 +421,7 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 		}
 		ps := make([]prepared, 0, len(items))
 		for _, it := range items {
-			var b sest.Bewerbung
+			var b sestmodel.Bewerbung
 			_ = json.Unmarshal(it.Payload, &b)
 			ps = append(ps, prepared{it, b})
 		}
@@ -445,13 +446,13 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 			r := store.OutboxResult{ID: p.item.ID}
 			// A new one arrived when it exists; a change when the version
 			// moved on and the university's fields already hold its values.
-			arrived := found && (p.item.Operation == sest.OpUebermittelnNeueBewerbungen ||
+			arrived := found && (p.item.Operation == sestmodel.OpUebermittelnNeueBewerbungen ||
 				cur.Version() > p.b.Version() && sameAfterReapply(cur, p.b))
 			if arrived {
 				r.State, r.ResultVersion, r.ResultStatus = store.OutboxAccepted, cur.Version(), cur.Bearbeitungsstatus()
-				r.ErgebnisStatus = sest.ErgebnisAktualisiert
-				if p.item.Operation == sest.OpUebermittelnNeueBewerbungen {
-					r.ErgebnisStatus = sest.ErgebnisNeu
+				r.ErgebnisStatus = sestmodel.ErgebnisAktualisiert
+				if p.item.Operation == sestmodel.OpUebermittelnNeueBewerbungen {
+					r.ErgebnisStatus = sestmodel.ErgebnisNeu
 				}
 				r.Reason = "outcome of an interrupted send looked up: the Servicestelle has it"
 			} else {
@@ -461,7 +462,7 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 			st.recovered++
 			countState(st, p.item, r)
 			results = append(results, r)
-			logs = append(logs, store.UploadLogEntry{Operation: sest.OpAbrufenBewerbungen, ItemKind: store.OutboxKindBewerbung,
+			logs = append(logs, store.UploadLogEntry{Operation: sestmodel.OpAbrufenBewerbungen, ItemKind: store.OutboxKindBewerbung,
 				ItemKey: p.item.ItemKey, BewerberID: p.item.BewerberID, Attempt: p.item.Attempts, Response: jsonText(cur),
 				ErgebnisStatus: r.ErgebnisStatus, Reason: r.Reason})
 		}
@@ -473,7 +474,7 @@ func (o *outbound) recover(ctx context.Context, st *runStats) error {
 
 // sameAfterReapply reports whether the university's change uni is already
 // in cur: applying it changes nothing. False when cur cannot be copied.
-func sameAfterReapply(cur, uni sest.Bewerbung) bool {
+func sameAfterReapply(cur, uni sestmodel.Bewerbung) bool {
 	withUni, err := reapply(cur, uni)
 	if err != nil {
 		return false

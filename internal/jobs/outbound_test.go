@@ -31,6 +31,7 @@ import (
 	"sestd/internal/metrics"
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -249,7 +250,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	// One Zwei-Fächer-Bachelor application (Mehrfach with two Teilfächer).
 	var mbid string
 	for _, bw := range slices.Backward(b.sim.AllBewerber()) {
-		if !slices.ContainsFunc(b.sim.Bewerbungen(), func(x sest.Bewerbung) bool { return x.Mehrfach != nil && x.BewerberID() == bw.ID }) {
+		if !slices.ContainsFunc(b.sim.Bewerbungen(), func(x sestmodel.Bewerbung) bool { return x.Mehrfach != nil && x.BewerberID() == bw.ID }) {
 			mbid = bw.ID
 			break
 		}
@@ -265,26 +266,26 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	// The Servicestelle answers the first send with a SOAP fault; then some
 	// with HTTP errors, and it applies some whose answer is lost
 	// (truncated): their outcome is unknown.
-	require.NoError(t, b.sim.SetFault(sest.OpUebermittelnNeueBewerbungen, sim.Fault{FaultRate: 1, Times: 1}))
+	require.NoError(t, b.sim.SetFault(sestmodel.OpUebermittelnNeueBewerbungen, sim.Fault{FaultRate: 1, Times: 1}))
 	b.smtp.Refuse(1) // and the first mail delivery fails
 	b.run(t, jobs.OutboundArgs{})
-	require.NoError(t, b.sim.SetFault(sest.OpUebermittelnNeueBewerbungen, sim.Fault{HTTPErrorRate: 0.25, TruncateRate: 0.25, Times: 6}))
+	require.NoError(t, b.sim.SetFault(sestmodel.OpUebermittelnNeueBewerbungen, sim.Fault{HTTPErrorRate: 0.25, TruncateRate: 0.25, Times: 6}))
 	b.outboundUntilQuiet(t, 15)
 	mkey := mbid + "/25/25-007"
-	require.Equal(t, 1, applied(b.sim, sest.OpUebermittelnNeueBewerbungen)[mkey])
+	require.Equal(t, 1, applied(b.sim, sestmodel.OpUebermittelnNeueBewerbungen)[mkey])
 	mb, err := b.sim.Bewerbung(mkey)
 	require.NoError(t, err)
 	require.Len(t, mb.Mehrfach.Teilfachbewerbung, 2)
 	require.Equal(t, store.OutboxAccepted, b.items(t, store.OutboxKindBewerbung)["M-1"].State)
 
-	got := applied(b.sim, sest.OpUebermittelnNeueBewerbungen)
+	got := applied(b.sim, sestmodel.OpUebermittelnNeueBewerbungen)
 	items := b.items(t, store.OutboxKindBewerbung)
 	for _, a := range apps {
 		require.Equal(t, 1, got[a.key()], "application %s reached the simulator exactly once", a.hsID)
 		it := items[a.hsID]
 		if a.bewerber == gone {
 			require.Equal(t, store.OutboxRejected, it.State)
-			require.Equal(t, sest.CodeBewerberZurLoeschung, it.Code)
+			require.Equal(t, sestmodel.CodeBewerberZurLoeschung, it.Code)
 			require.Equal(t, 1, it.Attempts, "not retried")
 			continue
 		}
@@ -302,7 +303,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		logs, err := b.store.UploadLogList(ctx, store.OutboxKindBewerbung, h.hsID, 100)
 		require.NoError(t, err)
 		require.Len(t, logs, it.Attempts, "every attempt is in the upload log")
-		require.Equal(t, sest.ErgebnisZurueckgewiesen, logs[len(logs)-1].ErgebnisStatus)
+		require.Equal(t, sestmodel.ErgebnisZurueckgewiesen, logs[len(logs)-1].ErgebnisStatus)
 		require.True(t, it.NextAttemptAt.After(time.Now()), "retried later")
 	}
 	auths := b.items(t, store.OutboxKindBewerberAuth)
@@ -370,17 +371,17 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	}
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerbungen}).Kind)
 	for _, a := range changed[:10] { // after the poll: the mirror's version is stale
-		_, err := b.sim.ChangeBewerbung(a.key(), func(x *sest.Bewerbung) { x.Einfach.Statusanmerkung = "geändert an der Servicestelle" })
+		_, err := b.sim.ChangeBewerbung(a.key(), func(x *sestmodel.Bewerbung) { x.Einfach.Statusanmerkung = "geändert an der Servicestelle" })
 		require.NoError(t, err)
 	}
 	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeUpdate, applicationsCSV(append(slices.Clone(changed), forbidden...), "ausgeschlossen"))
 	// The answer to the first package of changes is lost: the changes that
 	// arrived are recognised, the stale ones are sent again.
-	require.NoError(t, b.sim.SetFault(sest.OpUebermittelnGeaenderteBew, sim.Fault{TruncateRate: 1, Times: 1}))
+	require.NoError(t, b.sim.SetFault(sestmodel.OpUebermittelnGeaenderteBew, sim.Fault{TruncateRate: 1, Times: 1}))
 	b.outboundUntilQuiet(t, 10)
 
-	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen), "changes are not sent as new")
-	got = applied(b.sim, sest.OpUebermittelnGeaenderteBew)
+	require.Empty(t, b.sim.Received(sestmodel.OpUebermittelnNeueBewerbungen), "changes are not sent as new")
+	got = applied(b.sim, sestmodel.OpUebermittelnGeaenderteBew)
 	items = b.items(t, store.OutboxKindBewerbung)
 	for i, a := range changed {
 		want := 1
@@ -397,7 +398,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 			require.Equal(t, 3, cur.Version())
 			logs, err := b.store.UploadLogList(ctx, store.OutboxKindBewerbung, a.hsID, 10)
 			require.NoError(t, err)
-			require.True(t, slices.ContainsFunc(logs, func(l store.UploadLogEntry) bool { return l.Code == sest.CodeVersionConflict }),
+			require.True(t, slices.ContainsFunc(logs, func(l store.UploadLogEntry) bool { return l.Code == sestmodel.CodeVersionConflict }),
 				"the refusal of the stale version is in the upload log")
 		}
 	}
@@ -420,7 +421,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	// The university publishes the offer the item was refused for, then
 	// the operator retries it: it is sent again and accepted.
 	retried := failed[1]
-	var hiddenOffer sest.Studienangebot
+	var hiddenOffer sestmodel.Studienangebot
 	for _, a := range b.sim.Studienangebote() {
 		if a.Key() == "82-999" {
 			hiddenOffer = a
@@ -428,17 +429,17 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	}
 	require.NotNil(t, hiddenOffer.Einfach)
 	hiddenOffer.Einfach.Status = "oeffentlich_sichtbar"
-	res, err := b.rig.deps.Sest.StudienangeboteAnlegenAendern(ctx, []sest.Studienangebot{hiddenOffer})
+	res, err := b.rig.deps.Sest.StudienangeboteAnlegenAendern(ctx, []sestmodel.Studienangebot{hiddenOffer})
 	require.NoError(t, err)
-	require.Equal(t, sest.ErgebnisAktualisiert, res[0].ErgebnisStatus)
+	require.Equal(t, sestmodel.ErgebnisAktualisiert, res[0].ErgebnisStatus)
 	retriedKey := hidden[slices.IndexFunc(hidden, func(a application) bool { return a.hsID == retried.ItemKey })].key()
-	sendsBefore := applied(b.sim, sest.OpUebermittelnNeueBewerbungen)[retriedKey]
+	sendsBefore := applied(b.sim, sestmodel.OpUebermittelnNeueBewerbungen)[retriedKey]
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboxRetryArgs{ID: retried.ID}).Kind)
 	b.outboundUntilQuiet(t, 5)
 	it, err := b.store.OutboxGet(ctx, retried.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.OutboxAccepted, it.State, "the retried item is sent and accepted: %s", it.Reason)
-	require.Equal(t, sendsBefore+1, applied(b.sim, sest.OpUebermittelnNeueBewerbungen)[retriedKey], "the retry led to exactly one send")
+	require.Equal(t, sendsBefore+1, applied(b.sim, sestmodel.OpUebermittelnNeueBewerbungen)[retriedKey], "the retry led to exactly one send")
 
 	// Back to the university: what the mirror learns after this point is
 	// exported exactly once, in files and in the uni views.
@@ -452,7 +453,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 			require.NoError(t, err)
 			wantStatus = append(wantStatus, a.key())
 		} else {
-			_, err := b.sim.ChangeBewerbung(a.key(), func(x *sest.Bewerbung) { x.Einfach.Statusanmerkung = "Nachweis fehlt" })
+			_, err := b.sim.ChangeBewerbung(a.key(), func(x *sestmodel.Bewerbung) { x.Einfach.Statusanmerkung = "Nachweis fehlt" })
 			require.NoError(t, err)
 		}
 		wantBewerbungen = append(wantBewerbungen, a.key())
@@ -460,7 +461,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 	bewerber := b.sim.AllBewerber()[:3]
 	wantBewerber := []string{gone} // marked for deletion earlier: the Bewerber stream brings it now
 	for _, bw := range bewerber {
-		require.NoError(t, b.sim.ChangeBewerber(bw.ID, func(x *sest.Bewerber) { x.Nachname = "Größer-Müller" }))
+		require.NoError(t, b.sim.ChangeBewerber(bw.ID, func(x *sestmodel.Bewerber) { x.Nachname = "Größer-Müller" }))
 		wantBewerber = append(wantBewerber, bw.ID)
 	}
 	for _, s := range []store.Stream{store.StreamBewerbungen, store.StreamBewerber} {
@@ -583,7 +584,7 @@ func TestOutboundCrashBetweenSendAndRecord(t *testing.T) {
 	b := setupOutbound(t, ooptions{sim: sim.Config{Seed: 5, Bewerber: 40, Bewerbungen: 20},
 		wrap: func(s *sim.Sim, h http.Handler) http.Handler {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if strings.Contains(r.Header.Get("SOAPAction"), sest.OpUebermittelnNeueBewerbungen) && crashOnce.CompareAndSwap(false, true) {
+				if strings.Contains(r.Header.Get("SOAPAction"), sestmodel.OpUebermittelnNeueBewerbungen) && crashOnce.CompareAndSwap(false, true) {
 					h.ServeHTTP(httptest.NewRecorder(), r) // the Servicestelle applies it ...
 					close(crashed)                         // ... and sestd dies before it hears back
 					<-r.Context().Done()
@@ -614,7 +615,7 @@ func TestOutboundCrashBetweenSendAndRecord(t *testing.T) {
 	require.NoError(t, err)
 	b.start(t) // restart
 	b.outboundUntilQuiet(t, 5)
-	got := applied(b.sim, sest.OpUebermittelnNeueBewerbungen)
+	got := applied(b.sim, sestmodel.OpUebermittelnNeueBewerbungen)
 	items := b.items(t, store.OutboxKindBewerbung)
 	for _, a := range apps {
 		require.Equal(t, 1, got[a.key()], "%s reached the simulator exactly once", a.hsID)
@@ -622,7 +623,7 @@ func TestOutboundCrashBetweenSendAndRecord(t *testing.T) {
 	}
 	recovered, err := b.store.UploadLogList(context.Background(), store.OutboxKindBewerbung, apps[0].hsID, 10)
 	require.NoError(t, err)
-	require.Equal(t, sest.OpAbrufenBewerbungen, recovered[len(recovered)-1].Operation, "the outcome was looked up")
+	require.Equal(t, sestmodel.OpAbrufenBewerbungen, recovered[len(recovered)-1].Operation, "the outcome was looked up")
 }
 
 // TestOutboundSendsTeilfachRemoval removes one Teilfach of mehrfach
@@ -635,7 +636,7 @@ func TestOutboundSendsTeilfachRemoval(t *testing.T) {
 	b.mirror(t)
 	var bids, bans []string
 	for _, bw := range b.sim.AllBewerber() {
-		if slices.ContainsFunc(b.sim.Bewerbungen(), func(x sest.Bewerbung) bool { return x.Mehrfach != nil && x.BewerberID() == bw.ID }) {
+		if slices.ContainsFunc(b.sim.Bewerbungen(), func(x sestmodel.Bewerbung) bool { return x.Mehrfach != nil && x.BewerberID() == bw.ID }) {
 			continue
 		}
 		_, ban, err := b.sim.Bewerber(bw.ID)
@@ -659,7 +660,7 @@ func TestOutboundSendsTeilfachRemoval(t *testing.T) {
 			"M-2;teilfach;;;25-128;;;;\n", bids[0], bans[0], bids[1], bans[1]))
 	b.outboundUntilQuiet(t, 5)
 	k3, k2 := bids[0]+"/25/25-007", bids[1]+"/25/25-021"
-	teilfaecher := func(x sest.Bewerbung) []string {
+	teilfaecher := func(x sestmodel.Bewerbung) []string {
 		var out []string
 		for _, tf := range x.Mehrfach.Teilfachbewerbung {
 			out = append(out, tf.Studienangebot.StudiengangSchluessel)
@@ -687,9 +688,9 @@ func TestOutboundSendsTeilfachRemoval(t *testing.T) {
 		b.passTime(t, 24*time.Hour, store.OutboxPending, store.OutboxFailed)
 	}
 
-	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen), "a removal is a change, not a new Bewerbung")
+	require.Empty(t, b.sim.Received(sestmodel.OpUebermittelnNeueBewerbungen), "a removal is a change, not a new Bewerbung")
 	sent := map[string][][]string{}
-	for _, c := range b.sim.Received(sest.OpUebermittelnGeaenderteBew) {
+	for _, c := range b.sim.Received(sestmodel.OpUebermittelnGeaenderteBew) {
 		for _, x := range c.Request.(*sest.BewerbungenRequest).Bewerbung {
 			sent[x.Key()] = append(sent[x.Key()], teilfaecher(x))
 		}

@@ -18,8 +18,8 @@ import (
 	"sestd/internal/importers"
 	"sestd/internal/jobs"
 	"sestd/internal/mail/mailtest"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -71,7 +71,7 @@ func TestRefusedItemsStayQueued(t *testing.T) {
 	}
 	require.Len(t, apps, 3)
 	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeCreate, applicationsCSV(apps, "eingegangen"))
-	op := sest.OpUebermittelnNeueBewerbungen
+	op := sestmodel.OpUebermittelnNeueBewerbungen
 	sends := func(a application) int { return applied(b.sim, op)[a.key()] }
 	item := func(a application) store.OutboxItem { return b.items(t, store.OutboxKindBewerbung)[a.hsID] }
 	// within says the item's next attempt is d from now (a minute's slack
@@ -208,7 +208,7 @@ func TestAbschlussFilterLimitsWhatIsSent(t *testing.T) {
 	ev := b.run(t, jobs.OutboundArgs{})
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind)
 
-	sent := applied(b.sim, sest.OpUebermittelnNeueBewerbungen)
+	sent := applied(b.sim, sestmodel.OpUebermittelnNeueBewerbungen)
 	items := b.items(t, store.OutboxKindBewerbung)
 	for _, a := range in {
 		require.Equal(t, 1, sent[a.key()])
@@ -233,8 +233,8 @@ func TestAbschlussFilterLimitsWhatIsSent(t *testing.T) {
 	// Discarded stays discarded: later runs send nothing for them.
 	b.sim.ResetReceived()
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboundArgs{}).Kind)
-	require.Empty(t, b.sim.Received(sest.OpUebermittelnNeueBewerbungen))
-	require.Empty(t, b.sim.Received(sest.OpUebermittelnGeaenderteBew))
+	require.Empty(t, b.sim.Received(sestmodel.OpUebermittelnNeueBewerbungen))
+	require.Empty(t, b.sim.Received(sestmodel.OpUebermittelnGeaenderteBew))
 }
 
 // TestStatusTableHoldsBackATeilfach: the Servicestelle gives one
@@ -246,7 +246,7 @@ func TestAbschlussFilterLimitsWhatIsSent(t *testing.T) {
 func TestStatusTableHoldsBackATeilfach(t *testing.T) {
 	t.Parallel()
 	b := setupOutbound(t, ooptions{sim: sim.Config{Seed: 37, Bewerber: 60, Bewerbungen: 60}})
-	var mb sest.Bewerbung
+	var mb sestmodel.Bewerbung
 	for _, x := range b.sim.Bewerbungen() {
 		if x.Mehrfach == nil || len(x.Mehrfach.Teilfachbewerbung) < 2 {
 			continue
@@ -263,7 +263,7 @@ func TestStatusTableHoldsBackATeilfach(t *testing.T) {
 	require.NotNil(t, mb.Mehrfach, "the simulator has a Mehrfachstudienangebotsbewerbung in progress")
 	key := mb.Key()
 	offered := mb.Mehrfach.Teilfachbewerbung[1].Studienangebot.StudiengangSchluessel
-	_, err := b.sim.ChangeBewerbung(key, func(x *sest.Bewerbung) {
+	_, err := b.sim.ChangeBewerbung(key, func(x *sestmodel.Bewerbung) {
 		x.Mehrfach.Teilfachbewerbung[1].Bearbeitungsstatus = "Zulassungsangebot_liegt_vor"
 	})
 	require.NoError(t, err)
@@ -293,8 +293,8 @@ func TestStatusTableHoldsBackATeilfach(t *testing.T) {
 	require.Equal(t, store.OutboxRejected, it.State)
 	require.Equal(t, "not sent: Teilfach "+offered+": the university may not change a Bewerbung out of Bearbeitungsstatus "+
 		"Zulassungsangebot_liegt_vor (uni_out is false) into ausgeschlossen", it.Reason)
-	require.Zero(t, applied(b.sim, sest.OpUebermittelnGeaenderteBew)[key])
-	require.Zero(t, applied(b.sim, sest.OpUebermittelnNeueBewerbungen)[key])
+	require.Zero(t, applied(b.sim, sestmodel.OpUebermittelnGeaenderteBew)[key])
+	require.Zero(t, applied(b.sim, sestmodel.OpUebermittelnNeueBewerbungen)[key])
 	cur, err := b.sim.Bewerbung(key)
 	require.NoError(t, err)
 	require.Equal(t, "Zulassungsangebot_liegt_vor", cur.Mehrfach.Teilfachbewerbung[1].Bearbeitungsstatus)

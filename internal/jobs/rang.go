@@ -38,6 +38,7 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -117,8 +118,8 @@ func (r RangUploadResult) err() error {
 }
 
 // rangKopfdaten builds a type's Kopfdaten.
-func rangKopfdaten(t config.PositionedTyp) *sest.Kopfdaten {
-	k := &sest.Kopfdaten{Abarbeitungsposition: t.Abarbeitungsposition, IstVorwegzulasserrangliste: t.IstVorwegzulasser, IstChancenrangliste: t.IstChance}
+func rangKopfdaten(t config.PositionedTyp) *sestmodel.Kopfdaten {
+	k := &sestmodel.Kopfdaten{Abarbeitungsposition: t.Abarbeitungsposition, IstVorwegzulasserrangliste: t.IstVorwegzulasser, IstChancenrangliste: t.IstChance}
 	if p := t.Plaetze.Absolut; p != nil {
 		n := int(*p)
 		k.PlaetzeAbsolut = &n
@@ -131,15 +132,15 @@ func rangKopfdaten(t config.PositionedTyp) *sest.Kopfdaten {
 	if c == (config.Klauseln{}) {
 		return k
 	}
-	kl := &sest.Klauseln{Limitierungsklausel: c.Limitierungsklausel, Nichtauffuellklausel: c.Nichtauffuellklausel}
+	kl := &sestmodel.Klauseln{Limitierungsklausel: c.Limitierungsklausel, Nichtauffuellklausel: c.Nichtauffuellklausel}
 	if b := c.Binnenquotenklausel; b != nil {
-		kl.Binnenquotenklausel = &sest.Binnenquotenklausel{Binnenquotenkennung: b.Binnenquotenkennung, IstBinnenquotendachrangliste: b.IstBinnenquotendachrangliste}
+		kl.Binnenquotenklausel = &sestmodel.Binnenquotenklausel{Binnenquotenkennung: b.Binnenquotenkennung, IstBinnenquotendachrangliste: b.IstBinnenquotendachrangliste}
 	}
 	if m := c.Mindestplatzklausel; m != nil {
-		kl.Mindestplatzklausel = &sest.Mindestplatzklausel{Grenzkapazitaet: int(m.Grenzkapazitaet)}
+		kl.Mindestplatzklausel = &sestmodel.Mindestplatzklausel{Grenzkapazitaet: int(m.Grenzkapazitaet)}
 	}
 	if u := c.Unterbelegungsklausel; u != nil {
-		kl.Unterbelegungsklausel = &sest.Unterbelegungsklausel{PlatzuebergabeEbene: u.Platzuebergabe.Ebene, PlatzuebergabeRanglistentyp: u.Platzuebergabe.RanglistenTyp}
+		kl.Unterbelegungsklausel = &sestmodel.Unterbelegungsklausel{PlatzuebergabeEbene: u.Platzuebergabe.Ebene, PlatzuebergabeRanglistentyp: u.Platzuebergabe.RanglistenTyp}
 	}
 	k.Klauseln = kl
 	return k
@@ -186,7 +187,7 @@ func (r *ranker) lock(ctx context.Context, keys []string) (func(), error) {
 
 // rangMessage is one uebermittelnRanglistenAnSeSt call.
 type rangMessage struct {
-	ranglisten []sest.Rangliste
+	ranglisten []sestmodel.Rangliste
 	// part and parts number the packages of a split Rangliste (both 1
 	// for whole ones).
 	part, parts int
@@ -202,7 +203,7 @@ func (r *ranker) send(ctx context.Context, attempt int, msgs []rangMessage, res 
 	stopped := map[string]bool{}
 	counted := map[string]bool{}
 	for mi, m := range msgs {
-		var batch []sest.Rangliste
+		var batch []sestmodel.Rangliste
 		for _, rl := range m.ranglisten {
 			if !stopped[rl.Schluessel] {
 				batch = append(batch, rl)
@@ -226,15 +227,15 @@ func (r *ranker) send(ctx context.Context, attempt int, msgs []rangMessage, res 
 			}
 			return classify(fmt.Errorf("message %d of %d: %w", mi+1, len(msgs), err))
 		}
-		byKey := make(map[string]sest.RanglisteErgebnis, len(results))
+		byKey := make(map[string]sestmodel.RanglisteErgebnis, len(results))
 		for _, e := range results {
 			byKey[e.RanglistenSchluessel] = e
 		}
 		for _, rl := range batch {
 			e, ok := byKey[rl.Schluessel]
 			if !ok {
-				e = sest.RanglisteErgebnis{RanglistenSchluessel: rl.Schluessel,
-					Ergebnis: sest.Ergebnis{ErgebnisStatus: sest.ErgebnisZurueckgewiesen, GrundZurueckweisung: "no result for this Rangliste in the Servicestelle's answer"}}
+				e = sestmodel.RanglisteErgebnis{RanglistenSchluessel: rl.Schluessel,
+					Ergebnis: sestmodel.Ergebnis{ErgebnisStatus: sestmodel.ErgebnisZurueckgewiesen, GrundZurueckweisung: "no result for this Rangliste in the Servicestelle's answer"}}
 			}
 			entries = append(entries, r.logEntry(attempt, rl, m, &e, e.GrundZurueckweisung))
 			if !counted[rl.Schluessel] {
@@ -250,7 +251,7 @@ func (r *ranker) send(ctx context.Context, attempt int, msgs []rangMessage, res 
 					zap.String("reason", e.GrundZurueckweisung), zap.Int("code", e.Code))
 			case m.part < m.parts:
 				// More packages follow.
-			case e.ErgebnisStatus == sest.ErgebnisNeu:
+			case e.ErgebnisStatus == sestmodel.ErgebnisNeu:
 				res.Neu = append(res.Neu, rl.Schluessel)
 			default:
 				res.Aktualisiert = append(res.Aktualisiert, rl.Schluessel)
@@ -265,8 +266,8 @@ func (r *ranker) send(ctx context.Context, attempt int, msgs []rangMessage, res 
 
 // logEntry is the upload log row of one sent Rangliste (e nil: the call
 // failed with reason).
-func (r *ranker) logEntry(attempt int, rl sest.Rangliste, m rangMessage, e *sest.RanglisteErgebnis, reason string) store.UploadLogEntry {
-	le := store.UploadLogEntry{Operation: sest.OpUebermittelnRanglisten, ItemKind: ItemKindRangliste, ItemKey: rl.Schluessel,
+func (r *ranker) logEntry(attempt int, rl sestmodel.Rangliste, m rangMessage, e *sestmodel.RanglisteErgebnis, reason string) store.UploadLogEntry {
+	le := store.UploadLogEntry{Operation: sestmodel.OpUebermittelnRanglisten, ItemKind: ItemKindRangliste, ItemKey: rl.Schluessel,
 		Attempt: attempt, Request: logJSON(rl), Reason: reason}
 	if m.parts > 1 {
 		le.Reason = strings.TrimSpace(fmt.Sprintf("package %d of %d. %s", m.part, m.parts, reason))

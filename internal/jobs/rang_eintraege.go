@@ -12,7 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"sestd/internal/config"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -124,7 +124,7 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 		return err
 	}
 	var res RangUploadResult
-	byList := map[string][]sest.Ranglisteneintrag{}
+	byList := map[string][]sestmodel.Ranglisteneintrag{}
 	refused := map[string]bool{}
 	for _, e := range rows {
 		if !e.HatBewerbung {
@@ -132,7 +132,7 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 			res.Verweigert = append(res.Verweigert, RangRefusedRow{Rangliste: e.Rangliste, BewerberID: e.BewerberID, Rang: e.Rang})
 			continue
 		}
-		byList[e.Rangliste] = append(byList[e.Rangliste], sest.Ranglisteneintrag{Rang: e.Rang, BewerberID: e.BewerberID})
+		byList[e.Rangliste] = append(byList[e.Rangliste], sestmodel.Ranglisteneintrag{Rang: e.Rang, BewerberID: e.BewerberID})
 	}
 	if len(res.Verweigert) > 0 {
 		if err := w.logRefused(ctx, job.Attempt, targets, res.Verweigert); err != nil {
@@ -148,10 +148,10 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 
 	size := r.deps.Config.Servicestelle.PackageSize
 	var msgs []rangMessage
-	var open []sest.Rangliste
+	var open []sestmodel.Rangliste
 	openEntries := 0
-	base := func(t rangTarget) sest.Rangliste {
-		rl := sest.Rangliste{Schluessel: t.key, StudienpaketSchluessel: t.studienpaket, Ebene: t.typ.Ebene, Status: a.Status}
+	base := func(t rangTarget) sestmodel.Rangliste {
+		rl := sestmodel.Rangliste{Schluessel: t.key, StudienpaketSchluessel: t.studienpaket, Ebene: t.typ.Ebene, Status: a.Status}
 		if !a.keepKopfdaten() {
 			rl.NameDe, rl.Kopfdaten = t.typ.Name, rangKopfdaten(t.typ)
 		}
@@ -193,7 +193,7 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 			if p > 0 {
 				rl.NameDe, rl.Kopfdaten = "", nil
 			}
-			msgs = append(msgs, rangMessage{ranglisten: []sest.Rangliste{rl}, part: p + 1, parts: parts})
+			msgs = append(msgs, rangMessage{ranglisten: []sestmodel.Rangliste{rl}, part: p + 1, parts: parts})
 		}
 	}
 	log.Info("uploading Ranglisten entries", zap.Int("ranglisten", len(targets)-len(refused)), zap.Int("refused_ranglisten", len(refused)),
@@ -268,7 +268,7 @@ func (w *RangUploadEintraegeWorker) logRefused(ctx context.Context, attempt int,
 	}
 	entries := make([]store.UploadLogEntry, len(refused))
 	for i, v := range refused {
-		entries[i] = store.UploadLogEntry{Operation: sest.OpUebermittelnRanglisten, ItemKind: ItemKindRangliste, ItemKey: v.Rangliste,
+		entries[i] = store.UploadLogEntry{Operation: sestmodel.OpUebermittelnRanglisten, ItemKind: ItemKindRangliste, ItemKey: v.Rangliste,
 			BewerberID: v.BewerberID, Attempt: attempt,
 			Reason: fmt.Sprintf("not sent: applicant %s (rang %d) has no Bewerbung for Studienpaket %s in the mirror; the Rangliste is held back",
 				v.BewerberID, v.Rang, paket[v.Rangliste])}

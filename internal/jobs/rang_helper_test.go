@@ -18,6 +18,7 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -108,7 +109,7 @@ func (w *rangWorld) poll(t *testing.T, streams ...store.Stream) {
 }
 
 // simRangliste returns the simulator's Rangliste with the key.
-func (w *rangWorld) simRangliste(t *testing.T, key string) sest.Rangliste {
+func (w *rangWorld) simRangliste(t *testing.T, key string) sestmodel.Rangliste {
 	t.Helper()
 	for _, r := range w.sim.Ranglisten() {
 		if r.Schluessel == key {
@@ -116,15 +117,15 @@ func (w *rangWorld) simRangliste(t *testing.T, key string) sest.Rangliste {
 		}
 	}
 	t.Fatalf("the simulator holds no Rangliste %s", key)
-	return sest.Rangliste{}
+	return sestmodel.Rangliste{}
 }
 
 // sentRanglisten returns the Ranglisten of every uebermittelnRanglisten
 // call, one slice per call.
-func (w *rangWorld) sentRanglisten(t *testing.T) [][]sest.Rangliste {
+func (w *rangWorld) sentRanglisten(t *testing.T) [][]sestmodel.Rangliste {
 	t.Helper()
-	var out [][]sest.Rangliste
-	for _, c := range w.sim.Received(sest.OpUebermittelnRanglisten) {
+	var out [][]sestmodel.Rangliste
+	for _, c := range w.sim.Received(sestmodel.OpUebermittelnRanglisten) {
 		req, ok := c.Request.(*sest.RanglistenRequest)
 		require.True(t, ok, "call %d decoded", c.Seq)
 		out = append(out, req.Rangliste)
@@ -134,7 +135,7 @@ func (w *rangWorld) sentRanglisten(t *testing.T) [][]sest.Rangliste {
 
 // applyFor makes every given applicant apply (Einfach) for the
 // Studiengang at the simulator, unless it has already.
-func applyFor(t *testing.T, s *sim.Sim, studiengang sest.EinfachstudienangebotsSchluessel, bewerber []string) {
+func applyFor(t *testing.T, s *sim.Sim, studiengang sestmodel.EinfachstudienangebotsSchluessel, bewerber []string) {
 	t.Helper()
 	have := map[string]bool{}
 	for _, b := range s.Bewerbungen() {
@@ -146,7 +147,7 @@ func applyFor(t *testing.T, s *sim.Sim, studiengang sest.EinfachstudienangebotsS
 		if have[id] {
 			continue
 		}
-		_, err := s.AddBewerbung(sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "eingegangen",
+		_, err := s.AddBewerbung(sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "eingegangen",
 			BewerberID: id, Studienangebot: studiengang}})
 		require.NoError(t, err, "applicant %s", id)
 	}

@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"sestd/internal/config"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // RangUploadSchemaArgs sends the Vergabeschema's Ranglisten with Kopfdaten
@@ -91,13 +91,13 @@ func (w *RangUploadSchemaWorker) Work(ctx context.Context, job *river.Job[RangUp
 			log.Warn("Studienpakete not in the mirror; sending anyway", zap.Strings("studienpakete", res.NichtGespiegelt))
 		}
 	}
-	var ranglisten []sest.Rangliste
+	var ranglisten []sestmodel.Rangliste
 	var keys []string
 	for _, p := range pakete {
 		for _, t := range schema.Typen() {
 			key := config.RanglisteKey(p, t.IDNr)
 			keys = append(keys, key)
-			ranglisten = append(ranglisten, sest.Rangliste{Schluessel: key, StudienpaketSchluessel: p, NameDe: t.Name, Ebene: t.Ebene,
+			ranglisten = append(ranglisten, sestmodel.Rangliste{Schluessel: key, StudienpaketSchluessel: p, NameDe: t.Name, Ebene: t.Ebene,
 				Status: "eingerichtet", Kopfdaten: rangKopfdaten(t)})
 		}
 	}

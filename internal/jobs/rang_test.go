@@ -17,8 +17,8 @@ import (
 	"sestd/internal/config"
 	"sestd/internal/importers"
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -78,22 +78,22 @@ func TestRangEndToEnd(t *testing.T) {
 	require.Equal(t, "Vorabquoten", hf.Ebene)
 	require.Equal(t, "Härtefälle", hf.NameDe)
 	require.Equal(t, "eingerichtet", hf.Status)
-	require.Equal(t, &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: f64(2), IstVorwegzulasserrangliste: true,
-		Klauseln: &sest.Klauseln{Unterbelegungsklausel: &sest.Unterbelegungsklausel{PlatzuebergabeEbene: "Hauptquoten"}}}, hf.Kopfdaten)
+	require.Equal(t, &sestmodel.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: f64(2), IstVorwegzulasserrangliste: true,
+		Klauseln: &sestmodel.Klauseln{Unterbelegungsklausel: &sestmodel.Unterbelegungsklausel{PlatzuebergabeEbene: "Hauptquoten"}}}, hf.Kopfdaten)
 	three := 3
 	zs := w.simRangliste(t, keys[1])
 	require.Equal(t, "geminderte_Vorabquoten", zs.Ebene)
-	require.Equal(t, &sest.Kopfdaten{Abarbeitungsposition: 2, PlaetzeAbsolut: &three,
-		Klauseln: &sest.Klauseln{Mindestplatzklausel: &sest.Mindestplatzklausel{Grenzkapazitaet: 20}, Limitierungsklausel: true}}, zs.Kopfdaten)
+	require.Equal(t, &sestmodel.Kopfdaten{Abarbeitungsposition: 2, PlaetzeAbsolut: &three,
+		Klauseln: &sestmodel.Klauseln{Mindestplatzklausel: &sestmodel.Mindestplatzklausel{Grenzkapazitaet: 20}, Limitierungsklausel: true}}, zs.Kopfdaten)
 	hq := w.simRangliste(t, keys[2])
-	require.Equal(t, &sest.Kopfdaten{Abarbeitungsposition: 3, PlaetzeProzentual: f64(100), IstChancenrangliste: true,
-		Klauseln: &sest.Klauseln{Nichtauffuellklausel: true}}, hq.Kopfdaten)
+	require.Equal(t, &sestmodel.Kopfdaten{Abarbeitungsposition: 3, PlaetzeProzentual: f64(100), IstChancenrangliste: true,
+		Klauseln: &sestmodel.Klauseln{Nichtauffuellklausel: true}}, hq.Kopfdaten)
 	for _, k := range keys {
 		require.Empty(t, w.simRangliste(t, k).Eintrag)
 		l := w.uploadLog(t, k)
 		require.Len(t, l, 1)
-		require.Equal(t, sest.ErgebnisNeu, l[0].ErgebnisStatus)
-		require.Equal(t, sest.OpUebermittelnRanglisten, l[0].Operation)
+		require.Equal(t, sestmodel.ErgebnisNeu, l[0].ErgebnisStatus)
+		require.Equal(t, sestmodel.OpUebermittelnRanglisten, l[0].Operation)
 	}
 
 	// Entries: kept Kopfdaten, status befuellt, two messages (≤ 5,000 entries each).
@@ -117,12 +117,12 @@ func TestRangEndToEnd(t *testing.T) {
 		require.Equal(t, "befuellt", got.Status)
 		require.Len(t, got.Eintrag, 2000)
 		for i, e := range got.Eintrag {
-			require.Equal(t, sest.Ranglisteneintrag{Rang: i + 1, BewerberID: lists[k][i]}, e, "%s entry %d", k, i)
+			require.Equal(t, sestmodel.Ranglisteneintrag{Rang: i + 1, BewerberID: lists[k][i]}, e, "%s entry %d", k, i)
 		}
 		require.NotNil(t, got.Kopfdaten, "the Servicestelle kept the Kopfdaten")
 		l := w.uploadLog(t, k)
 		require.Len(t, l, 2)
-		require.Equal(t, sest.ErgebnisAktualisiert, l[1].ErgebnisStatus)
+		require.Equal(t, sestmodel.ErgebnisAktualisiert, l[1].ErgebnisStatus)
 	}
 	require.Equal(t, hf.Kopfdaten, w.simRangliste(t, keys[0]).Kopfdaten)
 
@@ -134,7 +134,7 @@ func TestRangEndToEnd(t *testing.T) {
 	require.Equal(t, "befuellt", rows[keys[2]]["status"])
 	require.Equal(t, "2000", rows[keys[2]]["anzahl_eintraege"])
 	require.Equal(t, "2000", rows[keys[2]]["eintraege_importiert"])
-	require.Equal(t, sest.ErgebnisAktualisiert, rows[keys[2]]["letzter_upload_ergebnis"])
+	require.Equal(t, sestmodel.ErgebnisAktualisiert, rows[keys[2]]["letzter_upload_ergebnis"])
 
 	w.sim.Clock().Advance(time.Minute)
 	require.NoError(t, w.sim.SetRanglistenstatus(keys[2], "freigegeben", "Geprüft: 2000 Einträge, freigegeben"))
@@ -192,7 +192,7 @@ func TestRangLargeListsGoInPackages(t *testing.T) {
 		require.NotNil(t, rl.Kopfdaten, "kopfdaten_beibehalten false sends the schema's Kopfdaten")
 	}
 	var statuses []string
-	var all []sest.Ranglisteneintrag
+	var all []sestmodel.Ranglisteneintrag
 	for i, msg := range sent[1:] {
 		require.Len(t, msg, 1)
 		require.Equal(t, hq, msg[0].Schluessel)
@@ -204,7 +204,7 @@ func TestRangLargeListsGoInPackages(t *testing.T) {
 	require.Equal(t, []string{"eingerichtet", "eingerichtet", "freigegeben"}, statuses, "the list is released with its last package")
 	require.Len(t, all, 1200)
 	for i, e := range all {
-		require.Equal(t, sest.Ranglisteneintrag{Rang: i + 1, BewerberID: ids[i]}, e)
+		require.Equal(t, sestmodel.Ranglisteneintrag{Rang: i + 1, BewerberID: ids[i]}, e)
 	}
 	for _, k := range []string{hf, zs} {
 		got := w.simRangliste(t, k)
@@ -244,7 +244,7 @@ func TestRangRejectionsReachTheUploadLog(t *testing.T) {
 	require.Contains(t, lastError(ev), "SP-GIBTESNICHT-HF: Das Studienpaket SP-GIBTESNICHT konnte nicht gefunden werden")
 	l := w.uploadLog(t, "SP-GIBTESNICHT-HQ")
 	require.Len(t, l, 1)
-	require.Equal(t, sest.ErgebnisZurueckgewiesen, l[0].ErgebnisStatus)
+	require.Equal(t, sestmodel.ErgebnisZurueckgewiesen, l[0].ErgebnisStatus)
 	require.Equal(t, sim.CodePaketUnbekannt, l[0].Code)
 	require.Contains(t, l[0].Reason, "konnte nicht gefunden werden")
 	var res jobs.RangUploadResult
@@ -259,7 +259,7 @@ func TestRangRejectionsReachTheUploadLog(t *testing.T) {
 	require.Len(t, l, 1)
 	require.Equal(t, sim.CodeKlauseln, l[0].Code)
 	for _, k := range []string{hf, zs, hq} {
-		require.Equal(t, sest.ErgebnisNeu, w.uploadLog(t, k)[0].ErgebnisStatus)
+		require.Equal(t, sestmodel.ErgebnisNeu, w.uploadLog(t, k)[0].ErgebnisStatus)
 	}
 
 	// Entries: HF names an applicant the Servicestelle does not know (a
@@ -269,9 +269,9 @@ func TestRangRejectionsReachTheUploadLog(t *testing.T) {
 	known := []string{w.sim.AllBewerber()[0].ID, w.sim.AllBewerber()[1].ID}
 	applyFor(t, w.sim, paket.Paketbestandteil[0].Studienangebot, known)
 	w.poll(t, store.StreamBewerbungen)
-	ghost := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 1, BewerberID: "B-GHOST",
+	ghost := sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 1, BewerberID: "B-GHOST",
 		Studienangebot: paket.Paketbestandteil[0].Studienangebot}}
-	_, err = w.store.BewerbungUpsertBatch(ctx, []sest.Bewerbung{ghost}, store.Step{})
+	_, err = w.store.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{ghost}, store.Step{})
 	require.NoError(t, err)
 	_, err = w.pool.Exec(ctx, `ALTER TABLE ranking_entry DROP CONSTRAINT ranking_entry_rang_key`)
 	require.NoError(t, err)
@@ -302,7 +302,7 @@ func TestRangRejectionsReachTheUploadLog(t *testing.T) {
 	require.Equal(t, sim.CodeRanglisteBewerber, l[len(l)-1].Code)
 	l = w.uploadLog(t, hq)
 	require.Equal(t, sim.CodeRangDoppelt, l[len(l)-1].Code)
-	require.Equal(t, sest.ErgebnisZurueckgewiesen, l[len(l)-1].ErgebnisStatus)
+	require.Equal(t, sestmodel.ErgebnisZurueckgewiesen, l[len(l)-1].ErgebnisStatus)
 
 	// Two uploads never write one Rangliste at once: the second waits.
 	unlock, ok, err := w.store.TryLock(ctx, store.RanglisteLockName(hf))
@@ -320,7 +320,7 @@ func TestRangRejectionsReachTheUploadLog(t *testing.T) {
 	require.Equal(t, 4*n, res.Ranglisten)
 	require.Len(t, res.Zurueckgewiesen, n)
 	lastPaket := w.sim.Studienpakete()[n-1].Schluessel
-	require.Equal(t, sest.ErgebnisNeu, w.uploadLog(t, lastPaket+"-HQ")[0].ErgebnisStatus)
+	require.Equal(t, sestmodel.ErgebnisNeu, w.uploadLog(t, lastPaket+"-HQ")[0].ErgebnisStatus)
 }
 
 func TestRangTriggers(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -52,9 +52,9 @@ func TestRetentionPurgesApplicantsMarkedForDeletion(t *testing.T) {
 	require.NoError(t, w.sim.MarkBewerberForDeletion(marked))
 	w.work(t, jobs.FullArgs{})
 	require.NoError(t, w.store.UploadLogInsert(ctx, []store.UploadLogEntry{{
-		Operation: sest.OpUebermittelnNeueBewerbungen, ItemKind: "bewerbung", ItemKey: "HS-9", BewerberID: rejected,
+		Operation: sestmodel.OpUebermittelnNeueBewerbungen, ItemKind: "bewerbung", ItemKey: "HS-9", BewerberID: rejected,
 		Request: `{"bewerberId":"` + rejected + `"}`, Response: "zurueckgewiesen", ErgebnisStatus: "zurueckgewiesen",
-		Reason: "30235: zur Löschung vorgemerkt", Code: sest.CodeBewerberZurLoeschung,
+		Reason: "30235: zur Löschung vorgemerkt", Code: sestmodel.CodeBewerberZurLoeschung,
 	}}))
 	beforeBewerbung := countRows(t, w, `SELECT count(*) FROM bewerbung`)
 	docs := countRows(t, w, `SELECT count(*) FROM dokument WHERE bewerber_id = ANY($1) AND path IS NOT NULL`, []string{marked, rejected})

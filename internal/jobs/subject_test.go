@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
@@ -44,7 +44,7 @@ func TestSubjectExportThenErase(t *testing.T) {
 			break
 		}
 	}
-	var own []sest.Bewerbung
+	var own []sestmodel.Bewerbung
 	for _, b := range all {
 		if b.BewerberID() == id {
 			own = append(own, b)
@@ -73,7 +73,7 @@ func TestSubjectExportThenErase(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, w.store.UploadLogInsert(ctx, []store.UploadLogEntry{
-		{Operation: sest.OpUebermittelnNeueBewerbungen, ItemKind: "bewerbung", ItemKey: "HS-1", BewerberID: id, Request: `{"bewerberId":"` + id + `"}`, Response: "neu", ErgebnisStatus: "neu"},
+		{Operation: sestmodel.OpUebermittelnNeueBewerbungen, ItemKind: "bewerbung", ItemKey: "HS-1", BewerberID: id, Request: `{"bewerberId":"` + id + `"}`, Response: "neu", ErgebnisStatus: "neu"},
 		{Operation: "uebermittelnRanglistenAnSeSt", ItemKind: "rangliste", ItemKey: "P1-HQ", Request: `[{"bewerberId":"` + id + `","rang":1},{"bewerberId":"` + other + `","rang":2}]`, ErgebnisStatus: "neu"},
 	}))
 	// A finished job that names the applicant (cancelled: unknown stream).

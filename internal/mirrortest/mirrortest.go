@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 )
 
 // normalize decodes JSON into generic values with every timestamp in UTC,
@@ -65,12 +65,12 @@ func mirrorData(t testing.TB, pool *pgxpool.Pool, table, key string) map[string]
 // simulator's, field by field, and checks no applicant is a stub.
 func RequireMirrorEqualsSim(t testing.TB, pool *pgxpool.Pool, s *sim.Sim) {
 	t.Helper()
-	compare(t, pool, "Bewerbung", "bewerbung", "bewerbung_key", s.Bewerbungen(), sest.Bewerbung.Key)
-	compare(t, pool, "Bewerber", "bewerber", "bewerber_id", s.AllBewerber(), func(x sest.Bewerber) string { return x.ID })
-	compare(t, pool, "Studienangebot", "studienangebot", "schluessel", s.Studienangebote(), sest.Studienangebot.Key)
-	compare(t, pool, "Studienpaket", "studienpaket", "schluessel", s.Studienpakete(), func(x sest.Studienpaket) string { return x.Schluessel })
+	compare(t, pool, "Bewerbung", "bewerbung", "bewerbung_key", s.Bewerbungen(), sestmodel.Bewerbung.Key)
+	compare(t, pool, "Bewerber", "bewerber", "bewerber_id", s.AllBewerber(), func(x sestmodel.Bewerber) string { return x.ID })
+	compare(t, pool, "Studienangebot", "studienangebot", "schluessel", s.Studienangebote(), sestmodel.Studienangebot.Key)
+	compare(t, pool, "Studienpaket", "studienpaket", "schluessel", s.Studienpakete(), func(x sestmodel.Studienpaket) string { return x.Schluessel })
 	compare(t, pool, "Ranglistenstatus", "ranglistenstatus", "ranglisten_schluessel", s.Ranglistenstatus(),
-		func(x sest.Ranglistenstatus) string { return x.RanglistenSchluessel })
+		func(x sestmodel.Ranglistenstatus) string { return x.RanglistenSchluessel })
 
 	var stubs int
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM bewerber WHERE NOT complete`).Scan(&stubs))

@@ -31,8 +31,8 @@ import (
 	"sestd/internal/logging"
 	"sestd/internal/logging/logtest"
 	"sestd/internal/metrics"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -142,7 +142,7 @@ func TestNoPersonalDataOutsideItsPlaces(t *testing.T) {
 	s.Clock().Advance(time.Minute)
 	people := s.AllBewerber()
 	for i := 0; i < 5; i++ {
-		require.NoError(t, s.ChangeBewerber(people[i].ID, func(b *sest.Bewerber) { b.Postanschrift.Ort = "Bielefeld" }))
+		require.NoError(t, s.ChangeBewerber(people[i].ID, func(b *sestmodel.Bewerber) { b.Postanschrift.Ort = "Bielefeld" }))
 	}
 	require.NoError(t, s.MarkBewerberForDeletion(people[5].ID))
 	work(jobs.DeltaArgs{Stream: store.StreamBewerber})
@@ -238,7 +238,7 @@ func TestNoPersonalDataOutsideItsPlaces(t *testing.T) {
 
 // personalPatterns matches an applicant's surname (as a word), full name,
 // e-mail address and birth date (ISO and German notation).
-func personalPatterns(p sest.Bewerber) []*regexp.Regexp {
+func personalPatterns(p sestmodel.Bewerber) []*regexp.Regexp {
 	var out []*regexp.Regexp
 	word := func(s string) {
 		if len(s) >= 3 {

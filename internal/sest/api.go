@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"sestd/internal/sestmodel"
 )
 
 // Servicestelle is the Servicestelle as seen by sestd's jobs; *Client
@@ -16,60 +18,60 @@ import (
 type Servicestelle interface {
 	// StudienangeboteAbrufen returns all Studienangebote (SAF 102),
 	// optionally filtered by Abschluss and/or Studienfach.
-	StudienangeboteAbrufen(ctx context.Context, f StudienangebotSuche) ([]Studienangebot, error)
+	StudienangeboteAbrufen(ctx context.Context, f StudienangebotSuche) ([]sestmodel.Studienangebot, error)
 	// StudienangeboteAnlegenAendern creates or changes Studienangebote (SAF 101).
-	StudienangeboteAnlegenAendern(ctx context.Context, angebote []Studienangebot) ([]StudienangebotErgebnis, error)
+	StudienangeboteAnlegenAendern(ctx context.Context, angebote []sestmodel.Studienangebot) ([]sestmodel.StudienangebotErgebnis, error)
 
 	// StammdatenAbrufen returns the Stammdaten of an applicant who
 	// authorised the university with bewerberID and BAN (SAF 201). An
 	// unknown applicant or wrong BAN is a permanent *FaultError.
-	StammdatenAbrufen(ctx context.Context, bewerberID, ban string) (Bewerber, error)
+	StammdatenAbrufen(ctx context.Context, bewerberID, ban string) (sestmodel.Bewerber, error)
 	// StammdatenaenderungenAnfragen is step one of the Bewerber delta
 	// (SAF 202): references of applicants changed at or after start.
 	StammdatenaenderungenAnfragen(ctx context.Context, start time.Time) (Delta, error)
 	// StammdatenaenderungenUebermitteln is step two: the referenced
 	// applicants. Expired references give an error matching
 	// ErrReferenceExpired.
-	StammdatenaenderungenUebermitteln(ctx context.Context, refs []string) ([]Bewerber, error)
+	StammdatenaenderungenUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Bewerber, error)
 	// StammdatenOhneAutorisierungAbrufen searches applicants who applied
 	// to the university (SAF 204); set at least one field.
-	StammdatenOhneAutorisierungAbrufen(ctx context.Context, s Suche) ([]Bewerber, error)
+	StammdatenOhneAutorisierungAbrufen(ctx context.Context, s Suche) ([]sestmodel.Bewerber, error)
 
 	// NeueBewerbungenUebermitteln creates Bewerbungen (SAF 301).
-	NeueBewerbungenUebermitteln(ctx context.Context, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error)
+	NeueBewerbungenUebermitteln(ctx context.Context, bewerbungen []sestmodel.Bewerbung) ([]sestmodel.BewerbungErgebnis, error)
 	// GeaenderteBewerbungenUebermitteln changes Bewerbungen (SAF 302);
 	// each must carry the VersionSeSt it was read with (stale: code 30233).
-	GeaenderteBewerbungenUebermitteln(ctx context.Context, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error)
+	GeaenderteBewerbungenUebermitteln(ctx context.Context, bewerbungen []sestmodel.Bewerbung) ([]sestmodel.BewerbungErgebnis, error)
 	// BewerbungenAnfragen is step one of the Bewerbungen delta (SAF 303).
 	BewerbungenAnfragen(ctx context.Context, start time.Time) (Delta, error)
 	// BewerbungenUebermitteln is step two: the referenced Bewerbungen.
-	BewerbungenUebermitteln(ctx context.Context, refs []string) ([]Bewerbung, error)
+	BewerbungenUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Bewerbung, error)
 	// BewerbungenAbrufen searches Bewerbungen (SAF 304); set at least one
 	// field.
-	BewerbungenAbrufen(ctx context.Context, s Suche) ([]Bewerbung, error)
+	BewerbungenAbrufen(ctx context.Context, s Suche) ([]sestmodel.Bewerbung, error)
 
 	// StudienpaketeAnlegenAendern creates or changes Studienpakete (SAF 401).
-	StudienpaketeAnlegenAendern(ctx context.Context, pakete []Studienpaket) ([]StudienpaketErgebnis, error)
+	StudienpaketeAnlegenAendern(ctx context.Context, pakete []sestmodel.Studienpaket) ([]sestmodel.StudienpaketErgebnis, error)
 	// RanglistenUebermitteln sends Ranglisten with or without Kopfdaten
 	// (SAF 402).
-	RanglistenUebermitteln(ctx context.Context, ranglisten []Rangliste) ([]RanglisteErgebnis, error)
+	RanglistenUebermitteln(ctx context.Context, ranglisten []sestmodel.Rangliste) ([]sestmodel.RanglisteErgebnis, error)
 	// RanglistenstatusAnfragen is step one of the Ranglistenstatus delta
 	// (SAF 403).
 	RanglistenstatusAnfragen(ctx context.Context, start time.Time) (Delta, error)
 	// RanglistenstatusUebermitteln is step two.
-	RanglistenstatusUebermitteln(ctx context.Context, refs []string) ([]Ranglistenstatus, error)
+	RanglistenstatusUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Ranglistenstatus, error)
 	// RanglistenstatusAbrufen returns the status of the given Ranglisten,
 	// of all when none given (SAF 404).
-	RanglistenstatusAbrufen(ctx context.Context, ranglistenSchluessel ...string) ([]Ranglistenstatus, error)
+	RanglistenstatusAbrufen(ctx context.Context, ranglistenSchluessel ...string) ([]sestmodel.Ranglistenstatus, error)
 	// FruehzeitigeZulassungsangeboteAusloesen triggers early admission
 	// offers for Studienpakete (SAF 405).
-	FruehzeitigeZulassungsangeboteAusloesen(ctx context.Context, studienpaketSchluessel []string) ([]StudienpaketErgebnis, error)
+	FruehzeitigeZulassungsangeboteAusloesen(ctx context.Context, studienpaketSchluessel []string) ([]sestmodel.StudienpaketErgebnis, error)
 	// StudienpaketeAbrufen returns all Studienpakete (SAF 406).
-	StudienpaketeAbrufen(ctx context.Context) ([]Studienpaket, error)
+	StudienpaketeAbrufen(ctx context.Context) ([]sestmodel.Studienpaket, error)
 
 	// DokumenteAbrufen returns the documents with the given ids; ids the
 	// Servicestelle does not know are missing from the result.
-	DokumenteAbrufen(ctx context.Context, dokumentIDs []string) ([]Dokument, error)
+	DokumenteAbrufen(ctx context.Context, dokumentIDs []string) ([]sestmodel.Dokument, error)
 }
 
 // Delta is the answer of a delta's step one (a zero start asks for
@@ -97,7 +99,7 @@ type Suche struct {
 	FachkennzeichenSchluessel string
 }
 
-func (s Suche) request(k Kontext) (*SuchRequest, error) {
+func (s Suche) request(k sestmodel.Kontext) (*SuchRequest, error) {
 	if s == (Suche{}) {
 		return nil, errors.New("suche: set at least one of bewerber id, abschluss, studienfach, fachkennzeichen")
 	}
@@ -106,35 +108,35 @@ func (s Suche) request(k Kontext) (*SuchRequest, error) {
 }
 
 // StudienangeboteAbrufen implements Servicestelle.
-func (c *Client) StudienangeboteAbrufen(ctx context.Context, f StudienangebotSuche) ([]Studienangebot, error) {
+func (c *Client) StudienangeboteAbrufen(ctx context.Context, f StudienangebotSuche) ([]sestmodel.Studienangebot, error) {
 	var resp StudienangebotListe
-	err := c.call(ctx, OpAbrufenStudienangebote, &StudienangebotFilter{Kontext: c.cfg.Kontext(),
+	err := c.call(ctx, sestmodel.OpAbrufenStudienangebote, &StudienangebotFilter{Kontext: c.cfg.Kontext(),
 		AbschlussSchluessel: f.AbschlussSchluessel, StudienfachSchluessel: f.StudienfachSchluessel}, &resp)
 	return resp.Studienangebot, err
 }
 
 // StudienangeboteAnlegenAendern implements Servicestelle.
-func (c *Client) StudienangeboteAnlegenAendern(ctx context.Context, angebote []Studienangebot) ([]StudienangebotErgebnis, error) {
+func (c *Client) StudienangeboteAnlegenAendern(ctx context.Context, angebote []sestmodel.Studienangebot) ([]sestmodel.StudienangebotErgebnis, error) {
 	var resp StudienangebotErgebnisse
-	if err := c.call(ctx, OpAnlegenAendernStudienangebote, &StudienangeboteRequest{Kontext: c.cfg.Kontext(), Studienangebot: angebote}, &resp); err != nil {
+	if err := c.call(ctx, sestmodel.OpAnlegenAendernStudienangebote, &StudienangeboteRequest{Kontext: c.cfg.Kontext(), Studienangebot: angebote}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
 		r := &resp.Ergebnis[i]
-		r.fill()
+		fillCode(&r.Ergebnis)
 		r.Key = r.Schluessel.Key()
 	}
 	return resp.Ergebnis, nil
 }
 
 // StammdatenAbrufen implements Servicestelle.
-func (c *Client) StammdatenAbrufen(ctx context.Context, bewerberID, ban string) (Bewerber, error) {
+func (c *Client) StammdatenAbrufen(ctx context.Context, bewerberID, ban string) (sestmodel.Bewerber, error) {
 	var resp BewerberListe
-	if err := c.call(ctx, OpAbrufenStammdaten, &StammdatenRequest{Kontext: c.cfg.Kontext(), BewerberID: bewerberID, BewerberBAN: ban}, &resp); err != nil {
-		return Bewerber{}, err
+	if err := c.call(ctx, sestmodel.OpAbrufenStammdaten, &StammdatenRequest{Kontext: c.cfg.Kontext(), BewerberID: bewerberID, BewerberBAN: ban}, &resp); err != nil {
+		return sestmodel.Bewerber{}, err
 	}
 	if len(resp.Bewerber) == 0 {
-		return Bewerber{}, fmt.Errorf("abrufen stammdaten: %w", ErrNotFound)
+		return sestmodel.Bewerber{}, fmt.Errorf("abrufen stammdaten: %w", ErrNotFound)
 	}
 	return resp.Bewerber[0], nil
 }
@@ -144,7 +146,7 @@ func (c *Client) anfragen(ctx context.Context, op string, start time.Time) (Delt
 		start = time.Date(2000, 1, 1, 0, 0, 0, 0, c.cfg.Location)
 	}
 	var resp ReferenzListe
-	if err := c.call(ctx, op, &AnfrageRequest{Kontext: c.cfg.Kontext(), Start: NewTimestamp(start)}, &resp); err != nil {
+	if err := c.call(ctx, op, &AnfrageRequest{Kontext: c.cfg.Kontext(), Start: sestmodel.NewTimestamp(start)}, &resp); err != nil {
 		return Delta{}, err
 	}
 	if resp.Ende.IsZero() {
@@ -155,138 +157,142 @@ func (c *Client) anfragen(ctx context.Context, op string, start time.Time) (Delt
 
 // StammdatenaenderungenAnfragen implements Servicestelle.
 func (c *Client) StammdatenaenderungenAnfragen(ctx context.Context, start time.Time) (Delta, error) {
-	return c.anfragen(ctx, OpAnfragenStammdatenaenderungen, start)
+	return c.anfragen(ctx, sestmodel.OpAnfragenStammdatenaenderungen, start)
 }
 
 // StammdatenaenderungenUebermitteln implements Servicestelle.
-func (c *Client) StammdatenaenderungenUebermitteln(ctx context.Context, refs []string) ([]Bewerber, error) {
+func (c *Client) StammdatenaenderungenUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Bewerber, error) {
 	var resp BewerberListe
-	err := c.call(ctx, OpUebermittelnStammdatenaenderung, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
+	err := c.call(ctx, sestmodel.OpUebermittelnStammdatenaenderung, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
 	return resp.Bewerber, err
 }
 
 // StammdatenOhneAutorisierungAbrufen implements Servicestelle.
-func (c *Client) StammdatenOhneAutorisierungAbrufen(ctx context.Context, s Suche) ([]Bewerber, error) {
+func (c *Client) StammdatenOhneAutorisierungAbrufen(ctx context.Context, s Suche) ([]sestmodel.Bewerber, error) {
 	req, err := s.request(c.cfg.Kontext())
 	if err != nil {
 		return nil, err
 	}
 	var resp BewerberListe
-	err = c.call(ctx, OpAbrufenStammdatenOhneAuth, req, &resp)
+	err = c.call(ctx, sestmodel.OpAbrufenStammdatenOhneAuth, req, &resp)
 	return resp.Bewerber, err
 }
 
-func (c *Client) sendBewerbungen(ctx context.Context, op string, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error) {
+func (c *Client) sendBewerbungen(ctx context.Context, op string, bewerbungen []sestmodel.Bewerbung) ([]sestmodel.BewerbungErgebnis, error) {
 	var resp BewerbungErgebnisse
 	if err := c.call(ctx, op, &BewerbungenRequest{Kontext: c.cfg.Kontext(), Bewerbung: bewerbungen}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
 		r := &resp.Ergebnis[i]
-		r.fill()
+		fillCode(&r.Ergebnis)
 		r.Key = r.Schluessel.Key()
 	}
 	return resp.Ergebnis, nil
 }
 
 // NeueBewerbungenUebermitteln implements Servicestelle.
-func (c *Client) NeueBewerbungenUebermitteln(ctx context.Context, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error) {
-	return c.sendBewerbungen(ctx, OpUebermittelnNeueBewerbungen, bewerbungen)
+func (c *Client) NeueBewerbungenUebermitteln(ctx context.Context, bewerbungen []sestmodel.Bewerbung) ([]sestmodel.BewerbungErgebnis, error) {
+	return c.sendBewerbungen(ctx, sestmodel.OpUebermittelnNeueBewerbungen, bewerbungen)
 }
 
 // GeaenderteBewerbungenUebermitteln implements Servicestelle.
-func (c *Client) GeaenderteBewerbungenUebermitteln(ctx context.Context, bewerbungen []Bewerbung) ([]BewerbungErgebnis, error) {
-	return c.sendBewerbungen(ctx, OpUebermittelnGeaenderteBew, bewerbungen)
+func (c *Client) GeaenderteBewerbungenUebermitteln(ctx context.Context, bewerbungen []sestmodel.Bewerbung) ([]sestmodel.BewerbungErgebnis, error) {
+	return c.sendBewerbungen(ctx, sestmodel.OpUebermittelnGeaenderteBew, bewerbungen)
 }
 
 // BewerbungenAnfragen implements Servicestelle.
 func (c *Client) BewerbungenAnfragen(ctx context.Context, start time.Time) (Delta, error) {
-	return c.anfragen(ctx, OpAnfragenBewerbungen, start)
+	return c.anfragen(ctx, sestmodel.OpAnfragenBewerbungen, start)
 }
 
 // BewerbungenUebermitteln implements Servicestelle.
-func (c *Client) BewerbungenUebermitteln(ctx context.Context, refs []string) ([]Bewerbung, error) {
+func (c *Client) BewerbungenUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Bewerbung, error) {
 	var resp BewerbungListe
-	err := c.call(ctx, OpUebermittelnBewerbungen, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
+	err := c.call(ctx, sestmodel.OpUebermittelnBewerbungen, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
 	return resp.Bewerbung, err
 }
 
 // BewerbungenAbrufen implements Servicestelle.
-func (c *Client) BewerbungenAbrufen(ctx context.Context, s Suche) ([]Bewerbung, error) {
+func (c *Client) BewerbungenAbrufen(ctx context.Context, s Suche) ([]sestmodel.Bewerbung, error) {
 	req, err := s.request(c.cfg.Kontext())
 	if err != nil {
 		return nil, err
 	}
 	var resp BewerbungListe
-	err = c.call(ctx, OpAbrufenBewerbungen, req, &resp)
+	err = c.call(ctx, sestmodel.OpAbrufenBewerbungen, req, &resp)
 	return resp.Bewerbung, err
 }
 
 // StudienpaketeAnlegenAendern implements Servicestelle.
-func (c *Client) StudienpaketeAnlegenAendern(ctx context.Context, pakete []Studienpaket) ([]StudienpaketErgebnis, error) {
+func (c *Client) StudienpaketeAnlegenAendern(ctx context.Context, pakete []sestmodel.Studienpaket) ([]sestmodel.StudienpaketErgebnis, error) {
 	var resp StudienpaketErgebnisse
-	if err := c.call(ctx, OpAnlegenAendernStudienpakete, &StudienpaketeRequest{Kontext: c.cfg.Kontext(), Studienpaket: pakete}, &resp); err != nil {
+	if err := c.call(ctx, sestmodel.OpAnlegenAendernStudienpakete, &StudienpaketeRequest{Kontext: c.cfg.Kontext(), Studienpaket: pakete}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
-		resp.Ergebnis[i].fill()
+		fillCode(&resp.Ergebnis[i].Ergebnis)
 	}
 	return resp.Ergebnis, nil
 }
 
 // RanglistenUebermitteln implements Servicestelle.
-func (c *Client) RanglistenUebermitteln(ctx context.Context, ranglisten []Rangliste) ([]RanglisteErgebnis, error) {
+func (c *Client) RanglistenUebermitteln(ctx context.Context, ranglisten []sestmodel.Rangliste) ([]sestmodel.RanglisteErgebnis, error) {
 	var resp RanglisteErgebnisse
-	if err := c.call(ctx, OpUebermittelnRanglisten, &RanglistenRequest{Kontext: c.cfg.Kontext(), Rangliste: ranglisten}, &resp); err != nil {
+	if err := c.call(ctx, sestmodel.OpUebermittelnRanglisten, &RanglistenRequest{Kontext: c.cfg.Kontext(), Rangliste: ranglisten}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
-		resp.Ergebnis[i].fill()
+		fillCode(&resp.Ergebnis[i].Ergebnis)
 	}
 	return resp.Ergebnis, nil
 }
 
 // RanglistenstatusAnfragen implements Servicestelle.
 func (c *Client) RanglistenstatusAnfragen(ctx context.Context, start time.Time) (Delta, error) {
-	return c.anfragen(ctx, OpAnfragenRanglistenstatus, start)
+	return c.anfragen(ctx, sestmodel.OpAnfragenRanglistenstatus, start)
 }
 
 // RanglistenstatusUebermitteln implements Servicestelle.
-func (c *Client) RanglistenstatusUebermitteln(ctx context.Context, refs []string) ([]Ranglistenstatus, error) {
+func (c *Client) RanglistenstatusUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Ranglistenstatus, error) {
 	var resp RanglistenstatusListe
-	err := c.call(ctx, OpUebermittelnRanglistenstatus, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
+	err := c.call(ctx, sestmodel.OpUebermittelnRanglistenstatus, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
 	return resp.Ranglistenstatus, err
 }
 
 // RanglistenstatusAbrufen implements Servicestelle.
-func (c *Client) RanglistenstatusAbrufen(ctx context.Context, ranglistenSchluessel ...string) ([]Ranglistenstatus, error) {
+func (c *Client) RanglistenstatusAbrufen(ctx context.Context, ranglistenSchluessel ...string) ([]sestmodel.Ranglistenstatus, error) {
 	var resp RanglistenstatusListe
-	err := c.call(ctx, OpAbrufenRanglistenstatus, &RanglistenstatusRequest{Kontext: c.cfg.Kontext(), RanglistenSchluessel: ranglistenSchluessel}, &resp)
+	err := c.call(ctx, sestmodel.OpAbrufenRanglistenstatus, &RanglistenstatusRequest{Kontext: c.cfg.Kontext(), RanglistenSchluessel: ranglistenSchluessel}, &resp)
 	return resp.Ranglistenstatus, err
 }
 
 // FruehzeitigeZulassungsangeboteAusloesen implements Servicestelle.
-func (c *Client) FruehzeitigeZulassungsangeboteAusloesen(ctx context.Context, studienpaketSchluessel []string) ([]StudienpaketErgebnis, error) {
+func (c *Client) FruehzeitigeZulassungsangeboteAusloesen(ctx context.Context, studienpaketSchluessel []string) ([]sestmodel.StudienpaketErgebnis, error) {
 	var resp StudienpaketErgebnisse
-	if err := c.call(ctx, OpAusloesenZulassungsangebote, &ZulassungsangeboteRequest{Kontext: c.cfg.Kontext(), StudienpaketSchluessel: studienpaketSchluessel}, &resp); err != nil {
+	if err := c.call(ctx, sestmodel.OpAusloesenZulassungsangebote, &ZulassungsangeboteRequest{Kontext: c.cfg.Kontext(), StudienpaketSchluessel: studienpaketSchluessel}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
-		resp.Ergebnis[i].fill()
+		fillCode(&resp.Ergebnis[i].Ergebnis)
 	}
 	return resp.Ergebnis, nil
 }
 
 // StudienpaketeAbrufen implements Servicestelle.
-func (c *Client) StudienpaketeAbrufen(ctx context.Context) ([]Studienpaket, error) {
+func (c *Client) StudienpaketeAbrufen(ctx context.Context) ([]sestmodel.Studienpaket, error) {
 	var resp StudienpaketListe
-	err := c.call(ctx, OpAbrufenStudienpakete, &KontextRequest{Kontext: c.cfg.Kontext()}, &resp)
+	err := c.call(ctx, sestmodel.OpAbrufenStudienpakete, &KontextRequest{Kontext: c.cfg.Kontext()}, &resp)
 	return resp.Studienpaket, err
 }
 
 // DokumenteAbrufen implements Servicestelle.
-func (c *Client) DokumenteAbrufen(ctx context.Context, dokumentIDs []string) ([]Dokument, error) {
+func (c *Client) DokumenteAbrufen(ctx context.Context, dokumentIDs []string) ([]sestmodel.Dokument, error) {
 	var resp DokumentListe
-	err := c.call(ctx, OpAbrufenDokumente, &DokumenteRequest{Kontext: c.cfg.Kontext(), DokumentID: dokumentIDs}, &resp)
+	err := c.call(ctx, sestmodel.OpAbrufenDokumente, &DokumenteRequest{Kontext: c.cfg.Kontext(), DokumentID: dokumentIDs}, &resp)
 	return resp.Dokument, err
 }
+
+// fillCode sets the result's Code from its grundZurueckweisung (see
+// sestmodel.ParseCode).
+func fillCode(e *sestmodel.Ergebnis) { e.Code = sestmodel.ParseCode(e.GrundZurueckweisung) }

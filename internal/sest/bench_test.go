@@ -11,6 +11,7 @@ import (
 
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 )
 
 // responseBody500 returns an uebermittelnNeueGeaenderteBewerbungenAnHS
@@ -19,7 +20,7 @@ func responseBody500(tb testing.TB) []byte {
 	tb.Helper()
 	s, err := sim.New(sim.Config{Seed: 3, Bewerbungen: 500})
 	require.NoError(tb, err)
-	k := sest.Kontext{Version: 3, Hochschulnummer: "1810", Serviceverfahren: sest.Serviceverfahren{Jahr: 2026, Semester: "WS"},
+	k := sestmodel.Kontext{Version: 3, Hochschulnummer: "1810", Serviceverfahren: sestmodel.Serviceverfahren{Jahr: 2026, Semester: "WS"},
 		VermittlungsprozessTyp: "Koordinierung"}
 	post := func(op string, req any) string {
 		env, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), op+"Request", req, time.UTC)
@@ -29,7 +30,7 @@ func responseBody500(tb testing.TB) []byte {
 		require.Equal(tb, 200, rec.Code, rec.Body.String())
 		return rec.Body.String()
 	}
-	refsResp := post(sest.OpAnfragenBewerbungen, &sest.AnfrageRequest{Kontext: k, Start: sest.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))})
+	refsResp := post(sestmodel.OpAnfragenBewerbungen, &sest.AnfrageRequest{Kontext: k, Start: sestmodel.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))})
 	var refs []string
 	for _, part := range strings.Split(refsResp, "<bewerbungenService:referenz>")[1:] {
 		ref, _, ok := strings.Cut(part, "</bewerbungenService:referenz>")
@@ -37,7 +38,7 @@ func responseBody500(tb testing.TB) []byte {
 		refs = append(refs, ref)
 	}
 	require.Len(tb, refs, 500)
-	return []byte(post(sest.OpUebermittelnBewerbungen, &sest.ReferenzRequest{Kontext: k, Referenz: refs}))
+	return []byte(post(sestmodel.OpUebermittelnBewerbungen, &sest.ReferenzRequest{Kontext: k, Referenz: refs}))
 }
 
 // BenchmarkDecode500 decodes a package of 500 Bewerbungen with sestd's
@@ -45,7 +46,7 @@ func responseBody500(tb testing.TB) []byte {
 // no alternative: encoding/xml cannot pick a type by xsi:type.
 func BenchmarkDecode500(b *testing.B) {
 	body := responseBody500(b)
-	op, _ := sest.LookupOperation(sest.OpUebermittelnBewerbungen)
+	op, _ := sest.LookupOperation(sestmodel.OpUebermittelnBewerbungen)
 	loc, _ := time.LoadLocation("Europe/Berlin")
 	b.Run("sestd", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
@@ -55,7 +56,7 @@ func BenchmarkDecode500(b *testing.B) {
 			if err := sest.DecodeBody(body, op, &resp); err != nil {
 				b.Fatal(err)
 			}
-			sest.InLocation(&resp, loc)
+			sestmodel.InLocation(&resp, loc)
 			if len(resp.Bewerbung) != 500 {
 				b.Fatal(len(resp.Bewerbung))
 			}
@@ -104,7 +105,7 @@ func BenchmarkSimGenerate100k(b *testing.B) {
 func BenchmarkSimServe500(b *testing.B) {
 	s, err := sim.New(sim.Config{Seed: 1, Bewerbungen: 100000})
 	require.NoError(b, err)
-	k := sest.Kontext{Version: 3, Hochschulnummer: "1810", Serviceverfahren: sest.Serviceverfahren{Jahr: 2026, Semester: "WS"},
+	k := sestmodel.Kontext{Version: 3, Hochschulnummer: "1810", Serviceverfahren: sestmodel.Serviceverfahren{Jahr: 2026, Semester: "WS"},
 		VermittlungsprozessTyp: "Koordinierung"}
 	post := func(op string, req any) *httptest.ResponseRecorder {
 		env, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), op+"Request", req, time.UTC)
@@ -113,7 +114,7 @@ func BenchmarkSimServe500(b *testing.B) {
 		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/hochschule/webservice/3/bewerbungenService", strings.NewReader(string(env))))
 		return rec
 	}
-	refsResp := post(sest.OpAnfragenBewerbungen, &sest.AnfrageRequest{Kontext: k, Start: sest.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))}).Body.String()
+	refsResp := post(sestmodel.OpAnfragenBewerbungen, &sest.AnfrageRequest{Kontext: k, Start: sestmodel.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))}).Body.String()
 	parts := strings.Split(refsResp, "<bewerbungenService:referenz>")[1:]
 	require.Len(b, parts, 100000)
 	var reqs []*sest.ReferenzRequest
@@ -130,7 +131,7 @@ func BenchmarkSimServe500(b *testing.B) {
 	var n int64
 	i := 0
 	for b.Loop() {
-		rec := post(sest.OpUebermittelnBewerbungen, reqs[i%len(reqs)])
+		rec := post(sestmodel.OpUebermittelnBewerbungen, reqs[i%len(reqs)])
 		if rec.Code != 200 {
 			b.Fatal(rec.Code)
 		}

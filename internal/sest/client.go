@@ -20,6 +20,8 @@ import (
 	"github.com/tiaguinho/gosoap"
 	"go.uber.org/zap"
 	"golang.org/x/net/html/charset"
+
+	"sestd/internal/sestmodel"
 )
 
 // wsdlHost is the pseudo host under which the Client's round tripper
@@ -325,7 +327,7 @@ func (c *Client) call(ctx context.Context, opName string, req, resp any) (err er
 		reflect.ValueOf(resp).Elem().SetZero()
 		return err
 	}
-	InLocation(resp, c.cfg.Location)
+	sestmodel.InLocation(resp, c.cfg.Location)
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 )
 
 type bundle struct {
@@ -68,7 +69,7 @@ func TestStudienangeboteAbrufen(t *testing.T) {
 			require.NotEmpty(t, a.Mehrfach.Teilstudienangebot)
 		}
 	}
-	require.Equal(t, []string{sest.FreieFachbezogeneStudiengangskombination, sest.ExpliziteStudiengangskombination}, kinds)
+	require.Equal(t, []string{sestmodel.FreieFachbezogeneStudiengangskombination, sestmodel.ExpliziteStudiengangskombination}, kinds)
 
 	only, err := b.client.StudienangeboteAbrufen(ctx, sest.StudienangebotSuche{AbschlussSchluessel: "82", StudienfachSchluessel: "079"})
 	require.NoError(t, err)
@@ -87,7 +88,7 @@ func TestBewerbungenDeltaMatchesSimulator(t *testing.T) {
 	require.True(t, d.Ende.Equal(b.sim.Clock().Now()), "ende is the sim clock")
 	require.Equal(t, time.UTC, d.Ende.Location())
 
-	var got []sest.Bewerbung
+	var got []sestmodel.Bewerbung
 	for i := 0; i < len(d.Referenzen); i += 100 {
 		pkg, err := b.client.BewerbungenUebermitteln(ctx, d.Referenzen[i:min(i+100, len(d.Referenzen))])
 		require.NoError(t, err)
@@ -165,7 +166,7 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
 	all := b.sim.Bewerbungen()
-	var target sest.Bewerbung
+	var target sestmodel.Bewerbung
 	for _, bw := range all {
 		if bw.Einfach != nil && bw.Bearbeitungsstatus() == "eingegangen" {
 			target = bw
@@ -177,21 +178,21 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	_, err := b.sim.SetBearbeitungsstatus(target.Key(), "gueltig")
 	require.NoError(t, err)
 
-	res, err := b.client.GeaenderteBewerbungenUebermitteln(ctx, []sest.Bewerbung{stale})
+	res, err := b.client.GeaenderteBewerbungenUebermitteln(ctx, []sestmodel.Bewerbung{stale})
 	require.NoError(t, err)
 	require.Len(t, res, 1)
-	require.Equal(t, sest.ErgebnisZurueckgewiesen, res[0].ErgebnisStatus)
-	require.Equal(t, sest.CodeVersionConflict, res[0].Code)
+	require.Equal(t, sestmodel.ErgebnisZurueckgewiesen, res[0].ErgebnisStatus)
+	require.Equal(t, sestmodel.CodeVersionConflict, res[0].Code)
 	require.Contains(t, res[0].GrundZurueckweisung, "Die angegebene Version der Bewerbung stimmt nicht mit der im System der Servicestelle gespeicherten Version überein.")
 	require.Equal(t, target.Key(), res[0].Key)
-	var rej *sest.RejectedError
+	var rej *sestmodel.RejectedError
 	require.ErrorAs(t, res[0].Err(res[0].Key), &rej)
 	require.False(t, sest.IsPermanent(rej))
 
 	// Fetch the current version and retry.
 	cur, err := b.client.BewerbungenAbrufen(ctx, sest.Suche{BewerberID: target.BewerberID()})
 	require.NoError(t, err)
-	var fresh sest.Bewerbung
+	var fresh sestmodel.Bewerbung
 	for _, c := range cur {
 		if c.Key() == target.Key() {
 			fresh = c
@@ -200,9 +201,9 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	require.NotNil(t, fresh.Einfach)
 	fresh.Einfach.Bearbeitungsstatus = "ausgeschlossen"
 	fresh.Einfach.Statusanmerkung = "HZB fehlt & Frist <abgelaufen>"
-	res, err = b.client.GeaenderteBewerbungenUebermitteln(ctx, []sest.Bewerbung{fresh})
+	res, err = b.client.GeaenderteBewerbungenUebermitteln(ctx, []sestmodel.Bewerbung{fresh})
 	require.NoError(t, err)
-	require.Equal(t, sest.ErgebnisAktualisiert, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
+	require.Equal(t, sestmodel.ErgebnisAktualisiert, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
 	require.Equal(t, fresh.Version()+1, res[0].VersionSeSt)
 	stored, err := b.sim.Bewerbung(target.Key())
 	require.NoError(t, err)
@@ -210,7 +211,7 @@ func TestVersionConflictAndRejections(t *testing.T) {
 
 	// Invalid transition: the university may not set zugelassen.
 	stored.Einfach.Bearbeitungsstatus = "zugelassen"
-	res, err = b.client.GeaenderteBewerbungenUebermitteln(ctx, []sest.Bewerbung{stored})
+	res, err = b.client.GeaenderteBewerbungenUebermitteln(ctx, []sestmodel.Bewerbung{stored})
 	require.NoError(t, err)
 	require.True(t, res[0].Rejected())
 	require.Equal(t, sim.CodeStatusuebergang, res[0].Code)
@@ -222,10 +223,10 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	free := bewerber[len(bewerber)-1]
 	gone := bewerber[len(bewerber)-2]
 	require.NoError(t, b.sim.MarkBewerberForDeletion(gone.ID))
-	mk := func(bewerberID, studiengang, abs, fach string) sest.Bewerbung {
-		return sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
-			EingangsZeitpunkt: sest.NewTimestamp(time.Date(2026, 7, 1, 12, 30, 0, 0, time.UTC)), Bearbeitungsstatus: "eingegangen",
-			BewerberID: bewerberID, Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: studiengang, AbschlussSchluessel: abs, StudienfachSchluessel: fach}}}
+	mk := func(bewerberID, studiengang, abs, fach string) sestmodel.Bewerbung {
+		return sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
+			EingangsZeitpunkt: sestmodel.NewTimestamp(time.Date(2026, 7, 1, 12, 30, 0, 0, time.UTC)), Bearbeitungsstatus: "eingegangen",
+			BewerberID: bewerberID, Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: studiengang, AbschlussSchluessel: abs, StudienfachSchluessel: fach}}}
 	}
 	var freeKey string
 	for _, a := range b.sim.Studienangebote() {
@@ -239,7 +240,7 @@ func TestVersionConflictAndRejections(t *testing.T) {
 		}
 	}
 	parts := strings.Split(freeKey, "-")
-	neu := []sest.Bewerbung{
+	neu := []sestmodel.Bewerbung{
 		mk(free.ID, freeKey, parts[0], parts[1]),
 		mk(free.ID, "82-777", "82", "777"),
 		mk(free.ID, "82-999", "82", "999"),
@@ -249,12 +250,12 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	res, err = b.client.NeueBewerbungenUebermitteln(ctx, neu)
 	require.NoError(t, err)
 	require.Len(t, res, 5)
-	require.Equal(t, sest.ErgebnisNeu, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
+	require.Equal(t, sestmodel.ErgebnisNeu, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
 	require.Equal(t, 1, res[0].VersionSeSt)
 	require.Equal(t, sim.CodeAngebotUnbekannt, res[1].Code)
 	require.Contains(t, res[1].GrundZurueckweisung, "konnte nicht gefunden werden")
 	require.Equal(t, sim.CodeAngebotUnbekannt, res[2].Code)
-	require.Equal(t, sest.CodeBewerberZurLoeschung, res[3].Code)
+	require.Equal(t, sestmodel.CodeBewerberZurLoeschung, res[3].Code)
 	require.Equal(t, sim.CodeBewerbungExistiert, res[4].Code)
 	created, err := b.sim.Bewerbung(free.ID + "/" + freeKey)
 	require.NoError(t, err)
@@ -262,12 +263,12 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	require.Equal(t, "HS", created.Einfach.OrtDesEingangs)
 
 	// The sim recorded exactly what was sent, once.
-	calls := b.sim.Received(sest.OpUebermittelnNeueBewerbungen)
+	calls := b.sim.Received(sestmodel.OpUebermittelnNeueBewerbungen)
 	require.Len(t, calls, 1)
 	sent := calls[0].Request.(*sest.BewerbungenRequest)
 	require.Len(t, sent.Bewerbung, 5)
 	require.Equal(t, free.ID, sent.Bewerbung[0].BewerberID())
-	for k, n := range b.sim.SentBewerbungen(sest.OpUebermittelnNeueBewerbungen) {
+	for k, n := range b.sim.SentBewerbungen(sestmodel.OpUebermittelnNeueBewerbungen) {
 		require.Equal(t, 1, n, k)
 	}
 }
@@ -276,7 +277,7 @@ func TestMehrfachBewerbungRoundTrip(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	var m sest.Bewerbung
+	var m sestmodel.Bewerbung
 	for _, bw := range b.sim.Bewerbungen() {
 		if bw.Mehrfach != nil && bw.Bearbeitungsstatus() == "eingegangen" {
 			m = bw
@@ -286,9 +287,9 @@ func TestMehrfachBewerbungRoundTrip(t *testing.T) {
 	require.NotNil(t, m.Mehrfach)
 	require.NoError(t, b.sim.DeleteBewerbung(m.Key()))
 	m.Mehrfach.VersionSeSt = 0
-	res, err := b.client.NeueBewerbungenUebermitteln(ctx, []sest.Bewerbung{m})
+	res, err := b.client.NeueBewerbungenUebermitteln(ctx, []sestmodel.Bewerbung{m})
 	require.NoError(t, err)
-	require.Equal(t, sest.ErgebnisNeu, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
+	require.Equal(t, sestmodel.ErgebnisNeu, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
 	require.NotNil(t, res[0].Schluessel.Mehrfach)
 	require.Equal(t, m.Key(), res[0].Key)
 	require.Len(t, res[0].Schluessel.Mehrfach.HauptfachSchluessel, 2)
@@ -323,7 +324,7 @@ func TestStammdaten(t *testing.T) {
 
 	// Delta: applicants changed at or after the clock.
 	start := b.sim.Clock().Now()
-	require.NoError(t, b.sim.ChangeBewerber(all[7].ID, func(x *sest.Bewerber) { x.EmailAdresse = "neu@example.org" }))
+	require.NoError(t, b.sim.ChangeBewerber(all[7].ID, func(x *sestmodel.Bewerber) { x.EmailAdresse = "neu@example.org" }))
 	require.NoError(t, b.sim.MarkBewerberForDeletion(all[8].ID))
 	d, err := b.client.StammdatenaenderungenAnfragen(ctx, start)
 	require.NoError(t, err)
@@ -332,7 +333,7 @@ func TestStammdaten(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, changed, 2)
 	require.Equal(t, "neu@example.org", changed[0].EmailAdresse)
-	require.Equal(t, sest.BewerberStatusZurLoeschung, changed[1].Status)
+	require.Equal(t, sestmodel.BewerberStatusZurLoeschung, changed[1].Status)
 
 	// Search without authorisation.
 	found, err := b.client.StammdatenOhneAutorisierungAbrufen(ctx, sest.Suche{BewerberID: all[9].ID})
@@ -371,7 +372,7 @@ func TestFaultsAndHTTPErrors(t *testing.T) {
 		require.Equal(t, "soap:Server", fe.Code)
 		require.True(t, strings.HasPrefix(fe.String, "Die Hochschule mit der Nummer 4411 wurde nicht gefunden. [Sitzungskennung: "), fe.String)
 		require.True(t, sest.IsPermanent(err))
-		require.Equal(t, 1.0, counterValue(t, b.reg, sest.ServiceBewerberauswahl, sest.OpAbrufenStudienpakete, "fault"))
+		require.Equal(t, 1.0, counterValue(t, b.reg, sest.ServiceBewerberauswahl, sestmodel.OpAbrufenStudienpakete, "fault"))
 	})
 	t.Run("wrong credentials", func(t *testing.T) {
 		t.Parallel()
@@ -423,16 +424,16 @@ func TestFaultsAndHTTPErrors(t *testing.T) {
 			b := setup(t, func(_ *sim.Config, c *sest.Config) { c.Timeout = time.Second })
 			f := tc.fault
 			f.Times = 1
-			require.NoError(t, b.sim.SetFault(sest.OpAnfragenBewerbungen, f))
+			require.NoError(t, b.sim.SetFault(sestmodel.OpAnfragenBewerbungen, f))
 			_, err := b.client.BewerbungenAnfragen(ctx, time.Time{})
 			require.Error(t, err)
 			tc.check(t, err)
 			require.Equal(t, tc.outcome, sest.Outcome(err))
-			require.Equal(t, 1.0, counterValue(t, b.reg, sest.ServiceBewerbungen, sest.OpAnfragenBewerbungen, tc.outcome))
+			require.Equal(t, 1.0, counterValue(t, b.reg, sest.ServiceBewerbungen, sestmodel.OpAnfragenBewerbungen, tc.outcome))
 			// Times: 1 — the next call succeeds.
 			_, err = b.client.BewerbungenAnfragen(ctx, time.Time{})
 			require.NoError(t, err)
-			calls := b.sim.Received(sest.OpAnfragenBewerbungen)
+			calls := b.sim.Received(sestmodel.OpAnfragenBewerbungen)
 			require.Len(t, calls, 2)
 			require.NotEmpty(t, calls[0].Injected)
 			require.Empty(t, calls[1].Injected)
@@ -500,56 +501,56 @@ func TestBewerberauswahl(t *testing.T) {
 	require.Equal(t, b.sim.Studienpakete(), pakete)
 	sp := pakete[0]
 
-	res, err := b.client.StudienpaketeAnlegenAendern(ctx, []sest.Studienpaket{
+	res, err := b.client.StudienpaketeAnlegenAendern(ctx, []sestmodel.Studienpaket{
 		{Schluessel: "SP-NEU", NameDe: "Neues Paket", Kapazitaet: 30, Paketbestandteil: sp.Paketbestandteil},
-		{Schluessel: "SP-KAPUTT", NameDe: "Kaputt", Kapazitaet: 30, Paketbestandteil: []sest.Paketbestandteil{{
-			Studienangebot:      sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "99-999", AbschlussSchluessel: "99", StudienfachSchluessel: "999"},
-			Bewerberplatzbedarf: sest.Bewerberplatzbedarf{Zaehler: 1, Nenner: 1}}}},
+		{Schluessel: "SP-KAPUTT", NameDe: "Kaputt", Kapazitaet: 30, Paketbestandteil: []sestmodel.Paketbestandteil{{
+			Studienangebot:      sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "99-999", AbschlussSchluessel: "99", StudienfachSchluessel: "999"},
+			Bewerberplatzbedarf: sestmodel.Bewerberplatzbedarf{Zaehler: 1, Nenner: 1}}}},
 	})
 	require.NoError(t, err)
-	require.Equal(t, sest.ErgebnisNeu, res[0].ErgebnisStatus)
+	require.Equal(t, sestmodel.ErgebnisNeu, res[0].ErgebnisStatus)
 	require.True(t, res[1].Rejected())
 
 	bewerber := b.sim.AllBewerber()
 	pct := 80.5
 	abs := 12
-	good := sest.Rangliste{Schluessel: "RL-TEST", StudienpaketSchluessel: sp.Schluessel, NameDe: "Testliste", Ebene: "Hauptquoten", Status: "befuellt",
-		Kopfdaten: &sest.Kopfdaten{Abarbeitungsposition: 3, PlaetzeProzentual: &pct, IstChancenrangliste: true,
-			Klauseln: &sest.Klauseln{Binnenquotenklausel: &sest.Binnenquotenklausel{Binnenquotenkennung: "BQ1", IstBinnenquotendachrangliste: true},
-				Mindestplatzklausel: &sest.Mindestplatzklausel{Grenzkapazitaet: 20}, Limitierungsklausel: true}},
-		Eintrag: []sest.Ranglisteneintrag{{Rang: 1, BewerberID: bewerber[0].ID}, {Rang: 2, BewerberID: bewerber[1].ID}}}
-	noKopf := sest.Rangliste{Schluessel: "RL-TEST", StudienpaketSchluessel: sp.Schluessel, Ebene: "Hauptquoten", Status: "befuellt",
-		Eintrag: []sest.Ranglisteneintrag{{Rang: 1, BewerberID: bewerber[2].ID}}}
-	mut := func(f func(r *sest.Rangliste)) sest.Rangliste {
+	good := sestmodel.Rangliste{Schluessel: "RL-TEST", StudienpaketSchluessel: sp.Schluessel, NameDe: "Testliste", Ebene: "Hauptquoten", Status: "befuellt",
+		Kopfdaten: &sestmodel.Kopfdaten{Abarbeitungsposition: 3, PlaetzeProzentual: &pct, IstChancenrangliste: true,
+			Klauseln: &sestmodel.Klauseln{Binnenquotenklausel: &sestmodel.Binnenquotenklausel{Binnenquotenkennung: "BQ1", IstBinnenquotendachrangliste: true},
+				Mindestplatzklausel: &sestmodel.Mindestplatzklausel{Grenzkapazitaet: 20}, Limitierungsklausel: true}},
+		Eintrag: []sestmodel.Ranglisteneintrag{{Rang: 1, BewerberID: bewerber[0].ID}, {Rang: 2, BewerberID: bewerber[1].ID}}}
+	noKopf := sestmodel.Rangliste{Schluessel: "RL-TEST", StudienpaketSchluessel: sp.Schluessel, Ebene: "Hauptquoten", Status: "befuellt",
+		Eintrag: []sestmodel.Ranglisteneintrag{{Rang: 1, BewerberID: bewerber[2].ID}}}
+	mut := func(f func(r *sestmodel.Rangliste)) sestmodel.Rangliste {
 		r := good
 		k := *good.Kopfdaten
 		kl := *good.Kopfdaten.Klauseln
 		k.Klauseln = &kl
 		r.Kopfdaten = &k
-		r.Eintrag = append([]sest.Ranglisteneintrag(nil), good.Eintrag...)
+		r.Eintrag = append([]sestmodel.Ranglisteneintrag(nil), good.Eintrag...)
 		f(&r)
 		return r
 	}
-	lists := []sest.Rangliste{
+	lists := []sestmodel.Rangliste{
 		good,
 		noKopf,
-		mut(func(r *sest.Rangliste) { r.Schluessel, r.StudienpaketSchluessel = "RL-X1", "SP-GIBTESNICHT" }),
-		mut(func(r *sest.Rangliste) {
+		mut(func(r *sestmodel.Rangliste) { r.Schluessel, r.StudienpaketSchluessel = "RL-X1", "SP-GIBTESNICHT" }),
+		mut(func(r *sestmodel.Rangliste) {
 			r.Schluessel = "RL-X2"
 			r.Kopfdaten.Klauseln.Nichtauffuellklausel = true
-			r.Kopfdaten.Klauseln.Unterbelegungsklausel = &sest.Unterbelegungsklausel{PlatzuebergabeEbene: "Hauptquoten"}
+			r.Kopfdaten.Klauseln.Unterbelegungsklausel = &sestmodel.Unterbelegungsklausel{PlatzuebergabeEbene: "Hauptquoten"}
 		}),
-		mut(func(r *sest.Rangliste) { r.Schluessel = "RL-X3"; r.Eintrag[1].Rang = 1 }),
-		mut(func(r *sest.Rangliste) { r.Schluessel = "RL-X4"; r.Eintrag[1].BewerberID = "B999999999999" }),
-		mut(func(r *sest.Rangliste) { r.Schluessel = "RL-X5"; r.Kopfdaten.PlaetzeAbsolut = &abs }),
-		mut(func(r *sest.Rangliste) { r.Schluessel = "RL-X6"; r.Kopfdaten.IstVorwegzulasserrangliste = true }),
+		mut(func(r *sestmodel.Rangliste) { r.Schluessel = "RL-X3"; r.Eintrag[1].Rang = 1 }),
+		mut(func(r *sestmodel.Rangliste) { r.Schluessel = "RL-X4"; r.Eintrag[1].BewerberID = "B999999999999" }),
+		mut(func(r *sestmodel.Rangliste) { r.Schluessel = "RL-X5"; r.Kopfdaten.PlaetzeAbsolut = &abs }),
+		mut(func(r *sestmodel.Rangliste) { r.Schluessel = "RL-X6"; r.Kopfdaten.IstVorwegzulasserrangliste = true }),
 		{Schluessel: "RL-X7", StudienpaketSchluessel: sp.Schluessel, Ebene: "Hauptquoten", Status: "befuellt"},
 	}
 	rres, err := b.client.RanglistenUebermitteln(ctx, lists)
 	require.NoError(t, err)
 	require.Len(t, rres, len(lists))
-	require.Equal(t, sest.ErgebnisNeu, rres[0].ErgebnisStatus, rres[0].GrundZurueckweisung)
-	require.Equal(t, sest.ErgebnisAktualisiert, rres[1].ErgebnisStatus, rres[1].GrundZurueckweisung)
+	require.Equal(t, sestmodel.ErgebnisNeu, rres[0].ErgebnisStatus, rres[0].GrundZurueckweisung)
+	require.Equal(t, sestmodel.ErgebnisAktualisiert, rres[1].ErgebnisStatus, rres[1].GrundZurueckweisung)
 	wantCodes := []int{sim.CodePaketUnbekannt, sim.CodeKlauseln, sim.CodeRangDoppelt, sim.CodeRanglisteBewerber, sim.CodeRanglisteUngueltig, sim.CodeKlauseln, sim.CodeKopfdatenFehlen}
 	for i, code := range wantCodes {
 		r := rres[i+2]
@@ -557,7 +558,7 @@ func TestBewerberauswahl(t *testing.T) {
 		require.Equal(t, code, r.Code, "%s: %s", r.RanglistenSchluessel, r.GrundZurueckweisung)
 		require.Equal(t, lists[i+2].Schluessel, r.RanglistenSchluessel)
 	}
-	var stored sest.Rangliste
+	var stored sestmodel.Rangliste
 	for _, r := range b.sim.Ranglisten() {
 		if r.Schluessel == "RL-TEST" {
 			stored = r
@@ -587,26 +588,26 @@ func TestBewerberauswahl(t *testing.T) {
 
 	za, err := b.client.FruehzeitigeZulassungsangeboteAusloesen(ctx, []string{sp.Schluessel, "SP-GIBTESNICHT"})
 	require.NoError(t, err)
-	require.Equal(t, sest.ErgebnisAktualisiert, za[0].ErgebnisStatus, za[0].GrundZurueckweisung)
+	require.Equal(t, sestmodel.ErgebnisAktualisiert, za[0].ErgebnisStatus, za[0].GrundZurueckweisung)
 	require.Equal(t, sim.CodePaketUnbekannt, za[1].Code)
 }
 
 func TestStudienangeboteAnlegenAendern(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	res, err := b.client.StudienangeboteAnlegenAendern(context.Background(), []sest.Studienangebot{
+	res, err := b.client.StudienangeboteAnlegenAendern(context.Background(), []sestmodel.Studienangebot{
 		// 82 (Bachelor of Science) is an Abschluss of Einfachstudienangebote.
-		{Mehrfach: &sest.Mehrfachstudienangebot{Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "82"}, Status: "in_Vorbereitung", NameDe: "X",
-			Abschluss: sest.Schluesselwert{Schluessel: "82"}}},
-		{Einfach: &sest.Einfachstudienangebot{Schluessel: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-300", AbschlussSchluessel: "82", StudienfachSchluessel: "300"},
-			Status: "in_Vorbereitung", NameDe: "Neu", Studiengang: sest.Studiengang{Schluessel: "82-300", NameDe: "Neu",
-				Abschluss: sest.Schluesselwert{Schluessel: "82"}, Studienfach: sest.Schluesselwert{Schluessel: "300"}}}},
+		{Mehrfach: &sestmodel.Mehrfachstudienangebot{Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "82"}, Status: "in_Vorbereitung", NameDe: "X",
+			Abschluss: sestmodel.Schluesselwert{Schluessel: "82"}}},
+		{Einfach: &sestmodel.Einfachstudienangebot{Schluessel: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-300", AbschlussSchluessel: "82", StudienfachSchluessel: "300"},
+			Status: "in_Vorbereitung", NameDe: "Neu", Studiengang: sestmodel.Studiengang{Schluessel: "82-300", NameDe: "Neu",
+				Abschluss: sestmodel.Schluesselwert{Schluessel: "82"}, Studienfach: sestmodel.Schluesselwert{Schluessel: "300"}}}},
 	})
 	require.NoError(t, err)
 	require.True(t, res[0].Rejected())
 	require.Contains(t, res[0].GrundZurueckweisung, "Ein Mehrfachstudienangebot muss einen Mehrfachabschluss haben.")
 	require.Equal(t, "82", res[0].Key)
-	require.Equal(t, sest.ErgebnisNeu, res[1].ErgebnisStatus)
+	require.Equal(t, sestmodel.ErgebnisNeu, res[1].ErgebnisStatus)
 	require.Equal(t, "82-300", res[1].Key)
 }
 
@@ -684,7 +685,7 @@ func TestInterfaceVersionTwo(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.StudienpaketeAbrufen(context.Background())
 	require.NoError(t, err)
-	calls := b.sim.Received(sest.OpAbrufenStudienpakete)
+	calls := b.sim.Received(sestmodel.OpAbrufenStudienpakete)
 	require.Contains(t, string(calls[0].Body), "<common:version>2</common:version>")
 
 	cfg.InterfaceVersion = 4 // mismatch with the endpoint
@@ -723,7 +724,7 @@ func TestFruehzeitigeZulassungsangeboteChangeBewerbungen(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	var target sest.Bewerbung
+	var target sestmodel.Bewerbung
 	for _, bw := range b.sim.Bewerbungen() {
 		if bw.Einfach != nil && bw.Bearbeitungsstatus() == "gueltig" {
 			target = bw
@@ -733,15 +734,15 @@ func TestFruehzeitigeZulassungsangeboteChangeBewerbungen(t *testing.T) {
 	require.NotNil(t, target.Einfach)
 	paket := "SP-" + target.Einfach.Studienangebot.StudiengangSchluessel
 	pct := 100.0
-	res, err := b.client.RanglistenUebermitteln(ctx, []sest.Rangliste{{Schluessel: "RL-FRUEH", StudienpaketSchluessel: paket, NameDe: "Frühe Angebote",
-		Ebene: "Hauptquoten", Status: "freigegeben", Kopfdaten: &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct},
-		Eintrag: []sest.Ranglisteneintrag{{Rang: 1, BewerberID: target.BewerberID()}}}})
+	res, err := b.client.RanglistenUebermitteln(ctx, []sestmodel.Rangliste{{Schluessel: "RL-FRUEH", StudienpaketSchluessel: paket, NameDe: "Frühe Angebote",
+		Ebene: "Hauptquoten", Status: "freigegeben", Kopfdaten: &sestmodel.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct},
+		Eintrag: []sestmodel.Ranglisteneintrag{{Rang: 1, BewerberID: target.BewerberID()}}}})
 	require.NoError(t, err)
 	require.False(t, res[0].Rejected(), res[0].GrundZurueckweisung)
 	start := b.sim.Clock().Now()
 	za, err := b.client.FruehzeitigeZulassungsangeboteAusloesen(ctx, []string{paket})
 	require.NoError(t, err)
-	require.Equal(t, sest.ErgebnisAktualisiert, za[0].ErgebnisStatus)
+	require.Equal(t, sestmodel.ErgebnisAktualisiert, za[0].ErgebnisStatus)
 	d, err := b.client.BewerbungenAnfragen(ctx, start)
 	require.NoError(t, err)
 	got, err := b.client.BewerbungenUebermitteln(ctx, d.Referenzen)
@@ -759,47 +760,47 @@ func TestRanglisteInPackages(t *testing.T) {
 	sp := b.sim.Studienpakete()[0].Schluessel
 	ids := b.sim.AllBewerber()
 	pct := 50.0
-	entries := func(from, to int) []sest.Ranglisteneintrag {
-		var es []sest.Ranglisteneintrag
+	entries := func(from, to int) []sestmodel.Ranglisteneintrag {
+		var es []sestmodel.Ranglisteneintrag
 		for r := from; r <= to; r++ {
-			es = append(es, sest.Ranglisteneintrag{Rang: r, BewerberID: ids[r].ID})
+			es = append(es, sestmodel.Ranglisteneintrag{Rang: r, BewerberID: ids[r].ID})
 		}
 		return es
 	}
-	send := func(r sest.Rangliste) sest.RanglisteErgebnis {
+	send := func(r sestmodel.Rangliste) sestmodel.RanglisteErgebnis {
 		t.Helper()
-		res, err := b.client.RanglistenUebermitteln(ctx, []sest.Rangliste{r})
+		res, err := b.client.RanglistenUebermitteln(ctx, []sestmodel.Rangliste{r})
 		require.NoError(t, err)
 		return res[0]
 	}
-	stored := func(key string) sest.Rangliste {
+	stored := func(key string) sestmodel.Rangliste {
 		for _, r := range b.sim.Ranglisten() {
 			if r.Schluessel == key {
 				return r
 			}
 		}
 		t.Fatalf("no Rangliste %s", key)
-		return sest.Rangliste{}
+		return sestmodel.Rangliste{}
 	}
-	kopf := &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct}
+	kopf := &sestmodel.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct}
 
 	// Packages continue a list while it is eingerichtet.
-	require.False(t, send(sest.Rangliste{Schluessel: "RL-P", StudienpaketSchluessel: sp, NameDe: "Paketweise", Ebene: "Hauptquoten",
+	require.False(t, send(sestmodel.Rangliste{Schluessel: "RL-P", StudienpaketSchluessel: sp, NameDe: "Paketweise", Ebene: "Hauptquoten",
 		Status: "eingerichtet", Kopfdaten: kopf, Eintrag: entries(1, 3)}).Rejected())
-	require.False(t, send(sest.Rangliste{Schluessel: "RL-P", StudienpaketSchluessel: sp, Ebene: "Hauptquoten",
+	require.False(t, send(sestmodel.Rangliste{Schluessel: "RL-P", StudienpaketSchluessel: sp, Ebene: "Hauptquoten",
 		Status: "befuellt", Eintrag: entries(4, 6)}).Rejected())
 	got := stored("RL-P")
 	require.Equal(t, entries(1, 6), got.Eintrag, "the second package continues the first")
 	require.Equal(t, "befuellt", got.Status)
 	// A list that is no longer eingerichtet is replaced.
-	require.False(t, send(sest.Rangliste{Schluessel: "RL-P", StudienpaketSchluessel: sp, Ebene: "Hauptquoten",
+	require.False(t, send(sestmodel.Rangliste{Schluessel: "RL-P", StudienpaketSchluessel: sp, Ebene: "Hauptquoten",
 		Status: "befuellt", Eintrag: entries(7, 8)}).Rejected())
 	require.Equal(t, entries(7, 8), stored("RL-P").Eintrag)
 	// A continuation naming an applicant already in the list is refused.
-	require.False(t, send(sest.Rangliste{Schluessel: "RL-Q", StudienpaketSchluessel: sp, NameDe: "Q", Ebene: "Hauptquoten",
+	require.False(t, send(sestmodel.Rangliste{Schluessel: "RL-Q", StudienpaketSchluessel: sp, NameDe: "Q", Ebene: "Hauptquoten",
 		Status: "eingerichtet", Kopfdaten: kopf, Eintrag: entries(1, 2)}).Rejected())
-	dup := send(sest.Rangliste{Schluessel: "RL-Q", StudienpaketSchluessel: sp, Ebene: "Hauptquoten", Status: "eingerichtet",
-		Eintrag: []sest.Ranglisteneintrag{{Rang: 3, BewerberID: ids[1].ID}}})
+	dup := send(sestmodel.Rangliste{Schluessel: "RL-Q", StudienpaketSchluessel: sp, Ebene: "Hauptquoten", Status: "eingerichtet",
+		Eintrag: []sestmodel.Ranglisteneintrag{{Rang: 3, BewerberID: ids[1].ID}}})
 	require.True(t, dup.Rejected())
 	require.Equal(t, sim.CodeRangDoppelt, dup.Code)
 }
@@ -814,37 +815,37 @@ func TestExpliziteStudiengangskombination(t *testing.T) {
 	ctx := context.Background()
 	all, err := b.client.StudienangeboteAbrufen(ctx, sest.StudienangebotSuche{AbschlussSchluessel: "26"})
 	require.NoError(t, err)
-	var lg *sest.Mehrfachstudienangebot
+	var lg *sestmodel.Mehrfachstudienangebot
 	for _, a := range all {
 		if a.Mehrfach != nil {
 			lg = a.Mehrfach
 		}
 	}
 	require.NotNil(t, lg)
-	require.Equal(t, sest.ExpliziteStudiengangskombination, lg.Art)
-	key := func(fach string) sest.EinfachstudienangebotsSchluessel {
-		return sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "26-" + fach, AbschlussSchluessel: "26", StudienfachSchluessel: fach}
+	require.Equal(t, sestmodel.ExpliziteStudiengangskombination, lg.Art)
+	key := func(fach string) sestmodel.EinfachstudienangebotsSchluessel {
+		return sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "26-" + fach, AbschlussSchluessel: "26", StudienfachSchluessel: fach}
 	}
-	require.Equal(t, []sest.Studiengangskombination{
-		{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{key("021"), key("084")}},
-		{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{key("021"), key("128")}},
+	require.Equal(t, []sestmodel.Studiengangskombination{
+		{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{key("021"), key("084")}},
+		{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{key("021"), key("128")}},
 	}, lg.Kombination)
 
-	now := sest.NewTimestamp(time.Date(2026, 7, 10, 8, 0, 0, 0, time.UTC))
-	bewerbung := func(bewerber, haupt, neben string) sest.Bewerbung {
+	now := sestmodel.NewTimestamp(time.Date(2026, 7, 10, 8, 0, 0, 0, time.UTC))
+	bewerbung := func(bewerber, haupt, neben string) sestmodel.Bewerbung {
 		h := key(haupt)
-		return sest.Bewerbung{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{EingangsZeitpunkt: now, Bearbeitungsstatus: "eingegangen",
-			BewerberID: bewerber, Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"},
-			Teilfachbewerbung: []sest.Teilfachbewerbung{
+		return sestmodel.Bewerbung{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{EingangsZeitpunkt: now, Bearbeitungsstatus: "eingegangen",
+			BewerberID: bewerber, Studienangebot: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"},
+			Teilfachbewerbung: []sestmodel.Teilfachbewerbung{
 				{EingangsZeitpunkt: now, Bearbeitungsstatus: "eingegangen", Studienangebot: h, HauptfachSchluessel: &h},
 				{EingangsZeitpunkt: now, Bearbeitungsstatus: "eingegangen", Studienangebot: key(neben)},
 			}}}
 	}
 	ids := b.sim.AllBewerber()
-	res, err := b.client.NeueBewerbungenUebermitteln(ctx, []sest.Bewerbung{bewerbung(ids[0].ID, "128", "021"), bewerbung(ids[1].ID, "084", "128")})
+	res, err := b.client.NeueBewerbungenUebermitteln(ctx, []sestmodel.Bewerbung{bewerbung(ids[0].ID, "128", "021"), bewerbung(ids[1].ID, "084", "128")})
 	require.NoError(t, err)
 	require.Len(t, res, 2)
-	require.Equal(t, sest.ErgebnisNeu, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
-	require.Equal(t, sest.ErgebnisZurueckgewiesen, res[1].ErgebnisStatus)
+	require.Equal(t, sestmodel.ErgebnisNeu, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
+	require.Equal(t, sestmodel.ErgebnisZurueckgewiesen, res[1].ErgebnisStatus)
 	require.Contains(t, res[1].GrundZurueckweisung, "Fächerkombination")
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"sestd/internal/sestmodel"
 )
 
 // Config configures a Client. Keys in errors are named as in the YAML
@@ -118,11 +120,11 @@ func (cfg Config) Validate() error {
 }
 
 // Kontext returns the context block sent with every request.
-func (cfg Config) Kontext() Kontext {
-	return Kontext{
+func (cfg Config) Kontext() sestmodel.Kontext {
+	return sestmodel.Kontext{
 		Version:                cfg.InterfaceVersion,
 		Hochschulnummer:        cfg.Hochschulnummer,
-		Serviceverfahren:       Serviceverfahren{Jahr: cfg.Jahr, Semester: cfg.Semester},
+		Serviceverfahren:       sestmodel.Serviceverfahren{Jahr: cfg.Jahr, Semester: cfg.Semester},
 		VermittlungsprozessTyp: cfg.VermittlungsprozessTyp,
 	}
 }

@@ -7,19 +7,21 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"sestd/internal/sestmodel"
 )
 
 func TestDecodeLatin1Response(t *testing.T) {
 	t.Parallel()
 	body, err := os.ReadFile("testdata/latin1_response.xml")
 	require.NoError(t, err)
-	op := operations[OpUebermittelnStammdatenaenderung]
+	op := operations[sestmodel.OpUebermittelnStammdatenaenderung]
 	var resp BewerberListe
 	_, err = decodeBody(body, op, &resp)
 	require.NoError(t, err)
 	loc, err := time.LoadLocation("Europe/Berlin")
 	require.NoError(t, err)
-	InLocation(&resp, loc)
+	sestmodel.InLocation(&resp, loc)
 	require.Len(t, resp.Bewerber, 1)
 	b := resp.Bewerber[0]
 	require.Equal(t, "Müller-Weiß", b.Nachname)
@@ -29,7 +31,7 @@ func TestDecodeLatin1Response(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	t.Parallel()
-	op := operations[OpAbrufenStudienpakete]
+	op := operations[sestmodel.OpAbrufenStudienpakete]
 	for name, body := range map[string]string{
 		"empty":     "",
 		"truncated": `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><abrufenStudienpaketeDurchHSResponse><studienpaket><schl`,
@@ -53,18 +55,18 @@ func TestTimestampWire(t *testing.T) {
 	loc, err := time.LoadLocation("Europe/Berlin")
 	require.NoError(t, err)
 	summer := time.Date(2026, 7, 1, 8, 0, 0, 5_000_000, time.UTC)
-	require.Equal(t, "2026-07-01T10:00:00.005", FormatTimestamp(summer, loc))
-	got, err := ParseTimestamp("2026-07-01T10:00:00.005", loc)
+	require.Equal(t, "2026-07-01T10:00:00.005", sestmodel.FormatTimestamp(summer, loc))
+	got, err := sestmodel.ParseTimestamp("2026-07-01T10:00:00.005", loc)
 	require.NoError(t, err)
 	require.True(t, got.Equal(summer))
-	got, err = ParseTimestamp("2026-07-01T10:00:00", loc)
+	got, err = sestmodel.ParseTimestamp("2026-07-01T10:00:00", loc)
 	require.NoError(t, err)
 	require.True(t, got.Equal(summer.Truncate(time.Second)))
-	_, err = ParseTimestamp("01.07.2026", loc)
+	_, err = sestmodel.ParseTimestamp("01.07.2026", loc)
 	require.Error(t, err)
-	require.Equal(t, 30233, ParseCode("Die Version … [Fehlercode: 30233]"))
-	require.Equal(t, 30235, ParseCode("30235: zur Löschung vorgemerkt"))
-	require.Equal(t, 0, ParseCode("Rang 1234 oder 123456"))
+	require.Equal(t, 30233, sestmodel.ParseCode("Die Version … [Fehlercode: 30233]"))
+	require.Equal(t, 30235, sestmodel.ParseCode("30235: zur Löschung vorgemerkt"))
+	require.Equal(t, 0, sestmodel.ParseCode("Rang 1234 oder 123456"))
 }
 
 func FuzzDecodeBody(f *testing.F) {
@@ -72,7 +74,7 @@ func FuzzDecodeBody(f *testing.F) {
 	f.Add(latin1)
 	f.Add([]byte(`<Envelope><Body><Fault><faultcode>c</faultcode><detail><x xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="p:UnbekannterBenutzerFehler"/></detail></Fault></Body></Envelope>`))
 	f.Add([]byte(`<Envelope><Body><uebermittelnStammdatenaenderungAnHSResponse><bewerber><letzteAenderung>2026-13-01T00:00:00.000</letzteAenderung></bewerber></uebermittelnStammdatenaenderungAnHSResponse></Body></Envelope>`))
-	op := operations[OpUebermittelnStammdatenaenderung]
+	op := operations[sestmodel.OpUebermittelnStammdatenaenderung]
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var resp BewerberListe
 		_, err := decodeBody(body, op, &resp)
@@ -90,10 +92,10 @@ func FuzzParseTimestamp(f *testing.F) {
 	f.Add("2026-07-01T10:00:00.005")
 	f.Add("2026-07-01T10:00:00+02:00")
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := ParseTimestamp(s, time.UTC)
+		v, err := sestmodel.ParseTimestamp(s, time.UTC)
 		if err == nil && !v.IsZero() {
-			if _, err := ParseTimestamp(FormatTimestamp(v, time.UTC), time.UTC); err != nil {
-				t.Fatalf("formatted %q does not parse: %v", FormatTimestamp(v, time.UTC), err)
+			if _, err := sestmodel.ParseTimestamp(sestmodel.FormatTimestamp(v, time.UTC), time.UTC); err != nil {
+				t.Fatalf("formatted %q does not parse: %v", sestmodel.FormatTimestamp(v, time.UTC), err)
 			}
 		}
 	})

@@ -1,9 +1,20 @@
 // Package sest is sestd's client for the Servicestelle's SOAP web service
 // ("Schnittstelle Service-Stelle" of the Dialogorientiertes
-// Serviceverfahren). It owns the WSDLs, the Servicestelle's data types, the
-// typed operations, and the mapping of everything that can go wrong to
-// typed errors. Jobs are written against the Servicestelle interface;
-// *Client implements it.
+// Serviceverfahren). It owns the WSDLs, the wire codec, the request and
+// response messages, the typed operations, and the mapping of everything
+// that can go wrong to typed errors. Jobs are written against the
+// Servicestelle interface; *Client implements it.
+//
+// The data it sends and receives is the model in internal/sestmodel
+// (Bewerbung, Bewerber, Studienangebot, Rangliste, Timestamp, the
+// Bearbeitungsstatus table, result codes, operation names), a leaf package
+// that the store, the importers and the configuration use without this
+// client or gosoap. The codec knows the model's shape through struct tags,
+// its table of choice types (choiceTypes in wire.go) and the exported
+// XSIType/XSITypes/SetXSIType methods of a type behind several xsi:types;
+// the model knows nothing of the codec. The simulator (internal/sest/sim)
+// imports the model for its data and this package for the codec (strict
+// request decoding, response encoding): a known, accepted dependency.
 //
 // # Contract: WSDLs and schemas
 //

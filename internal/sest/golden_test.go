@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // TestGoldenMessages checks every operation sestd calls against messages
@@ -58,41 +59,41 @@ func TestGoldenMessages(t *testing.T) {
 	t.Cleanup(c.Close)
 	ctx := context.Background()
 
-	berlin := func(y int, mo time.Month, d, h, mi, s, ms int) sest.Timestamp {
+	berlin := func(y int, mo time.Month, d, h, mi, s, ms int) sestmodel.Timestamp {
 		loc, err := time.LoadLocation("Europe/Berlin")
 		require.NoError(t, err)
-		return sest.NewTimestamp(time.Date(y, mo, d, h, mi, s, ms*1_000_000, loc).UTC())
+		return sestmodel.NewTimestamp(time.Date(y, mo, d, h, mi, s, ms*1_000_000, loc).UTC())
 	}
 	start := time.Date(2026, 7, 1, 8, 15, 30, 123_000_000, time.UTC) // 10:15:30.123 in Berlin
 	pct := 12.5
-	hf := sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-007", AbschlussSchluessel: "25", StudienfachSchluessel: "007"}
-	lg := func(fach string) sest.EinfachstudienangebotsSchluessel {
-		return sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "26-" + fach, AbschlussSchluessel: "26", StudienfachSchluessel: fach}
+	hf := sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-007", AbschlussSchluessel: "25", StudienfachSchluessel: "007"}
+	lg := func(fach string) sestmodel.EinfachstudienangebotsSchluessel {
+		return sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "26-" + fach, AbschlussSchluessel: "26", StudienfachSchluessel: fach}
 	}
-	bio := sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-021-1", AbschlussSchluessel: "84", StudienfachSchluessel: "021", FachkennzeichenSchluessel: "1"}
-	einfach := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
-		EingangsZeitpunkt: sest.NewTimestamp(start), Bearbeitungsstatus: "eingegangen", VersionSeSt: 3, BewerberBAN: "ABCDEFGH23",
+	bio := sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-021-1", AbschlussSchluessel: "84", StudienfachSchluessel: "021", FachkennzeichenSchluessel: "1"}
+	einfach := sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
+		EingangsZeitpunkt: sestmodel.NewTimestamp(start), Bearbeitungsstatus: "eingegangen", VersionSeSt: 3, BewerberBAN: "ABCDEFGH23",
 		BewerberEmailAdresse: "jörg.müller@example.org", BewerberID: "B109064079213", Studienangebot: bio,
 		Statusanmerkung: "Noten & Nachweise <geprüft>", Aktivitaetsstatus: "aktiv"}}
-	mehrfach := sest.Bewerbung{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{
-		EingangsZeitpunkt: sest.NewTimestamp(start), Bearbeitungsstatus: "eingegangen", BewerberID: "B109064079213",
-		Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
-		Teilfachbewerbung: []sest.Teilfachbewerbung{
-			{EingangsZeitpunkt: sest.NewTimestamp(start), Bearbeitungsstatus: "eingegangen", Studienangebot: hf, HauptfachSchluessel: &hf},
-			{EingangsZeitpunkt: sest.NewTimestamp(start), Bearbeitungsstatus: "eingegangen", IstFachwechsel: true,
-				Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-059", AbschlussSchluessel: "25", StudienfachSchluessel: "059"}},
+	mehrfach := sestmodel.Bewerbung{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{
+		EingangsZeitpunkt: sestmodel.NewTimestamp(start), Bearbeitungsstatus: "eingegangen", BewerberID: "B109064079213",
+		Studienangebot: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
+		Teilfachbewerbung: []sestmodel.Teilfachbewerbung{
+			{EingangsZeitpunkt: sestmodel.NewTimestamp(start), Bearbeitungsstatus: "eingegangen", Studienangebot: hf, HauptfachSchluessel: &hf},
+			{EingangsZeitpunkt: sestmodel.NewTimestamp(start), Bearbeitungsstatus: "eingegangen", IstFachwechsel: true,
+				Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-059", AbschlussSchluessel: "25", StudienfachSchluessel: "059"}},
 		}}}
-	joerdis := sest.Bewerber{Status: "aktiv", Anrede: "Frau", Vorname: "Jördis", Nachname: "Müller-Weiß", EmailAdresse: "joerdis@example.org",
+	joerdis := sestmodel.Bewerber{Status: "aktiv", Anrede: "Frau", Vorname: "Jördis", Nachname: "Müller-Weiß", EmailAdresse: "joerdis@example.org",
 		ID: "B109064079213", HatVerfahrensrichtlinienZugestimmt: true, Geburtsdatum: "2006-02-16", Geburtsort: "Görlitz",
-		Staatsangehoerigkeit: &sest.Schluesselwert{Schluessel: "000", NameDe: "deutsch"},
-		Postanschrift: sest.Postanschrift{StrasseHausNrOderPostfach: "Königstraße 1", Plz: "02826", Ort: "Görlitz",
-			Land: sest.Schluesselwert{Schluessel: "000", NameDe: "Deutschland"}},
-		LetzteAenderung: sest.NewTimestamp(start)}
-	ali := sest.Bewerber{Status: sest.BewerberStatusZurLoeschung, Vorname: "Ali", Nachname: "Öztürk", ID: "B200000000001",
-		Postanschrift: sest.Postanschrift{CareOf: "bei Schmidt", StrasseHausNrOderPostfach: "Postfach 12", Plz: "1010", Ort: "Wien",
-			Land: sest.Schluesselwert{Schluessel: "168"}, Region: "Wien"}}
-	rejected := func(status, reason string, code int) sest.Ergebnis {
-		return sest.Ergebnis{ErgebnisStatus: status, GrundZurueckweisung: reason, Code: code}
+		Staatsangehoerigkeit: &sestmodel.Schluesselwert{Schluessel: "000", NameDe: "deutsch"},
+		Postanschrift: sestmodel.Postanschrift{StrasseHausNrOderPostfach: "Königstraße 1", Plz: "02826", Ort: "Görlitz",
+			Land: sestmodel.Schluesselwert{Schluessel: "000", NameDe: "Deutschland"}},
+		LetzteAenderung: sestmodel.NewTimestamp(start)}
+	ali := sestmodel.Bewerber{Status: sestmodel.BewerberStatusZurLoeschung, Vorname: "Ali", Nachname: "Öztürk", ID: "B200000000001",
+		Postanschrift: sestmodel.Postanschrift{CareOf: "bei Schmidt", StrasseHausNrOderPostfach: "Postfach 12", Plz: "1010", Ort: "Wien",
+			Land: sestmodel.Schluesselwert{Schluessel: "168"}, Region: "Wien"}}
+	rejected := func(status, reason string, code int) sestmodel.Ergebnis {
+		return sestmodel.Ergebnis{ErgebnisStatus: status, GrundZurueckweisung: reason, Code: code}
 	}
 
 	cases := []struct {
@@ -100,124 +101,124 @@ func TestGoldenMessages(t *testing.T) {
 		call func() (any, error)
 		want any
 	}{
-		{sest.OpAbrufenStudienangebote, func() (any, error) {
+		{sestmodel.OpAbrufenStudienangebote, func() (any, error) {
 			return c.StudienangeboteAbrufen(ctx, sest.StudienangebotSuche{AbschlussSchluessel: "82"})
-		}, []sest.Studienangebot{
-			{Einfach: &sest.Einfachstudienangebot{
-				Schluessel: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079", AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
+		}, []sestmodel.Studienangebot{
+			{Einfach: &sestmodel.Einfachstudienangebot{
+				Schluessel: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079", AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
 				Status:     "oeffentlich_sichtbar", NameDe: "Informatik (Master)", BeschreibungDe: "Informatik & Gesellschaft",
-				Koordinierungsangebotsdaten: &sest.Koordinierungsangebotsdaten{AnfangBewerbungsfrist: berlin(2026, 5, 1, 0, 0, 0, 0),
+				Koordinierungsangebotsdaten: &sestmodel.Koordinierungsangebotsdaten{AnfangBewerbungsfrist: berlin(2026, 5, 1, 0, 0, 0, 0),
 					EndeBewerbungsfrist: berlin(2026, 7, 15, 23, 59, 59, 0), URLHSBewerbungsportal: "https://bewerbung.example.org/"},
-				Studiengang: sest.Studiengang{Schluessel: "82-079", NameDe: "Informatik", IstNCStudiengang: true,
-					Abschluss: sest.Schluesselwert{Schluessel: "82", NameDe: "Master"}, Studienfach: sest.Schluesselwert{Schluessel: "079", NameDe: "Informatik"}}}},
-			{Mehrfach: &sest.Mehrfachstudienangebot{Art: sest.FreieFachbezogeneStudiengangskombination,
-				Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
-				Status:     "in_Vorbereitung", NameDe: "Zwei-Fächer-Bachelor", Abschluss: sest.Schluesselwert{Schluessel: "25", NameDe: "Bachelor Zwei-Fach"},
-				Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{hf}}},
-			{Mehrfach: &sest.Mehrfachstudienangebot{Art: sest.ExpliziteStudiengangskombination,
-				Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"},
-				Status:     "oeffentlich_sichtbar", NameDe: "Lehramt an Gymnasien", Abschluss: sest.Schluesselwert{Schluessel: "26", NameDe: "Lehramt Gymnasium"},
-				Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lg("021"), lg("084"), lg("128")},
-				Kombination:        []sest.Studiengangskombination{{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lg("021"), lg("084")}}}}},
+				Studiengang: sestmodel.Studiengang{Schluessel: "82-079", NameDe: "Informatik", IstNCStudiengang: true,
+					Abschluss: sestmodel.Schluesselwert{Schluessel: "82", NameDe: "Master"}, Studienfach: sestmodel.Schluesselwert{Schluessel: "079", NameDe: "Informatik"}}}},
+			{Mehrfach: &sestmodel.Mehrfachstudienangebot{Art: sestmodel.FreieFachbezogeneStudiengangskombination,
+				Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
+				Status:     "in_Vorbereitung", NameDe: "Zwei-Fächer-Bachelor", Abschluss: sestmodel.Schluesselwert{Schluessel: "25", NameDe: "Bachelor Zwei-Fach"},
+				Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{hf}}},
+			{Mehrfach: &sestmodel.Mehrfachstudienangebot{Art: sestmodel.ExpliziteStudiengangskombination,
+				Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"},
+				Status:     "oeffentlich_sichtbar", NameDe: "Lehramt an Gymnasien", Abschluss: sestmodel.Schluesselwert{Schluessel: "26", NameDe: "Lehramt Gymnasium"},
+				Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{lg("021"), lg("084"), lg("128")},
+				Kombination:        []sestmodel.Studiengangskombination{{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{lg("021"), lg("084")}}}}},
 		}},
-		{sest.OpAnlegenAendernStudienangebote, func() (any, error) {
-			return c.StudienangeboteAnlegenAendern(ctx, []sest.Studienangebot{
-				{Einfach: &sest.Einfachstudienangebot{Schluessel: bio, Status: "in_Vorbereitung", NameDe: "Biologie & Umwelt", BeschreibungDe: "Lehramt",
-					Koordinierungsangebotsdaten: &sest.Koordinierungsangebotsdaten{AnfangBewerbungsfrist: sest.NewTimestamp(start),
+		{sestmodel.OpAnlegenAendernStudienangebote, func() (any, error) {
+			return c.StudienangeboteAnlegenAendern(ctx, []sestmodel.Studienangebot{
+				{Einfach: &sestmodel.Einfachstudienangebot{Schluessel: bio, Status: "in_Vorbereitung", NameDe: "Biologie & Umwelt", BeschreibungDe: "Lehramt",
+					Koordinierungsangebotsdaten: &sestmodel.Koordinierungsangebotsdaten{AnfangBewerbungsfrist: sestmodel.NewTimestamp(start),
 						EndeBewerbungsfrist: berlin(2026, 7, 15, 23, 59, 59, 0), URLHSBewerbungsportal: "https://bewerbung.example.org/"},
-					Studiengang: sest.Studiengang{Schluessel: "84-021-1", NameDe: "Biologie",
-						Abschluss: sest.Schluesselwert{Schluessel: "84", NameDe: "Master of Education"}, Studienfach: sest.Schluesselwert{Schluessel: "021", NameDe: "Biologie"},
-						Fachkennzeichen: &sest.Schluesselwert{Schluessel: "1"}}}},
-				{Mehrfach: &sest.Mehrfachstudienangebot{Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
-					Status: "oeffentlich_sichtbar", NameDe: "Zwei-Fächer-Bachelor", Abschluss: sest.Schluesselwert{Schluessel: "25"},
-					Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{hf}}},
+					Studiengang: sestmodel.Studiengang{Schluessel: "84-021-1", NameDe: "Biologie",
+						Abschluss: sestmodel.Schluesselwert{Schluessel: "84", NameDe: "Master of Education"}, Studienfach: sestmodel.Schluesselwert{Schluessel: "021", NameDe: "Biologie"},
+						Fachkennzeichen: &sestmodel.Schluesselwert{Schluessel: "1"}}}},
+				{Mehrfach: &sestmodel.Mehrfachstudienangebot{Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
+					Status: "oeffentlich_sichtbar", NameDe: "Zwei-Fächer-Bachelor", Abschluss: sestmodel.Schluesselwert{Schluessel: "25"},
+					Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{hf}}},
 			})
-		}, []sest.StudienangebotErgebnis{
-			{Ergebnis: sest.Ergebnis{ErgebnisStatus: "neu"}, Schluessel: sest.StudienangebotsSchluessel{Einfach: &bio}, Key: "84-021-1"},
+		}, []sestmodel.StudienangebotErgebnis{
+			{Ergebnis: sestmodel.Ergebnis{ErgebnisStatus: "neu"}, Schluessel: sestmodel.StudienangebotsSchluessel{Einfach: &bio}, Key: "84-021-1"},
 			{Ergebnis: rejected("zurueckgewiesen", "Das Teilstudienangebot 25-007 ist nicht öffentlich sichtbar. [Fehlercode: 30120]", 30120),
-				Schluessel: sest.StudienangebotsSchluessel{Mehrfach: &sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}}, Key: "25"},
+				Schluessel: sestmodel.StudienangebotsSchluessel{Mehrfach: &sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}}, Key: "25"},
 		}},
-		{sest.OpAbrufenStammdaten, func() (any, error) { return c.StammdatenAbrufen(ctx, "B109064079213", "ABCDEFGH23") }, joerdis},
-		{sest.OpAnfragenStammdatenaenderungen, func() (any, error) { return c.StammdatenaenderungenAnfragen(ctx, start) },
+		{sestmodel.OpAbrufenStammdaten, func() (any, error) { return c.StammdatenAbrufen(ctx, "B109064079213", "ABCDEFGH23") }, joerdis},
+		{sestmodel.OpAnfragenStammdatenaenderungen, func() (any, error) { return c.StammdatenaenderungenAnfragen(ctx, start) },
 			sest.Delta{Referenzen: []string{"S1", "S2"}, Ende: berlin(2026, 7, 1, 10, 20, 0, 0).Time}},
-		{sest.OpUebermittelnStammdatenaenderung, func() (any, error) { return c.StammdatenaenderungenUebermitteln(ctx, []string{"S1", "S2"}) },
-			[]sest.Bewerber{joerdis, ali}},
-		{sest.OpAbrufenStammdatenOhneAuth, func() (any, error) {
+		{sestmodel.OpUebermittelnStammdatenaenderung, func() (any, error) { return c.StammdatenaenderungenUebermitteln(ctx, []string{"S1", "S2"}) },
+			[]sestmodel.Bewerber{joerdis, ali}},
+		{sestmodel.OpAbrufenStammdatenOhneAuth, func() (any, error) {
 			return c.StammdatenOhneAutorisierungAbrufen(ctx, sest.Suche{AbschlussSchluessel: "82", StudienfachSchluessel: "079"})
-		}, []sest.Bewerber{joerdis}},
-		{sest.OpUebermittelnNeueBewerbungen, func() (any, error) {
-			return c.NeueBewerbungenUebermitteln(ctx, []sest.Bewerbung{einfach, mehrfach})
-		}, []sest.BewerbungErgebnis{
-			{Ergebnis: sest.Ergebnis{ErgebnisStatus: "neu"}, VersionSeSt: 1, Key: "B109064079213/84-021-1",
-				Schluessel: sest.BewerbungsSchluessel{Einfach: &sest.EinfachstudienangebotsbewerbungsSchluessel{BewerberID: "B109064079213", Studienangebot: bio}}},
+		}, []sestmodel.Bewerber{joerdis}},
+		{sestmodel.OpUebermittelnNeueBewerbungen, func() (any, error) {
+			return c.NeueBewerbungenUebermitteln(ctx, []sestmodel.Bewerbung{einfach, mehrfach})
+		}, []sestmodel.BewerbungErgebnis{
+			{Ergebnis: sestmodel.Ergebnis{ErgebnisStatus: "neu"}, VersionSeSt: 1, Key: "B109064079213/84-021-1",
+				Schluessel: sestmodel.BewerbungsSchluessel{Einfach: &sestmodel.EinfachstudienangebotsbewerbungsSchluessel{BewerberID: "B109064079213", Studienangebot: bio}}},
 			{Ergebnis: rejected("zurueckgewiesen", "Der Account des Bewerbers ist zur Löschung vorgesehen. [Fehlercode: 30235]", 30235), Key: "B109064079213/25/25-007",
-				Schluessel: sest.BewerbungsSchluessel{Mehrfach: &sest.MehrfachstudienangebotsbewerbungsSchluessel{BewerberID: "B109064079213",
-					AbschlussSchluessel: "25", HauptfachSchluessel: []sest.EinfachstudienangebotsSchluessel{hf}}}},
+				Schluessel: sestmodel.BewerbungsSchluessel{Mehrfach: &sestmodel.MehrfachstudienangebotsbewerbungsSchluessel{BewerberID: "B109064079213",
+					AbschlussSchluessel: "25", HauptfachSchluessel: []sestmodel.EinfachstudienangebotsSchluessel{hf}}}},
 		}},
-		{sest.OpUebermittelnGeaenderteBew, func() (any, error) {
-			return c.GeaenderteBewerbungenUebermitteln(ctx, []sest.Bewerbung{einfach})
-		}, []sest.BewerbungErgebnis{
+		{sestmodel.OpUebermittelnGeaenderteBew, func() (any, error) {
+			return c.GeaenderteBewerbungenUebermitteln(ctx, []sestmodel.Bewerbung{einfach})
+		}, []sestmodel.BewerbungErgebnis{
 			{Ergebnis: rejected("zurueckgewiesen", "Die Bewerbung wurde zwischenzeitlich geändert (Versionskonflikt). [Fehlercode: 30233]", 30233),
 				Key:        "B109064079213/84-021-1",
-				Schluessel: sest.BewerbungsSchluessel{Einfach: &sest.EinfachstudienangebotsbewerbungsSchluessel{BewerberID: "B109064079213", Studienangebot: bio}}},
+				Schluessel: sestmodel.BewerbungsSchluessel{Einfach: &sestmodel.EinfachstudienangebotsbewerbungsSchluessel{BewerberID: "B109064079213", Studienangebot: bio}}},
 		}},
-		{sest.OpAnfragenBewerbungen, func() (any, error) { return c.BewerbungenAnfragen(ctx, start) },
+		{sestmodel.OpAnfragenBewerbungen, func() (any, error) { return c.BewerbungenAnfragen(ctx, start) },
 			sest.Delta{Referenzen: []string{"B1", "B2", "B3"}, Ende: berlin(2026, 12, 1, 9, 0, 0, 0).Time}},
-		{sest.OpUebermittelnBewerbungen, func() (any, error) { return c.BewerbungenUebermitteln(ctx, []string{"B1", "B2"}) }, []sest.Bewerbung{
-			{Einfach: &sest.Einfachstudienangebotsbewerbung{EingangsZeitpunkt: berlin(2026, 6, 2, 9, 0, 0, 0), Bearbeitungsstatus: "gueltig", VersionSeSt: 4,
-				BewerberID: "B109064079213", Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079", AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
+		{sestmodel.OpUebermittelnBewerbungen, func() (any, error) { return c.BewerbungenUebermitteln(ctx, []string{"B1", "B2"}) }, []sestmodel.Bewerbung{
+			{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{EingangsZeitpunkt: berlin(2026, 6, 2, 9, 0, 0, 0), Bearbeitungsstatus: "gueltig", VersionSeSt: 4,
+				BewerberID: "B109064079213", Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079", AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
 				OrtDesEingangs: "Servicestelle", Aktivitaetsstatus: "aktiv", LetzteAenderung: berlin(2026, 12, 1, 8, 59, 59, 999),
 				Statusanmerkung: "Unterlagen vollständig", Sonderantragsentscheidung: "keine",
-				Bestandteil: []sest.Bewerbungsbestandteil{
+				Bestandteil: []sestmodel.Bewerbungsbestandteil{
 					{FeldangabeSchluessel: "HZB_NOTE", NameDe: "Note der HZB", Wert: "1,7"},
-					{FeldangabeSchluessel: "HZB_ZEUGNIS", Dokument: &sest.Dokumentreferenz{DokumentID: "D1000000001", Dateiname: "zeugnis.pdf", MimeType: "application/pdf"}},
+					{FeldangabeSchluessel: "HZB_ZEUGNIS", Dokument: &sestmodel.Dokumentreferenz{DokumentID: "D1000000001", Dateiname: "zeugnis.pdf", MimeType: "application/pdf"}},
 				},
-				Bescheid: []sest.Bescheid{{Bescheidart: "Zulassungsbescheid", ErstelltAm: berlin(2026, 8, 1, 12, 0, 0, 0), Dokument: &sest.Dokumentreferenz{DokumentID: "D1000000002"}}}}},
-			{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{EingangsZeitpunkt: berlin(2026, 6, 3, 9, 0, 0, 0), Bearbeitungsstatus: "eingegangen", VersionSeSt: 1,
-				BewerberID: "B200000000001", Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
+				Bescheid: []sestmodel.Bescheid{{Bescheidart: "Zulassungsbescheid", ErstelltAm: berlin(2026, 8, 1, 12, 0, 0, 0), Dokument: &sestmodel.Dokumentreferenz{DokumentID: "D1000000002"}}}}},
+			{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{EingangsZeitpunkt: berlin(2026, 6, 3, 9, 0, 0, 0), Bearbeitungsstatus: "eingegangen", VersionSeSt: 1,
+				BewerberID: "B200000000001", Studienangebot: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
 				LetzteAenderung: berlin(2026, 12, 1, 8, 0, 0, 0),
-				Teilfachbewerbung: []sest.Teilfachbewerbung{{EingangsZeitpunkt: berlin(2026, 6, 3, 9, 0, 0, 0), Bearbeitungsstatus: "eingegangen",
+				Teilfachbewerbung: []sestmodel.Teilfachbewerbung{{EingangsZeitpunkt: berlin(2026, 6, 3, 9, 0, 0, 0), Bearbeitungsstatus: "eingegangen",
 					Studienangebot: hf, HauptfachSchluessel: &hf, IstErsatzfachAkzeptabel: true}}}},
 		}},
-		{sest.OpAbrufenBewerbungen, func() (any, error) { return c.BewerbungenAbrufen(ctx, sest.Suche{BewerberID: "B109064079213"}) }, []sest.Bewerbung{
-			{Einfach: &sest.Einfachstudienangebotsbewerbung{EingangsZeitpunkt: berlin(2026, 6, 2, 9, 0, 0, 0), Bearbeitungsstatus: "zurueckgezogen", VersionSeSt: 7,
+		{sestmodel.OpAbrufenBewerbungen, func() (any, error) { return c.BewerbungenAbrufen(ctx, sest.Suche{BewerberID: "B109064079213"}) }, []sestmodel.Bewerbung{
+			{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{EingangsZeitpunkt: berlin(2026, 6, 2, 9, 0, 0, 0), Bearbeitungsstatus: "zurueckgezogen", VersionSeSt: 7,
 				BewerberID: "B109064079213", Studienangebot: bio, LetzteAenderung: berlin(2026, 1, 15, 12, 0, 0, 0)}},
 		}},
-		{sest.OpAnlegenAendernStudienpakete, func() (any, error) {
-			return c.StudienpaketeAnlegenAendern(ctx, []sest.Studienpaket{{Schluessel: "SP-1", NameDe: "Paket", Kapazitaet: 40,
-				Paketbestandteil: []sest.Paketbestandteil{{Studienangebot: hf, Bewerberplatzbedarf: sest.Bewerberplatzbedarf{Zaehler: 1, Nenner: 2}}}}})
-		}, []sest.StudienpaketErgebnis{{Ergebnis: sest.Ergebnis{ErgebnisStatus: "aktualisiert"}, StudienpaketSchluessel: "SP-1"}}},
-		{sest.OpUebermittelnRanglisten, func() (any, error) {
-			return c.RanglistenUebermitteln(ctx, []sest.Rangliste{
+		{sestmodel.OpAnlegenAendernStudienpakete, func() (any, error) {
+			return c.StudienpaketeAnlegenAendern(ctx, []sestmodel.Studienpaket{{Schluessel: "SP-1", NameDe: "Paket", Kapazitaet: 40,
+				Paketbestandteil: []sestmodel.Paketbestandteil{{Studienangebot: hf, Bewerberplatzbedarf: sestmodel.Bewerberplatzbedarf{Zaehler: 1, Nenner: 2}}}}})
+		}, []sestmodel.StudienpaketErgebnis{{Ergebnis: sestmodel.Ergebnis{ErgebnisStatus: "aktualisiert"}, StudienpaketSchluessel: "SP-1"}}},
+		{sestmodel.OpUebermittelnRanglisten, func() (any, error) {
+			return c.RanglistenUebermitteln(ctx, []sestmodel.Rangliste{
 				{Schluessel: "RL-1", StudienpaketSchluessel: "SP-1", NameDe: "Hauptquote", Ebene: "Hauptquoten", Status: "befuellt",
-					Kopfdaten: &sest.Kopfdaten{Abarbeitungsposition: 2, PlaetzeProzentual: &pct, IstChancenrangliste: true,
-						Klauseln: &sest.Klauseln{Binnenquotenklausel: &sest.Binnenquotenklausel{Binnenquotenkennung: "BQ", IstBinnenquotendachrangliste: true},
-							Limitierungsklausel: true, Unterbelegungsklausel: &sest.Unterbelegungsklausel{PlatzuebergabeEbene: "Hauptquoten"}}},
-					Eintrag: []sest.Ranglisteneintrag{{Rang: 1, BewerberID: "B1"}, {Rang: 2, BewerberID: "B2"}}},
+					Kopfdaten: &sestmodel.Kopfdaten{Abarbeitungsposition: 2, PlaetzeProzentual: &pct, IstChancenrangliste: true,
+						Klauseln: &sestmodel.Klauseln{Binnenquotenklausel: &sestmodel.Binnenquotenklausel{Binnenquotenkennung: "BQ", IstBinnenquotendachrangliste: true},
+							Limitierungsklausel: true, Unterbelegungsklausel: &sestmodel.Unterbelegungsklausel{PlatzuebergabeEbene: "Hauptquoten"}}},
+					Eintrag: []sestmodel.Ranglisteneintrag{{Rang: 1, BewerberID: "B1"}, {Rang: 2, BewerberID: "B2"}}},
 				{Schluessel: "RL-2", StudienpaketSchluessel: "SP-1", Ebene: "Vorabquoten", Status: "eingerichtet"},
 			})
-		}, []sest.RanglisteErgebnis{
-			{Ergebnis: sest.Ergebnis{ErgebnisStatus: "aktualisiert"}, RanglistenSchluessel: "RL-1"},
+		}, []sestmodel.RanglisteErgebnis{
+			{Ergebnis: sestmodel.Ergebnis{ErgebnisStatus: "aktualisiert"}, RanglistenSchluessel: "RL-1"},
 			{Ergebnis: rejected("zurueckgewiesen", "Die Rangliste RL-2 hat keine Kopfdaten. [Fehlercode: 40210]", 40210), RanglistenSchluessel: "RL-2"},
 		}},
-		{sest.OpAnfragenRanglistenstatus, func() (any, error) { return c.RanglistenstatusAnfragen(ctx, start) },
+		{sestmodel.OpAnfragenRanglistenstatus, func() (any, error) { return c.RanglistenstatusAnfragen(ctx, start) },
 			sest.Delta{Referenzen: []string{"R1"}, Ende: berlin(2026, 7, 1, 10, 16, 0, 0).Time}},
-		{sest.OpUebermittelnRanglistenstatus, func() (any, error) { return c.RanglistenstatusUebermitteln(ctx, []string{"R1"}) }, []sest.Ranglistenstatus{
+		{sestmodel.OpUebermittelnRanglistenstatus, func() (any, error) { return c.RanglistenstatusUebermitteln(ctx, []string{"R1"}) }, []sestmodel.Ranglistenstatus{
 			{RanglistenSchluessel: "RL-1", StudienpaketSchluessel: "SP-1", Status: "freigegeben", Statusanmerkung: "geprüft", AnzahlEintraege: 2,
 				LetzteAenderung: berlin(2026, 7, 1, 10, 15, 59, 0)},
 		}},
-		{sest.OpAbrufenRanglistenstatus, func() (any, error) { return c.RanglistenstatusAbrufen(ctx, "RL-1", "RL-2") }, []sest.Ranglistenstatus{
+		{sestmodel.OpAbrufenRanglistenstatus, func() (any, error) { return c.RanglistenstatusAbrufen(ctx, "RL-1", "RL-2") }, []sestmodel.Ranglistenstatus{
 			{RanglistenSchluessel: "RL-1", StudienpaketSchluessel: "SP-1", Status: "befuellt", AnzahlEintraege: 2},
 			{RanglistenSchluessel: "RL-2", StudienpaketSchluessel: "SP-1", Status: "eingerichtet"},
 		}},
-		{sest.OpAusloesenZulassungsangebote, func() (any, error) { return c.FruehzeitigeZulassungsangeboteAusloesen(ctx, []string{"SP-1"}) },
-			[]sest.StudienpaketErgebnis{{Ergebnis: rejected("zurueckgewiesen", "Für das Studienpaket SP-1 liegt keine freigegebene Rangliste vor. [Fehlercode: 40501]", 40501),
+		{sestmodel.OpAusloesenZulassungsangebote, func() (any, error) { return c.FruehzeitigeZulassungsangeboteAusloesen(ctx, []string{"SP-1"}) },
+			[]sestmodel.StudienpaketErgebnis{{Ergebnis: rejected("zurueckgewiesen", "Für das Studienpaket SP-1 liegt keine freigegebene Rangliste vor. [Fehlercode: 40501]", 40501),
 				StudienpaketSchluessel: "SP-1"}}},
-		{sest.OpAbrufenStudienpakete, func() (any, error) { return c.StudienpaketeAbrufen(ctx) }, []sest.Studienpaket{{Schluessel: "SP-1", NameDe: "Paket", Kapazitaet: 40,
-			Paketbestandteil: []sest.Paketbestandteil{{Studienangebot: hf, Bewerberplatzbedarf: sest.Bewerberplatzbedarf{Zaehler: 1, Nenner: 2}}}}}},
-		{sest.OpAbrufenDokumente, func() (any, error) { return c.DokumenteAbrufen(ctx, []string{"D1000000001", "D1000000002"}) }, []sest.Dokument{
+		{sestmodel.OpAbrufenStudienpakete, func() (any, error) { return c.StudienpaketeAbrufen(ctx) }, []sestmodel.Studienpaket{{Schluessel: "SP-1", NameDe: "Paket", Kapazitaet: 40,
+			Paketbestandteil: []sestmodel.Paketbestandteil{{Studienangebot: hf, Bewerberplatzbedarf: sestmodel.Bewerberplatzbedarf{Zaehler: 1, Nenner: 2}}}}}},
+		{sestmodel.OpAbrufenDokumente, func() (any, error) { return c.DokumenteAbrufen(ctx, []string{"D1000000001", "D1000000002"}) }, []sestmodel.Dokument{
 			{DokumentID: "D1000000001", BewerberID: "B109064079213", Dateiname: "zeugnis.pdf", Dateiendung: "pdf", MimeType: "application/pdf",
-				Inhalt: sest.Base64Binary("%PDF-1.4\n%%EOF\n")},
+				Inhalt: sestmodel.Base64Binary("%PDF-1.4\n%%EOF\n")},
 		}},
 	}
 	seen := map[string]bool{}
@@ -255,7 +256,7 @@ func TestRequestPaths(t *testing.T) {
 			own = append(own, op.Name)
 		}
 	}
-	require.Equal(t, []string{sest.OpAnlegenAendernStudienangebote, sest.OpUebermittelnGeaenderteBew, sest.OpUebermittelnNeueBewerbungen}, own)
+	require.Equal(t, []string{sestmodel.OpAnlegenAendernStudienangebote, sestmodel.OpUebermittelnGeaenderteBew, sestmodel.OpUebermittelnNeueBewerbungen}, own)
 }
 
 // canonicalXML renders a document as one line per element: its expanded

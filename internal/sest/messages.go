@@ -3,6 +3,8 @@ package sest
 import (
 	"reflect"
 	"sort"
+
+	"sestd/internal/sestmodel"
 )
 
 // Wire messages. A request element is named `<operation>Request`, a
@@ -13,61 +15,61 @@ import (
 
 // KontextRequest carries nothing but the context block.
 type KontextRequest struct {
-	Kontext
+	sestmodel.Kontext
 }
 
 // StudienangebotFilter asks for Studienangebote, optionally filtered.
 type StudienangebotFilter struct {
-	Kontext
+	sestmodel.Kontext
 	AbschlussSchluessel   string `xml:"abschlussSchluessel,omitempty"`
 	StudienfachSchluessel string `xml:"studienfachSchluessel,omitempty"`
 }
 
 // StudienangeboteRequest creates or changes Studienangebote.
 type StudienangeboteRequest struct {
-	Kontext
-	Studienangebot []Studienangebot `xml:"studienangebot"`
+	sestmodel.Kontext
+	Studienangebot []sestmodel.Studienangebot `xml:"studienangebot"`
 }
 
 // StudienangebotListe lists Studienangebote.
 type StudienangebotListe struct {
-	Studienangebot []Studienangebot `xml:"studienangebot"`
+	Studienangebot []sestmodel.Studienangebot `xml:"studienangebot"`
 }
 
 // StudienangebotErgebnisse are per-item results.
 type StudienangebotErgebnisse struct {
-	Ergebnis []StudienangebotErgebnis `xml:"studienangebotErgebnis"`
+	Ergebnis []sestmodel.StudienangebotErgebnis `xml:"studienangebotErgebnis"`
 }
 
 // StammdatenRequest asks for one authorised applicant's Stammdaten.
 type StammdatenRequest struct {
-	Kontext
+	sestmodel.Kontext
 	BewerberID  string `xml:"bewerberId"`
 	BewerberBAN string `xml:"BAN"` // element name as in the public clients
 }
 
 // AnfrageRequest is step one of a delta: changes at or after Start.
 type AnfrageRequest struct {
-	Kontext
-	Start Timestamp `xml:"start"`
+	sestmodel.Kontext
+	Start sestmodel.Timestamp `xml:"start"`
 }
 
 // ReferenzListe answers step one: references and the watermark Ende.
 type ReferenzListe struct {
-	Referenz []string  `xml:"referenz"`
-	Ende     Timestamp `xml:"ende"`
+	Referenz []string            `xml:"referenz"`
+	Ende     sestmodel.Timestamp `xml:"ende"`
 }
 
 // ReferenzRequest is step two of a delta: fetch the referenced items.
 type ReferenzRequest struct {
-	Kontext
+	sestmodel.Kontext
 	Referenz []string `xml:"referenz"`
 }
 
 // SuchRequest filters by applicant or Studienangebot parts; at least one
 // field must be set.
 type SuchRequest struct {
-	Kontext
+	sestmodel.Kontext
 	BewerberID                string `xml:"bewerberId,omitempty"`
 	AbschlussSchluessel       string `xml:"abschlussSchluessel,omitempty"`
 	StudienfachSchluessel     string `xml:"studienfachSchluessel,omitempty"`
@@ -76,79 +78,79 @@ type SuchRequest struct {
 
 // BewerberListe lists applicants.
 type BewerberListe struct {
-	Bewerber []Bewerber `xml:"bewerber"`
+	Bewerber []sestmodel.Bewerber `xml:"bewerber"`
 }
 
 // BewerbungenRequest sends Bewerbungen.
 type BewerbungenRequest struct {
-	Kontext
-	Bewerbung []Bewerbung `xml:"bewerbung"`
+	sestmodel.Kontext
+	Bewerbung []sestmodel.Bewerbung `xml:"bewerbung"`
 }
 
 // BewerbungListe lists Bewerbungen.
 type BewerbungListe struct {
-	Bewerbung []Bewerbung `xml:"bewerbung"`
+	Bewerbung []sestmodel.Bewerbung `xml:"bewerbung"`
 }
 
 // BewerbungErgebnisse are per-item results.
 type BewerbungErgebnisse struct {
-	Ergebnis []BewerbungErgebnis `xml:"bewerbungErgebnis"`
+	Ergebnis []sestmodel.BewerbungErgebnis `xml:"bewerbungErgebnis"`
 }
 
 // StudienpaketeRequest creates or changes Studienpakete.
 type StudienpaketeRequest struct {
-	Kontext
-	Studienpaket []Studienpaket `xml:"studienpaket"`
+	sestmodel.Kontext
+	Studienpaket []sestmodel.Studienpaket `xml:"studienpaket"`
 }
 
 // StudienpaketListe lists Studienpakete.
 type StudienpaketListe struct {
-	Studienpaket []Studienpaket `xml:"studienpaket"`
+	Studienpaket []sestmodel.Studienpaket `xml:"studienpaket"`
 }
 
 // StudienpaketErgebnisse are per-item results.
 type StudienpaketErgebnisse struct {
-	Ergebnis []StudienpaketErgebnis `xml:"studienpaketErgebnis"`
+	Ergebnis []sestmodel.StudienpaketErgebnis `xml:"studienpaketErgebnis"`
 }
 
 // RanglistenRequest sends Ranglisten.
 type RanglistenRequest struct {
-	Kontext
-	Rangliste []Rangliste `xml:"rangliste"`
+	sestmodel.Kontext
+	Rangliste []sestmodel.Rangliste `xml:"rangliste"`
 }
 
 // RanglisteErgebnisse are per-item results.
 type RanglisteErgebnisse struct {
-	Ergebnis []RanglisteErgebnis `xml:"ranglisteErgebnis"`
+	Ergebnis []sestmodel.RanglisteErgebnis `xml:"ranglisteErgebnis"`
 }
 
 // RanglistenstatusRequest asks for the status of the given Ranglisten (all
 // when empty).
 type RanglistenstatusRequest struct {
-	Kontext
+	sestmodel.Kontext
 	RanglistenSchluessel []string `xml:"ranglistenSchluessel"`
 }
 
 // RanglistenstatusListe lists Ranglistenstatus.
 type RanglistenstatusListe struct {
-	Ranglistenstatus []Ranglistenstatus `xml:"ranglistenstatus"`
+	Ranglistenstatus []sestmodel.Ranglistenstatus `xml:"ranglistenstatus"`
 }
 
 // ZulassungsangeboteRequest triggers early admission offers for Studienpakete.
 type ZulassungsangeboteRequest struct {
-	Kontext
+	sestmodel.Kontext
 	StudienpaketSchluessel []string `xml:"studienpaketSchluessel"`
 }
 
 // DokumenteRequest fetches documents by id.
 type DokumenteRequest struct {
-	Kontext
+	sestmodel.Kontext
 	DokumentID []string `xml:"dokumentId"`
 }
 
 // DokumentListe lists documents.
 type DokumentListe struct {
-	Dokument []Dokument `xml:"dokument"`
+	Dokument []sestmodel.Dokument `xml:"dokument"`
 }
 
 // Service names (the last path segment of each endpoint).
@@ -215,29 +217,6 @@ func (o Operation) NewRequest() any { return reflect.New(o.request).Interface() 
 // NewResponse returns a pointer to a zero response message of the operation.
 func (o Operation) NewResponse() any { return reflect.New(o.response).Interface() }
 
-// Operation names.
-const (
-	OpAnlegenAendernStudienangebote   = "anlegenAendernStudienangeboteDurchHS"
-	OpAbrufenStudienangebote          = "abrufenStudienangeboteDurchHS"
-	OpAbrufenStammdaten               = "abrufenStammdatenDurchHS"
-	OpAnfragenStammdatenaenderungen   = "anfragenStammdatenaenderungenDurchHS"
-	OpUebermittelnStammdatenaenderung = "uebermittelnStammdatenaenderungAnHS"
-	OpAbrufenStammdatenOhneAuth       = "abrufenStammdatenDurchHSohneAutorisierung"
-	OpUebermittelnNeueBewerbungen     = "uebermittelnNeueBewerbungenAnSeSt"
-	OpUebermittelnGeaenderteBew       = "uebermittelnGeaenderteBewerbungenAnSeSt"
-	OpAnfragenBewerbungen             = "anfragenNeueGeaenderteBewerbungenDurchHS"
-	OpUebermittelnBewerbungen         = "uebermittelnNeueGeaenderteBewerbungenAnHS"
-	OpAbrufenBewerbungen              = "abrufenBewerbungenDurchHS"
-	OpAnlegenAendernStudienpakete     = "anlegenAendernStudienpaketeDurchHS"
-	OpUebermittelnRanglisten          = "uebermittelnRanglistenAnSeSt"
-	OpAnfragenRanglistenstatus        = "anfragenGeaenderteRanglistenstatusDurchHS"
-	OpUebermittelnRanglistenstatus    = "uebermittelnGeaenderteRanglistenstatusAnHS"
-	OpAbrufenRanglistenstatus         = "abrufenRanglistenstatusDurchHS"
-	OpAusloesenZulassungsangebote     = "ausloesenFruehzeitigerZulassungsangeboteDurchHS"
-	OpAbrufenStudienpakete            = "abrufenStudienpaketeDurchHS"
-	OpAbrufenDokumente                = "abrufenDokumenteDurchHS"
-)
-
 func op(name, service, saf string, req, resp any) Operation {
 	return Operation{Name: name, Service: service, SAF: saf,
 		request: reflect.TypeOf(req), response: reflect.TypeOf(resp)}
@@ -245,25 +224,25 @@ func op(name, service, saf string, req, resp any) Operation {
 
 // operations is the constant operation table.
 var operations = map[string]Operation{
-	OpAnlegenAendernStudienangebote:   op(OpAnlegenAendernStudienangebote, ServiceStudiengaenge, "101", StudienangeboteRequest{}, StudienangebotErgebnisse{}),
-	OpAbrufenStudienangebote:          op(OpAbrufenStudienangebote, ServiceStudiengaenge, "102", StudienangebotFilter{}, StudienangebotListe{}),
-	OpAbrufenStammdaten:               op(OpAbrufenStammdaten, ServiceBenutzer, "201", StammdatenRequest{}, BewerberListe{}),
-	OpAnfragenStammdatenaenderungen:   op(OpAnfragenStammdatenaenderungen, ServiceBenutzer, "202", AnfrageRequest{}, ReferenzListe{}),
-	OpUebermittelnStammdatenaenderung: op(OpUebermittelnStammdatenaenderung, ServiceBenutzer, "202", ReferenzRequest{}, BewerberListe{}),
-	OpAbrufenStammdatenOhneAuth:       op(OpAbrufenStammdatenOhneAuth, ServiceBenutzer, "204", SuchRequest{}, BewerberListe{}),
-	OpUebermittelnNeueBewerbungen:     op(OpUebermittelnNeueBewerbungen, ServiceBewerbungen, "301", BewerbungenRequest{}, BewerbungErgebnisse{}),
-	OpUebermittelnGeaenderteBew:       op(OpUebermittelnGeaenderteBew, ServiceBewerbungen, "302", BewerbungenRequest{}, BewerbungErgebnisse{}),
-	OpAnfragenBewerbungen:             op(OpAnfragenBewerbungen, ServiceBewerbungen, "303", AnfrageRequest{}, ReferenzListe{}),
-	OpUebermittelnBewerbungen:         op(OpUebermittelnBewerbungen, ServiceBewerbungen, "303", ReferenzRequest{}, BewerbungListe{}),
-	OpAbrufenBewerbungen:              op(OpAbrufenBewerbungen, ServiceBewerbungen, "304", SuchRequest{}, BewerbungListe{}),
-	OpAnlegenAendernStudienpakete:     op(OpAnlegenAendernStudienpakete, ServiceBewerberauswahl, "401", StudienpaketeRequest{}, StudienpaketErgebnisse{}),
-	OpUebermittelnRanglisten:          op(OpUebermittelnRanglisten, ServiceBewerberauswahl, "402", RanglistenRequest{}, RanglisteErgebnisse{}),
-	OpAnfragenRanglistenstatus:        op(OpAnfragenRanglistenstatus, ServiceBewerberauswahl, "403", AnfrageRequest{}, ReferenzListe{}),
-	OpUebermittelnRanglistenstatus:    op(OpUebermittelnRanglistenstatus, ServiceBewerberauswahl, "403", ReferenzRequest{}, RanglistenstatusListe{}),
-	OpAbrufenRanglistenstatus:         op(OpAbrufenRanglistenstatus, ServiceBewerberauswahl, "404", RanglistenstatusRequest{}, RanglistenstatusListe{}),
-	OpAusloesenZulassungsangebote:     op(OpAusloesenZulassungsangebote, ServiceBewerberauswahl, "405", ZulassungsangeboteRequest{}, StudienpaketErgebnisse{}),
-	OpAbrufenStudienpakete:            op(OpAbrufenStudienpakete, ServiceBewerberauswahl, "406", KontextRequest{}, StudienpaketListe{}),
-	OpAbrufenDokumente:                op(OpAbrufenDokumente, ServiceUnterstuetzung, "", DokumenteRequest{}, DokumentListe{}),
+	sestmodel.OpAnlegenAendernStudienangebote:   op(sestmodel.OpAnlegenAendernStudienangebote, ServiceStudiengaenge, "101", StudienangeboteRequest{}, StudienangebotErgebnisse{}),
+	sestmodel.OpAbrufenStudienangebote:          op(sestmodel.OpAbrufenStudienangebote, ServiceStudiengaenge, "102", StudienangebotFilter{}, StudienangebotListe{}),
+	sestmodel.OpAbrufenStammdaten:               op(sestmodel.OpAbrufenStammdaten, ServiceBenutzer, "201", StammdatenRequest{}, BewerberListe{}),
+	sestmodel.OpAnfragenStammdatenaenderungen:   op(sestmodel.OpAnfragenStammdatenaenderungen, ServiceBenutzer, "202", AnfrageRequest{}, ReferenzListe{}),
+	sestmodel.OpUebermittelnStammdatenaenderung: op(sestmodel.OpUebermittelnStammdatenaenderung, ServiceBenutzer, "202", ReferenzRequest{}, BewerberListe{}),
+	sestmodel.OpAbrufenStammdatenOhneAuth:       op(sestmodel.OpAbrufenStammdatenOhneAuth, ServiceBenutzer, "204", SuchRequest{}, BewerberListe{}),
+	sestmodel.OpUebermittelnNeueBewerbungen:     op(sestmodel.OpUebermittelnNeueBewerbungen, ServiceBewerbungen, "301", BewerbungenRequest{}, BewerbungErgebnisse{}),
+	sestmodel.OpUebermittelnGeaenderteBew:       op(sestmodel.OpUebermittelnGeaenderteBew, ServiceBewerbungen, "302", BewerbungenRequest{}, BewerbungErgebnisse{}),
+	sestmodel.OpAnfragenBewerbungen:             op(sestmodel.OpAnfragenBewerbungen, ServiceBewerbungen, "303", AnfrageRequest{}, ReferenzListe{}),
+	sestmodel.OpUebermittelnBewerbungen:         op(sestmodel.OpUebermittelnBewerbungen, ServiceBewerbungen, "303", ReferenzRequest{}, BewerbungListe{}),
+	sestmodel.OpAbrufenBewerbungen:              op(sestmodel.OpAbrufenBewerbungen, ServiceBewerbungen, "304", SuchRequest{}, BewerbungListe{}),
+	sestmodel.OpAnlegenAendernStudienpakete:     op(sestmodel.OpAnlegenAendernStudienpakete, ServiceBewerberauswahl, "401", StudienpaketeRequest{}, StudienpaketErgebnisse{}),
+	sestmodel.OpUebermittelnRanglisten:          op(sestmodel.OpUebermittelnRanglisten, ServiceBewerberauswahl, "402", RanglistenRequest{}, RanglisteErgebnisse{}),
+	sestmodel.OpAnfragenRanglistenstatus:        op(sestmodel.OpAnfragenRanglistenstatus, ServiceBewerberauswahl, "403", AnfrageRequest{}, ReferenzListe{}),
+	sestmodel.OpUebermittelnRanglistenstatus:    op(sestmodel.OpUebermittelnRanglistenstatus, ServiceBewerberauswahl, "403", ReferenzRequest{}, RanglistenstatusListe{}),
+	sestmodel.OpAbrufenRanglistenstatus:         op(sestmodel.OpAbrufenRanglistenstatus, ServiceBewerberauswahl, "404", RanglistenstatusRequest{}, RanglistenstatusListe{}),
+	sestmodel.OpAusloesenZulassungsangebote:     op(sestmodel.OpAusloesenZulassungsangebote, ServiceBewerberauswahl, "405", ZulassungsangeboteRequest{}, StudienpaketErgebnisse{}),
+	sestmodel.OpAbrufenStudienpakete:            op(sestmodel.OpAbrufenStudienpakete, ServiceBewerberauswahl, "406", KontextRequest{}, StudienpaketListe{}),
+	sestmodel.OpAbrufenDokumente:                op(sestmodel.OpAbrufenDokumente, ServiceUnterstuetzung, "", DokumenteRequest{}, DokumentListe{}),
 }
 
 // LookupOperation returns the operation with the given name.

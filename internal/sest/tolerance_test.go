@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // replay answers every call with status and body.
@@ -68,7 +69,7 @@ func TestUnknownElementsIgnoredAndCounted(t *testing.T) {
 	require.Equal(t, 2, got[0].Version())
 	require.Equal(t, "ok", got[0].Einfach.Statusanmerkung, "fields after the unknown one are read")
 
-	const op = sest.OpAbrufenBewerbungen
+	const op = sestmodel.OpAbrufenBewerbungen
 	require.InDelta(t, 1, unknownCount(t, reg, op, op+"Response/bewerbung/bewertungV5"), 0)
 	require.InDelta(t, 1, unknownCount(t, reg, op, op+"Response/seitenInfo"), 0)
 	require.Equal(t, 2, logs.FilterMessageSnippet("does not know").Len())

@@ -11,6 +11,8 @@ import (
 	"sync"
 
 	"github.com/tiaguinho/gosoap"
+
+	"sestd/internal/sestmodel"
 )
 
 // Namespaces of the Servicestelle's schemas. The first five and the
@@ -48,48 +50,48 @@ var dataSchemas = []struct{ NS, Prefix, File string }{
 // request and response messages and the per-item results) live in the
 // namespace of the service they are used in (…ServiceParamV1_0).
 var typeNamespace = map[reflect.Type]string{
-	reflect.TypeFor[Kontext]():          NSCommon,
-	reflect.TypeFor[Ergebnis]():         NSCommon,
-	reflect.TypeFor[Serviceverfahren](): NSServiceverfahren,
+	reflect.TypeFor[sestmodel.Kontext]():          NSCommon,
+	reflect.TypeFor[sestmodel.Ergebnis]():         NSCommon,
+	reflect.TypeFor[sestmodel.Serviceverfahren](): NSServiceverfahren,
 
-	reflect.TypeFor[Schluesselwert]():                    NSStudiengaenge,
-	reflect.TypeFor[EinfachstudienangebotsSchluessel]():  NSStudiengaenge,
-	reflect.TypeFor[MehrfachstudienangebotsSchluessel](): NSStudiengaenge,
-	reflect.TypeFor[StudienangebotsSchluessel]():         NSStudiengaenge,
-	reflect.TypeFor[Studiengang]():                       NSStudiengaenge,
-	reflect.TypeFor[Koordinierungsangebotsdaten]():       NSStudiengaenge,
-	reflect.TypeFor[Einfachstudienangebot]():             NSStudiengaenge,
-	reflect.TypeFor[Mehrfachstudienangebot]():            NSStudiengaenge,
-	reflect.TypeFor[Studiengangskombination]():           NSStudiengaenge,
-	reflect.TypeFor[Studienangebot]():                    NSStudiengaenge,
+	reflect.TypeFor[sestmodel.Schluesselwert]():                    NSStudiengaenge,
+	reflect.TypeFor[sestmodel.EinfachstudienangebotsSchluessel]():  NSStudiengaenge,
+	reflect.TypeFor[sestmodel.MehrfachstudienangebotsSchluessel](): NSStudiengaenge,
+	reflect.TypeFor[sestmodel.StudienangebotsSchluessel]():         NSStudiengaenge,
+	reflect.TypeFor[sestmodel.Studiengang]():                       NSStudiengaenge,
+	reflect.TypeFor[sestmodel.Koordinierungsangebotsdaten]():       NSStudiengaenge,
+	reflect.TypeFor[sestmodel.Einfachstudienangebot]():             NSStudiengaenge,
+	reflect.TypeFor[sestmodel.Mehrfachstudienangebot]():            NSStudiengaenge,
+	reflect.TypeFor[sestmodel.Studiengangskombination]():           NSStudiengaenge,
+	reflect.TypeFor[sestmodel.Studienangebot]():                    NSStudiengaenge,
 
-	reflect.TypeFor[Dokumentreferenz]():                            NSBewerbungen,
-	reflect.TypeFor[Bewerbungsbestandteil]():                       NSBewerbungen,
-	reflect.TypeFor[Bescheid]():                                    NSBewerbungen,
-	reflect.TypeFor[Einfachstudienangebotsbewerbung]():             NSBewerbungen,
-	reflect.TypeFor[Teilfachbewerbung]():                           NSBewerbungen,
-	reflect.TypeFor[Mehrfachstudienangebotsbewerbung]():            NSBewerbungen,
-	reflect.TypeFor[Bewerbung]():                                   NSBewerbungen,
-	reflect.TypeFor[EinfachstudienangebotsbewerbungsSchluessel]():  NSBewerbungen,
-	reflect.TypeFor[MehrfachstudienangebotsbewerbungsSchluessel](): NSBewerbungen,
-	reflect.TypeFor[BewerbungsSchluessel]():                        NSBewerbungen,
+	reflect.TypeFor[sestmodel.Dokumentreferenz]():                            NSBewerbungen,
+	reflect.TypeFor[sestmodel.Bewerbungsbestandteil]():                       NSBewerbungen,
+	reflect.TypeFor[sestmodel.Bescheid]():                                    NSBewerbungen,
+	reflect.TypeFor[sestmodel.Einfachstudienangebotsbewerbung]():             NSBewerbungen,
+	reflect.TypeFor[sestmodel.Teilfachbewerbung]():                           NSBewerbungen,
+	reflect.TypeFor[sestmodel.Mehrfachstudienangebotsbewerbung]():            NSBewerbungen,
+	reflect.TypeFor[sestmodel.Bewerbung]():                                   NSBewerbungen,
+	reflect.TypeFor[sestmodel.EinfachstudienangebotsbewerbungsSchluessel]():  NSBewerbungen,
+	reflect.TypeFor[sestmodel.MehrfachstudienangebotsbewerbungsSchluessel](): NSBewerbungen,
+	reflect.TypeFor[sestmodel.BewerbungsSchluessel]():                        NSBewerbungen,
 
-	reflect.TypeFor[Bewerberplatzbedarf]():   NSBewerberauswahl,
-	reflect.TypeFor[Paketbestandteil]():      NSBewerberauswahl,
-	reflect.TypeFor[Studienpaket]():          NSBewerberauswahl,
-	reflect.TypeFor[Binnenquotenklausel]():   NSBewerberauswahl,
-	reflect.TypeFor[Mindestplatzklausel]():   NSBewerberauswahl,
-	reflect.TypeFor[Unterbelegungsklausel](): NSBewerberauswahl,
-	reflect.TypeFor[Klauseln]():              NSBewerberauswahl,
-	reflect.TypeFor[Ranglisteneintrag]():     NSBewerberauswahl,
-	reflect.TypeFor[Rangliste]():             NSBewerberauswahl,
-	reflect.TypeFor[ranglisteWire]():         NSBewerberauswahl,
-	reflect.TypeFor[Ranglistenstatus]():      NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Bewerberplatzbedarf]():   NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Paketbestandteil]():      NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Studienpaket]():          NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Binnenquotenklausel]():   NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Mindestplatzklausel]():   NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Unterbelegungsklausel](): NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Klauseln]():              NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Ranglisteneintrag]():     NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Rangliste]():             NSBewerberauswahl,
+	reflect.TypeFor[ranglisteWire]():                   NSBewerberauswahl,
+	reflect.TypeFor[sestmodel.Ranglistenstatus]():      NSBewerberauswahl,
 
-	reflect.TypeFor[Bewerber]():      NSBenutzer,
-	reflect.TypeFor[Postanschrift](): NSBenutzer,
+	reflect.TypeFor[sestmodel.Bewerber]():      NSBenutzer,
+	reflect.TypeFor[sestmodel.Postanschrift](): NSBenutzer,
 
-	reflect.TypeFor[Dokument](): NSUnterstuetzung,
+	reflect.TypeFor[sestmodel.Dokument](): NSUnterstuetzung,
 }
 
 // nsOf returns the namespace of t's fields: its schema's, or inherit for
@@ -133,25 +135,26 @@ func setGosoapEnvelope() {
 	setEnvelopeOnce.Do(func() { gosoap.SetCustomEnvelope("soap", envelopeAttrs()) })
 }
 
-// choiceType marks the Go stand-ins of the official abstract types: a
+// choiceTypes are the Go stand-ins of the official abstract types: a
 // struct of pointers, exactly one set, each pointing at a concrete type
-// that travels as xsi:type.
-type choiceType interface{ isChoice() }
-
-var choiceIface = reflect.TypeFor[choiceType]()
-
-func isChoiceType(t reflect.Type) bool {
-	return t.Kind() == reflect.Struct && t.Implements(choiceIface)
+// that travels as xsi:type (the concrete type's name, or its XSIType, see
+// multiTyped). A new abstract type of the model must be added here.
+var choiceTypes = map[reflect.Type]bool{
+	reflect.TypeFor[sestmodel.StudienangebotsSchluessel](): true,
+	reflect.TypeFor[sestmodel.Studienangebot]():            true,
+	reflect.TypeFor[sestmodel.Bewerbung]():                 true,
+	reflect.TypeFor[sestmodel.BewerbungsSchluessel]():      true,
 }
 
-// multiTyped is a concrete Go type behind several xsi:types (an abstract
-// official type whose subtypes sestd holds in one struct, e.g. the kinds
-// of Mehrfachstudienangebot): it says which one to write and remembers
-// which one it was read as.
+// multiTyped is a concrete model type behind several xsi:types (an
+// abstract official type whose subtypes sestd holds in one struct, e.g.
+// the kinds of sestmodel.Mehrfachstudienangebot): XSIType says which one to
+// write, XSITypes which ones to read it from, SetXSIType remembers the one
+// it was read as. The model implements it with exported methods.
 type multiTyped interface {
-	xsiType() string
-	xsiTypes() []string
-	setXSIType(string)
+	XSIType() string
+	XSITypes() []string
+	SetXSIType(string)
 }
 
 var multiTypedIface = reflect.TypeFor[multiTyped]()
@@ -160,13 +163,14 @@ var multiTypedIface = reflect.TypeFor[multiTyped]()
 // read from.
 func xsiNames(ct reflect.Type) []string {
 	if reflect.PointerTo(ct).Implements(multiTypedIface) {
-		return reflect.New(ct).Interface().(multiTyped).xsiTypes()
+		return reflect.New(ct).Interface().(multiTyped).XSITypes()
 	}
 	return []string{ct.Name()}
 }
 
 var (
-	ranglisteType     = reflect.TypeFor[Rangliste]()
+	ranglisteType     = reflect.TypeFor[sestmodel.Rangliste]()
 	ranglisteWireType = reflect.TypeFor[ranglisteWire]()
-	base64Type        = reflect.TypeFor[Base64Binary]()
+	base64Type        = reflect.TypeFor[sestmodel.Base64Binary]()
+	timestampType     = reflect.TypeFor[sestmodel.Timestamp]()
 )

@@ -327,7 +327,7 @@ func (w *wireDecoder) decodeValue(start xml.StartElement, v reflect.Value, ns st
 		v.Set(reflect.Append(v, reflect.Zero(t.Elem())))
 		return w.decodeValue(start, v.Index(v.Len()-1), ns, path)
 	case reflect.Struct:
-		if isChoiceType(t) {
+		if choiceTypes[t] {
 			return w.decodeChoice(start, v, ns, path)
 		}
 		return w.decodeFields(v, nsOf(t, ns), path, "")
@@ -399,7 +399,7 @@ func (w *wireDecoder) decodeChoice(start xml.StartElement, v reflect.Value, ns s
 			return err
 		}
 		if m, ok := p.Interface().(multiTyped); ok {
-			m.setXSIType(name.Local)
+			m.SetXSIType(name.Local)
 		}
 		v.Field(i).Set(p)
 		return nil

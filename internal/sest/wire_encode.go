@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tiaguinho/gosoap"
+
+	"sestd/internal/sestmodel"
 )
 
 // The encoder: a message to wire nodes, then to gosoap parameters or to
@@ -61,16 +63,16 @@ func encodeFields(v reflect.Value, ns string, loc *time.Location) ([]wnode, erro
 func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns string, loc *time.Location) ([]wnode, error) {
 	switch v.Type() {
 	case timestampType:
-		ts := v.Interface().(Timestamp)
+		ts := v.Interface().(sestmodel.Timestamp)
 		if ts.IsZero() {
 			return out, nil
 		}
-		return append(out, wnode{name: name, leaf: true, text: FormatTimestamp(ts.Time, loc)}), nil
+		return append(out, wnode{name: name, leaf: true, text: sestmodel.FormatTimestamp(ts.Time, loc)}), nil
 	case base64Type:
-		b, _ := v.Interface().(Base64Binary).MarshalText()
+		b, _ := v.Interface().(sestmodel.Base64Binary).MarshalText()
 		return append(out, wnode{name: name, leaf: true, text: string(b)}), nil
 	case ranglisteType:
-		return encodeValue(out, name, reflect.ValueOf(v.Interface().(Rangliste).wire()), false, ns, loc)
+		return encodeValue(out, name, reflect.ValueOf(ranglisteToWire(v.Interface().(sestmodel.Rangliste))), false, ns, loc)
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -87,7 +89,7 @@ func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns
 		}
 		return out, nil
 	case reflect.Struct:
-		if isChoiceType(v.Type()) {
+		if choiceTypes[v.Type()] {
 			for i := range v.NumField() {
 				fv := v.Field(i)
 				if fv.Kind() != reflect.Pointer || fv.IsNil() {
@@ -101,7 +103,7 @@ func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns
 				}
 				local := ct.Name()
 				if m, ok := fv.Interface().(multiTyped); ok {
-					local = m.xsiType()
+					local = m.XSIType()
 				}
 				return append(out, wnode{name: name, typ: &xml.Name{Space: tns, Local: local}, kids: kids}), nil
 			}
@@ -219,7 +221,7 @@ func containsChoice(t reflect.Type, seen map[reflect.Type]bool) bool {
 		return false
 	}
 	seen[t] = true
-	if isChoiceType(t) {
+	if choiceTypes[t] {
 		return true
 	}
 	if t == ranglisteType {

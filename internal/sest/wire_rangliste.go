@@ -1,5 +1,7 @@
 package sest
 
+import "sestd/internal/sestmodel"
+
 // The Rangliste on the wire: its Kopfdaten flattened into the element, as
 // the public clients send it.
 
@@ -8,23 +10,24 @@ package sest
 // A Rangliste without Kopfdaten omits them (the Servicestelle keeps its
 // stored ones).
 type ranglisteWire struct {
-	Schluessel                 string              `xml:"schluessel"`
-	StudienpaketSchluessel     string              `xml:"studienpaketSchluessel"`
-	NameDe                     string              `xml:"nameDe,omitempty"`
-	NameEn                     string              `xml:"nameEn,omitempty"`
-	Status                     string              `xml:"status"`
-	Statusanmerkung            string              `xml:"statusanmerkung,omitempty"`
-	Abarbeitungsposition       *int                `xml:"abarbeitungsposition,omitempty"`
-	PlaetzeProzentual          *float64            `xml:"plaetzeProzentual,omitempty"`
-	PlaetzeAbsolut             *int                `xml:"plaetzeAbsolut,omitempty"`
-	Ebene                      string              `xml:"ebene"`
-	IstVorwegzulasserrangliste *bool               `xml:"istVorwegzulasserrangliste,omitempty"`
-	IstChancenrangliste        *bool               `xml:"istChancenrangliste,omitempty"`
-	Klauseln                   *Klauseln           `xml:"klauseln,omitempty"`
-	Eintrag                    []Ranglisteneintrag `xml:"eintrag"`
+	Schluessel                 string                        `xml:"schluessel"`
+	StudienpaketSchluessel     string                        `xml:"studienpaketSchluessel"`
+	NameDe                     string                        `xml:"nameDe,omitempty"`
+	NameEn                     string                        `xml:"nameEn,omitempty"`
+	Status                     string                        `xml:"status"`
+	Statusanmerkung            string                        `xml:"statusanmerkung,omitempty"`
+	Abarbeitungsposition       *int                          `xml:"abarbeitungsposition,omitempty"`
+	PlaetzeProzentual          *float64                      `xml:"plaetzeProzentual,omitempty"`
+	PlaetzeAbsolut             *int                          `xml:"plaetzeAbsolut,omitempty"`
+	Ebene                      string                        `xml:"ebene"`
+	IstVorwegzulasserrangliste *bool                         `xml:"istVorwegzulasserrangliste,omitempty"`
+	IstChancenrangliste        *bool                         `xml:"istChancenrangliste,omitempty"`
+	Klauseln                   *sestmodel.Klauseln           `xml:"klauseln,omitempty"`
+	Eintrag                    []sestmodel.Ranglisteneintrag `xml:"eintrag"`
 }
 
-func (r Rangliste) wire() ranglisteWire {
+// ranglisteToWire flattens r for the wire.
+func ranglisteToWire(r sestmodel.Rangliste) ranglisteWire {
 	w := ranglisteWire{Schluessel: r.Schluessel, StudienpaketSchluessel: r.StudienpaketSchluessel, NameDe: r.NameDe,
 		NameEn: r.NameEn, Status: r.Status, Statusanmerkung: r.Statusanmerkung, Ebene: r.Ebene, Eintrag: r.Eintrag}
 	if k := r.Kopfdaten; k != nil {
@@ -35,12 +38,12 @@ func (r Rangliste) wire() ranglisteWire {
 	return w
 }
 
-func (w ranglisteWire) rangliste() Rangliste {
-	r := Rangliste{Schluessel: w.Schluessel, StudienpaketSchluessel: w.StudienpaketSchluessel, NameDe: w.NameDe,
+func (w ranglisteWire) rangliste() sestmodel.Rangliste {
+	r := sestmodel.Rangliste{Schluessel: w.Schluessel, StudienpaketSchluessel: w.StudienpaketSchluessel, NameDe: w.NameDe,
 		NameEn: w.NameEn, Status: w.Status, Statusanmerkung: w.Statusanmerkung, Ebene: w.Ebene, Eintrag: w.Eintrag}
 	if w.Abarbeitungsposition != nil || w.PlaetzeProzentual != nil || w.PlaetzeAbsolut != nil ||
 		w.IstVorwegzulasserrangliste != nil || w.IstChancenrangliste != nil || w.Klauseln != nil {
-		k := &Kopfdaten{PlaetzeProzentual: w.PlaetzeProzentual, PlaetzeAbsolut: w.PlaetzeAbsolut, Klauseln: w.Klauseln}
+		k := &sestmodel.Kopfdaten{PlaetzeProzentual: w.PlaetzeProzentual, PlaetzeAbsolut: w.PlaetzeAbsolut, Klauseln: w.Klauseln}
 		if w.Abarbeitungsposition != nil {
 			k.Abarbeitungsposition = *w.Abarbeitungsposition
 		}

@@ -104,7 +104,7 @@ func (g *schemaGen) typeRef(from string, t reflect.Type, inherit string) string 
 // define renders the complexType of t in namespace ns.
 func (g *schemaGen) define(t reflect.Type, ns, name string) string {
 	var b bytes.Buffer
-	if isChoiceType(t) {
+	if choiceTypes[t] {
 		// The official abstract base type; the alternatives extend it.
 		fmt.Fprintf(&b, "  <xs:complexType name=%q abstract=\"true\">\n    <xs:sequence/>\n  </xs:complexType>\n", name)
 		for i := range t.NumField() {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -51,8 +51,8 @@ func TestRunMovesTheCursorWithItsLastPackage(t *testing.T) {
 	require.Equal(t, t2, r.Ende.UTC())
 	require.Equal(t, t1, r.Start.UTC())
 
-	b := sest.Bewerber{ID: "B1", Status: "aktiv", Vorname: "Änne", Nachname: "Groß"}
-	_, err = st.BewerberUpsertBatch(ctx, []sest.Bewerber{b}, store.Step{Stream: stream.String(), Items: 2})
+	b := sestmodel.Bewerber{ID: "B1", Status: "aktiv", Vorname: "Änne", Nachname: "Groß"}
+	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{b}, store.Step{Stream: stream.String(), Items: 2})
 	require.NoError(t, err)
 	r, err = st.RunGet(ctx, stream.String())
 	require.NoError(t, err)
@@ -60,7 +60,7 @@ func TestRunMovesTheCursorWithItsLastPackage(t *testing.T) {
 	require.Equal(t, t1, cursorAt(), "the cursor waits for the last package")
 
 	b.Vorname = "Anne"
-	_, err = st.BewerberUpsertBatch(ctx, []sest.Bewerber{b}, store.Step{Stream: stream.String(), Items: 1})
+	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{b}, store.Step{Stream: stream.String(), Items: 1})
 	require.NoError(t, err)
 	require.Equal(t, t2, cursorAt(), "the last package moves the cursor to the run's ende")
 	_, err = st.RunGet(ctx, stream.String())
@@ -68,7 +68,7 @@ func TestRunMovesTheCursorWithItsLastPackage(t *testing.T) {
 
 	// A package of a run that is gone fails and writes nothing.
 	b.Vorname = "Hanne"
-	_, err = st.BewerberUpsertBatch(ctx, []sest.Bewerber{b}, store.Step{Stream: stream.String(), Items: 1})
+	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{b}, store.Step{Stream: stream.String(), Items: 1})
 	require.ErrorContains(t, err, "no run of bewerber in progress")
 	var vorname string
 	require.NoError(t, st.Pool().QueryRow(ctx, `SELECT vorname FROM bewerber WHERE bewerber_id = 'B1'`).Scan(&vorname))

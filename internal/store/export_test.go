@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -60,42 +60,42 @@ func TestExportHasWhatTheUniversityNeeds(t *testing.T) {
 	s := store.New(testdb.New(t))
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	require.NoError(t, err)
-	eingang := sest.NewTimestamp(time.Date(2026, 7, 1, 10, 0, 0, 0, berlin)) // 08:00 UTC
-	erstellt := sest.NewTimestamp(time.Date(2026, 8, 3, 9, 30, 0, 0, berlin))
+	eingang := sestmodel.NewTimestamp(time.Date(2026, 7, 1, 10, 0, 0, 0, berlin)) // 08:00 UTC
+	erstellt := sestmodel.NewTimestamp(time.Date(2026, 8, 3, 9, 30, 0, 0, berlin))
 
-	_, err = s.BewerberUpsertBatch(ctx, []sest.Bewerber{{
+	_, err = s.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{
 		ID: "B-100", Status: "aktiv", Anrede: "Frau", Vorname: "Änne", Nachname: "Groß", EmailAdresse: "aenne@example.org",
-		Geburtsdatum: "2006-02-16", Staatsangehoerigkeit: &sest.Schluesselwert{Schluessel: "D", NameDe: "Deutschland"},
-		Postanschrift: sest.Postanschrift{StrasseHausNrOderPostfach: "Lindenallee 4", Plz: "33615", Ort: "Bielefeld",
-			Land: sest.Schluesselwert{Schluessel: "D", NameDe: "Deutschland"}},
+		Geburtsdatum: "2006-02-16", Staatsangehoerigkeit: &sestmodel.Schluesselwert{Schluessel: "D", NameDe: "Deutschland"},
+		Postanschrift: sestmodel.Postanschrift{StrasseHausNrOderPostfach: "Lindenallee 4", Plz: "33615", Ort: "Bielefeld",
+			Land: sestmodel.Schluesselwert{Schluessel: "D", NameDe: "Deutschland"}},
 	}}, store.Step{})
 	require.NoError(t, err)
-	einfach := sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
+	einfach := sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
 		EingangsZeitpunkt: eingang, Bearbeitungsstatus: "gueltig", VersionSeSt: 3, BewerberID: "B-100",
-		Studienangebot:    sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079", AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
+		Studienangebot:    sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079", AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
 		Aktivitaetsstatus: "aktiv", Papierantragstatus: "Papierantrag_eingegangen", Sonderantragsentscheidung: "Haertefall_anerkannt",
 		Statusanmerkung: "Nachweis liegt vor",
-		Bestandteil: []sest.Bewerbungsbestandteil{
+		Bestandteil: []sestmodel.Bewerbungsbestandteil{
 			{FeldangabeSchluessel: "HZB_NOTE", Wert: "1,7"},
-			{FeldangabeSchluessel: "HZB_ZEUGNIS", Dokument: &sest.Dokumentreferenz{DokumentID: "D-1", Dateiname: "Zeugnis.pdf", MimeType: "application/pdf"}},
+			{FeldangabeSchluessel: "HZB_ZEUGNIS", Dokument: &sestmodel.Dokumentreferenz{DokumentID: "D-1", Dateiname: "Zeugnis.pdf", MimeType: "application/pdf"}},
 		},
-		Bescheid: []sest.Bescheid{{Bescheidart: "Zulassungsbescheid", ErstelltAm: erstellt,
-			Dokument: &sest.Dokumentreferenz{DokumentID: "D-2", Dateiname: "Bescheid.pdf", MimeType: "application/pdf"}}},
+		Bescheid: []sestmodel.Bescheid{{Bescheidart: "Zulassungsbescheid", ErstelltAm: erstellt,
+			Dokument: &sestmodel.Dokumentreferenz{DokumentID: "D-2", Dateiname: "Bescheid.pdf", MimeType: "application/pdf"}}},
 	}}
-	mehrfach := sest.Bewerbung{Mehrfach: &sest.Mehrfachstudienangebotsbewerbung{
+	mehrfach := sestmodel.Bewerbung{Mehrfach: &sestmodel.Mehrfachstudienangebotsbewerbung{
 		EingangsZeitpunkt: eingang, Bearbeitungsstatus: "eingegangen", VersionSeSt: 1, BewerberID: "B-100",
-		Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}, Papierantragstatus: "nicht_erforderlich",
-		Teilfachbewerbung: []sest.Teilfachbewerbung{
+		Studienangebot: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}, Papierantragstatus: "nicht_erforderlich",
+		Teilfachbewerbung: []sestmodel.Teilfachbewerbung{
 			{EingangsZeitpunkt: eingang, Bearbeitungsstatus: "eingegangen", VersionSeSt: 1,
-				Studienangebot:      sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-007", AbschlussSchluessel: "25", StudienfachSchluessel: "007"},
-				HauptfachSchluessel: &sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-007", AbschlussSchluessel: "25", StudienfachSchluessel: "007"},
+				Studienangebot:      sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-007", AbschlussSchluessel: "25", StudienfachSchluessel: "007"},
+				HauptfachSchluessel: &sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-007", AbschlussSchluessel: "25", StudienfachSchluessel: "007"},
 				Aktivitaetsstatus:   "aktiv"},
 			{EingangsZeitpunkt: eingang, Bearbeitungsstatus: "gueltig", VersionSeSt: 2,
-				Studienangebot:  sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-059", AbschlussSchluessel: "25", StudienfachSchluessel: "059"},
+				Studienangebot:  sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-059", AbschlussSchluessel: "25", StudienfachSchluessel: "059"},
 				Statusanmerkung: "Sprachnachweis fehlt", Sonderantragsentscheidung: "abgelehnt"},
 		},
 	}}
-	_, err = s.BewerbungUpsertBatch(ctx, []sest.Bewerbung{einfach, mehrfach}, store.Step{})
+	_, err = s.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{einfach, mehrfach}, store.Step{})
 	require.NoError(t, err)
 	// D-1 was downloaded (by its file name under the document root), D-2
 	// not (yet).

@@ -24,11 +24,23 @@ var migrationFS embed.FS
 // instances ("sestd" in ASCII).
 const migrateLockKey int64 = 0x7365737464
 
-// Migration is one of sestd's embedded migrations.
+// Migration is one of sestd's migrations: an embedded SQL file, or a data
+// step in Go (Data set, SQL empty).
 type Migration struct {
 	Version int
 	Name    string
 	SQL     string
+	// Data converts stored rows where SQL cannot (it must encode them as
+	// the daemon does). It runs outside one transaction, committing in
+	// batches, and must be idempotent: its version is recorded when it
+	// returns, and a crash before that runs it again from the start.
+	Data func(ctx context.Context, conn *pgx.Conn, log *slog.Logger) error
+}
+
+// dataSteps are the migrations in Go, ordered among the SQL files by
+// version.
+var dataSteps = []Migration{
+	{Version: 151, Name: "json_keys_data", Data: jsonKeysStep},
 }
 
 // MigrationState is a migration of sestd's or River's with whether and when
@@ -66,6 +78,13 @@ func Migrations() ([]Migration, error) {
 		}
 		out = append(out, Migration{Version: v, Name: name, SQL: string(raw)})
 	}
+	for _, d := range dataSteps {
+		if other, dup := seen[d.Version]; dup {
+			return nil, fmt.Errorf("migration %s and data step %s share version %d", other, d.Name, d.Version)
+		}
+		seen[d.Version] = d.Name
+		out = append(out, d)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
 }
@@ -77,9 +96,19 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS sestd_migration (
 )`
 
 // Migrate applies River's migrations, then sestd's pending ones, each in
-// its own transaction, under an advisory lock so that instances starting
-// together take turns. It returns what it applied; nothing when up to date.
+// its own transaction (a data step in its own batches), under an advisory
+// lock so that instances starting together take turns. It returns what it
+// applied; nothing when up to date.
 func (s *Store) Migrate(ctx context.Context, log *slog.Logger) ([]MigrationState, error) {
+	return s.MigrateTo(ctx, log, 0)
+}
+
+// MigrateTo is Migrate that stops after sestd's migration version upTo (0:
+// all). Tests use it to make a database of an earlier version.
+func (s *Store) MigrateTo(ctx context.Context, log *slog.Logger, upTo int) ([]MigrationState, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("acquiring connection for migrations: %w", err)
@@ -123,6 +152,20 @@ func (s *Store) Migrate(ctx context.Context, log *slog.Logger) ([]MigrationState
 	}
 	for _, m := range all {
 		if _, ok := done[m.Version]; ok {
+			continue
+		}
+		if upTo > 0 && m.Version > upTo {
+			break
+		}
+		if m.Data != nil {
+			log.Info("running data migration", "version", m.Version, "name", m.Name)
+			if err := m.Data(ctx, conn.Conn(), log); err != nil {
+				return applied, fmt.Errorf("applying data migration %04d_%s: %w", m.Version, m.Name, err)
+			}
+			if _, err := conn.Exec(ctx, "INSERT INTO sestd_migration (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
+				return applied, fmt.Errorf("recording data migration %04d_%s: %w", m.Version, m.Name, err)
+			}
+			applied = append(applied, MigrationState{Line: "sestd", Version: m.Version, Name: m.Name, Applied: true, AppliedAt: time.Now()})
 			continue
 		}
 		err := pgx.BeginFunc(ctx, conn.Conn(), func(tx pgx.Tx) error {

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // Counts says what an upsert did to a package.
@@ -57,7 +57,7 @@ type Step struct {
 	ForbiddenTransition func(from, to string) string
 }
 
-func nullTime(t sest.Timestamp) *time.Time {
+func nullTime(t sestmodel.Timestamp) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
@@ -128,14 +128,14 @@ func countUpserts(rows pgx.Rows, total int) (c Counts, changed, replaced []strin
 // BewerbungUpsertBatch writes a package of Bewerbungen (and a stub for each
 // applicant not mirrored yet) in one transaction. A Bewerbung whose version
 // is older than the stored one never overwrites it.
-func (s *Store) BewerbungUpsertBatch(ctx context.Context, items []sest.Bewerbung, step Step) (Counts, error) {
+func (s *Store) BewerbungUpsertBatch(ctx context.Context, items []sestmodel.Bewerbung, step Step) (Counts, error) {
 	n := len(items)
 	keys, arts, bewerber, angebote, status, aktiv := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	anmerkung := make([]string, n)
 	versions := make([]int32, n)
 	eingang, letzte := make([]*time.Time, n), make([]*time.Time, n)
 	data, shas := make([][]byte, n), make([][]byte, n)
-	byKey := make(map[string]sest.Bewerbung, n)
+	byKey := make(map[string]sestmodel.Bewerbung, n)
 	for i, b := range items {
 		raw, err := json.Marshal(b)
 		if err != nil {
@@ -209,7 +209,7 @@ RETURNING bewerbung_key, (xmax = 0)`,
 // writeBewerbungChildren writes the Teilfach-, Bestandteil- and Bescheid
 // rows of the changed Bewerbungen (replacing those of the replaced ones),
 // adding their Dokument references first.
-func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed, replaced []string, byKey map[string]sest.Bewerbung) error {
+func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed, replaced []string, byKey map[string]sestmodel.Bewerbung) error {
 	if len(changed) == 0 {
 		return nil
 	}
@@ -234,7 +234,7 @@ func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed, replaced []
 		dokID, dokBewerber, dokName    []string
 		dokMime                        []string
 	)
-	addDok := func(bewerberID string, d *sest.Dokumentreferenz) *string {
+	addDok := func(bewerberID string, d *sestmodel.Dokumentreferenz) *string {
 		if d == nil || d.DokumentID == "" {
 			return nil
 		}
@@ -243,7 +243,7 @@ func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed, replaced []
 	}
 	for _, key := range changed {
 		b := byKey[key]
-		var bescheide []sest.Bescheid
+		var bescheide []sestmodel.Bescheid
 		switch {
 		case b.Einfach != nil:
 			bescheide = b.Einfach.Bescheid
@@ -302,11 +302,11 @@ SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::t
 
 // BewerberUpsertBatch writes a package of applicants in one transaction.
 // Stammdaten older than the stored ones (by letzteAenderung) are skipped.
-func (s *Store) BewerberUpsertBatch(ctx context.Context, items []sest.Bewerber, step Step) (Counts, error) {
+func (s *Store) BewerberUpsertBatch(ctx context.Context, items []sestmodel.Bewerber, step Step) (Counts, error) {
 	// In bewerber_id order, so that concurrent packages lock rows in one
 	// order (see inTx).
 	items = slices.Clone(items)
-	slices.SortFunc(items, func(a, b sest.Bewerber) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(items, func(a, b sestmodel.Bewerber) int { return strings.Compare(a.ID, b.ID) })
 	n := len(items)
 	cols := make([][]string, 19)
 	for i := range cols {
@@ -433,7 +433,7 @@ ON CONFLICT (schluessel) DO UPDATE SET name_de = excluded.name_de WHERE `+table+
 // StudienangebotReplaceAll writes the whole list of Studienangebote; when
 // complete (the download was not filtered), offers missing from it are
 // removed.
-func (s *Store) StudienangebotReplaceAll(ctx context.Context, items []sest.Studienangebot, complete bool) (Counts, error) {
+func (s *Store) StudienangebotReplaceAll(ctx context.Context, items []sestmodel.Studienangebot, complete bool) (Counts, error) {
 	var (
 		abKeys, abNames, sfKeys, sfNames, fkKeys, fkNames []string
 		sgKey, sgName, sgAb, sgSf                         []string
@@ -451,7 +451,7 @@ func (s *Store) StudienangebotReplaceAll(ctx context.Context, items []sest.Studi
 			return Counts{}, fmt.Errorf("encoding Studienangebot %s: %w", a.Key(), err)
 		}
 		saKey, saData = append(saKey, a.Key()), append(saData, raw)
-		var k *sest.Koordinierungsangebotsdaten
+		var k *sestmodel.Koordinierungsangebotsdaten
 		switch {
 		case a.Einfach != nil:
 			e := a.Einfach
@@ -550,7 +550,7 @@ RETURNING schluessel, (xmax = 0)`, saKey, saArt, saSg, saAb, saStatus, saName, s
 }
 
 // StudienpaketReplaceAll writes the whole list of Studienpakete.
-func (s *Store) StudienpaketReplaceAll(ctx context.Context, items []sest.Studienpaket) (Counts, error) {
+func (s *Store) StudienpaketReplaceAll(ctx context.Context, items []sestmodel.Studienpaket) (Counts, error) {
 	var keys, names, bPaket, bSg []string
 	var kap, bZ, bN []int32
 	var data [][]byte
@@ -595,7 +595,7 @@ RETURNING schluessel, (xmax = 0)`, keys, names, kap, data)
 }
 
 // RanglistenstatusUpsertBatch writes a package of Ranglistenstatus.
-func (s *Store) RanglistenstatusUpsertBatch(ctx context.Context, items []sest.Ranglistenstatus, step Step) (Counts, error) {
+func (s *Store) RanglistenstatusUpsertBatch(ctx context.Context, items []sestmodel.Ranglistenstatus, step Step) (Counts, error) {
 	n := len(items)
 	keys, pakete, status, anm := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	anzahl := make([]int32, n)

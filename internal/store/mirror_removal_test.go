@@ -6,15 +6,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
 
-func einfachBewerbung(bewerber, studiengang, status string, version int) sest.Bewerbung {
-	return sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{
+func einfachBewerbung(bewerber, studiengang, status string, version int) sestmodel.Bewerbung {
+	return sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{
 		BewerberID: bewerber, VersionSeSt: version, Bearbeitungsstatus: status,
-		Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: studiengang},
+		Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: studiengang},
 	}}
 }
 
@@ -24,9 +24,9 @@ func TestMirrorSweepRemovesWhatTheDownloadDidNotReturn(t *testing.T) {
 	st := store.New(testdb.New(t))
 	// Before the full download: applicants B1 and B2, Bewerbungen of B1
 	// and of B3 (whose Stammdaten never came: a stub).
-	_, err := st.BewerberUpsertBatch(ctx, []sest.Bewerber{{ID: "B1", Nachname: "Eins"}, {ID: "B2", Nachname: "Zwei"}}, store.Step{})
+	_, err := st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{ID: "B1", Nachname: "Eins"}, {ID: "B2", Nachname: "Zwei"}}, store.Step{})
 	require.NoError(t, err)
-	_, err = st.BewerbungUpsertBatch(ctx, []sest.Bewerbung{einfachBewerbung("B1", "82-079", "eingegangen", 1),
+	_, err = st.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{einfachBewerbung("B1", "82-079", "eingegangen", 1),
 		einfachBewerbung("B3", "82-128", "gueltig", 4)}, store.Step{})
 	require.NoError(t, err)
 
@@ -37,9 +37,9 @@ func TestMirrorSweepRemovesWhatTheDownloadDidNotReturn(t *testing.T) {
 	require.Equal(t, since, again, "a resumed run keeps its start")
 
 	// The download returns B1 and B1's Bewerbung, nothing else.
-	_, err = st.BewerberUpsertBatch(ctx, []sest.Bewerber{{ID: "B1", Nachname: "Eins"}}, store.Step{})
+	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{ID: "B1", Nachname: "Eins"}}, store.Step{})
 	require.NoError(t, err)
-	_, err = st.BewerbungUpsertBatch(ctx, []sest.Bewerbung{einfachBewerbung("B1", "82-079", "eingegangen", 1)}, store.Step{})
+	_, err = st.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{einfachBewerbung("B1", "82-079", "eingegangen", 1)}, store.Step{})
 	require.NoError(t, err)
 
 	removed, err := st.MirrorSweep(ctx, since, "full_download job 7")
@@ -76,7 +76,7 @@ func TestMirrorSweepOfAnEmptyAnswerRemovesNothing(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := store.New(testdb.New(t))
-	_, err := st.BewerbungUpsertBatch(ctx, []sest.Bewerbung{einfachBewerbung("B1", "82-079", "eingegangen", 1)}, store.Step{})
+	_, err := st.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{einfachBewerbung("B1", "82-079", "eingegangen", 1)}, store.Step{})
 	require.NoError(t, err)
 	since, err := st.FullRunSince(ctx, "full_8")
 	require.NoError(t, err)

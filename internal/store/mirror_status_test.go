@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -15,7 +15,7 @@ func TestForbiddenTransitionsAreRecordedExceptTheUniversitysOwn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := store.New(testdb.New(t))
-	_, err := st.BewerbungUpsertBatch(ctx, []sest.Bewerbung{einfachBewerbung("B1", "82-079", "eingegangen", 1),
+	_, err := st.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{einfachBewerbung("B1", "82-079", "eingegangen", 1),
 		einfachBewerbung("B2", "82-079", "eingegangen", 1), einfachBewerbung("B3", "82-079", "eingegangen", 1)}, store.Step{})
 	require.NoError(t, err)
 	// The university made B2 gueltig itself: its send was accepted.
@@ -31,7 +31,7 @@ func TestForbiddenTransitionsAreRecordedExceptTheUniversitysOwn(t *testing.T) {
 		}
 		return ""
 	}
-	c, err := st.BewerbungUpsertBatch(ctx, []sest.Bewerbung{
+	c, err := st.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{
 		einfachBewerbung("B1", "82-079", "gueltig", 2),    // forbidden
 		einfachBewerbung("B2", "82-079", "gueltig", 2),    // the university's own change
 		einfachBewerbung("B3", "82-079", "zugelassen", 2), // allowed

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
@@ -79,7 +79,7 @@ func TestOutboxLifecycle(t *testing.T) {
 
 	// Send A-1 and accept it; its upload log commits with the result.
 	a1 := items["A-1"]
-	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a1.ID}, sest.OpUebermittelnNeueBewerbungen, []json.RawMessage{json.RawMessage(`{"status":"eingegangen","v":0}`)}))
+	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a1.ID}, sestmodel.OpUebermittelnNeueBewerbungen, []json.RawMessage{json.RawMessage(`{"status":"eingegangen","v":0}`)}))
 	due, err := s.OutboxDue(ctx, store.OutboxKindBewerbung, 0, 10)
 	require.NoError(t, err)
 	require.Len(t, due, 1, "a sent item is not due")
@@ -97,7 +97,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	require.Empty(t, apps)
 
 	require.NoError(t, s.OutboxRecord(ctx, []store.OutboxResult{{ID: a1.ID, State: store.OutboxAccepted, ErgebnisStatus: "neu", ResultVersion: 1, ResultStatus: "eingegangen"}},
-		[]store.UploadLogEntry{{Operation: sest.OpUebermittelnNeueBewerbungen, ItemKind: store.OutboxKindBewerbung, ItemKey: "A-1", Attempt: 1, ErgebnisStatus: "neu"}}))
+		[]store.UploadLogEntry{{Operation: sestmodel.OpUebermittelnNeueBewerbungen, ItemKind: store.OutboxKindBewerbung, ItemKey: "A-1", Attempt: 1, ErgebnisStatus: "neu"}}))
 	got, err := s.OutboxGet(ctx, a1.ID)
 	require.NoError(t, err)
 	require.Equal(t, store.OutboxAccepted, got.State)
@@ -119,7 +119,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	// Rejections: retried items come back later; a failed one is
 	// notified exactly once.
 	a2 := items["A-2"]
-	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a2.ID}, sest.OpUebermittelnNeueBewerbungen, nil))
+	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a2.ID}, sestmodel.OpUebermittelnNeueBewerbungen, nil))
 	require.NoError(t, s.OutboxRecord(ctx, []store.OutboxResult{{ID: a2.ID, State: store.OutboxFailed, ErgebnisStatus: "zurueckgewiesen", Reason: "kaputt", Code: 30210}}, nil))
 	var mailed [][]int64
 	enqueue := func(_ pgx.Tx, ids []int64) error { mailed = append(mailed, ids); return nil }
@@ -146,7 +146,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	due, err = s.OutboxDue(ctx, store.OutboxKindBewerbung, due[0].ID, 10)
 	require.NoError(t, err)
 	require.Len(t, due, 1, "ids above the cursor only")
-	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a2.ID}, sest.OpUebermittelnNeueBewerbungen, nil))
+	require.NoError(t, s.OutboxMarkSent(ctx, []int64{a2.ID}, sestmodel.OpUebermittelnNeueBewerbungen, nil))
 	require.NoError(t, s.OutboxRecord(ctx, []store.OutboxResult{{ID: a2.ID, State: store.OutboxFailed, ErgebnisStatus: "zurueckgewiesen",
 		Reason: "kaputt", Code: 30210, NextAttemptAt: time.Now().Add(time.Hour)}}, nil))
 	again, err := s.OutboxGet(ctx, a2.ID)
@@ -206,10 +206,10 @@ func TestOutboxCleanupAuths(t *testing.T) {
 	require.Zero(t, left)
 }
 
-func exportEinfach(bid, sg, status string, version int) sest.Bewerbung {
-	return sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{BewerberID: bid, Bearbeitungsstatus: status, VersionSeSt: version,
-		Studienangebot:  sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: sg, AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
-		LetzteAenderung: sest.NewTimestamp(time.Date(2026, 7, 1, 10, version, 0, 0, time.UTC))}}
+func exportEinfach(bid, sg, status string, version int) sestmodel.Bewerbung {
+	return sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{BewerberID: bid, Bearbeitungsstatus: status, VersionSeSt: version,
+		Studienangebot:  sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: sg, AbschlussSchluessel: "82", StudienfachSchluessel: "079"},
+		LetzteAenderung: sestmodel.NewTimestamp(time.Date(2026, 7, 1, 10, version, 0, 0, time.UTC))}}
 }
 
 func TestExportChangesCoversEachChangeOnce(t *testing.T) {
@@ -233,7 +233,7 @@ func TestExportChangesCoversEachChangeOnce(t *testing.T) {
 		require.NoError(t, err)
 		return run, files
 	}
-	_, err := s.BewerbungUpsertBatch(ctx, []sest.Bewerbung{exportEinfach("B1", "82-079", "eingegangen", 1), exportEinfach("B2", "82-079", "eingegangen", 1)}, store.Step{})
+	_, err := s.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{exportEinfach("B1", "82-079", "eingegangen", 1), exportEinfach("B2", "82-079", "eingegangen", 1)}, store.Step{})
 	require.NoError(t, err)
 	run, files := export()
 	require.Equal(t, []string{"bewerbungen.csv", "statusaenderungen.csv"}, run.Files)
@@ -246,7 +246,7 @@ func TestExportChangesCoversEachChangeOnce(t *testing.T) {
 	require.Empty(t, run2.Files)
 	require.True(t, run2.Lo.Equal(run.Hi))
 
-	_, err = s.BewerbungUpsertBatch(ctx, []sest.Bewerbung{exportEinfach("B2", "82-079", "gueltig", 2)}, store.Step{})
+	_, err = s.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{exportEinfach("B2", "82-079", "gueltig", 2)}, store.Step{})
 	require.NoError(t, err)
 	_, files = export()
 	require.Len(t, files["bewerbungen"].rows, 1)
@@ -309,7 +309,7 @@ func TestUniBewerbungChangedSeesTeilfachLeaving(t *testing.T) {
 	items = queueStaged(t, s)
 	require.Equal(t, store.OutboxPending, items["A-2"].State)
 	require.Empty(t, changed())
-	require.NoError(t, s.OutboxMarkSent(ctx, []int64{items["A-2"].ID}, sest.OpUebermittelnGeaenderteBew, nil))
+	require.NoError(t, s.OutboxMarkSent(ctx, []int64{items["A-2"].ID}, sestmodel.OpUebermittelnGeaenderteBew, nil))
 	exec(`DELETE FROM uni_teilfachbewerbung WHERE hs_bewerbung_id = 'A-2'`)
 	require.Empty(t, changed(), "an item being sent waits for its outcome")
 	accept(items, "A-2")

@@ -7,24 +7,24 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
 
-func einfach(bewerber, studiengang string) sest.Bewerbung {
-	return sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 1, BewerberID: bewerber,
-		Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: studiengang, AbschlussSchluessel: "84", StudienfachSchluessel: "1"}}}
+func einfach(bewerber, studiengang string) sestmodel.Bewerbung {
+	return sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 1, BewerberID: bewerber,
+		Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: studiengang, AbschlussSchluessel: "84", StudienfachSchluessel: "1"}}}
 }
 
-func mehrfach(bewerber string, teilfaecher ...string) sest.Bewerbung {
-	m := &sest.Mehrfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 1, BewerberID: bewerber,
-		Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}}
+func mehrfach(bewerber string, teilfaecher ...string) sestmodel.Bewerbung {
+	m := &sestmodel.Mehrfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 1, BewerberID: bewerber,
+		Studienangebot: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}}
 	for _, tf := range teilfaecher {
-		m.Teilfachbewerbung = append(m.Teilfachbewerbung, sest.Teilfachbewerbung{Bearbeitungsstatus: "gueltig",
-			Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: tf}})
+		m.Teilfachbewerbung = append(m.Teilfachbewerbung, sestmodel.Teilfachbewerbung{Bearbeitungsstatus: "gueltig",
+			Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: tf}})
 	}
-	return sest.Bewerbung{Mehrfach: m}
+	return sestmodel.Bewerbung{Mehrfach: m}
 }
 
 func TestRankingEntriesCheckedAgainstBewerbungen(t *testing.T) {
@@ -33,22 +33,22 @@ func TestRankingEntriesCheckedAgainstBewerbungen(t *testing.T) {
 	pool := testdb.New(t)
 	s := store.New(pool)
 
-	_, err := s.StudienpaketReplaceAll(ctx, []sest.Studienpaket{
-		{Schluessel: "SP-A", NameDe: "Paket A", Kapazitaet: 40, Paketbestandteil: []sest.Paketbestandteil{
-			{Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-1"}, Bewerberplatzbedarf: sest.Bewerberplatzbedarf{Zaehler: 1, Nenner: 1}},
-			{Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-7"}, Bewerberplatzbedarf: sest.Bewerberplatzbedarf{Zaehler: 1, Nenner: 2}}}},
-		{Schluessel: "SP-B", NameDe: "Paket B", Kapazitaet: 10, Paketbestandteil: []sest.Paketbestandteil{
-			{Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-2"}, Bewerberplatzbedarf: sest.Bewerberplatzbedarf{Zaehler: 1, Nenner: 1}}}},
+	_, err := s.StudienpaketReplaceAll(ctx, []sestmodel.Studienpaket{
+		{Schluessel: "SP-A", NameDe: "Paket A", Kapazitaet: 40, Paketbestandteil: []sestmodel.Paketbestandteil{
+			{Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-1"}, Bewerberplatzbedarf: sestmodel.Bewerberplatzbedarf{Zaehler: 1, Nenner: 1}},
+			{Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "25-7"}, Bewerberplatzbedarf: sestmodel.Bewerberplatzbedarf{Zaehler: 1, Nenner: 2}}}},
+		{Schluessel: "SP-B", NameDe: "Paket B", Kapazitaet: 10, Paketbestandteil: []sestmodel.Paketbestandteil{
+			{Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-2"}, Bewerberplatzbedarf: sestmodel.Bewerberplatzbedarf{Zaehler: 1, Nenner: 1}}}},
 	})
 	require.NoError(t, err)
-	_, err = s.BewerbungUpsertBatch(ctx, []sest.Bewerbung{
+	_, err = s.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{
 		einfach("B1", "84-1"),          // Einfach for a Bestandteil of SP-A
 		mehrfach("B2", "25-7", "25-8"), // Mehrfach with a Teilfach of SP-A
 		einfach("B3", "84-2"),          // only for SP-B
 		mehrfach("B4", "25-8"),         // a Teilfach outside SP-A
 	}, store.Step{})
 	require.NoError(t, err)
-	_, err = s.RanglistenstatusUpsertBatch(ctx, []sest.Ranglistenstatus{{RanglistenSchluessel: "SP-A-HQ", StudienpaketSchluessel: "SP-A", Status: "eingerichtet"}}, store.Step{})
+	_, err = s.RanglistenstatusUpsertBatch(ctx, []sestmodel.Ranglistenstatus{{RanglistenSchluessel: "SP-A-HQ", StudienpaketSchluessel: "SP-A", Status: "eingerichtet"}}, store.Step{})
 	require.NoError(t, err)
 	_, err = pool.Exec(ctx, `INSERT INTO ranking_entry (rangliste, bewerber_id, rang) VALUES
 		('SP-A-HQ', 'B1', 1), ('SP-A-HQ', 'B2', 2), ('SP-A-HQ', 'B3', 3), ('SP-A-HQ', 'B4', 4), ('SP-A-HQ', 'B9', 5),
@@ -85,8 +85,8 @@ func TestRankingEntriesCheckedAgainstBewerbungen(t *testing.T) {
 
 	// The university's view: status, imported entries, the last upload.
 	require.NoError(t, s.UploadLogInsert(ctx, []store.UploadLogEntry{
-		{Operation: sest.OpUebermittelnRanglisten, ItemKind: "rangliste", ItemKey: "SP-A-HQ", Attempt: 1, ErgebnisStatus: "zurueckgewiesen", Reason: "first"},
-		{Operation: sest.OpUebermittelnRanglisten, ItemKind: "rangliste", ItemKey: "SP-A-HQ", Attempt: 1, ErgebnisStatus: "aktualisiert"},
+		{Operation: sestmodel.OpUebermittelnRanglisten, ItemKind: "rangliste", ItemKey: "SP-A-HQ", Attempt: 1, ErgebnisStatus: "zurueckgewiesen", Reason: "first"},
+		{Operation: sestmodel.OpUebermittelnRanglisten, ItemKind: "rangliste", ItemKey: "SP-A-HQ", Attempt: 1, ErgebnisStatus: "aktualisiert"},
 	}))
 	st, err := s.RangStatusList(ctx)
 	require.NoError(t, err)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // RetentionMarked returns the applicants the Servicestelle marks for
@@ -20,7 +20,7 @@ UNION
 SELECT l.bewerber_id FROM upload_log l
 WHERE l.code = $2 AND l.bewerber_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM subject_tombstone t WHERE t.bewerber_id = l.bewerber_id AND t.erased_at >= l.at)
-ORDER BY 1`, sest.BewerberStatusZurLoeschung, sest.CodeBewerberZurLoeschung)
+ORDER BY 1`, sestmodel.BewerberStatusZurLoeschung, sestmodel.CodeBewerberZurLoeschung)
 	if err != nil {
 		return nil, fmt.Errorf("listing applicants marked for deletion: %w", err)
 	}

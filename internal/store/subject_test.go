@@ -12,21 +12,21 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
 )
 
-func subjectBewerber(id string, at time.Time) sest.Bewerber {
-	return sest.Bewerber{ID: id, Status: "aktiv", Vorname: "Erika", Nachname: "Muster" + id, EmailAdresse: id + "@example.org",
-		Geburtsdatum: "2005-04-01", LetzteAenderung: sest.NewTimestamp(at)}
+func subjectBewerber(id string, at time.Time) sestmodel.Bewerber {
+	return sestmodel.Bewerber{ID: id, Status: "aktiv", Vorname: "Erika", Nachname: "Muster" + id, EmailAdresse: id + "@example.org",
+		Geburtsdatum: "2005-04-01", LetzteAenderung: sestmodel.NewTimestamp(at)}
 }
 
-func subjectBewerbung(id string, version int, at time.Time) sest.Bewerbung {
-	return sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{BewerberID: id, Bearbeitungsstatus: "eingegangen",
-		VersionSeSt: version, Studienangebot: sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-008"},
-		LetzteAenderung: sest.NewTimestamp(at),
-		Bestandteil:     []sest.Bewerbungsbestandteil{{FeldangabeSchluessel: "ZEUGNIS", Dokument: &sest.Dokumentreferenz{DokumentID: "D-" + id, Dateiname: "Zeugnis.pdf"}}}}}
+func subjectBewerbung(id string, version int, at time.Time) sestmodel.Bewerbung {
+	return sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{BewerberID: id, Bearbeitungsstatus: "eingegangen",
+		VersionSeSt: version, Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "84-008"},
+		LetzteAenderung: sestmodel.NewTimestamp(at),
+		Bestandteil:     []sestmodel.Bewerbungsbestandteil{{FeldangabeSchluessel: "ZEUGNIS", Dokument: &sestmodel.Dokumentreferenz{DokumentID: "D-" + id, Dateiname: "Zeugnis.pdf"}}}}}
 }
 
 // TestSubjectTombstoneKeepsErasedDataOut: the mirror's upserts skip an
@@ -40,8 +40,8 @@ func TestSubjectTombstoneKeepsErasedDataOut(t *testing.T) {
 	t1 := time.Date(2026, 7, 15, 10, 0, 0, 0, time.UTC)
 	write := func(at time.Time, version int, ids ...string) (store.Counts, store.Counts) {
 		t.Helper()
-		var bs []sest.Bewerber
-		var bws []sest.Bewerbung
+		var bs []sestmodel.Bewerber
+		var bws []sestmodel.Bewerbung
 		for _, id := range ids {
 			bs, bws = append(bs, subjectBewerber(id, at)), append(bws, subjectBewerbung(id, version, at))
 		}
@@ -79,7 +79,7 @@ func TestSubjectTombstoneKeepsErasedDataOut(t *testing.T) {
 
 	// A Bewerbung changed at the Servicestelle after the erasure comes
 	// back (with its applicant as a stub) and lifts the tombstone.
-	cw, err = s.BewerbungUpsertBatch(ctx, []sest.Bewerbung{subjectBewerbung("B1", 2, t1.Add(time.Hour))}, store.Step{})
+	cw, err = s.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{subjectBewerbung("B1", 2, t1.Add(time.Hour))}, store.Step{})
 	require.NoError(t, err)
 	require.Equal(t, 1, cw.Created)
 	require.Equal(t, 1, count(`SELECT count(*) FROM bewerber WHERE bewerber_id = 'B1' AND NOT complete`))

@@ -15,14 +15,14 @@ import (
 	"time"
 
 	"sestd/internal/importers/batch"
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
 // StatusRule is a row of the bearbeitungsstatus table; the importer
 // reads the university's part (UniIn: may set it, UniOut: may change a
 // Bewerbung away from it).
-type StatusRule = sest.StatusRule
+type StatusRule = sestmodel.StatusRule
 
 // Transitions lists every allowed change: from a status the university
 // may leave to one it may set.
@@ -86,9 +86,9 @@ const (
 // interface version (0 means the newest), overrides laid over them.
 func Applications(overrides map[string]StatusRule, version int, loc *time.Location) *batch.Spec {
 	if version == 0 {
-		version = sest.InterfaceVersionNewest
+		version = sestmodel.InterfaceVersionNewest
 	}
-	rules := sest.DefaultStatusRules(version)
+	rules := sestmodel.DefaultStatusRules(version)
 	maps.Copy(rules, overrides)
 	if loc == nil {
 		loc = time.UTC
@@ -104,7 +104,7 @@ func Applications(overrides map[string]StatusRule, version int, loc *time.Locati
 				return store.Text(name), nil
 			}
 		}
-		if v := sest.StatusSince(s); v > version {
+		if v := sestmodel.StatusSince(s); v > version {
 			return store.Value{}, fmt.Errorf("%s exists only from interface version %d (servicestelle.interface_version is %d)", s, v, version)
 		}
 		return store.Value{}, fmt.Errorf("%q is not a known Bearbeitungsstatus", s)

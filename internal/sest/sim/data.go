@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // store is the sim's data set. Stored values are immutable once stored:
@@ -22,12 +22,12 @@ type store struct {
 	bewerbungIdx map[string]int // Bewerbung.Key() -> index
 	byBewerber   map[string][]int
 
-	angebote    []sest.Studienangebot
-	einfach     map[string]*sest.Einfachstudienangebot  // studiengangSchluessel
-	mehrfach    map[string]*sest.Mehrfachstudienangebot // abschlussSchluessel
-	mehrfachAbs map[string]bool                         // Mehrfachabschlüsse
+	angebote    []sestmodel.Studienangebot
+	einfach     map[string]*sestmodel.Einfachstudienangebot  // studiengangSchluessel
+	mehrfach    map[string]*sestmodel.Mehrfachstudienangebot // abschlussSchluessel
+	mehrfachAbs map[string]bool                              // Mehrfachabschlüsse
 
-	pakete   []*sest.Studienpaket
+	pakete   []*sestmodel.Studienpaket
 	paketIdx map[string]int
 
 	ranglisten   []*ranglisteRec
@@ -45,17 +45,17 @@ type store struct {
 }
 
 type bewerberRec struct {
-	b   *sest.Bewerber
+	b   *sestmodel.Bewerber
 	ban string
 }
 
 type bewerbungRec struct {
-	b       sest.Bewerbung
+	b       sestmodel.Bewerbung
 	deleted bool
 }
 
 type ranglisteRec struct {
-	r       *sest.Rangliste
+	r       *sestmodel.Rangliste
 	changed time.Time
 }
 
@@ -88,7 +88,7 @@ var (
 	nachnamen = []string{"Müller", "Schäfer", "Schröder", "Krüger", "Böhm", "Weiß", "Groß", "Jäger", "Köhler", "Hoffmann", "Schmidt", "Fuß", "Möller", "Bäcker", "Günther", "Öztürk", "Çelik", "Wagner", "Becker", "Löwenstein", "Dürr", "Straßburger", "Nowak", "Kowalski"}
 	strassen  = []string{"Königstraße", "Lindenstraße", "Schloßallee", "Mühlenweg", "Bahnhofstraße", "Am Gänsemarkt", "Düsseldorfer Straße", "Rosenstraße", "Hauptstraße", "Kurfürstenanlage", "Friedrichsplatz", "Große Bäckerstraße"}
 	orte      = []struct{ plz, ort string }{{"68161", "Mannheim"}, {"69117", "Heidelberg"}, {"80331", "München"}, {"50667", "Köln"}, {"20095", "Hamburg"}, {"10115", "Berlin"}, {"60311", "Frankfurt am Main"}, {"70173", "Stuttgart"}, {"01067", "Dresden"}, {"04109", "Leipzig"}, {"90402", "Nürnberg"}, {"33602", "Bielefeld"}, {"97070", "Würzburg"}, {"79098", "Freiburg im Breisgau"}, {"37073", "Göttingen"}, {"48143", "Münster"}}
-	laender   = []sest.Schluesselwert{{Schluessel: "000", NameDe: "Deutschland"}, {Schluessel: "151", NameDe: "Österreich"}, {Schluessel: "158", NameDe: "Schweiz"}, {Schluessel: "163", NameDe: "Türkei"}, {Schluessel: "152", NameDe: "Polen"}, {Schluessel: "129", NameDe: "Frankreich"}}
+	laender   = []sestmodel.Schluesselwert{{Schluessel: "000", NameDe: "Deutschland"}, {Schluessel: "151", NameDe: "Österreich"}, {Schluessel: "158", NameDe: "Schweiz"}, {Schluessel: "163", NameDe: "Türkei"}, {Schluessel: "152", NameDe: "Polen"}, {Schluessel: "129", NameDe: "Frankreich"}}
 	// Einfachstudienangebote: abschluss, abschluss name, fach, fach name, fkz.
 	einfachDefs = []struct{ abs, absName, fach, fachName, fkz string }{
 		{"82", "Bachelor of Science", "079", "Informatik", ""},
@@ -121,12 +121,12 @@ var (
 	}
 )
 
-func einfachKey(abs, fach, fkz string) sest.EinfachstudienangebotsSchluessel {
+func einfachKey(abs, fach, fkz string) sestmodel.EinfachstudienangebotsSchluessel {
 	k := abs + "-" + fach
 	if fkz != "" {
 		k += "-" + fkz
 	}
-	return sest.EinfachstudienangebotsSchluessel{StudiengangSchluessel: k, AbschlussSchluessel: abs, StudienfachSchluessel: fach, FachkennzeichenSchluessel: fkz}
+	return sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: k, AbschlussSchluessel: abs, StudienfachSchluessel: fach, FachkennzeichenSchluessel: fkz}
 }
 
 func generate(cfg Config) *store {
@@ -135,8 +135,8 @@ func generate(cfg Config) *store {
 		bewerberIdx:  map[string]int{},
 		bewerbungIdx: make(map[string]int, cfg.Bewerbungen),
 		byBewerber:   map[string][]int{},
-		einfach:      map[string]*sest.Einfachstudienangebot{},
-		mehrfach:     map[string]*sest.Mehrfachstudienangebot{},
+		einfach:      map[string]*sestmodel.Einfachstudienangebot{},
+		mehrfach:     map[string]*sestmodel.Mehrfachstudienangebot{},
 		mehrfachAbs:  map[string]bool{},
 		paketIdx:     map[string]int{},
 		ranglisteIdx: map[string]int{},
@@ -146,69 +146,69 @@ func generate(cfg Config) *store {
 	}
 	loc := cfg.Location
 	start := cfg.Start.In(loc).Truncate(time.Millisecond)
-	frist := &sest.Koordinierungsangebotsdaten{
-		AnfangBewerbungsfrist: sest.NewTimestamp(time.Date(cfg.Jahr, 4, 15, 0, 0, 0, 0, loc)),
-		EndeBewerbungsfrist:   sest.NewTimestamp(time.Date(cfg.Jahr, 7, 15, 23, 59, 59, 0, loc)),
+	frist := &sestmodel.Koordinierungsangebotsdaten{
+		AnfangBewerbungsfrist: sestmodel.NewTimestamp(time.Date(cfg.Jahr, 4, 15, 0, 0, 0, 0, loc)),
+		EndeBewerbungsfrist:   sestmodel.NewTimestamp(time.Date(cfg.Jahr, 7, 15, 23, 59, 59, 0, loc)),
 		URLHSBewerbungsportal: "https://portal.example-uni.de/bewerbung",
 	}
 	// Studienangebote.
-	var einfachKeys []sest.EinfachstudienangebotsSchluessel
+	var einfachKeys []sestmodel.EinfachstudienangebotsSchluessel
 	for i, d := range einfachDefs {
 		k := einfachKey(d.abs, d.fach, d.fkz)
 		status := "oeffentlich_sichtbar"
-		a := &sest.Einfachstudienangebot{Schluessel: k, Status: status, NameDe: d.fachName + " (" + d.absName + ")",
+		a := &sestmodel.Einfachstudienangebot{Schluessel: k, Status: status, NameDe: d.fachName + " (" + d.absName + ")",
 			BeschreibungDe: "Studiengang " + d.fachName + " mit Abschluss " + d.absName + ".", Koordinierungsangebotsdaten: frist,
-			Studiengang: sest.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.fachName, IstNCStudiengang: i%3 != 2,
-				Abschluss: sest.Schluesselwert{Schluessel: d.abs, NameDe: d.absName}, Studienfach: sest.Schluesselwert{Schluessel: d.fach, NameDe: d.fachName}}}
+			Studiengang: sestmodel.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.fachName, IstNCStudiengang: i%3 != 2,
+				Abschluss: sestmodel.Schluesselwert{Schluessel: d.abs, NameDe: d.absName}, Studienfach: sestmodel.Schluesselwert{Schluessel: d.fach, NameDe: d.fachName}}}
 		if d.fkz != "" {
-			a.Studiengang.Fachkennzeichen = &sest.Schluesselwert{Schluessel: d.fkz, NameDe: "Kernfach"}
+			a.Studiengang.Fachkennzeichen = &sestmodel.Schluesselwert{Schluessel: d.fkz, NameDe: "Kernfach"}
 		}
 		st.addEinfach(a)
 		einfachKeys = append(einfachKeys, k)
 	}
 	// One offer still in preparation: applications for it are rejected.
 	hidden := einfachKey("82", "999", "")
-	st.addEinfach(&sest.Einfachstudienangebot{Schluessel: hidden, Status: "in_Vorbereitung", NameDe: "Data Science (Bachelor of Science)",
-		Studiengang: sest.Studiengang{Schluessel: hidden.StudiengangSchluessel, NameDe: "Data Science", IstNCStudiengang: true,
-			Abschluss: sest.Schluesselwert{Schluessel: "82", NameDe: "Bachelor of Science"}, Studienfach: sest.Schluesselwert{Schluessel: "999", NameDe: "Data Science"}}})
-	var teilKeys []sest.EinfachstudienangebotsSchluessel
+	st.addEinfach(&sestmodel.Einfachstudienangebot{Schluessel: hidden, Status: "in_Vorbereitung", NameDe: "Data Science (Bachelor of Science)",
+		Studiengang: sestmodel.Studiengang{Schluessel: hidden.StudiengangSchluessel, NameDe: "Data Science", IstNCStudiengang: true,
+			Abschluss: sestmodel.Schluesselwert{Schluessel: "82", NameDe: "Bachelor of Science"}, Studienfach: sestmodel.Schluesselwert{Schluessel: "999", NameDe: "Data Science"}}})
+	var teilKeys []sestmodel.EinfachstudienangebotsSchluessel
 	for _, d := range teilfachDefs {
 		k := einfachKey("25", d.fach, "")
-		st.addEinfach(&sest.Einfachstudienangebot{Schluessel: k, Status: "oeffentlich_sichtbar", NameDe: d.name + " (Teilfach Zwei-Fächer-Bachelor)",
+		st.addEinfach(&sestmodel.Einfachstudienangebot{Schluessel: k, Status: "oeffentlich_sichtbar", NameDe: d.name + " (Teilfach Zwei-Fächer-Bachelor)",
 			Koordinierungsangebotsdaten: frist,
-			Studiengang: sest.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.name,
-				Abschluss: sest.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"}, Studienfach: sest.Schluesselwert{Schluessel: d.fach, NameDe: d.name}}})
+			Studiengang: sestmodel.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.name,
+				Abschluss: sestmodel.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"}, Studienfach: sestmodel.Schluesselwert{Schluessel: d.fach, NameDe: d.name}}})
 		teilKeys = append(teilKeys, k)
 	}
-	m := &sest.Mehrfachstudienangebot{Art: sest.FreieFachbezogeneStudiengangskombination,
-		Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}, Status: "oeffentlich_sichtbar",
-		NameDe: "Zwei-Fächer-Bachelor", Koordinierungsangebotsdaten: frist, Abschluss: sest.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"},
+	m := &sestmodel.Mehrfachstudienangebot{Art: sestmodel.FreieFachbezogeneStudiengangskombination,
+		Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}, Status: "oeffentlich_sichtbar",
+		NameDe: "Zwei-Fächer-Bachelor", Koordinierungsangebotsdaten: frist, Abschluss: sestmodel.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"},
 		Teilstudienangebot: teilKeys}
 	st.mehrfach["25"] = m
 	st.mehrfachAbs["25"] = true
-	st.angebote = append(st.angebote, sest.Studienangebot{Mehrfach: m})
+	st.angebote = append(st.angebote, sestmodel.Studienangebot{Mehrfach: m})
 	// An ExpliziteStudiengangskombination: Lehramt with its Teilfächer and
 	// the combinations allowed (no generated Bewerbungen apply for it).
-	var lgKeys []sest.EinfachstudienangebotsSchluessel
+	var lgKeys []sestmodel.EinfachstudienangebotsSchluessel
 	for _, d := range lehramtDefs {
 		k := einfachKey("26", d.fach, "")
-		st.addEinfach(&sest.Einfachstudienangebot{Schluessel: k, Status: "oeffentlich_sichtbar", NameDe: d.name + " (Teilfach Lehramt an Gymnasien)",
+		st.addEinfach(&sestmodel.Einfachstudienangebot{Schluessel: k, Status: "oeffentlich_sichtbar", NameDe: d.name + " (Teilfach Lehramt an Gymnasien)",
 			Koordinierungsangebotsdaten: frist,
-			Studiengang: sest.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.name,
-				Abschluss: sest.Schluesselwert{Schluessel: "26", NameDe: "Lehramt an Gymnasien"}, Studienfach: sest.Schluesselwert{Schluessel: d.fach, NameDe: d.name}}})
+			Studiengang: sestmodel.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.name,
+				Abschluss: sestmodel.Schluesselwert{Schluessel: "26", NameDe: "Lehramt an Gymnasien"}, Studienfach: sestmodel.Schluesselwert{Schluessel: d.fach, NameDe: d.name}}})
 		lgKeys = append(lgKeys, k)
 	}
-	lg := &sest.Mehrfachstudienangebot{Art: sest.ExpliziteStudiengangskombination,
-		Schluessel: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"}, Status: "oeffentlich_sichtbar",
-		NameDe: "Lehramt an Gymnasien", Koordinierungsangebotsdaten: frist, Abschluss: sest.Schluesselwert{Schluessel: "26", NameDe: "Lehramt an Gymnasien"},
+	lg := &sestmodel.Mehrfachstudienangebot{Art: sestmodel.ExpliziteStudiengangskombination,
+		Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"}, Status: "oeffentlich_sichtbar",
+		NameDe: "Lehramt an Gymnasien", Koordinierungsangebotsdaten: frist, Abschluss: sestmodel.Schluesselwert{Schluessel: "26", NameDe: "Lehramt an Gymnasien"},
 		Teilstudienangebot: lgKeys,
-		Kombination: []sest.Studiengangskombination{
-			{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[1]}},
-			{Teilstudienangebot: []sest.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[2]}},
+		Kombination: []sestmodel.Studiengangskombination{
+			{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[1]}},
+			{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[2]}},
 		}}
 	st.mehrfach["26"] = lg
 	st.mehrfachAbs["26"] = true
-	st.angebote = append(st.angebote, sest.Studienangebot{Mehrfach: lg})
+	st.angebote = append(st.angebote, sestmodel.Studienangebot{Mehrfach: lg})
 
 	// Bewerber.
 	nb := cfg.Bewerber
@@ -234,16 +234,16 @@ func generate(cfg Config) *store {
 		nach := nachnamen[r.IntN(len(nachnamen))]
 		o := orte[r.IntN(len(orte))]
 		id := fmt.Sprintf("B%012d", 109064000000+int64(i)*7919%1000000+int64(i)*1000000)
-		b := &sest.Bewerber{
+		b := &sestmodel.Bewerber{
 			Status: "aktiv", Anrede: anrede, Vorname: vor, Nachname: nach,
 			EmailAdresse:  asciiMail(vor, nach, i),
 			Telefonnummer: fmt.Sprintf("0%d %07d", 30+r.IntN(900), r.IntN(10000000)),
 			ID:            id, HatVerfahrensrichtlinienZugestimmt: true,
 			Geburtsdatum: time.Date(cfg.Jahr-18-r.IntN(8), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC).Format("2006-01-02"),
 			Geburtsort:   orte[r.IntN(len(orte))].ort,
-			Postanschrift: sest.Postanschrift{StrasseHausNrOderPostfach: fmt.Sprintf("%s %d", strassen[r.IntN(len(strassen))], 1+r.IntN(120)),
+			Postanschrift: sestmodel.Postanschrift{StrasseHausNrOderPostfach: fmt.Sprintf("%s %d", strassen[r.IntN(len(strassen))], 1+r.IntN(120)),
 				Plz: o.plz, Ort: o.ort, Land: laender[0]},
-			LetzteAenderung: sest.NewTimestamp(changedAt(i)),
+			LetzteAenderung: sestmodel.NewTimestamp(changedAt(i)),
 		}
 		if r.IntN(5) == 0 {
 			b.WeitereVornamen = vornamenF[r.IntN(len(vornamenF))]
@@ -283,33 +283,33 @@ func generate(cfg Config) *store {
 			}
 			pick -= w.weight
 		}
-		changed := sest.NewTimestamp(changedAt(i))
-		eingang := sest.NewTimestamp(changed.Add(-time.Duration(1+r.IntN(72)) * time.Hour))
+		changed := sestmodel.NewTimestamp(changedAt(i))
+		eingang := sestmodel.NewTimestamp(changed.Add(-time.Duration(1+r.IntN(72)) * time.Hour))
 		dokID := st.newDokumentID()
 		nachname := br.b.Nachname
-		bestandteile := []sest.Bewerbungsbestandteil{
+		bestandteile := []sestmodel.Bewerbungsbestandteil{
 			{FeldangabeSchluessel: "HZB_NOTE", NameDe: "Durchschnittsnote der HZB", Wert: fmt.Sprintf("%d,%d", 1+r.IntN(3), r.IntN(10))},
 			{FeldangabeSchluessel: "HZB_ZEUGNIS", NameDe: "Zeugnis der Hochschulzugangsberechtigung",
-				Dokument: &sest.Dokumentreferenz{DokumentID: dokID, Dateiname: "Zeugnis_" + nachname + ".pdf", MimeType: "application/pdf"}},
+				Dokument: &sestmodel.Dokumentreferenz{DokumentID: dokID, Dateiname: "Zeugnis_" + nachname + ".pdf", MimeType: "application/pdf"}},
 		}
 		st.dokumente[dokID] = dokumentRec{bewerberID: br.b.ID, dateiname: "Zeugnis_" + nachname + ".pdf", mime: "application/pdf"}
-		var bescheide []sest.Bescheid
+		var bescheide []sestmodel.Bescheid
 		if status == "zugelassen" || status == "eingeschrieben" {
 			bid := st.newDokumentID()
 			st.dokumente[bid] = dokumentRec{bewerberID: br.b.ID, dateiname: "Zulassungsbescheid.pdf", mime: "application/pdf"}
-			bescheide = []sest.Bescheid{{Bescheidart: "Zulassungsbescheid", ErstelltAm: changed,
-				Dokument: &sest.Dokumentreferenz{DokumentID: bid, Dateiname: "Zulassungsbescheid.pdf", MimeType: "application/pdf"}}}
+			bescheide = []sestmodel.Bescheid{{Bescheidart: "Zulassungsbescheid", ErstelltAm: changed,
+				Dokument: &sestmodel.Dokumentreferenz{DokumentID: bid, Dateiname: "Zulassungsbescheid.pdf", MimeType: "application/pdf"}}}
 		}
 		version := 1 + r.IntN(4)
 		aktiv := "aktiv"
 		if status == "zurueckgezogen" || status == "ausgeschlossen" {
 			aktiv = "inaktiv"
 		}
-		var b sest.Bewerbung
+		var b sestmodel.Bewerbung
 		if !mehrfach {
 			key := einfachKeys[(bi+int(einfachCount[bi]))%len(einfachKeys)]
 			einfachCount[bi]++
-			b.Einfach = &sest.Einfachstudienangebotsbewerbung{
+			b.Einfach = &sestmodel.Einfachstudienangebotsbewerbung{
 				EingangsZeitpunkt: eingang, Bearbeitungsstatus: status, VersionSeSt: version, BewerberBAN: br.ban,
 				BewerberEmailAdresse: br.b.EmailAdresse, BewerberID: br.b.ID, Studienangebot: key, OrtDesEingangs: "SeSt",
 				Aktivitaetsstatus: aktiv, LetzteAenderung: changed, Bestandteil: bestandteile, Bescheid: bescheide}
@@ -320,8 +320,8 @@ func generate(cfg Config) *store {
 			hasMehrfach[bi] = true
 			t1 := teilKeys[(bi)%len(teilKeys)]
 			t2 := teilKeys[(bi+1+r.IntN(len(teilKeys)-1))%len(teilKeys)]
-			teil := func(key sest.EinfachstudienangebotsSchluessel, haupt bool) sest.Teilfachbewerbung {
-				t := sest.Teilfachbewerbung{EingangsZeitpunkt: eingang, Bearbeitungsstatus: status, VersionSeSt: version,
+			teil := func(key sestmodel.EinfachstudienangebotsSchluessel, haupt bool) sestmodel.Teilfachbewerbung {
+				t := sestmodel.Teilfachbewerbung{EingangsZeitpunkt: eingang, Bearbeitungsstatus: status, VersionSeSt: version,
 					Studienangebot: key, Aktivitaetsstatus: aktiv, LetzteAenderung: changed}
 				if haupt {
 					hk := key
@@ -329,11 +329,11 @@ func generate(cfg Config) *store {
 				}
 				return t
 			}
-			b.Mehrfach = &sest.Mehrfachstudienangebotsbewerbung{
+			b.Mehrfach = &sestmodel.Mehrfachstudienangebotsbewerbung{
 				EingangsZeitpunkt: eingang, Bearbeitungsstatus: status, VersionSeSt: version, BewerberBAN: br.ban,
-				BewerberEmailAdresse: br.b.EmailAdresse, BewerberID: br.b.ID, Studienangebot: sest.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
+				BewerberEmailAdresse: br.b.EmailAdresse, BewerberID: br.b.ID, Studienangebot: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"},
 				OrtDesEingangs: "SeSt", Aktivitaetsstatus: aktiv, LetzteAenderung: changed,
-				Teilfachbewerbung: []sest.Teilfachbewerbung{teil(t1, true), teil(t2, true)},
+				Teilfachbewerbung: []sestmodel.Teilfachbewerbung{teil(t1, true), teil(t2, true)},
 				Bestandteil:       bestandteile, Bescheid: bescheide}
 		}
 		st.addBewerbung(b)
@@ -342,22 +342,22 @@ func generate(cfg Config) *store {
 	// Studienpakete and Ranglisten: one Paket per Einfach offer, with a
 	// Hauptquoten and a Vorabquoten Rangliste.
 	for i, k := range einfachKeys {
-		p := &sest.Studienpaket{Schluessel: "SP-" + k.StudiengangSchluessel, NameDe: "Paket " + st.einfach[k.StudiengangSchluessel].Studiengang.NameDe,
-			Kapazitaet: 50 + 25*(i%8), Paketbestandteil: []sest.Paketbestandteil{{Studienangebot: k, Bewerberplatzbedarf: sest.Bewerberplatzbedarf{Zaehler: 1, Nenner: 1}}}}
+		p := &sestmodel.Studienpaket{Schluessel: "SP-" + k.StudiengangSchluessel, NameDe: "Paket " + st.einfach[k.StudiengangSchluessel].Studiengang.NameDe,
+			Kapazitaet: 50 + 25*(i%8), Paketbestandteil: []sestmodel.Paketbestandteil{{Studienangebot: k, Bewerberplatzbedarf: sestmodel.Bewerberplatzbedarf{Zaehler: 1, Nenner: 1}}}}
 		st.paketIdx[p.Schluessel] = len(st.pakete)
 		st.pakete = append(st.pakete, p)
 		hq := 90.0
 		vq := 10.0
-		var eintraege []sest.Ranglisteneintrag
+		var eintraege []sestmodel.Ranglisteneintrag
 		for j := 0; j < len(st.bewerber) && len(eintraege) < 20; j += 1 + len(einfachKeys) {
-			eintraege = append(eintraege, sest.Ranglisteneintrag{Rang: len(eintraege) + 1, BewerberID: st.bewerber[j].b.ID})
+			eintraege = append(eintraege, sestmodel.Ranglisteneintrag{Rang: len(eintraege) + 1, BewerberID: st.bewerber[j].b.ID})
 		}
-		for _, rl := range []*sest.Rangliste{
+		for _, rl := range []*sestmodel.Rangliste{
 			{Schluessel: "RL-" + k.StudiengangSchluessel + "-HQ", StudienpaketSchluessel: p.Schluessel, NameDe: "Hauptquote " + p.NameDe, Ebene: "Hauptquoten", Status: "befuellt",
-				Kopfdaten: &sest.Kopfdaten{Abarbeitungsposition: 2, PlaetzeProzentual: &hq, Klauseln: &sest.Klauseln{Nichtauffuellklausel: i%2 == 0}}, Eintrag: eintraege},
+				Kopfdaten: &sestmodel.Kopfdaten{Abarbeitungsposition: 2, PlaetzeProzentual: &hq, Klauseln: &sestmodel.Klauseln{Nichtauffuellklausel: i%2 == 0}}, Eintrag: eintraege},
 			{Schluessel: "RL-" + k.StudiengangSchluessel + "-VQ", StudienpaketSchluessel: p.Schluessel, NameDe: "Vorabquote " + p.NameDe, Ebene: "Vorabquoten", Status: "eingerichtet",
-				Kopfdaten: &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &vq, IstVorwegzulasserrangliste: true,
-					Klauseln: &sest.Klauseln{Unterbelegungsklausel: &sest.Unterbelegungsklausel{PlatzuebergabeEbene: "Hauptquoten"}}}},
+				Kopfdaten: &sestmodel.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &vq, IstVorwegzulasserrangliste: true,
+					Klauseln: &sestmodel.Klauseln{Unterbelegungsklausel: &sestmodel.Unterbelegungsklausel{PlatzuebergabeEbene: "Hauptquoten"}}}},
 		} {
 			st.addRangliste(rl, start.Add(-time.Duration(24-i)*time.Hour))
 		}
@@ -365,12 +365,12 @@ func generate(cfg Config) *store {
 	return st
 }
 
-func (st *store) addEinfach(a *sest.Einfachstudienangebot) {
+func (st *store) addEinfach(a *sestmodel.Einfachstudienangebot) {
 	st.einfach[a.Schluessel.StudiengangSchluessel] = a
-	st.angebote = append(st.angebote, sest.Studienangebot{Einfach: a})
+	st.angebote = append(st.angebote, sestmodel.Studienangebot{Einfach: a})
 }
 
-func (st *store) addBewerbung(b sest.Bewerbung) {
+func (st *store) addBewerbung(b sestmodel.Bewerbung) {
 	idx := len(st.bewerbungen)
 	st.bewerbungen = append(st.bewerbungen, &bewerbungRec{b: b})
 	st.bewerbungIdx[b.Key()] = idx
@@ -379,7 +379,7 @@ func (st *store) addBewerbung(b sest.Bewerbung) {
 }
 
 // addRangliste stores a new Rangliste; its type joins the Vergabeschema.
-func (st *store) addRangliste(r *sest.Rangliste, changed time.Time) {
+func (st *store) addRangliste(r *sestmodel.Rangliste, changed time.Time) {
 	st.ranglisteIdx[r.Schluessel] = len(st.ranglisten)
 	st.ranglisten = append(st.ranglisten, &ranglisteRec{r: r, changed: changed})
 	st.typen[ranglistentyp(r.Schluessel)] = true

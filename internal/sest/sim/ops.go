@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // Rejection texts. The codes 30233 and 30235 are the Servicestelle's;
@@ -43,7 +44,7 @@ func reason(code int, text string) string { return text + fmt.Sprintf(codeSuffix
 // statusInVersion reports whether a known Bearbeitungsstatus exists in
 // interface version iface.
 func statusInVersion(status string, iface int) bool {
-	return iface >= sest.StatusSince(status)
+	return iface >= sestmodel.StatusSince(status)
 }
 
 // dispatch answers a decoded request. iface is the call's interface
@@ -51,43 +52,43 @@ func statusInVersion(status string, iface int) bool {
 // context block's).
 func (s *Sim) dispatch(op sest.Operation, req any, iface int) (any, *soapFault) {
 	switch op.Name {
-	case sest.OpAbrufenStudienangebote:
+	case sestmodel.OpAbrufenStudienangebote:
 		return s.abrufenStudienangebote(req.(*sest.StudienangebotFilter)), nil
-	case sest.OpAnlegenAendernStudienangebote:
+	case sestmodel.OpAnlegenAendernStudienangebote:
 		return s.anlegenAendernStudienangebote(req.(*sest.StudienangeboteRequest)), nil
-	case sest.OpAbrufenStammdaten:
+	case sestmodel.OpAbrufenStammdaten:
 		return s.abrufenStammdaten(req.(*sest.StammdatenRequest))
-	case sest.OpAnfragenStammdatenaenderungen:
+	case sestmodel.OpAnfragenStammdatenaenderungen:
 		return s.anfragen(refBewerber, req.(*sest.AnfrageRequest)), nil
-	case sest.OpUebermittelnStammdatenaenderung:
+	case sestmodel.OpUebermittelnStammdatenaenderung:
 		return s.uebermittelnBewerber(req.(*sest.ReferenzRequest))
-	case sest.OpAbrufenStammdatenOhneAuth:
+	case sestmodel.OpAbrufenStammdatenOhneAuth:
 		return s.abrufenStammdatenOhneAuth(req.(*sest.SuchRequest))
-	case sest.OpUebermittelnNeueBewerbungen:
+	case sestmodel.OpUebermittelnNeueBewerbungen:
 		return s.sendBewerbungen(req.(*sest.BewerbungenRequest), true, iface), nil
-	case sest.OpUebermittelnGeaenderteBew:
+	case sestmodel.OpUebermittelnGeaenderteBew:
 		return s.sendBewerbungen(req.(*sest.BewerbungenRequest), false, iface), nil
-	case sest.OpAnfragenBewerbungen:
+	case sestmodel.OpAnfragenBewerbungen:
 		return s.anfragen(refBewerbung, req.(*sest.AnfrageRequest)), nil
-	case sest.OpUebermittelnBewerbungen:
+	case sestmodel.OpUebermittelnBewerbungen:
 		return s.uebermittelnBewerbungen(req.(*sest.ReferenzRequest))
-	case sest.OpAbrufenBewerbungen:
+	case sestmodel.OpAbrufenBewerbungen:
 		return s.abrufenBewerbungen(req.(*sest.SuchRequest))
-	case sest.OpAnlegenAendernStudienpakete:
+	case sestmodel.OpAnlegenAendernStudienpakete:
 		return s.anlegenAendernStudienpakete(req.(*sest.StudienpaketeRequest)), nil
-	case sest.OpUebermittelnRanglisten:
+	case sestmodel.OpUebermittelnRanglisten:
 		return s.uebermittelnRanglisten(req.(*sest.RanglistenRequest)), nil
-	case sest.OpAnfragenRanglistenstatus:
+	case sestmodel.OpAnfragenRanglistenstatus:
 		return s.anfragen(refRangliste, req.(*sest.AnfrageRequest)), nil
-	case sest.OpUebermittelnRanglistenstatus:
+	case sestmodel.OpUebermittelnRanglistenstatus:
 		return s.uebermittelnRanglistenstatus(req.(*sest.ReferenzRequest))
-	case sest.OpAbrufenRanglistenstatus:
+	case sestmodel.OpAbrufenRanglistenstatus:
 		return s.abrufenRanglistenstatus(req.(*sest.RanglistenstatusRequest)), nil
-	case sest.OpAusloesenZulassungsangebote:
+	case sestmodel.OpAusloesenZulassungsangebote:
 		return s.ausloesen(req.(*sest.ZulassungsangeboteRequest)), nil
-	case sest.OpAbrufenStudienpakete:
+	case sestmodel.OpAbrufenStudienpakete:
 		return s.abrufenStudienpakete(), nil
-	case sest.OpAbrufenDokumente:
+	case sestmodel.OpAbrufenDokumente:
 		return s.abrufenDokumente(req.(*sest.DokumenteRequest)), nil
 	}
 	return nil, &soapFault{"soap:Client", sest.FaultValidierung, 0, "Operation nicht unterstützt: " + op.Name}
@@ -105,7 +106,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // kombinationAllowed reports whether the Teilfächer applied for are one of
 // the combinations of an ExpliziteStudiengangskombination (in any order).
-func kombinationAllowed(kombis []sest.Studiengangskombination, teile []sest.Teilfachbewerbung) bool {
+func kombinationAllowed(kombis []sestmodel.Studiengangskombination, teile []sestmodel.Teilfachbewerbung) bool {
 	want := map[string]bool{}
 	for _, t := range teile {
 		want[t.Studienangebot.StudiengangSchluessel] = true

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The Bewerber operations: Stammdaten with the Bewerber's authorisation,
@@ -22,7 +23,7 @@ func (s *Sim) abrufenStammdaten(req *sest.StammdatenRequest) (any, *soapFault) {
 		return nil, &soapFault{"soap:Server", sest.FaultAutorisierung, 0,
 			fmt.Sprintf("Die Bewerber-Autorisierungsnummer ist für den Benutzer %s ungültig. [Sitzungskennung: %s]", req.BewerberID, s.sitzungskennung())}
 	}
-	return &sest.BewerberListe{Bewerber: []sest.Bewerber{*br.b}}, nil
+	return &sest.BewerberListe{Bewerber: []sestmodel.Bewerber{*br.b}}, nil
 }
 
 func (s *Sim) abrufenStammdatenOhneAuth(req *sest.SuchRequest) (any, *soapFault) {
@@ -33,7 +34,7 @@ func (s *Sim) abrufenStammdatenOhneAuth(req *sest.SuchRequest) (any, *soapFault)
 	defer s.mu.RUnlock()
 	out := &sest.BewerberListe{}
 	seen := map[string]bool{}
-	s.eachMatching(req, func(b sest.Bewerbung) {
+	s.eachMatching(req, func(b sestmodel.Bewerbung) {
 		id := b.BewerberID()
 		if seen[id] {
 			return
@@ -53,7 +54,7 @@ func (s *Sim) uebermittelnBewerber(req *sest.ReferenzRequest) (any, *soapFault) 
 	if f != nil {
 		return nil, f
 	}
-	out := &sest.BewerberListe{Bewerber: make([]sest.Bewerber, 0, len(idx))}
+	out := &sest.BewerberListe{Bewerber: make([]sestmodel.Bewerber, 0, len(idx))}
 	for _, i := range idx {
 		out.Bewerber = append(out.Bewerber, *s.st.bewerber[i].b)
 	}

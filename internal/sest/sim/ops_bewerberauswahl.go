@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The Bewerberauswahl service: Studienpakete, Ranglisten (validated as the
@@ -25,7 +26,7 @@ func (s *Sim) anlegenAendernStudienpakete(req *sest.StudienpaketeRequest) *sest.
 	defer s.mu.Unlock()
 	out := &sest.StudienpaketErgebnisse{}
 	for _, p := range req.Studienpaket {
-		res := sest.StudienpaketErgebnis{StudienpaketSchluessel: p.Schluessel}
+		res := sestmodel.StudienpaketErgebnis{StudienpaketSchluessel: p.Schluessel}
 		why := ""
 		if p.Schluessel == "" || p.Kapazitaet < 0 || len(p.Paketbestandteil) == 0 {
 			why = reason(CodeUngueltig, "Ein Studienpaket braucht einen Schlüssel, eine Kapazität und mindestens einen Paketbestandteil.")
@@ -42,17 +43,17 @@ func (s *Sim) anlegenAendernStudienpakete(req *sest.StudienpaketeRequest) *sest.
 		}
 		switch {
 		case why != "":
-			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, why
+			res.ErgebnisStatus, res.GrundZurueckweisung = sestmodel.ErgebnisZurueckgewiesen, why
 		default:
 			np := p
-			np.Paketbestandteil = append([]sest.Paketbestandteil(nil), p.Paketbestandteil...)
+			np.Paketbestandteil = append([]sestmodel.Paketbestandteil(nil), p.Paketbestandteil...)
 			if i, ok := s.st.paketIdx[p.Schluessel]; ok {
 				s.st.pakete[i] = &np
-				res.ErgebnisStatus = sest.ErgebnisAktualisiert
+				res.ErgebnisStatus = sestmodel.ErgebnisAktualisiert
 			} else {
 				s.st.paketIdx[p.Schluessel] = len(s.st.pakete)
 				s.st.pakete = append(s.st.pakete, &np)
-				res.ErgebnisStatus = sest.ErgebnisNeu
+				res.ErgebnisStatus = sestmodel.ErgebnisNeu
 			}
 		}
 		out.Ergebnis = append(out.Ergebnis, res)
@@ -68,7 +69,7 @@ var (
 // validateRangliste checks a sent Rangliste. sentTypen are the Ranglisten
 // types sent with Kopfdaten in the same call (they are part of the
 // Vergabeschema even when stored after r). Must hold s.mu.
-func (s *Sim) validateRangliste(r sest.Rangliste, sentTypen map[string]bool) (int, string) {
+func (s *Sim) validateRangliste(r sestmodel.Rangliste, sentTypen map[string]bool) (int, string) {
 	if _, ok := s.st.paketIdx[r.StudienpaketSchluessel]; !ok {
 		return CodePaketUnbekannt, fmt.Sprintf("Das Studienpaket %s konnte nicht gefunden werden.", r.StudienpaketSchluessel)
 	}
@@ -152,14 +153,14 @@ func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.Ranglist
 		}
 	}
 	for _, r := range req.Rangliste {
-		res := sest.RanglisteErgebnis{RanglistenSchluessel: r.Schluessel}
+		res := sestmodel.RanglisteErgebnis{RanglistenSchluessel: r.Schluessel}
 		if code, why := s.validateRangliste(r, sentTypen); code != 0 {
-			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(code, why)
+			res.ErgebnisStatus, res.GrundZurueckweisung = sestmodel.ErgebnisZurueckgewiesen, reason(code, why)
 			out.Ergebnis = append(out.Ergebnis, res)
 			continue
 		}
 		nr := r
-		nr.Eintrag = append([]sest.Ranglisteneintrag(nil), r.Eintrag...)
+		nr.Eintrag = append([]sestmodel.Ranglisteneintrag(nil), r.Eintrag...)
 		if i, ok := s.st.ranglisteIdx[r.Schluessel]; ok {
 			// A list too long for one message comes in packages: while the
 			// stored list is eingerichtet, a package whose ranks all follow
@@ -167,12 +168,12 @@ func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.Ranglist
 			old := s.st.ranglisten[i].r
 			if old.Status == "eingerichtet" && len(nr.Eintrag) > 0 && minRang(nr.Eintrag) > maxRang(old.Eintrag) {
 				if dup := duplicateBewerber(old.Eintrag, nr.Eintrag); dup != "" {
-					res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen,
+					res.ErgebnisStatus, res.GrundZurueckweisung = sestmodel.ErgebnisZurueckgewiesen,
 						reason(CodeRangDoppelt, fmt.Sprintf("Der Bewerber %s ist mehrfach in der Rangliste enthalten.", dup))
 					out.Ergebnis = append(out.Ergebnis, res)
 					continue
 				}
-				nr.Eintrag = append(append([]sest.Ranglisteneintrag(nil), old.Eintrag...), nr.Eintrag...)
+				nr.Eintrag = append(append([]sestmodel.Ranglisteneintrag(nil), old.Eintrag...), nr.Eintrag...)
 			}
 			if nr.Kopfdaten == nil {
 				nr.Kopfdaten = s.st.ranglisten[i].r.Kopfdaten
@@ -181,22 +182,22 @@ func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.Ranglist
 				}
 			}
 			s.st.ranglisten[i] = &ranglisteRec{r: &nr, changed: now}
-			res.ErgebnisStatus = sest.ErgebnisAktualisiert
+			res.ErgebnisStatus = sestmodel.ErgebnisAktualisiert
 		} else {
 			s.st.addRangliste(&nr, now)
-			res.ErgebnisStatus = sest.ErgebnisNeu
+			res.ErgebnisStatus = sestmodel.ErgebnisNeu
 		}
 		out.Ergebnis = append(out.Ergebnis, res)
 	}
 	return out
 }
 
-func statusOf(r *ranglisteRec) sest.Ranglistenstatus {
-	return sest.Ranglistenstatus{RanglistenSchluessel: r.r.Schluessel, StudienpaketSchluessel: r.r.StudienpaketSchluessel,
-		Status: r.r.Status, Statusanmerkung: r.r.Statusanmerkung, AnzahlEintraege: len(r.r.Eintrag), LetzteAenderung: sest.NewTimestamp(r.changed)}
+func statusOf(r *ranglisteRec) sestmodel.Ranglistenstatus {
+	return sestmodel.Ranglistenstatus{RanglistenSchluessel: r.r.Schluessel, StudienpaketSchluessel: r.r.StudienpaketSchluessel,
+		Status: r.r.Status, Statusanmerkung: r.r.Statusanmerkung, AnzahlEintraege: len(r.r.Eintrag), LetzteAenderung: sestmodel.NewTimestamp(r.changed)}
 }
 
-func minRang(es []sest.Ranglisteneintrag) int {
+func minRang(es []sestmodel.Ranglisteneintrag) int {
 	m := es[0].Rang
 	for _, e := range es {
 		m = min(m, e.Rang)
@@ -204,7 +205,7 @@ func minRang(es []sest.Ranglisteneintrag) int {
 	return m
 }
 
-func maxRang(es []sest.Ranglisteneintrag) int {
+func maxRang(es []sestmodel.Ranglisteneintrag) int {
 	m := 0
 	for _, e := range es {
 		m = max(m, e.Rang)
@@ -213,7 +214,7 @@ func maxRang(es []sest.Ranglisteneintrag) int {
 }
 
 // duplicateBewerber returns an applicant in both lists, or "".
-func duplicateBewerber(a, b []sest.Ranglisteneintrag) string {
+func duplicateBewerber(a, b []sestmodel.Ranglisteneintrag) string {
 	in := make(map[string]bool, len(a))
 	for _, e := range a {
 		in[e.BewerberID] = true
@@ -267,21 +268,21 @@ func (s *Sim) ausloesen(req *sest.ZulassungsangeboteRequest) *sest.StudienpaketE
 	defer s.mu.Unlock()
 	out := &sest.StudienpaketErgebnisse{}
 	for _, k := range req.StudienpaketSchluessel {
-		res := sest.StudienpaketErgebnis{StudienpaketSchluessel: k}
+		res := sestmodel.StudienpaketErgebnis{StudienpaketSchluessel: k}
 		pi, ok := s.st.paketIdx[k]
 		if !ok {
-			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodePaketUnbekannt, fmt.Sprintf("Das Studienpaket %s konnte nicht gefunden werden.", k))
+			res.ErgebnisStatus, res.GrundZurueckweisung = sestmodel.ErgebnisZurueckgewiesen, reason(CodePaketUnbekannt, fmt.Sprintf("Das Studienpaket %s konnte nicht gefunden werden.", k))
 			out.Ergebnis = append(out.Ergebnis, res)
 			continue
 		}
-		var lists []*sest.Rangliste
+		var lists []*sestmodel.Rangliste
 		for _, r := range s.st.ranglisten {
 			if r.r.StudienpaketSchluessel == k && r.r.Status == "freigegeben" {
 				lists = append(lists, r.r)
 			}
 		}
 		if len(lists) == 0 {
-			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeRanglisteNichtFreigeg, fmt.Sprintf("Für das Studienpaket %s ist keine Rangliste freigegeben.", k))
+			res.ErgebnisStatus, res.GrundZurueckweisung = sestmodel.ErgebnisZurueckgewiesen, reason(CodeRanglisteNichtFreigeg, fmt.Sprintf("Für das Studienpaket %s ist keine Rangliste freigegeben.", k))
 			out.Ergebnis = append(out.Ergebnis, res)
 			continue
 		}
@@ -292,7 +293,7 @@ func (s *Sim) ausloesen(req *sest.ZulassungsangeboteRequest) *sest.StudienpaketE
 		}
 		offers := 0
 		for _, rl := range lists {
-			eintraege := append([]sest.Ranglisteneintrag(nil), rl.Eintrag...)
+			eintraege := append([]sestmodel.Ranglisteneintrag(nil), rl.Eintrag...)
 			sort.Slice(eintraege, func(i, j int) bool { return eintraege[i].Rang < eintraege[j].Rang })
 			for _, e := range eintraege {
 				if offers >= p.Kapazitaet {
@@ -303,7 +304,7 @@ func (s *Sim) ausloesen(req *sest.ZulassungsangeboteRequest) *sest.StudienpaketE
 					if b.deleted || b.b.Einfach == nil || !angebote[b.b.Einfach.Studienangebot.StudiengangSchluessel] || b.b.Bearbeitungsstatus() != "gueltig" {
 						continue
 					}
-					if _, err := s.changeBewerbungLocked(b.b.Key(), func(nb *sest.Bewerbung) {
+					if _, err := s.changeBewerbungLocked(b.b.Key(), func(nb *sestmodel.Bewerbung) {
 						nb.Einfach.Bearbeitungsstatus = "Zulassungsangebot_liegt_vor"
 					}); err == nil {
 						offers++
@@ -311,7 +312,7 @@ func (s *Sim) ausloesen(req *sest.ZulassungsangeboteRequest) *sest.StudienpaketE
 				}
 			}
 		}
-		res.ErgebnisStatus = sest.ErgebnisAktualisiert
+		res.ErgebnisStatus = sestmodel.ErgebnisAktualisiert
 		out.Ergebnis = append(out.Ergebnis, res)
 	}
 	return out

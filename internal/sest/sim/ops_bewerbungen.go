@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The Bewerbungen service: search, the delta's Bewerbungen, and creating or
@@ -16,7 +17,7 @@ func (s *Sim) uebermittelnBewerbungen(req *sest.ReferenzRequest) (any, *soapFaul
 	if f != nil {
 		return nil, f
 	}
-	out := &sest.BewerbungListe{Bewerbung: make([]sest.Bewerbung, 0, len(idx))}
+	out := &sest.BewerbungListe{Bewerbung: make([]sestmodel.Bewerbung, 0, len(idx))}
 	for _, i := range idx {
 		if b := s.st.bewerbungen[i]; !b.deleted {
 			out.Bewerbung = append(out.Bewerbung, b.b)
@@ -35,13 +36,13 @@ func (s *Sim) checkSuche(req *sest.SuchRequest) *soapFault {
 
 // eachMatching calls fn for every Bewerbung matching a search. Must hold
 // s.mu.
-func (s *Sim) eachMatching(req *sest.SuchRequest, fn func(sest.Bewerbung)) {
-	match := func(k sest.EinfachstudienangebotsSchluessel) bool {
+func (s *Sim) eachMatching(req *sest.SuchRequest, fn func(sestmodel.Bewerbung)) {
+	match := func(k sestmodel.EinfachstudienangebotsSchluessel) bool {
 		return (req.AbschlussSchluessel == "" || req.AbschlussSchluessel == k.AbschlussSchluessel) &&
 			(req.StudienfachSchluessel == "" || req.StudienfachSchluessel == k.StudienfachSchluessel) &&
 			(req.FachkennzeichenSchluessel == "" || req.FachkennzeichenSchluessel == k.FachkennzeichenSchluessel)
 	}
-	check := func(b sest.Bewerbung) {
+	check := func(b sestmodel.Bewerbung) {
 		switch {
 		case b.Einfach != nil:
 			if match(b.Einfach.Studienangebot) {
@@ -82,7 +83,7 @@ func (s *Sim) abrufenBewerbungen(req *sest.SuchRequest) (any, *soapFault) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := &sest.BewerbungListe{}
-	s.eachMatching(req, func(b sest.Bewerbung) { out.Bewerbung = append(out.Bewerbung, b) })
+	s.eachMatching(req, func(b sestmodel.Bewerbung) { out.Bewerbung = append(out.Bewerbung, b) })
 	return out, nil
 }
 
@@ -90,9 +91,9 @@ func (s *Sim) abrufenBewerbungen(req *sest.SuchRequest) (any, *soapFault) {
 func (s *Sim) sendBewerbungen(req *sest.BewerbungenRequest, neu bool, iface int) *sest.BewerbungErgebnisse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := &sest.BewerbungErgebnisse{Ergebnis: make([]sest.BewerbungErgebnis, 0, len(req.Bewerbung))}
+	out := &sest.BewerbungErgebnisse{Ergebnis: make([]sestmodel.BewerbungErgebnis, 0, len(req.Bewerbung))}
 	for _, b := range req.Bewerbung {
-		res := sest.BewerbungErgebnis{Schluessel: b.Schluessel()}
+		res := sestmodel.BewerbungErgebnis{Schluessel: b.Schluessel()}
 		version, status, why := s.applyBewerbung(b, neu, iface)
 		res.ErgebnisStatus, res.GrundZurueckweisung, res.VersionSeSt = status, why, version
 		out.Ergebnis = append(out.Ergebnis, res)
@@ -101,12 +102,12 @@ func (s *Sim) sendBewerbungen(req *sest.BewerbungenRequest, neu bool, iface int)
 }
 
 func reject(code int, text string) (int, string, string) {
-	return 0, sest.ErgebnisZurueckgewiesen, reason(code, text)
+	return 0, sestmodel.ErgebnisZurueckgewiesen, reason(code, text)
 }
 
 // applyBewerbung validates and stores one sent Bewerbung, sent with
 // interface version iface. Must hold s.mu.
-func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int, status, why string) {
+func (s *Sim) applyBewerbung(b sestmodel.Bewerbung, neu bool, iface int) (version int, status, why string) {
 	if (b.Einfach == nil) == (b.Mehrfach == nil) {
 		return reject(CodeUngueltig, "Die Bewerbung muss genau eine Einfach- oder Mehrfachstudienangebotsbewerbung sein.")
 	}
@@ -115,8 +116,8 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 	if !ok {
 		return reject(CodeBewerberUnbekannt, fmt.Sprintf("Der Bewerber mit der ID %s konnte nicht gefunden werden.", bid))
 	}
-	if s.st.bewerber[bi].b.Status == sest.BewerberStatusZurLoeschung {
-		return reject(sest.CodeBewerberZurLoeschung, fmt.Sprintf("Das Benutzerkonto des Bewerbers %s ist zur Löschung vorgemerkt.", bid))
+	if s.st.bewerber[bi].b.Status == sestmodel.BewerberStatusZurLoeschung {
+		return reject(sestmodel.CodeBewerberZurLoeschung, fmt.Sprintf("Das Benutzerkonto des Bewerbers %s ist zur Löschung vorgemerkt.", bid))
 	}
 	// Studienangebot.
 	switch {
@@ -164,7 +165,7 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 	if exists && s.st.bewerbungen[idx].deleted {
 		exists = false
 	}
-	now := sest.NewTimestamp(s.clock.Now())
+	now := sestmodel.NewTimestamp(s.clock.Now())
 	if neu {
 		if exists {
 			return reject(CodeBewerbungExistiert, "Die Bewerbung existiert bereits.")
@@ -179,14 +180,14 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 		} else {
 			s.st.addBewerbung(nb)
 		}
-		return 1, sest.ErgebnisNeu, ""
+		return 1, sestmodel.ErgebnisNeu, ""
 	}
 	if !exists {
 		return reject(CodeBewerbungUnbekannt, "Die angegebene Bewerbung konnte nicht gefunden werden.")
 	}
 	cur := s.st.bewerbungen[idx].b
 	if b.Version() != cur.Version() {
-		return reject(sest.CodeVersionConflict, textVersion)
+		return reject(sestmodel.CodeVersionConflict, textVersion)
 	}
 	old := cur.Bearbeitungsstatus()
 	if old != newStatus && !(rules[old].UniOut && rule.UniIn) {
@@ -196,15 +197,15 @@ func (s *Sim) applyBewerbung(b sest.Bewerbung, neu bool, iface int) (version int
 	version = cur.Version() + 1
 	stampBewerbung(nb, version, now, false, "")
 	s.st.bewerbungen[idx] = &bewerbungRec{b: nb}
-	return version, sest.ErgebnisAktualisiert, ""
+	return version, sestmodel.ErgebnisAktualisiert, ""
 }
 
 // statusNotInVersion explains why the Bearbeitungsstatus of a Bewerbung
 // or of one of its Teilfachbewerbungen does not exist in interface
 // version iface, or returns "" when all do.
-func statusNotInVersion(b sest.Bewerbung, iface int) string {
+func statusNotInVersion(b sestmodel.Bewerbung, iface int) string {
 	bad := func(st string) string {
-		return fmt.Sprintf("Unbekannter Bearbeitungsstatus %q: den Status gibt es erst ab der Schnittstellenversion %d, die Anfrage verwendet Version %d.", st, sest.StatusSince(st), iface)
+		return fmt.Sprintf("Unbekannter Bearbeitungsstatus %q: den Status gibt es erst ab der Schnittstellenversion %d, die Anfrage verwendet Version %d.", st, sestmodel.StatusSince(st), iface)
 	}
 	if st := b.Bearbeitungsstatus(); !statusInVersion(st, iface) {
 		return bad(st)
@@ -219,7 +220,7 @@ func statusNotInVersion(b sest.Bewerbung, iface int) string {
 	return ""
 }
 
-func (s *Sim) checkEinfachKey(k sest.EinfachstudienangebotsSchluessel) string {
+func (s *Sim) checkEinfachKey(k sestmodel.EinfachstudienangebotsSchluessel) string {
 	a, ok := s.st.einfach[k.StudiengangSchluessel]
 	if !ok {
 		return fmt.Sprintf("Das angegebene Studienangebot %s konnte nicht gefunden werden.", k.StudiengangSchluessel)
@@ -236,7 +237,7 @@ func (s *Sim) checkEinfachKey(k sest.EinfachstudienangebotsSchluessel) string {
 
 // mergeBewerbung applies the fields a university may change to a copy of
 // cur.
-func mergeBewerbung(cur, in sest.Bewerbung) sest.Bewerbung {
+func mergeBewerbung(cur, in sestmodel.Bewerbung) sestmodel.Bewerbung {
 	nb := cloneBewerbung(cur)
 	switch {
 	case nb.Einfach != nil && in.Einfach != nil:
@@ -270,7 +271,7 @@ func mergeBewerbung(cur, in sest.Bewerbung) sest.Bewerbung {
 
 // stampBewerbung sets version and letzteAenderung (and, for new ones,
 // Eingang and BAN) on a Bewerbung the sim owns.
-func stampBewerbung(b sest.Bewerbung, version int, now sest.Timestamp, neu bool, ban string) {
+func stampBewerbung(b sestmodel.Bewerbung, version int, now sestmodel.Timestamp, neu bool, ban string) {
 	switch {
 	case b.Einfach != nil:
 		e := b.Einfach
@@ -308,8 +309,8 @@ func stampBewerbung(b sest.Bewerbung, version int, now sest.Timestamp, neu bool,
 }
 
 // cloneBewerbung deep-copies b (so that the copy may be changed).
-func cloneBewerbung(b sest.Bewerbung) sest.Bewerbung {
-	var out sest.Bewerbung
+func cloneBewerbung(b sestmodel.Bewerbung) sestmodel.Bewerbung {
+	var out sestmodel.Bewerbung
 	if b.Einfach != nil {
 		e := *b.Einfach
 		e.Bestandteil = cloneBestandteile(e.Bestandteil)
@@ -318,7 +319,7 @@ func cloneBewerbung(b sest.Bewerbung) sest.Bewerbung {
 	}
 	if b.Mehrfach != nil {
 		m := *b.Mehrfach
-		m.Teilfachbewerbung = append([]sest.Teilfachbewerbung(nil), m.Teilfachbewerbung...)
+		m.Teilfachbewerbung = append([]sestmodel.Teilfachbewerbung(nil), m.Teilfachbewerbung...)
 		for i := range m.Teilfachbewerbung {
 			t := &m.Teilfachbewerbung[i]
 			if t.HauptfachSchluessel != nil {
@@ -337,11 +338,11 @@ func cloneBewerbung(b sest.Bewerbung) sest.Bewerbung {
 	return out
 }
 
-func cloneBestandteile(in []sest.Bewerbungsbestandteil) []sest.Bewerbungsbestandteil {
+func cloneBestandteile(in []sestmodel.Bewerbungsbestandteil) []sestmodel.Bewerbungsbestandteil {
 	if in == nil {
 		return nil
 	}
-	out := append([]sest.Bewerbungsbestandteil(nil), in...)
+	out := append([]sestmodel.Bewerbungsbestandteil(nil), in...)
 	for i := range out {
 		if out[i].Dokument != nil {
 			d := *out[i].Dokument
@@ -351,11 +352,11 @@ func cloneBestandteile(in []sest.Bewerbungsbestandteil) []sest.Bewerbungsbestand
 	return out
 }
 
-func cloneBescheide(in []sest.Bescheid) []sest.Bescheid {
+func cloneBescheide(in []sestmodel.Bescheid) []sestmodel.Bescheid {
 	if in == nil {
 		return nil
 	}
-	out := append([]sest.Bescheid(nil), in...)
+	out := append([]sestmodel.Bescheid(nil), in...)
 	for i := range out {
 		if out[i].Dokument != nil {
 			d := *out[i].Dokument

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The delta: references handed out by anfragen… and resolved by
@@ -21,7 +22,7 @@ func (s *Sim) anfragen(kind refKind, req *sest.AnfrageRequest) *sest.ReferenzLis
 	start := req.Start.Time
 	expires := now.Add(s.cfg.ReferenceTTL)
 	s.purgeRefs(now)
-	out := &sest.ReferenzListe{Ende: sest.NewTimestamp(now)}
+	out := &sest.ReferenzListe{Ende: sestmodel.NewTimestamp(now)}
 	add := func(i int) {
 		s.st.nextRef++
 		ref := string(kind) + strconv.FormatInt(s.st.nextRef, 10)

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The Dokumente service: documents by DokumentID.
@@ -25,7 +26,7 @@ func (s *Sim) abrufenDokumente(req *sest.DokumenteRequest) *sest.DokumentListe {
 		if i := strings.LastIndexByte(d.dateiname, '.'); i >= 0 {
 			ext = d.dateiname[i+1:]
 		}
-		out.Dokument = append(out.Dokument, sest.Dokument{DokumentID: id, BewerberID: d.bewerberID, Dateiname: d.dateiname,
+		out.Dokument = append(out.Dokument, sestmodel.Dokument{DokumentID: id, BewerberID: d.bewerberID, Dateiname: d.dateiname,
 			Dateiendung: ext, MimeType: d.mime, Inhalt: content})
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // The Studienangebote service: reading and creating or changing
@@ -34,18 +35,18 @@ func (s *Sim) anlegenAendernStudienangebote(req *sest.StudienangeboteRequest) *s
 	defer s.mu.Unlock()
 	out := &sest.StudienangebotErgebnisse{}
 	for _, a := range req.Studienangebot {
-		res := sest.StudienangebotErgebnis{}
+		res := sestmodel.StudienangebotErgebnis{}
 		switch {
 		case a.Einfach != nil:
 			e := *a.Einfach
-			res.Schluessel = sest.StudienangebotsSchluessel{Einfach: &e.Schluessel}
+			res.Schluessel = sestmodel.StudienangebotsSchluessel{Einfach: &e.Schluessel}
 			k := e.Schluessel
 			atomic := einfachKey(k.AbschlussSchluessel, k.StudienfachSchluessel, k.FachkennzeichenSchluessel).StudiengangSchluessel
 			switch {
 			case k.AbschlussSchluessel == "" || k.StudienfachSchluessel == "":
-				res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeUngueltig, "Abschluss und Studienfach müssen angegeben sein. Typ: EinfachStudienangebot, Feld: schluessel | ")
+				res.ErgebnisStatus, res.GrundZurueckweisung = sestmodel.ErgebnisZurueckgewiesen, reason(CodeUngueltig, "Abschluss und Studienfach müssen angegeben sein. Typ: EinfachStudienangebot, Feld: schluessel | ")
 			case k.StudiengangSchluessel != atomic:
-				res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeUngueltig, fmt.Sprintf("Der Studiengangschlüssel %s passt nicht zu %s. Typ: EinfachStudienangebot, Feld: studiengangSchluessel | ", k.StudiengangSchluessel, atomic))
+				res.ErgebnisStatus, res.GrundZurueckweisung = sestmodel.ErgebnisZurueckgewiesen, reason(CodeUngueltig, fmt.Sprintf("Der Studiengangschlüssel %s passt nicht zu %s. Typ: EinfachStudienangebot, Feld: studiengangSchluessel | ", k.StudiengangSchluessel, atomic))
 			default:
 				if old, ok := s.st.einfach[atomic]; ok {
 					for i := range s.st.angebote {
@@ -54,18 +55,18 @@ func (s *Sim) anlegenAendernStudienangebote(req *sest.StudienangeboteRequest) *s
 						}
 					}
 					s.st.einfach[atomic] = &e
-					res.ErgebnisStatus = sest.ErgebnisAktualisiert
+					res.ErgebnisStatus = sestmodel.ErgebnisAktualisiert
 				} else {
 					s.st.addEinfach(&e)
-					res.ErgebnisStatus = sest.ErgebnisNeu
+					res.ErgebnisStatus = sestmodel.ErgebnisNeu
 				}
 			}
 		case a.Mehrfach != nil:
 			m := *a.Mehrfach
-			res.Schluessel = sest.StudienangebotsSchluessel{Mehrfach: &m.Schluessel}
+			res.Schluessel = sestmodel.StudienangebotsSchluessel{Mehrfach: &m.Schluessel}
 			abs := m.Schluessel.AbschlussSchluessel
 			if !s.st.mehrfachAbs[abs] {
-				res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeUngueltig, "Ein Mehrfachstudienangebot muss einen Mehrfachabschluss haben. Typ: MehrfachStudienangebot, Feld: abschluss | ")
+				res.ErgebnisStatus, res.GrundZurueckweisung = sestmodel.ErgebnisZurueckgewiesen, reason(CodeUngueltig, "Ein Mehrfachstudienangebot muss einen Mehrfachabschluss haben. Typ: MehrfachStudienangebot, Feld: abschluss | ")
 				break
 			}
 			if old, ok := s.st.mehrfach[abs]; ok {
@@ -74,14 +75,14 @@ func (s *Sim) anlegenAendernStudienangebote(req *sest.StudienangeboteRequest) *s
 						s.st.angebote[i].Mehrfach = &m
 					}
 				}
-				res.ErgebnisStatus = sest.ErgebnisAktualisiert
+				res.ErgebnisStatus = sestmodel.ErgebnisAktualisiert
 			} else {
-				s.st.angebote = append(s.st.angebote, sest.Studienangebot{Mehrfach: &m})
-				res.ErgebnisStatus = sest.ErgebnisNeu
+				s.st.angebote = append(s.st.angebote, sestmodel.Studienangebot{Mehrfach: &m})
+				res.ErgebnisStatus = sestmodel.ErgebnisNeu
 			}
 			s.st.mehrfach[abs] = &m
 		default:
-			res.ErgebnisStatus, res.GrundZurueckweisung = sest.ErgebnisZurueckgewiesen, reason(CodeUngueltig, "Leeres Studienangebot.")
+			res.ErgebnisStatus, res.GrundZurueckweisung = sestmodel.ErgebnisZurueckgewiesen, reason(CodeUngueltig, "Leeres Studienangebot.")
 		}
 		out.Ergebnis = append(out.Ergebnis, res)
 	}

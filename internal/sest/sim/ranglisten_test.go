@@ -6,8 +6,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 )
 
 // TestUnterbelegungsklauselZiel: an Unterbelegungsklausel passes places to
@@ -52,12 +52,12 @@ func TestUnterbelegungsklauselZiel(t *testing.T) {
 			require.GreaterOrEqual(t, len(pakete), 2)
 			sp := pakete[0].Schluessel
 			pct := 10.0
-			liste := func(key, ebene string, kl *sest.Klauseln) sest.Rangliste {
-				return sest.Rangliste{Schluessel: key, StudienpaketSchluessel: sp, NameDe: key, Ebene: ebene, Status: "eingerichtet",
-					Kopfdaten: &sest.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct, Klauseln: kl}}
+			liste := func(key, ebene string, kl *sestmodel.Klauseln) sestmodel.Rangliste {
+				return sestmodel.Rangliste{Schluessel: key, StudienpaketSchluessel: sp, NameDe: key, Ebene: ebene, Status: "eingerichtet",
+					Kopfdaten: &sestmodel.Kopfdaten{Abarbeitungsposition: 1, PlaetzeProzentual: &pct, Klauseln: kl}}
 			}
 			if len(tc.earlier) > 0 {
-				var lists []sest.Rangliste
+				var lists []sestmodel.Rangliste
 				for _, typ := range tc.earlier {
 					// Stored for another Studienpaket: the Vergabeschema
 					// is the same for all.
@@ -73,8 +73,8 @@ func TestUnterbelegungsklauselZiel(t *testing.T) {
 			}
 
 			key := sp + "-HF"
-			lists := []sest.Rangliste{liste(key, "Vorabquoten", &sest.Klauseln{
-				Unterbelegungsklausel: &sest.Unterbelegungsklausel{PlatzuebergabeEbene: tc.ziel.ebene, PlatzuebergabeRanglistentyp: tc.ziel.typ}})}
+			lists := []sestmodel.Rangliste{liste(key, "Vorabquoten", &sestmodel.Klauseln{
+				Unterbelegungsklausel: &sestmodel.Unterbelegungsklausel{PlatzuebergabeEbene: tc.ziel.ebene, PlatzuebergabeRanglistentyp: tc.ziel.typ}})}
 			for _, typ := range tc.with {
 				l := liste(sp+"-"+typ, "Hauptquoten", nil)
 				if typ == "OHNE" {
@@ -92,7 +92,7 @@ func TestUnterbelegungsklauselZiel(t *testing.T) {
 				stored = stored || r.Schluessel == key
 			}
 			if tc.wantCode == 0 {
-				require.Equal(t, sest.ErgebnisNeu, got.ErgebnisStatus, got.GrundZurueckweisung)
+				require.Equal(t, sestmodel.ErgebnisNeu, got.ErgebnisStatus, got.GrundZurueckweisung)
 				require.True(t, stored)
 				return
 			}
@@ -123,7 +123,7 @@ func TestGeneratedRanglistenPassValidation(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, res, len(lists))
 		for _, r := range res {
-			require.Equal(t, sest.ErgebnisAktualisiert, r.ErgebnisStatus, "seed %d, %s: %s", seed, r.RanglistenSchluessel, r.GrundZurueckweisung)
+			require.Equal(t, sestmodel.ErgebnisAktualisiert, r.ErgebnisStatus, "seed %d, %s: %s", seed, r.RanglistenSchluessel, r.GrundZurueckweisung)
 		}
 		require.Equal(t, lists, s.Ranglisten(), "seed %d: stored unchanged", seed)
 	}

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // Config configures a Sim. The zero value plus defaults is a small,
@@ -164,7 +165,7 @@ type Sim struct {
 	cfg   Config
 	clock *Clock
 	// statusRules: who may set and leave each Bearbeitungsstatus.
-	statusRules map[string]sest.StatusRule
+	statusRules map[string]sestmodel.StatusRule
 
 	mu sync.RWMutex
 	st *store
@@ -211,7 +212,7 @@ func New(cfg Config) (*Sim, error) {
 		faults: map[string]*faultState{},
 		rnd:    rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5e57)),
 
-		statusRules: sest.DefaultStatusRules(sest.InterfaceVersionNewest),
+		statusRules: sestmodel.DefaultStatusRules(sestmodel.InterfaceVersionNewest),
 	}
 	for op, f := range cfg.Faults {
 		s.faults[op] = &faultState{Fault: f}
@@ -378,8 +379,8 @@ func (s *Sim) serveSOAP(w http.ResponseWriter, r *http.Request, version int, ser
 			"Die Anfrage ist ungültig: "+decErr.Error()+" [Sitzungskennung: "+s.sitzungskennung()+"]")
 		return
 	}
-	sest.InLocation(req, s.cfg.Location)
-	sest.ToLocation(req, s.cfg.Location)
+	sestmodel.InLocation(req, s.cfg.Location)
+	sestmodel.ToLocation(req, s.cfg.Location)
 	if f := s.checkKontext(version, kontextOf(req)); f != nil {
 		s.writeFault(w, service, f.code, f.typ, f.num, f.msg)
 		return
@@ -402,7 +403,7 @@ func (s *Sim) serveSOAP(w http.ResponseWriter, r *http.Request, version int, ser
 	_, _ = w.Write(out)
 }
 
-func kontextOf(req any) sest.Kontext {
+func kontextOf(req any) sestmodel.Kontext {
 	switch r := req.(type) {
 	case *sest.KontextRequest:
 		return r.Kontext
@@ -431,7 +432,7 @@ func kontextOf(req any) sest.Kontext {
 	case *sest.DokumenteRequest:
 		return r.Kontext
 	}
-	return sest.Kontext{}
+	return sestmodel.Kontext{}
 }
 
 type soapFault struct {
@@ -440,7 +441,7 @@ type soapFault struct {
 	msg       string
 }
 
-func (s *Sim) checkKontext(version int, k sest.Kontext) *soapFault {
+func (s *Sim) checkKontext(version int, k sestmodel.Kontext) *soapFault {
 	if k.Hochschulnummer != s.cfg.Hochschulnummer {
 		return &soapFault{"soap:Server", sest.FaultUnbekannteHochschule, 0,
 			fmt.Sprintf("Die Hochschule mit der Nummer %s wurde nicht gefunden. [Sitzungskennung: %s]", k.Hochschulnummer, s.sitzungskennung())}

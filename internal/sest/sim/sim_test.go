@@ -16,6 +16,7 @@ import (
 
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 )
 
 func newSim(t *testing.T, cfg sim.Config) (*sim.Sim, *httptest.Server) {
@@ -85,7 +86,7 @@ func TestHTTPTestAPI(t *testing.T) {
 	require.Equal(t, 200, code)
 	bw, _, err := s.Bewerber(b.BewerberID())
 	require.NoError(t, err)
-	require.Equal(t, sest.BewerberStatusZurLoeschung, bw.Status)
+	require.Equal(t, sestmodel.BewerberStatusZurLoeschung, bw.Status)
 
 	code, out = do(t, "POST", srv.URL+"/sim/dokumente", `{"id":"`+b.BewerberID()+`","dateiname":"../../etc/x.pdf"}`)
 	require.Equal(t, 200, code, out)
@@ -117,7 +118,7 @@ func TestHTTPTestAPI(t *testing.T) {
 
 	resp, err := http.Get(srv.URL + "/sim/snapshot/bewerbungen")
 	require.NoError(t, err)
-	var snap []sest.Bewerbung
+	var snap []sestmodel.Bewerbung
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&snap))
 	resp.Body.Close()
 	require.Len(t, snap, 50)

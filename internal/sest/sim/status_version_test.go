@@ -10,6 +10,7 @@ import (
 
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 )
 
 // The credentials of the sims that sest clients talk to.
@@ -30,7 +31,7 @@ func versionClient(t *testing.T, srvURL string, iface int) *sest.Client {
 // gueltigeBewerbung returns a Bewerbung of the kind (einfach, mehrfach),
 // other than skip, whose status the sim has set to gueltig, as the
 // Servicestelle holds it.
-func gueltigeBewerbung(t *testing.T, s *sim.Sim, mehrfach bool, skip string) sest.Bewerbung {
+func gueltigeBewerbung(t *testing.T, s *sim.Sim, mehrfach bool, skip string) sestmodel.Bewerbung {
 	t.Helper()
 	for _, b := range s.Bewerbungen() {
 		if (b.Mehrfach != nil) != mehrfach || b.Key() == skip {
@@ -43,20 +44,20 @@ func gueltigeBewerbung(t *testing.T, s *sim.Sim, mehrfach bool, skip string) ses
 		return cur
 	}
 	t.Fatalf("the sim holds no Bewerbung with mehrfach=%v", mehrfach)
-	return sest.Bewerbung{}
+	return sestmodel.Bewerbung{}
 }
 
 // neueBewerbungen returns two new Einfachstudienangebotsbewerbungen of a
 // new applicant for two visible Studienangebote, in the given statuses.
-func neueBewerbungen(t *testing.T, s *sim.Sim, status1, status2 string) (sest.Bewerbung, sest.Bewerbung) {
+func neueBewerbungen(t *testing.T, s *sim.Sim, status1, status2 string) (sestmodel.Bewerbung, sestmodel.Bewerbung) {
 	t.Helper()
 	const id = "B000000000042"
-	require.NoError(t, s.AddBewerber(sest.Bewerber{ID: id, Vorname: "Jörg", Nachname: "Müller"}, "BAN42BAN42"))
-	var out []sest.Bewerbung
+	require.NoError(t, s.AddBewerber(sestmodel.Bewerber{ID: id, Vorname: "Jörg", Nachname: "Müller"}, "BAN42BAN42"))
+	var out []sestmodel.Bewerbung
 	for _, a := range s.Studienangebote() {
 		if a.Einfach != nil && a.Einfach.Status == "oeffentlich_sichtbar" && len(out) < 2 {
-			out = append(out, sest.Bewerbung{Einfach: &sest.Einfachstudienangebotsbewerbung{BewerberID: id,
-				EingangsZeitpunkt: sest.NewTimestamp(s.Clock().Now()), Studienangebot: a.Einfach.Schluessel}})
+			out = append(out, sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{BewerberID: id,
+				EingangsZeitpunkt: sestmodel.NewTimestamp(s.Clock().Now()), Studienangebot: a.Einfach.Schluessel}})
 		}
 	}
 	require.Len(t, out, 2, "visible Einfachstudienangebote")
@@ -85,32 +86,32 @@ func TestBearbeitungsstatusPerInterfaceVersion(t *testing.T) {
 		want     string // ergebnisStatus
 		wantCode int
 	}{
-		{"v2 new eingeschrieben", 2, neu, "eingeschrieben", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v3 new eingeschrieben", 3, neu, "eingeschrieben", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v4 new eingeschrieben", 4, neu, "eingeschrieben", sest.ErgebnisNeu, 0},
-		{"v3 new nicht_eingeschrieben", 3, neu, "nicht_eingeschrieben", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v4 new nicht_eingeschrieben", 4, neu, "nicht_eingeschrieben", sest.ErgebnisNeu, 0},
-		{"v3 new Frist_ueberschritten", 3, neu, "Frist_ueberschritten", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v2 new eingeschrieben", 2, neu, "eingeschrieben", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v3 new eingeschrieben", 3, neu, "eingeschrieben", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v4 new eingeschrieben", 4, neu, "eingeschrieben", sestmodel.ErgebnisNeu, 0},
+		{"v3 new nicht_eingeschrieben", 3, neu, "nicht_eingeschrieben", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v4 new nicht_eingeschrieben", 4, neu, "nicht_eingeschrieben", sestmodel.ErgebnisNeu, 0},
+		{"v3 new Frist_ueberschritten", 3, neu, "Frist_ueberschritten", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
 		// Known in version 4, but not a status the university may set.
-		{"v4 new Frist_ueberschritten", 4, neu, "Frist_ueberschritten", sest.ErgebnisZurueckgewiesen, sim.CodeStatusuebergang},
-		{"v2 new eingegangen", 2, neu, "eingegangen", sest.ErgebnisNeu, 0},
-		{"v3 new eingegangen", 3, neu, "eingegangen", sest.ErgebnisNeu, 0},
+		{"v4 new Frist_ueberschritten", 4, neu, "Frist_ueberschritten", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusuebergang},
+		{"v2 new eingegangen", 2, neu, "eingegangen", sestmodel.ErgebnisNeu, 0},
+		{"v3 new eingegangen", 3, neu, "eingegangen", sestmodel.ErgebnisNeu, 0},
 
-		{"v2 changed eingeschrieben", 2, einfach, "eingeschrieben", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v3 changed eingeschrieben", 3, einfach, "eingeschrieben", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v4 changed eingeschrieben", 4, einfach, "eingeschrieben", sest.ErgebnisAktualisiert, 0},
-		{"v3 changed nicht_eingeschrieben", 3, einfach, "nicht_eingeschrieben", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v4 changed nicht_eingeschrieben", 4, einfach, "nicht_eingeschrieben", sest.ErgebnisAktualisiert, 0},
-		{"v2 changed Frist_ueberschritten", 2, einfach, "Frist_ueberschritten", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v4 changed Frist_ueberschritten", 4, einfach, "Frist_ueberschritten", sest.ErgebnisZurueckgewiesen, sim.CodeStatusuebergang},
-		{"v3 changed ausgeschlossen", 3, einfach, "ausgeschlossen", sest.ErgebnisAktualisiert, 0},
+		{"v2 changed eingeschrieben", 2, einfach, "eingeschrieben", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v3 changed eingeschrieben", 3, einfach, "eingeschrieben", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v4 changed eingeschrieben", 4, einfach, "eingeschrieben", sestmodel.ErgebnisAktualisiert, 0},
+		{"v3 changed nicht_eingeschrieben", 3, einfach, "nicht_eingeschrieben", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v4 changed nicht_eingeschrieben", 4, einfach, "nicht_eingeschrieben", sestmodel.ErgebnisAktualisiert, 0},
+		{"v2 changed Frist_ueberschritten", 2, einfach, "Frist_ueberschritten", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v4 changed Frist_ueberschritten", 4, einfach, "Frist_ueberschritten", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusuebergang},
+		{"v3 changed ausgeschlossen", 3, einfach, "ausgeschlossen", sestmodel.ErgebnisAktualisiert, 0},
 
-		{"v3 mehrfach eingeschrieben", 3, mehrfach, "eingeschrieben", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v4 mehrfach eingeschrieben", 4, mehrfach, "eingeschrieben", sest.ErgebnisAktualisiert, 0},
-		{"v2 teilfach eingeschrieben", 2, teilfach, "eingeschrieben", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v3 teilfach nicht_eingeschrieben", 3, teilfach, "nicht_eingeschrieben", sest.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
-		{"v4 teilfach nicht_eingeschrieben", 4, teilfach, "nicht_eingeschrieben", sest.ErgebnisAktualisiert, 0},
-		{"v3 teilfach gueltig", 3, teilfach, "gueltig", sest.ErgebnisAktualisiert, 0},
+		{"v3 mehrfach eingeschrieben", 3, mehrfach, "eingeschrieben", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v4 mehrfach eingeschrieben", 4, mehrfach, "eingeschrieben", sestmodel.ErgebnisAktualisiert, 0},
+		{"v2 teilfach eingeschrieben", 2, teilfach, "eingeschrieben", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v3 teilfach nicht_eingeschrieben", 3, teilfach, "nicht_eingeschrieben", sestmodel.ErgebnisZurueckgewiesen, sim.CodeStatusUnbekannt},
+		{"v4 teilfach nicht_eingeschrieben", 4, teilfach, "nicht_eingeschrieben", sestmodel.ErgebnisAktualisiert, 0},
+		{"v3 teilfach gueltig", 3, teilfach, "gueltig", sestmodel.ErgebnisAktualisiert, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,12 +122,12 @@ func TestBearbeitungsstatusPerInterfaceVersion(t *testing.T) {
 
 			// Every call also carries an item that is fine in every
 			// version: a rejection stays with its item.
-			var b, other sest.Bewerbung
-			wantOther := sest.ErgebnisAktualisiert
+			var b, other sestmodel.Bewerbung
+			wantOther := sestmodel.ErgebnisAktualisiert
 			switch tc.kind {
 			case neu:
 				b, other = neueBewerbungen(t, s, tc.status, "eingegangen")
-				wantOther = sest.ErgebnisNeu
+				wantOther = sestmodel.ErgebnisNeu
 			case einfach:
 				other = gueltigeBewerbung(t, s, false, "")
 				b = gueltigeBewerbung(t, s, false, other.Key())
@@ -150,7 +151,7 @@ func TestBearbeitungsstatusPerInterfaceVersion(t *testing.T) {
 			if tc.kind == neu {
 				send = c.NeueBewerbungenUebermitteln
 			}
-			res, err := send(ctx, []sest.Bewerbung{b, other})
+			res, err := send(ctx, []sestmodel.Bewerbung{b, other})
 			require.NoError(t, err)
 			require.Len(t, res, 2)
 			require.Equal(t, tc.want, res[0].ErgebnisStatus, res[0].GrundZurueckweisung)
@@ -158,7 +159,7 @@ func TestBearbeitungsstatusPerInterfaceVersion(t *testing.T) {
 			require.Equal(t, wantOther, res[1].ErgebnisStatus, "the other item: %s", res[1].GrundZurueckweisung)
 
 			cur, err := s.Bewerbung(b.Key())
-			if tc.want == sest.ErgebnisZurueckgewiesen {
+			if tc.want == sestmodel.ErgebnisZurueckgewiesen {
 				if tc.wantCode == sim.CodeStatusUnbekannt {
 					require.Contains(t, res[0].GrundZurueckweisung, fmt.Sprintf("erst ab der Schnittstellenversion 4, die Anfrage verwendet Version %d", tc.iface))
 				}
@@ -196,12 +197,12 @@ func TestStudienangeboteSentBackUnchanged(t *testing.T) {
 			arten = append(arten, a.Mehrfach.Schluessel.AbschlussSchluessel+" "+a.Mehrfach.Art)
 		}
 	}
-	require.ElementsMatch(t, []string{"25 " + sest.FreieFachbezogeneStudiengangskombination, "26 " + sest.ExpliziteStudiengangskombination}, arten)
+	require.ElementsMatch(t, []string{"25 " + sestmodel.FreieFachbezogeneStudiengangskombination, "26 " + sestmodel.ExpliziteStudiengangskombination}, arten)
 	res, err := c.StudienangeboteAnlegenAendern(ctx, angebote)
 	require.NoError(t, err)
 	require.Len(t, res, len(angebote))
 	for i, r := range res {
-		require.Equal(t, sest.ErgebnisAktualisiert, r.ErgebnisStatus, "Studienangebot %d: %+v", i, r.GrundZurueckweisung)
+		require.Equal(t, sestmodel.ErgebnisAktualisiert, r.ErgebnisStatus, "Studienangebot %d: %+v", i, r.GrundZurueckweisung)
 	}
 	require.Equal(t, angebote, s.Studienangebote())
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sestd/internal/sest"
+	"sestd/internal/sestmodel"
 )
 
 // ErrNotFound is returned by the test API for unknown keys.
@@ -19,10 +20,10 @@ var ErrNotFound = errors.New("sim: not found")
 
 // Bewerbungen returns all Bewerbungen (deleted ones excluded) in creation
 // order, deep-copied, Timestamps in UTC.
-func (s *Sim) Bewerbungen() []sest.Bewerbung {
+func (s *Sim) Bewerbungen() []sestmodel.Bewerbung {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]sest.Bewerbung, 0, len(s.st.bewerbungen))
+	out := make([]sestmodel.Bewerbung, 0, len(s.st.bewerbungen))
 	for _, b := range s.st.bewerbungen {
 		if !b.deleted {
 			out = append(out, toUTC(cloneBewerbung(b.b)))
@@ -32,21 +33,21 @@ func (s *Sim) Bewerbungen() []sest.Bewerbung {
 }
 
 // Bewerbung returns the Bewerbung with the given key (sest.Bewerbung.Key).
-func (s *Sim) Bewerbung(key string) (sest.Bewerbung, error) {
+func (s *Sim) Bewerbung(key string) (sestmodel.Bewerbung, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	i, ok := s.st.bewerbungIdx[key]
 	if !ok || s.st.bewerbungen[i].deleted {
-		return sest.Bewerbung{}, fmt.Errorf("bewerbung %s: %w", key, ErrNotFound)
+		return sestmodel.Bewerbung{}, fmt.Errorf("bewerbung %s: %w", key, ErrNotFound)
 	}
 	return toUTC(cloneBewerbung(s.st.bewerbungen[i].b)), nil
 }
 
 // AllBewerber returns all applicants in creation order, Timestamps in UTC.
-func (s *Sim) AllBewerber() []sest.Bewerber {
+func (s *Sim) AllBewerber() []sestmodel.Bewerber {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]sest.Bewerber, 0, len(s.st.bewerber))
+	out := make([]sestmodel.Bewerber, 0, len(s.st.bewerber))
 	for _, b := range s.st.bewerber {
 		out = append(out, toUTC(cloneBewerber(*b.b)))
 	}
@@ -54,24 +55,24 @@ func (s *Sim) AllBewerber() []sest.Bewerber {
 }
 
 // Bewerber returns one applicant and the BAN that authorises it.
-func (s *Sim) Bewerber(id string) (sest.Bewerber, string, error) {
+func (s *Sim) Bewerber(id string) (sestmodel.Bewerber, string, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	i, ok := s.st.bewerberIdx[id]
 	if !ok {
-		return sest.Bewerber{}, "", fmt.Errorf("bewerber %s: %w", id, ErrNotFound)
+		return sestmodel.Bewerber{}, "", fmt.Errorf("bewerber %s: %w", id, ErrNotFound)
 	}
 	return toUTC(cloneBewerber(*s.st.bewerber[i].b)), s.st.bewerber[i].ban, nil
 }
 
 // Studienangebote returns all Studienangebote, deep-copied, Timestamps in
 // UTC.
-func (s *Sim) Studienangebote() []sest.Studienangebot {
+func (s *Sim) Studienangebote() []sestmodel.Studienangebot {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]sest.Studienangebot, 0, len(s.st.angebote))
+	out := make([]sestmodel.Studienangebot, 0, len(s.st.angebote))
 	for _, a := range s.st.angebote {
-		var c sest.Studienangebot
+		var c sestmodel.Studienangebot
 		if a.Einfach != nil {
 			e := *a.Einfach
 			if e.Koordinierungsangebotsdaten != nil {
@@ -94,10 +95,10 @@ func (s *Sim) Studienangebote() []sest.Studienangebot {
 }
 
 // Studienpakete returns all Studienpakete.
-func (s *Sim) Studienpakete() []sest.Studienpaket {
+func (s *Sim) Studienpakete() []sestmodel.Studienpaket {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]sest.Studienpaket, 0, len(s.st.pakete))
+	out := make([]sestmodel.Studienpaket, 0, len(s.st.pakete))
 	for _, p := range s.st.pakete {
 		out = append(out, *p)
 	}
@@ -105,10 +106,10 @@ func (s *Sim) Studienpakete() []sest.Studienpaket {
 }
 
 // Ranglisten returns all Ranglisten (shared values: do not modify).
-func (s *Sim) Ranglisten() []sest.Rangliste {
+func (s *Sim) Ranglisten() []sestmodel.Rangliste {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]sest.Rangliste, 0, len(s.st.ranglisten))
+	out := make([]sestmodel.Rangliste, 0, len(s.st.ranglisten))
 	for _, r := range s.st.ranglisten {
 		out = append(out, *r.r)
 	}
@@ -116,10 +117,10 @@ func (s *Sim) Ranglisten() []sest.Rangliste {
 }
 
 // Ranglistenstatus returns the status of all Ranglisten, Timestamps in UTC.
-func (s *Sim) Ranglistenstatus() []sest.Ranglistenstatus {
+func (s *Sim) Ranglistenstatus() []sestmodel.Ranglistenstatus {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make([]sest.Ranglistenstatus, 0, len(s.st.ranglisten))
+	out := make([]sestmodel.Ranglistenstatus, 0, len(s.st.ranglisten))
 	for _, r := range s.st.ranglisten {
 		out = append(out, statusOf(r))
 	}
@@ -127,10 +128,10 @@ func (s *Sim) Ranglistenstatus() []sest.Ranglistenstatus {
 }
 
 // Dokument returns a document as abrufenDokumenteDurchHS would.
-func (s *Sim) Dokument(id string) (sest.Dokument, error) {
+func (s *Sim) Dokument(id string) (sestmodel.Dokument, error) {
 	l := s.abrufenDokumente(&sest.DokumenteRequest{DokumentID: []string{id}})
 	if len(l.Dokument) == 0 {
-		return sest.Dokument{}, fmt.Errorf("dokument %s: %w", id, ErrNotFound)
+		return sestmodel.Dokument{}, fmt.Errorf("dokument %s: %w", id, ErrNotFound)
 	}
 	return l.Dokument[0], nil
 }
@@ -143,11 +144,11 @@ func (s *Sim) DokumentIDs() []string {
 }
 
 func toUTC[T any](v T) T {
-	sest.ToLocation(&v, time.UTC)
+	sestmodel.ToLocation(&v, time.UTC)
 	return v
 }
 
-func cloneBewerber(b sest.Bewerber) sest.Bewerber {
+func cloneBewerber(b sestmodel.Bewerber) sestmodel.Bewerber {
 	if b.Staatsangehoerigkeit != nil {
 		l := *b.Staatsangehoerigkeit
 		b.Staatsangehoerigkeit = &l
@@ -160,13 +161,13 @@ func cloneBewerber(b sest.Bewerber) sest.Bewerber {
 // ChangeBewerbung applies fn to a copy of the Bewerbung, then stores it
 // with version+1 and letzteAenderung = clock now. It returns the new
 // version. fn must not change the key.
-func (s *Sim) ChangeBewerbung(key string, fn func(*sest.Bewerbung)) (int, error) {
+func (s *Sim) ChangeBewerbung(key string, fn func(*sestmodel.Bewerbung)) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.changeBewerbungLocked(key, fn)
 }
 
-func (s *Sim) changeBewerbungLocked(key string, fn func(*sest.Bewerbung)) (int, error) {
+func (s *Sim) changeBewerbungLocked(key string, fn func(*sestmodel.Bewerbung)) (int, error) {
 	i, ok := s.st.bewerbungIdx[key]
 	if !ok || s.st.bewerbungen[i].deleted {
 		return 0, fmt.Errorf("bewerbung %s: %w", key, ErrNotFound)
@@ -180,7 +181,7 @@ func (s *Sim) changeBewerbungLocked(key string, fn func(*sest.Bewerbung)) (int, 
 		return 0, fmt.Errorf("bewerbung %s: key must not change", key)
 	}
 	v := cur.Version() + 1
-	stampBewerbung(nb, v, sest.NewTimestamp(s.clock.Now()), false, "")
+	stampBewerbung(nb, v, sestmodel.NewTimestamp(s.clock.Now()), false, "")
 	s.st.bewerbungen[i] = &bewerbungRec{b: nb}
 	return v, nil
 }
@@ -188,7 +189,7 @@ func (s *Sim) changeBewerbungLocked(key string, fn func(*sest.Bewerbung)) (int, 
 // SetBearbeitungsstatus changes a Bewerbung's status as the Servicestelle
 // would (no transition check) and returns the new version.
 func (s *Sim) SetBearbeitungsstatus(key, status string) (int, error) {
-	return s.ChangeBewerbung(key, func(b *sest.Bewerbung) {
+	return s.ChangeBewerbung(key, func(b *sestmodel.Bewerbung) {
 		switch {
 		case b.Einfach != nil:
 			b.Einfach.Bearbeitungsstatus = status
@@ -204,7 +205,7 @@ func (s *Sim) SetBearbeitungsstatus(key, status string) (int, error) {
 // AddBewerbung adds a Bewerbung as if the applicant applied at the
 // Servicestelle (version 1, letzteAenderung now). The applicant must
 // exist. It returns the key.
-func (s *Sim) AddBewerbung(b sest.Bewerbung) (string, error) {
+func (s *Sim) AddBewerbung(b sestmodel.Bewerbung) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if (b.Einfach == nil) == (b.Mehrfach == nil) {
@@ -219,7 +220,7 @@ func (s *Sim) AddBewerbung(b sest.Bewerbung) (string, error) {
 		return "", fmt.Errorf("add bewerbung: %s exists", key)
 	}
 	nb := cloneBewerbung(b)
-	stampBewerbung(nb, 1, sest.NewTimestamp(s.clock.Now()), true, s.st.bewerber[bi].ban)
+	stampBewerbung(nb, 1, sestmodel.NewTimestamp(s.clock.Now()), true, s.st.bewerber[bi].ban)
 	if nb.Einfach != nil {
 		nb.Einfach.OrtDesEingangs = "SeSt"
 	} else {
@@ -248,13 +249,13 @@ func (s *Sim) DeleteBewerbung(key string) error {
 
 // ChangeBewerber applies fn to a copy of the applicant and stores it with
 // letzteAenderung = clock now. fn must not change the id.
-func (s *Sim) ChangeBewerber(id string, fn func(*sest.Bewerber)) error {
+func (s *Sim) ChangeBewerber(id string, fn func(*sestmodel.Bewerber)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.changeBewerberLocked(id, fn)
 }
 
-func (s *Sim) changeBewerberLocked(id string, fn func(*sest.Bewerber)) error {
+func (s *Sim) changeBewerberLocked(id string, fn func(*sestmodel.Bewerber)) error {
 	i, ok := s.st.bewerberIdx[id]
 	if !ok {
 		return fmt.Errorf("bewerber %s: %w", id, ErrNotFound)
@@ -264,13 +265,13 @@ func (s *Sim) changeBewerberLocked(id string, fn func(*sest.Bewerber)) error {
 	if nb.ID != id {
 		return fmt.Errorf("bewerber %s: id must not change", id)
 	}
-	nb.LetzteAenderung = sest.NewTimestamp(s.clock.Now())
+	nb.LetzteAenderung = sestmodel.NewTimestamp(s.clock.Now())
 	s.st.bewerber[i] = &bewerberRec{b: &nb, ban: s.st.bewerber[i].ban}
 	return nil
 }
 
 // AddBewerber adds an applicant with the given BAN.
-func (s *Sim) AddBewerber(b sest.Bewerber, ban string) error {
+func (s *Sim) AddBewerber(b sestmodel.Bewerber, ban string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if b.ID == "" {
@@ -283,7 +284,7 @@ func (s *Sim) AddBewerber(b sest.Bewerber, ban string) error {
 	if nb.Status == "" {
 		nb.Status = "aktiv"
 	}
-	nb.LetzteAenderung = sest.NewTimestamp(s.clock.Now())
+	nb.LetzteAenderung = sestmodel.NewTimestamp(s.clock.Now())
 	s.st.bewerberIdx[b.ID] = len(s.st.bewerber)
 	s.st.bewerber = append(s.st.bewerber, &bewerberRec{b: &nb, ban: ban})
 	return nil
@@ -293,7 +294,7 @@ func (s *Sim) AddBewerber(b sest.Bewerber, ban string) error {
 // sest.BewerberStatusZurLoeschung; Bewerbungen sent for it are then
 // rejected with code 30235.
 func (s *Sim) MarkBewerberForDeletion(id string) error {
-	return s.ChangeBewerber(id, func(b *sest.Bewerber) { b.Status = sest.BewerberStatusZurLoeschung })
+	return s.ChangeBewerber(id, func(b *sestmodel.Bewerber) { b.Status = sestmodel.BewerberStatusZurLoeschung })
 }
 
 // SetRanglistenstatus changes a Rangliste's status (as the Servicestelle
@@ -325,9 +326,9 @@ func (s *Sim) InjectDokument(bewerberID, dateiname string, content []byte) (stri
 	}
 	id := s.st.newDokumentID()
 	s.st.dokumente[id] = dokumentRec{bewerberID: bewerberID, dateiname: dateiname, mime: "application/pdf", content: content}
-	ref := &sest.Dokumentreferenz{DokumentID: id, Dateiname: dateiname, MimeType: "application/pdf"}
-	bt := sest.Bewerbungsbestandteil{FeldangabeSchluessel: "SONSTIGES", NameDe: "Sonstiger Nachweis", Dokument: ref}
-	_, err := s.changeBewerbungLocked(s.st.bewerbungen[idxs[0]].b.Key(), func(b *sest.Bewerbung) {
+	ref := &sestmodel.Dokumentreferenz{DokumentID: id, Dateiname: dateiname, MimeType: "application/pdf"}
+	bt := sestmodel.Bewerbungsbestandteil{FeldangabeSchluessel: "SONSTIGES", NameDe: "Sonstiger Nachweis", Dokument: ref}
+	_, err := s.changeBewerbungLocked(s.st.bewerbungen[idxs[0]].b.Key(), func(b *sestmodel.Bewerbung) {
 		if b.Einfach != nil {
 			b.Einfach.Bestandteil = append(b.Einfach.Bestandteil, bt)
 		} else {
@@ -370,7 +371,7 @@ func (s *Sim) Churn(n int) int {
 			if d[2]%10 == 0 && cur != "zurueckgezogen" {
 				next, ok = "zurueckgezogen", true
 			}
-			_, err := s.changeBewerbungLocked(rec.b.Key(), func(b *sest.Bewerbung) {
+			_, err := s.changeBewerbungLocked(rec.b.Key(), func(b *sestmodel.Bewerbung) {
 				setStatus := func(st *string, an *string, akt *string) {
 					if ok {
 						*st = next
@@ -391,7 +392,7 @@ func (s *Sim) Churn(n int) int {
 			}
 		case d[0] < 95 && len(s.st.bewerber) > 0:
 			id := s.st.bewerber[d[1]%len(s.st.bewerber)].b.ID
-			err := s.changeBewerberLocked(id, func(b *sest.Bewerber) {
+			err := s.changeBewerberLocked(id, func(b *sestmodel.Bewerber) {
 				switch d[2] % 3 {
 				case 0:
 					b.Telefonnummer = fmt.Sprintf("0%d %07d", 30+d[2]%900, d[2]%10000000)
@@ -427,23 +428,23 @@ func (s *Sim) Churn(n int) int {
 // bind the sim to loopback). See the package documentation for the routes.
 func (s *Sim) serveTestAPI(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Key        string          `json:"key"`
-		ID         string          `json:"id"`
-		Status     string          `json:"status"`
-		Anmerkung  string          `json:"anmerkung"`
-		N          int             `json:"n"`
-		Set        string          `json:"set"`
-		Advance    string          `json:"advance"`
-		Running    *bool           `json:"running"`
-		Dateiname  string          `json:"dateiname"`
-		Content    string          `json:"content_base64"`
-		Email      string          `json:"email"`
-		Telefon    string          `json:"telefonnummer"`
-		Nachname   string          `json:"nachname"`
-		Fault      json.RawMessage `json:"fault"`
-		Bewerbung  *sest.Bewerbung `json:"bewerbung"`
-		BewerberIn *sest.Bewerber  `json:"bewerber"`
-		BAN        string          `json:"ban"`
+		Key        string               `json:"key"`
+		ID         string               `json:"id"`
+		Status     string               `json:"status"`
+		Anmerkung  string               `json:"anmerkung"`
+		N          int                  `json:"n"`
+		Set        string               `json:"set"`
+		Advance    string               `json:"advance"`
+		Running    *bool                `json:"running"`
+		Dateiname  string               `json:"dateiname"`
+		Content    string               `json:"content_base64"`
+		Email      string               `json:"email"`
+		Telefon    string               `json:"telefonnummer"`
+		Nachname   string               `json:"nachname"`
+		Fault      json.RawMessage      `json:"fault"`
+		Bewerbung  *sestmodel.Bewerbung `json:"bewerbung"`
+		BewerberIn *sestmodel.Bewerber  `json:"bewerber"`
+		BAN        string               `json:"ban"`
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPut {
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<20)).Decode(&in); err != nil {
@@ -517,7 +518,7 @@ func (s *Sim) serveTestAPI(w http.ResponseWriter, r *http.Request) {
 		}
 		err = s.AddBewerber(*in.BewerberIn, in.BAN)
 	case route == "POST /bewerber/change":
-		err = s.ChangeBewerber(in.ID, func(b *sest.Bewerber) {
+		err = s.ChangeBewerber(in.ID, func(b *sestmodel.Bewerber) {
 			if in.Email != "" {
 				b.EmailAdresse = in.Email
 			}
@@ -636,7 +637,7 @@ func decodeFault(raw json.RawMessage) (Fault, error) {
 func (s *Sim) SentBewerbungen(op string) map[string]int {
 	out := map[string]int{}
 	for _, c := range s.Received(op) {
-		if c.Operation != sest.OpUebermittelnNeueBewerbungen && c.Operation != sest.OpUebermittelnGeaenderteBew {
+		if c.Operation != sestmodel.OpUebermittelnNeueBewerbungen && c.Operation != sestmodel.OpUebermittelnGeaenderteBew {
 			continue
 		}
 		if req, ok := c.Request.(*sest.BewerbungenRequest); ok {

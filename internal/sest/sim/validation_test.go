@@ -12,6 +12,7 @@ import (
 
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 )
 
 // TestValidatesLikeTheRealService sends one valid request and one per kind
@@ -20,7 +21,7 @@ import (
 func TestValidatesLikeTheRealService(t *testing.T) {
 	t.Parallel()
 	s, srv := newSim(t, sim.Config{Bewerbungen: 20, Seed: 3})
-	var b sest.Bewerbung
+	var b sestmodel.Bewerbung
 	for _, x := range s.Bewerbungen() {
 		if x.Einfach != nil && x.Einfach.Bearbeitungsstatus == "eingegangen" {
 			b = x
@@ -31,10 +32,10 @@ func TestValidatesLikeTheRealService(t *testing.T) {
 	b.Einfach.Statusanmerkung = "geprüft"
 	b.Einfach.Bestandteil, b.Einfach.Bescheid = nil, nil
 	cfg := s.Config()
-	req := &sest.BewerbungenRequest{Kontext: sest.Kontext{Version: 3, Hochschulnummer: cfg.Hochschulnummer,
-		Serviceverfahren: sest.Serviceverfahren{Jahr: cfg.Jahr, Semester: cfg.Semester}, VermittlungsprozessTyp: "Koordinierung"},
-		Bewerbung: []sest.Bewerbung{b}}
-	valid, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), sest.OpUebermittelnGeaenderteBew+"Request", req, cfg.Location)
+	req := &sest.BewerbungenRequest{Kontext: sestmodel.Kontext{Version: 3, Hochschulnummer: cfg.Hochschulnummer,
+		Serviceverfahren: sestmodel.Serviceverfahren{Jahr: cfg.Jahr, Semester: cfg.Semester}, VermittlungsprozessTyp: "Koordinierung"},
+		Bewerbung: []sestmodel.Bewerbung{b}}
+	valid, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), sestmodel.OpUebermittelnGeaenderteBew+"Request", req, cfg.Location)
 	require.NoError(t, err)
 	const reqEl = "uebermittelnGeaenderteBewerbungenAnSeStRequest"
 	// The shape sestd's encoder writes, as a hand check of the prefixes the
@@ -109,15 +110,15 @@ func TestValidatesLikeTheRealService(t *testing.T) {
 	}
 
 	t.Run("delta request without start", func(t *testing.T) {
-		anfrage, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), sest.OpAnfragenBewerbungen+"Request",
-			&sest.AnfrageRequest{Kontext: req.Kontext, Start: sest.NewTimestamp(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))}, cfg.Location)
+		anfrage, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), sestmodel.OpAnfragenBewerbungen+"Request",
+			&sest.AnfrageRequest{Kontext: req.Kontext, Start: sestmodel.NewTimestamp(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))}, cfg.Location)
 		require.NoError(t, err)
 		code, out := post(t, string(anfrage))
 		require.Equal(t, http.StatusOK, code, out)
 		code, out = post(t, cut(t, string(anfrage), "<bewerbungenService:start>", "</bewerbungenService:start>"))
 		require.Equal(t, http.StatusInternalServerError, code, out)
 		require.Contains(t, out, `xsi:type="ValidierungsFehler"`)
-		require.Contains(t, out, "element "+sest.OpAnfragenBewerbungen+"Request/start: required element is missing")
+		require.Contains(t, out, "element "+sestmodel.OpAnfragenBewerbungen+"Request/start: required element is missing")
 	})
 
 	code, out := post(t, string(valid))

@@ -1,4 +1,4 @@
-package sest
+package sestmodel
 
 import "strings"
 

@@ -1,4 +1,4 @@
-package sest
+package sestmodel
 
 import (
 	"encoding/base64"
@@ -17,11 +17,11 @@ const TimestampLayout = "2006-01-02T15:04:05.000"
 //
 // On the wire it is wall-clock time in the configured time.Location without
 // a zone. encoding/xml alone cannot know that Location: UnmarshalText reads
-// the wall clock as if it were UTC, and the Client then reinterprets every
-// Timestamp of a decoded response in its Location (see InLocation), so the
-// values callers get are true instants, in UTC. MarshalXML writes the wall
+// the wall clock as if it were UTC, and the client (internal/sest) then
+// reinterprets every Timestamp of a decoded response in its Location (see
+// InLocation), so the values callers get are true instants, in UTC. MarshalXML writes the wall
 // clock of the time's own Location, so values must be converted with
-// t.In(loc) before encoding (the Client's request encoder does that). A zero
+// t.In(loc) before encoding (the client's request encoder does that). A zero
 // Timestamp is not written at all.
 type Timestamp struct{ time.Time }
 
@@ -101,7 +101,7 @@ var timestampType = reflect.TypeFor[Timestamp]()
 
 // InLocation walks v (a pointer to a message or data type) and
 // reinterprets the wall clock of every Timestamp, as decoded by
-// UnmarshalText, in loc; the result is stored in UTC. Used by the Client on
+// UnmarshalText, in loc; the result is stored in UTC. Used by the client on
 // responses and by the simulator on requests.
 func InLocation(v any, loc *time.Location) {
 	walkTimestamps(reflect.ValueOf(v), func(t time.Time) time.Time {
