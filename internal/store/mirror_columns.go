@@ -16,7 +16,7 @@ import (
 // (and so the first test that writes it).
 type column struct {
 	name, typ string
-	values any
+	values    any
 }
 
 // columns is the column list of one upsert, in the table's terms.
@@ -64,9 +64,9 @@ func (cs columns) args() []any {
 // bewerbungRows are the column values of a package of Bewerbungen.
 type bewerbungRows struct {
 	key, art, bewerberID, studienangebot, bearbeitungsstatus, aktivitaetsstatus, statusanmerkung []string
-	version                                                                                     []int32
-	eingangsZeitpunkt, letzteAenderung                                                          []*time.Time
-	data, sha                                                                                   [][]byte
+	version                                                                                      []int32
+	eingangsZeitpunkt, letzteAenderung                                                           []*time.Time
+	data, sha                                                                                    [][]byte
 }
 
 // add appends a Bewerbung and its JSON.
