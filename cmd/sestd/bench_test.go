@@ -40,6 +40,35 @@ func peakRSS(pid int) (int64, error) {
 	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }
 
+// Profile of the full download (issue 19), 20,000 Bewerbungen + 10,000
+// Bewerber in packages of 500, on the shared 2-core machine:
+//
+//   - Daemon CPU (go test ./internal/jobs -bench FullDownloadInProcess
+//     -cpuprofile): about 2.4 s, of which decoding the responses took
+//     1.7 s, four fifths of it in encoding/xml's Token (reading rune by
+//     rune through a bufio layer, translating names); the store's Go side
+//     (JSON, pgx array encoding) 0.3 s. The Client now reads responses with
+//     its own scanner over the body's bytes (sest/wire_scan.go):
+//     BenchmarkDecode500 58 ms -> 30 ms per package.
+//   - PostgreSQL CPU, read from /proc/<backend pid>/stat around the
+//     store's upserts (robust against the machine's load, unlike wall
+//     time): 20,000 new Bewerbungen 1.9-2.0 s, 10,000 Bewerber 0.8-0.9 s,
+//     20,000 unchanged Bewerbungen 0.85 s. With every user trigger disabled
+//     1.3 s / 0.3 s, with foreign keys off as well 0.8 s / 0.16 s: per-row
+//     PL/pgSQL triggers (the console's name folding, the status history,
+//     the subject tombstone check) and foreign-key checks of the child rows
+//     are most of it; dropping the secondary indexes saved little. The
+//     writes were already set-based (one unnest upsert per package, the
+//     data_sha skip of unchanged items, children replaced only for changed
+//     items), so COPY into a staging table would not touch those costs.
+//     Migration 0170 makes the AFTER INSERT triggers statement triggers
+//     (transition tables): about 10% less PostgreSQL CPU for new
+//     Bewerbungen.
+//   - Wall time: the package writes of the Bewerbungen stream are the
+//     critical path (fetch and decode of the next package overlap them);
+//     on this machine, shared with other builds (load 10-17 while
+//     measuring), wall time is two to three times the CPU time.
+
 // downloadShape is one data set the full download benchmarks run on.
 type downloadShape struct {
 	bewerbungen, bewerber, packageSize int
