@@ -145,56 +145,91 @@ func (s *Store) BewerbungUpsertBatch(ctx context.Context, items []sestmodel.Bewe
 	cols := rows.columns()
 	var counts Counts
 	err := s.inTx(ctx, step, func(tx pgx.Tx) error {
+		// One round trip for the applicant stubs and the upsert, one for
+		// the child rows and the seen marks (under load, every round trip
+		// waits for the database's turn on a CPU).
+		var b pgx.Batch
 		// Locks are taken in bewerber_id order, as BewerberUpsertBatch does.
-		if _, err := tx.Exec(ctx, `INSERT INTO bewerber (bewerber_id, complete)
-			SELECT DISTINCT id, false FROM unnest($1::text[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, rows.bewerberID); err != nil {
-			return fmt.Errorf("adding applicant stubs: %w", err)
-		}
-		res, err := tx.Query(ctx, `
+		b.Queue(`INSERT INTO bewerber (bewerber_id, complete)
+			SELECT DISTINCT id, false FROM unnest($1::text[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, rows.bewerberID)
+		b.Queue(`
 INSERT INTO bewerbung AS b (`+cols.names()+`)
 SELECT * FROM `+cols.unnest()+`
 ON CONFLICT (bewerbung_key) DO UPDATE SET `+cols.assign("bewerbung_key")+`, updated_at = now(), seen_at = now()
 WHERE b.version <= excluded.version AND b.data_sha IS DISTINCT FROM excluded.data_sha
 RETURNING bewerbung_key, (xmax = 0)`, cols.args()...)
+		br := tx.SendBatch(ctx, &b)
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("adding applicant stubs: %w", err)
+		}
+		res, err := br.Query()
 		if err != nil {
+			_ = br.Close()
 			return fmt.Errorf("upserting Bewerbungen: %w", err)
 		}
 		var changed, replaced []string
 		counts, changed, replaced, err = countUpserts(res, n)
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
 		if err != nil {
 			return fmt.Errorf("upserting Bewerbungen: %w", err)
-		}
-		if err := writeBewerbungChildren(ctx, tx, changed, replaced, byKey); err != nil {
-			return err
 		}
 		if step.ForbiddenTransition != nil && len(replaced) > 0 {
 			if counts.Forbidden, err = recordForbiddenTransitions(ctx, tx, replaced, step.ForbiddenTransition); err != nil {
 				return err
 			}
 		}
+		var rest execBatch
+		queueBewerbungChildren(&rest, changed, replaced, byKey)
 		// Written rows carry seen_at already; only the unchanged need it.
 		if unchanged := without(rows.key, changed); len(unchanged) > 0 {
-			if _, err := tx.Exec(ctx, `UPDATE bewerbung SET seen_at = now() WHERE bewerbung_key = ANY($1)`, unchanged); err != nil {
-				return fmt.Errorf("marking Bewerbungen seen: %w", err)
-			}
+			rest.queue("marking Bewerbungen seen", `UPDATE bewerbung SET seen_at = now() WHERE bewerbung_key = ANY($1)`, unchanged)
 		}
-		return nil
+		return rest.send(ctx, tx)
 	})
 	return counts, err
 }
 
-// writeBewerbungChildren writes the Teilfach-, Bestandteil- and Bescheid
-// rows of the changed Bewerbungen (replacing those of the replaced ones),
-// adding their Dokument references first.
-func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed, replaced []string, byKey map[string]sestmodel.Bewerbung) error {
-	if len(changed) == 0 {
+// execBatch queues statements that answer nothing but success, to send
+// them in one round trip.
+type execBatch struct {
+	b     pgx.Batch
+	whats []string
+}
+
+// queue adds a statement; what names it in an error.
+func (e *execBatch) queue(what, sql string, args ...any) {
+	e.b.Queue(sql, args...)
+	e.whats = append(e.whats, what)
+}
+
+// send runs the queued statements in order; the first failure ends it.
+func (e *execBatch) send(ctx context.Context, tx pgx.Tx) error {
+	if e.b.Len() == 0 {
 		return nil
+	}
+	br := tx.SendBatch(ctx, &e.b)
+	for _, what := range e.whats {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	return br.Close()
+}
+
+// queueBewerbungChildren queues the writes of the Teilfach-, Bestandteil-
+// and Bescheid rows of the changed Bewerbungen (replacing those of the
+// replaced ones), adding their Dokument references first.
+func queueBewerbungChildren(e *execBatch, changed, replaced []string, byKey map[string]sestmodel.Bewerbung) {
+	if len(changed) == 0 {
+		return
 	}
 	if len(replaced) > 0 {
 		for _, table := range []string{"teilfachbewerbung", "bewerbungsbestandteil", "bescheid"} {
-			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE bewerbung_key = ANY($1)`, replaced); err != nil {
-				return fmt.Errorf("clearing %s: %w", table, err)
-			}
+			e.queue("clearing "+table, `DELETE FROM `+table+` WHERE bewerbung_key = ANY($1)`, replaced)
 		}
 	}
 	var (
@@ -245,36 +280,27 @@ func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed, replaced []
 		}
 	}
 	if len(dokID) > 0 {
-		if _, err := tx.Exec(ctx, `
+		e.queue("upserting Dokument references", `
 INSERT INTO dokument (dokument_id, bewerber_id, dateiname, mime_type)
 SELECT DISTINCT ON (id) id, bid, name, mime FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(id, bid, name, mime)
 ON CONFLICT (dokument_id) DO UPDATE SET bewerber_id = excluded.bewerber_id, dateiname = excluded.dateiname,
-    mime_type = excluded.mime_type, seen_at = now()`, dokID, dokBewerber, dokName, dokMime); err != nil {
-			return fmt.Errorf("upserting Dokument references: %w", err)
-		}
+    mime_type = excluded.mime_type, seen_at = now()`, dokID, dokBewerber, dokName, dokMime)
 	}
 	if len(tfKey) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO teilfachbewerbung (bewerbung_key, studiengang_schluessel, bearbeitungsstatus, version, ist_hauptfach)
+		e.queue("writing Teilfachbewerbungen", `INSERT INTO teilfachbewerbung (bewerbung_key, studiengang_schluessel, bearbeitungsstatus, version, ist_hauptfach)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bool[]) ON CONFLICT DO NOTHING`,
-			tfKey, tfStudiengang, tfStatus, tfVersion, tfHaupt); err != nil {
-			return fmt.Errorf("writing Teilfachbewerbungen: %w", err)
-		}
+			tfKey, tfStudiengang, tfStatus, tfVersion, tfHaupt)
 	}
 	if len(btKey) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO bewerbungsbestandteil (bewerbung_key, position, feldangabe_schluessel, wert, dokument_id)
+		e.queue("writing Bewerbungsbestandteile", `INSERT INTO bewerbungsbestandteil (bewerbung_key, position, feldangabe_schluessel, wert, dokument_id)
 SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[])`,
-			btKey, btPos, btFeld, btWert, btDok); err != nil {
-			return fmt.Errorf("writing Bewerbungsbestandteile: %w", err)
-		}
+			btKey, btPos, btFeld, btWert, btDok)
 	}
 	if len(bsKey) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO bescheid (bewerbung_key, position, bescheidart, erstellt_am, dokument_id)
+		e.queue("writing Bescheide", `INSERT INTO bescheid (bewerbung_key, position, bescheidart, erstellt_am, dokument_id)
 SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[])`,
-			bsKey, bsPos, bsArt, bsAm, bsDok); err != nil {
-			return fmt.Errorf("writing Bescheide: %w", err)
-		}
+			bsKey, bsPos, bsArt, bsAm, bsDok)
 	}
-	return nil
 }
 
 // BewerberUpsertBatch writes a package of applicants in one transaction.
