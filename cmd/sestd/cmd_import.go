@@ -54,7 +54,10 @@ Encodings: auto reads a file as UTF-8 when all of it is valid UTF-8, as
 windows-1252 when it holds no UTF-8 character at all, and refuses a file
 that mixes both (naming the lines). A file given as windows-1252, latin_1,
 cp437 or ascii that holds UTF-8 characters is refused too, unless
---trust-encoding.
+--trust-encoding. UTF-16 (Excel's "Unicode text", tab separated) is read
+when it starts with its byte order mark (or, without one, when every
+second byte of its start is a NUL); a truncated one is refused, naming
+the line; its rejects file is UTF-8 with a BOM.
 
 Exit status: 0 every row imported (or the file was imported before),
 1 failed: nothing imported (the file is unreadable, lacks a required
@@ -69,7 +72,7 @@ func cmdImport(ctx context.Context, e env, args []string) error {
 	cfgPath := configFlag(fs, e)
 	kind := fs.String("kind", "", "file `kind` (default: detected from the folder or file name)")
 	mode := fs.String("mode", "", "sync (a full export), create, update, remove or upsert (default: import.modes, else sync)")
-	encoding := fs.String("encoding", "", "auto, utf8, windows-1252, cp437, ascii or latin_1 (default: import.encoding)")
+	encoding := fs.String("encoding", "", "auto, utf8, windows-1252, cp437, ascii, latin_1, utf-16le, utf-16be or utf-16 (default: import.encoding)")
 	force := fs.Bool("force", false, "import again although the same file was imported before, and let a full export remove more than import.max_removal_share of its scope")
 	trust := fs.Bool("trust-encoding", false, "read the file in the single-byte --encoding given although it holds what looks like UTF-8")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")

@@ -11,6 +11,7 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/daemon"
+	"sestd/internal/importers"
 	"sestd/internal/logging"
 	"sestd/internal/metrics"
 )
@@ -23,6 +24,9 @@ func configFlag(fs *flag.FlagSet, e env) *string {
 // loadConfig loads the config and builds the logger it asks for.
 func loadConfig(e env, path string) (config.Config, *zap.Logger, error) {
 	cfg, err := config.Load(path, e.getenv)
+	if err == nil {
+		err = cfg.CheckImportModes(importKinds())
+	}
 	if e.environ != nil {
 		err = errors.Join(err, config.CheckEnviron(e.environ()))
 	}
@@ -34,6 +38,20 @@ func loadConfig(e env, path string) (config.Config, *zap.Logger, error) {
 		return config.Config{}, nil, err
 	}
 	return cfg, log, nil
+}
+
+// importKinds are the declared import kinds as config checks import.modes
+// against them.
+func importKinds() []config.ImportKind {
+	kinds := importers.Kinds()
+	out := make([]config.ImportKind, len(kinds))
+	for i, k := range kinds {
+		out[i] = config.ImportKind{Name: string(k.Kind)}
+		for _, m := range k.Modes {
+			out[i].Modes = append(out[i].Modes, string(m))
+		}
+	}
+	return out
 }
 
 func keysHelp() string {

@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/riverqueue/river/rivertype"
+
 	"sestd/internal/admin"
 )
 
@@ -82,7 +84,7 @@ func printStatus(w io.Writer, st admin.Status) error {
 		return err
 	}
 
-	fmt.Fprintf(w, "JOBS    %s\n", counts(st.Jobs, []string{"available", "running", "scheduled", "retryable", "pending", "completed", "cancelled", "discarded"}))
+	fmt.Fprintf(w, "JOBS    %s\n", counts(st.Jobs, jobStateOrder()))
 	if st.Outbox != nil {
 		fmt.Fprintf(w, "OUTBOX  %s\n", counts(st.Outbox, []string{"pending", "sent", "accepted", "rejected", "failed", "discarded"}))
 	}
@@ -121,6 +123,19 @@ func printStatus(w io.Writer, st admin.Status) error {
 }
 
 // counts prints "state n" pairs, the known states first in their order.
+// jobStateOrder is the order River's job states are shown in: the ones
+// still to work first, then the finished ones. The status has a count for
+// every state of rivertype.JobStates(); counts shows any other after these.
+func jobStateOrder() []string {
+	var out []string
+	for _, s := range []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+		rivertype.JobStateRetryable, rivertype.JobStatePending, rivertype.JobStateCompleted, rivertype.JobStateCancelled,
+		rivertype.JobStateDiscarded} {
+		out = append(out, string(s))
+	}
+	return out
+}
+
 func counts(m map[string]int64, order []string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {

@@ -11,8 +11,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -84,6 +86,9 @@ func TestImportOutcomesAndEncodings(t *testing.T) {
 			1, "the file is not valid UTF-8 (at line 2); it looks like windows-1252: import it with encoding windows-1252 (or auto)", "failed"},
 		{"auto, windows-1252", "cp.csv", studentHeader + student("11", "Gymnasium "+ue1252), nil, 0, "", "succeeded"},
 		{"windows-1252 trusted", "trusted.csv", studentHeader + student("12", "Gymnasium "+ue8), []string{"--encoding", "windows-1252", "--trust-encoding"}, 0, "", "succeeded"},
+		{"Excel's Unicode text: UTF-16LE, tabs", "unicode.csv", unicodeText(studentHeader + student("16", "Gymnasium Ü")), nil, 0, "", "succeeded"},
+		{"UTF-16 cut short", "cut.csv", unicodeText(studentHeader + student("17", "Gymnasium Ü"))[:101], nil,
+			1, "damaged UTF-16: cut.csv is utf-16le (its byte order mark) but ends in half a character at line 1: it has an odd number of bytes (101)", "failed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Each file adds students (a partial delivery, mode upsert): as
@@ -107,8 +112,10 @@ func TestImportOutcomesAndEncodings(t *testing.T) {
 	require.Equal(t, "Gymnasium Ü", got, "windows-1252 detected")
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT hzbgrp FROM sbeat_student WHERE identnr = '12'`).Scan(&got))
 	require.Equal(t, "Gymnasium Ãœ", got, "trusted: read as the operator said")
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT hzbgrp FROM sbeat_student WHERE identnr = '16'`).Scan(&got))
+	require.Equal(t, "Gymnasium Ü", got, "UTF-16 found by its BOM")
 	var n int
-	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM sbeat_student WHERE identnr IN ('5', '6', '7', '8', '9', '10', '13', '14', '15')`).Scan(&n))
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM sbeat_student WHERE identnr IN ('5', '6', '7', '8', '9', '10', '13', '14', '15', '17')`).Scan(&n))
 	require.Zero(t, n, "nothing of a failed file is imported")
 	_, msg := status("none.csv")
 	require.Equal(t, "nothing imported: permanent import failure: every row was rejected: all 1 rows; nothing imported (the reasons are in "+dir+"/none.rejects.csv)", msg)
@@ -299,6 +306,16 @@ func TestImportInterruptedCancelsTheJob(t *testing.T) {
 	require.Equal(t, next, retriedBy)
 }
 
+// unicodeText is s as Excel saves "Unicode text": ';' become tabs, in
+// UTF-16LE with a byte order mark (spelt through unicode/utf16).
+func unicodeText(s string) string {
+	b := []byte{0xFF, 0xFE}
+	for _, u := range utf16.Encode([]rune(strings.ReplaceAll(s, ";", "\t"))) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
+}
+
 // Rejects are served in their real charset: a windows-1252 upload's
 // rejects file is windows-1252 and says so (issue 16).
 func TestRejectsServedWithTheirCharset(t *testing.T) {
@@ -308,46 +325,58 @@ func TestRejectsServedWithTheirCharset(t *testing.T) {
 	c := &adminClient{base: "http://" + addr, token: token, http: http.DefaultClient}
 	ctx := context.Background()
 
-	// Two rows, one rejected (31 February), both with "Ü" in windows-1252.
-	body := studentHeader + student("1", "Gymnasium \xdc") + "2;WR;31.02.2012;;;;;W;19.11.1989;200;04.03.2008;3;Fachschule \xdc;admin\n"
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	part, err := mw.CreateFormFile("file", "students.csv")
-	require.NoError(t, err)
-	_, err = part.Write([]byte(body))
-	require.NoError(t, err)
-	require.NoError(t, mw.Close())
-	req, err := http.NewRequest(http.MethodPost, c.base+"/api/imports?kind=sbeat_students", &buf)
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	var up struct {
-		JobID int64 `json:"job_id"`
-	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&up))
-	resp.Body.Close()
-	require.Equal(t, http.StatusAccepted, resp.StatusCode)
-	run, err := waitRun(ctx, c, up.JobID, 100*time.Millisecond)
-	require.NoError(t, err)
-	require.Equal(t, "completed", run.State, "errors: %v", run.Errors)
-	var sum struct {
-		RunID  int64  `json:"run_id"`
-		Status string `json:"status"`
-	}
-	require.NoError(t, json.Unmarshal(run.Output, &sum))
-	require.Equal(t, "partial", sum.Status)
+	// upload imports body as name and returns its rejects file as served.
+	upload := func(name, body string) (string, []byte) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		part, err := mw.CreateFormFile("file", name)
+		require.NoError(t, err)
+		_, err = part.Write([]byte(body))
+		require.NoError(t, err)
+		require.NoError(t, mw.Close())
+		req, err := http.NewRequest(http.MethodPost, c.base+"/api/imports?kind=sbeat_students&mode=upsert", &buf)
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		var up struct {
+			JobID int64 `json:"job_id"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&up))
+		resp.Body.Close()
+		require.Equal(t, http.StatusAccepted, resp.StatusCode)
+		run, err := waitRun(ctx, c, up.JobID, 100*time.Millisecond)
+		require.NoError(t, err)
+		require.Equal(t, "completed", run.State, "errors: %v", run.Errors)
+		var sum struct {
+			RunID  int64  `json:"run_id"`
+			Status string `json:"status"`
+		}
+		require.NoError(t, json.Unmarshal(run.Output, &sum))
+		require.Equal(t, "partial", sum.Status)
 
-	req, err = http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/imports/%d/rejects", c.base, sum.RunID), nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err = http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Equal(t, "text/csv; charset=windows-1252", resp.Header.Get("Content-Type"))
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+		req, err = http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/imports/%d/rejects", c.base, sum.RunID), nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err = http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.Header.Get("Content-Type"), raw
+	}
+
+	// Two rows, one rejected (31 February), both with "Ü" in windows-1252.
+	ct, raw := upload("students.csv", studentHeader+student("1", "Gymnasium \xdc")+"2;WR;31.02.2012;;;;;W;19.11.1989;200;04.03.2008;3;Fachschule \xdc;admin\n")
+	require.Equal(t, "text/csv; charset=windows-1252", ct)
 	require.Contains(t, string(raw), "Fachschule \xdc", "the rejected row in windows-1252, as it came")
+
+	// The same from Excel's "Unicode text" (UTF-16LE, tabs): the rejects
+	// are UTF-8 with a BOM, tab separated, and served as such.
+	ct, raw = upload("students_unicode.csv", unicodeText(studentHeader+student("3", "Gymnasium Ü")+"4;WR;31.02.2012;;;;;W;19.11.1989;200;04.03.2008;3;Fachschule Ü;admin\n"))
+	require.Equal(t, "text/csv; charset=utf-8", ct)
+	require.True(t, bytes.HasPrefix(raw, []byte("\xef\xbb\xbfIDENTNR\tSTG\t")), "%q", raw)
+	require.Contains(t, string(raw), "4\tWR\t31.02.2012\t\t\t\t\tW\t19.11.1989\t200\t04.03.2008\t3\tFachschule Ü\tadmin\t3\t\"IMMDAT: \"\"31.02.2012\"\" is not a valid date\"\r\n", "the rejected row, its line and column, in UTF-8")
 }

@@ -32,7 +32,7 @@ func TestImportUsageErrorsQueueNothing(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--mode", "nope"}, `usage error: unknown mode "nope" (sync, create, update, remove, upsert)`},
-		{[]string{"--encoding", "utf16"}, `usage error: unknown encoding "utf16" (known: auto, utf8, windows-1252, cp437, ascii, latin_1)`},
+		{[]string{"--encoding", "ebcdic"}, `usage error: unknown encoding "ebcdic" (known: auto, utf8, windows-1252, cp437, ascii, latin_1, utf-16le, utf-16be, utf-16)`},
 		{[]string{"--kind", "nope"}, `usage error: unknown kind "nope" (known: ` + knownKinds + `)`},
 	} {
 		_, _, err := runCLI(t, env, append(append([]string{"import"}, tc.args...), file)...)
@@ -76,19 +76,19 @@ func TestImportArgumentsRefusedAtOnce(t *testing.T) {
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
 		return resp.StatusCode, body.Error
 	}
-	code, msg := upload("kind=ranking&encoding=utf16")
+	code, msg := upload("kind=ranking&encoding=ebcdic")
 	require.Equal(t, http.StatusBadRequest, code)
-	require.Equal(t, `import arguments: unknown encoding "utf16" (known: auto, utf8, windows-1252, cp437, ascii, latin_1)`, msg)
+	require.Equal(t, `import arguments: unknown encoding "ebcdic" (known: auto, utf8, windows-1252, cp437, ascii, latin_1, utf-16le, utf-16be, utf-16)`, msg)
 	code, msg = upload("kind=ranking&mode=nope")
 	require.Equal(t, http.StatusBadRequest, code)
 	require.Equal(t, `import arguments: unknown mode "nope" (sync, create, update, remove, upsert)`, msg)
 
 	file := filepath.Join(drop, "student_data.csv")
 	require.NoError(t, os.WriteFile(file, []byte(studentHeader+student("1", "Gymnasium")), 0o600))
-	_, _, err := runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students", "encoding": "utf16"}`, file))
+	_, _, err := runCLI(t, env, "trigger", "import", "--json", fmt.Sprintf(`{"path": %q, "kind": "sbeat_students", "encoding": "ebcdic"}`, file))
 	require.Error(t, err)
 	require.Contains(t, err.Error(), `admin API: 400 Bad Request: `)
-	require.Contains(t, err.Error(), `unknown encoding "utf16" (known: auto, utf8, windows-1252, cp437, ascii, latin_1)`)
+	require.Contains(t, err.Error(), `unknown encoding "ebcdic" (known: auto, utf8, windows-1252, cp437, ascii, latin_1, utf-16le, utf-16be, utf-16)`)
 
 	var jobs int
 	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'import'`).Scan(&jobs))

@@ -194,23 +194,15 @@ type Import struct {
 	// AllowedDirs are directories, besides InboxDir, from which an import
 	// triggered through the admin API may read (absolute paths).
 	AllowedDirs []string `yaml:"allowed_dirs"`
-	// Modes sets the mode of an import that names none, per kind
-	// (ImportKinds): sync (a full export, the default of every kind),
-	// create, update, remove or upsert.
+	// Modes sets the mode of an import that names none, per kind (a
+	// kind's name, see importers.Kinds): sync (a full export, the default
+	// of every kind), create, update, remove or upsert.
 	Modes map[string]string `yaml:"modes"`
 	// MaxRemovalShare: a full export that would remove more than this
 	// share (0 < x <= 1) of the stored rows of its scope is refused
 	// unless forced; a truncated export must not wipe data.
 	MaxRemovalShare float64 `yaml:"max_removal_share"`
 }
-
-// ImportKinds are the kinds of file sestd imports (package importers
-// declares them; its tests hold the two lists equal).
-var ImportKinds = []string{"sbeat_students", "sbeat_exams", "sbeat_identities", "sbeat_courses", "sbeat_applicants",
-	"ekvv", "fs_persons", "ranking", "uni_bewerbungen", "uni_bewerber_auth"}
-
-// ImportModes are the import modes.
-var ImportModes = []string{"sync", "create", "update", "remove", "upsert"}
 
 // Export configures the files written for the university's systems.
 type Export struct {

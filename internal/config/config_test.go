@@ -220,11 +220,17 @@ func TestImportModesAndRemovalShare(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 0.10, def.Import.MaxRemovalShare)
 
-	_, err = config.Load(writeFile(t, "import:\n  modes:\n    students: sync\n    sbeat_exams: replace\n  max_removal_share: 10\n"), envOf(nil))
-	require.Error(t, err)
-	require.ErrorContains(t, err, "import.modes.students: is not a kind; kinds are sbeat_students, sbeat_exams")
-	require.ErrorContains(t, err, `import.modes.sbeat_exams: must be one of sync, create, update, remove, upsert, got "replace"`)
+	_, err = config.Load(writeFile(t, "import:\n  max_removal_share: 10\n"), envOf(nil))
 	require.ErrorContains(t, err, "import.max_removal_share: must be a share above 0 and at most 1 (0.1 = 10 %), got 10")
+
+	// import.modes is checked against the kinds the importers declare.
+	odd, err := config.Load(writeFile(t, "import:\n  modes:\n    students: sync\n    sbeat_exams: replace\n    ekvv: upsert\n"), envOf(nil))
+	require.NoError(t, err)
+	kinds := []config.ImportKind{{Name: "sbeat_exams", Modes: []string{"sync", "upsert"}}, {Name: "ekvv", Modes: []string{"upsert"}}}
+	err = odd.CheckImportModes(kinds)
+	require.EqualError(t, err, "import.modes.sbeat_exams: must be one of sync, upsert, got \"replace\"\n"+
+		"import.modes.students: is not a kind; kinds are sbeat_exams, ekvv")
+	require.NoError(t, cfg.CheckImportModes([]config.ImportKind{{Name: "sbeat_exams", Modes: []string{"upsert"}}, {Name: "ranking", Modes: []string{"sync"}}}))
 }
 
 func TestEncodingSpellings(t *testing.T) {

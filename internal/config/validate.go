@@ -172,13 +172,6 @@ func (c *Config) Validate() error {
 	if c.Import.BatchSize < 1 || c.Import.BatchSize > 100000 {
 		bad("import.batch_size", "must be between 1 and 100000, got %d", c.Import.BatchSize)
 	}
-	for _, kind := range slices.Sorted(maps.Keys(c.Import.Modes)) {
-		if !slices.Contains(ImportKinds, kind) {
-			bad("import.modes."+kind, "is not a kind; kinds are %s", strings.Join(ImportKinds, ", "))
-			continue
-		}
-		oneOf("import.modes."+kind, c.Import.Modes[kind], ImportModes...)
-	}
 	if !(c.Import.MaxRemovalShare > 0 && c.Import.MaxRemovalShare <= 1) {
 		bad("import.max_removal_share", "must be a share above 0 and at most 1 (0.1 = 10 %%), got %v", c.Import.MaxRemovalShare)
 	}
@@ -307,4 +300,33 @@ func baseURLShape(u *url.URL) string {
 		return "does not end in the interface version (…/webservice/3)"
 	}
 	return ""
+}
+
+// ImportKind is what CheckImportModes checks import.modes against: a kind's
+// name and the modes it may be imported in. The importers declare the
+// kinds (importers.ConfigKinds); config does not import them, so that it
+// stays a leaf.
+type ImportKind struct {
+	Name  string
+	Modes []string
+}
+
+// CheckImportModes checks import.modes against the declared kinds and
+// returns every violation at once, each naming its key.
+func (c *Config) CheckImportModes(kinds []ImportKind) error {
+	var errs []error
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = k.Name
+	}
+	for _, kind := range slices.Sorted(maps.Keys(c.Import.Modes)) {
+		i := slices.IndexFunc(kinds, func(k ImportKind) bool { return k.Name == kind })
+		switch {
+		case i < 0:
+			errs = append(errs, fmt.Errorf("import.modes.%s: is not a kind; kinds are %s", kind, strings.Join(names, ", ")))
+		case !slices.Contains(kinds[i].Modes, c.Import.Modes[kind]):
+			errs = append(errs, fmt.Errorf("import.modes.%s: must be one of %s, got %q", kind, strings.Join(kinds[i].Modes, ", "), c.Import.Modes[kind]))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 	"go.uber.org/zap"
 
 	"sestd/internal/config"
@@ -338,16 +339,18 @@ sestd demo is running. Ctrl-C stops everything.
 	}
 }
 
-// jobDone reports whether job id finished (in any final state).
+// jobDone reports whether job id finished (in any final state), asked
+// through River's client.
 func jobDone(ctx context.Context, pool *pgxpool.Pool, id int64) bool {
 	if id == 0 {
 		return true
 	}
-	var state string
-	if err := pool.QueryRow(ctx, `SELECT state FROM river_job WHERE id = $1`, id).Scan(&state); err != nil {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
 		return false
 	}
-	return state == "completed" || state == "cancelled" || state == "discarded"
+	job, err := client.JobGet(ctx, id)
+	return err == nil && job.FinalizedAt != nil
 }
 
 // adminClient triggers jobs through the daemon's admin API, as an operator
@@ -450,17 +453,29 @@ func readView(ctx context.Context, st *store.Store, pool *pgxpool.Pool, mailbox 
 	if v.outbox, err = st.OutboxCountsByState(ctx); err != nil {
 		return v, err
 	}
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE state = 'running'`).Scan(&v.running); err != nil {
+	jobCounts, err := st.RiverJobCountsByState(ctx)
+	if err != nil {
 		return v, err
 	}
+	v.running = int(jobCounts[string(rivertype.JobStateRunning)])
 	if err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE ergebnis_status = 'aktualisiert') FROM upload_log WHERE operation = $1`,
 		sestmodel.OpUebermittelnGeaenderteBew).Scan(&v.changesSent, &v.changesAccepted); err != nil {
 		return v, err
 	}
-	if err := pool.QueryRow(ctx, `SELECT coalesce((SELECT max(finalized_at) FROM river_job WHERE kind = 'outbound_sync' AND state = 'completed')
-		> (SELECT max(finished_at) FROM import_runs), false)`).Scan(&v.outboundAfterImports); err != nil {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
 		return v, err
 	}
+	lastOutbound, err := client.JobList(ctx, river.NewJobListParams().Kinds("outbound_sync").
+		States(rivertype.JobStateCompleted).OrderBy(river.JobListOrderByFinalizedAt, river.SortOrderDesc).First(1))
+	if err != nil {
+		return v, err
+	}
+	var lastImport *time.Time
+	if err := pool.QueryRow(ctx, `SELECT max(finished_at) FROM import_runs`).Scan(&lastImport); err != nil {
+		return v, err
+	}
+	v.outboundAfterImports = len(lastOutbound.Jobs) == 1 && lastImport != nil && lastOutbound.Jobs[0].FinalizedAt.After(*lastImport)
 	entries, _ := os.ReadDir(mailbox)
 	v.mails = len(entries)
 	return v, nil

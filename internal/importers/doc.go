@@ -11,6 +11,8 @@
 //	func ParseKind(s string) (Kind, error)
 //	func ParseMode(s string) (Mode, error)
 //	func Kinds() []KindInfo
+//	func Lookup(k Kind) (KindInfo, bool)
+//	func CheckKinds() error
 //	func ScanInbox(dir string) ([]InboxFile, error)
 //	func MoveDone(f InboxFile, ok bool) error
 //	func LoadMappings(path string) (*Mappings, error)
@@ -153,7 +155,12 @@
 // throughout is UTF-8; no UTF-8 character at all is windows-1252; both
 // mixed is refused naming the lines), decoded with golang.org/x/text. A
 // file declared single-byte that holds UTF-8 characters is refused unless
-// Options.TrustEncoding. Dates TT.MM.YYYY and TT-MMM-YY with German month
+// Options.TrustEncoding. UTF-16 (Excel's tab-separated "Unicode text") is
+// read, LE or BE, when a BOM says so or, without one, when the first KB
+// has a NUL in every second byte; a UTF-16 file declared otherwise, one
+// with an odd number of bytes or an unpaired surrogate is refused naming
+// the file and line (TrustEncoding overrides no BOM); its rejects are
+// written in UTF-8 with a BOM. Dates TT.MM.YYYY and TT-MMM-YY with German month
 // abbreviations without umlauts (Mrz), two-digit years below 40 in the
 // 2000s; semesters YYYYS (1 summer, 2 winter; S-BEAT's boundaries: summer
 // 1 March – 31 August). PNOTE and HZBNOTE are stored ×100 (HZBNOTE 2,6 or
@@ -166,37 +173,24 @@
 //
 // # Kinds and tables
 //
-//   - sbeat_students → sbeat_student (+ sbeat_identity for identity
-//     columns); SPERRART1 = 01 skipped; SEM_START/SEM_END from
-//     IMMDAT/EXMDAT when absent.
-//   - sbeat_exams → sbeat_exam; before a semester's rows are written
-//     (create, upsert), its stored registrations (PSTATUS AN) are deleted;
-//     in sync the file is the semester: registrations it lacks go with
-//     the other absent rows, those it repeats stay untouched.
-//   - sbeat_identities → sbeat_identity (personal data; PUBLIC has no
-//     access, grant a reporting role SELECT on this table alone).
-//   - sbeat_courses → sbeat_course; Abschlussarten not in
-//     Options.AllowedAbschlussarten are skipped.
-//   - sbeat_applicants → sbeat_applicant (+ sbeat_identity); SEM defaults
-//     to the semester after APPLDAT's.
-//   - ekvv → ekvv_veranstaltung, ekvv_dozent, ekvv_fachzuordnung,
-//     ekvv_untergliederung, ekvv_teilnehmer, ekvv_einschreibung,
-//     ekvv_termin; view ekvv_prioritaet_normalisiert gives each student's
-//     priorities normalised across the courses of one allocation
-//     procedure (verfahren; Options.Verfahren, default the semester):
-//     explicit priorities first, then courses without one (-1, the
-//     lowest) by ascending Belegnummer; rang 1.., anzahl, normalisiert in
-//     [0, 1]. The record is the Veranstaltung (by id): update replaces it
-//     whole. Read counts the Veranstaltung and its participants.
-//   - fs_persons → fs_person (fodselsdato, personnr, rolle): address by
-//     precedence (fagperson: arbeide, student: semadr, evu: job; each
-//     falling back to the home address), adresse_kilde naming the one
-//     taken; EVU records with course dates are skipped unless the course
-//     starts within Options.EVUWindow (14 days) or ended less than that
-//     ago.
-//   - ranking → ranking_entry; a file replaces the Ranglisten it names.
-//   - uni_bewerbungen → uni_bewerbung, uni_teilfachbewerbung.
-//   - uni_bewerber_auth → uni_bewerber_auth.
+// Each kind is declared once, in its package, as a batch.Kind: name,
+// aliases (inbox folder and file names), format, target tables (which the
+// import locks), modes and default mode, the full export's scope (Sync:
+// what "absent from the file" means), its spec (fields, location and
+// required ones, the conversion into rows) and its run function. The one
+// list of declarations (kinds.go) feeds Kinds, ParseKind, DetectKind and
+// the inbox, and through them `sestd import --help`, config
+// import.modes, the admin API, the console and the retention job; a new
+// kind is a declaration in its package and a line in that list.
+// Column and field names are resolved when a kind's spec is built
+// (batch.Names), and CheckKinds, run by the tests, builds every spec: a
+// misspelt name fails a test with the kind and the name, never an import.
+//
+// The kinds' packages say their tables and rules: sbeat (S-BEAT CSV),
+// ekvv (eKVV Anmeldelisten XML), fsperson (FS person XML), ranking
+// (ranking lists) and uniapp (the university's applications and applicant
+// authorisations); `sestd import --help` lists the kinds with their
+// columns and scopes.
 //
 // Every imported table has import_run_id (the run that last wrote the row)
 // and updated_at.

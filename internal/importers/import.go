@@ -19,10 +19,7 @@ import (
 	"sestd/internal/importers/batch"
 	"sestd/internal/importers/charset"
 	"sestd/internal/importers/csvx"
-	"sestd/internal/importers/ekvv"
-	"sestd/internal/importers/fsperson"
-	"sestd/internal/importers/ranking"
-	"sestd/internal/importers/sbeat"
+	"sestd/internal/importers/sbeatmap"
 	"sestd/internal/importers/uniapp"
 	"sestd/internal/store"
 )
@@ -41,11 +38,11 @@ var ErrRemovalGuard = batch.ErrRemovalGuard
 
 // Mappings translate S-BEAT's deprecated columns (ABSCHL, HZBART) and STG
 // codes.
-type Mappings = sbeat.Mappings
+type Mappings = sbeatmap.Mappings
 
 // LoadMappings reads an S-BEAT mappings file laid over the shipped
 // defaults; "" returns the defaults.
-func LoadMappings(path string) (*Mappings, error) { return sbeat.LoadMappings(path) }
+func LoadMappings(path string) (*Mappings, error) { return sbeatmap.Load(path) }
 
 // StatusRule is a row of the bearbeitungsstatus table: who may set a
 // Bearbeitungsstatus and leave it (Sestco's sest_in, sest_out, uni_in,
@@ -57,8 +54,9 @@ type StatusRule = uniapp.StatusRule
 type Options struct {
 	// Kind of the file; required (see DetectKind).
 	Kind Kind
-	// Mode: sync, create, update, remove or upsert; empty: the kind's
-	// default (DefaultModes, else sync).
+	// Mode: sync, create, update, remove or upsert, one of the kind's
+	// modes; empty: the kind's default (DefaultModes, else the
+	// declaration's, sync).
 	Mode Mode
 	// DefaultModes overrides the default mode per kind (config
 	// import.modes).
@@ -68,8 +66,9 @@ type Options struct {
 	// 0.10).
 	MaxRemoveShare float64
 	// Encoding: auto (default: valid UTF-8 throughout, else windows-1252
-	// when the file holds no UTF-8 character), utf8, windows-1252, cp437,
-	// ascii or latin_1. XML kinds use the document's declaration unless an
+	// when the file holds no UTF-8 character; UTF-16 by its BOM), utf8,
+	// windows-1252, cp437, ascii, latin_1, utf-16le, utf-16be or utf-16
+	// (the order of the BOM). XML kinds use the document's declaration unless an
 	// encoding is given here. A file that no encoding reads correctly is
 	// refused (see charset.Sniffer.Decide).
 	Encoding string
@@ -203,6 +202,9 @@ func (o Options) withDefaults(path string) (Options, error) {
 	if o.Mode == "" {
 		o.Mode = DefaultMode(k, o.DefaultModes)
 	}
+	if err := CheckMode(k, o.Mode); err != nil {
+		return o, err
+	}
 	if o.MaxRemoveShare <= 0 {
 		o.MaxRemoveShare = 0.10
 	}
@@ -240,30 +242,11 @@ func (o Options) withDefaults(path string) (Options, error) {
 	return o, nil
 }
 
-// specFor returns the batch spec of a record-oriented kind.
-func specFor(k Kind, o Options) (*batch.Spec, error) {
-	cfg := sbeat.Config{Mappings: o.Mappings, AllowedAbschlussarten: o.AllowedAbschlussarten}
-	switch k {
-	case KindSbeatStudents:
-		return sbeat.Students(cfg), nil
-	case KindSbeatExams:
-		return sbeat.Exams(cfg), nil
-	case KindSbeatIdentities:
-		return sbeat.Identities(cfg), nil
-	case KindSbeatCourses:
-		return sbeat.Courses(cfg), nil
-	case KindSbeatApplicants:
-		return sbeat.Applicants(cfg), nil
-	case KindRanking:
-		return ranking.Spec(), nil
-	case KindUniBewerbungen:
-		return uniapp.Applications(o.Bearbeitungsstatus, o.InterfaceVersion, o.Location), nil
-	case KindUniBewerberAuth:
-		return uniapp.Authorisations(), nil
-	case KindFSPersons:
-		return fsperson.Spec(fsperson.Config{Window: o.EVUWindow, Now: o.Now}), nil
-	}
-	return nil, fmt.Errorf("%w: kind %s has no record spec", ErrPermanent, k)
+// settings are what the kinds read of o.
+func (o Options) settings() batch.Settings {
+	return batch.Settings{Location: o.Location, Mappings: o.Mappings, AllowedAbschlussarten: o.AllowedAbschlussarten,
+		Bearbeitungsstatus: o.Bearbeitungsstatus, InterfaceVersion: o.InterfaceVersion, Verfahren: o.Verfahren,
+		EVUWindow: o.EVUWindow, Now: o.Now, MaxXMLDepth: o.MaxXMLDepth, MaxXMLTokenBytes: o.MaxXMLTokenBytes}
 }
 
 // Import imports the file at path into the database in one transaction:
@@ -297,7 +280,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 
 	// First pass: hash and sniff the encoding, streaming.
 	h := sha256.New()
-	sniff := &charset.Sniffer{}
+	sniff := &charset.Sniffer{Name: o.FileName}
 	if _, err := io.Copy(io.MultiWriter(h, sniff), f); err != nil {
 		return sum, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -483,63 +466,22 @@ func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countin
 	}
 }
 
-// runKind streams the file through the kind's importer. It returns the
+// runKind streams the file through the kind's Run. It returns the
 // counts, the rejects file (written, "" when none), and the encoding used.
 func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string, o Options, rejPath string,
 	missing *missingReport, prog func(batch.Counts)) (batch.Counts, string, string, error) {
-	params := batch.Params{Mode: o.Mode, BatchSize: o.BatchSize, Loc: o.Location, Progress: prog,
-		MaxRemoveShare: o.MaxRemoveShare, Force: o.Force, Missing: missing.write}
-	limits := fsperson.Limits{MaxDepth: o.MaxXMLDepth, MaxTokenBytes: o.MaxXMLTokenBytes}
-	switch o.Kind {
-	case KindEkvv:
-		rej := batch.NewCSVRejects(strings.TrimSuffix(rejPath, filepath.Ext(rejPath))+".csv", charset.UTF8, false, ';', ekvv.RejectNames)
-		counts, enc, err := ekvv.Run(ctx, tx, f, ekvv.Config{Encoding: o.Encoding, Verfahren: o.Verfahren, Limits: limits}, rej, params)
-		if err != nil {
-			rej.Abort()
-			return counts, "", enc, err
-		}
-		p, err := rej.Close()
-		return counts, p, enc, err
-	case KindFSPersons:
-		spec, err := specFor(o.Kind, o)
-		if err != nil {
-			return batch.Counts{}, "", o.Encoding, err
-		}
-		src, err := fsperson.NewSource(f, o.Encoding, limits)
-		if err != nil {
-			return batch.Counts{}, "", o.Encoding, err
-		}
-		rej := fsperson.NewRejects(rejPath, src.Encoding)
-		counts, err := batch.Run(ctx, tx, spec, src, rej, params)
-		enc := src.Encoding()
-		if err != nil {
-			rej.Abort()
-			return counts, "", enc, err
-		}
-		p, err := rej.Close()
-		return counts, p, enc, err
+	k, ok := declared(o.Kind)
+	if !ok {
+		return batch.Counts{}, "", o.Encoding, fmt.Errorf("%w: unknown kind %q", ErrPermanent, o.Kind)
 	}
-	spec, err := specFor(o.Kind, o)
-	if err != nil {
-		return batch.Counts{}, "", o.Encoding, err
+	enc := sniff // CSV: decided on the first pass
+	if k.Format == batch.FormatXML && !charset.IsUTF16(sniff) {
+		enc = o.Encoding // as given, or as the document declares (UTF-16: as found)
 	}
-	enc := sniff // decided on the first pass
-	dec, err := charset.NewReader(f, enc)
-	if err != nil {
-		return batch.Counts{}, "", enc, fmt.Errorf("%w: %w", ErrPermanent, err)
-	}
-	src, err := batch.NewCSVSource(&permanentReader{r: dec})
-	if err != nil {
-		return batch.Counts{}, "", enc, err
-	}
-	rej := batch.NewCSVRejects(rejPath, enc, o.bom, src.Comma(), src.Header())
-	counts, err := batch.Run(ctx, tx, spec, src, rej, params)
-	if err != nil {
-		rej.Abort()
-		return counts, "", enc, err
-	}
-	p, err := rej.Close()
-	return counts, p, enc, err
+	res, err := k.Run(ctx, tx, k, batch.Input{File: f, Encoding: enc, BOM: o.bom, RejectsPath: rejPath, Settings: o.settings(),
+		Params: batch.Params{Mode: o.Mode, BatchSize: o.BatchSize, Loc: o.Location, Progress: prog,
+			MaxRemoveShare: o.MaxRemoveShare, Force: o.Force, Missing: missing.write}})
+	return res.Counts, res.Rejects, res.Encoding, err
 }
 
 // classify marks data errors the database raised (classes 22, data
@@ -665,17 +607,5 @@ type countingReader struct {
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n.Add(int64(n))
-	return n, err
-}
-
-// permanentReader marks decoding errors (bytes invalid in the encoding) as
-// the file's fault.
-type permanentReader struct{ r io.Reader }
-
-func (p *permanentReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if err != nil && !errors.Is(err, io.EOF) {
-		err = fmt.Errorf("%w: decoding: %w", ErrPermanent, err)
-	}
 	return n, err
 }

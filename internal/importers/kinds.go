@@ -7,25 +7,51 @@ import (
 	"strings"
 
 	"sestd/internal/importers/batch"
+	"sestd/internal/importers/ekvv"
+	"sestd/internal/importers/fsperson"
+	"sestd/internal/importers/ranking"
+	"sestd/internal/importers/sbeat"
+	"sestd/internal/importers/uniapp"
 	"sestd/internal/store"
 )
 
-// Kind names a file format sestd imports.
+// Kind names a file format sestd imports (a batch.Kind's Name).
 type Kind string
 
-// The kinds.
+// The kinds' names, as their packages declare them.
 const (
-	KindSbeatStudents   Kind = "sbeat_students"
-	KindSbeatExams      Kind = "sbeat_exams"
-	KindSbeatIdentities Kind = "sbeat_identities"
-	KindSbeatCourses    Kind = "sbeat_courses"
-	KindSbeatApplicants Kind = "sbeat_applicants"
-	KindEkvv            Kind = "ekvv"
-	KindFSPersons       Kind = "fs_persons"
-	KindRanking         Kind = "ranking"
-	KindUniBewerbungen  Kind = "uni_bewerbungen"
-	KindUniBewerberAuth Kind = "uni_bewerber_auth"
+	KindSbeatStudents   Kind = sbeat.StudentsName
+	KindSbeatExams      Kind = sbeat.ExamsName
+	KindSbeatIdentities Kind = sbeat.IdentitiesName
+	KindSbeatCourses    Kind = sbeat.CoursesName
+	KindSbeatApplicants Kind = sbeat.ApplicantsName
+	KindEkvv            Kind = ekvv.Name
+	KindFSPersons       Kind = fsperson.Name
+	KindRanking         Kind = ranking.Name
+	KindUniBewerbungen  Kind = uniapp.ApplicationsName
+	KindUniBewerberAuth Kind = uniapp.AuthorisationsName
 )
+
+// declarations is the one list of the kinds sestd imports, in --help
+// order: each declared once, in its package. Everything that lists or
+// recognises kinds (the CLI's help, config import.modes, the inbox's
+// folders, the admin API, the console, the retention job) reads it
+// through the functions of this file. A new kind is a batch.Kind in its
+// package and a line here.
+func declarations() []batch.Kind {
+	return []batch.Kind{
+		sbeat.StudentsKind,
+		sbeat.ExamsKind,
+		sbeat.IdentitiesKind,
+		sbeat.CoursesKind,
+		sbeat.ApplicantsKind,
+		ekvv.Kind,
+		fsperson.Kind,
+		ranking.Kind,
+		uniapp.ApplicationsKind,
+		uniapp.AuthorisationsKind,
+	}
+}
 
 // Mode is Kofa's import mode.
 type Mode = store.ImportMode
@@ -51,7 +77,7 @@ type FieldInfo struct {
 	Doc      string   `json:"doc,omitempty"`
 }
 
-// KindInfo describes a kind for --help and the admin API.
+// KindInfo describes a kind for --help, the admin API and the console.
 type KindInfo struct {
 	Kind        Kind   `json:"kind"`
 	Description string `json:"description"`
@@ -65,67 +91,78 @@ type KindInfo struct {
 	Sync   string      `json:"sync"`
 	Tables []string    `json:"tables"`
 	Fields []FieldInfo `json:"fields,omitempty"`
-	// aliases recognise the kind in inbox folder and file names.
-	aliases []string
+	// Aliases recognise the kind in inbox folder and file names, besides
+	// its name.
+	Aliases []string `json:"aliases,omitempty"`
+	// PerVermittlungsprozess: the kind's files concern the applicants of
+	// one Vermittlungsprozess (removed once handled when it closes).
+	PerVermittlungsprozess bool `json:"per_vermittlungsprozess,omitempty"`
 }
-
-var allModes = []Mode{ModeSync, ModeCreate, ModeUpdate, ModeRemove, ModeUpsert}
 
 // Modes lists every import mode, the full exports' default (sync) first.
-func Modes() []Mode { return slices.Clone(allModes) }
-
-// kindTable is the constant list of kinds, in --help order.
-var kindTable = []KindInfo{
-	{Kind: KindSbeatStudents, Format: "csv", Sync: "all students; a student the file lacks (or skips: SPERRART1 01) is removed", Tables: []string{"sbeat_student", "sbeat_identity"},
-		Description: "S-BEAT students (Studentendaten): IDENTNR;STG;IMMDAT;…; SPERRART1=01 skipped, SEM_START/SEM_END from IMMDAT/EXMDAT",
-		aliases:     []string{"sbeat_students", "students", "student_data", "studentendaten", "studenten"}},
-	{Kind: KindSbeatExams, Format: "csv", Sync: "the semesters (PSEM) in the file; an exam result of those semesters the file lacks is removed", Tables: []string{"sbeat_exam"},
-		Description: "S-BEAT exam results (Prüfungsleistungsdaten): IDENTNR;PNR;PSEM;PVERSUCH;…; AN registrations of the file's semesters are replaced",
-		aliases:     []string{"sbeat_exams", "exams", "exam_data", "pruefungen", "pruefungsleistungen", "leistungen"}},
-	{Kind: KindSbeatIdentities, Format: "csv", Sync: "all identities; an identity the file lacks is removed", Tables: []string{"sbeat_identity"},
-		Description: "S-BEAT student identities (personal data, restricted table): IDENTNR;MATRIKELNR;VORNAME;NACHNAME;…",
-		aliases:     []string{"sbeat_identities", "identities", "identity", "ident_data", "identdaten"}},
-	{Kind: KindSbeatCourses, Format: "csv", Sync: "all courses of study; one the file lacks (or skips) is removed", Tables: []string{"sbeat_course"},
-		Description: "S-BEAT courses of study (Studiengangsdaten): STG;ABSCHLART;LTXT;…; Abschlussarten not allowed by config are skipped",
-		aliases:     []string{"sbeat_courses", "courses", "courses_data", "studiengaenge"}},
-	{Kind: KindSbeatApplicants, Format: "csv", Sync: "the semesters (SEM) in the file; an applicant of those semesters the file lacks is removed", Tables: []string{"sbeat_applicant", "sbeat_identity"},
-		Description: "S-BEAT applicants (Bewerberdaten): IDENTNR;STG;APPLDAT;…; SEM defaults to the semester after APPLDAT's",
-		aliases:     []string{"sbeat_applicants", "applicants", "bewerberdaten"}},
-	{Kind: KindEkvv, Format: "xml", Sync: "one Veranstaltung: the file replaces it with its lecturers, participants and dates", Tables: []string{"ekvv_veranstaltung", "ekvv_dozent", "ekvv_fachzuordnung", "ekvv_untergliederung", "ekvv_teilnehmer", "ekvv_einschreibung", "ekvv_termin"},
-		Description: "eKVV Anmeldeliste XML (one Veranstaltung per file, located by its id); priorities normalised in view ekvv_prioritaet_normalisiert",
-		aliases:     []string{"ekvv", "anmeldeliste", "anmeldelisten", "teilnehmerliste"}},
-	{Kind: KindFSPersons, Format: "xml", Sync: "all persons; a person the file lacks (or skips) is removed", Tables: []string{"fs_person"},
-		Description: "FS person XML (Cerebrum FS-persons.dat): fagperson, student, evu records; address precedence and the EVU window applied",
-		aliases:     []string{"fs_persons", "fs-persons", "fspersons", "fs_person"}},
-	{Kind: KindRanking, Format: "csv", Sync: "each Rangliste in the file: the file's valid rows replace it", Tables: []string{"ranking_entry"},
-		Description: "ranking lists: RANGLISTE;BEWERBER_ID;RANG, several Ranglisten per file; input of the ranking upload",
-		aliases:     []string{"ranking", "rangliste", "ranglisten"}},
-	{Kind: KindUniBewerbungen, Format: "csv", Sync: "all applications; one the file lacks is reported (<file>.missing.csv), never removed or withdrawn; a mehrfach application's Teilfächer the file lacks are removed", Tables: []string{"uni_bewerbung", "uni_teilfachbewerbung"},
-		Description: "university applications for the outbound sync: HS_BEWERBUNG_ID;TYP (einfach|mehrfach|teilfach);BEWERBER_ID;…",
-		aliases:     []string{"uni_bewerbungen", "bewerbungen", "applications"}},
-	{Kind: KindUniBewerberAuth, Format: "csv", Sync: "all authorisations; one the file lacks is removed", Tables: []string{"uni_bewerber_auth"},
-		Description: "applicant authorisations for the outbound sync: BEWERBER_ID;BAN",
-		aliases:     []string{"uni_bewerber_auth", "bewerber_auth", "authorisations", "authorizations"}},
-}
+func Modes() []Mode { return batch.AllModes() }
 
 // Kinds lists every kind with its description, modes, tables and fields.
 func Kinds() []KindInfo {
-	out := make([]KindInfo, len(kindTable))
-	for i, k := range kindTable {
-		k.Modes = allModes
-		if spec, err := specFor(k.Kind, Options{}); err == nil {
-			if len(spec.Modes) > 0 {
-				k.Modes = spec.Modes
-			}
-			k.Fields = fieldInfos(spec.Fields)
-		}
-		if k.Kind == KindEkvv {
-			k.Modes = allModes
-		}
-		k.DefaultMode = ModeSync
-		out[i] = k
+	decls := declarations()
+	out := make([]KindInfo, len(decls))
+	for i := range decls {
+		out[i] = info(&decls[i])
 	}
 	return out
+}
+
+// KindNames lists the kinds' names, in --help order.
+func KindNames() []string {
+	decls := declarations()
+	out := make([]string, len(decls))
+	for i, k := range decls {
+		out[i] = k.Name
+	}
+	return out
+}
+
+// Lookup returns the description of kind k (its name).
+func Lookup(k Kind) (KindInfo, bool) {
+	d, ok := declared(k)
+	if !ok {
+		return KindInfo{}, false
+	}
+	return info(d), true
+}
+
+// CheckKinds checks every declaration (batch.Kind.Check: complete, its
+// spec builds, its columns resolve) and that no name or alias names two
+// kinds. The tests run it: a misspelt column fails them.
+func CheckKinds() error { return checkKinds(declarations()) }
+
+func checkKinds(decls []batch.Kind) error {
+	owner := map[string]string{}
+	for i := range decls {
+		k := &decls[i]
+		if err := k.Check(); err != nil {
+			return err
+		}
+		for _, n := range append([]string{k.Name}, k.Aliases...) {
+			if o, dup := owner[n]; dup {
+				return fmt.Errorf("kind %s: %q names kind %s already", k.Name, n, o)
+			}
+			owner[n] = k.Name
+		}
+	}
+	return nil
+}
+
+func info(d *batch.Kind) KindInfo {
+	ki := KindInfo{Kind: Kind(d.Name), Description: d.Description, Format: string(d.Format),
+		Modes: slices.Clone(d.Modes), DefaultMode: d.DefaultMode, Sync: d.Sync, Tables: d.Tables(),
+		Aliases: slices.Clone(d.Aliases), PerVermittlungsprozess: d.PerVermittlungsprozess}
+	if d.Spec != nil {
+		if spec, err := d.BuildSpec(batch.Settings{}); err == nil {
+			ki.Fields = fieldInfos(spec.Fields)
+		}
+	}
+	return ki
 }
 
 func fieldInfos(fs []batch.Field) []FieldInfo {
@@ -136,54 +173,79 @@ func fieldInfos(fs []batch.Field) []FieldInfo {
 	return out
 }
 
-// kindTables returns the tables kind k writes (the import locks them).
-func kindTables(k Kind) []string {
-	for _, ki := range kindTable {
-		if ki.Kind == k {
-			return ki.Tables
-		}
+// declared returns the declaration of kind k.
+func declared(k Kind) (*batch.Kind, bool) {
+	decls := declarations()
+	i := slices.IndexFunc(decls, func(d batch.Kind) bool { return d.Name == string(k) })
+	if i < 0 {
+		return nil, false
 	}
-	return []string{string(k)}
+	return &decls[i], true
 }
 
 // ParseKind returns the kind named s (its name or an alias,
 // case-insensitive), or an error wrapping ErrPermanent.
 func ParseKind(s string) (Kind, error) {
 	n := strings.ToLower(strings.TrimSpace(s))
-	for _, k := range kindTable {
-		if string(k.Kind) == n || slices.Contains(k.aliases, n) {
-			return k.Kind, nil
+	for _, k := range declarations() {
+		if k.Name == n || slices.Contains(k.Aliases, n) {
+			return Kind(k.Name), nil
 		}
 	}
-	return "", fmt.Errorf("%w: unknown kind %q (known: %s)", ErrPermanent, s, strings.Join(kindNames(), ", "))
+	return "", fmt.Errorf("%w: unknown kind %q (known: %s)", ErrPermanent, s, strings.Join(KindNames(), ", "))
 }
 
 // ParseMode returns the mode named s; empty is "" (the kind's default,
 // see DefaultMode).
 func ParseMode(s string) (Mode, error) {
-	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
-	case "", ModeSync, ModeCreate, ModeUpdate, ModeRemove, ModeUpsert:
+	m := Mode(strings.ToLower(strings.TrimSpace(s)))
+	if m == "" || slices.Contains(batch.AllModes(), m) {
 		return m, nil
 	}
-	return "", fmt.Errorf("%w: unknown mode %q (sync, create, update, remove, upsert)", ErrPermanent, s)
+	return "", fmt.Errorf("%w: unknown mode %q (%s)", ErrPermanent, s, joinModes(batch.AllModes()))
+}
+
+// CheckMode returns an error wrapping ErrPermanent when kind k may not be
+// imported in mode m (nor is k a kind).
+func CheckMode(k Kind, m Mode) error {
+	d, ok := declared(k)
+	if !ok {
+		return fmt.Errorf("%w: unknown kind %q (known: %s)", ErrPermanent, k, strings.Join(KindNames(), ", "))
+	}
+	if !slices.Contains(d.Modes, m) {
+		return fmt.Errorf("%w: kind %s is not imported in mode %q (%s)", ErrPermanent, k, m, joinModes(d.Modes))
+	}
+	return nil
+}
+
+func joinModes(ms []Mode) string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = string(m)
+	}
+	return strings.Join(s, ", ")
 }
 
 // DefaultMode is the mode of an import of kind k that names none: the
-// one configured for k in modes (config import.modes), else sync, for
-// every kind is a full export of its scope (KindInfo.Sync).
+// one configured for k in modes (config import.modes), else the kind's
+// declared default (sync: every kind's file is a full export of its
+// scope, KindInfo.Sync).
 func DefaultMode(k Kind, modes map[Kind]Mode) Mode {
 	if m, ok := modes[k]; ok && m != "" {
 		return m
 	}
+	if d, ok := declared(k); ok {
+		return d.DefaultMode
+	}
 	return ModeSync
 }
 
-func kindNames() []string {
-	out := make([]string, len(kindTable))
-	for i, k := range kindTable {
-		out[i] = string(k.Kind)
+// kindTables returns the tables kind k writes (the import locks them).
+func kindTables(k Kind) []string {
+	if d, ok := declared(k); ok {
+		return d.Tables()
 	}
-	return out
+	return []string{string(k)}
 }
 
 // DetectKind tells a file's kind from its path: the name of the folder it
@@ -198,16 +260,16 @@ func DetectKind(path string) (Kind, error) {
 	}
 	name := strings.ToLower(filepath.Base(path))
 	best, bestLen := Kind(""), 0
-	for _, k := range kindTable {
-		for _, a := range k.aliases {
+	for _, k := range declarations() {
+		for _, a := range append([]string{k.Name}, k.Aliases...) {
 			if len(a) > bestLen && strings.Contains(name, a) {
-				best, bestLen = k.Kind, len(a)
+				best, bestLen = Kind(k.Name), len(a)
 			}
 		}
 	}
 	if best == "" {
 		return "", fmt.Errorf("%w: cannot tell the kind of %s: put it in a folder named after its kind or name the kind in the file name (%s)",
-			ErrPermanent, filepath.Base(path), strings.Join(kindNames(), ", "))
+			ErrPermanent, filepath.Base(path), strings.Join(KindNames(), ", "))
 	}
 	return best, nil
 }

@@ -36,7 +36,7 @@ func kofaStudents() *batch.Spec {
 				if c.Mode == store.ModeRemove && f > 0 {
 					break
 				}
-				c.Put(v, t.Col(col), f, batch.Text)
+				c.Put(v, batch.ColRef(t.Col(col)), batch.FieldRef(f), batch.Text)
 			}
 			return []batch.Out{{Values: v}}
 		},

@@ -83,10 +83,11 @@ func failureText(err error, c cut) string {
 // decideEncoding picks the encoding to read the file with from what the
 // first pass saw, or refuses a file no encoding reads correctly. XML kinds
 // are checked against the encoding given, else the one they declare; the
-// XML decoder then reads them as before.
+// XML decoder then reads them as before (o.Encoding is returned), but a
+// UTF-16 one in the UTF-16 found.
 func decideEncoding(s *charset.Sniffer, o Options) (string, error) {
 	requested := o.Encoding
-	if o.Kind == KindEkvv || o.Kind == KindFSPersons {
+	if k, ok := declared(o.Kind); ok && k.Format == batch.FormatXML && s.UTF16() == "" {
 		if requested == charset.Auto {
 			requested = s.XMLDeclared()
 			if _, err := charset.Normalize(requested); err != nil {
@@ -106,12 +107,14 @@ func decideEncoding(s *charset.Sniffer, o Options) (string, error) {
 }
 
 // rejectsEncoding is the encoding a kind writes its rejects file in: the
-// file's, but eKVV rejects are a UTF-8 CSV whatever the XML's encoding.
+// file's, unless the kind's rejects are UTF-8 whatever the file's encoding
+// (eKVV's CSV rejects of an XML file); a UTF-16 file's rejects are UTF-8
+// (with a BOM, charset.Written).
 func rejectsEncoding(k Kind, enc string) string {
-	if k == KindEkvv {
+	if d, ok := declared(k); ok && d.RejectsUTF8 {
 		return charset.UTF8
 	}
-	return enc
+	return charset.Written(enc)
 }
 
 type summaryJSON Summary

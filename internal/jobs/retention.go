@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -227,13 +226,11 @@ func erasedLeftovers(ctx context.Context, d Deps) ([]string, error) {
 	return out, nil
 }
 
-// vpKinds are the import kinds whose files concern the applicants of one
-// Vermittlungsprozess (S-BEAT, eKVV and FS files concern students).
-var vpKinds = []importers.Kind{importers.KindUniBewerbungen, importers.KindUniBewerberAuth, importers.KindRanking}
-
 // closedExchangeFiles lists the files a closed Vermittlungsprozess leaves:
 // everything in export.dir, and in the import inbox the files already
-// handled (processed/, failed/, uploads/) of the kinds in vpKinds.
+// handled (processed/, failed/, uploads/) of the kinds whose files concern
+// the applicants of one Vermittlungsprozess (KindInfo.PerVermittlungsprozess;
+// S-BEAT, eKVV and FS files concern students).
 func closedExchangeFiles(d Deps) ([]string, error) {
 	var out []string
 	walk := func(dir string, keep func(path string) bool) error {
@@ -275,7 +272,8 @@ func closedExchangeFiles(d Deps) ([]string, error) {
 		if kind == "" {
 			kind, _ = importers.DetectKind(path)
 		}
-		return handled && slices.Contains(vpKinds, kind)
+		info, ok := importers.Lookup(kind)
+		return handled && ok && info.PerVermittlungsprozess
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing import.inbox_dir: %w", err)

@@ -1,6 +1,7 @@
 package sestmodel_test
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +26,8 @@ func goList(t *testing.T, patterns ...string) map[string]bool {
 	out, err := exec.CommandContext(t.Context(), goBin, args...).Output()
 	if err != nil {
 		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			stderr = string(ee.Stderr)
 		}
 		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, stderr)
@@ -90,6 +92,20 @@ func TestStoreImportersConfigWithoutSOAPClient(t *testing.T) {
 	for path := range deps {
 		if path == "sestd/internal/sest" || strings.HasPrefix(path, "sestd/internal/sest/") || strings.HasPrefix(path, "github.com/tiaguinho/gosoap") {
 			t.Errorf("store, importers or config depend on %s: use internal/sestmodel for the Servicestelle's data", path)
+		}
+	}
+}
+
+// TestConfigIsALeaf: the configuration imports of sestd only the charset
+// names it validates, never the importers, the store or the database
+// driver, so that every package may import it.
+func TestConfigIsALeaf(t *testing.T) {
+	t.Parallel()
+	deps := goList(t, "sestd/internal/config")
+	allowed := map[string]bool{"sestd/internal/config": true, "sestd/internal/importers/charset": true}
+	for path := range deps {
+		if strings.HasPrefix(path, "sestd/") && !allowed[path] {
+			t.Errorf("internal/config depends on %s: config is a leaf (it may import internal/importers/charset only)", path)
 		}
 	}
 }

@@ -27,8 +27,10 @@ type ImportParent struct {
 // processors describe their objects: Key holds the location columns that
 // find an existing row, Unique further column sets no two rows may share,
 // State the workflow column whose changes are checked against allowed
-// transitions. Targets are constant tables; the importers refer to them by
-// the exported variables below and give values in Columns order.
+// transitions. Targets are constant tables, the store's knowledge of the
+// imported tables' shapes; which kind writes which is the kind's
+// declaration (batch.Kind.Targets). The importers refer to them by the
+// exported variables below and give values in Columns order.
 type ImportTarget struct {
 	Table   string
 	Columns []ImportColumn
@@ -43,8 +45,12 @@ type ImportTarget struct {
 	colIdx   map[string]int
 }
 
-// Col returns the index of column name in t.Columns. An unknown name is a
-// programming error (the importers' tests cover every target) and panics.
+// Col returns the index of column name in t.Columns, for the store's own
+// lookups of a target's Key, Unique, State and Parent columns (the
+// importers' kind declarations resolve every one of them in their check,
+// batch.Kind.Check, which the tests run; the importers resolve their
+// columns with batch.Names). An unknown name is a programming error and
+// panics.
 func (t *ImportTarget) Col(name string) int {
 	t.colsOnce.Do(func() {
 		t.colIdx = make(map[string]int, len(t.Columns))

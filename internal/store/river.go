@@ -3,31 +3,41 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 )
 
-// RiverJobCountsByState counts River's jobs per state (available,
-// scheduled, running, retryable, …) for the queue-depth gauge.
-func (s *Store) RiverJobCountsByState(ctx context.Context) (map[string]float64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT state::text, count(*) FROM river_job GROUP BY state`)
+// riverClient returns an insert-only River client on the store's pool (no
+// queues, no workers, never started), for River's job API: listing and
+// deleting jobs. The client that works jobs is the daemon's.
+func (s *Store) riverClient() (*river.Client[pgx.Tx], error) {
+	c, err := river.NewClient(riverpgxv5.New(s.pool), &river.Config{})
 	if err != nil {
-		return nil, fmt.Errorf("counting River jobs: %w", err)
+		return nil, fmt.Errorf("creating River client: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]float64{}
-	for _, st := range []string{"available", "scheduled", "running", "retryable", "completed", "cancelled", "discarded", "pending"} {
-		out[st] = 0
+	return c, nil
+}
+
+// RiverJobCountsByState counts River's jobs per state, every state of
+// rivertype.JobStates() present (0 when none), for the queue-depth gauge
+// and the status.
+func (s *Store) RiverJobCountsByState(ctx context.Context) (map[string]float64, error) {
+	counts, err := s.riverCountByState(ctx)
+	if err != nil {
+		return nil, err
 	}
-	for rows.Next() {
-		var state string
-		var n int64
-		if err := rows.Scan(&state, &n); err != nil {
-			return nil, fmt.Errorf("counting River jobs: %w", err)
-		}
-		out[state] = float64(n)
+	out := make(map[string]float64, len(rivertype.JobStates()))
+	for _, st := range rivertype.JobStates() {
+		out[string(st)] = 0
 	}
-	return out, rows.Err()
+	for st, n := range counts {
+		out[string(st)] = float64(n)
+	}
+	return out, nil
 }
 
 // clientLock names the advisory lock a sestd instance holds while alive.
@@ -50,15 +60,12 @@ func (s *Store) ClientAlive(ctx context.Context, clientID string) (release func(
 // RiverRescueOrphaned makes jobs left running by a dead instance (killed,
 // crashed: its liveness lock is free) available again at once, instead of
 // after River's stuck-job rescue timeout. It returns how many it rescued.
+// It finds the running jobs through River's client; the release itself is
+// the one write River has no API for (river_adapter.go).
 func (s *Store) RiverRescueOrphaned(ctx context.Context) (int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT attempted_by[cardinality(attempted_by)] FROM river_job
-WHERE state = 'running' AND cardinality(attempted_by) > 0`)
+	clients, err := s.riverRunningClients(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("finding running jobs: %w", err)
-	}
-	clients, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return 0, fmt.Errorf("finding running jobs: %w", err)
+		return 0, err
 	}
 	var dead []string
 	for _, c := range clients {
@@ -74,10 +81,63 @@ WHERE state = 'running' AND cardinality(attempted_by) > 0`)
 	if len(dead) == 0 {
 		return 0, nil
 	}
-	tag, err := s.pool.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
-WHERE state = 'running' AND attempted_by[cardinality(attempted_by)] = ANY($1)`, dead)
+	return s.riverReleaseRunning(ctx, dead)
+}
+
+// riverRunningClients returns the clients that work River's running jobs
+// (each job's last attempted_by), sorted, through River's JobList.
+func (s *Store) riverRunningClients(ctx context.Context) ([]string, error) {
+	client, err := s.riverClient()
 	if err != nil {
-		return 0, fmt.Errorf("rescuing orphaned jobs: %w", err)
+		return nil, err
 	}
-	return int(tag.RowsAffected()), nil
+	seen := map[string]bool{}
+	var out []string
+	params := river.NewJobListParams().States(rivertype.JobStateRunning).First(1000)
+	for {
+		res, err := client.JobList(ctx, params)
+		if err != nil {
+			return nil, fmt.Errorf("listing running jobs: %w", err)
+		}
+		for _, j := range res.Jobs {
+			if n := len(j.AttemptedBy); n > 0 && !seen[j.AttemptedBy[n-1]] {
+				seen[j.AttemptedBy[n-1]] = true
+				out = append(out, j.AttemptedBy[n-1])
+			}
+		}
+		if res.LastCursor == nil || len(res.Jobs) < 1000 {
+			break
+		}
+		params = params.After(res.LastCursor)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// riverFinishedStates are the states River finalizes a job in.
+var riverFinishedStates = []rivertype.JobState{rivertype.JobStateCancelled, rivertype.JobStateCompleted, rivertype.JobStateDiscarded}
+
+// riverDeleteFinishedNaming deletes, in tx, River's finished jobs whose
+// arguments, errors or metadata (with the output) contain one of ids, with
+// River's JobDeleteMany; it returns how many it deleted.
+func (s *Store) riverDeleteFinishedNaming(ctx context.Context, tx pgx.Tx, ids []string) (int64, error) {
+	client, err := s.riverClient()
+	if err != nil {
+		return 0, err
+	}
+	const page = 1000
+	params := river.NewJobDeleteManyParams().States(riverFinishedStates...).First(page).
+		Where(`EXISTS (SELECT 1 FROM unnest(@ids::text[]) i WHERE strpos(concat_ws(' ', args::text, errors::text, metadata::text), i) > 0)`,
+			river.NamedArgs{"ids": ids})
+	var total int64
+	for {
+		res, err := client.JobDeleteManyTx(ctx, tx, params)
+		if err != nil {
+			return total, fmt.Errorf("deleting finished jobs: %w", err)
+		}
+		total += int64(len(res.Jobs))
+		if len(res.Jobs) < page {
+			return total, nil
+		}
+	}
 }

@@ -377,9 +377,12 @@ WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) i WHERE strpos(last_error, i) > 0
 				return fmt.Errorf("checking for River's jobs: %w", err)
 			}
 			if hasJobs {
-				if err := exec("river_job", `DELETE FROM river_job j WHERE j.state IN ('completed', 'cancelled', 'discarded')
-  AND EXISTS (SELECT 1 FROM unnest($1::text[]) i WHERE strpos(concat_ws(' ', j.args::text, j.errors::text, j.metadata::text), i) > 0)`, ids); err != nil {
-					return err
+				n, err := s.riverDeleteFinishedNaming(ctx, tx, ids)
+				if err != nil {
+					return fmt.Errorf("erasing from river_job: %w", err)
+				}
+				if n > 0 {
+					res.Rows["river_job"] += n
 				}
 			}
 		}

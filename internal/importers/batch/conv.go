@@ -40,9 +40,10 @@ const (
 )
 
 // Conv is the conversion of one record, handed to a Spec's Convert. Its
-// helpers read fields by index in Spec.Fields, apply the mode's rules
-// (absent, empty, <IGNORE>, required) and the conversion, and record the
-// first failure: after Fail the row is rejected with that reason.
+// helpers read fields by FieldRef and write columns by ColRef (both
+// resolved by name, see Names), apply the mode's rules (absent, empty,
+// <IGNORE>, required) and the conversion, and record the first failure:
+// after Fail the row is rejected with that reason.
 type Conv struct {
 	Mode Mode
 	Rec  *Record
@@ -137,19 +138,19 @@ func (c *Conv) Row(t *store.ImportTarget) *Values {
 
 // Set stores a value for column col (and undoes Keep): nil or of the Go
 // type the column takes (see store.ImportColumn), or a store.Value.
-func (v *Values) Set(col int, val any) { v.SetValue(col, store.ValueOf(val)) }
+func (v *Values) Set(col ColRef, val any) { v.SetValue(col, store.ValueOf(val)) }
 
 // SetValue stores a value for column col (and undoes Keep).
-func (v *Values) SetValue(col int, val store.Value) {
+func (v *Values) SetValue(col ColRef, val store.Value) {
 	v.Row.Values[col] = val
 	v.Row.Ignore &^= 1 << uint(col)
 }
 
 // Get returns the value set for column col.
-func (v *Values) Get(col int) store.Value { return v.Row.Values[col] }
+func (v *Values) Get(col ColRef) store.Value { return v.Row.Values[col] }
 
 // Keep marks column col unchanged on update.
-func (v *Values) Keep(col int) { v.Row.Ignore |= 1 << uint(col) }
+func (v *Values) Keep(col ColRef) { v.Row.Ignore |= 1 << uint(col) }
 
 // Failed reports whether the row is rejected already.
 func (c *Conv) Failed() bool { return c.err != "" }
@@ -168,9 +169,9 @@ func (c *Conv) Skip(reason string) {
 	}
 }
 
-func (c *Conv) name(f int) string { return c.spec.Fields[f].Name }
+func (c *Conv) name(f FieldRef) string { return c.spec.Fields[f].Name }
 
-func (c *Conv) get(f int) (string, state) {
+func (c *Conv) get(f FieldRef) (string, state) {
 	i := c.idx[f]
 	if i < 0 || i >= len(c.Rec.Values) {
 		return "", absent
@@ -186,25 +187,25 @@ func (c *Conv) get(f int) (string, state) {
 }
 
 // Has reports whether field f is in the file (column or attribute).
-func (c *Conv) Has(f int) bool {
+func (c *Conv) Has(f FieldRef) bool {
 	i := c.idx[f]
 	return i >= 0 && i < len(c.Rec.Values)
 }
 
 // Ignored reports whether field f holds the <IGNORE> marker.
-func (c *Conv) Ignored(f int) bool {
+func (c *Conv) Ignored(f FieldRef) bool {
 	_, st := c.get(f)
 	return st == ignored
 }
 
 // Str returns the trimmed value of field f and whether it is given
 // (present, not empty, not <IGNORE>).
-func (c *Conv) Str(f int) (string, bool) {
+func (c *Conv) Str(f FieldRef) (string, bool) {
 	s, st := c.get(f)
 	return s, st == present
 }
 
-func (c *Conv) required(f int) bool {
+func (c *Conv) required(f FieldRef) bool {
 	fd := c.spec.Fields[f]
 	if fd.Location {
 		return true
@@ -217,7 +218,7 @@ func (c *Conv) required(f int) bool {
 // unchanged on update (and NULL on create); an empty one is NULL; a
 // required field absent or empty rejects the row, as does a failed
 // conversion. It returns the converted value (NULL when none).
-func (c *Conv) Put(v *Values, col, f int, conv Converter) store.Value {
+func (c *Conv) Put(v *Values, col ColRef, f FieldRef, conv Converter) store.Value {
 	s, st := c.get(f)
 	switch st {
 	case absent, ignored:

@@ -1,6 +1,7 @@
 // Package csvx reads and writes the CSV files of sestd's imports as S-BEAT
-// specifies them: ';' between fields (',' or a tab when the header line
-// has no ';', for Kofa-style files), '"' quoting, CRLF, LF or lone CR
+// specifies them: ';' between fields (when the header line has no ';': a
+// tab if it has one, as in Excel's "Unicode text", else ',', for
+// Kofa-style files), '"' quoting, CRLF, LF or lone CR
 // (classic Mac) line ends, names in the first line. It streams: memory does not grow with the file.
 package csvx
 
@@ -53,14 +54,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if i := strings.IndexAny(headLine, "\r\n"); i >= 0 {
 		headLine = headLine[:i]
 	}
-	comma := ';'
-	if !strings.ContainsRune(headLine, ';') {
-		if strings.ContainsRune(headLine, ',') {
-			comma = ','
-		} else if strings.ContainsRune(headLine, '\t') {
-			comma = '\t'
-		}
-	}
+	comma := separator(headLine)
 	cr := csv.NewReader(br)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
@@ -80,6 +74,22 @@ func NewReader(r io.Reader) (*Reader, error) {
 		return nil, fmt.Errorf("header has %d fields, at most %d allowed", len(hdr), MaxFields)
 	}
 	return &Reader{r: cr, header: hdr, comma: comma}, nil
+}
+
+// separator picks the separator from the header line: ';' (S-BEAT's),
+// else a tab when the line has one (Excel's "Unicode text" export is tab
+// separated; a header name may hold a comma, "Name, Vorname"), else ','
+// when the line has one (Kofa), else ';'.
+func separator(headLine string) rune {
+	switch {
+	case strings.ContainsRune(headLine, ';'):
+		return ';'
+	case strings.ContainsRune(headLine, '\t'):
+		return '\t'
+	case strings.ContainsRune(headLine, ','):
+		return ','
+	}
+	return ';'
 }
 
 // lineEnds turns every line end (CRLF, LF, a lone CR) into LF:

@@ -151,3 +151,31 @@ func TestLoneCRIsALineEnd(t *testing.T) {
 	require.Equal(t, []string{"6", "7"}, recs[3].Fields)
 	require.Equal(t, int64(7), recs[3].Line)
 }
+
+// Excel's "Unicode text" is tab separated; a tab in the header line wins
+// over a comma in a header name, a ';' over both.
+func TestSeparator(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		data  string
+		comma rune
+		hdr   []string
+		row   []string
+	}{
+		{"IDENTNR\tSTG\tNAME, VORNAME\r\n1\tWR\tMüller, Jörg\r\n", '\t', []string{"IDENTNR", "STG", "NAME, VORNAME"}, []string{"1", "WR", "Müller, Jörg"}},
+		{"IDENTNR\tSTG\n1\t\"a\tb\"\n", '\t', []string{"IDENTNR", "STG"}, []string{"1", "a\tb"}},
+		{"A;B\tC\n1;2\t3\n", ';', []string{"A", "B\tC"}, []string{"1", "2\t3"}},
+		{"A,B\n1,2\n", ',', []string{"A", "B"}, []string{"1", "2"}},
+		{"A\n1\n", ';', []string{"A"}, []string{"1"}},
+	} {
+		hdr, recs, err := readAll(tc.data)
+		require.NoError(t, err, tc.data)
+		require.Equal(t, tc.hdr, hdr, tc.data)
+		require.Len(t, recs, 1, tc.data)
+		require.Equal(t, tc.row, recs[0].Fields, tc.data)
+		require.EqualValues(t, 2, recs[0].Line)
+		r, err := csvx.NewReader(strings.NewReader(tc.data))
+		require.NoError(t, err)
+		require.Equal(t, tc.comma, r.Comma(), tc.data)
+	}
+}

@@ -54,6 +54,7 @@ var _ Writer = (*store.ImportTx)(nil)
 
 type importer struct {
 	tx     Writer
+	c      *columns
 	d      *xmlx.Decoder
 	p      batch.Params
 	rej    batch.Rejecter
@@ -81,7 +82,11 @@ func Run(ctx context.Context, tx Writer, r io.Reader, cfg Config, rej batch.Reje
 	if p.BatchSize <= 0 {
 		p.BatchSize = 5000
 	}
-	im := &importer{tx: tx, d: d, p: p, rej: rej, bufs: map[*store.ImportTarget][][]any{}, seen: map[string]bool{}}
+	cols, err := resolveColumns()
+	if err != nil {
+		return batch.Counts{}, cfg.Encoding, err
+	}
+	im := &importer{tx: tx, c: cols, d: d, p: p, rej: rej, bufs: map[*store.ImportTarget][][]any{}, seen: map[string]bool{}}
 	err = im.run(ctx, cfg)
 	return im.counts, d.Encoding(), err
 }
@@ -135,20 +140,20 @@ func (im *importer) run(ctx context.Context, cfg Config) error {
 	}
 	t := store.TargetEkvvVeranstaltung
 	im.head = make([]any, len(t.Columns))
-	im.head[t.Col("id")] = id
+	im.head[im.c.head.id] = id
 	if s, ok := xmlx.Attr(root, "status"); ok && s != "" {
-		im.head[t.Col("status")] = s
+		im.head[im.c.head.status] = s
 	}
 	if err := im.children(ctx); err != nil {
 		return err
 	}
 	verfahren := cfg.Verfahren
 	if verfahren == "" {
-		if sem, ok := im.head[t.Col("semester")].(int64); ok {
+		if sem, ok := im.head[im.c.head.semester].(int64); ok {
 			verfahren = strconv.FormatInt(sem, 10)
 		}
 	}
-	im.head[t.Col("verfahren")] = verfahren
+	im.head[im.c.head.verfahren] = verfahren
 	if err := im.flushAll(ctx); err != nil {
 		return err
 	}
@@ -251,7 +256,7 @@ func (e *elem) attr(name string) string {
 
 // children walks the root's content.
 func (im *importer) children(ctx context.Context) error {
-	t := store.TargetEkvvVeranstaltung
+	h := &im.c.head
 	for {
 		tok, err := im.d.Token()
 		if errors.Is(err, io.EOF) {
@@ -270,10 +275,10 @@ func (im *importer) children(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			im.head[t.Col("semester_name")] = nonEmpty(txt)
+			im.head[h.semesterName] = nonEmpty(txt)
 			if s, ok := xmlx.Attr(se, "id"); ok {
 				if n, err := batch.ParseSemester(s); err == nil {
-					im.head[t.Col("semester")] = n
+					im.head[h.semester] = n
 				}
 			}
 		case "belegnummer", "thema", "fakultaet", "art", "sws", "dozenten_zusatz":
@@ -281,7 +286,9 @@ func (im *importer) children(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			im.head[t.Col(se.Name.Local)] = nonEmpty(txt)
+			if col, ok := h.text[se.Name.Local]; ok {
+				im.head[col] = nonEmpty(txt)
+			}
 		case "dozenten", "fachzuordnungen", "termine", "untergliederungen", "einschreibungen":
 			// containers: walk on
 		case "dozent":
@@ -294,11 +301,11 @@ func (im *importer) children(ctx context.Context) error {
 			}
 		case "teilnehmerliste":
 			if v, ok := xmlx.Attr(se, "teilnehmermanagement"); ok {
-				im.head[t.Col("teilnehmermanagement")] = jaNein(v)
+				im.head[h.teilnehmermanagement] = jaNein(v)
 			}
 			if v, ok := xmlx.Attr(se, "teilnehmerbegrenzung"); ok {
 				if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32); err == nil {
-					im.head[t.Col("teilnehmerbegrenzung")] = n
+					im.head[h.teilnehmerbegrenzung] = n
 				}
 			}
 		case "teilnehmer":
@@ -449,11 +456,12 @@ func (im *importer) dozent(ctx context.Context, se xml.StartElement) error {
 	im.nDoz++
 	t := store.TargetEkvvDozent
 	row := make([]any, len(t.Columns))
-	row[t.Col("veranstaltung_id")] = im.id
-	row[t.Col("pos")] = int64(im.nDoz)
-	row[t.Col("dozent_id")] = nonEmpty(e.attr("id"))
-	for _, n := range []string{"anrede", "titel", "vorname", "nachname"} {
-		row[t.Col(n)] = nonEmpty(e.text[n])
+	c := &im.c.dozent
+	row[c.veranstaltungID] = im.id
+	row[c.pos] = int64(im.nDoz)
+	row[c.dozentID] = nonEmpty(e.attr("id"))
+	for _, tc := range c.text {
+		row[tc.col] = nonEmpty(e.text[tc.elem])
 	}
 	return im.add(ctx, t, row)
 }
@@ -472,12 +480,13 @@ func (im *importer) fachzuordnung(ctx context.Context, se xml.StartElement) erro
 			}
 			nUnter++
 			row := make([]any, len(ut.Columns))
-			row[ut.Col("veranstaltung_id")] = im.id
-			row[ut.Col("fachzuordnung_pos")] = pos
-			row[ut.Col("pos")] = int64(nUnter)
-			row[ut.Col("untergliederung_id")] = nonEmpty(ue.attr("id"))
-			row[ut.Col("kuerzel")] = nonEmpty(ue.text["kuerzel"])
-			row[ut.Col("name")] = nonEmpty(ue.text["name"])
+			uc := &im.c.unter
+			row[uc.veranstaltungID] = im.id
+			row[uc.fachzuordnungPos] = pos
+			row[uc.pos] = int64(nUnter)
+			row[uc.untergliederungID] = nonEmpty(ue.attr("id"))
+			row[uc.kuerzel] = nonEmpty(ue.text["kuerzel"])
+			row[uc.name] = nonEmpty(ue.text["name"])
 			return im.add(ctx, ut, row)
 		},
 	})
@@ -486,18 +495,19 @@ func (im *importer) fachzuordnung(ctx context.Context, se xml.StartElement) erro
 	}
 	t := store.TargetEkvvFachzuordnung
 	row := make([]any, len(t.Columns))
-	row[t.Col("veranstaltung_id")] = im.id
-	row[t.Col("pos")] = pos
-	row[t.Col("fachzuordnung_id")] = nonEmpty(e.attr("id"))
-	row[t.Col("ekvv_studiengang_id")] = nonEmpty(e.attr("ekvvstudiengangid"))
-	row[t.Col("sos_fach_code")] = nonEmpty(e.attr("sosfachcode"))
-	row[t.Col("sos_abschluss_code")] = nonEmpty(e.attr("sosabschlusscode"))
-	row[t.Col("fuer_kern_hauptfach")] = e.attr("fuerkernhauptfach") == "ja"
-	row[t.Col("fuer_nebenfach")] = e.attr("fuernebenfach") == "ja"
-	row[t.Col("modell")] = nonEmpty(e.attr("modell"))
-	row[t.Col("studiengang_name")] = nonEmpty(e.text["ekvvstudiengangname"])
-	for _, n := range []string{"abschnitt", "status", "fachsemester", "leistung", "leistungspunkte", "kommentar"} {
-		row[t.Col(n)] = nonEmpty(e.text[n])
+	c := &im.c.fach
+	row[c.veranstaltungID] = im.id
+	row[c.pos] = pos
+	row[c.fachzuordnungID] = nonEmpty(e.attr("id"))
+	row[c.ekvvStudiengangID] = nonEmpty(e.attr("ekvvstudiengangid"))
+	row[c.sosFachCode] = nonEmpty(e.attr("sosfachcode"))
+	row[c.sosAbschlussCode] = nonEmpty(e.attr("sosabschlusscode"))
+	row[c.fuerKernHauptfach] = e.attr("fuerkernhauptfach") == "ja"
+	row[c.fuerNebenfach] = e.attr("fuernebenfach") == "ja"
+	row[c.modell] = nonEmpty(e.attr("modell"))
+	row[c.studiengangName] = nonEmpty(e.text["ekvvstudiengangname"])
+	for _, tc := range c.text {
+		row[tc.col] = nonEmpty(e.text[tc.elem])
 	}
 	return im.add(ctx, t, row)
 }
@@ -520,17 +530,18 @@ func (im *importer) teilnehmer(ctx context.Context, se xml.StartElement) error {
 				return nil // more enrolments than anyone has: ignore the rest
 			}
 			row := make([]any, len(et.Columns))
-			row[et.Col("veranstaltung_id")] = im.id
-			row[et.Col("teilnehmer_pos")] = pos
-			row[et.Col("pos")] = int64(len(ein) + 1)
-			row[et.Col("semester")] = intOrNil(ee.attr("semester"))
-			row[et.Col("sos_fach_code")] = nonEmpty(ee.attr("sosfachcode"))
-			row[et.Col("sos_abschluss_code")] = nonEmpty(ee.attr("sosabschlusscode"))
-			row[et.Col("fuer_kern_hauptfach")] = ee.attr("fuerkernhauptfach") == "ja"
-			row[et.Col("fuer_nebenfach")] = ee.attr("fuernebenfach") == "ja"
-			row[et.Col("geoeffnet")] = jaNein(ee.attr("geoeffnet"))
-			row[et.Col("studiengang_name")] = nonEmpty(ee.text["sosstudiengangname"])
-			row[et.Col("fachsemester")] = intOrNil(ee.text["fachsemester"])
+			ec := &im.c.ein
+			row[ec.veranstaltungID] = im.id
+			row[ec.teilnehmerPos] = pos
+			row[ec.pos] = int64(len(ein) + 1)
+			row[ec.semester] = intOrNil(ee.attr("semester"))
+			row[ec.sosFachCode] = nonEmpty(ee.attr("sosfachcode"))
+			row[ec.sosAbschlussCode] = nonEmpty(ee.attr("sosabschlusscode"))
+			row[ec.fuerKernHauptfach] = ee.attr("fuerkernhauptfach") == "ja"
+			row[ec.fuerNebenfach] = ee.attr("fuernebenfach") == "ja"
+			row[ec.geoeffnet] = jaNein(ee.attr("geoeffnet"))
+			row[ec.studiengangName] = nonEmpty(ee.text["sosstudiengangname"])
+			row[ec.fachsemester] = intOrNil(ee.text["fachsemester"])
 			ein = append(ein, row)
 			return nil
 		},
@@ -570,21 +581,22 @@ func (im *importer) teilnehmer(ctx context.Context, se xml.StartElement) error {
 	im.seen[key] = true
 	t := store.TargetEkvvTeilnehmer
 	row := make([]any, len(t.Columns))
-	row[t.Col("veranstaltung_id")] = im.id
-	row[t.Col("pos")] = pos
-	row[t.Col("teilnehmer")] = key
-	row[t.Col("matrikelnummer")] = nonEmpty(mat)
-	row[t.Col("gastbenutzer")] = nonEmpty(gast)
+	c := &im.c.teil
+	row[c.veranstaltungID] = im.id
+	row[c.pos] = pos
+	row[c.teilnehmer] = key
+	row[c.matrikelnummer] = nonEmpty(mat)
+	row[c.gastbenutzer] = nonEmpty(gast)
 	status := e.attr("teilnahmestatus")
-	row[t.Col("teilnahmestatus")] = nonEmpty(status)
+	row[c.teilnahmestatus] = nonEmpty(status)
 	if w, ok := strings.CutPrefix(status, "wartet"); ok {
-		row[t.Col("warteposition")] = intOrNil(w)
+		row[c.warteposition] = intOrNil(w)
 	}
-	row[t.Col("hat_geoeffnete_einschreibungen")] = jaNein(e.attr("hatgeoeffneteeinschreibungen"))
-	row[t.Col("eltern")] = jaNein(e.attr("eltern"))
-	row[t.Col("prioritaet")] = prio
-	for _, n := range []string{"anrede", "vornamen", "nachname"} {
-		row[t.Col(n)] = nonEmpty(e.text[n])
+	row[c.hatGeoeffnete] = jaNein(e.attr("hatgeoeffneteeinschreibungen"))
+	row[c.eltern] = jaNein(e.attr("eltern"))
+	row[c.prioritaet] = prio
+	for _, tc := range c.text {
+		row[tc.col] = nonEmpty(e.text[tc.elem])
 	}
 	if err := im.add(ctx, t, row); err != nil {
 		return err
@@ -611,15 +623,16 @@ func (im *importer) termin(ctx context.Context, se xml.StartElement) error {
 	im.nTermin++
 	t := store.TargetEkvvTermin
 	row := make([]any, len(t.Columns))
-	row[t.Col("veranstaltung_id")] = im.id
-	row[t.Col("pos")] = int64(im.nTermin)
+	c := &im.c.termin
+	row[c.veranstaltungID] = im.id
+	row[c.pos] = int64(im.nTermin)
 	if d, err := batch.ParseDate(e.attr("datum")); err == nil {
-		row[t.Col("datum")] = d
+		row[c.datum] = d
 	}
-	row[t.Col("start_minuten")] = intOrNil(e.attr("startUhrzeitMinuten"))
-	row[t.Col("end_minuten")] = intOrNil(e.attr("endUhrzeitMinuten"))
-	row[t.Col("typ")] = nonEmpty(e.attr("typ"))
-	row[t.Col("ketten_id")] = nonEmpty(e.attr("kettenId"))
-	row[t.Col("uhrzeit")] = nonEmpty(e.text["uhrzeit"])
+	row[c.startMinuten] = intOrNil(e.attr("startUhrzeitMinuten"))
+	row[c.endMinuten] = intOrNil(e.attr("endUhrzeitMinuten"))
+	row[c.typ] = nonEmpty(e.attr("typ"))
+	row[c.kettenID] = nonEmpty(e.attr("kettenId"))
+	row[c.uhrzeit] = nonEmpty(e.text["uhrzeit"])
 	return im.add(ctx, t, row)
 }

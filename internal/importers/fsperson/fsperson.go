@@ -7,6 +7,7 @@
 package fsperson
 
 import (
+	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -21,6 +22,44 @@ import (
 
 // Limits bound the XML input.
 type Limits = xmlx.Limits
+
+// Name is the FS person kind's name.
+const Name = "fs_persons"
+
+// Kind declares the FS person kind: rows of fs_person by fodselsdato,
+// personnr and rolle, with the address by precedence (fagperson: arbeide,
+// student: semadr, evu: job; each falling back to the home address) and
+// adresse_kilde naming the one taken; EVU records with course dates are
+// skipped unless the course starts within the EVU window (14 days) or
+// ended less than that ago.
+var Kind = batch.Kind{
+	Name:        Name,
+	Aliases:     []string{"fs-persons", "fspersons", "fs_person"},
+	Format:      batch.FormatXML,
+	Description: "FS person XML (Cerebrum FS-persons.dat): fagperson, student, evu records; address precedence and the EVU window applied",
+	Targets:     []*store.ImportTarget{store.TargetFSPerson},
+	Modes:       batch.AllModes(), DefaultMode: store.ModeSync,
+	Sync: "all persons; a person the file lacks (or skips) is removed",
+	Spec: Spec, Run: run,
+}
+
+// run reads the file as FS person XML (in the encoding given, or the one
+// it declares) and writes rejected records as FS person XML.
+func run(ctx context.Context, tx *store.ImportTx, k *batch.Kind, in batch.Input) (batch.Result, error) {
+	res := batch.Result{Encoding: in.Encoding}
+	spec, err := k.BuildSpec(in.Settings)
+	if err != nil {
+		return res, err
+	}
+	src, err := NewSource(in.File, in.Encoding, Limits{MaxDepth: in.Settings.MaxXMLDepth, MaxTokenBytes: in.Settings.MaxXMLTokenBytes})
+	if err != nil {
+		return res, err
+	}
+	rej := NewRejects(in.RejectsPath, src.Encoding)
+	res, err = batch.Finish(res, rej)(batch.Run(ctx, tx, spec, src, rej, in.Params))
+	res.Encoding = src.Encoding()
+	return res, err
+}
 
 // Config holds the EVU rule: a record with course dates is imported when
 // the course starts no later than Window from now and has not ended more
@@ -41,22 +80,6 @@ var addressOrder = map[string][]string{
 
 var addressFamilies = []string{"arbeide", "semadr", "job", "hjem", "hjemsted"}
 var addressParts = []string{"adrlin1", "adrlin2", "adrlin3", "postnr", "adresseland"}
-
-// Field indexes.
-const (
-	fFodselsdato = iota
-	fPersonnr
-	fFornavn
-	fEtternavn
-	fKjonn
-	fInstitusjonsnr
-	fFaknr
-	fInstituttnr
-	fGruppenr
-	fKursStart
-	fKursSlutt
-	fAddress // addressFamilies × addressParts follow
-)
 
 func fields() []batch.Field {
 	fs := []batch.Field{
@@ -95,8 +118,10 @@ func digits(n int) batch.Converter {
 	}
 }
 
-// Spec returns the FS person kind.
-func Spec(cfg Config) *batch.Spec {
+// Spec returns the FS person kind's spec: the EVU rule's window and clock
+// are set.EVUWindow (default 14 days) and set.Now (default time.Now).
+func Spec(set batch.Settings) (*batch.Spec, error) {
+	cfg := Config{Window: set.EVUWindow, Now: set.Now}
 	if cfg.Window <= 0 {
 		cfg.Window = 14 * 24 * time.Hour
 	}
@@ -104,11 +129,25 @@ func Spec(cfg Config) *batch.Spec {
 		cfg.Now = time.Now
 	}
 	t := store.TargetFSPerson
+	fs := fields()
+	n := batch.NewNames(Name, fs)
+	fFodselsdato, cFodselsdato := n.Field("fodselsdato"), n.Col(t, "fodselsdato")
+	fPersonnr, cPersonnr := n.Field("personnr"), n.Col(t, "personnr")
+	cRolle := n.Col(t, "rolle")
+	fFornavn, cFornavn := n.Field("fornavn"), n.Col(t, "fornavn")
+	fEtternavn, cEtternavn := n.Field("etternavn"), n.Col(t, "etternavn")
+	fKjonn, cKjonn := n.Field("kjonn"), n.Col(t, "kjonn")
+	fSted := []batch.FieldRef{n.Field("institusjonsnr"), n.Field("faknr"), n.Field("instituttnr"), n.Field("gruppenr")}
+	cStedkode := n.Col(t, "stedkode")
+	fKursStart, cKursStart := n.Field("kurs_start"), n.Col(t, "kurs_start")
+	fKursSlutt, cKursSlutt := n.Field("kurs_slutt"), n.Col(t, "kurs_slutt")
+	addr := resolveAddress(n, t)
+	if err := n.Err(); err != nil {
+		return nil, err
+	}
 	return &batch.Spec{
-		Kind:    "fs_persons",
-		Fields:  fields(),
-		Targets: []*store.ImportTarget{t},
-		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Fields: fs,
+		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			rolle := c.Rec.Tag
 			order, ok := addressOrder[rolle]
@@ -117,43 +156,43 @@ func Spec(cfg Config) *batch.Spec {
 				return nil
 			}
 			v := c.Row(t)
-			c.Put(v, t.Col("fodselsdato"), fFodselsdato, digits(6))
-			pnr := c.Put(v, t.Col("personnr"), fPersonnr, digits(5))
-			v.Set(t.Col("rolle"), rolle)
+			c.Put(v, cFodselsdato, fFodselsdato, digits(6))
+			pnr := c.Put(v, cPersonnr, fPersonnr, digits(5))
+			v.Set(cRolle, rolle)
 			if c.Mode == store.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
-			c.Put(v, t.Col("fornavn"), fFornavn, batch.Text)
-			c.Put(v, t.Col("etternavn"), fEtternavn, batch.Text)
-			if c.Put(v, t.Col("kjonn"), fKjonn, batch.OneOf("M", "K")).IsNull() && !c.Has(fKjonn) {
+			c.Put(v, cFornavn, fFornavn, batch.Text)
+			c.Put(v, cEtternavn, fEtternavn, batch.Text)
+			if c.Put(v, cKjonn, fKjonn, batch.OneOf("M", "K")).IsNull() && !c.Has(fKjonn) {
 				if p, ok := pnr.AsText(); ok {
 					// The third digit of the personal number is odd for men.
 					if (p[2]-'0')%2 == 1 {
-						v.Set(t.Col("kjonn"), "M")
+						v.Set(cKjonn, "M")
 					} else {
-						v.Set(t.Col("kjonn"), "K")
+						v.Set(cKjonn, "K")
 					}
 				}
 			}
 			var sted []string
-			for _, f := range []int{fInstitusjonsnr, fFaknr, fInstituttnr, fGruppenr} {
+			for _, f := range fSted {
 				if s, ok := c.Str(f); ok {
 					sted = append(sted, s)
 				}
 			}
 			if len(sted) > 0 {
-				v.Set(t.Col("stedkode"), strings.Join(sted, "-"))
+				v.Set(cStedkode, strings.Join(sted, "-"))
 			}
-			start := c.Put(v, t.Col("kurs_start"), fKursStart, batch.Date)
-			slutt := c.Put(v, t.Col("kurs_slutt"), fKursSlutt, batch.Date)
+			start := c.Put(v, cKursStart, fKursStart, batch.Date)
+			slutt := c.Put(v, cKursSlutt, fKursSlutt, batch.Date)
 			if rolle == "evu" && !c.Failed() && !inWindow(start, slutt, cfg.Now(), cfg.Window) {
 				c.Skip("EVU course outside the window")
 				return nil
 			}
-			address(c, v, t, order)
+			addr.put(c, v, order)
 			return []batch.Out{{Values: v}}
 		},
-	}
+	}, nil
 }
 
 // inWindow applies the EVU rule where course dates are given.
@@ -168,19 +207,31 @@ func inWindow(start, slutt store.Value, now time.Time, window time.Duration) boo
 	return true
 }
 
-// address stores the first address family in order that has any part.
-func address(c *batch.Conv, v *batch.Values, t *store.ImportTarget, order []string) {
-	for _, fam := range order {
-		fi := -1
-		for i, f := range addressFamilies {
-			if f == fam {
-				fi = i
-			}
+// addressNames are the address fields per family (addressFamilies ×
+// addressParts) and the address columns of fs_person.
+type addressNames struct {
+	fields map[string][]batch.FieldRef // family → field per part
+	cols   []batch.ColRef              // per part
+	kilde  batch.ColRef
+}
+
+func resolveAddress(n *batch.Names, t *store.ImportTarget) addressNames {
+	a := addressNames{fields: map[string][]batch.FieldRef{}, cols: n.Cols(t, addressParts...), kilde: n.Col(t, "adresse_kilde")}
+	for _, fam := range addressFamilies {
+		for _, part := range addressParts {
+			a.fields[fam] = append(a.fields[fam], n.Field(part+"_"+fam))
 		}
+	}
+	return a
+}
+
+// put stores the first address family in order that has any part.
+func (a addressNames) put(c *batch.Conv, v *batch.Values, order []string) {
+	for _, fam := range order {
 		vals := make([]string, len(addressParts))
 		found := false
-		for p := range addressParts {
-			if s, ok := c.Str(fAddress + fi*len(addressParts) + p); ok {
+		for p, f := range a.fields[fam] {
+			if s, ok := c.Str(f); ok {
 				vals[p] = s
 				found = true
 			}
@@ -188,19 +239,19 @@ func address(c *batch.Conv, v *batch.Values, t *store.ImportTarget, order []stri
 		if !found {
 			continue
 		}
-		v.Set(t.Col("adresse_kilde"), fam)
-		for p, part := range addressParts {
+		v.Set(a.kilde, fam)
+		for p, col := range a.cols {
 			if vals[p] == "" {
-				v.Set(t.Col(part), nil)
+				v.Set(col, nil)
 			} else {
-				v.Set(t.Col(part), vals[p])
+				v.Set(col, vals[p])
 			}
 		}
 		return
 	}
-	v.Set(t.Col("adresse_kilde"), nil)
-	for _, part := range addressParts {
-		v.Set(t.Col(part), nil)
+	v.Set(a.kilde, nil)
+	for _, col := range a.cols {
+		v.Set(col, nil)
 	}
 }
 

@@ -11,68 +11,98 @@ import (
 	"strings"
 
 	"sestd/internal/importers/batch"
+	"sestd/internal/importers/sbeatmap"
 	"sestd/internal/store"
 )
 
-// Config is what the S-BEAT kinds need from sestd's configuration.
-type Config struct {
-	// Mappings for the deprecated columns; nil means the shipped defaults.
-	Mappings *Mappings
-	// AllowedAbschlussarten: courses of study with another Abschlussart are
-	// skipped (and counted); empty allows all.
-	AllowedAbschlussarten []string
-}
+// Mappings translate S-BEAT's deprecated columns and STG codes (package
+// sbeatmap).
+type Mappings = sbeatmap.Mappings
 
-func (c Config) mappings() *Mappings {
-	if c.Mappings != nil {
-		return c.Mappings
+// DefaultMappings returns the shipped mappings (a fresh copy).
+func DefaultMappings() *Mappings { return sbeatmap.Default() }
+
+// LoadMappings reads a mappings file laid over the shipped defaults; ""
+// returns the defaults.
+func LoadMappings(path string) (*Mappings, error) { return sbeatmap.Load(path) }
+
+func mappings(s batch.Settings) *Mappings {
+	if s.Mappings != nil {
+		return s.Mappings
 	}
 	return DefaultMappings()
 }
 
-// identity field names, shared by the students, applicants and identities
-// files.
-var identityFields = []batch.Field{
-	{Name: "MATRIKELNR", Aliases: []string{"MTKNR"}, Doc: "matriculation number"},
-	{Name: "VORNAME", Doc: "first name"},
-	{Name: "NACHNAME", Doc: "last name"},
-	{Name: "KUERZEL", Doc: "user name"},
-	{Name: "EMAIL", Doc: "e-mail address"},
-	{Name: "LAND", Doc: "country of origin"},
-	{Name: "PLZ", Doc: "postcode"},
-	{Name: "STANG", Doc: "nationality"},
-	{Name: "EU", Doc: "EU citizen (J/N)"},
+// identityFields are the identity fields shared by the students,
+// applicants and identities files, with their sbeat_identity columns.
+var identityFields = []struct {
+	field batch.Field
+	col   string
+}{
+	{batch.Field{Name: "MATRIKELNR", Aliases: []string{"MTKNR"}, Doc: "matriculation number"}, "matrikelnr"},
+	{batch.Field{Name: "VORNAME", Doc: "first name"}, "vorname"},
+	{batch.Field{Name: "NACHNAME", Doc: "last name"}, "nachname"},
+	{batch.Field{Name: "KUERZEL", Doc: "user name"}, "kuerzel"},
+	{batch.Field{Name: "EMAIL", Doc: "e-mail address"}, "email"},
+	{batch.Field{Name: "LAND", Doc: "country of origin"}, "land"},
+	{batch.Field{Name: "PLZ", Doc: "postcode"}, "plz"},
+	{batch.Field{Name: "STANG", Doc: "nationality"}, "stang"},
+	{batch.Field{Name: "EU", Doc: "EU citizen (J/N)"}, "eu"},
 }
 
-var identityCols = []string{"matrikelnr", "vorname", "nachname", "kuerzel", "email", "land", "plz", "stang", "eu"}
-
-// identity makes the companion sbeat_identity row from the identity fields
-// starting at field index first, or nil when the file has none of them.
-// Fields the file lacks, or marks <IGNORE>, leave stored values alone.
-func identity(c *batch.Conv, identnr string, first int) *batch.Values {
-	found := false
-	for i := range identityFields {
-		if c.Has(first + i) {
-			found = true
-		}
+// withIdentity returns fields followed by the identity fields.
+func withIdentity(fields ...batch.Field) []batch.Field {
+	for _, f := range identityFields {
+		fields = append(fields, f.field)
 	}
-	if !found {
+	return fields
+}
+
+// identityNames are the identity fields' indexes and their columns in
+// sbeat_identity, resolved once per spec.
+type identityNames struct {
+	identnr batch.ColRef // sbeat_identity.identnr
+	fields  []batch.FieldRef
+	cols    []batch.ColRef
+	convs   []batch.Converter
+}
+
+func resolveIdentity(n *batch.Names) identityNames {
+	t := store.TargetSbeatIdentity
+	id := identityNames{identnr: n.Col(t, "identnr")}
+	for _, f := range identityFields {
+		id.fields = append(id.fields, n.Field(f.field.Name))
+		id.cols = append(id.cols, n.Col(t, f.col))
+		conv := batch.Text
+		if f.col == "eu" {
+			conv = batch.Bool
+		}
+		id.convs = append(id.convs, conv)
+	}
+	return id
+}
+
+// put stores the identity fields in v.
+func (id identityNames) put(c *batch.Conv, v *batch.Values) {
+	for i, f := range id.fields {
+		c.Put(v, id.cols[i], f, id.convs[i])
+	}
+}
+
+// companion makes the companion sbeat_identity row from the identity
+// fields, or nil when the file has none of them. Fields the file lacks, or
+// marks <IGNORE>, leave stored values alone.
+func (id identityNames) companion(c *batch.Conv, identnr string) *batch.Values {
+	if !slices.ContainsFunc(id.fields, c.Has) {
 		return nil
 	}
 	// A companion row is always upserted: build it by upsert's rules.
 	saved := c.Mode
 	c.Mode = store.ModeUpsert
 	defer func() { c.Mode = saved }()
-	t := store.TargetSbeatIdentity
-	v := c.Row(t)
-	v.Set(t.Col("identnr"), identnr)
-	for i, col := range identityCols {
-		conv := batch.Text
-		if col == "eu" {
-			conv = batch.Bool
-		}
-		c.Put(v, t.Col(col), first+i, conv)
-	}
+	v := c.Row(store.TargetSbeatIdentity)
+	v.Set(id.identnr, identnr)
+	id.put(c, v)
 	return v
 }
 
@@ -91,18 +121,29 @@ func hzbNote(s string) (store.Value, error) {
 	return store.Int(n), nil
 }
 
-// hzb fills hzbnote, hzbart and hzbgrp; a missing HZBGRP comes from HZBART
-// through the mappings (an unknown number leaves the group empty).
-func hzb(c *batch.Conv, v *batch.Values, t *store.ImportTarget, m *Mappings, fNote, fArt, fGrp int) {
-	c.Put(v, t.Col("hzbnote"), fNote, hzbNote)
-	c.Put(v, t.Col("hzbart"), fArt, batch.Text)
-	grp := c.Put(v, t.Col("hzbgrp"), fGrp, batch.Text)
+// hzbNames are the HZB fields and columns of a spec.
+type hzbNames struct {
+	fNote, fArt, fGrp batch.FieldRef
+	cNote, cArt, cGrp batch.ColRef
+}
+
+func resolveHZB(n *batch.Names, t *store.ImportTarget) hzbNames {
+	return hzbNames{fNote: n.Field("HZBNOTE"), fArt: n.Field("HZBART"), fGrp: n.Field("HZBGRP"),
+		cNote: n.Col(t, "hzbnote"), cArt: n.Col(t, "hzbart"), cGrp: n.Col(t, "hzbgrp")}
+}
+
+// put fills hzbnote, hzbart and hzbgrp; a missing HZBGRP comes from
+// HZBART through the mappings (an unknown number leaves the group empty).
+func (h hzbNames) put(c *batch.Conv, v *batch.Values, m *Mappings) {
+	c.Put(v, h.cNote, h.fNote, hzbNote)
+	c.Put(v, h.cArt, h.fArt, batch.Text)
+	grp := c.Put(v, h.cGrp, h.fGrp, batch.Text)
 	if grp.IsNull() {
-		if art, ok := c.Str(fArt); ok {
+		if art, ok := c.Str(h.fArt); ok {
 			if g, ok := m.HZBArt[strings.TrimLeft(art, "0")]; ok {
-				v.Set(t.Col("hzbgrp"), g)
+				v.Set(h.cGrp, g)
 			} else if g, ok := m.HZBArt[art]; ok {
-				v.Set(t.Col("hzbgrp"), g)
+				v.Set(h.cGrp, g)
 			}
 		}
 	}
@@ -119,7 +160,7 @@ func stgConv(m *Mappings) batch.Converter {
 
 // abschlart fills abschlart from ABSCHLART, or from ABSCHL through the
 // mappings, and returns it ("" when none).
-func abschlart(c *batch.Conv, v *batch.Values, col int, m *Mappings, fArt, fNum int) string {
+func abschlart(c *batch.Conv, v *batch.Values, col batch.ColRef, m *Mappings, fArt, fNum batch.FieldRef) string {
 	if a, ok := c.Put(v, col, fArt, batch.Text).AsText(); ok {
 		return a
 	}
@@ -139,121 +180,93 @@ func abschlart(c *batch.Conv, v *batch.Values, col int, m *Mappings, fArt, fNum 
 	return a
 }
 
-// Field indexes of the students file.
-const (
-	stIdentnr = iota
-	stStg
-	stImmdat
-	stExmdat
-	stSemStart
-	stSemEnd
-	stSperrart1
-	stPnr
-	stPdatum
-	stGeschl
-	stGebdat
-	stHzbnote
-	stHzbdatum
-	stHzbart
-	stHzbgrp
-	stIdentity // identityFields follow
-)
-
 // Students is the students file (Studentendaten): one row per student,
 // located by IDENTNR. Rows with SPERRART1 = 01 are skipped; SEM_START and
 // SEM_END come from IMMDAT and EXMDAT when the file lacks them. Identity
 // columns in the file are written to sbeat_identity alongside.
-func Students(cfg Config) *batch.Spec {
-	m := cfg.mappings()
+func Students(set batch.Settings) (*batch.Spec, error) {
+	m := mappings(set)
 	t := store.TargetSbeatStudent
-	fields := append([]batch.Field{
-		{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"},
-		{Name: "STG", Required: true, Doc: "course of study"},
-		{Name: "IMMDAT", Doc: "enrolment date"},
-		{Name: "EXMDAT", Doc: "exmatriculation date"},
-		{Name: "SEM_START", Doc: "first semester YYYYS (default: from IMMDAT)"},
-		{Name: "SEM_END", Doc: "last semester YYYYS (default: from EXMDAT)"},
-		{Name: "SPERRART1", Doc: "01 = enrolled for a limited time: row not imported"},
-		{Name: "PNR", Doc: "8000 when graduated"},
-		{Name: "PDATUM", Doc: "date of the final exam"},
-		{Name: "GESCHL", Doc: "M or W"},
-		{Name: "GEBDAT", Doc: "date of birth"},
-		{Name: "HZBNOTE", Doc: "HZB grade (9.9 or empty: none)"},
-		{Name: "HZBDATUM", Doc: "HZB date"},
-		{Name: "HZBART", Doc: "HZB type number (deprecated, mapped to HZBGRP)"},
-		{Name: "HZBGRP", Doc: "HZB group"},
-	}, identityFields...)
+	fields := withIdentity(
+		batch.Field{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"},
+		batch.Field{Name: "STG", Required: true, Doc: "course of study"},
+		batch.Field{Name: "IMMDAT", Doc: "enrolment date"},
+		batch.Field{Name: "EXMDAT", Doc: "exmatriculation date"},
+		batch.Field{Name: "SEM_START", Doc: "first semester YYYYS (default: from IMMDAT)"},
+		batch.Field{Name: "SEM_END", Doc: "last semester YYYYS (default: from EXMDAT)"},
+		batch.Field{Name: "SPERRART1", Doc: "01 = enrolled for a limited time: row not imported"},
+		batch.Field{Name: "PNR", Doc: "8000 when graduated"},
+		batch.Field{Name: "PDATUM", Doc: "date of the final exam"},
+		batch.Field{Name: "GESCHL", Doc: "M or W"},
+		batch.Field{Name: "GEBDAT", Doc: "date of birth"},
+		batch.Field{Name: "HZBNOTE", Doc: "HZB grade (9.9 or empty: none)"},
+		batch.Field{Name: "HZBDATUM", Doc: "HZB date"},
+		batch.Field{Name: "HZBART", Doc: "HZB type number (deprecated, mapped to HZBGRP)"},
+		batch.Field{Name: "HZBGRP", Doc: "HZB group"},
+	)
+	n := batch.NewNames(StudentsName, fields)
+	fIdentnr, cIdentnr := n.Field("IDENTNR"), n.Col(t, "identnr")
+	fStg, cStg := n.Field("STG"), n.Col(t, "stg")
+	fImmdat, cImmdat := n.Field("IMMDAT"), n.Col(t, "immdat")
+	fExmdat, cExmdat := n.Field("EXMDAT"), n.Col(t, "exmdat")
+	fSemStart, cSemStart := n.Field("SEM_START"), n.Col(t, "sem_start")
+	fSemEnd, cSemEnd := n.Field("SEM_END"), n.Col(t, "sem_end")
+	fSperrart1, cSperrart1 := n.Field("SPERRART1"), n.Col(t, "sperrart1")
+	fPnr, cPnr := n.Field("PNR"), n.Col(t, "pnr")
+	fPdatum, cPdatum := n.Field("PDATUM"), n.Col(t, "pdatum")
+	fGeschl, cGeschl := n.Field("GESCHL"), n.Col(t, "geschl")
+	fGebdat, cGebdat := n.Field("GEBDAT"), n.Col(t, "gebdat")
+	fHzbdatum, cHzbdatum := n.Field("HZBDATUM"), n.Col(t, "hzbdatum")
+	hzb := resolveHZB(n, t)
+	ident := resolveIdentity(n)
+	if err := n.Err(); err != nil {
+		return nil, err
+	}
 	return &batch.Spec{
-		Kind:    "sbeat_students",
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t, store.TargetSbeatIdentity},
+		Fields: fields,
 		// A full export of all students; their identities are the
 		// identities file's to remove.
 		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
-			if s, ok := c.Str(stSperrart1); ok && strings.TrimLeft(s, "0") == "1" {
+			if s, ok := c.Str(fSperrart1); ok && strings.TrimLeft(s, "0") == "1" {
 				c.Skip("SPERRART1 01")
 				return nil
 			}
 			v := c.Row(t)
-			id := c.Put(v, t.Col("identnr"), stIdentnr, batch.Text)
+			id := c.Put(v, cIdentnr, fIdentnr, batch.Text)
 			if c.Mode == store.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
-			c.Put(v, t.Col("stg"), stStg, stgConv(m))
-			imm := c.Put(v, t.Col("immdat"), stImmdat, batch.Date)
-			exm := c.Put(v, t.Col("exmdat"), stExmdat, batch.Date)
-			if c.Put(v, t.Col("sem_start"), stSemStart, batch.Semester).IsNull() && !c.Ignored(stSemStart) {
+			c.Put(v, cStg, fStg, stgConv(m))
+			imm := c.Put(v, cImmdat, fImmdat, batch.Date)
+			exm := c.Put(v, cExmdat, fExmdat, batch.Date)
+			if c.Put(v, cSemStart, fSemStart, batch.Semester).IsNull() && !c.Ignored(fSemStart) {
 				if d, ok := imm.AsTime(); ok {
-					v.Set(t.Col("sem_start"), batch.SemesterOf(d))
+					v.Set(cSemStart, batch.SemesterOf(d))
 				}
 			}
-			if c.Put(v, t.Col("sem_end"), stSemEnd, batch.Semester).IsNull() && !c.Ignored(stSemEnd) {
+			if c.Put(v, cSemEnd, fSemEnd, batch.Semester).IsNull() && !c.Ignored(fSemEnd) {
 				if d, ok := exm.AsTime(); ok {
-					v.Set(t.Col("sem_end"), batch.SemesterOf(d))
+					v.Set(cSemEnd, batch.SemesterOf(d))
 				}
 			}
-			c.Put(v, t.Col("sperrart1"), stSperrart1, batch.Text)
-			c.Put(v, t.Col("pnr"), stPnr, batch.Text)
-			c.Put(v, t.Col("pdatum"), stPdatum, batch.Date)
-			c.Put(v, t.Col("geschl"), stGeschl, geschl)
-			c.Put(v, t.Col("gebdat"), stGebdat, batch.Date)
-			c.Put(v, t.Col("hzbdatum"), stHzbdatum, batch.Date)
-			hzb(c, v, t, m, stHzbnote, stHzbart, stHzbgrp)
+			c.Put(v, cSperrart1, fSperrart1, batch.Text)
+			c.Put(v, cPnr, fPnr, batch.Text)
+			c.Put(v, cPdatum, fPdatum, batch.Date)
+			c.Put(v, cGeschl, fGeschl, geschl)
+			c.Put(v, cGebdat, fGebdat, batch.Date)
+			c.Put(v, cHzbdatum, fHzbdatum, batch.Date)
+			hzb.put(c, v, m)
 			out := []batch.Out{{Values: v}}
 			if s, ok := id.AsText(); ok {
-				if iv := identity(c, s, stIdentity); iv != nil {
+				if iv := ident.companion(c, s); iv != nil {
 					out = append(out, batch.Out{Values: iv, Companion: true})
 				}
 			}
 			return out
 		},
-	}
+	}, nil
 }
-
-// Field indexes of the exam results file.
-const (
-	exIdentnr = iota
-	exPnr
-	exPsem
-	exPversuch
-	exPdtxt
-	exAbschlart
-	exAbschl
-	exStg
-	exBonus
-	exNachname
-	exVorname
-	exPstatus
-	exPart
-	exPnote
-	exPvermerk
-	exPform
-	exPanerk
-	exPflicht
-	exPabschn
-	exPversion
-)
 
 // Exams is the exam results file (Prüfungsleistungsdaten): one row per
 // student, exam, semester and attempt. Before rows of a semester are
@@ -261,94 +274,97 @@ const (
 // that semester are deleted, as S-BEAT does for every semester in the
 // file. PNOTE is the grade ×100; ABSCHL is mapped to ABSCHLART. The spec
 // remembers the semesters it has seen: use a fresh one per import.
-func Exams(cfg Config) *batch.Spec {
-	m := cfg.mappings()
+func Exams(set batch.Settings) (*batch.Spec, error) {
+	m := mappings(set)
 	t := store.TargetSbeatExam
-	cPsem := t.Col("psem")
-	cIdentnr := t.Col("identnr")
-	cPnr := t.Col("pnr")
-	cPversuch := t.Col("pversuch")
-	cPdtxt := t.Col("pdtxt")
-	cAbschlart := t.Col("abschlart")
-	cStg := t.Col("stg")
-	cBonus := t.Col("bonus")
-	cPrueferNachname := t.Col("pruefer_nachname")
-	cPrueferVorname := t.Col("pruefer_vorname")
-	cPstatus := t.Col("pstatus")
-	cPart := t.Col("part")
-	cPnote := t.Col("pnote")
-	cPvermerk := t.Col("pvermerk")
-	cPform := t.Col("pform")
-	cPanerk := t.Col("panerk")
-	cPflicht := t.Col("pflicht")
-	cPabschn := t.Col("pabschn")
-	cPversion := t.Col("pversion")
+	fields := []batch.Field{
+		{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"},
+		{Name: "PNR", Location: true, Doc: "exam number"},
+		{Name: "PSEM", Location: true, Doc: "semester YYYYS"},
+		{Name: "PVERSUCH", Doc: "attempt (empty: 0)"},
+		{Name: "PDTXT", Doc: "exam name"},
+		{Name: "ABSCHLART", Doc: "Diplom, Master, Zusatzausbildung, Bachelor"},
+		{Name: "ABSCHL", Doc: "Abschluss number (deprecated, mapped to ABSCHLART)"},
+		{Name: "STG", Doc: "course of study"},
+		{Name: "BONUS", Doc: "ECTS credits"},
+		{Name: "NACHNAME", Doc: "examiner's last name"},
+		{Name: "VORNAME", Doc: "examiner's first name"},
+		{Name: "PSTATUS", Doc: "AN, BE, NB, EN"},
+		{Name: "PART", Doc: "PL, PV, VS"},
+		{Name: "PNOTE", Doc: "grade ×100"},
+		{Name: "PVERMERK", Doc: "G, U, RT"},
+		{Name: "PFORM", Doc: "form of the exam"},
+		{Name: "PANERK", Doc: "recognised (J/N)"},
+		{Name: "PFLICHT", Doc: "P, W, WA, Z"},
+		{Name: "PABSCHN", Doc: "G, H"},
+		{Name: "PVERSION", Doc: "exam regulations version"},
+	}
+	n := batch.NewNames(ExamsName, fields)
+	fIdentnr, cIdentnr := n.Field("IDENTNR"), n.Col(t, "identnr")
+	fPnr, cPnr := n.Field("PNR"), n.Col(t, "pnr")
+	fPsem, cPsem := n.Field("PSEM"), n.Col(t, "psem")
+	fPversuch, cPversuch := n.Field("PVERSUCH"), n.Col(t, "pversuch")
+	fPdtxt, cPdtxt := n.Field("PDTXT"), n.Col(t, "pdtxt")
+	fAbschlart, fAbschl, cAbschlart := n.Field("ABSCHLART"), n.Field("ABSCHL"), n.Col(t, "abschlart")
+	fStg, cStg := n.Field("STG"), n.Col(t, "stg")
+	fBonus, cBonus := n.Field("BONUS"), n.Col(t, "bonus")
+	fNachname, cPrueferNachname := n.Field("NACHNAME"), n.Col(t, "pruefer_nachname")
+	fVorname, cPrueferVorname := n.Field("VORNAME"), n.Col(t, "pruefer_vorname")
+	fPstatus, cPstatus := n.Field("PSTATUS"), n.Col(t, "pstatus")
+	fPart, cPart := n.Field("PART"), n.Col(t, "part")
+	fPnote, cPnote := n.Field("PNOTE"), n.Col(t, "pnote")
+	fPvermerk, cPvermerk := n.Field("PVERMERK"), n.Col(t, "pvermerk")
+	fPform, cPform := n.Field("PFORM"), n.Col(t, "pform")
+	fPanerk, cPanerk := n.Field("PANERK"), n.Col(t, "panerk")
+	fPflicht, cPflicht := n.Field("PFLICHT"), n.Col(t, "pflicht")
+	fPabschn, cPabschn := n.Field("PABSCHN"), n.Col(t, "pabschn")
+	fPversion, cPversion := n.Field("PVERSION"), n.Col(t, "pversion")
+	if err := n.Err(); err != nil {
+		return nil, err
+	}
 	stg := stgConv(m)
 	pstatus := batch.OneOf("AN", "BE", "NB", "EN")
 	return &batch.Spec{
-		Kind: "sbeat_exams",
-		Fields: []batch.Field{
-			{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"},
-			{Name: "PNR", Location: true, Doc: "exam number"},
-			{Name: "PSEM", Location: true, Doc: "semester YYYYS"},
-			{Name: "PVERSUCH", Doc: "attempt (empty: 0)"},
-			{Name: "PDTXT", Doc: "exam name"},
-			{Name: "ABSCHLART", Doc: "Diplom, Master, Zusatzausbildung, Bachelor"},
-			{Name: "ABSCHL", Doc: "Abschluss number (deprecated, mapped to ABSCHLART)"},
-			{Name: "STG", Doc: "course of study"},
-			{Name: "BONUS", Doc: "ECTS credits"},
-			{Name: "NACHNAME", Doc: "examiner's last name"},
-			{Name: "VORNAME", Doc: "examiner's first name"},
-			{Name: "PSTATUS", Doc: "AN, BE, NB, EN"},
-			{Name: "PART", Doc: "PL, PV, VS"},
-			{Name: "PNOTE", Doc: "grade ×100"},
-			{Name: "PVERMERK", Doc: "G, U, RT"},
-			{Name: "PFORM", Doc: "form of the exam"},
-			{Name: "PANERK", Doc: "recognised (J/N)"},
-			{Name: "PFLICHT", Doc: "P, W, WA, Z"},
-			{Name: "PABSCHN", Doc: "G, H"},
-			{Name: "PVERSION", Doc: "exam regulations version"},
-		},
-		Targets: []*store.ImportTarget{t},
+		Fields: fields,
 		// A full export of the semesters (PSEM) it contains.
 		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"psem"}, KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
-			c.Put(v, cIdentnr, exIdentnr, batch.Text)
-			c.Put(v, cPnr, exPnr, batch.Text)
-			c.Put(v, cPsem, exPsem, batch.Semester)
-			if c.Put(v, cPversuch, exPversuch, batch.Int).IsNull() {
+			c.Put(v, cIdentnr, fIdentnr, batch.Text)
+			c.Put(v, cPnr, fPnr, batch.Text)
+			c.Put(v, cPsem, fPsem, batch.Semester)
+			if c.Put(v, cPversuch, fPversuch, batch.Int).IsNull() {
 				v.Set(cPversuch, int64(0))
 			}
 			if c.Mode == store.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
-			c.Put(v, cPdtxt, exPdtxt, batch.Text)
-			abschlart(c, v, cAbschlart, m, exAbschlart, exAbschl)
-			c.Put(v, cStg, exStg, stg)
-			c.Put(v, cBonus, exBonus, batch.Decimal)
-			c.Put(v, cPrueferNachname, exNachname, batch.Text)
-			c.Put(v, cPrueferVorname, exVorname, batch.Text)
-			c.Put(v, cPstatus, exPstatus, pstatus)
-			c.Put(v, cPart, exPart, batch.Upper)
-			c.Put(v, cPnote, exPnote, batch.Grade100)
-			c.Put(v, cPvermerk, exPvermerk, batch.Upper)
-			c.Put(v, cPform, exPform, batch.Text)
-			c.Put(v, cPanerk, exPanerk, batch.Bool)
-			c.Put(v, cPflicht, exPflicht, batch.Upper)
-			c.Put(v, cPabschn, exPabschn, batch.Upper)
-			c.Put(v, cPversion, exPversion, batch.Text)
+			c.Put(v, cPdtxt, fPdtxt, batch.Text)
+			abschlart(c, v, cAbschlart, m, fAbschlart, fAbschl)
+			c.Put(v, cStg, fStg, stg)
+			c.Put(v, cBonus, fBonus, batch.Decimal)
+			c.Put(v, cPrueferNachname, fNachname, batch.Text)
+			c.Put(v, cPrueferVorname, fVorname, batch.Text)
+			c.Put(v, cPstatus, fPstatus, pstatus)
+			c.Put(v, cPart, fPart, batch.Upper)
+			c.Put(v, cPnote, fPnote, batch.Grade100)
+			c.Put(v, cPvermerk, fPvermerk, batch.Upper)
+			c.Put(v, cPform, fPform, batch.Text)
+			c.Put(v, cPanerk, fPanerk, batch.Bool)
+			c.Put(v, cPflicht, fPflicht, batch.Upper)
+			c.Put(v, cPabschn, fPabschn, batch.Upper)
+			c.Put(v, cPversion, fPversion, batch.Text)
 			return []batch.Out{{Values: v}}
 		},
 		BeforeFlush: newRegistrationCleaner(cPsem),
-	}
+	}, nil
 }
 
 // newRegistrationCleaner deletes the stored registrations of each semester
 // the first time it appears in the file (create and upsert only; a full
 // export, sync, makes the semester what the file says anyway, and leaves
 // the registrations it repeats untouched).
-func newRegistrationCleaner(psemCol int) func(context.Context, *store.ImportTx, batch.Mode, []batch.Out) error {
+func newRegistrationCleaner(psemCol batch.ColRef) func(context.Context, *store.ImportTx, batch.Mode, []batch.Out) error {
 	seen := map[int64]bool{}
 	return func(ctx context.Context, tx *store.ImportTx, mode batch.Mode, outs []batch.Out) error {
 		if mode != store.ModeCreate && mode != store.ModeUpsert {
@@ -372,145 +388,139 @@ func newRegistrationCleaner(psemCol int) func(context.Context, *store.ImportTx, 
 
 // Identities is the identities file (Studentenidentifikationsdaten):
 // personal data by IDENTNR, kept in sbeat_identity (restricted access).
-func Identities(cfg Config) *batch.Spec {
+func Identities(batch.Settings) (*batch.Spec, error) {
 	t := store.TargetSbeatIdentity
-	fields := append([]batch.Field{{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"}}, identityFields...)
-	fields[1].Required = true // MATRIKELNR
+	fields := withIdentity(batch.Field{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"})
+	n := batch.NewNames(IdentitiesName, fields)
+	fIdentnr := n.Field("IDENTNR")
+	if f := n.Field("MATRIKELNR"); f >= 0 {
+		fields[f].Required = true
+	}
+	ident := resolveIdentity(n)
+	if err := n.Err(); err != nil {
+		return nil, err
+	}
 	return &batch.Spec{
-		Kind:    "sbeat_identities",
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t},
-		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Fields: fields,
+		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
-			c.Put(v, t.Col("identnr"), 0, batch.Text)
+			c.Put(v, ident.identnr, fIdentnr, batch.Text)
 			if c.Mode == store.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
-			for i, col := range identityCols {
-				conv := batch.Text
-				if col == "eu" {
-					conv = batch.Bool
-				}
-				c.Put(v, t.Col(col), 1+i, conv)
-			}
+			ident.put(c, v)
 			return []batch.Out{{Values: v}}
 		},
-	}
+	}, nil
 }
-
-// Field indexes of the courses file.
-const (
-	coStg = iota
-	coGruppe
-	coAbschlart
-	coAbschl
-	coLtxt
-	coKtxt
-	coFb
-	coRegelstz
-)
 
 // Courses is the courses-of-study file (Studiengangsdaten), located by
 // STG. Rows whose Abschlussart is not allowed by configuration are skipped
 // and counted.
-func Courses(cfg Config) *batch.Spec {
-	m := cfg.mappings()
+func Courses(set batch.Settings) (*batch.Spec, error) {
+	m := mappings(set)
+	allowed := set.AllowedAbschlussarten
 	t := store.TargetSbeatCourse
+	fields := []batch.Field{
+		{Name: "STG", Location: true, Doc: "course of study"},
+		{Name: "GRUPPE", Doc: "group of courses"},
+		{Name: "ABSCHLART", Doc: "Diplom, Master, Zusatzausbildung, Bachelor"},
+		{Name: "ABSCHL", Doc: "Abschluss number (deprecated, mapped to ABSCHLART)"},
+		{Name: "LTXT", Doc: "long name"},
+		{Name: "KTXT", Doc: "short name"},
+		{Name: "FB", Doc: "faculty number"},
+		{Name: "REGELSTZ", Doc: "standard period of study in semesters"},
+	}
+	n := batch.NewNames(CoursesName, fields)
+	fStg, cStg := n.Field("STG"), n.Col(t, "stg")
+	fAbschlart, fAbschl, cAbschlart := n.Field("ABSCHLART"), n.Field("ABSCHL"), n.Col(t, "abschlart")
+	fGruppe, cGruppe := n.Field("GRUPPE"), n.Col(t, "gruppe")
+	fLtxt, cLtxt := n.Field("LTXT"), n.Col(t, "ltxt")
+	fKtxt, cKtxt := n.Field("KTXT"), n.Col(t, "ktxt")
+	fFb, cFb := n.Field("FB"), n.Col(t, "fb")
+	fRegelstz, cRegelstz := n.Field("REGELSTZ"), n.Col(t, "regelstz")
+	if err := n.Err(); err != nil {
+		return nil, err
+	}
 	return &batch.Spec{
-		Kind: "sbeat_courses",
-		Fields: []batch.Field{
-			{Name: "STG", Location: true, Doc: "course of study"},
-			{Name: "GRUPPE", Doc: "group of courses"},
-			{Name: "ABSCHLART", Doc: "Diplom, Master, Zusatzausbildung, Bachelor"},
-			{Name: "ABSCHL", Doc: "Abschluss number (deprecated, mapped to ABSCHLART)"},
-			{Name: "LTXT", Doc: "long name"},
-			{Name: "KTXT", Doc: "short name"},
-			{Name: "FB", Doc: "faculty number"},
-			{Name: "REGELSTZ", Doc: "standard period of study in semesters"},
-		},
-		Targets: []*store.ImportTarget{t},
-		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Fields: fields,
+		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
-			c.Put(v, t.Col("stg"), coStg, stgConv(m))
+			c.Put(v, cStg, fStg, stgConv(m))
 			if c.Mode == store.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
-			art := abschlart(c, v, t.Col("abschlart"), m, coAbschlart, coAbschl)
-			if len(cfg.AllowedAbschlussarten) > 0 && !c.Failed() &&
-				!slices.ContainsFunc(cfg.AllowedAbschlussarten, func(a string) bool { return strings.EqualFold(a, art) }) {
+			art := abschlart(c, v, cAbschlart, m, fAbschlart, fAbschl)
+			if len(allowed) > 0 && !c.Failed() &&
+				!slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, art) }) {
 				c.Skip("Abschlussart not allowed")
 				return nil
 			}
-			c.Put(v, t.Col("gruppe"), coGruppe, batch.Text)
-			c.Put(v, t.Col("ltxt"), coLtxt, batch.Text)
-			c.Put(v, t.Col("ktxt"), coKtxt, batch.Text)
-			c.Put(v, t.Col("fb"), coFb, batch.Text)
-			c.Put(v, t.Col("regelstz"), coRegelstz, batch.Int)
+			c.Put(v, cGruppe, fGruppe, batch.Text)
+			c.Put(v, cLtxt, fLtxt, batch.Text)
+			c.Put(v, cKtxt, fKtxt, batch.Text)
+			c.Put(v, cFb, fFb, batch.Text)
+			c.Put(v, cRegelstz, fRegelstz, batch.Int)
 			return []batch.Out{{Values: v}}
 		},
-	}
+	}, nil
 }
-
-// Field indexes of the applicants file.
-const (
-	apIdentnr = iota
-	apStg
-	apSem
-	apGeschl
-	apGebdat
-	apHzbnote
-	apHzbdatum
-	apHzbart
-	apHzbgrp
-	apAppldat
-	apZuldat
-	apIdentity
-)
 
 // Applicants is the applicants file (Bewerberdaten): one row per applicant,
 // course of study and semester. SEM defaults to the semester after the one
 // APPLDAT falls in. Identity columns go to sbeat_identity alongside.
-func Applicants(cfg Config) *batch.Spec {
-	m := cfg.mappings()
+func Applicants(set batch.Settings) (*batch.Spec, error) {
+	m := mappings(set)
 	t := store.TargetSbeatApplicant
-	fields := append([]batch.Field{
-		{Name: "IDENTNR", Location: true, Doc: "applicant's pseudonymous id"},
-		{Name: "STG", Location: true, Doc: "course of study"},
-		{Name: "SEM", Doc: "semester YYYYS (default: the one after APPLDAT's)"},
-		{Name: "GESCHL", Doc: "M or W"},
-		{Name: "GEBDAT", Doc: "date of birth"},
-		{Name: "HZBNOTE", Doc: "HZB grade (9.9 or empty: none)"},
-		{Name: "HZBDATUM", Doc: "HZB date"},
-		{Name: "HZBART", Doc: "HZB type number (deprecated, mapped to HZBGRP)"},
-		{Name: "HZBGRP", Doc: "HZB group"},
-		{Name: "APPLDAT", Doc: "application date"},
-		{Name: "ZULDAT", Doc: "admission date (empty: not admitted)"},
-	}, identityFields...)
+	fields := withIdentity(
+		batch.Field{Name: "IDENTNR", Location: true, Doc: "applicant's pseudonymous id"},
+		batch.Field{Name: "STG", Location: true, Doc: "course of study"},
+		batch.Field{Name: "SEM", Doc: "semester YYYYS (default: the one after APPLDAT's)"},
+		batch.Field{Name: "GESCHL", Doc: "M or W"},
+		batch.Field{Name: "GEBDAT", Doc: "date of birth"},
+		batch.Field{Name: "HZBNOTE", Doc: "HZB grade (9.9 or empty: none)"},
+		batch.Field{Name: "HZBDATUM", Doc: "HZB date"},
+		batch.Field{Name: "HZBART", Doc: "HZB type number (deprecated, mapped to HZBGRP)"},
+		batch.Field{Name: "HZBGRP", Doc: "HZB group"},
+		batch.Field{Name: "APPLDAT", Doc: "application date"},
+		batch.Field{Name: "ZULDAT", Doc: "admission date (empty: not admitted)"},
+	)
+	n := batch.NewNames(ApplicantsName, fields)
+	fIdentnr, cIdentnr := n.Field("IDENTNR"), n.Col(t, "identnr")
+	fStg, cStg := n.Field("STG"), n.Col(t, "stg")
+	fSem, cSem := n.Field("SEM"), n.Col(t, "sem")
+	fGeschl, cGeschl := n.Field("GESCHL"), n.Col(t, "geschl")
+	fGebdat, cGebdat := n.Field("GEBDAT"), n.Col(t, "gebdat")
+	fHzbdatum, cHzbdatum := n.Field("HZBDATUM"), n.Col(t, "hzbdatum")
+	fAppldat, cAppldat := n.Field("APPLDAT"), n.Col(t, "appldat")
+	fZuldat, cZuldat := n.Field("ZULDAT"), n.Col(t, "zuldat")
+	hzb := resolveHZB(n, t)
+	ident := resolveIdentity(n)
+	if err := n.Err(); err != nil {
+		return nil, err
+	}
 	return &batch.Spec{
-		Kind:    "sbeat_applicants",
-		Fields:  fields,
-		Targets: []*store.ImportTarget{t, store.TargetSbeatIdentity},
+		Fields: fields,
 		// A full export of the semesters (SEM) it contains.
 		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"sem"}, KeepRejected: true}}},
 		CheckNames: func(has func(int) bool, mode store.ImportMode) error {
-			if !has(apSem) && !has(apAppldat) {
+			if !has(int(fSem)) && !has(int(fAppldat)) {
 				return errors.New("the header needs SEM or APPLDAT")
 			}
 			return nil
 		},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
-			id := c.Put(v, t.Col("identnr"), apIdentnr, batch.Text)
-			c.Put(v, t.Col("stg"), apStg, stgConv(m))
+			id := c.Put(v, cIdentnr, fIdentnr, batch.Text)
+			c.Put(v, cStg, fStg, stgConv(m))
 			// SEM is part of the key: given, or derived from APPLDAT.
-			semCol := t.Col("sem")
-			if _, ok := c.Str(apSem); ok {
-				c.Put(v, semCol, apSem, batch.Semester)
-			} else if s, ok := c.Str(apAppldat); ok {
+			if _, ok := c.Str(fSem); ok {
+				c.Put(v, cSem, fSem, batch.Semester)
+			} else if s, ok := c.Str(fAppldat); ok {
 				if d, err := batch.ParseDate(s); err == nil {
-					v.Set(semCol, batch.NextSemester(batch.SemesterOf(d)))
+					v.Set(cSem, batch.NextSemester(batch.SemesterOf(d)))
 				} else {
 					c.Fail("APPLDAT: %v", err)
 				}
@@ -520,19 +530,19 @@ func Applicants(cfg Config) *batch.Spec {
 			if c.Mode == store.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
-			c.Put(v, t.Col("geschl"), apGeschl, geschl)
-			c.Put(v, t.Col("gebdat"), apGebdat, batch.Date)
-			c.Put(v, t.Col("hzbdatum"), apHzbdatum, batch.Date)
-			hzb(c, v, t, m, apHzbnote, apHzbart, apHzbgrp)
-			c.Put(v, t.Col("appldat"), apAppldat, batch.Date)
-			c.Put(v, t.Col("zuldat"), apZuldat, batch.Date)
+			c.Put(v, cGeschl, fGeschl, geschl)
+			c.Put(v, cGebdat, fGebdat, batch.Date)
+			c.Put(v, cHzbdatum, fHzbdatum, batch.Date)
+			hzb.put(c, v, m)
+			c.Put(v, cAppldat, fAppldat, batch.Date)
+			c.Put(v, cZuldat, fZuldat, batch.Date)
 			out := []batch.Out{{Values: v}}
 			if s, ok := id.AsText(); ok {
-				if iv := identity(c, s, apIdentity); iv != nil {
+				if iv := ident.companion(c, s); iv != nil {
 					out = append(out, batch.Out{Values: iv, Companion: true})
 				}
 			}
 			return out
 		},
-	}
+	}, nil
 }

@@ -46,29 +46,6 @@ func Transitions(rules map[string]StatusRule) []store.Transition {
 	return out
 }
 
-// Field indexes of the applications file.
-const (
-	fID = iota
-	fTyp
-	fBewerber
-	fBAN
-	fStudiengang
-	fAbschluss
-	fStudienfach
-	fFachkennzeichen
-	fEingang
-	fStatus
-	fAktivitaet
-	fPapierantrag
-	fAnmerkung
-	fSonderantrag
-	fVersion
-	fHauptfach
-	fErsatzfach
-	fErsatzAkzeptabel
-	fFachwechsel
-)
-
 // Applications is the university applications kind. Each row is one of:
 //
 //   - typ einfach: a Bewerbung for one Einfachstudienangebot
@@ -84,7 +61,8 @@ const (
 // hs_bewerbung_id and studiengang_schluessel. bearbeitungsstatus must be
 // one the university may set, and may change only by the status rules of
 // interface version (0 means the newest), overrides laid over them.
-func Applications(overrides map[string]StatusRule, version int, loc *time.Location) *batch.Spec {
+func Applications(set batch.Settings) (*batch.Spec, error) {
+	version, overrides, loc := set.InterfaceVersion, set.Bearbeitungsstatus, set.Location
 	if version == 0 {
 		version = sestmodel.InterfaceVersionNewest
 	}
@@ -116,30 +94,61 @@ func Applications(overrides map[string]StatusRule, version int, loc *time.Locati
 		}
 		return store.Time(t), nil
 	}
+	fields := []batch.Field{
+		{Name: "HS_BEWERBUNG_ID", Location: true, Doc: "the university's application number"},
+		{Name: "TYP", Required: true, Doc: "einfach, mehrfach or teilfach"},
+		{Name: "BEWERBER_ID", Aliases: []string{"BEWERBERID"}, Doc: "Bewerber-ID (einfach, mehrfach)"},
+		{Name: "BEWERBER_BAN", Aliases: []string{"BAN"}, Doc: "the applicant's BAN"},
+		{Name: "STUDIENGANG_SCHLUESSEL", Doc: "atomic key <abschluss>-<fach>[-<fkz>] (einfach, teilfach)"},
+		{Name: "ABSCHLUSS_SCHLUESSEL", Doc: "Abschluss key (mehrfach; else from studiengang_schluessel)"},
+		{Name: "STUDIENFACH_SCHLUESSEL", Doc: "Studienfach key (else from studiengang_schluessel)"},
+		{Name: "FACHKENNZEICHEN_SCHLUESSEL", Doc: "Fachkennzeichen key (optional)"},
+		{Name: "EINGANGSZEITPUNKT", Doc: "when the application arrived"},
+		{Name: "BEARBEITUNGSSTATUS", Doc: "e.g. eingegangen, gueltig, ausgeschlossen"},
+		{Name: "AKTIVITAETSSTATUS", Doc: "e.g. aktiv"},
+		{Name: "PAPIERANTRAGSTATUS", Doc: "status of a paper application"},
+		{Name: "STATUSANMERKUNG", Doc: "remark on the status"},
+		{Name: "SONDERANTRAGSENTSCHEIDUNG", Doc: "decision on special applications"},
+		{Name: "VERSION_SEST", Aliases: []string{"VERSION"}, Doc: "Servicestelle version (for changes)"},
+		{Name: "HAUPTFACH", Doc: "studiengang_schluessel of the Hauptfach (teilfach)"},
+		{Name: "ERSATZFACH", Doc: "studiengang_schluessel of the Ersatzfach (teilfach)"},
+		{Name: "IST_ERSATZFACH_AKZEPTABEL", Doc: "J/N (teilfach)"},
+		{Name: "IST_FACHWECHSEL", Doc: "J/N (teilfach)"},
+	}
+	n := batch.NewNames(ApplicationsName, fields)
+	fID, fTyp, fBewerber, fBAN := n.Field("HS_BEWERBUNG_ID"), n.Field("TYP"), n.Field("BEWERBER_ID"), n.Field("BEWERBER_BAN")
+	fStudiengang, fEingang, fStatus := n.Field("STUDIENGANG_SCHLUESSEL"), n.Field("EINGANGSZEITPUNKT"), n.Field("BEARBEITUNGSSTATUS")
+	fAbschluss := n.Field("ABSCHLUSS_SCHLUESSEL")
+	fAktivitaet, fPapierantrag, fAnmerkung := n.Field("AKTIVITAETSSTATUS"), n.Field("PAPIERANTRAGSTATUS"), n.Field("STATUSANMERKUNG")
+	fSonderantrag, fVersion := n.Field("SONDERANTRAGSENTSCHEIDUNG"), n.Field("VERSION_SEST")
+	fHauptfach, fErsatzfach := n.Field("HAUPTFACH"), n.Field("ERSATZFACH")
+	fErsatzAkzeptabel, fFachwechsel := n.Field("IST_ERSATZFACH_AKZEPTABEL"), n.Field("IST_FACHWECHSEL")
+	h := struct {
+		id, typ, bewerber, ban, studiengang, abschluss, studienfach, fachkennzeichen batch.ColRef
+		eingang, status, aktivitaet, papierantrag, anmerkung, sonderantrag, version  batch.ColRef
+		parts                                                                        keyPartNames
+	}{
+		n.Col(head, "hs_bewerbung_id"), n.Col(head, "typ"), n.Col(head, "bewerber_id"), n.Col(head, "bewerber_ban"),
+		n.Col(head, "studiengang_schluessel"), n.Col(head, "abschluss_schluessel"), n.Col(head, "studienfach_schluessel"),
+		n.Col(head, "fachkennzeichen_schluessel"), n.Col(head, "eingangszeitpunkt"), n.Col(head, "bearbeitungsstatus"),
+		n.Col(head, "aktivitaetsstatus"), n.Col(head, "papierantragstatus"), n.Col(head, "statusanmerkung"),
+		n.Col(head, "sonderantragsentscheidung"), n.Col(head, "version_sest"), resolveKeyParts(n, head),
+	}
+	tf := struct {
+		id, studiengang, hauptfach, ersatzfach, ersatzAkzeptabel, fachwechsel batch.ColRef
+		status, aktivitaet, anmerkung, sonderantrag, version                  batch.ColRef
+		parts                                                                 keyPartNames
+	}{
+		n.Col(teil, "hs_bewerbung_id"), n.Col(teil, "studiengang_schluessel"), n.Col(teil, "hauptfach_schluessel"),
+		n.Col(teil, "ersatzfach_schluessel"), n.Col(teil, "ist_ersatzfach_akzeptabel"), n.Col(teil, "ist_fachwechsel"),
+		n.Col(teil, "bearbeitungsstatus"), n.Col(teil, "aktivitaetsstatus"), n.Col(teil, "statusanmerkung"),
+		n.Col(teil, "sonderantragsentscheidung"), n.Col(teil, "version_sest"), resolveKeyParts(n, teil),
+	}
+	if err := n.Err(); err != nil {
+		return nil, err
+	}
 	return &batch.Spec{
-		Kind: "uni_bewerbungen",
-		Fields: []batch.Field{
-			{Name: "HS_BEWERBUNG_ID", Location: true, Doc: "the university's application number"},
-			{Name: "TYP", Required: true, Doc: "einfach, mehrfach or teilfach"},
-			{Name: "BEWERBER_ID", Aliases: []string{"BEWERBERID"}, Doc: "Bewerber-ID (einfach, mehrfach)"},
-			{Name: "BEWERBER_BAN", Aliases: []string{"BAN"}, Doc: "the applicant's BAN"},
-			{Name: "STUDIENGANG_SCHLUESSEL", Doc: "atomic key <abschluss>-<fach>[-<fkz>] (einfach, teilfach)"},
-			{Name: "ABSCHLUSS_SCHLUESSEL", Doc: "Abschluss key (mehrfach; else from studiengang_schluessel)"},
-			{Name: "STUDIENFACH_SCHLUESSEL", Doc: "Studienfach key (else from studiengang_schluessel)"},
-			{Name: "FACHKENNZEICHEN_SCHLUESSEL", Doc: "Fachkennzeichen key (optional)"},
-			{Name: "EINGANGSZEITPUNKT", Doc: "when the application arrived"},
-			{Name: "BEARBEITUNGSSTATUS", Doc: "e.g. eingegangen, gueltig, ausgeschlossen"},
-			{Name: "AKTIVITAETSSTATUS", Doc: "e.g. aktiv"},
-			{Name: "PAPIERANTRAGSTATUS", Doc: "status of a paper application"},
-			{Name: "STATUSANMERKUNG", Doc: "remark on the status"},
-			{Name: "SONDERANTRAGSENTSCHEIDUNG", Doc: "decision on special applications"},
-			{Name: "VERSION_SEST", Aliases: []string{"VERSION"}, Doc: "Servicestelle version (for changes)"},
-			{Name: "HAUPTFACH", Doc: "studiengang_schluessel of the Hauptfach (teilfach)"},
-			{Name: "ERSATZFACH", Doc: "studiengang_schluessel of the Ersatzfach (teilfach)"},
-			{Name: "IST_ERSATZFACH_AKZEPTABEL", Doc: "J/N (teilfach)"},
-			{Name: "IST_FACHWECHSEL", Doc: "J/N (teilfach)"},
-		},
-		Targets: []*store.ImportTarget{head, teil},
+		Fields: fields,
 		// The university's list of its applications: an application it
 		// lacks is reported, never deleted (it lives on at the
 		// Servicestelle); a mehrfach application's Teilfächer are those
@@ -164,131 +173,149 @@ func Applications(overrides map[string]StatusRule, version int, loc *time.Locati
 				return nil
 			}
 			creating := c.Mode == store.ModeCreate || c.Mode == store.ModeUpsert
-			need := func(f int, name string) {
+			need := func(f batch.FieldRef, name string) {
 				if _, ok := c.Str(f); !ok && (creating || !c.Ignored(f) && c.Has(f)) {
 					c.Fail("%s is required for typ %s", name, typ)
 				}
 			}
 			if typ == "teilfach" {
 				v := c.Row(teil)
-				c.Put(v, teil.Col("hs_bewerbung_id"), fID, batch.Text)
+				c.Put(v, tf.id, fID, batch.Text)
 				need(fStudiengang, "STUDIENGANG_SCHLUESSEL")
-				sg, ok := c.Put(v, teil.Col("studiengang_schluessel"), fStudiengang, batch.Text).AsText()
+				sg, ok := c.Put(v, tf.studiengang, fStudiengang, batch.Text).AsText()
 				if !ok {
 					c.Fail("STUDIENGANG_SCHLUESSEL is required for typ teilfach")
 				}
 				if c.Mode == store.ModeRemove || c.Failed() {
 					return []batch.Out{{Values: v}}
 				}
-				keyParts(c, v, teil, sg)
-				c.Put(v, teil.Col("hauptfach_schluessel"), fHauptfach, batch.Text)
-				c.Put(v, teil.Col("ersatzfach_schluessel"), fErsatzfach, batch.Text)
+				tf.parts.put(c, v, sg)
+				c.Put(v, tf.hauptfach, fHauptfach, batch.Text)
+				c.Put(v, tf.ersatzfach, fErsatzfach, batch.Text)
 				for _, p := range []struct {
-					f   int
-					col string
-				}{{fErsatzAkzeptabel, "ist_ersatzfach_akzeptabel"}, {fFachwechsel, "ist_fachwechsel"}} {
-					if c.Put(v, teil.Col(p.col), p.f, batch.Bool).IsNull() {
+					f   batch.FieldRef
+					col batch.ColRef
+				}{{fErsatzAkzeptabel, tf.ersatzAkzeptabel}, {fFachwechsel, tf.fachwechsel}} {
+					if c.Put(v, p.col, p.f, batch.Bool).IsNull() {
 						if _, ok := c.Str(p.f); !ok && (creating || c.Has(p.f) && !c.Ignored(p.f)) {
-							v.Set(teil.Col(p.col), false)
+							v.Set(p.col, false)
 						}
 					}
 				}
-				c.Put(v, teil.Col("bearbeitungsstatus"), fStatus, status)
-				c.Put(v, teil.Col("aktivitaetsstatus"), fAktivitaet, batch.Text)
-				c.Put(v, teil.Col("statusanmerkung"), fAnmerkung, batch.Text)
-				c.Put(v, teil.Col("sonderantragsentscheidung"), fSonderantrag, batch.Text)
-				c.Put(v, teil.Col("version_sest"), fVersion, batch.Int)
+				c.Put(v, tf.status, fStatus, status)
+				c.Put(v, tf.aktivitaet, fAktivitaet, batch.Text)
+				c.Put(v, tf.anmerkung, fAnmerkung, batch.Text)
+				c.Put(v, tf.sonderantrag, fSonderantrag, batch.Text)
+				c.Put(v, tf.version, fVersion, batch.Int)
 				return []batch.Out{{Values: v}}
 			}
 			v := c.Row(head)
-			c.Put(v, head.Col("hs_bewerbung_id"), fID, batch.Text)
+			c.Put(v, h.id, fID, batch.Text)
 			if c.Mode == store.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
-			v.Set(head.Col("typ"), typ)
+			v.Set(h.typ, typ)
 			need(fBewerber, "BEWERBER_ID")
 			need(fEingang, "EINGANGSZEITPUNKT")
 			need(fStatus, "BEARBEITUNGSSTATUS")
-			c.Put(v, head.Col("bewerber_id"), fBewerber, batch.Text)
-			c.Put(v, head.Col("bewerber_ban"), fBAN, batch.Text)
+			c.Put(v, h.bewerber, fBewerber, batch.Text)
+			c.Put(v, h.ban, fBAN, batch.Text)
 			if typ == "einfach" {
 				need(fStudiengang, "STUDIENGANG_SCHLUESSEL")
-				if sg, ok := c.Put(v, head.Col("studiengang_schluessel"), fStudiengang, batch.Text).AsText(); ok {
-					keyParts(c, v, head, sg)
+				if sg, ok := c.Put(v, h.studiengang, fStudiengang, batch.Text).AsText(); ok {
+					h.parts.put(c, v, sg)
 				}
 			} else {
 				if _, ok := c.Str(fStudiengang); ok {
 					c.Fail("STUDIENGANG_SCHLUESSEL belongs on the teilfach rows of a mehrfach Bewerbung")
 				}
-				v.Set(head.Col("studiengang_schluessel"), nil)
+				v.Set(h.studiengang, nil)
 				need(fAbschluss, "ABSCHLUSS_SCHLUESSEL")
-				c.Put(v, head.Col("abschluss_schluessel"), fAbschluss, batch.Text)
-				v.Set(head.Col("studienfach_schluessel"), nil)
-				v.Set(head.Col("fachkennzeichen_schluessel"), nil)
+				c.Put(v, h.abschluss, fAbschluss, batch.Text)
+				v.Set(h.studienfach, nil)
+				v.Set(h.fachkennzeichen, nil)
 			}
-			c.Put(v, head.Col("eingangszeitpunkt"), fEingang, ts)
-			c.Put(v, head.Col("bearbeitungsstatus"), fStatus, status)
-			c.Put(v, head.Col("aktivitaetsstatus"), fAktivitaet, batch.Text)
-			c.Put(v, head.Col("papierantragstatus"), fPapierantrag, batch.Text)
-			c.Put(v, head.Col("statusanmerkung"), fAnmerkung, batch.Text)
-			c.Put(v, head.Col("sonderantragsentscheidung"), fSonderantrag, batch.Text)
-			c.Put(v, head.Col("version_sest"), fVersion, batch.Int)
+			c.Put(v, h.eingang, fEingang, ts)
+			c.Put(v, h.status, fStatus, status)
+			c.Put(v, h.aktivitaet, fAktivitaet, batch.Text)
+			c.Put(v, h.papierantrag, fPapierantrag, batch.Text)
+			c.Put(v, h.anmerkung, fAnmerkung, batch.Text)
+			c.Put(v, h.sonderantrag, fSonderantrag, batch.Text)
+			c.Put(v, h.version, fVersion, batch.Int)
 			return []batch.Out{{Values: v}}
 		},
-	}
+	}, nil
 }
 
-// keyParts fills abschluss_, studienfach_ and fachkennzeichen_schluessel
-// from the atomic studiengang_schluessel <abschluss>-<fach>[-<fkz>]; given
+// keyPartNames are the fields and columns of the parts of an atomic
+// studiengang_schluessel: Abschluss, Studienfach, Fachkennzeichen.
+type keyPartNames struct {
+	fields [3]batch.FieldRef
+	cols   [3]batch.ColRef
+	names  [3]string
+}
+
+func resolveKeyParts(n *batch.Names, t *store.ImportTarget) keyPartNames {
+	var k keyPartNames
+	for i, p := range [3]struct{ field, col string }{{"ABSCHLUSS_SCHLUESSEL", "abschluss_schluessel"},
+		{"STUDIENFACH_SCHLUESSEL", "studienfach_schluessel"}, {"FACHKENNZEICHEN_SCHLUESSEL", "fachkennzeichen_schluessel"}} {
+		k.fields[i], k.cols[i], k.names[i] = n.Field(p.field), n.Col(t, p.col), p.field
+	}
+	return k
+}
+
+// put fills abschluss_, studienfach_ and fachkennzeichen_schluessel from
+// the atomic studiengang_schluessel <abschluss>-<fach>[-<fkz>]; given
 // parts must agree with it.
-func keyParts(c *batch.Conv, v *batch.Values, t *store.ImportTarget, sg string) {
+func (k keyPartNames) put(c *batch.Conv, v *batch.Values, sg string) {
 	parts := strings.Split(sg, "-")
 	if len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
 		c.Fail("STUDIENGANG_SCHLUESSEL %q is not <abschluss>-<fach>[-<fkz>]", sg)
 		return
 	}
-	for i, p := range []struct {
-		f    int
-		col  string
-		name string
-	}{{fAbschluss, "abschluss_schluessel", "ABSCHLUSS_SCHLUESSEL"}, {fStudienfach, "studienfach_schluessel", "STUDIENFACH_SCHLUESSEL"}, {fFachkennzeichen, "fachkennzeichen_schluessel", "FACHKENNZEICHEN_SCHLUESSEL"}} {
+	for i := range k.fields {
 		want := ""
 		if i < len(parts) {
 			want = parts[i]
 		}
-		if got, ok := c.Str(p.f); ok && got != want {
-			c.Fail("%s %s does not match STUDIENGANG_SCHLUESSEL %s", p.name, got, sg)
+		if got, ok := c.Str(k.fields[i]); ok && got != want {
+			c.Fail("%s %s does not match STUDIENGANG_SCHLUESSEL %s", k.names[i], got, sg)
 			return
 		}
 		if want == "" {
-			v.Set(t.Col(p.col), nil)
+			v.Set(k.cols[i], nil)
 		} else {
-			v.Set(t.Col(p.col), want)
+			v.Set(k.cols[i], want)
 		}
 	}
 }
 
 // Authorisations is the applicant authorisations kind: bewerber_id;ban,
 // located by bewerber_id (table uni_bewerber_auth).
-func Authorisations() *batch.Spec {
+func Authorisations(batch.Settings) (*batch.Spec, error) {
 	t := store.TargetUniBewerberAuth
+	fields := []batch.Field{
+		{Name: "BEWERBER_ID", Aliases: []string{"BEWERBERID"}, Location: true, Doc: "Bewerber-ID"},
+		{Name: "BAN", Aliases: []string{"BEWERBER_BAN"}, Required: true, Doc: "the applicant's BAN"},
+	}
+	n := batch.NewNames(AuthorisationsName, fields)
+	fBewerber, cBewerber := n.Field("BEWERBER_ID"), n.Col(t, "bewerber_id")
+	fBAN, cBAN := n.Field("BAN"), n.Col(t, "ban")
+	if err := n.Err(); err != nil {
+		return nil, err
+	}
 	return &batch.Spec{
-		Kind: "uni_bewerber_auth",
-		Fields: []batch.Field{
-			{Name: "BEWERBER_ID", Aliases: []string{"BEWERBERID"}, Location: true, Doc: "Bewerber-ID"},
-			{Name: "BAN", Aliases: []string{"BEWERBER_BAN"}, Required: true, Doc: "the applicant's BAN"},
-		},
-		Targets: []*store.ImportTarget{t},
-		Sync:    []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Fields: fields,
+		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
-			c.Put(v, t.Col("bewerber_id"), 0, batch.Text)
+			c.Put(v, cBewerber, fBewerber, batch.Text)
 			if c.Mode != store.ModeRemove {
-				c.Put(v, t.Col("ban"), 1, ban)
+				c.Put(v, cBAN, fBAN, ban)
 			}
 			return []batch.Out{{Values: v}}
 		},
-	}
+	}, nil
 }
 
 func ban(s string) (store.Value, error) {

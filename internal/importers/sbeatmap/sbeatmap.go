@@ -1,4 +1,8 @@
-package sbeat
+// Package sbeatmap holds the S-BEAT mappings: the translation of
+// deprecated S-BEAT columns and renamed codes, shipped as S-BEAT's own
+// mappings.default.json and overridable by a file. It is a leaf, so that
+// the import settings (batch.Settings) can carry it.
+package sbeatmap
 
 import (
 	_ "embed"
@@ -25,12 +29,12 @@ type Mappings struct {
 	Abschl map[string]string `json:"abschl"`
 }
 
-// DefaultMappings returns the shipped mappings (a fresh copy).
-func DefaultMappings() *Mappings {
+// Default returns the shipped mappings (a fresh copy).
+func Default() *Mappings {
 	var m Mappings
 	if err := json.Unmarshal(defaultMappingsJSON, &m); err != nil {
 		// The embedded file is part of the build; tests parse it.
-		panic(fmt.Sprintf("sbeat: embedded mappings: %v", err))
+		panic(fmt.Sprintf("sbeatmap: embedded mappings: %v", err))
 	}
 	if m.STG == nil {
 		m.STG = map[string]string{}
@@ -38,11 +42,11 @@ func DefaultMappings() *Mappings {
 	return &m
 }
 
-// LoadMappings reads a mappings file in S-BEAT's JSON form and lays it over
+// Load reads a mappings file in S-BEAT's JSON form and lays it over
 // the shipped defaults: an entry in the file wins, entries it lacks keep
 // their default. An empty path returns the defaults.
-func LoadMappings(path string) (*Mappings, error) {
-	m := DefaultMappings()
+func Load(path string) (*Mappings, error) {
+	m := Default()
 	if path == "" {
 		return m, nil
 	}
