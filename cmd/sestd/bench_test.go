@@ -67,7 +67,17 @@ func peakRSS(pid int) (int64, error) {
 //   - Wall time: the package writes of the Bewerbungen stream are the
 //     critical path (fetch and decode of the next package overlap them);
 //     on this machine, shared with other builds (load 10-17 while
-//     measuring), wall time is two to three times the CPU time.
+//     measuring), wall time is two to three times the CPU time. A package
+//     of Bewerbungen now takes two round trips for its rows instead of up
+//     to nine (each one waits for the database's turn on a CPU).
+//
+// Same-run figures, 20k shape, load average 6-8 (2026-11-27): before these
+// changes sestd 8.36 s, replay floor 1.23 s (6.8x), refclient 17.4 s
+// (2.1x); after them sestd 3.5-4.1 s, floor 0.72-0.94 s (4.4-4.9x),
+// refclient 11.7-12.1 s (2.9-3.5x). 100k shape after them, load 8:
+// sestd 26.2 s (3,811 Bewerbungen/s), floor 5.1 s (5.1x), refclient 94 s
+// (3.6x), daemon peak RSS 79 MB. Single runs on this machine vary by a
+// third; compare runs made side by side.
 
 // downloadShape is one data set the full download benchmarks run on.
 type downloadShape struct {
