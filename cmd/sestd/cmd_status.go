@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"sestd/internal/admin"
+	"sestd/internal/store"
 )
 
 func cmdStatus(ctx context.Context, e env, args []string) error {
@@ -86,7 +87,11 @@ func printStatus(w io.Writer, st admin.Status) error {
 
 	fmt.Fprintf(w, "JOBS    %s\n", counts(st.Jobs, jobStateOrder()))
 	if st.Outbox != nil {
-		fmt.Fprintf(w, "OUTBOX  %s\n", counts(st.Outbox, []string{"pending", "sent", "accepted", "rejected", "failed", "discarded"}))
+		var order []string
+		for _, s := range store.OutboxStates() {
+			order = append(order, string(s))
+		}
+		fmt.Fprintf(w, "OUTBOX  %s\n", counts(st.Outbox, order))
 	}
 	fmt.Fprintln(w)
 

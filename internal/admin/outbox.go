@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"go.uber.org/zap"
@@ -49,9 +48,9 @@ func (a *api) outboxCounts(ctx context.Context) (map[string]int64, error) {
 // outboxList lists items (their payloads are personal data: audited).
 func (a *api) outboxList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	state := q.Get("state")
-	if state != "" && !slices.Contains(store.OutboxStates, state) {
-		WriteError(w, http.StatusBadRequest, fmt.Sprintf("state must be one of %v, got %q", store.OutboxStates, state))
+	state := store.OutboxState(q.Get("state"))
+	if state != "" && !state.Valid() {
+		WriteError(w, http.StatusBadRequest, fmt.Sprintf("state must be one of %v, got %q", store.OutboxStates(), state))
 		return
 	}
 	limit, err := queryLimit(q.Get("limit"), 100, 1000)
@@ -67,7 +66,7 @@ func (a *api) outboxList(w http.ResponseWriter, r *http.Request) {
 	if items == nil {
 		items = []store.OutboxItem{}
 	}
-	if !a.audit(w, r, "outbox.list", state, map[string]any{"items": len(items)}) {
+	if !a.audit(w, r, "outbox.list", string(state), map[string]any{"items": len(items)}) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"items": items})
@@ -129,7 +128,7 @@ func (a *api) outboxChange(w http.ResponseWriter, r *http.Request, action string
 		return before, false
 	}
 	a.log.Info("outbox item changed by operator", zap.String("action", action), zap.Int64("outbox_id", before.ID),
-		zap.String("from", before.State), zap.String("to", after.State))
+		zap.String("from", string(before.State)), zap.String("to", string(after.State)))
 	if !a.audit(w, r, action, strconv.FormatInt(before.ID, 10), map[string]any{
 		"kind": before.Kind, "item_key": before.ItemKey, "previous_state": before.State, "attempts": before.Attempts, "reason": before.Reason,
 	}) {

@@ -157,8 +157,7 @@ func TestConsoleHTTP(t *testing.T) {
 		// A refresh's history row: the unchanged rows and the note are shown.
 		id, err := w.store.ImportRunStart(ctx, store.ImportRun{Kind: "sbeat_students", Mode: "sync", FileName: "woche2.csv", SHA256: "ab12"})
 		require.NoError(t, err)
-		_, err = w.store.ImportRunFinish(ctx, store.ImportRun{ID: id, Status: "succeeded", Read: 3, Updated: 1, Unchanged: 2,
-			Note: "column HZBNOTEE is not a column of sbeat_students; ignored"})
+		_, err = w.store.ImportRunFinish(ctx, store.ImportRun{ID: id, Status: "succeeded", Note: "column HZBNOTEE is not a column of sbeat_students; ignored", ImportCounts: store.ImportCounts{Read: 3, Updated: 1, Unchanged: 2}})
 		require.NoError(t, err)
 		_, body = get(t, otto, base+"/console/imports", nil)
 		require.Contains(t, body, `<th scope="col" class="num">unverändert</th>`)

@@ -18,19 +18,20 @@ import (
 const outboundTrigger = "outbound_sync"
 
 type outboxData struct {
-	State, Kind, Reason, Key string
-	States                   []string
-	Kinds                    []string
-	Items                    []store.OutboxItem
-	Failed                   int64
-	Pager                    pager
+	State             store.OutboxState
+	Kind, Reason, Key string
+	States            []store.OutboxState
+	Kinds             []string
+	Items             []store.OutboxItem
+	Failed            int64
+	Pager             pager
 }
 
 func (q *request) outbox() {
 	v := q.r.URL.Query()
-	d := outboxData{State: v.Get("state"), Kind: v.Get("kind"), Reason: v.Get("reason"), Key: v.Get("key"),
-		States: store.OutboxStates, Kinds: []string{store.OutboxKindBewerbung, store.OutboxKindBewerberAuth}}
-	if d.State != "" && !slices.Contains(d.States, d.State) {
+	d := outboxData{State: store.OutboxState(v.Get("state")), Kind: v.Get("kind"), Reason: v.Get("reason"), Key: v.Get("key"),
+		States: store.OutboxStates(), Kinds: []string{store.OutboxKindBewerbung, store.OutboxKindBewerberAuth}}
+	if !d.State.Valid() {
 		d.State = ""
 	}
 	if d.Kind != "" && !slices.Contains(d.Kinds, d.Kind) {
@@ -48,8 +49,8 @@ func (q *request) outbox() {
 		q.fail(err)
 		return
 	}
-	d.Failed = int64(counts[store.OutboxFailed])
-	if !q.audit("outbox.list", d.State, map[string]any{"items": len(items)}) {
+	d.Failed = int64(counts[string(store.OutboxFailed)])
+	if !q.audit("outbox.list", string(d.State), map[string]any{"items": len(items)}) {
 		return
 	}
 	d.Pager = newPager(v, off, more)
@@ -130,7 +131,7 @@ func (q *request) outboxChange(action string, change func(id int64) error, done 
 		q.fail(err)
 		return
 	}
-	q.c.Log.Info("outbox item changed in the console", zap.String("action", action), zap.Int64("outbox_id", id), zap.String("from", before.State))
+	q.c.Log.Info("outbox item changed in the console", zap.String("action", action), zap.Int64("outbox_id", id), zap.String("from", string(before.State)))
 	if !q.audit(action, strconv.FormatInt(id, 10), map[string]any{
 		"kind": before.Kind, "item_key": before.ItemKey, "previous_state": before.State, "attempts": before.Attempts, "reason": before.Reason,
 	}) {
@@ -177,5 +178,5 @@ func (q *request) outboxRetryFailed() {
 	if n > 0 && !q.startOutbound() {
 		return
 	}
-	q.redirect(Prefix+"outbox?"+url.Values{"state": {store.OutboxPending}}.Encode(), fmt.Sprintf("%s %d", text(q.lang, "ob.retriedall"), n))
+	q.redirect(Prefix+"outbox?"+url.Values{"state": {string(store.OutboxPending)}}.Encode(), fmt.Sprintf("%s %d", text(q.lang, "ob.retriedall"), n))
 }

@@ -62,10 +62,10 @@ func (q *request) overview() {
 		q.fail(err)
 		return
 	}
-	for _, st := range store.OutboxStates {
-		d.Outbox = append(d.Outbox, stateCount{st, int64(counts[st])})
+	for _, st := range store.OutboxStates() {
+		d.Outbox = append(d.Outbox, stateCount{string(st), int64(counts[string(st)])})
 	}
-	d.FailedItems, d.RejectedItems = int64(counts[store.OutboxFailed]), int64(counts[store.OutboxRejected])
+	d.FailedItems, d.RejectedItems = int64(counts[string(store.OutboxFailed)]), int64(counts[string(store.OutboxRejected)])
 	if q.c.River != nil {
 		res, err := q.c.River.JobList(ctx, river.NewJobListParams().
 			States(rivertype.JobStateRetryable, rivertype.JobStateCancelled, rivertype.JobStateDiscarded, rivertype.JobStateRunning, rivertype.JobStateAvailable).

@@ -30,11 +30,11 @@ func TestEveryTemplateTextExists(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, len(keys), 100)
 	// Keys the templates and handlers build from values.
-	for _, s := range store.OutboxStates {
-		keys["state."+s] = true
+	for _, s := range store.OutboxStates() {
+		keys["state."+string(s)] = true
 	}
-	for _, s := range []string{store.ImportRunning, store.ImportSucceeded, store.ImportPartial, store.ImportFailed} {
-		keys["imp."+s] = true
+	for _, s := range store.ImportStatuses() {
+		keys["imp."+string(s)] = true
 	}
 	for _, r := range store.Roles {
 		keys["role."+r] = true

@@ -471,8 +471,8 @@ func TestAdminAPI(t *testing.T) {
 		require.Equal(t, 2.0, value("sestd_import_rows_total", map[string]string{"kind": "ranking", "outcome": "created"}), "the uploaded ranking list")
 		require.Equal(t, 1.0, value("sestd_import_rows_total", map[string]string{"kind": "ranking", "outcome": "rejected"}))
 		// The outbox is empty: every state is exposed, at zero.
-		for _, st := range store.OutboxStates {
-			require.Equal(t, 0.0, value("sestd_outbox_items", map[string]string{"state": st}), "outbox items %s", st)
+		for _, st := range store.OutboxStates() {
+			require.Equal(t, 0.0, value("sestd_outbox_items", map[string]string{"state": string(st)}), "outbox items %s", st)
 		}
 		// No mail was sent or failed: both outcomes are exposed, at zero.
 		require.Equal(t, 0.0, value("sestd_mails_total", map[string]string{"outcome": "sent"}))
@@ -568,7 +568,7 @@ func testOutbox(t *testing.T, w *adminWorld) {
 	for _, action := range []string{"outbox.list", "outbox.read", "outbox.retry", "outbox.discard", "outbox.retry_failed"} {
 		require.NotEmpty(t, audit[action], action)
 	}
-	require.Equal(t, store.OutboxFailed, audit["outbox.retry"][0].Detail["previous_state"])
+	require.Equal(t, string(store.OutboxFailed), audit["outbox.retry"][0].Detail["previous_state"])
 }
 
 func hasLabels(m *dto.Metric, want map[string]string) bool {

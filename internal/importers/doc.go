@@ -60,13 +60,13 @@
 //
 //	go test ./internal/importers -run '^$' -bench ImportExamResults1M -benchtime 1x
 //
-// generates a 1,000,000-row exam-results file in windows-1252, imports it
-// and reports rows/s and peak RSS next to psql's \copy of the same file
-// into a plain table (x_psql) and into a table equivalent to sbeat_exam,
-// with its primary key, collation and index (x_psql_equiv): the second
-// is PostgreSQL's own cost of keeping what sestd keeps, the first shows
-// what the key and index add to a bare load. -benchtime 3x averages three
-// runs of each.
+// generates 1,000,000-row exam-results files in windows-1252 with five
+// repeated keys and imports them in the default mode (sync), each in a
+// child process for a clean peak RSS: into an empty table, the same file
+// again into the filled table (the weekly refresh), and the file with
+// every hundredth row changed. Each figure is printed beside psql's \copy
+// of the same bytes into a plain text table in the same run (x_psql_N),
+// with the peak RSS (MB_RSS_N).
 //
 // The import allocates nothing per value: rows are typed store.Values in
 // slabs a batch reuses once written, the CSV reader reuses its record, and
@@ -93,7 +93,16 @@
 //     holds (ranking: "rangliste, rang = R, 1 is given to R, B1 on line 2
 //     already"). The keys of the file are kept in a temporary table per
 //     target (import_seen_<table>, with line and a rejected flag), so each
-//     check is one query per batch;
+//     check is one query per batch. A kind with one target without
+//     parent, unique sets or state column (the one-table S-BEAT files,
+//     FS persons, applicants' credentials)
+//     is staged whole instead: the file's rows go by one COPY into one
+//     temporary table, the reader keeps a hash of each key and a copy of
+//     each record whose hash it met before, and after the last batch one
+//     query over those suspects finds the repeated keys, and one MERGE
+//     writes the rows that differ and the new ones (see the store's
+//     import_stage.go). Their rejects follow those of the batches in the
+//     rejects file;
 //   - at the end, counts the stored rows of the scope the file lacks
 //     (batch.SyncTarget: the whole table, or the stored rows sharing the
 //     scope columns with a row of the file, e.g. PSEM, RANGLISTE) and

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
 	"go.uber.org/zap"
 
@@ -153,25 +154,16 @@ type Summary struct {
 	File     string `json:"file"`
 	SHA256   string `json:"sha256"`
 	Encoding string `json:"encoding"`
-	// Read counts data records (CSV lines after the header, XML records).
-	Read     int64 `json:"read"`
-	Created  int64 `json:"created"`
-	Updated  int64 `json:"updated"`
-	Removed  int64 `json:"removed"`
-	Rejected int64 `json:"rejected"`
-	Skipped  int64 `json:"skipped"`
-	// Unchanged rows were as stored: not written. Missing rows (sync,
-	// university applications) are stored rows the file lacks, kept and
-	// listed in MissingFile.
-	Unchanged   int64  `json:"unchanged"`
-	Missing     int64  `json:"missing"`
+	store.ImportCounts
+	// MissingFile lists the missing rows (sync, university applications:
+	// stored rows the file lacks, kept).
 	MissingFile string `json:"missing_file,omitempty"`
 	// Note explains an unusual outcome (a full export's removals left out).
 	Note string `json:"note,omitempty"`
 	// Duration is recorded as duration_seconds.
 	Duration time.Duration `json:"-"`
 	// Status: succeeded, partial (some rows rejected) or failed.
-	Status string `json:"status"`
+	Status store.ImportStatus `json:"status"`
 	// Error says why a failed import failed.
 	Error string `json:"error,omitempty"`
 	// RejectsFile is the path of the rejects file, "" when none;
@@ -346,9 +338,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		err = classify(err)
 	}
 	sum.Encoding = enc
-	sum.Read, sum.Created, sum.Updated, sum.Removed, sum.Rejected, sum.Skipped =
-		counts.Read, counts.Created, counts.Updated, counts.Removed, counts.Rejected, counts.Skipped
-	sum.Unchanged, sum.Missing, sum.Note = counts.Unchanged, counts.Missing, counts.Note
+	sum.ImportCounts, sum.Note = counts.ImportCounts, counts.Note
 	if note := ignoredNote(counts.Ignored, o.Kind); note != "" {
 		log.Warn("columns of the file that are no columns of the kind were ignored", zap.Strings("columns", counts.Ignored), zap.String("note", note))
 		sum.Note = strings.TrimSuffix(note+"; "+sum.Note, "; ")
@@ -361,9 +351,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	interrupted := false
 	record := func() store.ImportRun {
 		sum.Duration = time.Since(start)
-		r := store.ImportRun{ID: runID, Status: sum.Status, Encoding: sum.Encoding, Read: sum.Read,
-			Created: sum.Created, Updated: sum.Updated, Removed: sum.Removed, Rejected: sum.Rejected,
-			Skipped: sum.Skipped, Unchanged: sum.Unchanged, Missing: sum.Missing, Note: sum.Note,
+		r := store.ImportRun{ID: runID, Status: sum.Status, Encoding: sum.Encoding, ImportCounts: sum.ImportCounts, Note: sum.Note,
 			RejectsPath: sum.RejectsFile, RejectsEncoding: sum.RejectsEncoding,
 			Duration: sum.Duration, Error: sum.Error, Interrupted: interrupted}
 		return r
@@ -402,7 +390,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 		log.Warn("import failed", zap.Error(err), zap.Int64("read", sum.Read), zap.Bool("interrupted", interrupted))
 		return sum, fmt.Errorf("importing %s as %s (import run %d): %w", o.FileName, o.Kind, runID, err)
 	}
-	log.Info("import done", zap.String("status", sum.Status), zap.String("mode", string(o.Mode)), zap.Int64("read", sum.Read),
+	log.Info("import done", zap.String("status", string(sum.Status)), zap.String("mode", string(o.Mode)), zap.Int64("read", sum.Read),
 		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("unchanged", sum.Unchanged),
 		zap.Int64("removed", sum.Removed), zap.Int64("missing", sum.Missing), zap.String("missing_file", sum.MissingFile), zap.String("note", sum.Note),
 		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.Duration("duration", sum.Duration))
@@ -491,7 +479,7 @@ func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string,
 func classify(err error) error {
 	var pgErr *pgconn.PgError
 	if err != nil && errors.As(err, &pgErr) &&
-		(strings.HasPrefix(pgErr.Code, "22") || strings.HasPrefix(pgErr.Code, "23")) {
+		(pgerrcode.IsDataException(pgErr.Code) || pgerrcode.IsIntegrityConstraintViolation(pgErr.Code)) {
 		return &dataError{msg: describeDataError(pgErr), err: err}
 	}
 	return err
@@ -517,7 +505,7 @@ func describeDataError(e *pgconn.PgError) string {
 	detail := strings.TrimSuffix(strings.TrimSpace(e.Detail), ".")
 	var what string
 	switch e.Code {
-	case "23505": // unique_violation
+	case pgerrcode.UniqueViolation:
 		what = "two rows of the file (or a row and a stored one) have the same values where one row only may"
 		if k, v, ok := keyDetail(detail); ok {
 			what = fmt.Sprintf("%s = %s is given to two rows; one row only may have it", k, v)
@@ -525,14 +513,14 @@ func describeDataError(e *pgconn.PgError) string {
 		if e.ConstraintName == "ranking_entry_rang_key" {
 			what += " (two Bewerber share a Rang in one Rangliste)"
 		}
-	case "23503": // foreign_key_violation
+	case pgerrcode.ForeignKeyViolation:
 		what = "a row refers to a row that does not exist"
 		if k, v, ok := keyDetail(detail); ok {
 			what = fmt.Sprintf("a row refers to %s = %s, which does not exist", k, v)
 		}
-	case "23502": // not_null_violation
+	case pgerrcode.NotNullViolation:
 		what = fmt.Sprintf("column %s needs a value", e.ColumnName)
-	case "23514": // check_violation
+	case pgerrcode.CheckViolation:
 		what = fmt.Sprintf("a value breaks the rule %s", e.ConstraintName)
 	default:
 		what = e.Message

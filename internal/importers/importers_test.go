@@ -78,8 +78,7 @@ func TestRealSbeatFiles(t *testing.T) {
 	b := setup(t)
 
 	sum := b.run(t, b.put(t, "s-beat/student_data.csv"), importers.Options{Kind: importers.KindSbeatStudents})
-	require.Equal(t, importers.Summary{RunID: sum.RunID, Kind: "sbeat_students", Mode: "sync", File: "student_data.csv",
-		SHA256: sum.SHA256, Encoding: "utf8", Read: 1, Created: 1, Duration: sum.Duration, Status: "succeeded"}, sum)
+	require.Equal(t, importers.Summary{RunID: sum.RunID, Kind: "sbeat_students", Mode: "sync", File: "student_data.csv", SHA256: sum.SHA256, Encoding: "utf8", Duration: sum.Duration, Status: "succeeded", ImportCounts: store.ImportCounts{Read: 1, Created: 1}}, sum)
 	got := b.one(t, `SELECT stg, immdat, exmdat, sem_start, sem_end, hzbnote, hzbart, hzbgrp, geschl, gebdat FROM sbeat_student WHERE identnr = $1`, "210863")
 	require.Equal(t, []any{"WR", day(2012, 3, 1), day(2013, 8, 31), int32(20121), int32(20131), int32(200), "3",
 		"allgemeine Hochschulreife Gymnasium", "W", day(1989, 11, 19)}, got)
@@ -138,7 +137,7 @@ func TestBrokenRowRejectedAndFixedRejectsComplete(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	sum := b.run(t, b.put(t, "sestd/exams_broken_row.csv"), importers.Options{Kind: importers.KindSbeatExams})
-	require.Equal(t, "partial", sum.Status)
+	require.Equal(t, store.ImportPartial, sum.Status)
 	require.EqualValues(t, 5, sum.Read)
 	require.EqualValues(t, 4, sum.Created)
 	require.EqualValues(t, 1, sum.Rejected)
@@ -172,7 +171,7 @@ func TestBrokenRowRejectedAndFixedRejectsComplete(t *testing.T) {
 	require.ErrorIs(t, err, importers.ErrRemovalGuard)
 	require.EqualValues(t, 4, b.count(t, "sbeat_exam"))
 	sum = b.run(t, b.put(t, "fixed.csv", fixed), importers.Options{Kind: importers.KindSbeatExams, Mode: importers.ModeUpsert})
-	require.Equal(t, "succeeded", sum.Status)
+	require.Equal(t, store.ImportSucceeded, sum.Status)
 	require.EqualValues(t, 1, sum.Created)
 	require.Empty(t, sum.RejectsFile)
 	require.EqualValues(t, 5, b.count(t, "sbeat_exam"))
@@ -249,7 +248,7 @@ func TestModesAndIgnoreMarker(t *testing.T) {
 	sum, err = importers.Import(b.ctx, b.st, b.put(t, "s4.csv", []byte("IDENTNR;STG\n1;\n")), importers.Options{Kind: importers.KindSbeatStudents, Mode: importers.ModeUpdate}, nil, nil)
 	require.ErrorIs(t, err, importers.ErrPermanent)
 	require.ErrorContains(t, err, "every row was rejected: all 1 rows; nothing imported")
-	require.Equal(t, "failed", sum.Status)
+	require.Equal(t, store.ImportFailed, sum.Status)
 	require.EqualValues(t, 1, sum.Rejected)
 	require.FileExists(t, sum.RejectsFile)
 
@@ -283,7 +282,7 @@ func TestSameFileOnceUnlessForced(t *testing.T) {
 	created, err := importers.Import(b.ctx, b.st, p, importers.Options{Kind: importers.KindSbeatCourses, Mode: importers.ModeCreate, Force: true}, nil, nil)
 	require.ErrorContains(t, err, "every row was rejected", "create of an existing course, the file's only row")
 	require.EqualValues(t, 1, created.Rejected)
-	require.Equal(t, "failed", created.Status)
+	require.Equal(t, store.ImportFailed, created.Status)
 	runs, err := b.st.ImportRunList(b.ctx, 10)
 	require.NoError(t, err)
 	require.Len(t, runs, 4)
@@ -492,7 +491,7 @@ func TestEdgesOfCSVFiles(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	sum := b.run(t, b.put(t, "header_only_ranking.csv", []byte("\xef\xbb\xbfRANGLISTE;BEWERBER_ID;RANG\r\n")), importers.Options{Kind: importers.KindRanking})
-	require.Equal(t, "succeeded", sum.Status)
+	require.Equal(t, store.ImportSucceeded, sum.Status)
 	require.Zero(t, sum.Read)
 	require.Equal(t, "utf8", sum.Encoding)
 
@@ -514,7 +513,7 @@ func TestEdgesOfCSVFiles(t *testing.T) {
 	failed, err := importers.Import(b.ctx, b.st, b.put(t, "nul_ranking.csv", nul), importers.Options{Kind: importers.KindRanking, Mode: importers.ModeUpsert}, nil, nil)
 	require.ErrorIs(t, err, importers.ErrPermanent)
 	require.ErrorContains(t, err, "not a text file: a NUL byte (0x00) at line 4 (byte offset 44)")
-	require.Equal(t, "failed", failed.Status)
+	require.Equal(t, store.ImportFailed, failed.Status)
 	require.Empty(t, failed.RejectsFile)
 
 	// upsert: created and updated counted apart

@@ -34,7 +34,7 @@ func allRejected(c batch.Counts, rejects string) error {
 // finalStatus is the status an import run ends with: failed on any error
 // (nothing readable, every row rejected, refused, interrupted), partial
 // when some rows were rejected, else succeeded.
-func finalStatus(c batch.Counts, err error) string {
+func finalStatus(c batch.Counts, err error) store.ImportStatus {
 	switch {
 	case err != nil:
 		return store.ImportFailed

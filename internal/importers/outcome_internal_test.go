@@ -9,6 +9,7 @@ import (
 
 	"sestd/internal/importers/batch"
 	"sestd/internal/importers/charset"
+	"sestd/internal/store"
 )
 
 // A pass fails as "every row rejected" only when it rejected rows and
@@ -16,7 +17,7 @@ import (
 // makes it a partial import instead.
 func TestAllRejectedNeedsNothingImported(t *testing.T) {
 	t.Parallel()
-	for _, c := range []batch.Counts{
+	for _, c := range []store.ImportCounts{
 		{},                                    // an empty file: nothing rejected
 		{Read: 1, Skipped: 1},                 // skipped only
 		{Rejected: 2, Created: 1},             // one written
@@ -27,15 +28,15 @@ func TestAllRejectedNeedsNothingImported(t *testing.T) {
 		{Rejected: 2, Updated: 1, Removed: 1},
 		{Rejected: 2, Removed: 1, Unchanged: 1},
 	} {
-		require.NoError(t, allRejected(c, "/in/r.rejects.csv"), "%+v", c)
+		require.NoError(t, allRejected(batch.Counts{ImportCounts: c}, "/in/r.rejects.csv"), "%+v", c)
 	}
 
-	err := allRejected(batch.Counts{Read: 3, Rejected: 3}, "/in/r.rejects.csv")
+	err := allRejected(batch.Counts{ImportCounts: store.ImportCounts{Read: 3, Rejected: 3}}, "/in/r.rejects.csv")
 	require.EqualError(t, err, "permanent import failure: every row was rejected: all 3 rows; nothing imported (the reasons are in /in/r.rejects.csv)")
 	require.ErrorIs(t, err, ErrPermanent)
 	require.ErrorIs(t, err, errAllRejected)
 
-	err = allRejected(batch.Counts{Read: 3, Rejected: 1, Skipped: 2}, "/in/s.rejects.csv")
+	err = allRejected(batch.Counts{ImportCounts: store.ImportCounts{Read: 3, Rejected: 1, Skipped: 2}}, "/in/s.rejects.csv")
 	require.EqualError(t, err, "permanent import failure: every row was rejected: 1 rows rejected, the other 2 skipped; nothing imported (the reasons are in /in/s.rejects.csv)")
 	require.ErrorIs(t, err, errAllRejected)
 }
@@ -44,10 +45,10 @@ func TestAllRejectedNeedsNothingImported(t *testing.T) {
 // succeeded (skipped rows do not make it partial).
 func TestFinalStatus(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, "failed", finalStatus(batch.Counts{Created: 1}, errors.New("x")))
-	require.Equal(t, "partial", finalStatus(batch.Counts{Created: 1, Rejected: 1}, nil))
-	require.Equal(t, "succeeded", finalStatus(batch.Counts{Created: 1, Skipped: 1}, nil))
-	require.Equal(t, "succeeded", finalStatus(batch.Counts{}, nil))
+	require.Equal(t, store.ImportFailed, finalStatus(batch.Counts{ImportCounts: store.ImportCounts{Created: 1}}, errors.New("x")))
+	require.Equal(t, store.ImportPartial, finalStatus(batch.Counts{ImportCounts: store.ImportCounts{Created: 1, Rejected: 1}}, nil))
+	require.Equal(t, store.ImportSucceeded, finalStatus(batch.Counts{ImportCounts: store.ImportCounts{Created: 1, Skipped: 1}}, nil))
+	require.Equal(t, store.ImportSucceeded, finalStatus(batch.Counts{}, nil))
 }
 
 func TestFailureText(t *testing.T) {

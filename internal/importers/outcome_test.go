@@ -16,9 +16,7 @@ import (
 // The summary is a River job's recorded output: its JSON is a contract.
 func TestSummaryJSON(t *testing.T) {
 	t.Parallel()
-	sum := importers.Summary{RunID: 7, Kind: importers.KindRanking, Mode: importers.ModeCreate, File: "r.csv", SHA256: "ab",
-		Encoding: "windows-1252", Read: 3, Created: 2, Rejected: 1, Duration: 1500 * time.Millisecond, Status: "partial",
-		RejectsFile: "/in/r.rejects.csv", RejectsEncoding: "windows-1252"}
+	sum := importers.Summary{RunID: 7, Kind: importers.KindRanking, Mode: importers.ModeCreate, File: "r.csv", SHA256: "ab", Encoding: "windows-1252", Duration: 1500 * time.Millisecond, Status: "partial", RejectsFile: "/in/r.rejects.csv", RejectsEncoding: "windows-1252", ImportCounts: store.ImportCounts{Read: 3, Created: 2, Rejected: 1}}
 	raw, err := json.Marshal(sum)
 	require.NoError(t, err)
 	require.JSONEq(t, `{"run_id":7,"kind":"ranking","mode":"create","file":"r.csv","sha256":"ab","encoding":"windows-1252",
@@ -43,7 +41,7 @@ func TestDeadRunEndedByTheNextImport(t *testing.T) {
 	require.NoError(t, err)
 
 	got := b.run(t, b.put(t, "r.csv", content), importers.Options{Kind: importers.KindRanking})
-	require.Equal(t, "succeeded", got.Status)
+	require.Equal(t, store.ImportSucceeded, got.Status)
 	for id, retried := range map[int64]*int64{dead: &got.RunID, other: nil} {
 		r, err := b.st.ImportRunGet(b.ctx, id)
 		require.NoError(t, err)

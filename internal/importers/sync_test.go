@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/importers"
+	"sestd/internal/store"
 )
 
 // stamps returns identnr → (updated_at, import_run_id) of sbeat_student.
@@ -47,9 +48,7 @@ func TestRefreshedStudentsFileUpdatesOneRowAndTouchesNoOther(t *testing.T) {
 
 	week2 := strings.Replace(week1, "2;BWL;01.10.2017;M;3,0", "2;BWL;01.10.2017;M;2,3", 1)
 	sum := b.run(t, b.put(t, "students_week2.csv", []byte(week2)), importers.Options{Kind: importers.KindSbeatStudents})
-	require.Equal(t, importers.Summary{RunID: sum.RunID, Kind: importers.KindSbeatStudents, Mode: importers.ModeSync,
-		File: "students_week2.csv", SHA256: sum.SHA256, Encoding: "utf8", Read: 3, Updated: 1, Unchanged: 2,
-		Duration: sum.Duration, Status: "succeeded"}, sum)
+	require.Equal(t, importers.Summary{RunID: sum.RunID, Kind: importers.KindSbeatStudents, Mode: importers.ModeSync, File: "students_week2.csv", SHA256: sum.SHA256, Encoding: "utf8", Duration: sum.Duration, Status: "succeeded", ImportCounts: store.ImportCounts{Read: 3, Updated: 1, Unchanged: 2}}, sum)
 
 	after := b.stamps(t, "sbeat_student", "identnr")
 	require.Equal(t, before["1"], after["1"], "student 1 untouched")
@@ -93,12 +92,12 @@ func TestTruncatedFullExportIsRefusedByTheRemovalGuardUnlessForced(t *testing.T)
 	require.ErrorIs(t, err, importers.ErrPermanent, "an inbox file goes to failed/")
 	require.ErrorContains(t, err, "this full export lacks 8 of the 19 stored sbeat_student rows of its scope (42 %; import.max_removal_share allows 10 %)")
 	require.ErrorContains(t, err, "sestd import --force")
-	require.Equal(t, "failed", sum.Status)
+	require.Equal(t, store.ImportFailed, sum.Status)
 	require.EqualValues(t, 19, b.count(t, "sbeat_student"))
 	require.Equal(t, []any{"WR"}, b.one(t, `SELECT stg FROM sbeat_student WHERE identnr = '11'`), "11 not updated either")
 	run, err := b.st.ImportRunGet(b.ctx, sum.RunID)
 	require.NoError(t, err)
-	require.Equal(t, "failed", run.Status)
+	require.Equal(t, store.ImportFailed, run.Status)
 	require.Contains(t, run.Error, "lacks 8 of the 19 stored sbeat_student rows")
 
 	// A larger share configured lets it through.
@@ -117,7 +116,7 @@ func TestTruncatedFullExportIsRefusedByTheRemovalGuardUnlessForced(t *testing.T)
 	forced.Force = true
 	sum = b.run(t, b.put(t, "s5.csv", students(1, 5)), forced)
 	require.EqualValues(t, 6, sum.Removed)
-	require.Equal(t, "succeeded", sum.Status)
+	require.Equal(t, store.ImportSucceeded, sum.Status)
 	require.EqualValues(t, 5, b.count(t, "sbeat_student"))
 
 	// A record whose key cannot be read (wrong field count) might be any
@@ -166,7 +165,7 @@ func TestRankingFileRejectsSharedRankAndRepeatedApplicantByLine(t *testing.T) {
 	require.EqualValues(t, 3, sum.Read)
 	require.EqualValues(t, 1, sum.Created)
 	require.EqualValues(t, 2, sum.Rejected)
-	require.Equal(t, "partial", sum.Status)
+	require.Equal(t, store.ImportPartial, sum.Status)
 	rej, err := os.ReadFile(sum.RejectsFile)
 	require.NoError(t, err)
 	require.Equal(t, "RANGLISTE;BEWERBER_ID;RANG;line;error\r\n"+

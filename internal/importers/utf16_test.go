@@ -64,7 +64,7 @@ func TestUTF16ExcelUnicodeText(t *testing.T) {
 			sum := b.run(t, b.put(t, file, utf16Bytes(unicodeText, tc.little, tc.bom)),
 				importers.Options{Kind: importers.KindSbeatIdentities, Encoding: tc.encoding})
 			require.Equal(t, tc.wantEncoding, sum.Encoding)
-			require.Equal(t, "partial", sum.Status)
+			require.EqualValues(t, "partial", sum.Status)
 			require.EqualValues(t, 3, sum.Read)
 			require.EqualValues(t, 2, sum.Created)
 			require.EqualValues(t, 1, sum.Rejected)
@@ -95,7 +95,7 @@ func TestUTF16ExcelUnicodeText(t *testing.T) {
 			// error ignored).
 			fixed := bytes.Replace(raw, []byte("\tvielleicht\t"), []byte("\tN\t"), 1)
 			sum = b.run(t, b.put(t, "fixed.csv", fixed), importers.Options{Kind: importers.KindSbeatIdentities, Mode: importers.ModeUpsert})
-			require.Equal(t, "succeeded", sum.Status)
+			require.EqualValues(t, "succeeded", sum.Status)
 			require.Equal(t, charset.UTF8, sum.Encoding)
 			require.Equal(t, []any{"Özlem", "Yılmaz", false}, b.one(t, `SELECT vorname, nachname, eu FROM sbeat_identity WHERE identnr = 'U3'`))
 		})
@@ -136,7 +136,7 @@ func TestUTF16Refused(t *testing.T) {
 			want = strings.Replace(want, "%d", strconv.FormatInt(sum.RunID, 10), 1)
 		}
 		require.ErrorContains(t, err, want, tc.file)
-		require.Equal(t, "failed", sum.Status, tc.file)
+		require.EqualValues(t, "failed", sum.Status, tc.file)
 		require.Empty(t, sum.RejectsFile, tc.file)
 	}
 	require.Zero(t, b.count(t, "sbeat_identity"))

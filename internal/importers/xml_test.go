@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"sestd/internal/importers"
+	"sestd/internal/store"
 )
 
 func TestRealFSPersons(t *testing.T) {
@@ -231,7 +232,7 @@ func TestEkvvTruncatedFailsInEveryMode(t *testing.T) {
 		sum, err := importers.Import(b.ctx, b.st, b.put(t, "cut-"+string(mode)+".xml", cut), importers.Options{Kind: importers.KindEkvv, Mode: mode}, nil, nil)
 		require.ErrorIs(t, err, importers.ErrPermanent, mode)
 		require.ErrorContains(t, err, fmt.Sprintf("XML at line %d: XML syntax error on line %d: unexpected EOF", lines, lines), mode)
-		require.Equal(t, "failed", sum.Status, mode)
+		require.Equal(t, store.ImportFailed, sum.Status, mode)
 		require.Empty(t, sum.RejectsFile, mode)
 	}
 	require.EqualValues(t, 1, b.one(t, `SELECT count(*) FROM ekvv_veranstaltung WHERE id = '817301'`)[0], "nothing removed")

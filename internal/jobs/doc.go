@@ -8,4 +8,8 @@
 // NextRetry), so that an outage of any length ends with the next poll.
 // Every worker logs through Logger(ctx), which carries job_kind and job_id.
 // Work must return promptly when ctx is cancelled (shutdown).
+//
+// A job whose work is a subject of its own keeps that work in a package
+// below, without River: the outbound sync is package outbound, run by
+// OutboundWorker here.
 package jobs

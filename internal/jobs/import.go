@@ -198,7 +198,7 @@ func (w *ImportWorker) run(ctx context.Context, a ImportArgs, lastAttempt bool, 
 		log.Info("file imported before; nothing done (force to import again)", zap.Int64("run_id", sum.RunID))
 		return sum, nil
 	}
-	log.Info("import finished", zap.Int64("run_id", sum.RunID), zap.String("status", sum.Status), zap.Int64("read", sum.Read),
+	log.Info("import finished", zap.Int64("run_id", sum.RunID), zap.String("status", string(sum.Status)), zap.Int64("read", sum.Read),
 		zap.Int64("created", sum.Created), zap.Int64("updated", sum.Updated), zap.Int64("unchanged", sum.Unchanged),
 		zap.Int64("removed", sum.Removed), zap.Int64("missing", sum.Missing), zap.String("missing_file", sum.MissingFile),
 		zap.Int64("rejected", sum.Rejected), zap.Int64("skipped", sum.Skipped), zap.String("rejects_file", sum.RejectsFile),

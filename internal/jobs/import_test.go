@@ -16,6 +16,7 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/mail/mailtest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/store"
 )
 
 func TestInboxImportsAndMovesFiles(t *testing.T) {
@@ -90,7 +91,7 @@ func TestInboxFileOfUnknownKindIsAFailedImport(t *testing.T) {
 	runs, err := b.store.ImportRunList(context.Background(), 10)
 	require.NoError(t, err)
 	require.Len(t, runs, 1)
-	require.Equal(t, "failed", runs[0].Status)
+	require.Equal(t, store.ImportFailed, runs[0].Status)
 	require.Equal(t, "notes.txt", runs[0].FileName)
 	require.Equal(t, "unknown", runs[0].Kind)
 	require.Equal(t, reason, runs[0].Error)

@@ -13,10 +13,10 @@ import (
 	"sestd/internal/store"
 )
 
-// OutboxMailArgs mails the admins a list of outbox items that failed: the
-// items IDs (each mailed once, see outbound.notify), or with Digest every
-// item still failing (the daily digest). A delivery failure is retried by
-// River; it never blocks the sync.
+// OutboxMailArgs mails the admins a list of outbox items that failed:
+// the items IDs (each mailed once, see the outbound package), or with
+// Digest every item still failing (the daily digest). A delivery failure
+// is retried by River; it never blocks the sync.
 type OutboxMailArgs struct {
 	IDs    []int64 `json:"ids,omitempty"`
 	Digest bool    `json:"digest,omitempty"`

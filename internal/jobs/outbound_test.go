@@ -101,7 +101,7 @@ func (b *obundle) outboundUntilQuiet(t *testing.T, n int) {
 		b.run(t, jobs.OutboundArgs{})
 		counts, err := b.store.OutboxCountsByState(context.Background())
 		require.NoError(t, err)
-		if counts[store.OutboxPending] == 0 && counts[store.OutboxSent] == 0 {
+		if counts[string(store.OutboxPending)] == 0 && counts[string(store.OutboxSent)] == 0 {
 			return
 		}
 		b.passTime(t, b.cfg.Outbox.Backoff, store.OutboxPending, store.OutboxSent)
@@ -111,10 +111,14 @@ func (b *obundle) outboundUntilQuiet(t *testing.T, n int) {
 
 // passTime lets d pass for the outbox items in the given states: their
 // next attempts come d closer (the outbox's clock is the database's).
-func (b *obundle) passTime(t *testing.T, d time.Duration, states ...string) {
+func (b *obundle) passTime(t *testing.T, d time.Duration, states ...store.OutboxState) {
 	t.Helper()
+	names := make([]string, len(states))
+	for i, s := range states {
+		names[i] = string(s)
+	}
 	_, err := b.pool.Exec(context.Background(), `UPDATE outbox_item SET next_attempt_at = next_attempt_at - $1::interval WHERE state = ANY($2)`,
-		d.String(), states)
+		d.String(), names)
 	require.NoError(t, err)
 }
 
@@ -607,7 +611,7 @@ func TestOutboundCrashBetweenSendAndRecord(t *testing.T) {
 	b.cancel() // kill: the job's context ends mid-call
 	counts, err := b.store.OutboxCountsByState(context.Background())
 	require.NoError(t, err)
-	require.Positive(t, counts[store.OutboxSent], "a package is left with an unknown outcome")
+	require.Positive(t, counts[string(store.OutboxSent)], "a package is left with an unknown outcome")
 
 	// What River's rescuer would do after a real crash: the killed job
 	// does not block a new run.

@@ -45,9 +45,9 @@ func trimPage[T any](items []T, limit int) ([]T, bool) {
 
 // OutboxQuery filters the outbox for the console.
 type OutboxQuery struct {
-	State  string // one of OutboxStates, or all
-	Kind   string // bewerbung, bewerber_auth, or all
-	Reason string // a part of the reason (case-insensitive)
+	State  OutboxState // one of OutboxStates, or all when empty
+	Kind   string      // bewerbung, bewerber_auth, or all
+	Reason string      // a part of the reason (case-insensitive)
 	// Key is an item key or Bewerber-ID.
 	Key           string
 	Limit, Offset int

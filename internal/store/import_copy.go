@@ -61,7 +61,14 @@ const (
 
 // copyRows writes rows to table (columns names of PostgreSQL types types)
 // with COPY … FROM STDIN in binary format, encoding the values itself:
-// the server parses nothing, and no value costs an allocation. row(i, buf)
+// the server parses nothing, and no value costs an allocation.
+//
+// pgx's CopyFrom with a streaming CopyFromSource encodes the same binary
+// COPY from Go values; BenchmarkImportCopyEncoders compares the two on
+// 200,000 exam rows in one run (2026-11-27, this 2-core machine shared by
+// six sessions, load 12): this encoder 301,000 rows/s with 78 allocations
+// in all, pgx 190,000 rows/s with 4.6 million allocations (67 MB: every
+// value boxed in an interface). It pays for itself, so it stays. row(i, buf)
 // fills buf with the values of row i and reports false to skip it. It
 // returns the rows copied.
 func copyRows(ctx context.Context, tx pgx.Tx, table string, names, types []string, n int, row func(i int, buf []Value) bool) (int64, error) {
@@ -90,7 +97,7 @@ func copyFrom(ctx context.Context, tx pgx.Tx, table string, names, types []strin
 	}
 	r.b = append(r.b, "PGCOPY\n\xff\r\n\x00"...)
 	r.b = append(r.b, 0, 0, 0, 0, 0, 0, 0, 0) // flags, header extension length
-	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", pgx.Identifier{table}.Sanitize(), strings.Join(names, ", "))
+	sql := fmt.Sprintf("COPY %s (%s) FROM STDIN (FORMAT binary)", ident(table), idents(names))
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, r, sql)
 	if r.err != nil {
 		return 0, r.err

@@ -56,12 +56,12 @@ func (t *ImportTx) EkvvVeranstaltungState(ctx context.Context, id string) (s Ekv
 	}
 	head := make([]string, len(TargetEkvvVeranstaltung.Columns))
 	for i, c := range TargetEkvvVeranstaltung.Columns {
-		head[i] = "v." + c.Name
+		head[i] = "v." + ident(c.Name)
 	}
 	parts := []string{"row(" + strings.Join(head, ", ") + ")::text"}
 	for _, c := range []*ImportTarget{TargetEkvvDozent, TargetEkvvFachzuordnung, TargetEkvvUntergliederung,
 		TargetEkvvTeilnehmer, TargetEkvvEinschreibung, TargetEkvvTermin} {
-		parts = append(parts, fmt.Sprintf("(SELECT string_agg(c::text, '|' ORDER BY c::text) FROM %s c WHERE c.veranstaltung_id = v.id)", c.Table))
+		parts = append(parts, fmt.Sprintf("(SELECT string_agg(c::text, '|' ORDER BY c::text) FROM %s c WHERE c.veranstaltung_id = v.id)", ident(c.Table)))
 	}
 	q := fmt.Sprintf(`SELECT md5(concat_ws('#', %s)), v.updated_at, v.import_run_id FROM ekvv_veranstaltung v WHERE v.id = $1`,
 		strings.Join(parts, ", "))

@@ -10,35 +10,18 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Import run statuses as stored in import_runs.status.
-const (
-	ImportRunning   = "running"
-	ImportSucceeded = "succeeded" // every row written or skipped
-	ImportPartial   = "partial"   // done, some rows rejected
-	ImportFailed    = "failed"    // nothing written
-)
-
 // ImportRun is one row of import_runs: one import of one file.
 type ImportRun struct {
-	ID       int64  `json:"id"`
-	Kind     string `json:"kind"`
-	Mode     string `json:"mode"`
-	FileName string `json:"file_name"`
-	SHA256   string `json:"sha256"`
-	Encoding string `json:"encoding"`
-	Forced   bool   `json:"forced"`
-	Status   string `json:"status"`
-	Read     int64  `json:"read"`
-	Created  int64  `json:"created"`
-	Updated  int64  `json:"updated"`
-	Removed  int64  `json:"removed"`
-	Rejected int64  `json:"rejected"`
-	Skipped  int64  `json:"skipped"`
-	// Unchanged rows were as stored (not written); Missing rows of a full
-	// export's scope were absent and reported, not removed; Note explains
-	// removals left out.
-	Unchanged   int64  `json:"unchanged"`
-	Missing     int64  `json:"missing"`
+	ID       int64        `json:"id"`
+	Kind     string       `json:"kind"`
+	Mode     string       `json:"mode"`
+	FileName string       `json:"file_name"`
+	SHA256   string       `json:"sha256"`
+	Encoding string       `json:"encoding"`
+	Forced   bool         `json:"forced"`
+	Status   ImportStatus `json:"status"`
+	ImportCounts
+	// Note explains removals left out.
 	Note        string `json:"note,omitempty"`
 	RejectsPath string `json:"rejects_path,omitempty"`
 	// RejectsEncoding is the encoding the rejects file is written in.

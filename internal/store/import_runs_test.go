@@ -73,7 +73,7 @@ func TestImportRunStartNamesTheRetryOfAnInterruptedRun(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, list, 2)
 	require.Greater(t, list[0].ID, list[1].ID)
-	require.Equal(t, "running", list[0].Status)
+	require.Equal(t, store.ImportRunning, list[0].Status)
 }
 
 // A run left running by a dead process is ended by the next import of its
@@ -91,7 +91,7 @@ func TestImportRunEndDeadEndsTheKindsOtherRuns(t *testing.T) {
 	}
 	same := start("sbeat_exams", "update", "aaa")
 	other := start("sbeat_exams", "update", "bbb")
-	_, err := s.ImportRunFinish(ctx, store.ImportRun{ID: other, Status: store.ImportRunning, Read: 5, Created: 4, Skipped: 1})
+	_, err := s.ImportRunFinish(ctx, store.ImportRun{ID: other, Status: store.ImportRunning, ImportCounts: store.ImportCounts{Read: 5, Created: 4, Skipped: 1}})
 	require.NoError(t, err)
 	otherKind := start("sbeat_students", "update", "aaa")
 	now := start("sbeat_exams", "update", "aaa")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -21,28 +22,49 @@ var ErrRestartChecked = errors.New("a key of the file exists already in the tabl
 // milliseconds on its own, more than a thousand rows do.
 type copyStream struct {
 	target  *ImportTarget
-	batches chan []ImportRow
+	table   string // the table copied into: the target's or its staging table
+	batches chan streamBatch
 	taken   chan struct{} // a batch is encoded: its memory is the caller's again
 	done    chan struct{} // the COPY ended
 	n       int64
 	err     error
 }
 
+// streamBatch is one batch of a stream; flag is the fill function's to
+// read (staging: the rows were rejected).
+type streamBatch struct {
+	rows []ImportRow
+	flag bool
+}
+
 // streamWait bounds how long the stream's reader waits for the next batch
 // before it lets pgconn look for an error from the server.
 const streamWait = 20 * time.Millisecond
 
+// openStream starts a COPY into target's table.
 func (t *ImportTx) openStream(ctx context.Context, target *ImportTarget) {
-	s := &copyStream{target: target, batches: make(chan []ImportRow), taken: make(chan struct{}, 1), done: make(chan struct{})}
 	names, types := directColumns(target)
-	var cur []ImportRow
+	runID := Int(t.runID)
+	t.openStreamInto(ctx, target, target.Table, names, types, func(buf []Value, r *ImportRow, _ bool) {
+		copy(buf, r.Values)
+		if !target.NoRun {
+			buf[len(buf)-1] = runID
+		}
+	})
+}
+
+// openStreamInto starts a COPY into table (columns names of types types);
+// fill puts a row's values into buf.
+func (t *ImportTx) openStreamInto(ctx context.Context, target *ImportTarget, table string, names, types []string,
+	fill func(buf []Value, r *ImportRow, flag bool)) {
+	s := &copyStream{target: target, table: table, batches: make(chan streamBatch), taken: make(chan struct{}, 1), done: make(chan struct{})}
+	var cur streamBatch
 	i := 0
 	timer := time.NewTimer(streamWait)
-	runID := Int(t.runID)
 	src := func(buf []Value) rowState {
-		for i >= len(cur) {
-			if cur != nil {
-				cur = nil
+		for i >= len(cur.rows) {
+			if cur.rows != nil {
+				cur.rows = nil
 				s.taken <- struct{}{}
 			}
 			timer.Reset(streamWait)
@@ -56,29 +78,26 @@ func (t *ImportTx) openStream(ctx context.Context, target *ImportTarget) {
 				return rowWait
 			}
 		}
-		copy(buf, cur[i].Values)
-		if !target.NoRun {
-			buf[len(buf)-1] = runID
-		}
+		fill(buf, &cur.rows[i], cur.flag)
 		i++
 		return rowFilled
 	}
 	go func() {
 		defer close(s.done)
 		defer timer.Stop()
-		s.n, s.err = copyFrom(ctx, t.tx, target.Table, names, types, src)
+		s.n, s.err = copyFrom(ctx, t.tx, table, names, types, src)
 	}()
 	t.stream = s
 }
 
 // send streams rows; it returns once they are encoded, so that the caller
 // may reuse their memory, or with the stream's error when it ended.
-func (s *copyStream) send(rows []ImportRow) error {
+func (s *copyStream) send(rows []ImportRow, flag bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	select {
-	case s.batches <- rows:
+	case s.batches <- streamBatch{rows: rows, flag: flag}:
 	case <-s.done:
 		return s.failure()
 	}
@@ -102,13 +121,13 @@ func (s *copyStream) end() (int64, error) {
 
 func (s *copyStream) failure() error {
 	if s.err == nil {
-		return fmt.Errorf("copying into %s: the stream ended early", s.target.Table)
+		return fmt.Errorf("copying into %s: the stream ended early", s.table)
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(s.err, &pgErr) && pgErr.Code == "23505" {
-		return fmt.Errorf("copying into %s: %w", s.target.Table, ErrRestartChecked)
+	if errors.As(s.err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation && s.table == s.target.Table {
+		return fmt.Errorf("copying into %s: %w", s.table, ErrRestartChecked)
 	}
-	return fmt.Errorf("copying into %s: %w", s.target.Table, s.err)
+	return fmt.Errorf("copying into %s: %w", s.table, s.err)
 }
 
 // endStream finishes an open stream; every other use of the transaction
@@ -180,6 +199,10 @@ func (t *ImportTx) RestartChecked(ctx context.Context) error {
 	t.checkAll = true
 	clear(t.staged) // staging tables made in the pass are gone with it
 	clear(t.seen)
+	clear(t.filed)
+	clear(t.filedRows)
+	clear(t.filedRejected)
+	clear(t.fresh)
 	if t.pass == nil {
 		return nil
 	}

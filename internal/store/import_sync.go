@@ -50,18 +50,18 @@ func seenColumns(target *ImportTarget) []ImportColumn {
 
 func (t *ImportTx) seenTable(ctx context.Context, target *ImportTarget) error {
 	name := seenName(target)
-	if t.seen[name] {
+	if t.seen[name] || t.filed[target.Table] {
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, rejected boolean NOT NULL DEFAULT false", name)
+	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, rejected boolean NOT NULL DEFAULT false", ident(name))
 	for _, c := range seenColumns(target) {
-		fmt.Fprintf(&b, ", %s %s", c.Name, c.Type)
+		fmt.Fprintf(&b, ", %s %s", ident(c.Name), c.Type)
 	}
 	b.WriteString(") ON COMMIT DROP; ")
-	fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", name, strings.Join(target.Key, ", "))
+	fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", ident(name), idents(target.Key))
 	for _, u := range target.Unique {
-		fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", name, strings.Join(u, ", "))
+		fmt.Fprintf(&b, "CREATE INDEX ON %s (%s); ", ident(name), idents(u))
 	}
 	if _, err := t.tx.Exec(ctx, b.String()); err != nil {
 		return fmt.Errorf("creating the table of keys seen for %s: %w", target.Table, err)
@@ -77,8 +77,8 @@ func (t *ImportTx) seenAdd(ctx context.Context, target *ImportTarget) error {
 	for i, c := range cols {
 		names[i] = c.Name
 	}
-	list := strings.Join(names, ", ")
-	q := fmt.Sprintf("INSERT INTO %s (line, src, %s) SELECT line, src, %s FROM %s", seenName(target), list, list, stageName(target))
+	list := idents(names)
+	q := fmt.Sprintf("INSERT INTO %s (line, src, %s) SELECT line, src, %s FROM %s", ident(seenName(target)), list, list, ident(stageName(target)))
 	if _, err := t.tx.Exec(ctx, q); err != nil {
 		return fmt.Errorf("recording the keys of %s rows: %w", target.Table, err)
 	}
@@ -89,7 +89,7 @@ func (t *ImportTx) seenMarkRejected(ctx context.Context, target *ImportTarget, l
 	if len(lines) == 0 {
 		return nil
 	}
-	if _, err := t.tx.Exec(ctx, "UPDATE "+seenName(target)+" SET rejected = true WHERE line = ANY($1)", lines); err != nil {
+	if _, err := t.tx.Exec(ctx, "UPDATE "+ident(seenName(target))+" SET rejected = true WHERE line = ANY($1)", lines); err != nil {
 		return fmt.Errorf("recording rejected %s rows: %w", target.Table, err)
 	}
 	return nil
@@ -159,24 +159,32 @@ func (t *ImportTx) hashed(ctx context.Context, target *ImportTarget, fn func() e
 }
 
 // inScope is a FROM clause of the stored rows t of the file's scope.
-func inScope(target *ImportTarget, scope SyncScope) string {
+func (t *ImportTx) inScope(target *ImportTarget, scope SyncScope) string {
 	if len(scope.Columns) == 0 {
-		return target.Table + " t"
+		return ident(target.Table) + " t"
 	}
-	return fmt.Sprintf("%s t JOIN (SELECT DISTINCT %s FROM %s) sc ON %s", target.Table,
-		strings.Join(scope.Columns, ", "), seenName(target), keyMatch("sc", "t", scope.Columns))
+	return fmt.Sprintf("%s t JOIN (SELECT DISTINCT %s FROM %s) sc ON %s", ident(target.Table),
+		idents(scope.Columns), ident(t.seenOf(target)), keyMatch("sc", "t", scope.Columns))
 }
 
 // SyncAbsent counts, after the last Merge of a full export, the stored
 // rows of target in the file's scope that the file lacks (absent) and,
 // when there are any, all stored rows of the scope (n).
 func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (n, absent int64, err error) {
+	if t.fresh[target.Table] {
+		return 0, 0, nil // everything stored came from the file
+	}
 	err = t.hashed(ctx, target, func() error {
-		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, inScope(target, scope), notSeen(target, scope))
+		var ok bool
+		var err error
+		if n, absent, ok, err = t.stagedAbsent(ctx, target, scope); ok || err != nil {
+			return err
+		}
+		q := fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s`, t.inScope(target, scope), t.notSeen(target, scope))
 		if err := t.tx.QueryRow(ctx, q).Scan(&absent); err != nil || absent == 0 {
 			return err // the size of the scope matters only for removals
 		}
-		return t.tx.QueryRow(ctx, `SELECT count(*) FROM `+inScope(target, scope)).Scan(&n)
+		return t.tx.QueryRow(ctx, `SELECT count(*) FROM `+t.inScope(target, scope)).Scan(&n)
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("counting %s rows the file lacks: %w", target.Table, err)
@@ -186,8 +194,8 @@ func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope S
 
 // notSeen is the condition on a stored row t of the scope that the file
 // lacks it (or, unless KeepRejected, has it rejected only).
-func notSeen(target *ImportTarget, scope SyncScope) string {
-	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", seenName(target), keyMatch("x", "t", target.Key))
+func (t *ImportTx) notSeen(target *ImportTarget, scope SyncScope) string {
+	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", ident(t.seenOf(target)), keyMatch("x", "t", target.Key))
 	if !scope.KeepRejected {
 		cond += " AND NOT x.rejected"
 	}
@@ -199,10 +207,10 @@ func notSeen(target *ImportTarget, scope SyncScope) string {
 func (t *ImportTx) SyncRemove(ctx context.Context, target *ImportTarget, scope SyncScope) (int64, error) {
 	var n int64
 	err := t.hashed(ctx, target, func() error {
-		q := fmt.Sprintf(`DELETE FROM %s t WHERE %s`, target.Table, notSeen(target, scope))
+		q := fmt.Sprintf(`DELETE FROM %s t WHERE %s`, ident(target.Table), t.notSeen(target, scope))
 		if len(scope.Columns) > 0 {
-			q = fmt.Sprintf(`DELETE FROM %s t USING (SELECT DISTINCT %s FROM %s) sc WHERE %s AND %s`, target.Table,
-				strings.Join(scope.Columns, ", "), seenName(target), keyMatch("sc", "t", scope.Columns), notSeen(target, scope))
+			q = fmt.Sprintf(`DELETE FROM %s t USING (SELECT DISTINCT %s FROM %s) sc WHERE %s AND %s`, ident(target.Table),
+				idents(scope.Columns), ident(t.seenOf(target)), keyMatch("sc", "t", scope.Columns), t.notSeen(target, scope))
 		}
 		tag, err := t.tx.Exec(ctx, q)
 		n = tag.RowsAffected()
@@ -226,11 +234,11 @@ func (t *ImportTx) SyncMissing(ctx context.Context, target *ImportTarget, scope 
 	}
 	keys := make([]string, len(target.Key))
 	for i, k := range target.Key {
-		keys[i] = "t." + k + "::text"
+		keys[i] = "t." + ident(k) + "::text"
 	}
 	key := "concat_ws(', ', " + strings.Join(keys, ", ") + ")"
 	rows, err := t.tx.Query(ctx, fmt.Sprintf(`SELECT %s FROM %s WHERE %s ORDER BY %s`,
-		key, inScope(target, scope), notSeen(target, scope), strings.Join(keys, ", ")))
+		key, t.inScope(target, scope), t.notSeen(target, scope), strings.Join(keys, ", ")))
 	if err != nil {
 		return nil, fmt.Errorf("listing %s rows the file lacks: %w", target.Table, err)
 	}

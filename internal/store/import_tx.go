@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -87,6 +88,13 @@ type ImportTx struct {
 	stream    *copyStream // the open COPY of the pass, if any
 	// seen: the sync-mode key tables made (see import_sync.go).
 	seen map[string]bool
+	// filed: the targets whose full export is staged whole, with the rows
+	// staged (not rejected) so far (see import_stage.go).
+	filed         map[string]bool
+	filedRows     map[string]int64
+	filedRejected map[string]int64
+	// fresh: the staged targets that were empty before StageMerge.
+	fresh map[string]bool
 }
 
 // ImportBegin starts the transaction of an import. It takes a
@@ -123,7 +131,8 @@ func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKeys ...string
 		conn.Release()
 		return nil, fmt.Errorf("setting import plan options: %w", err)
 	}
-	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{}}, nil
+	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{},
+		filed: map[string]bool{}, filedRows: map[string]int64{}, filedRejected: map[string]int64{}, fresh: map[string]bool{}}, nil
 }
 
 // SetRunID sets the import run that rows written from now on carry.
@@ -183,16 +192,16 @@ func stageName(t *ImportTarget) string { return "import_stage_" + t.Table }
 func (t *ImportTx) stage(ctx context.Context, target *ImportTarget) error {
 	name := stageName(target)
 	if t.staged[name] {
-		_, err := t.tx.Exec(ctx, "TRUNCATE "+name)
+		_, err := t.tx.Exec(ctx, "TRUNCATE "+ident(name))
 		if err != nil {
 			return fmt.Errorf("emptying staging table for %s: %w", target.Table, err)
 		}
 		return nil
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, ign bigint NOT NULL", name)
+	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, ign bigint NOT NULL", ident(name))
 	for _, c := range target.Columns {
-		fmt.Fprintf(&b, ", %s %s", c.Name, c.Type)
+		fmt.Fprintf(&b, ", %s %s", ident(c.Name), c.Type)
 	}
 	b.WriteString(") ON COMMIT DROP")
 	if _, err := t.tx.Exec(ctx, b.String()); err != nil {
@@ -232,7 +241,7 @@ func (t *ImportTx) copyStage(ctx context.Context, target *ImportTarget, rows []I
 func keyMatch(a, b string, key []string) string {
 	parts := make([]string, len(key))
 	for i, k := range key {
-		parts[i] = fmt.Sprintf("%s.%s = %s.%s", a, k, b, k)
+		parts[i] = fmt.Sprintf("%s.%s = %s.%s", a, ident(k), b, ident(k))
 	}
 	return strings.Join(parts, " AND ")
 }
@@ -259,7 +268,7 @@ func (t *ImportTx) rejectLines(ctx context.Context, target *ImportTarget, query 
 	for i, r := range out {
 		lines[i] = r.Line
 	}
-	if _, err := t.tx.Exec(ctx, "DELETE FROM "+stageName(target)+" WHERE line = ANY($1)", lines); err != nil {
+	if _, err := t.tx.Exec(ctx, "DELETE FROM "+ident(stageName(target))+" WHERE line = ANY($1)", lines); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -294,21 +303,21 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		return res, err
 	}
 	staged := int64(len(rows))
-	st := stageName(target)
-	tbl := target.Table
+	st := ident(stageName(target))
+	tbl := ident(target.Table)
 	match := keyMatch("t", "s", target.Key)
 	keyText := make([]string, len(target.Key))
 	for i, k := range target.Key {
-		keyText[i] = "s." + k + "::text"
+		keyText[i] = "s." + ident(k) + "::text"
 	}
 	keyDesc := "concat_ws(', ', " + strings.Join(keyText, ", ") + ")"
 	fail := func(step string, err error) (MergeResult, error) {
-		return res, fmt.Errorf("%s %s rows: %w", step, tbl, err)
+		return res, fmt.Errorf("%s %s rows: %w", step, target.Table, err)
 	}
 	reject := func(step, q string, args ...any) error {
 		rj, err := t.rejectLines(ctx, target, q, args...)
 		if err != nil {
-			return fmt.Errorf("%s %s rows: %w", step, tbl, err)
+			return fmt.Errorf("%s %s rows: %w", step, target.Table, err)
 		}
 		res.Rejected = append(res.Rejected, rj...)
 		staged -= int64(len(rj))
@@ -323,20 +332,20 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		if err := t.seenTable(ctx, target); err != nil {
 			return res, err
 		}
-		q := fmt.Sprintf(`SELECT s.line, '%s = ' || %s || ' is in the file already, on line ' || x.src
-			FROM %s s JOIN %s x ON %s`, strings.Join(target.Key, ", "), keyDesc, st, seenName(target), keyMatch("x", "s", target.Key))
+		q := fmt.Sprintf(`SELECT s.line, %s || ' = ' || %s || ' is in the file already, on line ' || x.src
+			FROM %s s JOIN %s x ON %s`, quoteLiteral(strings.Join(target.Key, ", ")), keyDesc, st, ident(seenName(target)), keyMatch("x", "s", target.Key))
 		if err := reject("checking repeated keys of", q); err != nil {
 			return res, err
 		}
 		for _, u := range target.Unique {
 			descs := make([]string, len(u))
 			for i, c := range u {
-				descs[i] = "s." + c + "::text"
+				descs[i] = "s." + ident(c) + "::text"
 			}
-			q := fmt.Sprintf(`SELECT DISTINCT ON (s.line) s.line, '%s = ' || concat_ws(', ', %s) || ' is given to ' || concat_ws(', ', %s) || ' on line ' || x.src || ' already'
+			q := fmt.Sprintf(`SELECT DISTINCT ON (s.line) s.line, %s || ' = ' || concat_ws(', ', %s) || ' is given to ' || concat_ws(', ', %s) || ' on line ' || x.src || ' already'
 				FROM %s s JOIN %s x ON %s WHERE NOT x.rejected ORDER BY s.line, x.src`,
-				strings.Join(u, ", "), strings.Join(descs, ", "), strings.ReplaceAll(strings.Join(keyText, ", "), "s.", "x."),
-				st, seenName(target), keyMatch("x", "s", u))
+				quoteLiteral(strings.Join(u, ", ")), strings.Join(descs, ", "), strings.ReplaceAll(strings.Join(keyText, ", "), "s.", "x."),
+				st, ident(seenName(target)), keyMatch("x", "s", u))
 			if err := reject("checking unique columns of", q); err != nil {
 				return res, err
 			}
@@ -362,12 +371,12 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 			conds := make([]string, len(p.Columns))
 			descs := make([]string, len(p.Columns))
 			for i := range p.Columns {
-				conds[i] = fmt.Sprintf("p.%s = s.%s", p.ParentColumns[i], p.Columns[i])
-				descs[i] = "s." + p.Columns[i] + "::text"
+				conds[i] = fmt.Sprintf("p.%s = s.%s", ident(p.ParentColumns[i]), ident(p.Columns[i]))
+				descs[i] = "s." + ident(p.Columns[i]) + "::text"
 			}
-			q := fmt.Sprintf(`SELECT s.line, 'no %s row with %s ' || concat_ws(', ', %s) || ' (create it first)'
+			q := fmt.Sprintf(`SELECT s.line, %s || concat_ws(', ', %s) || ' (create it first)'
 				FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s p WHERE %s)`,
-				p.Table, strings.Join(p.Columns, ", "), strings.Join(descs, ", "), st, p.Table, strings.Join(conds, " AND "))
+				quoteLiteral(fmt.Sprintf("no %s row with %s ", p.Table, strings.Join(p.Columns, ", "))), strings.Join(descs, ", "), st, ident(p.Table), strings.Join(conds, " AND "))
 			if err := reject("checking parents of", q); err != nil {
 				return res, err
 			}
@@ -378,7 +387,7 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 			}
 			descs := make([]string, len(u))
 			for i, c := range u {
-				descs[i] = "s." + c + "::text"
+				descs[i] = "s." + ident(c) + "::text"
 			}
 			// A stored holder that a row of the batch updates gives the
 			// value up; in create mode no row updates anything (a row
@@ -387,11 +396,11 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 			if mode != ModeCreate {
 				vacates = fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s s2 WHERE %s)", st, keyMatch("t", "s2", target.Key))
 			}
-			q := fmt.Sprintf(`SELECT s.line, '%s ' || concat_ws(', ', %s) || ' is already taken by ' || concat_ws(', ', %s)
+			q := fmt.Sprintf(`SELECT s.line, %s || concat_ws(', ', %s) || ' is already taken by ' || concat_ws(', ', %s)
 				FROM %s s JOIN %s t ON %s
 				WHERE NOT (%s)
 				AND %s`,
-				strings.Join(u, ", "), strings.Join(descs, ", "), strings.ReplaceAll(strings.Join(keyText, ", "), "s.", "t."),
+				quoteLiteral(strings.Join(u, ", ")+" "), strings.Join(descs, ", "), strings.ReplaceAll(strings.Join(keyText, ", "), "s.", "t."),
 				st, tbl, keyMatch("t", "s", u), match, vacates)
 			if err := reject("checking unique columns of", q); err != nil {
 				return res, err
@@ -405,27 +414,18 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		for i, tr := range opts.Transitions {
 			from[i], to[i] = tr.From, tr.To
 		}
-		sc := target.State
-		q := fmt.Sprintf(`SELECT s.line, '%s may not change from ' || coalesce(t.%s, '(none)') || ' to ' || coalesce(s.%s, '(none)')
+		sc := ident(target.State)
+		q := fmt.Sprintf(`SELECT s.line, %s || coalesce(t.%s, '(none)') || ' to ' || coalesce(s.%s, '(none)')
 			FROM %s s JOIN %s t ON %s
 			WHERE s.ign & %d = 0 AND s.%s <> t.%s
 			AND NOT EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) a(f, n) WHERE a.f = t.%s AND a.n = s.%s)`,
-			sc, sc, sc, st, tbl, match, bit, sc, sc, sc, sc)
+			quoteLiteral(target.State+" may not change from "), sc, sc, st, tbl, match, bit, sc, sc, sc, sc)
 		if err := reject("checking transitions of", q, from, to); err != nil {
 			return res, err
 		}
 	}
 
-	names := make([]string, len(target.Columns))
-	for i, c := range target.Columns {
-		names[i] = c.Name
-	}
-	insertCols := strings.Join(names, ", ")
-	selectCols := "s." + strings.Join(names, ", s.")
-	if !target.NoRun {
-		insertCols += ", import_run_id, updated_at"
-		selectCols += fmt.Sprintf(", %d, now()", t.runID)
-	}
+	insertCols, selectCols := t.insertLists(target)
 	insert := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE %s)`,
 		tbl, insertCols, selectCols, st, tbl, match)
 
@@ -444,20 +444,7 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 	case ModeUpdate, ModeUpsert, ModeSync:
 		// Only rows whose values differ are written: an unchanged row
 		// keeps its updated_at, so nothing downstream sees a change.
-		sets := make([]string, 0, len(names)+2)
-		var olds, news []string
-		for i, n := range names {
-			if slices.Contains(target.Key, n) {
-				continue
-			}
-			v := fmt.Sprintf("CASE WHEN s.ign & %d <> 0 THEN t.%s ELSE s.%s END", uint64(1)<<i, n, n)
-			sets = append(sets, n+" = "+v)
-			olds = append(olds, "t."+n)
-			news = append(news, v)
-		}
-		if !target.NoRun {
-			sets = append(sets, fmt.Sprintf("import_run_id = %d", t.runID), "updated_at = now()")
-		}
+		sets, olds, news := t.updateLists(target)
 		update := ""
 		if len(olds) > 0 { // a table of key columns only has nothing to update
 			update = fmt.Sprintf(`UPDATE %s t SET %s FROM %s s WHERE %s AND ROW(%s) IS DISTINCT FROM ROW(%s)`,
@@ -497,7 +484,7 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		}
 		res.Removed = tag.RowsAffected()
 	default:
-		return res, fmt.Errorf("merging %s rows: unknown mode %q", tbl, mode)
+		return res, fmt.Errorf("merging %s rows: unknown mode %q", target.Table, mode)
 	}
 	return res, nil
 }
@@ -513,7 +500,7 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 	// savepoint: the first batch that meets an existing key is rolled back
 	// and the target is checked key by key from then on (for this import).
 	if t.pass != nil && !t.checkAll && !t.checkKeys[target.Table] {
-		if t.stream != nil && t.stream.target != target {
+		if t.stream != nil && t.stream.table != target.Table {
 			if err := t.endStream(); err != nil {
 				return MergeResult{}, err
 			}
@@ -521,7 +508,7 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 		if t.stream == nil {
 			t.openStream(ctx, target)
 		}
-		if err := t.stream.send(rows); err != nil {
+		if err := t.stream.send(rows, false); err != nil {
 			t.stream = nil
 			return MergeResult{}, err
 		}
@@ -536,7 +523,7 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 			return MergeResult{Created: n}, nil
 		}
 		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		if !errors.As(err, &pgErr) || pgErr.Code != pgerrcode.UniqueViolation {
 			return MergeResult{}, err
 		}
 		t.checkKeys[target.Table] = true
@@ -549,7 +536,7 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 	for i, k := range target.Key {
 		keyIdx[i] = target.Col(k)
 		arrays[i] = keyArray(target.Columns[keyIdx[i]].Type, rows, keyIdx[i])
-		conds[i] = fmt.Sprintf("t.%s = k.k%d", k, i)
+		conds[i] = fmt.Sprintf("t.%s = k.k%d", ident(k), i)
 		descs[i] = fmt.Sprintf("k.k%d::text", i)
 	}
 	cols := make([]string, len(target.Key))
@@ -563,7 +550,7 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 	q := fmt.Sprintf(`SELECT k.i, 'already exists: ' || concat_ws(', ', %s)
 		FROM unnest(%s) WITH ORDINALITY AS k(%s, i)
 		WHERE EXISTS (SELECT 1 FROM %s t WHERE %s)`,
-		strings.Join(descs, ", "), strings.Join(params, ", "), strings.Join(cols, ", "), target.Table, strings.Join(conds, " AND "))
+		strings.Join(descs, ", "), strings.Join(params, ", "), strings.Join(cols, ", "), ident(target.Table), strings.Join(conds, " AND "))
 	found, err := t.tx.Query(ctx, q, arrays...)
 	if err != nil {
 		return res, fmt.Errorf("checking existing %s rows: %w", target.Table, err)

@@ -144,8 +144,7 @@ func TestImportRuns(t *testing.T) {
 	ctx := context.Background()
 	_, err := s.ImportRunFindDone(ctx, "abc", "ranking", "create")
 	require.True(t, errors.Is(err, store.ErrNotFound))
-	_, err = s.ImportRunFinish(ctx, store.ImportRun{ID: run, Status: store.ImportPartial, Encoding: "utf8",
-		Read: 3, Created: 2, Rejected: 1, RejectsPath: "/x", Duration: 1500 * time.Millisecond})
+	_, err = s.ImportRunFinish(ctx, store.ImportRun{ID: run, Status: store.ImportPartial, Encoding: "utf8", RejectsPath: "/x", Duration: 1500 * time.Millisecond, ImportCounts: store.ImportCounts{Read: 3, Created: 2, Rejected: 1}})
 	require.NoError(t, err)
 	r, err := s.ImportRunFindDone(ctx, "abc", "ranking", "create")
 	require.NoError(t, err)

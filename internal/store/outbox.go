@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,18 +17,36 @@ const (
 	OutboxKindBewerberAuth = "bewerber_auth"
 )
 
-// Outbox item states (see migration 0040_outbox.sql).
+// OutboxState is the state of an outbox item. The database holds the
+// same set (a CHECK constraint, migration 0040_outbox.sql).
+type OutboxState string
+
+// Outbox item states, in the order of an item's life.
 const (
-	OutboxPending   = "pending"
-	OutboxSent      = "sent"
-	OutboxAccepted  = "accepted"
-	OutboxRejected  = "rejected"
-	OutboxFailed    = "failed"
-	OutboxDiscarded = "discarded"
+	// OutboxPending: to send, when its next attempt is due.
+	OutboxPending OutboxState = "pending"
+	// OutboxSent: handed to the Servicestelle, its outcome not yet
+	// recorded (looked up before anything is sent again).
+	OutboxSent OutboxState = "sent"
+	// OutboxAccepted: the Servicestelle took it.
+	OutboxAccepted OutboxState = "accepted"
+	// OutboxRejected: not retried by itself (refused for good, not sent
+	// by the status table, a payload that does not decode).
+	OutboxRejected OutboxState = "rejected"
+	// OutboxFailed: refused outbox.max_attempts times and still retried.
+	OutboxFailed OutboxState = "failed"
+	// OutboxDiscarded: given up by an operator or outbox.abschluss_filter.
+	OutboxDiscarded OutboxState = "discarded"
 )
 
-// OutboxStates lists every state, in the order of an item's life.
-var OutboxStates = []string{OutboxPending, OutboxSent, OutboxAccepted, OutboxRejected, OutboxFailed, OutboxDiscarded}
+// OutboxStates returns every state, in the order of an item's life (the
+// All list of the type, named as rivertype.JobStates).
+func OutboxStates() []OutboxState {
+	return []OutboxState{OutboxPending, OutboxSent, OutboxAccepted, OutboxRejected, OutboxFailed, OutboxDiscarded}
+}
+
+// Valid reports whether s is one of OutboxStates.
+func (s OutboxState) Valid() bool { return slices.Contains(OutboxStates(), s) }
 
 // ErrOutboxState is returned when an operator action does not fit the
 // item's state (e.g. discarding an item that is being sent).
@@ -42,7 +61,7 @@ type OutboxItem struct {
 	SestKey         string          `json:"sest_key,omitempty"`
 	Payload         json.RawMessage `json:"payload"`
 	SourceUpdatedAt time.Time       `json:"source_updated_at"`
-	State           string          `json:"state"`
+	State           OutboxState     `json:"state"`
 	Operation       string          `json:"operation,omitempty"`
 	Attempts        int             `json:"attempts"`
 	NextAttemptAt   time.Time       `json:"next_attempt_at"`
@@ -302,7 +321,7 @@ func (s *Store) OutboxMarkSent(ctx context.Context, ids []int64, operation strin
 // OutboxResult is the recorded outcome of one item's attempt.
 type OutboxResult struct {
 	ID             int64
-	State          string
+	State          OutboxState
 	ErgebnisStatus string
 	Reason         string
 	Code           int
@@ -333,7 +352,7 @@ func (s *Store) OutboxRecord(ctx context.Context, results []OutboxResult, log []
 	codes, versions, uncount := make([]int32, n), make([]int32, n), make([]bool, n)
 	next := make([]time.Time, n)
 	for i, r := range results {
-		ids[i], states[i], ergs[i], reasons[i], rstatus[i] = r.ID, r.State, r.ErgebnisStatus, r.Reason, r.ResultStatus
+		ids[i], states[i], ergs[i], reasons[i], rstatus[i] = r.ID, string(r.State), r.ErgebnisStatus, r.Reason, r.ResultStatus
 		codes[i], versions[i], uncount[i] = int32(r.Code), int32(r.ResultVersion), r.UncountAttempt
 		next[i] = r.NextAttemptAt
 		if next[i].IsZero() {
@@ -505,7 +524,7 @@ func (s *Store) OutboxGet(ctx context.Context, id int64) (OutboxItem, error) {
 
 // OutboxList returns items in state (all states when empty), newest
 // first, at most limit.
-func (s *Store) OutboxList(ctx context.Context, state string, limit int) ([]OutboxItem, error) {
+func (s *Store) OutboxList(ctx context.Context, state OutboxState, limit int) ([]OutboxItem, error) {
 	if state == "" {
 		return s.outboxQuery(ctx, "listing outbox items", `ORDER BY id DESC LIMIT $1`, limit)
 	}
@@ -564,9 +583,10 @@ func (s *Store) outboxOperate(ctx context.Context, id int64, q string) error {
 // OutboxCountsByState counts items per state (every state present, zero
 // included) for the sestd_outbox_items gauge.
 func (s *Store) OutboxCountsByState(ctx context.Context) (map[string]float64, error) {
-	out := make(map[string]float64, len(OutboxStates))
-	for _, st := range OutboxStates {
-		out[st] = 0
+	states := OutboxStates()
+	out := make(map[string]float64, len(states))
+	for _, st := range states {
+		out[string(st)] = 0
 	}
 	rows, err := s.pool.Query(ctx, `SELECT state, count(*) FROM outbox_item GROUP BY state`)
 	if err != nil {

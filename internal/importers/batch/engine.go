@@ -105,11 +105,7 @@ type SyncTarget struct {
 
 // Counts are an import's numbers.
 type Counts struct {
-	Read, Created, Updated, Removed, Rejected, Skipped int64
-	// Unchanged rows were as stored and not written; Missing rows of a
-	// full export's scope were absent from the file and reported, not
-	// removed.
-	Unchanged, Missing int64
+	store.ImportCounts
 	// Note explains a full export's handling of absent rows when it is
 	// not the usual one (removals left out).
 	Note string
@@ -202,6 +198,14 @@ type engine struct {
 	syncOf   map[*store.ImportTarget]bool
 	unkeyed  int64 // sync: records rejected before their key was read
 	created  map[*store.ImportTarget]int64
+	// staged (sync of a kind with one target that store.StagesWholeFile):
+	// the target, staged whole and merged after the last batch; fileKeys
+	// the hashes of its keys read so far, suspects the records whose key
+	// hash was among them (a copy of each, for the rejects file), by
+	// sequence number.
+	staged   *store.ImportTarget
+	fileKeys keySet
+	suspects map[int64]suspect
 }
 
 // Run imports src into tx according to spec and p. It returns the counts;
@@ -228,6 +232,10 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	for _, st := range spec.Sync {
 		e.syncOf[st.Target] = true
 	}
+	if p.Mode == store.ModeSync && len(spec.Targets) == 1 && e.syncOf[spec.Targets[0]] && store.StagesWholeFile(spec.Targets[0]) {
+		e.staged = spec.Targets[0]
+		e.suspects = map[int64]suspect{}
+	}
 	e.free <- &work{}
 	e.free <- &work{}
 	e.cur = <-e.free
@@ -241,6 +249,9 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	// The writer's error explains a stop; a bad file stays a bad file.
 	if werr != nil && (err == nil || errors.Is(err, errWriterFailed) || !errors.Is(err, ErrPermanent)) {
 		err = werr
+	}
+	if err == nil && e.staged != nil {
+		err = e.finishStaged(ctx)
 	}
 	if err == nil && p.Mode == store.ModeSync {
 		err = e.finishSync(ctx)
@@ -452,6 +463,9 @@ func (e *engine) add(rec Record) error {
 		for _, k := range keys {
 			e.keys[k] = struct{}{}
 		}
+		if e.staged != nil {
+			e.suspect(keys, outs)
+		}
 		w.recs = append(w.recs, e.rec)
 		w.outs = append(w.outs, outs...)
 		if len(w.recs) >= e.p.BatchSize {
@@ -476,6 +490,9 @@ func (e *engine) keepRejectedKeys(outs []Out) {
 		}
 		e.cur.seenRej = append(e.cur.seenRej, o.Values)
 		keyed = true
+		if t == e.staged {
+			e.fileKeys.add(e.rowKeys(e.keyBuf[:0], o.Values)[0])
+		}
 	}
 	if !keyed {
 		e.unkeyed++
@@ -536,7 +553,13 @@ func (e *engine) write(ctx context.Context, w *work) error {
 			}
 		}
 		e.rows = rows
-		if err := e.tx.SyncSeenRejected(ctx, st.Target, rows); err != nil {
+		var err error
+		if st.Target == e.staged {
+			err = e.tx.StageRows(ctx, st.Target, rows, true)
+		} else {
+			err = e.tx.SyncSeenRejected(ctx, st.Target, rows)
+		}
+		if err != nil {
 			return err
 		}
 		clear(rows)
@@ -575,6 +598,15 @@ func (e *engine) write(ctx context.Context, w *work) error {
 				}
 				if companion {
 					mode = store.ModeUpsert
+				}
+				if t == e.staged && !companion {
+					// Merged after the last batch (finishStaged).
+					err := e.tx.StageRows(ctx, t, rows, false)
+					clear(rows)
+					if err != nil {
+						return err
+					}
+					continue
 				}
 				res, err := e.tx.Merge(ctx, t, mode, rows, opts)
 				clear(rows)

@@ -63,7 +63,7 @@ func TestSeedDocument(t *testing.T) {
 	counts, enc, err := ekvv.Run(context.Background(), w, bytes.NewReader(raw), ekvv.Config{}, &nopRejecter{}, batch.Params{Mode: store.ModeCreate, BatchSize: 1})
 	require.NoError(t, err)
 	require.Equal(t, "utf8", enc)
-	require.Equal(t, batch.Counts{Read: 2, Created: 2}, counts)
+	require.Equal(t, batch.Counts{ImportCounts: store.ImportCounts{Read: 2, Created: 2}}, counts)
 	require.Equal(t, map[string]int{"ekvv_veranstaltung": 1, "ekvv_dozent": 1, "ekvv_fachzuordnung": 1, "ekvv_untergliederung": 1,
 		"ekvv_teilnehmer": 1, "ekvv_einschreibung": 2, "ekvv_termin": 2}, w.rows)
 }

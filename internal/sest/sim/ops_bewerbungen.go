@@ -173,7 +173,7 @@ func (s *Sim) applyBewerbung(b sestmodel.Bewerbung, neu bool, iface int) (versio
 		if !rule.UniIn {
 			return reject(CodeStatusuebergang, fmt.Sprintf("Die Hochschule darf keine Bewerbung im Bearbeitungsstatus %s anlegen.", newStatus))
 		}
-		nb := cloneBewerbung(b)
+		nb := b.Clone()
 		stampBewerbung(nb, 1, now, true, s.st.bewerber[bi].ban)
 		if i, ok := s.st.bewerbungIdx[key]; ok { // re-create a deleted one in place
 			s.st.bewerbungen[i] = &bewerbungRec{b: nb}
@@ -193,7 +193,11 @@ func (s *Sim) applyBewerbung(b sestmodel.Bewerbung, neu bool, iface int) (versio
 	if old != newStatus && !(rules[old].UniOut && rule.UniIn) {
 		return reject(CodeStatusuebergang, fmt.Sprintf("Der Bearbeitungsstatus kann durch die Hochschule nicht von %s nach %s geändert werden.", old, newStatus))
 	}
-	nb := mergeBewerbung(cur, b)
+	// The fields a university may change, by the rule both sides share.
+	nb, err := cur.ApplyUniversity(b)
+	if err != nil {
+		return reject(CodeUngueltig, "Die Bewerbung ist nicht von der Art der bestehenden (Einfach- oder Mehrfachstudienangebotsbewerbung).")
+	}
 	version = cur.Version() + 1
 	stampBewerbung(nb, version, now, false, "")
 	s.st.bewerbungen[idx] = &bewerbungRec{b: nb}
@@ -235,40 +239,6 @@ func (s *Sim) checkEinfachKey(k sestmodel.EinfachstudienangebotsSchluessel) stri
 	return ""
 }
 
-// mergeBewerbung applies the fields a university may change to a copy of
-// cur.
-func mergeBewerbung(cur, in sestmodel.Bewerbung) sestmodel.Bewerbung {
-	nb := cloneBewerbung(cur)
-	switch {
-	case nb.Einfach != nil && in.Einfach != nil:
-		e, i := nb.Einfach, in.Einfach
-		e.Bearbeitungsstatus = i.Bearbeitungsstatus
-		if i.Aktivitaetsstatus != "" {
-			e.Aktivitaetsstatus = i.Aktivitaetsstatus
-		}
-		e.Statusanmerkung, e.Sonderantragsentscheidung = i.Statusanmerkung, i.Sonderantragsentscheidung
-		if i.Papierantragstatus != "" {
-			e.Papierantragstatus = i.Papierantragstatus
-		}
-	case nb.Mehrfach != nil && in.Mehrfach != nil:
-		m, i := nb.Mehrfach, in.Mehrfach
-		m.Bearbeitungsstatus = i.Bearbeitungsstatus
-		if i.Aktivitaetsstatus != "" {
-			m.Aktivitaetsstatus = i.Aktivitaetsstatus
-		}
-		m.Statusanmerkung, m.Sonderantragsentscheidung = i.Statusanmerkung, i.Sonderantragsentscheidung
-		for ti := range m.Teilfachbewerbung {
-			for _, it := range i.Teilfachbewerbung {
-				if it.Studienangebot.StudiengangSchluessel == m.Teilfachbewerbung[ti].Studienangebot.StudiengangSchluessel {
-					m.Teilfachbewerbung[ti].Bearbeitungsstatus = it.Bearbeitungsstatus
-					m.Teilfachbewerbung[ti].Statusanmerkung = it.Statusanmerkung
-				}
-			}
-		}
-	}
-	return nb
-}
-
 // stampBewerbung sets version and letzteAenderung (and, for new ones,
 // Eingang and BAN) on a Bewerbung the sim owns.
 func stampBewerbung(b sestmodel.Bewerbung, version int, now sestmodel.Timestamp, neu bool, ban string) {
@@ -306,62 +276,4 @@ func stampBewerbung(b sestmodel.Bewerbung, version int, now sestmodel.Timestamp,
 			m.BewerberBAN = ban
 		}
 	}
-}
-
-// cloneBewerbung deep-copies b (so that the copy may be changed).
-func cloneBewerbung(b sestmodel.Bewerbung) sestmodel.Bewerbung {
-	var out sestmodel.Bewerbung
-	if b.Einfach != nil {
-		e := *b.Einfach
-		e.Bestandteil = cloneBestandteile(e.Bestandteil)
-		e.Bescheid = cloneBescheide(e.Bescheid)
-		out.Einfach = &e
-	}
-	if b.Mehrfach != nil {
-		m := *b.Mehrfach
-		m.Teilfachbewerbung = append([]sestmodel.Teilfachbewerbung(nil), m.Teilfachbewerbung...)
-		for i := range m.Teilfachbewerbung {
-			t := &m.Teilfachbewerbung[i]
-			if t.HauptfachSchluessel != nil {
-				k := *t.HauptfachSchluessel
-				t.HauptfachSchluessel = &k
-			}
-			if t.ErsatzfachSchluessel != nil {
-				k := *t.ErsatzfachSchluessel
-				t.ErsatzfachSchluessel = &k
-			}
-		}
-		m.Bestandteil = cloneBestandteile(m.Bestandteil)
-		m.Bescheid = cloneBescheide(m.Bescheid)
-		out.Mehrfach = &m
-	}
-	return out
-}
-
-func cloneBestandteile(in []sestmodel.Bewerbungsbestandteil) []sestmodel.Bewerbungsbestandteil {
-	if in == nil {
-		return nil
-	}
-	out := append([]sestmodel.Bewerbungsbestandteil(nil), in...)
-	for i := range out {
-		if out[i].Dokument != nil {
-			d := *out[i].Dokument
-			out[i].Dokument = &d
-		}
-	}
-	return out
-}
-
-func cloneBescheide(in []sestmodel.Bescheid) []sestmodel.Bescheid {
-	if in == nil {
-		return nil
-	}
-	out := append([]sestmodel.Bescheid(nil), in...)
-	for i := range out {
-		if out[i].Dokument != nil {
-			d := *out[i].Dokument
-			out[i].Dokument = &d
-		}
-	}
-	return out
 }

@@ -26,13 +26,13 @@ func (s *Sim) Bewerbungen() []sestmodel.Bewerbung {
 	out := make([]sestmodel.Bewerbung, 0, len(s.st.bewerbungen))
 	for _, b := range s.st.bewerbungen {
 		if !b.deleted {
-			out = append(out, toUTC(cloneBewerbung(b.b)))
+			out = append(out, toUTC(b.b.Clone()))
 		}
 	}
 	return out
 }
 
-// Bewerbung returns the Bewerbung with the given key (sest.Bewerbung.Key).
+// Bewerbung returns the Bewerbung with the given key (sestmodel.Bewerbung.Key).
 func (s *Sim) Bewerbung(key string) (sestmodel.Bewerbung, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -40,7 +40,7 @@ func (s *Sim) Bewerbung(key string) (sestmodel.Bewerbung, error) {
 	if !ok || s.st.bewerbungen[i].deleted {
 		return sestmodel.Bewerbung{}, fmt.Errorf("bewerbung %s: %w", key, ErrNotFound)
 	}
-	return toUTC(cloneBewerbung(s.st.bewerbungen[i].b)), nil
+	return toUTC(s.st.bewerbungen[i].b.Clone()), nil
 }
 
 // AllBewerber returns all applicants in creation order, Timestamps in UTC.
@@ -173,7 +173,7 @@ func (s *Sim) changeBewerbungLocked(key string, fn func(*sestmodel.Bewerbung)) (
 		return 0, fmt.Errorf("bewerbung %s: %w", key, ErrNotFound)
 	}
 	cur := s.st.bewerbungen[i].b
-	nb := cloneBewerbung(cur)
+	nb := cur.Clone()
 	if fn != nil {
 		fn(&nb)
 	}
@@ -219,7 +219,7 @@ func (s *Sim) AddBewerbung(b sestmodel.Bewerbung) (string, error) {
 	if i, ok := s.st.bewerbungIdx[key]; ok && !s.st.bewerbungen[i].deleted {
 		return "", fmt.Errorf("add bewerbung: %s exists", key)
 	}
-	nb := cloneBewerbung(b)
+	nb := b.Clone()
 	stampBewerbung(nb, 1, sestmodel.NewTimestamp(s.clock.Now()), true, s.st.bewerber[bi].ban)
 	if nb.Einfach != nil {
 		nb.Einfach.OrtDesEingangs = "SeSt"

@@ -1,4 +1,4 @@
-package jobs
+package outbound
 
 import (
 	"bytes"
@@ -20,12 +20,12 @@ import (
 // export.dir: semicolon-separated with a header, in export.encoding,
 // written atomically, named <kind>_<run>_<window end>.csv. Kinds without
 // changes get no file. It returns the files written.
-func (o *outbound) export(ctx context.Context) ([]string, error) {
-	cfg := o.deps.Config.Export
+func (o *Sender) export(ctx context.Context) ([]string, error) {
+	cfg := o.cfg.Export
 	if err := fsutil.MkdirPrivate(cfg.Dir); err != nil {
 		return nil, fmt.Errorf("export.dir %s: %w", cfg.Dir, err)
 	}
-	run, err := o.deps.Store.ExportChanges(ctx, func(run store.ExportRun, kind string, header []string, rows [][]string) (string, error) {
+	run, err := o.store.ExportChanges(ctx, func(run store.ExportRun, kind string, header []string, rows [][]string) (string, error) {
 		if len(rows) == 0 {
 			return "", nil
 		}
@@ -46,7 +46,7 @@ func (o *outbound) export(ctx context.Context) ([]string, error) {
 	for k, n := range run.Rows {
 		fields = append(fields, zap.Int(k, n))
 	}
-	Logger(ctx).Info("changes exported to the university", fields...)
+	o.log(ctx).Info("changes exported to the university", fields...)
 	return run.Files, nil
 }
 

@@ -1,9 +1,11 @@
-package jobs
+package outbound
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"slices"
+
+	"go.uber.org/zap"
 
 	"sestd/internal/sest"
 	"sestd/internal/sestmodel"
@@ -14,10 +16,10 @@ import (
 
 // sendAuths verifies due Bewerber-ID + BAN pairs with
 // abrufenStammdatenDurchHS and mirrors the applicants verified.
-func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
+func (o *Sender) sendAuths(ctx context.Context, st *runStats) error {
 	var after int64
 	for {
-		items, err := o.deps.Store.OutboxDue(ctx, store.OutboxKindBewerberAuth, after, o.packageSize())
+		items, err := o.store.OutboxDue(ctx, store.OutboxKindBewerberAuth, after, o.packageSize())
 		if err != nil {
 			return err
 		}
@@ -25,23 +27,34 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 			return nil
 		}
 		after = items[len(items)-1].ID
-		ids := make([]int64, len(items))
-		for i, it := range items {
-			ids[i] = it.ID
-		}
-		if err := o.deps.Store.OutboxMarkSent(ctx, ids, sestmodel.OpAbrufenStammdaten, nil); err != nil {
-			return err
-		}
 		var results []store.OutboxResult
+		var ids []int64
+		bans := make(map[int64]string, len(items))
+		for _, it := range items {
+			p, err := decodeAuth(it)
+			if err != nil {
+				r := undecodable(it, err)
+				countState(st, it, r)
+				results = append(results, r)
+				o.log(ctx).Warn("not sent: the payload does not decode", zap.Int64("outbox_id", it.ID),
+					zap.String("outbox_item", it.ItemKey), zap.Error(err))
+				continue
+			}
+			ids, bans[it.ID] = append(ids, it.ID), p.BAN
+		}
+		items = slices.DeleteFunc(items, func(it store.OutboxItem) bool { _, ok := bans[it.ID]; return !ok })
+		if len(ids) > 0 {
+			if err := o.store.OutboxMarkSent(ctx, ids, sestmodel.OpAbrufenStammdaten, nil); err != nil {
+				return err
+			}
+		}
 		var logs []store.UploadLogEntry
 		var verified []sestmodel.Bewerber
 		transient := 0
 		for _, it := range items {
-			var p authPayload
-			_ = json.Unmarshal(it.Payload, &p)
 			st.sent++
 			st.calls++
-			bw, err := o.sest.StammdatenAbrufen(ctx, it.BewerberID, p.BAN)
+			bw, err := o.sest.StammdatenAbrufen(ctx, it.BewerberID, bans[it.ID])
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -69,14 +82,14 @@ func (o *outbound) sendAuths(ctx context.Context, st *runStats) error {
 				Reason: r.Reason, Code: r.Code})
 		}
 		if len(verified) > 0 {
-			if _, err := o.deps.Store.BewerberUpsertBatch(ctx, verified, store.Step{}); err != nil {
+			if _, err := o.store.BewerberUpsertBatch(ctx, verified, store.Step{}); err != nil {
 				return err
 			}
 		}
-		if err := o.deps.Store.OutboxRecord(ctx, results, logs); err != nil {
+		if err := o.store.OutboxRecord(ctx, results, logs); err != nil {
 			return err
 		}
-		if transient == len(items) {
+		if len(items) > 0 && transient == len(items) {
 			return nil // the Servicestelle does not answer: try again later
 		}
 	}

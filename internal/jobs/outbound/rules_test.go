@@ -1,4 +1,4 @@
-package jobs
+package outbound
 
 import (
 	"testing"
@@ -15,7 +15,7 @@ import (
 func TestTransitionForbidden(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default()
-	o := newOutbound(Deps{Config: cfg})
+	o := New(Deps{Config: cfg})
 	for _, tc := range []struct {
 		name, from, to string
 		allowed        bool
@@ -37,7 +37,7 @@ func TestTransitionForbidden(t *testing.T) {
 		"in_Vorbereitung":             {SestIn: false, SestOut: true, UniIn: true, UniOut: true},
 		"eingegangen":                 {SestIn: true, SestOut: true, UniIn: false, UniOut: true},
 	}
-	o = newOutbound(Deps{Config: cfg})
+	o = New(Deps{Config: cfg})
 	require.Contains(t, o.transitionForbidden("gueltig", "eingeschrieben"),
 		"eingeschrieben exists only from interface version 4 (servicestelle.interface_version is 3)")
 	require.Empty(t, o.transitionForbidden("Zulassungsangebot_liegt_vor", "ausgeschlossen"), "overridden: uni_out")
@@ -45,7 +45,7 @@ func TestTransitionForbidden(t *testing.T) {
 	require.Empty(t, o.transitionForbidden("gueltig", "gueltig"))
 
 	cfg.Servicestelle.InterfaceVersion = 4
-	o = newOutbound(Deps{Config: cfg})
+	o = New(Deps{Config: cfg})
 	require.Empty(t, o.transitionForbidden("gueltig", "eingeschrieben"), "version 4: the university reports enrolments")
 }
 
@@ -101,25 +101,4 @@ func TestRetryDelay(t *testing.T) {
 	} {
 		require.Equal(t, tc.want, retryDelay(tc.backoff, tc.limit, tc.attempts), "%s (cap %s) after %d attempts", tc.backoff, tc.limit, tc.attempts)
 	}
-}
-
-// A current Bewerbung that cannot be copied (a time JSON cannot hold) is
-// refused by reapply instead of becoming an empty Bewerbung to resend.
-func TestReapplyRefusesWhatItCannotCopy(t *testing.T) {
-	t.Parallel()
-	cur := sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "gueltig", VersionSeSt: 4, BewerberID: "B-1",
-		EingangsZeitpunkt: sestmodel.Timestamp{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}}
-	uni := sestmodel.Bewerbung{Einfach: &sestmodel.Einfachstudienangebotsbewerbung{Bearbeitungsstatus: "zugelassen", VersionSeSt: 3, BewerberID: "B-1"}}
-	_, err := reapply(cur, uni)
-	require.ErrorContains(t, err, "copying the current Bewerbung")
-	require.False(t, sameAfterReapply(cur, uni))
-
-	cur.Einfach.EingangsZeitpunkt = sestmodel.Timestamp{Time: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
-	got, err := reapply(cur, uni)
-	require.NoError(t, err)
-	require.Equal(t, "zugelassen", got.Bearbeitungsstatus())
-	require.Equal(t, 4, got.Version())
-	require.Equal(t, "2026-05-01T10:00:00Z", got.Einfach.EingangsZeitpunkt.UTC().Format(time.RFC3339))
-	require.True(t, sameAfterReapply(got, uni), "the current one already holds the change")
-	require.False(t, sameAfterReapply(cur, uni), "the current one does not hold the change yet")
 }

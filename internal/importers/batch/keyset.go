@@ -1,0 +1,47 @@
+package batch
+
+// keySet is a set of key hashes, folded to 32 bits: open addressing,
+// linear probing, at most half full, so 8 bytes a key at worst (a million
+// keys: 8 MiB; a Go map of 64-bit hashes takes about five times that).
+// Two keys folding alike make a false suspect, which the database clears;
+// among a million keys that happens about a hundred times.
+type keySet struct {
+	slots []uint32 // 0: empty
+	n     int
+}
+
+// add adds h and reports whether it was new.
+func (s *keySet) add(h64 uint64) bool {
+	h := uint32(h64>>32) ^ uint32(h64)
+	if h == 0 {
+		h = 1 // 0 marks an empty slot
+	}
+	if 2*(s.n+1) > len(s.slots) {
+		s.grow()
+	}
+	mask := uint32(len(s.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case 0:
+			s.slots[i] = h
+			s.n++
+			return true
+		case h:
+			return false
+		}
+	}
+}
+
+func (s *keySet) grow() {
+	old := s.slots
+	size := 1 << 16
+	if len(old) > 0 {
+		size = 2 * len(old)
+	}
+	s.slots, s.n = make([]uint32, size), 0
+	for _, h := range old {
+		if h != 0 {
+			s.add(uint64(h))
+		}
+	}
+}

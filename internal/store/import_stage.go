@@ -1,0 +1,395 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// The import passes (the protocol of ImportTx):
+//
+//   - ImportBegin opens the one transaction of an import and takes the
+//     advisory locks of the tables it writes. Everything below happens in
+//     it: a file is imported whole or not at all. A crash (kill -9, power
+//     loss) rolls it back; what stays is the import run recorded as
+//     running, which the next import of the kind (ImportRunEndDead) or
+//     startup (ImportRunFailStale) marks failed and interrupted.
+//   - BeginPass starts a pass over the file under a savepoint. Create
+//     mode streams the rows of tables without parents or unique sets
+//     straight into the table by one COPY; a key that exists already
+//     fails it (ErrRestartChecked), RestartChecked undoes the pass, and
+//     the next pass checks each batch (Merge).
+//   - Merge writes one batch: COPY into a staging table, the checks
+//     (repeated keys of the file, parents, unique sets, state transitions)
+//     as one query each that rejects rows with their reason, then one
+//     UPDATE of the rows that differ, one INSERT of new keys, or one
+//     DELETE.
+//   - A full export (ModeSync) of a target without parent, unique column
+//     sets or state column is staged whole instead (StagesWholeFile):
+//     StageRows streams the file's rows, batch after batch, into one
+//     temporary table by one COPY, and StageMerge, after the last batch,
+//     rejects the rows whose key an earlier row of the file had (one scan,
+//     restricted to the rows the reader suspects by their key hash),
+//     then writes with one MERGE: rows that differ are updated, new keys
+//     inserted, unchanged rows not written at all (their xmin, updated_at
+//     and import run stay). A first import into an empty table is one
+//     INSERT.
+//   - The removals of a full export come last: SyncAbsent counts the
+//     stored rows of the file's scope the file lacks (by one anti-join
+//     with the keys seen, or, staged whole, from the counts alone), the
+//     importer applies the removal guard (import.max_removal_share), and
+//     SyncRemove deletes them by one anti-join or SyncMissing lists them.
+//   - ImportRunFinish records the outcome in the same transaction, and
+//     Commit makes data and outcome visible together.
+//
+// Over a whole file PostgreSQL hashes, where per batch it probes the
+// table's key index once per row and statement; for a million rows that
+// is several times faster (see BenchmarkImportExamResults1M).
+
+// StagesWholeFile reports whether a full export of target is staged whole
+// (StageRows, StageMerge) rather than merged batch by batch.
+func StagesWholeFile(target *ImportTarget) bool {
+	return target.Parent == nil && len(target.Unique) == 0 && target.State == ""
+}
+
+func fileStageName(t *ImportTarget) string { return "import_file_" + t.Table }
+
+// seenOf is the table of the keys a full export had: the whole-file
+// staging table when there is one.
+func (t *ImportTx) seenOf(target *ImportTarget) string {
+	if t.filed[target.Table] {
+		return fileStageName(target)
+	}
+	return seenName(target)
+}
+
+// StageRows adds rows of a full export of target to its staging table;
+// rejected marks rows rejected before (a value that did not convert) whose
+// key is known: they count as in the file (see SyncScope.KeepRejected) but
+// are not written. It returns once the rows are encoded: their memory is
+// the caller's again.
+func (t *ImportTx) StageRows(ctx context.Context, target *ImportTarget, rows []ImportRow, rejected bool) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	st := fileStageName(target)
+	if t.stream != nil && t.stream.table != st {
+		if err := t.endStream(); err != nil {
+			return err
+		}
+	}
+	if t.stream == nil {
+		if !t.filed[target.Table] {
+			var b strings.Builder
+			fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, ign bigint NOT NULL, rejected boolean NOT NULL",
+				ident(st))
+			for _, c := range target.Columns {
+				fmt.Fprintf(&b, ", %s %s", ident(c.Name), c.Type)
+			}
+			b.WriteString(") ON COMMIT DROP")
+			if _, err := t.tx.Exec(ctx, b.String()); err != nil {
+				return fmt.Errorf("creating the staging table for %s: %w", target.Table, err)
+			}
+			t.filed[target.Table] = true
+		}
+		names := []string{"line", "src", "ign", "rejected"}
+		types := []string{"bigint", "bigint", "bigint", "boolean"}
+		for _, c := range target.Columns {
+			names = append(names, c.Name)
+			types = append(types, c.Type)
+		}
+		t.openStreamInto(ctx, target, st, names, types, func(buf []Value, r *ImportRow, rejected bool) {
+			src := r.SrcLine
+			if src == 0 {
+				src = r.Line
+			}
+			buf[0], buf[1], buf[2], buf[3] = Int(r.Line), Int(src), Int(int64(r.Ignore)), Bool(rejected)
+			copy(buf[4:], r.Values)
+		})
+	}
+	if err := t.stream.send(rows, rejected); err != nil {
+		t.stream = nil
+		return err
+	}
+	if rejected {
+		t.filedRejected[target.Table] += int64(len(rows))
+	} else {
+		t.filedRows[target.Table] += int64(len(rows))
+	}
+	return nil
+}
+
+// StageMerge merges the staged rows of target into its table, after the
+// last StageRows. suspects are the rows (as staged) whose key may have
+// been in the file before (the caller's hash of the
+// keys met before; a row outside suspects is taken to have a new key):
+// a row whose key an earlier staged row has is rejected, naming that
+// row's line. Rows that differ from the stored ones are updated, new keys
+// inserted; unchanged rows are not written (MergeResult.Unchanged).
+func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspects []ImportRow) (res MergeResult, err error) {
+	if err := t.endStream(); err != nil {
+		return res, err
+	}
+	if !t.filed[target.Table] {
+		return res, nil
+	}
+	st := ident(fileStageName(target))
+	tbl := ident(target.Table)
+	fail := func(step string, err error) (MergeResult, error) {
+		return MergeResult{}, fmt.Errorf("%s %s rows: %w", step, target.Table, err)
+	}
+	// Over a whole file PostgreSQL hashes; a million keys need more than
+	// the default work_mem to hash in one go (the setting lasts to the
+	// end of the import's transaction).
+	if _, err := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = on; SET LOCAL work_mem = '128MB'; SET LOCAL jit = off`); err != nil {
+		return fail("planning the merge of", err)
+	}
+	defer func() {
+		if _, e := t.tx.Exec(ctx, `SET LOCAL enable_hashjoin = off`); e != nil && err == nil {
+			err = e
+		}
+	}()
+	match := keyMatch("t", "s", target.Key)
+	if len(suspects) > 0 {
+		rj, err := t.stageRepeated(ctx, target, suspects)
+		if err != nil {
+			return fail("finding repeated keys of", err)
+		}
+		res.Rejected = rj
+	}
+	t.filedRows[target.Table] -= int64(len(res.Rejected))
+	staged := t.filedRows[target.Table]
+	// A table empty before the file (its first import) takes the file's
+	// rows without comparing, and lacks none of its stored rows.
+	var empty bool
+	if err := t.tx.QueryRow(ctx, fmt.Sprintf("SELECT NOT EXISTS (SELECT 1 FROM %s)", tbl)).Scan(&empty); err != nil {
+		return fail("looking into", err)
+	}
+	t.fresh[target.Table] = empty
+	insertCols, selectCols := t.insertLists(target)
+	if empty {
+		q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected`, tbl, insertCols, selectCols, st)
+		tag, err := t.tx.Exec(ctx, q)
+		if err != nil {
+			return fail("inserting", err)
+		}
+		res.Created = tag.RowsAffected()
+		res.Unchanged = staged - res.Created
+		return res, nil
+	}
+	// One MERGE joins the file with the table once; PostgreSQL 15 reports
+	// only the rows it wrote in all, so the rows inserted and updated are
+	// told apart by the transaction's own statistics of the table.
+	sets, olds, news := t.updateLists(target)
+	update := ""
+	if len(olds) > 0 { // a table of key columns only has nothing to update
+		update = fmt.Sprintf("WHEN MATCHED AND ROW(%s) IS DISTINCT FROM ROW(%s) THEN UPDATE SET %s",
+			strings.Join(olds, ", "), strings.Join(news, ", "), strings.Join(sets, ", "))
+	}
+	q := fmt.Sprintf(`MERGE INTO %s t USING (SELECT * FROM %s WHERE NOT rejected) s ON %s
+		%s
+		WHEN NOT MATCHED THEN INSERT (%s) VALUES (%s)`, tbl, st, match, update, insertCols, selectCols)
+	ins0, upd0, err := t.tupleCounts(ctx, target)
+	if err != nil {
+		return fail("counting the written", err)
+	}
+	tag, err := t.tx.Exec(ctx, q)
+	if err != nil {
+		return fail("merging", err)
+	}
+	ins1, upd1, err := t.tupleCounts(ctx, target)
+	if err != nil {
+		return fail("counting the written", err)
+	}
+	res.Created, res.Updated = ins1-ins0, upd1-upd0
+	if res.Created+res.Updated != tag.RowsAffected() {
+		return fail("counting the written", fmt.Errorf("the statistics count %d rows inserted and %d updated where the merge wrote %d (is track_counts off?)",
+			res.Created, res.Updated, tag.RowsAffected()))
+	}
+	res.Unchanged = staged - res.Created - res.Updated
+	return res, nil
+}
+
+// tupleCounts returns the rows inserted into and updated in target's
+// table by the transaction so far.
+func (t *ImportTx) tupleCounts(ctx context.Context, target *ImportTarget) (ins, upd int64, err error) {
+	err = t.tx.QueryRow(ctx, `SELECT coalesce(sum(n_tup_ins), 0)::bigint, coalesce(sum(n_tup_upd), 0)::bigint
+		FROM pg_stat_xact_user_tables WHERE relid = $1::regclass`, ident(target.Table)).Scan(&ins, &upd)
+	return ins, upd, err
+}
+
+// stagedAbsent is SyncAbsent after StageMerge when it can be counted
+// without comparing the table with the file: every row of the file that
+// was not rejected is in the table now under a key of its own, so the
+// rows of the scope beyond them are the absent ones; ok is false when
+// rows rejected for their values keep stored rows (then only comparing
+// tells).
+func (t *ImportTx) stagedAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (n, absent int64, ok bool, err error) {
+	if !t.filed[target.Table] || (scope.KeepRejected && t.filedRejected[target.Table] > 0) {
+		return 0, 0, false, nil
+	}
+	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM `+t.inScope(target, scope)).Scan(&n); err != nil {
+		return 0, 0, false, err
+	}
+	absent = n - t.filedRows[target.Table]
+	if absent <= 0 {
+		return 0, 0, true, nil
+	}
+	return n, absent, true, nil
+}
+
+// stageRepeated finds the suspects (staged rows of target) whose key an
+// earlier staged row has, in one scan of the staging table, marks them
+// rejected and returns them with their reason.
+func (t *ImportTx) stageRepeated(ctx context.Context, target *ImportTarget, suspects []ImportRow) ([]LineReject, error) {
+	st := ident(fileStageName(target))
+	lines := make([]int64, len(suspects))
+	for i, r := range suspects {
+		lines[i] = r.Line
+	}
+	args := []any{lines}
+	cols := []string{"line"}
+	params := []string{"$1::bigint[]"}
+	conds := []string{"x.line <= k.line"}
+	descs := make([]string, len(target.Key))
+	for i, k := range target.Key {
+		c := target.Col(k)
+		args = append(args, keyArray(target.Columns[c].Type, suspects, c))
+		cols = append(cols, fmt.Sprintf("k%d", i))
+		params = append(params, fmt.Sprintf("$%d::%s[]", i+2, target.Columns[c].Type))
+		conds = append(conds, fmt.Sprintf("x.%s = k.k%d", ident(k), i))
+		descs[i] = fmt.Sprintf("k.k%d::text", i)
+	}
+	// Each suspect meets itself and the earlier rows of its key.
+	q := fmt.Sprintf(`SELECT k.line, x.line, x.src, x.ctid, x.rejected, concat_ws(', ', %s)
+		FROM unnest(%s) AS k(%s) JOIN %s x ON %s`,
+		strings.Join(descs, ", "), strings.Join(params, ", "), strings.Join(cols, ", "), st, strings.Join(conds, " AND "))
+	rows, err := t.tx.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	type found struct {
+		own      pgtype.TID
+		hasOwn   bool
+		rejected bool
+		first    int64 // the earliest other row's line, 0: none
+		src      int64
+		key      string
+	}
+	by := map[int64]*found{}
+	for rows.Next() {
+		var line, xline, src int64
+		var tid pgtype.TID
+		var rejected bool
+		var key string
+		if err := rows.Scan(&line, &xline, &src, &tid, &rejected, &key); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f := by[line]
+		if f == nil {
+			f = &found{key: key}
+			by[line] = f
+		}
+		switch {
+		case xline == line:
+			f.own, f.hasOwn, f.rejected = tid, true, rejected
+		case f.first == 0 || xline < f.first:
+			f.first, f.src = xline, src
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []LineReject
+	var tids []pgtype.TID
+	for line, f := range by {
+		if !f.hasOwn || f.rejected || f.first == 0 {
+			continue
+		}
+		out = append(out, LineReject{Line: line, Reason: fmt.Sprintf("%s = %s is in the file already, on line %d",
+			strings.Join(target.Key, ", "), f.key, f.src)})
+		tids = append(tids, f.own)
+	}
+	if len(tids) > 0 {
+		if _, err := t.tx.Exec(ctx, "UPDATE "+st+" SET rejected = true WHERE ctid = ANY($1::tid[])", tids); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b LineReject) int { return cmp.Compare(a.Line, b.Line) })
+	return out, nil
+}
+
+// CloneRow returns a copy of r that shares no memory with it (its texts
+// copied too), for a row kept beyond its batch.
+func CloneRow(r ImportRow) ImportRow {
+	vals := make([]Value, len(r.Values))
+	for i, v := range r.Values {
+		v.s = strings.Clone(v.s)
+		vals[i] = v
+	}
+	r.Values = vals
+	return r
+}
+
+// updateLists are, for an update of target from staged rows s: the SET
+// items, and the stored and new values of the columns that are not the
+// key (compared to leave unchanged rows alone). A column whose bit is set
+// in s.ign keeps its stored value.
+func (t *ImportTx) updateLists(target *ImportTarget) (sets, olds, news []string) {
+	isKey := map[string]bool{}
+	for _, k := range target.Key {
+		isKey[k] = true
+	}
+	for i, c := range target.Columns {
+		if isKey[c.Name] {
+			continue
+		}
+		n := ident(c.Name)
+		v := fmt.Sprintf("CASE WHEN s.ign & %d <> 0 THEN t.%s ELSE s.%s END", uint64(1)<<i, n, n)
+		sets = append(sets, n+" = "+v)
+		olds = append(olds, "t."+n)
+		news = append(news, v)
+	}
+	if !target.NoRun {
+		sets = append(sets, fmt.Sprintf("import_run_id = %d", t.runID), "updated_at = now()")
+	}
+	return sets, olds, news
+}
+
+// insertLists are the column list of an insert into target and the values
+// it takes from staged rows s.
+func (t *ImportTx) insertLists(target *ImportTarget) (insertCols, selectCols string) {
+	names := make([]string, len(target.Columns))
+	sel := make([]string, len(target.Columns))
+	for i, c := range target.Columns {
+		names[i] = ident(c.Name)
+		sel[i] = "s." + names[i]
+	}
+	insertCols, selectCols = strings.Join(names, ", "), strings.Join(sel, ", ")
+	if !target.NoRun {
+		insertCols += ", import_run_id, updated_at"
+		selectCols += fmt.Sprintf(", %d, now()", t.runID)
+	}
+	return insertCols, selectCols
+}
+
+// ident quotes a table or column name.
+func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
+
+// idents quotes names and joins them with commas.
+func idents(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = ident(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
