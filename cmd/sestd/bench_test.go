@@ -266,7 +266,7 @@ func replay(b *testing.B, serverURL string, calls []sim.Call) (time.Duration, in
 // it can).
 func refClientCheck() error {
 	if out, err := exec.Command("/usr/bin/python3", "-c", "import zeep, psycopg2").CombinedOutput(); err != nil {
-		return fmt.Errorf("/usr/bin/python3 cannot import zeep and psycopg2: %v: %s", err, bytes.TrimSpace(out))
+		return fmt.Errorf("/usr/bin/python3 cannot import zeep and psycopg2: %w: %s", err, bytes.TrimSpace(out))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package sest
 
 import (
 	"encoding/xml"
+	"errors"
 	"io"
 )
 
@@ -20,7 +21,7 @@ func ScanTokens(body []byte) (toks []xml.Token, ok bool, err error) {
 	}
 	for {
 		tok, err := sc.Token()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return toks, true, nil
 		}
 		if err != nil {

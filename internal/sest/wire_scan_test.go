@@ -3,6 +3,7 @@ package sest_test
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ func referenceTokens(t *testing.T, body []byte) []xml.Token {
 	var out []xml.Token
 	for {
 		tok, err := d.RawToken()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return joinCharData(out)
 		}
 		require.NoError(t, err)
