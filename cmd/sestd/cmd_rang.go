@@ -294,6 +294,9 @@ func printRangResult(e env, args river.JobArgs, out []byte, asJSON bool) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "ranglisten sent\t%d\nentries sent\t%d\nmessages\t%d\nneu\t%d\naktualisiert\t%d\nzurueckgewiesen\t%d\nrefused entries\t%d\n",
 		r.Ranglisten, r.Eintraege, r.Nachrichten, len(r.Neu), len(r.Aktualisiert), len(r.Zurueckgewiesen), len(r.Verweigert))
+	if len(r.AusserhalbFilter) > 0 {
+		fmt.Fprintf(tw, "outside abschluss_filter\t%d Ranglisten of %d Studienpakete, not sent\n", r.AusserhalbFilterRanglisten, len(r.AusserhalbFilter))
+	}
 	if len(r.NichtGespiegelt) > 0 {
 		fmt.Fprintf(tw, "not in the mirror\t%s\n", strings.Join(r.NichtGespiegelt, ", "))
 	}
@@ -302,6 +305,9 @@ func printRangResult(e env, args river.JobArgs, out []byte, asJSON bool) error {
 	}
 	for _, z := range r.Zurueckgewiesen {
 		fmt.Fprintf(e.stdout, "zurueckgewiesen %s: %s\n", z.Rangliste, z.Grund)
+	}
+	for _, f := range r.AusserhalbFilter {
+		fmt.Fprintf(e.stdout, "%s (%s)\n", f.Grund, strings.Join(f.Ranglisten, ", "))
 	}
 	for _, v := range r.Verweigert {
 		fmt.Fprintf(e.stdout, "refused %s: %s (rang %d) has no Bewerbung for the Studienpaket\n", v.Rangliste, v.BewerberID, v.Rang)

@@ -130,4 +130,18 @@ func TestRangCommands(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(dir, "export", "rang_status.csv"))
 	require.NoError(t, err)
 	require.Contains(t, string(raw), hq+";"+paket.Schluessel+";")
+
+	// outbox.abschluss_filter without the Paket's Abschluss: nothing is
+	// sent, the output says what was held back and why.
+	abschluss := paket.Paketbestandteil[0].Studienangebot.AbschlussSchluessel
+	require.NotEqual(t, "99", abschluss)
+	require.NoError(t, os.WriteFile(cfgFile, []byte(rangTestConfig+"outbox:\n  abschluss_filter: [\"99\"]\n"), 0o600))
+	calls := len(s.Received(sestmodel.OpUebermittelnRanglisten))
+	out, errOut, err = runCLI(t, env, "rang", "upload-schema", paket.Schluessel)
+	require.NoError(t, err, errOut)
+	require.Len(t, s.Received(sestmodel.OpUebermittelnRanglisten), calls, "nothing sent")
+	require.Regexp(t, `ranglisten sent\s+0\n`, out)
+	require.Regexp(t, `outside abschluss_filter\s+2 Ranglisten of 1 Studienpakete, not sent\n`, out)
+	require.Contains(t, out, "not sent: Studienpaket "+paket.Schluessel+" has Studienangebote of Abschluss "+abschluss+
+		", not in outbox.abschluss_filter (99): updates at the Servicestelle are limited to those Abschlüsse ("+paket.Schluessel+"-HF, "+hq+")\n")
 }

@@ -398,6 +398,7 @@ func parseTemplates(berlin *time.Location) (map[string]*template.Template, error
 			}
 			return t.Format("02.01.2006")
 		},
+		"fileName":  fileName,
 		"withRuns":  func(p page, runs []store.ImportRun) runsView { return runsView{P: p, Runs: runs} },
 		"withItems": func(p page, items []store.OutboxItem) itemsView { return itemsView{P: p, Items: items} },
 		"withLog":   func(p page, log []store.UploadLogEntry) logView { return logView{P: p, Log: log} },
@@ -421,4 +422,14 @@ func parseTemplates(berlin *time.Location) (map[string]*template.Template, error
 		out[base] = t
 	}
 	return out, nil
+}
+
+// fileName is a file name as HTML that may break after each "_" (a long
+// export name like 2026-11-25_studentendaten_sose.csv), escaped.
+func fileName(name string) template.HTML {
+	parts := strings.Split(name, "_")
+	for i, p := range parts {
+		parts[i] = template.HTMLEscapeString(p)
+	}
+	return template.HTML(strings.Join(parts, "_<wbr>")) // every part is escaped
 }

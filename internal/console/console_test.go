@@ -161,8 +161,21 @@ func TestConsoleHTTP(t *testing.T) {
 		require.NoError(t, err)
 		_, body = get(t, otto, base+"/console/imports", nil)
 		require.Contains(t, body, `<th scope="col" class="num">unverändert</th>`)
-		require.Regexp(t, `woche2\.csv</td>.*\n<td class="num">3</td><td class="num">0</td><td class="num">1</td><td class="num">2</td>`, body, "read 3, new 0, updated 1, unchanged 2")
+		require.Regexp(t, `woche2\.csv</span></td>.*\n<td class="num">3</td><td class="num">0</td><td class="num">1</td><td class="num">2</td>`, body, "read 3, new 0, updated 1, unchanged 2")
 		require.Contains(t, body, "column HZBNOTEE is not a column of sbeat_students; ignored")
+
+		// A university export that lacks rows: the missing (kept and
+		// reported) rows have a column; a long name breaks after "_" only
+		// and the full name is its title.
+		id, err = w.store.ImportRunStart(ctx, store.ImportRun{Kind: "uni_bewerbungen", Mode: "sync", FileName: "2026-11-25_uni_bewerbungen<b>.csv", SHA256: "cd34"})
+		require.NoError(t, err)
+		_, err = w.store.ImportRunFinish(ctx, store.ImportRun{ID: id, Status: "succeeded", ImportCounts: store.ImportCounts{Read: 10, Unchanged: 10, Missing: 4}})
+		require.NoError(t, err)
+		_, body = get(t, otto, base+"/console/imports", nil)
+		require.Contains(t, body, `<th scope="col" class="num">entfernt</th><th scope="col" class="num" title="Zeilen, die die Datei nicht mehr enthält: behalten und in &lt;Datei&gt;.missing.csv gemeldet">fehlend (gemeldet)</th><th scope="col" class="num">abgelehnt</th>`)
+		require.Contains(t, body, `<td class="file"><span title="2026-11-25_uni_bewerbungen&lt;b&gt;.csv">2026-11-25_<wbr>uni_<wbr>bewerbungen&lt;b&gt;.csv</span></td>`)
+		require.Regexp(t, `bewerbungen&lt;b&gt;\.csv</span></td>.*\n<td class="num">10</td><td class="num">0</td><td class="num">0</td><td class="num">10</td><td class="num">0</td><td class="num">4</td><td class="num">0</td>`, body,
+			"read 10, new 0, updated 0, unchanged 10, removed 0, missing 4, rejected 0")
 	})
 
 	t.Run("session cookie", func(t *testing.T) {
