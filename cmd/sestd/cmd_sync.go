@@ -70,7 +70,13 @@ func cmdSync(ctx context.Context, e env, args []string) error {
 }
 
 // syncStreams are what `sync download --stream` accepts.
-var syncStreams = append([]string{"studienangebote"}, store.Streams...)
+func syncStreams() []string {
+	out := []string{"studienangebote"}
+	for _, s := range store.AllStreams() {
+		out = append(out, s.String())
+	}
+	return out
+}
 
 func cmdSyncDownload(ctx context.Context, e env, args []string) error {
 	fs := newFlags(e, "sync download", "[--all] [--stream S] [--json]", `Mirrors the Servicestelle now and prints what changed.
@@ -88,7 +94,7 @@ error and a non-zero exit code; what was committed stays, and the next
 round resumes there.`)
 	cfgPath := configFlag(fs, e)
 	all := fs.Bool("all", false, "download everything, documents included (Sestco's download_sest --all)")
-	stream := fs.String("stream", "", "only this `stream`: "+strings.Join(syncStreams, ", "))
+	stream := fs.String("stream", "", "only this `stream`: "+strings.Join(syncStreams(), ", "))
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	if err := parse(fs, e, args); err != nil {
 		return err
@@ -96,8 +102,8 @@ round resumes there.`)
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	if *stream != "" && !slices.Contains(syncStreams, *stream) {
-		return fmt.Errorf("%w: --stream must be one of %s, got %q", errUsage, strings.Join(syncStreams, ", "), *stream)
+	if *stream != "" && !slices.Contains(syncStreams(), *stream) {
+		return fmt.Errorf("%w: --stream must be one of %s, got %q", errUsage, strings.Join(syncStreams(), ", "), *stream)
 	}
 	if *all && *stream != "" {
 		return fmt.Errorf("%w: --all downloads every stream; give --all or --stream, not both", errUsage)
@@ -131,12 +137,12 @@ round resumes there.`)
 	case *stream == "studienangebote":
 		round = []river.JobArgs{jobs.StudienangeboteArgs{}}
 	case *stream != "":
-		round = []river.JobArgs{jobs.DeltaArgs{Stream: *stream, OneShot: true}}
+		round = []river.JobArgs{jobs.DeltaArgs{Stream: store.Stream(*stream), OneShot: true}}
 	default:
 		if cfg.Sync.StudienangebotDownload {
 			round = append(round, jobs.StudienangeboteArgs{})
 		}
-		for _, s := range store.Streams {
+		for _, s := range store.AllStreams() {
 			round = append(round, jobs.DeltaArgs{Stream: s, OneShot: true})
 		}
 	}
@@ -144,7 +150,7 @@ round resumes there.`)
 	for _, args := range round {
 		name := args.Kind()
 		if d, ok := args.(jobs.DeltaArgs); ok {
-			name += " " + d.Stream
+			name += " " + d.Stream.String()
 		}
 		job, outcome, err := runLocal(ctx, st, log, kit, args, func(id int64) {
 			fmt.Fprintf(e.stderr, "%s: job %d…\n", name, id)
@@ -177,7 +183,7 @@ func printSyncSummary(e env, s jobs.Summary, asJSON bool) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "stream\tcreated\tupdated\tunchanged\tremoved\tfiltered\ttransitions forbidden")
-	for _, name := range syncStreams {
+	for _, name := range syncStreams() {
 		c, ok := s.Streams[name]
 		if !ok {
 			continue

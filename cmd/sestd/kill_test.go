@@ -185,7 +185,7 @@ func TestKill9DuringFullSyncLosesNothing(t *testing.T) {
 
 	// Then the deltas, which bring the churn of the kills' time.
 	var ids []int64
-	for _, stream := range store.Streams {
+	for _, stream := range store.AllStreams() {
 		res, err := client.Insert(context.Background(), jobs.DeltaArgs{Stream: stream}, nil)
 		require.NoError(t, err)
 		ids = append(ids, res.Job.ID)

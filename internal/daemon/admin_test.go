@@ -230,9 +230,9 @@ func TestAdminAPI(t *testing.T) {
 	}{
 		{"selftest", nil},
 		{"studienangebote_download", nil},
-		{"delta_poll", map[string]string{"stream": store.StreamBewerber}},
-		{"delta_poll", map[string]string{"stream": store.StreamBewerbungen}},
-		{"delta_poll", map[string]string{"stream": store.StreamRanglistenstatus}},
+		{"delta_poll", map[string]string{"stream": store.StreamBewerber.String()}},
+		{"delta_poll", map[string]string{"stream": store.StreamBewerbungen.String()}},
+		{"delta_poll", map[string]string{"stream": store.StreamRanglistenstatus.String()}},
 	} {
 		run := w.trigger(t, job.name, job.args)
 		require.Equal(t, "completed", run.State, "%s %v: %v", job.name, job.args, run.Errors)
@@ -270,12 +270,12 @@ func TestAdminAPI(t *testing.T) {
 		for _, c := range cs.Cursors {
 			byStream[c.Stream] = c
 		}
-		for _, s := range store.Streams {
-			require.NotNil(t, byStream[s].Position, s)
-			require.NotNil(t, byStream[s].AgeSeconds, s)
-			require.Less(t, *byStream[s].AgeSeconds, 120.0, s)
+		for _, s := range store.AllStreams() {
+			require.NotNil(t, byStream[s.String()].Position, s)
+			require.NotNil(t, byStream[s.String()].AgeSeconds, s)
+			require.Less(t, *byStream[s.String()].AgeSeconds, 120.0, s)
 		}
-		before := *byStream[store.StreamBewerbungen].Position
+		before := *byStream[store.StreamBewerbungen.String()].Position
 
 		var reset struct {
 			Stream string
@@ -283,7 +283,7 @@ func TestAdminAPI(t *testing.T) {
 		}
 		w.api(t, "POST", "/api/cursors/bewerbungen/reset", nil, http.StatusOK, &reset)
 		require.True(t, reset.Reset)
-		_, err := w.store.CursorGet(ctx, store.StreamBewerbungen)
+		_, err := w.store.CursorGet(ctx, store.StreamBewerbungen.String())
 		require.ErrorIs(t, err, store.ErrNotFound, "the cursor is gone")
 		require.Contains(t, w.logs.String(), "cursor reset by operator")
 		entries := auditActions(t, w.store)["cursor.reset"]
@@ -294,25 +294,25 @@ func TestAdminAPI(t *testing.T) {
 
 		var unknown struct{ Known []string }
 		w.api(t, "POST", "/api/cursors/nonsense/reset", nil, http.StatusNotFound, &unknown)
-		require.Subset(t, unknown.Known, store.Streams)
+		require.Subset(t, unknown.Known, []string{"bewerber", "bewerbungen", "ranglistenstatus"})
 
 		// The next poll starts from the beginning again and moves the
 		// cursor back to where the Servicestelle is.
 		require.Equal(t, "completed", w.trigger(t, "delta_poll", map[string]string{"stream": "bewerbungen"}).State)
-		c, err := w.store.CursorGet(ctx, store.StreamBewerbungen)
+		c, err := w.store.CursorGet(ctx, store.StreamBewerbungen.String())
 		require.NoError(t, err)
 		require.False(t, c.Position.Before(before))
 	})
 
 	t.Run("status shows failing jobs", func(t *testing.T) {
 		require.NoError(t, w.sim.SetFault(sestmodel.OpAnfragenStammdatenaenderungen, sim.Fault{HTTPErrorRate: 1, HTTPStatus: http.StatusUnauthorized, Times: 1}))
-		failed := w.trigger(t, "delta_poll", map[string]string{"stream": store.StreamBewerber})
+		failed := w.trigger(t, "delta_poll", map[string]string{"stream": store.StreamBewerber.String()})
 		require.Equal(t, "cancelled", failed.State, "a permanent error cancels the job")
 		require.NotEmpty(t, failed.LastError())
 
 		var st admin.Status
 		w.api(t, "GET", "/api/status", nil, http.StatusOK, &st)
-		require.Len(t, st.Cursors, len(store.Streams))
+		require.Len(t, st.Cursors, len(store.AllStreams()))
 		require.GreaterOrEqual(t, st.Jobs["completed"], int64(6))
 		require.NotEmpty(t, st.LastRuns)
 		require.Equal(t, failed.ID, st.LastRuns[0].ID, "newest finished first")
@@ -463,8 +463,8 @@ func TestAdminAPI(t *testing.T) {
 			value("sestd_sync_items_total", map[string]string{"stream": "bewerbungen", "operation": "created"}), "every Bewerbung created once")
 		require.Equal(t, float64(len(w.sim.Bewerbungen())),
 			value("sestd_sync_items_total", map[string]string{"stream": "bewerbungen", "operation": "unchanged"}), "and unchanged after the reset")
-		for _, s := range store.Streams {
-			age := value("sestd_sync_cursor_age_seconds", map[string]string{"stream": s})
+		for _, s := range store.AllStreams() {
+			age := value("sestd_sync_cursor_age_seconds", map[string]string{"stream": s.String()})
 			require.GreaterOrEqual(t, age, 0.0, s)
 			require.Less(t, age, 120.0, s)
 		}

@@ -17,8 +17,8 @@ import (
 func TestAdminSubjectExport(t *testing.T) {
 	t.Parallel()
 	w := startAdminWorld(t, nil)
-	for _, stream := range store.Streams {
-		w.trigger(t, "delta_poll", map[string]string{"stream": stream})
+	for _, stream := range store.AllStreams() {
+		w.trigger(t, "delta_poll", map[string]string{"stream": stream.String()})
 	}
 	id := w.sim.Bewerbungen()[0].BewerberID()
 

@@ -399,7 +399,7 @@ func kickOff(ctx context.Context, pool *pgxpool.Pool) error {
 		return err
 	}
 	first := []river.JobArgs{jobs.StudienangeboteArgs{}, jobs.InboxArgs{}}
-	for _, s := range store.Streams {
+	for _, s := range store.AllStreams() {
 		first = append(first, jobs.DeltaArgs{Stream: s})
 	}
 	for _, a := range first {
@@ -499,8 +499,8 @@ func countBy(ctx context.Context, pool *pgxpool.Pool, q string, into map[string]
 }
 
 func (v view) line() string {
-	lag := func(s string) string {
-		a, ok := v.lag[s]
+	lag := func(s store.Stream) string {
+		a, ok := v.lag[s.String()]
 		if !ok {
 			return "–"
 		}
@@ -531,8 +531,8 @@ func counts[N int | float64](m map[string]N) string {
 
 // synced: every stream has a cursor and no import is running.
 func (v view) synced() bool {
-	for _, s := range store.Streams {
-		if _, ok := v.lag[s]; !ok {
+	for _, s := range store.AllStreams() {
+		if _, ok := v.lag[s.String()]; !ok {
 			return false
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"sestd/internal/config"
 	"sestd/internal/jobs"
 	"sestd/internal/sest/sim"
 	"sestd/internal/store"
@@ -29,7 +30,7 @@ func BenchmarkDeltaPollNoChanges(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			if err := bnd.store.CursorSet(ctx, store.StreamBewerbungen, bnd.sim.Clock().Now()); err != nil {
+			if err := bnd.store.CursorSet(ctx, store.StreamBewerbungen.String(), bnd.sim.Clock().Now()); err != nil {
 				b.Fatal(err)
 			}
 			b.ResetTimer()
@@ -39,5 +40,24 @@ func BenchmarkDeltaPollNoChanges(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkFullDownloadInProcess runs a full download of 20,000
+// Bewerbungen and 10,000 Bewerber (packages of 500) in this process, so
+// that -cpuprofile and -memprofile see the worker (and the simulator
+// beside it: subtract sim.* when reading the profile). The figures to
+// compare with their references are cmd/sestd's BenchmarkFullDownload20k.
+//
+//	go test ./internal/jobs -run '^$' -bench FullDownloadInProcess -benchtime 1x -cpuprofile cpu.out
+func BenchmarkFullDownloadInProcess(b *testing.B) {
+	for range b.N {
+		b.StopTimer()
+		bnd := setup(b, options{sim: sim.Config{Seed: 1, Bewerbungen: 20_000, Bewerber: 10_000},
+			configure: func(c *config.Config) { c.Sync.DokumentDownload = false }})
+		b.StartTimer()
+		if ev := bnd.run(b, jobs.FullArgs{}); ev.Kind != river.EventKindJobCompleted {
+			b.Fatalf("full download %s: %v", ev.Kind, ev.Job.Errors)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -24,7 +23,7 @@ import (
 // Ranglistenstatus): references since the cursor, then the items in
 // packages of servicestelle.package_size.
 type DeltaArgs struct {
-	Stream string `json:"stream"`
+	Stream store.Stream `json:"stream"`
 	// OneShot marks a run an operator waits for (sestd sync download). It
 	// is part of the job's uniqueness, so that an operator's round is not
 	// refused while a scheduled poll of the stream waits out an outage;
@@ -51,24 +50,27 @@ type DeltaWorker struct {
 // fault cancels the job; any other failure is retried at the next
 // scheduled poll (NextRetry).
 func (w *DeltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error {
-	if !slices.Contains(store.Streams, job.Args.Stream) {
-		return river.JobCancel(fmt.Errorf("unknown stream %q: want one of %v", job.Args.Stream, store.Streams))
+	stream := job.Args.Stream
+	spec, ok := w.sync.streams[stream]
+	if !ok {
+		_, err := store.ParseStream(string(stream))
+		return river.JobCancel(err)
 	}
 	var sum store.Counts
-	err := w.sync.withLock(ctx, job.Args.Stream, func() error {
-		if job.Args.Stream == store.StreamRanglistenstatus {
-			if err := w.sync.studienpakete(ctx); err != nil {
+	err := w.sync.withLock(ctx, stream.String(), func() error {
+		if spec.before != nil {
+			if err := spec.before(ctx); err != nil {
 				return err
 			}
 		}
 		var err error
-		sum, err = w.sync.stream(ctx, job.Args.Stream, job.Args.Stream, time.Time{})
+		sum, err = w.sync.stream(ctx, stream, stream.String(), time.Time{})
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	return recordSummary(ctx, Summary{Streams: map[string]StreamSummary{job.Args.Stream: summaryOf(sum)}})
+	return recordSummary(ctx, Summary{Streams: map[string]StreamSummary{stream.String(): summaryOf(sum)}})
 }
 
 // NextRetry retries a failed poll at the next scheduled poll instead of
@@ -96,6 +98,68 @@ type syncer struct {
 	faecher map[string]bool
 	// poll is the delta schedule; nil when it is off.
 	poll cron.Schedule
+	// streams is the delta streams' table (streamTable).
+	streams map[store.Stream]streamSpec
+}
+
+// streamSpec is what the sync does differently per delta stream.
+type streamSpec struct {
+	// before runs before a delta poll of the stream (not before the full
+	// download's, which runs it once for all streams).
+	before func(context.Context) error
+	// anfragen asks for the references changed since start.
+	anfragen func(ctx context.Context, start time.Time) (sest.Delta, error)
+	// fetch fetches the referenced items and returns how to store them.
+	fetch func(ctx context.Context, refs []string) (storeFunc, error)
+}
+
+// storeFunc stores a fetched package with its step.
+type storeFunc func(ctx context.Context, step store.Step) (store.Counts, error)
+
+// deltaStream builds a streamSpec from a stream's operations: the query,
+// the fetch of a package of T and the upsert of a package of T.
+func deltaStream[T any](
+	anfragen func(context.Context, time.Time) (sest.Delta, error),
+	uebermitteln func(context.Context, []string) ([]T, error),
+	upsert func(context.Context, []T, store.Step) (store.Counts, error),
+) streamSpec {
+	return streamSpec{
+		anfragen: anfragen,
+		fetch: func(ctx context.Context, refs []string) (storeFunc, error) {
+			items, err := uebermitteln(ctx, refs)
+			if err != nil {
+				return nil, err
+			}
+			return func(ctx context.Context, step store.Step) (store.Counts, error) { return upsert(ctx, items, step) }, nil
+		},
+	}
+}
+
+// streamTable is the one place that says, per delta stream, which
+// Servicestelle operations and which store call serve it. Every stream of
+// store.AllStreams has a row (newSyncer checks).
+func (s *syncer) streamTable() map[store.Stream]streamSpec {
+	st := s.deps.Store
+	bewerber := deltaStream(s.sest.StammdatenaenderungenAnfragen, s.sest.StammdatenaenderungenUebermitteln, st.BewerberUpsertBatch)
+	bewerbungen := deltaStream(s.sest.BewerbungenAnfragen, s.sest.BewerbungenUebermitteln, s.bewerbungenUpsert)
+	ranglistenstatus := deltaStream(s.sest.RanglistenstatusAnfragen, s.sest.RanglistenstatusUebermitteln, st.RanglistenstatusUpsertBatch)
+	// A Ranglistenstatus refers to its Studienpaket.
+	ranglistenstatus.before = s.studienpakete
+	return map[store.Stream]streamSpec{
+		store.StreamBewerber:         bewerber,
+		store.StreamBewerbungen:      bewerbungen,
+		store.StreamRanglistenstatus: ranglistenstatus,
+	}
+}
+
+// bewerbungenUpsert stores a package of Bewerbungen: those of the Fächer
+// of sync.download_faecher, judging their status changes.
+func (s *syncer) bewerbungenUpsert(ctx context.Context, items []sestmodel.Bewerbung, step store.Step) (store.Counts, error) {
+	kept := s.inFaecher(items)
+	step.ForbiddenTransition = s.sestForbidden
+	c, err := s.deps.Store.BewerbungUpsertBatch(ctx, kept, step)
+	c.Filtered = len(items) - len(kept)
+	return c, err
 }
 
 func newSyncer(d Deps) (*syncer, error) {
@@ -111,7 +175,14 @@ func newSyncer(d Deps) (*syncer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sync.schedules.delta: %w", err)
 	}
-	return &syncer{deps: d, sest: d.Sest, rules: rules, faecher: faecher, poll: poll}, nil
+	s := &syncer{deps: d, sest: d.Sest, rules: rules, faecher: faecher, poll: poll}
+	s.streams = s.streamTable()
+	for _, stream := range store.AllStreams() {
+		if _, ok := s.streams[stream]; !ok {
+			return nil, fmt.Errorf("stream %s has no entry in the stream table", stream)
+		}
+	}
+	return s, nil
 }
 
 // withLock runs fn holding the stream's lock, or snoozes when another poll
@@ -152,8 +223,9 @@ func (s *syncer) start() time.Time {
 // keys the run bookkeeping and the cursor ("bewerbungen" for the delta,
 // "full_<job>_bewerbungen" for the full download); from, when set,
 // overrides the cursor (full download).
-func (s *syncer) stream(ctx context.Context, stream, runName string, from time.Time) (store.Counts, error) {
-	log := Logger(ctx).With(zap.String("stream", stream))
+func (s *syncer) stream(ctx context.Context, stream store.Stream, runName string, from time.Time) (store.Counts, error) {
+	log := Logger(ctx).With(zap.String("stream", stream.String()))
+	spec := s.streams[stream]
 	st := s.deps.Store
 	run, err := st.RunGet(ctx, runName)
 	switch {
@@ -173,7 +245,7 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 				return store.Counts{}, err
 			}
 		}
-		delta, err := s.anfragen(ctx, stream, start)
+		delta, err := spec.anfragen(ctx, start)
 		if err != nil {
 			return store.Counts{}, classify(fmt.Errorf("asking for changes since %s: %w", start.Format(time.RFC3339), err))
 		}
@@ -205,9 +277,9 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 		defer close(fetchedCh)
 		for i := run.Done; i < total; i += size {
 			refs := run.Refs[i:min(i+size, total)]
-			items, err := s.fetch(fctx, stream, refs)
+			put, err := spec.fetch(fctx, refs)
 			select {
-			case fetchedCh <- fetched{start: i, refs: len(refs), items: items, err: err}:
+			case fetchedCh <- fetched{start: i, refs: len(refs), put: put, err: err}:
 			case <-fctx.Done():
 				return
 			}
@@ -221,7 +293,7 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 		err := f.err
 		var counts store.Counts
 		if err == nil {
-			counts, err = s.apply(ctx, f.items, store.Step{Stream: runName, Items: f.refs})
+			counts, err = f.put(ctx, store.Step{Stream: runName, Items: f.refs})
 			if err == nil {
 				s.reportForbidden(log, counts.Forbidden)
 			}
@@ -238,7 +310,7 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 			return sum, classify(fmt.Errorf("package %d of %d: %w", pkg, packages, err))
 		}
 		sum.Add(counts)
-		s.count(stream, counts)
+		s.count(stream.String(), counts)
 		done := f.start + f.refs
 		log.Info("package mirrored",
 			zap.Int("package", pkg), zap.Int("packages", packages),
@@ -256,54 +328,11 @@ func (s *syncer) stream(ctx context.Context, stream, runName string, from time.T
 	return sum, nil
 }
 
-func (s *syncer) anfragen(ctx context.Context, stream string, start time.Time) (sest.Delta, error) {
-	switch stream {
-	case store.StreamBewerber:
-		return s.sest.StammdatenaenderungenAnfragen(ctx, start)
-	case store.StreamBewerbungen:
-		return s.sest.BewerbungenAnfragen(ctx, start)
-	case store.StreamRanglistenstatus:
-		return s.sest.RanglistenstatusAnfragen(ctx, start)
-	}
-	return sest.Delta{}, fmt.Errorf("unknown stream %q", stream)
-}
-
 // fetched is one package of a run, fetched ahead of its upsert.
 type fetched struct {
 	start, refs int
-	items       any
+	put         storeFunc
 	err         error
-}
-
-// fetch fetches the referenced items of a stream.
-func (s *syncer) fetch(ctx context.Context, stream string, refs []string) (any, error) {
-	switch stream {
-	case store.StreamBewerber:
-		return s.sest.StammdatenaenderungenUebermitteln(ctx, refs)
-	case store.StreamBewerbungen:
-		return s.sest.BewerbungenUebermitteln(ctx, refs)
-	case store.StreamRanglistenstatus:
-		return s.sest.RanglistenstatusUebermitteln(ctx, refs)
-	}
-	return nil, fmt.Errorf("unknown stream %q", stream)
-}
-
-// apply upserts a fetched package with step.
-func (s *syncer) apply(ctx context.Context, items any, step store.Step) (store.Counts, error) {
-	st := s.deps.Store
-	switch items := items.(type) {
-	case []sestmodel.Bewerber:
-		return st.BewerberUpsertBatch(ctx, items, step)
-	case []sestmodel.Bewerbung:
-		kept := s.inFaecher(items)
-		step.ForbiddenTransition = s.sestForbidden
-		c, err := st.BewerbungUpsertBatch(ctx, kept, step)
-		c.Filtered = len(items) - len(kept)
-		return c, err
-	case []sestmodel.Ranglistenstatus:
-		return st.RanglistenstatusUpsertBatch(ctx, items, step)
-	}
-	return store.Counts{}, fmt.Errorf("cannot store %T", items)
 }
 
 func (s *syncer) count(stream string, c store.Counts) {
@@ -448,7 +477,7 @@ func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 	run := fmt.Sprintf("full_%d", job.ID)
 	out := Summary{Streams: map[string]StreamSummary{}}
 	err := s.withLock(ctx, "full", func() error {
-		runName := func(stream string) string { return run + "_" + stream }
+		runName := func(stream store.Stream) string { return run + "_" + stream.String() }
 		since, err := s.deps.Store.FullRunSince(ctx, run)
 		if err != nil {
 			return err
@@ -466,10 +495,11 @@ func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 		// The streams are independent: they download side by side, so
 		// that the Servicestelle's latency and the database overlap.
 		g, gctx := errgroup.WithContext(ctx)
-		sums := make([]store.Counts, len(store.Streams))
-		for i, stream := range store.Streams {
+		streams := store.AllStreams()
+		sums := make([]store.Counts, len(streams))
+		for i, stream := range streams {
 			if _, err := s.deps.Store.CursorGet(ctx, runName(stream)); err == nil {
-				log.Info("stream already downloaded by this job", zap.String("stream", stream))
+				log.Info("stream already downloaded by this job", zap.String("stream", stream.String()))
 				continue
 			}
 			g.Go(func() error {
@@ -481,8 +511,8 @@ func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 		if err := g.Wait(); err != nil {
 			return err
 		}
-		for i, stream := range store.Streams {
-			out.Streams[stream] = summaryOf(sums[i])
+		for i, stream := range streams {
+			out.Streams[stream.String()] = summaryOf(sums[i])
 		}
 		if s.deps.Config.Sync.DokumentDownload {
 			if err := s.documents(ctx); err != nil {
@@ -526,8 +556,8 @@ func (s *syncer) sweep(ctx context.Context, since time.Time, run string) (map[st
 			zap.Time("last_seen_at", r.LastSeenAt))
 	}
 	m := s.deps.Metrics.SyncItems
-	m.WithLabelValues(store.StreamBewerbungen, "removed").Add(float64(n["bewerbung"]))
-	m.WithLabelValues(store.StreamBewerber, "removed").Add(float64(n["bewerber"]))
+	m.WithLabelValues(store.StreamBewerbungen.String(), "removed").Add(float64(n["bewerbung"]))
+	m.WithLabelValues(store.StreamBewerber.String(), "removed").Add(float64(n["bewerber"]))
 	log.Info("full download complete: mirror swept", zap.Int("bewerbungen_removed", n["bewerbung"]), zap.Int("bewerber_removed", n["bewerber"]))
 	return n, nil
 }
@@ -548,8 +578,8 @@ func registerSync(d Deps, k *Kit) error {
 	river.AddWorker(k.Workers, &StudienangeboteWorker{sync: s})
 	river.AddWorker(k.Workers, &FullWorker{sync: s})
 	sched := d.Config.Sync.Schedules
-	for _, stream := range store.Streams {
-		if err := k.addPeriodic("delta_"+stream, sched.Delta, func() river.JobArgs { return DeltaArgs{Stream: stream} }); err != nil {
+	for _, stream := range store.AllStreams() {
+		if err := k.addPeriodic("delta_"+stream.String(), sched.Delta, func() river.JobArgs { return DeltaArgs{Stream: stream} }); err != nil {
 			return err
 		}
 	}
@@ -565,8 +595,8 @@ func registerSync(d Deps, k *Kit) error {
 		Help: `poll one stream's changes; {"stream": "bewerber" | "bewerbungen" | "ranglistenstatus"}`,
 		Args: func(raw json.RawMessage) (river.JobArgs, error) {
 			a, err := decodeArgs[DeltaArgs](raw)
-			if err == nil && !slices.Contains(store.Streams, a.Stream) {
-				err = fmt.Errorf("stream must be one of %v, got %q", store.Streams, a.Stream)
+			if _, perr := store.ParseStream(string(a.Stream)); err == nil && perr != nil {
+				err = fmt.Errorf("stream must be one of %v, got %q", store.AllStreams(), a.Stream)
 			}
 			return a, err
 		},

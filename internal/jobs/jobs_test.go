@@ -203,7 +203,7 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 // bewerbungenCounter is the sync counter of the bewerbungen stream for op.
 func (b *bundle) bewerbungenCounter(t *testing.T, op string) float64 {
 	t.Helper()
-	return b.syncCounter(t, store.StreamBewerbungen, op)
+	return b.syncCounter(t, store.StreamBewerbungen.String(), op)
 }
 
 // syncCounter is the sync counter (sestd_sync_items_total) of stream for
@@ -243,9 +243,9 @@ func TestInterruptedRunResumesWithoutLossOrSkip(t *testing.T) {
 	run := jobs.DeltaArgs{Stream: store.StreamBewerbungen}
 	ev := b.run(t, run)
 	require.Equal(t, river.EventKindJobFailed, ev.Kind, "the failing package fails the attempt")
-	r, err := b.store.RunGet(ctx, store.StreamBewerbungen)
+	r, err := b.store.RunGet(ctx, store.StreamBewerbungen.String())
 	require.NoError(t, err, "the interrupted run is kept")
-	_, err = b.store.CursorGet(ctx, store.StreamBewerbungen)
+	_, err = b.store.CursorGet(ctx, store.StreamBewerbungen.String())
 	require.ErrorIs(t, err, store.ErrNotFound, "the cursor moves only when the run completes")
 
 	b.sim.ResetReceived()

@@ -141,7 +141,7 @@ func TestMirrorOracle(t *testing.T) {
 	requireUniChildrenOracle(t, b, start)
 	secondRound := time.Now()
 	changeOracleData(t, b.sim)
-	for _, s := range store.Streams {
+	for _, s := range store.AllStreams() {
 		ev := b.run(t, jobs.DeltaArgs{Stream: s})
 		require.Equal(t, river.EventKindJobCompleted, ev.Kind, "delta %s: %v", s, ev.Job.Errors)
 	}

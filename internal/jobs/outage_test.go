@@ -32,7 +32,7 @@ func deltaOutcomes(t *testing.T, b *bundle, done func(map[string][]river.EventKi
 			}
 			var a jobs.DeltaArgs
 			require.NoError(t, json.Unmarshal(ev.Job.EncodedArgs, &a))
-			seen[a.Stream] = append(seen[a.Stream], ev.Kind)
+			seen[a.Stream.String()] = append(seen[a.Stream.String()], ev.Kind)
 		case <-timeout:
 			t.Fatalf("delta polls did not get there within 5 minutes: %v", seen)
 		}
@@ -43,9 +43,9 @@ func deltaOutcomes(t *testing.T, b *bundle, done func(map[string][]river.EventKi
 // everyStream says whether every stream has n outcomes of kind.
 func everyStream(n int, kind river.EventKind) func(map[string][]river.EventKind) bool {
 	return func(seen map[string][]river.EventKind) bool {
-		for _, s := range store.Streams {
+		for _, s := range store.AllStreams() {
 			c := 0
-			for _, k := range seen[s] {
+			for _, k := range seen[s.String()] {
 				if k == kind {
 					c++
 				}
@@ -129,8 +129,8 @@ func TestSyncResumesWithinTwoPollsAfterThreeDaysDown(t *testing.T) {
 	require.Positive(t, n, "the failing polls wait for their next turn")
 
 	polls := recoverFromOutage(t, b)
-	for _, s := range store.Streams {
-		require.LessOrEqual(t, polls[s], 2, "stream %s syncs within two polls of the Servicestelle's return", s)
+	for _, s := range store.AllStreams() {
+		require.LessOrEqual(t, polls[s.String()], 2, "stream %s syncs within two polls of the Servicestelle's return", s)
 	}
 	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
 }
@@ -141,8 +141,8 @@ func TestPermanentFaultCancelsAScheduledPoll(t *testing.T) {
 		c.Sync.Schedules.Delta = "@every 2s"
 		c.Servicestelle.Password = "wrong"
 	}})
-	seen := deltaOutcomes(t, b, func(seen map[string][]river.EventKind) bool { return len(seen[store.StreamBewerbungen]) > 0 })
-	require.Equal(t, river.EventKindJobCancelled, seen[store.StreamBewerbungen][0], "wrong credentials stop the poll; it is not snoozed")
+	seen := deltaOutcomes(t, b, func(seen map[string][]river.EventKind) bool { return len(seen[store.StreamBewerbungen.String()]) > 0 })
+	require.Equal(t, river.EventKindJobCancelled, seen[store.StreamBewerbungen.String()][0], "wrong credentials stop the poll; it is not snoozed")
 }
 
 // TestOutageRecoveryFigures measures, for outages of 90 s, 5 min and 1 h

@@ -56,7 +56,7 @@ func (w *OutboundWorker) Work(ctx context.Context, _ *river.Job[OutboundArgs]) e
 		return river.JobSnooze(30 * time.Second)
 	}
 	defer unlock()
-	unlockDelta, ok, err := st.TryLock(ctx, "stream:"+store.StreamBewerbungen)
+	unlockDelta, ok, err := st.TryLock(ctx, "stream:"+store.StreamBewerbungen.String())
 	if err != nil {
 		return err
 	}

@@ -468,7 +468,7 @@ func TestOutboundSendsChangesAndReports(t *testing.T) {
 		require.NoError(t, b.sim.ChangeBewerber(bw.ID, func(x *sestmodel.Bewerber) { x.Nachname = "Größer-Müller" }))
 		wantBewerber = append(wantBewerber, bw.ID)
 	}
-	for _, s := range []string{store.StreamBewerbungen, store.StreamBewerber} {
+	for _, s := range []store.Stream{store.StreamBewerbungen, store.StreamBewerber} {
 		require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: s}).Kind)
 	}
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.OutboundArgs{}).Kind)

@@ -104,7 +104,7 @@ func lastError(ev *river.Event) string {
 }
 
 // poll runs the delta poll of the given streams.
-func (w *rangWorld) poll(t *testing.T, streams ...string) {
+func (w *rangWorld) poll(t *testing.T, streams ...store.Stream) {
 	t.Helper()
 	for _, s := range streams {
 		w.mustComplete(t, jobs.DeltaArgs{Stream: s})

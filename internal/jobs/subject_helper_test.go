@@ -57,7 +57,7 @@ func (w *dpWorld) work(t *testing.T, args river.JobArgs) *rivertype.JobRow {
 // deltaAll polls every stream.
 func (w *dpWorld) deltaAll(t *testing.T) {
 	t.Helper()
-	for _, s := range store.Streams {
+	for _, s := range store.AllStreams() {
 		w.work(t, jobs.DeltaArgs{Stream: s})
 	}
 }

@@ -77,7 +77,7 @@ func TestSubjectExportThenErase(t *testing.T) {
 		{Operation: "uebermittelnRanglistenAnSeSt", ItemKind: "rangliste", ItemKey: "P1-HQ", Request: `[{"bewerberId":"` + id + `","rang":1},{"bewerberId":"` + other + `","rang":2}]`, ErgebnisStatus: "neu"},
 	}))
 	// A finished job that names the applicant (cancelled: unknown stream).
-	ev := w.rig.await(t, jobs.DeltaArgs{Stream: id}, 1, false)
+	ev := w.rig.await(t, jobs.DeltaArgs{Stream: store.Stream(id)}, 1, false)
 	require.Equal(t, river.EventKindJobCancelled, ev.Kind)
 	// Files the university exchanges.
 	for dir, name := range map[string]string{cfg.Export.Dir: "bewerber_000001.csv", filepath.Join(cfg.Import.InboxDir, "processed"): "uni_bewerbung.csv"} {
@@ -168,8 +168,8 @@ func TestSubjectExportThenErase(t *testing.T) {
 	require.ElementsMatch(t, []string{jobs.AuditSubjectExport, jobs.AuditSubjectErase}, actions)
 
 	// Polls, from the start and whole, do not bring the applicant back.
-	for _, s := range store.Streams {
-		require.NoError(t, w.store.CursorReset(ctx, s))
+	for _, s := range store.AllStreams() {
+		require.NoError(t, w.store.CursorReset(ctx, s.String()))
 	}
 	w.deltaAll(t)
 	w.work(t, jobs.FullArgs{})

@@ -158,7 +158,7 @@ func (r *rig) syncAll(t testing.TB) {
 	t.Helper()
 	ev := r.await(t, jobs.StudienangeboteArgs{}, 5, true)
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "studienangebote: %v", ev.Job.Errors)
-	for _, s := range store.Streams {
+	for _, s := range store.AllStreams() {
 		ev := r.await(t, jobs.DeltaArgs{Stream: s}, 5, true)
 		require.Equal(t, river.EventKindJobCompleted, ev.Kind, "delta %s: %v", s, ev.Job.Errors)
 	}

@@ -135,7 +135,7 @@ func TestNoPersonalDataOutsideItsPlaces(t *testing.T) {
 	// Full sync with documents, then the delta polls.
 	work(jobs.StudienangeboteArgs{})
 	work(jobs.FullArgs{})
-	for _, stream := range store.Streams {
+	for _, stream := range store.AllStreams() {
 		work(jobs.DeltaArgs{Stream: stream})
 	}
 	// Changes polled by the delta.

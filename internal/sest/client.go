@@ -19,7 +19,6 @@ import (
 
 	"github.com/tiaguinho/gosoap"
 	"go.uber.org/zap"
-	"golang.org/x/net/html/charset"
 
 	"sestd/internal/sestmodel"
 )
@@ -377,9 +376,7 @@ func envelopeBytes(ns, local string, nodes []wnode) []byte {
 // malformed. It returns the paths of the elements it did not know and
 // skipped.
 func decodeBody(body []byte, op Operation, resp any) ([]string, error) {
-	d := xml.NewDecoder(bytes.NewReader(body))
-	d.CharsetReader = charset.NewReaderLabel // e.g. ISO-8859-1 declared in the prolog
-	w := newWireDecoder(d, false)
+	w := newBodyDecoder(body)
 	malformed := func(err error) error {
 		return &MalformedResponseError{Service: op.Service, Operation: op.Name, Err: err}
 	}

@@ -187,7 +187,9 @@
 // hands gosoap a minimal envelope, because gosoap would tokenize the whole
 // response only to copy its body, and Response.Unmarshal tokenizes it
 // twice more. The Client decodes the kept response once (see BenchmarkDecode500
-// and BenchmarkRoundTrip500 for the cost).
+// and BenchmarkRoundTrip500 for the cost), with its own scanner over the
+// body's bytes (wire_scan.go; a body in another encoding than UTF-8 goes
+// through encoding/xml); the simulator's strict decoding uses encoding/xml.
 //
 // Every call is bounded by Config.Timeout and ctx, counted in
 // sestd_soap_requests_total{service,operation,outcome} and timed in

@@ -19,7 +19,10 @@ import (
 // wireDecoder reads a message. It keeps the namespace declarations in
 // scope, so that xsi:type values resolve through their prefixes.
 type wireDecoder struct {
-	d      *xml.Decoder
+	d tokenSource
+	// raw: d returns untranslated names (the scanner); token resolves
+	// their prefixes through scopes, as xml.Decoder.Token would.
+	raw    bool
 	scopes []map[string]string
 	// strict (the simulator) refuses elements in the wrong namespace and
 	// unknown elements; otherwise (the Client) fields are matched by local
@@ -47,8 +50,50 @@ func (e *UnknownTypeError) Error() string {
 	return fmt.Sprintf("element %s: unknown xsi:type %s (namespace %s)", e.Element, e.Type.Local, e.Type.Space)
 }
 
+// tokenSource is an *xml.Decoder or a *scanner.
+type tokenSource interface {
+	Token() (xml.Token, error)
+}
+
 func newWireDecoder(d *xml.Decoder, strict bool) *wireDecoder {
 	return &wireDecoder{d: d, strict: strict, scopes: []map[string]string{{}}}
+}
+
+// newBodyDecoder returns a tolerant decoder of a response body: the
+// scanner when it reads the body, encoding/xml otherwise (other
+// encodings, declared in the prolog, are converted).
+func newBodyDecoder(body []byte) *wireDecoder {
+	if sc, ok := newScanner(body); ok {
+		return &wireDecoder{d: sc, raw: true, scopes: []map[string]string{{}}}
+	}
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.CharsetReader = charset.NewReaderLabel // e.g. ISO-8859-1 declared in the prolog
+	return newWireDecoder(d, false)
+}
+
+// xmlNS is the namespace of the xml prefix.
+const xmlNS = "http://www.w3.org/XML/1998/namespace"
+
+// translate resolves a raw name's prefix as xml.Decoder.Token does: an
+// unprefixed element is in the default namespace, an unprefixed attribute
+// in none, xmlns declarations keep their prefix, an undeclared prefix is
+// left as it is.
+func (w *wireDecoder) translate(n *xml.Name, isElement bool) {
+	switch {
+	case n.Space == "xmlns":
+		return
+	case n.Space == "" && !isElement:
+		return
+	case n.Space == "xml":
+		n.Space = xmlNS
+		return
+	}
+	for i := len(w.scopes) - 1; i >= 0; i-- {
+		if ns, ok := w.scopes[i][n.Space]; ok {
+			n.Space = ns
+			return
+		}
+	}
 }
 
 // token returns the next token and maintains the namespace scopes.
@@ -75,7 +120,19 @@ func (w *wireDecoder) token() (xml.Token, error) {
 			}
 		}
 		w.scopes = append(w.scopes, m)
+		if w.raw {
+			w.translate(&t.Name, true)
+			for i := range t.Attr {
+				w.translate(&t.Attr[i].Name, false)
+			}
+			return t, nil
+		}
 	case xml.EndElement:
+		if w.raw {
+			w.translate(&t.Name, true)
+			w.scopes = w.scopes[:len(w.scopes)-1]
+			return t, nil
+		}
 		w.scopes = w.scopes[:len(w.scopes)-1]
 	}
 	return tok, nil
@@ -451,8 +508,9 @@ func (w *wireDecoder) text(path string) (string, error) {
 // shape errors are *ValidationError or *UnknownTypeError naming the
 // element. Timestamps are read as UTC wall clock (see InLocation).
 func ParseRequest(body []byte, service string) (Operation, any, error) {
-	w := newWireDecoder(xml.NewDecoder(bytes.NewReader(body)), true)
-	w.d.CharsetReader = charset.NewReaderLabel
+	d := xml.NewDecoder(bytes.NewReader(body))
+	d.CharsetReader = charset.NewReaderLabel
+	w := newWireDecoder(d, true)
 	for {
 		tok, err := w.token()
 		if err != nil {

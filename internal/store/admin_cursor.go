@@ -38,7 +38,7 @@ SELECT n.stream, c.position, c.updated_at, extract(epoch FROM now() - c.updated_
 FROM (SELECT unnest($1::text[]) AS stream UNION SELECT stream FROM sync_cursor UNION SELECT stream FROM sync_run) n
 LEFT JOIN sync_cursor c ON c.stream = n.stream
 LEFT JOIN sync_run r ON r.stream = n.stream
-ORDER BY n.stream`, Streams)
+ORDER BY n.stream`, streamNames())
 	if err != nil {
 		return nil, fmt.Errorf("listing cursors: %w", err)
 	}

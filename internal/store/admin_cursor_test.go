@@ -18,7 +18,7 @@ func TestCursorStatusList(t *testing.T) {
 
 	got, err := s.CursorStatusList(ctx)
 	require.NoError(t, err)
-	require.Len(t, got, len(store.Streams), "every delta stream is listed before its first run")
+	require.Len(t, got, len(store.AllStreams()), "every delta stream is listed before its first run")
 	for _, c := range got {
 		require.Nil(t, c.Position)
 		require.Nil(t, c.AgeSeconds)
@@ -26,7 +26,7 @@ func TestCursorStatusList(t *testing.T) {
 	}
 
 	pos := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	require.NoError(t, s.CursorSet(ctx, store.StreamBewerber, pos))
+	require.NoError(t, s.CursorSet(ctx, store.StreamBewerber.String(), pos))
 	require.NoError(t, s.RunBegin(ctx, store.Run{Stream: "full_bewerbungen", Start: pos, Ende: pos.Add(time.Hour), Refs: []string{"a", "b", "c"}}))
 
 	got, err = s.CursorStatusList(ctx)
@@ -35,8 +35,8 @@ func TestCursorStatusList(t *testing.T) {
 	for _, c := range got {
 		byStream[c.Stream] = c
 	}
-	require.Len(t, byStream, len(store.Streams)+1)
-	b := byStream[store.StreamBewerber]
+	require.Len(t, byStream, len(store.AllStreams())+1)
+	b := byStream[store.StreamBewerber.String()]
 	require.NotNil(t, b.Position)
 	require.True(t, b.Position.Equal(pos))
 	require.NotNil(t, b.AgeSeconds)

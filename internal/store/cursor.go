@@ -70,7 +70,7 @@ func (s *Store) CursorReset(ctx context.Context, stream string) error {
 // CursorAges returns, per stream, seconds since its cursor last moved, for
 // the sync-lag gauge. Streams without a cursor are absent.
 func (s *Store) CursorAges(ctx context.Context) (map[string]float64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT stream, extract(epoch FROM now() - updated_at)::float8 FROM sync_cursor WHERE stream = ANY($1)`, Streams)
+	rows, err := s.pool.Query(ctx, `SELECT stream, extract(epoch FROM now() - updated_at)::float8 FROM sync_cursor WHERE stream = ANY($1)`, streamNames())
 	if err != nil {
 		return nil, fmt.Errorf("reading cursor ages: %w", err)
 	}

@@ -25,26 +25,26 @@ func TestRunMovesTheCursorWithItsLastPackage(t *testing.T) {
 	t2 := t1.Add(time.Hour)
 	cursorAt := func() time.Time {
 		t.Helper()
-		c, err := st.CursorGet(ctx, stream)
+		c, err := st.CursorGet(ctx, stream.String())
 		require.NoError(t, err)
-		require.Equal(t, stream, c.Stream)
+		require.Equal(t, "bewerber", c.Stream)
 		return c.Position.UTC()
 	}
 
-	_, err := st.CursorGet(ctx, stream)
+	_, err := st.CursorGet(ctx, stream.String())
 	require.ErrorIs(t, err, store.ErrNotFound, "no cursor before the first run")
-	_, err = st.RunGet(ctx, stream)
+	_, err = st.RunGet(ctx, stream.String())
 	require.ErrorIs(t, err, store.ErrNotFound)
 
 	// A run with nothing to fetch is complete at once.
-	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream, Start: t0, Ende: t1}))
+	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream.String(), Start: t0, Ende: t1}))
 	require.Equal(t, t1, cursorAt())
-	_, err = st.RunGet(ctx, stream)
+	_, err = st.RunGet(ctx, stream.String())
 	require.ErrorIs(t, err, store.ErrNotFound, "no run is left in progress")
 
 	// Three references, in packages of two and one.
-	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream, Start: t1, Ende: t2, Refs: []string{"r1", "r2", "r3"}}))
-	r, err := st.RunGet(ctx, stream)
+	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream.String(), Start: t1, Ende: t2, Refs: []string{"r1", "r2", "r3"}}))
+	r, err := st.RunGet(ctx, stream.String())
 	require.NoError(t, err)
 	require.Equal(t, []string{"r1", "r2", "r3"}, r.Refs)
 	require.Equal(t, 0, r.Done)
@@ -52,58 +52,58 @@ func TestRunMovesTheCursorWithItsLastPackage(t *testing.T) {
 	require.Equal(t, t1, r.Start.UTC())
 
 	b := sestmodel.Bewerber{ID: "B1", Status: "aktiv", Vorname: "Änne", Nachname: "Groß"}
-	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{b}, store.Step{Stream: stream, Items: 2})
+	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{b}, store.Step{Stream: stream.String(), Items: 2})
 	require.NoError(t, err)
-	r, err = st.RunGet(ctx, stream)
+	r, err = st.RunGet(ctx, stream.String())
 	require.NoError(t, err)
 	require.Equal(t, 2, r.Done, "two of three references done")
 	require.Equal(t, t1, cursorAt(), "the cursor waits for the last package")
 
 	b.Vorname = "Anne"
-	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{b}, store.Step{Stream: stream, Items: 1})
+	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{b}, store.Step{Stream: stream.String(), Items: 1})
 	require.NoError(t, err)
 	require.Equal(t, t2, cursorAt(), "the last package moves the cursor to the run's ende")
-	_, err = st.RunGet(ctx, stream)
+	_, err = st.RunGet(ctx, stream.String())
 	require.ErrorIs(t, err, store.ErrNotFound, "the run ended")
 
 	// A package of a run that is gone fails and writes nothing.
 	b.Vorname = "Hanne"
-	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{b}, store.Step{Stream: stream, Items: 1})
+	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{b}, store.Step{Stream: stream.String(), Items: 1})
 	require.ErrorContains(t, err, "no run of bewerber in progress")
 	var vorname string
 	require.NoError(t, st.Pool().QueryRow(ctx, `SELECT vorname FROM bewerber WHERE bewerber_id = 'B1'`).Scan(&vorname))
 	require.Equal(t, "Anne", vorname, "rolled back with the failed step")
 
 	// Abandoned: the cursor stays.
-	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream, Start: t2, Ende: t2.Add(time.Hour), Refs: []string{"r4"}}))
-	require.NoError(t, st.RunAbandon(ctx, stream))
-	_, err = st.RunGet(ctx, stream)
+	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream.String(), Start: t2, Ende: t2.Add(time.Hour), Refs: []string{"r4"}}))
+	require.NoError(t, st.RunAbandon(ctx, stream.String()))
+	_, err = st.RunGet(ctx, stream.String())
 	require.ErrorIs(t, err, store.ErrNotFound)
 	require.Equal(t, t2, cursorAt())
 
 	// Set by an operator, listed, aged; then reset.
-	require.NoError(t, st.CursorSet(ctx, store.StreamBewerbungen, t0))
+	require.NoError(t, st.CursorSet(ctx, store.StreamBewerbungen.String(), t0))
 	list, err := st.CursorList(ctx)
 	require.NoError(t, err)
 	require.Len(t, list, 2)
-	require.Equal(t, store.StreamBewerber, list[0].Stream, "ordered by stream")
+	require.Equal(t, "bewerber", list[0].Stream, "ordered by stream")
 	require.Equal(t, t2, list[0].Position.UTC())
-	require.Equal(t, store.StreamBewerbungen, list[1].Stream)
+	require.Equal(t, "bewerbungen", list[1].Stream)
 	require.Equal(t, t0, list[1].Position.UTC())
 	ages, err := st.CursorAges(ctx)
 	require.NoError(t, err)
 	require.Len(t, ages, 2, "the two streams with a cursor")
-	require.Contains(t, ages, store.StreamBewerber)
-	require.GreaterOrEqual(t, ages[store.StreamBewerber], 0.0)
+	require.Contains(t, ages, "bewerber")
+	require.GreaterOrEqual(t, ages[store.StreamBewerber.String()], 0.0)
 
-	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream, Start: t2, Ende: t2.Add(time.Hour), Refs: []string{"r5"}}))
-	require.NoError(t, st.CursorReset(ctx, stream))
-	_, err = st.CursorGet(ctx, stream)
+	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream.String(), Start: t2, Ende: t2.Add(time.Hour), Refs: []string{"r5"}}))
+	require.NoError(t, st.CursorReset(ctx, stream.String()))
+	_, err = st.CursorGet(ctx, stream.String())
 	require.ErrorIs(t, err, store.ErrNotFound, "reset: the next poll starts from the Vermittlungsprozess")
-	_, err = st.RunGet(ctx, stream)
+	_, err = st.RunGet(ctx, stream.String())
 	require.ErrorIs(t, err, store.ErrNotFound, "reset drops the run in progress")
 	require.Equal(t, t0, func() time.Time {
-		c, err := st.CursorGet(ctx, store.StreamBewerbungen)
+		c, err := st.CursorGet(ctx, store.StreamBewerbungen.String())
 		require.NoError(t, err)
 		return c.Position.UTC()
 	}(), "other streams keep theirs")

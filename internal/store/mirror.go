@@ -42,16 +42,6 @@ func (c *Counts) Add(o Counts) {
 	c.Forbidden = append(c.Forbidden, o.Forbidden...)
 }
 
-// Delta streams with a cursor.
-const (
-	StreamBewerber         = "bewerber"
-	StreamBewerbungen      = "bewerbungen"
-	StreamRanglistenstatus = "ranglistenstatus"
-)
-
-// Streams lists the delta streams.
-var Streams = []string{StreamBewerber, StreamBewerbungen, StreamRanglistenstatus}
-
 // Step ties a package to a run of a delta stream: the package's rows and
 // the run's progress commit in one transaction, and the package that
 // completes the run moves the stream's cursor to the run's watermark. A
@@ -140,94 +130,106 @@ func countUpserts(rows pgx.Rows, total int) (c Counts, changed, replaced []strin
 // is older than the stored one never overwrites it.
 func (s *Store) BewerbungUpsertBatch(ctx context.Context, items []sestmodel.Bewerbung, step Step) (Counts, error) {
 	n := len(items)
-	keys, arts, bewerber, angebote, status, aktiv := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	anmerkung := make([]string, n)
-	versions := make([]int32, n)
-	eingang, letzte := make([]*time.Time, n), make([]*time.Time, n)
-	data, shas := make([][]byte, n), make([][]byte, n)
+	var rows bewerbungRows
 	byKey := make(map[string]sestmodel.Bewerbung, n)
-	for i, b := range items {
+	for _, b := range items {
 		raw, err := json.Marshal(b)
 		if err != nil {
 			return Counts{}, fmt.Errorf("encoding Bewerbung %s: %w", b.Key(), err)
 		}
-		keys[i], bewerber[i], versions[i], status[i], data[i], shas[i] = b.Key(), b.BewerberID(), int32(b.Version()), b.Bearbeitungsstatus(), raw, sha(raw)
-		letzte[i] = nullTime(b.LetzteAenderung())
-		switch {
-		case b.Einfach != nil:
-			e := b.Einfach
-			arts[i], angebote[i], aktiv[i], anmerkung[i] = "einfach", e.Studienangebot.StudiengangSchluessel, e.Aktivitaetsstatus, e.Statusanmerkung
-			eingang[i] = nullTime(e.EingangsZeitpunkt)
-		case b.Mehrfach != nil:
-			m := b.Mehrfach
-			arts[i], angebote[i], aktiv[i], anmerkung[i] = "mehrfach", m.Studienangebot.AbschlussSchluessel, m.Aktivitaetsstatus, m.Statusanmerkung
-			eingang[i] = nullTime(m.EingangsZeitpunkt)
-		default:
-			return Counts{}, fmt.Errorf("bewerbung %d of the package is neither Einfach nor Mehrfach", i)
+		if err := rows.add(b, raw); err != nil {
+			return Counts{}, err
 		}
-		byKey[keys[i]] = b
+		byKey[b.Key()] = b
 	}
+	cols := rows.columns()
 	var counts Counts
 	err := s.inTx(ctx, step, func(tx pgx.Tx) error {
+		// One round trip for the applicant stubs and the upsert, one for
+		// the child rows and the seen marks (under load, every round trip
+		// waits for the database's turn on a CPU).
+		var b pgx.Batch
 		// Locks are taken in bewerber_id order, as BewerberUpsertBatch does.
-		if _, err := tx.Exec(ctx, `INSERT INTO bewerber (bewerber_id, complete)
-			SELECT DISTINCT id, false FROM unnest($1::text[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, bewerber); err != nil {
+		b.Queue(`INSERT INTO bewerber (bewerber_id, complete)
+			SELECT DISTINCT id, false FROM unnest($1::text[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, rows.bewerberID)
+		b.Queue(`
+INSERT INTO bewerbung AS b (`+cols.names()+`)
+SELECT * FROM `+cols.unnest()+`
+ON CONFLICT (bewerbung_key) DO UPDATE SET `+cols.assign("bewerbung_key")+`, updated_at = now(), seen_at = now()
+WHERE b.version <= excluded.version AND b.data_sha IS DISTINCT FROM excluded.data_sha
+RETURNING bewerbung_key, (xmax = 0)`, cols.args()...)
+		br := tx.SendBatch(ctx, &b)
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
 			return fmt.Errorf("adding applicant stubs: %w", err)
 		}
-		rows, err := tx.Query(ctx, `
-INSERT INTO bewerbung AS b (bewerbung_key, art, bewerber_id, studienangebot_schluessel, bearbeitungsstatus,
-    aktivitaetsstatus, version, eingangs_zeitpunkt, letzte_aenderung, statusanmerkung, data, data_sha)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
-    $8::timestamptz[], $9::timestamptz[], $10::text[], $11::json[], $12::bytea[])
-ON CONFLICT (bewerbung_key) DO UPDATE SET
-    art = excluded.art, bewerber_id = excluded.bewerber_id,
-    studienangebot_schluessel = excluded.studienangebot_schluessel,
-    bearbeitungsstatus = excluded.bearbeitungsstatus, aktivitaetsstatus = excluded.aktivitaetsstatus,
-    version = excluded.version, eingangs_zeitpunkt = excluded.eingangs_zeitpunkt,
-    letzte_aenderung = excluded.letzte_aenderung, statusanmerkung = excluded.statusanmerkung,
-    data = excluded.data, data_sha = excluded.data_sha, updated_at = now(), seen_at = now()
-WHERE b.version <= excluded.version AND b.data_sha IS DISTINCT FROM excluded.data_sha
-RETURNING bewerbung_key, (xmax = 0)`,
-			keys, arts, bewerber, angebote, status, aktiv, versions, eingang, letzte, anmerkung, data, shas)
+		res, err := br.Query()
 		if err != nil {
+			_ = br.Close()
 			return fmt.Errorf("upserting Bewerbungen: %w", err)
 		}
 		var changed, replaced []string
-		counts, changed, replaced, err = countUpserts(rows, n)
+		counts, changed, replaced, err = countUpserts(res, n)
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
 		if err != nil {
 			return fmt.Errorf("upserting Bewerbungen: %w", err)
-		}
-		if err := writeBewerbungChildren(ctx, tx, changed, replaced, byKey); err != nil {
-			return err
 		}
 		if step.ForbiddenTransition != nil && len(replaced) > 0 {
 			if counts.Forbidden, err = recordForbiddenTransitions(ctx, tx, replaced, step.ForbiddenTransition); err != nil {
 				return err
 			}
 		}
+		var rest execBatch
+		queueBewerbungChildren(&rest, changed, replaced, byKey)
 		// Written rows carry seen_at already; only the unchanged need it.
-		if unchanged := without(keys, changed); len(unchanged) > 0 {
-			if _, err := tx.Exec(ctx, `UPDATE bewerbung SET seen_at = now() WHERE bewerbung_key = ANY($1)`, unchanged); err != nil {
-				return fmt.Errorf("marking Bewerbungen seen: %w", err)
-			}
+		if unchanged := without(rows.key, changed); len(unchanged) > 0 {
+			rest.queue("marking Bewerbungen seen", `UPDATE bewerbung SET seen_at = now() WHERE bewerbung_key = ANY($1)`, unchanged)
 		}
-		return nil
+		return rest.send(ctx, tx)
 	})
 	return counts, err
 }
 
-// writeBewerbungChildren writes the Teilfach-, Bestandteil- and Bescheid
-// rows of the changed Bewerbungen (replacing those of the replaced ones),
-// adding their Dokument references first.
-func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed, replaced []string, byKey map[string]sestmodel.Bewerbung) error {
-	if len(changed) == 0 {
+// execBatch queues statements that answer nothing but success, to send
+// them in one round trip.
+type execBatch struct {
+	b     pgx.Batch
+	whats []string
+}
+
+// queue adds a statement; what names it in an error.
+func (e *execBatch) queue(what, sql string, args ...any) {
+	e.b.Queue(sql, args...)
+	e.whats = append(e.whats, what)
+}
+
+// send runs the queued statements in order; the first failure ends it.
+func (e *execBatch) send(ctx context.Context, tx pgx.Tx) error {
+	if e.b.Len() == 0 {
 		return nil
+	}
+	br := tx.SendBatch(ctx, &e.b)
+	for _, what := range e.whats {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	return br.Close()
+}
+
+// queueBewerbungChildren queues the writes of the Teilfach-, Bestandteil-
+// and Bescheid rows of the changed Bewerbungen (replacing those of the
+// replaced ones), adding their Dokument references first.
+func queueBewerbungChildren(e *execBatch, changed, replaced []string, byKey map[string]sestmodel.Bewerbung) {
+	if len(changed) == 0 {
+		return
 	}
 	if len(replaced) > 0 {
 		for _, table := range []string{"teilfachbewerbung", "bewerbungsbestandteil", "bescheid"} {
-			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE bewerbung_key = ANY($1)`, replaced); err != nil {
-				return fmt.Errorf("clearing %s: %w", table, err)
-			}
+			e.queue("clearing "+table, `DELETE FROM `+table+` WHERE bewerbung_key = ANY($1)`, replaced)
 		}
 	}
 	var (
@@ -278,36 +280,27 @@ func writeBewerbungChildren(ctx context.Context, tx pgx.Tx, changed, replaced []
 		}
 	}
 	if len(dokID) > 0 {
-		if _, err := tx.Exec(ctx, `
+		e.queue("upserting Dokument references", `
 INSERT INTO dokument (dokument_id, bewerber_id, dateiname, mime_type)
 SELECT DISTINCT ON (id) id, bid, name, mime FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(id, bid, name, mime)
 ON CONFLICT (dokument_id) DO UPDATE SET bewerber_id = excluded.bewerber_id, dateiname = excluded.dateiname,
-    mime_type = excluded.mime_type, seen_at = now()`, dokID, dokBewerber, dokName, dokMime); err != nil {
-			return fmt.Errorf("upserting Dokument references: %w", err)
-		}
+    mime_type = excluded.mime_type, seen_at = now()`, dokID, dokBewerber, dokName, dokMime)
 	}
 	if len(tfKey) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO teilfachbewerbung (bewerbung_key, studiengang_schluessel, bearbeitungsstatus, version, ist_hauptfach)
+		e.queue("writing Teilfachbewerbungen", `INSERT INTO teilfachbewerbung (bewerbung_key, studiengang_schluessel, bearbeitungsstatus, version, ist_hauptfach)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bool[]) ON CONFLICT DO NOTHING`,
-			tfKey, tfStudiengang, tfStatus, tfVersion, tfHaupt); err != nil {
-			return fmt.Errorf("writing Teilfachbewerbungen: %w", err)
-		}
+			tfKey, tfStudiengang, tfStatus, tfVersion, tfHaupt)
 	}
 	if len(btKey) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO bewerbungsbestandteil (bewerbung_key, position, feldangabe_schluessel, wert, dokument_id)
+		e.queue("writing Bewerbungsbestandteile", `INSERT INTO bewerbungsbestandteil (bewerbung_key, position, feldangabe_schluessel, wert, dokument_id)
 SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[])`,
-			btKey, btPos, btFeld, btWert, btDok); err != nil {
-			return fmt.Errorf("writing Bewerbungsbestandteile: %w", err)
-		}
+			btKey, btPos, btFeld, btWert, btDok)
 	}
 	if len(bsKey) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO bescheid (bewerbung_key, position, bescheidart, erstellt_am, dokument_id)
+		e.queue("writing Bescheide", `INSERT INTO bescheid (bewerbung_key, position, bescheidart, erstellt_am, dokument_id)
 SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamptz[], $5::text[])`,
-			bsKey, bsPos, bsArt, bsAm, bsDok); err != nil {
-			return fmt.Errorf("writing Bescheide: %w", err)
-		}
+			bsKey, bsPos, bsArt, bsAm, bsDok)
 	}
-	return nil
 }
 
 // BewerberUpsertBatch writes a package of applicants in one transaction.
@@ -318,81 +311,37 @@ func (s *Store) BewerberUpsertBatch(ctx context.Context, items []sestmodel.Bewer
 	items = slices.Clone(items)
 	slices.SortFunc(items, func(a, b sestmodel.Bewerber) int { return strings.Compare(a.ID, b.ID) })
 	n := len(items)
-	cols := make([][]string, 19)
-	for i := range cols {
-		cols[i] = make([]string, n)
-	}
-	zugestimmt := make([]bool, n)
-	letzte := make([]*time.Time, n)
-	staat, land := make([]*string, n), make([]*string, n)
-	data, shas := make([][]byte, n), make([][]byte, n)
-	var landKeys, landNames []string
-	for i, b := range items {
+	var rows bewerberRows
+	for i := range items {
+		b := &items[i]
 		raw, err := json.Marshal(b)
 		if err != nil {
 			return Counts{}, fmt.Errorf("encoding Bewerber %s: %w", b.ID, err)
 		}
-		data[i], shas[i] = raw, sha(raw)
-		p := b.Postanschrift
-		for j, v := range []string{b.ID, b.Status, b.Anrede, b.Vorname, b.WeitereVornamen, b.Nachname, b.EmailAdresse,
-			b.Telefonnummer, b.Mobilnummer, b.Geburtsname, b.Geburtsdatum, b.Geburtsort,
-			p.CareOf, p.StrasseHausNrOderPostfach, p.Plz, p.Ort, p.Region} {
-			cols[j][i] = v
-		}
-		// A malformed birth date is stored as NULL (the item keeps it in
-		// data): casting it in SQL would put the value into the error.
-		if _, err := time.Parse(time.DateOnly, b.Geburtsdatum); err != nil {
-			cols[10][i] = ""
-		}
-		zugestimmt[i] = b.HatVerfahrensrichtlinienZugestimmt
-		letzte[i] = nullTime(b.LetzteAenderung)
-		if b.Staatsangehoerigkeit != nil && b.Staatsangehoerigkeit.Schluessel != "" {
-			staat[i] = &b.Staatsangehoerigkeit.Schluessel
-			landKeys, landNames = append(landKeys, b.Staatsangehoerigkeit.Schluessel), append(landNames, b.Staatsangehoerigkeit.NameDe)
-		}
-		if p.Land.Schluessel != "" {
-			land[i] = &items[i].Postanschrift.Land.Schluessel
-			landKeys, landNames = append(landKeys, p.Land.Schluessel), append(landNames, p.Land.NameDe)
-		}
+		rows.add(b, raw)
 	}
+	cols := rows.columns()
 	var counts Counts
 	err := s.inTx(ctx, step, func(tx pgx.Tx) error {
-		if err := upsertKeyTable(ctx, tx, "land", landKeys, landNames); err != nil {
+		if err := upsertKeyTable(ctx, tx, "land", rows.landKeys, rows.landNames); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `
-INSERT INTO bewerber AS b (bewerber_id, status, anrede, vorname, weitere_vornamen, nachname, email_adresse,
-    telefonnummer, mobilnummer, geburtsname, geburtsdatum, geburtsort, care_of, strasse_hausnr_postfach,
-    plz, ort, region, verfahrensrichtlinien_zugestimmt, letzte_aenderung, staatsangehoerigkeit, land, data, data_sha, complete)
-SELECT id, st, an, vn, wvn, nn, em, tel, mob, gn, NULLIF(gd, '')::date, go, co, str, plz, ort, reg, zu, la, sa, ld, d, h, true
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-    $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-    $18::bool[], $19::timestamptz[], $20::text[], $21::text[], $22::json[], $23::bytea[])
-    AS u(id, st, an, vn, wvn, nn, em, tel, mob, gn, gd, go, co, str, plz, ort, reg, zu, la, sa, ld, d, h)
-ON CONFLICT (bewerber_id) DO UPDATE SET
-    status = excluded.status, anrede = excluded.anrede, vorname = excluded.vorname,
-    weitere_vornamen = excluded.weitere_vornamen, nachname = excluded.nachname,
-    email_adresse = excluded.email_adresse, telefonnummer = excluded.telefonnummer,
-    mobilnummer = excluded.mobilnummer, geburtsname = excluded.geburtsname,
-    geburtsdatum = excluded.geburtsdatum, geburtsort = excluded.geburtsort, care_of = excluded.care_of,
-    strasse_hausnr_postfach = excluded.strasse_hausnr_postfach, plz = excluded.plz, ort = excluded.ort,
-    region = excluded.region, verfahrensrichtlinien_zugestimmt = excluded.verfahrensrichtlinien_zugestimmt,
-    letzte_aenderung = excluded.letzte_aenderung, staatsangehoerigkeit = excluded.staatsangehoerigkeit,
-    land = excluded.land, data = excluded.data, data_sha = excluded.data_sha, complete = true, updated_at = now(), seen_at = now()
+		res, err := tx.Query(ctx, `
+INSERT INTO bewerber AS b (`+cols.names()+`)
+SELECT * FROM `+cols.unnest()+`
+ON CONFLICT (bewerber_id) DO UPDATE SET `+cols.assign("bewerber_id")+`, updated_at = now(), seen_at = now()
 WHERE (NOT b.complete OR b.data_sha IS DISTINCT FROM excluded.data_sha)
   AND (b.letzte_aenderung IS NULL OR excluded.letzte_aenderung IS NULL OR b.letzte_aenderung <= excluded.letzte_aenderung)
-RETURNING bewerber_id, (xmax = 0 OR NOT b.complete)`,
-			cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8], cols[9], cols[10], cols[11],
-			cols[12], cols[13], cols[14], cols[15], cols[16], zugestimmt, letzte, staat, land, data, shas)
+RETURNING bewerber_id, (xmax = 0 OR NOT b.complete)`, cols.args()...)
 		if err != nil {
 			return fmt.Errorf("upserting Bewerber: %w", err)
 		}
 		var changed []string
-		counts, changed, _, err = countUpserts(rows, n)
+		counts, changed, _, err = countUpserts(res, n)
 		if err != nil {
 			return fmt.Errorf("upserting Bewerber: %w", err)
 		}
-		if unchanged := without(cols[0], changed); len(unchanged) > 0 {
+		if unchanged := without(rows.id, changed); len(unchanged) > 0 {
 			if _, err := tx.Exec(ctx, `UPDATE bewerber SET seen_at = now() WHERE bewerber_id = ANY($1)`, unchanged); err != nil {
 				return fmt.Errorf("marking Bewerber seen: %w", err)
 			}
@@ -607,32 +556,28 @@ RETURNING schluessel, (xmax = 0)`, keys, names, kap, data)
 // RanglistenstatusUpsertBatch writes a package of Ranglistenstatus.
 func (s *Store) RanglistenstatusUpsertBatch(ctx context.Context, items []sestmodel.Ranglistenstatus, step Step) (Counts, error) {
 	n := len(items)
-	keys, pakete, status, anm := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	anzahl := make([]int32, n)
-	letzte := make([]*time.Time, n)
-	data := make([][]byte, n)
-	for i, r := range items {
+	var rows ranglistenstatusRows
+	for _, r := range items {
 		raw, err := json.Marshal(r)
 		if err != nil {
 			return Counts{}, fmt.Errorf("encoding Ranglistenstatus %s: %w", r.RanglistenSchluessel, err)
 		}
-		keys[i], pakete[i], status[i], anm[i], anzahl[i], letzte[i], data[i] = r.RanglistenSchluessel, r.StudienpaketSchluessel, r.Status, r.Statusanmerkung, int32(r.AnzahlEintraege), nullTime(r.LetzteAenderung), raw
+		rows.add(r, raw)
 	}
+	cols := rows.columns()
 	var counts Counts
 	err := s.inTx(ctx, step, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `
-INSERT INTO ranglistenstatus AS r (ranglisten_schluessel, studienpaket_schluessel, status, statusanmerkung, anzahl_eintraege, letzte_aenderung, data)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::jsonb[])
-ON CONFLICT (ranglisten_schluessel) DO UPDATE SET studienpaket_schluessel = excluded.studienpaket_schluessel,
-    status = excluded.status, statusanmerkung = excluded.statusanmerkung, anzahl_eintraege = excluded.anzahl_eintraege,
-    letzte_aenderung = excluded.letzte_aenderung, data = excluded.data, updated_at = now(), seen_at = now()
+		res, err := tx.Query(ctx, `
+INSERT INTO ranglistenstatus AS r (`+cols.names()+`)
+SELECT * FROM `+cols.unnest()+`
+ON CONFLICT (ranglisten_schluessel) DO UPDATE SET `+cols.assign("ranglisten_schluessel")+`, updated_at = now(), seen_at = now()
 WHERE r.data IS DISTINCT FROM excluded.data
   AND (r.letzte_aenderung IS NULL OR excluded.letzte_aenderung IS NULL OR r.letzte_aenderung <= excluded.letzte_aenderung)
-RETURNING ranglisten_schluessel, (xmax = 0)`, keys, pakete, status, anm, anzahl, letzte, data)
+RETURNING ranglisten_schluessel, (xmax = 0)`, cols.args()...)
 		if err != nil {
 			return fmt.Errorf("upserting Ranglistenstatus: %w", err)
 		}
-		if counts, _, _, err = countUpserts(rows, n); err != nil {
+		if counts, _, _, err = countUpserts(res, n); err != nil {
 			return fmt.Errorf("upserting Ranglistenstatus: %w", err)
 		}
 		return nil

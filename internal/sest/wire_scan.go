@@ -1,0 +1,372 @@
+package sest
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// scanner tokenizes a response body held in memory for the Client's
+// decoder. encoding/xml reads a document rune by rune through a buffered
+// reader and spends most of the Client's decoding time doing so
+// (BenchmarkDecode500); the scanner reads the body's bytes in place. It
+// returns the tokens xml.Decoder.RawToken returns (names untranslated,
+// prefix in Name.Space; the wireDecoder resolves them through its scopes)
+// and refuses what is not well-formed: an end tag that does not match its
+// start, an unknown entity, invalid UTF-8 or control characters, a body
+// that ends inside an element. Comments and processing instructions are
+// skipped.
+//
+// newScanner declines bodies it does not read (a declared encoding other
+// than UTF-8, a byte-order mark other than UTF-8's, a DOCTYPE): those go
+// through encoding/xml as before.
+type scanner struct {
+	b   []byte
+	pos int
+	// open holds the names of the open elements, for the end-tag check.
+	open []string
+	// names interns element and attribute names (a response repeats a few
+	// dozen names thousands of times).
+	names map[string]string
+	// selfClosed is set after <x/>: its end element comes next.
+	selfClosed bool
+	endName    xml.Name
+	text       []byte // scratch for character data that needs rewriting
+}
+
+// newScanner returns a scanner for body, or false when the body must go
+// through encoding/xml.
+func newScanner(body []byte) (*scanner, bool) {
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	if len(body) > 1 && (body[0] == 0xfe || body[0] == 0xff || body[0] == 0) {
+		return nil, false // UTF-16 or UTF-32
+	}
+	if bytes.HasPrefix(body, []byte("<?xml")) {
+		end := bytes.Index(body, []byte("?>"))
+		if end < 0 {
+			return nil, false
+		}
+		if enc, ok := pseudoAttr(string(body[5:end]), "encoding"); ok && !strings.EqualFold(enc, "utf-8") && !strings.EqualFold(enc, "utf8") {
+			return nil, false
+		}
+	}
+	if bytes.Contains(body, []byte("<!DOCTYPE")) {
+		return nil, false
+	}
+	return &scanner{b: body, names: map[string]string{}}, true
+}
+
+// pseudoAttr reads name="value" from an XML declaration.
+func pseudoAttr(decl, name string) (string, bool) {
+	i := strings.Index(decl, name)
+	if i < 0 {
+		return "", false
+	}
+	rest := strings.TrimLeft(decl[i+len(name):], " \t\r\n")
+	if !strings.HasPrefix(rest, "=") {
+		return "", false
+	}
+	rest = strings.TrimLeft(rest[1:], " \t\r\n")
+	if rest == "" || (rest[0] != '"' && rest[0] != '\'') {
+		return "", false
+	}
+	v, _, ok := strings.Cut(rest[1:], rest[:1])
+	return v, ok
+}
+
+func (s *scanner) errorf(format string, args ...any) error {
+	line := 1 + bytes.Count(s.b[:min(s.pos, len(s.b))], []byte("\n"))
+	return &xml.SyntaxError{Msg: fmt.Sprintf(format, args...), Line: line}
+}
+
+// Token returns the next token; io.EOF after the last.
+func (s *scanner) Token() (xml.Token, error) {
+	if s.selfClosed {
+		s.selfClosed = false
+		return xml.EndElement{Name: s.endName}, nil
+	}
+	for {
+		if s.pos >= len(s.b) {
+			if len(s.open) > 0 {
+				return nil, s.errorf("unexpected EOF: element <%s> not closed", s.open[len(s.open)-1])
+			}
+			return nil, io.EOF
+		}
+		if s.b[s.pos] != '<' {
+			return s.charData()
+		}
+		rest := s.b[s.pos:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("</")):
+			return s.endElement()
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end := bytes.Index(rest[4:], []byte("-->"))
+			if end < 0 {
+				return nil, s.errorf("unexpected EOF in comment")
+			}
+			s.pos += 4 + end + 3
+		case bytes.HasPrefix(rest, []byte("<?")):
+			end := bytes.Index(rest, []byte("?>"))
+			if end < 0 {
+				return nil, s.errorf("unexpected EOF in processing instruction")
+			}
+			s.pos += end + 2
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			end := bytes.Index(rest[9:], []byte("]]>"))
+			if end < 0 {
+				return nil, s.errorf("unexpected EOF in CDATA section")
+			}
+			raw := rest[9 : 9+end]
+			s.pos += 9 + end + 3
+			if err := s.checkChars(raw); err != nil {
+				return nil, err
+			}
+			return xml.CharData(s.normalizeNewlines(raw)), nil
+		case bytes.HasPrefix(rest, []byte("<!")):
+			return nil, s.errorf("unsupported markup %.20q", rest)
+		default:
+			return s.startElement()
+		}
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// nameEnd returns the end of the name starting at i.
+func (s *scanner) nameEnd(i int) int {
+	for i < len(s.b) {
+		switch c := s.b[i]; {
+		case isSpace(c), c == '>', c == '/', c == '=', c == '<', c == '"', c == '\'':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+func (s *scanner) intern(b []byte) string {
+	if n, ok := s.names[string(b)]; ok {
+		return n
+	}
+	n := string(b)
+	s.names[n] = n
+	return n
+}
+
+func splitName(n string) xml.Name {
+	if prefix, local, ok := strings.Cut(n, ":"); ok && prefix != "" && local != "" {
+		return xml.Name{Space: prefix, Local: local}
+	}
+	return xml.Name{Local: n}
+}
+
+func (s *scanner) skipSpace() {
+	for s.pos < len(s.b) && isSpace(s.b[s.pos]) {
+		s.pos++
+	}
+}
+
+func (s *scanner) startElement() (xml.Token, error) {
+	s.pos++ // <
+	end := s.nameEnd(s.pos)
+	if end == s.pos {
+		return nil, s.errorf("expected element name after <")
+	}
+	raw := s.intern(s.b[s.pos:end])
+	s.pos = end
+	se := xml.StartElement{Name: splitName(raw)}
+	for {
+		s.skipSpace()
+		if s.pos >= len(s.b) {
+			return nil, s.errorf("unexpected EOF in element <%s>", raw)
+		}
+		switch s.b[s.pos] {
+		case '>':
+			s.pos++
+			s.open = append(s.open, raw)
+			return se, nil
+		case '/':
+			if s.pos+1 >= len(s.b) || s.b[s.pos+1] != '>' {
+				return nil, s.errorf("expected /> in element <%s>", raw)
+			}
+			s.pos += 2
+			s.selfClosed, s.endName = true, se.Name
+			return se, nil
+		}
+		end := s.nameEnd(s.pos)
+		if end == s.pos {
+			return nil, s.errorf("expected attribute name in element <%s>", raw)
+		}
+		name := s.intern(s.b[s.pos:end])
+		s.pos = end
+		s.skipSpace()
+		if s.pos >= len(s.b) || s.b[s.pos] != '=' {
+			return nil, s.errorf("attribute %s without value in element <%s>", name, raw)
+		}
+		s.pos++
+		s.skipSpace()
+		if s.pos >= len(s.b) || (s.b[s.pos] != '"' && s.b[s.pos] != '\'') {
+			return nil, s.errorf("unquoted value of attribute %s in element <%s>", name, raw)
+		}
+		q := s.b[s.pos]
+		vend := bytes.IndexByte(s.b[s.pos+1:], q)
+		if vend < 0 {
+			return nil, s.errorf("unexpected EOF in attribute %s", name)
+		}
+		val := s.b[s.pos+1 : s.pos+1+vend]
+		s.pos += vend + 2
+		if bytes.IndexByte(val, '<') >= 0 {
+			return nil, s.errorf("unescaped < in attribute %s", name)
+		}
+		v, err := s.unescape(val)
+		if err != nil {
+			return nil, err
+		}
+		se.Attr = append(se.Attr, xml.Attr{Name: splitName(name), Value: string(v)})
+	}
+}
+
+func (s *scanner) endElement() (xml.Token, error) {
+	s.pos += 2 // </
+	end := s.nameEnd(s.pos)
+	name := s.b[s.pos:end]
+	s.pos = end
+	s.skipSpace()
+	if s.pos >= len(s.b) || s.b[s.pos] != '>' {
+		return nil, s.errorf("invalid characters between </%s and >", name)
+	}
+	s.pos++
+	if len(s.open) == 0 {
+		return nil, s.errorf("unexpected end element </%s>", name)
+	}
+	top := s.open[len(s.open)-1]
+	if top != string(name) {
+		return nil, s.errorf("element <%s> closed by </%s>", top, name)
+	}
+	s.open = s.open[:len(s.open)-1]
+	return xml.EndElement{Name: splitName(top)}, nil
+}
+
+func (s *scanner) charData() (xml.Token, error) {
+	end := bytes.IndexByte(s.b[s.pos:], '<')
+	if end < 0 {
+		end = len(s.b) - s.pos
+	}
+	raw := s.b[s.pos : s.pos+end]
+	s.pos += end
+	if err := s.checkChars(raw); err != nil {
+		return nil, err
+	}
+	v, err := s.unescape(raw)
+	if err != nil {
+		return nil, err
+	}
+	return xml.CharData(v), nil
+}
+
+// checkChars refuses invalid UTF-8 and the control characters XML does
+// not allow.
+func (s *scanner) checkChars(b []byte) error {
+	ascii := true
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return s.errorf("illegal character code U+%04X", c)
+		}
+		ascii = ascii && c < utf8.RuneSelf
+	}
+	if !ascii && !utf8.Valid(b) {
+		return s.errorf("invalid UTF-8")
+	}
+	return nil
+}
+
+// normalizeNewlines turns \r\n and \r into \n, as XML requires.
+func (s *scanner) normalizeNewlines(b []byte) []byte {
+	if bytes.IndexByte(b, '\r') < 0 {
+		return b
+	}
+	out := s.text[:0]
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\r' {
+			out = append(out, '\n')
+			if i+1 < len(b) && b[i+1] == '\n' {
+				i++
+			}
+			continue
+		}
+		out = append(out, b[i])
+	}
+	s.text = out
+	return out
+}
+
+// unescape resolves the entities and character references of text or an
+// attribute value and normalizes newlines. Text without either is
+// returned as it is (no copy).
+func (s *scanner) unescape(b []byte) ([]byte, error) {
+	if bytes.IndexByte(b, '&') < 0 {
+		return s.normalizeNewlines(b), nil
+	}
+	out := make([]byte, 0, len(b))
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '&')
+		if i < 0 {
+			out = append(out, b...)
+			break
+		}
+		out = append(out, b[:i]...)
+		b = b[i:]
+		semi := bytes.IndexByte(b, ';')
+		if semi < 0 {
+			return nil, s.errorf("invalid character entity %.12s (no semicolon)", b)
+		}
+		ent := string(b[1:semi])
+		b = b[semi+1:]
+		switch ent {
+		case "lt":
+			out = append(out, '<')
+		case "gt":
+			out = append(out, '>')
+		case "amp":
+			out = append(out, '&')
+		case "apos":
+			out = append(out, '\'')
+		case "quot":
+			out = append(out, '"')
+		default:
+			r, ok := charRef(ent)
+			if !ok {
+				return nil, s.errorf("invalid character entity &%s;", ent)
+			}
+			out = utf8.AppendRune(out, r)
+		}
+	}
+	if bytes.IndexByte(out, '\r') >= 0 {
+		return append([]byte(nil), s.normalizeNewlines(out)...), nil
+	}
+	return out, nil
+}
+
+// charRef reads #123 or #x7B as a character XML allows.
+func charRef(ent string) (rune, bool) {
+	var n uint64
+	var err error
+	switch {
+	case strings.HasPrefix(ent, "#x"):
+		n, err = strconv.ParseUint(ent[2:], 16, 32)
+	case strings.HasPrefix(ent, "#"):
+		n, err = strconv.ParseUint(ent[1:], 10, 32)
+	default:
+		return 0, false
+	}
+	r := rune(n)
+	if err != nil || !(r == 0x09 || r == 0x0A || r == 0x0D ||
+		r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF) {
+		return 0, false
+	}
+	return r, true
+}

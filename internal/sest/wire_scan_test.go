@@ -1,0 +1,125 @@
+package sest_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"sestd/internal/sest"
+)
+
+// referenceTokens reads body with encoding/xml (RawToken: names as
+// written), without comments, processing instructions and directives, and
+// with adjacent character data joined: what the scanner must return.
+func referenceTokens(t *testing.T, body []byte) []xml.Token {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(body))
+	var out []xml.Token
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			return joinCharData(out)
+		}
+		require.NoError(t, err)
+		switch tok.(type) {
+		case xml.Comment, xml.ProcInst, xml.Directive:
+			continue
+		}
+		out = append(out, xml.CopyToken(tok))
+	}
+}
+
+func joinCharData(toks []xml.Token) []xml.Token {
+	var out []xml.Token
+	for _, tok := range toks {
+		if cd, ok := tok.(xml.CharData); ok && len(out) > 0 {
+			if prev, ok := out[len(out)-1].(xml.CharData); ok {
+				out[len(out)-1] = append(prev, cd...)
+				continue
+			}
+		}
+		out = append(out, tok)
+	}
+	return out
+}
+
+// TestScannerReadsAsEncodingXML compares the Client's scanner with
+// encoding/xml, token by token, on every golden message, a full package
+// of 500 Bewerbungen as the simulator sends it, and hand-written
+// documents with the XML features a response may use.
+func TestScannerReadsAsEncodingXML(t *testing.T) {
+	t.Parallel()
+	docs := map[string][]byte{
+		"bewerbungen-500": responseBody500(t),
+		"entities": []byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
+			`<a xmlns="urn:x" xmlns:p='urn:p'><p:b p:at="1 &amp; 2 &lt;3&gt; &quot;q&quot; &apos;" at2='x'>Gr&#246;&#xdf;e &amp; Co &#x1F600;</p:b>` +
+			`<c/><d  e = "f" /><!-- a comment --><g><![CDATA[<not> & markup]]></g><h>line1` + "\r\n" + `line2` + "\r" + `line3</h>` +
+			`<?pi inside?><i>Ünïcödé ÄÖÜß</i></a>` + "\n"),
+		"bom": []byte("\xef\xbb\xbf<a><b>x</b></a>"),
+	}
+	goldens, err := filepath.Glob("testdata/golden/*.xml")
+	require.NoError(t, err)
+	require.NotEmpty(t, goldens)
+	for _, g := range goldens {
+		raw, err := os.ReadFile(g)
+		require.NoError(t, err)
+		docs[filepath.Base(g)] = raw
+	}
+	for name, body := range docs {
+		t.Run(name, func(t *testing.T) {
+			got, ok, err := sest.ScanTokens(body)
+			require.True(t, ok, "the scanner reads UTF-8 bodies")
+			require.NoError(t, err)
+			require.Equal(t, referenceTokens(t, bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))), joinCharData(got))
+		})
+	}
+}
+
+// TestScannerRefusesWhatEncodingXMLRefuses: documents that are not
+// well-formed fail in the scanner as they do in encoding/xml, and bodies
+// in other encodings are left to encoding/xml.
+func TestScannerRefusesWhatEncodingXMLRefuses(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"truncated":          `<a><b>text`,
+		"truncated in tag":   `<a><b at="1`,
+		"mismatched end":     `<a><b></a></b>`,
+		"unknown entity":     `<a>&nbsp;</a>`,
+		"entity without ;":   `<a>&amp</a>`,
+		"bad char reference": `<a>&#0;</a>`,
+		"control character":  "<a>\x01</a>",
+		"invalid UTF-8":      "<a>\xff\xfe</a>",
+		"end without start":  `</a>`,
+		"unquoted attribute": `<a b=c></a>`,
+		"lt in attribute":    `<a b="<"></a>`,
+		"unclosed comment":   `<a><!-- </a>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := xml.NewDecoder(bytes.NewReader([]byte(body)))
+			var refErr error
+			for refErr == nil {
+				_, refErr = d.Token()
+			}
+			require.NotErrorIs(t, refErr, io.EOF, "encoding/xml refuses %q", body)
+			_, ok, err := sest.ScanTokens([]byte(body))
+			require.True(t, ok)
+			require.Error(t, err)
+			var se *xml.SyntaxError
+			require.ErrorAs(t, err, &se)
+		})
+	}
+	for name, body := range map[string]string{
+		"latin-1":  `<?xml version="1.0" encoding="ISO-8859-1"?><a>x</a>`,
+		"doctype":  `<!DOCTYPE a><a>x</a>`,
+		"utf-16le": "\xff\xfe<\x00a\x00>\x00",
+	} {
+		_, ok, _ := sest.ScanTokens([]byte(body))
+		require.False(t, ok, "%s goes through encoding/xml", name)
+	}
+}
