@@ -40,10 +40,18 @@ func startDaemonDB(t *testing.T, token string) (string, *pgxpool.Pool) {
 func startDaemonWith(t *testing.T, token string, change func(*config.Config)) (string, *pgxpool.Pool) {
 	t.Helper()
 	pool := testdb.New(t)
+	return runDaemon(t, pool.Config().ConnString(), token, change), pool
+}
+
+// runDaemon runs the daemon in-process on the database dbURL with an admin
+// token, no schedules and change made to its config; it returns the admin
+// address once the daemon is ready and stops it when the test ends.
+func runDaemon(t *testing.T, dbURL, token string, change func(*config.Config)) string {
+	t.Helper()
 	port, err := pgcluster.FreePort()
 	require.NoError(t, err)
 	cfg := config.Default()
-	cfg.Database.URL = pool.Config().ConnString()
+	cfg.Database.URL = dbURL
 	cfg.Admin.Listen = fmt.Sprintf("127.0.0.1:%d", port)
 	cfg.Admin.Token = config.Secret(token)
 	cfg.River.ShutdownGrace = 2 * time.Second
@@ -74,13 +82,13 @@ func startDaemonWith(t *testing.T, token string, change func(*config.Config)) (s
 	})
 	select {
 	case a := <-ready:
-		return a.String(), pool
+		return a.String()
 	case err := <-done:
 		t.Fatalf("daemon stopped: %v", err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("daemon not ready within 60s")
 	}
-	return "", nil
+	return ""
 }
 
 func TestTriggerAndStatusAgainstARunningDaemon(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -78,12 +79,11 @@ func rangStore(ctx context.Context, e env, path string) (config.Config, *zap.Log
 	return cfg, log, st, closeStore, nil
 }
 
-func cmdRangStudienpakete(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "rang studienpakete", "[--json]", `
-Lists the Studienpakete of the Vermittlungsprozess from the mirror: key, name,
-capacity, the Studienangebote they bundle (studiengang_schluessel with the
-Bewerberplatzbedarf zaehler/nenner) and the Ranglisten the Servicestelle
-reports for them. The ranglistenstatus delta poll refreshes them.`)
+// rangList runs a list subcommand: it reads the rows with list and prints
+// them as JSON (--json; [] when there are none) or with table.
+func rangList[T any](ctx context.Context, e env, args []string, name, description string,
+	list func(*store.Store, context.Context) ([]T, error), table func(w io.Writer, rows []T) error) error {
+	fs := newFlags(e, name, "[--json]", description)
 	cfgPath := configFlag(fs, e)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, e, args); err != nil {
@@ -94,68 +94,61 @@ reports for them. The ranglistenstatus delta poll refreshes them.`)
 		return err
 	}
 	defer closeDB()
-	pakete, err := st.RangStudienpaketList(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		if pakete == nil {
-			pakete = []store.RangStudienpaket{}
-		}
-		return writeJSON(e.stdout, pakete)
-	}
-	if len(pakete) == 0 {
-		fmt.Fprintln(e.stdout, "The mirror holds no Studienpakete: run the ranglistenstatus delta poll (sestd trigger delta_poll '{\"stream\":\"ranglistenstatus\"}').")
-		return nil
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCHLUESSEL\tNAME\tKAPAZITAET\tSTUDIENANGEBOTE\tRANGLISTEN")
-	for _, p := range pakete {
-		var b []string
-		for _, x := range p.Bestandteile {
-			b = append(b, fmt.Sprintf("%s (%d/%d)", x.Studiengang, x.Zaehler, x.Nenner))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Schluessel, p.NameDe, p.Kapazitaet, strings.Join(b, ", "), strings.Join(p.Ranglisten, ", "))
-	}
-	return tw.Flush()
-}
-
-func cmdRangStatus(ctx context.Context, e env, args []string) error {
-	fs := newFlags(e, "rang status", "[--json]", `
-Shows every Rangliste the Servicestelle reports, with status and
-statusanmerkung as of the latest ranglistenstatus delta poll, the entries
-imported for it and sestd's latest upload result (the view
-uni.ranglisten_status).`)
-	cfgPath := configFlag(fs, e)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, e, args); err != nil {
-		return err
-	}
-	_, _, st, closeDB, err := rangStore(ctx, e, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	rows, err := st.RangStatusList(ctx)
+	rows, err := list(st, ctx)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		if rows == nil {
-			rows = []store.RangStatus{}
+			rows = []T{}
 		}
 		return writeJSON(e.stdout, rows)
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RANGLISTE\tSTUDIENPAKET\tSTATUS\tEINTRAEGE\tIMPORTIERT\tLETZTER UPLOAD\tSTATUSANMERKUNG")
-	for _, r := range rows {
-		up := r.LetzterUploadErgebnis
-		if up == "" && r.LetzterUploadGrund != "" {
-			up = "nicht gesendet"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Rangliste, r.Studienpaket, r.Status, r.AnzahlEintraege, r.EintraegeImportiert, up, r.Statusanmerkung)
-	}
-	return tw.Flush()
+	return table(e.stdout, rows)
+}
+
+func cmdRangStudienpakete(ctx context.Context, e env, args []string) error {
+	return rangList(ctx, e, args, "rang studienpakete", `
+Lists the Studienpakete of the Vermittlungsprozess from the mirror: key, name,
+capacity, the Studienangebote they bundle (studiengang_schluessel with the
+Bewerberplatzbedarf zaehler/nenner) and the Ranglisten the Servicestelle
+reports for them. The ranglistenstatus delta poll refreshes them.`,
+		(*store.Store).RangStudienpaketList, func(w io.Writer, pakete []store.RangStudienpaket) error {
+			if len(pakete) == 0 {
+				fmt.Fprintln(w, "The mirror holds no Studienpakete: run the ranglistenstatus delta poll (sestd trigger delta_poll '{\"stream\":\"ranglistenstatus\"}').")
+				return nil
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SCHLUESSEL\tNAME\tKAPAZITAET\tSTUDIENANGEBOTE\tRANGLISTEN")
+			for _, p := range pakete {
+				var b []string
+				for _, x := range p.Bestandteile {
+					b = append(b, fmt.Sprintf("%s (%d/%d)", x.Studiengang, x.Zaehler, x.Nenner))
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Schluessel, p.NameDe, p.Kapazitaet, strings.Join(b, ", "), strings.Join(p.Ranglisten, ", "))
+			}
+			return tw.Flush()
+		})
+}
+
+func cmdRangStatus(ctx context.Context, e env, args []string) error {
+	return rangList(ctx, e, args, "rang status", `
+Shows every Rangliste the Servicestelle reports, with status and
+statusanmerkung as of the latest ranglistenstatus delta poll, the entries
+imported for it and sestd's latest upload result (the view
+uni.ranglisten_status).`,
+		(*store.Store).RangStatusList, func(w io.Writer, rows []store.RangStatus) error {
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "RANGLISTE\tSTUDIENPAKET\tSTATUS\tEINTRAEGE\tIMPORTIERT\tLETZTER UPLOAD\tSTATUSANMERKUNG")
+			for _, r := range rows {
+				up := r.LetzterUploadErgebnis
+				if up == "" && r.LetzterUploadGrund != "" {
+					up = "nicht gesendet"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Rangliste, r.Studienpaket, r.Status, r.AnzahlEintraege, r.EintraegeImportiert, up, r.Statusanmerkung)
+			}
+			return tw.Flush()
+		})
 }
 
 // listFlag collects a repeatable string flag.
@@ -294,6 +287,9 @@ func printRangResult(e env, args river.JobArgs, out []byte, asJSON bool) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "ranglisten sent\t%d\nentries sent\t%d\nmessages\t%d\nneu\t%d\naktualisiert\t%d\nzurueckgewiesen\t%d\nrefused entries\t%d\n",
 		r.Ranglisten, r.Eintraege, r.Nachrichten, len(r.Neu), len(r.Aktualisiert), len(r.Zurueckgewiesen), len(r.Verweigert))
+	if len(r.AusserhalbFilter) > 0 {
+		fmt.Fprintf(tw, "outside abschluss_filter\t%d Ranglisten of %d Studienpakete, not sent\n", r.AusserhalbFilterRanglisten, len(r.AusserhalbFilter))
+	}
 	if len(r.NichtGespiegelt) > 0 {
 		fmt.Fprintf(tw, "not in the mirror\t%s\n", strings.Join(r.NichtGespiegelt, ", "))
 	}
@@ -302,6 +298,9 @@ func printRangResult(e env, args river.JobArgs, out []byte, asJSON bool) error {
 	}
 	for _, z := range r.Zurueckgewiesen {
 		fmt.Fprintf(e.stdout, "zurueckgewiesen %s: %s\n", z.Rangliste, z.Grund)
+	}
+	for _, f := range r.AusserhalbFilter {
+		fmt.Fprintf(e.stdout, "%s (%s)\n", f.Grund, strings.Join(f.Ranglisten, ", "))
 	}
 	for _, v := range r.Verweigert {
 		fmt.Fprintf(e.stdout, "refused %s: %s (rang %d) has no Bewerbung for the Studienpaket\n", v.Rangliste, v.BewerberID, v.Rang)

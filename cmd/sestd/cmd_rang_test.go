@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,7 +13,6 @@ import (
 	"sestd/internal/sest/sim"
 	"sestd/internal/sestmodel"
 	"sestd/internal/store"
-	"sestd/internal/testdb"
 )
 
 const rangTestConfig = `
@@ -28,26 +26,10 @@ vergabeschema:
 func TestRangCommands(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := sim.New(sim.Config{Seed: 5, Hochschulnummer: "4411", Username: "hs4411", Password: "sim-password"})
-	require.NoError(t, err)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	pool := testdb.New(t)
-	dir := t.TempDir()
+	s, pool, dir, env := simCLI(t, sim.Config{Seed: 5})
 	cfgFile := filepath.Join(dir, "sestd.yaml")
 	require.NoError(t, os.WriteFile(cfgFile, []byte(rangTestConfig), 0o600))
-	env := map[string]string{
-		"SESTD_CONFIG":                                 cfgFile,
-		"SESTD_DATABASE_URL":                           pool.Config().ConnString(),
-		"SESTD_LOG_FORMAT":                             "json",
-		"SESTD_LOG_LEVEL":                              "warn",
-		"SESTD_SERVICESTELLE_BASE_URL":                 srv.URL + "/hochschule/webservice/3",
-		"SESTD_SERVICESTELLE_HOCHSCHULNUMMER":          "4411",
-		"SESTD_SERVICESTELLE_USERNAME":                 "hs4411",
-		"SESTD_SERVICESTELLE_PASSWORD":                 "sim-password",
-		"SESTD_SERVICESTELLE_VERMITTLUNGSPROZESS_JAHR": "2026",
-		"SESTD_EXPORT_DIR":                             filepath.Join(dir, "export"),
-	}
+	env["SESTD_CONFIG"] = cfgFile
 
 	out, _, err := runCLI(t, env, "rang", "studienpakete")
 	require.NoError(t, err)
@@ -130,4 +112,18 @@ func TestRangCommands(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(dir, "export", "rang_status.csv"))
 	require.NoError(t, err)
 	require.Contains(t, string(raw), hq+";"+paket.Schluessel+";")
+
+	// outbox.abschluss_filter without the Paket's Abschluss: nothing is
+	// sent, the output says what was held back and why.
+	abschluss := paket.Paketbestandteil[0].Studienangebot.AbschlussSchluessel
+	require.NotEqual(t, "99", abschluss)
+	require.NoError(t, os.WriteFile(cfgFile, []byte(rangTestConfig+"outbox:\n  abschluss_filter: [\"99\"]\n"), 0o600))
+	calls := len(s.Received(sestmodel.OpUebermittelnRanglisten))
+	out, errOut, err = runCLI(t, env, "rang", "upload-schema", paket.Schluessel)
+	require.NoError(t, err, errOut)
+	require.Len(t, s.Received(sestmodel.OpUebermittelnRanglisten), calls, "nothing sent")
+	require.Regexp(t, `ranglisten sent\s+0\n`, out)
+	require.Regexp(t, `outside abschluss_filter\s+2 Ranglisten of 1 Studienpakete, not sent\n`, out)
+	require.Contains(t, out, "not sent: Studienpaket "+paket.Schluessel+" has Studienangebote of Abschluss "+abschluss+
+		", not in outbox.abschluss_filter (99): updates at the Servicestelle are limited to those Abschlüsse ("+paket.Schluessel+"-HF, "+hq+")\n")
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -119,7 +120,7 @@ Hochschulnummer, interface version, then
   ok: N Studienangebote in 183ms
   SOAP fault soap:Server UnbekannteHochschuleFehler: <the service's text>
   HTTP 401 Unauthorized
-  DNS: …, TLS: …, connection: …, timeout after …, malformed answer: …
+  DNS: …, TLS with <host>: …, connection: …, timeout after …, malformed answer: …
 
 Try the test system first (https://hsst.hochschulstart.de/hochschule/webservice/<version>),
 then production (https://dosv.hochschulstart.de/…); SESTD_SERVICESTELLE_BASE_URL
@@ -163,7 +164,12 @@ connection, TLS, proxy, timeout).`)
 	}
 	what, code := pingOutcome(err, endpoint)
 	fmt.Fprintf(e.stdout, "%s %s (after %s)\n", head, what, took)
-	return &exitError{code, fmt.Errorf("sest ping failed: %s", what)}
+	// The line above says why; the error does not repeat it.
+	why := "the Servicestelle answered with an error"
+	if code == exitUnreachable {
+		why = "no answer"
+	}
+	return &exitError{code, fmt.Errorf("sest ping failed: %s (see the line on standard output)", why)}
 }
 
 // pingOutcome names what came back from endpoint and the exit code for
@@ -202,11 +208,11 @@ func pingOutcome(err error, endpoint string) (string, int) {
 	case errors.As(err, &timeout):
 		return fmt.Sprintf("timeout after %s (servicestelle.timeout): %s", timeout.After, oneLine(timeout.Err.Error(), 200)), exitUnreachable
 	}
-	return transportText(err), exitUnreachable
+	return transportText(err, endpoint), exitUnreachable
 }
 
-// transportText says which layer failed to carry the call.
-func transportText(err error) string {
+// transportText says which layer failed to carry the call to endpoint.
+func transportText(err error, endpoint string) string {
 	var dns *net.DNSError
 	var unknownCA x509.UnknownAuthorityError
 	var hostname x509.HostnameError
@@ -217,7 +223,7 @@ func transportText(err error) string {
 	case errors.As(err, &dns):
 		return "DNS: " + dns.Error() + " (check servicestelle.base_url and the resolver)"
 	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify), errors.As(err, &record):
-		return "TLS: " + oneLine(rootCause(err).Error(), 300) + " (servicestelle.ca_file names extra trusted CAs)"
+		return "TLS with " + hostOf(endpoint) + ": " + tlsText(err) + " (servicestelle.ca_file names extra trusted CAs)"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		// The root cause is the errno, "connection refused" again: name
 		// the address instead.
@@ -230,6 +236,38 @@ func transportText(err error) string {
 		return "connection closed by the other side: " + oneLine(err.Error(), 200)
 	}
 	return "no answer: " + oneLine(err.Error(), 300)
+}
+
+// tlsText says once, without Go's package prefixes and hints, why the TLS
+// handshake failed: what an operator pastes into a ticket.
+func tlsText(err error) string {
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	if errors.As(err, &unknownCA) {
+		// Its text may add "(possibly because of … while trying to verify
+		// candidate authority certificate …)": the issuer says more.
+		what := "certificate signed by unknown authority"
+		if c := unknownCA.Cert; c != nil {
+			what += fmt.Sprintf(", issued by %q", oneLine(c.Issuer.String(), 160))
+		}
+		return what
+	}
+	if errors.As(err, &hostname) {
+		return oneLine(strings.TrimPrefix(hostname.Error(), "x509: "), 300)
+	}
+	text := rootCause(err).Error()
+	for _, prefix := range []string{"tls: failed to verify certificate: ", "x509: ", "tls: "} {
+		text = strings.TrimPrefix(text, prefix)
+	}
+	return oneLine(text, 300)
+}
+
+// hostOf is the host (and port) of a URL, or the URL when it has none.
+func hostOf(endpoint string) string {
+	if u, err := url.Parse(endpoint); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return endpoint
 }
 
 func rootCause(err error) error {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 
@@ -13,30 +12,13 @@ import (
 
 	"sestd/internal/jobs"
 	"sestd/internal/sest/sim"
-	"sestd/internal/testdb"
 )
 
 func TestSyncDownloadRunsOneRound(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := sim.New(sim.Config{Seed: 6, Bewerbungen: 100, Hochschulnummer: "4411", Username: "hs4411", Password: "sim-password"})
-	require.NoError(t, err)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	pool := testdb.New(t)
-	dir := t.TempDir()
-	env := map[string]string{
-		"SESTD_DATABASE_URL":                           pool.Config().ConnString(),
-		"SESTD_LOG_FORMAT":                             "json",
-		"SESTD_LOG_LEVEL":                              "warn",
-		"SESTD_SERVICESTELLE_BASE_URL":                 srv.URL + "/hochschule/webservice/3",
-		"SESTD_SERVICESTELLE_HOCHSCHULNUMMER":          "4411",
-		"SESTD_SERVICESTELLE_USERNAME":                 "hs4411",
-		"SESTD_SERVICESTELLE_PASSWORD":                 "sim-password",
-		"SESTD_SERVICESTELLE_VERMITTLUNGSPROZESS_JAHR": "2026",
-		"SESTD_SYNC_DOCUMENT_ROOT":                     filepath.Join(dir, "documents"),
-		"SESTD_EXPORT_DIR":                             filepath.Join(dir, "export"),
-	}
+	s, pool, dir, env := simCLI(t, sim.Config{Seed: 6, Bewerbungen: 100})
+	env["SESTD_SYNC_DOCUMENT_ROOT"] = filepath.Join(dir, "documents")
 	count := func() int {
 		var n int
 		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM bewerbung`).Scan(&n))

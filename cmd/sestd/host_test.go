@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -10,14 +9,10 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/zap"
 
 	"sestd/internal/config"
-	"sestd/internal/daemon"
-	"sestd/internal/pgcluster"
 	"sestd/internal/testdb"
 )
 
@@ -69,42 +64,7 @@ func (p *dbProxy) cut() {
 // startDaemonOn runs the daemon in-process on dbURL with an admin token.
 func startDaemonOn(t *testing.T, dbURL, token string) string {
 	t.Helper()
-	port, err := pgcluster.FreePort()
-	require.NoError(t, err)
-	cfg := config.Default()
-	cfg.Database.URL = dbURL
-	cfg.Database.MaxConns = 4
-	cfg.Admin.Listen = fmt.Sprintf("127.0.0.1:%d", port)
-	cfg.Admin.Token = config.Secret(token)
-	cfg.River.ShutdownGrace = 2 * time.Second
-	cfg.Import.InboxDir = filepath.Join(t.TempDir(), "inbox")
-	cfg.Sync.Schedules = config.Schedules{Delta: "off", Studienangebote: "off", Full: "off", Outbound: "off", Inbox: "off", Retention: "off"}
-	require.NoError(t, cfg.Validate())
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan net.Addr, 1), make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.Options{Config: cfg, Log: zap.NewNop(), Notify: func(string) {}, OnReady: func(a net.Addr) { ready <- a }})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("daemon stopped with: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("daemon did not stop")
-		}
-	})
-	select {
-	case a := <-ready:
-		return a.String()
-	case err := <-done:
-		t.Fatalf("daemon stopped: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("daemon not ready within 60s")
-	}
-	return ""
+	return runDaemon(t, dbURL, token, func(cfg *config.Config) { cfg.Database.MaxConns = 4 })
 }
 
 // sestd status while the database is down says why, as /readyz knows it.

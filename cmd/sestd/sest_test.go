@@ -1,8 +1,15 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"io/fs"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -10,6 +17,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -128,10 +136,26 @@ func TestSestPingAgainstTheSimulator(t *testing.T) {
 	tlsSrv := httptest.NewTLSServer(s.Handler())
 	t.Cleanup(tlsSrv.Close)
 	e["SESTD_SERVICESTELLE_BASE_URL"] = tlsSrv.URL + "/hochschule/webservice/3"
+	host := strings.TrimPrefix(tlsSrv.URL, "https://")
+	out, errOut, err := runCLI(t, e, "sest", "ping")
+	require.Equal(t, 3, exitCode(err), "%v", err)
+	require.Regexp(t, `^\S+ sestd \S+ ping abrufenStudienangeboteDurchHS `+regexp.QuoteMeta(tlsSrv.URL+"/hochschule/webservice/3/studiengaengeService hochschulnummer=4411 interface_version=3: "+
+		"TLS with "+host+`: certificate signed by unknown authority, issued by "O=Acme Co" (servicestelle.ca_file names extra trusted CAs) (after `)+`\d+m?s\)\n$`, out)
+	// Said once: the error (what sestd prints on standard error) does not
+	// repeat the line.
+	require.Equal(t, 1, strings.Count(out+errOut+err.Error(), "certificate signed by unknown authority"))
+	require.Equal(t, "sest ping failed: no answer (see the line on standard output)", err.Error())
+
+	// A CA file with another certificate of the same name (a proxy's CA
+	// renewed): Go's hint ("possibly because of … while trying to verify
+	// candidate authority certificate …") stays out of the line.
+	e["SESTD_SERVICESTELLE_CA_FILE"] = writeCA(t, "Acme Co")
 	out, _, err = runCLI(t, e, "sest", "ping")
 	require.Equal(t, 3, exitCode(err), "%v", err)
-	require.Contains(t, out, "TLS: ")
-	require.Contains(t, out, "servicestelle.ca_file")
+	require.Contains(t, out, "TLS with "+host+`: certificate signed by unknown authority, issued by "O=Acme Co" (servicestelle.ca_file names extra trusted CAs) (after `)
+	require.NotContains(t, out, "possibly")
+	require.NotContains(t, out, "x509:")
+	delete(e, "SESTD_SERVICESTELLE_CA_FILE")
 
 	e["SESTD_SERVICESTELLE_BASE_URL"] = "https://sestd-test.invalid/hochschule/webservice/3"
 	out, _, err = runCLI(t, e, "sest", "ping")
@@ -182,4 +206,20 @@ func TestSestPingNamesWhatItCannotRead(t *testing.T) {
 	require.Contains(t, out, "answer with an xsi:type sestd does not know: Einzelstudienangebot (namespace "+sest.NSStudiengaenge+
 		") at abrufenStudienangeboteDurchHSResponse/studienangebot; sestd's contract and the service's differ, compare the official WSDLs with `sestd sest check-wsdl DIR`")
 	require.NotContains(t, out, "base_url")
+}
+
+// writeCA writes a PEM file with a self-signed CA certificate of the
+// organisation (a new key each time) and returns its path.
+func writeCA(t *testing.T, org string) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{Organization: []string{org}},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	p := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	return p
 }

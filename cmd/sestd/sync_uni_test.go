@@ -15,7 +15,6 @@ import (
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
 	"sestd/internal/sestmodel"
-	"sestd/internal/testdb"
 )
 
 // TestSyncUniRunsOneRound imports four applications with `sestd import`
@@ -26,24 +25,8 @@ import (
 // servicestelle.base_url the commands name the key.
 func TestSyncUniRunsOneRound(t *testing.T) {
 	t.Parallel()
-	s, err := sim.New(sim.Config{Seed: 31, Bewerber: 20, Bewerbungen: 5, Hochschulnummer: "4411", Username: "hs4411", Password: "sim-password"})
-	require.NoError(t, err)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	pool := testdb.New(t)
-	dir := t.TempDir()
-	env := map[string]string{
-		"SESTD_DATABASE_URL":                           pool.Config().ConnString(),
-		"SESTD_LOG_FORMAT":                             "json",
-		"SESTD_LOG_LEVEL":                              "warn",
-		"SESTD_SERVICESTELLE_BASE_URL":                 srv.URL + "/hochschule/webservice/3",
-		"SESTD_SERVICESTELLE_HOCHSCHULNUMMER":          "4411",
-		"SESTD_SERVICESTELLE_USERNAME":                 "hs4411",
-		"SESTD_SERVICESTELLE_PASSWORD":                 "sim-password",
-		"SESTD_SERVICESTELLE_VERMITTLUNGSPROZESS_JAHR": "2026",
-		"SESTD_EXPORT_DIR":                             filepath.Join(dir, "export"),
-		"SESTD_OUTBOX_ABSCHLUSS_FILTER":                "82",
-	}
+	s, pool, dir, env := simCLI(t, sim.Config{Seed: 31, Bewerber: 20, Bewerbungen: 5})
+	env["SESTD_OUTBOX_ABSCHLUSS_FILTER"] = "82"
 
 	// Four applicants apply at the university: two for public offers of
 	// the Abschluss 82, one for 82-999 (not public: refused), one for an

@@ -285,6 +285,20 @@ func (q *request) errorPage(status int, msg string) {
 
 func (q *request) notFound() { q.errorPage(http.StatusNotFound, text(q.lang, "err.notfound")) }
 
+// found reports whether a record was read; when it was not, it has
+// answered: 404 for one that is not there, 500 for another error.
+func (q *request) found(err error) bool {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		q.notFound()
+		return false
+	case err != nil:
+		q.fail(err)
+		return false
+	}
+	return true
+}
+
 // fail answers an unexpected error: the details go to the log (they may
 // quote personal data), the person gets a reference.
 func (q *request) fail(err error) {
@@ -353,6 +367,25 @@ type badInput struct{ err error }
 
 func (e *badInput) Error() string { return e.err.Error() }
 
+// proceed reports whether a request may go on after a step that returned
+// err; when not, it has answered: input the person can fix goes back to
+// back with the reason (after prefix), an error already answered stays
+// so, another error is a 500.
+func (q *request) proceed(err error, back, prefix string) bool {
+	var bad *badInput
+	switch {
+	case errors.As(err, &bad):
+		q.redirect(back, prefix+bad.Error())
+		return false
+	case errors.Is(err, errAnswered):
+		return false
+	case err != nil:
+		q.fail(err)
+		return false
+	}
+	return true
+}
+
 // errAnswered says the response is written already.
 var errAnswered = errors.New("answered")
 
@@ -398,6 +431,7 @@ func parseTemplates(berlin *time.Location) (map[string]*template.Template, error
 			}
 			return t.Format("02.01.2006")
 		},
+		"fileName":  fileName,
 		"withRuns":  func(p page, runs []store.ImportRun) runsView { return runsView{P: p, Runs: runs} },
 		"withItems": func(p page, items []store.OutboxItem) itemsView { return itemsView{P: p, Items: items} },
 		"withLog":   func(p page, log []store.UploadLogEntry) logView { return logView{P: p, Log: log} },
@@ -421,4 +455,14 @@ func parseTemplates(berlin *time.Location) (map[string]*template.Template, error
 		out[base] = t
 	}
 	return out, nil
+}
+
+// fileName is a file name as HTML that may break after each "_" (a long
+// export name like 2026-11-25_studentendaten_sose.csv), escaped.
+func fileName(name string) template.HTML {
+	parts := strings.Split(name, "_")
+	for i, p := range parts {
+		parts[i] = template.HTMLEscapeString(p)
+	}
+	return template.HTML(strings.Join(parts, "_<wbr>")) // every part is escaped
 }

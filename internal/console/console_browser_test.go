@@ -165,6 +165,18 @@ func TestConsoleInBrowser(t *testing.T) {
 			chromedp.Click(chromedp.ID("upload")),
 			chromedp.WaitVisible(chromedp.ID("import-done"))))
 		shot(t, ctx, "import")
+		// The file name stays on one line (overflow-wrap: anywhere broke
+		// it to "rangliste.c sv"), its full name in the title.
+		lines, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(() => { const e = document.querySelector("td.file span");
+			return e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight) })()`))
+		require.NoError(t, err)
+		require.Less(t, lines, 1.5, "the file name takes %.1f lines", lines)
+		title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("td.file span").title`))
+		require.NoError(t, err)
+		require.Equal(t, "rangliste.csv", title)
+		overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+		require.NoError(t, err)
+		require.LessOrEqual(t, overflow, 0, "the result table fits the window")
 		rejects := string(download(t, ctx, chromedp.CSS("a.rejects")))
 		require.Contains(t, rejects, "B-KAPUTT")
 		require.Regexp(t, regexp.MustCompile(`(?i)\b`+strconv.Itoa(len(ranked)+2)+`\b`), rejects, "the rejects name the line")

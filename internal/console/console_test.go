@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,11 +15,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
 	"sestd/internal/config"
 	"sestd/internal/console"
+	"sestd/internal/jobs"
 	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
@@ -39,7 +42,11 @@ func startHandler(t *testing.T, configure func(*config.Console)) *handlerWorld {
 		configure(&cfg.Console)
 	}
 	require.NoError(t, cfg.Validate())
-	c, err := console.New(console.Deps{Config: cfg, Store: st, Log: zap.NewNop()})
+	// One job, whose arguments are always wrong (there is no queue).
+	probe := jobs.Trigger{Help: "refuses every argument", Args: func(json.RawMessage) (river.JobArgs, error) {
+		return nil, errors.New("probe takes no arguments")
+	}}
+	c, err := console.New(console.Deps{Config: cfg, Store: st, Log: zap.NewNop(), Triggers: map[string]jobs.Trigger{"probe": probe}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(c)
 	t.Cleanup(srv.Close)
@@ -161,8 +168,21 @@ func TestConsoleHTTP(t *testing.T) {
 		require.NoError(t, err)
 		_, body = get(t, otto, base+"/console/imports", nil)
 		require.Contains(t, body, `<th scope="col" class="num">unverändert</th>`)
-		require.Regexp(t, `woche2\.csv</td>.*\n<td class="num">3</td><td class="num">0</td><td class="num">1</td><td class="num">2</td>`, body, "read 3, new 0, updated 1, unchanged 2")
+		require.Regexp(t, `woche2\.csv</span></td>.*\n<td class="num">3</td><td class="num">0</td><td class="num">1</td><td class="num">2</td>`, body, "read 3, new 0, updated 1, unchanged 2")
 		require.Contains(t, body, "column HZBNOTEE is not a column of sbeat_students; ignored")
+
+		// A university export that lacks rows: the missing (kept and
+		// reported) rows have a column; a long name breaks after "_" only
+		// and the full name is its title.
+		id, err = w.store.ImportRunStart(ctx, store.ImportRun{Kind: "uni_bewerbungen", Mode: "sync", FileName: "2026-11-25_uni_bewerbungen<b>.csv", SHA256: "cd34"})
+		require.NoError(t, err)
+		_, err = w.store.ImportRunFinish(ctx, store.ImportRun{ID: id, Status: "succeeded", ImportCounts: store.ImportCounts{Read: 10, Unchanged: 10, Missing: 4}})
+		require.NoError(t, err)
+		_, body = get(t, otto, base+"/console/imports", nil)
+		require.Contains(t, body, `<th scope="col" class="num">entfernt</th><th scope="col" class="num" title="Zeilen, die die Datei nicht mehr enthält: behalten und in &lt;Datei&gt;.missing.csv gemeldet">fehlend (gemeldet)</th><th scope="col" class="num">abgelehnt</th>`)
+		require.Contains(t, body, `<td class="file"><span title="2026-11-25_uni_bewerbungen&lt;b&gt;.csv">2026-11-25_<wbr>uni_<wbr>bewerbungen&lt;b&gt;.csv</span></td>`)
+		require.Regexp(t, `bewerbungen&lt;b&gt;\.csv</span></td>.*\n<td class="num">10</td><td class="num">0</td><td class="num">0</td><td class="num">10</td><td class="num">0</td><td class="num">4</td><td class="num">0</td>`, body,
+			"read 10, new 0, updated 0, unchanged 10, removed 0, missing 4, rejected 0")
 	})
 
 	t.Run("session cookie", func(t *testing.T) {
@@ -214,6 +234,37 @@ func TestConsoleHTTP(t *testing.T) {
 		entries, _, err := w.store.AuditSearch(ctx, store.AuditQuery{Actor: "console:otto", Action: "outbox.retry", Limit: 5})
 		require.NoError(t, err)
 		require.Len(t, entries, 1)
+	})
+
+	t.Run("an unknown or malformed record id answers 404", func(t *testing.T) {
+		otto := client(t)
+		_, csrf := signInHTTP(t, otto, base, "otto", testPassword)
+		for _, path := range []string{"/console/outbox/987654321", "/console/outbox/abc", "/console/outbox/0", "/console/applicants/NOBODY"} {
+			resp, _ := get(t, otto, base+path, nil)
+			require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		}
+		for _, path := range []string{"/console/outbox/987654321/retry", "/console/outbox/abc/discard"} {
+			resp, _ := post(t, otto, base+path, url.Values{"_csrf": {csrf}})
+			require.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+		}
+	})
+
+	t.Run("a Ranglisten upload without a Studienpaket goes back to the form, saying why", func(t *testing.T) {
+		otto := client(t)
+		_, csrf := signInHTTP(t, otto, base, "otto", testPassword)
+		for _, path := range []string{"/console/ranglisten/confirm", "/console/ranglisten/send"} {
+			resp, body := post(t, otto, base+path, url.Values{"_csrf": {csrf}, "what": {"schema"}})
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+			require.Equal(t, "/console/ranglisten?flash="+url.QueryEscape("Bitte mindestens ein Studienpaket wählen."), resp.Header.Get("Location"), path)
+		}
+	})
+
+	t.Run("a job started with arguments it refuses goes back to the form, saying why", func(t *testing.T) {
+		otto := client(t)
+		_, csrf := signInHTTP(t, otto, base, "otto", testPassword)
+		resp, body := post(t, otto, base+"/console/jobs", url.Values{"_csrf": {csrf}, "name": {"probe"}, "args": {`{"x":1}`}})
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode, body)
+		require.Equal(t, "/console/jobs?name=probe&flash="+url.QueryEscape("Die Angaben passen nicht: probe takes no arguments"), resp.Header.Get("Location"))
 	})
 
 	t.Run("admin exports an applicant's data; erasing needs the id typed again", func(t *testing.T) {

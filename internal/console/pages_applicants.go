@@ -120,12 +120,7 @@ type applicantData struct {
 func (q *request) applicant() {
 	id := q.r.PathValue("id")
 	a, err := q.c.Store.ApplicantGet(q.ctx(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		q.notFound()
-		return
-	}
-	if err != nil {
-		q.fail(err)
+	if !q.found(err) {
 		return
 	}
 	if !q.audit("applicant.read", id, nil) {

@@ -2,7 +2,6 @@ package console
 
 import (
 	"encoding/json"
-	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -46,15 +45,7 @@ func (q *request) jobTrigger() {
 		return
 	}
 	res, err := q.enqueue(name, raw, "job.trigger", name, map[string]any{"args": raw})
-	var bad *badInput
-	switch {
-	case errors.As(err, &bad):
-		q.redirect(Prefix+"jobs?name="+name, text(q.lang, "im.badargs")+": "+bad.Error())
-		return
-	case errors.Is(err, errAnswered):
-		return
-	case err != nil:
-		q.fail(err)
+	if !q.proceed(err, Prefix+"jobs?name="+name, text(q.lang, "im.badargs")+": ") {
 		return
 	}
 	msg := text(q.lang, "jobs.started") + " " + strconv.FormatInt(res.Job.ID, 10)

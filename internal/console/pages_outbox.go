@@ -63,27 +63,24 @@ type outboxItemData struct {
 	Log     []store.UploadLogEntry
 }
 
-func (q *request) outboxID() (int64, bool) {
+// outboxGet reads the outbox item the path names; when it cannot, it has
+// answered (404 for a bad or unknown id).
+func (q *request) outboxGet() (int64, store.OutboxItem, bool) {
 	id, err := strconv.ParseInt(q.r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		q.notFound()
-		return 0, false
+		return 0, store.OutboxItem{}, false
 	}
-	return id, true
+	it, err := q.c.Store.OutboxGet(q.ctx(), id)
+	if !q.found(err) {
+		return 0, store.OutboxItem{}, false
+	}
+	return id, it, true
 }
 
 func (q *request) outboxItem() {
-	id, ok := q.outboxID()
+	id, it, ok := q.outboxGet()
 	if !ok {
-		return
-	}
-	it, err := q.c.Store.OutboxGet(q.ctx(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		q.notFound()
-		return
-	}
-	if err != nil {
-		q.fail(err)
 		return
 	}
 	log, _, err := q.c.Store.UploadLogSearch(q.ctx(), store.UploadLogQuery{Key: it.ItemKey, ItemKind: it.Kind, Limit: 100})
@@ -108,21 +105,12 @@ func (q *request) outboxItem() {
 // outboxChange applies change, audits action, and returns to where the
 // person came from.
 func (q *request) outboxChange(action string, change func(id int64) error, done string) {
-	id, ok := q.outboxID()
+	id, before, ok := q.outboxGet()
 	if !ok {
 		return
 	}
-	before, err := q.c.Store.OutboxGet(q.ctx(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		q.notFound()
-		return
-	}
-	if err != nil {
-		q.fail(err)
-		return
-	}
 	back := Prefix + "outbox/" + strconv.FormatInt(id, 10)
-	err = change(id)
+	err := change(id)
 	if errors.Is(err, store.ErrOutboxState) {
 		q.redirect(back, text(q.lang, "ob.conflict"))
 		return

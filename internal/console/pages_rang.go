@@ -105,16 +105,18 @@ func (q *request) rangPlan() (rangPlan, error) {
 	return p, nil
 }
 
+// rangPlanned is rangPlan; when there is none, it has answered: back to
+// the Ranglisten page with what is wrong in the form, 500 for another
+// error.
+func (q *request) rangPlanned() (rangPlan, bool) {
+	p, err := q.rangPlan()
+	return p, q.proceed(err, Prefix+"ranglisten", "")
+}
+
 // rangConfirm shows what the upload will send and asks to confirm.
 func (q *request) rangConfirm() {
-	p, err := q.rangPlan()
-	var bad *badInput
-	if errors.As(err, &bad) {
-		q.redirect(Prefix+"ranglisten", bad.Error())
-		return
-	}
-	if err != nil {
-		q.fail(err)
+	p, ok := q.rangPlanned()
+	if !ok {
 		return
 	}
 	q.render(200, "rang_confirm", "rang", text(q.lang, "rl.confirm"), p)
@@ -122,14 +124,8 @@ func (q *request) rangConfirm() {
 
 // rangSend starts the confirmed upload.
 func (q *request) rangSend() {
-	p, err := q.rangPlan()
-	var bad *badInput
-	if errors.As(err, &bad) {
-		q.redirect(Prefix+"ranglisten", bad.Error())
-		return
-	}
-	if err != nil {
-		q.fail(err)
+	p, ok := q.rangPlanned()
+	if !ok {
 		return
 	}
 	// Strings only: the encodings cannot fail (errchkjson checks it).
@@ -146,14 +142,7 @@ func (q *request) rangSend() {
 		}{p.Status, p.Studienpakete})
 	}
 	res, err := q.enqueue(trigger, raw, "rang."+trigger, "", map[string]any{"args": json.RawMessage(raw)})
-	switch {
-	case errors.As(err, &bad):
-		q.redirect(Prefix+"ranglisten", bad.Error())
-		return
-	case errors.Is(err, errAnswered):
-		return
-	case err != nil:
-		q.fail(err)
+	if !q.proceed(err, Prefix+"ranglisten", "") {
 		return
 	}
 	q.redirect(Prefix+"ranglisten", text(q.lang, "rl.sent")+" "+strconv.FormatInt(res.Job.ID, 10))

@@ -121,10 +121,6 @@ func (e examFile) write(path string) error {
 	return f.Close()
 }
 
-// writeExamFile writes an S-BEAT exam-results file of n rows with unique
-// keys.
-func writeExamFile(path string, n int) error { return examFile{n: n}.write(path) }
-
 // peakRSS returns the process's peak resident set size (VmHWM) in bytes.
 func peakRSS() int64 {
 	raw, err := os.ReadFile("/proc/self/status")
@@ -155,9 +151,9 @@ func serverURL(b *testing.B, raw string) string {
 
 // childResult is what the import child process reports.
 type childResult struct {
-	Summary importers.Summary
-	Seconds float64
-	PeakRSS int64
+	Summary importers.Summary `json:"summary"`
+	Seconds float64           `json:"seconds"`
+	PeakRSS int64             `json:"peak_rss"`
 }
 
 // TestImportChild is the benchmark's import, run alone in a child process
@@ -182,7 +178,10 @@ func TestImportChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, _ := json.Marshal(childResult{Summary: sum, Seconds: time.Since(start).Seconds(), PeakRSS: peakRSS()})
+	out, err := json.Marshal(childResult{Summary: sum, Seconds: time.Since(start).Seconds(), PeakRSS: peakRSS()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fmt.Printf("CHILD %s\n", out)
 }
 

@@ -14,7 +14,7 @@
 //	func Lookup(k Kind) (KindInfo, bool)
 //	func CheckKinds() error
 //	func ScanInbox(dir string) ([]InboxFile, error)
-//	func MoveDone(f InboxFile, ok bool) error
+//	func MoveDone(f InboxFile, ok bool, outputs ...string) (moved map[string]string, err error)
 //	func LoadMappings(path string) (*Mappings, error)
 //
 // Import imports one file in one database transaction (all valid rows or
@@ -50,9 +50,11 @@
 // and sestd's own files (rejects/, uploads/, and the rejects files and
 // reports of missing rows IsOwnOutput recognises).
 // After an import, MoveDone moves the file atomically into processed/ (or
-// failed/) next to it; pass InboxFile.ProcessedDir() as
-// Options.RejectsDir so that the rejects file lands beside the processed
-// file. A file whose kind cannot be told has KindErr set (ErrPermanent);
+// failed/) next to it, with sestd's own files of it (the rejects files and
+// reports lying beside it, left by an import by hand, and the outputs it
+// is given); pass InboxFile.ProcessedDir() as Options.RejectsDir so that
+// the rejects file lands beside the processed file, and the import's
+// rejects and report to MoveDone so that they follow a failed one. A file whose kind cannot be told has KindErr set (ErrPermanent);
 // the inbox scan queues its import all the same, which records it as a
 // failed import run and moves it to failed/.
 //

@@ -3,6 +3,7 @@ package importers_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,7 +95,8 @@ func TestInbox(t *testing.T) {
 	require.Equal(t, importers.KindSbeatExams, files[2].Kind)
 
 	require.NoError(t, os.Chmod(files[2].Path, 0o644))
-	require.NoError(t, importers.MoveDone(files[2], true))
+	_, err = importers.MoveDone(files[2], true)
+	require.NoError(t, err)
 	require.FileExists(t, filepath.Join(dir, "sbeat_exams", "processed", "a.csv"))
 	info, err := os.Stat(filepath.Join(dir, "sbeat_exams", "processed"))
 	require.NoError(t, err)
@@ -102,7 +104,8 @@ func TestInbox(t *testing.T) {
 	info, err = os.Stat(filepath.Join(dir, "sbeat_exams", "processed", "a.csv"))
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "a file that arrived world-readable is owner-only once done")
-	require.NoError(t, importers.MoveDone(files[0], false))
+	_, err = importers.MoveDone(files[0], false)
+	require.NoError(t, err)
 	require.FileExists(t, filepath.Join(dir, "failed", "mystery.csv"))
 	// the same name again does not overwrite
 	write("failed/dup.csv", 0)
@@ -111,7 +114,8 @@ func TestInbox(t *testing.T) {
 	require.NoError(t, err)
 	for _, f := range files {
 		if f.Name == "dup.csv" {
-			require.NoError(t, importers.MoveDone(f, false))
+			_, err = importers.MoveDone(f, false)
+			require.NoError(t, err)
 		}
 	}
 	entries, err := os.ReadDir(filepath.Join(dir, "failed"))
@@ -119,4 +123,65 @@ func TestInbox(t *testing.T) {
 	require.Len(t, entries, 3)
 	_, err = importers.ScanInbox(filepath.Join(dir, "nope"))
 	require.Error(t, err)
+}
+
+// MoveDone takes sestd's own files of the file along (those beside it and
+// those given), named after the moved file, and leaves other files' alone.
+func TestMoveDoneTakesTheFilesOutputsAlong(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	kind := filepath.Join(dir, "sbeat_students")
+	write := func(rel string) {
+		p := filepath.Join(dir, rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o700))
+		require.NoError(t, os.WriteFile(p, []byte(rel), 0o600))
+	}
+	write("sbeat_students/week2.csv")
+	write("sbeat_students/week2.rejects.csv")   // an import by hand's
+	write("sbeat_students/week2.rejects-7.csv") // an earlier one's
+	write("sbeat_students/week2.missing.csv")   // its report
+	write("sbeat_students/week1.rejects.csv")   // another file's
+	write("sbeat_students/week2-fixed.csv")     // the operator's
+	write("sbeat_students/processed/week2.csv") // last week's file of the name
+	write("sbeat_students/processed/week2.rejects.csv")
+	write("sbeat_students/processed/week2.rejects-9.csv") // this run's, written there by the scan
+
+	f := importers.InboxFile{Path: filepath.Join(kind, "week2.csv"), Dir: kind, Name: "week2.csv"}
+	moved, err := importers.MoveDone(f, false, filepath.Join(kind, "processed", "week2.rejects-9.csv"))
+	require.NoError(t, err)
+	failed, err := os.ReadDir(filepath.Join(kind, "failed"))
+	require.NoError(t, err)
+	var names []string
+	for _, e := range failed {
+		names = append(names, e.Name())
+	}
+	require.Equal(t, []string{"week2.csv", "week2.missing.csv", "week2.rejects-7.csv", "week2.rejects-9.csv", "week2.rejects.csv"}, names)
+	require.Equal(t, map[string]string{
+		filepath.Join(kind, "week2.rejects.csv"):                filepath.Join(kind, "failed", "week2.rejects.csv"),
+		filepath.Join(kind, "week2.rejects-7.csv"):              filepath.Join(kind, "failed", "week2.rejects-7.csv"),
+		filepath.Join(kind, "week2.missing.csv"):                filepath.Join(kind, "failed", "week2.missing.csv"),
+		filepath.Join(kind, "processed", "week2.rejects-9.csv"): filepath.Join(kind, "failed", "week2.rejects-9.csv"),
+	}, moved)
+	raw, err := os.ReadFile(filepath.Join(kind, "failed", "week2.rejects.csv"))
+	require.NoError(t, err)
+	require.Equal(t, "sbeat_students/week2.rejects.csv", string(raw))
+	require.FileExists(t, filepath.Join(kind, "week1.rejects.csv"))
+	require.FileExists(t, filepath.Join(kind, "week2-fixed.csv"))
+	require.FileExists(t, filepath.Join(kind, "processed", "week2.rejects.csv"), "last week's stays")
+
+	// Into processed/, where last week's file of the name lies: the file
+	// and its rejects get the same timestamp.
+	write("sbeat_students/week2.csv")
+	write("sbeat_students/week2.rejects.csv")
+	moved, err = importers.MoveDone(f, true)
+	require.NoError(t, err)
+	require.Len(t, moved, 1)
+	to := moved[filepath.Join(kind, "week2.rejects.csv")]
+	require.Regexp(t, `/processed/week2\.\d{8}T\d{6}\.\d{9}\.rejects\.csv$`, to)
+	require.FileExists(t, strings.Replace(to, ".rejects.csv", ".csv", 1), "the file and its rejects share the name")
+	require.True(t, importers.IsOwnOutput(filepath.Base(to)))
+	files, err := importers.ScanInbox(dir)
+	require.NoError(t, err)
+	require.Len(t, files, 1, "only the operator's file is an input")
+	require.Equal(t, "week2-fixed.csv", files[0].Name)
 }

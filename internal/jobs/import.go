@@ -91,9 +91,8 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return err // transient: the file stays where it is for the retry
 	}
 	if job.Args.FromInbox {
-		f := importers.InboxFile{Path: job.Args.Path, Dir: filepath.Dir(job.Args.Path), Name: filepath.Base(job.Args.Path)}
-		if merr := importers.MoveDone(f, err == nil); merr != nil {
-			log.Error("moving the imported file out of the inbox", zap.Error(merr))
+		if moved := w.moveDone(ctx, job.Args.Path, err == nil, &sum, log); err != nil && len(moved) > 0 {
+			err = movedError{err: err, moved: moved}
 		}
 	}
 	if err != nil {
@@ -101,6 +100,48 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 	return river.RecordOutput(ctx, sum)
 }
+
+// moveDone moves an inbox file to processed/ (ok) or failed/ with its
+// rejects file and report of missing rows, also those an import by hand
+// left beside it, and points the import runs' rejects_path (and sum) at
+// where they went.
+func (w *ImportWorker) moveDone(ctx context.Context, path string, ok bool, sum *importers.Summary, log *zap.Logger) map[string]string {
+	f := importers.InboxFile{Path: path, Dir: filepath.Dir(path), Name: filepath.Base(path)}
+	moved, merr := importers.MoveDone(f, ok, sum.RejectsFile, sum.MissingFile)
+	if merr != nil {
+		log.Error("moving the imported file out of the inbox", zap.Error(merr))
+	}
+	for from, to := range moved {
+		switch from {
+		case sum.RejectsFile:
+			sum.RejectsFile = to
+		case sum.MissingFile:
+			sum.MissingFile = to
+		}
+		if _, err := w.deps.Store.ImportRunRejectsMoved(ctx, from, to); err != nil {
+			log.Error("recording where the rejects file went", zap.String("from", from), zap.String("to", to), zap.Error(err))
+		}
+		log.Info("sestd's file of the import moved with it", zap.String("from", from), zap.String("to", to))
+	}
+	return moved
+}
+
+// movedError is an import's error whose text names the rejects file where
+// it went after the error was made.
+type movedError struct {
+	err   error
+	moved map[string]string
+}
+
+func (e movedError) Error() string {
+	s := e.err.Error()
+	for from, to := range e.moved {
+		s = strings.ReplaceAll(s, from, to)
+	}
+	return s
+}
+
+func (e movedError) Unwrap() error { return e.err }
 
 // InboxArgs scans the inbox and enqueues an import for each file waiting
 // there.

@@ -87,7 +87,14 @@ func TestInboxScanSkipsOwnFilesAndHandImports(t *testing.T) {
 
 	require.FileExists(t, filepath.Join(inbox, "sbeat_students", "processed", "week2.csv"), "the imported-before file leaves the inbox")
 	require.FileExists(t, outsideRejects, "inbox/rejects/ is not a kind folder")
-	require.FileExists(t, handRejects)
+	// The hand import's rejects went with the file, and its run says so.
+	require.NoFileExists(t, handRejects)
+	movedRejects := filepath.Join(inbox, "sbeat_students", "processed", "week2.rejects.csv")
+	require.FileExists(t, movedRejects)
+	var handRun string
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT rejects_path FROM import_runs WHERE file_name = 'week2.csv'`).Scan(&handRun))
+	require.Equal(t, movedRejects, handRun)
+	require.Equal(t, movedRejects, out.RejectsFile)
 	require.FileExists(t, filepath.Join(inbox, "sbeat_students", "week1.missing.csv"))
 	require.FileExists(t, filepath.Join(inbox, "week0.rejects-7.csv"))
 	require.NoDirExists(t, filepath.Join(inbox, "failed"))
@@ -97,6 +104,26 @@ func TestInboxScanSkipsOwnFilesAndHandImports(t *testing.T) {
 	var rejectsPath string
 	require.NoError(t, b.pool.QueryRow(ctx, `SELECT rejects_path FROM import_runs ORDER BY id LIMIT 1`).Scan(&rejectsPath))
 	require.Equal(t, outsideRejects, rejectsPath)
+
+	// A file the scan imports and fails (every row rejected) goes to
+	// failed/ with its rejects beside it, not in processed/.
+	bad := filepath.Join(inbox, "ranking", "week3.csv")
+	put(bad, "rangliste;bewerber_id;rang\nSP-1-HQ;B1;eins\n")
+	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.InboxArgs{}).Kind)
+	ev = b.rig.awaitImport(t)
+	require.Equal(t, river.EventKindJobCancelled, ev.Kind)
+	failedRejects := filepath.Join(inbox, "ranking", "failed", "week3.rejects.csv")
+	require.FileExists(t, filepath.Join(inbox, "ranking", "failed", "week3.csv"))
+	require.FileExists(t, failedRejects)
+	require.NoFileExists(t, filepath.Join(inbox, "ranking", "processed", "week3.rejects.csv"))
+	var runErr string
+	require.NoError(t, b.pool.QueryRow(ctx, `SELECT rejects_path, error FROM import_runs WHERE file_name = 'week3.csv'`).Scan(&rejectsPath, &runErr))
+	require.Equal(t, failedRejects, rejectsPath)
+	require.Contains(t, runErr, "(the reasons are in "+failedRejects+")")
+	require.Contains(t, lastError(ev), "(the reasons are in "+failedRejects+")")
+	files, err := importers.ScanInbox(inbox)
+	require.NoError(t, err)
+	require.Empty(t, files, "nothing of sestd's is an input: %v", files)
 }
 
 func TestIsOwnOutput(t *testing.T) {

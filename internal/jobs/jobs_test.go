@@ -202,7 +202,13 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 
 // bewerbungenCounter is the sync counter of the bewerbungen stream for op.
 func (b *bundle) bewerbungenCounter(t *testing.T, op string) float64 {
-	stream := store.StreamBewerbungen
+	t.Helper()
+	return b.syncCounter(t, store.StreamBewerbungen, op)
+}
+
+// syncCounter is the sync counter (sestd_sync_items_total) of stream for
+// op; 0 when it has not counted yet.
+func (b *bundle) syncCounter(t *testing.T, stream, op string) float64 {
 	t.Helper()
 	mfs, err := b.metrics.Registry.Gather()
 	require.NoError(t, err)

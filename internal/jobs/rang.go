@@ -18,6 +18,12 @@ package jobs
 // only, the part after the last "-" is the type, the part before it the
 // Studienpaket.
 //
+// outbox.abschluss_filter (Sestco's SECO_ABSCHLUSS_SCHLUESSEL) limits both
+// uploads: the Ranglisten of a Studienpaket are sent only when every one
+// of its Studienangebote has an Abschluss of the filter
+// (ranker.abschlussFilter); the others go to the upload log as "not sent"
+// and are counted in the result (AusserhalbFilter).
+//
 // Uploads take the advisory lock of every Rangliste they send
 // (store.RanglisteTryLock) and snooze while another upload holds one, so
 // two uploads never write the same Rangliste at once. Every sent Rangliste
@@ -29,6 +35,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -72,6 +79,20 @@ type RangUploadResult struct {
 	// NichtGespiegelt lists Studienpakete not in the mirror (sent anyway:
 	// the Servicestelle decides).
 	NichtGespiegelt []string `json:"nicht_gespiegelt,omitempty"`
+	// AusserhalbFilter lists the Studienpakete not sent because of
+	// outbox.abschluss_filter, with their Ranglisten (each also in the
+	// upload log); AusserhalbFilterRanglisten counts those Ranglisten.
+	AusserhalbFilter           []RangFiltered `json:"ausserhalb_filter,omitempty"`
+	AusserhalbFilterRanglisten int            `json:"ausserhalb_filter_ranglisten,omitempty"`
+}
+
+// RangFiltered is a Studienpaket whose Ranglisten were not sent because
+// outbox.abschluss_filter (Sestco's SECO_ABSCHLUSS_SCHLUESSEL) does not
+// cover all of its Studienangebote.
+type RangFiltered struct {
+	Studienpaket string   `json:"studienpaket"`
+	Ranglisten   []string `json:"ranglisten"`
+	Grund        string   `json:"grund"`
 }
 
 // RangRejection is a Rangliste the Servicestelle rejected.
@@ -169,6 +190,85 @@ func rangUniq(in []string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// abschlussFilter splits the Studienpakete by outbox.abschluss_filter
+// (Sestco's SECO_ABSCHLUSS_SCHLUESSEL: "updating data at the Servicestelle
+// is limited to the Abschlüsse given here"). A Rangliste ranks applicants
+// for all Studienangebote of its Studienpaket, so a Studienpaket is sent
+// only when the Abschluss of every one of its Bestandteile is in the
+// filter; one that is not mirrored (its Abschlüsse unknown) is not sent
+// either while a filter is set. outside maps each Studienpaket not sent to
+// the reason. An empty filter sends all.
+func (r *ranker) abschlussFilter(ctx context.Context, pakete []string) (outside map[string]string, err error) {
+	filter := r.deps.Config.SendAbschluesse()
+	if len(filter) == 0 || len(pakete) == 0 {
+		return nil, nil
+	}
+	abs, err := r.deps.Store.RangStudienpaketAbschluesse(ctx, pakete)
+	if err != nil {
+		return nil, err
+	}
+	fl := strings.Join(filter, ", ")
+	outside = map[string]string{}
+	for _, p := range rangUniq(pakete) {
+		a, ok := abs[p]
+		if !ok {
+			outside[p] = fmt.Sprintf("not sent: Studienpaket %s is not in the mirror, so its Abschlüsse are unknown, and outbox.abschluss_filter (%s) is set: run the ranglistenstatus delta poll first", p, fl)
+			continue
+		}
+		if len(a) == 0 {
+			outside[p] = fmt.Sprintf("not sent: the mirror knows no Studienangebot of Studienpaket %s, so its Abschlüsse are unknown, and outbox.abschluss_filter (%s) is set", p, fl)
+			continue
+		}
+		var not []string
+		for _, x := range a {
+			if !slices.Contains(filter, x) {
+				if x == "" {
+					x = "(unknown)"
+				}
+				not = append(not, x)
+			}
+		}
+		if len(not) > 0 {
+			outside[p] = fmt.Sprintf("not sent: Studienpaket %s has Studienangebote of Abschluss %s, not in outbox.abschluss_filter (%s): updates at the Servicestelle are limited to those Abschlüsse",
+				p, strings.Join(not, ", "), fl)
+		}
+	}
+	return outside, nil
+}
+
+// skipFiltered records the Ranglisten (key → Studienpaket) of
+// Studienpakete outside the Abschluss filter in res, the upload log (one
+// row per Rangliste) and the job's log.
+func (r *ranker) skipFiltered(ctx context.Context, attempt int, outside map[string]string, ranglisten map[string]string, res *RangUploadResult) error {
+	if len(outside) == 0 {
+		return nil
+	}
+	byPaket := map[string][]string{}
+	for k, p := range ranglisten {
+		if _, ok := outside[p]; ok {
+			byPaket[p] = append(byPaket[p], k)
+		}
+	}
+	var entries []store.UploadLogEntry
+	for _, p := range slices.Sorted(maps.Keys(outside)) {
+		keys := byPaket[p]
+		slices.Sort(keys)
+		res.AusserhalbFilter = append(res.AusserhalbFilter, RangFiltered{Studienpaket: p, Ranglisten: keys, Grund: outside[p]})
+		res.AusserhalbFilterRanglisten += len(keys)
+		for _, k := range keys {
+			entries = append(entries, store.UploadLogEntry{Operation: sestmodel.OpUebermittelnRanglisten, ItemKind: ItemKindRangliste, ItemKey: k,
+				Attempt: attempt, Reason: outside[p]})
+		}
+	}
+	Logger(ctx).Warn("Ranglisten not sent: their Studienpakete are outside outbox.abschluss_filter",
+		zap.Int("studienpakete", len(outside)), zap.Int("ranglisten", res.AusserhalbFilterRanglisten),
+		zap.Strings("studienpaket_keys", slices.Sorted(maps.Keys(outside))), zap.Strings("abschluss_filter", r.deps.Config.SendAbschluesse()))
+	if len(entries) == 0 {
+		return nil
+	}
+	return r.deps.Store.UploadLogInsert(ctx, entries)
 }
 
 // lock takes the upload locks of the Ranglisten or asks River to try

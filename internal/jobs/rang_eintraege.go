@@ -91,7 +91,9 @@ type rangTarget struct {
 	typ               config.PositionedTyp
 }
 
-// Work sends the entries. Entries whose applicant has no Bewerbung for the
+// Work sends the entries. Ranglisten of Studienpakete outside
+// outbox.abschluss_filter are not sent (ranker.abschlussFilter; each is in
+// the upload log with the reason, the result counts them). Entries whose applicant has no Bewerbung for the
 // Studienpaket in the mirror are refused: their Ranglisten are not sent,
 // each refused entry goes to the upload log, and the job is cancelled
 // naming them once the other Ranglisten were sent. So are Ranglisten the
@@ -108,8 +110,36 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 	if err != nil {
 		return err
 	}
-	keys := make([]string, len(targets))
+	var res RangUploadResult
 	pakete := make([]string, len(targets))
+	for i, t := range targets {
+		pakete[i] = t.studienpaket
+	}
+	outside, err := r.abschlussFilter(ctx, pakete)
+	if err != nil {
+		return err
+	}
+	if len(outside) > 0 {
+		skipped := map[string]string{}
+		var keep []rangTarget
+		for _, t := range targets {
+			if _, ok := outside[t.studienpaket]; ok {
+				skipped[t.key] = t.studienpaket
+			} else {
+				keep = append(keep, t)
+			}
+		}
+		if err := r.skipFiltered(ctx, job.Attempt, outside, skipped, &res); err != nil {
+			return err
+		}
+		targets = keep
+		if len(targets) == 0 {
+			log.Info("no Ranglisten entries uploaded: every Studienpaket is outside outbox.abschluss_filter", zap.Int("ausserhalb_filter", res.AusserhalbFilterRanglisten))
+			return river.RecordOutput(ctx, res)
+		}
+	}
+	keys := make([]string, len(targets))
+	pakete = make([]string, len(targets))
 	for i, t := range targets {
 		keys[i], pakete[i] = t.key, t.studienpaket
 	}
@@ -123,7 +153,6 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 	if err != nil {
 		return err
 	}
-	var res RangUploadResult
 	byList := map[string][]sestmodel.Ranglisteneintrag{}
 	refused := map[string]bool{}
 	for _, e := range rows {
@@ -206,7 +235,8 @@ func (w *RangUploadEintraegeWorker) Work(ctx context.Context, job *river.Job[Ran
 		return sendErr
 	}
 	log.Info("Ranglisten entries uploaded", zap.Int("ranglisten", res.Ranglisten), zap.Int("eintraege", res.Eintraege),
-		zap.Int("neu", len(res.Neu)), zap.Int("aktualisiert", len(res.Aktualisiert)), zap.Int("zurueckgewiesen", len(res.Zurueckgewiesen)))
+		zap.Int("neu", len(res.Neu)), zap.Int("aktualisiert", len(res.Aktualisiert)), zap.Int("zurueckgewiesen", len(res.Zurueckgewiesen)),
+		zap.Int("ausserhalb_filter", res.AusserhalbFilterRanglisten))
 	if err := res.err(); err != nil {
 		return river.JobCancel(fmt.Errorf("uploading Ranglisten entries: %w", err))
 	}

@@ -43,6 +43,8 @@ type rangOptions struct {
 	schema      config.Vergabeschema
 	// unchecked skips config validation (to send what sestd would refuse).
 	unchecked bool
+	// abschlussFilter is outbox.abschluss_filter.
+	abschlussFilter []string
 }
 
 func f64(v float64) *float64 { return &v }
@@ -71,6 +73,7 @@ func rangSetup(t *testing.T, o rangOptions) *rangWorld {
 		cfg.Servicestelle.PackageSize = o.packageSize
 	}
 	cfg.Vergabeschema = o.schema
+	cfg.Outbox.AbschlussFilter = o.abschlussFilter
 	if !o.unchecked {
 		require.NoError(t, cfg.Validate())
 	}

@@ -53,9 +53,11 @@ type RangUploadSchemaWorker struct {
 // Timeout: bounded by the Servicestelle timeout per call.
 func (w *RangUploadSchemaWorker) Timeout(*river.Job[RangUploadSchemaArgs]) time.Duration { return -1 }
 
-// Work sends the schema. Studienpakete missing from the mirror are sent
-// anyway (the mirror may be behind; the Servicestelle rejects unknown
-// ones). A rejected Rangliste cancels the job after all were sent, naming
+// Work sends the schema. Studienpakete outside outbox.abschluss_filter
+// are not sent (ranker.abschlussFilter; each of their Ranglisten is in the
+// upload log with the reason, the result counts them). Without a filter,
+// Studienpakete missing from the mirror are sent anyway (the mirror may be
+// behind; the Servicestelle rejects unknown ones). A rejected Rangliste cancels the job after all were sent, naming
 // each with its reason; the upload log has every result.
 func (w *RangUploadSchemaWorker) Work(ctx context.Context, job *river.Job[RangUploadSchemaArgs]) error {
 	r := w.rank
@@ -77,7 +79,29 @@ func (w *RangUploadSchemaWorker) Work(ctx context.Context, job *river.Job[RangUp
 		if len(pakete) == 0 {
 			return river.JobCancel(errors.New("the mirror holds no Studienpakete: run the ranglistenstatus delta poll first"))
 		}
-	} else {
+	}
+	outside, err := r.abschlussFilter(ctx, pakete)
+	if err != nil {
+		return err
+	}
+	if len(outside) > 0 {
+		skipped := map[string]string{}
+		var keep []string
+		for _, p := range pakete {
+			if _, ok := outside[p]; !ok {
+				keep = append(keep, p)
+				continue
+			}
+			for _, t := range schema.Typen() {
+				skipped[config.RanglisteKey(p, t.IDNr)] = p
+			}
+		}
+		if err := r.skipFiltered(ctx, job.Attempt, outside, skipped, &res); err != nil {
+			return err
+		}
+		pakete = keep
+	}
+	if !job.Args.Alle {
 		known, err := r.deps.Store.RangStudienpaketKeys(ctx, pakete)
 		if err != nil {
 			return err
@@ -101,6 +125,10 @@ func (w *RangUploadSchemaWorker) Work(ctx context.Context, job *river.Job[RangUp
 				Status: "eingerichtet", Kopfdaten: rangKopfdaten(t)})
 		}
 	}
+	if len(keys) == 0 {
+		log.Info("Vergabeschema not uploaded: every Studienpaket is outside outbox.abschluss_filter", zap.Int("ausserhalb_filter", len(res.AusserhalbFilter)))
+		return river.RecordOutput(ctx, res)
+	}
 	unlock, err := r.lock(ctx, keys)
 	if err != nil {
 		return err
@@ -119,7 +147,8 @@ func (w *RangUploadSchemaWorker) Work(ctx context.Context, job *river.Job[RangUp
 	if sendErr != nil {
 		return sendErr
 	}
-	log.Info("Vergabeschema uploaded", zap.Int("neu", len(res.Neu)), zap.Int("aktualisiert", len(res.Aktualisiert)), zap.Int("zurueckgewiesen", len(res.Zurueckgewiesen)))
+	log.Info("Vergabeschema uploaded", zap.Int("neu", len(res.Neu)), zap.Int("aktualisiert", len(res.Aktualisiert)), zap.Int("zurueckgewiesen", len(res.Zurueckgewiesen)),
+		zap.Int("ausserhalb_filter", res.AusserhalbFilterRanglisten))
 	if err := res.err(); err != nil {
 		return river.JobCancel(fmt.Errorf("uploading the Vergabeschema: %w", err))
 	}

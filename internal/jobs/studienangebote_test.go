@@ -32,36 +32,14 @@ func TestStudienangeboteDownloadCountsRemovals(t *testing.T) {
 		SELECT k, art, studiengang_schluessel, abschluss_schluessel, status, name_de, data
 		FROM (SELECT * FROM studienangebot WHERE art = 'einfach' LIMIT 1) s, unnest(ARRAY['WITHDRAWN-1', 'WITHDRAWN-2']) k`)
 	require.NoError(t, err)
-	before := removedOffers(t, b)
+	before := b.syncCounter(t, "studienangebote", "removed")
 	ev = b.run(t, jobs.StudienangeboteArgs{})
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind)
 	sum = jobs.Summary{}
 	require.NoError(t, json.Unmarshal(ev.Job.Output(), &sum))
 	require.Equal(t, map[string]jobs.StreamSummary{"studienangebote": {Unchanged: offers, Removed: 2}}, sum.Streams)
-	require.Equal(t, 2.0, removedOffers(t, b)-before)
+	require.Equal(t, 2.0, b.syncCounter(t, "studienangebote", "removed")-before)
 	var left int
 	require.NoError(t, b.pool.QueryRow(ctx, `SELECT count(*) FROM studienangebot`).Scan(&left))
 	require.Equal(t, offers, left)
-}
-
-// removedOffers is the sync counter of Studienangebote removed.
-func removedOffers(t *testing.T, b *bundle) float64 {
-	t.Helper()
-	mfs, err := b.metrics.Registry.Gather()
-	require.NoError(t, err)
-	for _, mf := range mfs {
-		if mf.GetName() != "sestd_sync_items_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["stream"] == "studienangebote" && labels["operation"] == "removed" {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
 }

@@ -155,6 +155,21 @@ func (c *Client) anfragen(ctx context.Context, op string, start time.Time) (Delt
 	return Delta{Referenzen: resp.Referenz, Ende: resp.Ende.Time}, nil
 }
 
+// uebermitteln is a delta's step two: it fetches the items of refs into
+// resp.
+func (c *Client) uebermitteln(ctx context.Context, op string, refs []string, resp any) error {
+	return c.call(ctx, op, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, resp)
+}
+
+// suchen searches with s (refused when s sets no field) into resp.
+func (c *Client) suchen(ctx context.Context, op string, s Suche, resp any) error {
+	req, err := s.request(c.cfg.Kontext())
+	if err != nil {
+		return err
+	}
+	return c.call(ctx, op, req, resp)
+}
+
 // StammdatenaenderungenAnfragen implements Servicestelle.
 func (c *Client) StammdatenaenderungenAnfragen(ctx context.Context, start time.Time) (Delta, error) {
 	return c.anfragen(ctx, sestmodel.OpAnfragenStammdatenaenderungen, start)
@@ -163,18 +178,14 @@ func (c *Client) StammdatenaenderungenAnfragen(ctx context.Context, start time.T
 // StammdatenaenderungenUebermitteln implements Servicestelle.
 func (c *Client) StammdatenaenderungenUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Bewerber, error) {
 	var resp BewerberListe
-	err := c.call(ctx, sestmodel.OpUebermittelnStammdatenaenderung, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
+	err := c.uebermitteln(ctx, sestmodel.OpUebermittelnStammdatenaenderung, refs, &resp)
 	return resp.Bewerber, err
 }
 
 // StammdatenOhneAutorisierungAbrufen implements Servicestelle.
 func (c *Client) StammdatenOhneAutorisierungAbrufen(ctx context.Context, s Suche) ([]sestmodel.Bewerber, error) {
-	req, err := s.request(c.cfg.Kontext())
-	if err != nil {
-		return nil, err
-	}
 	var resp BewerberListe
-	err = c.call(ctx, sestmodel.OpAbrufenStammdatenOhneAuth, req, &resp)
+	err := c.suchen(ctx, sestmodel.OpAbrufenStammdatenOhneAuth, s, &resp)
 	return resp.Bewerber, err
 }
 
@@ -209,18 +220,14 @@ func (c *Client) BewerbungenAnfragen(ctx context.Context, start time.Time) (Delt
 // BewerbungenUebermitteln implements Servicestelle.
 func (c *Client) BewerbungenUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Bewerbung, error) {
 	var resp BewerbungListe
-	err := c.call(ctx, sestmodel.OpUebermittelnBewerbungen, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
+	err := c.uebermitteln(ctx, sestmodel.OpUebermittelnBewerbungen, refs, &resp)
 	return resp.Bewerbung, err
 }
 
 // BewerbungenAbrufen implements Servicestelle.
 func (c *Client) BewerbungenAbrufen(ctx context.Context, s Suche) ([]sestmodel.Bewerbung, error) {
-	req, err := s.request(c.cfg.Kontext())
-	if err != nil {
-		return nil, err
-	}
 	var resp BewerbungListe
-	err = c.call(ctx, sestmodel.OpAbrufenBewerbungen, req, &resp)
+	err := c.suchen(ctx, sestmodel.OpAbrufenBewerbungen, s, &resp)
 	return resp.Bewerbung, err
 }
 
@@ -256,7 +263,7 @@ func (c *Client) RanglistenstatusAnfragen(ctx context.Context, start time.Time) 
 // RanglistenstatusUebermitteln implements Servicestelle.
 func (c *Client) RanglistenstatusUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Ranglistenstatus, error) {
 	var resp RanglistenstatusListe
-	err := c.call(ctx, sestmodel.OpUebermittelnRanglistenstatus, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, &resp)
+	err := c.uebermitteln(ctx, sestmodel.OpUebermittelnRanglistenstatus, refs, &resp)
 	return resp.Ranglistenstatus, err
 }
 

@@ -88,17 +88,6 @@ func BenchmarkRoundTrip500(b *testing.B) {
 	bd.sim.ResetReceived()
 }
 
-// BenchmarkSimGenerate100k measures generating the simulator's data set
-// for `sestd sim --bewerbungen 100000`.
-func BenchmarkSimGenerate100k(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := sim.New(sim.Config{Seed: 1, Bewerbungen: 100000}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkSimServe500 measures the simulator alone answering
 // uebermittelnNeueGeaenderteBewerbungenAnHS with 500 Bewerbungen from a
 // data set of 100,000 (in-process, no network).

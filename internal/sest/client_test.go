@@ -340,7 +340,9 @@ func TestStammdaten(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, found, 1)
 	_, err = b.client.StammdatenOhneAutorisierungAbrufen(ctx, sest.Suche{})
-	require.Error(t, err)
+	require.ErrorContains(t, err, "set at least one")
+	_, err = b.client.BewerbungenAbrufen(ctx, sest.Suche{})
+	require.ErrorContains(t, err, "set at least one")
 }
 
 func TestReferencesExpire(t *testing.T) {

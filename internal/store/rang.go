@@ -76,6 +76,35 @@ func (s *Store) RangStudienpaketKeys(ctx context.Context, keys []string) (map[st
 	return out, nil
 }
 
+// RangStudienpaketAbschluesse returns, for each of keys that is a mirrored
+// Studienpaket, the Abschluss keys of its Bestandteile, sorted and
+// distinct: the one the Servicestelle sent with the Bestandteil, else its
+// Studiengang's. A Bestandteil whose Abschluss is known neither way is
+// listed as "". Keys that are not mirrored are absent.
+func (s *Store) RangStudienpaketAbschluesse(ctx context.Context, keys []string) (map[string][]string, error) {
+	rows, err := s.pool.Query(ctx, `
+SELECT p.schluessel, coalesce(array_agg(DISTINCT b.abschluss ORDER BY b.abschluss) FILTER (WHERE b.abschluss IS NOT NULL), '{}')
+FROM studienpaket p
+LEFT JOIN LATERAL (
+    SELECT coalesce(nullif(e -> 'studienangebot' ->> 'abschluss_schluessel', ''), sg.abschluss_schluessel, '') AS abschluss
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p.data -> 'paketbestandteil') = 'array' THEN p.data -> 'paketbestandteil' ELSE '[]'::jsonb END) e
+    LEFT JOIN studiengang sg ON sg.studiengang_schluessel = e -> 'studienangebot' ->> 'studiengang_schluessel'
+) b ON true
+WHERE p.schluessel = ANY($1)
+GROUP BY p.schluessel`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("looking up the Abschlüsse of Studienpakete: %w", err)
+	}
+	out := map[string][]string{}
+	var k string
+	var a []string
+	_, err = pgx.ForEachRow(rows, []any{&k, &a}, func() error { out[k] = append([]string{}, a...); return nil })
+	if err != nil {
+		return nil, fmt.Errorf("looking up the Abschlüsse of Studienpakete: %w", err)
+	}
+	return out, nil
+}
+
 // RankingEntryCounts returns how many entries the ranking import holds for
 // each of the given Ranglisten; Ranglisten without entries are absent.
 func (s *Store) RankingEntryCounts(ctx context.Context, ranglisten []string) (map[string]int, error) {

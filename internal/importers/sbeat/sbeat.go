@@ -89,6 +89,19 @@ func (id identityNames) put(c *batch.Conv, v *batch.Values) {
 	}
 }
 
+// withCompanion returns the row v followed by the companion
+// sbeat_identity row of identnr id (when it is text and the file has
+// identity fields).
+func (id identityNames) withCompanion(c *batch.Conv, v *batch.Values, identnr bulk.Value) []batch.Out {
+	out := []batch.Out{{Values: v}}
+	if s, ok := identnr.AsText(); ok {
+		if iv := id.companion(c, s); iv != nil {
+			out = append(out, batch.Out{Values: iv, Companion: true})
+		}
+	}
+	return out
+}
+
 // companion makes the companion sbeat_identity row from the identity
 // fields, or nil when the file has none of them. Fields the file lacks, or
 // marks <IGNORE>, leave stored values alone.
@@ -121,20 +134,43 @@ func hzbNote(s string) (bulk.Value, error) {
 	return bulk.Int(n), nil
 }
 
-// hzbNames are the HZB fields and columns of a spec.
-type hzbNames struct {
-	fNote, fArt, fGrp batch.FieldRef
-	cNote, cArt, cGrp batch.ColRef
+// personFields are the personal fields the students and applicants files
+// share (their tables have the same columns for them).
+func personFields() []batch.Field {
+	return []batch.Field{
+		{Name: "GESCHL", Doc: "M or W"},
+		{Name: "GEBDAT", Doc: "date of birth"},
+		{Name: "HZBNOTE", Doc: "HZB grade (9.9 or empty: none)"},
+		{Name: "HZBDATUM", Doc: "HZB date"},
+		{Name: "HZBART", Doc: "HZB type number (deprecated, mapped to HZBGRP)"},
+		{Name: "HZBGRP", Doc: "HZB group"},
+	}
 }
 
-func resolveHZB(n *batch.Names, t *bulk.Target) hzbNames {
-	return hzbNames{fNote: n.Field("HZBNOTE"), fArt: n.Field("HZBART"), fGrp: n.Field("HZBGRP"),
-		cNote: n.Col(t, "hzbnote"), cArt: n.Col(t, "hzbart"), cGrp: n.Col(t, "hzbgrp")}
+// personNames are the personal fields and columns of a spec.
+type personNames struct {
+	fGeschl, fGebdat, fHzbdatum batch.FieldRef
+	cGeschl, cGebdat, cHzbdatum batch.ColRef
+	fNote, fArt, fGrp           batch.FieldRef
+	cNote, cArt, cGrp           batch.ColRef
 }
 
-// put fills hzbnote, hzbart and hzbgrp; a missing HZBGRP comes from
-// HZBART through the mappings (an unknown number leaves the group empty).
-func (h hzbNames) put(c *batch.Conv, v *batch.Values, m *Mappings) {
+func resolvePerson(n *batch.Names, t *bulk.Target) personNames {
+	return personNames{
+		fGeschl: n.Field("GESCHL"), fGebdat: n.Field("GEBDAT"), fHzbdatum: n.Field("HZBDATUM"),
+		cGeschl: n.Col(t, "geschl"), cGebdat: n.Col(t, "gebdat"), cHzbdatum: n.Col(t, "hzbdatum"),
+		fNote: n.Field("HZBNOTE"), fArt: n.Field("HZBART"), fGrp: n.Field("HZBGRP"),
+		cNote: n.Col(t, "hzbnote"), cArt: n.Col(t, "hzbart"), cGrp: n.Col(t, "hzbgrp"),
+	}
+}
+
+// put fills geschl, gebdat, hzbdatum, hzbnote, hzbart and hzbgrp; a
+// missing HZBGRP comes from HZBART through the mappings (an unknown number
+// leaves the group empty).
+func (h personNames) put(c *batch.Conv, v *batch.Values, m *Mappings) {
+	c.Put(v, h.cGeschl, h.fGeschl, geschl)
+	c.Put(v, h.cGebdat, h.fGebdat, batch.Date)
+	c.Put(v, h.cHzbdatum, h.fHzbdatum, batch.Date)
 	c.Put(v, h.cNote, h.fNote, hzbNote)
 	c.Put(v, h.cArt, h.fArt, batch.Text)
 	grp := c.Put(v, h.cGrp, h.fGrp, batch.Text)
@@ -187,23 +223,17 @@ func abschlart(c *batch.Conv, v *batch.Values, col batch.ColRef, m *Mappings, fA
 func Students(set batch.Settings) (*batch.Spec, error) {
 	m := mappings(set)
 	t := bulk.TargetSbeatStudent
-	fields := withIdentity(
-		batch.Field{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"},
-		batch.Field{Name: "STG", Required: true, Doc: "course of study"},
-		batch.Field{Name: "IMMDAT", Doc: "enrolment date"},
-		batch.Field{Name: "EXMDAT", Doc: "exmatriculation date"},
-		batch.Field{Name: "SEM_START", Doc: "first semester YYYYS (default: from IMMDAT)"},
-		batch.Field{Name: "SEM_END", Doc: "last semester YYYYS (default: from EXMDAT)"},
-		batch.Field{Name: "SPERRART1", Doc: "01 = enrolled for a limited time: row not imported"},
-		batch.Field{Name: "PNR", Doc: "8000 when graduated"},
-		batch.Field{Name: "PDATUM", Doc: "date of the final exam"},
-		batch.Field{Name: "GESCHL", Doc: "M or W"},
-		batch.Field{Name: "GEBDAT", Doc: "date of birth"},
-		batch.Field{Name: "HZBNOTE", Doc: "HZB grade (9.9 or empty: none)"},
-		batch.Field{Name: "HZBDATUM", Doc: "HZB date"},
-		batch.Field{Name: "HZBART", Doc: "HZB type number (deprecated, mapped to HZBGRP)"},
-		batch.Field{Name: "HZBGRP", Doc: "HZB group"},
-	)
+	fields := withIdentity(slices.Concat([]batch.Field{
+		{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"},
+		{Name: "STG", Required: true, Doc: "course of study"},
+		{Name: "IMMDAT", Doc: "enrolment date"},
+		{Name: "EXMDAT", Doc: "exmatriculation date"},
+		{Name: "SEM_START", Doc: "first semester YYYYS (default: from IMMDAT)"},
+		{Name: "SEM_END", Doc: "last semester YYYYS (default: from EXMDAT)"},
+		{Name: "SPERRART1", Doc: "01 = enrolled for a limited time: row not imported"},
+		{Name: "PNR", Doc: "8000 when graduated"},
+		{Name: "PDATUM", Doc: "date of the final exam"},
+	}, personFields())...)
 	n := batch.NewNames(StudentsName, fields)
 	fIdentnr, cIdentnr := n.Field("IDENTNR"), n.Col(t, "identnr")
 	fStg, cStg := n.Field("STG"), n.Col(t, "stg")
@@ -214,10 +244,7 @@ func Students(set batch.Settings) (*batch.Spec, error) {
 	fSperrart1, cSperrart1 := n.Field("SPERRART1"), n.Col(t, "sperrart1")
 	fPnr, cPnr := n.Field("PNR"), n.Col(t, "pnr")
 	fPdatum, cPdatum := n.Field("PDATUM"), n.Col(t, "pdatum")
-	fGeschl, cGeschl := n.Field("GESCHL"), n.Col(t, "geschl")
-	fGebdat, cGebdat := n.Field("GEBDAT"), n.Col(t, "gebdat")
-	fHzbdatum, cHzbdatum := n.Field("HZBDATUM"), n.Col(t, "hzbdatum")
-	hzb := resolveHZB(n, t)
+	person := resolvePerson(n, t)
 	ident := resolveIdentity(n)
 	if err := n.Err(); err != nil {
 		return nil, err
@@ -253,17 +280,8 @@ func Students(set batch.Settings) (*batch.Spec, error) {
 			c.Put(v, cSperrart1, fSperrart1, batch.Text)
 			c.Put(v, cPnr, fPnr, batch.Text)
 			c.Put(v, cPdatum, fPdatum, batch.Date)
-			c.Put(v, cGeschl, fGeschl, geschl)
-			c.Put(v, cGebdat, fGebdat, batch.Date)
-			c.Put(v, cHzbdatum, fHzbdatum, batch.Date)
-			hzb.put(c, v, m)
-			out := []batch.Out{{Values: v}}
-			if s, ok := id.AsText(); ok {
-				if iv := ident.companion(c, s); iv != nil {
-					out = append(out, batch.Out{Values: iv, Companion: true})
-				}
-			}
-			return out
+			person.put(c, v, m)
+			return ident.withCompanion(c, v, id)
 		},
 	}, nil
 }
@@ -474,29 +492,21 @@ func Courses(set batch.Settings) (*batch.Spec, error) {
 func Applicants(set batch.Settings) (*batch.Spec, error) {
 	m := mappings(set)
 	t := bulk.TargetSbeatApplicant
-	fields := withIdentity(
-		batch.Field{Name: "IDENTNR", Location: true, Doc: "applicant's pseudonymous id"},
-		batch.Field{Name: "STG", Location: true, Doc: "course of study"},
-		batch.Field{Name: "SEM", Doc: "semester YYYYS (default: the one after APPLDAT's)"},
-		batch.Field{Name: "GESCHL", Doc: "M or W"},
-		batch.Field{Name: "GEBDAT", Doc: "date of birth"},
-		batch.Field{Name: "HZBNOTE", Doc: "HZB grade (9.9 or empty: none)"},
-		batch.Field{Name: "HZBDATUM", Doc: "HZB date"},
-		batch.Field{Name: "HZBART", Doc: "HZB type number (deprecated, mapped to HZBGRP)"},
-		batch.Field{Name: "HZBGRP", Doc: "HZB group"},
-		batch.Field{Name: "APPLDAT", Doc: "application date"},
-		batch.Field{Name: "ZULDAT", Doc: "admission date (empty: not admitted)"},
-	)
+	fields := withIdentity(slices.Concat([]batch.Field{
+		{Name: "IDENTNR", Location: true, Doc: "applicant's pseudonymous id"},
+		{Name: "STG", Location: true, Doc: "course of study"},
+		{Name: "SEM", Doc: "semester YYYYS (default: the one after APPLDAT's)"},
+	}, personFields(), []batch.Field{
+		{Name: "APPLDAT", Doc: "application date"},
+		{Name: "ZULDAT", Doc: "admission date (empty: not admitted)"},
+	})...)
 	n := batch.NewNames(ApplicantsName, fields)
 	fIdentnr, cIdentnr := n.Field("IDENTNR"), n.Col(t, "identnr")
 	fStg, cStg := n.Field("STG"), n.Col(t, "stg")
 	fSem, cSem := n.Field("SEM"), n.Col(t, "sem")
-	fGeschl, cGeschl := n.Field("GESCHL"), n.Col(t, "geschl")
-	fGebdat, cGebdat := n.Field("GEBDAT"), n.Col(t, "gebdat")
-	fHzbdatum, cHzbdatum := n.Field("HZBDATUM"), n.Col(t, "hzbdatum")
 	fAppldat, cAppldat := n.Field("APPLDAT"), n.Col(t, "appldat")
 	fZuldat, cZuldat := n.Field("ZULDAT"), n.Col(t, "zuldat")
-	hzb := resolveHZB(n, t)
+	person := resolvePerson(n, t)
 	ident := resolveIdentity(n)
 	if err := n.Err(); err != nil {
 		return nil, err
@@ -530,19 +540,10 @@ func Applicants(set batch.Settings) (*batch.Spec, error) {
 			if c.Mode == bulk.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
-			c.Put(v, cGeschl, fGeschl, geschl)
-			c.Put(v, cGebdat, fGebdat, batch.Date)
-			c.Put(v, cHzbdatum, fHzbdatum, batch.Date)
-			hzb.put(c, v, m)
+			person.put(c, v, m)
 			c.Put(v, cAppldat, fAppldat, batch.Date)
 			c.Put(v, cZuldat, fZuldat, batch.Date)
-			out := []batch.Out{{Values: v}}
-			if s, ok := id.AsText(); ok {
-				if iv := ident.companion(c, s); iv != nil {
-					out = append(out, batch.Out{Values: iv, Companion: true})
-				}
-			}
-			return out
+			return ident.withCompanion(c, v, id)
 		},
 	}, nil
 }

@@ -82,6 +82,9 @@ type refRec struct {
 
 // ---- generation ----
 
+// teilfachDef is a Teilfach of a Mehrfach offer: Studienfach key and name.
+type teilfachDef struct{ fach, name string }
+
 var (
 	vornamenW = []string{"Jürgen", "Jörg", "Björn", "Sören", "Lüder", "Günther", "Maximilian", "Lukas", "Jonas", "Ömer", "Paul", "Felix", "Tobias", "Sebastian", "Mehmet", "Niklas"}
 	vornamenF = []string{"Johanna", "Käthe", "Lea", "Hannah", "Müge", "Zoë", "Jolanthe", "Anna-Lena", "Sophie", "Mia", "Ayşe", "Charlotte", "Chloé", "Greta", "Lina", "Marie"}
@@ -106,10 +109,10 @@ var (
 		{"88", "Staatsexamen", "107", "Pharmazie", ""},
 	}
 	// Teilfächer of the Mehrfachstudienangebot (Abschluss 25).
-	teilfachDefs = []struct{ fach, name string }{
+	teilfachDefs = []teilfachDef{
 		{"007", "Anglistik"}, {"059", "Französisch"}, {"084", "Geschichte"}, {"021", "Germanistik"}, {"128", "Mathematik"}, {"127", "Philosophie"},
 	}
-	lehramtDefs = []struct{ fach, name string }{
+	lehramtDefs = []teilfachDef{
 		{"021", "Germanistik"}, {"084", "Geschichte"}, {"128", "Mathematik"},
 	}
 	statusWeights = []struct {
@@ -171,44 +174,15 @@ func generate(cfg Config) *store {
 	st.addEinfach(&sestmodel.Einfachstudienangebot{Schluessel: hidden, Status: "in_Vorbereitung", NameDe: "Data Science (Bachelor of Science)",
 		Studiengang: sestmodel.Studiengang{Schluessel: hidden.StudiengangSchluessel, NameDe: "Data Science", IstNCStudiengang: true,
 			Abschluss: sestmodel.Schluesselwert{Schluessel: "82", NameDe: "Bachelor of Science"}, Studienfach: sestmodel.Schluesselwert{Schluessel: "999", NameDe: "Data Science"}}})
-	var teilKeys []sestmodel.EinfachstudienangebotsSchluessel
-	for _, d := range teilfachDefs {
-		k := einfachKey("25", d.fach, "")
-		st.addEinfach(&sestmodel.Einfachstudienangebot{Schluessel: k, Status: "oeffentlich_sichtbar", NameDe: d.name + " (Teilfach Zwei-Fächer-Bachelor)",
-			Koordinierungsangebotsdaten: frist,
-			Studiengang: sestmodel.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.name,
-				Abschluss: sestmodel.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"}, Studienfach: sestmodel.Schluesselwert{Schluessel: d.fach, NameDe: d.name}}})
-		teilKeys = append(teilKeys, k)
-	}
-	m := &sestmodel.Mehrfachstudienangebot{Art: sestmodel.FreieFachbezogeneStudiengangskombination,
-		Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "25"}, Status: "oeffentlich_sichtbar",
-		NameDe: "Zwei-Fächer-Bachelor", Koordinierungsangebotsdaten: frist, Abschluss: sestmodel.Schluesselwert{Schluessel: "25", NameDe: "Zwei-Fächer-Bachelor"},
-		Teilstudienangebot: teilKeys}
-	st.mehrfach["25"] = m
-	st.mehrfachAbs["25"] = true
-	st.angebote = append(st.angebote, sestmodel.Studienangebot{Mehrfach: m})
+	teilKeys := st.addMehrfach(sestmodel.FreieFachbezogeneStudiengangskombination, "25", "Zwei-Fächer-Bachelor", frist, teilfachDefs).Teilstudienangebot
 	// An ExpliziteStudiengangskombination: Lehramt with its Teilfächer and
 	// the combinations allowed (no generated Bewerbungen apply for it).
-	var lgKeys []sestmodel.EinfachstudienangebotsSchluessel
-	for _, d := range lehramtDefs {
-		k := einfachKey("26", d.fach, "")
-		st.addEinfach(&sestmodel.Einfachstudienangebot{Schluessel: k, Status: "oeffentlich_sichtbar", NameDe: d.name + " (Teilfach Lehramt an Gymnasien)",
-			Koordinierungsangebotsdaten: frist,
-			Studiengang: sestmodel.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.name,
-				Abschluss: sestmodel.Schluesselwert{Schluessel: "26", NameDe: "Lehramt an Gymnasien"}, Studienfach: sestmodel.Schluesselwert{Schluessel: d.fach, NameDe: d.name}}})
-		lgKeys = append(lgKeys, k)
+	lg := st.addMehrfach(sestmodel.ExpliziteStudiengangskombination, "26", "Lehramt an Gymnasien", frist, lehramtDefs)
+	lgKeys := lg.Teilstudienangebot
+	lg.Kombination = []sestmodel.Studiengangskombination{
+		{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[1]}},
+		{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[2]}},
 	}
-	lg := &sestmodel.Mehrfachstudienangebot{Art: sestmodel.ExpliziteStudiengangskombination,
-		Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: "26"}, Status: "oeffentlich_sichtbar",
-		NameDe: "Lehramt an Gymnasien", Koordinierungsangebotsdaten: frist, Abschluss: sestmodel.Schluesselwert{Schluessel: "26", NameDe: "Lehramt an Gymnasien"},
-		Teilstudienangebot: lgKeys,
-		Kombination: []sestmodel.Studiengangskombination{
-			{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[1]}},
-			{Teilstudienangebot: []sestmodel.EinfachstudienangebotsSchluessel{lgKeys[0], lgKeys[2]}},
-		}}
-	st.mehrfach["26"] = lg
-	st.mehrfachAbs["26"] = true
-	st.angebote = append(st.angebote, sestmodel.Studienangebot{Mehrfach: lg})
 
 	// Bewerber.
 	nb := cfg.Bewerber
@@ -368,6 +342,29 @@ func generate(cfg Config) *store {
 func (st *store) addEinfach(a *sestmodel.Einfachstudienangebot) {
 	st.einfach[a.Schluessel.StudiengangSchluessel] = a
 	st.angebote = append(st.angebote, sestmodel.Studienangebot{Einfach: a})
+}
+
+// addMehrfach adds the Mehrfach offer art of Abschluss abs (named
+// absName), open for applications from frist, with one Teilfach offer per
+// def, and returns it.
+func (st *store) addMehrfach(art, abs, absName string, frist *sestmodel.Koordinierungsangebotsdaten, defs []teilfachDef) *sestmodel.Mehrfachstudienangebot {
+	var keys []sestmodel.EinfachstudienangebotsSchluessel
+	for _, d := range defs {
+		k := einfachKey(abs, d.fach, "")
+		st.addEinfach(&sestmodel.Einfachstudienangebot{Schluessel: k, Status: "oeffentlich_sichtbar", NameDe: d.name + " (Teilfach " + absName + ")",
+			Koordinierungsangebotsdaten: frist,
+			Studiengang: sestmodel.Studiengang{Schluessel: k.StudiengangSchluessel, NameDe: d.name,
+				Abschluss: sestmodel.Schluesselwert{Schluessel: abs, NameDe: absName}, Studienfach: sestmodel.Schluesselwert{Schluessel: d.fach, NameDe: d.name}}})
+		keys = append(keys, k)
+	}
+	m := &sestmodel.Mehrfachstudienangebot{Art: art,
+		Schluessel: sestmodel.MehrfachstudienangebotsSchluessel{AbschlussSchluessel: abs}, Status: "oeffentlich_sichtbar",
+		NameDe: absName, Koordinierungsangebotsdaten: frist, Abschluss: sestmodel.Schluesselwert{Schluessel: abs, NameDe: absName},
+		Teilstudienangebot: keys}
+	st.mehrfach[abs] = m
+	st.mehrfachAbs[abs] = true
+	st.angebote = append(st.angebote, sestmodel.Studienangebot{Mehrfach: m})
+	return m
 }
 
 func (st *store) addBewerbung(b sestmodel.Bewerbung) {

@@ -170,8 +170,7 @@ func TestRealTimeClockAndServe(t *testing.T) {
 
 // TestGenerationMakesDistinctApplicants checks a large generated data set:
 // every Bewerbung generated, every applicant id distinct. How fast it is
-// generated is BenchmarkGenerate100k's business (and
-// BenchmarkSimGenerate100k's in package sest), not a test's.
+// generated is BenchmarkGenerate100k's business, not a test's.
 func TestGenerationMakesDistinctApplicants(t *testing.T) {
 	t.Parallel()
 	n := 100000
