@@ -102,8 +102,8 @@
 //     temporary table, the reader keeps a hash of each key and a copy of
 //     each record whose hash it met before, and after the last batch one
 //     query over those suspects finds the repeated keys, and one MERGE
-//     writes the rows that differ and the new ones (see the store's
-//     import_stage.go). Their rejects follow those of the batches in the
+//     writes the rows that differ and the new ones (see the package doc of
+//     internal/store/bulk). Their rejects follow those of the batches in the
 //     rejects file;
 //   - at the end, counts the stored rows of the scope the file lacks
 //     (batch.SyncTarget: the whole table, or the stored rows sharing the

@@ -23,6 +23,7 @@ import (
 	"sestd/internal/importers/sbeatmap"
 	"sestd/internal/importers/uniapp"
 	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // ErrPermanent is wrapped by every error that retrying cannot fix: an
@@ -283,7 +284,7 @@ func Import(ctx context.Context, st *store.Store, path string, opts Options, log
 	o.bom = sniff.BOM()
 	enc, encErr := decideEncoding(sniff, o)
 
-	tx, err := st.ImportBegin(ctx, 0, kindTables(o.Kind)...)
+	tx, err := bulk.Begin(ctx, st, 0, kindTables(o.Kind)...)
 	if err != nil {
 		return sum, err
 	}
@@ -418,9 +419,9 @@ func ignoredNote(cols []string, k Kind) string {
 }
 
 // runPasses runs the import as one pass over the file, optimistic about
-// new keys (see store.ImportTx.BeginPass); when a key turns out to exist,
+// new keys (see bulk.Tx.BeginPass); when a key turns out to exist,
 // the pass is undone and a second one checks the keys batch by batch.
-func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countingReader, sniff string, o Options,
+func runPasses(ctx context.Context, tx *bulk.Tx, f io.Seeker, in *countingReader, sniff string, o Options,
 	rejPath string, missing *missingReport, prog func(batch.Counts), log *zap.Logger) (batch.Counts, string, string, error) {
 	for pass := 1; ; pass++ {
 		if err := tx.BeginPass(ctx); err != nil {
@@ -433,7 +434,7 @@ func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countin
 		if err == nil {
 			err = tx.EndPass(ctx)
 		}
-		if !errors.Is(err, store.ErrRestartChecked) || pass > 1 {
+		if !errors.Is(err, bulk.ErrRestartChecked) || pass > 1 {
 			if err != nil && rejects != "" && !errors.Is(err, errAllRejected) {
 				_ = os.Remove(rejects)
 				rejects = ""
@@ -456,7 +457,7 @@ func runPasses(ctx context.Context, tx *store.ImportTx, f io.Seeker, in *countin
 
 // runKind streams the file through the kind's Run. It returns the
 // counts, the rejects file (written, "" when none), and the encoding used.
-func runKind(ctx context.Context, tx *store.ImportTx, f io.Reader, sniff string, o Options, rejPath string,
+func runKind(ctx context.Context, tx *bulk.Tx, f io.Reader, sniff string, o Options, rejPath string,
 	missing *missingReport, prog func(batch.Counts)) (batch.Counts, string, string, error) {
 	k, ok := declared(o.Kind)
 	if !ok {

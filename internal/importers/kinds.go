@@ -12,7 +12,7 @@ import (
 	"sestd/internal/importers/ranking"
 	"sestd/internal/importers/sbeat"
 	"sestd/internal/importers/uniapp"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // Kind names a file format sestd imports (a batch.Kind's Name).
@@ -54,18 +54,18 @@ func declarations() []batch.Kind {
 }
 
 // Mode is Kofa's import mode.
-type Mode = store.ImportMode
+type Mode = bulk.Mode
 
 // The modes. Create, update and remove are Kofa's; upsert (create or
 // update) and sync are sestd's. Sync is a full export's: rows are created
 // or updated (unchanged ones are left alone) and the stored rows of the
 // file's scope that it lacks are handled by the kind's rule (KindInfo.Sync).
 const (
-	ModeCreate = store.ModeCreate
-	ModeUpdate = store.ModeUpdate
-	ModeRemove = store.ModeRemove
-	ModeUpsert = store.ModeUpsert
-	ModeSync   = store.ModeSync
+	ModeCreate = bulk.ModeCreate
+	ModeUpdate = bulk.ModeUpdate
+	ModeRemove = bulk.ModeRemove
+	ModeUpsert = bulk.ModeUpsert
+	ModeSync   = bulk.ModeSync
 )
 
 // FieldInfo describes one column (or XML attribute) of a kind.

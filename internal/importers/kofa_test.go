@@ -10,6 +10,7 @@ import (
 
 	"sestd/internal/importers/batch"
 	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // kofaStudents maps Kofa's student sample files onto a table of ours, to
@@ -17,7 +18,7 @@ import (
 // by matric_number, <IGNORE> in update mode, columns the kind does not
 // know (date_of_birth) ignored.
 func kofaStudents() *batch.Spec {
-	t := store.TargetSbeatIdentity
+	t := bulk.TargetSbeatIdentity
 	cols := []string{"identnr", "matrikelnr", "vorname", "nachname", "email", "plz"}
 	return &batch.Spec{
 		Kind: "kofa_students",
@@ -29,11 +30,11 @@ func kofaStudents() *batch.Spec {
 			{Name: "email"},
 			{Name: "phone"},
 		},
-		Targets: []*store.ImportTarget{t},
+		Targets: []*bulk.Target{t},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			for f, col := range cols {
-				if c.Mode == store.ModeRemove && f > 0 {
+				if c.Mode == bulk.ModeRemove && f > 0 {
 					break
 				}
 				c.Put(v, batch.ColRef(t.Col(col)), batch.FieldRef(f), batch.Text)
@@ -52,7 +53,7 @@ func (m *memRejects) Reject(rec batch.Record, _ string) error {
 func (m *memRejects) Close() (string, error) { return "", nil }
 func (m *memRejects) Abort()                 {}
 
-func runKofa(t *testing.T, st *store.Store, file string, mode store.ImportMode) (batch.Counts, []int64) {
+func runKofa(t *testing.T, st *store.Store, file string, mode bulk.Mode) (batch.Counts, []int64) {
 	t.Helper()
 	ctx := context.Background()
 	f, err := os.Open(filepath.Join("testdata", "kofa", file))
@@ -61,7 +62,7 @@ func runKofa(t *testing.T, st *store.Store, file string, mode store.ImportMode) 
 	src, err := batch.NewCSVSource(f)
 	require.NoError(t, err)
 	require.Equal(t, ',', src.Comma())
-	tx, err := st.ImportBegin(ctx, 0, "kofa")
+	tx, err := bulk.Begin(ctx, st, 0, "kofa")
 	require.NoError(t, err)
 	defer tx.Rollback(ctx)
 	rej := &memRejects{}
@@ -74,7 +75,7 @@ func runKofa(t *testing.T, st *store.Store, file string, mode store.ImportMode) 
 func TestKofaSamplesWithKofaSemantics(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	counts, rejected := runKofa(t, b.st, "sample_student_data.csv", store.ModeCreate)
+	counts, rejected := runKofa(t, b.st, "sample_student_data.csv", bulk.ModeCreate)
 	notOurs := []string{"student_id", "date_of_birth", "sex", "state"}
 	require.Equal(t, batch.Counts{Ignored: notOurs, ImportCounts: store.ImportCounts{Read: 9, Created: 9}}, counts)
 	require.Empty(t, rejected)
@@ -82,7 +83,7 @@ func TestKofaSamplesWithKofaSemantics(t *testing.T) {
 
 	// Kofa's update2 sample: an empty phone clears it, XXX sets it,
 	// <IGNORE> leaves it; date_of_birth is not ours and ignored.
-	counts, rejected = runKofa(t, b.st, "sample_student_data_update2.csv", store.ModeUpdate)
+	counts, rejected = runKofa(t, b.st, "sample_student_data_update2.csv", bulk.ModeUpdate)
 	// 100002's only column is <IGNORE>: nothing changes, nothing is written
 	require.Equal(t, batch.Counts{Ignored: []string{"date_of_birth"}, ImportCounts: store.ImportCounts{Read: 3, Updated: 2, Unchanged: 1}}, counts)
 	require.Empty(t, rejected)
@@ -91,10 +92,10 @@ func TestKofaSamplesWithKofaSemantics(t *testing.T) {
 	require.Equal(t, []any{"1234"}, b.one(t, `SELECT plz FROM sbeat_identity WHERE identnr = '100002'`))
 
 	// create again: every record exists and is rejected by its line
-	counts, rejected = runKofa(t, b.st, "sample_student_data_extascii.csv", store.ModeCreate)
+	counts, rejected = runKofa(t, b.st, "sample_student_data_extascii.csv", bulk.ModeCreate)
 	require.Equal(t, batch.Counts{Ignored: notOurs, ImportCounts: store.ImportCounts{Read: 2, Rejected: 2}}, counts)
 	require.Equal(t, []int64{2, 3}, rejected)
-	counts, _ = runKofa(t, b.st, "sample_student_data_extascii.csv", store.ModeUpsert)
+	counts, _ = runKofa(t, b.st, "sample_student_data_extascii.csv", bulk.ModeUpsert)
 	require.EqualValues(t, 2, counts.Updated)
 	require.Equal(t, []any{"Fabian", "Müßig"}, b.one(t, `SELECT vorname, nachname FROM sbeat_identity WHERE identnr = '100006'`))
 }

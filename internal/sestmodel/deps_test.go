@@ -83,8 +83,8 @@ func TestModelIsALeaf(t *testing.T) {
 // gosoap), so that they build and change without it.
 func TestStoreImportersConfigWithoutSOAPClient(t *testing.T) {
 	t.Parallel()
-	deps := goList(t, "sestd/internal/store", "sestd/internal/importers/...", "sestd/internal/config")
-	for _, want := range []string{"sestd/internal/store", "sestd/internal/importers", "sestd/internal/config", "sestd/internal/sestmodel"} {
+	deps := goList(t, "sestd/internal/store/...", "sestd/internal/importers/...", "sestd/internal/config")
+	for _, want := range []string{"sestd/internal/store", "sestd/internal/store/bulk", "sestd/internal/importers", "sestd/internal/config", "sestd/internal/sestmodel"} {
 		if _, ok := deps[want]; !ok {
 			t.Fatalf("go list did not list %s: the test checks the wrong packages", want)
 		}

@@ -106,14 +106,50 @@ func (s *Store) ImportRunFinish(ctx context.Context, r ImportRun) (time.Duration
 	return finishRun(ctx, s.pool, r)
 }
 
+// ImportTx runs the store's own queries of an import (the record of its
+// run, the kinds' lookups and deletions) inside the import's transaction.
+// That transaction belongs to the bulk-import engine (internal/store/bulk),
+// which makes an ImportTx with NewImportTx and embeds it in its bulk.Tx.
+type ImportTx struct {
+	tx pgx.Tx
+	// ready is called before each query: the engine ends the COPY it may
+	// have open on the connection.
+	ready func() error
+}
+
+// NewImportTx wraps tx, a transaction of an import; ready is called
+// before each query and its error returned.
+func NewImportTx(tx pgx.Tx, ready func() error) *ImportTx {
+	return &ImportTx{tx: tx, ready: ready}
+}
+
 // ImportRunFinish is Store.ImportRunFinish inside the import's
 // transaction: the outcome becomes visible with the data, so that an
 // import of the same file waiting for the lock sees it done.
 func (t *ImportTx) ImportRunFinish(ctx context.Context, r ImportRun) (time.Duration, error) {
-	if err := t.endStream(); err != nil {
+	if err := t.ready(); err != nil {
 		return 0, err
 	}
 	return finishRun(ctx, t.tx, r)
+}
+
+// ImportFindDone is ImportRunFindDone inside the import's transaction,
+// after the kind's lock was taken, so that two imports of one file cannot
+// both pass the check. An empty mode matches a run in any mode.
+func (t *ImportTx) ImportFindDone(ctx context.Context, sha256, kind, mode string) (ImportRun, error) {
+	if err := t.ready(); err != nil {
+		return ImportRun{}, err
+	}
+	r, err := scanImportRun(t.tx.QueryRow(ctx, `SELECT `+importRunColumns+` FROM import_runs
+		WHERE sha256 = $1 AND kind = $2 AND ($3 = '' OR mode = $3) AND status IN ('succeeded', 'partial')
+		ORDER BY id DESC LIMIT 1`, sha256, kind, mode))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ImportRun{}, fmt.Errorf("import of %s as %s/%s: %w", sha256, kind, mode, ErrNotFound)
+	}
+	if err != nil {
+		return ImportRun{}, fmt.Errorf("looking up earlier imports: %w", err)
+	}
+	return r, nil
 }
 
 func finishRun(ctx context.Context, db interface {
@@ -197,7 +233,7 @@ func (s *Store) ImportRunList(ctx context.Context, limit int) ([]ImportRun, erro
 // and their transaction was rolled back with it. They become failed and
 // interrupted, and those of the same file and mode point to run
 // (retried_by). Call it only holding the kind's import lock (after
-// ImportBegin): a live import of the kind would hold it, so every other
+// bulk.Begin): a live import of the kind would hold it, so every other
 // running run of the kind is dead. It returns how many it ended.
 func (s *Store) ImportRunEndDead(ctx context.Context, kind, sha256, mode string, run int64) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `UPDATE import_runs SET status = 'failed', interrupted = true,

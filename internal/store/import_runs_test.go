@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -118,4 +119,42 @@ func TestImportRunEndDeadEndsTheKindsOtherRuns(t *testing.T) {
 		require.Equal(t, store.ImportRunning, r.Status, "run %d is not ended", id)
 		require.False(t, r.Interrupted)
 	}
+}
+
+func TestImportRuns(t *testing.T) {
+	t.Parallel()
+	s := store.New(testdb.New(t))
+	ctx := context.Background()
+	run, err := s.ImportRunStart(ctx, store.ImportRun{Kind: "ranking", Mode: "create", FileName: "r.csv", SHA256: "abc"})
+	require.NoError(t, err)
+	_, err = s.ImportRunFindDone(ctx, "abc", "ranking", "create")
+	require.True(t, errors.Is(err, store.ErrNotFound))
+	_, err = s.ImportRunFinish(ctx, store.ImportRun{ID: run, Status: store.ImportPartial, Encoding: "utf8", RejectsPath: "/x", Duration: 1500 * time.Millisecond, ImportCounts: store.ImportCounts{Read: 3, Created: 2, Rejected: 1}})
+	require.NoError(t, err)
+	r, err := s.ImportRunFindDone(ctx, "abc", "ranking", "create")
+	require.NoError(t, err)
+	require.Equal(t, run, r.ID)
+	require.EqualValues(t, 2, r.Created)
+	require.NotNil(t, r.FinishedAt)
+	require.Equal(t, r.FinishedAt.Sub(r.StartedAt).Truncate(time.Millisecond), r.Duration,
+		"the duration is the recorded span, not what the caller measured (1.5 s)")
+	list, err := s.ImportRunList(ctx, 10)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.Equal(t, run, list[0].ID)
+	stale, err := s.ImportRunStart(ctx, store.ImportRun{Kind: "ranking", Mode: "create", FileName: "s.csv", SHA256: "def"})
+	require.NoError(t, err)
+	n, err := s.ImportRunFailStale(ctx, time.Now().Add(time.Minute))
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n, "only the running one")
+	r, err = s.ImportRunGet(ctx, stale)
+	require.NoError(t, err)
+	require.Equal(t, store.ImportFailed, r.Status)
+	require.Equal(t, "interrupted: the importing process ended without an outcome; rolled back, nothing imported", r.Error)
+	require.True(t, r.Interrupted)
+	require.False(t, r.FinishedAt.Before(r.StartedAt), "finished %s before started %s", r.FinishedAt, r.StartedAt)
+	_, err = s.ImportRunGet(ctx, 999)
+	require.True(t, errors.Is(err, store.ErrNotFound))
+	_, err = s.ImportRunFinish(ctx, store.ImportRun{ID: 999, Status: store.ImportFailed})
+	require.True(t, errors.Is(err, store.ErrNotFound))
 }

@@ -12,6 +12,7 @@ import (
 
 	"sestd/internal/sestmodel"
 	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 	"sestd/internal/testdb"
 )
 
@@ -351,23 +352,23 @@ func TestChangesOfAWaitingImportAreNotHidden(t *testing.T) {
 	items := queueStaged(t, s)
 	require.NoError(t, s.OutboxRecord(ctx, []store.OutboxResult{{ID: items["A-1"].ID, State: store.OutboxAccepted, ResultVersion: 1}}, nil))
 
-	status := func(tx *store.ImportTx, line int64, st string) {
+	status := func(tx *bulk.Tx, line int64, st string) {
 		t.Helper()
-		tgt := store.TargetUniBewerbung
-		v := make([]store.Value, len(tgt.Columns))
-		v[tgt.Col("hs_bewerbung_id")] = store.Text("A-1")
-		v[tgt.Col("bearbeitungsstatus")] = store.Text(st)
+		tgt := bulk.TargetUniBewerbung
+		v := make([]bulk.Value, len(tgt.Columns))
+		v[tgt.Col("hs_bewerbung_id")] = bulk.Text("A-1")
+		v[tgt.Col("bearbeitungsstatus")] = bulk.Text(st)
 		keep := uint64(1)<<len(tgt.Columns) - 1
 		keep &^= 1<<tgt.Col("hs_bewerbung_id") | 1<<tgt.Col("bearbeitungsstatus")
-		res, err := tx.Merge(ctx, tgt, store.ModeUpdate, []store.ImportRow{{Line: line, Values: v, Ignore: keep}}, store.MergeOptions{})
+		res, err := tx.Merge(ctx, tgt, bulk.ModeUpdate, []bulk.Row{{Line: line, Values: v, Ignore: keep}}, bulk.MergeOptions{})
 		require.NoError(t, err)
 		require.EqualValues(t, 1, res.Updated)
 	}
-	first, err := s.ImportBegin(ctx, 0, "uni_bewerbungen")
+	first, err := bulk.Begin(ctx, s, 0, "uni_bewerbungen")
 	require.NoError(t, err)
-	secondIn := make(chan *store.ImportTx)
+	secondIn := make(chan *bulk.Tx)
 	go func() {
-		tx, err := s.ImportBegin(ctx, 0, "uni_bewerbungen") // waits for first's lock
+		tx, err := bulk.Begin(ctx, s, 0, "uni_bewerbungen") // waits for first's lock
 		assert.NoError(t, err)
 		secondIn <- tx
 	}()

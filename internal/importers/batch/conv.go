@@ -5,12 +5,12 @@ import (
 	"strings"
 	"time"
 
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // Mode is Kofa's import mode (create, update, remove; upsert creates or
 // updates).
-type Mode = store.ImportMode
+type Mode = bulk.Mode
 
 // IgnoreMarker in a field leaves the stored value unchanged in update
 // mode, as in Kofa. In create mode it counts as an absent field.
@@ -102,7 +102,7 @@ func (a *arena[T]) reset() {
 // slab is a batch's memory for rows: their values, their Values headers
 // and the fields of the records they came from.
 type slab struct {
-	vals   arena[store.Value]
+	vals   arena[bulk.Value]
 	rows   arena[Values]
 	fields arena[string]
 }
@@ -115,39 +115,39 @@ func (s *slab) reset() {
 
 // Values is a row for one target under construction.
 type Values struct {
-	Target *store.ImportTarget
-	Row    store.ImportRow
+	Target *bulk.Target
+	Row    bulk.Row
 }
 
 // Row starts a row for target t on the current record; Convert returns
 // the rows it made as Outs. In update and upsert mode every column starts
 // out kept (unchanged): only what Set or Put stores is written.
-func (c *Conv) Row(t *store.ImportTarget) *Values {
+func (c *Conv) Row(t *bulk.Target) *Values {
 	var v *Values
 	if c.slab != nil {
 		v = &c.slab.rows.take(1)[0]
-		*v = Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, SrcLine: c.Rec.Line, Values: c.slab.vals.take(len(t.Columns))}}
+		*v = Values{Target: t, Row: bulk.Row{Line: c.Rec.seq, SrcLine: c.Rec.Line, Values: c.slab.vals.take(len(t.Columns))}}
 	} else {
-		v = &Values{Target: t, Row: store.ImportRow{Line: c.Rec.seq, SrcLine: c.Rec.Line, Values: make([]store.Value, len(t.Columns))}}
+		v = &Values{Target: t, Row: bulk.Row{Line: c.Rec.seq, SrcLine: c.Rec.Line, Values: make([]bulk.Value, len(t.Columns))}}
 	}
-	if c.Mode == store.ModeUpdate || c.Mode == store.ModeUpsert {
+	if c.Mode == bulk.ModeUpdate || c.Mode == bulk.ModeUpsert {
 		v.Row.Ignore = 1<<uint(len(t.Columns)) - 1
 	}
 	return v
 }
 
 // Set stores a value for column col (and undoes Keep): nil or of the Go
-// type the column takes (see store.ImportColumn), or a store.Value.
-func (v *Values) Set(col ColRef, val any) { v.SetValue(col, store.ValueOf(val)) }
+// type the column takes (see bulk.Column), or a bulk.Value.
+func (v *Values) Set(col ColRef, val any) { v.SetValue(col, bulk.ValueOf(val)) }
 
 // SetValue stores a value for column col (and undoes Keep).
-func (v *Values) SetValue(col ColRef, val store.Value) {
+func (v *Values) SetValue(col ColRef, val bulk.Value) {
 	v.Row.Values[col] = val
 	v.Row.Ignore &^= 1 << uint(col)
 }
 
 // Get returns the value set for column col.
-func (v *Values) Get(col ColRef) store.Value { return v.Row.Values[col] }
+func (v *Values) Get(col ColRef) bulk.Value { return v.Row.Values[col] }
 
 // Keep marks column col unchanged on update.
 func (v *Values) Keep(col ColRef) { v.Row.Ignore |= 1 << uint(col) }
@@ -210,7 +210,7 @@ func (c *Conv) required(f FieldRef) bool {
 	if fd.Location {
 		return true
 	}
-	return fd.Required && c.Mode != store.ModeUpdate
+	return fd.Required && c.Mode != bulk.ModeUpdate
 }
 
 // Put converts field f with conv and stores it in column col of v,
@@ -218,110 +218,110 @@ func (c *Conv) required(f FieldRef) bool {
 // unchanged on update (and NULL on create); an empty one is NULL; a
 // required field absent or empty rejects the row, as does a failed
 // conversion. It returns the converted value (NULL when none).
-func (c *Conv) Put(v *Values, col ColRef, f FieldRef, conv Converter) store.Value {
+func (c *Conv) Put(v *Values, col ColRef, f FieldRef, conv Converter) bulk.Value {
 	s, st := c.get(f)
 	switch st {
 	case absent, ignored:
 		if c.required(f) {
 			c.Fail("%s is required", c.name(f))
-			return store.Value{}
+			return bulk.Value{}
 		}
 		v.Keep(col)
-		return store.Value{}
+		return bulk.Value{}
 	case empty:
-		if c.required(f) || (c.spec.Fields[f].Required && c.Mode == store.ModeUpdate) {
+		if c.required(f) || (c.spec.Fields[f].Required && c.Mode == bulk.ModeUpdate) {
 			c.Fail("%s is required", c.name(f))
 		}
-		v.SetValue(col, store.Value{})
-		return store.Value{}
+		v.SetValue(col, bulk.Value{})
+		return bulk.Value{}
 	}
 	if strings.IndexByte(s, 0) >= 0 {
 		c.Fail("%s contains a NUL character", c.name(f))
-		return store.Value{}
+		return bulk.Value{}
 	}
 	val, err := conv(s)
 	if err != nil {
 		c.Fail("%s: %v", c.name(f), err)
-		return store.Value{}
+		return bulk.Value{}
 	}
 	v.SetValue(col, val)
 	return val
 }
 
 // Converter converts a field's text for Put.
-type Converter func(string) (store.Value, error)
+type Converter func(string) (bulk.Value, error)
 
 // The conversions for Put.
 
 // Text keeps the value as it is.
-func Text(s string) (store.Value, error) { return store.Text(s), nil }
+func Text(s string) (bulk.Value, error) { return bulk.Text(s), nil }
 
 // Upper upper-cases the value.
-func Upper(s string) (store.Value, error) { return store.Text(strings.ToUpper(s)), nil }
+func Upper(s string) (bulk.Value, error) { return bulk.Text(strings.ToUpper(s)), nil }
 
 // Date converts with ParseDate.
-func Date(s string) (store.Value, error) {
+func Date(s string) (bulk.Value, error) {
 	t, err := ParseDate(s)
 	if err != nil {
-		return store.Value{}, err
+		return bulk.Value{}, err
 	}
-	return store.Time(t), nil
+	return bulk.Time(t), nil
 }
 
 // Int converts with ParseInt.
-func Int(s string) (store.Value, error) {
+func Int(s string) (bulk.Value, error) {
 	n, err := ParseInt(s)
 	if err != nil {
-		return store.Value{}, err
+		return bulk.Value{}, err
 	}
-	return store.Int(n), nil
+	return bulk.Int(n), nil
 }
 
 // Semester converts with ParseSemester.
-func Semester(s string) (store.Value, error) {
+func Semester(s string) (bulk.Value, error) {
 	n, err := ParseSemester(s)
 	if err != nil {
-		return store.Value{}, err
+		return bulk.Value{}, err
 	}
-	return store.Int(n), nil
+	return bulk.Int(n), nil
 }
 
 // Grade100 converts with ParseGrade100.
-func Grade100(s string) (store.Value, error) {
+func Grade100(s string) (bulk.Value, error) {
 	n, err := ParseGrade100(s)
 	if err != nil {
-		return store.Value{}, err
+		return bulk.Value{}, err
 	}
-	return store.Int(n), nil
+	return bulk.Int(n), nil
 }
 
 // Bool converts with ParseBool.
-func Bool(s string) (store.Value, error) {
+func Bool(s string) (bulk.Value, error) {
 	b, err := ParseBool(s)
 	if err != nil {
-		return store.Value{}, err
+		return bulk.Value{}, err
 	}
-	return store.Bool(b), nil
+	return bulk.Bool(b), nil
 }
 
 // Decimal converts with ParseDecimal.
-func Decimal(s string) (store.Value, error) {
+func Decimal(s string) (bulk.Value, error) {
 	f, err := ParseDecimal(s)
 	if err != nil {
-		return store.Value{}, err
+		return bulk.Value{}, err
 	}
-	return store.Float(f), nil
+	return bulk.Float(f), nil
 }
 
 // OneOf accepts only the listed values (compared case-insensitively and
 // stored as listed).
 func OneOf(allowed ...string) Converter {
-	return func(s string) (store.Value, error) {
+	return func(s string) (bulk.Value, error) {
 		for _, a := range allowed {
 			if strings.EqualFold(a, s) {
-				return store.Text(a), nil
+				return bulk.Text(a), nil
 			}
 		}
-		return store.Value{}, fmt.Errorf("%q is not one of %s", s, strings.Join(allowed, ", "))
+		return bulk.Value{}, fmt.Errorf("%q is not one of %s", s, strings.Join(allowed, ", "))
 	}
 }

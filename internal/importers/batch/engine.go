@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // ErrPermanent marks failures that retrying cannot fix: the file is
@@ -70,7 +71,7 @@ type Spec struct {
 	Kind   string
 	Fields []Field
 	// Targets in the order rows are written (reversed for remove).
-	Targets []*store.ImportTarget
+	Targets []*bulk.Target
 	// Modes the kind supports; empty means create, update, remove, upsert.
 	Modes []Mode
 	// CheckNames may add header checks beyond required fields (e.g. one of
@@ -81,9 +82,9 @@ type Spec struct {
 	Convert func(c *Conv) []Out
 	// BeforeFlush runs before a batch is written, with the mode and the
 	// batch's rows.
-	BeforeFlush func(ctx context.Context, tx *store.ImportTx, mode Mode, outs []Out) error
+	BeforeFlush func(ctx context.Context, tx *bulk.Tx, mode Mode, outs []Out) error
 	// Transitions, when not nil, are the only allowed State changes.
-	Transitions []store.Transition
+	Transitions []bulk.Transition
 	// Sync declares what a full export (mode sync) of this kind covers:
 	// per target, its scope and what becomes of the stored rows of the
 	// scope that the file lacks. Empty: sync is upsert.
@@ -92,8 +93,8 @@ type Spec struct {
 
 // SyncTarget is a target's part in a full export.
 type SyncTarget struct {
-	Target *store.ImportTarget
-	Scope  store.SyncScope
+	Target *bulk.Target
+	Scope  bulk.SyncScope
 	// Report: absent rows stay and are reported (Params.Missing) instead
 	// of removed.
 	Report bool
@@ -173,7 +174,7 @@ func (w *work) reset() {
 type engine struct {
 	spec     *Spec
 	p        Params
-	tx       *store.ImportTx
+	tx       *bulk.Tx
 	rej      Rejecter
 	counts   Counts // writer's
 	cur      *work
@@ -182,11 +183,11 @@ type engine struct {
 	hash     maphash.Hash
 	conv     Conv
 	rec      Record // the record being converted
-	rows     []store.ImportRow
+	rows     []bulk.Row
 	dead     map[int64]bool
 	idx      []int
 	idxNames []string
-	keyCols  map[*store.ImportTarget][][]int
+	keyCols  map[*bulk.Target][][]int
 	todo     chan *work
 	free     chan *work
 	done     chan error
@@ -195,15 +196,15 @@ type engine struct {
 	seq      int64
 	// convMode is the mode conversions see: sync converts as upsert.
 	convMode Mode
-	syncOf   map[*store.ImportTarget]bool
+	syncOf   map[*bulk.Target]bool
 	unkeyed  int64 // sync: records rejected before their key was read
-	created  map[*store.ImportTarget]int64
-	// staged (sync of a kind with one target that store.StagesWholeFile):
+	created  map[*bulk.Target]int64
+	// staged (sync of a kind with one target that bulk.StagesWholeFile):
 	// the target, staged whole and merged after the last batch; fileKeys
 	// the hashes of its keys read so far, suspects the records whose key
 	// hash was among them (a copy of each, for the rejects file), by
 	// sequence number.
-	staged   *store.ImportTarget
+	staged   *bulk.Target
 	fileKeys keySet
 	suspects map[int64]suspect
 }
@@ -211,10 +212,10 @@ type engine struct {
 // Run imports src into tx according to spec and p. It returns the counts;
 // errors wrapping ErrPermanent are the file's fault, others the database's
 // or the rejects file's. Progress is called from a goroutine of Run's.
-func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Rejecter, p Params) (Counts, error) {
+func Run(ctx context.Context, tx *bulk.Tx, spec *Spec, src Source, rej Rejecter, p Params) (Counts, error) {
 	convMode := p.Mode
-	if p.Mode == store.ModeSync {
-		convMode = store.ModeUpsert
+	if p.Mode == bulk.ModeSync {
+		convMode = bulk.ModeUpsert
 	}
 	if len(spec.Modes) > 0 && !slices.Contains(spec.Modes, convMode) {
 		return Counts{}, fmt.Errorf("%w: kind %s does not support mode %s", ErrPermanent, spec.Kind, p.Mode)
@@ -226,13 +227,13 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 		p.Loc = time.UTC
 	}
 	e := &engine{spec: spec, p: p, tx: tx, rej: rej, keys: map[uint64]struct{}{}, dead: map[int64]bool{},
-		keyCols: map[*store.ImportTarget][][]int{},
+		keyCols: map[*bulk.Target][][]int{},
 		todo:    make(chan *work), free: make(chan *work, 2), done: make(chan error, 1),
-		convMode: convMode, syncOf: map[*store.ImportTarget]bool{}, created: map[*store.ImportTarget]int64{}}
+		convMode: convMode, syncOf: map[*bulk.Target]bool{}, created: map[*bulk.Target]int64{}}
 	for _, st := range spec.Sync {
 		e.syncOf[st.Target] = true
 	}
-	if p.Mode == store.ModeSync && len(spec.Targets) == 1 && e.syncOf[spec.Targets[0]] && store.StagesWholeFile(spec.Targets[0]) {
+	if p.Mode == bulk.ModeSync && len(spec.Targets) == 1 && e.syncOf[spec.Targets[0]] && bulk.StagesWholeFile(spec.Targets[0]) {
 		e.staged = spec.Targets[0]
 		e.suspects = map[int64]suspect{}
 	}
@@ -253,7 +254,7 @@ func Run(ctx context.Context, tx *store.ImportTx, spec *Spec, src Source, rej Re
 	if err == nil && e.staged != nil {
 		err = e.finishStaged(ctx)
 	}
-	if err == nil && p.Mode == store.ModeSync {
+	if err == nil && p.Mode == bulk.ModeSync {
 		err = e.finishSync(ctx)
 	}
 	return e.counts, err
@@ -431,7 +432,7 @@ func (e *engine) add(rec Record) error {
 		switch {
 		case c.err != "":
 			e.reject(e.rec, c.err)
-			if e.p.Mode == store.ModeSync {
+			if e.p.Mode == bulk.ModeSync {
 				e.keepRejectedKeys(outs)
 			}
 			return nil
@@ -441,7 +442,7 @@ func (e *engine) add(rec Record) error {
 		}
 		keys := e.keyBuf[:0]
 		for _, o := range outs {
-			if e.p.Mode == store.ModeRemove && o.Companion {
+			if e.p.Mode == bulk.ModeRemove && o.Companion {
 				continue
 			}
 			keys = e.rowKeys(keys, o.Values)
@@ -571,14 +572,14 @@ func (e *engine) write(ctx context.Context, w *work) error {
 			}
 		}
 		targets := slices.Clone(e.spec.Targets)
-		if e.p.Mode == store.ModeRemove {
+		if e.p.Mode == bulk.ModeRemove {
 			slices.Reverse(targets)
 		}
 		dead := e.dead
 		clear(dead)
-		opts := store.MergeOptions{Transitions: e.spec.Transitions}
+		opts := bulk.MergeOptions{Transitions: e.spec.Transitions}
 		for _, companion := range []bool{false, true} {
-			if companion && e.p.Mode == store.ModeRemove {
+			if companion && e.p.Mode == bulk.ModeRemove {
 				break
 			}
 			for _, t := range targets {
@@ -593,11 +594,11 @@ func (e *engine) write(ctx context.Context, w *work) error {
 					continue
 				}
 				mode := e.p.Mode
-				if mode == store.ModeSync && !e.syncOf[t] {
-					mode = store.ModeUpsert
+				if mode == bulk.ModeSync && !e.syncOf[t] {
+					mode = bulk.ModeUpsert
 				}
 				if companion {
-					mode = store.ModeUpsert
+					mode = bulk.ModeUpsert
 				}
 				if t == e.staged && !companion {
 					// Merged after the last batch (finishStaged).

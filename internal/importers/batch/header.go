@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // The header of a file: its names mapped to the spec's fields, checked
@@ -88,7 +88,7 @@ func (e *engine) checkNames() error {
 	}
 	var missing []string
 	for f, fd := range e.spec.Fields {
-		need := fd.Location || (fd.Required && (e.convMode == store.ModeCreate || e.convMode == store.ModeUpsert))
+		need := fd.Location || (fd.Required && (e.convMode == bulk.ModeCreate || e.convMode == bulk.ModeUpsert))
 		if need && e.idx[f] < 0 {
 			missing = append(missing, fd.Name)
 		}

@@ -12,7 +12,7 @@ import (
 	"sestd/internal/importers/charset"
 	"sestd/internal/importers/sbeatmap"
 	"sestd/internal/sestmodel"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // Format is the file format of a kind.
@@ -44,7 +44,7 @@ type Kind struct {
 	Description string
 	// Targets are the tables the kind writes, parents first; an import
 	// locks them all.
-	Targets []*store.ImportTarget
+	Targets []*bulk.Target
 	// Modes the kind may be imported in; DefaultMode is the mode of an
 	// import that names none (config import.modes may name another).
 	Modes       []Mode
@@ -69,14 +69,14 @@ type Kind struct {
 	// writes (see Names); Check calls it.
 	Columns func() error
 	// Run imports one pass over a file (RunCSV for record kinds in CSV).
-	Run func(ctx context.Context, tx *store.ImportTx, k *Kind, in Input) (Result, error)
+	Run func(ctx context.Context, tx *bulk.Tx, k *Kind, in Input) (Result, error)
 }
 
 // AllModes lists every import mode, sync (a full export) first: create,
 // update and remove are Kofa's, upsert (create or update) and sync are
 // sestd's.
 func AllModes() []Mode {
-	return []Mode{store.ModeSync, store.ModeCreate, store.ModeUpdate, store.ModeRemove, store.ModeUpsert}
+	return []Mode{bulk.ModeSync, bulk.ModeCreate, bulk.ModeUpdate, bulk.ModeRemove, bulk.ModeUpsert}
 }
 
 // Settings are what the kinds read of an import's options.
@@ -199,7 +199,7 @@ func (k *Kind) Check() error {
 // checkTarget resolves the columns target t names besides its Columns:
 // key, unique sets, workflow state and parent link (the engine and the
 // store look them up by name).
-func checkTarget(n *Names, t *store.ImportTarget) {
+func checkTarget(n *Names, t *bulk.Target) {
 	n.Cols(t, t.Key...)
 	for _, u := range t.Unique {
 		n.Cols(t, u...)
@@ -243,7 +243,7 @@ func (k *Kind) Tables() []string {
 // RunCSV is the Run of a record kind in CSV: it decodes the file in the
 // encoding decided, reads it as CSV and writes rejected rows as CSV in
 // the same encoding and separator.
-func RunCSV(ctx context.Context, tx *store.ImportTx, k *Kind, in Input) (Result, error) {
+func RunCSV(ctx context.Context, tx *bulk.Tx, k *Kind, in Input) (Result, error) {
 	res := Result{Encoding: in.Encoding}
 	spec, err := k.BuildSpec(in.Settings)
 	if err != nil {

@@ -6,16 +6,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/importers/batch"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // rankingLike declares a kind over ranking_entry whose spec resolves the
 // given field and column names.
 func rankingLike(field, col string) batch.Kind {
-	t := store.TargetRankingEntry
+	t := bulk.TargetRankingEntry
 	return batch.Kind{
 		Name: "test_ranks", Format: batch.FormatCSV, Description: "test", Sync: "test",
-		Targets: []*store.ImportTarget{t}, Modes: batch.AllModes(), DefaultMode: store.ModeSync,
+		Targets: []*bulk.Target{t}, Modes: batch.AllModes(), DefaultMode: bulk.ModeSync,
 		Run: batch.RunCSV,
 		Spec: func(batch.Settings) (*batch.Spec, error) {
 			fields := []batch.Field{{Name: "RANGLISTE", Location: true}, {Name: "BEWERBER_ID", Location: true}, {Name: "RANG"}}
@@ -24,7 +24,7 @@ func rankingLike(field, col string) batch.Kind {
 			if err := n.Err(); err != nil {
 				return nil, err
 			}
-			return &batch.Spec{Kind: "test_ranks", Fields: fields, Targets: []*store.ImportTarget{t},
+			return &batch.Spec{Kind: "test_ranks", Fields: fields, Targets: []*bulk.Target{t},
 				Convert: func(cv *batch.Conv) []batch.Out {
 					v := cv.Row(t)
 					cv.Put(v, c, f, batch.Int)
@@ -62,7 +62,7 @@ func TestKindCheckRefusesIncompleteDeclarations(t *testing.T) {
 	}{
 		"upper-case name": {func(k *batch.Kind) { k.Name = "Test_Ranks" }, `kind "Test_Ranks": the name must be a lower-case word`},
 		"no targets":      {func(k *batch.Kind) { k.Targets = nil }, "kind test_ranks: no target tables\nkind test_ranks: its spec writes ranking_entry, which is not among its targets"},
-		"default mode":    {func(k *batch.Kind) { k.Modes = []batch.Mode{store.ModeCreate} }, `kind test_ranks: the default mode "sync" is not one of its modes [create]`},
+		"default mode":    {func(k *batch.Kind) { k.Modes = []batch.Mode{bulk.ModeCreate} }, `kind test_ranks: the default mode "sync" is not one of its modes [create]`},
 		"format":          {func(k *batch.Kind) { k.Format = "json" }, `kind test_ranks: format "json" is not csv or xml`},
 		"no run":          {func(k *batch.Kind) { k.Run = nil }, "kind test_ranks: no run function"},
 		"alias":           {func(k *batch.Kind) { k.Aliases = []string{"Ranks"} }, `kind test_ranks: alias "Ranks" is not a lower-case word`},
@@ -83,7 +83,7 @@ func TestNamesResolveByName(t *testing.T) {
 	require.Equal(t, batch.FieldRef(2), n.Field("c"))
 	require.Equal(t, batch.FieldRef(0), n.Field("A"))
 	// ranking_entry's columns: rangliste, bewerber_id, rang
-	require.Equal(t, []batch.ColRef{2, 0}, n.Cols(store.TargetRankingEntry, "rang", "rangliste"))
+	require.Equal(t, []batch.ColRef{2, 0}, n.Cols(bulk.TargetRankingEntry, "rang", "rangliste"))
 	require.NoError(t, n.Err())
 	require.Equal(t, batch.FieldRef(-1), n.Field("D"))
 	require.EqualError(t, n.Err(), "kind test: no field D")

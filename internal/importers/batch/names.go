@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // FieldRef is a field of a spec: its index in Spec.Fields, as
@@ -50,8 +50,8 @@ func (n *Names) Field(name string) FieldRef {
 }
 
 // Col returns the index of column name of target t (its Columns).
-func (n *Names) Col(t *store.ImportTarget, name string) ColRef {
-	i := slices.IndexFunc(t.Columns, func(c store.ImportColumn) bool { return c.Name == name })
+func (n *Names) Col(t *bulk.Target, name string) ColRef {
+	i := slices.IndexFunc(t.Columns, func(c bulk.Column) bool { return c.Name == name })
 	if i < 0 {
 		n.errs = append(n.errs, fmt.Errorf("kind %s: table %s has no column %s", n.kind, t.Table, name))
 	}
@@ -59,7 +59,7 @@ func (n *Names) Col(t *store.ImportTarget, name string) ColRef {
 }
 
 // Cols returns the indexes of columns names of target t, in order.
-func (n *Names) Cols(t *store.ImportTarget, names ...string) []ColRef {
+func (n *Names) Cols(t *bulk.Target, names ...string) []ColRef {
 	out := make([]ColRef, len(names))
 	for i, name := range names {
 		out[i] = n.Col(t, name)

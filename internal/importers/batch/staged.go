@@ -7,21 +7,21 @@ import (
 	"slices"
 	"strings"
 
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // suspect is a record whose key hash was met before in the file, with its
 // row as staged.
 type suspect struct {
 	rec Record
-	row store.ImportRow
+	row bulk.Row
 }
 
 // finishStaged merges the staged rows of a full export, after the last
 // batch, and rejects the rows whose key an earlier row of the file had
 // (their rejects follow those of the batches).
 func (e *engine) finishStaged(ctx context.Context) error {
-	rows := make([]store.ImportRow, 0, len(e.suspects))
+	rows := make([]bulk.Row, 0, len(e.suspects))
 	for _, s := range e.suspects {
 		rows = append(rows, s.row)
 	}
@@ -33,7 +33,7 @@ func (e *engine) finishStaged(ctx context.Context) error {
 	e.counts.Created += res.Created
 	e.counts.Updated += res.Updated
 	e.counts.Unchanged += res.Unchanged
-	slices.SortFunc(res.Rejected, func(a, b store.LineReject) int { return cmp.Compare(a.Line, b.Line) })
+	slices.SortFunc(res.Rejected, func(a, b bulk.LineReject) int { return cmp.Compare(a.Line, b.Line) })
 	for _, r := range res.Rejected {
 		s, ok := e.suspects[r.Line]
 		rec := s.rec
@@ -69,7 +69,7 @@ func (e *engine) suspect(keys []uint64, outs []Out) {
 		}
 		for _, o := range outs {
 			if o.Values.Target == e.staged && !o.Companion {
-				e.suspects[rec.seq] = suspect{rec: rec, row: store.CloneRow(o.Values.Row)}
+				e.suspects[rec.seq] = suspect{rec: rec, row: bulk.CloneRow(o.Values.Row)}
 			}
 		}
 	}

@@ -2,7 +2,7 @@ package ekvv
 
 import (
 	"sestd/internal/importers/batch"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // textCol is a column filled from the text of a child element.
@@ -46,7 +46,7 @@ type columns struct {
 	}
 }
 
-func texts(n *batch.Names, t *store.ImportTarget, names ...string) []textCol {
+func texts(n *batch.Names, t *bulk.Target, names ...string) []textCol {
 	out := make([]textCol, len(names))
 	for i, name := range names {
 		out[i] = textCol{elem: name, col: n.Col(t, name)}
@@ -58,7 +58,7 @@ func texts(n *batch.Names, t *store.ImportTarget, names ...string) []textCol {
 func resolveColumns() (*columns, error) {
 	n := batch.NewNames(Name, nil)
 	c := &columns{}
-	t := store.TargetEkvvVeranstaltung
+	t := bulk.TargetEkvvVeranstaltung
 	h := &c.head
 	h.id, h.verfahren, h.status = n.Col(t, "id"), n.Col(t, "verfahren"), n.Col(t, "status")
 	h.semester, h.semesterName = n.Col(t, "semester"), n.Col(t, "semester_name")
@@ -68,12 +68,12 @@ func resolveColumns() (*columns, error) {
 		h.text[e] = n.Col(t, e)
 	}
 
-	t = store.TargetEkvvDozent
+	t = bulk.TargetEkvvDozent
 	d := &c.dozent
 	d.veranstaltungID, d.pos, d.dozentID = n.Col(t, "veranstaltung_id"), n.Col(t, "pos"), n.Col(t, "dozent_id")
 	d.text = texts(n, t, "anrede", "titel", "vorname", "nachname")
 
-	t = store.TargetEkvvFachzuordnung
+	t = bulk.TargetEkvvFachzuordnung
 	f := &c.fach
 	f.veranstaltungID, f.pos, f.fachzuordnungID = n.Col(t, "veranstaltung_id"), n.Col(t, "pos"), n.Col(t, "fachzuordnung_id")
 	f.ekvvStudiengangID, f.sosFachCode, f.sosAbschlussCode = n.Col(t, "ekvv_studiengang_id"), n.Col(t, "sos_fach_code"), n.Col(t, "sos_abschluss_code")
@@ -81,12 +81,12 @@ func resolveColumns() (*columns, error) {
 	f.modell, f.studiengangName = n.Col(t, "modell"), n.Col(t, "studiengang_name")
 	f.text = texts(n, t, "abschnitt", "status", "fachsemester", "leistung", "leistungspunkte", "kommentar")
 
-	t = store.TargetEkvvUntergliederung
+	t = bulk.TargetEkvvUntergliederung
 	u := &c.unter
 	u.veranstaltungID, u.fachzuordnungPos, u.pos = n.Col(t, "veranstaltung_id"), n.Col(t, "fachzuordnung_pos"), n.Col(t, "pos")
 	u.untergliederungID, u.kuerzel, u.name = n.Col(t, "untergliederung_id"), n.Col(t, "kuerzel"), n.Col(t, "name")
 
-	t = store.TargetEkvvTeilnehmer
+	t = bulk.TargetEkvvTeilnehmer
 	p := &c.teil
 	p.veranstaltungID, p.pos, p.teilnehmer = n.Col(t, "veranstaltung_id"), n.Col(t, "pos"), n.Col(t, "teilnehmer")
 	p.matrikelnummer, p.gastbenutzer, p.teilnahmestatus = n.Col(t, "matrikelnummer"), n.Col(t, "gastbenutzer"), n.Col(t, "teilnahmestatus")
@@ -94,14 +94,14 @@ func resolveColumns() (*columns, error) {
 	p.eltern, p.prioritaet = n.Col(t, "eltern"), n.Col(t, "prioritaet")
 	p.text = texts(n, t, "anrede", "vornamen", "nachname")
 
-	t = store.TargetEkvvEinschreibung
+	t = bulk.TargetEkvvEinschreibung
 	e := &c.ein
 	e.veranstaltungID, e.teilnehmerPos, e.pos = n.Col(t, "veranstaltung_id"), n.Col(t, "teilnehmer_pos"), n.Col(t, "pos")
 	e.semester, e.sosFachCode, e.sosAbschlussCode = n.Col(t, "semester"), n.Col(t, "sos_fach_code"), n.Col(t, "sos_abschluss_code")
 	e.fuerKernHauptfach, e.fuerNebenfach, e.geoeffnet = n.Col(t, "fuer_kern_hauptfach"), n.Col(t, "fuer_nebenfach"), n.Col(t, "geoeffnet")
 	e.studiengangName, e.fachsemester = n.Col(t, "studiengang_name"), n.Col(t, "fachsemester")
 
-	t = store.TargetEkvvTermin
+	t = bulk.TargetEkvvTermin
 	m := &c.termin
 	m.veranstaltungID, m.pos, m.datum = n.Col(t, "veranstaltung_id"), n.Col(t, "pos"), n.Col(t, "datum")
 	m.startMinuten, m.endMinuten, m.typ = n.Col(t, "start_minuten"), n.Col(t, "end_minuten"), n.Col(t, "typ")

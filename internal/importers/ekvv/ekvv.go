@@ -22,7 +22,7 @@ import (
 
 	"sestd/internal/importers/batch"
 	"sestd/internal/importers/xmlx"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // Config tunes an import.
@@ -40,17 +40,17 @@ type Config struct {
 var RejectNames = []string{"veranstaltung_id", "teilnehmer"}
 
 // Writer is what the importer writes through: the import transaction
-// (*store.ImportTx), or a fake in fuzz tests.
+// (*bulk.Tx), or a fake in fuzz tests.
 type Writer interface {
 	EkvvVeranstaltungExists(ctx context.Context, id string) (bool, error)
 	EkvvVeranstaltungDelete(ctx context.Context, id string) (bool, error)
-	EkvvVeranstaltungState(ctx context.Context, id string) (store.EkvvState, bool, error)
-	EkvvVeranstaltungKeepStamp(ctx context.Context, id string, s store.EkvvState) error
-	CopyInsert(ctx context.Context, t *store.ImportTarget, rows [][]any) error
-	Merge(ctx context.Context, t *store.ImportTarget, mode store.ImportMode, rows []store.ImportRow, opts store.MergeOptions) (store.MergeResult, error)
+	EkvvVeranstaltungState(ctx context.Context, id string) (bulk.EkvvState, bool, error)
+	EkvvVeranstaltungKeepStamp(ctx context.Context, id string, s bulk.EkvvState) error
+	CopyInsert(ctx context.Context, t *bulk.Target, rows [][]any) error
+	Merge(ctx context.Context, t *bulk.Target, mode bulk.Mode, rows []bulk.Row, opts bulk.MergeOptions) (bulk.MergeResult, error)
 }
 
-var _ Writer = (*store.ImportTx)(nil)
+var _ Writer = (*bulk.Tx)(nil)
 
 type importer struct {
 	tx     Writer
@@ -61,7 +61,7 @@ type importer struct {
 	counts batch.Counts
 	id     string
 	head   []any
-	bufs   map[*store.ImportTarget][][]any
+	bufs   map[*bulk.Target][][]any
 	seen   map[string]bool
 	exists bool
 	// partsUpdated counts the participants of a stored Veranstaltung
@@ -86,7 +86,7 @@ func Run(ctx context.Context, tx Writer, r io.Reader, cfg Config, rej batch.Reje
 	if err != nil {
 		return batch.Counts{}, cfg.Encoding, err
 	}
-	im := &importer{tx: tx, c: cols, d: d, p: p, rej: rej, bufs: map[*store.ImportTarget][][]any{}, seen: map[string]bool{}}
+	im := &importer{tx: tx, c: cols, d: d, p: p, rej: rej, bufs: map[*bulk.Target][][]any{}, seen: map[string]bool{}}
 	err = im.run(ctx, cfg)
 	return im.counts, d.Encoding(), err
 }
@@ -109,19 +109,19 @@ func (im *importer) run(ctx context.Context, cfg Config) error {
 	}
 	im.exists = exists
 	switch im.p.Mode {
-	case store.ModeCreate:
+	case bulk.ModeCreate:
 		if exists {
 			return im.rejectWhole(line, id, "already exists: Veranstaltung "+id)
 		}
-	case store.ModeUpdate, store.ModeRemove:
+	case bulk.ModeUpdate, bulk.ModeRemove:
 		if !exists {
 			return im.rejectWhole(line, id, "not found: Veranstaltung "+id)
 		}
 	}
 	// A full export (sync) or upsert of a Veranstaltung as stored leaves
 	// it untouched: replaced, then given its stamp back.
-	var before store.EkvvState
-	if exists && (im.p.Mode == store.ModeSync || im.p.Mode == store.ModeUpsert) {
+	var before bulk.EkvvState
+	if exists && (im.p.Mode == bulk.ModeSync || im.p.Mode == bulk.ModeUpsert) {
 		if before, _, err = im.tx.EkvvVeranstaltungState(ctx, id); err != nil {
 			return err
 		}
@@ -131,14 +131,14 @@ func (im *importer) run(ctx context.Context, cfg Config) error {
 			return err
 		}
 	}
-	if im.p.Mode == store.ModeRemove {
+	if im.p.Mode == bulk.ModeRemove {
 		if err := im.drain(); err != nil {
 			return err
 		}
 		im.counts.Removed++
 		return nil
 	}
-	t := store.TargetEkvvVeranstaltung
+	t := bulk.TargetEkvvVeranstaltung
 	im.head = make([]any, len(t.Columns))
 	im.head[im.c.head.id] = id
 	if s, ok := xmlx.Attr(root, "status"); ok && s != "" {
@@ -157,11 +157,11 @@ func (im *importer) run(ctx context.Context, cfg Config) error {
 	if err := im.flushAll(ctx); err != nil {
 		return err
 	}
-	head := make([]store.Value, len(im.head))
+	head := make([]bulk.Value, len(im.head))
 	for i, x := range im.head {
-		head[i] = store.ValueOf(x)
+		head[i] = bulk.ValueOf(x)
 	}
-	res, err := im.tx.Merge(ctx, t, store.ModeCreate, []store.ImportRow{{Line: line, Values: head}}, store.MergeOptions{})
+	res, err := im.tx.Merge(ctx, t, bulk.ModeCreate, []bulk.Row{{Line: line, Values: head}}, bulk.MergeOptions{})
 	if err != nil {
 		return err
 	}
@@ -419,7 +419,7 @@ func intOrNil(s string) any {
 	return n
 }
 
-func (im *importer) add(ctx context.Context, t *store.ImportTarget, row []any) error {
+func (im *importer) add(ctx context.Context, t *bulk.Target, row []any) error {
 	im.bufs[t] = append(im.bufs[t], row)
 	if len(im.bufs[t]) >= im.p.BatchSize {
 		return im.flush(ctx, t)
@@ -427,20 +427,20 @@ func (im *importer) add(ctx context.Context, t *store.ImportTarget, row []any) e
 	return nil
 }
 
-func (im *importer) flush(ctx context.Context, t *store.ImportTarget) error {
+func (im *importer) flush(ctx context.Context, t *bulk.Target) error {
 	if err := im.tx.CopyInsert(ctx, t, im.bufs[t]); err != nil {
 		return err
 	}
 	im.bufs[t] = im.bufs[t][:0]
-	if im.p.Progress != nil && t == store.TargetEkvvTeilnehmer {
+	if im.p.Progress != nil && t == bulk.TargetEkvvTeilnehmer {
 		im.p.Progress(im.counts)
 	}
 	return nil
 }
 
 func (im *importer) flushAll(ctx context.Context) error {
-	for _, t := range []*store.ImportTarget{store.TargetEkvvDozent, store.TargetEkvvFachzuordnung,
-		store.TargetEkvvUntergliederung, store.TargetEkvvTeilnehmer, store.TargetEkvvEinschreibung, store.TargetEkvvTermin} {
+	for _, t := range []*bulk.Target{bulk.TargetEkvvDozent, bulk.TargetEkvvFachzuordnung,
+		bulk.TargetEkvvUntergliederung, bulk.TargetEkvvTeilnehmer, bulk.TargetEkvvEinschreibung, bulk.TargetEkvvTermin} {
 		if err := im.flush(ctx, t); err != nil {
 			return err
 		}
@@ -454,7 +454,7 @@ func (im *importer) dozent(ctx context.Context, se xml.StartElement) error {
 		return err
 	}
 	im.nDoz++
-	t := store.TargetEkvvDozent
+	t := bulk.TargetEkvvDozent
 	row := make([]any, len(t.Columns))
 	c := &im.c.dozent
 	row[c.veranstaltungID] = im.id
@@ -470,7 +470,7 @@ func (im *importer) fachzuordnung(ctx context.Context, se xml.StartElement) erro
 	im.nFach++
 	pos := int64(im.nFach)
 	nUnter := 0
-	ut := store.TargetEkvvUntergliederung
+	ut := bulk.TargetEkvvUntergliederung
 	e, err := im.simple(se, map[string]func(xml.StartElement) error{
 		"untergliederungen": func(xml.StartElement) error { return nil },
 		"untergliederung": func(u xml.StartElement) error {
@@ -493,7 +493,7 @@ func (im *importer) fachzuordnung(ctx context.Context, se xml.StartElement) erro
 	if err != nil {
 		return err
 	}
-	t := store.TargetEkvvFachzuordnung
+	t := bulk.TargetEkvvFachzuordnung
 	row := make([]any, len(t.Columns))
 	c := &im.c.fach
 	row[c.veranstaltungID] = im.id
@@ -518,7 +518,7 @@ func (im *importer) teilnehmer(ctx context.Context, se xml.StartElement) error {
 	im.nTeil++
 	pos := int64(im.nTeil)
 	var ein [][]any
-	et := store.TargetEkvvEinschreibung
+	et := bulk.TargetEkvvEinschreibung
 	e, err := im.simple(se, map[string]func(xml.StartElement) error{
 		"einschreibungen": func(xml.StartElement) error { return nil },
 		"einschreibung": func(s xml.StartElement) error {
@@ -579,7 +579,7 @@ func (im *importer) teilnehmer(ctx context.Context, se xml.StartElement) error {
 		prio = n
 	}
 	im.seen[key] = true
-	t := store.TargetEkvvTeilnehmer
+	t := bulk.TargetEkvvTeilnehmer
 	row := make([]any, len(t.Columns))
 	c := &im.c.teil
 	row[c.veranstaltungID] = im.id
@@ -621,7 +621,7 @@ func (im *importer) termin(ctx context.Context, se xml.StartElement) error {
 		return err
 	}
 	im.nTermin++
-	t := store.TargetEkvvTermin
+	t := bulk.TargetEkvvTermin
 	row := make([]any, len(t.Columns))
 	c := &im.c.termin
 	row[c.veranstaltungID] = im.id

@@ -13,6 +13,7 @@ import (
 	"sestd/internal/importers/ekvv"
 	"sestd/internal/importers/xmlx"
 	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // memWriter is an in-memory ekvv.Writer for tests without a database.
@@ -27,15 +28,15 @@ func (m *memWriter) EkvvVeranstaltungExists(context.Context, string) (bool, erro
 func (m *memWriter) EkvvVeranstaltungDelete(context.Context, string) (bool, error) {
 	return m.exists, nil
 }
-func (m *memWriter) EkvvVeranstaltungState(context.Context, string) (store.EkvvState, bool, error) {
-	return store.EkvvState{}, false, nil
+func (m *memWriter) EkvvVeranstaltungState(context.Context, string) (bulk.EkvvState, bool, error) {
+	return bulk.EkvvState{}, false, nil
 }
 
-func (m *memWriter) EkvvVeranstaltungKeepStamp(context.Context, string, store.EkvvState) error {
+func (m *memWriter) EkvvVeranstaltungKeepStamp(context.Context, string, bulk.EkvvState) error {
 	return nil
 }
 
-func (m *memWriter) CopyInsert(_ context.Context, t *store.ImportTarget, rows [][]any) error {
+func (m *memWriter) CopyInsert(_ context.Context, t *bulk.Target, rows [][]any) error {
 	for _, r := range rows {
 		if len(r) != len(t.Columns) {
 			panic("row does not fit its table")
@@ -44,9 +45,9 @@ func (m *memWriter) CopyInsert(_ context.Context, t *store.ImportTarget, rows []
 	m.rows[t.Table] += len(rows)
 	return nil
 }
-func (m *memWriter) Merge(_ context.Context, t *store.ImportTarget, _ store.ImportMode, rows []store.ImportRow, _ store.MergeOptions) (store.MergeResult, error) {
+func (m *memWriter) Merge(_ context.Context, t *bulk.Target, _ bulk.Mode, rows []bulk.Row, _ bulk.MergeOptions) (bulk.MergeResult, error) {
 	m.rows[t.Table] += len(rows)
-	return store.MergeResult{Created: int64(len(rows))}, nil
+	return bulk.MergeResult{Created: int64(len(rows))}, nil
 }
 
 type nopRejecter struct{ n int }
@@ -60,7 +61,7 @@ func TestSeedDocument(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "testdata", "sestd", "ekvv_817301.xml"))
 	require.NoError(t, err)
 	w := &memWriter{rows: map[string]int{}}
-	counts, enc, err := ekvv.Run(context.Background(), w, bytes.NewReader(raw), ekvv.Config{}, &nopRejecter{}, batch.Params{Mode: store.ModeCreate, BatchSize: 1})
+	counts, enc, err := ekvv.Run(context.Background(), w, bytes.NewReader(raw), ekvv.Config{}, &nopRejecter{}, batch.Params{Mode: bulk.ModeCreate, BatchSize: 1})
 	require.NoError(t, err)
 	require.Equal(t, "utf8", enc)
 	require.Equal(t, batch.Counts{ImportCounts: store.ImportCounts{Read: 2, Created: 2}}, counts)
@@ -84,7 +85,7 @@ func FuzzEKVV(f *testing.F) {
 		w := &memWriter{rows: map[string]int{}}
 		rej := &nopRejecter{}
 		counts, _, err := ekvv.Run(context.Background(), w, bytes.NewReader(data),
-			ekvv.Config{Limits: xmlx.Limits{MaxDepth: 16, MaxTokenBytes: 4096}}, rej, batch.Params{Mode: store.ModeUpsert, BatchSize: 3})
+			ekvv.Config{Limits: xmlx.Limits{MaxDepth: 16, MaxTokenBytes: 4096}}, rej, batch.Params{Mode: bulk.ModeUpsert, BatchSize: 3})
 		if err == nil && counts.Rejected != int64(rej.n) {
 			t.Fatalf("counted %d rejects, wrote %d", counts.Rejected, rej.n)
 		}

@@ -8,7 +8,7 @@ import (
 	"sestd/internal/importers/batch"
 	"sestd/internal/importers/charset"
 	"sestd/internal/importers/xmlx"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // Name is the eKVV kind's name.
@@ -27,10 +27,10 @@ var Kind = batch.Kind{
 	Aliases:     []string{"anmeldeliste", "anmeldelisten", "teilnehmerliste"},
 	Format:      batch.FormatXML,
 	Description: "eKVV Anmeldeliste XML (one Veranstaltung per file, located by its id); priorities normalised in view ekvv_prioritaet_normalisiert",
-	Targets: []*store.ImportTarget{store.TargetEkvvVeranstaltung, store.TargetEkvvDozent, store.TargetEkvvFachzuordnung,
-		store.TargetEkvvUntergliederung, store.TargetEkvvTeilnehmer, store.TargetEkvvEinschreibung, store.TargetEkvvTermin},
+	Targets: []*bulk.Target{bulk.TargetEkvvVeranstaltung, bulk.TargetEkvvDozent, bulk.TargetEkvvFachzuordnung,
+		bulk.TargetEkvvUntergliederung, bulk.TargetEkvvTeilnehmer, bulk.TargetEkvvEinschreibung, bulk.TargetEkvvTermin},
 	Modes:       batch.AllModes(),
-	DefaultMode: store.ModeSync,
+	DefaultMode: bulk.ModeSync,
 	Sync:        "one Veranstaltung: the file replaces it with its lecturers, participants and dates",
 	RejectsUTF8: true,
 	Columns: func() error {
@@ -41,7 +41,7 @@ var Kind = batch.Kind{
 }
 
 // run imports the document; rejects go to a CSV beside the rejects path.
-func run(ctx context.Context, tx *store.ImportTx, _ *batch.Kind, in batch.Input) (batch.Result, error) {
+func run(ctx context.Context, tx *bulk.Tx, _ *batch.Kind, in batch.Input) (batch.Result, error) {
 	path := strings.TrimSuffix(in.RejectsPath, filepath.Ext(in.RejectsPath)) + ".csv"
 	rej := batch.NewCSVRejects(path, charset.UTF8, false, ';', RejectNames)
 	cfg := Config{Encoding: in.Encoding, Verfahren: in.Settings.Verfahren,

@@ -17,7 +17,7 @@ import (
 
 	"sestd/internal/importers/batch"
 	"sestd/internal/importers/xmlx"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // Limits bound the XML input.
@@ -37,15 +37,15 @@ var Kind = batch.Kind{
 	Aliases:     []string{"fs-persons", "fspersons", "fs_person"},
 	Format:      batch.FormatXML,
 	Description: "FS person XML (Cerebrum FS-persons.dat): fagperson, student, evu records; address precedence and the EVU window applied",
-	Targets:     []*store.ImportTarget{store.TargetFSPerson},
-	Modes:       batch.AllModes(), DefaultMode: store.ModeSync,
+	Targets:     []*bulk.Target{bulk.TargetFSPerson},
+	Modes:       batch.AllModes(), DefaultMode: bulk.ModeSync,
 	Sync: "all persons; a person the file lacks (or skips) is removed",
 	Spec: Spec, Run: run,
 }
 
 // run reads the file as FS person XML (in the encoding given, or the one
 // it declares) and writes rejected records as FS person XML.
-func run(ctx context.Context, tx *store.ImportTx, k *batch.Kind, in batch.Input) (batch.Result, error) {
+func run(ctx context.Context, tx *bulk.Tx, k *batch.Kind, in batch.Input) (batch.Result, error) {
 	res := batch.Result{Encoding: in.Encoding}
 	spec, err := k.BuildSpec(in.Settings)
 	if err != nil {
@@ -104,17 +104,17 @@ func fields() []batch.Field {
 }
 
 func digits(n int) batch.Converter {
-	return func(s string) (store.Value, error) {
+	return func(s string) (bulk.Value, error) {
 		if len(s) > n || len(s) == 0 {
-			return store.Value{}, fmt.Errorf("%q is not %d digits", s, n)
+			return bulk.Value{}, fmt.Errorf("%q is not %d digits", s, n)
 		}
 		for _, r := range s {
 			if r < '0' || r > '9' {
-				return store.Value{}, fmt.Errorf("%q is not %d digits", s, n)
+				return bulk.Value{}, fmt.Errorf("%q is not %d digits", s, n)
 			}
 		}
 		// FS drops leading zeros (fodselsdato 10136 is 010136).
-		return store.Text(strings.Repeat("0", n-len(s)) + s), nil
+		return bulk.Text(strings.Repeat("0", n-len(s)) + s), nil
 	}
 }
 
@@ -128,7 +128,7 @@ func Spec(set batch.Settings) (*batch.Spec, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	t := store.TargetFSPerson
+	t := bulk.TargetFSPerson
 	fs := fields()
 	n := batch.NewNames(Name, fs)
 	fFodselsdato, cFodselsdato := n.Field("fodselsdato"), n.Col(t, "fodselsdato")
@@ -147,7 +147,7 @@ func Spec(set batch.Settings) (*batch.Spec, error) {
 	}
 	return &batch.Spec{
 		Fields: fs,
-		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Sync:   []batch.SyncTarget{{Target: t, Scope: bulk.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			rolle := c.Rec.Tag
 			order, ok := addressOrder[rolle]
@@ -159,7 +159,7 @@ func Spec(set batch.Settings) (*batch.Spec, error) {
 			c.Put(v, cFodselsdato, fFodselsdato, digits(6))
 			pnr := c.Put(v, cPersonnr, fPersonnr, digits(5))
 			v.Set(cRolle, rolle)
-			if c.Mode == store.ModeRemove {
+			if c.Mode == bulk.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
 			c.Put(v, cFornavn, fFornavn, batch.Text)
@@ -196,7 +196,7 @@ func Spec(set batch.Settings) (*batch.Spec, error) {
 }
 
 // inWindow applies the EVU rule where course dates are given.
-func inWindow(start, slutt store.Value, now time.Time, window time.Duration) bool {
+func inWindow(start, slutt bulk.Value, now time.Time, window time.Duration) bool {
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	if s, ok := start.AsTime(); ok && s.After(day.Add(window)) {
 		return false
@@ -215,7 +215,7 @@ type addressNames struct {
 	kilde  batch.ColRef
 }
 
-func resolveAddress(n *batch.Names, t *store.ImportTarget) addressNames {
+func resolveAddress(n *batch.Names, t *bulk.Target) addressNames {
 	a := addressNames{fields: map[string][]batch.FieldRef{}, cols: n.Cols(t, addressParts...), kilde: n.Col(t, "adresse_kilde")}
 	for _, fam := range addressFamilies {
 		for _, part := range addressParts {

@@ -7,7 +7,7 @@ import (
 	"errors"
 
 	"sestd/internal/importers/batch"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // Name is the ranking kind's name.
@@ -19,9 +19,9 @@ var Kind = batch.Kind{
 	Aliases:     []string{"rangliste", "ranglisten"},
 	Format:      batch.FormatCSV,
 	Description: "ranking lists: RANGLISTE;BEWERBER_ID;RANG, several Ranglisten per file; input of the ranking upload",
-	Targets:     []*store.ImportTarget{store.TargetRankingEntry},
+	Targets:     []*bulk.Target{bulk.TargetRankingEntry},
 	Modes:       batch.AllModes(),
-	DefaultMode: store.ModeSync,
+	DefaultMode: bulk.ModeSync,
 	Sync:        "each Rangliste in the file: the file's valid rows replace it",
 	// A Rangliste belongs to one Vermittlungsprozess.
 	PerVermittlungsprozess: true,
@@ -33,7 +33,7 @@ var Kind = batch.Kind{
 // within the file or against what is stored, is rejected. Ranks start at
 // 1.
 func Spec(batch.Settings) (*batch.Spec, error) {
-	t := store.TargetRankingEntry
+	t := bulk.TargetRankingEntry
 	fields := []batch.Field{
 		{Name: "RANGLISTE", Location: true, Doc: "key of the Rangliste"},
 		{Name: "BEWERBER_ID", Aliases: []string{"BEWERBERID", "BEWERBER"}, Location: true, Doc: "Bewerber-ID"},
@@ -52,12 +52,12 @@ func Spec(batch.Settings) (*batch.Spec, error) {
 		// rows say is the Rangliste.
 		// (The removal guard does not apply: a Bewerber leaving a
 		// Rangliste is its normal course.)
-		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"rangliste"}}, Unguarded: true}},
+		Sync: []batch.SyncTarget{{Target: t, Scope: bulk.SyncScope{Columns: []string{"rangliste"}}, Unguarded: true}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, cRangliste, fRangliste, batch.Text)
 			c.Put(v, cBewerber, fBewerber, batch.Text)
-			if c.Mode != store.ModeRemove {
+			if c.Mode != bulk.ModeRemove {
 				c.Put(v, cRang, fRang, rang)
 			}
 			return []batch.Out{{Values: v}}
@@ -65,13 +65,13 @@ func Spec(batch.Settings) (*batch.Spec, error) {
 	}, nil
 }
 
-func rang(s string) (store.Value, error) {
+func rang(s string) (bulk.Value, error) {
 	n, err := batch.ParseInt(s)
 	if err != nil {
-		return store.Value{}, err
+		return bulk.Value{}, err
 	}
 	if n < 1 || n > 1<<31-1 {
-		return store.Value{}, errors.New("must be 1 or more")
+		return bulk.Value{}, errors.New("must be 1 or more")
 	}
-	return store.Int(n), nil
+	return bulk.Int(n), nil
 }

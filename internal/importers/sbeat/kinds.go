@@ -2,7 +2,7 @@ package sbeat
 
 import (
 	"sestd/internal/importers/batch"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // The names of the S-BEAT kinds.
@@ -20,8 +20,8 @@ var StudentsKind = batch.Kind{
 	Aliases:     []string{"students", "student_data", "studentendaten", "studenten"},
 	Format:      batch.FormatCSV,
 	Description: "S-BEAT students (Studentendaten): IDENTNR;STG;IMMDAT;…; SPERRART1=01 skipped, SEM_START/SEM_END from IMMDAT/EXMDAT",
-	Targets:     []*store.ImportTarget{store.TargetSbeatStudent, store.TargetSbeatIdentity},
-	Modes:       batch.AllModes(), DefaultMode: store.ModeSync,
+	Targets:     []*bulk.Target{bulk.TargetSbeatStudent, bulk.TargetSbeatIdentity},
+	Modes:       batch.AllModes(), DefaultMode: bulk.ModeSync,
 	Sync: "all students; a student the file lacks (or skips: SPERRART1 01) is removed",
 	Spec: Students, Run: batch.RunCSV,
 }
@@ -35,8 +35,8 @@ var ExamsKind = batch.Kind{
 	Aliases:     []string{"exams", "exam_data", "pruefungen", "pruefungsleistungen", "leistungen"},
 	Format:      batch.FormatCSV,
 	Description: "S-BEAT exam results (Prüfungsleistungsdaten): IDENTNR;PNR;PSEM;PVERSUCH;…; AN registrations of the file's semesters are replaced",
-	Targets:     []*store.ImportTarget{store.TargetSbeatExam},
-	Modes:       batch.AllModes(), DefaultMode: store.ModeSync,
+	Targets:     []*bulk.Target{bulk.TargetSbeatExam},
+	Modes:       batch.AllModes(), DefaultMode: bulk.ModeSync,
 	Sync: "the semesters (PSEM) in the file; an exam result of those semesters the file lacks is removed",
 	Spec: Exams, Run: batch.RunCSV,
 }
@@ -49,8 +49,8 @@ var IdentitiesKind = batch.Kind{
 	Aliases:     []string{"identities", "identity", "ident_data", "identdaten"},
 	Format:      batch.FormatCSV,
 	Description: "S-BEAT student identities (personal data, restricted table): IDENTNR;MATRIKELNR;VORNAME;NACHNAME;…",
-	Targets:     []*store.ImportTarget{store.TargetSbeatIdentity},
-	Modes:       batch.AllModes(), DefaultMode: store.ModeSync,
+	Targets:     []*bulk.Target{bulk.TargetSbeatIdentity},
+	Modes:       batch.AllModes(), DefaultMode: bulk.ModeSync,
 	Sync: "all identities; an identity the file lacks is removed",
 	Spec: Identities, Run: batch.RunCSV,
 }
@@ -61,8 +61,8 @@ var CoursesKind = batch.Kind{
 	Aliases:     []string{"courses", "courses_data", "studiengaenge"},
 	Format:      batch.FormatCSV,
 	Description: "S-BEAT courses of study (Studiengangsdaten): STG;ABSCHLART;LTXT;…; Abschlussarten not allowed by config are skipped",
-	Targets:     []*store.ImportTarget{store.TargetSbeatCourse},
-	Modes:       batch.AllModes(), DefaultMode: store.ModeSync,
+	Targets:     []*bulk.Target{bulk.TargetSbeatCourse},
+	Modes:       batch.AllModes(), DefaultMode: bulk.ModeSync,
 	Sync: "all courses of study; one the file lacks (or skips) is removed",
 	Spec: Courses, Run: batch.RunCSV,
 }
@@ -73,8 +73,8 @@ var ApplicantsKind = batch.Kind{
 	Aliases:     []string{"applicants", "bewerberdaten"},
 	Format:      batch.FormatCSV,
 	Description: "S-BEAT applicants (Bewerberdaten): IDENTNR;STG;APPLDAT;…; SEM defaults to the semester after APPLDAT's",
-	Targets:     []*store.ImportTarget{store.TargetSbeatApplicant, store.TargetSbeatIdentity},
-	Modes:       batch.AllModes(), DefaultMode: store.ModeSync,
+	Targets:     []*bulk.Target{bulk.TargetSbeatApplicant, bulk.TargetSbeatIdentity},
+	Modes:       batch.AllModes(), DefaultMode: bulk.ModeSync,
 	Sync: "the semesters (SEM) in the file; an applicant of those semesters the file lacks is removed",
 	Spec: Applicants, Run: batch.RunCSV,
 }

@@ -12,7 +12,7 @@ import (
 
 	"sestd/internal/importers/batch"
 	"sestd/internal/importers/sbeatmap"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // Mappings translate S-BEAT's deprecated columns and STG codes (package
@@ -68,7 +68,7 @@ type identityNames struct {
 }
 
 func resolveIdentity(n *batch.Names) identityNames {
-	t := store.TargetSbeatIdentity
+	t := bulk.TargetSbeatIdentity
 	id := identityNames{identnr: n.Col(t, "identnr")}
 	for _, f := range identityFields {
 		id.fields = append(id.fields, n.Field(f.field.Name))
@@ -92,7 +92,7 @@ func (id identityNames) put(c *batch.Conv, v *batch.Values) {
 // withCompanion returns the row v followed by the companion
 // sbeat_identity row of identnr id (when it is text and the file has
 // identity fields).
-func (id identityNames) withCompanion(c *batch.Conv, v *batch.Values, identnr store.Value) []batch.Out {
+func (id identityNames) withCompanion(c *batch.Conv, v *batch.Values, identnr bulk.Value) []batch.Out {
 	out := []batch.Out{{Values: v}}
 	if s, ok := identnr.AsText(); ok {
 		if iv := id.companion(c, s); iv != nil {
@@ -111,27 +111,27 @@ func (id identityNames) companion(c *batch.Conv, identnr string) *batch.Values {
 	}
 	// A companion row is always upserted: build it by upsert's rules.
 	saved := c.Mode
-	c.Mode = store.ModeUpsert
+	c.Mode = bulk.ModeUpsert
 	defer func() { c.Mode = saved }()
-	v := c.Row(store.TargetSbeatIdentity)
+	v := c.Row(bulk.TargetSbeatIdentity)
 	v.Set(id.identnr, identnr)
 	id.put(c, v)
 	return v
 }
 
-func geschl(s string) (store.Value, error) {
+func geschl(s string) (bulk.Value, error) {
 	return batch.OneOf("M", "W", "D", "X")(s)
 }
 
-func hzbNote(s string) (store.Value, error) {
+func hzbNote(s string) (bulk.Value, error) {
 	n, err := batch.ParseHZBNote(s)
 	if errors.Is(err, batch.ErrNoGrade) {
-		return store.Value{}, nil
+		return bulk.Value{}, nil
 	}
 	if err != nil {
-		return store.Value{}, err
+		return bulk.Value{}, err
 	}
-	return store.Int(n), nil
+	return bulk.Int(n), nil
 }
 
 // personFields are the personal fields the students and applicants files
@@ -155,7 +155,7 @@ type personNames struct {
 	cNote, cArt, cGrp           batch.ColRef
 }
 
-func resolvePerson(n *batch.Names, t *store.ImportTarget) personNames {
+func resolvePerson(n *batch.Names, t *bulk.Target) personNames {
 	return personNames{
 		fGeschl: n.Field("GESCHL"), fGebdat: n.Field("GEBDAT"), fHzbdatum: n.Field("HZBDATUM"),
 		cGeschl: n.Col(t, "geschl"), cGebdat: n.Col(t, "gebdat"), cHzbdatum: n.Col(t, "hzbdatum"),
@@ -186,11 +186,11 @@ func (h personNames) put(c *batch.Conv, v *batch.Values, m *Mappings) {
 }
 
 func stgConv(m *Mappings) batch.Converter {
-	return func(s string) (store.Value, error) {
+	return func(s string) (bulk.Value, error) {
 		if to, ok := m.STG[s]; ok {
-			return store.Text(to), nil
+			return bulk.Text(to), nil
 		}
-		return store.Text(s), nil
+		return bulk.Text(s), nil
 	}
 }
 
@@ -222,7 +222,7 @@ func abschlart(c *batch.Conv, v *batch.Values, col batch.ColRef, m *Mappings, fA
 // columns in the file are written to sbeat_identity alongside.
 func Students(set batch.Settings) (*batch.Spec, error) {
 	m := mappings(set)
-	t := store.TargetSbeatStudent
+	t := bulk.TargetSbeatStudent
 	fields := withIdentity(slices.Concat([]batch.Field{
 		{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"},
 		{Name: "STG", Required: true, Doc: "course of study"},
@@ -253,7 +253,7 @@ func Students(set batch.Settings) (*batch.Spec, error) {
 		Fields: fields,
 		// A full export of all students; their identities are the
 		// identities file's to remove.
-		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Sync: []batch.SyncTarget{{Target: t, Scope: bulk.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			if s, ok := c.Str(fSperrart1); ok && strings.TrimLeft(s, "0") == "1" {
 				c.Skip("SPERRART1 01")
@@ -261,7 +261,7 @@ func Students(set batch.Settings) (*batch.Spec, error) {
 			}
 			v := c.Row(t)
 			id := c.Put(v, cIdentnr, fIdentnr, batch.Text)
-			if c.Mode == store.ModeRemove {
+			if c.Mode == bulk.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
 			c.Put(v, cStg, fStg, stgConv(m))
@@ -294,7 +294,7 @@ func Students(set batch.Settings) (*batch.Spec, error) {
 // remembers the semesters it has seen: use a fresh one per import.
 func Exams(set batch.Settings) (*batch.Spec, error) {
 	m := mappings(set)
-	t := store.TargetSbeatExam
+	t := bulk.TargetSbeatExam
 	fields := []batch.Field{
 		{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"},
 		{Name: "PNR", Location: true, Doc: "exam number"},
@@ -345,7 +345,7 @@ func Exams(set batch.Settings) (*batch.Spec, error) {
 	return &batch.Spec{
 		Fields: fields,
 		// A full export of the semesters (PSEM) it contains.
-		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"psem"}, KeepRejected: true}}},
+		Sync: []batch.SyncTarget{{Target: t, Scope: bulk.SyncScope{Columns: []string{"psem"}, KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, cIdentnr, fIdentnr, batch.Text)
@@ -354,7 +354,7 @@ func Exams(set batch.Settings) (*batch.Spec, error) {
 			if c.Put(v, cPversuch, fPversuch, batch.Int).IsNull() {
 				v.Set(cPversuch, int64(0))
 			}
-			if c.Mode == store.ModeRemove {
+			if c.Mode == bulk.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
 			c.Put(v, cPdtxt, fPdtxt, batch.Text)
@@ -382,10 +382,10 @@ func Exams(set batch.Settings) (*batch.Spec, error) {
 // the first time it appears in the file (create and upsert only; a full
 // export, sync, makes the semester what the file says anyway, and leaves
 // the registrations it repeats untouched).
-func newRegistrationCleaner(psemCol batch.ColRef) func(context.Context, *store.ImportTx, batch.Mode, []batch.Out) error {
+func newRegistrationCleaner(psemCol batch.ColRef) func(context.Context, *bulk.Tx, batch.Mode, []batch.Out) error {
 	seen := map[int64]bool{}
-	return func(ctx context.Context, tx *store.ImportTx, mode batch.Mode, outs []batch.Out) error {
-		if mode != store.ModeCreate && mode != store.ModeUpsert {
+	return func(ctx context.Context, tx *bulk.Tx, mode batch.Mode, outs []batch.Out) error {
+		if mode != bulk.ModeCreate && mode != bulk.ModeUpsert {
 			return nil
 		}
 		var fresh []int64
@@ -407,7 +407,7 @@ func newRegistrationCleaner(psemCol batch.ColRef) func(context.Context, *store.I
 // Identities is the identities file (Studentenidentifikationsdaten):
 // personal data by IDENTNR, kept in sbeat_identity (restricted access).
 func Identities(batch.Settings) (*batch.Spec, error) {
-	t := store.TargetSbeatIdentity
+	t := bulk.TargetSbeatIdentity
 	fields := withIdentity(batch.Field{Name: "IDENTNR", Location: true, Doc: "student's pseudonymous id"})
 	n := batch.NewNames(IdentitiesName, fields)
 	fIdentnr := n.Field("IDENTNR")
@@ -420,11 +420,11 @@ func Identities(batch.Settings) (*batch.Spec, error) {
 	}
 	return &batch.Spec{
 		Fields: fields,
-		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Sync:   []batch.SyncTarget{{Target: t, Scope: bulk.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, ident.identnr, fIdentnr, batch.Text)
-			if c.Mode == store.ModeRemove {
+			if c.Mode == bulk.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
 			ident.put(c, v)
@@ -439,7 +439,7 @@ func Identities(batch.Settings) (*batch.Spec, error) {
 func Courses(set batch.Settings) (*batch.Spec, error) {
 	m := mappings(set)
 	allowed := set.AllowedAbschlussarten
-	t := store.TargetSbeatCourse
+	t := bulk.TargetSbeatCourse
 	fields := []batch.Field{
 		{Name: "STG", Location: true, Doc: "course of study"},
 		{Name: "GRUPPE", Doc: "group of courses"},
@@ -463,11 +463,11 @@ func Courses(set batch.Settings) (*batch.Spec, error) {
 	}
 	return &batch.Spec{
 		Fields: fields,
-		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Sync:   []batch.SyncTarget{{Target: t, Scope: bulk.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, cStg, fStg, stgConv(m))
-			if c.Mode == store.ModeRemove {
+			if c.Mode == bulk.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
 			art := abschlart(c, v, cAbschlart, m, fAbschlart, fAbschl)
@@ -491,7 +491,7 @@ func Courses(set batch.Settings) (*batch.Spec, error) {
 // APPLDAT falls in. Identity columns go to sbeat_identity alongside.
 func Applicants(set batch.Settings) (*batch.Spec, error) {
 	m := mappings(set)
-	t := store.TargetSbeatApplicant
+	t := bulk.TargetSbeatApplicant
 	fields := withIdentity(slices.Concat([]batch.Field{
 		{Name: "IDENTNR", Location: true, Doc: "applicant's pseudonymous id"},
 		{Name: "STG", Location: true, Doc: "course of study"},
@@ -514,8 +514,8 @@ func Applicants(set batch.Settings) (*batch.Spec, error) {
 	return &batch.Spec{
 		Fields: fields,
 		// A full export of the semesters (SEM) it contains.
-		Sync: []batch.SyncTarget{{Target: t, Scope: store.SyncScope{Columns: []string{"sem"}, KeepRejected: true}}},
-		CheckNames: func(has func(int) bool, mode store.ImportMode) error {
+		Sync: []batch.SyncTarget{{Target: t, Scope: bulk.SyncScope{Columns: []string{"sem"}, KeepRejected: true}}},
+		CheckNames: func(has func(int) bool, mode bulk.Mode) error {
 			if !has(int(fSem)) && !has(int(fAppldat)) {
 				return errors.New("the header needs SEM or APPLDAT")
 			}
@@ -537,7 +537,7 @@ func Applicants(set batch.Settings) (*batch.Spec, error) {
 			} else {
 				c.Fail("SEM or APPLDAT is required")
 			}
-			if c.Mode == store.ModeRemove {
+			if c.Mode == bulk.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
 			person.put(c, v, m)

@@ -2,7 +2,7 @@ package uniapp
 
 import (
 	"sestd/internal/importers/batch"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // The names of the university's kinds.
@@ -17,8 +17,8 @@ var ApplicationsKind = batch.Kind{
 	Aliases:     []string{"bewerbungen", "applications"},
 	Format:      batch.FormatCSV,
 	Description: "university applications for the outbound sync: HS_BEWERBUNG_ID;TYP (einfach|mehrfach|teilfach);BEWERBER_ID;…",
-	Targets:     []*store.ImportTarget{store.TargetUniBewerbung, store.TargetUniTeilfachbewerbung},
-	Modes:       batch.AllModes(), DefaultMode: store.ModeSync,
+	Targets:     []*bulk.Target{bulk.TargetUniBewerbung, bulk.TargetUniTeilfachbewerbung},
+	Modes:       batch.AllModes(), DefaultMode: bulk.ModeSync,
 	Sync:                   "all applications; one the file lacks is reported (<file>.missing.csv), never removed or withdrawn; a mehrfach application's Teilfächer the file lacks are removed",
 	PerVermittlungsprozess: true,
 	Spec:                   Applications, Run: batch.RunCSV,
@@ -30,8 +30,8 @@ var AuthorisationsKind = batch.Kind{
 	Aliases:     []string{"bewerber_auth", "authorisations", "authorizations"},
 	Format:      batch.FormatCSV,
 	Description: "applicant authorisations for the outbound sync: BEWERBER_ID;BAN",
-	Targets:     []*store.ImportTarget{store.TargetUniBewerberAuth},
-	Modes:       batch.AllModes(), DefaultMode: store.ModeSync,
+	Targets:     []*bulk.Target{bulk.TargetUniBewerberAuth},
+	Modes:       batch.AllModes(), DefaultMode: bulk.ModeSync,
 	Sync:                   "all authorisations; one the file lacks is removed",
 	PerVermittlungsprozess: true,
 	Spec:                   Authorisations, Run: batch.RunCSV,

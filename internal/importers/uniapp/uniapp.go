@@ -16,7 +16,7 @@ import (
 
 	"sestd/internal/importers/batch"
 	"sestd/internal/sestmodel"
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 )
 
 // StatusRule is a row of the bearbeitungsstatus table; the importer
@@ -26,20 +26,20 @@ type StatusRule = sestmodel.StatusRule
 
 // Transitions lists every allowed change: from a status the university
 // may leave to one it may set.
-func Transitions(rules map[string]StatusRule) []store.Transition {
+func Transitions(rules map[string]StatusRule) []bulk.Transition {
 	var names []string
 	for n := range rules {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	out := []store.Transition{}
+	out := []bulk.Transition{}
 	for _, from := range names {
 		if !rules[from].UniOut {
 			continue
 		}
 		for _, to := range names {
 			if rules[to].UniIn {
-				out = append(out, store.Transition{From: from, To: to})
+				out = append(out, bulk.Transition{From: from, To: to})
 			}
 		}
 	}
@@ -71,28 +71,28 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	head := store.TargetUniBewerbung
-	teil := store.TargetUniTeilfachbewerbung
-	status := func(s string) (store.Value, error) {
+	head := bulk.TargetUniBewerbung
+	teil := bulk.TargetUniTeilfachbewerbung
+	status := func(s string) (bulk.Value, error) {
 		for name, r := range rules {
 			if strings.EqualFold(name, s) {
 				if !r.UniIn {
-					return store.Value{}, fmt.Errorf("%s is set by the Servicestelle only", name)
+					return bulk.Value{}, fmt.Errorf("%s is set by the Servicestelle only", name)
 				}
-				return store.Text(name), nil
+				return bulk.Text(name), nil
 			}
 		}
 		if v := sestmodel.StatusSince(s); v > version {
-			return store.Value{}, fmt.Errorf("%s exists only from interface version %d (servicestelle.interface_version is %d)", s, v, version)
+			return bulk.Value{}, fmt.Errorf("%s exists only from interface version %d (servicestelle.interface_version is %d)", s, v, version)
 		}
-		return store.Value{}, fmt.Errorf("%q is not a known Bearbeitungsstatus", s)
+		return bulk.Value{}, fmt.Errorf("%q is not a known Bearbeitungsstatus", s)
 	}
-	ts := func(s string) (store.Value, error) {
+	ts := func(s string) (bulk.Value, error) {
 		t, err := batch.ParseTimestamp(s, loc)
 		if err != nil {
-			return store.Value{}, err
+			return bulk.Value{}, err
 		}
-		return store.Time(t), nil
+		return bulk.Time(t), nil
 	}
 	fields := []batch.Field{
 		{Name: "HS_BEWERBUNG_ID", Location: true, Doc: "the university's application number"},
@@ -156,8 +156,8 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 		// in the file, and a truncated file cuts at most the last one
 		// short; dropping one of two Teilfächer is half of the scope.)
 		Sync: []batch.SyncTarget{
-			{Target: head, Scope: store.SyncScope{KeepRejected: true}, Report: true},
-			{Target: teil, Scope: store.SyncScope{Columns: []string{"hs_bewerbung_id"}, KeepRejected: true}, Unguarded: true},
+			{Target: head, Scope: bulk.SyncScope{KeepRejected: true}, Report: true},
+			{Target: teil, Scope: bulk.SyncScope{Columns: []string{"hs_bewerbung_id"}, KeepRejected: true}, Unguarded: true},
 		},
 		Transitions: Transitions(rules),
 		Convert: func(c *batch.Conv) []batch.Out {
@@ -172,7 +172,7 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 				c.Fail("TYP %q is not einfach, mehrfach or teilfach", typ)
 				return nil
 			}
-			creating := c.Mode == store.ModeCreate || c.Mode == store.ModeUpsert
+			creating := c.Mode == bulk.ModeCreate || c.Mode == bulk.ModeUpsert
 			need := func(f batch.FieldRef, name string) {
 				if _, ok := c.Str(f); !ok && (creating || !c.Ignored(f) && c.Has(f)) {
 					c.Fail("%s is required for typ %s", name, typ)
@@ -186,7 +186,7 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 				if !ok {
 					c.Fail("STUDIENGANG_SCHLUESSEL is required for typ teilfach")
 				}
-				if c.Mode == store.ModeRemove || c.Failed() {
+				if c.Mode == bulk.ModeRemove || c.Failed() {
 					return []batch.Out{{Values: v}}
 				}
 				tf.parts.put(c, v, sg)
@@ -211,7 +211,7 @@ func Applications(set batch.Settings) (*batch.Spec, error) {
 			}
 			v := c.Row(head)
 			c.Put(v, h.id, fID, batch.Text)
-			if c.Mode == store.ModeRemove {
+			if c.Mode == bulk.ModeRemove {
 				return []batch.Out{{Values: v}}
 			}
 			v.Set(h.typ, typ)
@@ -255,7 +255,7 @@ type keyPartNames struct {
 	names  [3]string
 }
 
-func resolveKeyParts(n *batch.Names, t *store.ImportTarget) keyPartNames {
+func resolveKeyParts(n *batch.Names, t *bulk.Target) keyPartNames {
 	var k keyPartNames
 	for i, p := range [3]struct{ field, col string }{{"ABSCHLUSS_SCHLUESSEL", "abschluss_schluessel"},
 		{"STUDIENFACH_SCHLUESSEL", "studienfach_schluessel"}, {"FACHKENNZEICHEN_SCHLUESSEL", "fachkennzeichen_schluessel"}} {
@@ -293,7 +293,7 @@ func (k keyPartNames) put(c *batch.Conv, v *batch.Values, sg string) {
 // Authorisations is the applicant authorisations kind: bewerber_id;ban,
 // located by bewerber_id (table uni_bewerber_auth).
 func Authorisations(batch.Settings) (*batch.Spec, error) {
-	t := store.TargetUniBewerberAuth
+	t := bulk.TargetUniBewerberAuth
 	fields := []batch.Field{
 		{Name: "BEWERBER_ID", Aliases: []string{"BEWERBERID"}, Location: true, Doc: "Bewerber-ID"},
 		{Name: "BAN", Aliases: []string{"BEWERBER_BAN"}, Required: true, Doc: "the applicant's BAN"},
@@ -306,11 +306,11 @@ func Authorisations(batch.Settings) (*batch.Spec, error) {
 	}
 	return &batch.Spec{
 		Fields: fields,
-		Sync:   []batch.SyncTarget{{Target: t, Scope: store.SyncScope{KeepRejected: true}}},
+		Sync:   []batch.SyncTarget{{Target: t, Scope: bulk.SyncScope{KeepRejected: true}}},
 		Convert: func(c *batch.Conv) []batch.Out {
 			v := c.Row(t)
 			c.Put(v, cBewerber, fBewerber, batch.Text)
-			if c.Mode != store.ModeRemove {
+			if c.Mode != bulk.ModeRemove {
 				c.Put(v, cBAN, fBAN, ban)
 			}
 			return []batch.Out{{Values: v}}
@@ -318,9 +318,9 @@ func Authorisations(batch.Settings) (*batch.Spec, error) {
 	}, nil
 }
 
-func ban(s string) (store.Value, error) {
+func ban(s string) (bulk.Value, error) {
 	if strings.ContainsAny(s, " \t") {
-		return store.Value{}, errors.New("a BAN has no spaces")
+		return bulk.Value{}, errors.New("a BAN has no spaces")
 	}
-	return store.Text(s), nil
+	return bulk.Text(s), nil
 }

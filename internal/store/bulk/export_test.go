@@ -1,4 +1,4 @@
-package store
+package bulk
 
 // CopyRows is copyRows, for the external tests of the binary COPY.
 var CopyRows = copyRows

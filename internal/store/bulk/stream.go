@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 // ErrRestartChecked says that an import pass streamed rows optimistically
 // into a table where one of their keys existed already: the pass is undone
-// (see ImportTx.RestartChecked) and must run again from the first record,
+// (see Tx.RestartChecked) and must run again from the first record,
 // checking keys batch by batch.
 var ErrRestartChecked = errors.New("a key of the file exists already in the table: the import runs again, checking each batch")
 
@@ -21,7 +21,7 @@ var ErrRestartChecked = errors.New("a key of the file exists already in the tabl
 // a batch of them at a time: each COPY statement costs PostgreSQL a few
 // milliseconds on its own, more than a thousand rows do.
 type copyStream struct {
-	target  *ImportTarget
+	target  *Target
 	table   string // the table copied into: the target's or its staging table
 	batches chan streamBatch
 	taken   chan struct{} // a batch is encoded: its memory is the caller's again
@@ -33,7 +33,7 @@ type copyStream struct {
 // streamBatch is one batch of a stream; flag is the fill function's to
 // read (staging: the rows were rejected).
 type streamBatch struct {
-	rows []ImportRow
+	rows []Row
 	flag bool
 }
 
@@ -42,10 +42,10 @@ type streamBatch struct {
 const streamWait = 20 * time.Millisecond
 
 // openStream starts a COPY into target's table.
-func (t *ImportTx) openStream(ctx context.Context, target *ImportTarget) {
+func (t *Tx) openStream(ctx context.Context, target *Target) {
 	names, types := directColumns(target)
 	runID := Int(t.runID)
-	t.openStreamInto(ctx, target, target.Table, names, types, func(buf []Value, r *ImportRow, _ bool) {
+	t.openStreamInto(ctx, target, target.Table, names, types, func(buf []Value, r *Row, _ bool) {
 		copy(buf, r.Values)
 		if !target.NoRun {
 			buf[len(buf)-1] = runID
@@ -55,8 +55,8 @@ func (t *ImportTx) openStream(ctx context.Context, target *ImportTarget) {
 
 // openStreamInto starts a COPY into table (columns names of types types);
 // fill puts a row's values into buf.
-func (t *ImportTx) openStreamInto(ctx context.Context, target *ImportTarget, table string, names, types []string,
-	fill func(buf []Value, r *ImportRow, flag bool)) {
+func (t *Tx) openStreamInto(ctx context.Context, target *Target, table string, names, types []string,
+	fill func(buf []Value, r *Row, flag bool)) {
 	s := &copyStream{target: target, table: table, batches: make(chan streamBatch), taken: make(chan struct{}, 1), done: make(chan struct{})}
 	var cur streamBatch
 	i := 0
@@ -92,7 +92,7 @@ func (t *ImportTx) openStreamInto(ctx context.Context, target *ImportTarget, tab
 
 // send streams rows; it returns once they are encoded, so that the caller
 // may reuse their memory, or with the stream's error when it ended.
-func (s *copyStream) send(rows []ImportRow, flag bool) error {
+func (s *copyStream) send(rows []Row, flag bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -132,7 +132,7 @@ func (s *copyStream) failure() error {
 
 // endStream finishes an open stream; every other use of the transaction
 // comes after it.
-func (t *ImportTx) endStream() error {
+func (t *Tx) endStream() error {
 	if t.stream == nil {
 		return nil
 	}
@@ -144,7 +144,7 @@ func (t *ImportTx) endStream() error {
 
 // directColumns are the columns a direct COPY into target writes: its
 // import columns and, unless NoRun, the run id.
-func directColumns(target *ImportTarget) (names, types []string) {
+func directColumns(target *Target) (names, types []string) {
 	for _, c := range target.Columns {
 		names = append(names, c.Name)
 		types = append(types, c.Type)
@@ -160,7 +160,7 @@ func directColumns(target *ImportTarget) (names, types []string) {
 // RestartChecked. Within a pass, create-mode rows of tables without
 // parents or unique column sets are streamed into one COPY statement per
 // table and run of batches.
-func (t *ImportTx) BeginPass(ctx context.Context) error {
+func (t *Tx) BeginPass(ctx context.Context) error {
 	if err := t.endStream(); err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (t *ImportTx) BeginPass(ctx context.Context) error {
 
 // EndPass finishes the pass: its streamed rows are written or its error
 // (ErrRestartChecked among them) is returned.
-func (t *ImportTx) EndPass(ctx context.Context) error {
+func (t *Tx) EndPass(ctx context.Context) error {
 	if err := t.endStream(); err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (t *ImportTx) EndPass(ctx context.Context) error {
 // RestartChecked undoes the pass after ErrRestartChecked (or any error)
 // and makes every later create check its keys batch by batch; the caller
 // then begins a new pass from the file's first record.
-func (t *ImportTx) RestartChecked(ctx context.Context) error {
+func (t *Tx) RestartChecked(ctx context.Context) error {
 	if t.stream != nil {
 		_ = t.endStream() // what it wrote is undone next
 	}

@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"context"
@@ -28,10 +28,10 @@ type SyncScope struct {
 	KeepRejected bool
 }
 
-func seenName(t *ImportTarget) string { return "import_seen_" + t.Table }
+func seenName(t *Target) string { return "import_seen_" + t.Table }
 
 // seenColumns are the key columns and the columns of the unique sets.
-func seenColumns(target *ImportTarget) []ImportColumn {
+func seenColumns(target *Target) []Column {
 	var names []string
 	names = append(names, target.Key...)
 	for _, u := range target.Unique {
@@ -41,14 +41,14 @@ func seenColumns(target *ImportTarget) []ImportColumn {
 			}
 		}
 	}
-	out := make([]ImportColumn, len(names))
+	out := make([]Column, len(names))
 	for i, n := range names {
 		out[i] = target.Columns[target.Col(n)]
 	}
 	return out
 }
 
-func (t *ImportTx) seenTable(ctx context.Context, target *ImportTarget) error {
+func (t *Tx) seenTable(ctx context.Context, target *Target) error {
 	name := seenName(target)
 	if t.seen[name] || t.filed[target.Table] {
 		return nil
@@ -71,7 +71,7 @@ func (t *ImportTx) seenTable(ctx context.Context, target *ImportTarget) error {
 }
 
 // seenAdd adds the staged rows to the keys seen.
-func (t *ImportTx) seenAdd(ctx context.Context, target *ImportTarget) error {
+func (t *Tx) seenAdd(ctx context.Context, target *Target) error {
 	cols := seenColumns(target)
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -85,7 +85,7 @@ func (t *ImportTx) seenAdd(ctx context.Context, target *ImportTarget) error {
 	return nil
 }
 
-func (t *ImportTx) seenMarkRejected(ctx context.Context, target *ImportTarget, lines []int64) error {
+func (t *Tx) seenMarkRejected(ctx context.Context, target *Target, lines []int64) error {
 	if len(lines) == 0 {
 		return nil
 	}
@@ -100,7 +100,7 @@ func (t *ImportTx) seenMarkRejected(ctx context.Context, target *ImportTarget, l
 // their key is known, so they count as in the file (see
 // SyncScope.KeepRejected). Rows without every key value are the caller's
 // to leave out.
-func (t *ImportTx) SyncSeenRejected(ctx context.Context, target *ImportTarget, rows []ImportRow) error {
+func (t *Tx) SyncSeenRejected(ctx context.Context, target *Target, rows []Row) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -141,7 +141,7 @@ func (t *ImportTx) SyncSeenRejected(ctx context.Context, target *ImportTarget, r
 // statements after the last Merge compare the whole scope with the whole
 // file, where probing an index row by row (the import's plan otherwise)
 // would be slow.
-func (t *ImportTx) hashed(ctx context.Context, target *ImportTarget, fn func() error) error {
+func (t *Tx) hashed(ctx context.Context, target *Target, fn func() error) error {
 	if err := t.endStream(); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (t *ImportTx) hashed(ctx context.Context, target *ImportTarget, fn func() e
 }
 
 // inScope is a FROM clause of the stored rows t of the file's scope.
-func (t *ImportTx) inScope(target *ImportTarget, scope SyncScope) string {
+func (t *Tx) inScope(target *Target, scope SyncScope) string {
 	if len(scope.Columns) == 0 {
 		return ident(target.Table) + " t"
 	}
@@ -170,7 +170,7 @@ func (t *ImportTx) inScope(target *ImportTarget, scope SyncScope) string {
 // SyncAbsent counts, after the last Merge of a full export, the stored
 // rows of target in the file's scope that the file lacks (absent) and,
 // when there are any, all stored rows of the scope (n).
-func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (n, absent int64, err error) {
+func (t *Tx) SyncAbsent(ctx context.Context, target *Target, scope SyncScope) (n, absent int64, err error) {
 	if t.fresh[target.Table] {
 		return 0, 0, nil // everything stored came from the file
 	}
@@ -194,7 +194,7 @@ func (t *ImportTx) SyncAbsent(ctx context.Context, target *ImportTarget, scope S
 
 // notSeen is the condition on a stored row t of the scope that the file
 // lacks it (or, unless KeepRejected, has it rejected only).
-func (t *ImportTx) notSeen(target *ImportTarget, scope SyncScope) string {
+func (t *Tx) notSeen(target *Target, scope SyncScope) string {
 	cond := fmt.Sprintf("NOT EXISTS (SELECT 1 FROM %s x WHERE %s", ident(t.seenOf(target)), keyMatch("x", "t", target.Key))
 	if !scope.KeepRejected {
 		cond += " AND NOT x.rejected"
@@ -204,7 +204,7 @@ func (t *ImportTx) notSeen(target *ImportTarget, scope SyncScope) string {
 
 // SyncRemove deletes the stored rows SyncAbsent counted as absent and
 // returns how many went.
-func (t *ImportTx) SyncRemove(ctx context.Context, target *ImportTarget, scope SyncScope) (int64, error) {
+func (t *Tx) SyncRemove(ctx context.Context, target *Target, scope SyncScope) (int64, error) {
 	var n int64
 	err := t.hashed(ctx, target, func() error {
 		q := fmt.Sprintf(`DELETE FROM %s t WHERE %s`, ident(target.Table), t.notSeen(target, scope))
@@ -225,7 +225,7 @@ func (t *ImportTx) SyncRemove(ctx context.Context, target *ImportTarget, scope S
 // SyncMissing returns the keys (columns joined by ", ") of the stored rows
 // SyncAbsent counted as absent, in key order, for a report: rows a full
 // export lacks but that are not removed.
-func (t *ImportTx) SyncMissing(ctx context.Context, target *ImportTarget, scope SyncScope) ([]string, error) {
+func (t *Tx) SyncMissing(ctx context.Context, target *Target, scope SyncScope) ([]string, error) {
 	if err := t.seenTable(ctx, target); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package store_test
+package bulk_test
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 	"sestd/internal/testdb"
 )
 
 // copyOne writes one row of values into a fresh table of the given
 // column types through the binary COPY and returns what PostgreSQL
 // stored, as text.
-func copyOne(t *testing.T, types []string, vals []store.Value) ([]*string, error) {
+func copyOne(t *testing.T, types []string, vals []bulk.Value) ([]*string, error) {
 	t.Helper()
 	ctx := context.Background()
 	pool := testdb.New(t)
@@ -40,7 +40,7 @@ func copyOne(t *testing.T, types []string, vals []store.Value) ([]*string, error
 	for i, typ := range types {
 		copyTypes[i], _, _ = strings.Cut(typ, "(") // numeric(6,2) is written as numeric
 	}
-	if _, err := store.CopyRows(ctx, tx, "c", names, copyTypes, 1, func(_ int, buf []store.Value) bool {
+	if _, err := bulk.CopyRows(ctx, tx, "c", names, copyTypes, 1, func(_ int, buf []bulk.Value) bool {
 		copy(buf, vals)
 		return true
 	}); err != nil {
@@ -64,14 +64,14 @@ func TestBinaryCopyStoresEveryKind(t *testing.T) {
 	t.Parallel()
 	plus2 := time.FixedZone("", 7200)
 	types := []string{"text", "text", "integer", "bigint", "numeric", "numeric(6,2)", "boolean", "date", "date", "timestamptz", "integer", "text", "date"}
-	got, err := copyOne(t, types, []store.Value{
-		store.Text("Prüfung \\ \t \n \"quoted\""), store.Null(), store.Int(-2147483648), store.Int(math.MaxInt64), store.Float(-1234.5678),
-		store.Float(2.5), store.Bool(true),
+	got, err := copyOne(t, types, []bulk.Value{
+		bulk.Text("Prüfung \\ \t \n \"quoted\""), bulk.Null(), bulk.Int(-2147483648), bulk.Int(math.MaxInt64), bulk.Float(-1234.5678),
+		bulk.Float(2.5), bulk.Bool(true),
 		// 00:30 on 1 March in UTC+2 is 28 February in UTC: a date column
 		// keeps the day it was given in.
-		store.Time(time.Date(2024, 3, 1, 0, 30, 0, 0, plus2)), store.Time(time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)),
-		store.Time(time.Date(2024, 3, 1, 0, 30, 0, 123456000, plus2)), store.Text(" 42 "), store.Int(17),
-		store.Time(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)),
+		bulk.Time(time.Date(2024, 3, 1, 0, 30, 0, 0, plus2)), bulk.Time(time.Date(1899, 12, 31, 0, 0, 0, 0, time.UTC)),
+		bulk.Time(time.Date(2024, 3, 1, 0, 30, 0, 123456000, plus2)), bulk.Text(" 42 "), bulk.Int(17),
+		bulk.Time(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)),
 	})
 	require.NoError(t, err)
 	want := []string{"Prüfung \\ \t \n \"quoted\"", "", "-2147483648", "9223372036854775807", "-1234.5678", "2.50", "true",
@@ -106,8 +106,8 @@ func TestBinaryNumericIsTheDecimalText(t *testing.T) {
 	defer tx.Rollback(ctx) //nolint:errcheck // after Commit the rollback is a no-op; a failed test rolls back here
 	_, err = tx.Exec(ctx, `CREATE TEMP TABLE n (i integer, n numeric)`)
 	require.NoError(t, err)
-	_, err = store.CopyRows(ctx, tx, "n", []string{"i", "n"}, []string{"integer", "numeric"}, len(cases), func(i int, buf []store.Value) bool {
-		buf[0], buf[1] = store.Int(int64(i)), store.Text(cases[i])
+	_, err = bulk.CopyRows(ctx, tx, "n", []string{"i", "n"}, []string{"integer", "numeric"}, len(cases), func(i int, buf []bulk.Value) bool {
+		buf[0], buf[1] = bulk.Int(int64(i)), bulk.Text(cases[i])
 		return true
 	})
 	require.NoError(t, err)
@@ -122,25 +122,25 @@ func TestBinaryCopyRefusesWhatCannotBeStored(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
 		typ string
-		v   store.Value
+		v   bulk.Value
 	}{
-		{"text", store.Text("nul\x00")},
-		{"numeric", store.Float(math.NaN())},
-		{"numeric", store.Float(math.Inf(1))},
-		{"integer", store.Int(math.MaxInt32 + 1)},
-		{"integer", store.Text("zwölf")},
-		{"boolean", store.Text("ja")},
-		{"date", store.Text("2024-03-01")},
-		{"text", store.ValueOf(struct{}{})},
+		{"text", bulk.Text("nul\x00")},
+		{"numeric", bulk.Float(math.NaN())},
+		{"numeric", bulk.Float(math.Inf(1))},
+		{"integer", bulk.Int(math.MaxInt32 + 1)},
+		{"integer", bulk.Text("zwölf")},
+		{"boolean", bulk.Text("ja")},
+		{"date", bulk.Text("2024-03-01")},
+		{"text", bulk.ValueOf(struct{}{})},
 	} {
-		_, err := copyOne(t, []string{c.typ}, []store.Value{c.v})
+		_, err := copyOne(t, []string{c.typ}, []bulk.Value{c.v})
 		require.Error(t, err, "%s %#v", c.typ, c.v)
 	}
-	_, err := copyOne(t, []string{"smallint"}, []store.Value{store.Int(1)})
+	_, err := copyOne(t, []string{"smallint"}, []bulk.Value{bulk.Int(1)})
 	require.ErrorContains(t, err, "cannot write a column of type smallint")
 }
 
-// The binary COPY sends each value in the form of its ImportColumn type:
+// The binary COPY sends each value in the form of its Column type:
 // every target's columns must have exactly those types in the database.
 func TestImportColumnsHaveTheirTablesTypes(t *testing.T) {
 	t.Parallel()
@@ -148,12 +148,12 @@ func TestImportColumnsHaveTheirTablesTypes(t *testing.T) {
 	pool := testdb.New(t)
 	same := map[string]string{"text": "text", "integer": "integer", "bigint": "bigint", "numeric": "numeric",
 		"boolean": "boolean", "date": "date", "timestamptz": "timestamp with time zone"}
-	for _, tgt := range []*store.ImportTarget{
-		store.TargetSbeatStudent, store.TargetSbeatExam, store.TargetSbeatCourse, store.TargetSbeatApplicant,
-		store.TargetSbeatIdentity, store.TargetFSPerson, store.TargetRankingEntry, store.TargetUniBewerbung,
-		store.TargetUniTeilfachbewerbung, store.TargetUniBewerberAuth, store.TargetEkvvVeranstaltung,
-		store.TargetEkvvDozent, store.TargetEkvvFachzuordnung, store.TargetEkvvUntergliederung,
-		store.TargetEkvvTeilnehmer, store.TargetEkvvEinschreibung, store.TargetEkvvTermin,
+	for _, tgt := range []*bulk.Target{
+		bulk.TargetSbeatStudent, bulk.TargetSbeatExam, bulk.TargetSbeatCourse, bulk.TargetSbeatApplicant,
+		bulk.TargetSbeatIdentity, bulk.TargetFSPerson, bulk.TargetRankingEntry, bulk.TargetUniBewerbung,
+		bulk.TargetUniTeilfachbewerbung, bulk.TargetUniBewerberAuth, bulk.TargetEkvvVeranstaltung,
+		bulk.TargetEkvvDozent, bulk.TargetEkvvFachzuordnung, bulk.TargetEkvvUntergliederung,
+		bulk.TargetEkvvTeilnehmer, bulk.TargetEkvvEinschreibung, bulk.TargetEkvvTermin,
 	} {
 		for _, c := range tgt.Columns {
 			var typ string

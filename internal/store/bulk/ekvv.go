@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 )
 
 // EkvvVeranstaltungExists reports whether the Veranstaltung id is stored.
-func (t *ImportTx) EkvvVeranstaltungExists(ctx context.Context, id string) (bool, error) {
+func (t *Tx) EkvvVeranstaltungExists(ctx context.Context, id string) (bool, error) {
 	var ok bool
 	if err := t.endStream(); err != nil {
 		return false, err
@@ -26,7 +26,7 @@ func (t *ImportTx) EkvvVeranstaltungExists(ctx context.Context, id string) (bool
 // EkvvVeranstaltungDelete deletes the Veranstaltung id with everything that
 // belongs to it (lecturers, subject assignments, participants, dates). It
 // reports whether there was one.
-func (t *ImportTx) EkvvVeranstaltungDelete(ctx context.Context, id string) (bool, error) {
+func (t *Tx) EkvvVeranstaltungDelete(ctx context.Context, id string) (bool, error) {
 	// The children go by ON DELETE CASCADE (referential actions are
 	// immediate even on deferrable foreign keys).
 	if err := t.endStream(); err != nil {
@@ -50,7 +50,7 @@ type EkvvState struct {
 
 // EkvvVeranstaltungState returns the state of the stored Veranstaltung id
 // (found false when there is none).
-func (t *ImportTx) EkvvVeranstaltungState(ctx context.Context, id string) (s EkvvState, found bool, err error) {
+func (t *Tx) EkvvVeranstaltungState(ctx context.Context, id string) (s EkvvState, found bool, err error) {
 	if err := t.endStream(); err != nil {
 		return s, false, err
 	}
@@ -59,7 +59,7 @@ func (t *ImportTx) EkvvVeranstaltungState(ctx context.Context, id string) (s Ekv
 		head[i] = "v." + ident(c.Name)
 	}
 	parts := []string{"row(" + strings.Join(head, ", ") + ")::text"}
-	for _, c := range []*ImportTarget{TargetEkvvDozent, TargetEkvvFachzuordnung, TargetEkvvUntergliederung,
+	for _, c := range []*Target{TargetEkvvDozent, TargetEkvvFachzuordnung, TargetEkvvUntergliederung,
 		TargetEkvvTeilnehmer, TargetEkvvEinschreibung, TargetEkvvTermin} {
 		parts = append(parts, fmt.Sprintf("(SELECT string_agg(c::text, '|' ORDER BY c::text) FROM %s c WHERE c.veranstaltung_id = v.id)", ident(c.Table)))
 	}
@@ -77,7 +77,7 @@ func (t *ImportTx) EkvvVeranstaltungState(ctx context.Context, id string) (s Ekv
 
 // EkvvVeranstaltungKeepStamp gives the Veranstaltung id back the stamp
 // (updated_at, import_run_id) of s: it was written again unchanged.
-func (t *ImportTx) EkvvVeranstaltungKeepStamp(ctx context.Context, id string, s EkvvState) error {
+func (t *Tx) EkvvVeranstaltungKeepStamp(ctx context.Context, id string, s EkvvState) error {
 	if _, err := t.tx.Exec(ctx, `UPDATE ekvv_veranstaltung SET updated_at = $2, import_run_id = $3 WHERE id = $1`,
 		id, s.UpdatedAt, s.RunID); err != nil {
 		return fmt.Errorf("keeping the stamp of Veranstaltung %s: %w", id, err)

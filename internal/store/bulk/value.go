@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"hash/maphash"
@@ -63,7 +63,7 @@ func Time(t time.Time) Value {
 	return Value{n: t.UnixMicro(), off: int32(off), kind: KindTime}
 }
 
-// ValueOf converts a Go value of the types ImportColumn names (string,
+// ValueOf converts a Go value of the types Column names (string,
 // int64, int, float64, bool, time.Time; nil for NULL). Another type makes
 // a Value that cannot be written: the write fails naming the column.
 func ValueOf(x any) Value {

@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"cmp"
@@ -11,57 +11,17 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// The import passes (the protocol of ImportTx):
-//
-//   - ImportBegin opens the one transaction of an import and takes the
-//     advisory locks of the tables it writes. Everything below happens in
-//     it: a file is imported whole or not at all. A crash (kill -9, power
-//     loss) rolls it back; what stays is the import run recorded as
-//     running, which the next import of the kind (ImportRunEndDead) or
-//     startup (ImportRunFailStale) marks failed and interrupted.
-//   - BeginPass starts a pass over the file under a savepoint. Create
-//     mode streams the rows of tables without parents or unique sets
-//     straight into the table by one COPY; a key that exists already
-//     fails it (ErrRestartChecked), RestartChecked undoes the pass, and
-//     the next pass checks each batch (Merge).
-//   - Merge writes one batch: COPY into a staging table, the checks
-//     (repeated keys of the file, parents, unique sets, state transitions)
-//     as one query each that rejects rows with their reason, then one
-//     UPDATE of the rows that differ, one INSERT of new keys, or one
-//     DELETE.
-//   - A full export (ModeSync) of a target without parent, unique column
-//     sets or state column is staged whole instead (StagesWholeFile):
-//     StageRows streams the file's rows, batch after batch, into one
-//     temporary table by one COPY, and StageMerge, after the last batch,
-//     rejects the rows whose key an earlier row of the file had (one scan,
-//     restricted to the rows the reader suspects by their key hash),
-//     then writes with one MERGE: rows that differ are updated, new keys
-//     inserted, unchanged rows not written at all (their xmin, updated_at
-//     and import run stay). A first import into an empty table is one
-//     INSERT.
-//   - The removals of a full export come last: SyncAbsent counts the
-//     stored rows of the file's scope the file lacks (by one anti-join
-//     with the keys seen, or, staged whole, from the counts alone), the
-//     importer applies the removal guard (import.max_removal_share), and
-//     SyncRemove deletes them by one anti-join or SyncMissing lists them.
-//   - ImportRunFinish records the outcome in the same transaction, and
-//     Commit makes data and outcome visible together.
-//
-// Over a whole file PostgreSQL hashes, where per batch it probes the
-// table's key index once per row and statement; for a million rows that
-// is several times faster (see BenchmarkImportExamResults1M).
-
 // StagesWholeFile reports whether a full export of target is staged whole
 // (StageRows, StageMerge) rather than merged batch by batch.
-func StagesWholeFile(target *ImportTarget) bool {
+func StagesWholeFile(target *Target) bool {
 	return target.Parent == nil && len(target.Unique) == 0 && target.State == ""
 }
 
-func fileStageName(t *ImportTarget) string { return "import_file_" + t.Table }
+func fileStageName(t *Target) string { return "import_file_" + t.Table }
 
 // seenOf is the table of the keys a full export had: the whole-file
 // staging table when there is one.
-func (t *ImportTx) seenOf(target *ImportTarget) string {
+func (t *Tx) seenOf(target *Target) string {
 	if t.filed[target.Table] {
 		return fileStageName(target)
 	}
@@ -73,7 +33,7 @@ func (t *ImportTx) seenOf(target *ImportTarget) string {
 // key is known: they count as in the file (see SyncScope.KeepRejected) but
 // are not written. It returns once the rows are encoded: their memory is
 // the caller's again.
-func (t *ImportTx) StageRows(ctx context.Context, target *ImportTarget, rows []ImportRow, rejected bool) error {
+func (t *Tx) StageRows(ctx context.Context, target *Target, rows []Row, rejected bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -103,7 +63,7 @@ func (t *ImportTx) StageRows(ctx context.Context, target *ImportTarget, rows []I
 			names = append(names, c.Name)
 			types = append(types, c.Type)
 		}
-		t.openStreamInto(ctx, target, st, names, types, func(buf []Value, r *ImportRow, rejected bool) {
+		t.openStreamInto(ctx, target, st, names, types, func(buf []Value, r *Row, rejected bool) {
 			src := r.SrcLine
 			if src == 0 {
 				src = r.Line
@@ -131,7 +91,7 @@ func (t *ImportTx) StageRows(ctx context.Context, target *ImportTarget, rows []I
 // a row whose key an earlier staged row has is rejected, naming that
 // row's line. Rows that differ from the stored ones are updated, new keys
 // inserted; unchanged rows are not written (MergeResult.Unchanged).
-func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspects []ImportRow) (res MergeResult, err error) {
+func (t *Tx) StageMerge(ctx context.Context, target *Target, suspects []Row) (res MergeResult, err error) {
 	if err := t.endStream(); err != nil {
 		return res, err
 	}
@@ -217,7 +177,7 @@ func (t *ImportTx) StageMerge(ctx context.Context, target *ImportTarget, suspect
 
 // tupleCounts returns the rows inserted into and updated in target's
 // table by the transaction so far.
-func (t *ImportTx) tupleCounts(ctx context.Context, target *ImportTarget) (ins, upd int64, err error) {
+func (t *Tx) tupleCounts(ctx context.Context, target *Target) (ins, upd int64, err error) {
 	err = t.tx.QueryRow(ctx, `SELECT coalesce(sum(n_tup_ins), 0)::bigint, coalesce(sum(n_tup_upd), 0)::bigint
 		FROM pg_stat_xact_user_tables WHERE relid = $1::regclass`, ident(target.Table)).Scan(&ins, &upd)
 	return ins, upd, err
@@ -229,7 +189,7 @@ func (t *ImportTx) tupleCounts(ctx context.Context, target *ImportTarget) (ins, 
 // rows of the scope beyond them are the absent ones; ok is false when
 // rows rejected for their values keep stored rows (then only comparing
 // tells).
-func (t *ImportTx) stagedAbsent(ctx context.Context, target *ImportTarget, scope SyncScope) (n, absent int64, ok bool, err error) {
+func (t *Tx) stagedAbsent(ctx context.Context, target *Target, scope SyncScope) (n, absent int64, ok bool, err error) {
 	if !t.filed[target.Table] || (scope.KeepRejected && t.filedRejected[target.Table] > 0) {
 		return 0, 0, false, nil
 	}
@@ -246,7 +206,7 @@ func (t *ImportTx) stagedAbsent(ctx context.Context, target *ImportTarget, scope
 // stageRepeated finds the suspects (staged rows of target) whose key an
 // earlier staged row has, in one scan of the staging table, marks them
 // rejected and returns them with their reason.
-func (t *ImportTx) stageRepeated(ctx context.Context, target *ImportTarget, suspects []ImportRow) ([]LineReject, error) {
+func (t *Tx) stageRepeated(ctx context.Context, target *Target, suspects []Row) ([]LineReject, error) {
 	st := ident(fileStageName(target))
 	lines := make([]int64, len(suspects))
 	for i, r := range suspects {
@@ -327,7 +287,7 @@ func (t *ImportTx) stageRepeated(ctx context.Context, target *ImportTarget, susp
 
 // CloneRow returns a copy of r that shares no memory with it (its texts
 // copied too), for a row kept beyond its batch.
-func CloneRow(r ImportRow) ImportRow {
+func CloneRow(r Row) Row {
 	vals := make([]Value, len(r.Values))
 	for i, v := range r.Values {
 		v.s = strings.Clone(v.s)
@@ -341,7 +301,7 @@ func CloneRow(r ImportRow) ImportRow {
 // items, and the stored and new values of the columns that are not the
 // key (compared to leave unchanged rows alone). A column whose bit is set
 // in s.ign keeps its stored value.
-func (t *ImportTx) updateLists(target *ImportTarget) (sets, olds, news []string) {
+func (t *Tx) updateLists(target *Target) (sets, olds, news []string) {
 	isKey := map[string]bool{}
 	for _, k := range target.Key {
 		isKey[k] = true
@@ -364,7 +324,7 @@ func (t *ImportTx) updateLists(target *ImportTarget) (sets, olds, news []string)
 
 // insertLists are the column list of an insert into target and the values
 // it takes from staged rows s.
-func (t *ImportTx) insertLists(target *ImportTarget) (insertCols, selectCols string) {
+func (t *Tx) insertLists(target *Target) (insertCols, selectCols string) {
 	names := make([]string, len(target.Columns))
 	sel := make([]string, len(target.Columns))
 	for i, c := range target.Columns {

@@ -1,4 +1,4 @@
-package store_test
+package bulk_test
 
 import (
 	"context"
@@ -11,35 +11,35 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sestd/internal/store"
+	"sestd/internal/store/bulk"
 	"sestd/internal/testdb"
 )
 
 // examValues makes n rows of sbeat_exam's import columns, as the exam
 // importer hands them over.
-func examValues(n int) [][]store.Value {
-	out := make([][]store.Value, n)
+func examValues(n int) [][]bulk.Value {
+	out := make([][]bulk.Value, n)
 	for i := range n {
-		v := make([]store.Value, len(store.TargetSbeatExam.Columns))
-		set := func(col string, x store.Value) { v[store.TargetSbeatExam.Col(col)] = x }
-		set("identnr", store.Text(strconv.Itoa(100000+i/20)))
-		set("pnr", store.Text(strconv.Itoa(1000+i%20)))
-		set("psem", store.Int(int64(20161+i%10)))
-		set("pversuch", store.Int(1))
-		set("pdtxt", store.Text("Einführung in die Prüfungslehre "+strconv.Itoa(i%20)))
-		set("abschlart", store.Text("Bachelor"))
-		set("stg", store.Text("WR"))
-		set("bonus", store.Float(5))
-		set("pruefer_nachname", store.Text("Müller"))
-		set("pruefer_vorname", store.Text("Jürgen"))
-		set("pstatus", store.Text("BE"))
-		set("part", store.Text("PL"))
-		set("pnote", store.Int(int64(100+(i%31)*10)))
-		set("pform", store.Text("KL"))
-		set("panerk", store.Bool(false))
-		set("pflicht", store.Text("P"))
-		set("pabschn", store.Text("G"))
-		set("pversion", store.Text("2015"))
+		v := make([]bulk.Value, len(bulk.TargetSbeatExam.Columns))
+		set := func(col string, x bulk.Value) { v[bulk.TargetSbeatExam.Col(col)] = x }
+		set("identnr", bulk.Text(strconv.Itoa(100000+i/20)))
+		set("pnr", bulk.Text(strconv.Itoa(1000+i%20)))
+		set("psem", bulk.Int(int64(20161+i%10)))
+		set("pversuch", bulk.Int(1))
+		set("pdtxt", bulk.Text("Einführung in die Prüfungslehre "+strconv.Itoa(i%20)))
+		set("abschlart", bulk.Text("Bachelor"))
+		set("stg", bulk.Text("WR"))
+		set("bonus", bulk.Float(5))
+		set("pruefer_nachname", bulk.Text("Müller"))
+		set("pruefer_vorname", bulk.Text("Jürgen"))
+		set("pstatus", bulk.Text("BE"))
+		set("part", bulk.Text("PL"))
+		set("pnote", bulk.Int(int64(100+(i%31)*10)))
+		set("pform", bulk.Text("KL"))
+		set("panerk", bulk.Bool(false))
+		set("pflicht", bulk.Text("P"))
+		set("pabschn", bulk.Text("G"))
+		set("pversion", bulk.Text("2015"))
 		out[i] = v
 	}
 	return out
@@ -48,7 +48,7 @@ func examValues(n int) [][]store.Value {
 // valueSource is a streaming pgx.CopyFromSource over rows: each row's
 // values become Go values for pgx to encode.
 type valueSource struct {
-	rows [][]store.Value
+	rows [][]bulk.Value
 	i    int
 	buf  []any
 }
@@ -58,15 +58,15 @@ func (s *valueSource) Err() error { return nil }
 func (s *valueSource) Values() ([]any, error) {
 	for j, v := range s.rows[s.i-1] {
 		switch v.Kind() {
-		case store.KindText:
+		case bulk.KindText:
 			s.buf[j], _ = v.AsText()
-		case store.KindInt:
+		case bulk.KindInt:
 			s.buf[j], _ = v.AsInt()
-		case store.KindFloat:
+		case bulk.KindFloat:
 			s.buf[j], _ = v.AsFloat()
-		case store.KindBool:
+		case bulk.KindBool:
 			s.buf[j], _ = v.AsBool()
-		case store.KindTime:
+		case bulk.KindTime:
 			s.buf[j], _ = v.AsTime()
 		default:
 			s.buf[j] = nil
@@ -94,7 +94,7 @@ func BenchmarkImportCopyEncoders(b *testing.B) {
 	rows := examValues(n)
 	ctx := context.Background()
 	pool := testdb.New(b)
-	target := store.TargetSbeatExam
+	target := bulk.TargetSbeatExam
 	names := make([]string, len(target.Columns))
 	types := make([]string, len(target.Columns))
 	cols := make([]string, len(target.Columns))
@@ -126,7 +126,7 @@ func BenchmarkImportCopyEncoders(b *testing.B) {
 	}
 	b.Run("sestd", func(b *testing.B) {
 		run(b, func(tx pgx.Tx) (int64, error) {
-			return store.CopyRows(ctx, tx, "c", names, types, n, func(i int, buf []store.Value) bool {
+			return bulk.CopyRows(ctx, tx, "c", names, types, n, func(i int, buf []bulk.Value) bool {
 				copy(buf, rows[i])
 				return true
 			})

@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"context"
@@ -12,29 +12,31 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sestd/internal/store"
 )
 
-// ImportMode is Kofa's import mode.
-type ImportMode string
+// Mode is Kofa's import mode.
+type Mode string
 
 // The import modes. Upsert is create-or-update, for files that are
 // re-delivered whole (S-BEAT exports).
 const (
-	ModeCreate ImportMode = "create"
-	ModeUpdate ImportMode = "update"
-	ModeRemove ImportMode = "remove"
-	ModeUpsert ImportMode = "upsert"
+	ModeCreate Mode = "create"
+	ModeUpdate Mode = "update"
+	ModeRemove Mode = "remove"
+	ModeUpsert Mode = "upsert"
 	// ModeSync is a full export's mode: upsert, and a key repeated in the
 	// file is rejected; the keys seen are kept for SyncAbsent and
 	// SyncRemove, which handle the rows of the scope the file lacks.
-	ModeSync ImportMode = "sync"
+	ModeSync Mode = "sync"
 )
 
-// ImportRow is one row for a target: the file line it came from (unique
+// Row is one row for a target: the file line it came from (unique
 // within one Merge call), the values in the target's column order, and a
 // bit mask of columns to leave unchanged on update (bit i = Columns[i]:
 // Kofa's <IGNORE>, or a column the file does not have).
-type ImportRow struct {
+type Row struct {
 	Line   int64
 	Values []Value
 	Ignore uint64
@@ -71,9 +73,12 @@ type MergeOptions struct {
 	Transitions []Transition
 }
 
-// ImportTx is the one transaction an import writes in: everything or
+// Tx is the one transaction an import writes in: everything or
 // nothing of a file is committed. It is not safe for concurrent use.
-type ImportTx struct {
+type Tx struct {
+	// The store's queries in this transaction: the run's record
+	// (ImportRunFinish, ImportFindDone).
+	*store.ImportTx
 	conn   *pgxpool.Conn
 	tx     pgx.Tx
 	runID  int64
@@ -86,10 +91,10 @@ type ImportTx struct {
 	checkAll  bool
 	pass      pgx.Tx      // the savepoint of the current pass, if any
 	stream    *copyStream // the open COPY of the pass, if any
-	// seen: the sync-mode key tables made (see import_sync.go).
+	// seen: the sync-mode key tables made (see sync.go).
 	seen map[string]bool
 	// filed: the targets whose full export is staged whole, with the rows
-	// staged (not rejected) so far (see import_stage.go).
+	// staged (not rejected) so far (see stage.go).
 	filed         map[string]bool
 	filedRows     map[string]int64
 	filedRejected map[string]int64
@@ -97,13 +102,14 @@ type ImportTx struct {
 	fresh map[string]bool
 }
 
-// ImportBegin starts the transaction of an import. It takes a
+// Begin starts the transaction of an import on a connection of st's
+// pool. It takes a
 // transaction-scoped advisory lock on each of lockKeys (the tables the
 // import writes), in sorted order, so that imports writing a table run one
 // after the other. Rows written carry import run runID (see SetRunID). The
 // caller must Commit or Rollback.
-func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKeys ...string) (*ImportTx, error) {
-	conn, err := s.pool.Acquire(ctx)
+func Begin(ctx context.Context, st *store.Store, runID int64, lockKeys ...string) (*Tx, error) {
+	conn, err := st.Pool().Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("acquiring connection for import: %w", err)
 	}
@@ -131,15 +137,17 @@ func (s *Store) ImportBegin(ctx context.Context, runID int64, lockKeys ...string
 		conn.Release()
 		return nil, fmt.Errorf("setting import plan options: %w", err)
 	}
-	return &ImportTx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{},
-		filed: map[string]bool{}, filedRows: map[string]int64{}, filedRejected: map[string]int64{}, fresh: map[string]bool{}}, nil
+	t := &Tx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{},
+		filed: map[string]bool{}, filedRows: map[string]int64{}, filedRejected: map[string]int64{}, fresh: map[string]bool{}}
+	t.ImportTx = store.NewImportTx(tx, t.endStream)
+	return t, nil
 }
 
 // SetRunID sets the import run that rows written from now on carry.
-func (t *ImportTx) SetRunID(id int64) { t.runID = id }
+func (t *Tx) SetRunID(id int64) { t.runID = id }
 
 // Commit commits the import and releases the connection.
-func (t *ImportTx) Commit(ctx context.Context) error {
+func (t *Tx) Commit(ctx context.Context) error {
 	if t.done {
 		return errors.New("committing import: transaction already ended")
 	}
@@ -157,7 +165,7 @@ func (t *ImportTx) Commit(ctx context.Context) error {
 
 // Rollback abandons the import and releases the connection. It is safe to
 // call after Commit (then it does nothing), so callers defer it.
-func (t *ImportTx) Rollback(ctx context.Context) {
+func (t *Tx) Rollback(ctx context.Context) {
 	if t.done {
 		return
 	}
@@ -168,28 +176,9 @@ func (t *ImportTx) Rollback(ctx context.Context) {
 	t.conn.Release()
 }
 
-// ImportFindDone is ImportRunFindDone inside the import's transaction,
-// after the kind's lock was taken, so that two imports of one file cannot
-// both pass the check. An empty mode matches a run in any mode.
-func (t *ImportTx) ImportFindDone(ctx context.Context, sha256, kind, mode string) (ImportRun, error) {
-	if err := t.endStream(); err != nil {
-		return ImportRun{}, err
-	}
-	r, err := scanImportRun(t.tx.QueryRow(ctx, `SELECT `+importRunColumns+` FROM import_runs
-		WHERE sha256 = $1 AND kind = $2 AND ($3 = '' OR mode = $3) AND status IN ('succeeded', 'partial')
-		ORDER BY id DESC LIMIT 1`, sha256, kind, mode))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return ImportRun{}, fmt.Errorf("import of %s as %s/%s: %w", sha256, kind, mode, ErrNotFound)
-	}
-	if err != nil {
-		return ImportRun{}, fmt.Errorf("looking up earlier imports: %w", err)
-	}
-	return r, nil
-}
+func stageName(t *Target) string { return "import_stage_" + t.Table }
 
-func stageName(t *ImportTarget) string { return "import_stage_" + t.Table }
-
-func (t *ImportTx) stage(ctx context.Context, target *ImportTarget) error {
+func (t *Tx) stage(ctx context.Context, target *Target) error {
 	name := stageName(target)
 	if t.staged[name] {
 		_, err := t.tx.Exec(ctx, "TRUNCATE "+ident(name))
@@ -211,7 +200,7 @@ func (t *ImportTx) stage(ctx context.Context, target *ImportTarget) error {
 	return nil
 }
 
-func (t *ImportTx) copyStage(ctx context.Context, target *ImportTarget, rows []ImportRow) error {
+func (t *Tx) copyStage(ctx context.Context, target *Target, rows []Row) error {
 	names := make([]string, 0, len(target.Columns)+2)
 	types := make([]string, 0, len(target.Columns)+2)
 	names = append(names, "line", "src", "ign")
@@ -248,7 +237,7 @@ func keyMatch(a, b string, key []string) string {
 
 // rejectLines runs query (which selects line and reason) and removes the
 // lines it finds from the staging table.
-func (t *ImportTx) rejectLines(ctx context.Context, target *ImportTarget, query string, args ...any) ([]LineReject, error) {
+func (t *Tx) rejectLines(ctx context.Context, target *Target, query string, args ...any) ([]LineReject, error) {
 	rows, err := t.tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -286,7 +275,7 @@ func (t *ImportTx) rejectLines(ctx context.Context, target *ImportTarget, query 
 // BeginPass), rows that create mode adds to a table without parents or
 // unique column sets join the pass's COPY stream: an existing key shows
 // as ErrRestartChecked, from this call or a later one.
-func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportMode, rows []ImportRow, opts MergeOptions) (res MergeResult, retErr error) {
+func (t *Tx) Merge(ctx context.Context, target *Target, mode Mode, rows []Row, opts MergeOptions) (res MergeResult, retErr error) {
 	if len(rows) == 0 {
 		return res, nil
 	}
@@ -408,7 +397,7 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 		}
 	}
 	if (mode == ModeUpdate || mode == ModeUpsert || mode == ModeSync) && target.State != "" && opts.Transitions != nil {
-		bit := 1 << slices.IndexFunc(target.Columns, func(c ImportColumn) bool { return c.Name == target.State })
+		bit := 1 << slices.IndexFunc(target.Columns, func(c Column) bool { return c.Name == target.State })
 		from := make([]string, len(opts.Transitions))
 		to := make([]string, len(opts.Transitions))
 		for i, tr := range opts.Transitions {
@@ -493,7 +482,7 @@ func (t *ImportTx) Merge(ctx context.Context, target *ImportTarget, mode ImportM
 // column sets: one query finds the keys that exist already (through the
 // primary key's index), the other rows go into the table by COPY
 // directly, with no staging table in between.
-func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows []ImportRow) (MergeResult, error) {
+func (t *Tx) createDirect(ctx context.Context, target *Target, rows []Row) (MergeResult, error) {
 	// Optimistically, no key exists. Within a pass the rows join the
 	// pass's COPY stream into the table; a key that exists undoes the
 	// pass (ErrRestartChecked). Outside a pass they are copied under a
@@ -586,7 +575,7 @@ func (t *ImportTx) createDirect(ctx context.Context, target *ImportTarget, rows 
 
 // copyDirect copies rows into target's table, with the run id; under a
 // savepoint when guarded, so that a failure leaves the transaction usable.
-func (t *ImportTx) copyDirect(ctx context.Context, target *ImportTarget, rows []ImportRow, guarded bool) (int64, error) {
+func (t *Tx) copyDirect(ctx context.Context, target *Target, rows []Row, guarded bool) (int64, error) {
 	names, types := directColumns(target)
 	fill := func(i int, buf []Value) bool {
 		copy(buf, rows[i].Values)
@@ -618,7 +607,7 @@ func (t *ImportTx) copyDirect(ctx context.Context, target *ImportTarget, rows []
 }
 
 // keyArray collects column col of rows as a typed slice for unnest.
-func keyArray(typ string, rows []ImportRow, col int) any {
+func keyArray(typ string, rows []Row, col int) any {
 	switch typ {
 	case "integer", "bigint":
 		out := make([]int64, len(rows))
@@ -662,7 +651,7 @@ func keyArray(typ string, rows []ImportRow, col int) any {
 
 // CopyInsert appends rows to target with COPY, without staging or checks:
 // for child tables whose parent the same import replaces.
-func (t *ImportTx) CopyInsert(ctx context.Context, target *ImportTarget, rows [][]any) error {
+func (t *Tx) CopyInsert(ctx context.Context, target *Target, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package store
+package bulk
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 // SbeatExamDeleteRegistrations deletes the exam registrations (status AN)
 // of the given semesters, as S-BEAT does before importing an exam-results
 // file that contains them. It returns how many rows it deleted.
-func (t *ImportTx) SbeatExamDeleteRegistrations(ctx context.Context, semesters []int64) (int64, error) {
+func (t *Tx) SbeatExamDeleteRegistrations(ctx context.Context, semesters []int64) (int64, error) {
 	if len(semesters) == 0 {
 		return 0, nil
 	}
