@@ -161,6 +161,43 @@ func benchFullDownload(b *testing.B, sh downloadShape) {
 	}
 }
 
+// cpuTime reads a process's user and system CPU time from /proc (zero
+// when the process is gone).
+func cpuTime(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces): state is 3,
+	// utime 14, stime 15.
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * (time.Second / 100) // USER_HZ is 100 on Linux
+}
+
+// backendsCPU sums the CPU time of the database's backends (the daemon's
+// connections), by pid.
+func backendsCPU(ctx context.Context, b *testing.B, pool *pgxpool.Pool) map[int]time.Duration {
+	rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int]time.Duration{}
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			b.Fatal(err)
+		}
+		out[pid] = cpuTime(pid)
+	}
+	return out
+}
+
 // runDaemonDownload starts `sestd run` on a fresh database, runs one full
 // download and returns its duration and the daemon's peak RSS.
 func runDaemonDownload(b *testing.B, base string, sh downloadShape) (time.Duration, int64) {
@@ -192,6 +229,7 @@ func runDaemonDownload(b *testing.B, base string, sh downloadShape) (time.Durati
 	if err != nil {
 		b.Fatal(err)
 	}
+	daemonCPU0, pgCPU0 := cpuTime(p.cmd.Process.Pid), backendsCPU(ctx, b, pool)
 	b.StartTimer()
 	start := time.Now()
 	res, err := client.Insert(ctx, jobs.FullArgs{}, nil)
@@ -214,6 +252,12 @@ func runDaemonDownload(b *testing.B, base string, sh downloadShape) (time.Durati
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
+	var pgCPU time.Duration
+	for pid, t := range backendsCPU(ctx, b, pool) {
+		pgCPU += t - pgCPU0[pid]
+	}
+	b.Logf("CPU during the download: daemon %.2fs, its PostgreSQL backends %.2fs (wall %.2fs)",
+		(cpuTime(p.cmd.Process.Pid) - daemonCPU0).Seconds(), pgCPU.Seconds(), elapsed.Seconds())
 	rss, err := peakRSS(p.cmd.Process.Pid)
 	if err != nil {
 		b.Fatal(err)

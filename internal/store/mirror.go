@@ -125,6 +125,21 @@ func countUpserts(rows pgx.Rows, total int) (c Counts, changed, replaced []strin
 	return c, changed, replaced, nil
 }
 
+// The subject tombstones (see SubjectErase and migration 0220) are kept
+// set-based, once per package: liftTombstones ($1 the package's
+// applicants, $2 their rows' letzte_aenderung) deletes the tombstones of
+// applicants that a row changed after the erasure, and the writes then
+// skip the rows of applicants whose tombstone stands (notErased, on a row
+// source named u with a bewerber_id column). Each writing statement takes
+// its table lock before its snapshot, and an erasure locks the tables
+// before it writes its tombstones: a write either precedes the erasure
+// or sees its tombstone.
+const (
+	liftTombstones = `DELETE FROM subject_tombstone t USING unnest($1::text[], $2::timestamptz[]) AS p(id, la)
+WHERE t.bewerber_id = p.id AND p.la > t.letzte_aenderung`
+	notErased = `NOT EXISTS (SELECT FROM subject_tombstone t WHERE t.bewerber_id = u.bewerber_id)`
+)
+
 // BewerbungUpsertBatch writes a package of Bewerbungen (and a stub for each
 // applicant not mirrored yet) in one transaction. A Bewerbung whose version
 // is older than the stored one never overwrites it.
@@ -149,16 +164,22 @@ func (s *Store) BewerbungUpsertBatch(ctx context.Context, items []sestmodel.Bewe
 		// the child rows and the seen marks (under load, every round trip
 		// waits for the database's turn on a CPU).
 		var b pgx.Batch
+		b.Queue(liftTombstones, rows.bewerberID, rows.letzteAenderung)
 		// Locks are taken in bewerber_id order, as BewerberUpsertBatch does.
 		b.Queue(`INSERT INTO bewerber (bewerber_id, complete)
-			SELECT DISTINCT id, false FROM unnest($1::text[]) AS id ORDER BY id ON CONFLICT DO NOTHING`, rows.bewerberID)
+			SELECT DISTINCT bewerber_id, false FROM unnest($1::text[]) AS u(bewerber_id) WHERE `+notErased+`
+			ORDER BY bewerber_id ON CONFLICT DO NOTHING`, rows.bewerberID)
 		b.Queue(`
 INSERT INTO bewerbung AS b (`+cols.names()+`)
-SELECT * FROM `+cols.unnest()+`
+SELECT * FROM `+cols.unnest()+` AS u(`+cols.names()+`) WHERE `+notErased+`
 ON CONFLICT (bewerbung_key) DO UPDATE SET `+cols.assign("bewerbung_key")+`, updated_at = now(), seen_at = now()
 WHERE b.version <= excluded.version AND b.data_sha IS DISTINCT FROM excluded.data_sha
 RETURNING bewerbung_key, (xmax = 0)`, cols.args()...)
 		br := tx.SendBatch(ctx, &b)
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return fmt.Errorf("lifting tombstones: %w", err)
+		}
 		if _, err := br.Exec(); err != nil {
 			_ = br.Close()
 			return fmt.Errorf("adding applicant stubs: %w", err)
@@ -326,9 +347,12 @@ func (s *Store) BewerberUpsertBatch(ctx context.Context, items []sestmodel.Bewer
 		if err := upsertKeyTable(ctx, tx, "land", rows.landKeys, rows.landNames); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, liftTombstones, rows.id, rows.letzteAenderung); err != nil {
+			return fmt.Errorf("lifting tombstones: %w", err)
+		}
 		res, err := tx.Query(ctx, `
 INSERT INTO bewerber AS b (`+cols.names()+`)
-SELECT * FROM `+cols.unnest()+`
+SELECT * FROM `+cols.unnest()+` AS u(`+cols.names()+`) WHERE `+notErased+`
 ON CONFLICT (bewerber_id) DO UPDATE SET `+cols.assign("bewerber_id")+`, updated_at = now(), seen_at = now()
 WHERE (NOT b.complete OR b.data_sha IS DISTINCT FROM excluded.data_sha)
   AND (b.letzte_aenderung IS NULL OR excluded.letzte_aenderung IS NULL OR b.letzte_aenderung <= excluded.letzte_aenderung)

@@ -1,8 +1,16 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sestd/internal/sest/sim"
 	"sestd/internal/store"
@@ -27,4 +35,71 @@ func BenchmarkBewerbungUpsert500(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*500)/b.Elapsed().Seconds(), "bewerbungen/s")
+}
+
+// BenchmarkMirrorBackendCPU reports the PostgreSQL backend's CPU time
+// (from /proc, robust against the machine's load) for 20,000 new
+// Bewerbungen, then 10,000 Bewerber, then the same 20,000 Bewerbungen
+// unchanged, in packages of 500, and the wall time beside it.
+func BenchmarkMirrorBackendCPU(b *testing.B) {
+	s, err := sim.New(sim.Config{Seed: 1, Bewerbungen: 20000, Bewerber: 10000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bws, bwr := s.Bewerbungen(), s.AllBewerber()
+	ctx := context.Background()
+	for range b.N {
+		pool, err := pgxpool.New(ctx, testdb.URL(b)+"&pool_max_conns=1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var pid int
+		if err := pool.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+			b.Fatal(err)
+		}
+		if d := os.Getenv("BENCH_SQL"); d != "" {
+			if _, err := pool.Exec(ctx, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+		st := store.New(pool)
+		phase := func(name string, fn func() error) {
+			c0, t0 := backendCPU(b, pid), time.Now()
+			if err := fn(); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("%s: backend CPU %.2fs, wall %.2fs", name, (backendCPU(b, pid) - c0).Seconds(), time.Since(t0).Seconds())
+		}
+		bewerbungen := func() error {
+			for off := 0; off < len(bws); off += 500 {
+				if _, err := st.BewerbungUpsertBatch(ctx, bws[off:min(off+500, len(bws))], store.Step{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		phase("20k new Bewerbungen", bewerbungen)
+		phase("10k Bewerber", func() error {
+			for off := 0; off < len(bwr); off += 500 {
+				if _, err := st.BewerberUpsertBatch(ctx, bwr[off:min(off+500, len(bwr))], store.Step{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		phase("20k unchanged Bewerbungen", bewerbungen)
+		pool.Close()
+	}
+}
+
+// backendCPU reads a process's user and system CPU time from /proc.
+func backendCPU(b *testing.B, pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * (time.Second / 100) // USER_HZ
 }
