@@ -210,7 +210,7 @@ func runDaemonDownload(b *testing.B, base string, sh downloadShape) (time.Durati
 	defer pool.Close()
 	dir := b.TempDir()
 	env := []string{
-		"SESTD_DATABASE_URL=" + dbURL, "SESTD_LOG_FORMAT=json", "SESTD_LOG_LEVEL=warn",
+		"SESTD_DATABASE_URL=" + dbURL, "SESTD_LOG_FORMAT=json", "SESTD_LOG_LEVEL=info",
 		"SESTD_SERVICESTELLE_BASE_URL=" + base,
 		"SESTD_SERVICESTELLE_HOCHSCHULNUMMER=4411", "SESTD_SERVICESTELLE_USERNAME=u", "SESTD_SERVICESTELLE_PASSWORD=p",
 		"SESTD_SERVICESTELLE_VERMITTLUNGSPROZESS_JAHR=2026",
@@ -258,6 +258,13 @@ func runDaemonDownload(b *testing.B, base string, sh downloadShape) (time.Durati
 	}
 	b.Logf("CPU during the download: daemon %.2fs, its PostgreSQL backends %.2fs (wall %.2fs)",
 		(cpuTime(p.cmd.Process.Pid) - daemonCPU0).Seconds(), pgCPU.Seconds(), elapsed.Seconds())
+	// Is the writer waiting on the fetcher or the other way round?
+	logged, _ := os.ReadFile(filepath.Join(dir, "sestd.log"))
+	for _, line := range strings.Split(string(logged), "\n") {
+		if strings.Contains(line, `"stream up to date"`) {
+			b.Log(line)
+		}
+	}
 	rss, err := peakRSS(p.cmd.Process.Pid)
 	if err != nil {
 		b.Fatal(err)

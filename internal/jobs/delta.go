@@ -288,12 +288,24 @@ func (s *syncer) stream(ctx context.Context, stream store.Stream, runName string
 			}
 		}
 	}()
-	for f := range fetchedCh {
+	// waited is how long the writer waited for the fetcher, wrote how long
+	// the fetcher could have waited for the writer: which of the two is
+	// the critical path.
+	var waited, wrote time.Duration
+	for {
+		t0 := time.Now()
+		f, ok := <-fetchedCh
+		if !ok {
+			break
+		}
+		waited += time.Since(t0)
 		pkg := f.start/size + 1
 		err := f.err
 		var counts store.Counts
 		if err == nil {
+			t0 = time.Now()
 			counts, err = f.put(ctx, store.Step{Stream: runName, Items: f.refs})
+			wrote += time.Since(t0)
 			if err == nil {
 				s.reportForbidden(log, counts.Forbidden)
 			}
@@ -324,7 +336,8 @@ func (s *syncer) stream(ctx context.Context, stream store.Stream, runName string
 	}
 	log.Info("stream up to date", zap.Int("created", sum.Created), zap.Int("updated", sum.Updated),
 		zap.Int("unchanged", sum.Unchanged), zap.Int("filtered", sum.Filtered), zap.Int("transitions_forbidden", len(sum.Forbidden)),
-		zap.Time("cursor", run.Ende), zap.Duration("duration", time.Since(began)))
+		zap.Time("cursor", run.Ende), zap.Duration("duration", time.Since(began)),
+		zap.Duration("waited_for_fetch", waited), zap.Duration("writing", wrote))
 	return sum, nil
 }
 

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/sestmodel"
@@ -52,4 +54,26 @@ func TestForbiddenTransitionsAreRecordedExceptTheUniversitysOwn(t *testing.T) {
 	var status string
 	require.NoError(t, st.Pool().QueryRow(ctx, `SELECT bearbeitungsstatus FROM bewerbung WHERE bewerbung_key = 'B1/82-079'`).Scan(&status))
 	require.Equal(t, "gueltig", status, "mirrored as sent")
+}
+
+// TestBewerbungStatusHistoryRecordsChangesOnly: the status history has a
+// row for a new Bewerbung and one per change of its Bearbeitungsstatus; a
+// new version that keeps the status adds none.
+func TestBewerbungStatusHistoryRecordsChangesOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := testdb.New(t)
+	s := store.New(pool)
+	at := time.Date(2026, 7, 15, 10, 0, 0, 0, time.UTC)
+	for i, status := range []string{"eingegangen", "gueltig", "gueltig", "eingegangen"} {
+		b := subjectBewerbung("B7", i+1, at.Add(time.Duration(i)*time.Hour))
+		b.Einfach.Bearbeitungsstatus = status
+		_, err := s.BewerbungUpsertBatch(ctx, []sestmodel.Bewerbung{b}, store.Step{})
+		require.NoError(t, err)
+	}
+	rows, err := pool.Query(ctx, `SELECT coalesce(old_status, '-') || '>' || new_status || '@' || version FROM bewerbung_status_change ORDER BY version`)
+	require.NoError(t, err)
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Equal(t, []string{"->eingegangen@1", "eingegangen>gueltig@2", "gueltig>eingegangen@4"}, got)
 }
