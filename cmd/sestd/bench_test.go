@@ -20,8 +20,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/testdb"
 )
 
@@ -237,7 +237,7 @@ func replay(b *testing.B, serverURL string, calls []sim.Call) (time.Duration, in
 	var n int64
 	start := time.Now()
 	for _, c := range calls {
-		op, ok := sest.LookupOperation(c.Operation)
+		op, ok := wire.LookupOperation(c.Operation)
 		if !ok {
 			b.Fatalf("recorded call of unknown operation %q", c.Operation)
 		}

@@ -13,7 +13,7 @@
 // # Behaviour (the contract tests rely on it)
 //
 //   - Shape: requests are parsed like a schema-validating server does
-//     (sest.ParseRequest): the request element in the service's
+//     (wire.ParseRequest): the request element in the service's
 //     …ServiceParamV1_0, every element below it in its official namespace
 //     (the context block in CommonV1_0, jahr/semester in
 //     ServiceverfahrenV1_0, a Bewerbung's fields in BewerbungenV1_0, …),
@@ -97,9 +97,9 @@
 //	POST   /sim/churn                         {"n": 100}
 //	POST   /sim/bewerbungen/status            {"key": "<bewerberId>/<studiengang>", "status": "gueltig"}
 //	POST   /sim/bewerbungen/touch             {"key": …}  (version+1, no other change)
-//	POST   /sim/bewerbungen/add               {"bewerbung": sest.Bewerbung as JSON}
+//	POST   /sim/bewerbungen/add               {"bewerbung": sestmodel.Bewerbung as JSON}
 //	POST   /sim/bewerbungen/delete            {"key": …}
-//	POST   /sim/bewerber/add                  {"bewerber": sest.Bewerber as JSON, "ban": …}
+//	POST   /sim/bewerber/add                  {"bewerber": sestmodel.Bewerber as JSON, "ban": …}
 //	POST   /sim/bewerber/change               {"id": …, "email": …, "telefonnummer": …, "nachname": …}
 //	POST   /sim/bewerber/mark-deletion        {"id": …}
 //	POST   /sim/ranglisten/status             {"key": "<ranglistenSchluessel>", "status": "freigegeben", "anmerkung": …}

@@ -1,4 +1,4 @@
-package sest
+package wire
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 // namespace table (wire.go), so that the XSD sequence order, the element
 // namespaces and the codec cannot drift apart. Regenerate with
 //
-//	SEST_UPDATE_WSDL=1 go test ./internal/sest -run TestWSDLUpToDate
+//	SEST_UPDATE_WSDL=1 go test ./internal/sest/wire -run TestWSDLUpToDate
 func TestWSDLUpToDate(t *testing.T) {
 	t.Parallel()
 	files := generateContract()
@@ -33,11 +33,11 @@ func TestWSDLUpToDate(t *testing.T) {
 	}
 	on, err := filepath.Glob("wsdl/*")
 	require.NoError(t, err)
-	require.Len(t, on, len(files), "files in wsdl/: run SEST_UPDATE_WSDL=1 go test ./internal/sest -run TestWSDLUpToDate")
+	require.Len(t, on, len(files), "files in wsdl/: run SEST_UPDATE_WSDL=1 go test ./internal/sest/wire -run TestWSDLUpToDate")
 	for name, want := range files {
 		got, err := os.ReadFile(filepath.Join("wsdl", name))
 		require.NoError(t, err)
-		require.Equal(t, string(want), string(got), "%s is stale: run SEST_UPDATE_WSDL=1 go test ./internal/sest -run TestWSDLUpToDate", name)
+		require.Equal(t, string(want), string(got), "%s is stale: run SEST_UPDATE_WSDL=1 go test ./internal/sest/wire -run TestWSDLUpToDate", name)
 	}
 }
 
@@ -66,7 +66,7 @@ func (g *schemaGen) ref(from, ns, name string) string {
 	return xsdPrefix(ns) + ":" + name
 }
 
-func xsdPrefix(ns string) string { return prefixes()[ns] }
+func xsdPrefix(ns string) string { return Prefixes()[ns] }
 
 func schemaFile(ns string) string {
 	for _, s := range dataSchemas {
