@@ -1,5 +1,5 @@
 // Package sim is a simulated Servicestelle: it serves sestd's WSDLs and
-// operations (package sest) over real HTTP with a deterministic, generated
+// operations (internal/sest/wire) over real HTTP with a deterministic, generated
 // data set, and behaves like the real service where sestd depends on it.
 // Tests, benchmarks and `sestd demo` use it; `sestd sim` runs it.
 //
@@ -20,7 +20,7 @@
 //     in the schema's order, every required element present, a known
 //     xsi:type on every polymorphic item, no unknown element;
 //     otherwise a SOAP fault ValidierungsFehler naming the element.
-//     Responses are written in the same shape by package sest's encoder,
+//     Responses are written in the same shape by the same codec (wire.Envelope),
 //     every prefix declared on the envelope; a fault's detail is a
 //     ServiceFehler typed by xsi:type.
 //   - Data: Config.Seed and sizes determine everything: German names with

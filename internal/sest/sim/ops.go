@@ -39,7 +39,7 @@ func reason(code int, text string) string { return text + fmt.Sprintf(codeSuffix
 // uni_in, uni_out) table, and a status exists from the interface version
 // that brought it (version 4, with the 2020 process, brought
 // eingeschrieben, nicht_eingeschrieben and Frist_ueberschritten): the same
-// facts sestd's defaults follow, in package sest (statusSince).
+// facts sestd's defaults follow, in internal/sestmodel (StatusSince).
 
 // statusInVersion reports whether a known Bearbeitungsstatus exists in
 // interface version iface.

@@ -470,7 +470,7 @@ func (s *Sim) sitzungskennung() string {
 }
 
 // envelope renders resp as the operation's response element in a SOAP
-// envelope, in the official shape (package sest's encoder).
+// envelope, in the official shape (wire.Envelope).
 func (s *Sim) envelope(op wire.Operation, resp any) []byte {
 	b, err := wire.Envelope(wire.Namespace(op.Service), op.ResponseElement(), resp, s.cfg.Location)
 	if err != nil {
