@@ -20,9 +20,9 @@
 //     in the schema's order, every required element present, a known
 //     xsi:type on every polymorphic item, no unknown element;
 //     otherwise a SOAP fault ValidierungsFehler naming the element.
-//     Responses are written in the same shape by the same codec (wire.Envelope),
-//     every prefix declared on the envelope; a fault's detail is a
-//     ServiceFehler typed by xsi:type.
+//     Responses are written in the same shape by the same codec
+//     (wire.Envelope), every prefix declared on the envelope; a fault's
+//     detail is a ServiceFehler typed by xsi:type.
 //   - Data: Config.Seed and sizes determine everything: German names with
 //     umlauts, addresses, Einfachstudienangebote and two
 //     Mehrfachstudienangebote: a FreieFachbezogeneStudiengangskombination
