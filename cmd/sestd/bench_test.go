@@ -78,6 +78,31 @@ func peakRSS(pid int) (int64, error) {
 // sestd 26.2 s (3,811 Bewerbungen/s), floor 5.1 s (5.1x), refclient 94 s
 // (3.6x), daemon peak RSS 79 MB. Single runs on this machine vary by a
 // third; compare runs made side by side.
+//
+// Second round (the benchmark now logs the daemon's and its backends' CPU
+// time and each stream's waited_for_fetch and writing; store's
+// BenchmarkMirrorBackendCPU reads one backend's CPU per phase, and with
+// BENCH_SQL set runs that SQL first, e.g. to disable a trigger):
+//
+//   - Where the time goes, 20k shape, load 7-9: daemon CPU 1.7-1.9 s,
+//     backends 2.0-2.4 s, wall 5-8 s. The Bewerbungen stream's writer
+//     waited 0.13 s for the fetcher and wrote for 4.7 s of its 4.8 s: the
+//     writes are the critical path, and wall time is CPU time stretched by
+//     the machine's load (both processes wait for a core).
+//   - Backend CPU by phase (store benchmark): 20k new Bewerbungen 1.46-1.57
+//     s, without the tombstone row trigger 1.41 s, without any user trigger
+//     1.24 s, without foreign keys as well 0.91 s; 10k Bewerber completing
+//     their stubs 0.76-0.81 s, 0.23 s without the per-row name-folding
+//     UPDATE trigger, 0.66 s without the trigram index. Migration 0220
+//     replaces the tombstone row trigger with one set-based check per
+//     package; 0221 keeps the UPDATE triggers per row but with WHEN (the
+//     transition-table version was measured slower, see there).
+//   - Not changed: the foreign keys of the child rows (0.3 s per 20k;
+//     dropping them would lose ON DELETE CASCADE, which erasure and the
+//     sweep rely on) and the name folding itself (the console's, most of
+//     the Bewerber stream's database time). synchronous_commit off for a
+//     run's packages (store.inTx) is not visible here: the test clusters
+//     run with it off already.
 
 // downloadShape is one data set the full download benchmarks run on.
 type downloadShape struct {
