@@ -103,6 +103,15 @@ func peakRSS(pid int) (int64, error) {
 //     the Bewerber stream's database time). synchronous_commit off for a
 //     run's packages (store.inTx) is not visible here: the test clusters
 //     run with it off already.
+//   - Same-run figures after 0220/0221, 20k shape: sestd 7.16 s, floor
+//     1.55 s (4.6x), refclient 28.5 s (4.0x), load 7.7; sestd 6.96 s, floor
+//     1.84 s (3.8x), refclient 16.1 s (2.3x), load 6.7. 100k shape: sestd
+//     25.5 s (3,924 Bewerbungen/s), floor 5.37 s (4.7x), refclient 65.9 s
+//     (2.6x), RSS 76 MB, load 3.6-6.3; sestd 24.2 s (4,125/s), floor
+//     3.65 s (6.7x), refclient 53.9 s (2.2x), RSS 80 MB, load 2.9-3.6.
+//     At 100k the download is CPU-bound on its own: daemon 10.5-10.7 s,
+//     backends 14.5-16.5 s of CPU in 24-25 s on two cores, so 10,000/s
+//     needs both halves about halved (the daemon's is mostly decoding).
 
 // downloadShape is one data set the full download benchmarks run on.
 type downloadShape struct {
