@@ -64,6 +64,7 @@ type Rejecter interface {
 type Out struct {
 	Values    *Values
 	Companion bool
+	held      bool // a suspect of a staged full export (see engine.suspect)
 }
 
 // Spec declares a kind.
@@ -492,7 +493,7 @@ func (e *engine) keepRejectedKeys(outs []Out) {
 		e.cur.seenRej = append(e.cur.seenRej, o.Values)
 		keyed = true
 		if t == e.staged {
-			e.fileKeys.add(e.rowKeys(e.keyBuf[:0], o.Values)[0])
+			e.fileKeys.add(e.rowKeys(e.keyBuf[:0], o.Values)[0], e.rec.Line)
 		}
 	}
 	if !keyed {
@@ -583,8 +584,19 @@ func (e *engine) write(ctx context.Context, w *work) error {
 				break
 			}
 			for _, t := range targets {
+				direct := false
+				if t == e.staged && !companion {
+					d, err := e.tx.StageDirect(ctx, t)
+					if err != nil {
+						return err
+					}
+					direct = d
+				}
 				rows := e.rows[:0]
 				for _, o := range w.outs {
+					if direct && o.held {
+						continue // StageMerge checks and writes it
+					}
 					if o.Companion == companion && o.Values.Target == t && !dead[o.Values.Row.Line] {
 						rows = append(rows, o.Values.Row)
 					}

@@ -203,6 +203,8 @@ func (t *Tx) RestartChecked(ctx context.Context) error {
 	clear(t.filedRows)
 	clear(t.filedRejected)
 	clear(t.fresh)
+	clear(t.direct)
+	clear(t.held)
 	if t.pass == nil {
 		return nil
 	}
