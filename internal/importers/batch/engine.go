@@ -208,6 +208,9 @@ type engine struct {
 	staged   *bulk.Target
 	fileKeys keySet
 	suspects map[int64]suspect
+	// direct: the staged target's table was empty (bulk.StageDirect):
+	// suspects are held back from StageRows.
+	direct bool
 }
 
 // Run imports src into tx according to spec and p. It returns the counts;
@@ -237,6 +240,12 @@ func Run(ctx context.Context, tx *bulk.Tx, spec *Spec, src Source, rej Rejecter,
 	if p.Mode == bulk.ModeSync && len(spec.Targets) == 1 && e.syncOf[spec.Targets[0]] && bulk.StagesWholeFile(spec.Targets[0]) {
 		e.staged = spec.Targets[0]
 		e.suspects = map[int64]suspect{}
+		direct, err := tx.StageDirect(ctx, e.staged)
+		if err != nil {
+			return Counts{}, err
+		}
+		e.direct = direct
+		e.fileKeys.withLines = direct
 	}
 	e.free <- &work{}
 	e.free <- &work{}
@@ -584,17 +593,9 @@ func (e *engine) write(ctx context.Context, w *work) error {
 				break
 			}
 			for _, t := range targets {
-				direct := false
-				if t == e.staged && !companion {
-					d, err := e.tx.StageDirect(ctx, t)
-					if err != nil {
-						return err
-					}
-					direct = d
-				}
 				rows := e.rows[:0]
 				for _, o := range w.outs {
-					if direct && o.held {
+					if o.held {
 						continue // StageMerge checks and writes it
 					}
 					if o.Companion == companion && o.Values.Target == t && !dead[o.Values.Row.Line] {

@@ -3,7 +3,7 @@ package batch
 import "testing"
 
 func TestKeySetTellsNewFromRepeatedHashesAcrossGrowth(t *testing.T) {
-	var s keySet
+	s := keySet{withLines: true}
 	for i := uint64(0); i < 200_000; i++ {
 		if isNew, _ := s.add(i*7919, int64(i)+2); !isNew {
 			t.Fatalf("hash %d reported as repeated on first add", i*7919)

@@ -54,8 +54,9 @@ func (e *engine) finishStaged(ctx context.Context) error {
 
 // suspect adds the key hashes of the record being added to those of the
 // file and keeps a copy of it when one was there before: its key may be
-// an earlier row's (StageMerge decides). Its staged out is marked held:
-// a direct stage (bulk.StageDirect) gets it only in StageMerge.
+// an earlier row's (StageMerge decides). In a direct stage
+// (bulk.StageDirect) its staged out is marked held: StageRows does not
+// get it, StageMerge does.
 func (e *engine) suspect(keys []uint64, outs []Out) {
 	again := false
 	for _, k := range keys {
@@ -71,9 +72,12 @@ func (e *engine) suspect(keys []uint64, outs []Out) {
 		}
 		for i, o := range outs {
 			if o.Values.Target == e.staged && !o.Companion {
-				_, earlier := e.fileKeys.add(e.rowKeys(nil, o.Values)[0], e.rec.Line)
+				var earlier int64
+				if e.direct {
+					_, earlier = e.fileKeys.add(e.rowKeys(nil, o.Values)[0], e.rec.Line)
+					outs[i].held = true
+				}
 				e.suspects[rec.seq] = suspect{rec: rec, row: bulk.CloneRow(o.Values.Row), earlier: earlier}
-				outs[i].held = true
 			}
 		}
 	}
