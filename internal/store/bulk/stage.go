@@ -137,9 +137,22 @@ func (t *Tx) StageRows(ctx context.Context, target *Target, rows []Row, rejected
 		t.filedRejected[target.Table] += int64(len(rows))
 	} else {
 		t.filedRows[target.Table] += int64(len(rows))
+		ign, ok := t.filedIgn[target.Table]
+		if !ok {
+			ign.all = rows[0].Ignore
+		}
+		for _, r := range rows {
+			ign.mixed |= r.Ignore ^ ign.all
+		}
+		t.filedIgn[target.Table] = ign
 	}
 	return nil
 }
+
+// ignored is what the staged rows of a target keep as stored: all, the
+// columns the first row keeps, mixed, those some row keeps and another
+// does not.
+type ignored struct{ all, mixed uint64 }
 
 // Suspect is a row of a full export whose key hash was met before in the
 // file; Earlier is the file line of the first row with that hash (when
@@ -214,6 +227,9 @@ func (t *Tx) StageMerge(ctx context.Context, target *Target, suspects []Suspect)
 	// only the rows it wrote in all, so the rows inserted and updated are
 	// told apart by the transaction's own statistics of the table.
 	sets, olds, news := t.updateLists(target)
+	if ign, ok := t.filedIgn[target.Table]; ok && ign.mixed == 0 {
+		sets, olds, news = t.constUpdateLists(target, ign.all)
+	}
 	update := ""
 	if len(olds) > 0 { // a table of key columns only has nothing to update
 		update = fmt.Sprintf("WHEN MATCHED AND ROW(%s) IS DISTINCT FROM ROW(%s) THEN UPDATE SET %s",
@@ -385,6 +401,29 @@ func (t *Tx) updateLists(target *Target) (sets, olds, news []string) {
 		news = append(news, v)
 	}
 	if !target.NoRun {
+		sets = append(sets, fmt.Sprintf("import_run_id = %d", t.runID), "updated_at = now()")
+	}
+	return sets, olds, news
+}
+
+// constUpdateLists are updateLists when every staged row keeps the
+// columns of ign: those are left out, the others compared and set
+// without a CASE per row and column.
+func (t *Tx) constUpdateLists(target *Target, ign uint64) (sets, olds, news []string) {
+	isKey := map[string]bool{}
+	for _, k := range target.Key {
+		isKey[k] = true
+	}
+	for i, c := range target.Columns {
+		if isKey[c.Name] || ign&(uint64(1)<<i) != 0 {
+			continue
+		}
+		n := ident(c.Name)
+		sets = append(sets, n+" = s."+n)
+		olds = append(olds, "t."+n)
+		news = append(news, "s."+n)
+	}
+	if len(olds) > 0 && !target.NoRun {
 		sets = append(sets, fmt.Sprintf("import_run_id = %d", t.runID), "updated_at = now()")
 	}
 	return sets, olds, news

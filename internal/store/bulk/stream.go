@@ -205,6 +205,7 @@ func (t *Tx) RestartChecked(ctx context.Context) error {
 	clear(t.fresh)
 	clear(t.direct)
 	clear(t.held)
+	clear(t.filedIgn)
 	if t.pass == nil {
 		return nil
 	}

@@ -106,6 +106,8 @@ type Tx struct {
 	// keeps back for StageMerge (see StageDirect).
 	direct map[string]bool
 	held   map[string][]Row
+	// filedIgn: the columns the staged rows keep as stored.
+	filedIgn map[string]ignored
 }
 
 // Begin starts the transaction of an import on a connection of st's
@@ -145,7 +147,7 @@ func Begin(ctx context.Context, st *store.Store, runID int64, lockKeys ...string
 	}
 	t := &Tx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{},
 		filed: map[string]bool{}, filedRows: map[string]int64{}, filedRejected: map[string]int64{}, fresh: map[string]bool{},
-		direct: map[string]bool{}, held: map[string][]Row{}}
+		direct: map[string]bool{}, held: map[string][]Row{}, filedIgn: map[string]ignored{}}
 	t.ImportTx = store.NewImportTx(tx, t.endStream)
 	return t, nil
 }
