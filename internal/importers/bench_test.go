@@ -59,6 +59,29 @@ import (
 //     table of sbeat_exam's shape, which itself takes 1.6–2.2× the plain
 //     copy); refresh 6.9–13.6 s, 3.4–4.9× (median 4.0×); refresh with 1 %
 //     changed 8.1–13.7 s, 3.1–6.6× (median 4.0×); peak RSS 59–67 MB.
+//   - A first import into an empty table was still 2.0–2.4× psql's copy
+//     into a table of its shape: the rows went into the staging table and
+//     then by INSERT … SELECT into the table. Now (2026-11-27, 21:00 UTC)
+//     the rows whose key hash was not met before go by one COPY straight
+//     into the table; the suspects (about a hundred false ones from the
+//     32-bit hashes, plus the repeats) are held back in memory with the
+//     line of the first row of their hash, checked against the table and
+//     each other after it, and inserted. EXPLAIN (ANALYZE, BUFFERS) of the
+//     refresh's MERGE showed 2.5 s in the hash join and 1.7 s in the
+//     MERGE node itself, which fetches each matched row and evaluated a
+//     CASE per row and column for the columns a row keeps; when every
+//     row keeps the same columns (a whole file does) they are left out
+//     and the others compared plainly: 1.0 s. Five runs (load average
+//     5.8–7.7; psql \copy 1.7–3.2 s): first import 4.9–12.8 s,
+//     1.8–2.9× psql (median 2.2×; one run at 4.0× while psql's copy into
+//     the keyed table took 6.5 s, sestd 2.0× that; otherwise 0.75–0.94×
+//     psql's copy into a table of sbeat_exam's shape); refresh 9.1–13.9 s,
+//     3.2–4.9× (median 4.4×); refresh with 1 % changed 10.4–16.6 s,
+//     3.1–4.5× (one run at 9.8× against a psql copy of 1.4 s); peak RSS
+//     74–91 MB for the first import (the key hashes' lines, 8 MB), 59–66
+//     MB for the refreshes. The refresh is the same as before: its time
+//     is the COPY into the staging table and the MERGE's join of the
+//     file with the table.
 
 // examRow appends row i of a generated exam-results file; its key is row
 // k's (k = i unless the row repeats an earlier key), changed alters its
