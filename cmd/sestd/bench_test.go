@@ -20,8 +20,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/testdb"
 )
 
@@ -48,7 +48,7 @@ func peakRSS(pid int) (int64, error) {
 //     1.7 s, four fifths of it in encoding/xml's Token (reading rune by
 //     rune through a bufio layer, translating names); the store's Go side
 //     (JSON, pgx array encoding) 0.3 s. The Client now reads responses with
-//     its own scanner over the body's bytes (sest/wire_scan.go):
+//     its own scanner over the body's bytes (sest/wire/scan.go):
 //     BenchmarkDecode500 58 ms -> 30 ms per package.
 //   - PostgreSQL CPU, read from /proc/<backend pid>/stat around the
 //     store's upserts (robust against the machine's load, unlike wall
@@ -237,7 +237,7 @@ func replay(b *testing.B, serverURL string, calls []sim.Call) (time.Duration, in
 	var n int64
 	start := time.Now()
 	for _, c := range calls {
-		op, ok := sest.LookupOperation(c.Operation)
+		op, ok := wire.LookupOperation(c.Operation)
 		if !ok {
 			b.Fatalf("recorded call of unknown operation %q", c.Operation)
 		}

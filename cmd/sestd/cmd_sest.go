@@ -19,6 +19,7 @@ import (
 	"sestd/internal/daemon"
 	"sestd/internal/metrics"
 	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sest/wsdlcheck"
 )
 
@@ -87,7 +88,7 @@ Exit status: 0 no difference, 1 differences found, 2 usage,
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
 		return &exitError{exitUnreadable, fmt.Errorf("check-wsdl: %s is not a directory", dir)}
 	}
-	want, err := wsdlcheck.Load(sest.WSDLFiles())
+	want, err := wsdlcheck.Load(wire.WSDLFiles())
 	if err != nil {
 		return fmt.Errorf("check-wsdl: sestd's own WSDLs: %w", err)
 	}
@@ -179,7 +180,7 @@ func pingOutcome(err error, endpoint string) (string, int) {
 	var status *sest.HTTPError
 	var timeout *sest.TimeoutError
 	var malformed *sest.MalformedResponseError
-	var unknownType *sest.UnknownTypeError
+	var unknownType *wire.UnknownTypeError
 	switch {
 	case errors.As(err, &fault):
 		what := fmt.Sprintf("SOAP fault %s %s: %s", fault.Code, fault.DetailType, oneLine(fault.String, 300))

@@ -16,8 +16,8 @@ import (
 	"sestd/internal/fsutil"
 	"sestd/internal/mail/mailtest"
 	"sestd/internal/mirrortest"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 	"sestd/internal/testdb"
 )
@@ -95,7 +95,7 @@ func TestThreeInstancesShareOneDatabase(t *testing.T) {
 	// Nothing sent twice.
 	applied := map[string]int{}
 	for _, c := range s.Received(sestmodel.OpUebermittelnNeueBewerbungen) {
-		for _, x := range c.Request.(*sest.BewerbungenRequest).Bewerbung {
+		for _, x := range c.Request.(*wire.BewerbungenRequest).Bewerbung {
 			applied[x.Key()]++
 		}
 	}

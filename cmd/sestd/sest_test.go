@@ -21,8 +21,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 )
 
 // writeWSDLSet writes sestd's embedded WSDL set to a directory, each file
@@ -30,7 +30,7 @@ import (
 func writeWSDLSet(t *testing.T, edit func(string) string) string {
 	t.Helper()
 	dir := t.TempDir()
-	src := sest.WSDLFiles()
+	src := wire.WSDLFiles()
 	require.NoError(t, fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -203,7 +203,7 @@ func TestSestPingNamesWhatItCannotRead(t *testing.T) {
 	}
 	out, _, err = runCLI(t, e, "sest", "ping")
 	require.Equal(t, 1, exitCode(err), "%v", err)
-	require.Contains(t, out, "answer with an xsi:type sestd does not know: Einzelstudienangebot (namespace "+sest.NSStudiengaenge+
+	require.Contains(t, out, "answer with an xsi:type sestd does not know: Einzelstudienangebot (namespace "+wire.NSStudiengaenge+
 		") at abrufenStudienangeboteDurchHSResponse/studienangebot; sestd's contract and the service's differ, compare the official WSDLs with `sestd sest check-wsdl DIR`")
 	require.NotContains(t, out, "base_url")
 }

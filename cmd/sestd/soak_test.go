@@ -26,8 +26,8 @@ import (
 	"sestd/internal/mail/mailtest"
 	"sestd/internal/mirrortest"
 	"sestd/internal/pgcluster"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -217,7 +217,7 @@ func TestSoakUnderFaults(t *testing.T) {
 		if c.Injected != "" && c.Injected != "truncate" && c.Injected != "malformed" {
 			continue // refused before the Servicestelle applied it
 		}
-		for _, x := range c.Request.(*sest.BewerbungenRequest).Bewerbung {
+		for _, x := range c.Request.(*wire.BewerbungenRequest).Bewerbung {
 			applied[x.Key()]++
 		}
 	}

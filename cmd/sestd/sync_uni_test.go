@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -64,7 +64,7 @@ func TestSyncUniRunsOneRound(t *testing.T) {
 
 	got := map[string]int{}
 	for _, c := range s.Received(sestmodel.OpUebermittelnNeueBewerbungen) {
-		for _, b := range c.Request.(*sest.BewerbungenRequest).Bewerbung {
+		for _, b := range c.Request.(*wire.BewerbungenRequest).Bewerbung {
 			got[b.Key()]++
 		}
 	}

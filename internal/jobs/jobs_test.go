@@ -23,8 +23,8 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
 	"sestd/internal/mirrortest"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
@@ -194,7 +194,7 @@ func TestDeltaPicksUpExactlyTheChanges(t *testing.T) {
 
 	var fetched int
 	for _, c := range b.sim.Received(sestmodel.OpUebermittelnBewerbungen) {
-		fetched += len(c.Request.(*sest.ReferenzRequest).Referenz)
+		fetched += len(c.Request.(*wire.ReferenzRequest).Referenz)
 	}
 	require.GreaterOrEqual(t, fetched, 25)
 	require.Less(t, fetched, 100, "the delta fetches the changes, not the whole data set")
@@ -255,7 +255,7 @@ func TestInterruptedRunResumesWithoutLossOrSkip(t *testing.T) {
 	// The retry fetched exactly what was not committed: nothing twice.
 	var refetched int
 	for _, c := range b.sim.Received(sestmodel.OpUebermittelnBewerbungen) {
-		refetched += len(c.Request.(*sest.ReferenzRequest).Referenz)
+		refetched += len(c.Request.(*wire.ReferenzRequest).Referenz)
 	}
 	require.Equal(t, len(r.Refs)-r.Done, refetched, "the resumed run fetches only the uncommitted references")
 	require.Equal(t, river.EventKindJobCompleted, b.run(t, jobs.DeltaArgs{Stream: store.StreamBewerber}).Kind)

@@ -29,8 +29,8 @@ import (
 	"sestd/internal/jobs"
 	"sestd/internal/mail/mailtest"
 	"sestd/internal/metrics"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
@@ -192,7 +192,7 @@ func applied(s *sim.Sim, op string) map[string]int {
 		if c.Injected != "" && c.Injected != "truncate" {
 			continue
 		}
-		req, ok := c.Request.(*sest.BewerbungenRequest)
+		req, ok := c.Request.(*wire.BewerbungenRequest)
 		if !ok {
 			continue
 		}
@@ -695,7 +695,7 @@ func TestOutboundSendsTeilfachRemoval(t *testing.T) {
 	require.Empty(t, b.sim.Received(sestmodel.OpUebermittelnNeueBewerbungen), "a removal is a change, not a new Bewerbung")
 	sent := map[string][][]string{}
 	for _, c := range b.sim.Received(sestmodel.OpUebermittelnGeaenderteBew) {
-		for _, x := range c.Request.(*sest.BewerbungenRequest).Bewerbung {
+		for _, x := range c.Request.(*wire.BewerbungenRequest).Bewerbung {
 			sent[x.Key()] = append(sent[x.Key()], teilfaecher(x))
 		}
 	}

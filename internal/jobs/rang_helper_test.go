@@ -16,8 +16,8 @@ import (
 
 	"sestd/internal/config"
 	"sestd/internal/jobs"
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 	"sestd/internal/testdb"
@@ -129,7 +129,7 @@ func (w *rangWorld) sentRanglisten(t *testing.T) [][]sestmodel.Rangliste {
 	t.Helper()
 	var out [][]sestmodel.Rangliste
 	for _, c := range w.sim.Received(sestmodel.OpUebermittelnRanglisten) {
-		req, ok := c.Request.(*sest.RanglistenRequest)
+		req, ok := c.Request.(*wire.RanglistenRequest)
 		require.True(t, ok, "call %d decoded", c.Seq)
 		out = append(out, req.Rangliste)
 	}

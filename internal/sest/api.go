@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -99,26 +100,26 @@ type Suche struct {
 	FachkennzeichenSchluessel string
 }
 
-func (s Suche) request(k sestmodel.Kontext) (*SuchRequest, error) {
+func (s Suche) request(k sestmodel.Kontext) (*wire.SuchRequest, error) {
 	if s == (Suche{}) {
 		return nil, errors.New("suche: set at least one of bewerber id, abschluss, studienfach, fachkennzeichen")
 	}
-	return &SuchRequest{Kontext: k, BewerberID: s.BewerberID, AbschlussSchluessel: s.AbschlussSchluessel,
+	return &wire.SuchRequest{Kontext: k, BewerberID: s.BewerberID, AbschlussSchluessel: s.AbschlussSchluessel,
 		StudienfachSchluessel: s.StudienfachSchluessel, FachkennzeichenSchluessel: s.FachkennzeichenSchluessel}, nil
 }
 
 // StudienangeboteAbrufen implements Servicestelle.
 func (c *Client) StudienangeboteAbrufen(ctx context.Context, f StudienangebotSuche) ([]sestmodel.Studienangebot, error) {
-	var resp StudienangebotListe
-	err := c.call(ctx, sestmodel.OpAbrufenStudienangebote, &StudienangebotFilter{Kontext: c.cfg.Kontext(),
+	var resp wire.StudienangebotListe
+	err := c.call(ctx, sestmodel.OpAbrufenStudienangebote, &wire.StudienangebotFilter{Kontext: c.cfg.Kontext(),
 		AbschlussSchluessel: f.AbschlussSchluessel, StudienfachSchluessel: f.StudienfachSchluessel}, &resp)
 	return resp.Studienangebot, err
 }
 
 // StudienangeboteAnlegenAendern implements Servicestelle.
 func (c *Client) StudienangeboteAnlegenAendern(ctx context.Context, angebote []sestmodel.Studienangebot) ([]sestmodel.StudienangebotErgebnis, error) {
-	var resp StudienangebotErgebnisse
-	if err := c.call(ctx, sestmodel.OpAnlegenAendernStudienangebote, &StudienangeboteRequest{Kontext: c.cfg.Kontext(), Studienangebot: angebote}, &resp); err != nil {
+	var resp wire.StudienangebotErgebnisse
+	if err := c.call(ctx, sestmodel.OpAnlegenAendernStudienangebote, &wire.StudienangeboteRequest{Kontext: c.cfg.Kontext(), Studienangebot: angebote}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
@@ -131,8 +132,8 @@ func (c *Client) StudienangeboteAnlegenAendern(ctx context.Context, angebote []s
 
 // StammdatenAbrufen implements Servicestelle.
 func (c *Client) StammdatenAbrufen(ctx context.Context, bewerberID, ban string) (sestmodel.Bewerber, error) {
-	var resp BewerberListe
-	if err := c.call(ctx, sestmodel.OpAbrufenStammdaten, &StammdatenRequest{Kontext: c.cfg.Kontext(), BewerberID: bewerberID, BewerberBAN: ban}, &resp); err != nil {
+	var resp wire.BewerberListe
+	if err := c.call(ctx, sestmodel.OpAbrufenStammdaten, &wire.StammdatenRequest{Kontext: c.cfg.Kontext(), BewerberID: bewerberID, BewerberBAN: ban}, &resp); err != nil {
 		return sestmodel.Bewerber{}, err
 	}
 	if len(resp.Bewerber) == 0 {
@@ -145,12 +146,13 @@ func (c *Client) anfragen(ctx context.Context, op string, start time.Time) (Delt
 	if start.IsZero() {
 		start = time.Date(2000, 1, 1, 0, 0, 0, 0, c.cfg.Location)
 	}
-	var resp ReferenzListe
-	if err := c.call(ctx, op, &AnfrageRequest{Kontext: c.cfg.Kontext(), Start: sestmodel.NewTimestamp(start)}, &resp); err != nil {
+	var resp wire.ReferenzListe
+	if err := c.call(ctx, op, &wire.AnfrageRequest{Kontext: c.cfg.Kontext(), Start: sestmodel.NewTimestamp(start)}, &resp); err != nil {
 		return Delta{}, err
 	}
 	if resp.Ende.IsZero() {
-		return Delta{}, &MalformedResponseError{Service: operations[op].Service, Operation: op, Err: errors.New("response without ende")}
+		o, _ := wire.LookupOperation(op)
+		return Delta{}, &MalformedResponseError{Service: o.Service, Operation: op, Err: errors.New("response without ende")}
 	}
 	return Delta{Referenzen: resp.Referenz, Ende: resp.Ende.Time}, nil
 }
@@ -158,7 +160,7 @@ func (c *Client) anfragen(ctx context.Context, op string, start time.Time) (Delt
 // uebermitteln is a delta's step two: it fetches the items of refs into
 // resp.
 func (c *Client) uebermitteln(ctx context.Context, op string, refs []string, resp any) error {
-	return c.call(ctx, op, &ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, resp)
+	return c.call(ctx, op, &wire.ReferenzRequest{Kontext: c.cfg.Kontext(), Referenz: refs}, resp)
 }
 
 // suchen searches with s (refused when s sets no field) into resp.
@@ -177,21 +179,21 @@ func (c *Client) StammdatenaenderungenAnfragen(ctx context.Context, start time.T
 
 // StammdatenaenderungenUebermitteln implements Servicestelle.
 func (c *Client) StammdatenaenderungenUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Bewerber, error) {
-	var resp BewerberListe
+	var resp wire.BewerberListe
 	err := c.uebermitteln(ctx, sestmodel.OpUebermittelnStammdatenaenderung, refs, &resp)
 	return resp.Bewerber, err
 }
 
 // StammdatenOhneAutorisierungAbrufen implements Servicestelle.
 func (c *Client) StammdatenOhneAutorisierungAbrufen(ctx context.Context, s Suche) ([]sestmodel.Bewerber, error) {
-	var resp BewerberListe
+	var resp wire.BewerberListe
 	err := c.suchen(ctx, sestmodel.OpAbrufenStammdatenOhneAuth, s, &resp)
 	return resp.Bewerber, err
 }
 
 func (c *Client) sendBewerbungen(ctx context.Context, op string, bewerbungen []sestmodel.Bewerbung) ([]sestmodel.BewerbungErgebnis, error) {
-	var resp BewerbungErgebnisse
-	if err := c.call(ctx, op, &BewerbungenRequest{Kontext: c.cfg.Kontext(), Bewerbung: bewerbungen}, &resp); err != nil {
+	var resp wire.BewerbungErgebnisse
+	if err := c.call(ctx, op, &wire.BewerbungenRequest{Kontext: c.cfg.Kontext(), Bewerbung: bewerbungen}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
@@ -219,22 +221,22 @@ func (c *Client) BewerbungenAnfragen(ctx context.Context, start time.Time) (Delt
 
 // BewerbungenUebermitteln implements Servicestelle.
 func (c *Client) BewerbungenUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Bewerbung, error) {
-	var resp BewerbungListe
+	var resp wire.BewerbungListe
 	err := c.uebermitteln(ctx, sestmodel.OpUebermittelnBewerbungen, refs, &resp)
 	return resp.Bewerbung, err
 }
 
 // BewerbungenAbrufen implements Servicestelle.
 func (c *Client) BewerbungenAbrufen(ctx context.Context, s Suche) ([]sestmodel.Bewerbung, error) {
-	var resp BewerbungListe
+	var resp wire.BewerbungListe
 	err := c.suchen(ctx, sestmodel.OpAbrufenBewerbungen, s, &resp)
 	return resp.Bewerbung, err
 }
 
 // StudienpaketeAnlegenAendern implements Servicestelle.
 func (c *Client) StudienpaketeAnlegenAendern(ctx context.Context, pakete []sestmodel.Studienpaket) ([]sestmodel.StudienpaketErgebnis, error) {
-	var resp StudienpaketErgebnisse
-	if err := c.call(ctx, sestmodel.OpAnlegenAendernStudienpakete, &StudienpaketeRequest{Kontext: c.cfg.Kontext(), Studienpaket: pakete}, &resp); err != nil {
+	var resp wire.StudienpaketErgebnisse
+	if err := c.call(ctx, sestmodel.OpAnlegenAendernStudienpakete, &wire.StudienpaketeRequest{Kontext: c.cfg.Kontext(), Studienpaket: pakete}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
@@ -245,8 +247,8 @@ func (c *Client) StudienpaketeAnlegenAendern(ctx context.Context, pakete []sestm
 
 // RanglistenUebermitteln implements Servicestelle.
 func (c *Client) RanglistenUebermitteln(ctx context.Context, ranglisten []sestmodel.Rangliste) ([]sestmodel.RanglisteErgebnis, error) {
-	var resp RanglisteErgebnisse
-	if err := c.call(ctx, sestmodel.OpUebermittelnRanglisten, &RanglistenRequest{Kontext: c.cfg.Kontext(), Rangliste: ranglisten}, &resp); err != nil {
+	var resp wire.RanglisteErgebnisse
+	if err := c.call(ctx, sestmodel.OpUebermittelnRanglisten, &wire.RanglistenRequest{Kontext: c.cfg.Kontext(), Rangliste: ranglisten}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
@@ -262,22 +264,22 @@ func (c *Client) RanglistenstatusAnfragen(ctx context.Context, start time.Time) 
 
 // RanglistenstatusUebermitteln implements Servicestelle.
 func (c *Client) RanglistenstatusUebermitteln(ctx context.Context, refs []string) ([]sestmodel.Ranglistenstatus, error) {
-	var resp RanglistenstatusListe
+	var resp wire.RanglistenstatusListe
 	err := c.uebermitteln(ctx, sestmodel.OpUebermittelnRanglistenstatus, refs, &resp)
 	return resp.Ranglistenstatus, err
 }
 
 // RanglistenstatusAbrufen implements Servicestelle.
 func (c *Client) RanglistenstatusAbrufen(ctx context.Context, ranglistenSchluessel ...string) ([]sestmodel.Ranglistenstatus, error) {
-	var resp RanglistenstatusListe
-	err := c.call(ctx, sestmodel.OpAbrufenRanglistenstatus, &RanglistenstatusRequest{Kontext: c.cfg.Kontext(), RanglistenSchluessel: ranglistenSchluessel}, &resp)
+	var resp wire.RanglistenstatusListe
+	err := c.call(ctx, sestmodel.OpAbrufenRanglistenstatus, &wire.RanglistenstatusRequest{Kontext: c.cfg.Kontext(), RanglistenSchluessel: ranglistenSchluessel}, &resp)
 	return resp.Ranglistenstatus, err
 }
 
 // FruehzeitigeZulassungsangeboteAusloesen implements Servicestelle.
 func (c *Client) FruehzeitigeZulassungsangeboteAusloesen(ctx context.Context, studienpaketSchluessel []string) ([]sestmodel.StudienpaketErgebnis, error) {
-	var resp StudienpaketErgebnisse
-	if err := c.call(ctx, sestmodel.OpAusloesenZulassungsangebote, &ZulassungsangeboteRequest{Kontext: c.cfg.Kontext(), StudienpaketSchluessel: studienpaketSchluessel}, &resp); err != nil {
+	var resp wire.StudienpaketErgebnisse
+	if err := c.call(ctx, sestmodel.OpAusloesenZulassungsangebote, &wire.ZulassungsangeboteRequest{Kontext: c.cfg.Kontext(), StudienpaketSchluessel: studienpaketSchluessel}, &resp); err != nil {
 		return nil, err
 	}
 	for i := range resp.Ergebnis {
@@ -288,15 +290,15 @@ func (c *Client) FruehzeitigeZulassungsangeboteAusloesen(ctx context.Context, st
 
 // StudienpaketeAbrufen implements Servicestelle.
 func (c *Client) StudienpaketeAbrufen(ctx context.Context) ([]sestmodel.Studienpaket, error) {
-	var resp StudienpaketListe
-	err := c.call(ctx, sestmodel.OpAbrufenStudienpakete, &KontextRequest{Kontext: c.cfg.Kontext()}, &resp)
+	var resp wire.StudienpaketListe
+	err := c.call(ctx, sestmodel.OpAbrufenStudienpakete, &wire.KontextRequest{Kontext: c.cfg.Kontext()}, &resp)
 	return resp.Studienpaket, err
 }
 
 // DokumenteAbrufen implements Servicestelle.
 func (c *Client) DokumenteAbrufen(ctx context.Context, dokumentIDs []string) ([]sestmodel.Dokument, error) {
-	var resp DokumentListe
-	err := c.call(ctx, sestmodel.OpAbrufenDokumente, &DokumenteRequest{Kontext: c.cfg.Kontext(), DokumentID: dokumentIDs}, &resp)
+	var resp wire.DokumentListe
+	err := c.call(ctx, sestmodel.OpAbrufenDokumente, &wire.DokumenteRequest{Kontext: c.cfg.Kontext(), DokumentID: dokumentIDs}, &resp)
 	return resp.Dokument, err
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -23,14 +24,14 @@ func responseBody500(tb testing.TB) []byte {
 	k := sestmodel.Kontext{Version: 3, Hochschulnummer: "1810", Serviceverfahren: sestmodel.Serviceverfahren{Jahr: 2026, Semester: "WS"},
 		VermittlungsprozessTyp: "Koordinierung"}
 	post := func(op string, req any) string {
-		env, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), op+"Request", req, time.UTC)
+		env, err := wire.Envelope(wire.Namespace(wire.ServiceBewerbungen), op+"Request", req, time.UTC)
 		require.NoError(tb, err)
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/hochschule/webservice/3/bewerbungenService", strings.NewReader(string(env))))
 		require.Equal(tb, 200, rec.Code, rec.Body.String())
 		return rec.Body.String()
 	}
-	refsResp := post(sestmodel.OpAnfragenBewerbungen, &sest.AnfrageRequest{Kontext: k, Start: sestmodel.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))})
+	refsResp := post(sestmodel.OpAnfragenBewerbungen, &wire.AnfrageRequest{Kontext: k, Start: sestmodel.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))})
 	var refs []string
 	for _, part := range strings.Split(refsResp, "<bewerbungenService:referenz>")[1:] {
 		ref, _, ok := strings.Cut(part, "</bewerbungenService:referenz>")
@@ -38,7 +39,7 @@ func responseBody500(tb testing.TB) []byte {
 		refs = append(refs, ref)
 	}
 	require.Len(tb, refs, 500)
-	return []byte(post(sestmodel.OpUebermittelnBewerbungen, &sest.ReferenzRequest{Kontext: k, Referenz: refs}))
+	return []byte(post(sestmodel.OpUebermittelnBewerbungen, &wire.ReferenzRequest{Kontext: k, Referenz: refs}))
 }
 
 // BenchmarkDecode500 decodes a package of 500 Bewerbungen with sestd's
@@ -46,13 +47,13 @@ func responseBody500(tb testing.TB) []byte {
 // no alternative: encoding/xml cannot pick a type by xsi:type.
 func BenchmarkDecode500(b *testing.B) {
 	body := responseBody500(b)
-	op, _ := sest.LookupOperation(sestmodel.OpUebermittelnBewerbungen)
+	op, _ := wire.LookupOperation(sestmodel.OpUebermittelnBewerbungen)
 	loc, _ := time.LoadLocation("Europe/Berlin")
 	b.Run("sestd", func(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
-			var resp sest.BewerbungListe
+			var resp wire.BewerbungListe
 			if err := sest.DecodeBody(body, op, &resp); err != nil {
 				b.Fatal(err)
 			}
@@ -97,18 +98,18 @@ func BenchmarkSimServe500(b *testing.B) {
 	k := sestmodel.Kontext{Version: 3, Hochschulnummer: "1810", Serviceverfahren: sestmodel.Serviceverfahren{Jahr: 2026, Semester: "WS"},
 		VermittlungsprozessTyp: "Koordinierung"}
 	post := func(op string, req any) *httptest.ResponseRecorder {
-		env, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), op+"Request", req, time.UTC)
+		env, err := wire.Envelope(wire.Namespace(wire.ServiceBewerbungen), op+"Request", req, time.UTC)
 		require.NoError(b, err)
 		rec := httptest.NewRecorder()
 		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/hochschule/webservice/3/bewerbungenService", strings.NewReader(string(env))))
 		return rec
 	}
-	refsResp := post(sestmodel.OpAnfragenBewerbungen, &sest.AnfrageRequest{Kontext: k, Start: sestmodel.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))}).Body.String()
+	refsResp := post(sestmodel.OpAnfragenBewerbungen, &wire.AnfrageRequest{Kontext: k, Start: sestmodel.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))}).Body.String()
 	parts := strings.Split(refsResp, "<bewerbungenService:referenz>")[1:]
 	require.Len(b, parts, 100000)
-	var reqs []*sest.ReferenzRequest
+	var reqs []*wire.ReferenzRequest
 	for i := 0; i+500 <= len(parts); i += 500 {
-		req := &sest.ReferenzRequest{Kontext: k}
+		req := &wire.ReferenzRequest{Kontext: k}
 		for _, part := range parts[i : i+500] {
 			ref, _, ok := strings.Cut(part, "</bewerbungenService:referenz>")
 			require.True(b, ok, "referenz element not closed: %.80s", part)

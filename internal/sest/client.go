@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +14,13 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tiaguinho/gosoap"
 	"go.uber.org/zap"
 
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -52,7 +53,7 @@ type conn struct {
 // callState is what one call shares with the round tripper.
 type callState struct {
 	ctx       context.Context //nolint:containedctx // gosoap takes no context; this per-call state is how the round tripper gets the call's
-	op        Operation
+	op        wire.Operation
 	status    int
 	statusTxt string
 	body      []byte
@@ -109,7 +110,7 @@ func New(cfg Config, log *zap.Logger, m *Metrics) (*Client, error) {
 	tr.TLSClientConfig = tlsCfg
 	setGosoapEnvelope()
 	c := &Client{cfg: cfg, log: log, metrics: m, base: base, rt: tr, conns: map[string]chan *conn{}}
-	for _, svc := range Services() {
+	for _, svc := range wire.Services() {
 		c.conns[svc] = make(chan *conn, maxIdleConns)
 	}
 	return c, nil
@@ -169,7 +170,7 @@ type roundTripper struct {
 func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Host == wsdlHost {
 		svc := strings.TrimSuffix(strings.TrimPrefix(req.URL.Path, "/"), ".wsdl")
-		b, err := WSDL(svc)
+		b, err := wire.WSDL(svc)
 		if err != nil {
 			return nil, err
 		}
@@ -246,7 +247,7 @@ func redactHeaders(h http.Header) map[string]string {
 // returns *FaultError, *HTTPError, *TimeoutError, *MalformedResponseError,
 // *TransportError or the context's error.
 func (c *Client) call(ctx context.Context, opName string, req, resp any) (err error) {
-	op, ok := operations[opName]
+	op, ok := wire.LookupOperation(opName)
 	if !ok {
 		return fmt.Errorf("unknown operation %s", opName)
 	}
@@ -258,7 +259,7 @@ func (c *Client) call(ctx context.Context, opName string, req, resp any) (err er
 			c.log.Debug("soap call failed", zap.String("operation", op.Name), zap.Duration("duration", d), zap.Error(err))
 		}
 	}()
-	nodes, err := encodeMessage(req, Namespace(op.Service), c.cfg.Location)
+	nodes, err := wire.EncodeMessage(req, wire.Namespace(op.Service), c.cfg.Location)
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", op.Name, err)
 	}
@@ -268,11 +269,11 @@ func (c *Client) call(ctx context.Context, opName string, req, resp any) (err er
 		viaGosoap = op.ViaGosoap()
 	)
 	if viaGosoap {
-		if params, err = toParams(nodes, prefixes()); err != nil {
+		if params, err = toParams(nodes, wire.Prefixes()); err != nil {
 			return fmt.Errorf("encoding %s: %w", op.Name, err)
 		}
 	} else {
-		payload = envelopeBytes(Namespace(op.Service), op.RequestElement(), nodes)
+		payload = wire.RequestEnvelope(wire.Namespace(op.Service), op.RequestElement(), nodes)
 	}
 	callCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -340,7 +341,7 @@ func isTimeout(err error) bool {
 // SOAPAction, context, logging, response capture), the same headers and
 // basic authentication. It returns a non-nil result when a 2xx answer was
 // captured.
-func (c *Client) post(ctx context.Context, cn *conn, op Operation, payload []byte) (any, error) {
+func (c *Client) post(ctx context.Context, cn *conn, op wire.Operation, payload []byte) (any, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://servicestelle.sestd.invalid/"+op.Service, bytes.NewReader(payload))
 	if err != nil {
 		return nil, err
@@ -356,150 +357,59 @@ func (c *Client) post(ctx context.Context, cn *conn, op Operation, payload []byt
 	return resp, nil
 }
 
-// envelopeBytes wraps encoded request nodes in the envelope gosoap would
-// write: every prefix declared on soap:Envelope, the request element in
-// the service's namespace.
-func envelopeBytes(ns, local string, nodes []wnode) []byte {
-	pfx := prefixes()
-	var b bytes.Buffer
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<soap:Envelope")
-	writeDecls(&b, pfx)
-	b.WriteString("><soap:Body><" + local + ` xmlns="` + ns + `">`)
-	writeNodes(&b, nodes, pfx)
-	b.WriteString("</" + local + "></soap:Body></soap:Envelope>")
-	return b.Bytes()
-}
-
-// decodeBody decodes a SOAP response envelope in one pass: a Fault
-// becomes *FaultError, the expected response element is decoded into resp
-// (fields by local name, polymorphic items by xsi:type), anything else is
-// malformed. It returns the paths of the elements it did not know and
-// skipped.
-func decodeBody(body []byte, op Operation, resp any) ([]string, error) {
-	w := newBodyDecoder(body)
-	malformed := func(err error) error {
-		return &MalformedResponseError{Service: op.Service, Operation: op.Name, Err: err}
+// decodeBody decodes a SOAP response envelope (wire.DecodeResponse): a
+// Fault becomes *FaultError, the expected response element is decoded into
+// resp, anything else is a *MalformedResponseError. It returns the paths
+// of the elements it did not know and skipped.
+func decodeBody(body []byte, op wire.Operation, resp any) ([]string, error) {
+	unknown, f, err := wire.DecodeResponse(body, op, resp)
+	switch {
+	case err != nil:
+		return unknown, &MalformedResponseError{Service: op.Service, Operation: op.Name, Err: err}
+	case f != nil:
+		return nil, &FaultError{Service: op.Service, Operation: op.Name, Code: f.Code, String: f.String,
+			DetailType: f.DetailType, DetailCode: f.DetailCode, DetailMessage: f.DetailMessage}
 	}
-	for {
-		tok, err := w.token()
-		if err != nil {
-			return nil, malformed(fmt.Errorf("no response element: %w", err))
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		switch se.Name.Local {
-		case "Envelope", "Body":
-			continue
-		case "Header":
-			if err := w.skip(); err != nil {
-				return nil, malformed(err)
-			}
-			continue
-		case "Fault":
-			fe, err := w.fault(op)
-			if err != nil {
-				return nil, malformed(err)
-			}
-			return nil, fe
-		case op.ResponseElement():
-			v := reflect.ValueOf(resp).Elem()
-			if err := w.decodeFields(v, Namespace(op.Service), se.Name.Local, ""); err != nil {
-				return w.unknown, malformed(err)
-			}
-			return w.unknown, nil
-		default:
-			return nil, malformed(fmt.Errorf("unexpected element %s, want %s", se.Name.Local, op.ResponseElement()))
-		}
-	}
-}
-
-// fault reads a SOAP fault (its start already read). The detail's first
-// element is the ServiceFehler; its xsi:type, resolved through its
-// prefix, names the error.
-func (w *wireDecoder) fault(op Operation) (*FaultError, error) {
-	fe := &FaultError{Service: op.Service, Operation: op.Name}
-	for {
-		tok, err := w.token()
-		if err != nil {
-			return nil, err
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return fe, nil
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "faultcode":
-				s, err := w.text("faultcode")
-				if err != nil {
-					return nil, err
-				}
-				fe.Code = strings.TrimSpace(s)
-			case "faultstring":
-				s, err := w.text("faultstring")
-				if err != nil {
-					return nil, err
-				}
-				fe.String = strings.TrimSpace(s)
-			case "detail":
-				if err := w.faultDetail(fe); err != nil {
-					return nil, err
-				}
-			default:
-				if err := w.skip(); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-}
-
-func (w *wireDecoder) faultDetail(fe *FaultError) error {
-	first := true
-	for {
-		tok, err := w.token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			if !first {
-				if err := w.skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			first = false
-			fe.DetailType = t.Name.Local
-			if q, ok := xsiType(t); ok {
-				if name, err := w.resolve(q); err == nil {
-					fe.DetailType = name.Local
-				} else {
-					_, local, _ := strings.Cut(q, ":")
-					fe.DetailType = local
-				}
-			}
-			var d struct {
-				Code int    `xml:"fehlercode"`
-				Msg  string `xml:"nachricht"`
-			}
-			if err := w.decodeFields(reflect.ValueOf(&d).Elem(), "", "ServiceFehler", ""); err != nil {
-				return err
-			}
-			fe.DetailCode, fe.DetailMessage = d.Code, strings.TrimSpace(d.Msg)
-		}
-	}
+	return unknown, nil
 }
 
 // parseFault returns the fault in a non-2xx SOAP response body, or nil.
-func parseFault(body []byte, op Operation) *FaultError {
+func parseFault(body []byte, op wire.Operation) *FaultError {
 	_, err := decodeBody(body, op, op.NewResponse())
 	var fe *FaultError
 	if errors.As(err, &fe) {
 		return fe
 	}
 	return nil
+}
+
+var setEnvelopeOnce sync.Once
+
+// setGosoapEnvelope declares sestd's prefixes (wire.EnvelopeAttrs) on
+// gosoap's envelope. gosoap keeps this in package variables
+// (SetCustomEnvelope); sestd sets it once per process, always to the same
+// value, before its first call.
+func setGosoapEnvelope() {
+	setEnvelopeOnce.Do(func() { gosoap.SetCustomEnvelope("soap", wire.EnvelopeAttrs()) })
+}
+
+// toParams renders nodes as gosoap parameters with prefixed names.
+func toParams(nodes []wire.Node, pfx map[string]string) (gosoap.ArrayParams, error) {
+	out := gosoap.ArrayParams{}
+	for _, n := range nodes {
+		if n.Type != nil {
+			return nil, fmt.Errorf("%s needs xsi:type, which gosoap cannot write", n.Name.Local)
+		}
+		key := pfx[n.Name.Space] + ":" + n.Name.Local
+		if n.Leaf {
+			out = append(out, [2]any{key, n.Text})
+			continue
+		}
+		kids, err := toParams(n.Kids, pfx)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, [2]any{key, kids})
+	}
+	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -265,7 +266,7 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	// The sim recorded exactly what was sent, once.
 	calls := b.sim.Received(sestmodel.OpUebermittelnNeueBewerbungen)
 	require.Len(t, calls, 1)
-	sent := calls[0].Request.(*sest.BewerbungenRequest)
+	sent := calls[0].Request.(*wire.BewerbungenRequest)
 	require.Len(t, sent.Bewerbung, 5)
 	require.Equal(t, free.ID, sent.Bewerbung[0].BewerberID())
 	for k, n := range b.sim.SentBewerbungen(sestmodel.OpUebermittelnNeueBewerbungen) {
@@ -374,7 +375,7 @@ func TestFaultsAndHTTPErrors(t *testing.T) {
 		require.Equal(t, "soap:Server", fe.Code)
 		require.True(t, strings.HasPrefix(fe.String, "Die Hochschule mit der Nummer 4411 wurde nicht gefunden. [Sitzungskennung: "), fe.String)
 		require.True(t, sest.IsPermanent(err))
-		require.Equal(t, 1.0, counterValue(t, b.reg, sest.ServiceBewerberauswahl, sestmodel.OpAbrufenStudienpakete, "fault"))
+		require.Equal(t, 1.0, counterValue(t, b.reg, wire.ServiceBewerberauswahl, sestmodel.OpAbrufenStudienpakete, "fault"))
 	})
 	t.Run("wrong credentials", func(t *testing.T) {
 		t.Parallel()
@@ -431,7 +432,7 @@ func TestFaultsAndHTTPErrors(t *testing.T) {
 			require.Error(t, err)
 			tc.check(t, err)
 			require.Equal(t, tc.outcome, sest.Outcome(err))
-			require.Equal(t, 1.0, counterValue(t, b.reg, sest.ServiceBewerbungen, sestmodel.OpAnfragenBewerbungen, tc.outcome))
+			require.Equal(t, 1.0, counterValue(t, b.reg, wire.ServiceBewerbungen, sestmodel.OpAnfragenBewerbungen, tc.outcome))
 			// Times: 1 — the next call succeeds.
 			_, err = b.client.BewerbungenAnfragen(ctx, time.Time{})
 			require.NoError(t, err)

@@ -8,15 +8,26 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
+
+// lookup returns the operation called name.
+func lookup(tb testing.TB, name string) wire.Operation {
+	tb.Helper()
+	op, ok := wire.LookupOperation(name)
+	if !ok {
+		tb.Fatalf("no operation %s", name)
+	}
+	return op
+}
 
 func TestDecodeLatin1Response(t *testing.T) {
 	t.Parallel()
 	body, err := os.ReadFile("testdata/latin1_response.xml")
 	require.NoError(t, err)
-	op := operations[sestmodel.OpUebermittelnStammdatenaenderung]
-	var resp BewerberListe
+	op := lookup(t, sestmodel.OpUebermittelnStammdatenaenderung)
+	var resp wire.BewerberListe
 	_, err = decodeBody(body, op, &resp)
 	require.NoError(t, err)
 	loc, err := time.LoadLocation("Europe/Berlin")
@@ -31,19 +42,19 @@ func TestDecodeLatin1Response(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	t.Parallel()
-	op := operations[sestmodel.OpAbrufenStudienpakete]
+	op := lookup(t, sestmodel.OpAbrufenStudienpakete)
 	for name, body := range map[string]string{
 		"empty":     "",
 		"truncated": `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><abrufenStudienpaketeDurchHSResponse><studienpaket><schl`,
 		"wrong":     `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><andereResponse/></soap:Body></soap:Envelope>`,
 		"html":      `<html><body>Wartungsarbeiten</body></html>`,
 	} {
-		var resp StudienpaketListe
+		var resp wire.StudienpaketListe
 		_, err := decodeBody([]byte(body), op, &resp)
 		var me *MalformedResponseError
 		require.True(t, errors.As(err, &me), "%s: %v", name, err)
 	}
-	var resp StudienpaketListe
+	var resp wire.StudienpaketListe
 	_, err := decodeBody([]byte(`<Envelope><Body><Fault><faultcode>soap:Server</faultcode><faultstring>kaputt</faultstring></Fault></Body></Envelope>`), op, &resp)
 	var fe *FaultError
 	require.ErrorAs(t, err, &fe)
@@ -74,9 +85,9 @@ func FuzzDecodeBody(f *testing.F) {
 	f.Add(latin1)
 	f.Add([]byte(`<Envelope><Body><Fault><faultcode>c</faultcode><detail><x xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="p:UnbekannterBenutzerFehler"/></detail></Fault></Body></Envelope>`))
 	f.Add([]byte(`<Envelope><Body><uebermittelnStammdatenaenderungAnHSResponse><bewerber><letzteAenderung>2026-13-01T00:00:00.000</letzteAenderung></bewerber></uebermittelnStammdatenaenderungAnHSResponse></Body></Envelope>`))
-	op := operations[sestmodel.OpUebermittelnStammdatenaenderung]
+	op := lookup(f, sestmodel.OpUebermittelnStammdatenaenderung)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var resp BewerberListe
+		var resp wire.BewerberListe
 		_, err := decodeBody(body, op, &resp)
 		if err != nil {
 			var me *MalformedResponseError

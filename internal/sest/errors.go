@@ -6,17 +6,20 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"sestd/internal/sest/wire"
 )
 
 // Fault detail types (the xsi:type of the ServiceFehler in a fault's
-// detail).
+// detail, FaultError.DetailType), as the codec declares them, with what
+// they mean to a caller.
 const (
-	FaultUnbekannteHochschule = "UnbekannteHochschuleFehler" // unknown Hochschulnummer: permanent
-	FaultUnbekannterBenutzer  = "UnbekannterBenutzerFehler"  // unknown bewerberId: permanent
-	FaultAutorisierung        = "AutorisierungsFehler"       // wrong BAN or not authorised: permanent
-	FaultUngueltigeReferenz   = "UngueltigeReferenzFehler"   // delta reference unknown or expired: restart with anfragen…
-	FaultValidierung          = "ValidierungsFehler"         // request invalid: permanent
-	FaultTechnisch            = "TechnischerFehler"          // server trouble: transient
+	FaultUnbekannteHochschule = wire.FaultUnbekannteHochschule // unknown Hochschulnummer: permanent
+	FaultUnbekannterBenutzer  = wire.FaultUnbekannterBenutzer  // unknown bewerberId: permanent
+	FaultAutorisierung        = wire.FaultAutorisierung        // wrong BAN or not authorised: permanent
+	FaultUngueltigeReferenz   = wire.FaultUngueltigeReferenz   // delta reference unknown or expired: restart with anfragen…
+	FaultValidierung          = wire.FaultValidierung          // request invalid: permanent
+	FaultTechnisch            = wire.FaultTechnisch            // server trouble: transient
 )
 
 // Sentinel errors; match with errors.Is.

@@ -1,32 +1,9 @@
 package sest
 
-import (
-	"encoding/xml"
-	"errors"
-	"io"
-)
+import "sestd/internal/sest/wire"
 
 // DecodeBody exposes the response decoder to the external benchmarks.
-func DecodeBody(body []byte, op Operation, resp any) error {
+func DecodeBody(body []byte, op wire.Operation, resp any) error {
 	_, err := decodeBody(body, op, resp)
 	return err
-}
-
-// ScanTokens returns the tokens the Client's scanner reads from body, or
-// ok false when the scanner declines the body.
-func ScanTokens(body []byte) (toks []xml.Token, ok bool, err error) {
-	sc, ok := newScanner(body)
-	if !ok {
-		return nil, false, nil
-	}
-	for {
-		tok, err := sc.Token()
-		if errors.Is(err, io.EOF) {
-			return toks, true, nil
-		}
-		if err != nil {
-			return toks, true, err
-		}
-		toks = append(toks, xml.CopyToken(tok))
-	}
 }

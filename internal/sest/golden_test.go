@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -235,14 +236,14 @@ func TestGoldenMessages(t *testing.T) {
 			mu.Unlock()
 			require.Equal(t, canonicalXML(t, want), canonicalXML(t, body), "request after canonicalisation")
 
-			op, ok := sest.LookupOperation(tc.op)
+			op, ok := wire.LookupOperation(tc.op)
 			require.True(t, ok)
-			_, _, err = sest.ParseRequest(want, op.Service)
+			_, _, err = wire.ParseRequest(want, op.Service)
 			require.NoError(t, err, "the simulator accepts the golden request")
 		})
 		seen[tc.op] = true
 	}
-	require.Len(t, seen, len(sest.Operations("")), "every operation has golden messages")
+	require.Len(t, seen, len(wire.Operations("")), "every operation has golden messages")
 }
 
 // TestRequestPaths pins which operations gosoap encodes and which the
@@ -251,7 +252,7 @@ func TestGoldenMessages(t *testing.T) {
 func TestRequestPaths(t *testing.T) {
 	t.Parallel()
 	var own []string
-	for _, op := range sest.Operations("") {
+	for _, op := range wire.Operations("") {
 		if !op.ViaGosoap() {
 			own = append(own, op.Name)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -100,5 +101,5 @@ func TestMetricsLint(t *testing.T) {
 		types[mf.GetName()] = mf.GetType().String()
 	}
 	require.Equal(t, map[string]string{"sestd_soap_requests_total": "COUNTER", "sestd_soap_request_duration_seconds": "HISTOGRAM"}, types)
-	require.Equal(t, 1.0, counterValue(t, b.reg, sest.ServiceBewerberauswahl, sestmodel.OpAbrufenStudienpakete, "ok"))
+	require.Equal(t, 1.0, counterValue(t, b.reg, wire.ServiceBewerberauswahl, sestmodel.OpAbrufenStudienpakete, "ok"))
 }

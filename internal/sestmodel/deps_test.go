@@ -109,3 +109,22 @@ func TestConfigIsALeaf(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulatorAndCodecWithoutSOAPClient: the simulator and the wire codec
+// (internal/sest/wire) use the model and the codec, not the SOAP client
+// (internal/sest and gosoap), so that the simulator, which the client is
+// tested against, builds and changes without it.
+func TestSimulatorAndCodecWithoutSOAPClient(t *testing.T) {
+	t.Parallel()
+	deps := goList(t, "sestd/internal/sest/sim", "sestd/internal/sest/wire")
+	for _, want := range []string{"sestd/internal/sest/sim", "sestd/internal/sest/wire", "sestd/internal/sestmodel"} {
+		if _, ok := deps[want]; !ok {
+			t.Fatalf("go list did not list %s: the test checks the wrong packages", want)
+		}
+	}
+	for path := range deps {
+		if path == "sestd/internal/sest" || strings.HasPrefix(path, "github.com/tiaguinho/gosoap") {
+			t.Errorf("the simulator or the wire codec depend on %s: they may import internal/sest/wire and internal/sestmodel, not the client", path)
+		}
+	}
+}

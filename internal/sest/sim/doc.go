@@ -1,5 +1,5 @@
 // Package sim is a simulated Servicestelle: it serves sestd's WSDLs and
-// operations (package sest) over real HTTP with a deterministic, generated
+// operations (internal/sest/wire) over real HTTP with a deterministic, generated
 // data set, and behaves like the real service where sestd depends on it.
 // Tests, benchmarks and `sestd demo` use it; `sestd sim` runs it.
 //
@@ -13,16 +13,16 @@
 // # Behaviour (the contract tests rely on it)
 //
 //   - Shape: requests are parsed like a schema-validating server does
-//     (sest.ParseRequest): the request element in the service's
+//     (wire.ParseRequest): the request element in the service's
 //     …ServiceParamV1_0, every element below it in its official namespace
 //     (the context block in CommonV1_0, jahr/semester in
 //     ServiceverfahrenV1_0, a Bewerbung's fields in BewerbungenV1_0, …),
 //     in the schema's order, every required element present, a known
 //     xsi:type on every polymorphic item, no unknown element;
 //     otherwise a SOAP fault ValidierungsFehler naming the element.
-//     Responses are written in the same shape by package sest's encoder,
-//     every prefix declared on the envelope; a fault's detail is a
-//     ServiceFehler typed by xsi:type.
+//     Responses are written in the same shape by the same codec
+//     (wire.Envelope), every prefix declared on the envelope; a fault's
+//     detail is a ServiceFehler typed by xsi:type.
 //   - Data: Config.Seed and sizes determine everything: German names with
 //     umlauts, addresses, Einfachstudienangebote and two
 //     Mehrfachstudienangebote: a FreieFachbezogeneStudiengangskombination
@@ -97,9 +97,9 @@
 //	POST   /sim/churn                         {"n": 100}
 //	POST   /sim/bewerbungen/status            {"key": "<bewerberId>/<studiengang>", "status": "gueltig"}
 //	POST   /sim/bewerbungen/touch             {"key": …}  (version+1, no other change)
-//	POST   /sim/bewerbungen/add               {"bewerbung": sest.Bewerbung as JSON}
+//	POST   /sim/bewerbungen/add               {"bewerbung": sestmodel.Bewerbung as JSON}
 //	POST   /sim/bewerbungen/delete            {"key": …}
-//	POST   /sim/bewerber/add                  {"bewerber": sest.Bewerber as JSON, "ban": …}
+//	POST   /sim/bewerber/add                  {"bewerber": sestmodel.Bewerber as JSON, "ban": …}
 //	POST   /sim/bewerber/change               {"id": …, "email": …, "telefonnummer": …, "nachname": …}
 //	POST   /sim/bewerber/mark-deletion        {"id": …}
 //	POST   /sim/ranglisten/status             {"key": "<ranglistenSchluessel>", "status": "freigegeben", "anmerkung": …}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -39,7 +39,7 @@ func reason(code int, text string) string { return text + fmt.Sprintf(codeSuffix
 // uni_in, uni_out) table, and a status exists from the interface version
 // that brought it (version 4, with the 2020 process, brought
 // eingeschrieben, nicht_eingeschrieben and Frist_ueberschritten): the same
-// facts sestd's defaults follow, in package sest (statusSince).
+// facts sestd's defaults follow, in internal/sestmodel (StatusSince).
 
 // statusInVersion reports whether a known Bearbeitungsstatus exists in
 // interface version iface.
@@ -50,48 +50,48 @@ func statusInVersion(status string, iface int) bool {
 // dispatch answers a decoded request. iface is the call's interface
 // version (the endpoint's, which checkKontext has matched with the
 // context block's).
-func (s *Sim) dispatch(op sest.Operation, req any, iface int) (any, *soapFault) {
+func (s *Sim) dispatch(op wire.Operation, req any, iface int) (any, *soapFault) {
 	switch op.Name {
 	case sestmodel.OpAbrufenStudienangebote:
-		return s.abrufenStudienangebote(req.(*sest.StudienangebotFilter)), nil
+		return s.abrufenStudienangebote(req.(*wire.StudienangebotFilter)), nil
 	case sestmodel.OpAnlegenAendernStudienangebote:
-		return s.anlegenAendernStudienangebote(req.(*sest.StudienangeboteRequest)), nil
+		return s.anlegenAendernStudienangebote(req.(*wire.StudienangeboteRequest)), nil
 	case sestmodel.OpAbrufenStammdaten:
-		return s.abrufenStammdaten(req.(*sest.StammdatenRequest))
+		return s.abrufenStammdaten(req.(*wire.StammdatenRequest))
 	case sestmodel.OpAnfragenStammdatenaenderungen:
-		return s.anfragen(refBewerber, req.(*sest.AnfrageRequest)), nil
+		return s.anfragen(refBewerber, req.(*wire.AnfrageRequest)), nil
 	case sestmodel.OpUebermittelnStammdatenaenderung:
-		return s.uebermittelnBewerber(req.(*sest.ReferenzRequest))
+		return s.uebermittelnBewerber(req.(*wire.ReferenzRequest))
 	case sestmodel.OpAbrufenStammdatenOhneAuth:
-		return s.abrufenStammdatenOhneAuth(req.(*sest.SuchRequest))
+		return s.abrufenStammdatenOhneAuth(req.(*wire.SuchRequest))
 	case sestmodel.OpUebermittelnNeueBewerbungen:
-		return s.sendBewerbungen(req.(*sest.BewerbungenRequest), true, iface), nil
+		return s.sendBewerbungen(req.(*wire.BewerbungenRequest), true, iface), nil
 	case sestmodel.OpUebermittelnGeaenderteBew:
-		return s.sendBewerbungen(req.(*sest.BewerbungenRequest), false, iface), nil
+		return s.sendBewerbungen(req.(*wire.BewerbungenRequest), false, iface), nil
 	case sestmodel.OpAnfragenBewerbungen:
-		return s.anfragen(refBewerbung, req.(*sest.AnfrageRequest)), nil
+		return s.anfragen(refBewerbung, req.(*wire.AnfrageRequest)), nil
 	case sestmodel.OpUebermittelnBewerbungen:
-		return s.uebermittelnBewerbungen(req.(*sest.ReferenzRequest))
+		return s.uebermittelnBewerbungen(req.(*wire.ReferenzRequest))
 	case sestmodel.OpAbrufenBewerbungen:
-		return s.abrufenBewerbungen(req.(*sest.SuchRequest))
+		return s.abrufenBewerbungen(req.(*wire.SuchRequest))
 	case sestmodel.OpAnlegenAendernStudienpakete:
-		return s.anlegenAendernStudienpakete(req.(*sest.StudienpaketeRequest)), nil
+		return s.anlegenAendernStudienpakete(req.(*wire.StudienpaketeRequest)), nil
 	case sestmodel.OpUebermittelnRanglisten:
-		return s.uebermittelnRanglisten(req.(*sest.RanglistenRequest)), nil
+		return s.uebermittelnRanglisten(req.(*wire.RanglistenRequest)), nil
 	case sestmodel.OpAnfragenRanglistenstatus:
-		return s.anfragen(refRangliste, req.(*sest.AnfrageRequest)), nil
+		return s.anfragen(refRangliste, req.(*wire.AnfrageRequest)), nil
 	case sestmodel.OpUebermittelnRanglistenstatus:
-		return s.uebermittelnRanglistenstatus(req.(*sest.ReferenzRequest))
+		return s.uebermittelnRanglistenstatus(req.(*wire.ReferenzRequest))
 	case sestmodel.OpAbrufenRanglistenstatus:
-		return s.abrufenRanglistenstatus(req.(*sest.RanglistenstatusRequest)), nil
+		return s.abrufenRanglistenstatus(req.(*wire.RanglistenstatusRequest)), nil
 	case sestmodel.OpAusloesenZulassungsangebote:
-		return s.ausloesen(req.(*sest.ZulassungsangeboteRequest)), nil
+		return s.ausloesen(req.(*wire.ZulassungsangeboteRequest)), nil
 	case sestmodel.OpAbrufenStudienpakete:
 		return s.abrufenStudienpakete(), nil
 	case sestmodel.OpAbrufenDokumente:
-		return s.abrufenDokumente(req.(*sest.DokumenteRequest)), nil
+		return s.abrufenDokumente(req.(*wire.DokumenteRequest)), nil
 	}
-	return nil, &soapFault{"soap:Client", sest.FaultValidierung, 0, "Operation nicht unterstützt: " + op.Name}
+	return nil, &soapFault{"soap:Client", wire.FaultValidierung, 0, "Operation nicht unterstützt: " + op.Name}
 }
 
 // sortedKeys returns a map's keys sorted.

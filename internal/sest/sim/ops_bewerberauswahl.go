@@ -4,27 +4,27 @@ import (
 	"fmt"
 	"sort"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
 // The Bewerberauswahl service: Studienpakete, Ranglisten (validated as the
 // Servicestelle does), their status, and releasing Zulassungsangebote.
 
-func (s *Sim) abrufenStudienpakete() *sest.StudienpaketListe {
+func (s *Sim) abrufenStudienpakete() *wire.StudienpaketListe {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := &sest.StudienpaketListe{}
+	out := &wire.StudienpaketListe{}
 	for _, p := range s.st.pakete {
 		out.Studienpaket = append(out.Studienpaket, *p)
 	}
 	return out
 }
 
-func (s *Sim) anlegenAendernStudienpakete(req *sest.StudienpaketeRequest) *sest.StudienpaketErgebnisse {
+func (s *Sim) anlegenAendernStudienpakete(req *wire.StudienpaketeRequest) *wire.StudienpaketErgebnisse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := &sest.StudienpaketErgebnisse{}
+	out := &wire.StudienpaketErgebnisse{}
 	for _, p := range req.Studienpaket {
 		res := sestmodel.StudienpaketErgebnis{StudienpaketSchluessel: p.Schluessel}
 		why := ""
@@ -141,10 +141,10 @@ func (s *Sim) validateRangliste(r sestmodel.Rangliste, sentTypen map[string]bool
 	return 0, ""
 }
 
-func (s *Sim) uebermittelnRanglisten(req *sest.RanglistenRequest) *sest.RanglisteErgebnisse {
+func (s *Sim) uebermittelnRanglisten(req *wire.RanglistenRequest) *wire.RanglisteErgebnisse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := &sest.RanglisteErgebnisse{}
+	out := &wire.RanglisteErgebnisse{}
 	now := s.clock.Now()
 	sentTypen := map[string]bool{}
 	for _, r := range req.Rangliste {
@@ -227,24 +227,24 @@ func duplicateBewerber(a, b []sestmodel.Ranglisteneintrag) string {
 	return ""
 }
 
-func (s *Sim) uebermittelnRanglistenstatus(req *sest.ReferenzRequest) (any, *soapFault) {
+func (s *Sim) uebermittelnRanglistenstatus(req *wire.ReferenzRequest) (any, *soapFault) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	idx, f := s.resolveRefs(refRangliste, req.Referenz)
 	if f != nil {
 		return nil, f
 	}
-	out := &sest.RanglistenstatusListe{}
+	out := &wire.RanglistenstatusListe{}
 	for _, i := range idx {
 		out.Ranglistenstatus = append(out.Ranglistenstatus, statusOf(s.st.ranglisten[i]))
 	}
 	return out, nil
 }
 
-func (s *Sim) abrufenRanglistenstatus(req *sest.RanglistenstatusRequest) *sest.RanglistenstatusListe {
+func (s *Sim) abrufenRanglistenstatus(req *wire.RanglistenstatusRequest) *wire.RanglistenstatusListe {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := &sest.RanglistenstatusListe{}
+	out := &wire.RanglistenstatusListe{}
 	if len(req.RanglistenSchluessel) == 0 {
 		for _, r := range s.st.ranglisten {
 			out.Ranglistenstatus = append(out.Ranglistenstatus, statusOf(r))
@@ -263,10 +263,10 @@ func (s *Sim) abrufenRanglistenstatus(req *sest.RanglistenstatusRequest) *sest.R
 // Studienpaket with a freigegebene Rangliste, the Bewerbungen (status
 // gueltig) of the best-ranked applicants, up to the Paket's capacity, get
 // an offer (Zulassungsangebot_liegt_vor, version+1).
-func (s *Sim) ausloesen(req *sest.ZulassungsangeboteRequest) *sest.StudienpaketErgebnisse {
+func (s *Sim) ausloesen(req *wire.ZulassungsangeboteRequest) *wire.StudienpaketErgebnisse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := &sest.StudienpaketErgebnisse{}
+	out := &wire.StudienpaketErgebnisse{}
 	for _, k := range req.StudienpaketSchluessel {
 		res := sestmodel.StudienpaketErgebnis{StudienpaketSchluessel: k}
 		pi, ok := s.st.paketIdx[k]

@@ -3,21 +3,21 @@ package sim
 import (
 	"fmt"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
 // The Bewerbungen service: search, the delta's Bewerbungen, and creating or
 // changing Bewerbungen with the Servicestelle's versioning and status rules.
 
-func (s *Sim) uebermittelnBewerbungen(req *sest.ReferenzRequest) (any, *soapFault) {
+func (s *Sim) uebermittelnBewerbungen(req *wire.ReferenzRequest) (any, *soapFault) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	idx, f := s.resolveRefs(refBewerbung, req.Referenz)
 	if f != nil {
 		return nil, f
 	}
-	out := &sest.BewerbungListe{Bewerbung: make([]sestmodel.Bewerbung, 0, len(idx))}
+	out := &wire.BewerbungListe{Bewerbung: make([]sestmodel.Bewerbung, 0, len(idx))}
 	for _, i := range idx {
 		if b := s.st.bewerbungen[i]; !b.deleted {
 			out.Bewerbung = append(out.Bewerbung, b.b)
@@ -26,9 +26,9 @@ func (s *Sim) uebermittelnBewerbungen(req *sest.ReferenzRequest) (any, *soapFaul
 	return out, nil
 }
 
-func (s *Sim) checkSuche(req *sest.SuchRequest) *soapFault {
+func (s *Sim) checkSuche(req *wire.SuchRequest) *soapFault {
 	if req.BewerberID == "" && req.AbschlussSchluessel == "" && req.StudienfachSchluessel == "" && req.FachkennzeichenSchluessel == "" {
-		return &soapFault{"soap:Client", sest.FaultValidierung, 0,
+		return &soapFault{"soap:Client", wire.FaultValidierung, 0,
 			"Es muss mindestens eines der Felder bewerberId, abschlussSchluessel, studienfachSchluessel, fachkennzeichenSchluessel angegeben werden. [Sitzungskennung: " + s.sitzungskennung() + "]"}
 	}
 	return nil
@@ -36,7 +36,7 @@ func (s *Sim) checkSuche(req *sest.SuchRequest) *soapFault {
 
 // eachMatching calls fn for every Bewerbung matching a search. Must hold
 // s.mu.
-func (s *Sim) eachMatching(req *sest.SuchRequest, fn func(sestmodel.Bewerbung)) {
+func (s *Sim) eachMatching(req *wire.SuchRequest, fn func(sestmodel.Bewerbung)) {
 	match := func(k sestmodel.EinfachstudienangebotsSchluessel) bool {
 		return (req.AbschlussSchluessel == "" || req.AbschlussSchluessel == k.AbschlussSchluessel) &&
 			(req.StudienfachSchluessel == "" || req.StudienfachSchluessel == k.StudienfachSchluessel) &&
@@ -76,22 +76,22 @@ func (s *Sim) eachMatching(req *sest.SuchRequest, fn func(sestmodel.Bewerbung)) 
 	}
 }
 
-func (s *Sim) abrufenBewerbungen(req *sest.SuchRequest) (any, *soapFault) {
+func (s *Sim) abrufenBewerbungen(req *wire.SuchRequest) (any, *soapFault) {
 	if f := s.checkSuche(req); f != nil {
 		return nil, f
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := &sest.BewerbungListe{}
+	out := &wire.BewerbungListe{}
 	s.eachMatching(req, func(b sestmodel.Bewerbung) { out.Bewerbung = append(out.Bewerbung, b) })
 	return out, nil
 }
 
 // sendBewerbungen implements uebermittelnNeue/GeaenderteBewerbungenAnSeSt.
-func (s *Sim) sendBewerbungen(req *sest.BewerbungenRequest, neu bool, iface int) *sest.BewerbungErgebnisse {
+func (s *Sim) sendBewerbungen(req *wire.BewerbungenRequest, neu bool, iface int) *wire.BewerbungErgebnisse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := &sest.BewerbungErgebnisse{Ergebnis: make([]sestmodel.BewerbungErgebnis, 0, len(req.Bewerbung))}
+	out := &wire.BewerbungErgebnisse{Ergebnis: make([]sestmodel.BewerbungErgebnis, 0, len(req.Bewerbung))}
 	for _, b := range req.Bewerbung {
 		res := sestmodel.BewerbungErgebnis{Schluessel: b.Schluessel()}
 		version, status, why := s.applyBewerbung(b, neu, iface)

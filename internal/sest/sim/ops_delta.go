@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -15,14 +15,14 @@ import (
 // anfragen answers step one of a delta: references for every item changed
 // at or after start, and ende = the clock now. Every later change is
 // stamped at or after ende.
-func (s *Sim) anfragen(kind refKind, req *sest.AnfrageRequest) *sest.ReferenzListe {
+func (s *Sim) anfragen(kind refKind, req *wire.AnfrageRequest) *wire.ReferenzListe {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
 	start := req.Start.Time
 	expires := now.Add(s.cfg.ReferenceTTL)
 	s.purgeRefs(now)
-	out := &sest.ReferenzListe{Ende: sestmodel.NewTimestamp(now)}
+	out := &wire.ReferenzListe{Ende: sestmodel.NewTimestamp(now)}
 	add := func(i int) {
 		s.st.nextRef++
 		ref := string(kind) + strconv.FormatInt(s.st.nextRef, 10)
@@ -73,7 +73,7 @@ func (s *Sim) resolveRefs(kind refKind, refs []string) ([]int, *soapFault) {
 	for _, ref := range refs {
 		r, ok := s.st.refs[ref]
 		if !ok || r.kind != kind || now.After(r.expires) {
-			return nil, &soapFault{"soap:Client", sest.FaultUngueltigeReferenz, 0,
+			return nil, &soapFault{"soap:Client", wire.FaultUngueltigeReferenz, 0,
 				fmt.Sprintf("Die Referenz %s ist ungültig oder abgelaufen. [Sitzungskennung: %s]", ref, s.sitzungskennung())}
 		}
 		out = append(out, r.idx)

@@ -3,16 +3,16 @@ package sim
 import (
 	"strings"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
 // The Dokumente service: documents by DokumentID.
 
-func (s *Sim) abrufenDokumente(req *sest.DokumenteRequest) *sest.DokumentListe {
+func (s *Sim) abrufenDokumente(req *wire.DokumenteRequest) *wire.DokumentListe {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := &sest.DokumentListe{}
+	out := &wire.DokumentListe{}
 	for _, id := range req.DokumentID {
 		d, ok := s.st.dokumente[id]
 		if !ok {

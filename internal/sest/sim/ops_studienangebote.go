@@ -3,17 +3,17 @@ package sim
 import (
 	"fmt"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
 // The Studienangebote service: reading and creating or changing
 // Studienangebote.
 
-func (s *Sim) abrufenStudienangebote(req *sest.StudienangebotFilter) *sest.StudienangebotListe {
+func (s *Sim) abrufenStudienangebote(req *wire.StudienangebotFilter) *wire.StudienangebotListe {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := &sest.StudienangebotListe{}
+	out := &wire.StudienangebotListe{}
 	for _, a := range s.st.angebote {
 		var abs, fach string
 		switch {
@@ -30,10 +30,10 @@ func (s *Sim) abrufenStudienangebote(req *sest.StudienangebotFilter) *sest.Studi
 	return out
 }
 
-func (s *Sim) anlegenAendernStudienangebote(req *sest.StudienangeboteRequest) *sest.StudienangebotErgebnisse {
+func (s *Sim) anlegenAendernStudienangebote(req *wire.StudienangeboteRequest) *wire.StudienangebotErgebnisse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := &sest.StudienangebotErgebnisse{}
+	out := &wire.StudienangebotErgebnisse{}
 	for _, a := range req.Studienangebot {
 		res := sestmodel.StudienangebotErgebnis{}
 		switch {

@@ -16,7 +16,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -148,7 +148,7 @@ func (c Config) Validate() error {
 		return errors.New("sim --password: set --username too")
 	}
 	for op, f := range c.Faults {
-		if _, ok := sest.LookupOperation(op); !ok && op != "*" {
+		if _, ok := wire.LookupOperation(op); !ok && op != "*" {
 			return fmt.Errorf("sim faults: unknown operation %q", op)
 		}
 		for _, r := range []float64{f.FaultRate, f.HTTPErrorRate, f.HangRate, f.TruncateRate, f.MalformedRate} {
@@ -192,7 +192,7 @@ type Call struct {
 	Operation string
 	At        time.Time // simulated clock, UTC
 	Body      []byte    // the raw SOAP envelope
-	// Request is the decoded request message, e.g. *sest.BewerbungenRequest
+	// Request is the decoded request message, e.g. *wire.BewerbungenRequest
 	// (nil when it did not decode).
 	Request any
 	// Injected names the injected fault applied ("" for none): fault,
@@ -308,7 +308,7 @@ func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	vs, service, _ := strings.Cut(rest, "/")
 	if strings.HasSuffix(service, ".xsd") && r.Method == http.MethodGet {
 		// The schemas the WSDLs import by relative schemaLocation.
-		b, err := sest.Schema(service)
+		b, err := wire.Schema(service)
 		if err != nil {
 			http.NotFound(w, r)
 			return
@@ -318,7 +318,7 @@ func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	version, err := strconv.Atoi(vs)
-	if err != nil || version < 2 || version > 4 || sest.Namespace(service) == "" {
+	if err != nil || version < 2 || version > 4 || wire.Namespace(service) == "" {
 		http.NotFound(w, r)
 		return
 	}
@@ -327,7 +327,7 @@ func (s *Sim) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil {
 			scheme = "https"
 		}
-		b, err := sest.WSDLWithAddress(service, scheme+"://"+r.Host+"/hochschule/webservice/"+vs+"/"+service)
+		b, err := wire.WSDLWithAddress(service, scheme+"://"+r.Host+"/hochschule/webservice/"+vs+"/"+service)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -362,9 +362,9 @@ func (s *Sim) serveSOAP(w http.ResponseWriter, r *http.Request, version int, ser
 	// below it in its official namespace, xsi:type on every polymorphic
 	// item, nothing unknown; otherwise a ValidierungsFehler naming the
 	// element.
-	op, req, decErr := sest.ParseRequest(body, service)
+	op, req, decErr := wire.ParseRequest(body, service)
 	if op.Name == "" {
-		s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0, "Unbekannte Operation im Dienst "+service+": "+decErr.Error())
+		s.writeFault(w, service, "soap:Client", wire.FaultValidierung, 0, "Unbekannte Operation im Dienst "+service+": "+decErr.Error())
 		return
 	}
 	call := s.record(op, body, req, decErr == nil)
@@ -375,7 +375,7 @@ func (s *Sim) serveSOAP(w http.ResponseWriter, r *http.Request, version int, ser
 		return
 	}
 	if decErr != nil {
-		s.writeFault(w, service, "soap:Client", sest.FaultValidierung, 0,
+		s.writeFault(w, service, "soap:Client", wire.FaultValidierung, 0,
 			"Die Anfrage ist ungültig: "+decErr.Error()+" [Sitzungskennung: "+s.sitzungskennung()+"]")
 		return
 	}
@@ -405,31 +405,31 @@ func (s *Sim) serveSOAP(w http.ResponseWriter, r *http.Request, version int, ser
 
 func kontextOf(req any) sestmodel.Kontext {
 	switch r := req.(type) {
-	case *sest.KontextRequest:
+	case *wire.KontextRequest:
 		return r.Kontext
-	case *sest.StudienangebotFilter:
+	case *wire.StudienangebotFilter:
 		return r.Kontext
-	case *sest.StudienangeboteRequest:
+	case *wire.StudienangeboteRequest:
 		return r.Kontext
-	case *sest.StammdatenRequest:
+	case *wire.StammdatenRequest:
 		return r.Kontext
-	case *sest.AnfrageRequest:
+	case *wire.AnfrageRequest:
 		return r.Kontext
-	case *sest.ReferenzRequest:
+	case *wire.ReferenzRequest:
 		return r.Kontext
-	case *sest.SuchRequest:
+	case *wire.SuchRequest:
 		return r.Kontext
-	case *sest.BewerbungenRequest:
+	case *wire.BewerbungenRequest:
 		return r.Kontext
-	case *sest.StudienpaketeRequest:
+	case *wire.StudienpaketeRequest:
 		return r.Kontext
-	case *sest.RanglistenRequest:
+	case *wire.RanglistenRequest:
 		return r.Kontext
-	case *sest.RanglistenstatusRequest:
+	case *wire.RanglistenstatusRequest:
 		return r.Kontext
-	case *sest.ZulassungsangeboteRequest:
+	case *wire.ZulassungsangeboteRequest:
 		return r.Kontext
-	case *sest.DokumenteRequest:
+	case *wire.DokumenteRequest:
 		return r.Kontext
 	}
 	return sestmodel.Kontext{}
@@ -443,19 +443,19 @@ type soapFault struct {
 
 func (s *Sim) checkKontext(version int, k sestmodel.Kontext) *soapFault {
 	if k.Hochschulnummer != s.cfg.Hochschulnummer {
-		return &soapFault{"soap:Server", sest.FaultUnbekannteHochschule, 0,
+		return &soapFault{"soap:Server", wire.FaultUnbekannteHochschule, 0,
 			fmt.Sprintf("Die Hochschule mit der Nummer %s wurde nicht gefunden. [Sitzungskennung: %s]", k.Hochschulnummer, s.sitzungskennung())}
 	}
 	if k.Version != version {
-		return &soapFault{"soap:Client", sest.FaultValidierung, 0,
+		return &soapFault{"soap:Client", wire.FaultValidierung, 0,
 			fmt.Sprintf("Die Schnittstellenversion %d passt nicht zum Endpunkt der Version %d. [Sitzungskennung: %s]", k.Version, version, s.sitzungskennung())}
 	}
 	if k.Serviceverfahren.Jahr != s.cfg.Jahr || k.Serviceverfahren.Semester != s.cfg.Semester {
-		return &soapFault{"soap:Client", sest.FaultValidierung, 0,
+		return &soapFault{"soap:Client", wire.FaultValidierung, 0,
 			fmt.Sprintf("Das Serviceverfahren %s %d wurde nicht gefunden. [Sitzungskennung: %s]", k.Serviceverfahren.Semester, k.Serviceverfahren.Jahr, s.sitzungskennung())}
 	}
 	if k.VermittlungsprozessTyp != "Koordinierung" && k.VermittlungsprozessTyp != "Clearing" {
-		return &soapFault{"soap:Client", sest.FaultValidierung, 0,
+		return &soapFault{"soap:Client", wire.FaultValidierung, 0,
 			fmt.Sprintf("Unbekannter Vermittlungsprozesstyp %q. [Sitzungskennung: %s]", k.VermittlungsprozessTyp, s.sitzungskennung())}
 	}
 	return nil
@@ -470,9 +470,9 @@ func (s *Sim) sitzungskennung() string {
 }
 
 // envelope renders resp as the operation's response element in a SOAP
-// envelope, in the official shape (package sest's encoder).
-func (s *Sim) envelope(op sest.Operation, resp any) []byte {
-	b, err := sest.Envelope(sest.Namespace(op.Service), op.ResponseElement(), resp, s.cfg.Location)
+// envelope, in the official shape (wire.Envelope).
+func (s *Sim) envelope(op wire.Operation, resp any) []byte {
+	b, err := wire.Envelope(wire.Namespace(op.Service), op.ResponseElement(), resp, s.cfg.Location)
 	if err != nil {
 		return []byte(err.Error())
 	}
@@ -488,14 +488,14 @@ func (s *Sim) writeFault(w http.ResponseWriter, service, code, typ string, num i
 	_ = xml.EscapeText(&b, []byte(msg))
 	// The fault types are in the default namespace of ServiceFehler: a
 	// public client compares the xsi:type value without prefix.
-	b.WriteString(`</faultstring><detail><` + sest.FaultElement(service) + ` xmlns="` + sest.ServiceNamespace(service) +
+	b.WriteString(`</faultstring><detail><` + wire.FaultElement(service) + ` xmlns="` + wire.ServiceNamespace(service) +
 		`" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="` + typ + `">`)
 	if num != 0 {
 		b.WriteString("<fehlercode>" + strconv.Itoa(num) + "</fehlercode>")
 	}
 	b.WriteString("<nachricht>")
 	_ = xml.EscapeText(&b, []byte(msg))
-	b.WriteString("</nachricht></" + sest.FaultElement(service) + "></detail></soap:Fault></soap:Body></soap:Envelope>")
+	b.WriteString("</nachricht></" + wire.FaultElement(service) + "></detail></soap:Fault></soap:Body></soap:Envelope>")
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(http.StatusInternalServerError)
 	_, _ = io.WriteString(w, b.String())
@@ -503,7 +503,7 @@ func (s *Sim) writeFault(w http.ResponseWriter, service, code, typ string, num i
 
 // ---- recording ----
 
-func (s *Sim) record(op sest.Operation, body []byte, req any, decoded bool) int {
+func (s *Sim) record(op wire.Operation, body []byte, req any, decoded bool) int {
 	s.rmu.Lock()
 	defer s.rmu.Unlock()
 	s.seq++
@@ -564,7 +564,7 @@ func (s *Sim) ResetReceived() {
 // SetFault sets the fault for an operation ("*" for all operations); a zero
 // Fault clears it.
 func (s *Sim) SetFault(op string, f Fault) error {
-	if _, ok := sest.LookupOperation(op); !ok && op != "*" {
+	if _, ok := wire.LookupOperation(op); !ok && op != "*" {
 		return fmt.Errorf("unknown operation %q", op)
 	}
 	s.fmu.Lock()
@@ -586,7 +586,7 @@ func (s *Sim) ClearFaults() {
 
 // inject applies the operation's fault. It returns the kind applied and
 // whether the response was already written.
-func (s *Sim) inject(w http.ResponseWriter, r *http.Request, op sest.Operation) (string, bool) {
+func (s *Sim) inject(w http.ResponseWriter, r *http.Request, op wire.Operation) (string, bool) {
 	s.fmu.Lock()
 	fs := s.faults[op.Name]
 	if fs == nil {
@@ -639,7 +639,7 @@ func (s *Sim) inject(w http.ResponseWriter, r *http.Request, op sest.Operation) 
 		}
 		return kind, true
 	case "fault":
-		s.writeFault(w, op.Service, "soap:Server", sest.FaultTechnisch, 0,
+		s.writeFault(w, op.Service, "soap:Server", wire.FaultTechnisch, 0,
 			"Es ist ein technischer Fehler aufgetreten. Bitte versuchen Sie es später erneut. [Sitzungskennung: "+s.sitzungskennung()+"]")
 		return kind, true
 	case "http_error":

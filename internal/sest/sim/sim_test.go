@@ -14,8 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -44,7 +44,7 @@ func do(t *testing.T, method, url, body string) (int, map[string]any) {
 func TestWSDLServedWithOwnAddress(t *testing.T) {
 	t.Parallel()
 	_, srv := newSim(t, sim.Config{Bewerbungen: 10})
-	for _, svc := range sest.Services() {
+	for _, svc := range wire.Services() {
 		resp, err := http.Get(srv.URL + "/hochschule/webservice/4/" + svc + "?wsdl")
 		require.NoError(t, err)
 		b, _ := io.ReadAll(resp.Body)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -129,7 +129,7 @@ func (s *Sim) Ranglistenstatus() []sestmodel.Ranglistenstatus {
 
 // Dokument returns a document as abrufenDokumenteDurchHS would.
 func (s *Sim) Dokument(id string) (sestmodel.Dokument, error) {
-	l := s.abrufenDokumente(&sest.DokumenteRequest{DokumentID: []string{id}})
+	l := s.abrufenDokumente(&wire.DokumenteRequest{DokumentID: []string{id}})
 	if len(l.Dokument) == 0 {
 		return sestmodel.Dokument{}, fmt.Errorf("dokument %s: %w", id, ErrNotFound)
 	}
@@ -291,7 +291,7 @@ func (s *Sim) AddBewerber(b sestmodel.Bewerber, ban string) error {
 }
 
 // MarkBewerberForDeletion sets the applicant's status to
-// sest.BewerberStatusZurLoeschung; Bewerbungen sent for it are then
+// sestmodel.BewerberStatusZurLoeschung; Bewerbungen sent for it are then
 // rejected with code 30235.
 func (s *Sim) MarkBewerberForDeletion(id string) error {
 	return s.ChangeBewerber(id, func(b *sestmodel.Bewerber) { b.Status = sestmodel.BewerberStatusZurLoeschung })
@@ -640,7 +640,7 @@ func (s *Sim) SentBewerbungen(op string) map[string]int {
 		if c.Operation != sestmodel.OpUebermittelnNeueBewerbungen && c.Operation != sestmodel.OpUebermittelnGeaenderteBew {
 			continue
 		}
-		if req, ok := c.Request.(*sest.BewerbungenRequest); ok {
+		if req, ok := c.Request.(*wire.BewerbungenRequest); ok {
 			for _, b := range req.Bewerbung {
 				out[b.Key()]++
 			}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sestmodel"
 )
 
@@ -32,10 +32,10 @@ func TestValidatesLikeTheRealService(t *testing.T) {
 	b.Einfach.Statusanmerkung = "geprüft"
 	b.Einfach.Bestandteil, b.Einfach.Bescheid = nil, nil
 	cfg := s.Config()
-	req := &sest.BewerbungenRequest{Kontext: sestmodel.Kontext{Version: 3, Hochschulnummer: cfg.Hochschulnummer,
+	req := &wire.BewerbungenRequest{Kontext: sestmodel.Kontext{Version: 3, Hochschulnummer: cfg.Hochschulnummer,
 		Serviceverfahren: sestmodel.Serviceverfahren{Jahr: cfg.Jahr, Semester: cfg.Semester}, VermittlungsprozessTyp: "Koordinierung"},
 		Bewerbung: []sestmodel.Bewerbung{b}}
-	valid, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), sestmodel.OpUebermittelnGeaenderteBew+"Request", req, cfg.Location)
+	valid, err := wire.Envelope(wire.Namespace(wire.ServiceBewerbungen), sestmodel.OpUebermittelnGeaenderteBew+"Request", req, cfg.Location)
 	require.NoError(t, err)
 	const reqEl = "uebermittelnGeaenderteBewerbungenAnSeStRequest"
 	// The shape sestd's encoder writes, as a hand check of the prefixes the
@@ -110,8 +110,8 @@ func TestValidatesLikeTheRealService(t *testing.T) {
 	}
 
 	t.Run("delta request without start", func(t *testing.T) {
-		anfrage, err := sest.Envelope(sest.Namespace(sest.ServiceBewerbungen), sestmodel.OpAnfragenBewerbungen+"Request",
-			&sest.AnfrageRequest{Kontext: req.Kontext, Start: sestmodel.NewTimestamp(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))}, cfg.Location)
+		anfrage, err := wire.Envelope(wire.Namespace(wire.ServiceBewerbungen), sestmodel.OpAnfragenBewerbungen+"Request",
+			&wire.AnfrageRequest{Kontext: req.Kontext, Start: sestmodel.NewTimestamp(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))}, cfg.Location)
 		require.NoError(t, err)
 		code, out := post(t, string(anfrage))
 		require.Equal(t, http.StatusOK, code, out)

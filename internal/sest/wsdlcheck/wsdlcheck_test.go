@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/wire"
 	"sestd/internal/sest/wsdlcheck"
 )
 
@@ -20,7 +20,7 @@ import (
 func copySet(t *testing.T, edit func(name, text string) string) string {
 	t.Helper()
 	dir := t.TempDir()
-	src := sest.WSDLFiles()
+	src := wire.WSDLFiles()
 	err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -48,7 +48,7 @@ func load(t *testing.T, dir string) *wsdlcheck.Set {
 
 func TestIdenticalSetHasNoDifference(t *testing.T) {
 	t.Parallel()
-	want, err := wsdlcheck.Load(sest.WSDLFiles())
+	want, err := wsdlcheck.Load(wire.WSDLFiles())
 	require.NoError(t, err)
 	require.NotEmpty(t, want.Operations)
 	res := wsdlcheck.Compare(want, load(t, copySet(t, func(_, s string) string { return s })))
@@ -78,7 +78,7 @@ func TestOneNamespaceOneNameOneOperation(t *testing.T) {
 	require.Positive(t, renamed, "the element to rename is in sestd's set")
 	require.Positive(t, droppedOps, "the operation to drop is in sestd's set")
 
-	want, err := wsdlcheck.Load(sest.WSDLFiles())
+	want, err := wsdlcheck.Load(wire.WSDLFiles())
 	require.NoError(t, err)
 	res := wsdlcheck.Compare(want, load(t, dir))
 	var lines []string
@@ -168,11 +168,11 @@ func TestLoadRefusesWhatItCannotRead(t *testing.T) {
 
 // Load and Compare never panic, whatever the files hold.
 func FuzzLoad(f *testing.F) {
-	raw, err := fs.ReadFile(sest.WSDLFiles(), "benutzerService.wsdl")
+	raw, err := fs.ReadFile(wire.WSDLFiles(), "benutzerService.wsdl")
 	require.NoError(f, err)
 	f.Add(raw)
 	f.Add([]byte(`<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:complexType name="a"><xs:complexContent><xs:extension base="a"/></xs:complexContent></xs:complexType></xs:schema>`))
-	want, err := wsdlcheck.Load(sest.WSDLFiles())
+	want, err := wsdlcheck.Load(wire.WSDLFiles())
 	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := wsdlcheck.Load(fstest.MapFS{"x.wsdl": {Data: b}})
@@ -188,7 +188,7 @@ func FuzzLoad(f *testing.F) {
 // must apply) and returns the report lines.
 func differences(t *testing.T, edit func(name, text string) string) []string {
 	t.Helper()
-	want, err := wsdlcheck.Load(sest.WSDLFiles())
+	want, err := wsdlcheck.Load(wire.WSDLFiles())
 	require.NoError(t, err)
 	var lines []string
 	for _, d := range wsdlcheck.Compare(want, load(t, copySet(t, edit))).Differences {
@@ -276,7 +276,7 @@ func TestBindingDifferences(t *testing.T) {
 func TestSiblingWSDLAndXSDFolders(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	src := sest.WSDLFiles()
+	src := wire.WSDLFiles()
 	entries, err := fs.ReadDir(src, ".")
 	require.NoError(t, err)
 	var moved int

@@ -1,16 +1,13 @@
-package sest
+package wire
 
 // This file is the wire codec's namespace table: which namespace every
 // element lives in and how polymorphic items carry xsi:type. The encoder is
-// in wire_encode.go, the decoder in wire_decode.go, the Rangliste's wire
-// shape in wire_rangliste.go. See the package documentation, section
-// "Wire format".
+// in encode.go, the decoder in decode.go (its scanner in scan.go, the
+// response reader in response.go), the Rangliste's wire shape in
+// rangliste.go. See the package documentation, section "Wire format".
 
 import (
 	"reflect"
-	"sync"
-
-	"github.com/tiaguinho/gosoap"
 
 	"sestd/internal/sestmodel"
 )
@@ -103,9 +100,9 @@ func nsOf(t reflect.Type, inherit string) string {
 	return inherit
 }
 
-// prefixes maps every namespace sestd writes to its prefix. They are all
+// Prefixes maps every namespace sestd writes to its prefix. They are all
 // declared once, on the envelope.
-func prefixes() map[string]string {
+func Prefixes() map[string]string {
 	m := map[string]string{NSXSI: "xsi", NSSOAP: "soap"}
 	for _, s := range dataSchemas {
 		m[s.NS] = s.Prefix
@@ -116,23 +113,15 @@ func prefixes() map[string]string {
 	return m
 }
 
-// envelopeAttrs are the namespace declarations on every envelope sestd
-// writes, as gosoap.SetCustomEnvelope wants them.
-func envelopeAttrs() map[string]string {
+// EnvelopeAttrs are the namespace declarations on every envelope sestd
+// writes, as attributes of soap:Envelope (xmlns:<prefix> -> namespace; the
+// form gosoap.SetCustomEnvelope takes).
+func EnvelopeAttrs() map[string]string {
 	out := map[string]string{}
-	for ns, p := range prefixes() {
+	for ns, p := range Prefixes() {
 		out["xmlns:"+p] = ns
 	}
 	return out
-}
-
-var setEnvelopeOnce sync.Once
-
-// setGosoapEnvelope declares sestd's prefixes on gosoap's envelope. gosoap
-// keeps this in package variables (SetCustomEnvelope); sestd sets it once
-// per process, always to the same value, before its first call.
-func setGosoapEnvelope() {
-	setEnvelopeOnce.Do(func() { gosoap.SetCustomEnvelope("soap", envelopeAttrs()) })
 }
 
 // choiceTypes are the Go stand-ins of the official abstract types: a

@@ -1,4 +1,4 @@
-package sest
+package wire
 
 import (
 	"bytes"

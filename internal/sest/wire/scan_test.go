@@ -1,18 +1,51 @@
-package sest_test
+package wire_test
 
 import (
 	"bytes"
 	"encoding/xml"
 	"errors"
 	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest"
+	"sestd/internal/sest/sim"
+	"sestd/internal/sest/wire"
+	"sestd/internal/sestmodel"
 )
+
+// responseBody500 returns an uebermittelnNeueGeaenderteBewerbungenAnHS
+// response envelope with 500 Bewerbungen, as the simulator sends it (as
+// internal/sest's benchmarks build it).
+func responseBody500(tb testing.TB) []byte {
+	tb.Helper()
+	s, err := sim.New(sim.Config{Seed: 3, Bewerbungen: 500})
+	require.NoError(tb, err)
+	k := sestmodel.Kontext{Version: 3, Hochschulnummer: "1810", Serviceverfahren: sestmodel.Serviceverfahren{Jahr: 2026, Semester: "WS"},
+		VermittlungsprozessTyp: "Koordinierung"}
+	post := func(op string, req any) string {
+		env, err := wire.Envelope(wire.Namespace(wire.ServiceBewerbungen), op+"Request", req, time.UTC)
+		require.NoError(tb, err)
+		rec := httptest.NewRecorder()
+		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/hochschule/webservice/3/bewerbungenService", strings.NewReader(string(env))))
+		require.Equal(tb, 200, rec.Code, rec.Body.String())
+		return rec.Body.String()
+	}
+	refsResp := post(sestmodel.OpAnfragenBewerbungen, &wire.AnfrageRequest{Kontext: k, Start: sestmodel.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))})
+	var refs []string
+	for _, part := range strings.Split(refsResp, "<bewerbungenService:referenz>")[1:] {
+		ref, _, ok := strings.Cut(part, "</bewerbungenService:referenz>")
+		require.True(tb, ok, "referenz element not closed: %.80s", part)
+		refs = append(refs, ref)
+	}
+	require.Len(tb, refs, 500)
+	return []byte(post(sestmodel.OpUebermittelnBewerbungen, &wire.ReferenzRequest{Kontext: k, Referenz: refs}))
+}
 
 // referenceTokens reads body with encoding/xml (RawToken: names as
 // written), without comments, processing instructions and directives, and
@@ -63,7 +96,7 @@ func TestScannerReadsAsEncodingXML(t *testing.T) {
 			`<?pi inside?><i>Ünïcödé ÄÖÜß</i></a>` + "\n"),
 		"bom": []byte("\xef\xbb\xbf<a><b>x</b></a>"),
 	}
-	goldens, err := filepath.Glob("testdata/golden/*.xml")
+	goldens, err := filepath.Glob("../testdata/golden/*.xml") // the Client's golden messages
 	require.NoError(t, err)
 	require.NotEmpty(t, goldens)
 	for _, g := range goldens {
@@ -73,7 +106,7 @@ func TestScannerReadsAsEncodingXML(t *testing.T) {
 	}
 	for name, body := range docs {
 		t.Run(name, func(t *testing.T) {
-			got, ok, err := sest.ScanTokens(body)
+			got, ok, err := wire.ScanTokens(body)
 			require.True(t, ok, "the scanner reads UTF-8 bodies")
 			require.NoError(t, err)
 			require.Equal(t, referenceTokens(t, bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))), joinCharData(got))
@@ -107,7 +140,7 @@ func TestScannerRefusesWhatEncodingXMLRefuses(t *testing.T) {
 				_, refErr = d.Token()
 			}
 			require.NotErrorIs(t, refErr, io.EOF, "encoding/xml refuses %q", body)
-			_, ok, err := sest.ScanTokens([]byte(body))
+			_, ok, err := wire.ScanTokens([]byte(body))
 			require.True(t, ok)
 			require.Error(t, err)
 			var se *xml.SyntaxError
@@ -119,7 +152,7 @@ func TestScannerRefusesWhatEncodingXMLRefuses(t *testing.T) {
 		"doctype":  `<!DOCTYPE a><a>x</a>`,
 		"utf-16le": "\xff\xfe<\x00a\x00>\x00",
 	} {
-		_, ok, _ := sest.ScanTokens([]byte(body))
+		_, ok, _ := wire.ScanTokens([]byte(body))
 		require.False(t, ok, "%s goes through encoding/xml", name)
 	}
 }

@@ -1,4 +1,4 @@
-package sest
+package wire
 
 import (
 	"bytes"
@@ -9,26 +9,25 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tiaguinho/gosoap"
-
 	"sestd/internal/sestmodel"
 )
 
-// The encoder: a message to wire nodes, then to gosoap parameters or to
-// an XML envelope.
+// The encoder: a message to wire nodes, then to an XML envelope (or, in
+// the Client, to gosoap parameters).
 
-// wnode is one element to write.
-type wnode struct {
-	name xml.Name  // namespace URI and local name
-	typ  *xml.Name // xsi:type, when set
-	text string
-	leaf bool
-	kids []wnode
+// Node is one element to write.
+type Node struct {
+	Name xml.Name  // namespace URI and local name
+	Type *xml.Name // xsi:type, when set
+	Text string    // the value of a leaf
+	Leaf bool      // a simple element: Text, no Kids
+	Kids []Node
 }
 
-// encodeMessage turns a message struct into the children of its request or
+// EncodeMessage turns a message struct into the children of its request or
 // response element; ns is the service's …ServiceParamV1_0 namespace.
-func encodeMessage(msg any, ns string, loc *time.Location) ([]wnode, error) {
+// Timestamps are written in loc.
+func EncodeMessage(msg any, ns string, loc *time.Location) ([]Node, error) {
 	v := reflect.ValueOf(msg)
 	for v.Kind() == reflect.Pointer {
 		v = v.Elem()
@@ -39,8 +38,8 @@ func encodeMessage(msg any, ns string, loc *time.Location) ([]wnode, error) {
 	return encodeFields(v, ns, loc)
 }
 
-func encodeFields(v reflect.Value, ns string, loc *time.Location) ([]wnode, error) {
-	var out []wnode
+func encodeFields(v reflect.Value, ns string, loc *time.Location) ([]Node, error) {
+	var out []Node
 	for _, f := range xmlFields(v.Type()) {
 		fv := v.Field(f.index)
 		if f.name == "" {
@@ -60,17 +59,17 @@ func encodeFields(v reflect.Value, ns string, loc *time.Location) ([]wnode, erro
 	return out, nil
 }
 
-func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns string, loc *time.Location) ([]wnode, error) {
+func encodeValue(out []Node, name xml.Name, v reflect.Value, omitEmpty bool, ns string, loc *time.Location) ([]Node, error) {
 	switch v.Type() {
 	case timestampType:
 		ts := v.Interface().(sestmodel.Timestamp)
 		if ts.IsZero() {
 			return out, nil
 		}
-		return append(out, wnode{name: name, leaf: true, text: sestmodel.FormatTimestamp(ts.Time, loc)}), nil
+		return append(out, Node{Name: name, Leaf: true, Text: sestmodel.FormatTimestamp(ts.Time, loc)}), nil
 	case base64Type:
 		b, _ := v.Interface().(sestmodel.Base64Binary).MarshalText()
-		return append(out, wnode{name: name, leaf: true, text: string(b)}), nil
+		return append(out, Node{Name: name, Leaf: true, Text: string(b)}), nil
 	case ranglisteType:
 		return encodeValue(out, name, reflect.ValueOf(ranglisteToWire(v.Interface().(sestmodel.Rangliste))), false, ns, loc)
 	}
@@ -105,7 +104,7 @@ func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns
 				if m, ok := fv.Interface().(multiTyped); ok {
 					local = m.XSIType()
 				}
-				return append(out, wnode{name: name, typ: &xml.Name{Space: tns, Local: local}, kids: kids}), nil
+				return append(out, Node{Name: name, Type: &xml.Name{Space: tns, Local: local}, Kids: kids}), nil
 			}
 			return nil, fmt.Errorf("%s: none of %s is set", name.Local, v.Type().Name())
 		}
@@ -113,7 +112,7 @@ func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns
 		if err != nil {
 			return nil, err
 		}
-		return append(out, wnode{name: name, kids: kids}), nil
+		return append(out, Node{Name: name, Kids: kids}), nil
 	}
 	if omitEmpty && v.IsZero() {
 		return out, nil
@@ -131,44 +130,23 @@ func encodeValue(out []wnode, name xml.Name, v reflect.Value, omitEmpty bool, ns
 	default:
 		return nil, fmt.Errorf("unsupported kind %s", v.Kind())
 	}
-	return append(out, wnode{name: name, leaf: true, text: s}), nil
-}
-
-// toParams renders nodes as gosoap parameters with prefixed names.
-func toParams(nodes []wnode, pfx map[string]string) (gosoap.ArrayParams, error) {
-	out := gosoap.ArrayParams{}
-	for _, n := range nodes {
-		if n.typ != nil {
-			return nil, fmt.Errorf("%s needs xsi:type, which gosoap cannot write", n.name.Local)
-		}
-		key := pfx[n.name.Space] + ":" + n.name.Local
-		if n.leaf {
-			out = append(out, [2]any{key, n.text})
-			continue
-		}
-		kids, err := toParams(n.kids, pfx)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, [2]any{key, kids})
-	}
-	return out, nil
+	return append(out, Node{Name: name, Leaf: true, Text: s}), nil
 }
 
 // writeNodes writes nodes as XML with the prefixes in pfx (declared by the
 // caller on an enclosing element).
-func writeNodes(b *bytes.Buffer, nodes []wnode, pfx map[string]string) {
+func writeNodes(b *bytes.Buffer, nodes []Node, pfx map[string]string) {
 	for _, n := range nodes {
-		q := pfx[n.name.Space] + ":" + n.name.Local
+		q := pfx[n.Name.Space] + ":" + n.Name.Local
 		b.WriteString("<" + q)
-		if n.typ != nil {
-			b.WriteString(` xsi:type="` + pfx[n.typ.Space] + ":" + n.typ.Local + `"`)
+		if n.Type != nil {
+			b.WriteString(` xsi:type="` + pfx[n.Type.Space] + ":" + n.Type.Local + `"`)
 		}
 		b.WriteString(">")
-		if n.leaf {
-			_ = xml.EscapeText(b, []byte(n.text))
+		if n.Leaf {
+			_ = xml.EscapeText(b, []byte(n.Text))
 		} else {
-			writeNodes(b, n.kids, pfx)
+			writeNodes(b, n.Kids, pfx)
 		}
 		b.WriteString("</" + q + ">")
 	}
@@ -180,11 +158,11 @@ func writeNodes(b *bytes.Buffer, nodes []wnode, pfx map[string]string) {
 // The Client sends requests with it when gosoap cannot produce them, the
 // simulator answers with it.
 func Envelope(ns, local string, msg any, loc *time.Location) ([]byte, error) {
-	nodes, err := encodeMessage(msg, ns, loc)
+	nodes, err := EncodeMessage(msg, ns, loc)
 	if err != nil {
 		return nil, err
 	}
-	pfx := prefixes()
+	pfx := Prefixes()
 	var b bytes.Buffer
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<soap:Envelope")
 	writeDecls(&b, pfx)
@@ -192,6 +170,21 @@ func Envelope(ns, local string, msg any, loc *time.Location) ([]byte, error) {
 	writeNodes(&b, nodes, pfx)
 	b.WriteString("</" + pfx[ns] + ":" + local + "></soap:Body></soap:Envelope>")
 	return b.Bytes(), nil
+}
+
+// RequestEnvelope wraps encoded request nodes in the envelope gosoap
+// would write: every prefix declared on soap:Envelope, the request element
+// local in the service's namespace ns (its default namespace). The Client
+// sends the requests gosoap cannot encode with it.
+func RequestEnvelope(ns, local string, nodes []Node) []byte {
+	pfx := Prefixes()
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<soap:Envelope")
+	writeDecls(&b, pfx)
+	b.WriteString("><soap:Body><" + local + ` xmlns="` + ns + `">`)
+	writeNodes(&b, nodes, pfx)
+	b.WriteString("</" + local + "></soap:Body></soap:Envelope>")
+	return b.Bytes()
 }
 
 // writeDecls writes the namespace declarations of pfx, sorted by prefix.
