@@ -49,9 +49,9 @@
 // table's key index once per row and statement; for a million rows that
 // is several times faster (see BenchmarkImportExamResults1M in
 // internal/importers: a first import of a million exam rows takes
-// 1.8–2.9× psql's \copy of the same bytes into a plain text table, about
-// what psql itself takes into a table of the same shape; a refresh
-// 3.1–4.9×).
+// 1.8–4.0× psql's \copy of the same bytes into a plain text table
+// (median 2.5×), about what psql itself takes into a table of the same
+// shape; a refresh 3.1–4.9×).
 //
 // What a crash leaves: everything above happens in the one transaction
 // Begin opened, so a crash at any point (kill -9, power loss, a lost
