@@ -74,13 +74,14 @@ import (
 //     and the others compared plainly: 1.0 s. The CPU profile of the
 //     child: 3.1 s of CPU in a 7.8 s first import (CSV reading, the
 //     key hashes, conversion, COPY encoding); the rest is PostgreSQL's
-//     COPY into the keyed table. Six runs (load average 5.7–7.7; psql
-//     \copy 1.6–3.2 s): first import 4.9–12.8 s, 1.8–4.0× psql (median
-//     2.5×; 0.75–0.94× psql's own copy into a table of sbeat_exam's
-//     shape in four runs, 2.0× in the two over 3×); refresh 7.8–13.9 s,
-//     3.2–4.9× (median 4.5×); refresh with 1 % changed 7.3–16.6 s,
-//     3.1–4.5× (median 4.3×; one run at 9.8× against a psql copy of
-//     1.4 s); peak RSS 74–91 MB for the first import (the key hashes'
+//     COPY into the keyed table, and under contention the reader. Seven
+//     runs (load average 3.9–7.7; psql \copy 1.6–3.3 s): first import
+//     4.9–12.8 s, 1.8–4.0× psql (median 2.9×): 0.75–0.94× psql's own
+//     copy into a table of sbeat_exam's shape in four runs, 1.9–2.0× in
+//     the three over 3×; refresh 7.8–13.9 s, 2.6–4.9× (median 4.4×);
+//     refresh with 1 % changed 7.3–16.6 s, 3.1–4.5× (median 4.3×; one
+//     run at 9.8× against a psql copy of 1.4 s); peak RSS 74–91 MB for
+//     the first import (the key hashes'
 //     lines, 8 MB), 59–68 MB for the refreshes. The refresh works as
 //     before: its time is the reading of the file, the COPY into the
 //     staging table and the MERGE's join of the file with the table.

@@ -50,8 +50,8 @@
 // is several times faster (see BenchmarkImportExamResults1M in
 // internal/importers: a first import of a million exam rows takes
 // 1.8–4.0× psql's \copy of the same bytes into a plain text table
-// (median 2.5×), about what psql itself takes into a table of the same
-// shape; a refresh 3.1–4.9×).
+// (median 2.9×), 0.75–2.0× what psql itself takes into a table of the
+// same shape; a refresh 2.6–4.9×).
 //
 // What a crash leaves: everything above happens in the one transaction
 // Begin opened, so a crash at any point (kill -9, power loss, a lost
