@@ -81,8 +81,8 @@ import (
 //     the three over 3×; refresh 7.8–13.9 s, 2.6–4.9× (median 4.4×);
 //     refresh with 1 % changed 7.3–16.6 s, 3.1–4.5× (median 4.3×; one
 //     run at 9.8× against a psql copy of 1.4 s); peak RSS 74–91 MB for
-//     the first import (the key hashes'
-//     lines, 8 MB), 59–68 MB for the refreshes. The refresh works as
+//     the first import (the key hashes' lines, 8 MB), 59–68 MB for the
+//     refreshes. The refresh works as
 //     before: its time is the reading of the file, the COPY into the
 //     staging table and the MERGE's join of the file with the table.
 
