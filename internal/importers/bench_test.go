@@ -59,6 +59,32 @@ import (
 //     table of sbeat_exam's shape, which itself takes 1.6–2.2× the plain
 //     copy); refresh 6.9–13.6 s, 3.4–4.9× (median 4.0×); refresh with 1 %
 //     changed 8.1–13.7 s, 3.1–6.6× (median 4.0×); peak RSS 59–67 MB.
+//   - A first import into an empty table was still 2.0–2.4× psql's copy
+//     into a table of its shape: the rows went into the staging table and
+//     then by INSERT … SELECT into the table. Now (2026-11-27, 21:00 UTC)
+//     the rows whose key hash was not met before go by one COPY straight
+//     into the table; the suspects (about a hundred false ones from the
+//     32-bit hashes, plus the repeats) are held back in memory with the
+//     line of the first row of their hash, checked against the table and
+//     each other after it, and inserted. EXPLAIN (ANALYZE, BUFFERS) of the
+//     refresh's MERGE showed 2.5 s in the hash join and 1.7 s in the
+//     MERGE node itself, which fetches each matched row and evaluated a
+//     CASE per row and column for the columns a row keeps; when every
+//     row keeps the same columns (a whole file does) they are left out
+//     and the others compared plainly: 1.0 s. The CPU profile of the
+//     child: 3.1 s of CPU in a 7.8 s first import (CSV reading, the
+//     key hashes, conversion, COPY encoding); the rest is PostgreSQL's
+//     COPY into the keyed table, and under contention the reader. Seven
+//     runs (load average 3.9–7.7; psql \copy 1.6–3.3 s): first import
+//     4.9–12.8 s, 1.8–4.0× psql (median 2.9×): 0.75–0.94× psql's own
+//     copy into a table of sbeat_exam's shape in four runs, 1.9–2.0× in
+//     the three over 3×; refresh 7.8–13.9 s, 2.6–4.9× (median 4.4×);
+//     refresh with 1 % changed 7.3–16.6 s, 3.1–4.5× (median 4.3×; one
+//     run at 9.8× against a psql copy of 1.4 s); peak RSS 74–91 MB for
+//     the first import (the key hashes' lines, 8 MB), 59–68 MB for the
+//     refreshes. The refresh works as
+//     before: its time is the reading of the file, the COPY into the
+//     staging table and the MERGE's join of the file with the table.
 
 // examRow appends row i of a generated exam-results file; its key is row
 // k's (k = i unless the row repeats an earlier key), changed alters its

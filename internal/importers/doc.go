@@ -102,7 +102,9 @@
 //     temporary table, the reader keeps a hash of each key and a copy of
 //     each record whose hash it met before, and after the last batch one
 //     query over those suspects finds the repeated keys, and one MERGE
-//     writes the rows that differ and the new ones (see the package doc of
+//     writes the rows that differ and the new ones; into an empty table
+//     (a first import) the COPY goes straight into the table, the
+//     suspects held back and checked after it (see the package doc of
 //     internal/store/bulk). Their rejects follow those of the batches in the
 //     rejects file;
 //   - at the end, counts the stored rows of the scope the file lacks

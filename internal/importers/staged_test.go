@@ -132,3 +132,35 @@ func TestExamFullExportRemovesTheAbsentAndKeepsTheRejected(t *testing.T) {
 	require.ErrorIs(t, err, importers.ErrRemovalGuard)
 	require.Equal(t, []any{"A:BE,B:BE,D:BE,F:BE"}, b.one(t, `SELECT string_agg(identnr || ':' || pstatus, ',' ORDER BY identnr) FROM sbeat_exam`))
 }
+
+// A first import into an empty table (COPY straight into the table, the
+// rows of keys met before checked after it) and the same file again into
+// the filled table (staged whole, one MERGE) reject the same lines for the
+// same reasons: a key thrice names its first line each time, and a row
+// repeating the key of a row rejected for its values names that row.
+func TestExamFirstImportAndRefreshRejectTheSameRepeatedKeys(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	file := "IDENTNR;PNR;PSEM;PVERSUCH;PSTATUS;PNOTE\n" +
+		"1;100;20241;1;BE;170\n" + // line 2
+		"4;100;20241;1;XX;230\n" + // line 3: bad status
+		"4;100;20241;1;BE;300\n" + // line 4: line 3's key
+		"1;100;20241;1;BE;400\n" + // line 5: line 2's key
+		"1;100;20241;1;NB;500\n" + // line 6: line 2's key again
+		"5;100;20241;1;BE;100\n" // line 7
+	want := "IDENTNR;PNR;PSEM;PVERSUCH;PSTATUS;PNOTE;line;error\r\n" +
+		"4;100;20241;1;XX;230;3;\"PSTATUS: \"\"XX\"\" is not one of AN, BE, NB, EN\"\r\n" +
+		"4;100;20241;1;BE;300;4;identnr, pnr, psem, pversuch = 4, 100, 20241, 1 is in the file already, on line 3\r\n" +
+		"1;100;20241;1;BE;400;5;identnr, pnr, psem, pversuch = 1, 100, 20241, 1 is in the file already, on line 2\r\n" +
+		"1;100;20241;1;NB;500;6;identnr, pnr, psem, pversuch = 1, 100, 20241, 1 is in the file already, on line 2\r\n"
+	opts := importers.Options{Kind: importers.KindSbeatExams, BatchSize: 2}
+	for i, w := range [][]int64{{2, 0, 0, 4}, {0, 0, 2, 4}} {
+		sum := b.run(t, b.put(t, "exams_dup3.csv", []byte(file)), opts)
+		require.Equal(t, w, []int64{sum.Created, sum.Updated, sum.Unchanged, sum.Rejected}, "run %d", i+1)
+		rej, err := os.ReadFile(sum.RejectsFile)
+		require.NoError(t, err)
+		require.Equal(t, want, string(rej), "run %d", i+1)
+		require.Equal(t, []any{"1:170,5:100"}, b.one(t, `SELECT string_agg(identnr || ':' || pnote, ',' ORDER BY identnr) FROM sbeat_exam`))
+		opts.Force = true
+	}
+}

@@ -64,6 +64,7 @@ type Rejecter interface {
 type Out struct {
 	Values    *Values
 	Companion bool
+	held      bool // a suspect of a staged full export (see engine.suspect)
 }
 
 // Spec declares a kind.
@@ -207,6 +208,9 @@ type engine struct {
 	staged   *bulk.Target
 	fileKeys keySet
 	suspects map[int64]suspect
+	// direct: the staged target's table was empty (bulk.StageDirect):
+	// suspects are held back from StageRows.
+	direct bool
 }
 
 // Run imports src into tx according to spec and p. It returns the counts;
@@ -236,6 +240,12 @@ func Run(ctx context.Context, tx *bulk.Tx, spec *Spec, src Source, rej Rejecter,
 	if p.Mode == bulk.ModeSync && len(spec.Targets) == 1 && e.syncOf[spec.Targets[0]] && bulk.StagesWholeFile(spec.Targets[0]) {
 		e.staged = spec.Targets[0]
 		e.suspects = map[int64]suspect{}
+		direct, err := tx.StageDirect(ctx, e.staged)
+		if err != nil {
+			return Counts{}, err
+		}
+		e.direct = direct
+		e.fileKeys.withLines = direct
 	}
 	e.free <- &work{}
 	e.free <- &work{}
@@ -492,7 +502,7 @@ func (e *engine) keepRejectedKeys(outs []Out) {
 		e.cur.seenRej = append(e.cur.seenRej, o.Values)
 		keyed = true
 		if t == e.staged {
-			e.fileKeys.add(e.rowKeys(e.keyBuf[:0], o.Values)[0])
+			e.fileKeys.add(e.rowKeys(e.keyBuf[:0], o.Values)[0], e.rec.Line)
 		}
 	}
 	if !keyed {
@@ -585,6 +595,9 @@ func (e *engine) write(ctx context.Context, w *work) error {
 			for _, t := range targets {
 				rows := e.rows[:0]
 				for _, o := range w.outs {
+					if o.held {
+						continue // StageMerge checks and writes it
+					}
 					if o.Companion == companion && o.Values.Target == t && !dead[o.Values.Row.Line] {
 						rows = append(rows, o.Values.Row)
 					}

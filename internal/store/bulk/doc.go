@@ -30,8 +30,13 @@
 //     restricted to the rows the reader suspects by their key hash),
 //     then writes with one MERGE: rows that differ are updated, new keys
 //     inserted, unchanged rows not written at all (their xmin, updated_at
-//     and import run stay). A first import into an empty table is one
-//     INSERT.
+//     and import run stay). A first import into an empty table
+//     (StageDirect) has no staging table for its rows: one COPY writes
+//     them into the table itself, except the suspects, which the reader
+//     holds back with the line of the first row of their key hash;
+//     StageMerge stages only those and the rows rejected before, rejects a
+//     suspect whose key is in the table (naming that line) or an earlier
+//     staged row's, and inserts the rest.
 //   - The removals of a full export come last: SyncAbsent counts the
 //     stored rows of the file's scope the file lacks (by one anti-join
 //     with the keys seen, or, staged whole, from the counts alone), the
@@ -42,7 +47,11 @@
 //
 // Over a whole file PostgreSQL hashes, where per batch it probes the
 // table's key index once per row and statement; for a million rows that
-// is several times faster (see BenchmarkImportExamResults1M in internal/importers).
+// is several times faster (see BenchmarkImportExamResults1M in
+// internal/importers: a first import of a million exam rows takes
+// 1.8–4.0× psql's \copy of the same bytes into a plain text table
+// (median 2.9×), 0.75–2.0× what psql itself takes into a table of the
+// same shape; a refresh 2.6–4.9×).
 //
 // What a crash leaves: everything above happens in the one transaction
 // Begin opened, so a crash at any point (kill -9, power loss, a lost

@@ -28,49 +28,106 @@ func (t *Tx) seenOf(target *Target) string {
 	return seenName(target)
 }
 
-// StageRows adds rows of a full export of target to its staging table;
-// rejected marks rows rejected before (a value that did not convert) whose
-// key is known: they count as in the file (see SyncScope.KeepRejected) but
-// are not written. It returns once the rows are encoded: their memory is
-// the caller's again.
+// StageDirect reports whether the full export of target goes straight
+// into its table: it does when the table is empty when the first rows of
+// the file come (its first import). Then one COPY writes the rows into
+// the table itself, with no staging table and no INSERT … SELECT after
+// it, and the caller must give StageRows no suspect (a row whose key hash
+// was met before in the file): StageMerge checks those against the table
+// and writes the ones with new keys. StageRows keeps rejected rows back
+// in memory for that check (a file has few).
+func (t *Tx) StageDirect(ctx context.Context, target *Target) (bool, error) {
+	if d, ok := t.direct[target.Table]; ok {
+		return d, nil
+	}
+	if err := t.endStream(); err != nil {
+		return false, err
+	}
+	var empty bool
+	if err := t.tx.QueryRow(ctx, fmt.Sprintf("SELECT NOT EXISTS (SELECT 1 FROM %s)", ident(target.Table))).Scan(&empty); err != nil {
+		return false, fmt.Errorf("looking into %s: %w", target.Table, err)
+	}
+	t.direct[target.Table] = empty
+	return empty, nil
+}
+
+// createStage makes target's whole-file staging table.
+func (t *Tx) createStage(ctx context.Context, target *Target) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, ign bigint NOT NULL, rejected boolean NOT NULL",
+		ident(fileStageName(target)))
+	for _, c := range target.Columns {
+		fmt.Fprintf(&b, ", %s %s", ident(c.Name), c.Type)
+	}
+	b.WriteString(") ON COMMIT DROP")
+	if _, err := t.tx.Exec(ctx, b.String()); err != nil {
+		return fmt.Errorf("creating the staging table for %s: %w", target.Table, err)
+	}
+	return nil
+}
+
+// openStage starts a COPY into target's whole-file staging table; the
+// stream's flag marks rows rejected.
+func (t *Tx) openStage(ctx context.Context, target *Target) {
+	names := []string{"line", "src", "ign", "rejected"}
+	types := []string{"bigint", "bigint", "bigint", "boolean"}
+	for _, c := range target.Columns {
+		names = append(names, c.Name)
+		types = append(types, c.Type)
+	}
+	t.openStreamInto(ctx, target, fileStageName(target), names, types, func(buf []Value, r *Row, rejected bool) {
+		src := r.SrcLine
+		if src == 0 {
+			src = r.Line
+		}
+		buf[0], buf[1], buf[2], buf[3] = Int(r.Line), Int(src), Int(int64(r.Ignore)), Bool(rejected)
+		copy(buf[4:], r.Values)
+	})
+}
+
+// StageRows adds rows of a full export of target to its staging table
+// (or, StageDirect, to the table itself); rejected marks rows rejected
+// before (a value that did not convert) whose key is known: they count as
+// in the file (see SyncScope.KeepRejected) but are not written. It
+// returns once the rows are encoded: their memory is the caller's again.
 func (t *Tx) StageRows(ctx context.Context, target *Target, rows []Row, rejected bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	st := fileStageName(target)
-	if t.stream != nil && t.stream.table != st {
+	direct, err := t.StageDirect(ctx, target)
+	if err != nil {
+		return err
+	}
+	if direct && rejected {
+		for _, r := range rows {
+			t.held[target.Table] = append(t.held[target.Table], CloneRow(r))
+		}
+		t.filed[target.Table] = true
+		t.filedRejected[target.Table] += int64(len(rows))
+		return nil
+	}
+	into := fileStageName(target)
+	if direct {
+		into = target.Table
+	}
+	if t.stream != nil && t.stream.table != into {
 		if err := t.endStream(); err != nil {
 			return err
 		}
 	}
 	if t.stream == nil {
-		if !t.filed[target.Table] {
-			var b strings.Builder
-			fmt.Fprintf(&b, "CREATE TEMP TABLE %s (line bigint NOT NULL, src bigint NOT NULL, ign bigint NOT NULL, rejected boolean NOT NULL",
-				ident(st))
-			for _, c := range target.Columns {
-				fmt.Fprintf(&b, ", %s %s", ident(c.Name), c.Type)
+		switch {
+		case direct:
+			t.openStream(ctx, target)
+		default:
+			if !t.filed[target.Table] {
+				if err := t.createStage(ctx, target); err != nil {
+					return err
+				}
 			}
-			b.WriteString(") ON COMMIT DROP")
-			if _, err := t.tx.Exec(ctx, b.String()); err != nil {
-				return fmt.Errorf("creating the staging table for %s: %w", target.Table, err)
-			}
-			t.filed[target.Table] = true
+			t.openStage(ctx, target)
 		}
-		names := []string{"line", "src", "ign", "rejected"}
-		types := []string{"bigint", "bigint", "bigint", "boolean"}
-		for _, c := range target.Columns {
-			names = append(names, c.Name)
-			types = append(types, c.Type)
-		}
-		t.openStreamInto(ctx, target, st, names, types, func(buf []Value, r *Row, rejected bool) {
-			src := r.SrcLine
-			if src == 0 {
-				src = r.Line
-			}
-			buf[0], buf[1], buf[2], buf[3] = Int(r.Line), Int(src), Int(int64(r.Ignore)), Bool(rejected)
-			copy(buf[4:], r.Values)
-		})
+		t.filed[target.Table] = true
 	}
 	if err := t.stream.send(rows, rejected); err != nil {
 		t.stream = nil
@@ -80,8 +137,29 @@ func (t *Tx) StageRows(ctx context.Context, target *Target, rows []Row, rejected
 		t.filedRejected[target.Table] += int64(len(rows))
 	} else {
 		t.filedRows[target.Table] += int64(len(rows))
+		ign, ok := t.filedIgn[target.Table]
+		if !ok {
+			ign.all = rows[0].Ignore
+		}
+		for _, r := range rows {
+			ign.mixed |= r.Ignore ^ ign.all
+		}
+		t.filedIgn[target.Table] = ign
 	}
 	return nil
+}
+
+// ignored is what the staged rows of a target keep as stored: all, the
+// columns the first row keeps, mixed, those some row keeps and another
+// does not.
+type ignored struct{ all, mixed uint64 }
+
+// Suspect is a row of a full export whose key hash was met before in the
+// file; Earlier is the file line of the first row with that hash (when
+// the key is in the table after a direct stage, that row has it).
+type Suspect struct {
+	Row     Row
+	Earlier int64
 }
 
 // StageMerge merges the staged rows of target into its table, after the
@@ -91,12 +169,15 @@ func (t *Tx) StageRows(ctx context.Context, target *Target, rows []Row, rejected
 // a row whose key an earlier staged row has is rejected, naming that
 // row's line. Rows that differ from the stored ones are updated, new keys
 // inserted; unchanged rows are not written (MergeResult.Unchanged).
-func (t *Tx) StageMerge(ctx context.Context, target *Target, suspects []Row) (res MergeResult, err error) {
+func (t *Tx) StageMerge(ctx context.Context, target *Target, suspects []Suspect) (res MergeResult, err error) {
 	if err := t.endStream(); err != nil {
 		return res, err
 	}
 	if !t.filed[target.Table] {
 		return res, nil
+	}
+	if t.direct[target.Table] {
+		return t.directMerge(ctx, target, suspects)
 	}
 	st := ident(fileStageName(target))
 	tbl := ident(target.Table)
@@ -116,7 +197,7 @@ func (t *Tx) StageMerge(ctx context.Context, target *Target, suspects []Row) (re
 	}()
 	match := keyMatch("t", "s", target.Key)
 	if len(suspects) > 0 {
-		rj, err := t.stageRepeated(ctx, target, suspects)
+		rj, err := t.stageRepeated(ctx, target, suspectRows(suspects))
 		if err != nil {
 			return fail("finding repeated keys of", err)
 		}
@@ -146,6 +227,9 @@ func (t *Tx) StageMerge(ctx context.Context, target *Target, suspects []Row) (re
 	// only the rows it wrote in all, so the rows inserted and updated are
 	// told apart by the transaction's own statistics of the table.
 	sets, olds, news := t.updateLists(target)
+	if ign, ok := t.filedIgn[target.Table]; ok && ign.mixed == 0 {
+		sets, olds, news = t.constUpdateLists(target, ign.all)
+	}
 	update := ""
 	if len(olds) > 0 { // a table of key columns only has nothing to update
 		update = fmt.Sprintf("WHEN MATCHED AND ROW(%s) IS DISTINCT FROM ROW(%s) THEN UPDATE SET %s",
@@ -322,6 +406,29 @@ func (t *Tx) updateLists(target *Target) (sets, olds, news []string) {
 	return sets, olds, news
 }
 
+// constUpdateLists are updateLists when every staged row keeps the
+// columns of ign: those are left out, the others compared and set
+// without a CASE per row and column.
+func (t *Tx) constUpdateLists(target *Target, ign uint64) (sets, olds, news []string) {
+	isKey := map[string]bool{}
+	for _, k := range target.Key {
+		isKey[k] = true
+	}
+	for i, c := range target.Columns {
+		if isKey[c.Name] || ign&(uint64(1)<<i) != 0 {
+			continue
+		}
+		n := ident(c.Name)
+		sets = append(sets, n+" = s."+n)
+		olds = append(olds, "t."+n)
+		news = append(news, "s."+n)
+	}
+	if len(olds) > 0 && !target.NoRun {
+		sets = append(sets, fmt.Sprintf("import_run_id = %d", t.runID), "updated_at = now()")
+	}
+	return sets, olds, news
+}
+
 // insertLists are the column list of an insert into target and the values
 // it takes from staged rows s.
 func (t *Tx) insertLists(target *Target) (insertCols, selectCols string) {
@@ -353,3 +460,109 @@ func idents(names []string) string {
 
 // quoteLiteral quotes s as an SQL string literal.
 func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func suspectRows(suspects []Suspect) []Row {
+	rows := make([]Row, len(suspects))
+	for i, s := range suspects {
+		rows[i] = s.Row
+	}
+	return rows
+}
+
+// directMerge is StageMerge after a direct stage: the file's rows with
+// keys met once are in the table already. The suspects and the rows
+// rejected before go into the staging table; a suspect whose key the
+// table has (the first row of its hash had it) or an earlier staged row
+// has is rejected, the others are inserted.
+func (t *Tx) directMerge(ctx context.Context, target *Target, suspects []Suspect) (res MergeResult, err error) {
+	fail := func(step string, err error) (MergeResult, error) {
+		return MergeResult{}, fmt.Errorf("%s %s rows: %w", step, target.Table, err)
+	}
+	t.fresh[target.Table] = true
+	res.Created = t.filedRows[target.Table]
+	if len(suspects) == 0 {
+		return res, nil
+	}
+	if err := t.createStage(ctx, target); err != nil {
+		return res, err
+	}
+	t.openStage(ctx, target)
+	if err := t.stream.send(t.held[target.Table], true); err != nil {
+		t.stream = nil
+		return fail("staging", err)
+	}
+	rows := suspectRows(suspects)
+	if err := t.stream.send(rows, false); err != nil {
+		t.stream = nil
+		return fail("staging", err)
+	}
+	if err := t.endStream(); err != nil {
+		return fail("staging", err)
+	}
+	// The suspects whose key is in the table: the first row of their hash
+	// had it.
+	lines := make([]int64, len(rows))
+	for i, r := range rows {
+		lines[i] = r.Line
+	}
+	args := []any{lines}
+	cols := []string{"line"}
+	params := []string{"$1::bigint[]"}
+	conds := make([]string, len(target.Key))
+	descs := make([]string, len(target.Key))
+	for i, k := range target.Key {
+		c := target.Col(k)
+		args = append(args, keyArray(target.Columns[c].Type, rows, c))
+		cols = append(cols, fmt.Sprintf("k%d", i))
+		params = append(params, fmt.Sprintf("$%d::%s[]", i+2, target.Columns[c].Type))
+		conds[i] = fmt.Sprintf("t.%s = k.k%d", ident(k), i)
+		descs[i] = fmt.Sprintf("k.k%d::text", i)
+	}
+	q := fmt.Sprintf(`SELECT k.line, concat_ws(', ', %s) FROM unnest(%s) AS k(%s)
+		WHERE EXISTS (SELECT 1 FROM %s t WHERE %s)`,
+		strings.Join(descs, ", "), strings.Join(params, ", "), strings.Join(cols, ", "), ident(target.Table), strings.Join(conds, " AND "))
+	earlier := make(map[int64]int64, len(suspects))
+	for _, s := range suspects {
+		earlier[s.Row.Line] = s.Earlier
+	}
+	found, err := t.tx.Query(ctx, q, args...)
+	if err != nil {
+		return fail("finding repeated keys of", err)
+	}
+	var inTable []int64
+	for found.Next() {
+		var line int64
+		var key string
+		if err := found.Scan(&line, &key); err != nil {
+			found.Close()
+			return fail("finding repeated keys of", err)
+		}
+		inTable = append(inTable, line)
+		res.Rejected = append(res.Rejected, LineReject{Line: line, Reason: fmt.Sprintf("%s = %s is in the file already, on line %d",
+			strings.Join(target.Key, ", "), key, earlier[line])})
+	}
+	if err := found.Err(); err != nil {
+		return fail("finding repeated keys of", err)
+	}
+	st := ident(fileStageName(target))
+	if len(inTable) > 0 {
+		if _, err := t.tx.Exec(ctx, "UPDATE "+st+" SET rejected = true WHERE line = ANY($1::bigint[])", inTable); err != nil {
+			return fail("finding repeated keys of", err)
+		}
+	}
+	// The others may repeat each other's or a rejected row's key.
+	rj, err := t.stageRepeated(ctx, target, rows)
+	if err != nil {
+		return fail("finding repeated keys of", err)
+	}
+	res.Rejected = append(res.Rejected, rj...)
+	slices.SortFunc(res.Rejected, func(a, b LineReject) int { return cmp.Compare(a.Line, b.Line) })
+	insertCols, selectCols := t.insertLists(target)
+	tag, err := t.tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected`, ident(target.Table), insertCols, selectCols, st))
+	if err != nil {
+		return fail("inserting", err)
+	}
+	t.filedRows[target.Table] += tag.RowsAffected()
+	res.Created = t.filedRows[target.Table]
+	return res, nil
+}

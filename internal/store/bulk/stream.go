@@ -203,6 +203,9 @@ func (t *Tx) RestartChecked(ctx context.Context) error {
 	clear(t.filedRows)
 	clear(t.filedRejected)
 	clear(t.fresh)
+	clear(t.direct)
+	clear(t.held)
+	clear(t.filedIgn)
 	if t.pass == nil {
 		return nil
 	}

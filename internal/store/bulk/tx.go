@@ -100,6 +100,14 @@ type Tx struct {
 	filedRejected map[string]int64
 	// fresh: the staged targets that were empty before StageMerge.
 	fresh map[string]bool
+	// direct: the staged targets whose rows go straight into their table
+	// (true: it was empty when the first rows came) or into the staging
+	// table (false); held: the rows rejected before that a direct stage
+	// keeps back for StageMerge (see StageDirect).
+	direct map[string]bool
+	held   map[string][]Row
+	// filedIgn: the columns the staged rows keep as stored.
+	filedIgn map[string]ignored
 }
 
 // Begin starts the transaction of an import on a connection of st's
@@ -138,7 +146,8 @@ func Begin(ctx context.Context, st *store.Store, runID int64, lockKeys ...string
 		return nil, fmt.Errorf("setting import plan options: %w", err)
 	}
 	t := &Tx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{},
-		filed: map[string]bool{}, filedRows: map[string]int64{}, filedRejected: map[string]int64{}, fresh: map[string]bool{}}
+		filed: map[string]bool{}, filedRows: map[string]int64{}, filedRejected: map[string]int64{}, fresh: map[string]bool{},
+		direct: map[string]bool{}, held: map[string][]Row{}, filedIgn: map[string]ignored{}}
 	t.ImportTx = store.NewImportTx(tx, t.endStream)
 	return t, nil
 }
