@@ -57,31 +57,21 @@ func studienfach(k sestmodel.EinfachstudienangebotsSchluessel) string {
 	return ""
 }
 
-// sestForbidden says why the Bearbeitungsstatus table does not allow the
-// Servicestelle to move a Bewerbung from one status to another, or "" when
-// it does: Sestco's can_sest_get_out for the old status (sest_out) and
-// can_sest_get_in for the new one (sest_in). A status the table does not
-// know is reported too.
+// sestForbidden judges a status change of the Servicestelle by the
+// syncer's status table (sestmodel.SestForbidden).
 func (s *syncer) sestForbidden(from, to string) string {
-	if from == to {
-		return ""
-	}
-	t, known := s.rules[to]
-	if !known {
-		return fmt.Sprintf("Bearbeitungsstatus %s is not in the status table (sync.bearbeitungsstatus)", to)
-	}
-	if f, known := s.rules[from]; known && !f.SestOut {
-		return fmt.Sprintf("the Servicestelle may not change a Bewerbung out of Bearbeitungsstatus %s (sest_out is false) into %s", from, to)
-	}
-	if !t.SestIn {
-		return fmt.Sprintf("the Servicestelle may not change a Bewerbung into Bearbeitungsstatus %s (sest_in is false) from %s", to, from)
-	}
-	return ""
+	return sestmodel.SestForbidden(s.rules, from, to)
 }
 
 // reportForbidden logs each forbidden status change of a package; the
 // store recorded them for the university's export, count the metric.
 func (s *syncer) reportForbidden(log *zap.Logger, forbidden []store.ForbiddenTransition) {
+	logForbidden(log, forbidden)
+}
+
+// logForbidden logs each forbidden status change the store recorded: the
+// delta poll's and the outbound sync's (newOutboundSender).
+func logForbidden(log *zap.Logger, forbidden []store.ForbiddenTransition) {
 	for _, f := range forbidden {
 		log.Warn("the Servicestelle changed a Bearbeitungsstatus the status table does not allow it to; mirrored as sent and reported",
 			zap.String("bewerbung_key", f.BewerbungKey), zap.String("bewerber_id", f.BewerberID),

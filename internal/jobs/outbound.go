@@ -80,11 +80,20 @@ type OutboundResult = outbound.Result
 type OutboundItem = outbound.Item
 
 // newOutboundSender builds the outbound sync the worker runs: it logs
-// through the job's logger and, when mail is configured, enqueues the
+// through the job's logger, reports the forbidden status changes of the
+// Servicestelle it mirrors as the delta poll does (log line and
+// sestd_sync_items_total{stream="bewerbungen",operation="transition_forbidden"}),
+// and, when mail is configured, enqueues the
 // admins' mail (OutboxMailArgs) in the transaction that marks the items
 // mailed.
 func newOutboundSender(d Deps) *outbound.Sender {
-	od := outbound.Deps{Config: d.Config, Store: d.Store, Sest: d.Sest, Log: Logger}
+	od := outbound.Deps{Config: d.Config, Store: d.Store, Sest: d.Sest, Log: Logger,
+		Forbidden: func(ctx context.Context, forbidden []store.ForbiddenTransition) {
+			logForbidden(Logger(ctx), forbidden)
+			if d.Metrics != nil {
+				d.Metrics.SyncItems.WithLabelValues(store.StreamBewerbungen.String(), "transition_forbidden").Add(float64(len(forbidden)))
+			}
+		}}
 	if mail.New(d.Config.Mail).Enabled() {
 		od.EnqueueMail = func(ctx context.Context, tx pgx.Tx, ids []int64) error {
 			client, err := river.ClientFromContextSafely[pgx.Tx](ctx)

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/text/encoding/charmap"
 
@@ -49,11 +50,16 @@ type obundle struct {
 	cancel  func()
 	metrics *metrics.Metrics
 	rig     *rig
+	log     *zap.Logger // nil: the test's log only
 }
 
 type ooptions struct {
 	sim  sim.Config
 	wrap func(s *sim.Sim, h http.Handler) http.Handler
+	// configure adjusts the configuration before it is validated.
+	configure func(*config.Config)
+	// log, when set, also receives the jobs' log.
+	log *zap.Logger
 }
 
 func setupOutbound(t *testing.T, o ooptions) *obundle {
@@ -66,8 +72,11 @@ func setupOutbound(t *testing.T, o ooptions) *obundle {
 	cfg.Export.Encoding = "windows-1252"
 	cfg.Mail = config.Mail{Host: smtp.Host, Port: smtp.Port, TLS: "none", From: "sestd@uni.example", To: []string{"admins@uni.example"}}
 	cfg.Outbox = config.Outbox{MaxAttempts: 3, Backoff: time.Hour, MaxBackoff: 24 * time.Hour, Digest: "off"}
+	if o.configure != nil {
+		o.configure(&cfg)
+	}
 	require.NoError(t, cfg.Validate())
-	b := &obundle{sim: s, pool: pool, store: store.New(pool), cfg: cfg, smtp: smtp}
+	b := &obundle{sim: s, pool: pool, store: store.New(pool), cfg: cfg, smtp: smtp, log: o.log}
 	b.start(t)
 	return b
 }
@@ -75,7 +84,7 @@ func setupOutbound(t *testing.T, o ooptions) *obundle {
 // start starts a River client on the bundle's database (again after stop).
 func (b *obundle) start(t *testing.T) {
 	t.Helper()
-	r := startRig(t, b.cfg, jobs.Deps{Store: b.store}, b.pool)
+	r := startRig(t, b.cfg, jobs.Deps{Store: b.store, Log: b.log}, b.pool)
 	b.client, b.metrics, b.cancel, b.rig = r.client, r.metrics, r.stop, r
 }
 

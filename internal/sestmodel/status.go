@@ -1,6 +1,9 @@
 package sestmodel
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // StatusRule says who may move a Bewerbung into and out of a
 // Bearbeitungsstatus: the Servicestelle (SestIn, SestOut) and the
@@ -65,4 +68,28 @@ func StatusSince(status string) int {
 		}
 	}
 	return 2
+}
+
+// SestForbidden says why the bearbeitungsstatus table rules does not
+// allow the Servicestelle to move a Bewerbung from one status to another,
+// or "" when it does: Sestco's can_sest_get_out for the old status
+// (sest_out) and can_sest_get_in for the new one (sest_in). A new status
+// the table does not know is reported too; an unknown old one does not
+// stop a change. The delta poll and the outbound sync judge what they
+// mirror from the Servicestelle with it (store.Step.ForbiddenTransition).
+func SestForbidden(rules map[string]StatusRule, from, to string) string {
+	if from == to {
+		return ""
+	}
+	t, known := rules[to]
+	if !known {
+		return fmt.Sprintf("Bearbeitungsstatus %s is not in the status table (sync.bearbeitungsstatus)", to)
+	}
+	if f, known := rules[from]; known && !f.SestOut {
+		return fmt.Sprintf("the Servicestelle may not change a Bewerbung out of Bearbeitungsstatus %s (sest_out is false) into %s", from, to)
+	}
+	if !t.SestIn {
+		return fmt.Sprintf("the Servicestelle may not change a Bewerbung into Bearbeitungsstatus %s (sest_in is false) from %s", to, from)
+	}
+	return ""
 }

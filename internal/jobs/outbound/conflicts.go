@@ -27,7 +27,7 @@ const conflictRounds = 3
 // again at once (st.resend) when the status table allows the change from
 // the current status. res[i] is the result that refused items[i].
 func (o *Sender) resolveConflicts(ctx context.Context, op string, items []prepared, res []sestmodel.BewerbungErgebnis, st *runStats) ([]store.OutboxResult, []store.UploadLogEntry) {
-	current, err := o.fetchCurrent(ctx, items)
+	current, err := o.fetchCurrent(ctx, items, st)
 	var results []store.OutboxResult
 	var logs []store.UploadLogEntry
 	for i, p := range items {
@@ -80,8 +80,13 @@ func (o *Sender) resolveConflicts(ctx context.Context, op string, items []prepar
 }
 
 // fetchCurrent asks the Servicestelle for the current Bewerbungen of the
-// items' applicants (abrufenBewerbungenDurchHS) and mirrors them.
-func (o *Sender) fetchCurrent(ctx context.Context, items []prepared) (map[string]sestmodel.Bewerbung, error) {
+// items' applicants (abrufenBewerbungenDurchHS) and mirrors them. Their
+// status changes are judged as the delta poll judges them
+// (sestmodel.SestForbidden): a change the status table does not allow the
+// Servicestelle is mirrored as sent, recorded by the store and reported
+// (Deps.Forbidden). The delta poll that brings the same version later
+// changes nothing and reports nothing again.
+func (o *Sender) fetchCurrent(ctx context.Context, items []prepared, st *runStats) (map[string]sestmodel.Bewerbung, error) {
 	var bids []string
 	for _, p := range items {
 		if !slices.Contains(bids, p.item.BewerberID) {
@@ -101,8 +106,15 @@ func (o *Sender) fetchCurrent(ctx context.Context, items []prepared) (map[string
 		}
 	}
 	if len(all) > 0 {
-		if _, err := o.store.BewerbungUpsertBatch(ctx, all, store.Step{}); err != nil {
+		counts, err := o.store.BewerbungUpsertBatch(ctx, all, store.Step{ForbiddenTransition: o.sestForbidden})
+		if err != nil {
 			return out, err
+		}
+		if len(counts.Forbidden) > 0 {
+			st.forbidden += len(counts.Forbidden)
+			if o.forbidden != nil {
+				o.forbidden(ctx, counts.Forbidden)
+			}
 		}
 	}
 	return out, nil

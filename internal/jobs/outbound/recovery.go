@@ -60,7 +60,7 @@ func (o *Sender) recover(ctx context.Context, st *runStats) error {
 			continue
 		}
 		st.calls++
-		current, err := o.fetchCurrent(ctx, ps)
+		current, err := o.fetchCurrent(ctx, ps, st)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -42,6 +42,12 @@ func (o *Sender) transitionForbidden(cur, target string) string {
 	return ""
 }
 
+// sestForbidden judges a status change of the Servicestelle that a run
+// mirrors, as the delta poll does (sestmodel.SestForbidden).
+func (o *Sender) sestForbidden(from, to string) string {
+	return sestmodel.SestForbidden(o.rules, from, to)
+}
+
 // teilfachForbidden says why the university may not give the
 // Teilfachbewerbungen of a Mehrfachstudienangebotsbewerbung their
 // statuses, given the mirrored ones (by studiengang_schluessel; a

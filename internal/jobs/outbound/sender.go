@@ -31,6 +31,13 @@ type Deps struct {
 	// items ids in tx, the transaction that marks them mailed. nil sends
 	// no mail.
 	EnqueueMail func(ctx context.Context, tx pgx.Tx, ids []int64) error
+	// Forbidden, when set, reports the status changes of the Servicestelle
+	// that the status table does not allow it (sest_in / sest_out) and
+	// that a run brought into the mirror (after a version conflict, or
+	// looking up an interrupted send); the store recorded them already in
+	// bewerbung_status_forbidden. The jobs package logs and counts them as
+	// the delta poll does. nil reports nothing more.
+	Forbidden func(ctx context.Context, forbidden []store.ForbiddenTransition)
 }
 
 // Sender runs the outbound sync. It keeps nothing between runs; the
@@ -41,6 +48,7 @@ type Sender struct {
 	sest        sest.Servicestelle
 	logger      func(context.Context) *zap.Logger
 	enqueueMail func(ctx context.Context, tx pgx.Tx, ids []int64) error
+	forbidden   func(ctx context.Context, forbidden []store.ForbiddenTransition)
 	rules       map[string]sestmodel.StatusRule
 	version     int // the interface version
 	maxAttempts int
@@ -57,7 +65,7 @@ func New(d Deps) *Sender {
 	for name, r := range d.Config.Sync.Bearbeitungsstatus {
 		rules[name] = sestmodel.StatusRule(r)
 	}
-	return &Sender{cfg: d.Config, store: d.Store, sest: d.Sest, logger: d.Log, enqueueMail: d.EnqueueMail,
+	return &Sender{cfg: d.Config, store: d.Store, sest: d.Sest, logger: d.Log, enqueueMail: d.EnqueueMail, forbidden: d.Forbidden,
 		rules: rules, version: version, maxAttempts: oc.MaxAttempts, backoff: oc.Backoff,
 		maxBackoff: max(oc.MaxBackoff, oc.Backoff), abschluesse: d.Config.SendAbschluesse()}
 }
@@ -87,6 +95,10 @@ type Result struct {
 	Recovered        int      `json:"recovered"`
 	CallErrors       int      `json:"call_errors"`
 	ExportFiles      []string `json:"export_files"`
+	// TransitionsForbidden counts the status changes of the Servicestelle
+	// the run mirrored that the status table does not allow it (recorded
+	// in bewerbung_status_forbidden).
+	TransitionsForbidden int `json:"transitions_forbidden,omitempty"`
 }
 
 // Item is one outbox item in a Result.
@@ -106,6 +118,7 @@ const maxListed = 200
 // runStats counts what one run did.
 type runStats struct {
 	sent, accepted, rejected, failed, conflicts, recovered, callErrors, calls int
+	forbidden                                                                 int // status changes of the Servicestelle the table forbids
 	refused, discarded                                                        []Item
 	nRefused, nDiscarded                                                      int
 	// resend holds the items to send again at once in this run: version
@@ -169,7 +182,8 @@ func (o *Sender) Run(ctx context.Context) (Result, error) {
 	}
 	log.Info("outbound run done", zap.Int("sent", st.sent), zap.Int("accepted", st.accepted),
 		zap.Int("refused", st.nRefused), zap.Int("discarded", st.nDiscarded), zap.Int("failed", st.failed),
-		zap.Int("version_conflicts", st.conflicts), zap.Int("recovered", st.recovered), zap.Int("call_errors", st.callErrors))
+		zap.Int("version_conflicts", st.conflicts), zap.Int("recovered", st.recovered), zap.Int("call_errors", st.callErrors),
+		zap.Int("transitions_forbidden", st.forbidden))
 	if sendErr != nil {
 		return Result{}, sendErr
 	}
@@ -178,7 +192,7 @@ func (o *Sender) Run(ctx context.Context) (Result, error) {
 	}
 	return Result{Sent: st.sent, Accepted: st.accepted, RefusedCount: st.nRefused, Refused: st.refused,
 		DiscardedCount: st.nDiscarded, Discarded: st.discarded, Failed: st.failed, VersionConflicts: st.conflicts,
-		Recovered: st.recovered, CallErrors: st.callErrors, ExportFiles: files}, nil
+		Recovered: st.recovered, CallErrors: st.callErrors, ExportFiles: files, TransitionsForbidden: st.forbidden}, nil
 }
 
 // countState counts the result r of item it and lists it when refused
