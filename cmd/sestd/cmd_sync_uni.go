@@ -9,10 +9,13 @@ import (
 	"text/tabwriter"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"sestd/internal/daemon"
 	"sestd/internal/jobs"
 	"sestd/internal/metrics"
+	"sestd/internal/store"
 )
 
 // runSyncUni is `sestd sync uni`: one outbound round (Sestco's sync_uni)
@@ -24,10 +27,12 @@ Runs one outbound round now, in this process (Sestco's 'sync_uni'): the
 university's staged applications and authorisations become outbox items,
 every item due is sent to the Servicestelle (refused items that are not due
 yet wait for their backoff), the results are recorded and the changes are
-exported to export.dir. Rounds never overlap: this one waits while a delta
-poll of the Bewerbungen or another round runs; while the daemon's own round
-is queued, running or waiting for a retry, it names that job and starts
-none.
+exported to export.dir. Rounds never overlap: while an outbound round runs
+(the daemon's own, or another 'sync uni'), it names that job and starts
+none: wait for it, or run 'sestd trigger outbound_sync --wait'. A round of
+the daemon that is only queued (or waiting for a retry) does not stop it:
+this round sends now, and the daemon's finds nothing left to send (no item
+is sent twice). It waits while a delta poll of the Bewerbungen runs.
 
 It prints a summary: sent, accepted, refused (with the Servicestelle's or
 sestd's reason), discarded (outside outbox.abschluss_filter). Refused items
@@ -67,7 +72,10 @@ failed (e.g. the Servicestelle did not answer at all), 2 on a usage error.`)
 	if err != nil {
 		return err
 	}
-	job, kind, err := runLocal(ctx, st, log, kit, jobs.OutboundArgs{}, func(id int64) {
+	if err := refuseWhileOutboundRuns(ctx, st); err != nil {
+		return err
+	}
+	job, kind, err := runLocal(ctx, st, log, kit, jobs.OutboundArgs{By: jobs.OutboundBySyncUni}, func(id int64) {
 		fmt.Fprintf(e.stderr, "outbound round started as job %d\n", id)
 	}, func() {
 		fmt.Fprintln(e.stderr, "another outbound round or a delta poll of the Bewerbungen is running; waiting for it…")
@@ -87,6 +95,37 @@ failed (e.g. the Servicestelle did not answer at all), 2 on a usage error.`)
 		return err
 	}
 	return printOutboundResult(e.stdout, res)
+}
+
+// refuseWhileOutboundRuns returns an error naming the outbound round that
+// runs now, or nil when none runs. A round runs while it holds the
+// advisory lock "outbound" (the worker takes it for the whole run); a
+// queued one does not count: whichever round takes the lock first sends,
+// the other finds the items settled. A job row left "running" by a
+// crashed process holds no lock and does not stop this round.
+func refuseWhileOutboundRuns(ctx context.Context, st *store.Store) error {
+	unlock, free, err := st.TryLock(ctx, "outbound")
+	if err != nil {
+		return err
+	}
+	if free {
+		unlock()
+		return nil
+	}
+	which := "an outbound round is running"
+	client, err := river.NewClient(riverpgxv5.New(st.Pool()), &river.Config{})
+	if err != nil {
+		return fmt.Errorf("creating job client: %w", err)
+	}
+	res, err := client.JobList(ctx, river.NewJobListParams().Kinds(jobs.OutboundArgs{}.Kind()).
+		States(rivertype.JobStateRunning).OrderBy(river.JobListOrderByID, river.SortOrderAsc).First(1))
+	if err != nil {
+		return fmt.Errorf("looking for the running outbound round: %w", err)
+	}
+	if len(res.Jobs) > 0 {
+		which = fmt.Sprintf("an outbound round is running (job %d)", res.Jobs[0].ID)
+	}
+	return fmt.Errorf("%s; not started twice: wait for it to finish, or run 'sestd trigger outbound_sync --wait' to follow the daemon's round", which)
 }
 
 // printOutboundResult writes a round's summary for people.

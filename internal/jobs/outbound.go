@@ -22,12 +22,26 @@ import (
 // items, pending items are sent in packages, results are recorded, the
 // changes that concern the university are exported, and items that
 // failed are mailed to the admins.
-type OutboundArgs struct{}
+//
+// By names who started a run by hand (OutboundBySyncUni); the daemon's
+// own runs leave it empty. It is part of the job's unique key (see
+// InsertOpts), so `sestd sync uni` is not refused because the daemon's run
+// is queued. Two runs never send the same item: the worker holds the
+// advisory lock "outbound" for the whole run (the other one waits,
+// snoozed), and a run sends only the items due, marking them sent before
+// the call (store.OutboxMarkSent) and recording the outcome after it.
+type OutboundArgs struct {
+	By string `json:"by,omitempty"`
+}
+
+// OutboundBySyncUni is OutboundArgs.By of a `sestd sync uni` round.
+const OutboundBySyncUni = "sync uni"
 
 // Kind implements river.JobArgs.
 func (OutboundArgs) Kind() string { return "outbound_sync" }
 
-// InsertOpts keeps one outbound run queued or running.
+// InsertOpts keeps one outbound run of each starter (OutboundArgs.By)
+// queued or running.
 func (OutboundArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueOutbound, UniqueOpts: uniqueWhileActive()}
 }
