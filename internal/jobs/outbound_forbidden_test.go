@@ -15,16 +15,30 @@ import (
 	"sestd/internal/importers"
 	"sestd/internal/jobs"
 	"sestd/internal/sest/sim"
+	"sestd/internal/sestmodel"
 	"sestd/internal/store"
 )
 
-// A version conflict brings the Servicestelle's current Bewerbung into the
-// mirror; a status change the table does not allow the Servicestelle is
-// judged there as the delta poll judges it: mirrored as sent, recorded
-// once (the next poll, bringing the same version, records nothing again),
-// logged and counted.
-func TestOutboundConflictReportsForbiddenTransitionOnce(t *testing.T) {
+// When the outbound sync brings the Servicestelle's current Bewerbung
+// into the mirror (after a version conflict, or looking up a send whose
+// answer was lost), a status change the table does not allow the
+// Servicestelle is judged as the delta poll judges it: mirrored as sent,
+// recorded once (the next poll, bringing the same version, records
+// nothing again), logged and counted.
+func TestOutboundReportsForbiddenTransitionOnce(t *testing.T) {
 	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		lost bool // the answer to the change is lost: recovery looks it up
+	}{{"Conflict", false}, {"Recovery", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			forbiddenTransitionOnce(t, tc.lost)
+		})
+	}
+}
+
+func forbiddenTransitionOnce(t *testing.T, lost bool) {
 	core, logs := observer.New(zap.WarnLevel)
 	b := setupOutbound(t, ooptions{sim: sim.Config{Seed: 31, Bewerber: 20, Bewerbungen: 10}, log: zap.New(core),
 		configure: func(c *config.Config) {
@@ -50,11 +64,28 @@ func TestOutboundConflictReportsForbiddenTransitionOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.Greater(t, v, before.Version())
 	b.importCSV(t, importers.KindUniBewerbungen, importers.ModeUpdate, applicationsCSV(apps, "ausgeschlossen"))
-	ev := b.run(t, jobs.OutboundArgs{})
-	require.Equal(t, river.EventKindJobCompleted, ev.Kind)
 	var res jobs.OutboundResult
-	require.NoError(t, json.Unmarshal(ev.Job.Output(), &res))
-	require.Equal(t, 1, res.VersionConflicts)
+	run := func() {
+		t.Helper()
+		ev := b.run(t, jobs.OutboundArgs{})
+		require.Equal(t, river.EventKindJobCompleted, ev.Kind)
+		res = jobs.OutboundResult{}
+		require.NoError(t, json.Unmarshal(ev.Job.Output(), &res))
+	}
+	if lost {
+		require.NoError(t, b.sim.SetFault(sestmodel.OpUebermittelnGeaenderteBew, sim.Fault{TruncateRate: 1, Times: 1}))
+		// Every call of the run failed: the job fails (once, not retried).
+		require.Equal(t, river.EventKindJobFailed, b.rig.await(t, jobs.OutboundArgs{}, 1, true).Kind)
+		items := b.items(t, store.OutboxKindBewerbung)
+		require.Equal(t, store.OutboxSent, items[apps[0].hsID].State, "the outcome is unknown")
+		b.passTime(t, b.cfg.Outbox.Backoff, store.OutboxSent, store.OutboxPending)
+	}
+	run()
+	if lost {
+		require.Equal(t, 2, res.Recovered)
+	} else {
+		require.Equal(t, 1, res.VersionConflicts)
+	}
 	require.Equal(t, 1, res.TransitionsForbidden)
 
 	// The mirror holds what the Servicestelle sent.
@@ -63,6 +94,7 @@ func TestOutboundConflictReportsForbiddenTransitionOnce(t *testing.T) {
 	require.NoError(t, b.pool.QueryRow(ctx, `SELECT bearbeitungsstatus, version FROM bewerbung WHERE bewerbung_key = $1`, apps[0].key()).Scan(&status, &version))
 	require.Equal(t, "zugelassen", status)
 	require.Equal(t, v, version)
+	b.outboundUntilQuiet(t, 3)
 	items := b.items(t, store.OutboxKindBewerbung)
 	require.Equal(t, store.OutboxRejected, items[apps[0].hsID].State, "the university may not change an admission")
 	require.Equal(t, store.OutboxAccepted, items[apps[1].hsID].State)
