@@ -73,8 +73,6 @@ type Spec struct {
 	Fields []Field
 	// Targets in the order rows are written (reversed for remove).
 	Targets []*bulk.Target
-	// Modes the kind supports; empty means create, update, remove, upsert.
-	Modes []Mode
 	// CheckNames may add header checks beyond required fields (e.g. one of
 	// two alternative columns); has reports whether field f is present.
 	CheckNames func(has func(f int) bool, mode Mode) error
@@ -220,9 +218,6 @@ func Run(ctx context.Context, tx *bulk.Tx, spec *Spec, src Source, rej Rejecter,
 	convMode := p.Mode
 	if p.Mode == bulk.ModeSync {
 		convMode = bulk.ModeUpsert
-	}
-	if len(spec.Modes) > 0 && !slices.Contains(spec.Modes, convMode) {
-		return Counts{}, fmt.Errorf("%w: kind %s does not support mode %s", ErrPermanent, spec.Kind, p.Mode)
 	}
 	if p.BatchSize <= 0 {
 		p.BatchSize = 5000

@@ -10,13 +10,15 @@ import (
 //go:embed wsdl/*.wsdl wsdl/*.xsd
 var wsdlFiles embed.FS
 
-// Contract returns sestd's contract with the Servicestelle: the files of
-// wsdl/, one WSDL per service (<service>.wsdl, e.g. bewerbungenService.wsdl,
-// holding the service's …ServiceParamV1_0 schema and its ServiceFehler
-// schema) and one schema per data namespace (<Name>V1_0.xsd, e.g.
-// CommonV1_0.xsd), imported by relative schemaLocation. The WSDLs'
-// soap:address is a placeholder (see WSDLWithAddress).
-func Contract() fs.FS {
+// WSDLFiles returns sestd's contract with the Servicestelle, the files of
+// wsdl/ at its root (what `sestd sest check-wsdl` compares with the
+// official files): one WSDL per service (<service>.wsdl, e.g.
+// bewerbungenService.wsdl, holding the service's …ServiceParamV1_0 schema
+// and its ServiceFehler schema) and one schema per data namespace
+// (<Name>V1_0.xsd, e.g. CommonV1_0.xsd), imported by relative
+// schemaLocation. The WSDLs' soap:address is a placeholder (see
+// WSDLWithAddress).
+func WSDLFiles() fs.FS {
 	sub, err := fs.Sub(wsdlFiles, "wsdl")
 	if err != nil {
 		panic(err) // the directory is embedded
