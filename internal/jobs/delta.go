@@ -53,8 +53,7 @@ func (w *DeltaWorker) Work(ctx context.Context, job *river.Job[DeltaArgs]) error
 	stream := job.Args.Stream
 	spec, ok := w.sync.streams[stream]
 	if !ok {
-		_, err := store.ParseStream(string(stream))
-		return river.JobCancel(err)
+		return river.JobCancel(fmt.Errorf("unknown stream %q: want one of %v", stream, store.AllStreams()))
 	}
 	var sum store.Counts
 	err := w.sync.withLock(ctx, stream.String(), func() error {
@@ -307,7 +306,7 @@ func (s *syncer) stream(ctx context.Context, stream store.Stream, runName string
 			counts, err = f.put(ctx, store.Step{Stream: runName, Items: f.refs})
 			wrote += time.Since(t0)
 			if err == nil {
-				s.reportForbidden(log, counts.Forbidden)
+				logForbidden(log, counts.Forbidden)
 			}
 		}
 		if errors.Is(err, sest.ErrReferenceExpired) {

@@ -63,12 +63,6 @@ func (s *syncer) sestForbidden(from, to string) string {
 	return sestmodel.SestForbidden(s.rules, from, to)
 }
 
-// reportForbidden logs each forbidden status change of a package; the
-// store recorded them for the university's export, count the metric.
-func (s *syncer) reportForbidden(log *zap.Logger, forbidden []store.ForbiddenTransition) {
-	logForbidden(log, forbidden)
-}
-
 // logForbidden logs each forbidden status change the store recorded: the
 // delta poll's and the outbound sync's (newOutboundSender).
 func logForbidden(log *zap.Logger, forbidden []store.ForbiddenTransition) {

@@ -186,9 +186,6 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	require.Equal(t, sestmodel.CodeVersionConflict, res[0].Code)
 	require.Contains(t, res[0].GrundZurueckweisung, "Die angegebene Version der Bewerbung stimmt nicht mit der im System der Servicestelle gespeicherten Version überein.")
 	require.Equal(t, target.Key(), res[0].Key)
-	var rej *sestmodel.RejectedError
-	require.ErrorAs(t, res[0].Err(res[0].Key), &rej)
-	require.False(t, sest.IsPermanent(rej))
 
 	// Fetch the current version and retry.
 	cur, err := b.client.BewerbungenAbrufen(ctx, sest.Suche{BewerberID: target.BewerberID()})
@@ -216,7 +213,6 @@ func TestVersionConflictAndRejections(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res[0].Rejected())
 	require.Equal(t, sim.CodeStatusuebergang, res[0].Code)
-	require.True(t, sest.IsPermanent(res[0].Err(res[0].Key)))
 
 	// New Bewerbungen: one fine, one for an unknown offer, one for a hidden
 	// offer, one for an applicant marked for deletion, one existing.

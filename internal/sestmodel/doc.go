@@ -2,8 +2,8 @@
 // the Dialogorientiertes Serviceverfahren as sestd holds, stores and sends
 // them (Bewerbung, Bewerber, Studienangebot, Studienpaket, Rangliste,
 // Ranglistenstatus, Dokument and their keys), the per-item results
-// (Ergebnis with its status values and rejection codes, ParseCode,
-// RejectedError), the Servicestelle's timestamps (Timestamp, ParseTimestamp,
+// (Ergebnis with its status values and rejection codes, ParseCode),
+// the Servicestelle's timestamps (Timestamp, ParseTimestamp,
 // InLocation), the Bearbeitungsstatus table with the interface versions that
 // brought each status (DefaultStatusRules, StatusSince), the status of a
 // Bewerber marked for deletion, and the names of the SOAP operations (as

@@ -70,7 +70,7 @@ func (o *Sender) resolveConflicts(ctx context.Context, op string, items []prepar
 		countState(st, p.item, out)
 		results = append(results, out)
 		logs = append(logs, store.UploadLogEntry{Operation: op, ItemKind: store.OutboxKindBewerbung, ItemKey: p.item.ItemKey,
-			BewerberID: p.item.BewerberID, Attempt: attempts, Request: jsonText(p.b), Response: jsonText(r),
+			BewerberID: p.item.BewerberID, Attempt: attempts, Request: p.raw, Response: jsonText(r),
 			ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code})
 	}
 	if err != nil {

@@ -51,7 +51,7 @@ func (o *Sender) recover(ctx context.Context, st *runStats) error {
 					zap.String("outbox_item", it.ItemKey), zap.Error(err))
 				continue
 			}
-			ps = append(ps, prepared{it, b})
+			ps = append(ps, prepared{item: it, b: b})
 		}
 		if err := stStore.OutboxRecord(ctx, bad, nil); err != nil {
 			return err

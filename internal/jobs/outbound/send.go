@@ -21,6 +21,9 @@ import (
 type prepared struct {
 	item store.OutboxItem
 	b    sestmodel.Bewerbung
+	// raw is b as sent: the payload marked sent and the upload log's
+	// request (set by sendGroup, encoded once).
+	raw string
 }
 
 func (o *Sender) packageSize() int { return max(o.cfg.Servicestelle.PackageSize, 1) }
@@ -122,10 +125,10 @@ func (o *Sender) sendBewerbungPackage(ctx context.Context, items []store.OutboxI
 			if b.Version() == 0 {
 				setVersion(&b, curVersion)
 			}
-			geaendert = append(geaendert, prepared{it, b})
+			geaendert = append(geaendert, prepared{item: it, b: b})
 		} else {
 			setVersion(&b, 0)
-			neu = append(neu, prepared{it, b})
+			neu = append(neu, prepared{item: it, b: b})
 		}
 	}
 	for i, r := range results {
@@ -155,8 +158,9 @@ func (o *Sender) sendGroup(ctx context.Context, op string, items []prepared, st 
 	ids := make([]int64, len(items))
 	bs := make([]sestmodel.Bewerbung, len(items))
 	payloads := make([]json.RawMessage, len(items))
-	for i, p := range items {
-		ids[i], bs[i], payloads[i] = p.item.ID, p.b, json.RawMessage(jsonText(p.b))
+	for i := range items {
+		items[i].raw = jsonText(items[i].b)
+		ids[i], bs[i], payloads[i] = items[i].item.ID, items[i].b, json.RawMessage(items[i].raw)
 	}
 	if err := o.store.OutboxMarkSent(ctx, ids, op, payloads); err != nil {
 		return false, err
@@ -198,7 +202,7 @@ func (o *Sender) sendGroup(ctx context.Context, op string, items []prepared, st 
 			countState(st, p.item, r)
 			results = append(results, r)
 			logs = append(logs, store.UploadLogEntry{Operation: op, ItemKind: store.OutboxKindBewerbung, ItemKey: p.item.ItemKey,
-				BewerberID: p.item.BewerberID, Attempt: attempts, Request: jsonText(p.b), Reason: err.Error()})
+				BewerberID: p.item.BewerberID, Attempt: attempts, Request: p.raw, Reason: err.Error()})
 		}
 		if err := o.store.OutboxRecord(ctx, results, logs); err != nil {
 			return true, err
@@ -229,7 +233,7 @@ func (o *Sender) sendGroup(ctx context.Context, op string, items []prepared, st 
 		countState(st, p.item, out)
 		results = append(results, out)
 		logs = append(logs, store.UploadLogEntry{Operation: op, ItemKind: store.OutboxKindBewerbung, ItemKey: p.item.ItemKey,
-			BewerberID: p.item.BewerberID, Attempt: attempts, Request: jsonText(p.b), Response: jsonText(r),
+			BewerberID: p.item.BewerberID, Attempt: attempts, Request: p.raw, Response: jsonText(r),
 			ErgebnisStatus: r.ErgebnisStatus, Reason: r.GrundZurueckweisung, Code: r.Code})
 	}
 	if len(conflicts) > 0 {

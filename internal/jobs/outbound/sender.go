@@ -117,10 +117,10 @@ const maxListed = 200
 
 // runStats counts what one run did.
 type runStats struct {
-	sent, accepted, rejected, failed, conflicts, recovered, callErrors, calls int
-	forbidden                                                                 int // status changes of the Servicestelle the table forbids
-	refused, discarded                                                        []Item
-	nRefused, nDiscarded                                                      int
+	sent, accepted, failed, conflicts, recovered, callErrors, calls int
+	forbidden                                                       int // status changes of the Servicestelle the table forbids
+	refused, discarded                                              []Item
+	nRefused, nDiscarded                                            int
 	// resend holds the items to send again at once in this run: version
 	// conflicts re-applied to the current version.
 	resend []int64
@@ -202,8 +202,6 @@ func countState(st *runStats, it store.OutboxItem, r store.OutboxResult) {
 	switch r.State {
 	case store.OutboxAccepted:
 		st.accepted++
-	case store.OutboxRejected:
-		st.rejected++
 	case store.OutboxFailed:
 		st.failed++
 	}
