@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"sestd/internal/store"
@@ -35,6 +36,9 @@ func TestEveryTemplateTextExists(t *testing.T) {
 	}
 	for _, s := range store.ImportStatuses() {
 		keys["imp."+string(s)] = true
+	}
+	for _, s := range rivertype.JobStates() {
+		keys["job."+string(s)] = true
 	}
 	for _, r := range store.Roles {
 		keys["role."+r] = true
