@@ -21,6 +21,7 @@ import (
 	"sestd/internal/sest"
 	"sestd/internal/sest/wire"
 	"sestd/internal/sest/wsdlcheck"
+	"sestd/internal/sestmodel"
 )
 
 // Exit codes of `sestd sest`.
@@ -120,7 +121,7 @@ Hochschulnummer, interface version, then
 
   ok: N Studienangebote in 183ms
   SOAP fault soap:Server UnbekannteHochschuleFehler: <the service's text>
-  HTTP 401 Unauthorized
+  HTTP 401 Unauthorized from <endpoint> without a SOAP answer: check …
   DNS: …, TLS with <host>: …, connection: …, timeout after …, malformed answer: …
 
 Try the test system first (https://hsst.hochschulstart.de/hochschule/webservice/<version>),
@@ -140,20 +141,20 @@ connection, TLS, proxy, timeout).`)
 	}
 	cfg, log, err := loadConfig(e, *cfgPath)
 	if err != nil {
-		return &exitError{2, err}
+		return &exitError{exitUsage, err}
 	}
 	defer func() { _ = log.Sync() }()
 	s := cfg.Servicestelle
 	if s.Hochschulnummer == "" || s.Username == "" {
-		return &exitError{2, errors.New("sest ping: servicestelle.hochschulnummer and servicestelle.username must be set (and servicestelle.password, e.g. SESTD_SERVICESTELLE_PASSWORD_FILE)")}
+		return &exitError{exitUsage, errors.New("sest ping: servicestelle.hochschulnummer and servicestelle.username must be set (and servicestelle.password, e.g. SESTD_SERVICESTELLE_PASSWORD_FILE)")}
 	}
 	client, err := daemon.NewSestClient(cfg, zap.NewNop(), metrics.New(metrics.BuildInfo{Version: version, Commit: buildCommit()}))
 	if err != nil {
-		return &exitError{2, err}
+		return &exitError{exitUsage, err}
 	}
 	defer client.Close()
-	const op = "abrufenStudienangeboteDurchHS"
-	endpoint := strings.TrimRight(s.BaseURL, "/") + "/studiengaengeService"
+	const op = sestmodel.OpAbrufenStudienangebote
+	endpoint := strings.TrimRight(s.BaseURL, "/") + "/" + wire.ServiceStudiengaenge
 	head := fmt.Sprintf("%s sestd %s ping %s %s hochschulnummer=%s interface_version=%d:",
 		time.Now().UTC().Format(time.RFC3339), version, op, endpoint, s.Hochschulnummer, s.InterfaceVersion)
 	start := time.Now()

@@ -148,7 +148,7 @@ func printOutboundResult(w io.Writer, r jobs.OutboundResult) error {
 	}
 	list := func(what string, items []jobs.OutboundItem, total int) {
 		for _, it := range items {
-			fmt.Fprintf(w, "%s #%d %s %s (Bewerber %s, now %s): %s\n", what, it.ID, it.Kind, it.ItemKey, it.BewerberID, it.State, oneLineText(it.Reason))
+			fmt.Fprintf(w, "%s #%d %s %s (Bewerber %s, now %s): %s\n", what, it.ID, it.Kind, it.ItemKey, it.BewerberID, it.State, reasonText(it.Reason))
 		}
 		if total > len(items) {
 			fmt.Fprintf(w, "%s: %d more (sestd status, GET /api/outbox)\n", what, total-len(items))
@@ -162,22 +162,10 @@ func printOutboundResult(w io.Writer, r jobs.OutboundResult) error {
 	return nil
 }
 
-func oneLineText(s string) string {
-	out := make([]rune, 0, len(s))
-	space := false
-	for _, r := range s {
-		if r == '\n' || r == '\r' || r == '\t' || r == ' ' {
-			space = true
-			continue
-		}
-		if space && len(out) > 0 {
-			out = append(out, ' ')
-		}
-		space = false
-		out = append(out, r)
+// reasonText is an item's reason on one line, or says there was none.
+func reasonText(s string) string {
+	if r := oneLine(s, 1000); r != "" {
+		return r
 	}
-	if len(out) == 0 {
-		return "(no reason given)"
-	}
-	return string(out)
+	return "(no reason given)"
 }

@@ -304,8 +304,9 @@ func baseURLShape(u *url.URL) string {
 
 // ImportKind is what CheckImportModes checks import.modes against: a kind's
 // name and the modes it may be imported in. The importers declare the
-// kinds (importers.ConfigKinds); config does not import them, so that it
-// stays a leaf.
+// kinds; the command that loads the config passes them (importKinds in
+// cmd/sestd). Config does not import the importers, so that it stays a
+// leaf.
 type ImportKind struct {
 	Name  string
 	Modes []string

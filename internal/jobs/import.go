@@ -118,7 +118,7 @@ func (w *ImportWorker) moveDone(ctx context.Context, path string, ok bool, sum *
 		case sum.MissingFile:
 			sum.MissingFile = to
 		}
-		if _, err := w.deps.Store.ImportRunRejectsMoved(ctx, from, to); err != nil {
+		if err := w.deps.Store.ImportRunRejectsMoved(ctx, from, to); err != nil {
 			log.Error("recording where the rejects file went", zap.String("from", from), zap.String("to", to), zap.Error(err))
 		}
 		log.Info("sestd's file of the import moved with it", zap.String("from", from), zap.String("to", to))
