@@ -39,6 +39,13 @@ func TestImportCommandSyncsFullExports(t *testing.T) {
 	require.ErrorContains(t, err, "this full export lacks 2 of the 3 stored sbeat_student rows of its scope (67 %")
 	require.ErrorContains(t, err, "sestd import --force")
 	require.NotContains(t, err.Error(), "SQLSTATE")
+	require.Equal(t, exitFailed, exitCode(err))
+	var status string
+	var stored int
+	require.NoError(t, pool.QueryRow(t.Context(), `SELECT status FROM import_runs WHERE file_name LIKE '%studentendaten_3.csv' ORDER BY id DESC LIMIT 1`).Scan(&status))
+	require.Equal(t, "failed", status, "the refused export is in the history as failed")
+	require.NoError(t, pool.QueryRow(t.Context(), `SELECT count(*) FROM sbeat_student`).Scan(&stored))
+	require.Equal(t, 3, stored, "the refused export removed nothing")
 
 	out, errOut, err = runCLI(t, env, "import", "--force", truncated)
 	require.NoError(t, err, errOut)

@@ -55,6 +55,8 @@ func TestImportCommandImportsAndWaits(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, fmt.Sprintf("the same bytes as student_data.csv were imported in run %d (%s, partial); skipped — use --force to import it again\n",
 		runID, finished.Local().Format("2006-01-02 15:04:05")), out, "a copy is not imported twice")
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT count(*) FROM import_runs`).Scan(&n))
+	require.Equal(t, 1, n, "a skipped delivery records no run")
 
 	_, _, err = runCLI(t, env, "import", filepath.Join(dir, "mystery.txt"))
 	require.ErrorContains(t, err, "cannot read the file")

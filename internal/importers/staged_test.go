@@ -103,6 +103,9 @@ func TestExamFullExportRejectsRepeatedKeysByLine(t *testing.T) {
 		"1;100;20241;1;BE;400;4;identnr, pnr, psem, pversuch = 1, 100, 20241, 1 is in the file already, on line 2\r\n"+
 		"2;100;20241;1;NB;500;7;identnr, pnr, psem, pversuch = 2, 100, 20241, 1 is in the file already, on line 5\r\n", string(rej))
 	require.Equal(t, []any{"1:170,2:130,3:100"}, b.one(t, `SELECT string_agg(identnr || ':' || pnote, ',' ORDER BY identnr) FROM sbeat_exam`))
+	// The history records what the summary said.
+	require.Equal(t, []any{"partial", int64(6), int64(3), int64(3), sum.RejectsFile},
+		b.one(t, `SELECT status, rows_read, created, rejected, rejects_path FROM import_runs WHERE id = $1`, sum.RunID))
 }
 
 // A full exam export staged whole removes the stored rows of its
