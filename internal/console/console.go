@@ -240,6 +240,15 @@ type page struct {
 // T returns the text of key in the page's language.
 func (p page) T(key string) string { return text(p.Lang, key) }
 
+// N is the text key for a count of n: key+".one" for exactly one, else
+// key (the plural).
+func (p page) N(n any, key string) string {
+	if n == 1 || n == int64(1) {
+		return p.T(key + ".one")
+	}
+	return p.T(key)
+}
+
 // May reports whether the signed-in person has at least role.
 func (p page) May(role string) bool { return p.req.may(role) }
 

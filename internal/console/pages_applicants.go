@@ -137,12 +137,11 @@ func (q *request) applicant() {
 func (q *request) document() {
 	id, docID := q.r.PathValue("id"), q.r.PathValue("doc")
 	d, err := q.c.Store.ApplicantDokumentGet(q.ctx(), id, docID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Path == "") {
-		q.notFound()
+	if !q.found(err) {
 		return
 	}
-	if err != nil {
-		q.fail(err)
+	if d.Path == "" {
+		q.notFound()
 		return
 	}
 	if !filepath.IsLocal(d.Path) {

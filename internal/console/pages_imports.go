@@ -73,17 +73,10 @@ func (q *request) importUpload() {
 	res, err := q.enqueue("import", raw, "import.upload", filepath.Base(path), map[string]any{
 		"path": path, "size": size, "sha256": sum, "kind": kind, "mode": mode, "force": force,
 	})
-	var bad *badInput
-	switch {
-	case errors.As(err, &bad):
-		_ = os.RemoveAll(filepath.Dir(path))
-		q.redirect(Prefix+"imports", text(q.lang, "im.badargs")+": "+bad.Error())
-		return
-	case errors.Is(err, errAnswered):
-		return
-	case err != nil:
-		_ = os.RemoveAll(filepath.Dir(path))
-		q.fail(err)
+	if err != nil && !errors.Is(err, errAnswered) {
+		_ = os.RemoveAll(filepath.Dir(path)) // not queued: nobody will read it
+	}
+	if !q.proceed(err, Prefix+"imports", text(q.lang, "im.badargs")+": ") {
 		return
 	}
 	q.redirect(Prefix+"import-jobs/"+strconv.FormatInt(res.Job.ID, 10), "")
@@ -155,12 +148,11 @@ func (q *request) importRejects() {
 		return
 	}
 	run, err := q.c.Store.ImportRunGet(q.ctx(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && run.RejectsPath == "") {
-		q.notFound()
+	if !q.found(err) {
 		return
 	}
-	if err != nil {
-		q.fail(err)
+	if run.RejectsPath == "" {
+		q.notFound()
 		return
 	}
 	f, err := os.Open(run.RejectsPath)

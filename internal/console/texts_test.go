@@ -15,6 +15,7 @@ import (
 func TestEveryTemplateTextExists(t *testing.T) {
 	keys := map[string]bool{}
 	use := regexp.MustCompile(`\bT "([a-z0-9._]+)"`)
+	count := regexp.MustCompile(`\bN (?:\([^)]*\)|\S+) "([a-z0-9._]+)"`)
 	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -25,6 +26,9 @@ func TestEveryTemplateTextExists(t *testing.T) {
 		}
 		for _, m := range use.FindAllStringSubmatch(string(raw), -1) {
 			keys[m[1]] = true
+		}
+		for _, m := range count.FindAllStringSubmatch(string(raw), -1) {
+			keys[m[1]], keys[m[1]+".one"] = true, true
 		}
 		return nil
 	})
@@ -49,4 +53,14 @@ func TestEveryTemplateTextExists(t *testing.T) {
 		require.NotEmpty(t, v[0], "German text of %q", k)
 		require.NotEmpty(t, v[1], "English text of %q", k)
 	}
+}
+
+// A count of one reads in the singular.
+func TestCountsReadInTheirNumber(t *testing.T) {
+	de, en := page{Lang: "de"}, page{Lang: "en"}
+	require.Equal(t, "Import mit abgelehnten Zeilen", de.N(1, "ov.rejects"))
+	require.Equal(t, "Importe mit abgelehnten Zeilen", de.N(2, "ov.rejects"))
+	require.Equal(t, "Übermittlung zurückgewiesen", de.N(int64(1), "ov.rejected.items"))
+	require.Equal(t, "Übermittlungen zurückgewiesen", de.N(int64(3), "ov.rejected.items"))
+	require.Equal(t, "job with errors", en.N(1, "ov.failing.jobs"))
 }
