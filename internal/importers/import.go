@@ -463,11 +463,10 @@ func runKind(ctx context.Context, tx *bulk.Tx, f io.Reader, sniff string, o Opti
 	if !ok {
 		return batch.Counts{}, "", o.Encoding, fmt.Errorf("%w: unknown kind %q", ErrPermanent, o.Kind)
 	}
-	enc := sniff // CSV: decided on the first pass
-	if k.Format == batch.FormatXML && !charset.IsUTF16(sniff) {
-		enc = o.Encoding // as given, or as the document declares (UTF-16: as found)
-	}
-	res, err := k.Run(ctx, tx, k, batch.Input{File: f, Encoding: enc, BOM: o.bom, RejectsPath: rejPath, Settings: o.settings(),
+	// sniff is decideEncoding's: for CSV as decided on the first pass;
+	// for XML as given (the document's declaration then rules), UTF-16 as
+	// found.
+	res, err := k.Run(ctx, tx, k, batch.Input{File: f, Encoding: sniff, BOM: o.bom, RejectsPath: rejPath, Settings: o.settings(),
 		Params: batch.Params{Mode: o.Mode, BatchSize: o.BatchSize, Loc: o.Location, Progress: prog,
 			MaxRemoveShare: o.MaxRemoveShare, Force: o.Force, Missing: missing.write}})
 	return res.Counts, res.Rejects, res.Encoding, err
