@@ -205,24 +205,7 @@ func (t *Tx) StageMerge(ctx context.Context, target *Target, suspects []Suspect)
 	}
 	t.filedRows[target.Table] -= int64(len(res.Rejected))
 	staged := t.filedRows[target.Table]
-	// A table empty before the file (its first import) takes the file's
-	// rows without comparing, and lacks none of its stored rows.
-	var empty bool
-	if err := t.tx.QueryRow(ctx, fmt.Sprintf("SELECT NOT EXISTS (SELECT 1 FROM %s)", tbl)).Scan(&empty); err != nil {
-		return fail("looking into", err)
-	}
-	t.fresh[target.Table] = empty
 	insertCols, selectCols := t.insertLists(target)
-	if empty {
-		q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s s WHERE NOT s.rejected`, tbl, insertCols, selectCols, st)
-		tag, err := t.tx.Exec(ctx, q)
-		if err != nil {
-			return fail("inserting", err)
-		}
-		res.Created = tag.RowsAffected()
-		res.Unchanged = staged - res.Created
-		return res, nil
-	}
 	// One MERGE joins the file with the table once; PostgreSQL 15 reports
 	// only the rows it wrote in all, so the rows inserted and updated are
 	// told apart by the transaction's own statistics of the table.
@@ -478,7 +461,6 @@ func (t *Tx) directMerge(ctx context.Context, target *Target, suspects []Suspect
 	fail := func(step string, err error) (MergeResult, error) {
 		return MergeResult{}, fmt.Errorf("%s %s rows: %w", step, target.Table, err)
 	}
-	t.fresh[target.Table] = true
 	res.Created = t.filedRows[target.Table]
 	if len(suspects) == 0 {
 		return res, nil

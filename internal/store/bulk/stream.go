@@ -202,7 +202,6 @@ func (t *Tx) RestartChecked(ctx context.Context) error {
 	clear(t.filed)
 	clear(t.filedRows)
 	clear(t.filedRejected)
-	clear(t.fresh)
 	clear(t.direct)
 	clear(t.held)
 	clear(t.filedIgn)

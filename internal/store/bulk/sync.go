@@ -171,8 +171,8 @@ func (t *Tx) inScope(target *Target, scope SyncScope) string {
 // rows of target in the file's scope that the file lacks (absent) and,
 // when there are any, all stored rows of the scope (n).
 func (t *Tx) SyncAbsent(ctx context.Context, target *Target, scope SyncScope) (n, absent int64, err error) {
-	if t.fresh[target.Table] {
-		return 0, 0, nil // everything stored came from the file
+	if t.direct[target.Table] {
+		return 0, 0, nil // the table was empty: everything stored came from the file
 	}
 	err = t.hashed(ctx, target, func() error {
 		var ok bool

@@ -98,8 +98,6 @@ type Tx struct {
 	filed         map[string]bool
 	filedRows     map[string]int64
 	filedRejected map[string]int64
-	// fresh: the staged targets that were empty before StageMerge.
-	fresh map[string]bool
 	// direct: the staged targets whose rows go straight into their table
 	// (true: it was empty when the first rows came) or into the staging
 	// table (false); held: the rows rejected before that a direct stage
@@ -146,7 +144,7 @@ func Begin(ctx context.Context, st *store.Store, runID int64, lockKeys ...string
 		return nil, fmt.Errorf("setting import plan options: %w", err)
 	}
 	t := &Tx{conn: conn, tx: tx, runID: runID, staged: map[string]bool{}, checkKeys: map[string]bool{}, seen: map[string]bool{},
-		filed: map[string]bool{}, filedRows: map[string]int64{}, filedRejected: map[string]int64{}, fresh: map[string]bool{},
+		filed: map[string]bool{}, filedRows: map[string]int64{}, filedRejected: map[string]int64{},
 		direct: map[string]bool{}, held: map[string][]Row{}, filedIgn: map[string]ignored{}}
 	t.ImportTx = store.NewImportTx(tx, t.endStream)
 	return t, nil
