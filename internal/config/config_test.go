@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"sestd/internal/config"
 )
@@ -156,9 +157,18 @@ servicestelle.hochschulnummer: still the example's placeholder: fill in your Hoc
 		"SESTD_SERVICESTELLE_PASSWORD": "geheim",
 	}))
 	require.NoError(t, err, "the example config with its placeholders filled in is valid")
+	// Every key stands in the example at its place (a key of another
+	// section with the same name does not count).
+	var example map[string]any
+	require.NoError(t, yaml.Unmarshal(raw, &example))
 	for _, k := range config.Keys() {
-		parts := strings.Split(k[0], ".")
-		require.Contains(t, string(raw), parts[len(parts)-1]+":", "key %s documented in deploy/sestd.example.yaml", k[0])
+		node := any(example)
+		for _, part := range strings.Split(k[0], ".") {
+			section, ok := node.(map[string]any)
+			require.True(t, ok, "key %s: %s is not a section in deploy/sestd.example.yaml", k[0], part)
+			node, ok = section[part]
+			require.True(t, ok, "key %s documented in deploy/sestd.example.yaml", k[0])
+		}
 	}
 }
 
