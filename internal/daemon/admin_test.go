@@ -503,8 +503,10 @@ func testOutbox(t *testing.T, w *adminWorld) {
 	}
 	_, err := w.store.OutboxUpsert(ctx, news)
 	require.NoError(t, err)
+	// The failed items wait for their backoff (a day), so that the outbound
+	// run the retry of B-1 starts does not send B-3 before retry-failed.
 	_, err = w.pool.Exec(ctx, `UPDATE outbox_item SET state = CASE item_key WHEN 'B-4' THEN 'accepted' ELSE 'failed' END,
-		attempts = 5, reason = 'test rejection'`)
+		attempts = 5, reason = 'test rejection', next_attempt_at = now() + interval '1 day'`)
 	require.NoError(t, err)
 	ids := map[string]int64{}
 	rows, err := w.pool.Query(ctx, `SELECT item_key, id FROM outbox_item`)
