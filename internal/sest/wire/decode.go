@@ -16,14 +16,39 @@ import (
 // The decoder: tolerant for the Client, strict (ParseRequest) for the
 // simulator.
 
-// wireDecoder reads a message. It keeps the namespace declarations in
-// scope, so that xsi:type values resolve through their prefixes.
+// wireDecoder reads a message, a token at a time (next), from the scanner
+// (the Client's bodies) or from encoding/xml (other encodings, the
+// simulator's strict request parsing). It keeps the namespace
+// declarations in scope, so that prefixed names and xsi:type values
+// resolve, and the path of the element it reads, for errors and the
+// list of unknown elements.
 type wireDecoder struct {
-	d tokenSource
-	// raw: d returns untranslated names (the scanner); token resolves
-	// their prefixes through scopes, as xml.Decoder.Token would.
-	raw    bool
-	scopes []map[string]string
+	sc *scanner     // the token source, or
+	xd *xml.Decoder // when the scanner declines the body
+
+	// The current token (see next): its kind; the name of a start or end
+	// element, its prefix resolved; the attributes of a start element,
+	// prefixes resolved, valid until the next token; character data,
+	// valid until the next token.
+	kind tokKind
+	name xml.Name
+	attr []xml.Attr
+	data []byte
+
+	// bindings are the namespace declarations in scope, innermost last,
+	// each with the depth of the element declaring it; depth counts the
+	// open elements. gen changes with every change of the bindings: a
+	// scanner name resolved at the same gen resolves the same.
+	bindings []binding
+	depth    int
+	gen      uint64
+
+	// path holds the local names from the root element (as the caller
+	// names it) to the current element; joined only for an error or an
+	// unknown element.
+	path []string
+	buf  []byte // the character data of a simple element (textBytes)
+
 	// strict (the simulator) refuses elements in the wrong namespace and
 	// unknown elements; otherwise (the Client) fields are matched by local
 	// name and unknown elements are skipped and listed in unknown.
@@ -50,13 +75,8 @@ func (e *UnknownTypeError) Error() string {
 	return fmt.Sprintf("element %s: unknown xsi:type %s (namespace %s)", e.Element, e.Type.Local, e.Type.Space)
 }
 
-// tokenSource is an *xml.Decoder or a *scanner.
-type tokenSource interface {
-	Token() (xml.Token, error)
-}
-
 func newWireDecoder(d *xml.Decoder, strict bool) *wireDecoder {
-	return &wireDecoder{d: d, strict: strict, scopes: []map[string]string{{}}}
+	return &wireDecoder{xd: d, strict: strict, gen: 1}
 }
 
 // newBodyDecoder returns a tolerant decoder of a response body: the
@@ -64,97 +84,20 @@ func newWireDecoder(d *xml.Decoder, strict bool) *wireDecoder {
 // encodings, declared in the prolog, are converted).
 func newBodyDecoder(body []byte) *wireDecoder {
 	if sc, ok := newScanner(body); ok {
-		return &wireDecoder{d: sc, raw: true, scopes: []map[string]string{{}}}
+		return &wireDecoder{sc: sc, gen: 1}
 	}
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.CharsetReader = charset.NewReaderLabel // e.g. ISO-8859-1 declared in the prolog
 	return newWireDecoder(d, false)
 }
 
-// xmlNS is the namespace of the xml prefix.
-const xmlNS = "http://www.w3.org/XML/1998/namespace"
-
-// translate resolves a raw name's prefix as xml.Decoder.Token does: an
-// unprefixed element is in the default namespace, an unprefixed attribute
-// in none, xmlns declarations keep their prefix, an undeclared prefix is
-// left as it is.
-func (w *wireDecoder) translate(n *xml.Name, isElement bool) {
-	switch {
-	case n.Space == "xmlns":
-		return
-	case n.Space == "" && !isElement:
-		return
-	case n.Space == "xml":
-		n.Space = xmlNS
-		return
-	}
-	for i := len(w.scopes) - 1; i >= 0; i-- {
-		if ns, ok := w.scopes[i][n.Space]; ok {
-			n.Space = ns
-			return
-		}
-	}
+// pathTo returns the path of the current element's child local.
+func (w *wireDecoder) pathTo(local string) string {
+	return strings.Join(w.path, "/") + "/" + local
 }
 
-// token returns the next token and maintains the namespace scopes.
-func (w *wireDecoder) token() (xml.Token, error) {
-	tok, err := w.d.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case xml.StartElement:
-		var m map[string]string
-		for _, a := range t.Attr {
-			switch {
-			case a.Name.Space == "xmlns":
-				if m == nil {
-					m = map[string]string{}
-				}
-				m[a.Name.Local] = a.Value
-			case a.Name.Space == "" && a.Name.Local == "xmlns":
-				if m == nil {
-					m = map[string]string{}
-				}
-				m[""] = a.Value
-			}
-		}
-		w.scopes = append(w.scopes, m)
-		if w.raw {
-			w.translate(&t.Name, true)
-			for i := range t.Attr {
-				w.translate(&t.Attr[i].Name, false)
-			}
-			return t, nil
-		}
-	case xml.EndElement:
-		if w.raw {
-			w.translate(&t.Name, true)
-			w.scopes = w.scopes[:len(w.scopes)-1]
-			return t, nil
-		}
-		w.scopes = w.scopes[:len(w.scopes)-1]
-	}
-	return tok, nil
-}
-
-// skip consumes the rest of the current element.
-func (w *wireDecoder) skip() error {
-	depth := 1
-	for depth > 0 {
-		tok, err := w.token()
-		if err != nil {
-			return err
-		}
-		switch tok.(type) {
-		case xml.StartElement:
-			depth++
-		case xml.EndElement:
-			depth--
-		}
-	}
-	return nil
-}
+// here returns the path of the current element.
+func (w *wireDecoder) here() string { return strings.Join(w.path, "/") }
 
 // resolve turns a QName value (prefix:local, or local in the default
 // namespace) into a namespace and local name.
@@ -163,10 +106,8 @@ func (w *wireDecoder) resolve(q string) (xml.Name, error) {
 	if !ok {
 		prefix, local = "", prefix
 	}
-	for i := len(w.scopes) - 1; i >= 0; i-- {
-		if ns, ok := w.scopes[i][prefix]; ok {
-			return xml.Name{Space: ns, Local: local}, nil
-		}
+	if space, ok := w.lookup(prefix); ok {
+		return xml.Name{Space: space, Local: local}, nil
 	}
 	if prefix == "" {
 		return xml.Name{Local: local}, nil
@@ -174,8 +115,10 @@ func (w *wireDecoder) resolve(q string) (xml.Name, error) {
 	return xml.Name{}, fmt.Errorf("prefix %q of %q is not declared", prefix, q)
 }
 
-func xsiType(se xml.StartElement) (string, bool) {
-	for _, a := range se.Attr {
+func xsiType(se xml.StartElement) (string, bool) { return xsiTypeAttr(se.Attr) }
+
+func xsiTypeAttr(attr []xml.Attr) (string, bool) {
+	for _, a := range attr {
 		if a.Name.Local == "type" && a.Name.Space == NSXSI {
 			return a.Value, true
 		}
@@ -183,79 +126,96 @@ func xsiType(se xml.StartElement) (string, bool) {
 	return "", false
 }
 
-// decodeFields reads the children of the current element into the struct
-// v, whose fields are in namespace ns. sub is the xsi:type the element was
+// decodeFields reads the children of the current element, which paths
+// name root, into the struct v, whose fields are in namespace ns (see
+// fields).
+func (w *wireDecoder) decodeFields(v reflect.Value, ns, root, sub string) error {
+	w.path = append(w.path[:0], root)
+	return w.fields(v, ns, sub)
+}
+
+// fields reads the children of the current element into the struct v,
+// whose fields are in namespace ns. sub is the xsi:type the element was
 // sent as (it picks the xsdonly fields of a type shared by subtypes).
-func (w *wireDecoder) decodeFields(v reflect.Value, ns, path, sub string) error {
+func (w *wireDecoder) fields(v reflect.Value, ns, sub string) error {
 	if w.strict {
-		return w.decodeSequence(v, ns, path, sub)
+		return w.sequence(v, ns, sub)
 	}
 	fields := fieldMap(v.Type(), ns)
 	for {
-		tok, err := w.token()
+		kind, err := w.next()
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
+		switch kind {
+		case kindEnd:
 			return nil
-		case xml.StartElement:
-			f, ok := fields[t.Name.Local]
-			child := path + "/" + t.Name.Local
+		case kindStart:
+			local := w.name.Local
+			f, ok := fields[local]
 			if !ok {
-				w.unknown = append(w.unknown, child)
+				w.unknown = append(w.unknown, w.pathTo(local))
 				if err := w.skip(); err != nil {
 					return err
 				}
 				continue
 			}
-			if err := w.decodeValue(t, v.FieldByIndex(f.index), f.ns, child); err != nil {
+			if err := w.child(local, v.FieldByIndex(f.index), f.ns); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// decodeSequence is decodeFields for strict decoding: as the schema's
-// xs:sequence, every element in its namespace and in order, each required
-// element (minOccurs 1) present, only lists repeated.
-func (w *wireDecoder) decodeSequence(v reflect.Value, ns, path, sub string) error {
-	seq := sequence(v.Type(), ns, sub)
+// child decodes the element just started, local, into v (decodeValue),
+// with local on the path.
+func (w *wireDecoder) child(local string, v reflect.Value, ns string) error {
+	w.path = append(w.path, local)
+	err := w.decodeValue(v, ns)
+	w.path = w.path[:len(w.path)-1]
+	return err
+}
+
+// sequence is fields for strict decoding: as the schema's xs:sequence,
+// every element in its namespace and in order, each required element
+// (minOccurs 1) present, only lists repeated.
+func (w *wireDecoder) sequence(v reflect.Value, ns, sub string) error {
+	seq := sequenceOf(v.Type(), ns, sub)
 	seen := make([]bool, len(seq))
 	last := -1 // position of the last element read
 	for {
-		tok, err := w.token()
+		kind, err := w.next()
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
+		switch kind {
+		case kindEnd:
 			for i, f := range seq {
 				if f.required && !seen[i] {
-					return &ValidationError{Element: path + "/" + f.name, Reason: "required element is missing"}
+					return &ValidationError{Element: w.pathTo(f.name), Reason: "required element is missing"}
 				}
 			}
 			return nil
-		case xml.StartElement:
-			child := path + "/" + t.Name.Local
-			pos := slices.IndexFunc(seq, func(f seqField) bool { return f.name == t.Name.Local })
+		case kindStart:
+			name := w.name
+			pos := slices.IndexFunc(seq, func(f seqField) bool { return f.name == name.Local })
 			if pos < 0 {
-				return &ValidationError{Element: child, Reason: "not allowed here"}
+				return &ValidationError{Element: w.pathTo(name.Local), Reason: "not allowed here"}
 			}
 			f := seq[pos]
-			if t.Name.Space != f.ns {
-				return &ValidationError{Element: child, Reason: fmt.Sprintf("in namespace %q, want %q", t.Name.Space, f.ns)}
+			if name.Space != f.ns {
+				return &ValidationError{Element: w.pathTo(name.Local), Reason: fmt.Sprintf("in namespace %q, want %q", name.Space, f.ns)}
 			}
 			switch {
 			case pos < last:
-				return &ValidationError{Element: path + "/" + seq[last].name,
-					Reason: "out of order: expected " + t.Name.Local + " first"}
+				return &ValidationError{Element: w.pathTo(seq[last].name),
+					Reason: "out of order: expected " + name.Local + " first"}
 			case pos == last && !f.repeated:
-				return &ValidationError{Element: child, Reason: "appears more than once"}
+				return &ValidationError{Element: w.pathTo(name.Local), Reason: "appears more than once"}
 			}
 			last = pos
 			seen[pos] = true
-			if err := w.decodeValue(t, v.FieldByIndex(f.index), f.ns, child); err != nil {
+			if err := w.child(name.Local, v.FieldByIndex(f.index), f.ns); err != nil {
 				return err
 			}
 		}
@@ -275,14 +235,14 @@ type sequenceKey struct {
 	ns, sub string
 }
 
-// sequences memoises sequence (immutable type metadata).
+// sequences memoises sequenceOf (immutable type metadata).
 var sequences sync.Map
 
-// sequence returns the elements of t as the generated schema declares
+// sequenceOf returns the elements of t as the generated schema declares
 // them, in order: an embedded base type's first, then t's own, then those
 // only the subtype sub has (tag xsdonly), with the occurrence bounds the
 // generator writes (occurs).
-func sequence(t reflect.Type, ns, sub string) []seqField {
+func sequenceOf(t reflect.Type, ns, sub string) []seqField {
 	key := sequenceKey{t, ns, sub}
 	if s, ok := sequences.Load(key); ok {
 		return s.([]seqField)
@@ -352,25 +312,27 @@ func fieldMap(t reflect.Type, ns string) map[string]wireField {
 	return m
 }
 
-// decodeValue decodes the element start (already read) into v; ns is the
-// namespace the element's own children inherit when v's type has none.
-func (w *wireDecoder) decodeValue(start xml.StartElement, v reflect.Value, ns string, path string) error {
+// decodeValue decodes the element just started (the current token,
+// whose attributes decodeChoice reads) into v; ns is the namespace the
+// element's own children inherit when v's type has none.
+func (w *wireDecoder) decodeValue(v reflect.Value, ns string) error {
 	t := v.Type()
 	switch t {
 	case ranglisteType:
 		var rw ranglisteWire
-		if err := w.decodeFields(reflect.ValueOf(&rw).Elem(), NSBewerberauswahl, path, ""); err != nil {
+		if err := w.fields(reflect.ValueOf(&rw).Elem(), NSBewerberauswahl, ""); err != nil {
 			return err
 		}
 		v.Set(reflect.ValueOf(rw.rangliste()))
 		return nil
 	case timestampType, base64Type:
-		text, err := w.text(path)
+		text, err := w.textBytes()
 		if err != nil {
 			return err
 		}
-		if err := v.Addr().Interface().(interface{ UnmarshalText([]byte) error }).UnmarshalText([]byte(text)); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+		// Both copy what they keep of text.
+		if err := v.Addr().Interface().(interface{ UnmarshalText([]byte) error }).UnmarshalText(text); err != nil {
+			return fmt.Errorf("%s: %w", w.here(), err)
 		}
 		return nil
 	}
@@ -379,89 +341,122 @@ func (w *wireDecoder) decodeValue(start xml.StartElement, v reflect.Value, ns st
 		if v.IsNil() {
 			v.Set(reflect.New(t.Elem()))
 		}
-		return w.decodeValue(start, v.Elem(), ns, path)
+		return w.decodeValue(v.Elem(), ns)
 	case reflect.Slice:
-		v.Set(reflect.Append(v, reflect.Zero(t.Elem())))
-		return w.decodeValue(start, v.Index(v.Len()-1), ns, path)
+		// As reflect.Append, without its copy of the slice header.
+		n := v.Len()
+		if n == v.Cap() {
+			v.Grow(1)
+		}
+		v.SetLen(n + 1)
+		e := v.Index(n)
+		e.SetZero()
+		return w.decodeValue(e, ns)
 	case reflect.Struct:
 		if choiceTypes[t] {
-			return w.decodeChoice(start, v, ns, path)
+			return w.decodeChoice(v, ns)
 		}
-		return w.decodeFields(v, nsOf(t, ns), path, "")
+		return w.fields(v, nsOf(t, ns), "")
 	}
-	text, err := w.text(path)
+	text, err := w.textBytes()
 	if err != nil {
 		return err
 	}
-	text = strings.TrimSpace(text)
+	text = bytes.TrimSpace(text)
 	switch t.Kind() {
 	case reflect.String:
-		v.SetString(text)
+		v.SetString(string(text))
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if text == "" {
+		if len(text) == 0 {
 			return nil
 		}
-		n, err := strconv.ParseInt(text, 10, 64)
+		n, err := strconv.ParseInt(string(text), 10, 64)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", w.here(), err)
 		}
 		v.SetInt(n)
 	case reflect.Bool:
-		if text == "" {
+		if len(text) == 0 {
 			return nil
 		}
-		b, err := strconv.ParseBool(text)
+		b, err := strconv.ParseBool(string(text))
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", w.here(), err)
 		}
 		v.SetBool(b)
 	case reflect.Float32, reflect.Float64:
-		if text == "" {
+		if len(text) == 0 {
 			return nil
 		}
-		f, err := strconv.ParseFloat(text, 64)
+		f, err := strconv.ParseFloat(string(text), 64)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return fmt.Errorf("%s: %w", w.here(), err)
 		}
 		v.SetFloat(f)
 	default:
-		return fmt.Errorf("%s: unsupported kind %s", path, t.Kind())
+		return fmt.Errorf("%s: unsupported kind %s", w.here(), t.Kind())
 	}
 	return nil
 }
 
-// decodeChoice reads a polymorphic item: its xsi:type picks the concrete
-// type.
-func (w *wireDecoder) decodeChoice(start xml.StartElement, v reflect.Value, ns string, path string) error {
-	q, ok := xsiType(start)
+// decodeChoice reads a polymorphic item (just started): its xsi:type
+// picks the concrete type.
+func (w *wireDecoder) decodeChoice(v reflect.Value, ns string) error {
+	q, ok := xsiTypeAttr(w.attr)
 	if !ok {
-		return &ValidationError{Element: path, Reason: "xsi:type missing (want one of " + strings.Join(choiceNames(v.Type()), ", ") + ")"}
+		return &ValidationError{Element: w.here(), Reason: "xsi:type missing (want one of " + strings.Join(choiceNames(v.Type()), ", ") + ")"}
 	}
 	name, err := w.resolve(q)
 	if err != nil {
-		return &ValidationError{Element: path, Reason: "xsi:type: " + err.Error()}
+		return &ValidationError{Element: w.here(), Reason: "xsi:type: " + err.Error()}
 	}
-	for i := range v.NumField() {
-		ft := v.Type().Field(i).Type
-		if ft.Kind() != reflect.Pointer {
+	for _, alt := range alternatives(v.Type(), ns) {
+		if alt.ns != name.Space || !slices.Contains(alt.names, name.Local) {
 			continue
 		}
-		ct := ft.Elem()
-		tns := nsOf(ct, ns)
-		if tns != name.Space || !slices.Contains(xsiNames(ct), name.Local) {
-			continue
-		}
-		p := reflect.New(ct)
-		if err := w.decodeFields(p.Elem(), tns, path, name.Local); err != nil {
+		p := reflect.New(alt.typ)
+		if err := w.fields(p.Elem(), alt.ns, name.Local); err != nil {
 			return err
 		}
 		if m, ok := p.Interface().(multiTyped); ok {
 			m.SetXSIType(name.Local)
 		}
-		v.Field(i).Set(p)
+		v.Field(alt.field).Set(p)
 		return nil
 	}
-	return &UnknownTypeError{Element: path, Type: name}
+	return &UnknownTypeError{Element: w.here(), Type: name}
+}
+
+// alternative is a concrete type of a choice type: the field pointing to
+// it, its namespace and the xsi:types it is read from.
+type alternative struct {
+	field int
+	typ   reflect.Type
+	ns    string
+	names []string
+}
+
+// alternativeSets memoises alternatives (immutable type metadata).
+var alternativeSets sync.Map
+
+// alternatives returns the concrete types of the choice type t, whose
+// elements inherit namespace ns.
+func alternatives(t reflect.Type, ns string) []alternative {
+	key := fieldMapKey{t, ns}
+	if a, ok := alternativeSets.Load(key); ok {
+		return a.([]alternative)
+	}
+	var out []alternative
+	for i := range t.NumField() {
+		ft := t.Field(i).Type
+		if ft.Kind() != reflect.Pointer {
+			continue
+		}
+		ct := ft.Elem()
+		out = append(out, alternative{field: i, typ: ct, ns: nsOf(ct, ns), names: xsiNames(ct)})
+	}
+	alternativeSets.Store(key, out)
+	return out
 }
 
 func choiceNames(t reflect.Type) []string {
@@ -474,27 +469,36 @@ func choiceNames(t reflect.Type) []string {
 	return out
 }
 
-// text reads the character data of a simple element up to its end.
-func (w *wireDecoder) text(path string) (string, error) {
-	var b strings.Builder
+// text reads the character data of a simple element up to its end; paths
+// name the element root.
+func (w *wireDecoder) text(root string) (string, error) {
+	w.path = append(w.path[:0], root)
+	b, err := w.textBytes()
+	return string(b), err
+}
+
+// textBytes reads the character data of the current simple element up to
+// its end. The result is valid until the next call.
+func (w *wireDecoder) textBytes() ([]byte, error) {
+	w.buf = w.buf[:0]
 	for {
-		tok, err := w.token()
+		kind, err := w.next()
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			b.Write(t)
-		case xml.EndElement:
-			return b.String(), nil
-		case xml.StartElement:
-			child := path + "/" + t.Name.Local
+		switch kind {
+		case kindText:
+			w.buf = append(w.buf, w.data...)
+		case kindEnd:
+			return w.buf, nil
+		case kindStart:
+			child := w.pathTo(w.name.Local)
 			if w.strict {
-				return "", &ValidationError{Element: child, Reason: "not allowed in a simple value"}
+				return nil, &ValidationError{Element: child, Reason: "not allowed in a simple value"}
 			}
 			w.unknown = append(w.unknown, child)
 			if err := w.skip(); err != nil {
-				return "", err
+				return nil, err
 			}
 		}
 	}
@@ -512,34 +516,34 @@ func ParseRequest(body []byte, service string) (Operation, any, error) {
 	d.CharsetReader = charset.NewReaderLabel
 	w := newWireDecoder(d, true)
 	for {
-		tok, err := w.token()
+		kind, err := w.next()
 		if err != nil {
 			return Operation{}, nil, &ValidationError{Element: "Body", Reason: "no request element: " + err.Error()}
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
+		if kind != kindStart {
 			continue
 		}
+		se := w.name
 		switch {
-		case (se.Name.Local == "Envelope" || se.Name.Local == "Body") && se.Name.Space == NSSOAP:
+		case (se.Local == "Envelope" || se.Local == "Body") && se.Space == NSSOAP:
 			continue
-		case se.Name.Local == "Header" && se.Name.Space == NSSOAP:
+		case se.Local == "Header" && se.Space == NSSOAP:
 			if err := w.skip(); err != nil {
 				return Operation{}, nil, err
 			}
 			continue
 		}
-		name, isReq := strings.CutSuffix(se.Name.Local, "Request")
+		name, isReq := strings.CutSuffix(se.Local, "Request")
 		op, known := operations[name]
 		if !isReq || !known || op.Service != service {
-			return Operation{}, nil, &ValidationError{Element: se.Name.Local, Reason: "no operation of " + service}
+			return Operation{}, nil, &ValidationError{Element: se.Local, Reason: "no operation of " + service}
 		}
 		ns := Namespace(service)
-		if se.Name.Space != ns {
-			return op, nil, &ValidationError{Element: se.Name.Local, Reason: fmt.Sprintf("in namespace %q, want %q", se.Name.Space, ns)}
+		if se.Space != ns {
+			return op, nil, &ValidationError{Element: se.Local, Reason: fmt.Sprintf("in namespace %q, want %q", se.Space, ns)}
 		}
 		req := op.NewRequest()
-		if err := w.decodeFields(reflect.ValueOf(req).Elem(), ns, se.Name.Local, ""); err != nil {
+		if err := w.decodeFields(reflect.ValueOf(req).Elem(), ns, se.Local, ""); err != nil {
 			return op, nil, err
 		}
 		return op, req, nil
