@@ -168,15 +168,15 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // nameEnd returns the end of the name starting at i.
 func (s *scanner) nameEnd(i int) int {
-	for i < len(s.b) {
-		switch c := s.b[i]; {
-		case isSpace(c), c == '>', c == '/', c == '=', c == '<', c == '"', c == '\'':
-			return i
-		}
+	for i < len(s.b) && !nameStop[s.b[i]] {
 		i++
 	}
 	return i
 }
+
+// nameStop marks the bytes that end a name: space, '>', '/', '=', '<'
+// and quotes (a constant table).
+var nameStop = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '>': true, '/': true, '=': true, '<': true, '"': true, '\'': true}
 
 func (s *scanner) intern(b []byte) *rawName {
 	if n, ok := s.names[string(b)]; ok {
@@ -268,6 +268,16 @@ func (s *scanner) startElement() error {
 
 func (s *scanner) endElement() error {
 	s.pos += 2 // </
+	if n := len(s.open); n > 0 {
+		// The common case: the name of the open element, then '>'.
+		top := s.open[n-1]
+		if end := s.pos + len(top.raw); end < len(s.b) && s.b[end] == '>' && string(s.b[s.pos:end]) == top.raw {
+			s.pos = end + 1
+			s.open = s.open[:n-1]
+			s.kind, s.name = kindEnd, top
+			return nil
+		}
+	}
 	end := s.nameEnd(s.pos)
 	name := s.b[s.pos:end]
 	s.pos = end
