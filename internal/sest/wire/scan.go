@@ -35,6 +35,8 @@ type scanner struct {
 	// thousands of times).
 	names  map[string]*rawName
 	values map[string]string
+	// prev is the name of the last start tag (see startName).
+	prev *rawName
 	// selfClosed is set after <x/>: its end element comes next.
 	selfClosed bool
 	scratch    []byte // for character data that needs rewriting
@@ -53,6 +55,9 @@ type scanner struct {
 // RawToken returns.
 type rawName struct {
 	raw, prefix, local string
+	// next is the name of the start tag that followed this one's last
+	// time (see startName).
+	next *rawName
 	// space caches the namespace the wireDecoder resolved the prefix of
 	// an element name to, while its bindings are at generation gen.
 	space string
@@ -208,12 +213,10 @@ func (s *scanner) skipSpace() {
 
 func (s *scanner) startElement() error {
 	s.pos++ // <
-	end := s.nameEnd(s.pos)
-	if end == s.pos {
-		return s.errorf("expected element name after <")
+	name, err := s.startName()
+	if err != nil {
+		return err
 	}
-	name := s.intern(s.b[s.pos:end])
-	s.pos = end
 	s.kind, s.name, s.attrs = kindStart, name, s.attrs[:0]
 	for {
 		s.skipSpace()
@@ -264,6 +267,31 @@ func (s *scanner) startElement() error {
 		}
 		s.attrs = append(s.attrs, rawAttr{name: an, value: s.internValue(v)})
 	}
+}
+
+// startName reads the name of a start tag. The elements of a response
+// repeat in the same order item after item: the name that followed the
+// previous start tag's name last time is compared in place first, and
+// only another name is delimited and looked up.
+func (s *scanner) startName() (*rawName, error) {
+	if p := s.prev; p != nil && p.next != nil {
+		n := p.next
+		if end := s.pos + len(n.raw); end < len(s.b) && nameStop[s.b[end]] && string(s.b[s.pos:end]) == n.raw {
+			s.pos, s.prev = end, n
+			return n, nil
+		}
+	}
+	end := s.nameEnd(s.pos)
+	if end == s.pos {
+		return nil, s.errorf("expected element name after <")
+	}
+	n := s.intern(s.b[s.pos:end])
+	s.pos = end
+	if s.prev != nil {
+		s.prev.next = n
+	}
+	s.prev = n
+	return n, nil
 }
 
 func (s *scanner) endElement() error {
