@@ -34,6 +34,9 @@ type wireDecoder struct {
 	name xml.Name
 	attr []xml.Attr
 	data []byte
+	// raw is the scanned name of the current start element (nil from
+	// encoding/xml).
+	raw *rawName
 
 	// bindings are the namespace declarations in scope, innermost last,
 	// each with the depth of the element declaring it; depth counts the
@@ -143,7 +146,7 @@ func (w *wireDecoder) fields(v reflect.Value, ns, sub string) error {
 	if w.strict {
 		return w.sequence(v, ns, sub)
 	}
-	fields := fieldMap(v.Type(), ns)
+	fs := fieldMap(v.Type(), ns)
 	for {
 		kind, err := w.next()
 		if err != nil {
@@ -154,7 +157,7 @@ func (w *wireDecoder) fields(v reflect.Value, ns, sub string) error {
 			return nil
 		case kindStart:
 			local := w.name.Local
-			f, ok := fields[local]
+			f, ok := w.field(fs)
 			if !ok {
 				w.unknown = append(w.unknown, w.pathTo(local))
 				if err := w.skip(); err != nil {
@@ -281,20 +284,25 @@ type wireField struct {
 	ns    string
 }
 
+// fieldSet maps local element names to the (embedded) fields of a type.
+type fieldSet struct {
+	byName map[string]wireField
+}
+
 type fieldMapKey struct {
 	t  reflect.Type
 	ns string
 }
 
-// fieldMaps memoises fieldMap (immutable type metadata, like encoding/xml's
+// fieldSets memoises fieldMap (immutable type metadata, like encoding/xml's
 // own cache).
-var fieldMaps sync.Map
+var fieldSets sync.Map
 
-// fieldMap maps local element names to the (embedded) fields of t.
-func fieldMap(t reflect.Type, ns string) map[string]wireField {
+// fieldMap returns the fields of t, whose own elements are in ns.
+func fieldMap(t reflect.Type, ns string) *fieldSet {
 	key := fieldMapKey{t, ns}
-	if m, ok := fieldMaps.Load(key); ok {
-		return m.(map[string]wireField)
+	if fs, ok := fieldSets.Load(key); ok {
+		return fs.(*fieldSet)
 	}
 	m := map[string]wireField{}
 	var walk func(t reflect.Type, ns string, prefix []int)
@@ -310,8 +318,22 @@ func fieldMap(t reflect.Type, ns string) map[string]wireField {
 		}
 	}
 	walk(t, ns, nil)
-	fieldMaps.Store(key, m)
-	return m
+	fs, _ := fieldSets.LoadOrStore(key, &fieldSet{byName: m})
+	return fs.(*fieldSet)
+}
+
+// field returns the field of fs the current element (just started) is
+// read into, through the scanned name's cache (see rawName).
+func (w *wireDecoder) field(fs *fieldSet) (wireField, bool) {
+	r := w.raw
+	if r != nil && r.fields == fs {
+		return r.field, r.fieldOK
+	}
+	f, ok := fs.byName[w.name.Local]
+	if r != nil {
+		r.fields, r.field, r.fieldOK = fs, f, ok
+	}
+	return f, ok
 }
 
 // decodeValue decodes the element just started (the current token,

@@ -62,6 +62,11 @@ type rawName struct {
 	// an element name to, while its bindings are at generation gen.
 	space string
 	gen   uint64
+	// field caches the field of fields an element of this name was last
+	// read into (fieldOK false: it was unknown there).
+	fields  *fieldSet
+	field   wireField
+	fieldOK bool
 }
 
 // rawAttr is an attribute of a start element, its value unescaped.
@@ -86,10 +91,39 @@ func newScanner(body []byte) (*scanner, bool) {
 			return nil, false
 		}
 	}
-	if bytes.Contains(body, []byte("<!DOCTYPE")) {
+	if hasDoctype(body) {
 		return nil, false
 	}
 	return &scanner{b: body, names: map[string]*rawName{}, values: map[string]string{}}, true
+}
+
+// hasDoctype reports whether the prolog (what stands before the root
+// element) holds a document type declaration, or other markup the scanner
+// does not read. A DOCTYPE can stand nowhere else: one inside the root
+// element is not well-formed, and the scanner refuses it.
+func hasDoctype(body []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(body[i:], '<')
+		if j < 0 {
+			return false
+		}
+		rest := body[i+j:]
+		var end int
+		switch {
+		case bytes.HasPrefix(rest, []byte("<?")):
+			end = bytes.Index(rest, []byte("?>"))
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end = bytes.Index(rest, []byte("-->"))
+		case bytes.HasPrefix(rest, []byte("<!")):
+			return true
+		default:
+			return false // the root element
+		}
+		if end < 0 {
+			return false // unterminated: the scanner reports it
+		}
+		i += j + end + 2
+	}
 }
 
 // pseudoAttr reads name="value" from an XML declaration.

@@ -156,3 +156,32 @@ func TestScannerRefusesWhatEncodingXMLRefuses(t *testing.T) {
 		require.False(t, ok, "%s goes through encoding/xml", name)
 	}
 }
+
+// TestScannerDoctype: a DOCTYPE in the prolog, after a declaration,
+// comments or processing instructions, sends the body through
+// encoding/xml; one inside the root element, where it is not
+// well-formed, is refused; the text "<!DOCTYPE" in a comment or in
+// character data is no DOCTYPE.
+func TestScannerDoctype(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"after the declaration":    `<?xml version="1.0"?>` + "\n" + `<!DOCTYPE a><a>x</a>`,
+		"after a comment and a PI": `<!-- c --><?pi x?><!DOCTYPE a [<!ENTITY e "x">]><a>x</a>`,
+	} {
+		_, ok, _ := wire.ScanTokens([]byte(body))
+		require.False(t, ok, "%s goes through encoding/xml", name)
+	}
+	_, ok, err := wire.ScanTokens([]byte(`<a><!DOCTYPE a></a>`))
+	require.True(t, ok)
+	var se *xml.SyntaxError
+	require.ErrorAs(t, err, &se)
+	for name, body := range map[string]string{
+		"in a comment":        `<!-- <!DOCTYPE a> --><a>x</a>`,
+		"escaped in the text": `<a>&lt;!DOCTYPE a&gt;</a>`,
+	} {
+		toks, ok, err := wire.ScanTokens([]byte(body))
+		require.True(t, ok, name)
+		require.NoError(t, err, name)
+		require.Equal(t, referenceTokens(t, []byte(body)), joinCharData(toks), name)
+	}
+}

@@ -84,7 +84,7 @@ func (w *wireDecoder) nextScanned() (tokKind, error) {
 				w.bind("", a.value)
 			}
 		}
-		w.name = w.elementName(s.name)
+		w.name, w.raw = w.elementName(s.name), s.name
 		w.attr = w.attr[:0]
 		for _, a := range s.attrs {
 			w.attr = append(w.attr, xml.Attr{Name: xml.Name{Space: w.translate(a.name.prefix, false), Local: a.name.local}, Value: a.value})
