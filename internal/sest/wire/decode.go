@@ -9,8 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/net/html/charset"
+
+	"sestd/internal/sestmodel"
 )
 
 // The decoder: tolerant for the Client, strict (ParseRequest) for the
@@ -354,6 +357,12 @@ func (w *wireDecoder) decodeValue(v reflect.Value, ns string) error {
 		if err != nil {
 			return err
 		}
+		if t == timestampType {
+			if tm, ok := parseWallClock(bytes.TrimSpace(text)); ok {
+				v.Addr().Interface().(*sestmodel.Timestamp).Time = tm
+				return nil
+			}
+		}
 		// Both copy what they keep of text.
 		if err := v.Addr().Interface().(interface{ UnmarshalText([]byte) error }).UnmarshalText(text); err != nil {
 			return fmt.Errorf("%s: %w", w.here(), err)
@@ -421,6 +430,47 @@ func (w *wireDecoder) decodeValue(v reflect.Value, ns string) error {
 		return fmt.Errorf("%s: unsupported kind %s", w.here(), t.Kind())
 	}
 	return nil
+}
+
+// parseWallClock reads a timestamp in the Servicestelle's own form
+// (sestmodel.TimestampLayout, the form of nearly every one) as UTC wall
+// clock, as Timestamp.UnmarshalText does, without its string and layout
+// parsing; false for any other form, which UnmarshalText reads or refuses.
+func parseWallClock(b []byte) (time.Time, bool) {
+	if len(b) != len(sestmodel.TimestampLayout) || b[4] != '-' || b[7] != '-' || b[10] != 'T' ||
+		b[13] != ':' || b[16] != ':' || (b[19] != '.' && b[19] != ',') { // time.Parse takes either
+		return time.Time{}, false
+	}
+	ok := true
+	num := func(from, to int) int {
+		n := 0
+		for _, c := range b[from:to] {
+			if c < '0' || c > '9' {
+				ok = false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, mo, d, h, mi, sec, ms := num(0, 4), num(5, 7), num(8, 10), num(11, 13), num(14, 16), num(17, 19), num(20, 23)
+	if !ok || mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, sec, ms*1_000_000, time.UTC), true
+}
+
+// daysIn returns the number of days of month mo (1-12) of year y.
+func daysIn(mo, y int) int {
+	switch mo {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // decodeChoice reads a polymorphic item (just started): its xsi:type
