@@ -168,8 +168,14 @@ func (s *scanner) next() error {
 			return s.charData()
 		}
 		rest := s.b[s.pos:]
+		var next byte
+		if len(rest) > 1 {
+			next = rest[1]
+		}
 		switch {
-		case bytes.HasPrefix(rest, []byte("</")):
+		case next != '/' && next != '!' && next != '?':
+			return s.startElement()
+		case next == '/':
 			return s.endElement()
 		case bytes.HasPrefix(rest, []byte("<!--")):
 			end := bytes.Index(rest[4:], []byte("-->"))
@@ -177,7 +183,7 @@ func (s *scanner) next() error {
 				return s.errorf("unexpected EOF in comment")
 			}
 			s.pos += 4 + end + 3
-		case bytes.HasPrefix(rest, []byte("<?")):
+		case next == '?':
 			end := bytes.Index(rest, []byte("?>"))
 			if end < 0 {
 				return s.errorf("unexpected EOF in processing instruction")
@@ -195,10 +201,8 @@ func (s *scanner) next() error {
 			}
 			s.kind, s.text = kindText, s.normalizeNewlines(raw)
 			return nil
-		case bytes.HasPrefix(rest, []byte("<!")):
-			return s.errorf("unsupported markup %.20q", rest)
 		default:
-			return s.startElement()
+			return s.errorf("unsupported markup %.20q", rest)
 		}
 	}
 }
