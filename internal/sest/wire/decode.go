@@ -139,17 +139,17 @@ func xsiTypeAttr(attr []xml.Attr) (string, bool) {
 // fields).
 func (w *wireDecoder) decodeFields(v reflect.Value, ns, root, sub string) error {
 	w.path = append(w.path[:0], root)
-	return w.fields(v, ns, sub)
+	return w.fields(v, ns, sub, fieldMap(v.Type(), ns))
 }
 
 // fields reads the children of the current element into the struct v,
-// whose fields are in namespace ns. sub is the xsi:type the element was
-// sent as (it picks the xsdonly fields of a type shared by subtypes).
-func (w *wireDecoder) fields(v reflect.Value, ns, sub string) error {
+// whose fields are in namespace ns, fs (fieldMap(v.Type(), ns)) when
+// tolerant. sub is the xsi:type the element was sent as (it picks the
+// xsdonly fields of a type shared by subtypes).
+func (w *wireDecoder) fields(v reflect.Value, ns, sub string, fs *fieldSet) error {
 	if w.strict {
 		return w.sequence(v, ns, sub)
 	}
-	fs := fieldMap(v.Type(), ns)
 	for {
 		kind, err := w.next()
 		if err != nil {
@@ -347,7 +347,7 @@ func (w *wireDecoder) decodeValue(v reflect.Value, ns string) error {
 	switch t {
 	case ranglisteType:
 		var rw ranglisteWire
-		if err := w.fields(reflect.ValueOf(&rw).Elem(), NSBewerberauswahl, ""); err != nil {
+		if err := w.fields(reflect.ValueOf(&rw).Elem(), NSBewerberauswahl, "", fieldMap(ranglisteWireType, NSBewerberauswahl)); err != nil {
 			return err
 		}
 		v.Set(reflect.ValueOf(rw.rangliste()))
@@ -386,10 +386,11 @@ func (w *wireDecoder) decodeValue(v reflect.Value, ns string) error {
 		e.SetZero()
 		return w.decodeValue(e, ns)
 	case reflect.Struct:
-		if choiceTypes[t] {
-			return w.decodeChoice(v, ns)
+		si := w.structOf(t, ns)
+		if si.choice {
+			return w.decodeChoice(v, si.alts)
 		}
-		return w.fields(v, nsOf(t, ns), "")
+		return w.fields(v, si.ns, "", si.fields)
 	}
 	text, err := w.textBytes()
 	if err != nil {
@@ -475,7 +476,7 @@ func daysIn(mo, y int) int {
 
 // decodeChoice reads a polymorphic item (just started): its xsi:type
 // picks the concrete type.
-func (w *wireDecoder) decodeChoice(v reflect.Value, ns string) error {
+func (w *wireDecoder) decodeChoice(v reflect.Value, alts []alternative) error {
 	q, ok := xsiTypeAttr(w.attr)
 	if !ok {
 		return &ValidationError{Element: w.here(), Reason: "xsi:type missing (want one of " + strings.Join(choiceNames(v.Type()), ", ") + ")"}
@@ -484,12 +485,12 @@ func (w *wireDecoder) decodeChoice(v reflect.Value, ns string) error {
 	if err != nil {
 		return &ValidationError{Element: w.here(), Reason: "xsi:type: " + err.Error()}
 	}
-	for _, alt := range alternatives(v.Type(), ns) {
+	for _, alt := range alts {
 		if alt.ns != name.Space || !slices.Contains(alt.names, name.Local) {
 			continue
 		}
 		p := reflect.New(alt.typ)
-		if err := w.fields(p.Elem(), alt.ns, name.Local); err != nil {
+		if err := w.fields(p.Elem(), alt.ns, name.Local, alt.fields); err != nil {
 			return err
 		}
 		if m, ok := p.Interface().(multiTyped); ok {
@@ -501,36 +502,63 @@ func (w *wireDecoder) decodeChoice(v reflect.Value, ns string) error {
 	return &UnknownTypeError{Element: w.here(), Type: name}
 }
 
-// alternative is a concrete type of a choice type: the field pointing to
-// it, its namespace and the xsi:types it is read from.
-type alternative struct {
-	field int
-	typ   reflect.Type
-	ns    string
-	names []string
+// structInfo says how an element of a struct type is read, in the
+// namespace its parent gives it: into its fields, in its own namespace,
+// or, for a choice type, into the alternative its xsi:type names.
+type structInfo struct {
+	ns     string
+	fields *fieldSet
+	choice bool
+	alts   []alternative
 }
 
-// alternativeSets memoises alternatives (immutable type metadata).
-var alternativeSets sync.Map
+// alternative is a concrete type of a choice type: the field pointing to
+// it, its namespace and fields and the xsi:types it is read from.
+type alternative struct {
+	field  int
+	typ    reflect.Type
+	ns     string
+	fields *fieldSet
+	names  []string
+}
 
-// alternatives returns the concrete types of the choice type t, whose
-// elements inherit namespace ns.
-func alternatives(t reflect.Type, ns string) []alternative {
+// structInfos memoises structInfoOf (immutable type metadata).
+var structInfos sync.Map
+
+// structInfoOf returns how an element of struct type t is read whose
+// parent gives it namespace ns.
+func structInfoOf(t reflect.Type, ns string) *structInfo {
 	key := fieldMapKey{t, ns}
-	if a, ok := alternativeSets.Load(key); ok {
-		return a.([]alternative)
+	if si, ok := structInfos.Load(key); ok {
+		return si.(*structInfo)
 	}
-	var out []alternative
+	si := &structInfo{ns: nsOf(t, ns), choice: choiceTypes[t]}
+	if !si.choice {
+		si.fields = fieldMap(t, si.ns)
+	}
 	for i := range t.NumField() {
-		ft := t.Field(i).Type
-		if ft.Kind() != reflect.Pointer {
-			continue
+		if ft := t.Field(i).Type; si.choice && ft.Kind() == reflect.Pointer {
+			ct := ft.Elem()
+			cns := nsOf(ct, ns)
+			si.alts = append(si.alts, alternative{field: i, typ: ct, ns: cns, fields: fieldMap(ct, cns), names: xsiNames(ct)})
 		}
-		ct := ft.Elem()
-		out = append(out, alternative{field: i, typ: ct, ns: nsOf(ct, ns), names: xsiNames(ct)})
 	}
-	alternativeSets.Store(key, out)
-	return out
+	actual, _ := structInfos.LoadOrStore(key, si)
+	return actual.(*structInfo)
+}
+
+// structOf returns structInfoOf(t, ns) for the current element (just
+// started), through the scanned name's cache (see rawName).
+func (w *wireDecoder) structOf(t reflect.Type, ns string) *structInfo {
+	r := w.raw
+	if r != nil && r.structType == t && r.structNS == ns {
+		return r.structInfo
+	}
+	si := structInfoOf(t, ns)
+	if r != nil {
+		r.structType, r.structNS, r.structInfo = t, ns, si
+	}
+	return si
 }
 
 func choiceNames(t reflect.Type) []string {

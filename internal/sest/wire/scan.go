@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -62,11 +63,15 @@ type rawName struct {
 	// an element name to, while its bindings are at generation gen.
 	space string
 	gen   uint64
-	// field caches the field of fields an element of this name was last
-	// read into (fieldOK false: it was unknown there).
-	fields  *fieldSet
-	field   wireField
-	fieldOK bool
+	// The decoder's caches: the field of fields an element of this name
+	// was last read into (fieldOK false: it was unknown there), and how
+	// it was read when it was a struct of structType in structNS.
+	fields     *fieldSet
+	field      wireField
+	fieldOK    bool
+	structType reflect.Type
+	structNS   string
+	structInfo *structInfo
 }
 
 // rawAttr is an attribute of a start element, its value unescaped.
