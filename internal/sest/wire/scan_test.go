@@ -185,3 +185,34 @@ func TestScannerDoctype(t *testing.T) {
 		require.Equal(t, referenceTokens(t, []byte(body)), joinCharData(toks), name)
 	}
 }
+
+// FuzzScannerAsEncodingXML: where the scanner and encoding/xml both read
+// a document, they read the same tokens.
+func FuzzScannerAsEncodingXML(f *testing.F) {
+	f.Add([]byte(`<a xmlns="urn:x" xmlns:p='urn:p'><p:b p:at="1 &amp; 2">Gr&#246;&#xdf;e</p:b><c/><p:b>x</p:b><p:bb/></a>`))
+	f.Add([]byte(`<a><b><c>1</c><d>2</d></b><b><c>3</c><d>4</d></b><b><c>5</c><dd/></b></a>`))
+	f.Add([]byte("<a><![CDATA[x\r\ny]]><!-- c --><b >t\r</b ></a>"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, ok, err := wire.ScanTokens(body)
+		if !ok || err != nil {
+			return
+		}
+		d := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))))
+		var want []xml.Token
+		for {
+			tok, err := d.RawToken()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return // encoding/xml refuses what the scanner reads
+			}
+			switch tok.(type) {
+			case xml.Comment, xml.ProcInst, xml.Directive:
+				continue
+			}
+			want = append(want, xml.CopyToken(tok))
+		}
+		require.Equal(t, joinCharData(want), joinCharData(got))
+	})
+}
