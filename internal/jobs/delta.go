@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -99,6 +100,8 @@ type syncer struct {
 	poll cron.Schedule
 	// streams is the delta streams' table (streamTable).
 	streams map[store.Stream]streamSpec
+	// writeSlots holds a token per package being written (packageWriters).
+	writeSlots chan struct{}
 }
 
 // streamSpec is what the sync does differently per delta stream.
@@ -173,7 +176,7 @@ func newSyncer(d Deps) (*syncer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sync.schedules.delta: %w", err)
 	}
-	s := &syncer{deps: d, sest: d.Sest, rules: rules, faecher: faecher, poll: poll}
+	s := &syncer{deps: d, sest: d.Sest, rules: rules, faecher: faecher, poll: poll, writeSlots: make(chan struct{}, packageWriters)}
 	s.streams = s.streamTable()
 	for _, stream := range store.AllStreams() {
 		if _, ok := s.streams[stream]; !ok {
@@ -265,12 +268,14 @@ func (s *syncer) stream(ctx context.Context, stream store.Stream, runName string
 	packages := (total + size - 1) / size
 	var sum store.Counts
 	began := time.Now()
-	// One package is fetched while the previous one is written: the
-	// Servicestelle's latency and the database's overlap. Packages are
-	// committed in order, so the run's progress stays a prefix.
+	// Packages are fetched in order, each while earlier ones are written
+	// (the Servicestelle's latency and the database overlap), and written
+	// by packageWriters writers at once. They may commit out of order; the
+	// run's recorded progress stays a prefix of committed packages
+	// (progress), so a resumed run skips nothing.
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fetchedCh := make(chan fetched, 1)
+	fetchedCh := make(chan fetched, packageWriters)
 	go func() {
 		defer close(fetchedCh)
 		for i := run.Done; i < total; i += size {
@@ -286,51 +291,93 @@ func (s *syncer) stream(ctx context.Context, stream store.Stream, runName string
 			}
 		}
 	}()
-	// waited is how long the writer waited for the fetcher, wrote how long
-	// the fetcher could have waited for the writer: which of the two is
-	// the critical path.
-	var waited, wrote time.Duration
-	for {
-		t0 := time.Now()
-		f, ok := <-fetchedCh
-		if !ok {
-			break
-		}
-		waited += time.Since(t0)
+	prog := newProgress(run.Done)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		// waited is how long the writers waited for the fetcher, wrote how
+		// long they wrote: which of the two is the critical path.
+		waited, wrote time.Duration
+		wg            sync.WaitGroup
+	)
+	write := func(f fetched) {
 		pkg := f.start/size + 1
+		end := f.start + f.refs
 		err := f.err
 		var counts store.Counts
 		if err == nil {
-			t0 = time.Now()
-			counts, err = f.put(ctx, store.Step{Stream: runName, Items: f.refs})
+			var rec int
+			t0 := time.Now()
+			select {
+			case s.writeSlots <- struct{}{}:
+				counts, err = f.put(ctx, store.Step{Stream: runName, Done: func() int { rec = prog.through(f.start, end); return rec }})
+				<-s.writeSlots
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+			mu.Lock()
 			wrote += time.Since(t0)
+			mu.Unlock()
 			if err == nil {
+				prog.committed(f.start, end, rec)
 				logForbidden(log, counts.Forbidden)
 			}
 		}
-		if errors.Is(err, sest.ErrReferenceExpired) {
-			// Start over from the unchanged cursor: what was committed
-			// stays, nothing is skipped.
-			if aerr := st.RunAbandon(ctx, runName); aerr != nil {
-				return sum, aerr
-			}
-			return sum, fmt.Errorf("package %d of %d: references expired, asking again on retry: %w", pkg, packages, err)
-		}
+		mu.Lock()
+		defer mu.Unlock()
 		if err != nil {
-			return sum, classify(fmt.Errorf("package %d of %d: %w", pkg, packages, err))
+			if firstErr == nil {
+				firstErr = fmt.Errorf("package %d of %d: %w", pkg, packages, err)
+				cancel()
+			}
+			return
 		}
 		sum.Add(counts)
 		s.count(stream.String(), counts)
-		done := f.start + f.refs
 		log.Info("package mirrored",
 			zap.Int("package", pkg), zap.Int("packages", packages),
 			zap.Int("created", counts.Created), zap.Int("updated", counts.Updated), zap.Int("unchanged", counts.Unchanged),
 			zap.Int("filtered", counts.Filtered),
-			zap.Int("done", done), zap.Int("total", total),
-			zap.Float64("items_per_second", float64(done-run.Done)/max(time.Since(began).Seconds(), 1e-3)))
+			zap.Int("done", end), zap.Int("total", total),
+			zap.Float64("items_per_second", float64(sum.Created+sum.Updated+sum.Unchanged+sum.Filtered)/max(time.Since(began).Seconds(), 1e-3)))
+	}
+	for range packageWriters {
+		wg.Go(func() {
+			for {
+				t0 := time.Now()
+				f, ok := <-fetchedCh
+				if !ok {
+					return
+				}
+				mu.Lock()
+				waited += time.Since(t0)
+				failed := firstErr != nil
+				mu.Unlock()
+				if !failed {
+					write(f)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if errors.Is(firstErr, sest.ErrReferenceExpired) {
+		// Start over from the unchanged cursor: what was committed stays,
+		// nothing is skipped.
+		if aerr := st.RunAbandon(ctx, runName); aerr != nil {
+			return sum, aerr
+		}
+		return sum, fmt.Errorf("references expired, asking again on retry: %w", firstErr)
+	}
+	if firstErr != nil {
+		return sum, classify(firstErr)
 	}
 	if err := ctx.Err(); err != nil {
 		return sum, err
+	}
+	if done := prog.lag(); done > 0 {
+		if err := st.RunAdvance(ctx, runName, done); err != nil {
+			return sum, err
+		}
 	}
 	log.Info("stream up to date", zap.Int("created", sum.Created), zap.Int("updated", sum.Updated),
 		zap.Int("unchanged", sum.Unchanged), zap.Int("filtered", sum.Filtered), zap.Int("transitions_forbidden", len(sum.Forbidden)),

@@ -34,7 +34,7 @@ type RunProgress struct {
 func (s *Store) CursorStatusList(ctx context.Context) ([]CursorStatus, error) {
 	rows, err := s.pool.Query(ctx, `
 SELECT n.stream, c.position, c.updated_at, extract(epoch FROM now() - c.updated_at)::float8,
-       r.start, r.ende, cardinality(r.refs), r.done, r.started_at
+       r.start, r.ende, r.total, r.done, r.started_at
 FROM (SELECT unnest($1::text[]) AS stream UNION SELECT stream FROM sync_cursor UNION SELECT stream FROM sync_run) n
 LEFT JOIN sync_cursor c ON c.stream = n.stream
 LEFT JOIN sync_run r ON r.stream = n.stream

@@ -116,9 +116,10 @@ func (s *Store) RunBegin(ctx context.Context, r Run) error {
 		if len(r.Refs) == 0 {
 			return setCursorTx(ctx, tx, r.Stream, r.Ende)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO sync_run (stream, start, ende, refs) VALUES ($1, $2, $3, $4)
-ON CONFLICT (stream) DO UPDATE SET start = excluded.start, ende = excluded.ende, refs = excluded.refs, done = 0, started_at = now()`,
-			r.Stream, r.Start, r.Ende, r.Refs)
+		_, err := tx.Exec(ctx, `INSERT INTO sync_run (stream, start, ende, refs, total) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (stream) DO UPDATE SET start = excluded.start, ende = excluded.ende, refs = excluded.refs, total = excluded.total,
+    done = 0, started_at = now()`,
+			r.Stream, r.Start, r.Ende, r.Refs, len(r.Refs))
 		if err != nil {
 			return fmt.Errorf("recording run of %s: %w", r.Stream, err)
 		}
@@ -135,14 +136,21 @@ func (s *Store) RunAbandon(ctx context.Context, stream string) error {
 	return nil
 }
 
-// advanceRun counts a committed package; the package completing the run
-// moves the cursor to the run's watermark and ends the run, in the same
-// transaction as the package's rows.
+// advanceRun records a package's progress; the package completing the
+// run moves the cursor to the run's watermark and ends the run, in the
+// same transaction as the package's rows.
 func advanceRun(ctx context.Context, tx pgx.Tx, step Step) error {
+	set, arg := "done = done + $2", step.Items
+	if step.Done != nil {
+		if arg = step.Done(); arg == 0 {
+			return nil
+		}
+		set = "done = greatest(done, $2)"
+	}
 	var done, total int
 	var ende time.Time
-	err := tx.QueryRow(ctx, `UPDATE sync_run SET done = done + $2 WHERE stream = $1
-RETURNING done, cardinality(refs), ende`, step.Stream, step.Items).Scan(&done, &total, &ende)
+	err := tx.QueryRow(ctx, `UPDATE sync_run SET `+set+` WHERE stream = $1 RETURNING done, total, ende`,
+		step.Stream, arg).Scan(&done, &total, &ende)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("no run of %s in progress (reset meanwhile?)", step.Stream)
 	}
@@ -156,6 +164,14 @@ RETURNING done, cardinality(refs), ende`, step.Stream, step.Items).Scan(&done, &
 		return fmt.Errorf("ending run of %s: %w", step.Stream, err)
 	}
 	return setCursorTx(ctx, tx, step.Stream, ende)
+}
+
+// RunAdvance records that the first done references of the stream's run
+// are committed (when the packages that committed them could not record
+// it themselves: see Step.Done); reaching the run's end moves the cursor
+// and ends the run.
+func (s *Store) RunAdvance(ctx context.Context, stream string, done int) error {
+	return s.inTx(ctx, Step{Stream: stream, Done: func() int { return done }}, func(pgx.Tx) error { return nil })
 }
 
 func setCursorTx(ctx context.Context, tx pgx.Tx, stream string, pos time.Time) error {

@@ -108,3 +108,51 @@ func TestRunMovesTheCursorWithItsLastPackage(t *testing.T) {
 		return c.Position.UTC()
 	}(), "other streams keep theirs")
 }
+
+// Packages that commit out of order (Step.Done) record the progress only
+// when told, and it only grows; RunAdvance records the rest and, at the
+// run's end, moves the cursor.
+func TestRunProgressOutOfOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(testdb.New(t))
+	stream := store.StreamBewerber.String()
+	t1 := time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC)
+	t2 := t1.Add(time.Hour)
+	require.NoError(t, st.CursorSet(ctx, stream, t1))
+	require.NoError(t, st.RunBegin(ctx, store.Run{Stream: stream, Start: t1, Ende: t2, Refs: []string{"r1", "r2", "r3", "r4"}}))
+	done := func() int {
+		t.Helper()
+		r, err := st.RunGet(ctx, stream)
+		require.NoError(t, err)
+		return r.Done
+	}
+	put := func(id string, progress int) {
+		t.Helper()
+		_, err := st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{ID: id, Status: "aktiv"}},
+			store.Step{Stream: stream, Done: func() int { return progress }})
+		require.NoError(t, err)
+	}
+	put("B3", 0) // the third reference's package, ahead of the first two
+	require.Equal(t, 0, done(), "a package written ahead records nothing")
+	put("B1", 3) // the first package, recording through the one ahead
+	require.Equal(t, 3, done())
+	put("B2", 2) // a late, lower progress does not move it back
+	require.Equal(t, 3, done())
+	list, err := st.CursorStatusList(ctx)
+	require.NoError(t, err)
+	require.Equal(t, "bewerber", list[0].Stream)
+	require.NotNil(t, list[0].Run)
+	require.Equal(t, 4, list[0].Run.References, "the status lists the run's references")
+	require.Equal(t, 3, list[0].Run.Done)
+	c, err := st.CursorGet(ctx, stream)
+	require.NoError(t, err)
+	require.Equal(t, t1, c.Position.UTC(), "the cursor waits for the run's end")
+
+	require.NoError(t, st.RunAdvance(ctx, stream, 4))
+	_, err = st.RunGet(ctx, stream)
+	require.ErrorIs(t, err, store.ErrNotFound, "the run ended")
+	c, err = st.CursorGet(ctx, stream)
+	require.NoError(t, err)
+	require.Equal(t, t2, c.Position.UTC(), "the run's end moved the cursor")
+}

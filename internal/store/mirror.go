@@ -48,7 +48,13 @@ func (c *Counts) Add(o Counts) {
 // zero Step applies the package without run bookkeeping.
 type Step struct {
 	Stream string
-	Items  int // references this package covers
+	Items  int // references this package covers, added to the progress
+	// Done, when set, replaces Items for packages that commit out of
+	// order: called in the package's transaction just before it commits,
+	// it returns how many references from the run's start are committed
+	// once this package is (the progress only grows), or 0 when an
+	// earlier package is still being written.
+	Done func() int
 	// ForbiddenTransition, when set, judges every change of a mirrored
 	// Bewerbung's Bearbeitungsstatus the package makes: a non-empty reason
 	// records the change in bewerbung_status_forbidden, in the package's
