@@ -5,7 +5,9 @@
 -- folded four texts: Nachname and Vorname (sort_key), then "Vorname
 -- Nachname Geburtsname" once for each folding (names). Measured on 10,000
 -- applicants of the simulator: 0.2 s of PostgreSQL CPU for the four
--- foldings, most of it in translate().
+-- foldings, most of it in translate(); 0.08 s for sestd_search_names
+-- below. BenchmarkMirrorBackendCPU, 10,000 Bewerber completing their
+-- stubs: 0.74 s before, 0.62 s after (medians of three, side by side).
 --
 -- The outputs are the same for every text; the test
 -- TestFoldingMatchesMigration0101 compares old and new functions on
@@ -30,7 +32,9 @@
 --
 -- sestd_fold_map(t) is the common step, translate(t, list', to'), with
 -- (4) as a shortcut in a UTF8 database (an ASCII text has as many bytes as
--- characters there). The functions are no longer STRICT, so that the
+-- characters there). Only a UTF8 database can hold migration 0101's
+-- lists at all, besides SQL_ASCII, where translate() maps bytes, not
+-- characters, and neither definition folds letters outside ASCII. The functions are no longer STRICT, so that the
 -- planner inlines them into the statements that call them; a NULL still
 -- folds to NULL.
 DO $$
