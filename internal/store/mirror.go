@@ -393,13 +393,28 @@ func (s *Store) WriteBewerber(ctx context.Context, p *BewerberPackage, step Step
 			first.queue("upserting land keys", upsertKeyTableSQL("land"), rows.landKeys, rows.landNames)
 		}
 		first.queue("lifting tombstones", liftTombstones, rows.id, rows.letzteAenderung)
+		// The console's search rows of the stubs this upsert completes are
+		// written here, set-based (stub reads the rows as they were before
+		// the upsert: the statement's parts share one snapshot); the
+		// bewerber_search_sync row trigger leaves them out (migration 0252).
 		first.b.Queue(`
-INSERT INTO bewerber AS b (`+cols.names()+`)
-SELECT * FROM `+cols.unnest()+` AS u(`+cols.names()+`) WHERE `+notErased+`
-ON CONFLICT (bewerber_id) DO UPDATE SET `+cols.assign("bewerber_id")+`, updated_at = now(), seen_at = now()
-WHERE (NOT b.complete OR b.data_sha IS DISTINCT FROM excluded.data_sha)
-  AND (b.letzte_aenderung IS NULL OR excluded.letzte_aenderung IS NULL OR b.letzte_aenderung <= excluded.letzte_aenderung)
-RETURNING bewerber_id, (xmax = 0 OR NOT b.complete)`, cols.args()...)
+WITH stub AS (
+    SELECT bewerber_id FROM bewerber WHERE bewerber_id = ANY($1::text[]) AND NOT complete
+), up AS (
+    INSERT INTO bewerber AS b (`+cols.names()+`)
+    SELECT * FROM `+cols.unnest()+` AS u(`+cols.names()+`) WHERE `+notErased+`
+    ON CONFLICT (bewerber_id) DO UPDATE SET `+cols.assign("bewerber_id")+`, updated_at = now(), seen_at = now()
+    WHERE (NOT b.complete OR b.data_sha IS DISTINCT FROM excluded.data_sha)
+      AND (b.letzte_aenderung IS NULL OR excluded.letzte_aenderung IS NULL OR b.letzte_aenderung <= excluded.letzte_aenderung)
+    RETURNING b.bewerber_id, b.vorname, b.nachname, b.geburtsname, b.email_adresse, (xmax = 0) AS created
+), search_rows AS (
+    INSERT INTO bewerber_search (bewerber_id, sort_key, names, email)
+    SELECT up.bewerber_id, f.sort_key, f.names, lower(up.email_adresse)
+    FROM up JOIN stub USING (bewerber_id), sestd_search_names(up.vorname, up.nachname, up.geburtsname) f
+    ORDER BY up.bewerber_id
+    ON CONFLICT (bewerber_id) DO UPDATE SET sort_key = excluded.sort_key, names = excluded.names, email = excluded.email
+)
+SELECT bewerber_id, created FROM up`, cols.args()...)
 		br := tx.SendBatch(ctx, &first.b)
 		for _, what := range first.whats {
 			if _, err := br.Exec(); err != nil {
