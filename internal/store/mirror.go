@@ -394,13 +394,12 @@ func (s *Store) WriteBewerber(ctx context.Context, p *BewerberPackage, step Step
 		}
 		first.queue("lifting tombstones", liftTombstones, rows.id, rows.letzteAenderung)
 		// The console's search rows of the stubs this upsert completes are
-		// written here, set-based (stub reads the rows as they were before
-		// the upsert: the statement's parts share one snapshot); the
-		// bewerber_search_sync row trigger leaves them out (migration 0252).
+		// written here, set-based; the bewerber_search_sync row trigger
+		// leaves them out (migration 0252). The stub test reads the row as
+		// it was before the upsert: the statement's parts share one
+		// snapshot.
 		first.b.Queue(`
-WITH stub AS (
-    SELECT bewerber_id FROM bewerber WHERE bewerber_id = ANY($1::text[]) AND NOT complete
-), up AS (
+WITH up AS (
     INSERT INTO bewerber AS b (`+cols.names()+`)
     SELECT * FROM `+cols.unnest()+` AS u(`+cols.names()+`) WHERE `+notErased+`
     ON CONFLICT (bewerber_id) DO UPDATE SET `+cols.assign("bewerber_id")+`, updated_at = now(), seen_at = now()
@@ -410,7 +409,8 @@ WITH stub AS (
 ), search_rows AS (
     INSERT INTO bewerber_search (bewerber_id, sort_key, names, email)
     SELECT up.bewerber_id, f.sort_key, f.names, lower(up.email_adresse)
-    FROM up JOIN stub USING (bewerber_id), sestd_search_names(up.vorname, up.nachname, up.geburtsname) f
+    FROM up, sestd_search_names(up.vorname, up.nachname, up.geburtsname) f
+    WHERE NOT up.created AND EXISTS (SELECT FROM bewerber s WHERE s.bewerber_id = up.bewerber_id AND NOT s.complete)
     ORDER BY up.bewerber_id
     ON CONFLICT (bewerber_id) DO UPDATE SET sort_key = excluded.sort_key, names = excluded.names, email = excluded.email
 )
