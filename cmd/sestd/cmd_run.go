@@ -74,6 +74,10 @@ to finish, then they are cancelled and retried on the next start.
 The daemon refuses to start on a database schema that is behind; run
 'sestd migrate' first or pass --migrate.
 
+Go's garbage collector runs with GOGC=300 and a soft memory limit of 128 MiB
+(less CPU for the full download, peak RSS under 150 MB); GOGC or GOMEMLIMIT
+in the environment replace these.
+
 `+keysHelp())
 	cfgPath := configFlag(fs, e)
 	migrate := fs.Bool("migrate", false, "apply pending database migrations before starting")
@@ -92,6 +96,7 @@ The daemon refuses to start on a database schema that is behind; run
 		log.Warn("SOAP bodies are logged at debug level (servicestelle.debug_bodies): they contain applicants' personal data")
 	}
 	log.Info("sestd starting", zap.String("version", version), zap.String("config", *cfgPath))
+	daemonGC(e.getenv).apply(log)
 	return daemon.Run(ctx, daemon.Options{
 		Config: cfg, Log: log, Migrate: *migrate,
 		Build: metrics.BuildInfo{Version: version, Commit: buildCommit()},

@@ -103,8 +103,7 @@ type syncer struct {
 
 // streamSpec is what the sync does differently per delta stream.
 type streamSpec struct {
-	// before runs before a delta poll of the stream (not before the full
-	// download's, which runs it once for all streams).
+	// before runs before each poll of the stream, delta or full.
 	before func(context.Context) error
 	// anfragen asks for the references changed since start.
 	anfragen func(ctx context.Context, start time.Time) (sest.Delta, error)
@@ -494,19 +493,20 @@ func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 		if err != nil {
 			return err
 		}
-		if s.deps.Config.Sync.StudienangebotDownload {
-			c, err := s.studienangebote(ctx)
-			if err != nil {
-				return err
-			}
-			out.Streams["studienangebote"] = summaryOf(c)
-		}
-		if err := s.studienpakete(ctx); err != nil {
-			return err
-		}
-		// The streams are independent: they download side by side, so
-		// that the Servicestelle's latency and the database overlap.
+		// The Studienangebote and the streams are independent: they
+		// download side by side, so that the Servicestelle's latency and
+		// the database overlap. A stream's own preparation (the
+		// Studienpakete before the Ranglistenstatus) runs first in its
+		// turn.
 		g, gctx := errgroup.WithContext(ctx)
+		var angebote store.Counts
+		if s.deps.Config.Sync.StudienangebotDownload {
+			g.Go(func() error {
+				var err error
+				angebote, err = s.studienangebote(gctx)
+				return err
+			})
+		}
 		streams := store.AllStreams()
 		sums := make([]store.Counts, len(streams))
 		for i, stream := range streams {
@@ -515,6 +515,11 @@ func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 				continue
 			}
 			g.Go(func() error {
+				if before := s.streams[stream].before; before != nil {
+					if err := before(gctx); err != nil {
+						return err
+					}
+				}
 				var err error
 				sums[i], err = s.stream(gctx, stream, runName(stream), s.start())
 				return err
@@ -522,6 +527,9 @@ func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
 		}
 		if err := g.Wait(); err != nil {
 			return err
+		}
+		if s.deps.Config.Sync.StudienangebotDownload {
+			out.Streams["studienangebote"] = summaryOf(angebote)
 		}
 		for i, stream := range streams {
 			out.Streams[stream.String()] = summaryOf(sums[i])

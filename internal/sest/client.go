@@ -199,7 +199,7 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, t.c.cfg.MaxResponseBytes+1))
+	body, err := readBody(resp.Body, resp.ContentLength, t.c.cfg.MaxResponseBytes)
 	if err != nil {
 		st.err = fmt.Errorf("reading response: %w", err)
 		return nil, st.err
@@ -224,6 +224,32 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(strings.NewReader(stubEnvelope))
 	resp.ContentLength = int64(len(stubEnvelope))
 	return resp, nil
+}
+
+// readBody reads at most limit+1 bytes of a response body (more than
+// limit is the caller's error) into one buffer sized from the announced
+// length when it is known and within limit (io.ReadAll would start at 512
+// bytes and double: about twice the body allocated and copied again).
+func readBody(r io.Reader, announced, limit int64) ([]byte, error) {
+	size := int64(512)
+	if announced >= 0 && announced <= limit {
+		size = announced + 1 // the spare byte reads EOF without growing
+	}
+	buf := make([]byte, 0, size)
+	lr := io.LimitReader(r, limit+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // grow
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 const stubEnvelope = `<Envelope><Body></Body></Envelope>`

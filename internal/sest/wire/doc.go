@@ -3,7 +3,9 @@
 // the service and operation tables, the request and response messages,
 // the encoder (EncodeMessage, Envelope, RequestEnvelope), the tolerant
 // response decoder (DecodeResponse, with its own scanner over the body's
-// bytes, scan.go) and the strict request decoder (ParseRequest).
+// bytes, scan.go, tokens read without boxing, token.go, and memoised type
+// metadata, decode_types.go) and the strict request decoder
+// (ParseRequest).
 //
 // It imports the model (internal/sestmodel) and nothing of the SOAP
 // client: the client (internal/sest, built on gosoap) sends and receives

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -13,9 +14,10 @@ import (
 // scanner tokenizes a response body held in memory for the Client's
 // decoder. encoding/xml reads a document rune by rune through a buffered
 // reader and spends most of the Client's decoding time doing so
-// (BenchmarkDecode500); the scanner reads the body's bytes in place. It
-// returns the tokens xml.Decoder.RawToken returns (names untranslated,
-// prefix in Name.Space; the wireDecoder resolves them through its scopes)
+// (BenchmarkDecode500); the scanner reads the body's bytes in place. Each
+// call of next reads the token xml.Decoder.RawToken would return (names
+// untranslated; the wireDecoder resolves their prefixes through its
+// bindings) into the scanner's fields, without boxing it in an xml.Token,
 // and refuses what is not well-formed: an end tag that does not match its
 // start, an unknown entity, invalid UTF-8 or control characters, a body
 // that ends inside an element. Comments and processing instructions are
@@ -28,14 +30,54 @@ type scanner struct {
 	b   []byte
 	pos int
 	// open holds the names of the open elements, for the end-tag check.
-	open []string
-	// names interns element and attribute names (a response repeats a few
-	// dozen names thousands of times).
-	names map[string]string
+	open []*rawName
+	// names interns element and attribute names, values attribute values
+	// (a response repeats a few dozen names, namespaces and xsi:types
+	// thousands of times).
+	names  map[string]*rawName
+	values map[string]string
+	// prev is the name of the last start tag (see startName).
+	prev *rawName
 	// selfClosed is set after <x/>: its end element comes next.
 	selfClosed bool
-	endName    xml.Name
-	text       []byte // scratch for character data that needs rewriting
+	scratch    []byte // for character data that needs rewriting
+
+	// The token read by next, valid until the next call: its kind; the
+	// name of a start or end element; the attributes of a start element;
+	// character data.
+	kind  tokKind
+	name  *rawName
+	attrs []rawAttr
+	text  []byte
+}
+
+// rawName is an element or attribute name as written, interned by the
+// scanner: prefix and local are Space and Local of the xml.Name
+// RawToken returns.
+type rawName struct {
+	raw, prefix, local string
+	// next is the name of the start tag that followed this one's last
+	// time (see startName).
+	next *rawName
+	// space caches the namespace the wireDecoder resolved the prefix of
+	// an element name to, while its bindings are at generation gen.
+	space string
+	gen   uint64
+	// The decoder's caches: the field of fields an element of this name
+	// was last read into (fieldOK false: it was unknown there), and how
+	// it was read when it was a struct of structType in structNS.
+	fields     *fieldSet
+	field      wireField
+	fieldOK    bool
+	structType reflect.Type
+	structNS   string
+	structInfo *structInfo
+}
+
+// rawAttr is an attribute of a start element, its value unescaped.
+type rawAttr struct {
+	name  *rawName
+	value string
 }
 
 // newScanner returns a scanner for body, or false when the body must go
@@ -54,10 +96,39 @@ func newScanner(body []byte) (*scanner, bool) {
 			return nil, false
 		}
 	}
-	if bytes.Contains(body, []byte("<!DOCTYPE")) {
+	if hasDoctype(body) {
 		return nil, false
 	}
-	return &scanner{b: body, names: map[string]string{}}, true
+	return &scanner{b: body, names: map[string]*rawName{}, values: map[string]string{}}, true
+}
+
+// hasDoctype reports whether the prolog (what stands before the root
+// element) holds a document type declaration, or other markup the scanner
+// does not read. A DOCTYPE can stand nowhere else: one inside the root
+// element is not well-formed, and the scanner refuses it.
+func hasDoctype(body []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(body[i:], '<')
+		if j < 0 {
+			return false
+		}
+		rest := body[i+j:]
+		var end int
+		switch {
+		case bytes.HasPrefix(rest, []byte("<?")):
+			end = bytes.Index(rest, []byte("?>"))
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			end = bytes.Index(rest, []byte("-->"))
+		case bytes.HasPrefix(rest, []byte("<!")):
+			return true
+		default:
+			return false // the root element
+		}
+		if end < 0 {
+			return false // unterminated: the scanner reports it
+		}
+		i += j + end + 2
+	}
 }
 
 // pseudoAttr reads name="value" from an XML declaration.
@@ -83,53 +154,60 @@ func (s *scanner) errorf(format string, args ...any) error {
 	return &xml.SyntaxError{Msg: fmt.Sprintf(format, args...), Line: line}
 }
 
-// Token returns the next token; io.EOF after the last.
-func (s *scanner) Token() (xml.Token, error) {
+// next reads the next token into s.kind, s.name, s.attrs and s.text;
+// io.EOF after the last.
+func (s *scanner) next() error {
 	if s.selfClosed {
 		s.selfClosed = false
-		return xml.EndElement{Name: s.endName}, nil
+		s.kind = kindEnd // named as its start
+		return nil
 	}
 	for {
 		if s.pos >= len(s.b) {
 			if len(s.open) > 0 {
-				return nil, s.errorf("unexpected EOF: element <%s> not closed", s.open[len(s.open)-1])
+				return s.errorf("unexpected EOF: element <%s> not closed", s.open[len(s.open)-1].raw)
 			}
-			return nil, io.EOF
+			return io.EOF
 		}
 		if s.b[s.pos] != '<' {
 			return s.charData()
 		}
 		rest := s.b[s.pos:]
+		var next byte
+		if len(rest) > 1 {
+			next = rest[1]
+		}
 		switch {
-		case bytes.HasPrefix(rest, []byte("</")):
+		case next != '/' && next != '!' && next != '?':
+			return s.startElement()
+		case next == '/':
 			return s.endElement()
 		case bytes.HasPrefix(rest, []byte("<!--")):
 			end := bytes.Index(rest[4:], []byte("-->"))
 			if end < 0 {
-				return nil, s.errorf("unexpected EOF in comment")
+				return s.errorf("unexpected EOF in comment")
 			}
 			s.pos += 4 + end + 3
-		case bytes.HasPrefix(rest, []byte("<?")):
+		case next == '?':
 			end := bytes.Index(rest, []byte("?>"))
 			if end < 0 {
-				return nil, s.errorf("unexpected EOF in processing instruction")
+				return s.errorf("unexpected EOF in processing instruction")
 			}
 			s.pos += end + 2
 		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 			end := bytes.Index(rest[9:], []byte("]]>"))
 			if end < 0 {
-				return nil, s.errorf("unexpected EOF in CDATA section")
+				return s.errorf("unexpected EOF in CDATA section")
 			}
 			raw := rest[9 : 9+end]
 			s.pos += 9 + end + 3
 			if err := s.checkChars(raw); err != nil {
-				return nil, err
+				return err
 			}
-			return xml.CharData(s.normalizeNewlines(raw)), nil
-		case bytes.HasPrefix(rest, []byte("<!")):
-			return nil, s.errorf("unsupported markup %.20q", rest)
+			s.kind, s.text = kindText, s.normalizeNewlines(raw)
+			return nil
 		default:
-			return s.startElement()
+			return s.errorf("unsupported markup %.20q", rest)
 		}
 	}
 }
@@ -138,30 +216,36 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 
 // nameEnd returns the end of the name starting at i.
 func (s *scanner) nameEnd(i int) int {
-	for i < len(s.b) {
-		switch c := s.b[i]; {
-		case isSpace(c), c == '>', c == '/', c == '=', c == '<', c == '"', c == '\'':
-			return i
-		}
+	for i < len(s.b) && !nameStop[s.b[i]] {
 		i++
 	}
 	return i
 }
 
-func (s *scanner) intern(b []byte) string {
+// nameStop marks the bytes that end a name: space, '>', '/', '=', '<'
+// and quotes (a constant table).
+var nameStop = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '>': true, '/': true, '=': true, '<': true, '"': true, '\'': true}
+
+func (s *scanner) intern(b []byte) *rawName {
 	if n, ok := s.names[string(b)]; ok {
 		return n
 	}
-	n := string(b)
-	s.names[n] = n
+	n := &rawName{raw: string(b)}
+	n.local = n.raw
+	if prefix, local, ok := strings.Cut(n.raw, ":"); ok && prefix != "" && local != "" {
+		n.prefix, n.local = prefix, local
+	}
+	s.names[n.raw] = n
 	return n
 }
 
-func splitName(n string) xml.Name {
-	if prefix, local, ok := strings.Cut(n, ":"); ok && prefix != "" && local != "" {
-		return xml.Name{Space: prefix, Local: local}
+func (s *scanner) internValue(b []byte) string {
+	if v, ok := s.values[string(b)]; ok {
+		return v
 	}
-	return xml.Name{Local: n}
+	v := string(b)
+	s.values[v] = v
+	return v
 }
 
 func (s *scanner) skipSpace() {
@@ -170,88 +254,122 @@ func (s *scanner) skipSpace() {
 	}
 }
 
-func (s *scanner) startElement() (xml.Token, error) {
+func (s *scanner) startElement() error {
 	s.pos++ // <
-	end := s.nameEnd(s.pos)
-	if end == s.pos {
-		return nil, s.errorf("expected element name after <")
+	name, err := s.startName()
+	if err != nil {
+		return err
 	}
-	raw := s.intern(s.b[s.pos:end])
-	s.pos = end
-	se := xml.StartElement{Name: splitName(raw)}
+	s.kind, s.name, s.attrs = kindStart, name, s.attrs[:0]
 	for {
 		s.skipSpace()
 		if s.pos >= len(s.b) {
-			return nil, s.errorf("unexpected EOF in element <%s>", raw)
+			return s.errorf("unexpected EOF in element <%s>", name.raw)
 		}
 		switch s.b[s.pos] {
 		case '>':
 			s.pos++
-			s.open = append(s.open, raw)
-			return se, nil
+			s.open = append(s.open, name)
+			return nil
 		case '/':
 			if s.pos+1 >= len(s.b) || s.b[s.pos+1] != '>' {
-				return nil, s.errorf("expected /> in element <%s>", raw)
+				return s.errorf("expected /> in element <%s>", name.raw)
 			}
 			s.pos += 2
-			s.selfClosed, s.endName = true, se.Name
-			return se, nil
+			s.selfClosed = true
+			return nil
 		}
 		end := s.nameEnd(s.pos)
 		if end == s.pos {
-			return nil, s.errorf("expected attribute name in element <%s>", raw)
+			return s.errorf("expected attribute name in element <%s>", name.raw)
 		}
-		name := s.intern(s.b[s.pos:end])
+		an := s.intern(s.b[s.pos:end])
 		s.pos = end
 		s.skipSpace()
 		if s.pos >= len(s.b) || s.b[s.pos] != '=' {
-			return nil, s.errorf("attribute %s without value in element <%s>", name, raw)
+			return s.errorf("attribute %s without value in element <%s>", an.raw, name.raw)
 		}
 		s.pos++
 		s.skipSpace()
 		if s.pos >= len(s.b) || (s.b[s.pos] != '"' && s.b[s.pos] != '\'') {
-			return nil, s.errorf("unquoted value of attribute %s in element <%s>", name, raw)
+			return s.errorf("unquoted value of attribute %s in element <%s>", an.raw, name.raw)
 		}
 		q := s.b[s.pos]
 		vend := bytes.IndexByte(s.b[s.pos+1:], q)
 		if vend < 0 {
-			return nil, s.errorf("unexpected EOF in attribute %s", name)
+			return s.errorf("unexpected EOF in attribute %s", an.raw)
 		}
 		val := s.b[s.pos+1 : s.pos+1+vend]
 		s.pos += vend + 2
 		if bytes.IndexByte(val, '<') >= 0 {
-			return nil, s.errorf("unescaped < in attribute %s", name)
+			return s.errorf("unescaped < in attribute %s", an.raw)
 		}
 		v, err := s.unescape(val)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		se.Attr = append(se.Attr, xml.Attr{Name: splitName(name), Value: string(v)})
+		s.attrs = append(s.attrs, rawAttr{name: an, value: s.internValue(v)})
 	}
 }
 
-func (s *scanner) endElement() (xml.Token, error) {
+// startName reads the name of a start tag. The elements of a response
+// repeat in the same order item after item: the name that followed the
+// previous start tag's name last time is compared in place first, and
+// only another name is delimited and looked up.
+func (s *scanner) startName() (*rawName, error) {
+	if p := s.prev; p != nil && p.next != nil {
+		n := p.next
+		if end := s.pos + len(n.raw); end < len(s.b) && nameStop[s.b[end]] && string(s.b[s.pos:end]) == n.raw {
+			s.pos, s.prev = end, n
+			return n, nil
+		}
+	}
+	end := s.nameEnd(s.pos)
+	if end == s.pos {
+		return nil, s.errorf("expected element name after <")
+	}
+	n := s.intern(s.b[s.pos:end])
+	s.pos = end
+	if s.prev != nil {
+		s.prev.next = n
+	}
+	s.prev = n
+	return n, nil
+}
+
+func (s *scanner) endElement() error {
 	s.pos += 2 // </
+	if n := len(s.open); n > 0 {
+		// The common case: the name of the open element, then '>'.
+		top := s.open[n-1]
+		if end := s.pos + len(top.raw); end < len(s.b) && s.b[end] == '>' && string(s.b[s.pos:end]) == top.raw {
+			s.pos = end + 1
+			s.open = s.open[:n-1]
+			s.kind, s.name = kindEnd, top
+			return nil
+		}
+	}
 	end := s.nameEnd(s.pos)
 	name := s.b[s.pos:end]
 	s.pos = end
 	s.skipSpace()
 	if s.pos >= len(s.b) || s.b[s.pos] != '>' {
-		return nil, s.errorf("invalid characters between </%s and >", name)
+		return s.errorf("invalid characters between </%s and >", name)
 	}
 	s.pos++
 	if len(s.open) == 0 {
-		return nil, s.errorf("unexpected end element </%s>", name)
+		return s.errorf("unexpected end element </%s>", name)
 	}
 	top := s.open[len(s.open)-1]
-	if top != string(name) {
-		return nil, s.errorf("element <%s> closed by </%s>", top, name)
+	if top.raw != string(name) {
+		return s.errorf("element <%s> closed by </%s>", top.raw, name)
 	}
 	s.open = s.open[:len(s.open)-1]
-	return xml.EndElement{Name: splitName(top)}, nil
+	s.kind, s.name = kindEnd, top
+	return nil
 }
 
-func (s *scanner) charData() (xml.Token, error) {
+func (s *scanner) charData() error {
 	end := bytes.IndexByte(s.b[s.pos:], '<')
 	if end < 0 {
 		end = len(s.b) - s.pos
@@ -259,13 +377,14 @@ func (s *scanner) charData() (xml.Token, error) {
 	raw := s.b[s.pos : s.pos+end]
 	s.pos += end
 	if err := s.checkChars(raw); err != nil {
-		return nil, err
+		return err
 	}
 	v, err := s.unescape(raw)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return xml.CharData(v), nil
+	s.kind, s.text = kindText, v
+	return nil
 }
 
 // checkChars refuses invalid UTF-8 and the control characters XML does
@@ -289,7 +408,7 @@ func (s *scanner) normalizeNewlines(b []byte) []byte {
 	if bytes.IndexByte(b, '\r') < 0 {
 		return b
 	}
-	out := s.text[:0]
+	out := s.scratch[:0]
 	for i := 0; i < len(b); i++ {
 		if b[i] == '\r' {
 			out = append(out, '\n')
@@ -300,7 +419,7 @@ func (s *scanner) normalizeNewlines(b []byte) []byte {
 		}
 		out = append(out, b[i])
 	}
-	s.text = out
+	s.scratch = out
 	return out
 }
 

@@ -156,3 +156,63 @@ func TestScannerRefusesWhatEncodingXMLRefuses(t *testing.T) {
 		require.False(t, ok, "%s goes through encoding/xml", name)
 	}
 }
+
+// TestScannerDoctype: a DOCTYPE in the prolog, after a declaration,
+// comments or processing instructions, sends the body through
+// encoding/xml; one inside the root element, where it is not
+// well-formed, is refused; the text "<!DOCTYPE" in a comment or in
+// character data is no DOCTYPE.
+func TestScannerDoctype(t *testing.T) {
+	t.Parallel()
+	for name, body := range map[string]string{
+		"after the declaration":    `<?xml version="1.0"?>` + "\n" + `<!DOCTYPE a><a>x</a>`,
+		"after a comment and a PI": `<!-- c --><?pi x?><!DOCTYPE a [<!ENTITY e "x">]><a>x</a>`,
+	} {
+		_, ok, _ := wire.ScanTokens([]byte(body))
+		require.False(t, ok, "%s goes through encoding/xml", name)
+	}
+	_, ok, err := wire.ScanTokens([]byte(`<a><!DOCTYPE a></a>`))
+	require.True(t, ok)
+	var se *xml.SyntaxError
+	require.ErrorAs(t, err, &se)
+	for name, body := range map[string]string{
+		"in a comment":        `<!-- <!DOCTYPE a> --><a>x</a>`,
+		"escaped in the text": `<a>&lt;!DOCTYPE a&gt;</a>`,
+	} {
+		toks, ok, err := wire.ScanTokens([]byte(body))
+		require.True(t, ok, name)
+		require.NoError(t, err, name)
+		require.Equal(t, referenceTokens(t, []byte(body)), joinCharData(toks), name)
+	}
+}
+
+// FuzzScannerAsEncodingXML: where the scanner and encoding/xml both read
+// a document, they read the same tokens.
+func FuzzScannerAsEncodingXML(f *testing.F) {
+	f.Add([]byte(`<a xmlns="urn:x" xmlns:p='urn:p'><p:b p:at="1 &amp; 2">Gr&#246;&#xdf;e</p:b><c/><p:b>x</p:b><p:bb/></a>`))
+	f.Add([]byte(`<a><b><c>1</c><d>2</d></b><b><c>3</c><d>4</d></b><b><c>5</c><dd/></b></a>`))
+	f.Add([]byte("<a><![CDATA[x\r\ny]]><!-- c --><b >t\r</b ></a>"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, ok, err := wire.ScanTokens(body)
+		if !ok || err != nil {
+			return
+		}
+		d := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))))
+		var want []xml.Token
+		for {
+			tok, err := d.RawToken()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return // encoding/xml refuses what the scanner reads
+			}
+			switch tok.(type) {
+			case xml.Comment, xml.ProcInst, xml.Directive:
+				continue
+			}
+			want = append(want, xml.CopyToken(tok))
+		}
+		require.Equal(t, joinCharData(want), joinCharData(got))
+	})
+}
