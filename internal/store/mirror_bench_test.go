@@ -53,7 +53,7 @@ func BenchmarkBewerbungUpsert500(b *testing.B) {
 //     about 10: four translate() calls over about 40 characters per
 //     applicant), Land foreign keys 1.4; the Länder 0.3.
 //   - 500 unchanged Bewerbungen, 17 ms: the seen marks 11.3 ms (every
-//     mark a new row version with seven index entries), the upsert that
+//     mark a new row version with six index entries), the upsert that
 //     finds them unchanged 2.6, the stubs' probe 1.6.
 //
 // Backend CPU by phase, medians of three runs alternating with main's
