@@ -265,7 +265,8 @@ func (c *bewerbungChildren) add(i int, key string, b sestmodel.Bewerbung) {
 		}
 		c.dok.item, c.dok.id, c.dok.bewerber = append(c.dok.item, i), append(c.dok.id, d.DokumentID), append(c.dok.bewerber, b.BewerberID())
 		c.dok.name, c.dok.mime = append(c.dok.name, d.Dateiname), append(c.dok.mime, d.MimeType)
-		return &d.DokumentID
+		id := d.DokumentID // the package keeps no pointer into the items
+		return &id
 	}
 	var bescheide []sestmodel.Bescheid
 	switch {
