@@ -69,6 +69,17 @@ type bewerbungRows struct {
 	data, sha                                                                                    [][]byte
 }
 
+// newBewerbungRows returns empty columns with room for n Bewerbungen.
+func newBewerbungRows(n int) bewerbungRows {
+	return bewerbungRows{
+		key: make([]string, 0, n), art: make([]string, 0, n), bewerberID: make([]string, 0, n),
+		studienangebot: make([]string, 0, n), bearbeitungsstatus: make([]string, 0, n),
+		aktivitaetsstatus: make([]string, 0, n), statusanmerkung: make([]string, 0, n),
+		version: make([]int32, 0, n), eingangsZeitpunkt: make([]*time.Time, 0, n),
+		letzteAenderung: make([]*time.Time, 0, n), data: make([][]byte, 0, n), sha: make([][]byte, 0, n),
+	}
+}
+
 // add appends a Bewerbung and its JSON.
 func (r *bewerbungRows) add(b sestmodel.Bewerbung, raw []byte) error {
 	var art, angebot, aktiv, anmerkung string
@@ -126,6 +137,20 @@ type bewerberRows struct {
 	// landKeys and landNames are the Länder the package names, for the
 	// land key table.
 	landKeys, landNames []string
+}
+
+// newBewerberRows returns empty columns with room for n applicants.
+func newBewerberRows(n int) bewerberRows {
+	strs := func() []string { return make([]string, 0, n) }
+	return bewerberRows{
+		id: strs(), status: strs(), anrede: strs(), vorname: strs(), weitereVornamen: strs(), nachname: strs(),
+		emailAdresse: strs(), telefonnummer: strs(), mobilnummer: strs(), geburtsname: strs(), geburtsort: strs(),
+		careOf: strs(), strasse: strs(), plz: strs(), ort: strs(), region: strs(),
+		geburtsdatum: make([]*time.Time, 0, n), letzteAenderung: make([]*time.Time, 0, n),
+		zugestimmt: make([]bool, 0, n), complete: make([]bool, 0, n),
+		staatsangehoerigkeit: make([]*string, 0, n), land: make([]*string, 0, n),
+		data: make([][]byte, 0, n), sha: make([][]byte, 0, n),
+	}
 }
 
 // add appends an applicant and its JSON.
@@ -199,6 +224,101 @@ func (r *bewerberRows) columns() columns {
 		{"data_sha", "bytea", r.sha},
 		{"complete", "bool", r.complete},
 	}
+}
+
+// bewerbungChildren are the child rows of a package's Bewerbungen, each
+// with the position of its Bewerbung in the package (item), so that only
+// the changed Bewerbungen' rows are written (see only).
+type bewerbungChildren struct {
+	tf struct {
+		item                     []int
+		key, studiengang, status []string
+		version                  []int32
+		haupt                    []bool
+	}
+	bt struct {
+		item            []int
+		key, feld, wert []string
+		pos             []int32
+		dok             []*string
+	}
+	bs struct {
+		item     []int
+		key, art []string
+		pos      []int32
+		am       []*time.Time
+		dok      []*string
+	}
+	dok struct {
+		item                     []int
+		id, bewerber, name, mime []string
+	}
+}
+
+// add appends the child rows of Bewerbung b, item i of the package, with
+// key key: its Teilfachbewerbungen, Bestandteile and Bescheide and the
+// Dokumente they refer to.
+func (c *bewerbungChildren) add(i int, key string, b sestmodel.Bewerbung) {
+	addDok := func(d *sestmodel.Dokumentreferenz) *string {
+		if d == nil || d.DokumentID == "" {
+			return nil
+		}
+		c.dok.item, c.dok.id, c.dok.bewerber = append(c.dok.item, i), append(c.dok.id, d.DokumentID), append(c.dok.bewerber, b.BewerberID())
+		c.dok.name, c.dok.mime = append(c.dok.name, d.Dateiname), append(c.dok.mime, d.MimeType)
+		id := d.DokumentID // the package keeps no pointer into the items
+		return &id
+	}
+	var bescheide []sestmodel.Bescheid
+	switch {
+	case b.Einfach != nil:
+		bescheide = b.Einfach.Bescheid
+	case b.Mehrfach != nil:
+		bescheide = b.Mehrfach.Bescheid
+		haupt := map[string]bool{}
+		for _, h := range b.Mehrfach.Hauptfaecher() {
+			haupt[h.StudiengangSchluessel] = true
+		}
+		for _, t := range b.Mehrfach.Teilfachbewerbung {
+			sg := t.Studienangebot.StudiengangSchluessel
+			c.tf.item, c.tf.key, c.tf.studiengang, c.tf.status = append(c.tf.item, i), append(c.tf.key, key), append(c.tf.studiengang, sg), append(c.tf.status, t.Bearbeitungsstatus)
+			c.tf.version, c.tf.haupt = append(c.tf.version, int32(t.VersionSeSt)), append(c.tf.haupt, haupt[sg])
+		}
+	}
+	for pos, bt := range b.Bestandteile() {
+		c.bt.item, c.bt.key, c.bt.pos = append(c.bt.item, i), append(c.bt.key, key), append(c.bt.pos, int32(pos))
+		c.bt.feld, c.bt.wert = append(c.bt.feld, bt.FeldangabeSchluessel), append(c.bt.wert, bt.Wert)
+		c.bt.dok = append(c.bt.dok, addDok(bt.Dokument))
+	}
+	for pos, bs := range bescheide {
+		c.bs.item, c.bs.key, c.bs.pos = append(c.bs.item, i), append(c.bs.key, key), append(c.bs.pos, int32(pos))
+		c.bs.art, c.bs.am = append(c.bs.art, bs.Bescheidart), append(c.bs.am, nullTime(bs.ErstelltAm))
+		c.bs.dok = append(c.bs.dok, addDok(bs.Dokument))
+	}
+}
+
+// only returns the child rows of the items that keep marks.
+func (c *bewerbungChildren) only(keep []bool) *bewerbungChildren {
+	var o bewerbungChildren
+	o.tf.key, o.tf.studiengang, o.tf.status = pick(c.tf.key, c.tf.item, keep), pick(c.tf.studiengang, c.tf.item, keep), pick(c.tf.status, c.tf.item, keep)
+	o.tf.version, o.tf.haupt = pick(c.tf.version, c.tf.item, keep), pick(c.tf.haupt, c.tf.item, keep)
+	o.bt.key, o.bt.pos, o.bt.feld = pick(c.bt.key, c.bt.item, keep), pick(c.bt.pos, c.bt.item, keep), pick(c.bt.feld, c.bt.item, keep)
+	o.bt.wert, o.bt.dok = pick(c.bt.wert, c.bt.item, keep), pick(c.bt.dok, c.bt.item, keep)
+	o.bs.key, o.bs.pos, o.bs.art = pick(c.bs.key, c.bs.item, keep), pick(c.bs.pos, c.bs.item, keep), pick(c.bs.art, c.bs.item, keep)
+	o.bs.am, o.bs.dok = pick(c.bs.am, c.bs.item, keep), pick(c.bs.dok, c.bs.item, keep)
+	o.dok.id, o.dok.bewerber = pick(c.dok.id, c.dok.item, keep), pick(c.dok.bewerber, c.dok.item, keep)
+	o.dok.name, o.dok.mime = pick(c.dok.name, c.dok.item, keep), pick(c.dok.mime, c.dok.item, keep)
+	return &o
+}
+
+// pick returns the values whose item keep marks.
+func pick[T any](values []T, item []int, keep []bool) []T {
+	var out []T
+	for j, v := range values {
+		if keep[item[j]] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // ranglistenstatusRows are the column values of a package of
