@@ -39,7 +39,7 @@ func BenchmarkBewerbungUpsert500(b *testing.B) {
 
 // Where a package's PostgreSQL time went (issue 19; pg_stat_statements
 // with track=all, execution time per package of 500, machine load under 1,
-// before migrations 0250-0252):
+// before migrations 0251 and 0252):
 //
 //   - 500 new Bewerbungen, 34 ms of backend CPU: the bewerbung upsert 12.1
 //     ms (its status-history statement trigger 1.8, foreign-key checks of
@@ -56,12 +56,16 @@ func BenchmarkBewerbungUpsert500(b *testing.B) {
 //     mark a new row version with six index entries), the upsert that
 //     finds them unchanged 2.6, the stubs' probe 1.6.
 //
-// Backend CPU by phase, medians of three runs alternating with main's
-// code, load 2.0-2.3: new Bewerbungen 1.53 s before, 1.83 s after (within
-// the noise: five more pairs at load 4 gave 2.12 and 2.26, other pairs
-// the other way round; fillfactor 50 costs about 0.05 s here), Bewerber
-// 0.81 -> 0.57 s, unchanged Bewerbungen 0.84 -> 0.38 s, unchanged
-// Bewerber 0.23 -> 0.22 s.
+// Backend CPU by phase, medians of three runs alternating with the code
+// before 0251/0252, load 2.0-2.3: new Bewerbungen 1.53 s before, 1.83 s
+// after (within the noise: five more pairs at load 4 gave 2.12 and 2.26,
+// other pairs the other way round), Bewerber 0.81 -> 0.57 s, unchanged
+// Bewerber 0.23 -> 0.22 s. Measured and not adopted: bewerbung at
+// fillfactor 50 makes the seen marks of unchanged Bewerbungen heap-only
+// updates (20,000 unchanged: 0.66-0.74 s -> 0.30-0.36 s; 0.57-0.58 s at
+// fillfactor 70-80), but new Bewerbungen cost about 0.05 s more per
+// 20,000 and the table takes twice the pages: the download from empty
+// comes first (issue 19).
 //
 // BenchmarkMirrorBackendCPU reports the PostgreSQL backend's CPU time
 // (from /proc, robust against the machine's load) for 20,000 new
