@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
-	"golang.org/x/sync/errgroup"
 
 	"sestd/internal/config"
 	"sestd/internal/sest"
@@ -118,11 +116,14 @@ type streamSpec struct {
 type storeFunc func(ctx context.Context, step store.Step) (store.Counts, error)
 
 // deltaStream builds a streamSpec from a stream's operations: the query,
-// the fetch of a package of T and the upsert of a package of T.
-func deltaStream[T any](
+// the fetch of a package of T, the preparation of a package for the store
+// (encoding and hashing: done by the fetcher, ahead of the writer) and its
+// write.
+func deltaStream[T, P any](
 	anfragen func(context.Context, time.Time) (sest.Delta, error),
 	uebermitteln func(context.Context, []string) ([]T, error),
-	upsert func(context.Context, []T, store.Step) (store.Counts, error),
+	prepare func([]T) (P, error),
+	write func(context.Context, P, store.Step) (store.Counts, error),
 ) streamSpec {
 	return streamSpec{
 		anfragen: anfragen,
@@ -131,19 +132,27 @@ func deltaStream[T any](
 			if err != nil {
 				return nil, err
 			}
-			return func(ctx context.Context, step store.Step) (store.Counts, error) { return upsert(ctx, items, step) }, nil
+			pkg, err := prepare(items)
+			if err != nil {
+				return nil, err
+			}
+			return func(ctx context.Context, step store.Step) (store.Counts, error) { return write(ctx, pkg, step) }, nil
 		},
 	}
 }
+
+// unprepared is the preparation of a stream whose store call takes the
+// items as they are.
+func unprepared[T any](items []T) ([]T, error) { return items, nil }
 
 // streamTable is the one place that says, per delta stream, which
 // Servicestelle operations and which store call serve it. Every stream of
 // store.AllStreams has a row (newSyncer checks).
 func (s *syncer) streamTable() map[store.Stream]streamSpec {
 	st := s.deps.Store
-	bewerber := deltaStream(s.sest.StammdatenaenderungenAnfragen, s.sest.StammdatenaenderungenUebermitteln, st.BewerberUpsertBatch)
-	bewerbungen := deltaStream(s.sest.BewerbungenAnfragen, s.sest.BewerbungenUebermitteln, s.bewerbungenUpsert)
-	ranglistenstatus := deltaStream(s.sest.RanglistenstatusAnfragen, s.sest.RanglistenstatusUebermitteln, st.RanglistenstatusUpsertBatch)
+	bewerber := deltaStream(s.sest.StammdatenaenderungenAnfragen, s.sest.StammdatenaenderungenUebermitteln, store.PrepareBewerber, st.WriteBewerber)
+	bewerbungen := deltaStream(s.sest.BewerbungenAnfragen, s.sest.BewerbungenUebermitteln, s.prepareBewerbungen, s.writeBewerbungen)
+	ranglistenstatus := deltaStream(s.sest.RanglistenstatusAnfragen, s.sest.RanglistenstatusUebermitteln, unprepared, st.RanglistenstatusUpsertBatch)
 	// A Ranglistenstatus refers to its Studienpaket.
 	ranglistenstatus.before = s.studienpakete
 	return map[store.Stream]streamSpec{
@@ -153,13 +162,26 @@ func (s *syncer) streamTable() map[store.Stream]streamSpec {
 	}
 }
 
-// bewerbungenUpsert stores a package of Bewerbungen: those of the Fächer
-// of sync.download_faecher, judging their status changes.
-func (s *syncer) bewerbungenUpsert(ctx context.Context, items []sestmodel.Bewerbung, step store.Step) (store.Counts, error) {
+// bewerbungenPackage is a package of Bewerbungen prepared for the store:
+// those of the Fächer of sync.download_faecher, and how many were left
+// out.
+type bewerbungenPackage struct {
+	pkg      *store.BewerbungPackage
+	filtered int
+}
+
+func (s *syncer) prepareBewerbungen(items []sestmodel.Bewerbung) (bewerbungenPackage, error) {
 	kept := s.inFaecher(items)
+	pkg, err := store.PrepareBewerbungen(kept)
+	return bewerbungenPackage{pkg: pkg, filtered: len(items) - len(kept)}, err
+}
+
+// writeBewerbungen stores a prepared package of Bewerbungen, judging their
+// status changes.
+func (s *syncer) writeBewerbungen(ctx context.Context, p bewerbungenPackage, step store.Step) (store.Counts, error) {
 	step.ForbiddenTransition = s.sestForbidden
-	c, err := s.deps.Store.BewerbungUpsertBatch(ctx, kept, step)
-	c.Filtered = len(items) - len(kept)
+	c, err := s.deps.Store.WriteBewerbungen(ctx, p.pkg, step)
+	c.Filtered = p.filtered
 	return c, err
 }
 
@@ -498,135 +520,6 @@ func (w *StudienangeboteWorker) Work(ctx context.Context, _ *river.Job[Studienan
 		return err
 	}
 	return recordSummary(ctx, Summary{Streams: map[string]StreamSummary{"studienangebote": summaryOf(c)}})
-}
-
-// FullArgs downloads everything from the start of the Vermittlungsprozess,
-// documents included (Sestco's download_sest --all). It does not move the
-// delta cursors; it repairs whatever the mirror may lack, and, when it is
-// complete and unfiltered, removes what the Servicestelle no longer has.
-type FullArgs struct{}
-
-// Kind implements river.JobArgs.
-func (FullArgs) Kind() string { return "full_download" }
-
-// InsertOpts keeps one full download queued or running.
-func (FullArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueSync, UniqueOpts: uniqueWhileActive()}
-}
-
-// FullWorker runs FullArgs.
-type FullWorker struct {
-	river.WorkerDefaults[FullArgs]
-	sync *syncer
-}
-
-// Timeout lets a full download run as long as it needs.
-func (w *FullWorker) Timeout(*river.Job[FullArgs]) time.Duration { return -1 }
-
-// Work downloads everything; an interrupted run resumes where it stopped:
-// streams this job completed are not fetched again. Once every stream is
-// complete, and no Fach filter is set, the Bewerbungen and applicants the
-// download did not return are removed from the mirror and recorded
-// (store.MirrorSweep). A download that fails, is cancelled or is killed
-// before its streams complete removes nothing.
-func (w *FullWorker) Work(ctx context.Context, job *river.Job[FullArgs]) error {
-	s := w.sync
-	log := Logger(ctx)
-	run := fmt.Sprintf("full_%d", job.ID)
-	out := Summary{Streams: map[string]StreamSummary{}}
-	err := s.withLock(ctx, "full", func() error {
-		runName := func(stream store.Stream) string { return run + "_" + stream.String() }
-		since, err := s.deps.Store.FullRunSince(ctx, run)
-		if err != nil {
-			return err
-		}
-		// The Studienangebote and the streams are independent: they
-		// download side by side, so that the Servicestelle's latency and
-		// the database overlap. A stream's own preparation (the
-		// Studienpakete before the Ranglistenstatus) runs first in its
-		// turn.
-		g, gctx := errgroup.WithContext(ctx)
-		var angebote store.Counts
-		if s.deps.Config.Sync.StudienangebotDownload {
-			g.Go(func() error {
-				var err error
-				angebote, err = s.studienangebote(gctx)
-				return err
-			})
-		}
-		streams := store.AllStreams()
-		sums := make([]store.Counts, len(streams))
-		for i, stream := range streams {
-			if _, err := s.deps.Store.CursorGet(ctx, runName(stream)); err == nil {
-				log.Info("stream already downloaded by this job", zap.String("stream", stream.String()))
-				continue
-			}
-			g.Go(func() error {
-				if before := s.streams[stream].before; before != nil {
-					if err := before(gctx); err != nil {
-						return err
-					}
-				}
-				var err error
-				sums[i], err = s.stream(gctx, stream, runName(stream), s.start())
-				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
-		if s.deps.Config.Sync.StudienangebotDownload {
-			out.Streams["studienangebote"] = summaryOf(angebote)
-		}
-		for i, stream := range streams {
-			out.Streams[stream.String()] = summaryOf(sums[i])
-		}
-		if s.deps.Config.Sync.DokumentDownload {
-			if err := s.documents(ctx); err != nil {
-				return err
-			}
-		}
-		if out.Removed, err = s.sweep(ctx, since, "full_download job "+strconv.FormatInt(job.ID, 10)); err != nil {
-			return err
-		}
-		return s.deps.Store.FullRunEnd(ctx, run)
-	})
-	if err != nil {
-		return err
-	}
-	return recordSummary(ctx, out)
-}
-
-// sweep removes from the mirror what the complete full download that
-// began at since did not return, unless a Fach filter limits the download
-// (then the mirror lacks no more than the filter, and nothing is removed).
-// It logs and counts every removal and returns how many of each kind.
-func (s *syncer) sweep(ctx context.Context, since time.Time, run string) (map[string]int, error) {
-	log := Logger(ctx)
-	if len(s.faecher) > 0 {
-		log.Info("a Fach filter limits the download (sync.download_faecher): nothing is removed from the mirror")
-		return nil, nil
-	}
-	removed, err := s.deps.Store.MirrorSweep(ctx, since, run)
-	if errors.Is(err, store.ErrSweepNothingSeen) {
-		log.Warn("full download complete, but nothing removed", zap.Error(err))
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	n := map[string]int{}
-	for _, r := range removed {
-		n[r.Kind]++
-		log.Info("removed from the mirror: the Servicestelle no longer has it",
-			zap.String("kind", r.Kind), zap.String("item_key", r.ItemKey), zap.String("bewerber_id", r.BewerberID),
-			zap.Time("last_seen_at", r.LastSeenAt))
-	}
-	m := s.deps.Metrics.SyncItems
-	m.WithLabelValues(store.StreamBewerbungen.String(), "removed").Add(float64(n["bewerbung"]))
-	m.WithLabelValues(store.StreamBewerber.String(), "removed").Add(float64(n["bewerber"]))
-	log.Info("full download complete: mirror swept", zap.Int("bewerbungen_removed", n["bewerbung"]), zap.Int("bewerber_removed", n["bewerber"]))
-	return n, nil
 }
 
 func registerSync(d Deps, k *Kit) error {

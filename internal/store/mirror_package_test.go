@@ -12,12 +12,12 @@ import (
 	"sestd/internal/testdb"
 )
 
-// einfachWith is an Einfach Bewerbung of applicant id for Studiengang sg with
+// einfachWith is an Einfach Bewerbung of applicant id for Studiengang 82-079 with
 // the given Bestandteil values (the first one a document).
-func einfachWith(id, sg string, version int, werte ...string) sestmodel.Bewerbung {
+func einfachWith(id string, version int, werte ...string) sestmodel.Bewerbung {
 	e := &sestmodel.Einfachstudienangebotsbewerbung{
 		BewerberID: id, VersionSeSt: version, Bearbeitungsstatus: "eingegangen",
-		Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: sg},
+		Studienangebot: sestmodel.EinfachstudienangebotsSchluessel{StudiengangSchluessel: "82-079"},
 	}
 	for i, w := range werte {
 		bt := sestmodel.Bewerbungsbestandteil{FeldangabeSchluessel: "F" + string(rune('1'+i)), Wert: w}
@@ -39,7 +39,7 @@ func TestWriteBewerbungenWritesOnlyTheChangedItemsChildren(t *testing.T) {
 	ctx := context.Background()
 	st := store.New(testdb.New(t))
 
-	p, err := store.PrepareBewerbungen([]sestmodel.Bewerbung{einfachWith("B1", "82-079", 1, "a", "b"), einfachWith("B2", "82-079", 1, "c")})
+	p, err := store.PrepareBewerbungen([]sestmodel.Bewerbung{einfachWith("B1", 1, "a", "b"), einfachWith("B2", 1, "c")})
 	require.NoError(t, err)
 	require.Equal(t, 2, p.Len())
 	c, err := st.WriteBewerbungen(ctx, p, store.Step{})
@@ -47,9 +47,9 @@ func TestWriteBewerbungenWritesOnlyTheChangedItemsChildren(t *testing.T) {
 	require.Equal(t, store.Counts{Created: 2}, c)
 
 	p, err = store.PrepareBewerbungen([]sestmodel.Bewerbung{
-		einfachWith("B1", "82-079", 1, "a", "b"),      // unchanged
-		einfachWith("B2", "82-079", 2, "x", "y", "z"), // changed
-		einfachWith("B3", "82-079", 1, "n"),           // new
+		einfachWith("B1", 1, "a", "b"),      // unchanged
+		einfachWith("B2", 2, "x", "y", "z"), // changed
+		einfachWith("B3", 1, "n"),           // new
 	})
 	require.NoError(t, err)
 	c, err = st.WriteBewerbungen(ctx, p, store.Step{})
@@ -86,7 +86,7 @@ func TestPreparedPackagesWriteAgain(t *testing.T) {
 	ctx := context.Background()
 	st := store.New(testdb.New(t))
 
-	bws, err := store.PrepareBewerbungen([]sestmodel.Bewerbung{einfachWith("B2", "82-079", 1, "a"), einfachWith("B1", "82-079", 1, "b")})
+	bws, err := store.PrepareBewerbungen([]sestmodel.Bewerbung{einfachWith("B2", 1, "a"), einfachWith("B1", 1, "b")})
 	require.NoError(t, err)
 	bwr, err := store.PrepareBewerber([]sestmodel.Bewerber{
 		{ID: "B2", Vorname: "Zoë", Nachname: "Ørsted", Postanschrift: sestmodel.Postanschrift{Land: sestmodel.Schluesselwert{Schluessel: "208", NameDe: "Dänemark"}}},
