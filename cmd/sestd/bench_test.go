@@ -112,6 +112,40 @@ func peakRSS(pid int) (int64, error) {
 //     At 100k the download is CPU-bound on its own: daemon 10.5-10.7 s,
 //     backends 14.5-16.5 s of CPU in 24-25 s on two cores, so 10,000/s
 //     needs both halves about halved (the daemon's is mostly decoding).
+//
+// Third round (the machine is CPU-bound: daemon, backends and the
+// in-process simulator together used about 19 s of CPU in 12 s on two
+// cores, so every CPU second cut is wall time won):
+//
+//   - The Client's decoder reads tokens into its own fields instead of
+//     boxed xml.Tokens, joins element paths only for errors, resolves
+//     namespaces through one slice with a per-name cache and memoises how
+//     each type is read (BenchmarkDecode500: 10.8 ms, 104,000 allocations
+//     -> 2.7 ms, 7,800); response bodies are read into one buffer sized
+//     from Content-Length. Daemon CPU at 100k: 6.8 s -> 3.4 s.
+//   - `sestd run` collects garbage at GOGC=300 with a 128 MiB soft limit
+//     (cmd/sestd/gc.go): a fifth less daemon CPU, peak RSS under 150 MB.
+//   - The fetcher prepares each package for the store (JSON, hashes,
+//     column arrays) ahead of its write; two packages are written at once
+//     (jobs.packageWriters, shared by the streams of a download), and the
+//     run's progress stays a prefix of committed packages (jobs.progress).
+//     Two writers per stream without the shared limit cost more backend
+//     CPU than they saved (the backends spun on locks with more writers
+//     than cores).
+//   - Each package's commit read cardinality(refs), unpacking the run's
+//     TOASTed reference array (0.65 ms per package of a 100k run): the
+//     run keeps its total (migration 0270). Applicants' search rows fold
+//     names with one translate() (0251) and completed stubs get theirs
+//     set-based (0252); a redundant bewerbung index is gone (0271).
+//   - Where the backends' time goes now (perf, 100k run): foreign-key
+//     checks 21 %, PL/pgSQL statement triggers (status history, stubs'
+//     search rows) 18 %, index inserts 17 %, heap inserts 7 %, JSON
+//     validation 3 %, the rest parsing, planning and executing.
+//   - Same-run figures, quiet machine (load 1.0-1.6): 20k shape 2.03-2.73
+//     s, floor 2.9-3.1x (once 4.0x), refclient 3.8-5.4x; 100k shape 9.28 s
+//     (10,780 Bewerbungen/s, floor 2.98 s, 3.1x, refclient 4.9x, RSS 129
+//     MB) and 9.29 s (10,769/s); on a slower spell of the host (floor
+//     3.6-3.7 s) 11.0 s (9,059-9,094/s, 3.0-3.1x).
 
 // downloadShape is one data set the full download benchmarks run on.
 type downloadShape struct {
