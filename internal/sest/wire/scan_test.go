@@ -47,41 +47,6 @@ func responseBody500(tb testing.TB) []byte {
 	return []byte(post(sestmodel.OpUebermittelnBewerbungen, &wire.ReferenzRequest{Kontext: k, Referenz: refs}))
 }
 
-// referenceTokens reads body with encoding/xml (RawToken: names as
-// written), without comments, processing instructions and directives, and
-// with adjacent character data joined: what the scanner must return.
-func referenceTokens(t *testing.T, body []byte) []xml.Token {
-	t.Helper()
-	d := xml.NewDecoder(bytes.NewReader(body))
-	var out []xml.Token
-	for {
-		tok, err := d.RawToken()
-		if errors.Is(err, io.EOF) {
-			return joinCharData(out)
-		}
-		require.NoError(t, err)
-		switch tok.(type) {
-		case xml.Comment, xml.ProcInst, xml.Directive:
-			continue
-		}
-		out = append(out, xml.CopyToken(tok))
-	}
-}
-
-func joinCharData(toks []xml.Token) []xml.Token {
-	var out []xml.Token
-	for _, tok := range toks {
-		if cd, ok := tok.(xml.CharData); ok && len(out) > 0 {
-			if prev, ok := out[len(out)-1].(xml.CharData); ok {
-				out[len(out)-1] = append(prev, cd...)
-				continue
-			}
-		}
-		out = append(out, tok)
-	}
-	return out
-}
-
 // TestScannerReadsAsEncodingXML compares the Client's scanner with
 // encoding/xml, token by token, on every golden message, a full package
 // of 500 Bewerbungen as the simulator sends it, and hand-written
@@ -109,7 +74,7 @@ func TestScannerReadsAsEncodingXML(t *testing.T) {
 			got, ok, err := wire.ScanTokens(body)
 			require.True(t, ok, "the scanner reads UTF-8 bodies")
 			require.NoError(t, err)
-			require.Equal(t, referenceTokens(t, bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))), joinCharData(got))
+			require.Equal(t, wire.ReferenceTokens(t, bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), false), wire.JoinCharData(got))
 		})
 	}
 }
@@ -182,7 +147,7 @@ func TestScannerDoctype(t *testing.T) {
 		toks, ok, err := wire.ScanTokens([]byte(body))
 		require.True(t, ok, name)
 		require.NoError(t, err, name)
-		require.Equal(t, referenceTokens(t, []byte(body)), joinCharData(toks), name)
+		require.Equal(t, wire.ReferenceTokens(t, []byte(body), false), wire.JoinCharData(toks), name)
 	}
 }
 
@@ -213,6 +178,6 @@ func FuzzScannerAsEncodingXML(f *testing.F) {
 			}
 			want = append(want, xml.CopyToken(tok))
 		}
-		require.Equal(t, joinCharData(want), joinCharData(got))
+		require.Equal(t, wire.JoinCharData(want), wire.JoinCharData(got))
 	})
 }

@@ -21,23 +21,30 @@ func resolvedTokens(t *testing.T, body []byte) []xml.Token {
 	for {
 		tok, err := w.token()
 		if errors.Is(err, io.EOF) {
-			return joinText(out)
+			return JoinCharData(out)
 		}
 		require.NoError(t, err)
 		out = append(out, tok)
 	}
 }
 
-// referenceResolved reads body with encoding/xml's Token (names
-// resolved), without comments, processing instructions and directives.
-func referenceResolved(t *testing.T, body []byte) []xml.Token {
+// ReferenceTokens reads body with encoding/xml, Token (names resolved)
+// when resolved, else RawToken (names as written), without comments,
+// processing instructions and directives, adjacent character data joined:
+// what the decoder (resolved) or the scanner must return. Exported for
+// the external tests (scan_test.go).
+func ReferenceTokens(t *testing.T, body []byte, resolved bool) []xml.Token {
 	t.Helper()
 	d := xml.NewDecoder(bytes.NewReader(body))
+	next := d.RawToken
+	if resolved {
+		next = d.Token
+	}
 	var out []xml.Token
 	for {
-		tok, err := d.Token()
+		tok, err := next()
 		if errors.Is(err, io.EOF) {
-			return joinText(out)
+			return JoinCharData(out)
 		}
 		require.NoError(t, err)
 		switch tok.(type) {
@@ -48,11 +55,13 @@ func referenceResolved(t *testing.T, body []byte) []xml.Token {
 	}
 }
 
-func joinText(toks []xml.Token) []xml.Token {
+// JoinCharData joins adjacent character data and gives start elements
+// without attributes an empty, non-nil list (as xml.CopyToken does).
+func JoinCharData(toks []xml.Token) []xml.Token {
 	var out []xml.Token
 	for _, tok := range toks {
 		if se, ok := tok.(xml.StartElement); ok && len(se.Attr) == 0 {
-			se.Attr = []xml.Attr{} // as xml.CopyToken leaves it
+			se.Attr = []xml.Attr{}
 			tok = se
 		}
 		if cd, ok := tok.(xml.CharData); ok && len(out) > 0 {
@@ -83,7 +92,7 @@ func TestDecoderResolvesNamesAsEncodingXML(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, referenceResolved(t, []byte(doc)), resolvedTokens(t, []byte(doc)))
+			require.Equal(t, ReferenceTokens(t, []byte(doc), true), resolvedTokens(t, []byte(doc)))
 		})
 	}
 }
