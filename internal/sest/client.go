@@ -233,7 +233,10 @@ func (t *roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 func readBody(r io.Reader, announced, limit int64) ([]byte, error) {
 	size := int64(512)
 	if announced >= 0 && announced <= limit {
-		size = announced + 1 // the spare byte reads EOF without growing
+		// The spare byte reads EOF without growing. An announced length
+		// is not trusted beyond 64 MiB up front: a larger body grows as
+		// it arrives.
+		size = min(announced+1, 64<<20)
 	}
 	buf := make([]byte, 0, size)
 	lr := io.LimitReader(r, limit+1)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -164,4 +165,42 @@ func TestSearchRowsOfMirroredApplicants(t *testing.T) {
 	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{ID: "B3", Vorname: "Ilse", Nachname: "Über", Status: "x"}}, store.Step{})
 	require.NoError(t, err)
 	require.Equal(t, "B3|ueber ilse|ilse ueber  | ilse uber |", search()[2])
+}
+
+// TestSearchRowOfAStubCompletedWhileItsInsertWasOpen: a Bewerbungen
+// package inserts an applicant's stub and has not committed when a
+// Bewerber package completes the same applicant (the two streams of a full
+// download run side by side). The Bewerber package waits for the stub's
+// commit, then updates it; the completed applicant's search row must carry
+// the names, although the stub was not in the Bewerber statement's
+// snapshot.
+func TestSearchRowOfAStubCompletedWhileItsInsertWasOpen(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := store.New(testdb.New(t))
+	open, err := st.Pool().Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = open.Rollback(ctx) }()
+	// The stub as the Bewerbungen package writes it; its statement
+	// trigger adds the stub's search row.
+	_, err = open.Exec(ctx, `INSERT INTO bewerber (bewerber_id, complete) VALUES ('B7', false)`)
+	require.NoError(t, err)
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{ID: "B7", Vorname: "Jörg", Nachname: "Groß", EmailAdresse: "J@Example.org"}}, store.Step{})
+		done <- err
+	}()
+	// The Bewerber package is waiting for the open insert's row.
+	require.Eventually(t, func() bool {
+		var waiting bool
+		require.NoError(t, st.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_locks WHERE NOT granted AND locktype = 'transactionid')`).Scan(&waiting))
+		return waiting
+	}, 30*time.Second, 10*time.Millisecond, "the Bewerber package waits for the stub's transaction")
+	require.NoError(t, open.Commit(ctx))
+	require.NoError(t, <-done)
+
+	var row string
+	require.NoError(t, st.Pool().QueryRow(ctx, `SELECT sort_key || '|' || names || '|' || email FROM bewerber_search WHERE bewerber_id = 'B7'`).Scan(&row))
+	require.Equal(t, "gross joerg|joerg gross  | jorg gross |j@example.org", row)
 }

@@ -143,6 +143,14 @@ func advanceRun(ctx context.Context, tx pgx.Tx, step Step) error {
 	set, arg := "done = done + $2", step.Items
 	if step.Done != nil {
 		if arg = step.Done(); arg == 0 {
+			// Nothing to record; the run must still be there.
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM sync_run WHERE stream = $1)`, step.Stream).Scan(&exists); err != nil {
+				return fmt.Errorf("checking run of %s: %w", step.Stream, err)
+			}
+			if !exists {
+				return fmt.Errorf("no run of %s in progress (reset meanwhile?)", step.Stream)
+			}
 			return nil
 		}
 		set = "done = greatest(done, $2)"

@@ -155,4 +155,13 @@ func TestRunProgressOutOfOrder(t *testing.T) {
 	c, err = st.CursorGet(ctx, stream)
 	require.NoError(t, err)
 	require.Equal(t, t2, c.Position.UTC(), "the run's end moved the cursor")
+
+	// A package of a run that is gone (reset meanwhile) fails and writes
+	// nothing, also when it has no progress to record.
+	_, err = st.BewerberUpsertBatch(ctx, []sestmodel.Bewerber{{ID: "B9", Status: "aktiv"}},
+		store.Step{Stream: stream, Done: func() int { return 0 }})
+	require.ErrorContains(t, err, "no run of bewerber in progress")
+	var n int
+	require.NoError(t, st.Pool().QueryRow(ctx, `SELECT count(*) FROM bewerber WHERE bewerber_id = 'B9'`).Scan(&n))
+	require.Zero(t, n, "rolled back with the failed step")
 }

@@ -401,9 +401,13 @@ func (s *Store) WriteBewerber(ctx context.Context, p *BewerberPackage, step Step
 		first.queue("lifting tombstones", liftTombstones, rows.id, rows.letzteAenderung)
 		// The console's search rows of the stubs this upsert completes are
 		// written here, set-based; the bewerber_search_sync row trigger
-		// leaves them out (migration 0252). The stub test reads the row as
-		// it was before the upsert: the statement's parts share one
-		// snapshot.
+		// leaves them out (migration 0252). Which updated rows were stubs
+		// cannot be read here: the statement's parts share one snapshot,
+		// and a stub inserted by a concurrent package after it was taken
+		// is updated but invisible to it. So every updated applicant's
+		// search row is written when it differs (for one that was complete
+		// already the row trigger writes the same values, when its names
+		// changed).
 		first.b.Queue(`
 WITH up AS (
     INSERT INTO bewerber AS b (`+cols.names()+`)
@@ -416,9 +420,11 @@ WITH up AS (
     INSERT INTO bewerber_search (bewerber_id, sort_key, names, email)
     SELECT up.bewerber_id, f.sort_key, f.names, lower(up.email_adresse)
     FROM up, sestd_search_names(up.vorname, up.nachname, up.geburtsname) f
-    WHERE NOT up.created AND EXISTS (SELECT FROM bewerber s WHERE s.bewerber_id = up.bewerber_id AND NOT s.complete)
+    WHERE NOT up.created
     ORDER BY up.bewerber_id
     ON CONFLICT (bewerber_id) DO UPDATE SET sort_key = excluded.sort_key, names = excluded.names, email = excluded.email
+    WHERE (bewerber_search.sort_key, bewerber_search.names, bewerber_search.email) IS DISTINCT FROM
+          (excluded.sort_key, excluded.names, excluded.email)
 )
 SELECT bewerber_id, created FROM up`, cols.args()...)
 		br := tx.SendBatch(ctx, &first.b)
