@@ -117,6 +117,15 @@ func TestFullDownloadMirrorsEverything(t *testing.T) {
 	ev := b.run(t, jobs.FullArgs{})
 	require.Equal(t, river.EventKindJobCompleted, ev.Kind, "errors: %v", ev.Job.Errors)
 	mirrortest.RequireMirrorEqualsSim(t, b.pool, b.sim)
+	// The streams ran side by side, two packages at a time: every
+	// applicant, stub first or not, has the search row of its names.
+	rows, err := b.pool.Query(context.Background(), `SELECT b.bewerber_id FROM bewerber b
+LEFT JOIN bewerber_search s USING (bewerber_id), sestd_search_names(b.vorname, b.nachname, b.geburtsname) f
+WHERE s.bewerber_id IS NULL OR (s.sort_key, s.names, s.email) IS DISTINCT FROM (f.sort_key, f.names, lower(b.email_adresse))`)
+	require.NoError(t, err)
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Empty(t, stale, "applicants whose search row is not that of their names")
 }
 
 func TestFullDownloadWritesDocuments(t *testing.T) {
