@@ -141,11 +141,13 @@ func peakRSS(pid int) (int64, error) {
 //     checks 21 %, PL/pgSQL statement triggers (status history, stubs'
 //     search rows) 18 %, index inserts 17 %, heap inserts 7 %, JSON
 //     validation 3 %, the rest parsing, planning and executing.
-//   - Same-run figures, quiet machine (load 1.0-1.6): 20k shape 2.03-2.73
-//     s, floor 2.9-3.1x (once 4.0x), refclient 3.8-5.4x; 100k shape 9.28 s
-//     (10,780 Bewerbungen/s, floor 2.98 s, 3.1x, refclient 4.9x, RSS 129
-//     MB) and 9.29 s (10,769/s); on a slower spell of the host (floor
-//     3.6-3.7 s) 11.0 s (9,059-9,094/s, 3.0-3.1x).
+//   - Same-run figures, quiet machine (load 1.0-1.6), final code: 20k
+//     shape, 6 runs, 2.03-2.73 s, floor 2.9-4.0x (median 3.3x), refclient
+//     3.8-5.4x; 100k shape, 11 runs, median 10,764 Bewerbungen/s, from
+//     9,059 to 11,382 as the host's speed varied (its floor from 2.81 to
+//     3.76 s; the ratio stayed 2.5-3.4x), refclient 4.6-5.9x, daemon peak
+//     RSS 125-140 MB. Tried and dropped: the Bewerber stream before the
+//     Bewerbungen (no stubs to complete) was not faster.
 
 // downloadShape is one data set the full download benchmarks run on.
 type downloadShape struct {
