@@ -5,47 +5,15 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"sestd/internal/sest/sim"
+	"sestd/internal/sest/sim/simtest"
 	"sestd/internal/sest/wire"
-	"sestd/internal/sestmodel"
 )
-
-// responseBody500 returns an uebermittelnNeueGeaenderteBewerbungenAnHS
-// response envelope with 500 Bewerbungen, as the simulator sends it (as
-// internal/sest's benchmarks build it).
-func responseBody500(tb testing.TB) []byte {
-	tb.Helper()
-	s, err := sim.New(sim.Config{Seed: 3, Bewerbungen: 500})
-	require.NoError(tb, err)
-	k := sestmodel.Kontext{Version: 3, Hochschulnummer: "1810", Serviceverfahren: sestmodel.Serviceverfahren{Jahr: 2026, Semester: "WS"},
-		VermittlungsprozessTyp: "Koordinierung"}
-	post := func(op string, req any) string {
-		env, err := wire.Envelope(wire.Namespace(wire.ServiceBewerbungen), op+"Request", req, time.UTC)
-		require.NoError(tb, err)
-		rec := httptest.NewRecorder()
-		s.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/hochschule/webservice/3/bewerbungenService", strings.NewReader(string(env))))
-		require.Equal(tb, 200, rec.Code, rec.Body.String())
-		return rec.Body.String()
-	}
-	refsResp := post(sestmodel.OpAnfragenBewerbungen, &wire.AnfrageRequest{Kontext: k, Start: sestmodel.NewTimestamp(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))})
-	var refs []string
-	for _, part := range strings.Split(refsResp, "<bewerbungenService:referenz>")[1:] {
-		ref, _, ok := strings.Cut(part, "</bewerbungenService:referenz>")
-		require.True(tb, ok, "referenz element not closed: %.80s", part)
-		refs = append(refs, ref)
-	}
-	require.Len(tb, refs, 500)
-	return []byte(post(sestmodel.OpUebermittelnBewerbungen, &wire.ReferenzRequest{Kontext: k, Referenz: refs}))
-}
 
 // TestScannerReadsAsEncodingXML compares the Client's scanner with
 // encoding/xml, token by token, on every golden message, a full package
@@ -54,7 +22,7 @@ func responseBody500(tb testing.TB) []byte {
 func TestScannerReadsAsEncodingXML(t *testing.T) {
 	t.Parallel()
 	docs := map[string][]byte{
-		"bewerbungen-500": responseBody500(t),
+		"bewerbungen-500": simtest.ResponseBody500(t),
 		"entities": []byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
 			`<a xmlns="urn:x" xmlns:p='urn:p'><p:b p:at="1 &amp; 2 &lt;3&gt; &quot;q&quot; &apos;" at2='x'>Gr&#246;&#xdf;e &amp; Co &#x1F600;</p:b>` +
 			`<c/><d  e = "f" /><!-- a comment --><g><![CDATA[<not> & markup]]></g><h>line1` + "\r\n" + `line2` + "\r" + `line3</h>` +
