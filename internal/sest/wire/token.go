@@ -47,12 +47,7 @@ func (w *wireDecoder) next() (tokKind, error) {
 			w.kind, w.name, w.attr = kindStart, t.Name, t.Attr
 			w.depth++
 			for _, a := range t.Attr {
-				switch {
-				case a.Name.Space == "xmlns":
-					w.bind(a.Name.Local, a.Value)
-				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					w.bind("", a.Value)
-				}
+				w.declare(a.Name.Space, a.Name.Local, a.Value)
 			}
 		case xml.EndElement:
 			w.kind, w.name = kindEnd, t.Name
@@ -77,12 +72,7 @@ func (w *wireDecoder) nextScanned() (tokKind, error) {
 	case kindStart:
 		w.depth++
 		for _, a := range s.attrs {
-			switch {
-			case a.name.prefix == "xmlns":
-				w.bind(a.name.local, a.value)
-			case a.name.prefix == "" && a.name.local == "xmlns":
-				w.bind("", a.value)
-			}
+			w.declare(a.name.prefix, a.name.local, a.value)
 		}
 		w.name, w.raw = w.elementName(s.name), s.name
 		w.attr = w.attr[:0]
@@ -188,4 +178,15 @@ func (w *wireDecoder) skip() error {
 		}
 	}
 	return nil
+}
+
+// declare binds a namespace when the attribute prefix:local="value" is a
+// declaration (xmlns:p or xmlns).
+func (w *wireDecoder) declare(prefix, local, value string) {
+	switch {
+	case prefix == "xmlns":
+		w.bind(local, value)
+	case prefix == "" && local == "xmlns":
+		w.bind("", value)
+	}
 }
